@@ -1,0 +1,131 @@
+//! The API's method table: every method's name, the scope it needs and what it does, and
+//! the dispatcher that runs a call against a node. Transports (Unix socket, WebSocket)
+//! share it, so a method behaves the same everywhere.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::{codes, ApiError, Caller, Scope, API_VERSION};
+use crate::NodeHandle;
+
+/// Who may call a method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Callers holding this scope (the owner holds all).
+    Scoped(Scope),
+    /// Only the owner, over the Unix socket.
+    OwnerOnly,
+}
+
+/// One API method.
+#[derive(Debug, Clone, Copy)]
+pub struct Method {
+    /// Its name.
+    pub name: &'static str,
+    /// Who may call it.
+    pub access: Access,
+    /// One line on what it does (SPEC.md §9.4 lists the same).
+    pub summary: &'static str,
+}
+
+/// Subscribes the connection to events (handled by the transport).
+pub const SUBSCRIBE: &str = "events.subscribe";
+/// Ends the connection's event subscription (handled by the transport).
+pub const UNSUBSCRIBE: &str = "events.unsubscribe";
+
+/// Every method.
+pub const METHODS: &[Method] = &[
+    Method { name: "api.version", access: Access::Scoped(Scope::Read), summary: "API and chingu versions" },
+    Method { name: "api.methods", access: Access::Scoped(Scope::Read), summary: "the methods the caller may use" },
+    Method { name: SUBSCRIBE, access: Access::Scoped(Scope::Read), summary: "receive events as `event` notifications" },
+    Method { name: UNSUBSCRIBE, access: Access::Scoped(Scope::Read), summary: "stop receiving events" },
+    Method { name: "node.status", access: Access::Scoped(Scope::Read), summary: "peer id, phone, addresses, peers, routing table, uptime" },
+    Method { name: "node.peers", access: Access::Scoped(Scope::Read), summary: "connected peers" },
+    Method { name: "node.dial", access: Access::OwnerOnly, summary: "connect to a multiaddr" },
+    Method { name: "node.shutdown", access: Access::OwnerOnly, summary: "stop the node" },
+];
+
+/// Looks a method up.
+pub fn find(name: &str) -> Option<&'static Method> {
+    METHODS.iter().find(|m| m.name == name)
+}
+
+/// Checks that `caller` may call `method`.
+pub fn authorize(caller: &Caller, method: &Method) -> Result<(), ApiError> {
+    let allowed = match method.access {
+        Access::Scoped(scope) => caller.may(scope),
+        Access::OwnerOnly => *caller == Caller::Owner,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        let need = match method.access {
+            Access::Scoped(scope) => format!("the {} scope", scope.as_str()),
+            Access::OwnerOnly => "the node owner".into(),
+        };
+        Err(ApiError::new(codes::FORBIDDEN, "forbidden", format!("{} needs {need}", method.name)))
+    }
+}
+
+/// Decodes a method's parameters (absent parameters mean `{}`).
+pub fn params<T: DeserializeOwned>(params: Value) -> Result<T, ApiError> {
+    let params = if params.is_null() { json!({}) } else { params };
+    serde_json::from_value(params).map_err(|e| ApiError::invalid_params(e.to_string()))
+}
+
+fn to_json<T: Serialize>(value: T) -> Result<Value, ApiError> {
+    serde_json::to_value(value).map_err(|e| ApiError::new(codes::INTERNAL, "internal", e.to_string()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoParams {}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DialParams {
+    addr: String,
+}
+
+/// Runs one call. `events.*` are connection-level and handled by the transport before
+/// this is reached.
+pub async fn call(node: &NodeHandle, caller: &Caller, name: &str, raw: Value) -> Result<Value, ApiError> {
+    let method = find(name)
+        .ok_or_else(|| ApiError::new(codes::METHOD_NOT_FOUND, "method_not_found", format!("no method {name:?}")))?;
+    authorize(caller, method)?;
+    match method.name {
+        "api.version" => {
+            params::<NoParams>(raw)?;
+            Ok(json!({ "api": API_VERSION, "chingu": crate::VERSION }))
+        }
+        "api.methods" => {
+            params::<NoParams>(raw)?;
+            let allowed: Vec<_> =
+                METHODS.iter().filter(|m| authorize(caller, m).is_ok()).map(|m| json!({"name": m.name, "summary": m.summary})).collect();
+            Ok(Value::Array(allowed))
+        }
+        "node.status" => {
+            params::<NoParams>(raw)?;
+            to_json(node.status().await?)
+        }
+        "node.peers" => {
+            params::<NoParams>(raw)?;
+            to_json(node.peers().await?)
+        }
+        "node.dial" => {
+            let p: DialParams = params(raw)?;
+            let addr = p.addr.parse().map_err(|e: libp2p::multiaddr::Error| {
+                ApiError::new(codes::INVALID_INPUT, "invalid_address", format!("{:?}: {e}", p.addr))
+            })?;
+            let peer = node.dial(addr).await?;
+            Ok(json!({ "peer_id": peer.to_string() }))
+        }
+        "node.shutdown" => {
+            params::<NoParams>(raw)?;
+            node.shutdown().await?;
+            Ok(json!({ "stopped": true }))
+        }
+        other => Err(ApiError::new(codes::INTERNAL, "internal", format!("{other} is listed but not dispatched"))),
+    }
+}

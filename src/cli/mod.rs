@@ -1,0 +1,100 @@
+//! The command line: clap definitions, dispatch, exit codes and error reporting. Commands
+//! that act on a running node talk to it through the control API; the rest use the
+//! library directly.
+//!
+//! Exit codes: 0 success, 1 failure, 2 usage error, 3 no node running.
+
+mod daemon;
+mod output;
+mod query;
+mod testnet;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use chingu::api::client::{ApiClient, ClientError};
+use chingu::home::Home;
+use chingu::tr;
+
+/// Exit code when no node is running for the home.
+const EXIT_NOT_RUNNING: u8 = 3;
+
+/// chingu (친구): a peer-to-peer messenger. Your contacts are your friend list.
+#[derive(Debug, Parser)]
+#[command(name = "chingu", version, propagate_version = true)]
+pub struct Cli {
+    /// Home directory of the node [default: the platform data dir]
+    #[arg(long, global = true, env = "CHINGU_HOME", value_name = "DIR")]
+    home: Option<PathBuf>,
+    /// Language of messages: en, ko or ja [default: from LC_ALL/LANG]
+    #[arg(long, global = true, value_name = "LANG")]
+    lang: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a node's home: identity, Noise key, config and database
+    Init(daemon::InitArgs),
+    /// Run a node in the foreground (Ctrl-C stops it)
+    Run(daemon::RunArgs),
+    /// Show the running node's status
+    Status(query::JsonFlag),
+    /// List the running node's connected peers
+    Peers(query::JsonFlag),
+    /// Start a local test net of many nodes in this process
+    Testnet(testnet::TestnetArgs),
+}
+
+/// Runs the parsed command line and returns the process exit code.
+pub fn main(cli: Cli) -> ExitCode {
+    let choice = chingu::i18n::init(cli.lang.as_deref());
+    if let Some(requested) = choice.unavailable {
+        eprintln!("{}", tr!("lang-unavailable", lang = requested));
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("{}", tr!("error-prefix", message = e.to_string()));
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(dispatch(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{}", tr!("error-prefix", message = describe(&error)));
+            match error.downcast_ref::<ClientError>() {
+                Some(ClientError::NotRunning { .. }) => ExitCode::from(EXIT_NOT_RUNNING),
+                _ => ExitCode::FAILURE,
+            }
+        }
+    }
+}
+
+/// The message shown for an error: the localised text for errors people meet often,
+/// otherwise the error chain.
+fn describe(error: &anyhow::Error) -> String {
+    if let Some(ClientError::NotRunning { socket }) = error.downcast_ref::<ClientError>() {
+        return tr!("error-not-running", socket = socket.display().to_string());
+    }
+    error.to_string()
+}
+
+async fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    let home = Home::resolve(cli.home)?;
+    match cli.command {
+        Command::Init(args) => daemon::init(&home, args),
+        Command::Run(args) => daemon::run(&home, args).await,
+        Command::Status(flag) => query::status(&home, flag).await,
+        Command::Peers(flag) => query::peers(&home, flag).await,
+        Command::Testnet(args) => testnet::run(args).await,
+    }
+}
+
+/// Connects to the node running on `home`.
+async fn connect(home: &Home) -> Result<ApiClient, ClientError> {
+    ApiClient::connect(&home.socket_path()).await
+}

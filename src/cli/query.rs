@@ -1,0 +1,73 @@
+//! Commands that ask the running node something: `status`, `peers`.
+
+use clap::Args;
+use serde_json::json;
+
+use chingu::home::Home;
+use chingu::node::{PeerInfo, Status};
+use chingu::tr;
+
+use super::output::{duration, print_json, Table};
+
+#[derive(Debug, Args)]
+pub struct JsonFlag {
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn status(home: &Home, flag: JsonFlag) -> anyhow::Result<()> {
+    let mut client = super::connect(home).await?;
+    let status: Status = client.call_as("node.status", json!({})).await?;
+    if flag.json {
+        return print_json(&status);
+    }
+    let mut table = Table::new();
+    table.row([tr!("status-peer-id"), status.peer_id.clone()]);
+    table.row([tr!("status-phone"), status.phone.clone()]);
+    if !status.name.is_empty() {
+        table.row([tr!("status-name"), status.name.clone()]);
+    }
+    table.row([tr!("status-uptime"), duration(status.uptime_s)]);
+    for (i, addr) in status.listen_addrs.iter().enumerate() {
+        let label = if i == 0 { tr!("status-listening") } else { String::new() };
+        table.row([label, addr.clone()]);
+    }
+    table.row([
+        tr!("status-peers"),
+        tr!("status-peers-value", connected = status.connected_peers, routing = status.routing_table_size),
+    ]);
+    table.row([tr!("status-dht-records"), status.dht_records.to_string()]);
+    let rejected: u64 = status.rejected.values().sum();
+    if rejected > 0 {
+        let detail = status.rejected.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ");
+        table.row([tr!("status-rejected"), format!("{rejected} ({detail})")]);
+    }
+    table.print();
+    Ok(())
+}
+
+pub async fn peers(home: &Home, flag: JsonFlag) -> anyhow::Result<()> {
+    let mut client = super::connect(home).await?;
+    let peers: Vec<PeerInfo> = client.call_as("node.peers", json!({})).await?;
+    if flag.json {
+        return print_json(&peers);
+    }
+    if peers.is_empty() {
+        println!("{}", tr!("peers-none"));
+        return Ok(());
+    }
+    let mut table = Table::new();
+    table.header([tr!("peers-col-peer"), tr!("peers-col-rtt"), tr!("peers-col-dht"), tr!("peers-col-addr")]);
+    for peer in &peers {
+        table.row([
+            peer.peer_id.clone(),
+            peer.rtt_ms.map(|ms| format!("{ms:.1} ms")).unwrap_or_else(|| "-".into()),
+            if peer.in_routing_table { tr!("yes") } else { tr!("no") },
+            peer.addrs.first().cloned().unwrap_or_default(),
+        ]);
+    }
+    table.print();
+    println!("{}", tr!("peers-count", count = peers.len()));
+    Ok(())
+}

@@ -1,0 +1,231 @@
+//! `config.toml`: a node's settings, with defaults for everything.
+//!
+//! Unknown keys are an error (a typo must not silently fall back to a default), and a
+//! malformed file is reported with its line and column. SPEC.md §8.2 lists every key.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::home::{write_private, HomeError};
+use crate::phone::Region;
+
+/// Problems reading `config.toml`.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The file is not a valid chingu configuration.
+    #[error("{path} is not a valid chingu configuration: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong and where.
+        message: String,
+    },
+}
+
+/// Who may find this node by phone number (SPEC.md §5.2).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Discoverable {
+    /// Only people whose number is in my contacts and who have mine (mutual records).
+    #[default]
+    Contacts,
+    /// Anyone who knows my number.
+    Everyone,
+    /// Nobody: only invite codes work.
+    Nobody,
+}
+
+/// Whether this node serves the DHT.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DhtMode {
+    /// Answer DHT queries and store records (the default: nodes are peers).
+    #[default]
+    Server,
+    /// Only query (for nodes that cannot be reached from outside).
+    Client,
+}
+
+/// The whole configuration file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Region for numbers written without a country code (ISO 3166 alpha-2).
+    pub region: Region,
+    /// Networking.
+    pub network: NetworkConfig,
+    /// Discovery by phone number.
+    pub discovery: DiscoveryConfig,
+    /// Messaging behaviour.
+    pub messaging: MessagingConfig,
+    /// Mailboxes (store-and-forward for offline friends).
+    pub mailbox: MailboxConfig,
+    /// Local storage.
+    pub storage: StorageConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            region: Region::default(),
+            network: NetworkConfig::default(),
+            discovery: DiscoveryConfig::default(),
+            messaging: MessagingConfig::default(),
+            mailbox: MailboxConfig::default(),
+            storage: StorageConfig::default(),
+        }
+    }
+}
+
+/// `[network]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkConfig {
+    /// Multiaddrs to listen on.
+    pub listen: Vec<String>,
+    /// Multiaddrs of bootstrap nodes (ideally with a `/p2p/<peer id>` suffix).
+    pub bootstrap: Vec<String>,
+    /// Find peers on the local network with mDNS.
+    pub mdns: bool,
+    /// Most established connections in total.
+    pub max_connections: u32,
+    /// Most established connections to one peer.
+    pub max_connections_per_peer: u32,
+    /// Seconds an idle connection is kept open.
+    pub idle_timeout_secs: u64,
+    /// Serve the DHT or only query it.
+    pub dht_mode: DhtMode,
+}
+
+impl Default for NetworkConfig {
+    fn default() -> Self {
+        Self {
+            listen: vec!["/ip4/0.0.0.0/tcp/0".into(), "/ip4/0.0.0.0/udp/0/quic-v1".into()],
+            bootstrap: Vec::new(),
+            mdns: false,
+            max_connections: 512,
+            max_connections_per_peer: 2,
+            idle_timeout_secs: 300,
+            dht_mode: DhtMode::Server,
+        }
+    }
+}
+
+/// `[discovery]`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DiscoveryConfig {
+    /// Who may find me by number.
+    pub discoverable: Discoverable,
+}
+
+/// `[messaging]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MessagingConfig {
+    /// Send read receipts to friends.
+    pub receipts: bool,
+    /// Send typing indicators to friends.
+    pub typing: bool,
+}
+
+impl Default for MessagingConfig {
+    fn default() -> Self {
+        Self { receipts: true, typing: true }
+    }
+}
+
+/// `[mailbox]`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailboxConfig {
+    /// Serve as a mailbox for others.
+    pub serve: bool,
+    /// Mailbox nodes to use (multiaddrs ending in `/p2p/<peer id>`); empty = choose
+    /// automatically among reachable mailbox nodes.
+    #[serde(rename = "use")]
+    pub use_nodes: Vec<String>,
+}
+
+/// `[storage]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    /// sled page cache size in MiB.
+    pub cache_mib: u64,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self { cache_mib: 16 }
+    }
+}
+
+impl Config {
+    /// Parses a configuration from TOML text.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Invalid {
+            path: path.to_owned(),
+            message: e.to_string().trim().replace('\n', " "),
+        })
+    }
+
+    /// Reads `path`, or returns the defaults if it does not exist.
+    pub fn load_or_default(path: &Path) -> Result<Self, ConfigError> {
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let text = String::from_utf8(bytes).map_err(|_| ConfigError::Invalid {
+                    path: path.to_owned(),
+                    message: "the file is not UTF-8 text".into(),
+                })?;
+                Self::parse(&text, path)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(source) => Err(ConfigError::Read { path: path.to_owned(), source }),
+        }
+    }
+
+    /// Writes the configuration with a short header.
+    pub fn save(&self, path: &Path) -> Result<(), HomeError> {
+        let body = toml::to_string_pretty(self).expect("the configuration is always serialisable");
+        let text = format!("# chingu node configuration (see SPEC.md §8.2)\n\n{body}");
+        write_private(path, text.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        Config::default().save(&path).unwrap();
+        assert_eq!(Config::load_or_default(&path).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn partial_files_take_defaults() {
+        let config = Config::parse("[network]\nmdns = true\n", Path::new("c")).unwrap();
+        assert!(config.network.mdns);
+        assert_eq!(config.discovery.discoverable, Discoverable::Contacts);
+    }
+
+    #[test]
+    fn foreign_and_corrupt_files_are_clear_errors() {
+        for text in ["[server]\nport = 80\n", "region = 5\n", "[network\n", "\u{0}\u{1}"] {
+            let err = Config::parse(text, Path::new("config.toml")).unwrap_err();
+            assert!(err.to_string().contains("config.toml"), "{err}");
+        }
+    }
+}

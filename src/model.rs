@@ -1,0 +1,363 @@
+//! The nouns of chingu shared by the store, the node and the API: contacts,
+//! conversations, messages and their states. One name per concept everywhere.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::phone::PhoneNumber;
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or_default()
+}
+
+/// Defines a 16-byte id type shown as lowercase hex.
+macro_rules! id16 {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub struct $name(pub [u8; 16]);
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&hex::encode(self.0))
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({})", stringify!($name), hex::encode(self.0))
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = InvalidId;
+            fn from_str(s: &str) -> Result<Self, InvalidId> {
+                let bytes = hex::decode(s).map_err(|_| InvalidId(s.to_owned()))?;
+                bytes.try_into().map(Self).map_err(|_| InvalidId(s.to_owned()))
+            }
+        }
+    };
+}
+
+/// A string that is not a 32-hex-digit id.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not an id (32 hex digits)")]
+pub struct InvalidId(pub String);
+
+id16!(
+    /// A message id: a UUIDv7, unique and roughly time-ordered.
+    MsgId
+);
+id16!(
+    /// A conversation id (local to this node).
+    ConvId
+);
+
+impl MsgId {
+    /// A fresh UUIDv7.
+    pub fn generate() -> Self {
+        Self(*uuid::Uuid::now_v7().as_bytes())
+    }
+}
+
+impl ConvId {
+    /// The conversation with the owner of `phone`.
+    pub fn direct(phone: &PhoneNumber) -> Self {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest([b"chingu/conv/direct/".as_slice(), phone.as_str().as_bytes()].concat());
+        let mut id = [0u8; 16];
+        id.copy_from_slice(&digest[..16]);
+        Self(id)
+    }
+
+    /// The conversation of a group (its group id).
+    pub fn group(group_id: [u8; 16]) -> Self {
+        Self(group_id)
+    }
+}
+
+/// Where a contact stands in discovery and verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactState {
+    /// Added; not looked up yet (or lookup in progress).
+    Pending,
+    /// A rendezvous record was found and its key pinned (trust on first use, unverified).
+    Found,
+    /// The pinned key was verified (safety number confirmed or invite code).
+    Verified,
+    /// More than one identity claims this number, or the pinned key changed: blocked
+    /// until the owner verifies.
+    Conflict,
+    /// Looked up; no record (the contact does not use chingu or hides).
+    NotFound,
+}
+
+impl ContactState {
+    /// The stable lowercase name used in the CLI and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContactState::Pending => "pending",
+            ContactState::Found => "found",
+            ContactState::Verified => "verified",
+            ContactState::Conflict => "conflict",
+            ContactState::NotFound => "not_found",
+        }
+    }
+}
+
+/// How a contact got into the address book.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactSource {
+    /// `contacts add`.
+    Manual,
+    /// `contacts import`.
+    Import,
+    /// An invite code.
+    Invite,
+    /// Someone not in the address book wrote to us and we accepted.
+    Request,
+    /// A fellow member of a group or meetup.
+    Group,
+}
+
+/// Everything learned about one identity claiming a contact's number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeerKeys {
+    /// ed25519 identity key.
+    pub identity_pk: [u8; 32],
+    /// X25519 Noise static key.
+    pub noise_pk: [u8; 32],
+    /// libp2p peer id (derived from `identity_pk`).
+    pub peer_id: String,
+    /// Their profile name.
+    pub name: String,
+    /// When this identity was first seen.
+    pub first_seen_ms: u64,
+}
+
+/// An entry of the address book, keyed by E.164 number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    /// The number.
+    pub phone: PhoneNumber,
+    /// The name the owner gave.
+    pub name: String,
+    /// Discovery and verification state.
+    pub state: ContactState,
+    /// The pinned identity (trust on first use, or from an invite).
+    pub pinned: Option<PeerKeys>,
+    /// Other identities seen for this number (never used without verification).
+    #[serde(default)]
+    pub candidates: Vec<PeerKeys>,
+    /// How the contact was added.
+    pub source: ContactSource,
+    /// When it was added.
+    pub added_ms: u64,
+    /// When it was last looked up.
+    #[serde(default)]
+    pub looked_up_ms: u64,
+}
+
+impl Contact {
+    /// A fresh, not yet looked up contact.
+    pub fn new(phone: PhoneNumber, name: impl Into<String>, source: ContactSource) -> Self {
+        Self {
+            phone,
+            name: name.into(),
+            state: ContactState::Pending,
+            pinned: None,
+            candidates: Vec::new(),
+            source,
+            added_ms: now_ms(),
+            looked_up_ms: 0,
+        }
+    }
+}
+
+/// What a conversation is with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationKind {
+    /// One friend.
+    Direct {
+        /// Their number.
+        phone: PhoneNumber,
+    },
+    /// A group chat.
+    Group {
+        /// The group id.
+        group_id: [u8; 16],
+    },
+    /// A flash meetup.
+    Meetup {
+        /// The meetup's group id.
+        group_id: [u8; 16],
+    },
+}
+
+/// A conversation's summary row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conversation {
+    /// Its id.
+    pub id: ConvId,
+    /// With whom.
+    pub kind: ConversationKind,
+    /// Title shown in lists.
+    pub title: String,
+    /// Hybrid logical clock of the newest message.
+    pub last_hlc: u64,
+    /// Unread incoming messages.
+    pub unread: u32,
+    /// A short preview of the newest message.
+    pub preview: String,
+}
+
+/// Who sent a message, seen from this node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Sent by this node's owner.
+    Outgoing,
+    /// Received.
+    Incoming,
+}
+
+/// A message's lifecycle (SPEC.md §6.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageState {
+    /// On disk in the outbox; not yet handed to the network.
+    Queued,
+    /// Handed over (to the recipient's node or a mailbox), not yet acknowledged.
+    Sent,
+    /// The recipient's node stored it and acknowledged.
+    Delivered,
+    /// The recipient read it.
+    Read,
+    /// An incoming message, not read yet.
+    Received,
+    /// An incoming message from someone not in the address book, held as a request.
+    Request,
+    /// An incoming message the owner has read.
+    Seen,
+}
+
+impl MessageState {
+    /// The stable lowercase name used in the CLI and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageState::Queued => "queued",
+            MessageState::Sent => "sent",
+            MessageState::Delivered => "delivered",
+            MessageState::Read => "read",
+            MessageState::Received => "received",
+            MessageState::Request => "request",
+            MessageState::Seen => "seen",
+        }
+    }
+}
+
+/// A message body: an extensible tagged union. `text` today; cards, gifts, stickers,
+/// files and reactions later. A kind this version does not know is kept as
+/// [`Body::Unsupported`] rather than dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Body {
+    /// Plain text.
+    Text {
+        /// The text.
+        text: String,
+    },
+    /// A kind of message this version cannot show.
+    Unsupported {
+        /// The kind's name.
+        kind: String,
+    },
+}
+
+impl Body {
+    /// A one-line preview.
+    pub fn preview(&self) -> String {
+        match self {
+            Body::Text { text } => text.chars().take(80).collect(),
+            Body::Unsupported { kind } => format!("[{kind}]"),
+        }
+    }
+}
+
+/// A message as stored in a conversation's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredMessage {
+    /// Unique id.
+    pub id: MsgId,
+    /// The conversation it belongs to.
+    pub conv: ConvId,
+    /// Hybrid logical clock: the ordering key within the conversation.
+    pub hlc: u64,
+    /// Sent or received.
+    pub direction: Direction,
+    /// The sender's number (own number for outgoing messages).
+    pub sender: PhoneNumber,
+    /// Content.
+    pub body: Body,
+    /// Lifecycle state.
+    pub state: MessageState,
+    /// Wall-clock time the sender wrote it (ms).
+    pub sent_ms: u64,
+    /// When this node stored it (ms).
+    pub stored_ms: u64,
+}
+
+/// A hybrid logical clock value: 48 bits of milliseconds and a 16-bit counter.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Hlc(pub u64);
+
+impl Hlc {
+    const COUNTER_BITS: u32 = 16;
+
+    /// The next timestamp for a local event, after `self` (the newest seen).
+    pub fn tick(self, now_ms: u64) -> Hlc {
+        let physical = now_ms << Self::COUNTER_BITS;
+        Hlc(physical.max(self.0 + 1))
+    }
+
+    /// Merges a remote timestamp: the result is after both `self` and `remote`.
+    pub fn observe(self, remote: Hlc, now_ms: u64) -> Hlc {
+        Hlc(self.tick(now_ms).0.max(remote.0 + 1))
+    }
+
+    /// The millisecond part.
+    pub fn millis(self) -> u64 {
+        self.0 >> Self::COUNTER_BITS
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hlc_is_monotonic_even_when_the_clock_goes_back() {
+        let a = Hlc::default().tick(1_000);
+        let b = a.tick(999);
+        assert!(b > a);
+        let c = b.observe(Hlc(u64::from(u32::MAX) << 16), 1_000);
+        assert!(c.0 > u64::from(u32::MAX) << 16);
+        assert_eq!(a.millis(), 1_000);
+    }
+
+    #[test]
+    fn ids_print_and_parse() {
+        let id = MsgId::generate();
+        assert_eq!(id.to_string().parse::<MsgId>().unwrap(), id);
+        assert!("xyz".parse::<MsgId>().is_err());
+    }
+}

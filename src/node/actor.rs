@@ -1,0 +1,433 @@
+//! The node's task: the only owner of the swarm and the store. It handles commands from
+//! handles, swarm events and timers in one loop, and releases group-committed actions
+//! once their writes are durable.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use libp2p::core::ConnectedPoint;
+use libp2p::multiaddr::Protocol;
+use libp2p::swarm::dial_opts::DialOpts;
+use libp2p::swarm::{ConnectionId, SwarmEvent};
+use libp2p::{identify, mdns, ping, Multiaddr, PeerId, Swarm};
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use super::behaviour::{build_swarm, Behaviour, BehaviourEvent, KAD_PROTOCOL};
+use super::command::Command;
+use super::dht::Dht;
+use super::durability::Durability;
+use super::{Event, NodeConfig, NodeError, PeerInfo, Status, LISTEN_TIMEOUT};
+use crate::model::now_ms;
+use crate::home::HomeError;
+use crate::store::{Profile, Store};
+
+/// How often timers (retries, republishing, housekeeping) run.
+const TICK: Duration = Duration::from_millis(500);
+/// Commands handled in one loop turn before the turn's writes are flushed together.
+const MAX_COMMANDS_PER_TURN: usize = 256;
+
+/// What we know about a connected peer beyond the swarm's own state.
+#[derive(Default)]
+struct PeerMeta {
+    agent: Option<String>,
+    rtt: Option<Duration>,
+    addrs: Vec<Multiaddr>,
+}
+
+/// Most remote addresses remembered per connected peer.
+const MAX_PEER_ADDRS: usize = 4;
+
+pub(crate) struct Actor {
+    pub(super) swarm: Swarm<Behaviour>,
+    pub(super) store: Store,
+    pub(super) profile: Profile,
+    pub(super) config: NodeConfig,
+    commands: mpsc::Receiver<Command>,
+    events: broadcast::Sender<Event>,
+    pub(super) durability: Durability,
+    pub(super) dht: Dht,
+    started: Instant,
+    rejected: BTreeMap<String, u64>,
+    pending_dials: HashMap<ConnectionId, oneshot::Sender<Result<PeerId, NodeError>>>,
+    peers: HashMap<PeerId, PeerMeta>,
+    bootstrap_peers: Vec<PeerId>,
+    bootstrapped: bool,
+    /// The first Kademlia bootstrap finished (or there was nothing to bootstrap from).
+    pub(super) joined: bool,
+    routing_waiters: Vec<(usize, oneshot::Sender<usize>)>,
+    join_waiters: Vec<oneshot::Sender<()>>,
+}
+
+impl Actor {
+    pub(crate) fn new(
+        mut config: NodeConfig,
+        commands: mpsc::Receiver<Command>,
+        events: broadcast::Sender<Event>,
+    ) -> Result<Self, NodeError> {
+        let store = match config.open_store.take() {
+            Some(store) => store,
+            None => Store::open(&config.db_path, config.store.clone())?,
+        };
+        let profile = store.profile()?.ok_or_else(|| {
+            HomeError::NotInitialized(config.db_path.parent().unwrap_or(&config.db_path).to_owned())
+        })?;
+        let swarm = build_swarm(&config)?;
+        Ok(Self {
+            durability: Durability::new(store.flusher()),
+            swarm,
+            store,
+            profile,
+            config,
+            commands,
+            events,
+            dht: Dht::default(),
+            started: Instant::now(),
+            rejected: BTreeMap::new(),
+            pending_dials: HashMap::new(),
+            peers: HashMap::new(),
+            bootstrap_peers: Vec::new(),
+            bootstrapped: false,
+            joined: false,
+            routing_waiters: Vec::new(),
+            join_waiters: Vec::new(),
+        })
+    }
+
+    /// Starts every listener and waits until each reported an address or failed.
+    pub(crate) async fn listen(&mut self) -> Result<(), NodeError> {
+        let mut waiting = HashMap::new();
+        for addr in self.config.listen.clone() {
+            let id = self
+                .swarm
+                .listen_on(addr.clone())
+                .map_err(|e| NodeError::Listen { addr: addr.to_string(), reason: e.to_string() })?;
+            waiting.insert(id, addr);
+        }
+        let deadline = tokio::time::Instant::now() + LISTEN_TIMEOUT;
+        while !waiting.is_empty() {
+            let event = tokio::time::timeout_at(deadline, self.swarm.select_next_some())
+                .await
+                .map_err(|_| NodeError::Listen {
+                    addr: waiting.values().map(|a| a.to_string()).collect::<Vec<_>>().join(", "),
+                    reason: "no listen address reported in time".into(),
+                })?;
+            match &event {
+                SwarmEvent::NewListenAddr { listener_id, .. } => {
+                    waiting.remove(listener_id);
+                }
+                SwarmEvent::ListenerError { listener_id, error } => {
+                    if let Some(addr) = waiting.remove(listener_id) {
+                        return Err(NodeError::Listen { addr: addr.to_string(), reason: error.to_string() });
+                    }
+                }
+                SwarmEvent::ListenerClosed { listener_id, reason, .. } => {
+                    if let Some(addr) = waiting.remove(listener_id) {
+                        let reason = match reason {
+                            Err(e) => e.to_string(),
+                            Ok(()) => "closed".into(),
+                        };
+                        return Err(NodeError::Listen { addr: addr.to_string(), reason });
+                    }
+                }
+                _ => {}
+            }
+            self.on_swarm_event(event);
+        }
+        Ok(())
+    }
+
+    /// Adds the configured bootstrap peers (and, without any, remembered peers) to the
+    /// routing table and dials them.
+    pub(crate) fn bootstrap(&mut self) {
+        let mut addrs = self.config.bootstrap.clone();
+        if addrs.is_empty() {
+            let cached = self.store.cached_peers().unwrap_or_default();
+            for peer in cached.iter().take(8) {
+                if let Some(addr) = peer.addrs.first().and_then(|a| a.parse::<Multiaddr>().ok()) {
+                    if let Ok(peer_id) = peer.peer_id.parse::<PeerId>() {
+                        addrs.push(addr.with_p2p(peer_id).unwrap_or_else(|a| a));
+                    }
+                }
+            }
+        }
+        for addr in addrs {
+            if let Some(peer) = peer_of(&addr) {
+                if peer == *self.swarm.local_peer_id() {
+                    continue;
+                }
+                self.swarm.behaviour_mut().kad.add_address(&peer, addr.clone());
+                self.bootstrap_peers.push(peer);
+            }
+            if let Err(e) = self.swarm.dial(addr.clone()) {
+                tracing::warn!(%addr, error = %e, "cannot dial bootstrap peer");
+            }
+        }
+    }
+
+    /// The event loop. Ends on `Shutdown` or when every handle is gone; flushes the store
+    /// before returning.
+    pub(crate) async fn run(mut self) {
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut shutdown_reply = None;
+        loop {
+            tokio::select! {
+                command = self.commands.recv() => match command {
+                    None => break,
+                    Some(Command::Shutdown(reply)) => { shutdown_reply = Some(reply); break }
+                    Some(command) => {
+                        self.on_command(command);
+                        for _ in 1..MAX_COMMANDS_PER_TURN {
+                            match self.commands.try_recv() {
+                                Ok(Command::Shutdown(reply)) => { shutdown_reply = Some(reply); break }
+                                Ok(command) => self.on_command(command),
+                                Err(_) => break,
+                            }
+                        }
+                        if shutdown_reply.is_some() { break }
+                    }
+                },
+                event = self.swarm.select_next_some() => self.on_swarm_event(event),
+                released = self.durability.completed() => {
+                    for action in released { action(&mut self) }
+                }
+                _ = tick.tick() => self.on_tick(),
+            }
+            self.durability.kick();
+        }
+        let result = self.finish().await;
+        if let Some(reply) = shutdown_reply {
+            let _ = reply.send(result);
+        }
+    }
+
+    /// Lets in-flight durable actions complete, then flushes everything.
+    async fn finish(mut self) -> Result<(), NodeError> {
+        while !self.durability.is_idle() {
+            self.durability.kick();
+            for action in self.durability.completed().await {
+                action(&mut self);
+            }
+        }
+        let store = self.store.clone();
+        drop(self.swarm);
+        tokio::task::spawn_blocking(move || store.flush())
+            .await
+            .map_err(|e| NodeError::Transport(e.to_string()))??;
+        Ok(())
+    }
+
+    fn on_tick(&mut self) {
+        self.dht.on_tick();
+    }
+
+    /// Publishes an event to every subscriber (none listening is fine).
+    pub(super) fn emit(&self, event: Event) {
+        let _ = self.events.send(event);
+    }
+
+    /// Counts and reports rejected network input.
+    pub(super) fn reject(&mut self, peer: Option<PeerId>, protocol: &str, reason: &str) {
+        *self.rejected.entry(format!("{protocol}.{reason}")).or_default() += 1;
+        tracing::debug!(?peer, protocol, reason, "rejected input");
+        self.emit(Event::Rejected {
+            peer_id: peer.map(|p| p.to_string()),
+            protocol: protocol.to_owned(),
+            reason: reason.to_owned(),
+        });
+    }
+
+    fn on_command(&mut self, command: Command) {
+        match command {
+            Command::Status(reply) => {
+                let _ = reply.send(self.status());
+            }
+            Command::Peers(reply) => {
+                let _ = reply.send(self.peer_infos());
+            }
+            Command::Dial { addr, reply } => self.dial(addr, reply),
+            Command::DhtPut { key, value, reply } => self.dht_put(key, value, reply),
+            Command::DhtGet { key, quorum, reply } => self.dht_get(key, quorum, reply),
+            Command::WaitRoutingTable { min, reply } => {
+                self.routing_waiters.push((min, reply));
+                self.check_routing_waiters();
+            }
+            Command::WaitJoined(reply) => {
+                self.join_waiters.push(reply);
+                self.check_routing_waiters();
+            }
+            Command::Shutdown(_) => unreachable!("handled by the loop"),
+        }
+    }
+
+    fn dial(&mut self, addr: Multiaddr, reply: oneshot::Sender<Result<PeerId, NodeError>>) {
+        if let Some(peer) = peer_of(&addr) {
+            if self.swarm.is_connected(&peer) {
+                let _ = reply.send(Ok(peer));
+                return;
+            }
+        }
+        let opts = DialOpts::from(addr.clone());
+        let id = opts.connection_id();
+        match self.swarm.dial(opts) {
+            Ok(()) => {
+                self.pending_dials.insert(id, reply);
+            }
+            Err(e) => {
+                let _ = reply.send(Err(NodeError::Dial { peer: addr.to_string(), reason: e.to_string() }));
+            }
+        }
+    }
+
+    fn routing_table_size(&mut self) -> usize {
+        self.swarm.behaviour_mut().kad.kbuckets().map(|b| b.num_entries()).sum()
+    }
+
+    /// Answers `wait_routing_table` callers whose minimum is reached, and `wait_joined`
+    /// callers once the node has joined (its first bootstrap finished, or it had nobody to
+    /// bootstrap from).
+    pub(super) fn check_routing_waiters(&mut self) {
+        if self.joined || self.bootstrap_peers.is_empty() {
+            for reply in self.join_waiters.drain(..) {
+                let _ = reply.send(());
+            }
+        }
+        if self.routing_waiters.is_empty() {
+            return;
+        }
+        let size = self.routing_table_size();
+        let (ready, waiting): (Vec<_>, Vec<_>) =
+            std::mem::take(&mut self.routing_waiters).into_iter().partition(|(min, _)| *min <= size);
+        self.routing_waiters = waiting;
+        for (_, reply) in ready {
+            let _ = reply.send(size);
+        }
+    }
+
+    fn status(&mut self) -> Status {
+        let routing_table_size = self.routing_table_size();
+        let profile = &self.profile;
+        Status {
+            peer_id: self.swarm.local_peer_id().to_string(),
+            phone: profile.phone.to_string(),
+            name: profile.name.clone(),
+            version: crate::VERSION.to_owned(),
+            listen_addrs: self.swarm.listeners().map(|a| a.to_string()).collect(),
+            connected_peers: self.swarm.connected_peers().count(),
+            routing_table_size,
+            dht_records: self.dht_record_count(),
+            uptime_s: self.started.elapsed().as_secs(),
+            rejected: self.rejected.clone(),
+        }
+    }
+
+    fn peer_infos(&mut self) -> Vec<PeerInfo> {
+        let mut routing = std::collections::HashSet::new();
+        for bucket in self.swarm.behaviour_mut().kad.kbuckets() {
+            for entry in bucket.iter() {
+                routing.insert(*entry.node.key.preimage());
+            }
+        }
+        let connected: Vec<PeerId> = self.swarm.connected_peers().copied().collect();
+        connected
+            .into_iter()
+            .map(|peer| {
+                let meta = self.peers.get(&peer);
+                PeerInfo {
+                    peer_id: peer.to_string(),
+                    addrs: meta.map(|m| m.addrs.iter().map(|a| a.to_string()).collect()).unwrap_or_default(),
+                    agent: meta.and_then(|m| m.agent.clone()),
+                    rtt_ms: meta.and_then(|m| m.rtt).map(|d| d.as_secs_f64() * 1000.0),
+                    in_routing_table: routing.contains(&peer),
+                }
+            })
+            .collect()
+    }
+
+    fn on_swarm_event(&mut self, event: SwarmEvent<BehaviourEvent>) {
+        match event {
+            SwarmEvent::NewListenAddr { address, .. } => {
+                tracing::info!(%address, "listening");
+                self.emit(Event::Listening { addr: address.to_string() });
+            }
+            SwarmEvent::ConnectionEstablished { peer_id, connection_id, num_established, endpoint, .. } => {
+                if let Some(reply) = self.pending_dials.remove(&connection_id) {
+                    let _ = reply.send(Ok(peer_id));
+                }
+                if let ConnectedPoint::Dialer { address, .. } = &endpoint {
+                    if let Err(e) = self.store.remember_peer(&peer_id.to_string(), &address.to_string(), now_ms()) {
+                        tracing::warn!(error = %e, "cannot cache a peer address");
+                    }
+                    self.durability.wrote();
+                }
+                let meta = self.peers.entry(peer_id).or_default();
+                let remote = endpoint.get_remote_address().clone();
+                if !meta.addrs.contains(&remote) && meta.addrs.len() < MAX_PEER_ADDRS {
+                    meta.addrs.push(remote);
+                }
+                if num_established.get() == 1 {
+                    self.emit(Event::PeerConnected { peer_id: peer_id.to_string() });
+                }
+                if !self.bootstrapped && self.bootstrap_peers.contains(&peer_id) {
+                    self.bootstrapped = true;
+                    if let Err(e) = self.swarm.behaviour_mut().kad.bootstrap() {
+                        tracing::debug!(error = %e, "kad bootstrap not started");
+                    }
+                }
+            }
+            SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
+                self.peers.remove(&peer_id);
+                self.emit(Event::PeerDisconnected { peer_id: peer_id.to_string() });
+            }
+            SwarmEvent::OutgoingConnectionError { connection_id, peer_id, error } => {
+                tracing::debug!(?peer_id, %error, "dial failed");
+                if let Some(reply) = self.pending_dials.remove(&connection_id) {
+                    let peer = peer_id.map(|p| p.to_string()).unwrap_or_else(|| "peer".into());
+                    let _ = reply.send(Err(NodeError::Dial { peer, reason: error.to_string() }));
+                }
+            }
+            SwarmEvent::IncomingConnectionError { error, send_back_addr, .. } => {
+                tracing::debug!(%send_back_addr, %error, "incoming connection failed");
+            }
+            SwarmEvent::Behaviour(event) => self.on_behaviour_event(event),
+            _ => {}
+        }
+    }
+
+    fn on_behaviour_event(&mut self, event: BehaviourEvent) {
+        match event {
+            BehaviourEvent::Identify(identify::Event::Received { peer_id, info, .. }) => {
+                if info.protocols.iter().any(|p| p.as_ref() == KAD_PROTOCOL) {
+                    for addr in &info.listen_addrs {
+                        self.swarm.behaviour_mut().kad.add_address(&peer_id, addr.clone());
+                    }
+                }
+                self.peers.entry(peer_id).or_default().agent = Some(info.agent_version);
+            }
+            BehaviourEvent::Ping(ping::Event { peer, result: Ok(rtt), .. }) => {
+                if let Some(meta) = self.peers.get_mut(&peer) {
+                    meta.rtt = Some(rtt);
+                }
+            }
+            BehaviourEvent::Kad(event) => self.on_kad_event(event),
+            BehaviourEvent::Mdns(mdns::Event::Discovered(found)) => {
+                for (peer, addr) in found {
+                    self.swarm.behaviour_mut().kad.add_address(&peer, addr.clone());
+                    if !self.swarm.is_connected(&peer) {
+                        let _ = self.swarm.dial(addr);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The peer id at the end of a multiaddr (`…/p2p/<id>`), if any.
+pub(crate) fn peer_of(addr: &Multiaddr) -> Option<PeerId> {
+    addr.iter().last().and_then(|p| match p {
+        Protocol::P2p(peer) => Some(peer),
+        _ => None,
+    })
+}

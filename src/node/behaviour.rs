@@ -1,0 +1,113 @@
+//! The libp2p protocols a chingu node runs, composed into one `NetworkBehaviour`, and
+//! the swarm built around them (TCP and QUIC, Noise, Yamux).
+//!
+//! | protocol | id | purpose |
+//! |---|---|---|
+//! | identify | `/chingu/id/1.0.0` | learn peers' listen addresses and protocols |
+//! | ping | `/ipfs/ping/1.0.0` | liveness and round-trip time |
+//! | Kademlia | `/chingu/kad/1.0.0` | our own DHT (not the IPFS one), record filtering on |
+//! | mDNS | — | optional LAN discovery |
+
+use std::num::NonZeroUsize;
+use std::time::Duration;
+
+use libp2p::connection_limits::{self, ConnectionLimits};
+use libp2p::identity::Keypair;
+use libp2p::kad::store::{MemoryStore, MemoryStoreConfig};
+use libp2p::swarm::behaviour::toggle::Toggle;
+use libp2p::swarm::NetworkBehaviour;
+use libp2p::{identify, kad, mdns, noise, ping, tcp, yamux, StreamProtocol, Swarm};
+
+use super::{NodeConfig, NodeError};
+use crate::config::DhtMode;
+
+/// Our Kademlia protocol name: chingu nodes form their own DHT.
+pub const KAD_PROTOCOL: &str = "/chingu/kad/1.0.0";
+/// Our identify protocol name.
+pub const IDENTIFY_PROTOCOL: &str = "/chingu/id/1.0.0";
+/// Most DHT records a node holds for others.
+pub const MAX_DHT_RECORDS: usize = 4096;
+/// Largest DHT value stored (a full rendezvous value fits well below).
+pub const MAX_DHT_VALUE_BYTES: usize = 16 * 1024;
+/// Lifetime given to records we publish (they are republished well before).
+pub const DHT_RECORD_TTL: Duration = Duration::from_secs(36 * 3600);
+/// How long a DHT query may take.
+pub const DHT_QUERY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Most connections being set up from outside at once.
+pub const MAX_PENDING_INCOMING: u32 = 128;
+
+/// Everything a node speaks.
+#[derive(NetworkBehaviour)]
+pub struct Behaviour {
+    /// Caps on connections (first, so limits apply before anything else).
+    pub limits: connection_limits::Behaviour,
+    /// Address and protocol exchange.
+    pub identify: identify::Behaviour,
+    /// Liveness.
+    pub ping: ping::Behaviour,
+    /// The DHT.
+    pub kad: kad::Behaviour<MemoryStore>,
+    /// LAN discovery, when enabled.
+    pub mdns: Toggle<mdns::tokio::Behaviour>,
+}
+
+impl Behaviour {
+    fn new(key: &Keypair, config: &NodeConfig) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let peer_id = key.public().to_peer_id();
+        let limits = ConnectionLimits::default()
+            .with_max_established(Some(config.max_connections))
+            .with_max_established_per_peer(Some(config.max_connections_per_peer))
+            .with_max_pending_incoming(Some(MAX_PENDING_INCOMING));
+
+        let identify = identify::Behaviour::new(
+            identify::Config::new(IDENTIFY_PROTOCOL.into(), key.public())
+                .with_agent_version(format!("chingu/{}", crate::VERSION))
+                .with_push_listen_addr_updates(true),
+        );
+
+        let mut kad_config = kad::Config::new(StreamProtocol::new(KAD_PROTOCOL));
+        kad_config
+            .set_record_filtering(kad::StoreInserts::FilterBoth)
+            .set_record_ttl(Some(DHT_RECORD_TTL))
+            .set_publication_interval(None)
+            .set_query_timeout(DHT_QUERY_TIMEOUT)
+            .disjoint_query_paths(true)
+            .set_replication_factor(NonZeroUsize::new(20).expect("non-zero"));
+        let store = MemoryStore::with_config(
+            peer_id,
+            MemoryStoreConfig {
+                max_records: MAX_DHT_RECORDS,
+                max_value_bytes: MAX_DHT_VALUE_BYTES,
+                max_providers_per_key: 1,
+                max_provided_keys: 1,
+            },
+        );
+        let mut kad = kad::Behaviour::with_config(peer_id, store, kad_config);
+        kad.set_mode(Some(match config.dht_mode {
+            DhtMode::Server => kad::Mode::Server,
+            DhtMode::Client => kad::Mode::Client,
+        }));
+
+        let mdns = if config.mdns {
+            Some(mdns::tokio::Behaviour::new(mdns::Config::default(), peer_id)?)
+        } else {
+            None
+        };
+
+        Ok(Self { limits: connection_limits::Behaviour::new(limits), identify, ping: ping::Behaviour::default(), kad, mdns: mdns.into() })
+    }
+}
+
+/// Builds the swarm: TCP and QUIC transports, Noise, Yamux, our behaviour.
+pub(crate) fn build_swarm(config: &NodeConfig) -> Result<Swarm<Behaviour>, NodeError> {
+    let transport_error = |e: &dyn std::fmt::Display| NodeError::Transport(e.to_string());
+    Ok(libp2p::SwarmBuilder::with_existing_identity(config.identity.keypair())
+        .with_tokio()
+        .with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux::Config::default)
+        .map_err(|e| transport_error(&e))?
+        .with_quic()
+        .with_behaviour(|key| Behaviour::new(key, config))
+        .map_err(|e| transport_error(&e))?
+        .with_swarm_config(|c| c.with_idle_connection_timeout(config.idle_timeout))
+        .build())
+}

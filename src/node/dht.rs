@@ -1,0 +1,185 @@
+//! The actor's Kademlia part: record filtering (nothing is stored before the rendezvous
+//! storage rules accept it, SPEC.md §5.4), per-peer PUT rate limits, and the put/get
+//! queries behind [`super::NodeHandle::dht_put`] and [`super::NodeHandle::dht_get`].
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use libp2p::kad::store::RecordStore;
+use libp2p::kad::{self, GetRecordOk, InboundRequest, QueryId, QueryResult, Quorum, Record, RecordKey};
+use libp2p::PeerId;
+use tokio::sync::oneshot;
+
+use super::actor::Actor;
+use super::behaviour::DHT_RECORD_TTL;
+use super::NodeError;
+use crate::model::now_ms;
+use crate::ratelimit::{KeyedLimiter, Rate};
+use crate::rendezvous::storage;
+
+/// PUTs accepted from one peer: a burst of 120, then 60 a minute.
+pub const PUT_RATE: Rate = Rate { burst: 120, per_minute: 60 };
+/// Peers tracked by the PUT rate limiter.
+pub const MAX_RATE_LIMITED_PEERS: usize = 4096;
+/// Protocol name used when counting rejections.
+const PROTOCOL: &str = "kad";
+
+struct PendingGet {
+    reply: oneshot::Sender<Result<Vec<Vec<u8>>, NodeError>>,
+    quorum: usize,
+    answers: usize,
+    values: Vec<Vec<u8>>,
+}
+
+/// Kademlia bookkeeping owned by the actor.
+pub(crate) struct Dht {
+    puts: HashMap<QueryId, oneshot::Sender<Result<(), NodeError>>>,
+    gets: HashMap<QueryId, PendingGet>,
+    put_limiter: KeyedLimiter<PeerId>,
+    last_housekeeping: Instant,
+}
+
+impl Default for Dht {
+    fn default() -> Self {
+        Self {
+            puts: HashMap::new(),
+            gets: HashMap::new(),
+            put_limiter: KeyedLimiter::new(PUT_RATE, MAX_RATE_LIMITED_PEERS),
+            last_housekeeping: Instant::now(),
+        }
+    }
+}
+
+impl Dht {
+    pub(crate) fn on_tick(&mut self) {
+        if self.last_housekeeping.elapsed().as_secs() >= 60 {
+            self.last_housekeeping = Instant::now();
+            self.put_limiter.forget_idle(now_ms());
+        }
+    }
+}
+
+impl Actor {
+    pub(super) fn dht_record_count(&mut self) -> usize {
+        self.swarm.behaviour_mut().kad.store_mut().records().count()
+    }
+
+    /// Validates our own value like any storing node would, merges it with what we hold
+    /// for the key, stores it locally and sends it to the closest peers.
+    pub(super) fn dht_put(&mut self, key: Vec<u8>, value: Vec<u8>, reply: oneshot::Sender<Result<(), NodeError>>) {
+        let record_key = RecordKey::new(&key);
+        let kad = &mut self.swarm.behaviour_mut().kad;
+        let existing = kad.store_mut().get(&record_key).map(|r| r.value.clone());
+        let merged = match storage::validate_put(&key, &value, existing.as_deref(), now_ms() / 1000) {
+            Ok(merged) => merged,
+            Err(e) => {
+                let _ = reply.send(Err(NodeError::Dht { op: "put", reason: e.to_string() }));
+                return;
+            }
+        };
+        let mut record = Record::new(record_key, merged);
+        record.expires = Some(Instant::now() + DHT_RECORD_TTL);
+        match kad.put_record(record, Quorum::One) {
+            Ok(id) => {
+                self.dht.puts.insert(id, reply);
+            }
+            Err(e) => {
+                let _ = reply.send(Err(NodeError::Dht { op: "put", reason: format!("{e:?}") }));
+            }
+        }
+    }
+
+    /// Starts a lookup that completes once `quorum` peers answered (or the query ends).
+    pub(super) fn dht_get(
+        &mut self,
+        key: Vec<u8>,
+        quorum: usize,
+        reply: oneshot::Sender<Result<Vec<Vec<u8>>, NodeError>>,
+    ) {
+        let id = self.swarm.behaviour_mut().kad.get_record(RecordKey::new(&key));
+        self.dht.gets.insert(id, PendingGet { reply, quorum: quorum.max(1), answers: 0, values: Vec::new() });
+    }
+
+    pub(super) fn on_kad_event(&mut self, event: kad::Event) {
+        match event {
+            kad::Event::InboundRequest { request: InboundRequest::PutRecord { source, record: Some(record), .. } } => {
+                self.on_inbound_put(source, record);
+            }
+            kad::Event::InboundRequest { request: InboundRequest::AddProvider { .. } } => {
+                self.reject(None, PROTOCOL, "provider_records_unsupported");
+            }
+            kad::Event::RoutingUpdated { .. } => self.check_routing_waiters(),
+            kad::Event::OutboundQueryProgressed { id, result, step, .. } => match result {
+                QueryResult::PutRecord(result) => {
+                    if let Some(reply) = self.dht.puts.remove(&id) {
+                        let _ = reply.send(result.map(|_| ()).map_err(|e| NodeError::Dht { op: "put", reason: e.to_string() }));
+                    }
+                }
+                QueryResult::GetRecord(result) => self.on_get_progress(id, result, step.last),
+                QueryResult::Bootstrap(result) => {
+                    if matches!(result, Ok(kad::BootstrapOk { num_remaining: 0, .. }) | Err(_)) && !self.joined {
+                        self.joined = true;
+                        self.check_routing_waiters();
+                    }
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+
+    fn on_inbound_put(&mut self, source: PeerId, record: Record) {
+        let now = now_ms();
+        if !self.dht.put_limiter.allow(&source, now) {
+            self.reject(Some(source), PROTOCOL, "rate_limited");
+            return;
+        }
+        let key = record.key.to_vec();
+        let store = self.swarm.behaviour_mut().kad.store_mut();
+        let existing = store.get(&record.key).map(|r| r.value.clone());
+        match storage::validate_put(&key, &record.value, existing.as_deref(), now / 1000) {
+            Ok(merged) => {
+                let mut stored = Record::new(record.key, merged);
+                stored.expires = Some(Instant::now() + DHT_RECORD_TTL);
+                if let Err(e) = store.put(stored) {
+                    self.reject(Some(source), PROTOCOL, store_error_reason(&e));
+                }
+            }
+            Err(e) => self.reject(Some(source), PROTOCOL, e.reason()),
+        }
+    }
+
+    fn on_get_progress(&mut self, id: QueryId, result: Result<GetRecordOk, kad::GetRecordError>, last: bool) {
+        let Some(pending) = self.dht.gets.get_mut(&id) else { return };
+        let mut junk_from = None;
+        if let Ok(GetRecordOk::FoundRecord(found)) = &result {
+            pending.answers += 1;
+            match storage::filter_answer(found.record.key.as_ref(), &found.record.value, now_ms() / 1000) {
+                Some(value) => pending.values.push(value),
+                None => junk_from = Some(found.peer),
+            }
+        }
+        let done = last || pending.answers >= pending.quorum;
+        if let Some(peer) = junk_from {
+            self.reject(peer, PROTOCOL, "invalid_answer");
+        }
+        if done {
+            if let Some(pending) = self.dht.gets.remove(&id) {
+                if !last {
+                    if let Some(mut query) = self.swarm.behaviour_mut().kad.query_mut(&id) {
+                        query.finish();
+                    }
+                }
+                let _ = pending.reply.send(Ok(pending.values));
+            }
+        }
+    }
+}
+
+fn store_error_reason(error: &kad::store::Error) -> &'static str {
+    match error {
+        kad::store::Error::MaxRecords => "store_full",
+        kad::store::Error::ValueTooLarge => "oversized",
+        kad::store::Error::MaxProvidedKeys => "store_full",
+    }
+}

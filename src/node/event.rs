@@ -1,0 +1,124 @@
+//! What a node tells the outside world: the [`Event`] stream, and the [`Status`] and
+//! [`PeerInfo`] snapshots. All serialise to the JSON the control API sends.
+
+use std::collections::BTreeMap;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures::Stream;
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+use tokio_stream::wrappers::BroadcastStream;
+
+/// Something that happened in the node. New variants are added over time: match with a
+/// wildcard arm.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// A listener is up on `addr`.
+    Listening {
+        /// The address.
+        addr: String,
+    },
+    /// A connection to a peer was established (first connection only).
+    PeerConnected {
+        /// Its peer id.
+        peer_id: String,
+    },
+    /// The last connection to a peer closed.
+    PeerDisconnected {
+        /// Its peer id.
+        peer_id: String,
+    },
+    /// Input from the network was rejected (malformed, oversized, forged, replayed,
+    /// expired or over a rate limit). Counted in [`Status::rejected`].
+    Rejected {
+        /// Who sent it, if known.
+        peer_id: Option<String>,
+        /// Which protocol it arrived on.
+        protocol: String,
+        /// The stable reason name.
+        reason: String,
+    },
+    /// A subscriber was too slow and missed `missed` events.
+    Lagged {
+        /// How many events were dropped for this subscriber.
+        missed: u64,
+    },
+}
+
+/// A snapshot of a node.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Status {
+    /// This node's peer id.
+    pub peer_id: String,
+    /// The owner's number, E.164.
+    pub phone: String,
+    /// The owner's display name.
+    pub name: String,
+    /// chingu version.
+    pub version: String,
+    /// Addresses the node listens on.
+    pub listen_addrs: Vec<String>,
+    /// Number of connected peers.
+    pub connected_peers: usize,
+    /// Peers in the Kademlia routing table.
+    pub routing_table_size: usize,
+    /// Records held for the DHT.
+    pub dht_records: usize,
+    /// Seconds since the node started.
+    pub uptime_s: u64,
+    /// Rejected network input by `protocol.reason`.
+    pub rejected: BTreeMap<String, u64>,
+}
+
+/// A connected peer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PeerInfo {
+    /// Its peer id.
+    pub peer_id: String,
+    /// Remote addresses of the open connections.
+    pub addrs: Vec<String>,
+    /// Its agent string from identify, if received.
+    pub agent: Option<String>,
+    /// Last measured round-trip time in milliseconds.
+    pub rtt_ms: Option<f64>,
+    /// Whether it is in our Kademlia routing table.
+    pub in_routing_table: bool,
+}
+
+/// Timing of a DHT put followed by a get.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PutGetTiming {
+    /// Milliseconds the put took.
+    pub put_ms: f64,
+    /// Milliseconds the get took.
+    pub get_ms: f64,
+}
+
+/// A stream of [`Event`]s. A subscriber that falls behind by more than
+/// [`super::EVENT_QUEUE`] events receives [`Event::Lagged`] and continues.
+pub struct EventStream {
+    inner: BroadcastStream<Event>,
+}
+
+impl EventStream {
+    pub(crate) fn new(receiver: broadcast::Receiver<Event>) -> Self {
+        Self { inner: BroadcastStream::new(receiver) }
+    }
+}
+
+impl Stream for EventStream {
+    type Item = Event;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
+        Pin::new(&mut self.inner).poll_next(cx).map(|item| {
+            item.map(|result| match result {
+                Ok(event) => event,
+                Err(BroadcastStreamRecvError::Lagged(missed)) => Event::Lagged { missed },
+            })
+        })
+    }
+}

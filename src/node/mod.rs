@@ -1,0 +1,310 @@
+//! The node: one task (the actor) owns the libp2p swarm and the store; everything else
+//! talks to it through a cloneable [`NodeHandle`] and listens to its [`Event`]s.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use chingu::{home::Home, Node, NodeConfig};
+//! let home = Home::at("/tmp/chingu-demo");
+//! let node = Node::start(NodeConfig::from_home(&home)?).await?;
+//! println!("I am {}", node.peer_id());
+//! let status = node.status().await?;
+//! println!("{} peers", status.connected_peers);
+//! node.shutdown().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Module map: [`behaviour`] composes the libp2p protocols; `actor` is the event loop
+//! and `dht` its Kademlia part; `durability` is the group-commit machinery that makes
+//! "on disk before we say so" cheap; [`event`] holds the public event and status types.
+
+mod actor;
+pub mod behaviour;
+mod codec;
+mod command;
+mod dht;
+mod durability;
+pub mod event;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use libp2p::{Multiaddr, PeerId};
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+pub use event::{Event, EventStream, PeerInfo, PutGetTiming, Status};
+
+use crate::config::{Config, DhtMode};
+use crate::home::{Home, HomeError};
+use crate::identity::Identity;
+use crate::store::{Store, StoreError, StoreOptions};
+use command::Command;
+
+/// Capacity of the command channel from handles to the actor.
+pub const COMMAND_QUEUE: usize = 1024;
+/// Events buffered per subscriber before a slow one starts missing some.
+pub const EVENT_QUEUE: usize = 4096;
+/// How long `Node::start` waits for its listeners to come up.
+pub const LISTEN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Errors of the node API.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// The node has shut down (or its task died).
+    #[error("the node is not running")]
+    Stopped,
+    /// A listen address could not be used.
+    #[error("cannot listen on {addr}: {reason}")]
+    Listen {
+        /// The address.
+        addr: String,
+        /// Why.
+        reason: String,
+    },
+    /// A multiaddr did not parse or is unusable here.
+    #[error("invalid address {addr:?}: {reason}")]
+    InvalidAddress {
+        /// The text given.
+        addr: String,
+        /// Why.
+        reason: String,
+    },
+    /// The transport stack could not be built.
+    #[error("cannot start the network: {0}")]
+    Transport(String),
+    /// A dial failed.
+    #[error("cannot reach {peer}: {reason}")]
+    Dial {
+        /// Who or where.
+        peer: String,
+        /// Why.
+        reason: String,
+    },
+    /// The home directory is unusable.
+    #[error(transparent)]
+    Home(#[from] HomeError),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A DHT operation failed.
+    #[error("DHT {op} failed: {reason}")]
+    Dht {
+        /// `put` or `get`.
+        op: &'static str,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Which transports a node uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transports {
+    /// TCP (with Noise and Yamux).
+    pub tcp: bool,
+    /// QUIC v1.
+    pub quic: bool,
+}
+
+/// Everything needed to start a node.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// Long-term keys.
+    pub identity: Identity,
+    /// Where the sled database lives (it holds the owner's profile, written by
+    /// [`Home::init`]).
+    pub db_path: PathBuf,
+    /// Database options.
+    pub store: StoreOptions,
+    /// An already open database to use instead of opening `db_path` (saves reopening the
+    /// one [`Home::init`] just created).
+    pub open_store: Option<Store>,
+    /// Addresses to listen on.
+    pub listen: Vec<Multiaddr>,
+    /// Bootstrap peers.
+    pub bootstrap: Vec<Multiaddr>,
+    /// Discover peers on the LAN with mDNS.
+    pub mdns: bool,
+    /// Most established connections.
+    pub max_connections: u32,
+    /// Most established connections per peer.
+    pub max_connections_per_peer: u32,
+    /// How long idle connections are kept.
+    pub idle_timeout: Duration,
+    /// Serve the DHT or only query it.
+    pub dht_mode: DhtMode,
+    /// The full configuration file (protocol settings).
+    pub settings: Config,
+}
+
+impl NodeConfig {
+    /// Builds the configuration of the node living in `home`: checks ownership and key
+    /// permissions, loads the keys and `config.toml`.
+    pub fn from_home(home: &Home) -> Result<Self, NodeError> {
+        let identity = home.load_identity()?;
+        let settings = home.load_config()?;
+        let mut config = Self::new(identity, home.db_path());
+        config.apply_settings(settings)?;
+        Ok(config)
+    }
+
+    /// A configuration with defaults (listening on all interfaces, ephemeral ports).
+    pub fn new(identity: Identity, db_path: PathBuf) -> Self {
+        let mut config = Self {
+            identity,
+            db_path,
+            store: StoreOptions::default(),
+            open_store: None,
+            listen: Vec::new(),
+            bootstrap: Vec::new(),
+            mdns: false,
+            max_connections: 0,
+            max_connections_per_peer: 0,
+            idle_timeout: Duration::ZERO,
+            dht_mode: DhtMode::Server,
+            settings: Config::default(),
+        };
+        config.apply_settings(Config::default()).expect("the default configuration is valid");
+        config
+    }
+
+    /// Takes network and storage settings from a configuration file's contents.
+    pub fn apply_settings(&mut self, settings: Config) -> Result<(), NodeError> {
+        let network = &settings.network;
+        self.listen = parse_addrs(&network.listen)?;
+        self.bootstrap = parse_addrs(&network.bootstrap)?;
+        self.mdns = network.mdns;
+        self.max_connections = network.max_connections;
+        self.max_connections_per_peer = network.max_connections_per_peer;
+        self.idle_timeout = Duration::from_secs(network.idle_timeout_secs);
+        self.dht_mode = network.dht_mode;
+        self.store.cache_bytes = settings.storage.cache_mib << 20;
+        self.settings = settings;
+        Ok(())
+    }
+}
+
+/// Parses multiaddrs given as text.
+pub fn parse_addrs(addrs: &[String]) -> Result<Vec<Multiaddr>, NodeError> {
+    addrs
+        .iter()
+        .map(|a| {
+            a.parse::<Multiaddr>()
+                .map_err(|e| NodeError::InvalidAddress { addr: a.clone(), reason: e.to_string() })
+        })
+        .collect()
+}
+
+/// Starts nodes.
+pub struct Node;
+
+impl Node {
+    /// Opens the store, builds the swarm, starts listening (waiting until every listener
+    /// is up), dials the bootstrap peers and spawns the actor. Returns a handle.
+    pub async fn start(config: NodeConfig) -> Result<NodeHandle, NodeError> {
+        let (commands_tx, commands_rx) = mpsc::channel(COMMAND_QUEUE);
+        let (events_tx, _) = broadcast::channel(EVENT_QUEUE);
+        let peer_id = config.identity.peer_id();
+        let mut actor = actor::Actor::new(config, commands_rx, events_tx.clone())?;
+        actor.listen().await?;
+        actor.bootstrap();
+        tokio::spawn(actor.run());
+        Ok(NodeHandle { commands: commands_tx, events: events_tx, peer_id })
+    }
+}
+
+/// A cloneable handle on a running node. Every method is a message to the node's task.
+#[derive(Clone)]
+pub struct NodeHandle {
+    commands: mpsc::Sender<Command>,
+    events: broadcast::Sender<Event>,
+    peer_id: PeerId,
+}
+
+impl std::fmt::Debug for NodeHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "NodeHandle({})", self.peer_id)
+    }
+}
+
+impl NodeHandle {
+    /// This node's peer id.
+    pub fn peer_id(&self) -> PeerId {
+        self.peer_id
+    }
+
+    /// Subscribes to the node's events from now on.
+    pub fn events(&self) -> EventStream {
+        EventStream::new(self.events.subscribe())
+    }
+
+    async fn request<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Command) -> Result<T, NodeError> {
+        let (tx, rx) = oneshot::channel();
+        self.commands.send(make(tx)).await.map_err(|_| NodeError::Stopped)?;
+        rx.await.map_err(|_| NodeError::Stopped)
+    }
+
+    /// A snapshot of the node's state.
+    pub async fn status(&self) -> Result<Status, NodeError> {
+        self.request(Command::Status).await
+    }
+
+    /// Connected peers.
+    pub async fn peers(&self) -> Result<Vec<PeerInfo>, NodeError> {
+        self.request(Command::Peers).await
+    }
+
+    /// Addresses the node listens on.
+    pub async fn listen_addrs(&self) -> Result<Vec<Multiaddr>, NodeError> {
+        Ok(self
+            .status()
+            .await?
+            .listen_addrs
+            .iter()
+            .filter_map(|a| a.parse().ok())
+            .collect())
+    }
+
+    /// Connects to a peer (and adds it to the routing table if it speaks our DHT).
+    /// Returns once the connection is established.
+    pub async fn dial(&self, addr: Multiaddr) -> Result<PeerId, NodeError> {
+        self.request(|reply| Command::Dial { addr, reply }).await?
+    }
+
+    /// Resolves once the Kademlia routing table holds at least `min` peers; returns the
+    /// table's size.
+    pub async fn wait_routing_table(&self, min: usize) -> Result<usize, NodeError> {
+        self.request(|reply| Command::WaitRoutingTable { min, reply }).await
+    }
+
+    /// Resolves once the node has joined the DHT: its first bootstrap (a lookup of its
+    /// own key and a refresh of every bucket) finished.
+    pub async fn wait_joined(&self) -> Result<(), NodeError> {
+        self.request(Command::WaitJoined).await
+    }
+
+    /// Stores a record in the DHT (validated by every storing node, SPEC.md §5.4) and
+    /// returns once a quorum of one stored it.
+    pub async fn dht_put(&self, key: Vec<u8>, value: Vec<u8>) -> Result<(), NodeError> {
+        self.request(|reply| Command::DhtPut { key, value, reply }).await?
+    }
+
+    /// Looks a key up in the DHT and returns every valid value found, from up to
+    /// `quorum` peers.
+    pub async fn dht_get(&self, key: Vec<u8>, quorum: usize) -> Result<Vec<Vec<u8>>, NodeError> {
+        self.request(|reply| Command::DhtGet { key, quorum, reply }).await?
+    }
+
+    /// Resolves when the node has stopped (after [`NodeHandle::shutdown`] from any handle,
+    /// or if its task ended).
+    pub async fn stopped(&self) {
+        self.commands.closed().await
+    }
+
+    /// Stops the node: closes connections, flushes the store and waits for the task to end.
+    pub async fn shutdown(&self) -> Result<(), NodeError> {
+        match self.request(Command::Shutdown).await {
+            Ok(result) => result,
+            Err(NodeError::Stopped) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}

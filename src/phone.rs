@@ -1,0 +1,707 @@
+//! Phone numbers: turning what people type into the canonical E.164 key chingu uses
+//! everywhere (contacts, conversation ids, derived DHT keys).
+//!
+//! [`normalize`] accepts the formats people actually type or export ("010-1234-5678",
+//! "+82 10 1234 5678", "(201) 555-0123", "tel:+1-201-555-0123", full-width and other
+//! Unicode digits…), reduces them to an optional `+` and ASCII digits, and lets the
+//! `phonenumber` crate (libphonenumber metadata) decide what the digits mean and whether
+//! they form a valid number. No numbering rule is hand-written here. The exact rules are
+//! normative and written down in `protocol/phone.md`; `protocol/vectors/phone.json` pins them.
+
+use std::fmt;
+use std::str::FromStr;
+
+use phonenumber::metadata::DATABASE;
+use phonenumber::{country, Mode};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Longest accepted input, in Unicode scalar values (before any trimming).
+pub const MAX_INPUT_CHARS: usize = 32;
+
+/// Most digits an E.164 number has (country code included).
+pub const MAX_E164_DIGITS: usize = 15;
+
+/// How many distinct numbers [`synthetic`] can produce (indexes `0..SYNTHETIC_CAPACITY`).
+///
+/// Slightly below 10^8 because libphonenumber treats 010-5970-0000 … 010-5999-9999 as
+/// unassigned; [`synthetic`] skips that block.
+pub const SYNTHETIC_CAPACITY: u32 = 100_000_000 - SYNTHETIC_GAP_LEN;
+
+/// First 8-digit subscriber part (after "+8210") that libphonenumber rejects.
+const SYNTHETIC_GAP_START: u32 = 59_700_000;
+
+/// Size of the rejected block starting at [`SYNTHETIC_GAP_START`].
+const SYNTHETIC_GAP_LEN: u32 = 300_000;
+
+/// The first code point (digit zero) of every Unicode 14.0 decimal-digit (`Nd`) run; each
+/// run is exactly ten consecutive code points with values 0..=9.
+const DIGIT_ZEROS: [u32; 66] = [
+    0x0030, 0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6, 0x0D66, 0x0DE6,
+    0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40,
+    0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10, 0x104A0, 0x10D30, 0x11066, 0x110F0,
+    0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650, 0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50,
+    0x11DA0, 0x16A60, 0x16AC0, 0x16B50, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950,
+    0x1FBF0,
+];
+
+/// Why a phone number (or region code) was rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PhoneError {
+    /// Nothing but whitespace was given.
+    #[error("no phone number given")]
+    Empty,
+    /// The input is longer than [`MAX_INPUT_CHARS`].
+    #[error("longer than {MAX_INPUT_CHARS} characters")]
+    TooLong,
+    /// A character that is neither a digit, a leading `+`, nor a visual separator
+    /// (letters, `*`, `#`, a second or misplaced `+`…).
+    #[error("contains characters that cannot appear in a phone number")]
+    InvalidCharacters,
+    /// A `tel:` URI with an `ext` parameter: an extension does not identify a person.
+    #[error("has an extension; only whole numbers can be contacts")]
+    Extension,
+    /// The digits could not be parsed as a phone number at all.
+    #[error("not a phone number")]
+    NotANumber,
+    /// The digits parse but do not form a valid number of the country they belong to.
+    #[error("not a valid number for its country")]
+    InvalidForRegion,
+    /// The region is not an ISO 3166 alpha-2 code known to the numbering metadata.
+    #[error("unknown region (expected an ISO 3166 alpha-2 code such as KR, JP, US)")]
+    UnknownRegion,
+    /// Not a canonical E.164 string ("+" then digits, exactly as [`normalize`] produces).
+    #[error("not a normalised E.164 number")]
+    NotE164,
+}
+
+impl PhoneError {
+    /// A stable snake_case name for counters, logs and import issues.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::Empty => "empty",
+            Self::TooLong => "too_long",
+            Self::InvalidCharacters => "invalid_characters",
+            Self::Extension => "extension",
+            Self::NotANumber => "not_a_number",
+            Self::InvalidForRegion => "invalid_for_region",
+            Self::UnknownRegion => "unknown_region",
+            Self::NotE164 => "not_e164",
+        }
+    }
+}
+
+/// The region whose national conventions apply to numbers typed without a country code:
+/// an ISO 3166 alpha-2 code the numbering metadata knows. Defaults to `KR`.
+///
+/// Parses case-insensitively ("kr" → `KR`); displays and serialises as the upper-case code.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Region(country::Id);
+
+impl Region {
+    /// The upper-case ISO 3166 alpha-2 code.
+    pub fn as_str(&self) -> &str {
+        self.0.as_ref()
+    }
+}
+
+impl Default for Region {
+    fn default() -> Self {
+        Self(country::KR)
+    }
+}
+
+impl FromStr for Region {
+    type Err = PhoneError;
+
+    fn from_str(s: &str) -> Result<Self, PhoneError> {
+        let code = s.trim().to_ascii_uppercase();
+        if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(PhoneError::UnknownRegion);
+        }
+        let id = country::Id::from_str(&code).map_err(|_| PhoneError::UnknownRegion)?;
+        match DATABASE.by_id(id.as_ref()) {
+            Some(_) => Ok(Self(id)),
+            None => Err(PhoneError::UnknownRegion),
+        }
+    }
+}
+
+impl fmt::Display for Region {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Region {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Region {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let code = String::deserialize(deserializer)?;
+        code.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// A valid phone number in canonical E.164 form ("+821012345678"): the key of a contact.
+///
+/// Only [`normalize`], [`FromStr`] (which accepts exactly what `normalize` outputs) and
+/// [`synthetic`] create one. Serialises as the E.164 string. Deserialisation is
+/// deliberately a little more lenient than `FromStr`: it requires the canonical E.164 form
+/// but not libphonenumber's range validation, so stored contacts keep loading after a
+/// metadata update retires a number range.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PhoneNumber(String);
+
+impl PhoneNumber {
+    /// The E.164 string, e.g. "+821012345678".
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Checks the canonical E.164 form without range validation (see the type docs).
+    fn from_stored(s: String) -> Result<Self, PhoneError> {
+        if !is_e164_shape(&s) {
+            return Err(PhoneError::NotE164);
+        }
+        let parsed = phonenumber::parse(None, &s).map_err(|_| PhoneError::NotANumber)?;
+        if e164(&parsed) == s {
+            Ok(Self(s))
+        } else {
+            Err(PhoneError::NotE164)
+        }
+    }
+
+    /// Formats with libphonenumber; falls back to the E.164 string if it cannot reparse it.
+    fn format(&self, mode: Mode) -> String {
+        match phonenumber::parse(None, &self.0) {
+            Ok(parsed) => parsed.format().mode(mode).to_string(),
+            Err(_) => self.0.clone(),
+        }
+    }
+}
+
+impl fmt::Display for PhoneNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for PhoneNumber {
+    type Err = PhoneError;
+
+    /// Accepts only a valid number already in canonical E.164 form.
+    fn from_str(s: &str) -> Result<Self, PhoneError> {
+        if !is_e164_shape(s) {
+            return Err(PhoneError::NotE164);
+        }
+        let number = normalize(s, &Region::default())?;
+        if number.0 == s {
+            Ok(number)
+        } else {
+            Err(PhoneError::NotE164)
+        }
+    }
+}
+
+impl Serialize for PhoneNumber {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for PhoneNumber {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Self::from_stored(text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Normalises a number as typed or exported into its E.164 key.
+///
+/// Numbers without a country code are read with `default_region`'s national conventions
+/// (trunk prefix, international dialling prefix). The steps are normative
+/// (`protocol/phone.md` §2): length limit, trimming, optional `tel:` URI, character mapping
+/// (Unicode digits, separators, one leading `+`), interpretation, validation.
+pub fn normalize(input: &str, default_region: &Region) -> Result<PhoneNumber, PhoneError> {
+    if input.chars().nth(MAX_INPUT_CHARS).is_some() {
+        return Err(PhoneError::TooLong);
+    }
+    let text = input.trim();
+    if text.is_empty() {
+        return Err(PhoneError::Empty);
+    }
+    let (plus, digits) = scan(strip_tel_uri(text)?)?;
+    if digits.is_empty() {
+        return Err(PhoneError::NotANumber);
+    }
+    if plus {
+        return parse_international(&digits);
+    }
+    let primary = match after_idd(&digits, default_region) {
+        Some(rest) => parse_international(rest),
+        None => validated(phonenumber::parse(Some(default_region.0), &digits)),
+    };
+    // "00" is the ITU-recommended international prefix; accept it even where the region's
+    // own prefix differs (KR 001/002…, JP 010, US 011), but only when the region's reading
+    // of the digits failed.
+    match (primary, digits.strip_prefix("00")) {
+        (Err(error), Some(rest)) => parse_international(rest).map_err(|_| error),
+        (result, _) => result,
+    }
+}
+
+/// Formats a number the way its own country writes it nationally ("010-1234-5678").
+pub fn format_national(number: &PhoneNumber) -> String {
+    number.format(Mode::National)
+}
+
+/// Formats a number in international notation ("+82 10-1234-5678").
+pub fn format_international(number: &PhoneNumber) -> String {
+    number.format(Mode::International)
+}
+
+/// A distinct, valid Korean mobile number (+8210xxxxxxxx) for each index, for test nets.
+///
+/// # Panics
+/// If `index >= SYNTHETIC_CAPACITY` (test-net sizes are far below it).
+pub fn synthetic(index: u32) -> PhoneNumber {
+    assert!(index < SYNTHETIC_CAPACITY, "synthetic phone index {index} out of range");
+    let subscriber = if index >= SYNTHETIC_GAP_START {
+        index + SYNTHETIC_GAP_LEN
+    } else {
+        index
+    };
+    PhoneNumber(format!("+8210{subscriber:08}"))
+}
+
+/// "+" followed by 2 to 15 ASCII digits, the first not zero.
+fn is_e164_shape(s: &str) -> bool {
+    match s.strip_prefix('+') {
+        Some(digits) => {
+            (2..=MAX_E164_DIGITS).contains(&digits.len())
+                && digits.bytes().all(|b| b.is_ascii_digit())
+                && !digits.starts_with('0')
+        }
+        None => false,
+    }
+}
+
+/// Strips a case-insensitive `tel:` scheme and its `;` parameters, rejecting extensions.
+fn strip_tel_uri(text: &str) -> Result<&str, PhoneError> {
+    let rest = match text.split_at_checked(4) {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("tel:") => rest,
+        _ => return Ok(text),
+    };
+    let mut parts = rest.split(';');
+    let number = parts.next().unwrap_or_default();
+    for param in parts {
+        let name = param.split('=').next().unwrap_or_default();
+        if name.trim().eq_ignore_ascii_case("ext") {
+            return Err(PhoneError::Extension);
+        }
+    }
+    Ok(number)
+}
+
+/// Maps the number text to (leading plus?, ASCII digits), dropping separators.
+fn scan(number: &str) -> Result<(bool, String), PhoneError> {
+    let mut plus = false;
+    let mut digits = String::with_capacity(number.len());
+    for c in number.chars() {
+        if let Some(digit) = decimal_digit(c) {
+            digits.push(digit);
+        } else if c == '+' || c == '\u{FF0B}' {
+            if plus || !digits.is_empty() {
+                return Err(PhoneError::InvalidCharacters);
+            }
+            plus = true;
+        } else if !is_separator(c) {
+            return Err(PhoneError::InvalidCharacters);
+        }
+    }
+    Ok((plus, digits))
+}
+
+/// The ASCII digit for any Unicode decimal digit (`Nd`), e.g. '０' or '٣'.
+fn decimal_digit(c: char) -> Option<char> {
+    if c.is_ascii_digit() {
+        return Some(c);
+    }
+    let code = u32::from(c);
+    let zero = DIGIT_ZEROS.iter().find(|&&zero| (zero..zero + 10).contains(&code))?;
+    char::from_digit(code - zero, 10)
+}
+
+/// Characters people put between digits: Unicode White_Space, libphonenumber's
+/// punctuation set (without its extension marker 'x'), and invisible format characters
+/// that phone exports wrap numbers in (bidi marks, zero-width characters, BOM).
+fn is_separator(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '-' | '.'
+                | '('
+                | ')'
+                | '['
+                | ']'
+                | '/'
+                | '~'
+                | '\u{00AD}'
+                | '\u{2010}'..='\u{2015}'
+                | '\u{2053}'
+                | '\u{2212}'
+                | '\u{223C}'
+                | '\u{30FC}'
+                | '\u{FF08}'
+                | '\u{FF09}'
+                | '\u{FF0D}'..='\u{FF0F}'
+                | '\u{FF3B}'
+                | '\u{FF3D}'
+                | '\u{FF5E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{FEFF}'
+        )
+}
+
+/// The digits after `region`'s international dialling prefix, if the digits start with it
+/// and the country code that follows does not start with 0.
+fn after_idd<'a>(digits: &'a str, region: &Region) -> Option<&'a str> {
+    let found = DATABASE.by_id(region.as_str())?.international_prefix()?.find(digits)?;
+    if found.start() != 0 {
+        return None;
+    }
+    digits.get(found.end()..).filter(|rest| !rest.starts_with('0'))
+}
+
+/// Parses digits that start with a country code, without any default region.
+///
+/// Never pass a default region here: phonenumber 0.3 would strip that region's trunk
+/// prefix from the foreign national number ("+39 06…" with KR loses Rome's 0).
+fn parse_international(digits: &str) -> Result<PhoneNumber, PhoneError> {
+    validated(phonenumber::parse(None, format!("+{digits}")))
+}
+
+/// Keeps parsed numbers that libphonenumber considers valid and that fit E.164's
+/// [`MAX_E164_DIGITS`] (libphonenumber allows a few longer ones, e.g. in Germany).
+fn validated(parsed: Result<phonenumber::PhoneNumber, phonenumber::ParseError>) -> Result<PhoneNumber, PhoneError> {
+    let parsed = parsed.map_err(|_| PhoneError::NotANumber)?;
+    let key = e164(&parsed);
+    if parsed.is_valid() && is_e164_shape(&key) {
+        Ok(PhoneNumber(key))
+    } else {
+        Err(PhoneError::InvalidForRegion)
+    }
+}
+
+/// The E.164 rendering of a parsed number.
+fn e164(parsed: &phonenumber::PhoneNumber) -> String {
+    parsed.format().mode(Mode::E164).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn region(code: &str) -> Region {
+        code.parse().unwrap()
+    }
+
+    fn norm(input: &str, code: &str) -> Result<String, PhoneError> {
+        normalize(input, &region(code)).map(|n| n.to_string())
+    }
+
+    #[test]
+    fn korean_formats_share_one_key() {
+        for input in [
+            "010-1234-5678",
+            "01012345678",
+            "010 1234 5678",
+            "010.1234.5678",
+            "(010) 1234-5678",
+            "+82 10 1234 5678",
+            "+82-10-1234-5678",
+            "+821012345678",
+            "+82 010 1234 5678",
+            "821012345678",
+            "82-10-1234-5678",
+            "00 82 10 1234 5678",
+            "001 82 10 1234 5678",
+            "00700 82 10 1234 5678",
+            "tel:+82-10-1234-5678",
+            "TEL:010-1234-5678",
+            "０１０－１２３４－５６７８",
+            "＋８２ １０ １２３４ ５６７８",
+            "\u{202A}+82 10-1234-5678\u{202C}",
+            "  010-1234-5678\t",
+            "010\u{00A0}1234\u{3000}5678",
+        ] {
+            assert_eq!(norm(input, "KR"), Ok("+821012345678".into()), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn us_and_japanese_formats() {
+        for input in [
+            "(201) 555-0123",
+            "201-555-0123",
+            "201.555.0123",
+            "1 201 555 0123",
+            "+1 201-555-0123",
+        ] {
+            assert_eq!(norm(input, "US"), Ok("+12015550123".into()), "{input:?}");
+        }
+        for input in [
+            "011 1 201 555 0123",
+            "tel:+1-201-555-0123",
+            "tel:+1-201-555-0123;isub=7",
+        ] {
+            assert_eq!(norm(input, "US"), Ok("+12015550123".into()), "{input:?}");
+        }
+        for input in [
+            "090-1234-5678",
+            "09012345678",
+            "+81 90 1234 5678",
+            "090ー1234ー5678",
+            "010 81 90 1234 5678",
+        ] {
+            assert_eq!(norm(input, "JP"), Ok("+819012345678".into()), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn explicit_country_codes_ignore_the_default_region() {
+        // phonenumber 0.3 strips the default region's trunk prefix from these; we must not.
+        assert_eq!(norm("+82 10 1234 5678", "US"), Ok("+821012345678".into()));
+        assert_eq!(norm("011 82 10 1234 5678", "US"), Ok("+821012345678".into()));
+        assert_eq!(norm("+39 06 6982 0000", "KR"), Ok("+390669820000".into()));
+        assert_eq!(norm("+1 201 555 0123", "JP"), Ok("+12015550123".into()));
+    }
+
+    #[test]
+    fn unicode_digits_are_mapped() {
+        assert_eq!(norm("٠١٠١٢٣٤٥٦٧٨", "KR"), Ok("+821012345678".into()));
+        assert_eq!(norm("۰۱۰۱۲۳۴۵۶۷۸", "KR"), Ok("+821012345678".into()));
+        assert_eq!(norm("०१०-१२३४-५६७८", "KR"), Ok("+821012345678".into()));
+        assert_eq!(norm("𝟎𝟏𝟎𝟏𝟐𝟑𝟒𝟓𝟔𝟕𝟖", "KR"), Ok("+821012345678".into()));
+        for zero in DIGIT_ZEROS {
+            for value in 0..10 {
+                let c = char::from_u32(zero + value).unwrap();
+                assert_eq!(decimal_digit(c), char::from_digit(value, 10), "{c:?}");
+                assert!(c.is_numeric());
+            }
+        }
+        assert_eq!(decimal_digit('①'), None);
+        assert_eq!(decimal_digit('Ⅻ'), None);
+    }
+
+    #[test]
+    fn bare_international_form_is_only_accepted_for_the_default_country() {
+        assert_eq!(norm("821012345678", "KR"), Ok("+821012345678".into()));
+        assert_eq!(norm("821012345678", "US"), Err(PhoneError::InvalidForRegion));
+        assert_eq!(norm("12015550123", "KR"), Err(PhoneError::InvalidForRegion));
+    }
+
+    #[test]
+    fn every_error_path() {
+        assert_eq!(norm("", "KR"), Err(PhoneError::Empty));
+        assert_eq!(norm(" \t\n", "KR"), Err(PhoneError::Empty));
+        assert_eq!(norm(&"1".repeat(MAX_INPUT_CHARS + 1), "KR"), Err(PhoneError::TooLong));
+        assert_eq!(norm(&"1".repeat(MAX_INPUT_CHARS), "KR"), Err(PhoneError::NotANumber));
+        assert_eq!(norm("++82 10 1234 5678", "KR"), Err(PhoneError::InvalidCharacters));
+        assert_eq!(norm("010+1234+5678", "KR"), Err(PhoneError::InvalidCharacters));
+        assert_eq!(norm("010-1234-5678 ext. 12", "KR"), Err(PhoneError::InvalidCharacters));
+        assert_eq!(norm("+1 800 FLOWERS", "US"), Err(PhoneError::InvalidCharacters));
+        assert_eq!(norm("*123#", "KR"), Err(PhoneError::InvalidCharacters));
+        assert_eq!(norm("①②③", "KR"), Err(PhoneError::InvalidCharacters));
+        assert_eq!(norm("tel:+1-201-555-0123;ext=42", "US"), Err(PhoneError::Extension));
+        assert_eq!(norm("+", "KR"), Err(PhoneError::NotANumber));
+        assert_eq!(norm("---", "KR"), Err(PhoneError::NotANumber));
+        assert_eq!(norm("tel:", "KR"), Err(PhoneError::NotANumber));
+        assert_eq!(norm("1", "KR"), Err(PhoneError::NotANumber));
+        assert_eq!(norm("+999 1234 5678", "KR"), Err(PhoneError::NotANumber));
+        assert_eq!(norm("010-1234", "KR"), Err(PhoneError::InvalidForRegion));
+        assert_eq!(norm("+1 555 555 5555", "KR"), Err(PhoneError::InvalidForRegion));
+        assert_eq!(norm("010-5980-1234", "KR"), Err(PhoneError::InvalidForRegion));
+        // Valid for libphonenumber, but 16 digits: longer than E.164 allows.
+        assert_eq!(norm("20100000000000", "DE"), Err(PhoneError::InvalidForRegion));
+        assert_eq!(norm("2010000000000", "DE"), Ok("+492010000000000".into()));
+        for code in ["", "K", "KOR", "ZZ", "AQ", "001", "k1", "ｋｒ"] {
+            assert_eq!(code.parse::<Region>(), Err(PhoneError::UnknownRegion), "{code:?}");
+        }
+        let reasons: Vec<_> = [
+            PhoneError::Empty,
+            PhoneError::TooLong,
+            PhoneError::InvalidCharacters,
+            PhoneError::Extension,
+            PhoneError::NotANumber,
+            PhoneError::InvalidForRegion,
+            PhoneError::UnknownRegion,
+            PhoneError::NotE164,
+        ]
+        .iter()
+        .map(PhoneError::reason)
+        .collect();
+        let unique: std::collections::BTreeSet<_> = reasons.iter().collect();
+        assert_eq!(unique.len(), reasons.len());
+    }
+
+    #[test]
+    fn region_parsing_and_serde() {
+        assert_eq!(Region::default().as_str(), "KR");
+        assert_eq!(region(" jp ").to_string(), "JP");
+        assert_eq!(serde_json::to_string(&region("US")).unwrap(), "\"US\"");
+        assert_eq!(serde_json::from_str::<Region>("\"us\"").unwrap(), region("US"));
+        assert!(serde_json::from_str::<Region>("\"ZZ\"").is_err());
+    }
+
+    #[test]
+    fn from_str_accepts_only_canonical_valid_e164() {
+        let number: PhoneNumber = "+821012345678".parse().unwrap();
+        assert_eq!(number.as_str(), "+821012345678");
+        assert_eq!("+82 10 1234 5678".parse::<PhoneNumber>(), Err(PhoneError::NotE164));
+        assert_eq!("821012345678".parse::<PhoneNumber>(), Err(PhoneError::NotE164));
+        assert_eq!("+8201012345678".parse::<PhoneNumber>(), Err(PhoneError::NotE164));
+        assert_eq!("+0821012345678".parse::<PhoneNumber>(), Err(PhoneError::NotE164));
+        assert_eq!("+1234567890123456".parse::<PhoneNumber>(), Err(PhoneError::NotE164));
+        assert_eq!("+821234".parse::<PhoneNumber>(), Err(PhoneError::InvalidForRegion));
+    }
+
+    #[test]
+    fn serde_is_the_e164_string() {
+        let number = normalize("010-1234-5678", &Region::default()).unwrap();
+        let json = serde_json::to_string(&number).unwrap();
+        assert_eq!(json, "\"+821012345678\"");
+        assert_eq!(serde_json::from_str::<PhoneNumber>(&json).unwrap(), number);
+        // Canonical but outside today's ranges: still loads (stored keys survive metadata updates).
+        assert_eq!(
+            serde_json::from_str::<PhoneNumber>("\"+821234\"").unwrap().as_str(),
+            "+821234"
+        );
+        for bad in [
+            "\"010-1234-5678\"",
+            "\"+8201012345678\"",
+            "\"+82 10 1234 5678\"",
+            "\"+\"",
+            "\"+999123456\"",
+            "7",
+        ] {
+            assert!(serde_json::from_str::<PhoneNumber>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ordering_and_hashing_follow_the_string() {
+        let a = synthetic(1);
+        let b = synthetic(2);
+        assert!(a < b);
+        let set: std::collections::HashSet<_> = [a.clone(), b, a].into_iter().collect();
+        assert_eq!(set.len(), 2);
+    }
+
+    #[test]
+    fn formatting() {
+        let kr = normalize("01012345678", &region("KR")).unwrap();
+        assert_eq!(format_national(&kr), "010-1234-5678");
+        assert_eq!(format_international(&kr), "+82 10-1234-5678");
+        let us = normalize("2015550123", &region("US")).unwrap();
+        assert_eq!(format_national(&us), "(201) 555-0123");
+        assert_eq!(format_international(&us), "+1 201-555-0123");
+        let stored: PhoneNumber = serde_json::from_str("\"+821234\"").unwrap();
+        assert_eq!(format_international(&stored), "+82 1234");
+    }
+
+    #[test]
+    fn synthetic_numbers_are_valid_and_distinct() {
+        // Every block of 10 000 subscriber numbers, at both ends, plus the gap edges.
+        for block in 0..SYNTHETIC_CAPACITY / 10_000 {
+            for index in [block * 10_000, block * 10_000 + 9_999] {
+                let number = synthetic(index);
+                assert_eq!(number.as_str().parse::<PhoneNumber>(), Ok(number.clone()), "{index}");
+            }
+        }
+        assert_eq!(synthetic(0).as_str(), "+821000000000");
+        assert_eq!(synthetic(SYNTHETIC_GAP_START - 1).as_str(), "+821059699999");
+        assert_eq!(synthetic(SYNTHETIC_GAP_START).as_str(), "+821060000000");
+        assert_eq!(synthetic(SYNTHETIC_CAPACITY - 1).as_str(), "+821099999999");
+        let distinct: std::collections::HashSet<_> = (0..10_000).map(synthetic).collect();
+        assert_eq!(distinct.len(), 10_000);
+    }
+
+    #[test]
+    #[should_panic(expected = "out of range")]
+    fn synthetic_panics_past_capacity() {
+        synthetic(SYNTHETIC_CAPACITY);
+    }
+
+    #[test]
+    fn vectors() {
+        let file: serde_json::Value = serde_json::from_str(include_str!("../protocol/vectors/phone.json")).unwrap();
+        let vectors = file["vectors"].as_array().unwrap();
+        assert!(vectors.len() > 30);
+        for v in vectors {
+            let name = v["name"].as_str().unwrap();
+            let expected_e164 = v["e164"].as_str();
+            if let Some(index) = v["synthetic_index"].as_u64() {
+                let number = synthetic(u32::try_from(index).unwrap());
+                assert_eq!(Some(number.as_str()), expected_e164, "{name}");
+                continue;
+            }
+            let input = v["input"].as_str().unwrap();
+            let region_code = v["region"].as_str().unwrap();
+            match (expected_e164, v["error"].as_str()) {
+                (Some(e164), None) => {
+                    let number = normalize(input, &region(region_code)).unwrap();
+                    assert_eq!(number.as_str(), e164, "{name}");
+                    // The other direction: the key is canonical, stable and formats back.
+                    assert_eq!(e164.parse::<PhoneNumber>(), Ok(number.clone()), "{name}");
+                    assert_eq!(
+                        normalize(&format_international(&number), &region(region_code)),
+                        Ok(number.clone())
+                    );
+                    if let Some(home) = number_region(&number) {
+                        assert_eq!(normalize(&format_national(&number), &home), Ok(number), "{name}");
+                    }
+                }
+                (None, Some(reason)) => match region_code.parse::<Region>() {
+                    Ok(r) => assert_eq!(normalize(input, &r).map_err(|e| e.reason()), Err(reason), "{name}"),
+                    Err(e) => assert_eq!(e.reason(), reason, "{name}"),
+                },
+                _ => panic!("vector {name} needs exactly one of e164 / error"),
+            }
+        }
+    }
+
+    /// The region a number belongs to, when libphonenumber can tell (for reading its national format back).
+    fn number_region(number: &PhoneNumber) -> Option<Region> {
+        let id = phonenumber::parse(None, number.as_str()).unwrap().country().id()?;
+        Some(region(id.as_ref()))
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(input in ".{0,40}", code in "[A-Z]{2}") {
+            if let Ok(r) = code.parse::<Region>() {
+                let _ = normalize(&input, &r);
+            }
+            let _ = input.parse::<PhoneNumber>();
+            let _ = serde_json::from_value::<PhoneNumber>(serde_json::Value::String(input));
+        }
+
+        #[test]
+        fn digit_soup_never_panics_and_results_are_canonical(
+            input in "[+＋]{0,2}[0-9０-９ ()\\-.]{0,30}",
+            code in prop::sample::select(vec!["KR", "US", "JP", "DE", "GB", "IT", "CN", "BR", "IN", "AU"]),
+        ) {
+            if let Ok(number) = normalize(&input, &region(code)) {
+                prop_assert_eq!(number.as_str().parse::<PhoneNumber>(), Ok(number.clone()));
+            }
+        }
+    }
+}

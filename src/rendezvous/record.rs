@@ -1,0 +1,964 @@
+//! The rendezvous record: the DHT value stored under a [`RendezvousKeys::dht_key`]
+//! (protocol/rendezvous.md §3).
+//!
+//! A value ([`RendezvousValue`], wire kind `rdv.value`) holds up to [`MAX_ENTRIES`]
+//! entries, one per *slot*. A slot key is an ed25519 key derived from the publisher's
+//! identity secret and the DHT key, so the same identity always writes the same slot
+//! under one key and its slots under different keys or epochs cannot be linked.
+//!
+//! An [`Entry`] has two layers:
+//! - outer fields a storing node can check without knowing the number (version, epoch,
+//!   slot key, sequence number, expiry, the slot signature over all of them and the
+//!   ciphertext);
+//! - a ciphertext (XChaCha20-Poly1305 under the encryption key, the outer fields as
+//!   associated data) of the [`InnerBody`] — identity key, Noise static key, signed
+//!   prekey, peer id, addresses, mailboxes, display name — and of an identity signature
+//!   binding that body to this DHT key and these outer fields, so a genuine entry copied
+//!   under another number's key is refused.
+
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
+use libp2p_identity::{ed25519, PeerId, PublicKey};
+use rand::{CryptoRng, RngCore};
+use serde::{Deserialize, Serialize};
+
+use super::kdf::{Epoch, RendezvousKeys};
+use super::{hkdf32, length_prefixed, RecordError};
+use crate::wire::{self, from_cbor, to_cbor, Bytes, Fixed, List, Text, WireMessage};
+
+/// The only entry version (`"v"`).
+pub const ENTRY_VERSION: u8 = 1;
+/// Most entries (slots) under one DHT key.
+pub const MAX_ENTRIES: usize = 4;
+/// Largest DHT value (the whole `rdv.value` envelope).
+pub const MAX_VALUE_BYTES: usize = 8 * 1024;
+/// Largest encoded [`InnerBody`].
+pub const MAX_BODY: usize = 1_700;
+/// Largest CBOR overhead of the encrypted `{"body", "id_sig"}` map around a body of
+/// 256..=65 535 bytes.
+pub const INNER_OVERHEAD: usize = 82;
+/// Length of the Poly1305 tag.
+pub const TAG_LEN: usize = 16;
+/// Largest ciphertext: the largest inner map plus the tag.
+pub const MAX_CT: usize = MAX_BODY + INNER_OVERHEAD + TAG_LEN;
+/// Longest an entry may claim to live, counted from when it is checked (48 h).
+pub const MAX_LIFETIME_SECS: u64 = 48 * 60 * 60;
+/// Lifetime a publisher gives its entries (24 h).
+pub const DEFAULT_LIFETIME_SECS: u64 = 24 * 60 * 60;
+/// How often a publisher republishes (and on every address change): 12 h.
+pub const REPUBLISH_SECS: u64 = 12 * 60 * 60;
+/// Length of the XChaCha20-Poly1305 nonce.
+pub const NONCE_LEN: usize = 24;
+/// Longest peer id (binary multihash).
+pub const MAX_PEER_ID_BYTES: usize = 64;
+/// Longest binary multiaddr.
+pub const MAX_ADDR_BYTES: usize = 256;
+/// Most direct addresses in a body.
+pub const MAX_ADDRS: usize = 8;
+/// Most mailboxes in a body.
+pub const MAX_MAILBOXES: usize = 4;
+/// Most addresses per mailbox.
+pub const MAX_MAILBOX_ADDRS: usize = 4;
+/// Longest display name (UTF-8 bytes).
+pub const MAX_NAME_BYTES: usize = 64;
+/// Label of the associated data of the ciphertext.
+pub const AAD_LABEL: &[u8] = b"chingu/rdv/v1/aad";
+/// Label of the identity signature.
+pub const ID_SIG_LABEL: &[u8] = b"chingu/rdv/v1/id-sig";
+/// Label of the slot signature.
+pub const SLOT_SIG_LABEL: &[u8] = b"chingu/rdv/v1/slot-sig";
+/// HKDF info of the slot key seed.
+pub const SLOT_INFO: &[u8] = b"chingu/rdv/v1/slot";
+
+/// One binary multiaddr (opaque here).
+pub type Addr = Bytes<MAX_ADDR_BYTES>;
+
+pub use crate::session::SignedPrekey;
+
+fn sign_fixed(key: &ed25519::Keypair, message: &[u8]) -> Fixed<64> {
+    Fixed(crate::crypto::sign(key, message))
+}
+
+/// Where to leave messages for the publisher while it is offline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailboxRef {
+    /// The mailbox node's peer id (`"peer_id"`).
+    pub peer_id: Bytes<MAX_PEER_ID_BYTES>,
+    /// Its addresses (`"addrs"`).
+    pub addrs: List<Addr, MAX_MAILBOX_ADDRS>,
+    /// The publisher's tag at that mailbox (`"tag"`, defined by the mailbox protocol).
+    pub tag: Fixed<32>,
+}
+
+/// What the publisher tells whoever knows its number (encrypted in the entry).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InnerBody {
+    /// ed25519 identity public key (`"identity_pk"`).
+    pub identity_pk: Fixed<32>,
+    /// X25519 Noise static public key (`"noise_pk"`).
+    pub noise_pk: Fixed<32>,
+    /// Current signed prekey (`"prekey"`).
+    pub prekey: SignedPrekey,
+    /// Binary libp2p peer id of `identity_pk` (`"peer_id"`).
+    pub peer_id: Bytes<MAX_PEER_ID_BYTES>,
+    /// Binary multiaddrs, best first (`"addrs"`).
+    pub addrs: List<Addr, MAX_ADDRS>,
+    /// Mailboxes, best first (`"mailboxes"`).
+    pub mailboxes: List<MailboxRef, MAX_MAILBOXES>,
+    /// Self-chosen display name, unverified (`"name"`).
+    pub name: Text<MAX_NAME_BYTES>,
+}
+
+impl InnerBody {
+    /// A body for `identity`, its peer id filled in.
+    pub fn new(
+        identity: &ed25519::PublicKey,
+        noise_pk: [u8; 32],
+        prekey: SignedPrekey,
+        addrs: List<Addr, MAX_ADDRS>,
+        mailboxes: List<MailboxRef, MAX_MAILBOXES>,
+        name: Text<MAX_NAME_BYTES>,
+    ) -> Self {
+        Self {
+            identity_pk: Fixed(identity.to_bytes()),
+            noise_pk: Fixed(noise_pk),
+            prekey,
+            peer_id: Bytes::new(peer_id_of(identity.clone())).expect("an ed25519 peer id is 38 bytes"),
+            addrs,
+            mailboxes,
+            name,
+        }
+    }
+
+    /// Drops addresses until the encoding fits in [`MAX_BODY`]: direct addresses from
+    /// the end while more than one is left, then whole mailboxes from the end, then the
+    /// last direct address. Returns how many items it dropped.
+    pub fn trim_to_fit(&mut self) -> usize {
+        let mut dropped = 0;
+        while to_cbor(self).len() > MAX_BODY {
+            let mut addrs = std::mem::take(&mut self.addrs).into_vec();
+            let mut mailboxes = std::mem::take(&mut self.mailboxes).into_vec();
+            let removed = if addrs.len() > 1 || (mailboxes.is_empty() && !addrs.is_empty()) {
+                addrs.pop().is_some()
+            } else {
+                mailboxes.pop().is_some()
+            };
+            self.addrs = List::truncating(addrs);
+            self.mailboxes = List::truncating(mailboxes);
+            if !removed {
+                break;
+            }
+            dropped += 1;
+        }
+        dropped
+    }
+
+    /// The checks that only need the body: its peer id is its identity's, its prekey is
+    /// signed by its identity.
+    fn check(&self) -> Result<(), RecordError> {
+        if peer_id_bytes(&self.identity_pk).as_deref() != Some(&self.peer_id[..]) {
+            return Err(RecordError::PeerIdMismatch);
+        }
+        self.prekey.verify(&self.identity_pk).map_err(|_| RecordError::BadPrekeySignature)
+    }
+}
+
+/// The binary peer id of an ed25519 identity key; `None` for an invalid key.
+pub fn peer_id_bytes(identity_pk: &[u8; 32]) -> Option<Vec<u8>> {
+    ed25519::PublicKey::try_from_bytes(identity_pk).ok().map(peer_id_of)
+}
+
+/// `00 24 08 01 12 20 || key`: the identity multihash of the protobuf-encoded key.
+fn peer_id_of(key: ed25519::PublicKey) -> Vec<u8> {
+    PeerId::from_public_key(&PublicKey::from(key)).to_bytes()
+}
+
+/// One slot of a rendezvous value. Storing nodes read every field; only the slot key's
+/// owner can produce `slot_sig`, only holders of the encryption key can read `ct`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Version, [`ENTRY_VERSION`] (`"v"`).
+    pub v: u8,
+    /// The epoch the keys were derived for (`"epoch"`).
+    pub epoch: Epoch,
+    /// The slot's ed25519 public key (`"slot_pk"`).
+    pub slot_pk: Fixed<32>,
+    /// Sequence number; a slot only ever moves to a higher one (`"seq"`).
+    pub seq: u64,
+    /// Unix seconds after which the entry is dropped (`"expires"`).
+    pub expires: u64,
+    /// XChaCha20-Poly1305 nonce (`"nonce"`).
+    pub nonce: Fixed<NONCE_LEN>,
+    /// Ciphertext of the inner map (`"ct"`).
+    pub ct: Bytes<MAX_CT>,
+    /// Slot signature over the DHT key, the outer fields and the ciphertext (`"slot_sig"`).
+    pub slot_sig: Fixed<64>,
+}
+
+/// The fields every signed message and the associated data start with.
+struct Outer<'a> {
+    dht_key: &'a [u8; 32],
+    epoch: Epoch,
+    slot_pk: &'a [u8; 32],
+    seq: u64,
+    expires: u64,
+}
+
+impl Outer<'_> {
+    /// `label || dht_key || u32be(epoch) || slot_pk || u64be(seq) || u64be(expires) || tail`.
+    fn message(&self, label: &[u8], tail: &[u8]) -> Vec<u8> {
+        [
+            label,
+            self.dht_key,
+            &self.epoch.0.to_be_bytes(),
+            self.slot_pk,
+            &self.seq.to_be_bytes(),
+            &self.expires.to_be_bytes(),
+            tail,
+        ]
+        .concat()
+    }
+
+    fn aad(&self) -> Vec<u8> {
+        self.message(AAD_LABEL, &[])
+    }
+
+    fn id_sig_message(&self, body: &[u8]) -> Vec<u8> {
+        self.message(ID_SIG_LABEL, &length_prefixed(body))
+    }
+
+    fn slot_sig_message(&self, nonce: &[u8; NONCE_LEN], ct: &[u8]) -> Vec<u8> {
+        self.message(SLOT_SIG_LABEL, &[nonce.as_slice(), &length_prefixed(ct)].concat())
+    }
+}
+
+impl Entry {
+    fn outer<'a>(&'a self, dht_key: &'a [u8; 32]) -> Outer<'a> {
+        Outer {
+            dht_key,
+            epoch: self.epoch,
+            slot_pk: &self.slot_pk,
+            seq: self.seq,
+            expires: self.expires,
+        }
+    }
+
+    /// The checks that need no signature: version, epoch ∈ {e−1, e, e+1} with
+    /// e = [`Epoch::at`]`(now)`, and now < expires ≤ now + [`MAX_LIFETIME_SECS`].
+    pub fn check_fields(&self, now: u64) -> Result<(), RecordError> {
+        if self.v != ENTRY_VERSION {
+            return Err(RecordError::BadVersion(self.v));
+        }
+        let current = Epoch::at(now);
+        if self.epoch.0.abs_diff(current.0) > 1 {
+            return Err(RecordError::EpochOutOfWindow {
+                epoch: self.epoch.0,
+                current: current.0,
+            });
+        }
+        if self.expires <= now {
+            return Err(RecordError::Expired);
+        }
+        if self.expires > now.saturating_add(MAX_LIFETIME_SECS) {
+            return Err(RecordError::ExpiryTooFar);
+        }
+        Ok(())
+    }
+
+    /// Verifies the slot signature for `dht_key` ([`RecordError::BadSlotSignature`]).
+    pub fn verify_slot_sig(&self, dht_key: &[u8; 32]) -> Result<(), RecordError> {
+        let message = self.outer(dht_key).slot_sig_message(&self.nonce, &self.ct);
+        if crate::crypto::verify(&self.slot_pk, &message, &self.slot_sig) {
+            Ok(())
+        } else {
+            Err(RecordError::BadSlotSignature)
+        }
+    }
+
+    /// Everything a storing node checks: [`Entry::check_fields`] then
+    /// [`Entry::verify_slot_sig`].
+    pub fn check(&self, dht_key: &[u8; 32], now: u64) -> Result<(), RecordError> {
+        self.check_fields(now)?;
+        self.verify_slot_sig(dht_key)
+    }
+}
+
+/// A DHT value: the entries stored under one key (`{"entries": [...]}`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RendezvousValue {
+    /// At most [`MAX_ENTRIES`] entries (`"entries"`).
+    pub entries: List<Entry, MAX_ENTRIES>,
+}
+
+impl WireMessage for RendezvousValue {
+    const KIND: &'static str = "rdv.value";
+}
+
+impl RendezvousValue {
+    /// A value of `entries` ([`RecordError::Oversized`] beyond [`MAX_ENTRIES`]).
+    pub fn new(entries: Vec<Entry>) -> Result<Self, RecordError> {
+        let entries = List::new(entries).map_err(|e| RecordError::Oversized {
+            what: "entry list",
+            len: e.len,
+            max: MAX_ENTRIES,
+        })?;
+        Ok(Self { entries })
+    }
+
+    /// The DHT value bytes: the `rdv.value` envelope, at most [`MAX_VALUE_BYTES`].
+    pub fn encode(&self) -> Result<Vec<u8>, RecordError> {
+        let bytes = wire::encode(self)?;
+        check_value_size(&bytes)?;
+        Ok(bytes)
+    }
+
+    /// Parses untrusted DHT value bytes (size checked before anything else).
+    pub fn decode(bytes: &[u8]) -> Result<Self, RecordError> {
+        check_value_size(bytes)?;
+        Ok(wire::decode(bytes)?)
+    }
+}
+
+fn check_value_size(bytes: &[u8]) -> Result<(), RecordError> {
+    if bytes.len() > MAX_VALUE_BYTES {
+        return Err(RecordError::Oversized {
+            what: "value",
+            len: bytes.len(),
+            max: MAX_VALUE_BYTES,
+        });
+    }
+    Ok(())
+}
+
+/// The plaintext of an entry's ciphertext: the body exactly as signed, and the signature.
+#[derive(Serialize, Deserialize)]
+struct Inner {
+    body: Bytes<MAX_BODY>,
+    id_sig: Fixed<64>,
+}
+
+/// An opened entry: someone holding `body.identity_pk` claims this DHT key. Unverified
+/// until the identity is pinned or checked out of band; several candidates under one key
+/// are a conflict to show the user.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// The entry's epoch.
+    pub epoch: Epoch,
+    /// The slot it was found in.
+    pub slot_pk: Fixed<32>,
+    /// Its sequence number.
+    pub seq: u64,
+    /// Its expiry (unix seconds).
+    pub expires: u64,
+    /// What the publisher said.
+    pub body: InnerBody,
+}
+
+/// The slot key of `identity` under `dht_key`: the ed25519 key whose 32-byte secret is
+/// HKDF-SHA256(ikm = identity secret key, salt = dht_key, info = `"chingu/rdv/v1/slot"`).
+fn slot_keypair(identity: &ed25519::Keypair, dht_key: &[u8; 32]) -> ed25519::Keypair {
+    let seed = hkdf32(dht_key, identity.secret().as_ref(), SLOT_INFO);
+    ed25519::Keypair::from(ed25519::SecretKey::try_from_bytes(seed).expect("any 32 bytes are an ed25519 secret key"))
+}
+
+fn cipher(keys: &RendezvousKeys) -> XChaCha20Poly1305 {
+    XChaCha20Poly1305::new(Key::from_slice(&keys.enc_key))
+}
+
+/// Writes `identity`'s entry under `keys` for `epoch`: derives the slot key, signs the
+/// body with the identity key, encrypts with a fresh 24-byte nonce from `rng`, signs the
+/// outer fields with the slot key. `seq` must grow with every publication under the same
+/// key (unix seconds of publication do); `expires` should be now +
+/// [`DEFAULT_LIFETIME_SECS`]. Errors: the body names another identity
+/// ([`RecordError::BadIdentitySignature`]), fails its own checks, or is over
+/// [`MAX_BODY`] (see [`InnerBody::trim_to_fit`]).
+pub fn seal_entry(
+    identity: &ed25519::Keypair,
+    keys: &RendezvousKeys,
+    epoch: Epoch,
+    seq: u64,
+    expires: u64,
+    body: &InnerBody,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> Result<Entry, RecordError> {
+    if body.identity_pk.0 != identity.public().to_bytes() {
+        return Err(RecordError::BadIdentitySignature);
+    }
+    body.check()?;
+    let body_bytes = Bytes::<MAX_BODY>::new(to_cbor(body)).map_err(|e| RecordError::Oversized {
+        what: "body",
+        len: e.len,
+        max: MAX_BODY,
+    })?;
+    let slot = slot_keypair(identity, &keys.dht_key);
+    let slot_pk = slot.public().to_bytes();
+    let outer = Outer {
+        dht_key: &keys.dht_key,
+        epoch,
+        slot_pk: &slot_pk,
+        seq,
+        expires,
+    };
+    let id_sig = sign_fixed(identity, &outer.id_sig_message(&body_bytes));
+    let plaintext = to_cbor(&Inner {
+        body: body_bytes,
+        id_sig,
+    });
+    let mut nonce = [0u8; NONCE_LEN];
+    rng.fill_bytes(&mut nonce);
+    let ct = cipher(keys)
+        .encrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: &plaintext,
+                aad: &outer.aad(),
+            },
+        )
+        .ok()
+        .and_then(|ct| Bytes::<MAX_CT>::new(ct).ok())
+        .ok_or(RecordError::Oversized {
+            what: "ciphertext",
+            len: plaintext.len() + TAG_LEN,
+            max: MAX_CT,
+        })?;
+    let slot_sig = sign_fixed(&slot, &outer.slot_sig_message(&nonce, &ct));
+    Ok(Entry {
+        v: ENTRY_VERSION,
+        epoch,
+        slot_pk: Fixed(slot_pk),
+        seq,
+        expires,
+        nonce: Fixed(nonce),
+        ct,
+        slot_sig,
+    })
+}
+
+/// Reads an entry found under `keys.dht_key`: the storing node's checks
+/// ([`Entry::check`]), decryption, the identity signature (which binds the body to this
+/// DHT key), the peer id and the prekey signature.
+pub fn open_entry(entry: &Entry, keys: &RendezvousKeys, now: u64) -> Result<Candidate, RecordError> {
+    entry.check(&keys.dht_key, now)?;
+    let outer = entry.outer(&keys.dht_key);
+    let plaintext = cipher(keys)
+        .decrypt(
+            XNonce::from_slice(entry.nonce.as_slice()),
+            Payload {
+                msg: &entry.ct,
+                aad: &outer.aad(),
+            },
+        )
+        .map_err(|_| RecordError::DecryptFailed)?;
+    let inner: Inner = from_cbor(&plaintext, MAX_CT)?;
+    let body: InnerBody = from_cbor(&inner.body, MAX_BODY)?;
+    if !crate::crypto::verify(&body.identity_pk, &outer.id_sig_message(&inner.body), &inner.id_sig) {
+        return Err(RecordError::BadIdentitySignature);
+    }
+    body.check()?;
+    Ok(Candidate {
+        epoch: entry.epoch,
+        slot_pk: entry.slot_pk,
+        seq: entry.seq,
+        expires: entry.expires,
+        body,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rendezvous::testutil::{body, identity, FixedRng};
+
+    const NOW: u64 = 1_754_524_800 + 3600; // one hour into epoch 2901
+
+    fn keys(n: u8) -> RendezvousKeys {
+        RendezvousKeys::from_secret(&[n; 32])
+    }
+
+    fn seal(id: &ed25519::Keypair, keys: &RendezvousKeys, seq: u64) -> Entry {
+        seal_entry(
+            id,
+            keys,
+            Epoch::at(NOW),
+            seq,
+            NOW + DEFAULT_LIFETIME_SECS,
+            &body(id),
+            &mut rand::rngs::OsRng,
+        )
+        .unwrap()
+    }
+
+    /// Re-seals `inner` (already serialised) as an entry of `slot` under `keys`, the way
+    /// an attacker holding the encryption key could.
+    fn forge(slot: &ed25519::Keypair, keys: &RendezvousKeys, template: &Entry, plaintext: &[u8]) -> Entry {
+        let slot_pk = slot.public().to_bytes();
+        let outer = Outer {
+            dht_key: &keys.dht_key,
+            epoch: template.epoch,
+            slot_pk: &slot_pk,
+            seq: template.seq,
+            expires: template.expires,
+        };
+        let nonce = [5u8; NONCE_LEN];
+        let ct = cipher(keys)
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext,
+                    aad: &outer.aad(),
+                },
+            )
+            .unwrap();
+        let ct = Bytes::new(ct).unwrap();
+        let slot_sig = sign_fixed(slot, &outer.slot_sig_message(&nonce, &ct));
+        Entry {
+            slot_pk: Fixed(slot_pk),
+            nonce: Fixed(nonce),
+            ct,
+            slot_sig,
+            ..template.clone()
+        }
+    }
+
+    fn decrypt(entry: &Entry, keys: &RendezvousKeys) -> Inner {
+        let aad = entry.outer(&keys.dht_key).aad();
+        let plaintext = cipher(keys)
+            .decrypt(
+                XNonce::from_slice(entry.nonce.as_slice()),
+                Payload {
+                    msg: &entry.ct,
+                    aad: &aad,
+                },
+            )
+            .unwrap();
+        from_cbor(&plaintext, MAX_CT).unwrap()
+    }
+
+    #[test]
+    fn seal_then_open() {
+        let alice = identity(1);
+        let entry = seal(&alice, &keys(1), 10);
+        let candidate = open_entry(&entry, &keys(1), NOW).unwrap();
+        assert_eq!(candidate.body, body(&alice));
+        assert_eq!(
+            (candidate.seq, candidate.epoch, candidate.slot_pk),
+            (10, Epoch(2901), entry.slot_pk)
+        );
+        // Wrong keys: the slot signature covers the DHT key; a right DHT key with a wrong
+        // encryption key fails to decrypt.
+        assert_eq!(open_entry(&entry, &keys(2), NOW), Err(RecordError::BadSlotSignature));
+        let wrong_enc = RendezvousKeys {
+            enc_key: [0; 32],
+            ..keys(1)
+        };
+        assert_eq!(open_entry(&entry, &wrong_enc, NOW), Err(RecordError::DecryptFailed));
+    }
+
+    #[test]
+    fn slot_keys_are_stable_per_key_and_unlinkable_across_keys() {
+        let alice = identity(1);
+        assert_eq!(seal(&alice, &keys(1), 1).slot_pk, seal(&alice, &keys(1), 2).slot_pk);
+        assert_ne!(seal(&alice, &keys(1), 1).slot_pk, seal(&alice, &keys(2), 1).slot_pk);
+        assert_ne!(
+            seal(&alice, &keys(1), 1).slot_pk,
+            seal(&identity(2), &keys(1), 1).slot_pk
+        );
+        assert_ne!(seal(&alice, &keys(1), 1).slot_pk.0, alice.public().to_bytes());
+    }
+
+    #[test]
+    fn transplanted_entry_fails_the_identity_binding() {
+        // Mallory knows both numbers (both encryption keys), decrypts Alice's genuine
+        // entry and re-seals the very same inner bytes under Bob's key with her own slot
+        // key: storage accepts it, the reader refuses it (id_sig covers the DHT key).
+        let alice = identity(1);
+        let genuine = seal(&alice, &keys(1), 10);
+        let plaintext = to_cbor(&decrypt(&genuine, &keys(1)));
+        let moved = forge(&identity(66), &keys(2), &genuine, &plaintext);
+        moved.check(&keys(2).dht_key, NOW).unwrap();
+        assert_eq!(
+            open_entry(&moved, &keys(2), NOW),
+            Err(RecordError::BadIdentitySignature)
+        );
+        // Copied verbatim, it fails the slot signature (storage and reader).
+        assert_eq!(open_entry(&genuine, &keys(2), NOW), Err(RecordError::BadSlotSignature));
+    }
+
+    #[test]
+    fn tampered_bodies_are_refused() {
+        let alice = identity(1);
+        let entry = seal(&alice, &keys(1), 10);
+        let inner = decrypt(&entry, &keys(1));
+        let sig = inner.id_sig;
+        let mallory = identity(66);
+        let reseal = |body: &InnerBody, sig: Fixed<64>| {
+            let plaintext = to_cbor(&Inner {
+                body: Bytes::new(to_cbor(body)).unwrap(),
+                id_sig: sig,
+            });
+            forge(&mallory, &keys(1), &entry, &plaintext)
+        };
+        // Another slot key under the same id_sig: the signature covers slot_pk.
+        let genuine: InnerBody = from_cbor(&inner.body, MAX_BODY).unwrap();
+        assert_eq!(
+            open_entry(&reseal(&genuine, sig), &keys(1), NOW),
+            Err(RecordError::BadIdentitySignature)
+        );
+
+        // Mallory signs a body with her key but Alice's peer id.
+        let mut wrong_peer = body(&mallory);
+        wrong_peer.peer_id = body(&alice).peer_id;
+        assert_eq!(
+            seal_entry(
+                &mallory,
+                &keys(1),
+                entry.epoch,
+                1,
+                entry.expires,
+                &wrong_peer,
+                &mut rand::rngs::OsRng
+            ),
+            Err(RecordError::PeerIdMismatch)
+        );
+        let victim_keys = keys(1);
+        let slot = slot_keypair(&mallory, &victim_keys.dht_key);
+        let id_sig_for = |b: &InnerBody| {
+            let slot_pk = slot.public().to_bytes();
+            let outer = Outer {
+                dht_key: &victim_keys.dht_key,
+                epoch: entry.epoch,
+                slot_pk: &slot_pk,
+                seq: entry.seq,
+                expires: entry.expires,
+            };
+            sign_fixed(&mallory, &outer.id_sig_message(&to_cbor(b)))
+        };
+        let forged = |b: &InnerBody| {
+            let plaintext = to_cbor(&Inner {
+                body: Bytes::new(to_cbor(b)).unwrap(),
+                id_sig: id_sig_for(b),
+            });
+            forge(&slot, &keys(1), &entry, &plaintext)
+        };
+        assert_eq!(
+            open_entry(&forged(&wrong_peer), &keys(1), NOW),
+            Err(RecordError::PeerIdMismatch)
+        );
+        // Alice's prekey in Mallory's body.
+        let mut wrong_prekey = body(&mallory);
+        wrong_prekey.prekey = body(&alice).prekey;
+        assert_eq!(
+            open_entry(&forged(&wrong_prekey), &keys(1), NOW),
+            Err(RecordError::BadPrekeySignature)
+        );
+        // Mallory's own body opens fine: it is a candidate, not an impostor the record
+        // layer could detect.
+        assert_eq!(
+            open_entry(&forged(&body(&mallory)), &keys(1), NOW).unwrap().body,
+            body(&mallory)
+        );
+        // Garbage plaintext under valid encryption.
+        let junk = forge(&slot, &keys(1), &entry, b"\xff\x00");
+        assert!(matches!(open_entry(&junk, &keys(1), NOW), Err(RecordError::Wire(_))));
+    }
+
+    #[test]
+    fn sealing_checks_the_body() {
+        let alice = identity(1);
+        let epoch = Epoch::at(NOW);
+        let rng = &mut rand::rngs::OsRng;
+        let bob_body = body(&identity(2));
+        assert_eq!(
+            seal_entry(&alice, &keys(1), epoch, 1, NOW + 60, &bob_body, rng),
+            Err(RecordError::BadIdentitySignature)
+        );
+        let mut bad_prekey = body(&alice);
+        bad_prekey.prekey.id += 1;
+        assert_eq!(
+            seal_entry(&alice, &keys(1), epoch, 1, NOW + 60, &bad_prekey, rng),
+            Err(RecordError::BadPrekeySignature)
+        );
+    }
+
+    #[test]
+    fn outer_checks() {
+        let alice = identity(1);
+        let entry = seal(&alice, &keys(1), 10);
+        let dht = keys(1).dht_key;
+        entry.check(&dht, NOW).unwrap();
+        let bad_version = Entry { v: 2, ..entry.clone() };
+        assert_eq!(bad_version.check(&dht, NOW), Err(RecordError::BadVersion(2)));
+        assert_eq!(entry.check(&dht, entry.expires), Err(RecordError::Expired));
+        assert_eq!(
+            entry.check(&dht, entry.expires - MAX_LIFETIME_SECS - 1),
+            Err(RecordError::ExpiryTooFar)
+        );
+        // e−1 and e+1 are fine, e+2 and e−2 are not (checked before the signature).
+        for (delta, ok) in [(-2i64, false), (-1, true), (1, true), (2, false)] {
+            let epoch = Epoch((i64::from(entry.epoch.0) + delta) as u32);
+            let moved = Entry { epoch, ..entry.clone() };
+            let result = moved.check_fields(NOW);
+            assert_eq!(result.is_ok(), ok, "delta {delta}: {result:?}");
+        }
+        let mut bad_sig = entry.clone();
+        bad_sig.slot_sig.0[0] ^= 1;
+        assert_eq!(bad_sig.check(&dht, NOW), Err(RecordError::BadSlotSignature));
+        let mut bad_ct = entry.clone();
+        bad_ct.nonce.0[0] ^= 1;
+        assert_eq!(bad_ct.check(&dht, NOW), Err(RecordError::BadSlotSignature));
+        let higher = Entry {
+            seq: entry.seq + 1,
+            ..entry
+        };
+        assert_eq!(higher.check(&dht, NOW), Err(RecordError::BadSlotSignature));
+    }
+
+    #[test]
+    fn oversized_bodies_are_refused_or_trimmed() {
+        let alice = identity(1);
+        let big_addr = Addr::new(vec![0xaa; MAX_ADDR_BYTES]).unwrap();
+        let mut big = body(&alice);
+        big.addrs = List::new(vec![big_addr.clone(); MAX_ADDRS]).unwrap();
+        let mailbox = MailboxRef {
+            peer_id: Bytes::new(vec![1; MAX_PEER_ID_BYTES]).unwrap(),
+            addrs: List::new(vec![big_addr; MAX_MAILBOX_ADDRS]).unwrap(),
+            tag: Fixed([3; 32]),
+        };
+        big.mailboxes = List::new(vec![mailbox; MAX_MAILBOXES]).unwrap();
+        let len = to_cbor(&big).len();
+        assert_eq!(
+            seal_entry(
+                &alice,
+                &keys(1),
+                Epoch::at(NOW),
+                1,
+                NOW + 60,
+                &big,
+                &mut rand::rngs::OsRng
+            ),
+            Err(RecordError::Oversized {
+                what: "body",
+                len,
+                max: MAX_BODY
+            })
+        );
+        let dropped = big.trim_to_fit();
+        assert!(to_cbor(&big).len() <= MAX_BODY);
+        assert_eq!(big.addrs.len(), 1, "direct addresses go first, one is kept");
+        assert_eq!(dropped, MAX_ADDRS - 1 + MAX_MAILBOXES - big.mailboxes.len());
+        let entry = seal_entry(
+            &alice,
+            &keys(1),
+            Epoch::at(NOW),
+            1,
+            NOW + 60,
+            &big,
+            &mut rand::rngs::OsRng,
+        )
+        .unwrap();
+        assert_eq!(open_entry(&entry, &keys(1), NOW).unwrap().body, big);
+        let mut small = body(&alice);
+        assert_eq!(small.trim_to_fit(), 0);
+        assert_eq!(small, body(&alice));
+    }
+
+    #[test]
+    fn worst_case_value_fits() {
+        // Largest possible integers, the largest ciphertext, four entries.
+        let worst = Entry {
+            v: u8::MAX,
+            epoch: Epoch(u32::MAX),
+            slot_pk: Fixed([0xff; 32]),
+            seq: u64::MAX,
+            expires: u64::MAX,
+            nonce: Fixed([0xff; NONCE_LEN]),
+            ct: Bytes::new(vec![0xff; MAX_CT]).unwrap(),
+            slot_sig: Fixed([0xff; 64]),
+        };
+        let value = RendezvousValue::new(vec![worst; MAX_ENTRIES]).unwrap();
+        let bytes = value.encode().unwrap();
+        assert!(bytes.len() <= MAX_VALUE_BYTES, "{} bytes", bytes.len());
+        assert_eq!(RendezvousValue::decode(&bytes).unwrap(), value);
+        // The largest body seals into a ciphertext of exactly MAX_CT bytes.
+        let alice = identity(1);
+        let body = largest_body(&alice);
+        assert_eq!(to_cbor(&body).len(), MAX_BODY);
+        let entry = seal_entry(
+            &alice,
+            &keys(1),
+            Epoch::at(NOW),
+            1,
+            NOW + 60,
+            &body,
+            &mut rand::rngs::OsRng,
+        )
+        .unwrap();
+        assert_eq!(entry.ct.len(), MAX_CT);
+    }
+
+    /// A body of exactly MAX_BODY bytes: full-size addresses, the last one sized to fit.
+    fn largest_body(identity: &ed25519::Keypair) -> InnerBody {
+        let mut body = body(identity);
+        let mut addrs = Vec::new();
+        loop {
+            for len in (0..=MAX_ADDR_BYTES).rev() {
+                let mut candidate = addrs.clone();
+                candidate.push(Addr::new(vec![0; len]).unwrap());
+                body.addrs = List::new(candidate).unwrap();
+                if to_cbor(&body).len() == MAX_BODY {
+                    return body;
+                }
+            }
+            addrs.push(Addr::new(vec![0; MAX_ADDR_BYTES]).unwrap());
+        }
+    }
+
+    #[test]
+    fn value_limits() {
+        let too_many = vec![seal(&identity(1), &keys(1), 1); MAX_ENTRIES + 1];
+        assert_eq!(
+            RendezvousValue::new(too_many),
+            Err(RecordError::Oversized {
+                what: "entry list",
+                len: MAX_ENTRIES + 1,
+                max: MAX_ENTRIES
+            })
+        );
+        let big = vec![0u8; MAX_VALUE_BYTES + 1];
+        assert_eq!(
+            RendezvousValue::decode(&big),
+            Err(RecordError::Oversized {
+                what: "value",
+                len: MAX_VALUE_BYTES + 1,
+                max: MAX_VALUE_BYTES
+            })
+        );
+        assert!(matches!(RendezvousValue::decode(b"\xa0"), Err(RecordError::Wire(_))));
+    }
+
+    /// The body described field by field in the entry vector.
+    fn body_from(v: &serde_json::Value) -> InnerBody {
+        use crate::rendezvous::testutil::{hex32, hex_of, int, text};
+        let addrs = |list: &serde_json::Value| -> Vec<Addr> {
+            list.as_array()
+                .unwrap()
+                .iter()
+                .map(|a| Addr::new(hex_of(a)).unwrap())
+                .collect()
+        };
+        let mailboxes = v["mailboxes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| MailboxRef {
+                peer_id: Bytes::new(hex_of(&m["peer_id"])).unwrap(),
+                addrs: List::new(addrs(&m["addrs"])).unwrap(),
+                tag: Fixed(hex32(&m["tag"])),
+            })
+            .collect();
+        InnerBody {
+            identity_pk: Fixed(hex32(&v["identity_pk"])),
+            noise_pk: Fixed(hex32(&v["noise_pk"])),
+            prekey: SignedPrekey {
+                id: u32::try_from(int(&v["prekey"]["id"])).unwrap(),
+                pk: Fixed(hex32(&v["prekey"]["pk"])),
+                sig: Fixed::try_from(hex_of(&v["prekey"]["sig"]).as_slice()).unwrap(),
+            },
+            peer_id: Bytes::new(hex_of(&v["peer_id"])).unwrap(),
+            addrs: List::new(addrs(&v["addrs"])).unwrap(),
+            mailboxes: List::new(mailboxes).unwrap(),
+            name: Text::new(text(&v["name"])).unwrap(),
+        }
+    }
+
+    #[test]
+    fn vectors_hold() {
+        use crate::rendezvous::testutil::{hex32, hex_of, identity_from, int, vectors};
+        for v in vectors("entry") {
+            let identity = identity_from(&v["identity_secret"]);
+            assert_eq!(identity.public().to_bytes(), hex32(&v["identity_pk"]));
+            let keys = RendezvousKeys {
+                dht_key: hex32(&v["dht_key"]),
+                enc_key: hex32(&v["enc_key"]),
+            };
+            let epoch = Epoch(u32::try_from(int(&v["epoch"])).unwrap());
+            let (seq, expires, now) = (int(&v["seq"]), int(&v["expires"]), int(&v["now"]));
+            let body = body_from(&v["body"]);
+            assert_eq!(
+                SignedPrekey::message(body.prekey.id, &body.prekey.pk),
+                hex_of(&v["prekey_sig_message"])
+            );
+            assert_eq!(
+                SignedPrekey::sign(&identity, body.prekey.id, body.prekey.pk.0),
+                body.prekey
+            );
+            assert_eq!(to_cbor(&body), hex_of(&v["body_cbor"]));
+            // Encode direction: seal with the vector's nonce.
+            let slot = slot_keypair(&identity, &keys.dht_key);
+            assert_eq!(slot.secret().as_ref(), hex_of(&v["slot_seed"]).as_slice());
+            let entry = seal_entry(
+                &identity,
+                &keys,
+                epoch,
+                seq,
+                expires,
+                &body,
+                &mut FixedRng(hex_of(&v["nonce"])),
+            )
+            .unwrap();
+            assert_eq!(entry.slot_pk.0, hex32(&v["slot_pk"]));
+            let outer = entry.outer(&keys.dht_key);
+            assert_eq!(outer.aad(), hex_of(&v["aad"]));
+            assert_eq!(outer.id_sig_message(&to_cbor(&body)), hex_of(&v["id_sig_message"]));
+            let inner = decrypt(&entry, &keys);
+            assert_eq!(inner.id_sig.as_slice(), hex_of(&v["id_sig"]).as_slice());
+            assert_eq!(to_cbor(&inner), hex_of(&v["inner_cbor"]));
+            assert_eq!(entry.ct.as_ref(), hex_of(&v["ct"]).as_slice());
+            assert_eq!(
+                outer.slot_sig_message(&entry.nonce, &entry.ct),
+                hex_of(&v["slot_sig_message"])
+            );
+            assert_eq!(entry.slot_sig.as_slice(), hex_of(&v["slot_sig"]).as_slice());
+            let value = RendezvousValue::new(vec![entry.clone()]).unwrap().encode().unwrap();
+            assert_eq!(value, hex_of(&v["value"]));
+            // Decode direction: the value opens to the vector's body.
+            let decoded = RendezvousValue::decode(&hex_of(&v["value"])).unwrap();
+            assert_eq!(decoded.entries.to_vec(), vec![entry.clone()]);
+            let candidate = open_entry(&decoded.entries[0], &keys, now).unwrap();
+            assert_eq!(
+                candidate,
+                Candidate {
+                    epoch,
+                    slot_pk: entry.slot_pk,
+                    seq,
+                    expires,
+                    body
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn fixed_rng_makes_sealing_deterministic() {
+        let alice = identity(1);
+        let a = seal_entry(
+            &alice,
+            &keys(1),
+            Epoch(2901),
+            1,
+            NOW + 60,
+            &body(&alice),
+            &mut FixedRng(vec![9; 24]),
+        );
+        let b = seal_entry(
+            &alice,
+            &keys(1),
+            Epoch(2901),
+            1,
+            NOW + 60,
+            &body(&alice),
+            &mut FixedRng(vec![9; 24]),
+        );
+        assert_eq!(a.unwrap(), b.unwrap());
+    }
+}

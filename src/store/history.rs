@@ -1,0 +1,292 @@
+//! Conversations, messages and the outbox: the `history` tree, written through atomic
+//! [`Batch`]es.
+
+use serde::{Deserialize, Serialize};
+
+use super::{decode, get, keys, Store, StoreError};
+use crate::model::{ConvId, Conversation, MessageState, MsgId, StoredMessage};
+use crate::phone::PhoneNumber;
+
+/// Where an outbox entry must go.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxTarget {
+    /// A friend.
+    Direct {
+        /// Their number.
+        phone: PhoneNumber,
+    },
+    /// A group.
+    Group {
+        /// The group id.
+        group_id: [u8; 16],
+    },
+}
+
+/// A message waiting for acknowledgement: retried until the recipient confirms it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    /// The message (its content is in the history).
+    pub id: MsgId,
+    /// Its destination.
+    pub target: OutboxTarget,
+    /// Delivery attempts so far.
+    pub attempts: u32,
+    /// Earliest time of the next attempt (ms).
+    pub next_attempt_ms: u64,
+    /// When it was queued (ms).
+    pub created_ms: u64,
+    /// When it was last deposited on a mailbox (ms), 0 if never.
+    #[serde(default)]
+    pub mailbox_ms: u64,
+}
+
+/// Whether [`Store::insert_message`] stored a new message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inserted {
+    /// It was new and is now stored.
+    New,
+    /// A message with that id was already stored; nothing changed.
+    Duplicate,
+}
+
+/// A set of writes applied atomically by [`Store::apply`].
+#[derive(Default)]
+pub struct Batch {
+    history: sled::Batch,
+    writes: usize,
+}
+
+impl Batch {
+    /// Stores a conversation row.
+    pub fn put_conversation(&mut self, conversation: &Conversation) {
+        self.history.insert(keys::conversation(&conversation.id).as_slice(), crate::wire::to_cbor(conversation));
+        self.writes += 1;
+    }
+
+    /// Stores a message and its index entry (replacing a message with the same id and
+    /// position, e.g. for a state change).
+    pub fn put_message(&mut self, message: &StoredMessage) {
+        self.history.insert(
+            keys::message(&message.conv, message.hlc, &message.id).as_slice(),
+            crate::wire::to_cbor(message),
+        );
+        self.history.insert(keys::index(&message.id).as_slice(), keys::index_value(&message.conv, message.hlc).as_slice());
+        self.writes += 2;
+    }
+
+    /// Stores an outbox entry.
+    pub fn put_outbox(&mut self, entry: &OutboxEntry) {
+        self.history.insert(keys::outbox(&entry.id).as_slice(), crate::wire::to_cbor(entry));
+        self.writes += 1;
+    }
+
+    /// Removes an outbox entry.
+    pub fn remove_outbox(&mut self, id: &MsgId) {
+        self.history.remove(keys::outbox(id).as_slice());
+        self.writes += 1;
+    }
+
+    /// Whether the batch holds no writes.
+    pub fn is_empty(&self) -> bool {
+        self.writes == 0
+    }
+}
+
+impl Store {
+    /// A new, empty batch.
+    pub fn batch(&self) -> Batch {
+        Batch::default()
+    }
+
+    /// Applies a batch atomically (durable after the next flush).
+    pub fn apply(&self, batch: Batch) -> Result<(), StoreError> {
+        if !batch.is_empty() {
+            self.history.apply_batch(batch.history)?;
+        }
+        Ok(())
+    }
+
+    /// Where a message is stored, if it is.
+    pub fn message_location(&self, id: &MsgId) -> Result<Option<(ConvId, u64)>, StoreError> {
+        match self.history.get(keys::index(id))? {
+            None => Ok(None),
+            Some(v) => keys::parse_index_value(&v).map(Some).ok_or(StoreError::Corrupt {
+                what: "message index",
+                message: format!("{} bytes", v.len()),
+            }),
+        }
+    }
+
+    /// Whether a message with this id is stored.
+    pub fn has_message(&self, id: &MsgId) -> Result<bool, StoreError> {
+        Ok(self.history.contains_key(keys::index(id))?)
+    }
+
+    /// One message by id.
+    pub fn message(&self, id: &MsgId) -> Result<Option<StoredMessage>, StoreError> {
+        match self.message_location(id)? {
+            None => Ok(None),
+            Some((conv, hlc)) => get(&self.history, &keys::message(&conv, hlc, id), "message"),
+        }
+    }
+
+    /// Stores a message unless one with the same id exists (deduplication by id).
+    pub fn insert_message(&self, message: &StoredMessage) -> Result<Inserted, StoreError> {
+        if self.has_message(&message.id)? {
+            return Ok(Inserted::Duplicate);
+        }
+        let mut batch = Batch::default();
+        batch.put_message(message);
+        self.apply(batch)?;
+        Ok(Inserted::New)
+    }
+
+    /// Changes a stored message's state; returns the updated message.
+    pub fn set_message_state(&self, id: &MsgId, state: MessageState) -> Result<Option<StoredMessage>, StoreError> {
+        let Some(mut message) = self.message(id)? else { return Ok(None) };
+        message.state = state;
+        let mut batch = Batch::default();
+        batch.put_message(&message);
+        self.apply(batch)?;
+        Ok(Some(message))
+    }
+
+    /// The last `limit` messages of a conversation strictly before `before` (or the
+    /// newest), oldest first. A reverse range scan: cost proportional to `limit`.
+    pub fn last_messages(
+        &self,
+        conv: &ConvId,
+        limit: usize,
+        before: Option<&MsgId>,
+    ) -> Result<Vec<StoredMessage>, StoreError> {
+        let start = keys::messages_of(conv).to_vec();
+        let end = match before {
+            Some(id) => match self.message_location(id)? {
+                Some((c, hlc)) if c == *conv => keys::message(conv, hlc, id).to_vec(),
+                _ => return Ok(Vec::new()),
+            },
+            None => {
+                let mut end = start.clone();
+                end.extend_from_slice(&[0xff; 24]);
+                end
+            }
+        };
+        let mut out = self
+            .history
+            .range(start..end)
+            .rev()
+            .take(limit)
+            .map(|kv| decode::<StoredMessage>(&kv?.1, "message"))
+            .collect::<Result<Vec<_>, _>>()?;
+        out.reverse();
+        Ok(out)
+    }
+
+    /// One conversation.
+    pub fn conversation(&self, id: &ConvId) -> Result<Option<Conversation>, StoreError> {
+        get(&self.history, &keys::conversation(id), "conversation")
+    }
+
+    /// All conversations, newest activity first.
+    pub fn conversations(&self) -> Result<Vec<Conversation>, StoreError> {
+        let mut all = self
+            .history
+            .scan_prefix(keys::conversations())
+            .values()
+            .map(|v| decode::<Conversation>(&v?, "conversation"))
+            .collect::<Result<Vec<_>, _>>()?;
+        all.sort_by(|a, b| b.last_hlc.cmp(&a.last_hlc));
+        Ok(all)
+    }
+
+    /// Every outbox entry.
+    pub fn outbox(&self) -> Result<Vec<OutboxEntry>, StoreError> {
+        self.history
+            .scan_prefix(keys::outbox_all())
+            .values()
+            .map(|v| decode(&v?, "outbox entry"))
+            .collect()
+    }
+
+    /// One outbox entry.
+    pub fn outbox_entry(&self, id: &MsgId) -> Result<Option<OutboxEntry>, StoreError> {
+        get(&self.history, &keys::outbox(id), "outbox entry")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Body, ConversationKind, Direction, Hlc};
+    use crate::store::StoreOptions;
+
+    fn message(conv: ConvId, hlc: u64, text: &str) -> StoredMessage {
+        StoredMessage {
+            id: MsgId::generate(),
+            conv,
+            hlc,
+            direction: Direction::Outgoing,
+            sender: "+821012345678".parse().unwrap(),
+            body: Body::Text { text: text.into() },
+            state: MessageState::Queued,
+            sent_ms: 0,
+            stored_ms: 0,
+        }
+    }
+
+    #[test]
+    fn last_n_is_a_reverse_scan_and_pages_with_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        let conv = ConvId([1; 16]);
+        let other = ConvId([2; 16]);
+        let mut hlc = Hlc::default();
+        let mut ids = Vec::new();
+        for i in 0..100 {
+            hlc = hlc.tick(1_000 + i);
+            let m = message(conv, hlc.0, &format!("m{i}"));
+            ids.push(m.id);
+            assert_eq!(store.insert_message(&m).unwrap(), Inserted::New);
+            store.insert_message(&message(other, hlc.0, "noise")).unwrap();
+        }
+        let last = store.last_messages(&conv, 10, None).unwrap();
+        let texts: Vec<_> = last.iter().map(|m| m.body.preview()).collect();
+        assert_eq!(texts.first().unwrap(), "m90");
+        assert_eq!(texts.last().unwrap(), "m99");
+        let page = store.last_messages(&conv, 5, Some(&ids[90])).unwrap();
+        assert_eq!(page.iter().map(|m| m.body.preview()).collect::<Vec<_>>(), ["m85", "m86", "m87", "m88", "m89"]);
+    }
+
+    #[test]
+    fn duplicates_are_detected_and_batches_are_atomic() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        let conv = ConvId([3; 16]);
+        let m = message(conv, 5, "hi");
+        let mut batch = store.batch();
+        batch.put_message(&m);
+        batch.put_conversation(&Conversation {
+            id: conv,
+            kind: ConversationKind::Direct { phone: "+819012345678".parse().unwrap() },
+            title: "Yuki".into(),
+            last_hlc: 5,
+            unread: 0,
+            preview: "hi".into(),
+        });
+        batch.put_outbox(&OutboxEntry {
+            id: m.id,
+            target: OutboxTarget::Direct { phone: "+819012345678".parse().unwrap() },
+            attempts: 0,
+            next_attempt_ms: 0,
+            created_ms: 0,
+            mailbox_ms: 0,
+        });
+        store.apply(batch).unwrap();
+        assert_eq!(store.insert_message(&m).unwrap(), Inserted::Duplicate);
+        assert_eq!(store.outbox().unwrap().len(), 1);
+        assert_eq!(store.conversations().unwrap()[0].title, "Yuki");
+        let updated = store.set_message_state(&m.id, MessageState::Delivered).unwrap().unwrap();
+        assert_eq!(store.message(&m.id).unwrap().unwrap(), updated);
+    }
+}

@@ -1,0 +1,93 @@
+//! Key layouts of every tree, in one place (SPEC.md §8.3).
+//!
+//! `history` tree (one key space so one atomic batch covers a whole event):
+//! ```text
+//! 'c' | conv(16)                      -> Conversation
+//! 'm' | conv(16) | hlc(8, BE) | id(16) -> StoredMessage   (reverse range scan = newest first)
+//! 'i' | id(16)                        -> conv(16) | hlc(8)  (message-id index: dedup + lookup)
+//! 'o' | id(16)                        -> OutboxEntry
+//! ```
+
+use crate::model::{ConvId, MsgId};
+
+/// `meta` key of the schema version (u32, big-endian).
+pub const SCHEMA: &[u8] = b"schema_version";
+/// `meta` key of the owner's profile.
+pub const PROFILE: &[u8] = b"profile";
+
+const CONVERSATION: u8 = b'c';
+const MESSAGE: u8 = b'm';
+const INDEX: u8 = b'i';
+const OUTBOX: u8 = b'o';
+
+/// `meta` key of a named protocol value.
+pub fn meta_named(name: &str) -> Vec<u8> {
+    [b"v/".as_slice(), name.as_bytes()].concat()
+}
+
+/// Key of a conversation row.
+pub fn conversation(conv: &ConvId) -> [u8; 17] {
+    let mut key = [0u8; 17];
+    key[0] = CONVERSATION;
+    key[1..].copy_from_slice(&conv.0);
+    key
+}
+
+/// Prefix of all conversation rows.
+pub fn conversations() -> [u8; 1] {
+    [CONVERSATION]
+}
+
+/// Key of a message.
+pub fn message(conv: &ConvId, hlc: u64, id: &MsgId) -> [u8; 41] {
+    let mut key = [0u8; 41];
+    key[0] = MESSAGE;
+    key[1..17].copy_from_slice(&conv.0);
+    key[17..25].copy_from_slice(&hlc.to_be_bytes());
+    key[25..].copy_from_slice(&id.0);
+    key
+}
+
+/// Prefix of a conversation's messages.
+pub fn messages_of(conv: &ConvId) -> [u8; 17] {
+    let mut key = [0u8; 17];
+    key[0] = MESSAGE;
+    key[1..].copy_from_slice(&conv.0);
+    key
+}
+
+/// Key of a message-id index entry.
+pub fn index(id: &MsgId) -> [u8; 17] {
+    let mut key = [0u8; 17];
+    key[0] = INDEX;
+    key[1..].copy_from_slice(&id.0);
+    key
+}
+
+/// The value of an index entry.
+pub fn index_value(conv: &ConvId, hlc: u64) -> [u8; 24] {
+    let mut value = [0u8; 24];
+    value[..16].copy_from_slice(&conv.0);
+    value[16..].copy_from_slice(&hlc.to_be_bytes());
+    value
+}
+
+/// Parses an index entry's value back into (conversation, hlc).
+pub fn parse_index_value(value: &[u8]) -> Option<(ConvId, u64)> {
+    let conv: [u8; 16] = value.get(..16)?.try_into().ok()?;
+    let hlc: [u8; 8] = value.get(16..24)?.try_into().ok()?;
+    Some((ConvId(conv), u64::from_be_bytes(hlc)))
+}
+
+/// Key of an outbox entry.
+pub fn outbox(id: &MsgId) -> [u8; 17] {
+    let mut key = [0u8; 17];
+    key[0] = OUTBOX;
+    key[1..].copy_from_slice(&id.0);
+    key
+}
+
+/// Prefix of all outbox entries.
+pub fn outbox_all() -> [u8; 1] {
+    [OUTBOX]
+}

@@ -1,0 +1,322 @@
+//! The node's database: the only module that touches sled.
+//!
+//! A typed API over a few trees:
+//! - `meta`: schema version and the owner's [`Profile`];
+//! - `contacts`: the address book ([`crate::model::Contact`] by E.164 number);
+//! - `history`: conversations, messages (ordered so "last N of a conversation" is a reverse
+//!   range scan), the message-id index and the outbox, in one tree so that everything one
+//!   event changes is written by one atomic [`Batch`];
+//! - `peers`: a cache of peer addresses for faster start-up;
+//! - `mailbox`: sealed items a mailbox node holds for others.
+//!
+//! ## Durability (SPEC.md §8.3)
+//! sled writes go to memory and a log; they are **durable only once [`Store::flush`] (or a
+//! [`Flusher`]) returns**. chingu never tells anyone a write is durable before that: the
+//! node groups writes and flushes once per batch (group commit) before it answers `send`,
+//! acknowledges a received message or reports a state change. A [`Batch`] is atomic: after
+//! a crash either all of it or none of it is there.
+
+mod history;
+mod keys;
+mod mailbox;
+mod peers;
+
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+pub use history::{Batch, Inserted, OutboxEntry, OutboxTarget};
+pub use mailbox::{MailboxItem, Registration};
+pub use peers::CachedPeer;
+
+use crate::model::Contact;
+use crate::phone::PhoneNumber;
+
+/// The schema this version writes. Older databases are migrated on open.
+pub const SCHEMA_VERSION: u32 = 1;
+/// Largest value the store decodes (values are written by us, but files can rot).
+pub const MAX_STORED_VALUE: usize = 1 << 20;
+/// Default page cache: small, because a test net runs hundreds of stores per process.
+pub const DEFAULT_CACHE_BYTES: u64 = 16 << 20;
+/// sled log segment size (fixed when a database is created). sled keeps segment-sized
+/// buffers per open database: 64 KiB instead of the default 512 KiB cuts the memory of a
+/// reopened database from several MiB to a few hundred KiB (measured, BENCHMARKS.md).
+pub const SEGMENT_BYTES: usize = 64 << 10;
+
+/// A migration from schema `n` to `n + 1`.
+type Migration = fn(&sled::Db) -> Result<(), StoreError>;
+
+/// Migrations, indexed by the schema they start from (`MIGRATIONS[0]` turns 1 into 2).
+/// Empty today: schema 1 is the first.
+const MIGRATIONS: &[Migration] = &[];
+
+/// Store failures.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be opened.
+    #[error("cannot open the database at {path}: {message}")]
+    Open {
+        /// Its directory.
+        path: PathBuf,
+        /// sled's explanation.
+        message: String,
+    },
+    /// The database was written by a newer chingu.
+    #[error("the database has schema {found}, newer than this chingu understands ({SCHEMA_VERSION}); upgrade chingu")]
+    NewerSchema {
+        /// The schema found.
+        found: u32,
+    },
+    /// A stored value could not be decoded.
+    #[error("corrupt {what} record in the database: {message}")]
+    Corrupt {
+        /// Which kind of record.
+        what: &'static str,
+        /// Why.
+        message: String,
+    },
+    /// A sled operation failed (I/O error, or sled detected corruption).
+    #[error("database error: {0}")]
+    Sled(#[from] sled::Error),
+}
+
+/// Options for opening a store.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// sled's page cache in bytes.
+    pub cache_bytes: u64,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self { cache_bytes: DEFAULT_CACHE_BYTES }
+    }
+}
+
+/// The owner's own details.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    /// The owner's number (E.164).
+    pub phone: PhoneNumber,
+    /// Display name.
+    pub name: String,
+    /// When the home was created.
+    pub created_ms: u64,
+}
+
+/// A handle on the database. Cheap to clone; all clones see the same data.
+#[derive(Clone)]
+pub struct Store {
+    db: sled::Db,
+    meta: sled::Tree,
+    contacts: sled::Tree,
+    history: sled::Tree,
+    peers: sled::Tree,
+    mailbox: sled::Tree,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").finish_non_exhaustive()
+    }
+}
+
+/// Flushes the store from another thread (see the durability notes above).
+#[derive(Clone)]
+pub struct Flusher(sled::Db);
+
+impl Flusher {
+    /// Makes every write so far durable. Blocking: call it from a blocking thread.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.0.flush()?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database in `dir` and migrates it to
+    /// [`SCHEMA_VERSION`].
+    pub fn open(dir: &Path, options: StoreOptions) -> Result<Self, StoreError> {
+        let db = sled::Config::new()
+            .path(dir)
+            .cache_capacity(options.cache_bytes)
+            .segment_size(SEGMENT_BYTES)
+            // No background flusher thread per database: the node flushes explicitly
+            // (group commit), and a test net runs hundreds of stores per process.
+            .flush_every_ms(None)
+            .open()
+            .map_err(|e| StoreError::Open { path: dir.to_owned(), message: e.to_string() })?;
+        let store = Self {
+            meta: db.open_tree("meta")?,
+            contacts: db.open_tree("contacts")?,
+            history: db.open_tree("history")?,
+            peers: db.open_tree("peers")?,
+            mailbox: db.open_tree("mailbox")?,
+            db,
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&self) -> Result<(), StoreError> {
+        let found = match self.meta.get(keys::SCHEMA)? {
+            Some(v) => u32::from_be_bytes(v.as_ref().try_into().map_err(|_| StoreError::Corrupt {
+                what: "schema version",
+                message: format!("{} bytes", v.len()),
+            })?),
+            None => {
+                self.meta.insert(keys::SCHEMA, &SCHEMA_VERSION.to_be_bytes())?;
+                return Ok(());
+            }
+        };
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema { found });
+        }
+        for version in found..SCHEMA_VERSION {
+            let step = MIGRATIONS.get(version as usize - 1).ok_or(StoreError::Corrupt {
+                what: "schema version",
+                message: format!("no migration from schema {version}"),
+            })?;
+            step(&self.db)?;
+            self.meta.insert(keys::SCHEMA, &(version + 1).to_be_bytes())?;
+            self.db.flush()?;
+        }
+        Ok(())
+    }
+
+    /// The schema version on disk.
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        Ok(self
+            .meta
+            .get(keys::SCHEMA)?
+            .and_then(|v| v.as_ref().try_into().ok())
+            .map(u32::from_be_bytes)
+            .unwrap_or(SCHEMA_VERSION))
+    }
+
+    /// Makes every write so far durable (blocking; see the durability notes above).
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// A handle that can flush from another thread.
+    pub fn flusher(&self) -> Flusher {
+        Flusher(self.db.clone())
+    }
+
+    /// Bytes the database takes on disk.
+    pub fn size_on_disk(&self) -> Result<u64, StoreError> {
+        Ok(self.db.size_on_disk()?)
+    }
+
+    // --- profile ---------------------------------------------------------------------
+
+    /// The owner's profile, if the home was initialised.
+    pub fn profile(&self) -> Result<Option<Profile>, StoreError> {
+        get(&self.meta, keys::PROFILE, "profile")
+    }
+
+    /// Replaces the owner's profile.
+    pub fn set_profile(&self, profile: &Profile) -> Result<(), StoreError> {
+        put(&self.meta, keys::PROFILE, profile)
+    }
+
+    /// Reads a small named protocol value from `meta` (prekeys, counters, …).
+    pub fn meta_value<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, StoreError> {
+        get(&self.meta, &keys::meta_named(name), "meta value")
+    }
+
+    /// Writes a small named protocol value to `meta`.
+    pub fn set_meta_value<T: Serialize>(&self, name: &str, value: &T) -> Result<(), StoreError> {
+        put(&self.meta, &keys::meta_named(name), value)
+    }
+
+    // --- contacts --------------------------------------------------------------------
+
+    /// One contact by number.
+    pub fn contact(&self, phone: &PhoneNumber) -> Result<Option<Contact>, StoreError> {
+        get(&self.contacts, phone.as_str().as_bytes(), "contact")
+    }
+
+    /// Inserts or replaces a contact.
+    pub fn put_contact(&self, contact: &Contact) -> Result<(), StoreError> {
+        put(&self.contacts, contact.phone.as_str().as_bytes(), contact)
+    }
+
+    /// Removes a contact; returns whether it existed.
+    pub fn remove_contact(&self, phone: &PhoneNumber) -> Result<bool, StoreError> {
+        Ok(self.contacts.remove(phone.as_str().as_bytes())?.is_some())
+    }
+
+    /// All contacts, ordered by number.
+    pub fn contacts(&self) -> Result<Vec<Contact>, StoreError> {
+        self.contacts.iter().values().map(|v| decode(&v?, "contact")).collect()
+    }
+}
+
+fn decode<T: DeserializeOwned>(bytes: &[u8], what: &'static str) -> Result<T, StoreError> {
+    crate::wire::from_cbor(bytes, MAX_STORED_VALUE)
+        .map_err(|e| StoreError::Corrupt { what, message: e.to_string() })
+}
+
+fn get<T: DeserializeOwned>(tree: &sled::Tree, key: &[u8], what: &'static str) -> Result<Option<T>, StoreError> {
+    tree.get(key)?.map(|v| decode(&v, what)).transpose()
+}
+
+fn put<T: Serialize>(tree: &sled::Tree, key: &[u8], value: &T) -> Result<(), StoreError> {
+    tree.insert(key, crate::wire::to_cbor(value))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ContactSource, ContactState};
+
+    fn phone(n: &str) -> PhoneNumber {
+        n.parse().unwrap()
+    }
+
+    #[test]
+    fn data_survives_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+            store
+                .set_profile(&Profile { phone: phone("+821012345678"), name: "민지".into(), created_ms: 1 })
+                .unwrap();
+            store.put_contact(&Contact::new(phone("+819012345678"), "Yuki", ContactSource::Manual)).unwrap();
+            store.flush().unwrap();
+        }
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        assert_eq!(store.profile().unwrap().unwrap().name, "민지");
+        let contacts = store.contacts().unwrap();
+        assert_eq!(contacts.len(), 1);
+        assert_eq!(contacts[0].state, ContactState::Pending);
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+            store.meta.insert(keys::SCHEMA, &(SCHEMA_VERSION + 1).to_be_bytes()).unwrap();
+            store.flush().unwrap();
+        }
+        assert!(matches!(
+            Store::open(dir.path(), StoreOptions::default()),
+            Err(StoreError::NewerSchema { .. })
+        ));
+    }
+
+    #[test]
+    fn corrupt_values_are_typed_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        store.contacts.insert("+821012345678", &b"\xff\x00garbage"[..]).unwrap();
+        assert!(matches!(store.contacts(), Err(StoreError::Corrupt { what: "contact", .. })));
+    }
+}

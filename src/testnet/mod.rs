@@ -1,0 +1,396 @@
+//! A local test net: N real chingu nodes in one process on 127.0.0.1 (ephemeral ports,
+//! temporary homes, synthetic phone numbers), bootstrapped into one DHT. It is both the
+//! playground behind `chingu testnet` and the macro benchmark of every capability:
+//! scenarios (in [`scenarios`]) drive the nodes and report figures as JSON.
+
+pub mod scenarios;
+pub mod stats;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use futures::stream::{FuturesUnordered, StreamExt};
+use libp2p::Multiaddr;
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::home::{Home, HomeError, InitOptions};
+use crate::node::{Node, NodeConfig, NodeError, NodeHandle};
+use crate::phone::{synthetic, PhoneNumber, Region};
+use stats::Summary;
+
+/// Page cache per test-net node: small, hundreds share one process.
+pub const TESTNET_CACHE_BYTES: u64 = 1 << 20;
+/// Routing-table size that makes a node "ready" (or N−1 in smaller nets).
+pub const READY_PEERS: usize = 8;
+/// File descriptors a node needs besides its connections (listener, database files).
+const FDS_PER_NODE: u64 = 8;
+/// File descriptors kept free for everything else in the process.
+const FDS_RESERVED: u64 = 256;
+/// Fewest connections a node may hold when descriptors are scarce.
+const MIN_CONNECTIONS: u64 = 16;
+/// Nodes bootstrapping at once in a large net (where a full mesh cannot fit).
+const JOINING_AT_ONCE: usize = 8;
+/// Idle connections are closed after this in a large net, so connections opened while
+/// bootstrapping do not pile up; small nets keep them (they all fit).
+const LARGE_NET_IDLE_TIMEOUT: Duration = Duration::from_secs(3);
+/// Idle timeout of a small net.
+const SMALL_NET_IDLE_TIMEOUT: Duration = Duration::from_secs(3600);
+/// Longest wait for an earlier node's first peers before starting the next one.
+const JOIN_WAIT: Duration = Duration::from_secs(10);
+
+/// Test net failures.
+#[derive(Debug, thiserror::Error)]
+pub enum TestNetError {
+    /// A node could not be created or started.
+    #[error("node {index}: {source}")]
+    Node {
+        /// Which node.
+        index: usize,
+        /// Why.
+        source: NodeError,
+    },
+    /// A home could not be created.
+    #[error("node {index}: {source}")]
+    Home {
+        /// Which node.
+        index: usize,
+        /// Why.
+        source: HomeError,
+    },
+    /// The temporary directory could not be created.
+    #[error("cannot create the test net directory: {0}")]
+    TempDir(std::io::Error),
+    /// A scenario failed to run (not: reported bad figures).
+    #[error("scenario {scenario}: {reason}")]
+    Scenario {
+        /// The scenario.
+        scenario: &'static str,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// How to build a test net.
+#[derive(Debug, Clone)]
+pub struct TestNetOptions {
+    /// Number of nodes.
+    pub nodes: usize,
+    /// Seed for everything random in the harness (which node bootstraps from which…).
+    pub seed: u64,
+    /// Settings every node starts with (listen addresses are overridden: loopback only).
+    pub settings: Config,
+}
+
+impl TestNetOptions {
+    /// `nodes` nodes with default settings.
+    pub fn new(nodes: usize) -> Self {
+        Self { nodes, seed: 1, settings: Config::default() }
+    }
+}
+
+/// Start-up progress, reported while a large net comes up.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    /// Nodes started so far.
+    pub started: usize,
+    /// Nodes whose routing table is ready.
+    pub ready: usize,
+    /// Nodes in total.
+    pub total: usize,
+}
+
+/// One node of the net.
+pub struct TestNode {
+    /// Its handle (None while stopped).
+    pub handle: Option<NodeHandle>,
+    /// Its owner's synthetic number.
+    pub phone: PhoneNumber,
+    /// Its home directory.
+    pub home: Home,
+    /// Where it listens, with `/p2p/<peer id>`.
+    pub addr: Multiaddr,
+}
+
+impl TestNode {
+    /// The running node's handle.
+    ///
+    /// # Panics
+    /// If the node is stopped (a harness bug).
+    pub fn node(&self) -> &NodeHandle {
+        self.handle.as_ref().expect("the node is running")
+    }
+}
+
+/// Readiness of the net.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Readiness {
+    /// Nodes whose routing table holds at least min(N−1, 8) peers.
+    pub ready: usize,
+    /// Milliseconds from the first node's start until all were ready (or the deadline).
+    pub ready_ms: u64,
+}
+
+/// How the net fits in the process's file descriptors: every connection between two
+/// nodes of the net takes one descriptor at each end, so a full mesh of N nodes needs
+/// N·(N−1) of them. When that does not fit, each node gets a connection cap, idle
+/// connections are closed quickly and nodes join a few at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FdPlan {
+    /// Most established connections per node.
+    pub max_connections: u32,
+    /// Whether the full mesh does not fit (large-net mode).
+    pub large: bool,
+}
+
+impl FdPlan {
+    /// Plans for `nodes` nodes under a descriptor limit of `limit`.
+    pub fn new(nodes: usize, limit: u64) -> Self {
+        let nodes = nodes.max(1) as u64;
+        let budget = limit.saturating_sub(FDS_RESERVED + nodes * FDS_PER_NODE) / nodes;
+        let fits = budget.clamp(MIN_CONNECTIONS, 512);
+        let large = fits < nodes - 1;
+        // A cap below what a node's bootstrap needs makes Kademlia drop peers it cannot
+        // dial and bootstrap again, feeding on itself: large nets rely on closing idle
+        // connections and staggered joins instead, with the cap only as a backstop.
+        let max_connections = if large { (fits * 4).min(512) } else { fits } as u32;
+        Self { max_connections, large }
+    }
+
+    /// Plans for this process: raises the soft descriptor limit to the hard one first.
+    pub fn for_process(nodes: usize) -> Self {
+        use nix::sys::resource::{getrlimit, setrlimit, Resource};
+        let limit = match getrlimit(Resource::RLIMIT_NOFILE) {
+            Ok((soft, hard)) if soft < hard && setrlimit(Resource::RLIMIT_NOFILE, hard, hard).is_ok() => hard,
+            Ok((soft, _)) => soft,
+            Err(_) => 1024,
+        };
+        Self::new(nodes, limit)
+    }
+}
+
+/// N nodes in this process.
+pub struct TestNet {
+    _dir: Option<tempfile::TempDir>,
+    root: PathBuf,
+    /// The nodes, index 0 first (node 0 is everyone's bootstrap).
+    pub nodes: Vec<TestNode>,
+    options: TestNetOptions,
+    plan: FdPlan,
+    started_at: Instant,
+    rng: rand::rngs::StdRng,
+}
+
+impl TestNet {
+    /// Creates homes and starts `options.nodes` nodes in a fresh temporary directory.
+    pub async fn start(options: TestNetOptions, progress: impl FnMut(Progress)) -> Result<Self, TestNetError> {
+        let dir = tempfile::Builder::new().prefix("chingu-testnet-").tempdir().map_err(TestNetError::TempDir)?;
+        let root = dir.path().to_owned();
+        Self::start_in(Some(dir), root, options, progress).await
+    }
+
+    /// Like [`TestNet::start`], keeping the homes in `root`.
+    pub async fn start_at(root: &Path, options: TestNetOptions, progress: impl FnMut(Progress)) -> Result<Self, TestNetError> {
+        Self::start_in(None, root.to_owned(), options, progress).await
+    }
+
+    async fn start_in(
+        dir: Option<tempfile::TempDir>,
+        root: PathBuf,
+        options: TestNetOptions,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<Self, TestNetError> {
+        let mut net = Self {
+            _dir: dir,
+            root,
+            nodes: Vec::with_capacity(options.nodes),
+            rng: rand::rngs::StdRng::seed_from_u64(options.seed),
+            plan: FdPlan::for_process(options.nodes),
+            options,
+            started_at: Instant::now(),
+        };
+        let total = net.options.nodes;
+        for index in 0..total {
+            if net.plan.large && index >= JOINING_AT_ONCE {
+                // Let the node that started JOINING_AT_ONCE ago finish its bootstrap before
+                // another starts (bounded by a deadline: a slow joiner never stalls the net).
+                let earlier = net.nodes[index - JOINING_AT_ONCE].node().clone();
+                let _ = tokio::time::timeout(JOIN_WAIT, earlier.wait_joined()).await;
+            }
+            net.add_node().await?;
+            if index % 10 == 9 || index + 1 == total {
+                progress(Progress { started: index + 1, ready: 0, total });
+            }
+        }
+        Ok(net)
+    }
+
+    /// How the net fits in the process's file descriptors.
+    pub fn plan(&self) -> FdPlan {
+        self.plan
+    }
+
+    /// Waits (until `deadline` from now) for every running node to finish its first
+    /// bootstrap, so measurements that follow see the DHT rather than the start-up
+    /// storm. Returns how many joined in time.
+    pub async fn wait_joined(&self, deadline: Duration) -> usize {
+        let until = tokio::time::Instant::now() + deadline;
+        let waits = self
+            .nodes
+            .iter()
+            .filter_map(|n| n.handle.clone())
+            .map(|h| async move { matches!(tokio::time::timeout_at(until, h.wait_joined()).await, Ok(Ok(()))) });
+        futures::future::join_all(waits).await.into_iter().filter(|joined| *joined).count()
+    }
+
+    /// The directory holding every node's home.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Creates and starts one more node, bootstrapping from node 0 and a random earlier
+    /// node. Returns its index.
+    pub async fn add_node(&mut self) -> Result<usize, TestNetError> {
+        let index = self.nodes.len();
+        let phone = synthetic(index as u32);
+        let home = Home::at(self.root.join(format!("node-{index:04}")));
+        let report = home
+            .init(&InitOptions { phone: phone.clone(), name: format!("node {index}"), region: Region::default(), force: false })
+            .map_err(|source| TestNetError::Home { index, source })?;
+        let mut bootstrap = Vec::new();
+        if let Some(first) = self.nodes.first() {
+            bootstrap.push(first.addr.clone());
+            let other = self.rng.gen_range(0..self.nodes.len());
+            if other != 0 {
+                bootstrap.push(self.nodes[other].addr.clone());
+            }
+        }
+        let handle = self.start_node(&home, bootstrap, index, Some(report.store)).await?;
+        let addr = listen_addr(&handle, index).await?;
+        self.nodes.push(TestNode { handle: Some(handle), phone, home, addr });
+        Ok(index)
+    }
+
+    async fn start_node(
+        &self,
+        home: &Home,
+        bootstrap: Vec<Multiaddr>,
+        index: usize,
+        open_store: Option<crate::store::Store>,
+    ) -> Result<NodeHandle, TestNetError> {
+        let node_error = |source| TestNetError::Node { index, source };
+        let mut config = NodeConfig::from_home(home).map_err(node_error)?;
+        config.apply_settings(self.options.settings.clone()).map_err(node_error)?;
+        config.listen = vec!["/ip4/127.0.0.1/tcp/0".parse().expect("valid multiaddr")];
+        config.bootstrap = bootstrap;
+        config.mdns = false;
+        config.store.cache_bytes = TESTNET_CACHE_BYTES;
+        config.max_connections = self.plan.max_connections;
+        config.idle_timeout = if self.plan.large { LARGE_NET_IDLE_TIMEOUT } else { SMALL_NET_IDLE_TIMEOUT };
+        config.open_store = open_store;
+        Node::start(config).await.map_err(node_error)
+    }
+
+    /// Stops node `index`, keeping its home (an "offline" user).
+    pub async fn stop_node(&mut self, index: usize) -> Result<(), TestNetError> {
+        if let Some(handle) = self.nodes[index].handle.take() {
+            handle.shutdown().await.map_err(|source| TestNetError::Node { index, source })?;
+        }
+        Ok(())
+    }
+
+    /// Restarts a stopped node from its home, bootstrapping from node 0 (or node 1 if it
+    /// is node 0).
+    pub async fn restart_node(&mut self, index: usize) -> Result<(), TestNetError> {
+        let bootstrap: Vec<Multiaddr> =
+            self.nodes.iter().enumerate().filter(|(i, n)| *i != index && n.handle.is_some()).take(2).map(|(_, n)| n.addr.clone()).collect();
+        let home = self.nodes[index].home.clone();
+        let handle = self.start_node(&home, bootstrap, index, None).await?;
+        self.nodes[index].addr = listen_addr(&handle, index).await?;
+        self.nodes[index].handle = Some(handle);
+        Ok(())
+    }
+
+    /// Waits (until `deadline` from now) for every running node's routing table to hold
+    /// min(N−1, [`READY_PEERS`]) peers.
+    pub async fn wait_ready(&self, deadline: Duration, mut progress: impl FnMut(Progress)) -> Readiness {
+        let total = self.nodes.len();
+        let min = total.saturating_sub(1).min(READY_PEERS);
+        let until = tokio::time::Instant::now() + deadline;
+        let mut waits: FuturesUnordered<_> = self
+            .nodes
+            .iter()
+            .filter_map(|n| n.handle.clone())
+            .map(|h| async move { tokio::time::timeout_at(until, h.wait_routing_table(min)).await })
+            .collect();
+        let mut ready = 0;
+        while let Some(outcome) = waits.next().await {
+            if matches!(outcome, Ok(Ok(_))) {
+                ready += 1;
+                if ready % 10 == 0 || ready == total {
+                    progress(Progress { started: total, ready, total });
+                }
+            }
+        }
+        Readiness { ready, ready_ms: self.started_at.elapsed().as_millis() as u64 }
+    }
+
+    /// A random number in `0..n` from the harness's seeded generator.
+    pub fn rng_index(&mut self, n: usize) -> usize {
+        self.rng.gen_range(0..n.max(1))
+    }
+
+    /// Stops every node, flushing their stores.
+    pub async fn shutdown(mut self) {
+        let handles: Vec<_> = self.nodes.iter_mut().filter_map(|n| n.handle.take()).collect();
+        futures::future::join_all(handles.iter().map(|h| h.shutdown())).await;
+    }
+}
+
+async fn listen_addr(handle: &NodeHandle, index: usize) -> Result<Multiaddr, TestNetError> {
+    let addrs = handle.listen_addrs().await.map_err(|source| TestNetError::Node { index, source })?;
+    let addr = addrs.into_iter().next().ok_or(TestNetError::Node {
+        index,
+        source: NodeError::Listen { addr: "127.0.0.1".into(), reason: "no listen address".into() },
+    })?;
+    Ok(addr.with_p2p(handle.peer_id()).unwrap_or_else(|a| a))
+}
+
+/// Peak resident memory of this process (`VmHWM`), in bytes.
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Outcome of the DHT check: every node puts a record that another random node gets.
+#[derive(Debug, Clone, Serialize)]
+pub struct PutGetReport {
+    /// Pairs where the get returned the record.
+    pub ok: usize,
+    /// Pairs where the put or the get failed.
+    pub failed: usize,
+    /// Put then get, end to end (median, ms).
+    pub p50_ms: f64,
+    /// Put then get, end to end (99th percentile, ms).
+    pub p99_ms: f64,
+    /// The put alone.
+    pub put: Summary,
+    /// The get alone.
+    pub get: Summary,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn descriptor_plans() {
+        assert_eq!(FdPlan::new(100, 20_000), FdPlan { max_connections: 183, large: false });
+        let plan = FdPlan::new(500, 20_000);
+        assert!(plan.large && (120..160).contains(&plan.max_connections), "{plan:?}");
+        assert_eq!(FdPlan::new(2000, 1024).max_connections, 4 * MIN_CONNECTIONS as u32);
+    }
+}

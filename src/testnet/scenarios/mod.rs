@@ -1,0 +1,78 @@
+//! Scenarios run on a started [`TestNet`]: each drives the nodes through one capability
+//! and reports figures. The base report (every run) has readiness, memory and the DHT
+//! put/get check; a scenario adds its own section.
+
+mod dht;
+
+use serde::Serialize;
+
+use super::{peak_rss_bytes, PutGetReport, Readiness, TestNet, TestNetError};
+
+/// How long the DHT check waits for nodes to finish their first bootstrap.
+const JOIN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// A capability to exercise after start-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scenario {
+    /// Only start-up and the DHT check (the default).
+    Baseline,
+}
+
+/// Knobs shared by scenarios.
+#[derive(Debug, Clone)]
+pub struct ScenarioOptions {
+    /// Messages to send.
+    pub messages: usize,
+    /// Messages per second in total (0 = unpaced).
+    pub rate: f64,
+    /// Group members (group scenarios).
+    pub group_size: usize,
+}
+
+/// The JSON report of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Nodes started.
+    pub nodes: usize,
+    /// Nodes whose routing table reached min(N−1, 8) peers.
+    pub ready: usize,
+    /// Milliseconds until all were ready.
+    pub ready_ms: u64,
+    /// Peak resident memory of the process.
+    pub rss_bytes: u64,
+    /// Peak resident memory divided by the number of nodes.
+    pub rss_per_node_bytes: u64,
+    /// The DHT check.
+    pub kad_put_get: PutGetReport,
+    /// The scenario run, if any.
+    pub scenario: Option<&'static str>,
+    /// The scenario's figures.
+    #[serde(flatten)]
+    pub figures: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Runs the DHT check and `scenario` on `net`, and assembles the report.
+pub async fn run(
+    net: &mut TestNet,
+    readiness: Readiness,
+    scenario: Option<Scenario>,
+    _options: &ScenarioOptions,
+) -> Result<Report, TestNetError> {
+    net.wait_joined(JOIN_DEADLINE).await;
+    let kad_put_get = dht::put_get(net).await?;
+    let figures = serde_json::Map::new();
+    let name = match scenario {
+        None | Some(Scenario::Baseline) => None,
+    };
+    let rss_bytes = peak_rss_bytes().unwrap_or_default();
+    Ok(Report {
+        nodes: net.nodes.len(),
+        ready: readiness.ready,
+        ready_ms: readiness.ready_ms,
+        rss_bytes,
+        rss_per_node_bytes: rss_bytes / net.nodes.len().max(1) as u64,
+        kad_put_get,
+        scenario: name,
+        figures,
+    })
+}

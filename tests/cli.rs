@@ -1,0 +1,120 @@
+//! CLI error paths: invalid numbers, re-initialising, corrupt or foreign configuration,
+//! unsafe key permissions, a home owned by someone else, and no running node. Each is a
+//! clear error, a non-zero exit, and nothing written or lost.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+
+use common::{chingu, init_home};
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn an_invalid_number_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    for bad in ["12", "not a number", "+82 10 1234", "++821012345678", ""] {
+        let out = chingu(&home).args(["init", "--phone", bad]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{bad:?}");
+        assert!(stderr(&out).starts_with("error:"), "{bad:?}: {}", stderr(&out));
+        assert!(!home.exists(), "nothing is written for {bad:?}");
+    }
+    let out = chingu(&home).args(["init", "--phone", "010-1234-5678", "--region", "ZZ"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!home.exists());
+}
+
+#[test]
+fn numbers_are_normalised_with_the_region() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let out = chingu(&home).args(["init", "--phone", "090-1234-5678", "--region", "JP"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("+819012345678"));
+}
+
+#[test]
+fn init_twice_refuses_unless_forced_and_keeps_a_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    init_home(&home, "010-1234-5678", "민지");
+    let before = std::fs::read(home.join("identity.key")).unwrap();
+    let out = chingu(&home).args(["init", "--phone", "010-9999-8888"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+    assert_eq!(std::fs::read(home.join("identity.key")).unwrap(), before, "the identity is untouched");
+
+    let out = chingu(&home).args(["init", "--phone", "010-9999-8888", "--force"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let backup = std::fs::read_dir(&home)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("backup-"))
+        .expect("a backup directory");
+    assert_eq!(std::fs::read(backup.join("identity.key")).unwrap(), before, "the old identity is kept");
+}
+
+#[test]
+fn a_corrupt_or_foreign_config_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    init_home(&home, "010-1234-5678", "민지");
+    let config = home.join("config.toml");
+    for text in ["[server]\nport = 8080\n", "[network\nlisten = 5", "region = 7\n"] {
+        std::fs::write(&config, text).unwrap();
+        let out = chingu(&home).args(["run", "--listen", "/ip4/127.0.0.1/tcp/0"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let err = stderr(&out);
+        assert!(err.contains("config.toml") && err.contains("not a valid chingu configuration"), "{err}");
+    }
+}
+
+#[test]
+fn key_files_readable_by_others_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    init_home(&home, "010-1234-5678", "민지");
+    std::fs::set_permissions(home.join("identity.key"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = chingu(&home).args(["run", "--listen", "/ip4/127.0.0.1/tcp/0"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("chmod 600"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_home_owned_by_another_user_is_refused() {
+    if !nix::unistd::geteuid().is_root() {
+        // Changing a file's owner needs root; as an ordinary user the case cannot be built.
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    init_home(&home, "010-1234-5678", "민지");
+    let nobody = nix::unistd::Uid::from_raw(65534);
+    nix::unistd::chown(&home.join("identity.key"), Some(nobody), None).unwrap();
+    let out = chingu(&home).args(["run", "--listen", "/ip4/127.0.0.1/tcp/0"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("owned by uid 65534"), "{}", stderr(&out));
+}
+
+#[test]
+fn commands_needing_a_node_say_none_is_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    init_home(&home, "010-1234-5678", "민지");
+    for args in [vec!["status"], vec!["peers", "--json"]] {
+        let out = chingu(&home).args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(3), "{args:?}");
+        assert!(stderr(&out).contains("no chingu node is running"), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn a_home_that_was_never_initialised_is_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = chingu(&dir.path().join("nothing")).args(["run"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("chingu init"), "{}", stderr(&out));
+}

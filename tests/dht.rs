@@ -1,0 +1,99 @@
+//! Real nodes on loopback form one DHT: ten nodes bootstrap from each other and a
+//! rendezvous record put by one node is read by another.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use libp2p::kad::{self, store::MemoryStore, Quorum, Record, RecordKey};
+use libp2p::swarm::SwarmEvent;
+use libp2p::{noise, tcp, yamux, StreamProtocol, Swarm};
+
+use chingu::node::behaviour::KAD_PROTOCOL;
+use chingu::testnet::scenarios::{self, ScenarioOptions};
+use chingu::Event;
+use chingu::testnet::{TestNet, TestNetOptions, READY_PEERS};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_nodes_bootstrap_and_share_records() {
+    let mut net = TestNet::start(TestNetOptions::new(10), |_| {}).await.unwrap();
+    let readiness = net.wait_ready(Duration::from_secs(60), |_| {}).await;
+    assert_eq!(readiness.ready, 10, "every node joined with min(N-1, {READY_PEERS}) peers");
+    for node in &net.nodes {
+        let status = node.node().status().await.unwrap();
+        assert!(status.routing_table_size >= READY_PEERS.min(9));
+    }
+    let options = ScenarioOptions { messages: 0, rate: 0.0, group_size: 0 };
+    let report = scenarios::run(&mut net, readiness, None, &options).await.unwrap();
+    assert_eq!(report.kad_put_get.ok, 10, "{:?}", report.kad_put_get);
+    assert_eq!(report.kad_put_get.failed, 0);
+    net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_records_are_refused_and_counted_and_the_node_keeps_running() {
+    let net = TestNet::start(TestNetOptions::new(3), |_| {}).await.unwrap();
+    net.wait_ready(Duration::from_secs(60), |_| {}).await;
+    let node = net.nodes[1].node();
+    // Garbage under a well-formed key: refused locally before anything is sent.
+    let err = node.dht_put(vec![7; 32], b"not a rendezvous value".to_vec()).await.unwrap_err();
+    assert!(err.to_string().contains("DHT put failed"), "{err}");
+    // A key of the wrong length.
+    assert!(node.dht_put(vec![7; 5], vec![]).await.is_err());
+    // The node is still fine.
+    assert!(node.status().await.unwrap().routing_table_size >= 2);
+    net.shutdown().await;
+}
+
+/// A plain libp2p node speaking our DHT protocol, without any record validation: the
+/// kind of peer that sends garbage.
+fn rogue_swarm() -> Swarm<kad::Behaviour<MemoryStore>> {
+    libp2p::SwarmBuilder::with_new_identity()
+        .with_tokio()
+        .with_tcp(tcp::Config::default(), noise::Config::new, yamux::Config::default)
+        .unwrap()
+        .with_behaviour(|key| {
+            let peer = key.public().to_peer_id();
+            let mut kad = kad::Behaviour::with_config(
+                peer,
+                MemoryStore::new(peer),
+                kad::Config::new(StreamProtocol::new(KAD_PROTOCOL)),
+            );
+            kad.set_mode(Some(kad::Mode::Server));
+            kad
+        })
+        .unwrap()
+        .build()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_put_by_a_remote_peer_is_refused_counted_and_not_stored() {
+    let net = TestNet::start(TestNetOptions::new(1), |_| {}).await.unwrap();
+    let node = net.nodes[0].node().clone();
+    let mut events = node.events();
+    let mut rogue = rogue_swarm();
+    rogue.behaviour_mut().add_address(&node.peer_id(), net.nodes[0].addr.clone());
+    let garbage = Record::new(RecordKey::new(&[9u8; 32]), b"definitely not a rendezvous value".to_vec());
+    rogue.behaviour_mut().put_record(garbage, Quorum::One).unwrap();
+
+    // Drive the rogue swarm until the node reports the rejection.
+    let rejected = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            tokio::select! {
+                event = rogue.select_next_some() => if let SwarmEvent::OutgoingConnectionError { error, .. } = event {
+                    panic!("the rogue could not reach the node: {error}");
+                },
+                event = events.next() => if let Some(Event::Rejected { protocol, reason, .. }) = event {
+                    break (protocol, reason);
+                },
+            }
+        }
+    })
+    .await
+    .expect("a rejection within 30 s");
+    let (protocol, reason) = rejected;
+    assert_eq!(protocol, "kad");
+    let status = node.status().await.unwrap();
+    assert_eq!(status.rejected.get(&format!("kad.{reason}")), Some(&1), "{:?}", status.rejected);
+    assert_eq!(status.dht_records, 0, "nothing unvalidated is stored");
+    net.shutdown().await;
+}
