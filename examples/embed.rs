@@ -17,11 +17,20 @@ use chingu::session::Prekey;
 use chingu::wire::{List, Text};
 use chingu::{Event, Node, NodeConfig, NodeHandle};
 
-async fn start(dir: &std::path::Path, phone: &str, name: &str) -> Result<(Home, NodeHandle), Box<dyn std::error::Error>> {
+async fn start(
+    dir: &std::path::Path,
+    phone: &str,
+    name: &str,
+) -> Result<(Home, NodeHandle), Box<dyn std::error::Error>> {
     let home = Home::at(dir.join(name));
     let region = "KR".parse()?;
     let phone = chingu::phone::normalize(phone, &region)?;
-    let report = home.init(&InitOptions { phone, name: name.into(), region, force: false })?;
+    let report = home.init(&InitOptions {
+        phone,
+        name: name.into(),
+        region,
+        force: false,
+    })?;
     let mut config = NodeConfig::from_home(&home)?;
     config.listen = vec!["/ip4/127.0.0.1/tcp/0".parse()?];
     config.open_store = Some(report.store);
@@ -36,7 +45,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut events = minji.events();
 
     // Connect Yuki to Minji.
-    let addr = minji.listen_addrs().await?.remove(0).with_p2p(minji.peer_id()).expect("no /p2p yet");
+    let addr = minji
+        .listen_addrs()
+        .await?
+        .remove(0)
+        .with_p2p(minji.peer_id())
+        .expect("no /p2p yet");
     let peer = yuki.dial(addr).await?;
     println!("yuki connected to {peer}");
     while let Some(event) = events.next().await {
@@ -63,8 +77,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         List::default(),
         Text::new("yuki")?,
     );
-    let entry = seal_entry(identity.ed25519(), &keys, epoch, now, now + DEFAULT_LIFETIME_SECS, &body, &mut rand::rngs::OsRng)?;
-    yuki.dht_put(keys.dht_key.to_vec(), RendezvousValue::new(vec![entry])?.encode()?).await?;
+    let entry = seal_entry(
+        identity.ed25519(),
+        &keys,
+        epoch,
+        now,
+        now + DEFAULT_LIFETIME_SECS,
+        &body,
+        &mut rand::rngs::OsRng,
+    )?;
+    yuki.dht_put(keys.dht_key.to_vec(), RendezvousValue::new(vec![entry])?.encode()?)
+        .await?;
     let found = minji.dht_get(keys.dht_key.to_vec(), 1).await?;
     println!("minji found {} value(s) under Yuki's key", found.len());
 

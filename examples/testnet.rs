@@ -13,9 +13,18 @@ use chingu::testnet::{TestNet, TestNetOptions};
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let nodes: usize = std::env::args().nth(1).map(|n| n.parse()).transpose()?.unwrap_or(20);
-    let mut net = TestNet::start(TestNetOptions::new(nodes), |p| eprintln!("started {}/{}", p.started, p.total)).await?;
-    let readiness = net.wait_ready(Duration::from_secs(60), |p| eprintln!("ready {}/{}", p.ready, p.total)).await;
-    let options = ScenarioOptions { messages: 0, rate: 0.0, group_size: 0 };
+    let mut net = TestNet::start(TestNetOptions::new(nodes), |p| {
+        eprintln!("started {}/{}", p.started, p.total)
+    })
+    .await?;
+    let readiness = net
+        .wait_ready(Duration::from_secs(60), |p| eprintln!("ready {}/{}", p.ready, p.total))
+        .await;
+    let options = ScenarioOptions {
+        messages: 0,
+        rate: 0.0,
+        group_size: 0,
+    };
     let report = scenarios::run(&mut net, readiness, None, &options).await?;
     net.shutdown().await;
     println!("{}", serde_json::to_string_pretty(&report)?);

@@ -56,7 +56,7 @@ pub enum DhtMode {
 }
 
 /// The whole configuration file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Region for numbers written without a country code (ISO 3166 alpha-2).
@@ -71,19 +71,6 @@ pub struct Config {
     pub mailbox: MailboxConfig,
     /// Local storage.
     pub storage: StorageConfig,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            region: Region::default(),
-            network: NetworkConfig::default(),
-            discovery: DiscoveryConfig::default(),
-            messaging: MessagingConfig::default(),
-            mailbox: MailboxConfig::default(),
-            storage: StorageConfig::default(),
-        }
-    }
 }
 
 /// `[network]`.
@@ -140,7 +127,10 @@ pub struct MessagingConfig {
 
 impl Default for MessagingConfig {
     fn default() -> Self {
-        Self { receipts: true, typing: true }
+        Self {
+            receipts: true,
+            typing: true,
+        }
     }
 }
 
@@ -190,7 +180,10 @@ impl Config {
                 Self::parse(&text, path)
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(source) => Err(ConfigError::Read { path: path.to_owned(), source }),
+            Err(source) => Err(ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            }),
         }
     }
 

@@ -13,11 +13,14 @@ pub fn sign(key: &ed25519::Keypair, message: &[u8]) -> [u8; 64] {
 /// Verifies `sig` over `message` by `public`, strictly. An invalid or weak public key
 /// counts as a failed signature.
 pub fn verify(public: &[u8; 32], message: &[u8], sig: &[u8; 64]) -> bool {
-    let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(public) else { return false };
+    let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(public) else {
+        return false;
+    };
     if key.is_weak() {
         return false;
     }
-    key.verify_strict(message, &ed25519_dalek::Signature::from_bytes(sig)).is_ok()
+    key.verify_strict(message, &ed25519_dalek::Signature::from_bytes(sig))
+        .is_ok()
 }
 
 #[cfg(test)]

@@ -95,7 +95,11 @@ pub enum HomeError {
 }
 
 fn io_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> HomeError + 'a {
-    move |source| HomeError::Io { action, path: path.to_owned(), source }
+    move |source| HomeError::Io {
+        action,
+        path: path.to_owned(),
+        source,
+    }
 }
 
 /// What `init` should create.
@@ -202,7 +206,10 @@ impl Home {
         create_private_dir(&self.dir)?;
         let identity = Identity::generate();
         identity.save(&self.identity_path(), &self.noise_key_path())?;
-        let config = Config { region: options.region.clone(), ..Config::default() };
+        let config = Config {
+            region: options.region.clone(),
+            ..Config::default()
+        };
         config.save(&self.config_path())?;
         let store = Store::open(&self.db_path(), StoreOptions::default())?;
         store.set_profile(&Profile {
@@ -211,7 +218,11 @@ impl Home {
             created_ms: crate::model::now_ms(),
         })?;
         store.flush()?;
-        Ok(InitReport { peer_id: identity.peer_id(), backup, store })
+        Ok(InitReport {
+            peer_id: identity.peer_id(),
+            backup,
+            store,
+        })
     }
 
     fn move_aside(&self) -> Result<PathBuf, HomeError> {
@@ -283,7 +294,11 @@ impl Home {
                 let _ = file.read_to_string(&mut pid);
                 Err(HomeError::AlreadyRunning {
                     home: self.dir.clone(),
-                    pid: if pid.trim().is_empty() { "unknown".into() } else { pid.trim().into() },
+                    pid: if pid.trim().is_empty() {
+                        "unknown".into()
+                    } else {
+                        pid.trim().into()
+                    },
                 })
             }
         }
@@ -308,7 +323,11 @@ pub struct HomeLock {
 fn check_owner(path: &Path, me: u32) -> Result<(), HomeError> {
     let owner = fs::metadata(path).map_err(io_err("reading", path))?.uid();
     if owner != me {
-        return Err(HomeError::WrongOwner { path: path.to_owned(), owner, me });
+        return Err(HomeError::WrongOwner {
+            path: path.to_owned(),
+            owner,
+            me,
+        });
     }
     Ok(())
 }
@@ -358,7 +377,12 @@ mod tests {
         let mode = fs::metadata(home.identity_path()).unwrap().mode() & 0o777;
         assert_eq!(mode, 0o600);
         assert!(matches!(home.init(&options()), Err(HomeError::AlreadyInitialized(_))));
-        let report = home.init(&InitOptions { force: true, ..options() }).unwrap();
+        let report = home
+            .init(&InitOptions {
+                force: true,
+                ..options()
+            })
+            .unwrap();
         assert!(report.backup.unwrap().join("identity.key").exists());
     }
 
@@ -368,7 +392,10 @@ mod tests {
         let home = Home::at(dir.path());
         home.init(&options()).unwrap();
         fs::set_permissions(home.noise_key_path(), fs::Permissions::from_mode(0o644)).unwrap();
-        assert!(matches!(home.load_identity(), Err(HomeError::InsecurePermissions { .. })));
+        assert!(matches!(
+            home.load_identity(),
+            Err(HomeError::InsecurePermissions { .. })
+        ));
     }
 
     #[test]

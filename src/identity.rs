@@ -68,15 +68,20 @@ impl std::fmt::Debug for Identity {
 impl Identity {
     /// Generates fresh keys.
     pub fn generate() -> Self {
-        Self { ed25519: ed25519::Keypair::generate(), noise: NoiseKeypair::generate() }
+        Self {
+            ed25519: ed25519::Keypair::generate(),
+            noise: NoiseKeypair::generate(),
+        }
     }
 
     /// Builds an identity from existing secrets (deterministic test nets, vectors).
     pub fn from_secrets(identity_secret: [u8; 32], noise_private: [u8; 32]) -> Self {
         let mut secret = identity_secret;
-        let secret = ed25519::SecretKey::try_from_bytes(&mut secret)
-            .expect("any 32 bytes are a valid ed25519 secret");
-        Self { ed25519: secret.into(), noise: NoiseKeypair::from_private(noise_private) }
+        let secret = ed25519::SecretKey::try_from_bytes(&mut secret).expect("any 32 bytes are a valid ed25519 secret");
+        Self {
+            ed25519: secret.into(),
+            noise: NoiseKeypair::from_private(noise_private),
+        }
     }
 
     /// The ed25519 identity key pair.
@@ -123,7 +128,10 @@ impl Identity {
 }
 
 fn read_key(path: &Path, header: &str) -> Result<[u8; 32], HomeError> {
-    let bad = |reason: &str| HomeError::BadKeyFile { path: path.to_owned(), reason: reason.into() };
+    let bad = |reason: &str| HomeError::BadKeyFile {
+        path: path.to_owned(),
+        reason: reason.into(),
+    };
     let text = fs::read_to_string(path).map_err(|source| HomeError::Io {
         action: "reading",
         path: path.to_owned(),
@@ -133,8 +141,7 @@ fn read_key(path: &Path, header: &str) -> Result<[u8; 32], HomeError> {
     if lines.next() != Some(header) {
         return Err(bad(&format!("the first line must be {header}")));
     }
-    let secret = hex::decode(lines.next().unwrap_or_default().trim())
-        .map_err(|_| bad("the secret is not hex"))?;
+    let secret = hex::decode(lines.next().unwrap_or_default().trim()).map_err(|_| bad("the secret is not hex"))?;
     secret.try_into().map_err(|_| bad("the secret must be 32 bytes"))
 }
 

@@ -128,12 +128,38 @@ pub enum ContactSource {
     Group,
 }
 
+/// A mailbox a friend listed: where to leave messages while they are offline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailboxInfo {
+    /// The mailbox node's peer id.
+    pub peer_id: String,
+    /// Its addresses.
+    pub addrs: Vec<String>,
+    /// The friend's tag at that mailbox.
+    pub tag: [u8; 32],
+}
+
+/// The latest rendezvous record of one identity: how to reach it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FriendRecord {
+    /// Direct addresses, best first.
+    pub addrs: Vec<String>,
+    /// The current signed prekey (for offline messages).
+    pub prekey: Option<crate::session::SignedPrekey>,
+    /// Mailboxes.
+    pub mailboxes: Vec<MailboxInfo>,
+    /// The record's sequence number.
+    pub seq: u64,
+    /// When it was fetched (ms).
+    pub fetched_ms: u64,
+}
+
 /// Everything learned about one identity claiming a contact's number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeerKeys {
     /// ed25519 identity key.
     pub identity_pk: [u8; 32],
-    /// X25519 Noise static key.
+    /// X25519 Noise static key (all zero until known, e.g. right after an invite).
     pub noise_pk: [u8; 32],
     /// libp2p peer id (derived from `identity_pk`).
     pub peer_id: String,
@@ -141,6 +167,9 @@ pub struct PeerKeys {
     pub name: String,
     /// When this identity was first seen.
     pub first_seen_ms: u64,
+    /// How to reach it.
+    #[serde(default)]
+    pub record: FriendRecord,
 }
 
 /// An entry of the address book, keyed by E.164 number.
@@ -164,6 +193,16 @@ pub struct Contact {
     /// When it was last looked up.
     #[serde(default)]
     pub looked_up_ms: u64,
+    /// When the next lookup is due (ms; 0 = now).
+    #[serde(default)]
+    pub next_lookup_ms: u64,
+    /// Lookups in a row that found nothing (for back-off).
+    #[serde(default)]
+    pub misses: u32,
+    /// For a contact added with an invite code: its secret, to prove to the inviter that
+    /// we hold the code.
+    #[serde(default)]
+    pub invite_secret: Option<[u8; 16]>,
 }
 
 impl Contact {
@@ -178,6 +217,9 @@ impl Contact {
             source,
             added_ms: now_ms(),
             looked_up_ms: 0,
+            next_lookup_ms: 0,
+            misses: 0,
+            invite_secret: None,
         }
     }
 }

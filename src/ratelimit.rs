@@ -21,7 +21,10 @@ struct Bucket {
 
 impl Bucket {
     fn full(rate: Rate, now_ms: u64) -> Self {
-        Self { tokens: f64::from(rate.burst), last_ms: now_ms }
+        Self {
+            tokens: f64::from(rate.burst),
+            last_ms: now_ms,
+        }
     }
 
     fn refill(&mut self, rate: Rate, now_ms: u64) {
@@ -43,7 +46,11 @@ pub struct KeyedLimiter<K> {
 impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
     /// A limiter allowing `rate` per key.
     pub fn new(rate: Rate, max_keys: usize) -> Self {
-        Self { rate, max_keys, buckets: HashMap::new() }
+        Self {
+            rate,
+            max_keys,
+            buckets: HashMap::new(),
+        }
     }
 
     /// Takes one token for `key`; false if the key is over its rate.
@@ -57,7 +64,10 @@ impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
             self.evict_oldest();
         }
         let rate = self.rate;
-        let bucket = self.buckets.entry(key.clone()).or_insert_with(|| Bucket::full(rate, now_ms));
+        let bucket = self
+            .buckets
+            .entry(key.clone())
+            .or_insert_with(|| Bucket::full(rate, now_ms));
         bucket.refill(rate, now_ms);
         if bucket.tokens >= f64::from(n) {
             bucket.tokens -= f64::from(n);
@@ -68,7 +78,12 @@ impl<K: Hash + Eq + Clone> KeyedLimiter<K> {
     }
 
     fn evict_oldest(&mut self) {
-        if let Some(oldest) = self.buckets.iter().min_by_key(|(_, b)| b.last_ms).map(|(k, _)| k.clone()) {
+        if let Some(oldest) = self
+            .buckets
+            .iter()
+            .min_by_key(|(_, b)| b.last_ms)
+            .map(|(k, _)| k.clone())
+        {
             self.buckets.remove(&oldest);
         }
     }
@@ -101,7 +116,13 @@ mod tests {
 
     #[test]
     fn bursts_then_refills() {
-        let mut limiter = KeyedLimiter::new(Rate { burst: 3, per_minute: 60 }, 10);
+        let mut limiter = KeyedLimiter::new(
+            Rate {
+                burst: 3,
+                per_minute: 60,
+            },
+            10,
+        );
         assert!((0..3).all(|_| limiter.allow(&"a", 0)));
         assert!(!limiter.allow(&"a", 0));
         assert!(limiter.allow(&"b", 0), "keys are independent");
@@ -112,7 +133,13 @@ mod tests {
 
     #[test]
     fn key_count_is_bounded() {
-        let mut limiter = KeyedLimiter::new(Rate { burst: 1, per_minute: 1 }, 100);
+        let mut limiter = KeyedLimiter::new(
+            Rate {
+                burst: 1,
+                per_minute: 1,
+            },
+            100,
+        );
         for i in 0..10_000u32 {
             limiter.allow(&i, u64::from(i));
         }

@@ -22,7 +22,10 @@ fn an_invalid_number_writes_nothing() {
         assert!(stderr(&out).starts_with("error:"), "{bad:?}: {}", stderr(&out));
         assert!(!home.exists(), "nothing is written for {bad:?}");
     }
-    let out = chingu(&home).args(["init", "--phone", "010-1234-5678", "--region", "ZZ"]).output().unwrap();
+    let out = chingu(&home)
+        .args(["init", "--phone", "010-1234-5678", "--region", "ZZ"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(!home.exists());
 }
@@ -31,7 +34,10 @@ fn an_invalid_number_writes_nothing() {
 fn numbers_are_normalised_with_the_region() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("home");
-    let out = chingu(&home).args(["init", "--phone", "090-1234-5678", "--region", "JP"]).output().unwrap();
+    let out = chingu(&home)
+        .args(["init", "--phone", "090-1234-5678", "--region", "JP"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(String::from_utf8_lossy(&out.stdout).contains("+819012345678"));
 }
@@ -42,19 +48,33 @@ fn init_twice_refuses_unless_forced_and_keeps_a_backup() {
     let home = dir.path().join("home");
     init_home(&home, "010-1234-5678", "민지");
     let before = std::fs::read(home.join("identity.key")).unwrap();
-    let out = chingu(&home).args(["init", "--phone", "010-9999-8888"]).output().unwrap();
+    let out = chingu(&home)
+        .args(["init", "--phone", "010-9999-8888"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
-    assert_eq!(std::fs::read(home.join("identity.key")).unwrap(), before, "the identity is untouched");
+    assert_eq!(
+        std::fs::read(home.join("identity.key")).unwrap(),
+        before,
+        "the identity is untouched"
+    );
 
-    let out = chingu(&home).args(["init", "--phone", "010-9999-8888", "--force"]).output().unwrap();
+    let out = chingu(&home)
+        .args(["init", "--phone", "010-9999-8888", "--force"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let backup = std::fs::read_dir(&home)
         .unwrap()
         .map(|e| e.unwrap().path())
         .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("backup-"))
         .expect("a backup directory");
-    assert_eq!(std::fs::read(backup.join("identity.key")).unwrap(), before, "the old identity is kept");
+    assert_eq!(
+        std::fs::read(backup.join("identity.key")).unwrap(),
+        before,
+        "the old identity is kept"
+    );
 }
 
 #[test]
@@ -65,10 +85,16 @@ fn a_corrupt_or_foreign_config_is_a_clear_error() {
     let config = home.join("config.toml");
     for text in ["[server]\nport = 8080\n", "[network\nlisten = 5", "region = 7\n"] {
         std::fs::write(&config, text).unwrap();
-        let out = chingu(&home).args(["run", "--listen", "/ip4/127.0.0.1/tcp/0"]).output().unwrap();
+        let out = chingu(&home)
+            .args(["run", "--listen", "/ip4/127.0.0.1/tcp/0"])
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(1));
         let err = stderr(&out);
-        assert!(err.contains("config.toml") && err.contains("not a valid chingu configuration"), "{err}");
+        assert!(
+            err.contains("config.toml") && err.contains("not a valid chingu configuration"),
+            "{err}"
+        );
     }
 }
 
@@ -78,7 +104,10 @@ fn key_files_readable_by_others_are_refused() {
     let home = dir.path().join("home");
     init_home(&home, "010-1234-5678", "민지");
     std::fs::set_permissions(home.join("identity.key"), std::fs::Permissions::from_mode(0o644)).unwrap();
-    let out = chingu(&home).args(["run", "--listen", "/ip4/127.0.0.1/tcp/0"]).output().unwrap();
+    let out = chingu(&home)
+        .args(["run", "--listen", "/ip4/127.0.0.1/tcp/0"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("chmod 600"), "{}", stderr(&out));
 }
@@ -94,7 +123,10 @@ fn a_home_owned_by_another_user_is_refused() {
     init_home(&home, "010-1234-5678", "민지");
     let nobody = nix::unistd::Uid::from_raw(65534);
     nix::unistd::chown(&home.join("identity.key"), Some(nobody), None).unwrap();
-    let out = chingu(&home).args(["run", "--listen", "/ip4/127.0.0.1/tcp/0"]).output().unwrap();
+    let out = chingu(&home)
+        .args(["run", "--listen", "/ip4/127.0.0.1/tcp/0"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("owned by uid 65534"), "{}", stderr(&out));
 }

@@ -18,7 +18,11 @@ fn status_over_the_control_socket() {
     init_home(&home, "010-1234-5678", "민지");
     let daemon = Daemon::start(&home, &[]);
 
-    let mode = std::fs::metadata(home.join("chingu.sock")).unwrap().permissions().mode() & 0o777;
+    let mode = std::fs::metadata(home.join("chingu.sock"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
     assert_eq!(mode, 0o600, "the control socket is private");
 
     let out = chingu(&home).args(["status", "--json"]).output().unwrap();
@@ -32,7 +36,10 @@ fn status_over_the_control_socket() {
     }
     let out = chingu(&home).args(["peers", "--json"]).output().unwrap();
     assert!(out.status.success());
-    assert_eq!(serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(), serde_json::json!([]));
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap(),
+        serde_json::json!([])
+    );
 
     let status = daemon.stop(Signal::SIGTERM);
     assert!(status.success());
@@ -45,11 +52,17 @@ fn a_second_daemon_on_the_same_home_is_refused() {
     let home = dir.path().join("home");
     init_home(&home, "+81 90 1234 5678", "Yuki");
     let daemon = Daemon::start(&home, &[]);
-    let out = chingu(&home).args(["run", "--listen", "/ip4/127.0.0.1/tcp/0"]).output().unwrap();
+    let out = chingu(&home)
+        .args(["run", "--listen", "/ip4/127.0.0.1/tcp/0"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("already running"), "{stderr}");
-    assert!(stderr.contains(&daemon.child.id().to_string()), "names the running pid: {stderr}");
+    assert!(
+        stderr.contains(&daemon.child.id().to_string()),
+        "names the running pid: {stderr}"
+    );
     // The first daemon is unaffected.
     assert!(chingu(&home).arg("status").output().unwrap().status.success());
 }
@@ -73,10 +86,22 @@ fn garbage_on_the_control_socket_gets_errors_and_the_node_keeps_running() {
     };
     assert_eq!(ask(b"{not json")["error"]["code"], -32700);
     assert_eq!(ask(b"[1,2,3]")["error"]["code"], -32600);
-    assert_eq!(ask(br#"{"jsonrpc":"2.0","id":1,"method":"no.such"}"#)["error"]["code"], -32601);
-    assert_eq!(ask(br#"{"jsonrpc":"2.0","id":2,"method":"node.status","params":{"x":1}}"#)["error"]["code"], -32602);
-    assert_eq!(ask(br#"{"jsonrpc":"1.0","id":3,"method":"node.status"}"#)["error"]["code"], -32600);
-    let huge = format!(r#"{{"jsonrpc":"2.0","id":4,"method":"node.status","pad":"{}"}}"#, "x".repeat(2 << 20));
+    assert_eq!(
+        ask(br#"{"jsonrpc":"2.0","id":1,"method":"no.such"}"#)["error"]["code"],
+        -32601
+    );
+    assert_eq!(
+        ask(br#"{"jsonrpc":"2.0","id":2,"method":"node.status","params":{"x":1}}"#)["error"]["code"],
+        -32602
+    );
+    assert_eq!(
+        ask(br#"{"jsonrpc":"1.0","id":3,"method":"node.status"}"#)["error"]["code"],
+        -32600
+    );
+    let huge = format!(
+        r#"{{"jsonrpc":"2.0","id":4,"method":"node.status","pad":"{}"}}"#,
+        "x".repeat(2 << 20)
+    );
     assert_eq!(ask(huge.as_bytes())["error"]["data"]["reason"], "too_large");
     assert_eq!(ask(b"\xff\xfe garbage")["error"]["data"]["reason"], "not_utf8");
     let ok = ask(br#"{"jsonrpc":"2.0","id":5,"method":"node.status"}"#);

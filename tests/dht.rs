@@ -10,19 +10,26 @@ use libp2p::{noise, tcp, yamux, StreamProtocol, Swarm};
 
 use chingu::node::behaviour::KAD_PROTOCOL;
 use chingu::testnet::scenarios::{self, ScenarioOptions};
-use chingu::Event;
 use chingu::testnet::{TestNet, TestNetOptions, READY_PEERS};
+use chingu::Event;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_nodes_bootstrap_and_share_records() {
     let mut net = TestNet::start(TestNetOptions::new(10), |_| {}).await.unwrap();
     let readiness = net.wait_ready(Duration::from_secs(60), |_| {}).await;
-    assert_eq!(readiness.ready, 10, "every node joined with min(N-1, {READY_PEERS}) peers");
+    assert_eq!(
+        readiness.ready, 10,
+        "every node joined with min(N-1, {READY_PEERS}) peers"
+    );
     for node in &net.nodes {
         let status = node.node().status().await.unwrap();
         assert!(status.routing_table_size >= READY_PEERS.min(9));
     }
-    let options = ScenarioOptions { messages: 0, rate: 0.0, group_size: 0 };
+    let options = ScenarioOptions {
+        messages: 0,
+        rate: 0.0,
+        group_size: 0,
+    };
     let report = scenarios::run(&mut net, readiness, None, &options).await.unwrap();
     assert_eq!(report.kad_put_get.ok, 10, "{:?}", report.kad_put_get);
     assert_eq!(report.kad_put_get.failed, 0);
@@ -35,7 +42,10 @@ async fn invalid_records_are_refused_and_counted_and_the_node_keeps_running() {
     net.wait_ready(Duration::from_secs(60), |_| {}).await;
     let node = net.nodes[1].node();
     // Garbage under a well-formed key: refused locally before anything is sent.
-    let err = node.dht_put(vec![7; 32], b"not a rendezvous value".to_vec()).await.unwrap_err();
+    let err = node
+        .dht_put(vec![7; 32], b"not a rendezvous value".to_vec())
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("DHT put failed"), "{err}");
     // A key of the wrong length.
     assert!(node.dht_put(vec![7; 5], vec![]).await.is_err());
@@ -71,8 +81,13 @@ async fn garbage_put_by_a_remote_peer_is_refused_counted_and_not_stored() {
     let node = net.nodes[0].node().clone();
     let mut events = node.events();
     let mut rogue = rogue_swarm();
-    rogue.behaviour_mut().add_address(&node.peer_id(), net.nodes[0].addr.clone());
-    let garbage = Record::new(RecordKey::new(&[9u8; 32]), b"definitely not a rendezvous value".to_vec());
+    rogue
+        .behaviour_mut()
+        .add_address(&node.peer_id(), net.nodes[0].addr.clone());
+    let garbage = Record::new(
+        RecordKey::new(&[9u8; 32]),
+        b"definitely not a rendezvous value".to_vec(),
+    );
     rogue.behaviour_mut().put_record(garbage, Quorum::One).unwrap();
 
     // Drive the rogue swarm until the node reports the rejection.
@@ -93,7 +108,12 @@ async fn garbage_put_by_a_remote_peer_is_refused_counted_and_not_stored() {
     let (protocol, reason) = rejected;
     assert_eq!(protocol, "kad");
     let status = node.status().await.unwrap();
-    assert_eq!(status.rejected.get(&format!("kad.{reason}")), Some(&1), "{:?}", status.rejected);
+    assert_eq!(
+        status.rejected.get(&format!("kad.{reason}")),
+        Some(&1),
+        "{:?}",
+        status.rejected
+    );
     assert_eq!(status.dht_records, 0, "nothing unvalidated is stored");
     net.shutdown().await;
 }

@@ -53,10 +53,12 @@ impl ApiClient {
     /// Connects to the socket at `socket`.
     pub async fn connect(socket: &Path) -> Result<Self, ClientError> {
         let stream = UnixStream::connect(socket).await.map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused => {
-                ClientError::NotRunning { socket: socket.to_owned() }
-            }
-            std::io::ErrorKind::PermissionDenied => ClientError::PermissionDenied { socket: socket.to_owned() },
+            std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused => ClientError::NotRunning {
+                socket: socket.to_owned(),
+            },
+            std::io::ErrorKind::PermissionDenied => ClientError::PermissionDenied {
+                socket: socket.to_owned(),
+            },
             _ => ClientError::Io(e),
         })?;
         let (read, writer) = stream.into_split();
@@ -78,11 +80,11 @@ impl ApiClient {
         loop {
             let value = self.read_value().await?;
             if value.get("method").is_some() {
-                self.events.push_back(value.get("params").cloned().unwrap_or(Value::Null));
+                self.events
+                    .push_back(value.get("params").cloned().unwrap_or(Value::Null));
                 continue;
             }
-            let response: Response =
-                serde_json::from_value(value).map_err(|e| ClientError::Protocol(e.to_string()))?;
+            let response: Response = serde_json::from_value(value).map_err(|e| ClientError::Protocol(e.to_string()))?;
             if response.id != json!(id) {
                 continue;
             }

@@ -36,14 +36,81 @@ pub const UNSUBSCRIBE: &str = "events.unsubscribe";
 
 /// Every method.
 pub const METHODS: &[Method] = &[
-    Method { name: "api.version", access: Access::Scoped(Scope::Read), summary: "API and chingu versions" },
-    Method { name: "api.methods", access: Access::Scoped(Scope::Read), summary: "the methods the caller may use" },
-    Method { name: SUBSCRIBE, access: Access::Scoped(Scope::Read), summary: "receive events as `event` notifications" },
-    Method { name: UNSUBSCRIBE, access: Access::Scoped(Scope::Read), summary: "stop receiving events" },
-    Method { name: "node.status", access: Access::Scoped(Scope::Read), summary: "peer id, phone, addresses, peers, routing table, uptime" },
-    Method { name: "node.peers", access: Access::Scoped(Scope::Read), summary: "connected peers" },
-    Method { name: "node.dial", access: Access::OwnerOnly, summary: "connect to a multiaddr" },
-    Method { name: "node.shutdown", access: Access::OwnerOnly, summary: "stop the node" },
+    Method {
+        name: "api.version",
+        access: Access::Scoped(Scope::Read),
+        summary: "API and chingu versions",
+    },
+    Method {
+        name: "api.methods",
+        access: Access::Scoped(Scope::Read),
+        summary: "the methods the caller may use",
+    },
+    Method {
+        name: SUBSCRIBE,
+        access: Access::Scoped(Scope::Read),
+        summary: "receive events as `event` notifications",
+    },
+    Method {
+        name: UNSUBSCRIBE,
+        access: Access::Scoped(Scope::Read),
+        summary: "stop receiving events",
+    },
+    Method {
+        name: "node.status",
+        access: Access::Scoped(Scope::Read),
+        summary: "peer id, phone, addresses, peers, routing table, uptime",
+    },
+    Method {
+        name: "node.peers",
+        access: Access::Scoped(Scope::Read),
+        summary: "connected peers",
+    },
+    Method {
+        name: "node.dial",
+        access: Access::OwnerOnly,
+        summary: "connect to a multiaddr",
+    },
+    Method {
+        name: "node.shutdown",
+        access: Access::OwnerOnly,
+        summary: "stop the node",
+    },
+    Method {
+        name: "contacts.add",
+        access: Access::Scoped(Scope::Contacts),
+        summary: "add a contact by number (or invite code) and find it",
+    },
+    Method {
+        name: "contacts.import",
+        access: Access::Scoped(Scope::Contacts),
+        summary: "import a vCard or CSV address book",
+    },
+    Method {
+        name: "contacts.list",
+        access: Access::Scoped(Scope::Contacts),
+        summary: "the address book with discovery states",
+    },
+    Method {
+        name: "contacts.remove",
+        access: Access::Scoped(Scope::Contacts),
+        summary: "remove a contact",
+    },
+    Method {
+        name: "contacts.verify",
+        access: Access::Scoped(Scope::Contacts),
+        summary: "safety numbers; confirm to mark verified",
+    },
+    Method {
+        name: "contacts.lookup",
+        access: Access::Scoped(Scope::Contacts),
+        summary: "look a contact up now",
+    },
+    Method {
+        name: "invite.create",
+        access: Access::Scoped(Scope::Contacts),
+        summary: "create an invite code",
+    },
 ];
 
 /// Looks a method up.
@@ -64,7 +131,11 @@ pub fn authorize(caller: &Caller, method: &Method) -> Result<(), ApiError> {
             Access::Scoped(scope) => format!("the {} scope", scope.as_str()),
             Access::OwnerOnly => "the node owner".into(),
         };
-        Err(ApiError::new(codes::FORBIDDEN, "forbidden", format!("{} needs {need}", method.name)))
+        Err(ApiError::new(
+            codes::FORBIDDEN,
+            "forbidden",
+            format!("{} needs {need}", method.name),
+        ))
     }
 }
 
@@ -88,11 +159,60 @@ struct DialParams {
     addr: String,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AddContactParams {
+    #[serde(default)]
+    phone: Option<String>,
+    #[serde(default)]
+    invite: Option<String>,
+    #[serde(default)]
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImportParams {
+    content: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContactParams {
+    contact: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerifyParams {
+    contact: String,
+    #[serde(default)]
+    confirm: bool,
+    #[serde(default)]
+    candidate: Option<usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InviteParams {
+    #[serde(default = "default_invite_secs")]
+    valid_secs: u64,
+}
+
+fn default_invite_secs() -> u64 {
+    7 * 24 * 3600
+}
+
 /// Runs one call. `events.*` are connection-level and handled by the transport before
 /// this is reached.
 pub async fn call(node: &NodeHandle, caller: &Caller, name: &str, raw: Value) -> Result<Value, ApiError> {
-    let method = find(name)
-        .ok_or_else(|| ApiError::new(codes::METHOD_NOT_FOUND, "method_not_found", format!("no method {name:?}")))?;
+    let method = find(name).ok_or_else(|| {
+        ApiError::new(
+            codes::METHOD_NOT_FOUND,
+            "method_not_found",
+            format!("no method {name:?}"),
+        )
+    })?;
     authorize(caller, method)?;
     match method.name {
         "api.version" => {
@@ -101,8 +221,11 @@ pub async fn call(node: &NodeHandle, caller: &Caller, name: &str, raw: Value) ->
         }
         "api.methods" => {
             params::<NoParams>(raw)?;
-            let allowed: Vec<_> =
-                METHODS.iter().filter(|m| authorize(caller, m).is_ok()).map(|m| json!({"name": m.name, "summary": m.summary})).collect();
+            let allowed: Vec<_> = METHODS
+                .iter()
+                .filter(|m| authorize(caller, m).is_ok())
+                .map(|m| json!({"name": m.name, "summary": m.summary}))
+                .collect();
             Ok(Value::Array(allowed))
         }
         "node.status" => {
@@ -126,6 +249,42 @@ pub async fn call(node: &NodeHandle, caller: &Caller, name: &str, raw: Value) ->
             node.shutdown().await?;
             Ok(json!({ "stopped": true }))
         }
-        other => Err(ApiError::new(codes::INTERNAL, "internal", format!("{other} is listed but not dispatched"))),
+        "contacts.add" => {
+            let p: AddContactParams = params(raw)?;
+            match (p.phone, p.invite) {
+                (Some(phone), None) => to_json(node.add_contact(&phone, &p.name).await?),
+                (None, Some(code)) => to_json(node.add_contact_from_invite(&code, &p.name).await?),
+                _ => Err(ApiError::invalid_params("give exactly one of phone or invite")),
+            }
+        }
+        "contacts.import" => {
+            let p: ImportParams = params(raw)?;
+            to_json(node.import_contacts(p.content).await?)
+        }
+        "contacts.list" => {
+            params::<NoParams>(raw)?;
+            to_json(node.contacts().await?)
+        }
+        "contacts.remove" => {
+            let p: ContactParams = params(raw)?;
+            to_json(node.remove_contact(&p.contact).await?)
+        }
+        "contacts.verify" => {
+            let p: VerifyParams = params(raw)?;
+            to_json(node.verify_contact(&p.contact, p.confirm, p.candidate).await?)
+        }
+        "contacts.lookup" => {
+            let p: ContactParams = params(raw)?;
+            to_json(node.lookup_contact(&p.contact).await?)
+        }
+        "invite.create" => {
+            let p: InviteParams = params(raw)?;
+            to_json(node.create_invite(p.valid_secs).await?)
+        }
+        other => Err(ApiError::new(
+            codes::INTERNAL,
+            "internal",
+            format!("{other} is listed but not dispatched"),
+        )),
     }
 }

@@ -124,7 +124,11 @@ pub struct ApiError {
 impl ApiError {
     /// An error with a code, a message and a stable reason name.
     pub fn new(code: i64, reason: &str, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), data: Some(serde_json::json!({ "reason": reason })) }
+        Self {
+            code,
+            message: message.into(),
+            data: Some(serde_json::json!({ "reason": reason })),
+        }
     }
 
     /// Invalid or missing parameters.
@@ -148,6 +152,9 @@ impl From<crate::NodeError> for ApiError {
             crate::NodeError::Dial { .. } => "unreachable",
             crate::NodeError::Dht { .. } => "dht_failed",
             crate::NodeError::Store(_) => "storage",
+            crate::NodeError::NotFound(_) => return ApiError::new(codes::NOT_FOUND, "not_found", e.to_string()),
+            crate::NodeError::Invalid(_) => return ApiError::new(codes::INVALID_INPUT, "invalid_input", e.to_string()),
+            crate::NodeError::Blocked(_) => return ApiError::new(codes::BLOCKED, "blocked", e.to_string()),
             _ => "node_error",
         };
         ApiError::new(codes::NODE_ERROR, reason, e.to_string())
@@ -191,7 +198,12 @@ impl Response {
             Ok(v) => (Some(v), None),
             Err(e) => (None, Some(e)),
         };
-        Self { jsonrpc: "2.0".into(), id, result, error }
+        Self {
+            jsonrpc: "2.0".into(),
+            id,
+            result,
+            error,
+        }
     }
 }
 
@@ -209,6 +221,10 @@ pub struct Notification {
 impl Notification {
     /// An event notification.
     pub fn event(params: Value) -> Self {
-        Self { jsonrpc: "2.0".into(), method: "event".into(), params }
+        Self {
+            jsonrpc: "2.0".into(),
+            method: "event".into(),
+            params,
+        }
     }
 }

@@ -52,7 +52,10 @@ impl UnixServer {
     /// the home lock, so no live daemon owns it), restricts it to the owner and serves
     /// `node` on it.
     pub fn bind(path: &Path, node: NodeHandle) -> Result<Self, ServerError> {
-        let bind_error = |source| ServerError::Bind { path: path.to_owned(), source };
+        let bind_error = |source| ServerError::Bind {
+            path: path.to_owned(),
+            source,
+        };
         match std::fs::remove_file(path) {
             Ok(()) => tracing::info!(path = %path.display(), "removed a stale control socket"),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -79,7 +82,10 @@ impl UnixServer {
                 }
             }
         });
-        Ok(Self { path: path.to_owned(), task })
+        Ok(Self {
+            path: path.to_owned(),
+            task,
+        })
     }
 
     /// The socket path.
@@ -104,14 +110,23 @@ where
             }
         }
     });
-    let connection = Arc::new(Connection { node, caller, out: out_tx, subscription: Default::default() });
+    let connection = Arc::new(Connection {
+        node,
+        caller,
+        out: out_tx,
+        subscription: Default::default(),
+    });
     let mut reader = BufReader::new(read);
     let mut buf = Vec::new();
     loop {
         match read_line(&mut reader, &mut buf, MAX_REQUEST_BYTES).await {
             Ok(Line::End) | Err(_) => break,
             Ok(Line::TooLong) => {
-                let error = ApiError::new(codes::INVALID_REQUEST, "too_large", format!("request longer than {MAX_REQUEST_BYTES} bytes"));
+                let error = ApiError::new(
+                    codes::INVALID_REQUEST,
+                    "too_large",
+                    format!("request longer than {MAX_REQUEST_BYTES} bytes"),
+                );
                 connection.answer(Value::Null, Err(error)).await;
             }
             Ok(Line::Complete) => match std::str::from_utf8(&buf) {
@@ -152,7 +167,13 @@ async fn read_line<R: AsyncBufRead + Unpin>(reader: &mut R, buf: &mut Vec<u8>, m
     loop {
         let available = reader.fill_buf().await?;
         if available.is_empty() {
-            return Ok(if buf.is_empty() && !too_long { Line::End } else if too_long { Line::TooLong } else { Line::Complete });
+            return Ok(if buf.is_empty() && !too_long {
+                Line::End
+            } else if too_long {
+                Line::TooLong
+            } else {
+                Line::Complete
+            });
         }
         let (chunk, used, done) = match available.iter().position(|&b| b == b'\n') {
             Some(i) => (&available[..i], i + 1, true),
@@ -194,19 +215,36 @@ impl Connection {
         let value: Value = match serde_json::from_str(line) {
             Ok(v) => v,
             Err(e) => {
-                return self.answer(Value::Null, Err(ApiError::new(codes::PARSE_ERROR, "parse_error", e.to_string()))).await;
+                return self
+                    .answer(
+                        Value::Null,
+                        Err(ApiError::new(codes::PARSE_ERROR, "parse_error", e.to_string())),
+                    )
+                    .await;
             }
         };
         let id = value.get("id").cloned().unwrap_or(Value::Null);
         let request: Request = match serde_json::from_value(value) {
             Ok(r) => r,
             Err(e) => {
-                return self.answer(id, Err(ApiError::new(codes::INVALID_REQUEST, "invalid_request", e.to_string()))).await;
+                return self
+                    .answer(
+                        id,
+                        Err(ApiError::new(codes::INVALID_REQUEST, "invalid_request", e.to_string())),
+                    )
+                    .await;
             }
         };
         if request.jsonrpc != "2.0" {
             return self
-                .answer(id, Err(ApiError::new(codes::INVALID_REQUEST, "invalid_request", "jsonrpc must be \"2.0\"")))
+                .answer(
+                    id,
+                    Err(ApiError::new(
+                        codes::INVALID_REQUEST,
+                        "invalid_request",
+                        "jsonrpc must be \"2.0\"",
+                    )),
+                )
                 .await;
         }
         let outcome = match request.method.as_str() {
@@ -233,13 +271,15 @@ impl Connection {
                 let mut missed = 0u64;
                 while let Some(event) = events.next().await {
                     if missed > 0 {
-                        let lag = Notification::event(serde_json::to_value(Event::Lagged { missed }).expect("serialises"));
+                        let lag =
+                            Notification::event(serde_json::to_value(Event::Lagged { missed }).expect("serialises"));
                         if out.try_send(serde_json::to_string(&lag).expect("serialises")).is_ok() {
                             missed = 0;
                         }
                     }
-                    let line = serde_json::to_string(&Notification::event(serde_json::to_value(&event).expect("serialises")))
-                        .expect("serialises");
+                    let line =
+                        serde_json::to_string(&Notification::event(serde_json::to_value(&event).expect("serialises")))
+                            .expect("serialises");
                     match out.try_send(line) {
                         Ok(()) => {}
                         Err(mpsc::error::TrySendError::Full(_)) => missed += 1,

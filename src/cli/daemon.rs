@@ -30,7 +30,12 @@ pub fn init(home: &Home, args: InitArgs) -> anyhow::Result<()> {
         None => home.load_config().map(|c| c.region).unwrap_or_default(),
     };
     let phone = normalize(&args.phone, &region)?;
-    let report = home.init(&InitOptions { phone: phone.clone(), name: args.name, region, force: args.force })?;
+    let report = home.init(&InitOptions {
+        phone: phone.clone(),
+        name: args.name,
+        region,
+        force: args.force,
+    })?;
     if let Some(backup) = report.backup {
         println!("{}", tr!("init-backup", path = backup.display().to_string()));
     }

@@ -4,6 +4,7 @@
 //!
 //! Exit codes: 0 success, 1 failure, 2 usage error, 3 no node running.
 
+mod contacts;
 mod daemon;
 mod output;
 mod query;
@@ -45,6 +46,11 @@ enum Command {
     Status(query::JsonFlag),
     /// List the running node's connected peers
     Peers(query::JsonFlag),
+    /// Manage your contacts: add, import, list, verify
+    #[command(subcommand)]
+    Contacts(contacts::ContactsCommand),
+    /// Create an invite code a friend can add you with (already verified)
+    Invite(contacts::InviteArgs),
     /// Start a local test net of many nodes in this process
     Testnet(testnet::TestnetArgs),
 }
@@ -90,6 +96,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Run(args) => daemon::run(&home, args).await,
         Command::Status(flag) => query::status(&home, flag).await,
         Command::Peers(flag) => query::peers(&home, flag).await,
+        Command::Contacts(command) => contacts::run(&home, command).await,
+        Command::Invite(args) => contacts::invite(&home, args).await,
         Command::Testnet(args) => testnet::run(args).await,
     }
 }
@@ -97,4 +105,41 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
 /// Connects to the node running on `home`.
 async fn connect(home: &Home) -> Result<ApiClient, ClientError> {
     ApiClient::connect(&home.socket_path()).await
+}
+
+/// Parses a duration such as `90s`, `30m`, `2h` or `7d` into seconds.
+fn parse_duration(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| tr!("duration-invalid", text = text.to_owned()))?;
+    let unit = match unit {
+        "s" | "" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(tr!("duration-invalid", text = text.to_owned())),
+    };
+    number
+        .checked_mul(unit)
+        .filter(|s| *s > 0)
+        .ok_or_else(|| tr!("duration-invalid", text = text.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s"), Ok(90));
+        assert_eq!(parse_duration("2h"), Ok(7200));
+        assert_eq!(parse_duration("7d"), Ok(604_800));
+        assert_eq!(parse_duration("45"), Ok(45));
+        assert!(parse_duration("0m").is_err());
+        assert!(parse_duration("2 weeks").is_err());
+        assert!(parse_duration("h").is_err());
+    }
 }

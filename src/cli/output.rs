@@ -9,7 +9,10 @@ use unicode_width::UnicodeWidthStr;
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,chingu=info,libp2p_kad=error"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// Prints `value` as pretty JSON on stdout.
@@ -57,13 +60,25 @@ impl Table {
         let all: Vec<&Vec<String>> = self.header.iter().chain(self.rows.iter()).collect();
         let columns = all.iter().map(|r| r.len()).max().unwrap_or(0);
         let widths: Vec<usize> = (0..columns)
-            .map(|c| all.iter().filter_map(|r| r.get(c)).map(|s| s.width()).max().unwrap_or(0))
+            .map(|c| {
+                all.iter()
+                    .filter_map(|r| r.get(c))
+                    .map(|s| s.width())
+                    .max()
+                    .unwrap_or(0)
+            })
             .collect();
         for row in all {
             let line: Vec<String> = row
                 .iter()
                 .enumerate()
-                .map(|(c, cell)| if c + 1 == row.len() { cell.clone() } else { pad(cell, widths[c]) })
+                .map(|(c, cell)| {
+                    if c + 1 == row.len() {
+                        cell.clone()
+                    } else {
+                        pad(cell, widths[c])
+                    }
+                })
                 .collect();
             println!("{}", line.join("  ").trim_end());
         }

@@ -35,12 +35,21 @@ pub async fn status(home: &Home, flag: JsonFlag) -> anyhow::Result<()> {
     }
     table.row([
         tr!("status-peers"),
-        tr!("status-peers-value", connected = status.connected_peers, routing = status.routing_table_size),
+        tr!(
+            "status-peers-value",
+            connected = status.connected_peers,
+            routing = status.routing_table_size
+        ),
     ]);
     table.row([tr!("status-dht-records"), status.dht_records.to_string()]);
     let rejected: u64 = status.rejected.values().sum();
     if rejected > 0 {
-        let detail = status.rejected.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ");
+        let detail = status
+            .rejected
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         table.row([tr!("status-rejected"), format!("{rejected} ({detail})")]);
     }
     table.print();
@@ -58,11 +67,18 @@ pub async fn peers(home: &Home, flag: JsonFlag) -> anyhow::Result<()> {
         return Ok(());
     }
     let mut table = Table::new();
-    table.header([tr!("peers-col-peer"), tr!("peers-col-rtt"), tr!("peers-col-dht"), tr!("peers-col-addr")]);
+    table.header([
+        tr!("peers-col-peer"),
+        tr!("peers-col-rtt"),
+        tr!("peers-col-dht"),
+        tr!("peers-col-addr"),
+    ]);
     for peer in &peers {
         table.row([
             peer.peer_id.clone(),
-            peer.rtt_ms.map(|ms| format!("{ms:.1} ms")).unwrap_or_else(|| "-".into()),
+            peer.rtt_ms
+                .map(|ms| format!("{ms:.1} ms"))
+                .unwrap_or_else(|| "-".into()),
             if peer.in_routing_table { tr!("yes") } else { tr!("no") },
             peer.addrs.first().cloned().unwrap_or_default(),
         ]);

@@ -43,7 +43,12 @@ fn show(progress: Progress) {
     let _ = write!(
         err,
         "\r{}",
-        tr!("testnet-progress", started = progress.started, ready = progress.ready, total = progress.total)
+        tr!(
+            "testnet-progress",
+            started = progress.started,
+            ready = progress.ready,
+            total = progress.total
+        )
     );
     let _ = err.flush();
 }
@@ -52,8 +57,11 @@ pub async fn run(args: TestnetArgs) -> anyhow::Result<()> {
     super::output::init_logging();
     let mut options = TestNetOptions::new(args.nodes.max(1));
     options.seed = args.seed;
+    options.node_settings = args.scenario.and_then(|s| s.node_settings());
     let mut net = TestNet::start(options, show).await?;
-    let readiness = net.wait_ready(Duration::from_secs(60 + args.nodes as u64 / 5), show).await;
+    let readiness = net
+        .wait_ready(Duration::from_secs(60 + args.nodes as u64 / 5), show)
+        .await;
     eprintln!();
     let scenario_options = ScenarioOptions {
         messages: args.messages,

@@ -71,7 +71,9 @@ pub fn bundle(lang: Lang) -> FluentBundle<FluentResource> {
     let mut bundle = FluentBundle::new_concurrent(vec![id]);
     // Terminals show Unicode isolation marks as garbage.
     bundle.set_use_isolating(false);
-    bundle.add_resource(resource).unwrap_or_else(|e| panic!("{}.ftl has duplicate ids: {e:?}", lang.code()));
+    bundle
+        .add_resource(resource)
+        .unwrap_or_else(|e| panic!("{}.ftl has duplicate ids: {e:?}", lang.code()));
     bundle
 }
 
@@ -96,10 +98,20 @@ pub fn init(requested: Option<&str>) -> Choice {
             Some(lang) => (lang, None),
             None => (Lang::En, Some(locale.to_owned())),
         },
-        None => (env_locale.as_deref().and_then(Lang::from_locale).unwrap_or(Lang::En), None),
+        None => (
+            env_locale.as_deref().and_then(Lang::from_locale).unwrap_or(Lang::En),
+            None,
+        ),
     };
-    let localizer = LOCALIZER.get_or_init(|| Localizer { lang, bundle: bundle(lang), fallback: bundle(Lang::En) });
-    Choice { lang: localizer.lang, unavailable }
+    let localizer = LOCALIZER.get_or_init(|| Localizer {
+        lang,
+        bundle: bundle(lang),
+        fallback: bundle(Lang::En),
+    });
+    Choice {
+        lang: localizer.lang,
+        unavailable,
+    }
 }
 
 /// The language in use.
@@ -110,10 +122,8 @@ pub fn lang() -> Lang {
 /// Formats message `id` with `args`, in the chosen language (English if missing there;
 /// the id itself if missing everywhere).
 pub fn text(id: &str, args: Option<&FluentArgs>) -> String {
-    let localizer = LOCALIZER.get_or_init(|| {
-        let lang = init(None).lang;
-        Localizer { lang, bundle: bundle(lang), fallback: bundle(Lang::En) }
-    });
+    init(None);
+    let localizer = LOCALIZER.get().expect("init fills the localizer");
     for bundle in [&localizer.bundle, &localizer.fallback] {
         if let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) {
             let mut errors = Vec::new();

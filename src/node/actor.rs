@@ -16,16 +16,25 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use super::behaviour::{build_swarm, Behaviour, BehaviourEvent, KAD_PROTOCOL};
 use super::command::Command;
 use super::dht::Dht;
+use super::discovery::{Discovery, Internal};
 use super::durability::Durability;
 use super::{Event, NodeConfig, NodeError, PeerInfo, Status, LISTEN_TIMEOUT};
-use crate::model::now_ms;
 use crate::home::HomeError;
+use crate::model::now_ms;
+use crate::rendezvous::InviteCode;
+use crate::session::PrekeyRing;
 use crate::store::{Profile, Store};
 
 /// How often timers (retries, republishing, housekeeping) run.
 const TICK: Duration = Duration::from_millis(500);
 /// Commands handled in one loop turn before the turn's writes are flushed together.
 const MAX_COMMANDS_PER_TURN: usize = 256;
+/// How often prekey rotation is checked.
+const PREKEY_CHECK: Duration = Duration::from_secs(3600);
+/// `meta` name of the prekey ring.
+const PREKEYS: &str = "prekeys";
+/// `meta` name of the live invites this node issued.
+pub(super) const INVITES: &str = "invites";
 
 /// What we know about a connected peer beyond the swarm's own state.
 #[derive(Default)]
@@ -47,6 +56,11 @@ pub(crate) struct Actor {
     events: broadcast::Sender<Event>,
     pub(super) durability: Durability,
     pub(super) dht: Dht,
+    pub(super) discovery: Discovery,
+    pub(super) prekeys: PrekeyRing,
+    pub(super) internal_tx: mpsc::UnboundedSender<Internal>,
+    internal_rx: mpsc::UnboundedReceiver<Internal>,
+    last_prekey_check: Instant,
     started: Instant,
     rejected: BTreeMap<String, u64>,
     pending_dials: HashMap<ConnectionId, oneshot::Sender<Result<PeerId, NodeError>>>,
@@ -69,12 +83,30 @@ impl Actor {
             Some(store) => store,
             None => Store::open(&config.db_path, config.store.clone())?,
         };
-        let profile = store.profile()?.ok_or_else(|| {
-            HomeError::NotInitialized(config.db_path.parent().unwrap_or(&config.db_path).to_owned())
-        })?;
+        let profile = store
+            .profile()?
+            .ok_or_else(|| HomeError::NotInitialized(config.db_path.parent().unwrap_or(&config.db_path).to_owned()))?;
+        let now = now_ms() / 1000;
+        let prekeys = match store.meta_value::<PrekeyRing>(PREKEYS)? {
+            Some(ring) => ring,
+            None => {
+                let ring =
+                    PrekeyRing::new(now, &mut rand::rngs::OsRng).map_err(|e| NodeError::Invalid(e.to_string()))?;
+                store.set_meta_value(PREKEYS, &ring)?;
+                ring
+            }
+        };
+        let invites = store.meta_value::<Vec<InviteCode>>(INVITES)?.unwrap_or_default();
+        let discovery = Discovery::new(config.settings.discovery.discoverable, &store.contacts()?, invites);
+        let (internal_tx, internal_rx) = mpsc::unbounded_channel();
         let swarm = build_swarm(&config)?;
         Ok(Self {
             durability: Durability::new(store.flusher()),
+            discovery,
+            prekeys,
+            internal_tx,
+            internal_rx,
+            last_prekey_check: Instant::now(),
             swarm,
             store,
             profile,
@@ -98,10 +130,10 @@ impl Actor {
     pub(crate) async fn listen(&mut self) -> Result<(), NodeError> {
         let mut waiting = HashMap::new();
         for addr in self.config.listen.clone() {
-            let id = self
-                .swarm
-                .listen_on(addr.clone())
-                .map_err(|e| NodeError::Listen { addr: addr.to_string(), reason: e.to_string() })?;
+            let id = self.swarm.listen_on(addr.clone()).map_err(|e| NodeError::Listen {
+                addr: addr.to_string(),
+                reason: e.to_string(),
+            })?;
             waiting.insert(id, addr);
         }
         let deadline = tokio::time::Instant::now() + LISTEN_TIMEOUT;
@@ -118,16 +150,24 @@ impl Actor {
                 }
                 SwarmEvent::ListenerError { listener_id, error } => {
                     if let Some(addr) = waiting.remove(listener_id) {
-                        return Err(NodeError::Listen { addr: addr.to_string(), reason: error.to_string() });
+                        return Err(NodeError::Listen {
+                            addr: addr.to_string(),
+                            reason: error.to_string(),
+                        });
                     }
                 }
-                SwarmEvent::ListenerClosed { listener_id, reason, .. } => {
+                SwarmEvent::ListenerClosed {
+                    listener_id, reason, ..
+                } => {
                     if let Some(addr) = waiting.remove(listener_id) {
                         let reason = match reason {
                             Err(e) => e.to_string(),
                             Ok(()) => "closed".into(),
                         };
-                        return Err(NodeError::Listen { addr: addr.to_string(), reason });
+                        return Err(NodeError::Listen {
+                            addr: addr.to_string(),
+                            reason,
+                        });
                     }
                 }
                 _ => {}
@@ -192,6 +232,7 @@ impl Actor {
                 released = self.durability.completed() => {
                     for action in released { action(&mut self) }
                 }
+                Some(internal) = self.internal_rx.recv() => self.on_internal(internal),
                 _ = tick.tick() => self.on_tick(),
             }
             self.durability.kick();
@@ -220,6 +261,32 @@ impl Actor {
 
     fn on_tick(&mut self) {
         self.dht.on_tick();
+        if self.last_prekey_check.elapsed() >= PREKEY_CHECK {
+            self.last_prekey_check = Instant::now();
+            self.rotate_prekeys();
+        }
+        self.discovery_tick();
+    }
+
+    /// Rotates the prekey when due and forgets expired ones; a new prekey is republished.
+    fn rotate_prekeys(&mut self) {
+        let now = now_ms() / 1000;
+        let rotated = self.prekeys.rotate_if_due(now, &mut rand::rngs::OsRng).unwrap_or(false);
+        let expired = self.prekeys.expire(now);
+        if rotated || expired > 0 {
+            if let Err(e) = self.store.set_meta_value(PREKEYS, &self.prekeys) {
+                tracing::error!(error = %e, "cannot save prekeys");
+            }
+            self.durability.wrote();
+        }
+        if rotated {
+            self.discovery.republish_soon();
+        }
+    }
+
+    /// Whether the node had nobody to bootstrap from (the first node of a network).
+    pub(super) fn bootstrap_peers_empty(&self) -> bool {
+        self.bootstrap_peers.is_empty()
     }
 
     /// Publishes an event to every subscriber (none listening is fine).
@@ -247,8 +314,8 @@ impl Actor {
                 let _ = reply.send(self.peer_infos());
             }
             Command::Dial { addr, reply } => self.dial(addr, reply),
-            Command::DhtPut { key, value, reply } => self.dht_put(key, value, reply),
-            Command::DhtGet { key, quorum, reply } => self.dht_get(key, quorum, reply),
+            Command::DhtPut { key, value, reply } => self.dht_put_for(key, value, super::dht::PutDone::Reply(reply)),
+            Command::DhtGet { key, quorum, reply } => self.dht_get_for(key, quorum, super::dht::GetDone::Reply(reply)),
             Command::WaitRoutingTable { min, reply } => {
                 self.routing_waiters.push((min, reply));
                 self.check_routing_waiters();
@@ -256,6 +323,33 @@ impl Actor {
             Command::WaitJoined(reply) => {
                 self.join_waiters.push(reply);
                 self.check_routing_waiters();
+            }
+            Command::AddContact { input, name, reply } => {
+                let _ = reply.send(self.cmd_add_contact(&input, name));
+            }
+            Command::AddInvite { code, name, reply } => {
+                let _ = reply.send(self.cmd_add_invite(&code, name));
+            }
+            Command::ImportContacts { content, reply } => {
+                let _ = reply.send(self.cmd_import(&content));
+            }
+            Command::Contacts(reply) => {
+                let _ = reply.send(self.cmd_contacts());
+            }
+            Command::RemoveContact { query, reply } => {
+                let _ = reply.send(self.cmd_remove_contact(&query));
+            }
+            Command::VerifyContact {
+                query,
+                confirm,
+                candidate,
+                reply,
+            } => {
+                let _ = reply.send(self.cmd_verify(&query, confirm, candidate));
+            }
+            Command::LookupContact { query, reply } => self.cmd_lookup(&query, reply),
+            Command::CreateInvite { valid_secs, reply } => {
+                let _ = reply.send(self.cmd_create_invite(valid_secs));
             }
             Command::Shutdown(_) => unreachable!("handled by the loop"),
         }
@@ -275,7 +369,10 @@ impl Actor {
                 self.pending_dials.insert(id, reply);
             }
             Err(e) => {
-                let _ = reply.send(Err(NodeError::Dial { peer: addr.to_string(), reason: e.to_string() }));
+                let _ = reply.send(Err(NodeError::Dial {
+                    peer: addr.to_string(),
+                    reason: e.to_string(),
+                }));
             }
         }
     }
@@ -297,8 +394,9 @@ impl Actor {
             return;
         }
         let size = self.routing_table_size();
-        let (ready, waiting): (Vec<_>, Vec<_>) =
-            std::mem::take(&mut self.routing_waiters).into_iter().partition(|(min, _)| *min <= size);
+        let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.routing_waiters)
+            .into_iter()
+            .partition(|(min, _)| *min <= size);
         self.routing_waiters = waiting;
         for (_, reply) in ready {
             let _ = reply.send(size);
@@ -319,6 +417,7 @@ impl Actor {
             dht_records: self.dht_record_count(),
             uptime_s: self.started.elapsed().as_secs(),
             rejected: self.rejected.clone(),
+            discovery: self.discovery.stats().clone(),
         }
     }
 
@@ -336,7 +435,9 @@ impl Actor {
                 let meta = self.peers.get(&peer);
                 PeerInfo {
                     peer_id: peer.to_string(),
-                    addrs: meta.map(|m| m.addrs.iter().map(|a| a.to_string()).collect()).unwrap_or_default(),
+                    addrs: meta
+                        .map(|m| m.addrs.iter().map(|a| a.to_string()).collect())
+                        .unwrap_or_default(),
                     agent: meta.and_then(|m| m.agent.clone()),
                     rtt_ms: meta.and_then(|m| m.rtt).map(|d| d.as_secs_f64() * 1000.0),
                     in_routing_table: routing.contains(&peer),
@@ -349,14 +450,29 @@ impl Actor {
         match event {
             SwarmEvent::NewListenAddr { address, .. } => {
                 tracing::info!(%address, "listening");
-                self.emit(Event::Listening { addr: address.to_string() });
+                self.discovery.republish_soon();
+                self.emit(Event::Listening {
+                    addr: address.to_string(),
+                });
             }
-            SwarmEvent::ConnectionEstablished { peer_id, connection_id, num_established, endpoint, .. } => {
+            SwarmEvent::ExpiredListenAddr { .. } | SwarmEvent::ExternalAddrConfirmed { .. } => {
+                self.discovery.republish_soon();
+            }
+            SwarmEvent::ConnectionEstablished {
+                peer_id,
+                connection_id,
+                num_established,
+                endpoint,
+                ..
+            } => {
                 if let Some(reply) = self.pending_dials.remove(&connection_id) {
                     let _ = reply.send(Ok(peer_id));
                 }
                 if let ConnectedPoint::Dialer { address, .. } = &endpoint {
-                    if let Err(e) = self.store.remember_peer(&peer_id.to_string(), &address.to_string(), now_ms()) {
+                    if let Err(e) = self
+                        .store
+                        .remember_peer(&peer_id.to_string(), &address.to_string(), now_ms())
+                    {
                         tracing::warn!(error = %e, "cannot cache a peer address");
                     }
                     self.durability.wrote();
@@ -367,7 +483,9 @@ impl Actor {
                     meta.addrs.push(remote);
                 }
                 if num_established.get() == 1 {
-                    self.emit(Event::PeerConnected { peer_id: peer_id.to_string() });
+                    self.emit(Event::PeerConnected {
+                        peer_id: peer_id.to_string(),
+                    });
                 }
                 if !self.bootstrapped && self.bootstrap_peers.contains(&peer_id) {
                     self.bootstrapped = true;
@@ -376,18 +494,33 @@ impl Actor {
                     }
                 }
             }
-            SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } => {
+            SwarmEvent::ConnectionClosed {
+                peer_id,
+                num_established: 0,
+                ..
+            } => {
                 self.peers.remove(&peer_id);
-                self.emit(Event::PeerDisconnected { peer_id: peer_id.to_string() });
+                self.emit(Event::PeerDisconnected {
+                    peer_id: peer_id.to_string(),
+                });
             }
-            SwarmEvent::OutgoingConnectionError { connection_id, peer_id, error } => {
+            SwarmEvent::OutgoingConnectionError {
+                connection_id,
+                peer_id,
+                error,
+            } => {
                 tracing::debug!(?peer_id, %error, "dial failed");
                 if let Some(reply) = self.pending_dials.remove(&connection_id) {
                     let peer = peer_id.map(|p| p.to_string()).unwrap_or_else(|| "peer".into());
-                    let _ = reply.send(Err(NodeError::Dial { peer, reason: error.to_string() }));
+                    let _ = reply.send(Err(NodeError::Dial {
+                        peer,
+                        reason: error.to_string(),
+                    }));
                 }
             }
-            SwarmEvent::IncomingConnectionError { error, send_back_addr, .. } => {
+            SwarmEvent::IncomingConnectionError {
+                error, send_back_addr, ..
+            } => {
                 tracing::debug!(%send_back_addr, %error, "incoming connection failed");
             }
             SwarmEvent::Behaviour(event) => self.on_behaviour_event(event),
@@ -405,7 +538,9 @@ impl Actor {
                 }
                 self.peers.entry(peer_id).or_default().agent = Some(info.agent_version);
             }
-            BehaviourEvent::Ping(ping::Event { peer, result: Ok(rtt), .. }) => {
+            BehaviourEvent::Ping(ping::Event {
+                peer, result: Ok(rtt), ..
+            }) => {
                 if let Some(meta) = self.peers.get_mut(&peer) {
                     meta.rtt = Some(rtt);
                 }

@@ -94,7 +94,13 @@ impl Behaviour {
             None
         };
 
-        Ok(Self { limits: connection_limits::Behaviour::new(limits), identify, ping: ping::Behaviour::default(), kad, mdns: mdns.into() })
+        Ok(Self {
+            limits: connection_limits::Behaviour::new(limits),
+            identify,
+            ping: ping::Behaviour::default(),
+            kad,
+            mdns: mdns.into(),
+        })
     }
 }
 
@@ -103,7 +109,11 @@ pub(crate) fn build_swarm(config: &NodeConfig) -> Result<Swarm<Behaviour>, NodeE
     let transport_error = |e: &dyn std::fmt::Display| NodeError::Transport(e.to_string());
     Ok(libp2p::SwarmBuilder::with_existing_identity(config.identity.keypair())
         .with_tokio()
-        .with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux::Config::default)
+        .with_tcp(
+            tcp::Config::default().nodelay(true),
+            noise::Config::new,
+            yamux::Config::default,
+        )
         .map_err(|e| transport_error(&e))?
         .with_quic()
         .with_behaviour(|key| Behaviour::new(key, config))

@@ -4,16 +4,67 @@
 use libp2p::{Multiaddr, PeerId};
 use tokio::sync::oneshot;
 
+use super::contacts::{ContactView, ImportSummary, InviteView, Verification};
 use super::{NodeError, PeerInfo, Status};
+
+/// Where a fallible command's answer goes.
+pub(crate) type Reply<T> = oneshot::Sender<Result<T, NodeError>>;
 
 /// A request to the node's task.
 pub(crate) enum Command {
     Status(oneshot::Sender<Status>),
     Peers(oneshot::Sender<Vec<PeerInfo>>),
-    Dial { addr: Multiaddr, reply: oneshot::Sender<Result<PeerId, NodeError>> },
-    DhtPut { key: Vec<u8>, value: Vec<u8>, reply: oneshot::Sender<Result<(), NodeError>> },
-    DhtGet { key: Vec<u8>, quorum: usize, reply: oneshot::Sender<Result<Vec<Vec<u8>>, NodeError>> },
-    WaitRoutingTable { min: usize, reply: oneshot::Sender<usize> },
+    Dial {
+        addr: Multiaddr,
+        reply: oneshot::Sender<Result<PeerId, NodeError>>,
+    },
+    DhtPut {
+        key: Vec<u8>,
+        value: Vec<u8>,
+        reply: oneshot::Sender<Result<(), NodeError>>,
+    },
+    DhtGet {
+        key: Vec<u8>,
+        quorum: usize,
+        reply: oneshot::Sender<Result<Vec<Vec<u8>>, NodeError>>,
+    },
+    WaitRoutingTable {
+        min: usize,
+        reply: oneshot::Sender<usize>,
+    },
     WaitJoined(oneshot::Sender<()>),
+    AddContact {
+        input: String,
+        name: String,
+        reply: Reply<ContactView>,
+    },
+    AddInvite {
+        code: String,
+        name: String,
+        reply: Reply<ContactView>,
+    },
+    ImportContacts {
+        content: String,
+        reply: Reply<ImportSummary>,
+    },
+    Contacts(Reply<Vec<ContactView>>),
+    RemoveContact {
+        query: String,
+        reply: Reply<ContactView>,
+    },
+    VerifyContact {
+        query: String,
+        confirm: bool,
+        candidate: Option<usize>,
+        reply: Reply<Verification>,
+    },
+    LookupContact {
+        query: String,
+        reply: Reply<ContactView>,
+    },
+    CreateInvite {
+        valid_secs: u64,
+        reply: Reply<InviteView>,
+    },
     Shutdown(oneshot::Sender<Result<(), NodeError>>),
 }

@@ -14,18 +14,39 @@ use super::actor::Actor;
 use super::behaviour::DHT_RECORD_TTL;
 use super::NodeError;
 use crate::model::now_ms;
+use crate::phone::PhoneNumber;
 use crate::ratelimit::{KeyedLimiter, Rate};
 use crate::rendezvous::storage;
+use crate::rendezvous::RendezvousKeys;
 
 /// PUTs accepted from one peer: a burst of 120, then 60 a minute.
-pub const PUT_RATE: Rate = Rate { burst: 120, per_minute: 60 };
+pub const PUT_RATE: Rate = Rate {
+    burst: 120,
+    per_minute: 60,
+};
 /// Peers tracked by the PUT rate limiter.
 pub const MAX_RATE_LIMITED_PEERS: usize = 4096;
 /// Protocol name used when counting rejections.
 const PROTOCOL: &str = "kad";
 
+/// Who waits for a get.
+pub(crate) enum GetDone {
+    /// A `dht_get` caller.
+    Reply(oneshot::Sender<Result<Vec<Vec<u8>>, NodeError>>),
+    /// A contact lookup (the keys open what is found).
+    Lookup { phone: PhoneNumber, keys: RendezvousKeys },
+}
+
+/// Who waits for a put.
+pub(crate) enum PutDone {
+    /// A `dht_put` caller.
+    Reply(oneshot::Sender<Result<(), NodeError>>),
+    /// The node's own record publication.
+    Publish,
+}
+
 struct PendingGet {
-    reply: oneshot::Sender<Result<Vec<Vec<u8>>, NodeError>>,
+    done: GetDone,
     quorum: usize,
     answers: usize,
     values: Vec<Vec<u8>>,
@@ -33,7 +54,7 @@ struct PendingGet {
 
 /// Kademlia bookkeeping owned by the actor.
 pub(crate) struct Dht {
-    puts: HashMap<QueryId, oneshot::Sender<Result<(), NodeError>>>,
+    puts: HashMap<QueryId, PutDone>,
     gets: HashMap<QueryId, PendingGet>,
     put_limiter: KeyedLimiter<PeerId>,
     last_housekeeping: Instant,
@@ -66,61 +87,95 @@ impl Actor {
 
     /// Validates our own value like any storing node would, merges it with what we hold
     /// for the key, stores it locally and sends it to the closest peers.
-    pub(super) fn dht_put(&mut self, key: Vec<u8>, value: Vec<u8>, reply: oneshot::Sender<Result<(), NodeError>>) {
+    pub(super) fn dht_put_for(&mut self, key: Vec<u8>, value: Vec<u8>, done: PutDone) {
         let record_key = RecordKey::new(&key);
         let kad = &mut self.swarm.behaviour_mut().kad;
         let existing = kad.store_mut().get(&record_key).map(|r| r.value.clone());
         let merged = match storage::validate_put(&key, &value, existing.as_deref(), now_ms() / 1000) {
             Ok(merged) => merged,
             Err(e) => {
-                let _ = reply.send(Err(NodeError::Dht { op: "put", reason: e.to_string() }));
-                return;
+                return self.put_finished(
+                    done,
+                    Err(NodeError::Dht {
+                        op: "put",
+                        reason: e.to_string(),
+                    }),
+                )
             }
         };
         let mut record = Record::new(record_key, merged);
         record.expires = Some(Instant::now() + DHT_RECORD_TTL);
         match kad.put_record(record, Quorum::One) {
             Ok(id) => {
-                self.dht.puts.insert(id, reply);
+                self.dht.puts.insert(id, done);
             }
-            Err(e) => {
-                let _ = reply.send(Err(NodeError::Dht { op: "put", reason: format!("{e:?}") }));
+            Err(e) => self.put_finished(
+                done,
+                Err(NodeError::Dht {
+                    op: "put",
+                    reason: format!("{e:?}"),
+                }),
+            ),
+        }
+    }
+
+    fn put_finished(&mut self, done: PutDone, result: Result<(), NodeError>) {
+        match done {
+            PutDone::Reply(reply) => {
+                let _ = reply.send(result);
             }
+            PutDone::Publish => self.on_publish_done(result.is_ok()),
         }
     }
 
     /// Starts a lookup that completes once `quorum` peers answered (or the query ends).
-    pub(super) fn dht_get(
-        &mut self,
-        key: Vec<u8>,
-        quorum: usize,
-        reply: oneshot::Sender<Result<Vec<Vec<u8>>, NodeError>>,
-    ) {
+    pub(super) fn dht_get_for(&mut self, key: Vec<u8>, quorum: usize, done: GetDone) {
         let id = self.swarm.behaviour_mut().kad.get_record(RecordKey::new(&key));
-        self.dht.gets.insert(id, PendingGet { reply, quorum: quorum.max(1), answers: 0, values: Vec::new() });
+        self.dht.gets.insert(
+            id,
+            PendingGet {
+                done,
+                quorum: quorum.max(1),
+                answers: 0,
+                values: Vec::new(),
+            },
+        );
     }
 
     pub(super) fn on_kad_event(&mut self, event: kad::Event) {
         match event {
-            kad::Event::InboundRequest { request: InboundRequest::PutRecord { source, record: Some(record), .. } } => {
+            kad::Event::InboundRequest {
+                request:
+                    InboundRequest::PutRecord {
+                        source,
+                        record: Some(record),
+                        ..
+                    },
+            } => {
                 self.on_inbound_put(source, record);
             }
-            kad::Event::InboundRequest { request: InboundRequest::AddProvider { .. } } => {
+            kad::Event::InboundRequest {
+                request: InboundRequest::AddProvider { .. },
+            } => {
                 self.reject(None, PROTOCOL, "provider_records_unsupported");
             }
             kad::Event::RoutingUpdated { .. } => self.check_routing_waiters(),
             kad::Event::OutboundQueryProgressed { id, result, step, .. } => match result {
                 QueryResult::PutRecord(result) => {
-                    if let Some(reply) = self.dht.puts.remove(&id) {
-                        let _ = reply.send(result.map(|_| ()).map_err(|e| NodeError::Dht { op: "put", reason: e.to_string() }));
+                    if let Some(done) = self.dht.puts.remove(&id) {
+                        let result = result.map(|_| ()).map_err(|e| NodeError::Dht {
+                            op: "put",
+                            reason: e.to_string(),
+                        });
+                        self.put_finished(done, result);
                     }
                 }
                 QueryResult::GetRecord(result) => self.on_get_progress(id, result, step.last),
-                QueryResult::Bootstrap(result) => {
-                    if matches!(result, Ok(kad::BootstrapOk { num_remaining: 0, .. }) | Err(_)) && !self.joined {
-                        self.joined = true;
-                        self.check_routing_waiters();
-                    }
+                QueryResult::Bootstrap(result)
+                    if matches!(result, Ok(kad::BootstrapOk { num_remaining: 0, .. }) | Err(_)) && !self.joined =>
+                {
+                    self.joined = true;
+                    self.check_routing_waiters();
                 }
                 _ => {}
             },
@@ -150,7 +205,9 @@ impl Actor {
     }
 
     fn on_get_progress(&mut self, id: QueryId, result: Result<GetRecordOk, kad::GetRecordError>, last: bool) {
-        let Some(pending) = self.dht.gets.get_mut(&id) else { return };
+        let Some(pending) = self.dht.gets.get_mut(&id) else {
+            return;
+        };
         let mut junk_from = None;
         if let Ok(GetRecordOk::FoundRecord(found)) = &result {
             pending.answers += 1;
@@ -170,7 +227,12 @@ impl Actor {
                         query.finish();
                     }
                 }
-                let _ = pending.reply.send(Ok(pending.values));
+                match pending.done {
+                    GetDone::Reply(reply) => {
+                        let _ = reply.send(Ok(pending.values));
+                    }
+                    GetDone::Lookup { phone, keys } => self.on_lookup_answer(phone, keys, pending.values),
+                }
             }
         }
     }

@@ -17,16 +17,24 @@ pub(crate) type Deferred = Box<dyn FnOnce(&mut Actor) + Send>;
 /// Delay before retrying a failed flush.
 const RETRY_FLUSH_AFTER: Duration = Duration::from_millis(200);
 
+/// A flush running on the blocking pool, with the actions waiting for it.
+type InFlightFlush = (JoinHandle<Result<(), StoreError>>, Vec<Deferred>);
+
 pub(crate) struct Durability {
     flusher: Flusher,
     dirty: bool,
     pending: Vec<Deferred>,
-    in_flight: Option<(JoinHandle<Result<(), StoreError>>, Vec<Deferred>)>,
+    in_flight: Option<InFlightFlush>,
 }
 
 impl Durability {
     pub(crate) fn new(flusher: Flusher) -> Self {
-        Self { flusher, dirty: false, pending: Vec::new(), in_flight: None }
+        Self {
+            flusher,
+            dirty: false,
+            pending: Vec::new(),
+            in_flight: None,
+        }
     }
 
     /// Notes that the store was written.

@@ -42,6 +42,37 @@ pub enum Event {
         /// The stable reason name.
         reason: String,
     },
+    /// A contact's discovery or verification state changed (`pending`, `found`,
+    /// `verified`, `conflict`, `not_found`): found friends appear this way.
+    ContactUpdated {
+        /// The contact's number.
+        phone: String,
+        /// The contact's name.
+        name: String,
+        /// The new state.
+        state: String,
+    },
+    /// Blocking warning: the key pinned for this contact is gone and another identity
+    /// claims the number. Messages to the contact are held until the owner verifies.
+    KeyChanged {
+        /// The contact's number.
+        phone: String,
+        /// The contact's name.
+        name: String,
+    },
+    /// Another, unverified identity claims the number of a pinned contact (it is kept
+    /// as a candidate and never used unless the owner verifies it).
+    CandidateSeen {
+        /// The contact's number.
+        phone: String,
+        /// The contact's name.
+        name: String,
+    },
+    /// One of this node's rendezvous records was stored in the DHT (`total` so far).
+    RecordPublished {
+        /// Records published since start.
+        total: u64,
+    },
     /// A subscriber was too slow and missed `missed` events.
     Lagged {
         /// How many events were dropped for this subscriber.
@@ -72,6 +103,8 @@ pub struct Status {
     pub uptime_s: u64,
     /// Rejected network input by `protocol.reason`.
     pub rejected: BTreeMap<String, u64>,
+    /// Discovery counters.
+    pub discovery: super::DiscoveryStats,
 }
 
 /// A connected peer.
@@ -89,15 +122,6 @@ pub struct PeerInfo {
     pub in_routing_table: bool,
 }
 
-/// Timing of a DHT put followed by a get.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct PutGetTiming {
-    /// Milliseconds the put took.
-    pub put_ms: f64,
-    /// Milliseconds the get took.
-    pub get_ms: f64,
-}
-
 /// A stream of [`Event`]s. A subscriber that falls behind by more than
 /// [`super::EVENT_QUEUE`] events receives [`Event::Lagged`] and continues.
 pub struct EventStream {
@@ -106,7 +130,9 @@ pub struct EventStream {
 
 impl EventStream {
     pub(crate) fn new(receiver: broadcast::Receiver<Event>) -> Self {
-        Self { inner: BroadcastStream::new(receiver) }
+        Self {
+            inner: BroadcastStream::new(receiver),
+        }
     }
 }
 

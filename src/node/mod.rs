@@ -21,9 +21,12 @@ mod actor;
 pub mod behaviour;
 mod codec;
 mod command;
+pub mod contacts;
 mod dht;
+mod discovery;
 mod durability;
 pub mod event;
+mod kdf;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -31,7 +34,9 @@ use std::time::Duration;
 use libp2p::{Multiaddr, PeerId};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-pub use event::{Event, EventStream, PeerInfo, PutGetTiming, Status};
+pub use contacts::{ContactView, ImportSummary, InviteView, SafetyView, Verification};
+pub use discovery::DiscoveryStats;
+pub use event::{Event, EventStream, PeerInfo, Status};
 
 use crate::config::{Config, DhtMode};
 use crate::home::{Home, HomeError};
@@ -85,6 +90,15 @@ pub enum NodeError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The thing named does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The input is not acceptable (a number, a code, a name…).
+    #[error("{0}")]
+    Invalid(String),
+    /// Refused for safety (a contact's key changed, a conflict awaits verification).
+    #[error("{0}")]
+    Blocked(String),
     /// A DHT operation failed.
     #[error("DHT {op} failed: {reason}")]
     Dht {
@@ -162,7 +176,9 @@ impl NodeConfig {
             dht_mode: DhtMode::Server,
             settings: Config::default(),
         };
-        config.apply_settings(Config::default()).expect("the default configuration is valid");
+        config
+            .apply_settings(Config::default())
+            .expect("the default configuration is valid");
         config
     }
 
@@ -187,8 +203,10 @@ pub fn parse_addrs(addrs: &[String]) -> Result<Vec<Multiaddr>, NodeError> {
     addrs
         .iter()
         .map(|a| {
-            a.parse::<Multiaddr>()
-                .map_err(|e| NodeError::InvalidAddress { addr: a.clone(), reason: e.to_string() })
+            a.parse::<Multiaddr>().map_err(|e| NodeError::InvalidAddress {
+                addr: a.clone(),
+                reason: e.to_string(),
+            })
         })
         .collect()
 }
@@ -207,7 +225,11 @@ impl Node {
         actor.listen().await?;
         actor.bootstrap();
         tokio::spawn(actor.run());
-        Ok(NodeHandle { commands: commands_tx, events: events_tx, peer_id })
+        Ok(NodeHandle {
+            commands: commands_tx,
+            events: events_tx,
+            peer_id,
+        })
     }
 }
 
@@ -279,6 +301,67 @@ impl NodeHandle {
     /// own key and a refresh of every bucket) finished.
     pub async fn wait_joined(&self) -> Result<(), NodeError> {
         self.request(Command::WaitJoined).await
+    }
+
+    /// Adds a contact by number (any local format, normalised with the configured
+    /// region) and starts finding it. An existing contact is renamed.
+    pub async fn add_contact(&self, number: &str, name: &str) -> Result<ContactView, NodeError> {
+        let (input, name) = (number.to_owned(), name.to_owned());
+        self.request(|reply| Command::AddContact { input, name, reply }).await?
+    }
+
+    /// Adds the inviter of an invite code (`CHINGU-…` or `chingu://invite/…`) as a
+    /// verified contact.
+    pub async fn add_contact_from_invite(&self, code: &str, name: &str) -> Result<ContactView, NodeError> {
+        let (code, name) = (code.to_owned(), name.to_owned());
+        self.request(|reply| Command::AddInvite { code, name, reply }).await?
+    }
+
+    /// Imports a vCard or CSV address book (its text); discovery of the new contacts
+    /// runs in the background (watch [`Event::ContactUpdated`]).
+    pub async fn import_contacts(&self, content: String) -> Result<ImportSummary, NodeError> {
+        self.request(|reply| Command::ImportContacts { content, reply }).await?
+    }
+
+    /// The address book, by name.
+    pub async fn contacts(&self) -> Result<Vec<ContactView>, NodeError> {
+        self.request(Command::Contacts).await?
+    }
+
+    /// Removes a contact (by number or name).
+    pub async fn remove_contact(&self, contact: &str) -> Result<ContactView, NodeError> {
+        let query = contact.to_owned();
+        self.request(|reply| Command::RemoveContact { query, reply }).await?
+    }
+
+    /// Shows a contact's safety numbers; with `confirm`, marks the pinned key (or
+    /// `candidate`, 1-based) verified.
+    pub async fn verify_contact(
+        &self,
+        contact: &str,
+        confirm: bool,
+        candidate: Option<usize>,
+    ) -> Result<Verification, NodeError> {
+        let query = contact.to_owned();
+        self.request(|reply| Command::VerifyContact {
+            query,
+            confirm,
+            candidate,
+            reply,
+        })
+        .await?
+    }
+
+    /// Looks a contact up now and returns it once the lookup finished.
+    pub async fn lookup_contact(&self, contact: &str) -> Result<ContactView, NodeError> {
+        let query = contact.to_owned();
+        self.request(|reply| Command::LookupContact { query, reply }).await?
+    }
+
+    /// Creates an invite code valid for `valid_secs` seconds.
+    pub async fn create_invite(&self, valid_secs: u64) -> Result<InviteView, NodeError> {
+        self.request(|reply| Command::CreateInvite { valid_secs, reply })
+            .await?
     }
 
     /// Stores a record in the DHT (validated by every storing node, SPEC.md §5.4) and

@@ -16,7 +16,7 @@
 
 use std::fmt;
 
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use serde::{Deserialize, Serialize};
 
 use super::{hkdf32, labelled_salt, RecordError};
@@ -133,13 +133,26 @@ impl KdfParams {
     }
 
     /// argon2id over `input` with a 16-byte `salt`, 32-byte output.
+    /// Runs argon2id in a per-thread working memory that is reused from one hash to the
+    /// next (16 MiB allocated once per thread instead of once per hash: the allocator
+    /// would otherwise keep a freed 16 MiB region in every thread's arena).
     fn hash(&self, input: &[u8], salt: &[u8; 16]) -> [u8; 32] {
+        thread_local! {
+            static MEMORY: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
         let params = Params::new(self.m_kib, self.t_cost, self.p_cost, Some(32))
             .expect("KdfParams only holds parameters argon2 accepted");
+        let blocks = params.block_count();
         let mut out = [0u8; 32];
-        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-            .hash_password_into(input, salt, &mut out)
-            .expect("a 16-byte salt, a 32-byte output and a bounded input are always accepted");
+        MEMORY.with_borrow_mut(|memory| {
+            if memory.len() != blocks {
+                memory.clear();
+                memory.resize(blocks, Block::default());
+            }
+            Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+                .hash_password_into_with_memory(input, salt, &mut out, &mut memory[..])
+                .expect("a 16-byte salt, a 32-byte output and a bounded input are always accepted");
+        });
         out
     }
 }

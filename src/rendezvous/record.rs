@@ -159,7 +159,9 @@ impl InnerBody {
         if peer_id_bytes(&self.identity_pk).as_deref() != Some(&self.peer_id[..]) {
             return Err(RecordError::PeerIdMismatch);
         }
-        self.prekey.verify(&self.identity_pk).map_err(|_| RecordError::BadPrekeySignature)
+        self.prekey
+            .verify(&self.identity_pk)
+            .map_err(|_| RecordError::BadPrekeySignature)
     }
 }
 

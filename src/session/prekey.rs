@@ -88,7 +88,11 @@ pub struct SignedPrekey {
 impl SignedPrekey {
     /// Signs prekey `id` with public key `pk` as `identity`.
     pub fn sign(identity: &ed25519::Keypair, id: u32, pk: [u8; KEY_LEN]) -> Self {
-        Self { id, pk: Fixed(pk), sig: Fixed(crate::crypto::sign(identity, &Self::message(id, &pk))) }
+        Self {
+            id,
+            pk: Fixed(pk),
+            sig: Fixed(crate::crypto::sign(identity, &Self::message(id, &pk))),
+        }
     }
 
     /// Checks the signature against the (pinned) identity key

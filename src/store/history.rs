@@ -60,7 +60,10 @@ pub struct Batch {
 impl Batch {
     /// Stores a conversation row.
     pub fn put_conversation(&mut self, conversation: &Conversation) {
-        self.history.insert(keys::conversation(&conversation.id).as_slice(), crate::wire::to_cbor(conversation));
+        self.history.insert(
+            keys::conversation(&conversation.id).as_slice(),
+            crate::wire::to_cbor(conversation),
+        );
         self.writes += 1;
     }
 
@@ -71,13 +74,17 @@ impl Batch {
             keys::message(&message.conv, message.hlc, &message.id).as_slice(),
             crate::wire::to_cbor(message),
         );
-        self.history.insert(keys::index(&message.id).as_slice(), keys::index_value(&message.conv, message.hlc).as_slice());
+        self.history.insert(
+            keys::index(&message.id).as_slice(),
+            keys::index_value(&message.conv, message.hlc).as_slice(),
+        );
         self.writes += 2;
     }
 
     /// Stores an outbox entry.
     pub fn put_outbox(&mut self, entry: &OutboxEntry) {
-        self.history.insert(keys::outbox(&entry.id).as_slice(), crate::wire::to_cbor(entry));
+        self.history
+            .insert(keys::outbox(&entry.id).as_slice(), crate::wire::to_cbor(entry));
         self.writes += 1;
     }
 
@@ -144,7 +151,9 @@ impl Store {
 
     /// Changes a stored message's state; returns the updated message.
     pub fn set_message_state(&self, id: &MsgId, state: MessageState) -> Result<Option<StoredMessage>, StoreError> {
-        let Some(mut message) = self.message(id)? else { return Ok(None) };
+        let Some(mut message) = self.message(id)? else {
+            return Ok(None);
+        };
         message.state = state;
         let mut batch = Batch::default();
         batch.put_message(&message);
@@ -196,7 +205,7 @@ impl Store {
             .values()
             .map(|v| decode::<Conversation>(&v?, "conversation"))
             .collect::<Result<Vec<_>, _>>()?;
-        all.sort_by(|a, b| b.last_hlc.cmp(&a.last_hlc));
+        all.sort_by_key(|c| std::cmp::Reverse(c.last_hlc));
         Ok(all)
     }
 
@@ -255,7 +264,10 @@ mod tests {
         assert_eq!(texts.first().unwrap(), "m90");
         assert_eq!(texts.last().unwrap(), "m99");
         let page = store.last_messages(&conv, 5, Some(&ids[90])).unwrap();
-        assert_eq!(page.iter().map(|m| m.body.preview()).collect::<Vec<_>>(), ["m85", "m86", "m87", "m88", "m89"]);
+        assert_eq!(
+            page.iter().map(|m| m.body.preview()).collect::<Vec<_>>(),
+            ["m85", "m86", "m87", "m88", "m89"]
+        );
     }
 
     #[test]
@@ -268,7 +280,9 @@ mod tests {
         batch.put_message(&m);
         batch.put_conversation(&Conversation {
             id: conv,
-            kind: ConversationKind::Direct { phone: "+819012345678".parse().unwrap() },
+            kind: ConversationKind::Direct {
+                phone: "+819012345678".parse().unwrap(),
+            },
             title: "Yuki".into(),
             last_hlc: 5,
             unread: 0,
@@ -276,7 +290,9 @@ mod tests {
         });
         batch.put_outbox(&OutboxEntry {
             id: m.id,
-            target: OutboxTarget::Direct { phone: "+819012345678".parse().unwrap() },
+            target: OutboxTarget::Direct {
+                phone: "+819012345678".parse().unwrap(),
+            },
             attempts: 0,
             next_attempt_ms: 0,
             created_ms: 0,
@@ -286,7 +302,10 @@ mod tests {
         assert_eq!(store.insert_message(&m).unwrap(), Inserted::Duplicate);
         assert_eq!(store.outbox().unwrap().len(), 1);
         assert_eq!(store.conversations().unwrap()[0].title, "Yuki");
-        let updated = store.set_message_state(&m.id, MessageState::Delivered).unwrap().unwrap();
+        let updated = store
+            .set_message_state(&m.id, MessageState::Delivered)
+            .unwrap()
+            .unwrap();
         assert_eq!(store.message(&m.id).unwrap().unwrap(), updated);
     }
 }

@@ -58,10 +58,13 @@ impl Store {
             .scan_prefix([b'r'])
             .map(|kv| {
                 let (k, v) = kv?;
-                let tag: [u8; 32] = k.get(1..33).and_then(|t| t.try_into().ok()).ok_or(StoreError::Corrupt {
-                    what: "mailbox registration",
-                    message: "bad key".into(),
-                })?;
+                let tag: [u8; 32] = k
+                    .get(1..33)
+                    .and_then(|t| t.try_into().ok())
+                    .ok_or(StoreError::Corrupt {
+                        what: "mailbox registration",
+                        message: "bad key".into(),
+                    })?;
                 Ok((tag, decode(&v, "mailbox registration")?))
             })
             .collect()
@@ -85,10 +88,14 @@ impl Store {
     pub fn mailbox_items(&self, tag: &[u8; 32]) -> impl Iterator<Item = Result<(u64, MailboxItem), StoreError>> + '_ {
         self.mailbox.scan_prefix(key(b'i', tag, &[])).map(|kv| {
             let (k, v) = kv?;
-            let seq = k.get(33..41).and_then(|s| s.try_into().ok()).map(u64::from_be_bytes).ok_or(StoreError::Corrupt {
-                what: "mailbox item",
-                message: "bad key".into(),
-            })?;
+            let seq = k
+                .get(33..41)
+                .and_then(|s| s.try_into().ok())
+                .map(u64::from_be_bytes)
+                .ok_or(StoreError::Corrupt {
+                    what: "mailbox item",
+                    message: "bad key".into(),
+                })?;
             Ok((seq, decode(&v, "mailbox item")?))
         })
     }

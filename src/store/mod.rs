@@ -7,7 +7,8 @@
 //!   range scan), the message-id index and the outbox, in one tree so that everything one
 //!   event changes is written by one atomic [`Batch`];
 //! - `peers`: a cache of peer addresses for faster start-up;
-//! - `mailbox`: sealed items a mailbox node holds for others.
+//! - `mailbox`: sealed items a mailbox node holds for others;
+//! - `cache`: derived rendezvous keys (slow to compute).
 //!
 //! ## Durability (SPEC.md §8.3)
 //! sled writes go to memory and a log; they are **durable only once [`Store::flush`] (or a
@@ -16,6 +17,7 @@
 //! acknowledges a received message or reports a state change. A [`Batch`] is atomic: after
 //! a crash either all of it or none of it is there.
 
+mod cache;
 mod history;
 mod keys;
 mod mailbox;
@@ -90,7 +92,9 @@ pub struct StoreOptions {
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { cache_bytes: DEFAULT_CACHE_BYTES }
+        Self {
+            cache_bytes: DEFAULT_CACHE_BYTES,
+        }
     }
 }
 
@@ -114,6 +118,7 @@ pub struct Store {
     history: sled::Tree,
     peers: sled::Tree,
     mailbox: sled::Tree,
+    cache: sled::Tree,
 }
 
 impl std::fmt::Debug for Store {
@@ -146,13 +151,17 @@ impl Store {
             // (group commit), and a test net runs hundreds of stores per process.
             .flush_every_ms(None)
             .open()
-            .map_err(|e| StoreError::Open { path: dir.to_owned(), message: e.to_string() })?;
+            .map_err(|e| StoreError::Open {
+                path: dir.to_owned(),
+                message: e.to_string(),
+            })?;
         let store = Self {
             meta: db.open_tree("meta")?,
             contacts: db.open_tree("contacts")?,
             history: db.open_tree("history")?,
             peers: db.open_tree("peers")?,
             mailbox: db.open_tree("mailbox")?,
+            cache: db.open_tree("cache")?,
             db,
         };
         store.migrate()?;
@@ -257,8 +266,10 @@ impl Store {
 }
 
 fn decode<T: DeserializeOwned>(bytes: &[u8], what: &'static str) -> Result<T, StoreError> {
-    crate::wire::from_cbor(bytes, MAX_STORED_VALUE)
-        .map_err(|e| StoreError::Corrupt { what, message: e.to_string() })
+    crate::wire::from_cbor(bytes, MAX_STORED_VALUE).map_err(|e| StoreError::Corrupt {
+        what,
+        message: e.to_string(),
+    })
 }
 
 fn get<T: DeserializeOwned>(tree: &sled::Tree, key: &[u8], what: &'static str) -> Result<Option<T>, StoreError> {
@@ -285,9 +296,15 @@ mod tests {
         {
             let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
             store
-                .set_profile(&Profile { phone: phone("+821012345678"), name: "민지".into(), created_ms: 1 })
+                .set_profile(&Profile {
+                    phone: phone("+821012345678"),
+                    name: "민지".into(),
+                    created_ms: 1,
+                })
                 .unwrap();
-            store.put_contact(&Contact::new(phone("+819012345678"), "Yuki", ContactSource::Manual)).unwrap();
+            store
+                .put_contact(&Contact::new(phone("+819012345678"), "Yuki", ContactSource::Manual))
+                .unwrap();
             store.flush().unwrap();
         }
         let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
@@ -303,7 +320,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         {
             let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
-            store.meta.insert(keys::SCHEMA, &(SCHEMA_VERSION + 1).to_be_bytes()).unwrap();
+            store
+                .meta
+                .insert(keys::SCHEMA, &(SCHEMA_VERSION + 1).to_be_bytes())
+                .unwrap();
             store.flush().unwrap();
         }
         assert!(matches!(
@@ -317,6 +337,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
         store.contacts.insert("+821012345678", &b"\xff\x00garbage"[..]).unwrap();
-        assert!(matches!(store.contacts(), Err(StoreError::Corrupt { what: "contact", .. })));
+        assert!(matches!(
+            store.contacts(),
+            Err(StoreError::Corrupt { what: "contact", .. })
+        ));
     }
 }

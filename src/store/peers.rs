@@ -26,7 +26,11 @@ impl Store {
     pub fn remember_peer(&self, peer_id: &str, addr: &str, now_ms: u64) -> Result<(), StoreError> {
         let mut peer = match self.peers.get(peer_id)? {
             Some(v) => decode(&v, "cached peer")?,
-            None => CachedPeer { peer_id: peer_id.to_owned(), addrs: Vec::new(), last_seen_ms: 0 },
+            None => CachedPeer {
+                peer_id: peer_id.to_owned(),
+                addrs: Vec::new(),
+                last_seen_ms: 0,
+            },
         };
         peer.addrs.retain(|a| a != addr);
         peer.addrs.insert(0, addr.to_owned());
@@ -45,7 +49,7 @@ impl Store {
             .values()
             .map(|v| decode::<CachedPeer>(&v?, "cached peer"))
             .collect::<Result<Vec<_>, _>>()?;
-        peers.sort_by(|a, b| b.last_seen_ms.cmp(&a.last_seen_ms));
+        peers.sort_by_key(|p| std::cmp::Reverse(p.last_seen_ms));
         for stale in peers.iter().skip(MAX_CACHED_PEERS) {
             self.peers.remove(&stale.peer_id)?;
         }
@@ -69,7 +73,9 @@ mod tests {
         let peers = store.cached_peers().unwrap();
         assert_eq!(peers[0].addrs, ["/ip4/127.0.0.1/tcp/1", "/ip4/127.0.0.1/tcp/2"]);
         for i in 0..(MAX_CACHED_PEERS as u64 + 10) {
-            store.remember_peer(&format!("q{i}"), "/ip4/127.0.0.1/tcp/9", 10 + i).unwrap();
+            store
+                .remember_peer(&format!("q{i}"), "/ip4/127.0.0.1/tcp/9", 10 + i)
+                .unwrap();
         }
         assert_eq!(store.cached_peers().unwrap().len(), MAX_CACHED_PEERS);
         assert_eq!(store.peers.len(), MAX_CACHED_PEERS);

@@ -81,12 +81,19 @@ pub struct TestNetOptions {
     pub seed: u64,
     /// Settings every node starts with (listen addresses are overridden: loopback only).
     pub settings: Config,
+    /// Per-node settings (index, base settings), for scenarios that mix modes.
+    pub node_settings: Option<fn(usize, &Config) -> Config>,
 }
 
 impl TestNetOptions {
     /// `nodes` nodes with default settings.
     pub fn new(nodes: usize) -> Self {
-        Self { nodes, seed: 1, settings: Config::default() }
+        Self {
+            nodes,
+            seed: 1,
+            settings: Config::default(),
+            node_settings: None,
+        }
     }
 }
 
@@ -185,13 +192,20 @@ pub struct TestNet {
 impl TestNet {
     /// Creates homes and starts `options.nodes` nodes in a fresh temporary directory.
     pub async fn start(options: TestNetOptions, progress: impl FnMut(Progress)) -> Result<Self, TestNetError> {
-        let dir = tempfile::Builder::new().prefix("chingu-testnet-").tempdir().map_err(TestNetError::TempDir)?;
+        let dir = tempfile::Builder::new()
+            .prefix("chingu-testnet-")
+            .tempdir()
+            .map_err(TestNetError::TempDir)?;
         let root = dir.path().to_owned();
         Self::start_in(Some(dir), root, options, progress).await
     }
 
     /// Like [`TestNet::start`], keeping the homes in `root`.
-    pub async fn start_at(root: &Path, options: TestNetOptions, progress: impl FnMut(Progress)) -> Result<Self, TestNetError> {
+    pub async fn start_at(
+        root: &Path,
+        options: TestNetOptions,
+        progress: impl FnMut(Progress),
+    ) -> Result<Self, TestNetError> {
         Self::start_in(None, root.to_owned(), options, progress).await
     }
 
@@ -220,7 +234,11 @@ impl TestNet {
             }
             net.add_node().await?;
             if index % 10 == 9 || index + 1 == total {
-                progress(Progress { started: index + 1, ready: 0, total });
+                progress(Progress {
+                    started: index + 1,
+                    ready: 0,
+                    total,
+                });
             }
         }
         Ok(net)
@@ -241,7 +259,11 @@ impl TestNet {
             .iter()
             .filter_map(|n| n.handle.clone())
             .map(|h| async move { matches!(tokio::time::timeout_at(until, h.wait_joined()).await, Ok(Ok(()))) });
-        futures::future::join_all(waits).await.into_iter().filter(|joined| *joined).count()
+        futures::future::join_all(waits)
+            .await
+            .into_iter()
+            .filter(|joined| *joined)
+            .count()
     }
 
     /// The directory holding every node's home.
@@ -249,14 +271,29 @@ impl TestNet {
         &self.root
     }
 
-    /// Creates and starts one more node, bootstrapping from node 0 and a random earlier
-    /// node. Returns its index.
+    /// Creates and starts one more node with the net's settings (see
+    /// [`TestNet::add_node_with`]).
     pub async fn add_node(&mut self) -> Result<usize, TestNetError> {
+        let settings = match self.options.node_settings {
+            Some(settings_for) => settings_for(self.nodes.len(), &self.options.settings),
+            None => self.options.settings.clone(),
+        };
+        self.add_node_with(settings).await
+    }
+
+    /// Creates and starts one more node with `settings`, bootstrapping from node 0 and a
+    /// random earlier node. Returns its index.
+    pub async fn add_node_with(&mut self, settings: Config) -> Result<usize, TestNetError> {
         let index = self.nodes.len();
         let phone = synthetic(index as u32);
         let home = Home::at(self.root.join(format!("node-{index:04}")));
         let report = home
-            .init(&InitOptions { phone: phone.clone(), name: format!("node {index}"), region: Region::default(), force: false })
+            .init(&InitOptions {
+                phone: phone.clone(),
+                name: format!("node {index}"),
+                region: Region::default(),
+                force: false,
+            })
             .map_err(|source| TestNetError::Home { index, source })?;
         let mut bootstrap = Vec::new();
         if let Some(first) = self.nodes.first() {
@@ -266,9 +303,17 @@ impl TestNet {
                 bootstrap.push(self.nodes[other].addr.clone());
             }
         }
+        if let Err(e) = settings.save(&home.config_path()) {
+            return Err(TestNetError::Home { index, source: e });
+        }
         let handle = self.start_node(&home, bootstrap, index, Some(report.store)).await?;
         let addr = listen_addr(&handle, index).await?;
-        self.nodes.push(TestNode { handle: Some(handle), phone, home, addr });
+        self.nodes.push(TestNode {
+            handle: Some(handle),
+            phone,
+            home,
+            addr,
+        });
         Ok(index)
     }
 
@@ -281,13 +326,16 @@ impl TestNet {
     ) -> Result<NodeHandle, TestNetError> {
         let node_error = |source| TestNetError::Node { index, source };
         let mut config = NodeConfig::from_home(home).map_err(node_error)?;
-        config.apply_settings(self.options.settings.clone()).map_err(node_error)?;
         config.listen = vec!["/ip4/127.0.0.1/tcp/0".parse().expect("valid multiaddr")];
         config.bootstrap = bootstrap;
         config.mdns = false;
         config.store.cache_bytes = TESTNET_CACHE_BYTES;
         config.max_connections = self.plan.max_connections;
-        config.idle_timeout = if self.plan.large { LARGE_NET_IDLE_TIMEOUT } else { SMALL_NET_IDLE_TIMEOUT };
+        config.idle_timeout = if self.plan.large {
+            LARGE_NET_IDLE_TIMEOUT
+        } else {
+            SMALL_NET_IDLE_TIMEOUT
+        };
         config.open_store = open_store;
         Node::start(config).await.map_err(node_error)
     }
@@ -295,7 +343,10 @@ impl TestNet {
     /// Stops node `index`, keeping its home (an "offline" user).
     pub async fn stop_node(&mut self, index: usize) -> Result<(), TestNetError> {
         if let Some(handle) = self.nodes[index].handle.take() {
-            handle.shutdown().await.map_err(|source| TestNetError::Node { index, source })?;
+            handle
+                .shutdown()
+                .await
+                .map_err(|source| TestNetError::Node { index, source })?;
         }
         Ok(())
     }
@@ -303,8 +354,14 @@ impl TestNet {
     /// Restarts a stopped node from its home, bootstrapping from node 0 (or node 1 if it
     /// is node 0).
     pub async fn restart_node(&mut self, index: usize) -> Result<(), TestNetError> {
-        let bootstrap: Vec<Multiaddr> =
-            self.nodes.iter().enumerate().filter(|(i, n)| *i != index && n.handle.is_some()).take(2).map(|(_, n)| n.addr.clone()).collect();
+        let bootstrap: Vec<Multiaddr> = self
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(i, n)| *i != index && n.handle.is_some())
+            .take(2)
+            .map(|(_, n)| n.addr.clone())
+            .collect();
         let home = self.nodes[index].home.clone();
         let handle = self.start_node(&home, bootstrap, index, None).await?;
         self.nodes[index].addr = listen_addr(&handle, index).await?;
@@ -329,11 +386,18 @@ impl TestNet {
             if matches!(outcome, Ok(Ok(_))) {
                 ready += 1;
                 if ready % 10 == 0 || ready == total {
-                    progress(Progress { started: total, ready, total });
+                    progress(Progress {
+                        started: total,
+                        ready,
+                        total,
+                    });
                 }
             }
         }
-        Readiness { ready, ready_ms: self.started_at.elapsed().as_millis() as u64 }
+        Readiness {
+            ready,
+            ready_ms: self.started_at.elapsed().as_millis() as u64,
+        }
     }
 
     /// A random number in `0..n` from the harness's seeded generator.
@@ -349,10 +413,16 @@ impl TestNet {
 }
 
 async fn listen_addr(handle: &NodeHandle, index: usize) -> Result<Multiaddr, TestNetError> {
-    let addrs = handle.listen_addrs().await.map_err(|source| TestNetError::Node { index, source })?;
+    let addrs = handle
+        .listen_addrs()
+        .await
+        .map_err(|source| TestNetError::Node { index, source })?;
     let addr = addrs.into_iter().next().ok_or(TestNetError::Node {
         index,
-        source: NodeError::Listen { addr: "127.0.0.1".into(), reason: "no listen address".into() },
+        source: NodeError::Listen {
+            addr: "127.0.0.1".into(),
+            reason: "no listen address".into(),
+        },
     })?;
     Ok(addr.with_p2p(handle.peer_id()).unwrap_or_else(|a| a))
 }
@@ -388,7 +458,11 @@ mod tests {
 
     #[test]
     fn descriptor_plans() {
-        assert_eq!(FdPlan::new(100, 20_000), FdPlan { max_connections: 183, large: false });
+        let small = FdPlan::new(100, 20_000);
+        assert!(
+            !small.large && small.max_connections >= 99,
+            "a full mesh of 100 fits: {small:?}"
+        );
         let plan = FdPlan::new(500, 20_000);
         assert!(plan.large && (120..160).contains(&plan.max_connections), "{plan:?}");
         assert_eq!(FdPlan::new(2000, 1024).max_connections, 4 * MIN_CONNECTIONS as u32);

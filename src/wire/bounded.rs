@@ -45,7 +45,11 @@ impl<const N: usize> Bytes<N> {
     pub fn new(data: impl Into<Vec<u8>>) -> Result<Self, TooLong> {
         let data = data.into();
         if data.len() > N {
-            return Err(TooLong { what: "bytes", len: data.len(), max: N });
+            return Err(TooLong {
+                what: "bytes",
+                len: data.len(),
+                max: N,
+            });
         }
         Ok(Self(data))
     }
@@ -151,9 +155,11 @@ impl<const N: usize> From<[u8; N]> for Fixed<N> {
 impl<const N: usize> TryFrom<&[u8]> for Fixed<N> {
     type Error = TooLong;
     fn try_from(value: &[u8]) -> Result<Self, TooLong> {
-        <[u8; N]>::try_from(value)
-            .map(Self)
-            .map_err(|_| TooLong { what: "fixed bytes", len: value.len(), max: N })
+        <[u8; N]>::try_from(value).map(Self).map_err(|_| TooLong {
+            what: "fixed bytes",
+            len: value.len(),
+            max: N,
+        })
     }
 }
 
@@ -220,7 +226,11 @@ impl<const N: usize> Text<N> {
     pub fn new(text: impl Into<String>) -> Result<Self, TooLong> {
         let text = text.into();
         if text.len() > N {
-            return Err(TooLong { what: "text", len: text.len(), max: N });
+            return Err(TooLong {
+                what: "text",
+                len: text.len(),
+                max: N,
+            });
         }
         Ok(Self(text))
     }
@@ -316,7 +326,11 @@ impl<T, const N: usize> List<T, N> {
     /// Wraps `items` if there are at most `N`.
     pub fn new(items: Vec<T>) -> Result<Self, TooLong> {
         if items.len() > N {
-            return Err(TooLong { what: "list", len: items.len(), max: N });
+            return Err(TooLong {
+                what: "list",
+                len: items.len(),
+                max: N,
+            });
         }
         Ok(Self(items))
     }

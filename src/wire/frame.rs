@@ -48,7 +48,11 @@ pub async fn read_frame<R: AsyncRead + Unpin>(io: &mut R, max: usize) -> Result<
 /// Writes one frame.
 pub async fn write_frame<W: AsyncWrite + Unpin>(io: &mut W, frame: &[u8]) -> std::io::Result<()> {
     if frame.len() > MAX_ENVELOPE_BYTES {
-        return Err(FrameError::Oversized { len: frame.len(), max: MAX_ENVELOPE_BYTES }.into());
+        return Err(FrameError::Oversized {
+            len: frame.len(),
+            max: MAX_ENVELOPE_BYTES,
+        }
+        .into());
     }
     io.write_all(&(frame.len() as u32).to_be_bytes()).await?;
     io.write_all(frame).await?;
@@ -68,7 +72,10 @@ mod tests {
         assert_eq!(read_frame(&mut rd, 100).await.unwrap(), b"hello");
 
         let mut rd = Cursor::new(vec![0xff, 0xff, 0xff, 0xff, 1, 2, 3]);
-        assert!(matches!(read_frame(&mut rd, 100).await, Err(FrameError::Oversized { .. })));
+        assert!(matches!(
+            read_frame(&mut rd, 100).await,
+            Err(FrameError::Oversized { .. })
+        ));
 
         let mut rd = Cursor::new(vec![0, 0, 0, 9, 1, 2, 3]);
         assert!(matches!(read_frame(&mut rd, 100).await, Err(FrameError::Io(_))));

@@ -99,9 +99,7 @@ impl<T: std::fmt::Debug> From<ciborium::de::Error<T>> for WireError {
                 Some(rest) => WireError::LimitExceeded(rest.to_owned()),
                 None => WireError::Malformed(msg),
             },
-            ciborium::de::Error::Syntax(offset) => {
-                WireError::Malformed(format!("invalid CBOR at byte {offset}"))
-            }
+            ciborium::de::Error::Syntax(offset) => WireError::Malformed(format!("invalid CBOR at byte {offset}")),
             ciborium::de::Error::Io(e) => WireError::Malformed(format!("truncated input: {e:?}")),
         }
     }
@@ -168,7 +166,10 @@ impl Envelope {
     pub fn open<M: WireMessage>(&self) -> Result<M, WireError> {
         if self.kind.as_str() != M::KIND {
             return Err(if is_known_kind(&self.kind) {
-                WireError::UnexpectedKind { expected: M::KIND, got: self.kind.to_string() }
+                WireError::UnexpectedKind {
+                    expected: M::KIND,
+                    got: self.kind.to_string(),
+                }
             } else {
                 WireError::UnknownKind(self.kind.to_string())
             });
@@ -202,12 +203,19 @@ pub fn encode<M: WireMessage>(message: &M) -> Result<Vec<u8>, WireError> {
 /// Wraps an already encoded body in an envelope.
 pub fn encode_raw(kind: &str, body: &[u8]) -> Result<Vec<u8>, WireError> {
     if body.len() > MAX_BODY_BYTES {
-        return Err(WireError::Oversized { len: body.len(), max: MAX_BODY_BYTES });
+        return Err(WireError::Oversized {
+            len: body.len(),
+            max: MAX_BODY_BYTES,
+        });
     }
     if kind.len() > MAX_KIND_BYTES {
         return Err(WireError::LimitExceeded(format!("kind of {} bytes", kind.len())));
     }
-    Ok(to_cbor(&EnvelopeOut { v: WIRE_VERSION, k: kind, b: body }))
+    Ok(to_cbor(&EnvelopeOut {
+        v: WIRE_VERSION,
+        k: kind,
+        b: body,
+    }))
 }
 
 /// Decodes an envelope holding an `M`.
@@ -257,9 +265,24 @@ mod tests {
             items: Vec<u8>,
         }
         let cases = [
-            Loose { n: 1, name: "x".repeat(9), data: vec![], items: vec![] },
-            Loose { n: 1, name: "x".into(), data: vec![0; 5], items: vec![] },
-            Loose { n: 1, name: "x".into(), data: vec![], items: vec![1, 2, 3, 4] },
+            Loose {
+                n: 1,
+                name: "x".repeat(9),
+                data: vec![],
+                items: vec![],
+            },
+            Loose {
+                n: 1,
+                name: "x".into(),
+                data: vec![0; 5],
+                items: vec![],
+            },
+            Loose {
+                n: 1,
+                name: "x".into(),
+                data: vec![],
+                items: vec![1, 2, 3, 4],
+            },
         ];
         for case in cases {
             let err = from_cbor::<Probe>(&to_cbor(&case), 1000).unwrap_err();
@@ -274,7 +297,10 @@ mod tests {
         assert!(from_cbor::<Bytes<4>>(&bytes, 100).is_err());
         // An array claiming 2^62 elements.
         let bytes = [0x9b, 0x40, 0, 0, 0, 0, 0, 0, 0];
-        assert!(matches!(from_cbor::<List<u8, 3>>(&bytes, 100), Err(WireError::LimitExceeded(_))));
+        assert!(matches!(
+            from_cbor::<List<u8, 3>>(&bytes, 100),
+            Err(WireError::LimitExceeded(_))
+        ));
     }
 
     #[test]
@@ -290,24 +316,37 @@ mod tests {
         let mut bytes = encode(&probe()).unwrap();
         bytes.push(0);
         assert_eq!(decode::<Probe>(&bytes).unwrap_err(), WireError::TrailingBytes(1));
-        let other = to_cbor(&EnvelopeOut { v: 2, k: "dm.req", b: &[0xa0] });
+        let other = to_cbor(&EnvelopeOut {
+            v: 2,
+            k: "dm.req",
+            b: &[0xa0],
+        });
         assert_eq!(decode::<Probe>(&other).unwrap_err(), WireError::UnsupportedVersion(2));
         let unknown = encode_raw("card.v9", &[0xa0]).unwrap();
         assert!(matches!(decode::<Probe>(&unknown), Err(WireError::UnknownKind(_))));
         let unexpected = encode_raw("dm.resp", &[0xa0]).unwrap();
-        assert!(matches!(decode::<Probe>(&unexpected), Err(WireError::UnexpectedKind { .. })));
+        assert!(matches!(
+            decode::<Probe>(&unexpected),
+            Err(WireError::UnexpectedKind { .. })
+        ));
     }
 
     #[test]
     fn vectors_hold_in_both_directions() {
-        let vectors: serde_json::Value = serde_json::from_str(include_str!("../../protocol/vectors/wire.json")).unwrap();
+        let vectors: serde_json::Value =
+            serde_json::from_str(include_str!("../../protocol/vectors/wire.json")).unwrap();
         for v in vectors["valid"].as_array().unwrap() {
             let kind = v["kind"].as_str().unwrap();
             let body = hex::decode(v["body"].as_str().unwrap()).unwrap();
             let envelope = hex::decode(v["envelope"].as_str().unwrap()).unwrap();
             assert_eq!(encode_raw(kind, &body).unwrap(), envelope, "{}", v["name"]);
             let parsed = Envelope::parse(&envelope).unwrap();
-            assert_eq!((parsed.kind.as_str(), &parsed.body[..]), (kind, &body[..]), "{}", v["name"]);
+            assert_eq!(
+                (parsed.kind.as_str(), &parsed.body[..]),
+                (kind, &body[..]),
+                "{}",
+                v["name"]
+            );
         }
         for v in vectors["invalid"].as_array().unwrap() {
             let envelope = hex::decode(v["envelope"].as_str().unwrap()).unwrap();

@@ -17,14 +17,25 @@ pub fn bin() -> PathBuf {
 /// A `chingu` command on `home`, with a fixed language so output can be matched.
 pub fn chingu(home: &Path) -> Command {
     let mut cmd = Command::new(bin());
-    cmd.arg("--home").arg(home).env("LANG", "en_US.UTF-8").env_remove("LC_ALL").env("RUST_LOG", "warn");
+    cmd.arg("--home")
+        .arg(home)
+        .env("LANG", "en_US.UTF-8")
+        .env_remove("LC_ALL")
+        .env("RUST_LOG", "warn");
     cmd
 }
 
 /// Creates a home with `phone`.
 pub fn init_home(home: &Path, phone: &str, name: &str) {
-    let out = chingu(home).args(["init", "--phone", phone, "--name", name]).output().unwrap();
-    assert!(out.status.success(), "init failed: {}", String::from_utf8_lossy(&out.stderr));
+    let out = chingu(home)
+        .args(["init", "--phone", phone, "--name", name])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "init failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A running `chingu run` process; killed on drop.
@@ -59,7 +70,11 @@ impl Daemon {
                 let _ = tx2.send(format!("[stderr] {line}"));
             }
         });
-        let mut daemon = Daemon { child, lines: rx, output: Vec::new() };
+        let mut daemon = Daemon {
+            child,
+            lines: rx,
+            output: Vec::new(),
+        };
         daemon.wait_for("control socket:", Duration::from_secs(30));
         daemon
     }
@@ -77,14 +92,21 @@ impl Daemon {
                         return line;
                     }
                 }
-                Err(_) => panic!("no line containing {needle:?} within {timeout:?}; output so far:\n{}", self.output.join("\n")),
+                Err(_) => panic!(
+                    "no line containing {needle:?} within {timeout:?}; output so far:\n{}",
+                    self.output.join("\n")
+                ),
             }
         }
     }
 
     /// The `/p2p/` listen address the daemon printed.
     pub fn listen_addr(&self) -> String {
-        let line = self.output.iter().find(|l| l.starts_with("listening on ")).expect("a listening line");
+        let line = self
+            .output
+            .iter()
+            .find(|l| l.starts_with("listening on "))
+            .expect("a listening line");
         line.trim_start_matches("listening on ").to_owned()
     }
 

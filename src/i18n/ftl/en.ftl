@@ -43,3 +43,37 @@ peers-count = { $count ->
 ## testnet
 testnet-progress = test net: { $started }/{ $total } nodes started, { $ready } ready
 testnet-keeping-up = keeping the nodes up for { $secs } s (Ctrl-C ends early)
+
+## contacts
+state-pending = pending
+state-found = found (unverified)
+state-verified = verified
+state-conflict = CONFLICT — verify before messaging
+state-not-found = not found
+contact-line = { $name } { $phone }: { $state }
+contact-removed = Removed { $name } ({ $phone })
+contacts-none = No contacts yet: add one with `chingu contacts add NUMBER` or import an address book.
+contacts-col-name = NAME
+contacts-col-phone = PHONE
+contacts-col-state = STATE
+contacts-with-candidates = { $state } (+{ $count } unverified { $count ->
+    [one] key
+   *[other] keys
+})
+import-not-utf8 = { $file } is not UTF-8 text; export the address book as UTF-8 vCard or CSV
+import-issue = line { $line }: skipped { $input } ({ $reason })
+import-summary = Read { $read ->
+    [one] { $read } number
+   *[other] { $read } numbers
+}: { $added } new, { $merged } duplicates merged, { $skipped } skipped.
+import-discovering = finding your friends
+import-discovered = { $found } of { $total } found on chingu (the rest are looked up again later).
+verify-pinned = Pinned key { $peer_id }; safety number:
+verify-candidate = Candidate { $index }: { $peer_id } ({ $name }); safety number:
+verify-confirmed = Marked as verified.
+verify-howto = Compare this number with your friend's screen (in person or on a call), then run again with --confirm (or --candidate N).
+invite-howto = Give this code to a friend; it works for { $hours ->
+    [one] { $hours } hour
+   *[other] { $hours } hours
+}. They run: chingu contacts add --invite CODE
+duration-invalid = "{ $text }" is not a duration (try 30m, 2h or 7d)

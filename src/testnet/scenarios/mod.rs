@@ -3,6 +3,8 @@
 //! put/get check; a scenario adds its own section.
 
 mod dht;
+mod discovery;
+mod startup;
 
 use serde::Serialize;
 
@@ -14,8 +16,20 @@ const JOIN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
 /// A capability to exercise after start-up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Scenario {
-    /// Only start-up and the DHT check (the default).
-    Baseline,
+    /// Start-to-listening time of a node whose store holds `--messages` messages.
+    Startup,
+    /// Finding contacts by number: mutual and one-sided, mixed modes.
+    Discovery,
+}
+
+impl Scenario {
+    /// The per-node settings the scenario needs from the start, if any.
+    pub fn node_settings(self) -> Option<fn(usize, &crate::config::Config) -> crate::config::Config> {
+        match self {
+            Scenario::Discovery => Some(discovery::node_settings),
+            Scenario::Startup => None,
+        }
+    }
 }
 
 /// Knobs shared by scenarios.
@@ -56,13 +70,14 @@ pub async fn run(
     net: &mut TestNet,
     readiness: Readiness,
     scenario: Option<Scenario>,
-    _options: &ScenarioOptions,
+    options: &ScenarioOptions,
 ) -> Result<Report, TestNetError> {
     net.wait_joined(JOIN_DEADLINE).await;
     let kad_put_get = dht::put_get(net).await?;
-    let figures = serde_json::Map::new();
-    let name = match scenario {
-        None | Some(Scenario::Baseline) => None,
+    let (name, figures) = match scenario {
+        None => (None, serde_json::Map::new()),
+        Some(Scenario::Startup) => (Some("startup"), startup::run(net, options.messages).await?),
+        Some(Scenario::Discovery) => (Some("discovery"), discovery::run(net).await?),
     };
     let rss_bytes = peak_rss_bytes().unwrap_or_default();
     Ok(Report {

@@ -1,0 +1,301 @@
+//! The actor's address-book commands: add (by number or invite code), import, list,
+//! remove, verify (safety numbers), look up now, and create invites. Contacts are named
+//! by number (any local format) or by name.
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::oneshot;
+
+use super::actor::Actor;
+use super::NodeError;
+use crate::contacts::import::{import, ImportIssue};
+use crate::contacts::trust::{self, VerifyError};
+use crate::model::{now_ms, Contact, ContactSource, ContactState, PeerKeys};
+use crate::phone::{normalize, PhoneNumber};
+use crate::rendezvous::{InviteCode, SafetyNumber};
+
+/// Longest validity of an invite code.
+pub const MAX_INVITE_SECS: u64 = 30 * 24 * 3600;
+
+/// A contact as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactView {
+    /// The name the owner gave.
+    pub name: String,
+    /// E.164 number.
+    pub phone: String,
+    /// `pending`, `found`, `verified`, `conflict` or `not_found`.
+    pub state: String,
+    /// The pinned identity's peer id.
+    pub peer_id: Option<String>,
+    /// The name the contact gave themselves (from their record).
+    pub profile_name: Option<String>,
+    /// Other, unverified identities claiming the number.
+    pub candidates: usize,
+    /// How the contact was added (`manual`, `import`, `invite`, `request`, `group`).
+    pub source: String,
+}
+
+impl From<&Contact> for ContactView {
+    fn from(c: &Contact) -> Self {
+        let source = serde_json::to_value(c.source)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
+        Self {
+            name: c.name.clone(),
+            phone: c.phone.to_string(),
+            state: c.state.as_str().to_owned(),
+            peer_id: c.pinned.as_ref().map(|p| p.peer_id.clone()),
+            profile_name: c.pinned.as_ref().map(|p| p.name.clone()).filter(|n| !n.is_empty()),
+            candidates: c.candidates.len(),
+            source,
+        }
+    }
+}
+
+/// One identity's safety number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SafetyView {
+    /// 1-based candidate number (0 = the pinned identity).
+    pub index: usize,
+    /// Its peer id.
+    pub peer_id: String,
+    /// The name it gives itself.
+    pub profile_name: String,
+    /// 60 digits in 12 blocks of 5.
+    pub safety_number: String,
+}
+
+/// The outcome of `contacts verify`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verification {
+    /// The contact after the command.
+    pub contact: ContactView,
+    /// The pinned identity's safety number, if one is pinned.
+    pub pinned: Option<SafetyView>,
+    /// The candidates' safety numbers.
+    pub candidates: Vec<SafetyView>,
+    /// Whether the command marked a key verified.
+    pub confirmed: bool,
+}
+
+/// The outcome of `contacts import`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportSummary {
+    /// Distinct numbers read from the file.
+    pub read: usize,
+    /// Contacts that were new (discovery started for them).
+    pub added: usize,
+    /// Repeated numbers folded together.
+    pub duplicates_merged: usize,
+    /// Entries skipped, with their line numbers.
+    pub issues: Vec<ImportIssue>,
+    /// The numbers imported (to follow their discovery).
+    pub phones: Vec<String>,
+}
+
+/// A fresh invite code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteView {
+    /// `CHINGU-…`.
+    pub code: String,
+    /// `chingu://invite/…`.
+    pub link: String,
+    /// Unix seconds when it stops working.
+    pub expires: u64,
+}
+
+impl Actor {
+    fn region(&self) -> &crate::phone::Region {
+        &self.config.settings.region
+    }
+
+    /// Finds a contact by number (any local format) or by name.
+    pub(super) fn resolve_contact(&self, query: &str) -> Result<Contact, NodeError> {
+        if let Ok(phone) = normalize(query, self.region()) {
+            return self
+                .store
+                .contact(&phone)?
+                .ok_or_else(|| NodeError::NotFound(format!("no contact with number {phone}")));
+        }
+        let wanted = query.trim().to_lowercase();
+        let matches: Vec<Contact> = self
+            .store
+            .contacts()?
+            .into_iter()
+            .filter(|c| c.name.to_lowercase() == wanted)
+            .collect();
+        match matches.len() {
+            0 => Err(NodeError::NotFound(format!("no contact named {query:?}"))),
+            1 => Ok(matches.into_iter().next().expect("one")),
+            _ => Err(NodeError::Invalid(format!(
+                "{query:?} is ambiguous: {}",
+                matches
+                    .iter()
+                    .map(|c| format!("{} ({})", c.name, c.phone))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
+    pub(super) fn cmd_add_contact(&mut self, input: &str, name: String) -> Result<ContactView, NodeError> {
+        let phone = normalize(input, self.region()).map_err(|e| NodeError::Invalid(format!("{input:?}: {e}")))?;
+        if phone == self.profile.phone {
+            return Err(NodeError::Invalid("that is your own number".into()));
+        }
+        self.add_contacts(vec![Contact::new(phone.clone(), name, ContactSource::Manual)])?;
+        self.contact_view(&phone)
+    }
+
+    /// Adds the inviter of `code` as a verified contact.
+    pub(super) fn cmd_add_invite(&mut self, code: &str, name: String) -> Result<ContactView, NodeError> {
+        let invite = InviteCode::parse(code, now_ms() / 1000).map_err(|e| NodeError::Invalid(e.to_string()))?;
+        let phone: PhoneNumber = invite.e164.parse().map_err(|e| NodeError::Invalid(format!("{e}")))?;
+        if invite.identity_pk.0 == self.config.identity.public_key() {
+            return Err(NodeError::Invalid("that is your own invite code".into()));
+        }
+        let peer_id = libp2p::identity::ed25519::PublicKey::try_from_bytes(&invite.identity_pk.0)
+            .map(|pk| libp2p::PeerId::from_public_key(&pk.into()).to_string())
+            .map_err(|e| NodeError::Invalid(e.to_string()))?;
+        let mut contact = Contact::new(phone.clone(), name, ContactSource::Invite);
+        contact.pinned = Some(PeerKeys {
+            identity_pk: invite.identity_pk.0,
+            noise_pk: [0; 32],
+            peer_id,
+            name: String::new(),
+            first_seen_ms: now_ms(),
+            record: Default::default(),
+        });
+        contact.state = ContactState::Verified;
+        contact.invite_secret = Some(*invite.secret());
+        self.add_contacts(vec![contact])?;
+        self.contact_view(&phone)
+    }
+
+    pub(super) fn cmd_import(&mut self, content: &str) -> Result<ImportSummary, NodeError> {
+        let report = import(content, self.region()).map_err(|e| NodeError::Invalid(e.to_string()))?;
+        let phones = report.contacts.iter().map(|c| c.phone.to_string()).collect();
+        let read = report.contacts.len();
+        let contacts = report
+            .contacts
+            .into_iter()
+            .map(|c| Contact::new(c.phone, c.name, ContactSource::Import))
+            .collect();
+        let added = self.add_contacts(contacts)?;
+        Ok(ImportSummary {
+            read,
+            added,
+            duplicates_merged: report.duplicates_merged,
+            issues: report.issues,
+            phones,
+        })
+    }
+
+    pub(super) fn cmd_contacts(&self) -> Result<Vec<ContactView>, NodeError> {
+        let mut contacts: Vec<ContactView> = self.store.contacts()?.iter().map(ContactView::from).collect();
+        contacts.sort_by(|a, b| {
+            a.name
+                .to_lowercase()
+                .cmp(&b.name.to_lowercase())
+                .then(a.phone.cmp(&b.phone))
+        });
+        Ok(contacts)
+    }
+
+    pub(super) fn cmd_remove_contact(&mut self, query: &str) -> Result<ContactView, NodeError> {
+        let contact = self.resolve_contact(query)?;
+        self.remove_contact(&contact.phone)?;
+        Ok(ContactView::from(&contact))
+    }
+
+    fn safety(&self, index: usize, keys: &PeerKeys, phone: &PhoneNumber) -> SafetyView {
+        let number = SafetyNumber::new(
+            &self.config.identity.public_key(),
+            self.profile.phone.as_str(),
+            &keys.identity_pk,
+            phone.as_str(),
+        );
+        SafetyView {
+            index,
+            peer_id: keys.peer_id.clone(),
+            profile_name: keys.name.clone(),
+            safety_number: number.display(),
+        }
+    }
+
+    pub(super) fn cmd_verify(
+        &mut self,
+        query: &str,
+        confirm: bool,
+        candidate: Option<usize>,
+    ) -> Result<Verification, NodeError> {
+        let mut contact = self.resolve_contact(query)?;
+        if confirm {
+            trust::verify(&mut contact, candidate).map_err(|e| match e {
+                VerifyError::NothingToVerify => NodeError::NotFound(e.to_string()),
+                VerifyError::ChooseCandidate | VerifyError::NoSuchCandidate(_) => NodeError::Invalid(e.to_string()),
+            })?;
+            self.store.put_contact(&contact)?;
+            self.durability.wrote();
+            self.emit(super::Event::ContactUpdated {
+                phone: contact.phone.to_string(),
+                name: contact.name.clone(),
+                state: contact.state.as_str().to_owned(),
+            });
+        }
+        Ok(Verification {
+            pinned: contact.pinned.as_ref().map(|p| self.safety(0, p, &contact.phone)),
+            candidates: contact
+                .candidates
+                .iter()
+                .enumerate()
+                .map(|(i, c)| self.safety(i + 1, c, &contact.phone))
+                .collect(),
+            contact: ContactView::from(&contact),
+            confirmed: confirm,
+        })
+    }
+
+    pub(super) fn cmd_lookup(&mut self, query: &str, reply: oneshot::Sender<Result<ContactView, NodeError>>) {
+        match self.resolve_contact(query) {
+            Err(e) => {
+                let _ = reply.send(Err(e));
+            }
+            Ok(contact) => {
+                let (tx, rx) = oneshot::channel();
+                self.start_lookup(contact.phone, Some(tx));
+                tokio::spawn(async move {
+                    let result = match rx.await {
+                        Ok(result) => result.map(|c| ContactView::from(&c)),
+                        Err(_) => Err(NodeError::Stopped),
+                    };
+                    let _ = reply.send(result);
+                });
+            }
+        }
+    }
+
+    pub(super) fn cmd_create_invite(&mut self, valid_secs: u64) -> Result<InviteView, NodeError> {
+        if valid_secs == 0 || valid_secs > MAX_INVITE_SECS {
+            return Err(NodeError::Invalid(format!(
+                "an invite is valid for 1 second to {} days",
+                MAX_INVITE_SECS / 86_400
+            )));
+        }
+        let code = self.create_invite(valid_secs)?;
+        Ok(InviteView {
+            code: code.encode(),
+            link: code.link(),
+            expires: code.expires_at(),
+        })
+    }
+
+    fn contact_view(&self, phone: &PhoneNumber) -> Result<ContactView, NodeError> {
+        let contact = self
+            .store
+            .contact(phone)?
+            .ok_or_else(|| NodeError::NotFound(format!("no contact {phone}")))?;
+        Ok(ContactView::from(&contact))
+    }
+}
