@@ -179,7 +179,9 @@ impl WireBody {
     /// becomes [`Body::Unsupported`] naming the kind; anything else is an error.
     pub fn decode(bytes: &[u8]) -> Result<Body, WireError> {
         match from_cbor::<WireBody>(bytes, MAX_BODY) {
-            Ok(WireBody::Text { text }) => Ok(Body::Text { text: text.into_string() }),
+            Ok(WireBody::Text { text }) => Ok(Body::Text {
+                text: text.into_string(),
+            }),
             Err(error) => match from_cbor::<std::collections::BTreeMap<Text<64>, ciborium::Value>>(bytes, MAX_BODY) {
                 Ok(map) if map.len() == 1 => {
                     let kind = map.into_keys().next().expect("one key").into_string();
@@ -194,7 +196,12 @@ impl WireBody {
 impl DmPayload {
     /// A message payload.
     pub fn message(id: MsgId, hlc: u64, sent_ms: u64, body: &WireBody) -> Self {
-        DmPayload::Message { id: Fixed(id.0), hlc, sent_ms, body: body.encode() }
+        DmPayload::Message {
+            id: Fixed(id.0),
+            hlc,
+            sent_ms,
+            body: body.encode(),
+        }
     }
 
     /// Encodes the payload as a frame or seal plaintext.
@@ -219,24 +226,40 @@ mod tests {
         enum Future {
             Sticker { pack: String, id: u32 },
         }
-        let bytes = to_cbor(&Future::Sticker { pack: "hello".into(), id: 3 });
-        assert_eq!(WireBody::decode(&bytes).unwrap(), Body::Unsupported { kind: "sticker".into() });
+        let bytes = to_cbor(&Future::Sticker {
+            pack: "hello".into(),
+            id: 3,
+        });
+        assert_eq!(
+            WireBody::decode(&bytes).unwrap(),
+            Body::Unsupported { kind: "sticker".into() }
+        );
         assert!(WireBody::decode(&[0xff, 0x00]).is_err());
         let text = WireBody::from_body(&Body::Text { text: "안녕".into() }).unwrap();
-        assert_eq!(WireBody::decode(&text.encode()).unwrap(), Body::Text { text: "안녕".into() });
+        assert_eq!(
+            WireBody::decode(&text.encode()).unwrap(),
+            Body::Text { text: "안녕".into() }
+        );
     }
 
     #[test]
     fn long_texts_are_refused_before_sending() {
-        let body = Body::Text { text: "가".repeat(MAX_TEXT_BYTES) };
+        let body = Body::Text {
+            text: "가".repeat(MAX_TEXT_BYTES),
+        };
         assert!(matches!(WireBody::from_body(&body), Err(BodyError::TooLong { .. })));
     }
 
     #[test]
     fn a_full_request_fits_the_envelope() {
-        let payload = DmPayload::message(MsgId([7; 16]), u64::MAX, u64::MAX, &WireBody::Text {
-            text: Text::new("x".repeat(MAX_TEXT_BYTES)).unwrap(),
-        });
+        let payload = DmPayload::message(
+            MsgId([7; 16]),
+            u64::MAX,
+            u64::MAX,
+            &WireBody::Text {
+                text: Text::new("x".repeat(MAX_TEXT_BYTES)).unwrap(),
+            },
+        );
         assert!(payload.to_bytes().len() < crate::session::transport::MAX_PLAINTEXT);
     }
 }

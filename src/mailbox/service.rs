@@ -10,7 +10,9 @@ use std::collections::HashMap;
 
 use rand::RngCore;
 
-use super::wire::{ack_message, fetch_message, register_message, verify, Item, MboxRequest, MboxResponse, MAX_ITEMS_PER_FETCH};
+use super::wire::{
+    ack_message, fetch_message, register_message, verify, Item, MboxRequest, MboxResponse, MAX_ITEMS_PER_FETCH,
+};
 use crate::ratelimit::{KeyedLimiter, Rate};
 use crate::store::{MailboxItem, Registration, Store, StoreError};
 use crate::wire::{Fixed, List, MAX_BODY_BYTES};
@@ -28,9 +30,15 @@ pub const MAX_BYTES_PER_TAG: u64 = 32 << 20;
 /// Most items one sender may have waiting for one tag.
 pub const MAX_ITEMS_PER_SENDER_AND_TAG: u32 = 2_000;
 /// Deposits accepted from one sender: a burst of 1,000, then 20 a second.
-pub const DEPOSIT_RATE: Rate = Rate { burst: 1_000, per_minute: 1_200 };
+pub const DEPOSIT_RATE: Rate = Rate {
+    burst: 1_000,
+    per_minute: 1_200,
+};
 /// Challenges, fetches and registrations from one peer: a burst of 60, then 2 a second.
-pub const PICKUP_RATE: Rate = Rate { burst: 60, per_minute: 120 };
+pub const PICKUP_RATE: Rate = Rate {
+    burst: 60,
+    per_minute: 120,
+};
 /// How long a pickup challenge is valid.
 pub const CHALLENGE_TTL_MS: u64 = 120_000;
 /// Most outstanding challenges.
@@ -67,7 +75,7 @@ impl Reply {
 }
 
 /// Figures about what the mailbox holds.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MailboxStats {
     /// Registered tags.
     pub tags: usize,
@@ -98,7 +106,11 @@ impl MailboxService {
         let mut service = Self {
             local_peer,
             usage: HashMap::new(),
-            registered: store.mailbox_registrations()?.into_iter().map(|(t, r)| (t, r.expires)).collect(),
+            registered: store
+                .mailbox_registrations()?
+                .into_iter()
+                .map(|(t, r)| (t, r.expires))
+                .collect(),
             deposits: KeyedLimiter::new(DEPOSIT_RATE, MAX_LIMITED_PEERS),
             pickups: KeyedLimiter::new(PICKUP_RATE, MAX_LIMITED_PEERS),
             challenges: HashMap::new(),
@@ -174,7 +186,9 @@ impl MailboxService {
                 self.registered.insert(tag.0, expires);
                 Ok(Reply::AfterFlush(MboxResponse::Registered { expires }))
             }
-            MboxRequest::Deposit { tag, id, sealed } => self.deposit(store, peer, tag.0, id.0, sealed.into_vec(), now_ms),
+            MboxRequest::Deposit { tag, id, sealed } => {
+                self.deposit(store, peer, tag.0, id.0, sealed.into_vec(), now_ms)
+            }
             MboxRequest::Challenge { tag } => {
                 if !self.pickups.allow(&peer.to_vec(), now_ms) {
                     return refused("rate_limited");
@@ -190,7 +204,8 @@ impl MailboxService {
                 }
                 let mut nonce = [0u8; 32];
                 rng.fill_bytes(&mut nonce);
-                self.challenges.insert((peer.to_vec(), tag.0), (nonce, now_ms + CHALLENGE_TTL_MS));
+                self.challenges
+                    .insert((peer.to_vec(), tag.0), (nonce, now_ms + CHALLENGE_TTL_MS));
                 Ok(Reply::Now(MboxResponse::Challenge { nonce: Fixed(nonce) }))
             }
             MboxRequest::Fetch { tag, nonce, sig } => {
@@ -218,7 +233,10 @@ impl MailboxService {
                         })?,
                     });
                 }
-                Ok(Reply::Now(MboxResponse::Items { items: List::truncating(items), more }))
+                Ok(Reply::Now(MboxResponse::Items {
+                    items: List::truncating(items),
+                    more,
+                }))
             }
             MboxRequest::Ack { tag, nonce, ids, sig } => {
                 if let Err(reason) = self.check_challenge(peer, &tag.0, &nonce.0, now_ms) {
@@ -239,7 +257,9 @@ impl MailboxService {
                     }
                     usage.per_sender.retain(|_, c| *c > 0);
                 }
-                Ok(Reply::AfterFlush(MboxResponse::Acked { removed: removed.len() as u32 }))
+                Ok(Reply::AfterFlush(MboxResponse::Acked {
+                    removed: removed.len() as u32,
+                }))
             }
         }
     }
@@ -284,7 +304,16 @@ impl MailboxService {
         usage.items += 1;
         usage.bytes += sealed.len() as u64;
         *usage.per_sender.entry(peer.to_vec()).or_default() += 1;
-        store.mailbox_put(&tag, seq, &MailboxItem { id, sealed, sender: peer.to_vec(), stored_ms: now_ms })?;
+        store.mailbox_put(
+            &tag,
+            seq,
+            &MailboxItem {
+                id,
+                sealed,
+                sender: peer.to_vec(),
+                stored_ms: now_ms,
+            },
+        )?;
         Ok(Reply::AfterFlush(MboxResponse::Deposited))
     }
 }
@@ -314,32 +343,68 @@ mod tests {
         let service = MailboxService::open(&store, MAILBOX.to_vec(), 0).unwrap();
         let key = tag_keypair(&ed25519::Keypair::generate(), MAILBOX);
         let tag = Fixed(key.public().to_bytes());
-        let mut f = Fixture { _dir: dir, store, service, key, tag, rng: rand::thread_rng() };
+        let mut f = Fixture {
+            _dir: dir,
+            store,
+            service,
+            key,
+            tag,
+            rng: rand::thread_rng(),
+        };
         let expires = 10_000_000;
         let sig = sign(&f.key, &register_message(MAILBOX, &f.tag, expires));
-        let reply = f.handle(b"recipient", MboxRequest::Register { tag: f.tag, expires, sig }, 1_000);
+        let reply = f.handle(
+            b"recipient",
+            MboxRequest::Register {
+                tag: f.tag,
+                expires,
+                sig,
+            },
+            1_000,
+        );
         assert!(matches!(reply.response(), MboxResponse::Registered { .. }));
         f
     }
 
     impl Fixture {
         fn handle(&mut self, peer: &[u8], request: MboxRequest, now_ms: u64) -> Reply {
-            self.service.handle(&self.store, peer, request, now_ms, &mut self.rng).unwrap()
+            self.service
+                .handle(&self.store, peer, request, now_ms, &mut self.rng)
+                .unwrap()
         }
 
         fn deposit(&mut self, sender: &[u8], id: u8, now_ms: u64) -> MboxResponse {
-            let request = MboxRequest::Deposit { tag: self.tag, id: Fixed([id; 16]), sealed: Bytes::new(vec![id; 100]).unwrap() };
+            let request = MboxRequest::Deposit {
+                tag: self.tag,
+                id: Fixed([id; 16]),
+                sealed: Bytes::new(vec![id; 100]).unwrap(),
+            };
             self.handle(sender, request, now_ms).response().clone()
         }
 
         fn fetch(&mut self, peer: &[u8], now_ms: u64) -> (Fixed<32>, MboxResponse) {
-            let MboxResponse::Challenge { nonce } =
-                self.handle(peer, MboxRequest::Challenge { tag: self.tag }, now_ms).response().clone()
+            let MboxResponse::Challenge { nonce } = self
+                .handle(peer, MboxRequest::Challenge { tag: self.tag }, now_ms)
+                .response()
+                .clone()
             else {
                 panic!("no challenge")
             };
             let sig = sign(&self.key, &fetch_message(MAILBOX, &self.tag, &nonce));
-            (nonce, self.handle(peer, MboxRequest::Fetch { tag: self.tag, nonce, sig }, now_ms).response().clone())
+            (
+                nonce,
+                self.handle(
+                    peer,
+                    MboxRequest::Fetch {
+                        tag: self.tag,
+                        nonce,
+                        sig,
+                    },
+                    now_ms,
+                )
+                .response()
+                .clone(),
+            )
         }
     }
 
@@ -354,13 +419,28 @@ mod tests {
     fn deposit_fetch_ack_deletes() {
         let mut f = fixture();
         assert_eq!(f.deposit(b"alice", 1, 2_000), MboxResponse::Deposited);
-        assert_eq!(f.deposit(b"alice", 1, 2_000), MboxResponse::Deposited, "duplicates are idempotent");
+        assert_eq!(
+            f.deposit(b"alice", 1, 2_000),
+            MboxResponse::Deposited,
+            "duplicates are idempotent"
+        );
         let (nonce, items) = f.fetch(b"recipient", 3_000);
-        let MboxResponse::Items { items, more } = items else { panic!("{items:?}") };
+        let MboxResponse::Items { items, more } = items else {
+            panic!("{items:?}")
+        };
         assert_eq!((items.len(), more), (1, false));
         let ids = List::new(vec![items[0].id]).unwrap();
         let sig = sign(&f.key, &ack_message(MAILBOX, &f.tag, &nonce, &ids));
-        let reply = f.handle(b"recipient", MboxRequest::Ack { tag: f.tag, nonce, ids, sig }, 3_000);
+        let reply = f.handle(
+            b"recipient",
+            MboxRequest::Ack {
+                tag: f.tag,
+                nonce,
+                ids,
+                sig,
+            },
+            3_000,
+        );
         assert_eq!(reply, Reply::AfterFlush(MboxResponse::Acked { removed: 1 }));
         assert_eq!(f.service.stats().items, 0);
     }
@@ -371,17 +451,36 @@ mod tests {
         f.deposit(b"alice", 1, 2_000);
         // A thief with its own key, asking for the victim's tag.
         let thief = tag_keypair(&ed25519::Keypair::generate(), MAILBOX);
-        let MboxResponse::Challenge { nonce } =
-            f.handle(b"thief", MboxRequest::Challenge { tag: f.tag }, 3_000).response().clone()
+        let MboxResponse::Challenge { nonce } = f
+            .handle(b"thief", MboxRequest::Challenge { tag: f.tag }, 3_000)
+            .response()
+            .clone()
         else {
             panic!()
         };
         let sig = sign(&thief, &fetch_message(MAILBOX, &f.tag, &nonce));
-        assert_eq!(reason(f.handle(b"thief", MboxRequest::Fetch { tag: f.tag, nonce, sig }, 3_000).response()), "bad_signature");
+        assert_eq!(
+            reason(
+                f.handle(b"thief", MboxRequest::Fetch { tag: f.tag, nonce, sig }, 3_000)
+                    .response()
+            ),
+            "bad_signature"
+        );
         // A genuine signature replayed by another peer does not match that peer's challenge.
         let good = sign(&f.key, &fetch_message(MAILBOX, &f.tag, &nonce));
         assert_eq!(
-            reason(f.handle(b"other", MboxRequest::Fetch { tag: f.tag, nonce, sig: good }, 3_000).response()),
+            reason(
+                f.handle(
+                    b"other",
+                    MboxRequest::Fetch {
+                        tag: f.tag,
+                        nonce,
+                        sig: good
+                    },
+                    3_000
+                )
+                .response()
+            ),
             "bad_challenge"
         );
         assert_eq!(f.service.stats().items, 1, "nothing was handed over or lost");
@@ -395,7 +494,24 @@ mod tests {
         for i in 0..10_000u32 {
             let request = MboxRequest::Deposit {
                 tag: f.tag,
-                id: Fixed([(i % 256) as u8, (i / 256) as u8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]),
+                id: Fixed([
+                    (i % 256) as u8,
+                    (i / 256) as u8,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    0,
+                    1,
+                ]),
                 sealed: Bytes::new(vec![0; 200]).unwrap(),
             };
             // 10,000 deposits within ~100 seconds.
@@ -404,16 +520,27 @@ mod tests {
                 other => *reasons.entry(reason(other).to_owned()).or_default() += 1,
             }
         }
-        assert!(accepted <= MAX_ITEMS_PER_SENDER_AND_TAG, "per-sender quota holds: {accepted}");
+        assert!(
+            accepted <= MAX_ITEMS_PER_SENDER_AND_TAG,
+            "per-sender quota holds: {accepted}"
+        );
         assert!(reasons.contains_key("rate_limited"), "{reasons:?}");
-        assert_eq!(f.deposit(b"bob", 7, 200_000), MboxResponse::Deposited, "another sender still gets through");
+        assert_eq!(
+            f.deposit(b"bob", 7, 200_000),
+            MboxResponse::Deposited,
+            "another sender still gets through"
+        );
     }
 
     #[test]
     fn unregistered_tags_and_expired_items() {
         let mut f = fixture();
         let stranger = Fixed([9; 32]);
-        let request = MboxRequest::Deposit { tag: stranger, id: Fixed([1; 16]), sealed: Bytes::new(vec![1]).unwrap() };
+        let request = MboxRequest::Deposit {
+            tag: stranger,
+            id: Fixed([1; 16]),
+            sealed: Bytes::new(vec![1]).unwrap(),
+        };
         assert_eq!(reason(f.handle(b"alice", request, 2_000).response()), "not_registered");
         f.deposit(b"alice", 1, 2_000);
         assert_eq!(f.service.expire(&f.store, 2_000 + ITEM_TTL_MS + 1).unwrap(), 1);
@@ -426,6 +553,13 @@ mod tests {
         f.deposit(b"alice", 1, 2_000);
         f.deposit(b"alice", 2, 2_000);
         let service = MailboxService::open(&f.store, MAILBOX.to_vec(), 3_000).unwrap();
-        assert_eq!(service.stats(), MailboxStats { tags: 1, items: 2, bytes: 200 });
+        assert_eq!(
+            service.stats(),
+            MailboxStats {
+                tags: 1,
+                items: 2,
+                bytes: 200
+            }
+        );
     }
 }

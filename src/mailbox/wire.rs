@@ -130,7 +130,9 @@ impl WireMessage for MboxResponse {
 impl MboxResponse {
     /// A refusal.
     pub fn refused(reason: &str) -> Self {
-        MboxResponse::Refused { reason: Text::new(reason).unwrap_or_default() }
+        MboxResponse::Refused {
+            reason: Text::new(reason).unwrap_or_default(),
+        }
     }
 }
 
@@ -141,7 +143,9 @@ pub fn tag_keypair(identity: &ed25519::Keypair, mailbox_peer: &[u8]) -> ed25519:
     let hk = Hkdf::<Sha256>::new(Some(mailbox_peer), secret.as_ref());
     let mut seed = [0u8; 32];
     hk.expand(TAG_INFO, &mut seed).expect("32 bytes is a valid HKDF length");
-    ed25519::SecretKey::try_from_bytes(&mut seed).expect("any 32 bytes are an ed25519 secret").into()
+    ed25519::SecretKey::try_from_bytes(&mut seed)
+        .expect("any 32 bytes are an ed25519 secret")
+        .into()
 }
 
 fn transcript(label: &[u8], mailbox_peer: &[u8], tag: &[u8; 32], tail: &[&[u8]]) -> Vec<u8> {
@@ -184,7 +188,9 @@ pub fn sign(key: &ed25519::Keypair, message: &[u8]) -> Fixed<64> {
 
 /// Verifies a tag signature.
 pub fn verify(tag: &[u8; 32], message: &[u8], sig: &Fixed<64>) -> bool {
-    ed25519::PublicKey::try_from_bytes(tag).map(|pk| pk.verify(message, sig.as_bytes())).unwrap_or(false)
+    ed25519::PublicKey::try_from_bytes(tag)
+        .map(|pk| pk.verify(message, sig.as_bytes()))
+        .unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -196,14 +202,27 @@ mod tests {
         let identity = ed25519::Keypair::generate();
         let a = tag_keypair(&identity, b"mailbox-a");
         let b = tag_keypair(&identity, b"mailbox-b");
-        assert_ne!(a.public().to_bytes(), b.public().to_bytes(), "unlinkable across mailboxes");
-        assert_eq!(a.public().to_bytes(), tag_keypair(&identity, b"mailbox-a").public().to_bytes());
+        assert_ne!(
+            a.public().to_bytes(),
+            b.public().to_bytes(),
+            "unlinkable across mailboxes"
+        );
+        assert_eq!(
+            a.public().to_bytes(),
+            tag_keypair(&identity, b"mailbox-a").public().to_bytes()
+        );
         let tag = a.public().to_bytes();
         let msg = fetch_message(b"mailbox-a", &tag, &[1; 32]);
         let sig = sign(&a, &msg);
         assert!(verify(&tag, &msg, &sig));
-        assert!(!verify(&tag, &fetch_message(b"mailbox-b", &tag, &[1; 32]), &sig), "bound to the mailbox");
-        assert!(!verify(&tag, &fetch_message(b"mailbox-a", &tag, &[2; 32]), &sig), "bound to the nonce");
+        assert!(
+            !verify(&tag, &fetch_message(b"mailbox-b", &tag, &[1; 32]), &sig),
+            "bound to the mailbox"
+        );
+        assert!(
+            !verify(&tag, &fetch_message(b"mailbox-a", &tag, &[2; 32]), &sig),
+            "bound to the nonce"
+        );
         let ids = [Fixed([9; 16])];
         let ack = ack_message(b"mailbox-a", &tag, &[1; 32], &ids);
         assert!(!verify(&tag, &ack, &sig), "a fetch signature is not an ack signature");

@@ -10,14 +10,16 @@ use libp2p::core::ConnectedPoint;
 use libp2p::multiaddr::Protocol;
 use libp2p::swarm::dial_opts::DialOpts;
 use libp2p::swarm::{ConnectionId, SwarmEvent};
-use libp2p::{identify, mdns, ping, Multiaddr, PeerId, Swarm};
+use libp2p::{identify, mdns, ping, request_response, Multiaddr, PeerId, Swarm};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::behaviour::{build_swarm, Behaviour, BehaviourEvent, KAD_PROTOCOL};
 use super::command::Command;
 use super::dht::Dht;
 use super::discovery::{Discovery, Internal};
+use super::dm::Dm;
 use super::durability::Durability;
+use super::mailbox::Mailboxes;
 use super::{Event, NodeConfig, NodeError, PeerInfo, Status, LISTEN_TIMEOUT};
 use crate::home::HomeError;
 use crate::model::now_ms;
@@ -58,6 +60,8 @@ pub(crate) struct Actor {
     pub(super) dht: Dht,
     pub(super) discovery: Discovery,
     pub(super) prekeys: PrekeyRing,
+    pub(super) dm: Dm,
+    pub(super) mailboxes: Mailboxes,
     pub(super) internal_tx: mpsc::UnboundedSender<Internal>,
     internal_rx: mpsc::UnboundedReceiver<Internal>,
     last_prekey_check: Instant,
@@ -97,13 +101,23 @@ impl Actor {
             }
         };
         let invites = store.meta_value::<Vec<InviteCode>>(INVITES)?.unwrap_or_default();
-        let discovery = Discovery::new(config.settings.discovery.discoverable, &store.contacts()?, invites);
+        let contacts = store.contacts()?;
+        let discovery = Discovery::new(config.settings.discovery.discoverable, &contacts, invites);
+        let dm = Dm::load(&store, &contacts)?;
+        let serve = config
+            .settings
+            .mailbox
+            .serve
+            .then(|| config.identity.peer_id().to_bytes());
+        let mailboxes = Mailboxes::load(&store, serve)?;
         let (internal_tx, internal_rx) = mpsc::unbounded_channel();
         let swarm = build_swarm(&config)?;
         Ok(Self {
             durability: Durability::new(store.flusher()),
             discovery,
             prekeys,
+            dm,
+            mailboxes,
             internal_tx,
             internal_rx,
             last_prekey_check: Instant::now(),
@@ -266,6 +280,8 @@ impl Actor {
             self.rotate_prekeys();
         }
         self.discovery_tick();
+        self.mailbox_tick();
+        self.pump_outbox();
     }
 
     /// Rotates the prekey when due and forgets expired ones; a new prekey is republished.
@@ -351,6 +367,24 @@ impl Actor {
             Command::CreateInvite { valid_secs, reply } => {
                 let _ = reply.send(self.cmd_create_invite(valid_secs));
             }
+            Command::Send { query, text, reply } => self.cmd_send(&query, text, reply),
+            Command::History {
+                query,
+                limit,
+                before,
+                reply,
+            } => {
+                let _ = reply.send(self.cmd_history(&query, limit, before));
+            }
+            Command::Read { query, reply } => {
+                let _ = reply.send(self.cmd_read(&query));
+            }
+            Command::Typing { query, active, reply } => {
+                let _ = reply.send(self.cmd_typing(&query, active));
+            }
+            Command::Conversations(reply) => {
+                let _ = reply.send(super::messages::conversations(&self.store));
+            }
             Command::Shutdown(_) => unreachable!("handled by the loop"),
         }
     }
@@ -418,6 +452,9 @@ impl Actor {
             uptime_s: self.started.elapsed().as_secs(),
             rejected: self.rejected.clone(),
             discovery: self.discovery.stats().clone(),
+            messages: self.dm.stats.clone(),
+            mailbox: self.mailboxes.service_stats(),
+            my_mailboxes: self.mailboxes.registered().map(|m| m.peer_id.clone()).collect(),
         }
     }
 
@@ -500,6 +537,7 @@ impl Actor {
                 ..
             } => {
                 self.peers.remove(&peer_id);
+                self.mailboxes.forget_node(&peer_id);
                 self.emit(Event::PeerDisconnected {
                     peer_id: peer_id.to_string(),
                 });
@@ -536,6 +574,13 @@ impl Actor {
                         self.swarm.behaviour_mut().kad.add_address(&peer_id, addr.clone());
                     }
                 }
+                if info
+                    .protocols
+                    .iter()
+                    .any(|p| p.as_ref() == crate::mailbox::MAILBOX_PROTOCOL)
+                {
+                    self.mailboxes.saw_mailbox_node(peer_id, info.listen_addrs.clone());
+                }
                 self.peers.entry(peer_id).or_default().agent = Some(info.agent_version);
             }
             BehaviourEvent::Ping(ping::Event {
@@ -546,6 +591,40 @@ impl Actor {
                 }
             }
             BehaviourEvent::Kad(event) => self.on_kad_event(event),
+            BehaviourEvent::Dm(event) => match event {
+                request_response::Event::Message { peer, message, .. } => match message {
+                    request_response::Message::Request { request, channel, .. } => {
+                        self.on_dm_request(peer, &request, channel)
+                    }
+                    request_response::Message::Response { request_id, response } => {
+                        self.on_dm_response(peer, request_id, &response)
+                    }
+                },
+                request_response::Event::OutboundFailure { request_id, error, .. } => {
+                    self.on_dm_failure(request_id, &error)
+                }
+                request_response::Event::InboundFailure { peer, error, .. } => {
+                    self.reject(Some(peer), "dm", inbound_reason(&error));
+                }
+                request_response::Event::ResponseSent { .. } => {}
+            },
+            BehaviourEvent::Mailbox(event) => match event {
+                request_response::Event::Message { peer, message, .. } => match message {
+                    request_response::Message::Request { request, channel, .. } => {
+                        self.on_mbox_request(peer, &request, channel)
+                    }
+                    request_response::Message::Response { request_id, response } => {
+                        self.on_mbox_response(peer, request_id, &response)
+                    }
+                },
+                request_response::Event::OutboundFailure { request_id, error, .. } => {
+                    self.on_mbox_failure(request_id, &error)
+                }
+                request_response::Event::InboundFailure { peer, error, .. } => {
+                    self.reject(Some(peer), "mailbox", inbound_reason(&error));
+                }
+                request_response::Event::ResponseSent { .. } => {}
+            },
             BehaviourEvent::Mdns(mdns::Event::Discovered(found)) => {
                 for (peer, addr) in found {
                     self.swarm.behaviour_mut().kad.add_address(&peer, addr.clone());
@@ -556,6 +635,17 @@ impl Actor {
             }
             _ => {}
         }
+    }
+}
+
+/// A stable reason name for a failed inbound request (counted as a rejection).
+fn inbound_reason(error: &request_response::InboundFailure) -> &'static str {
+    match error {
+        request_response::InboundFailure::Timeout => "timeout",
+        request_response::InboundFailure::ConnectionClosed => "connection_closed",
+        request_response::InboundFailure::UnsupportedProtocols => "unsupported_protocol",
+        request_response::InboundFailure::ResponseOmission => "no_response",
+        request_response::InboundFailure::Io(_) => "bad_frame",
     }
 }
 

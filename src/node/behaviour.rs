@@ -6,6 +6,8 @@
 //! | identify | `/chingu/id/1.0.0` | learn peers' listen addresses and protocols |
 //! | ping | `/ipfs/ping/1.0.0` | liveness and round-trip time |
 //! | Kademlia | `/chingu/kad/1.0.0` | our own DHT (not the IPFS one), record filtering on |
+//! | 1:1 messages | `/chingu/dm/1` | Noise handshakes and encrypted frames (SPEC.md §6) |
+//! | mailbox | `/chingu/mailbox/1` | store-and-forward; inbound only on mailbox nodes |
 //! | mDNS | — | optional LAN discovery |
 
 use std::num::NonZeroUsize;
@@ -14,12 +16,16 @@ use std::time::Duration;
 use libp2p::connection_limits::{self, ConnectionLimits};
 use libp2p::identity::Keypair;
 use libp2p::kad::store::{MemoryStore, MemoryStoreConfig};
+use libp2p::request_response::{self, ProtocolSupport};
 use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::swarm::NetworkBehaviour;
 use libp2p::{identify, kad, mdns, noise, ping, tcp, yamux, StreamProtocol, Swarm};
 
+use super::codec::FrameCodec;
 use super::{NodeConfig, NodeError};
 use crate::config::DhtMode;
+use crate::dm::DM_PROTOCOL;
+use crate::mailbox::MAILBOX_PROTOCOL;
 
 /// Our Kademlia protocol name: chingu nodes form their own DHT.
 pub const KAD_PROTOCOL: &str = "/chingu/kad/1.0.0";
@@ -35,6 +41,10 @@ pub const DHT_RECORD_TTL: Duration = Duration::from_secs(36 * 3600);
 pub const DHT_QUERY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Most connections being set up from outside at once.
 pub const MAX_PENDING_INCOMING: u32 = 128;
+/// How long a 1:1 or mailbox request may wait for its response.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Most concurrent request streams per connection.
+pub const MAX_CONCURRENT_STREAMS: usize = 64;
 
 /// Everything a node speaks.
 #[derive(NetworkBehaviour)]
@@ -47,8 +57,23 @@ pub struct Behaviour {
     pub ping: ping::Behaviour,
     /// The DHT.
     pub kad: kad::Behaviour<MemoryStore>,
+    /// 1:1 messages.
+    pub dm: request_response::Behaviour<FrameCodec>,
+    /// Mailbox requests (served only when this node is a mailbox).
+    pub mailbox: request_response::Behaviour<FrameCodec>,
     /// LAN discovery, when enabled.
     pub mdns: Toggle<mdns::tokio::Behaviour>,
+}
+
+/// A request-response behaviour speaking `protocol` with our frame codec.
+fn frames(protocol: &'static str, support: ProtocolSupport) -> request_response::Behaviour<FrameCodec> {
+    request_response::Behaviour::with_codec(
+        FrameCodec,
+        [(StreamProtocol::new(protocol), support)],
+        request_response::Config::default()
+            .with_request_timeout(REQUEST_TIMEOUT)
+            .with_max_concurrent_streams(MAX_CONCURRENT_STREAMS),
+    )
 }
 
 impl Behaviour {
@@ -99,6 +124,15 @@ impl Behaviour {
             identify,
             ping: ping::Behaviour::default(),
             kad,
+            dm: frames(DM_PROTOCOL, ProtocolSupport::Full),
+            mailbox: frames(
+                MAILBOX_PROTOCOL,
+                if config.settings.mailbox.serve {
+                    ProtocolSupport::Full
+                } else {
+                    ProtocolSupport::Outbound
+                },
+            ),
             mdns: mdns.into(),
         })
     }

@@ -5,6 +5,7 @@ use libp2p::{Multiaddr, PeerId};
 use tokio::sync::oneshot;
 
 use super::contacts::{ContactView, ImportSummary, InviteView, Verification};
+use super::messages::{ConversationView, MessageView};
 use super::{NodeError, PeerInfo, Status};
 
 /// Where a fallible command's answer goes.
@@ -66,5 +67,26 @@ pub(crate) enum Command {
         valid_secs: u64,
         reply: Reply<InviteView>,
     },
+    Send {
+        query: String,
+        text: String,
+        reply: Reply<MessageView>,
+    },
+    History {
+        query: String,
+        limit: usize,
+        before: Option<String>,
+        reply: Reply<Vec<MessageView>>,
+    },
+    Read {
+        query: String,
+        reply: Reply<usize>,
+    },
+    Typing {
+        query: String,
+        active: bool,
+        reply: Reply<bool>,
+    },
+    Conversations(Reply<Vec<ConversationView>>),
     Shutdown(oneshot::Sender<Result<(), NodeError>>),
 }

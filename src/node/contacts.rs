@@ -31,6 +31,9 @@ pub struct ContactView {
     pub profile_name: Option<String>,
     /// Other, unverified identities claiming the number.
     pub candidates: usize,
+    /// Mailboxes the friend's latest record lists (where offline messages go).
+    #[serde(default)]
+    pub mailboxes: usize,
     /// How the contact was added (`manual`, `import`, `invite`, `request`, `group`).
     pub source: String,
 }
@@ -48,6 +51,7 @@ impl From<&Contact> for ContactView {
             peer_id: c.pinned.as_ref().map(|p| p.peer_id.clone()),
             profile_name: c.pinned.as_ref().map(|p| p.name.clone()).filter(|n| !n.is_empty()),
             candidates: c.candidates.len(),
+            mailboxes: c.pinned.as_ref().map_or(0, |p| p.record.mailboxes.len()),
             source,
         }
     }

@@ -143,6 +143,13 @@ fn mutual_input(a: &PhoneNumber, b: &PhoneNumber) -> Option<Vec<u8>> {
 }
 
 /// Turns a verified, decrypted entry into what we keep about an identity.
+/// Our tag at the mailbox `peer` (public half of the tag key).
+fn mailbox_tag(identity: &libp2p::identity::ed25519::Keypair, peer: &libp2p::PeerId) -> [u8; 32] {
+    crate::mailbox::wire::tag_keypair(identity, &peer.to_bytes())
+        .public()
+        .to_bytes()
+}
+
 fn peer_keys(candidate: Candidate) -> Option<PeerKeys> {
     let body = candidate.body;
     let peer_id = libp2p::PeerId::from_bytes(&body.peer_id).ok()?;
@@ -338,7 +345,26 @@ impl Actor {
                 .filter_map(|a| crate::wire::Bytes::new(a.to_vec()).ok())
                 .collect(),
         );
-        let mailboxes = List::default();
+        let mailboxes = List::truncating(
+            self.mailboxes
+                .registered()
+                .filter_map(|m| {
+                    let peer = m.peer_id.parse::<libp2p::PeerId>().ok()?;
+                    let tag = mailbox_tag(identity.ed25519(), &peer);
+                    Some(crate::rendezvous::record::MailboxRef {
+                        peer_id: crate::wire::Bytes::new(peer.to_bytes()).ok()?,
+                        addrs: List::truncating(
+                            m.addrs
+                                .iter()
+                                .filter_map(|a| a.parse::<Multiaddr>().ok())
+                                .filter_map(|a| crate::wire::Bytes::new(a.to_vec()).ok())
+                                .collect(),
+                        ),
+                        tag: crate::wire::Fixed(tag),
+                    })
+                })
+                .collect(),
+        );
         let name = Text::new(self.profile.name.as_str()).unwrap_or_default();
         let prekey = self.prekeys.current().sign(identity.ed25519());
         let mut body = InnerBody::new(

@@ -73,6 +73,30 @@ pub enum Event {
         /// Records published since start.
         total: u64,
     },
+    /// A message arrived (from a friend, or as a request from someone not in the
+    /// address book: then its state is `request`).
+    MessageReceived {
+        /// The message.
+        message: super::messages::MessageView,
+    },
+    /// One of our messages changed state (`sent`, `delivered`, `read`).
+    MessageState {
+        /// Message id (hex).
+        id: String,
+        /// Conversation id (hex).
+        conv: String,
+        /// The new state.
+        state: crate::model::MessageState,
+    },
+    /// A friend started or stopped typing.
+    Typing {
+        /// Their number.
+        phone: String,
+        /// Their name.
+        name: String,
+        /// Typing now.
+        active: bool,
+    },
     /// A subscriber was too slow and missed `missed` events.
     Lagged {
         /// How many events were dropped for this subscriber.
@@ -105,6 +129,12 @@ pub struct Status {
     pub rejected: BTreeMap<String, u64>,
     /// Discovery counters.
     pub discovery: super::DiscoveryStats,
+    /// 1:1 message counters.
+    pub messages: super::DmStats,
+    /// What this node holds as a mailbox for others (absent unless it serves).
+    pub mailbox: Option<crate::mailbox::service::MailboxStats>,
+    /// The mailboxes this node is registered with (peer ids).
+    pub my_mailboxes: Vec<String>,
 }
 
 /// A connected peer.

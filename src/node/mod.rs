@@ -24,9 +24,12 @@ mod command;
 pub mod contacts;
 mod dht;
 mod discovery;
+mod dm;
 mod durability;
 pub mod event;
 mod kdf;
+mod mailbox;
+pub mod messages;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -36,7 +39,9 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 pub use contacts::{ContactView, ImportSummary, InviteView, SafetyView, Verification};
 pub use discovery::DiscoveryStats;
+pub use dm::DmStats;
 pub use event::{Event, EventStream, PeerInfo, Status};
+pub use messages::{ConversationView, MessageView};
 
 use crate::config::{Config, DhtMode};
 use crate::home::{Home, HomeError};
@@ -362,6 +367,54 @@ impl NodeHandle {
     pub async fn create_invite(&self, valid_secs: u64) -> Result<InviteView, NodeError> {
         self.request(|reply| Command::CreateInvite { valid_secs, reply })
             .await?
+    }
+
+    /// Sends `text` to a contact (by name or number). Returns once the message is
+    /// durably in the outbox (state `queued`); delivery is retried — directly, then
+    /// through the friend's mailboxes — until the friend's node acknowledges it, and is
+    /// reported by [`Event::MessageState`].
+    pub async fn send(&self, contact: &str, text: &str) -> Result<MessageView, NodeError> {
+        let (query, text) = (contact.to_owned(), text.to_owned());
+        self.request(|reply| Command::Send { query, text, reply }).await?
+    }
+
+    /// The last `limit` messages with a contact, oldest first, strictly before the
+    /// message `before` (hex id) when given. [`messages::history`] reads the same from a
+    /// store with no node running.
+    pub async fn history(
+        &self,
+        contact: &str,
+        limit: usize,
+        before: Option<&str>,
+    ) -> Result<Vec<MessageView>, NodeError> {
+        let query = contact.to_owned();
+        let before = before.map(str::to_owned);
+        self.request(|reply| Command::History {
+            query,
+            limit,
+            before,
+            reply,
+        })
+        .await?
+    }
+
+    /// Marks the conversation with a contact read (sending read receipts when enabled);
+    /// returns how many messages changed.
+    pub async fn mark_read(&self, contact: &str) -> Result<usize, NodeError> {
+        let query = contact.to_owned();
+        self.request(|reply| Command::Read { query, reply }).await?
+    }
+
+    /// Tells a friend we are typing (or stopped); false if not sent (turned off in the
+    /// config, not a pinned friend, or over the rate limit).
+    pub async fn typing(&self, contact: &str, active: bool) -> Result<bool, NodeError> {
+        let query = contact.to_owned();
+        self.request(|reply| Command::Typing { query, active, reply }).await?
+    }
+
+    /// Every conversation, newest activity first.
+    pub async fn conversations(&self) -> Result<Vec<ConversationView>, NodeError> {
+        self.request(Command::Conversations).await?
     }
 
     /// Stores a record in the DHT (validated by every storing node, SPEC.md §5.4) and

@@ -242,6 +242,26 @@ impl Store {
         put(&self.meta, &keys::meta_named(name), value)
     }
 
+    /// Removes a named protocol value from `meta`.
+    pub fn remove_meta_value(&self, name: &str) -> Result<(), StoreError> {
+        self.meta.remove(keys::meta_named(name))?;
+        Ok(())
+    }
+
+    /// Every named `meta` value whose name starts with `prefix`, with its name.
+    pub fn meta_values<T: DeserializeOwned>(&self, prefix: &str) -> Result<Vec<(String, T)>, StoreError> {
+        let start = keys::meta_named(prefix);
+        let skip = start.len() - prefix.len();
+        self.meta
+            .scan_prefix(&start)
+            .map(|kv| {
+                let (k, v) = kv?;
+                let name = String::from_utf8_lossy(&k[skip..]).into_owned();
+                Ok((name, decode(&v, "meta value")?))
+            })
+            .collect()
+    }
+
     // --- contacts --------------------------------------------------------------------
 
     /// One contact by number.

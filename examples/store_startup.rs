@@ -1,0 +1,170 @@
+//! Measures a node's start-to-listening time when its store already holds a large
+//! history (BENCHMARKS.md, "Start-to-listening with 100,000 messages").
+//!
+//! Creates a home in a temporary directory, fills its store through the library
+//! (`Store::batch`, `Batch::put_message`, `Store::apply`) with 100,000 messages spread
+//! over 100 conversations, flushes and closes it, then starts a node on that home five
+//! times, timing `Node::start` (open the database, build the swarm, wait until the TCP
+//! listener on 127.0.0.1 is up). Prints every run, min/median/max, and the size of the
+//! store on disk. The page cache is warm after the fill, so these are warm starts.
+//!
+//! ```text
+//! cargo run --release --example store_startup            # 100,000 messages, 5 runs
+//! cargo run --release --example store_startup -- 20000 3 # other sizes
+//! ```
+
+use std::path::Path;
+use std::time::Instant;
+
+use rand::{Rng, SeedableRng};
+
+use chingu::home::{Home, InitOptions};
+use chingu::model::{
+    now_ms, Body, ConvId, Conversation, ConversationKind, Direction, Hlc, MessageState, MsgId, StoredMessage,
+};
+use chingu::phone::{synthetic, PhoneNumber, Region};
+use chingu::store::Store;
+use chingu::{Node, NodeConfig};
+
+/// Messages written unless told otherwise.
+const MESSAGES: usize = 100_000;
+/// Conversations the messages are spread over.
+const CONVERSATIONS: usize = 100;
+/// Timed starts unless told otherwise.
+const RUNS: usize = 5;
+/// Messages per atomic batch while filling.
+const BATCH: usize = 1_000;
+
+/// Writes `messages` messages over [`CONVERSATIONS`] conversations, in batches, and flushes.
+fn fill(store: &Store, owner: &PhoneNumber, messages: usize) -> Result<(), Box<dyn std::error::Error>> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let peers: Vec<PhoneNumber> = (0..CONVERSATIONS).map(|i| synthetic(1_000_000 + i as u32)).collect();
+    let mut clocks = vec![Hlc::default(); CONVERSATIONS];
+    let mut previews = vec![String::new(); CONVERSATIONS];
+    let mut written = 0;
+    while written < messages {
+        let mut batch = store.batch();
+        for _ in 0..BATCH.min(messages - written) {
+            let c = rng.gen_range(0..CONVERSATIONS);
+            let now = now_ms();
+            clocks[c] = clocks[c].tick(now);
+            let incoming = rng.gen_bool(0.5);
+            let len = rng.gen_range(10..=200);
+            let text: String = (0..len).map(|_| rng.gen_range(b'a'..=b'z') as char).collect();
+            previews[c] = text.chars().take(80).collect();
+            batch.put_message(&StoredMessage {
+                id: MsgId::generate(),
+                conv: ConvId::direct(&peers[c]),
+                hlc: clocks[c].0,
+                direction: if incoming {
+                    Direction::Incoming
+                } else {
+                    Direction::Outgoing
+                },
+                sender: if incoming { peers[c].clone() } else { owner.clone() },
+                body: Body::Text { text },
+                state: if incoming {
+                    MessageState::Seen
+                } else {
+                    MessageState::Read
+                },
+                sent_ms: now,
+                stored_ms: now,
+            });
+            written += 1;
+        }
+        store.apply(batch)?;
+    }
+    let mut batch = store.batch();
+    for (c, peer) in peers.iter().enumerate() {
+        batch.put_conversation(&Conversation {
+            id: ConvId::direct(peer),
+            kind: ConversationKind::Direct { phone: peer.clone() },
+            title: format!("peer {c}"),
+            last_hlc: clocks[c].0,
+            unread: 0,
+            preview: previews[c].clone(),
+        });
+    }
+    store.apply(batch)?;
+    store.flush()?;
+    Ok(())
+}
+
+/// Bytes of every file under `dir`.
+fn dir_bytes(dir: &Path) -> std::io::Result<u64> {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        total += if meta.is_dir() {
+            dir_bytes(&entry.path())?
+        } else {
+            meta.len()
+        };
+    }
+    Ok(total)
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let messages: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(MESSAGES);
+    let runs: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(RUNS).max(1);
+
+    let dir = tempfile::tempdir()?;
+    let home = Home::at(dir.path().join("home"));
+    let owner = synthetic(42);
+    let report = home.init(&InitOptions {
+        phone: owner.clone(),
+        name: "store startup".into(),
+        region: Region::default(),
+        force: false,
+    })?;
+    let store = report.store;
+    let started = Instant::now();
+    let store = tokio::task::spawn_blocking(move || {
+        fill(&store, &owner, messages)
+            .map(|()| store)
+            .map_err(|e| e.to_string())
+    })
+    .await??;
+    let fill_s = started.elapsed().as_secs_f64();
+    let sled_bytes = store.size_on_disk()?;
+    drop(store);
+    let disk_bytes = dir_bytes(&home.db_path())?;
+    println!(
+        "filled {messages} messages in {CONVERSATIONS} conversations in {fill_s:.1} s \
+         ({:.0} messages/s); store on disk: {disk_bytes} bytes ({:.1} MiB; sled reports {sled_bytes})",
+        messages as f64 / fill_s,
+        disk_bytes as f64 / (1024.0 * 1024.0),
+    );
+
+    let mut starts = Vec::with_capacity(runs);
+    for run in 1..=runs {
+        let mut config = NodeConfig::from_home(&home)?;
+        config.listen = vec!["/ip4/127.0.0.1/tcp/0".parse()?];
+        config.bootstrap = Vec::new();
+        config.mdns = false;
+        let started = Instant::now();
+        let node = Node::start(config).await?;
+        let listening_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let status = node.status().await?;
+        let answering_ms = started.elapsed().as_secs_f64() * 1000.0;
+        println!(
+            "run {run}: start-to-listening {listening_ms:.2} ms (first status answer at {answering_ms:.2} ms, \
+             listening on {})",
+            status.listen_addrs.join(", ")
+        );
+        starts.push(listening_ms);
+        node.shutdown().await?;
+    }
+    starts.sort_by(f64::total_cmp);
+    println!(
+        "start-to-listening over {runs} runs: min {:.2} ms, median {:.2} ms, max {:.2} ms",
+        starts[0],
+        starts[starts.len() / 2],
+        starts[starts.len() - 1]
+    );
+    Ok(())
+}

@@ -1,0 +1,1046 @@
+//! The node side of `/chingu/dm/1`: Noise sessions with friends, the outbox and its
+//! retries, acknowledgements, receipts and typing indicators (SPEC.md §6).
+//!
+//! Rules this module keeps:
+//! - a message is in the outbox (flushed) before `send` answers, and stays there until
+//!   the recipient's node acknowledges that it stored it;
+//! - we acknowledge a frame only after what it carried is durable (group commit);
+//! - a nonce is used only inside a reservation that is already durable, so a crash can
+//!   never make us reuse one;
+//! - each side sends only on sessions it initiated; sessions it answered only receive,
+//!   so simultaneous handshakes never race;
+//! - messages from someone who is not a contact are kept as requests and not
+//!   acknowledged.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use libp2p::request_response::{self, OutboundRequestId, ResponseChannel};
+use libp2p::PeerId;
+use rand::RngCore;
+use serde::Serialize;
+
+use super::actor::Actor;
+use super::event::Event;
+use crate::dm::retry_delay_ms;
+use crate::dm::wire::{Ack, DmPayload, DmRequest, DmResponse, Outcome, ReceiptState, WireBody};
+use crate::model::{
+    now_ms, Body, Contact, ContactState, ConvId, Conversation, ConversationKind, Direction, Hlc, MessageState, MsgId,
+    StoredMessage,
+};
+use crate::phone::PhoneNumber;
+use crate::ratelimit::{KeyedLimiter, Rate};
+use crate::session::transport::DEFAULT_RESERVE_BLOCK;
+use crate::session::{HandshakePayload, Initiator, ReplayGuard, Responder, Role, Session, SessionError};
+use crate::store::{OutboxEntry, OutboxTarget};
+use crate::wire::{Bytes, Fixed, List, Text};
+
+/// Most message frames in one request.
+const FRAMES_PER_REQUEST: usize = 32;
+/// `meta` prefix of persisted sessions (`session/<hex id>`).
+const SESSION_PREFIX: &str = "session/";
+/// `meta` name of the handshake replay guard.
+const GUARD: &str = "dm_guard";
+/// `meta` prefix of the numbers non-contacts claimed (`claim/<hex identity>`).
+const CLAIM_PREFIX: &str = "claim/";
+/// Most non-contact identities remembered.
+const MAX_CLAIMS: usize = 1_000;
+/// Most receipts and typing indicators waiting for one friend.
+const MAX_EPHEMERAL: usize = 64;
+/// Inbound requests allowed per peer.
+const INBOUND_RATE: Rate = Rate {
+    burst: 200,
+    per_minute: 2_400,
+};
+/// Typing indicators sent per friend.
+const TYPING_RATE: Rate = Rate {
+    burst: 3,
+    per_minute: 20,
+};
+/// Most peers tracked by the limiters.
+const MAX_LIMITED: usize = 10_000;
+
+/// Counters of the 1:1 protocol.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct DmStats {
+    /// Messages queued by the owner.
+    pub queued: u64,
+    /// Messages acknowledged by their recipient.
+    pub delivered: u64,
+    /// Messages deposited on a mailbox.
+    pub deposited: u64,
+    /// Messages received and stored (new ones only).
+    pub received: u64,
+    /// Received messages that were already stored (retries whose ack was lost).
+    pub duplicates: u64,
+    /// Messages held as requests from non-contacts.
+    pub requests: u64,
+    /// Handshakes completed (both roles).
+    pub handshakes: u64,
+    /// Messages waiting in the outbox.
+    pub outbox: u64,
+}
+
+/// What an outbound request carried, to settle it when the answer comes.
+enum InFlight {
+    Hello {
+        phone: PhoneNumber,
+        initiator: Box<Initiator>,
+    },
+    Frames {
+        phone: PhoneNumber,
+        sid: [u8; 16],
+        messages: Vec<Option<MsgId>>,
+    },
+}
+
+/// The 1:1 protocol's state, owned by the actor.
+pub(crate) struct Dm {
+    /// Every live session, by id.
+    sessions: HashMap<[u8; 16], Session>,
+    /// The session we send on, per friend identity (one we initiated).
+    outbound: HashMap<[u8; 32], [u8; 16]>,
+    guard: ReplayGuard,
+    /// Mirror of the outbox's direct entries.
+    pub(super) outbox: BTreeMap<MsgId, OutboxEntry>,
+    /// Friends with a request in flight (one at a time per friend keeps order simple).
+    busy: HashSet<PhoneNumber>,
+    in_flight: HashMap<OutboundRequestId, InFlight>,
+    /// Receipts and typing indicators waiting to go (not persisted: best effort).
+    ephemeral: HashMap<PhoneNumber, Vec<DmPayload>>,
+    /// Identity key → contact number, for contacts with a pinned key.
+    friends: HashMap<[u8; 32], PhoneNumber>,
+    /// Identity key → the number a non-contact claimed in its handshake (its requests
+    /// are filed under it, never merged into a friend's conversation).
+    claims: HashMap<[u8; 32], PhoneNumber>,
+    inbound: KeyedLimiter<PeerId>,
+    typing: KeyedLimiter<PhoneNumber>,
+    pub(super) stats: DmStats,
+}
+
+impl Dm {
+    /// Loads sessions, the replay guard and the outbox.
+    pub(crate) fn load(store: &crate::store::Store, contacts: &[Contact]) -> Result<Self, crate::store::StoreError> {
+        let now = now_ms() / 1000;
+        let mut sessions = HashMap::new();
+        let mut outbound = HashMap::new();
+        for (name, mut session) in store.meta_values::<Session>(SESSION_PREFIX)? {
+            if session.expired(now) {
+                store.remove_meta_value(&format!("{SESSION_PREFIX}{name}"))?;
+                continue;
+            }
+            // Nonces of the last reservation may have been used before a crash.
+            session.restore_after_restart();
+            if session.role() == Role::Initiator {
+                let newer = outbound
+                    .get(&session.remote_identity())
+                    .and_then(|sid| sessions.get(sid))
+                    .is_none_or(|s: &Session| s.created_at() <= session.created_at());
+                if newer {
+                    outbound.insert(session.remote_identity(), session.id());
+                }
+            }
+            sessions.insert(session.id(), session);
+        }
+        let guard = store
+            .meta_value::<Vec<Fixed<32>>>(GUARD)?
+            .map(ReplayGuard::from)
+            .unwrap_or_default();
+        let outbox = store
+            .outbox()?
+            .into_iter()
+            .filter(|e| matches!(e.target, OutboxTarget::Direct { .. }))
+            .map(|e| (e.id, e))
+            .collect::<BTreeMap<_, _>>();
+        let mut dm = Self {
+            sessions,
+            outbound,
+            guard,
+            stats: DmStats {
+                outbox: outbox.len() as u64,
+                ..DmStats::default()
+            },
+            outbox,
+            busy: HashSet::new(),
+            in_flight: HashMap::new(),
+            ephemeral: HashMap::new(),
+            friends: HashMap::new(),
+            claims: store
+                .meta_values::<PhoneNumber>(CLAIM_PREFIX)?
+                .into_iter()
+                .filter_map(|(name, phone)| Some((hex::decode(name).ok()?.try_into().ok()?, phone)))
+                .collect(),
+            inbound: KeyedLimiter::new(INBOUND_RATE, MAX_LIMITED),
+            typing: KeyedLimiter::new(TYPING_RATE, MAX_LIMITED),
+        };
+        dm.refresh_friends(contacts);
+        Ok(dm)
+    }
+
+    /// Rebuilds the identity → number map from the address book.
+    pub(crate) fn refresh_friends(&mut self, contacts: &[Contact]) {
+        self.friends = contacts
+            .iter()
+            .filter_map(|c| c.pinned.as_ref().map(|p| (p.identity_pk, c.phone.clone())))
+            .collect();
+    }
+}
+
+/// A contact we may exchange messages with: pinned, not in conflict, Noise key known.
+fn reachable(contact: &Contact) -> Option<&crate::model::PeerKeys> {
+    match contact.state {
+        ContactState::Found | ContactState::Verified => contact.pinned.as_ref().filter(|p| p.noise_pk != [0; 32]),
+        _ => None,
+    }
+}
+
+fn session_name(sid: &[u8; 16]) -> String {
+    format!("{SESSION_PREFIX}{}", hex::encode(sid))
+}
+
+impl Actor {
+    /// This node's keys for Noise.
+    fn local_keys(&self) -> crate::session::LocalKeys {
+        crate::session::LocalKeys::new(
+            self.config.identity.ed25519().clone(),
+            self.config.identity.noise().private,
+        )
+    }
+
+    /// Our handshake payload (with an invite proof for `contact` if we hold its code).
+    fn handshake_payload(&self, contact: Option<&Contact>) -> Result<HandshakePayload, SessionError> {
+        let keys = self.local_keys();
+        let proof = contact
+            .and_then(|c| c.invite_secret)
+            .map(|secret| crate::rendezvous::invite_proof(&secret, &keys.identity_pk()));
+        HandshakePayload::new(&keys, self.profile.phone.as_str(), proof.as_ref().map(|p| p.as_slice()))
+    }
+
+    fn save_session(&mut self, sid: &[u8; 16]) {
+        if let Some(session) = self.dm.sessions.get(sid) {
+            if let Err(e) = self.store.set_meta_value(&session_name(sid), session) {
+                tracing::error!(error = %e, "cannot save a session");
+            }
+            self.durability.wrote();
+        }
+    }
+
+    fn drop_session(&mut self, sid: &[u8; 16]) {
+        if let Some(session) = self.dm.sessions.remove(sid) {
+            if self.dm.outbound.get(&session.remote_identity()) == Some(sid) {
+                self.dm.outbound.remove(&session.remote_identity());
+            }
+            let _ = self.store.remove_meta_value(&session_name(sid));
+            self.durability.wrote();
+        }
+    }
+
+    // --- sending -------------------------------------------------------------------
+
+    /// Queues a text for `contact`; the reply goes out once it is durably in the outbox.
+    pub(super) fn queue_message(&mut self, contact: &Contact, body: Body) -> Result<StoredMessage, super::NodeError> {
+        if contact.state == ContactState::Conflict {
+            return Err(super::NodeError::Blocked(format!(
+                "the key of {} changed; verify it before sending (chingu contacts verify)",
+                contact.phone
+            )));
+        }
+        WireBody::from_body(&body).map_err(|e| super::NodeError::Invalid(e.to_string()))?;
+        let now = now_ms();
+        let conv_id = ConvId::direct(&contact.phone);
+        let mut conv = self.store.conversation(&conv_id)?.unwrap_or_else(|| Conversation {
+            id: conv_id,
+            kind: ConversationKind::Direct {
+                phone: contact.phone.clone(),
+            },
+            title: contact.name.clone(),
+            last_hlc: 0,
+            unread: 0,
+            preview: String::new(),
+        });
+        let hlc = Hlc(conv.last_hlc).tick(now);
+        conv.last_hlc = hlc.0;
+        conv.preview = body.preview();
+        let message = StoredMessage {
+            id: MsgId::generate(),
+            conv: conv_id,
+            hlc: hlc.0,
+            direction: Direction::Outgoing,
+            sender: self.profile.phone.clone(),
+            body,
+            state: MessageState::Queued,
+            sent_ms: now,
+            stored_ms: now,
+        };
+        let entry = OutboxEntry {
+            id: message.id,
+            target: OutboxTarget::Direct {
+                phone: contact.phone.clone(),
+            },
+            attempts: 0,
+            next_attempt_ms: 0,
+            created_ms: now,
+            mailbox_ms: 0,
+        };
+        let mut batch = self.store.batch();
+        batch.put_message(&message);
+        batch.put_conversation(&conv);
+        batch.put_outbox(&entry);
+        self.store.apply(batch)?;
+        self.durability.wrote();
+        self.dm.outbox.insert(entry.id, entry);
+        self.dm.stats.queued += 1;
+        self.dm.stats.outbox = self.dm.outbox.len() as u64;
+        Ok(message)
+    }
+
+    /// Queues a receipt or typing indicator for `phone` (dropped when too many wait).
+    pub(super) fn queue_ephemeral(&mut self, phone: &PhoneNumber, payload: DmPayload) {
+        let queue = self.dm.ephemeral.entry(phone.clone()).or_default();
+        if queue.len() < MAX_EPHEMERAL {
+            queue.push(payload);
+        }
+        self.pump_friend(phone);
+    }
+
+    /// Sends a typing indicator to `phone` if allowed (setting on, friend pinned, rate).
+    pub(super) fn send_typing(&mut self, phone: &PhoneNumber, active: bool) -> bool {
+        if !self.config.settings.messaging.typing || !self.dm.typing.allow(phone, now_ms()) {
+            return false;
+        }
+        self.queue_ephemeral(phone, DmPayload::Typing { active });
+        true
+    }
+
+    /// Starts deliveries that are due, for every friend without a request in flight.
+    pub(super) fn pump_outbox(&mut self) {
+        let now = now_ms();
+        let mut due: Vec<PhoneNumber> = self
+            .dm
+            .outbox
+            .values()
+            .filter(|e| e.next_attempt_ms <= now)
+            .filter_map(|e| match &e.target {
+                OutboxTarget::Direct { phone } => Some(phone.clone()),
+                OutboxTarget::Group { .. } => None,
+            })
+            .collect();
+        due.extend(self.dm.ephemeral.keys().cloned());
+        due.sort();
+        due.dedup();
+        for phone in due {
+            self.pump_friend(&phone);
+        }
+    }
+
+    /// Starts one delivery to `phone` if one is due and none is in flight.
+    fn pump_friend(&mut self, phone: &PhoneNumber) {
+        if self.dm.busy.contains(phone) {
+            return;
+        }
+        let Ok(Some(contact)) = self.store.contact(phone) else {
+            return;
+        };
+        let Some(keys) = reachable(&contact).cloned() else {
+            return;
+        };
+        let Ok(peer) = keys.peer_id.parse::<PeerId>() else {
+            return;
+        };
+        for addr in keys.record.addrs.iter().filter_map(|a| a.parse().ok()) {
+            self.swarm.add_peer_address(peer, addr);
+        }
+        let now = now_ms();
+        let session_ok = self
+            .dm
+            .outbound
+            .get(&keys.identity_pk)
+            .and_then(|sid| self.dm.sessions.get(sid))
+            .map(|s| !s.needs_rehandshake(now / 1000));
+        match session_ok {
+            Some(true) => self.send_frames(&contact, peer, keys.identity_pk),
+            _ => {
+                let has_work = self
+                    .dm
+                    .outbox
+                    .values()
+                    .any(|e| e.next_attempt_ms <= now && e.target == direct(phone))
+                    || self.dm.ephemeral.get(phone).is_some_and(|q| !q.is_empty());
+                if has_work {
+                    self.start_handshake(&contact, peer, &keys);
+                }
+            }
+        }
+    }
+
+    fn start_handshake(&mut self, contact: &Contact, peer: PeerId, keys: &crate::model::PeerKeys) {
+        let payload = match self.handshake_payload(Some(contact)) {
+            Ok(p) => p,
+            Err(e) => return tracing::error!(error = %e, "cannot build a handshake payload"),
+        };
+        let local = self.local_keys();
+        let (initiator, msg1) = match Initiator::new(
+            &local,
+            &keys.noise_pk,
+            &keys.identity_pk,
+            &payload,
+            &mut rand::rngs::OsRng,
+        ) {
+            Ok(x) => x,
+            Err(e) => return tracing::error!(error = %e, "cannot start a handshake"),
+        };
+        let request = DmRequest::Hello {
+            msg1: Bytes::new(msg1).expect("message 1 is within its bound"),
+        };
+        let bytes = crate::wire::encode(&request).expect("a hello fits the envelope");
+        let id = self.swarm.behaviour_mut().dm.send_request(&peer, bytes);
+        self.dm.busy.insert(contact.phone.clone());
+        self.dm.in_flight.insert(
+            id,
+            InFlight::Hello {
+                phone: contact.phone.clone(),
+                initiator: Box::new(initiator),
+            },
+        );
+    }
+
+    /// Encrypts due messages and waiting receipts for `contact` on our session and sends
+    /// them (after the nonce reservation is durable, when it had to grow).
+    fn send_frames(&mut self, contact: &Contact, peer: PeerId, identity: [u8; 32]) {
+        let now = now_ms();
+        let phone = contact.phone.clone();
+        let target = direct(&phone);
+        let due: Vec<MsgId> = self
+            .dm
+            .outbox
+            .values()
+            .filter(|e| e.target == target && e.next_attempt_ms <= now)
+            .map(|e| e.id)
+            .take(FRAMES_PER_REQUEST)
+            .collect();
+        let mut payloads: Vec<(Option<MsgId>, DmPayload)> = Vec::new();
+        for id in due {
+            match self.store.message(&id) {
+                Ok(Some(message)) => match WireBody::from_body(&message.body) {
+                    Ok(body) => payloads.push((Some(id), DmPayload::message(id, message.hlc, message.sent_ms, &body))),
+                    Err(_) => self.forget_outbox(&id),
+                },
+                _ => self.forget_outbox(&id),
+            }
+        }
+        let room = crate::dm::wire::MAX_FRAMES_PER_REQUEST - payloads.len();
+        if let Some(queue) = self.dm.ephemeral.get_mut(&phone) {
+            let take = queue.len().min(room);
+            payloads.extend(queue.drain(..take).map(|p| (None, p)));
+        }
+        if payloads.is_empty() {
+            return;
+        }
+        let Some(sid) = self.dm.outbound.get(&identity).copied() else {
+            return;
+        };
+        let session = self.dm.sessions.get_mut(&sid).expect("outbound sessions are live");
+        let state = session.send_state();
+        let must_reserve = state.reserved_until.saturating_sub(state.next) < payloads.len() as u64;
+        if must_reserve {
+            session.reserve(DEFAULT_RESERVE_BLOCK.max(payloads.len() as u64));
+        }
+        let mut frames = Vec::with_capacity(payloads.len());
+        let mut messages = Vec::with_capacity(payloads.len());
+        for (id, payload) in payloads {
+            match session.encrypt(&payload.to_bytes()) {
+                Ok(frame) => {
+                    frames.push(frame);
+                    messages.push(id);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot encrypt; re-handshaking");
+                    self.drop_session(&sid);
+                    return;
+                }
+            }
+        }
+        for id in messages.iter().flatten() {
+            if let Some(entry) = self.dm.outbox.get_mut(id) {
+                entry.attempts += 1;
+                entry.next_attempt_ms = now + retry_delay_ms(entry.attempts, rand::rngs::OsRng.next_u32());
+            }
+        }
+        let request = DmRequest::Frames {
+            frames: List::new(frames).expect("at most MAX_FRAMES_PER_REQUEST frames"),
+        };
+        let bytes = match crate::wire::encode(&request) {
+            Ok(b) => b,
+            Err(e) => return tracing::error!(error = %e, "a frames request does not fit"),
+        };
+        self.dm.busy.insert(phone.clone());
+        let in_flight = InFlight::Frames { phone, sid, messages };
+        if must_reserve {
+            self.save_session(&sid);
+            self.durability.after_flush(Box::new(move |actor: &mut Actor| {
+                let id = actor.swarm.behaviour_mut().dm.send_request(&peer, bytes);
+                actor.dm.in_flight.insert(id, in_flight);
+            }));
+        } else {
+            let id = self.swarm.behaviour_mut().dm.send_request(&peer, bytes);
+            self.dm.in_flight.insert(id, in_flight);
+        }
+    }
+
+    /// Drops an outbox entry that can never be sent (its message is gone or unsendable).
+    fn forget_outbox(&mut self, id: &MsgId) {
+        self.dm.outbox.remove(id);
+        let mut batch = self.store.batch();
+        batch.remove_outbox(id);
+        let _ = self.store.apply(batch);
+        self.durability.wrote();
+    }
+
+    /// Marks `ids` delivered (or read): state change, outbox removal, event.
+    pub(super) fn settle_outgoing(&mut self, ids: &[MsgId], state: MessageState) {
+        let mut batch = self.store.batch();
+        let mut changed = Vec::new();
+        for id in ids {
+            let Ok(Some(mut message)) = self.store.message(id) else {
+                continue;
+            };
+            if message.direction != Direction::Outgoing || message.state >= state {
+                if self.dm.outbox.remove(id).is_some() {
+                    batch.remove_outbox(id);
+                }
+                continue;
+            }
+            if self.dm.outbox.remove(id).is_some() {
+                batch.remove_outbox(id);
+                self.dm.stats.delivered += 1;
+            }
+            message.state = state;
+            batch.put_message(&message);
+            changed.push(message);
+        }
+        if batch.is_empty() {
+            return;
+        }
+        if let Err(e) = self.store.apply(batch) {
+            return tracing::error!(error = %e, "cannot record delivery");
+        }
+        self.durability.wrote();
+        self.dm.stats.outbox = self.dm.outbox.len() as u64;
+        for message in changed {
+            self.emit(Event::MessageState {
+                id: message.id.to_string(),
+                conv: message.conv.to_string(),
+                state: message.state,
+            });
+        }
+    }
+
+    /// Handles the answer to one of our requests.
+    pub(super) fn on_dm_response(&mut self, peer: PeerId, id: OutboundRequestId, bytes: &[u8]) {
+        let Some(in_flight) = self.dm.in_flight.remove(&id) else {
+            return;
+        };
+        let response = crate::wire::decode::<DmResponse>(bytes);
+        match in_flight {
+            InFlight::Hello { phone, initiator } => {
+                self.dm.busy.remove(&phone);
+                match response {
+                    Ok(DmResponse::Welcome { msg2 }) => match initiator.finish(&msg2, now_ms() / 1000) {
+                        Ok((session, _payload)) => {
+                            let sid = session.id();
+                            self.dm.outbound.insert(session.remote_identity(), sid);
+                            self.dm.sessions.insert(sid, session);
+                            self.dm.stats.handshakes += 1;
+                            self.save_session(&sid);
+                            self.pump_friend(&phone);
+                        }
+                        Err(e) => {
+                            self.reject(Some(peer), "dm", e.reason());
+                            if let SessionError::IdentityMismatch { .. } = e {
+                                self.key_changed_warning(&phone);
+                            }
+                            self.delivery_failed(&phone, false);
+                        }
+                    },
+                    Ok(_) => {
+                        self.reject(Some(peer), "dm", "refused_hello");
+                        self.delivery_failed(&phone, false);
+                    }
+                    Err(e) => {
+                        self.reject(Some(peer), "dm", e.reason());
+                        self.delivery_failed(&phone, false);
+                    }
+                }
+            }
+            InFlight::Frames { phone, sid, messages } => {
+                self.dm.busy.remove(&phone);
+                match response {
+                    Ok(DmResponse::Acks { acks }) => {
+                        let mut stored = Vec::new();
+                        let mut rejected = false;
+                        for (ack, id) in acks.iter().zip(messages.iter()) {
+                            match (ack.outcome, id) {
+                                (Outcome::Stored, Some(id)) => stored.push(*id),
+                                (Outcome::Rejected, _) => rejected = true,
+                                _ => {}
+                            }
+                        }
+                        self.settle_outgoing(&stored, MessageState::Delivered);
+                        if rejected {
+                            self.drop_session(&sid);
+                        }
+                        self.pump_friend(&phone);
+                    }
+                    Ok(DmResponse::Refused { reason }) => {
+                        tracing::debug!(%reason, "frames refused");
+                        self.drop_session(&sid);
+                        self.retry_now(&messages);
+                        self.pump_friend(&phone);
+                    }
+                    Ok(DmResponse::Welcome { .. }) | Err(_) => {
+                        self.reject(Some(peer), "dm", "bad_response");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Makes `messages` due again at once (their request was refused, not lost).
+    fn retry_now(&mut self, messages: &[Option<MsgId>]) {
+        for id in messages.iter().flatten() {
+            if let Some(entry) = self.dm.outbox.get_mut(id) {
+                entry.next_attempt_ms = 0;
+            }
+        }
+    }
+
+    /// A request to `peer` failed (unreachable, timeout, stream error).
+    pub(super) fn on_dm_failure(&mut self, id: OutboundRequestId, error: &request_response::OutboundFailure) {
+        let Some(in_flight) = self.dm.in_flight.remove(&id) else {
+            return;
+        };
+        tracing::debug!(%error, "1:1 request failed");
+        let phone = match in_flight {
+            InFlight::Hello { phone, .. } | InFlight::Frames { phone, .. } => phone,
+        };
+        self.dm.busy.remove(&phone);
+        let unreachable = matches!(
+            error,
+            request_response::OutboundFailure::DialFailure | request_response::OutboundFailure::Timeout
+        );
+        self.delivery_failed(&phone, unreachable);
+    }
+
+    /// The friend could not be reached directly: back off, and hand due messages to the
+    /// friend's mailboxes (once per message until a retry succeeds).
+    fn delivery_failed(&mut self, phone: &PhoneNumber, unreachable: bool) {
+        let now = now_ms();
+        let target = direct(phone);
+        let mut to_deposit = Vec::new();
+        for entry in self.dm.outbox.values_mut().filter(|e| e.target == target) {
+            if entry.next_attempt_ms <= now {
+                entry.attempts += 1;
+                entry.next_attempt_ms = now + retry_delay_ms(entry.attempts, rand::rngs::OsRng.next_u32());
+            }
+            if unreachable && entry.mailbox_ms == 0 {
+                to_deposit.push(entry.id);
+            }
+        }
+        let ephemeral = self.dm.ephemeral.remove(phone).unwrap_or_default();
+        if unreachable {
+            self.deposit_for(phone, &to_deposit, ephemeral);
+        }
+    }
+
+    fn key_changed_warning(&mut self, phone: &PhoneNumber) {
+        if let Ok(Some(contact)) = self.store.contact(phone) {
+            self.emit(Event::KeyChanged {
+                phone: phone.to_string(),
+                name: contact.name,
+            });
+        }
+    }
+
+    // --- receiving -----------------------------------------------------------------
+
+    /// Handles a request from `peer`; answers now or once its effects are durable.
+    pub(super) fn on_dm_request(&mut self, peer: PeerId, bytes: &[u8], channel: ResponseChannel<Vec<u8>>) {
+        if !self.dm.inbound.allow(&peer, now_ms()) {
+            self.reject(Some(peer), "dm", "rate_limited");
+            return self.respond_dm(channel, &refused("busy"));
+        }
+        match crate::wire::decode::<DmRequest>(bytes) {
+            Err(e) => {
+                self.reject(Some(peer), "dm", e.reason());
+                self.respond_dm(channel, &refused("malformed"));
+            }
+            Ok(DmRequest::Hello { msg1 }) => self.on_hello(peer, &msg1, channel),
+            Ok(DmRequest::Frames { frames }) => self.on_frames(peer, frames.into_vec(), channel),
+        }
+    }
+
+    fn respond_dm(&mut self, channel: ResponseChannel<Vec<u8>>, response: &DmResponse) {
+        let bytes = crate::wire::encode(response).expect("responses fit the envelope");
+        let _ = self.swarm.behaviour_mut().dm.send_response(channel, bytes);
+    }
+
+    fn on_hello(&mut self, peer: PeerId, msg1: &[u8], channel: ResponseChannel<Vec<u8>>) {
+        let local = self.local_keys();
+        let responder = match Responder::read(&local, &mut self.dm.guard, msg1, &mut rand::rngs::OsRng) {
+            Ok(r) => r,
+            Err(e) => {
+                self.reject(Some(peer), "dm", e.reason());
+                return self.respond_dm(channel, &refused("handshake_failed"));
+            }
+        };
+        let initiator = responder.initiator().clone();
+        let identity = initiator.identity_pk.0;
+        // The connection must come from the identity's own node.
+        let claimed_peer = libp2p::identity::ed25519::PublicKey::try_from_bytes(&identity)
+            .map(|pk| PeerId::from_public_key(&pk.into()))
+            .ok();
+        if claimed_peer != Some(peer) {
+            self.reject(Some(peer), "dm", "peer_mismatch");
+            return self.respond_dm(channel, &refused("handshake_failed"));
+        }
+        let claimed_phone = initiator.phone.as_str().parse::<PhoneNumber>().ok();
+        if let Some(phone) = &claimed_phone {
+            if let Ok(Some(contact)) = self.store.contact(phone) {
+                if let Some(pinned) = &contact.pinned {
+                    if pinned.identity_pk != identity {
+                        // Someone else claims a friend's number: never a silent switch.
+                        self.reject(Some(peer), "dm", "identity_mismatch");
+                        self.emit(Event::CandidateSeen {
+                            phone: phone.to_string(),
+                            name: contact.name,
+                        });
+                        return self.respond_dm(channel, &refused("handshake_failed"));
+                    }
+                }
+            }
+            if let Some(proof) = initiator.intro.as_ref() {
+                self.redeem_invite(phone, &identity, responder.initiator_static(), peer, proof);
+            }
+            self.remember_claim(identity, phone.clone());
+        }
+        let payload = match self.handshake_payload(None) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot build a handshake payload");
+                return self.respond_dm(channel, &refused("handshake_failed"));
+            }
+        };
+        match responder.accept(&payload, now_ms() / 1000) {
+            Ok((session, msg2)) => {
+                let sid = session.id();
+                self.dm.sessions.insert(sid, session);
+                self.dm.stats.handshakes += 1;
+                self.save_session(&sid);
+                self.save_guard();
+                let response = DmResponse::Welcome {
+                    msg2: Bytes::new(msg2).expect("message 2 is within its bound"),
+                };
+                self.durability.after_flush(Box::new(move |actor: &mut Actor| {
+                    actor.respond_dm(channel, &response);
+                }));
+            }
+            Err(e) => {
+                self.reject(Some(peer), "dm", e.reason());
+                self.respond_dm(channel, &refused("handshake_failed"));
+            }
+        }
+    }
+
+    fn save_guard(&mut self) {
+        let guard: Vec<Fixed<32>> = self.dm.guard.clone().into();
+        if let Err(e) = self.store.set_meta_value(GUARD, &guard) {
+            tracing::error!(error = %e, "cannot save the handshake guard");
+        }
+        self.durability.wrote();
+    }
+
+    /// An initiator proved it holds one of our invite codes: it becomes a verified
+    /// contact (unless the number is already pinned to someone else).
+    fn redeem_invite(&mut self, phone: &PhoneNumber, identity: &[u8; 32], noise: [u8; 32], peer: PeerId, proof: &[u8]) {
+        if self.redeemed_invite(identity, proof).is_none() {
+            return;
+        }
+        let mut contact = match self.store.contact(phone) {
+            Ok(Some(c)) if c.pinned.as_ref().is_some_and(|p| p.identity_pk != *identity) => return,
+            Ok(Some(c)) => c,
+            _ => Contact::new(phone.clone(), String::new(), crate::model::ContactSource::Invite),
+        };
+        let pinned = contact.pinned.get_or_insert_with(|| crate::model::PeerKeys {
+            identity_pk: *identity,
+            noise_pk: noise,
+            peer_id: peer.to_string(),
+            name: String::new(),
+            first_seen_ms: now_ms(),
+            record: Default::default(),
+        });
+        pinned.noise_pk = noise;
+        contact.state = ContactState::Verified;
+        if self.store.put_contact(&contact).is_ok() {
+            self.durability.wrote();
+            self.dm.friends.insert(*identity, phone.clone());
+            self.emit(Event::ContactUpdated {
+                phone: phone.to_string(),
+                name: contact.name.clone(),
+                state: "verified".into(),
+            });
+        }
+    }
+
+    fn on_frames(&mut self, peer: PeerId, frames: Vec<crate::session::Frame>, channel: ResponseChannel<Vec<u8>>) {
+        if frames.iter().all(|f| !self.dm.sessions.contains_key(&f.sid.0)) {
+            self.reject(Some(peer), "dm", "unknown_session");
+            return self.respond_dm(channel, &refused("unknown_session"));
+        }
+        let now = now_ms();
+        let mut acks = Vec::with_capacity(frames.len());
+        let mut touched = HashSet::new();
+        let mut stored_any = false;
+        for frame in frames {
+            let decrypted = match self.dm.sessions.get_mut(&frame.sid.0) {
+                None => Err(SessionError::WrongSession),
+                Some(session) if session.remote_identity() != identity_of(&peer) => Err(SessionError::WrongSession),
+                Some(session) => session.decrypt(&frame).map(|(_, pt)| (pt, session.remote_identity())),
+            };
+            let outcome = match decrypted {
+                Err(SessionError::Replay(_)) => Outcome::Stored,
+                Err(e) => {
+                    self.reject(Some(peer), "dm", e.reason());
+                    Outcome::Rejected
+                }
+                Ok((plaintext, identity)) => {
+                    touched.insert(frame.sid.0);
+                    match DmPayload::from_bytes(&plaintext) {
+                        Ok(payload) => {
+                            let outcome = self.on_payload(identity, payload, now, false);
+                            stored_any |= outcome == Outcome::Stored;
+                            outcome
+                        }
+                        Err(e) => {
+                            self.reject(Some(peer), "dm", e.reason());
+                            Outcome::Rejected
+                        }
+                    }
+                }
+            };
+            acks.push(Ack { n: frame.n, outcome });
+        }
+        for sid in &touched {
+            self.save_session(sid);
+        }
+        let response = DmResponse::Acks {
+            acks: List::new(acks).expect("one ack per frame"),
+        };
+        if touched.is_empty() && !stored_any {
+            self.respond_dm(channel, &response);
+        } else {
+            self.durability.after_flush(Box::new(move |actor: &mut Actor| {
+                actor.respond_dm(channel, &response);
+            }));
+        }
+    }
+
+    /// Applies one decrypted payload from `identity`. `via_mailbox`: it came sealed
+    /// through a mailbox (the sender then wants a delivery receipt).
+    pub(super) fn on_payload(
+        &mut self,
+        identity: [u8; 32],
+        payload: DmPayload,
+        now: u64,
+        via_mailbox: bool,
+    ) -> Outcome {
+        let friend = self.friend_of(&identity);
+        match payload {
+            DmPayload::Message { id, hlc, sent_ms, body } => {
+                let body = WireBody::decode(&body).unwrap_or(Body::Unsupported {
+                    kind: "malformed".into(),
+                });
+                let id = MsgId(id.0);
+                match friend {
+                    Some(contact) => {
+                        let outcome = self.store_incoming(&contact, id, hlc, sent_ms, body, now, false);
+                        if via_mailbox && outcome == Outcome::Stored {
+                            self.queue_ephemeral(
+                                &contact.phone,
+                                DmPayload::Receipt {
+                                    ids: List::new(vec![Fixed(id.0)]).expect("one id"),
+                                    state: ReceiptState::Delivered,
+                                },
+                            );
+                        }
+                        outcome
+                    }
+                    None => {
+                        let Some(phone) = self.request_phone(&identity) else {
+                            return Outcome::Rejected;
+                        };
+                        let contact = Contact::new(phone, String::new(), crate::model::ContactSource::Request);
+                        self.store_incoming(&contact, id, hlc, sent_ms, body, now, true);
+                        Outcome::Held
+                    }
+                }
+            }
+            DmPayload::Receipt { ids, state } => {
+                let Some(contact) = friend else {
+                    return Outcome::Held;
+                };
+                let conv = ConvId::direct(&contact.phone);
+                let ids: Vec<MsgId> = ids
+                    .iter()
+                    .map(|i| MsgId(i.0))
+                    .filter(|id| matches!(self.store.message_location(id), Ok(Some((c, _))) if c == conv))
+                    .collect();
+                let state = match state {
+                    ReceiptState::Delivered => MessageState::Delivered,
+                    ReceiptState::Read => MessageState::Read,
+                };
+                self.settle_outgoing(&ids, state);
+                Outcome::Stored
+            }
+            DmPayload::Typing { active } => {
+                if let Some(contact) = friend {
+                    self.emit(Event::Typing {
+                        phone: contact.phone.to_string(),
+                        name: contact.name,
+                        active,
+                    });
+                }
+                Outcome::Stored
+            }
+            DmPayload::Group { .. } => Outcome::Rejected,
+        }
+    }
+
+    /// The contact whose pinned key is `identity`, if not in conflict.
+    fn friend_of(&mut self, identity: &[u8; 32]) -> Option<Contact> {
+        if !self.dm.friends.contains_key(identity) {
+            // Contacts change in many places (lookups, invites, verification): refresh
+            // the map on a miss.
+            let contacts = self.store.contacts().ok()?;
+            self.dm.refresh_friends(&contacts);
+        }
+        let phone = self.dm.friends.get(identity)?.clone();
+        let contact = self.store.contact(&phone).ok().flatten()?;
+        let pinned = contact.pinned.as_ref()?;
+        (pinned.identity_pk == *identity && contact.state != ContactState::Conflict).then_some(contact)
+    }
+
+    /// The number a non-contact claimed in its handshake.
+    fn request_phone(&self, identity: &[u8; 32]) -> Option<PhoneNumber> {
+        self.dm.claims.get(identity).cloned()
+    }
+
+    /// Remembers the number a non-contact claims (bounded; persisted with its session).
+    pub(super) fn remember_claim(&mut self, identity: [u8; 32], phone: PhoneNumber) {
+        if self.dm.friends.contains_key(&identity)
+            || self.dm.claims.get(&identity) == Some(&phone)
+            || self.dm.claims.len() >= MAX_CLAIMS
+        {
+            return;
+        }
+        let name = format!("{CLAIM_PREFIX}{}", hex::encode(identity));
+        if self.store.set_meta_value(&name, &phone).is_ok() {
+            self.durability.wrote();
+            self.dm.claims.insert(identity, phone);
+        }
+    }
+
+    /// Stores an incoming message (deduplicated by id). Returns `Stored` for new and
+    /// duplicate messages alike: the sender may stop retrying either way.
+    #[allow(clippy::too_many_arguments)]
+    fn store_incoming(
+        &mut self,
+        contact: &Contact,
+        id: MsgId,
+        hlc: u64,
+        sent_ms: u64,
+        body: Body,
+        now: u64,
+        request: bool,
+    ) -> Outcome {
+        match self.store.has_message(&id) {
+            Ok(true) => {
+                self.dm.stats.duplicates += 1;
+                return Outcome::Stored;
+            }
+            Ok(false) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read history");
+                return Outcome::Rejected;
+            }
+        }
+        let conv_id = ConvId::direct(&contact.phone);
+        let mut conv = match self.store.conversation(&conv_id) {
+            Ok(Some(c)) => c,
+            _ => Conversation {
+                id: conv_id,
+                kind: ConversationKind::Direct {
+                    phone: contact.phone.clone(),
+                },
+                title: contact.name.clone(),
+                last_hlc: 0,
+                unread: 0,
+                preview: String::new(),
+            },
+        };
+        conv.last_hlc = Hlc(conv.last_hlc).observe(Hlc(hlc), now).0;
+        conv.unread = conv.unread.saturating_add(1);
+        conv.preview = body.preview();
+        let message = StoredMessage {
+            id,
+            conv: conv_id,
+            hlc,
+            direction: Direction::Incoming,
+            sender: contact.phone.clone(),
+            body,
+            state: if request {
+                MessageState::Request
+            } else {
+                MessageState::Received
+            },
+            sent_ms,
+            stored_ms: now,
+        };
+        let mut batch = self.store.batch();
+        batch.put_message(&message);
+        batch.put_conversation(&conv);
+        if let Err(e) = self.store.apply(batch) {
+            tracing::error!(error = %e, "cannot store a message");
+            return Outcome::Rejected;
+        }
+        self.durability.wrote();
+        if request {
+            self.dm.stats.requests += 1;
+        } else {
+            self.dm.stats.received += 1;
+        }
+        let view = super::messages::MessageView::new(&message, &contact.name);
+        self.durability.after_flush(Box::new(move |actor: &mut Actor| {
+            actor.emit(Event::MessageReceived { message: view });
+        }));
+        Outcome::Stored
+    }
+}
+
+/// The outbox target of the friend `phone`.
+fn direct(phone: &PhoneNumber) -> OutboxTarget {
+    OutboxTarget::Direct { phone: phone.clone() }
+}
+
+fn refused(reason: &str) -> DmResponse {
+    DmResponse::Refused {
+        reason: Text::new(reason).unwrap_or_default(),
+    }
+}
+
+/// The ed25519 key inside a peer id (all zero if it is not an ed25519 peer id).
+fn identity_of(peer: &PeerId) -> [u8; 32] {
+    libp2p::identity::PublicKey::try_decode_protobuf(peer.as_ref().digest())
+        .ok()
+        .and_then(|pk| pk.try_into_ed25519().ok())
+        .map(|pk| pk.to_bytes())
+        .unwrap_or_default()
+}

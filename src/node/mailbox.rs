@@ -1,0 +1,524 @@
+//! The node side of `/chingu/mailbox/1` (SPEC.md §6.6): serving as a mailbox
+//! (`run --mailbox`), choosing and registering with mailboxes for ourselves, depositing
+//! sealed messages for unreachable friends, and picking up what waits for us.
+
+use std::collections::HashMap;
+
+use libp2p::identity::ed25519;
+use libp2p::request_response::{self, OutboundRequestId, ResponseChannel};
+use libp2p::{Multiaddr, PeerId};
+use serde::{Deserialize, Serialize};
+
+use super::actor::Actor;
+use super::event::Event;
+use crate::dm::wire::{DmPayload, WireBody};
+use crate::mailbox::service::{MailboxService, MailboxStats, Reply};
+use crate::mailbox::wire::{
+    ack_message, fetch_message, register_message, sign, tag_keypair, Item, MboxRequest, MboxResponse,
+};
+use crate::model::{now_ms, MessageState, MsgId};
+use crate::phone::PhoneNumber;
+use crate::session::{HandshakePayload, Sealed};
+use crate::store::OutboxEntry;
+use crate::wire::{Bytes, Fixed, List};
+
+/// How many mailboxes a node uses.
+pub const MAILBOXES_PER_NODE: usize = 2;
+/// Registration lifetime asked for (7 days); renewed when less than a day is left.
+const REGISTRATION_SECS: u64 = 7 * 24 * 3600;
+const RENEW_BEFORE_SECS: u64 = 24 * 3600;
+/// How often we ask our mailboxes for waiting items.
+const PICKUP_EVERY_MS: u64 = 15_000;
+/// How often a mailbox service drops expired items.
+const EXPIRE_EVERY_MS: u64 = 60_000;
+/// `meta` name of our mailboxes.
+const MY_MAILBOXES: &str = "my_mailboxes";
+
+/// A mailbox this node uses, as persisted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyMailbox {
+    /// The mailbox node's peer id.
+    pub peer_id: String,
+    /// Its addresses.
+    pub addrs: Vec<String>,
+    /// Registered until (unix seconds; 0 = not yet).
+    pub registered_until: u64,
+}
+
+/// What an outbound mailbox request was for.
+enum MboxInFlight {
+    Register { peer: PeerId },
+    Deposit { ids: Vec<MsgId> },
+    Challenge { peer: PeerId },
+    Fetch { peer: PeerId, nonce: [u8; 32] },
+    Ack { peer: PeerId },
+}
+
+/// Mailbox state owned by the actor.
+pub(crate) struct Mailboxes {
+    service: Option<MailboxService>,
+    mine: Vec<MyMailbox>,
+    /// Reachable mailbox nodes learned from identify.
+    candidates: HashMap<PeerId, Vec<Multiaddr>>,
+    in_flight: HashMap<OutboundRequestId, MboxInFlight>,
+    /// Mailboxes with a registration or pickup in flight.
+    busy: std::collections::HashSet<PeerId>,
+    next_pickup_ms: u64,
+    next_expire_ms: u64,
+    /// Items opened from our mailboxes.
+    pub(super) picked_up: u64,
+}
+
+impl Mailboxes {
+    pub(crate) fn load(store: &crate::store::Store, serve: Option<Vec<u8>>) -> Result<Self, crate::store::StoreError> {
+        let service = match serve {
+            Some(local_peer) => Some(MailboxService::open(store, local_peer, now_ms())?),
+            None => None,
+        };
+        Ok(Self {
+            service,
+            mine: store.meta_value(MY_MAILBOXES)?.unwrap_or_default(),
+            candidates: HashMap::new(),
+            in_flight: HashMap::new(),
+            busy: Default::default(),
+            next_pickup_ms: 0,
+            next_expire_ms: 0,
+            picked_up: 0,
+        })
+    }
+
+    /// What this node holds as a mailbox (None when it does not serve).
+    pub(crate) fn service_stats(&self) -> Option<MailboxStats> {
+        self.service.as_ref().map(|s| s.stats())
+    }
+
+    /// Our registered mailboxes.
+    pub(crate) fn registered(&self) -> impl Iterator<Item = &MyMailbox> {
+        let now = now_ms() / 1000;
+        self.mine.iter().filter(move |m| m.registered_until > now)
+    }
+
+    /// Notes a peer that serves mailboxes.
+    pub(crate) fn saw_mailbox_node(&mut self, peer: PeerId, addrs: Vec<Multiaddr>) {
+        self.candidates.insert(peer, addrs);
+    }
+
+    pub(crate) fn forget_node(&mut self, peer: &PeerId) {
+        self.candidates.remove(peer);
+    }
+}
+
+impl Actor {
+    /// The tag key for the mailbox `peer`.
+    fn tag_for(&self, peer: &PeerId) -> ed25519::Keypair {
+        tag_keypair(self.config.identity.ed25519(), &peer.to_bytes())
+    }
+
+    /// Periodic mailbox work: choose, register, pick up, expire.
+    pub(super) fn mailbox_tick(&mut self) {
+        let now = now_ms();
+        if let Some(service) = self.mailboxes.service.as_mut() {
+            if now >= self.mailboxes.next_expire_ms {
+                self.mailboxes.next_expire_ms = now + EXPIRE_EVERY_MS;
+                match service.expire(&self.store, now) {
+                    Ok(0) => {}
+                    Ok(_) => self.durability.wrote(),
+                    Err(e) => tracing::warn!(error = %e, "cannot expire mailbox items"),
+                }
+            }
+        }
+        self.choose_mailboxes();
+        let mine = self.mailboxes.mine.clone();
+        for mailbox in &mine {
+            let Ok(peer) = mailbox.peer_id.parse::<PeerId>() else {
+                continue;
+            };
+            if self.mailboxes.busy.contains(&peer) {
+                continue;
+            }
+            if mailbox.registered_until < now / 1000 + RENEW_BEFORE_SECS {
+                self.register_with(peer, mailbox);
+            } else if now >= self.mailboxes.next_pickup_ms {
+                self.start_pickup(peer);
+            }
+        }
+        if now >= self.mailboxes.next_pickup_ms {
+            self.mailboxes.next_pickup_ms = now + PICKUP_EVERY_MS;
+        }
+    }
+
+    /// Asks every mailbox for waiting items at the next tick (e.g. after coming online).
+    pub(super) fn pickup_soon(&mut self) {
+        self.mailboxes.next_pickup_ms = 0;
+    }
+
+    /// Fills our mailbox list: configured nodes first, else reachable mailbox nodes.
+    fn choose_mailboxes(&mut self) {
+        let local = *self.swarm.local_peer_id();
+        let mut wanted: Vec<(PeerId, Vec<Multiaddr>)> = Vec::new();
+        for text in &self.config.settings.mailbox.use_nodes {
+            if let Ok(addr) = text.parse::<Multiaddr>() {
+                if let Some(peer) = super::actor::peer_of(&addr) {
+                    wanted.push((peer, vec![addr]));
+                }
+            }
+        }
+        if wanted.is_empty() {
+            let mut found: Vec<_> = self.mailboxes.candidates.iter().map(|(p, a)| (*p, a.clone())).collect();
+            found.sort_by_key(|(p, _)| *p);
+            wanted = found;
+        }
+        wanted.retain(|(p, _)| *p != local);
+        let mut changed = false;
+        // Keep mailboxes still wanted (or still registered when nothing better is known).
+        let before = self.mailboxes.mine.len();
+        self.mailboxes
+            .mine
+            .retain(|m| wanted.is_empty() || wanted.iter().any(|(p, _)| p.to_string() == m.peer_id));
+        changed |= before != self.mailboxes.mine.len();
+        for (peer, addrs) in wanted {
+            if self.mailboxes.mine.len() >= MAILBOXES_PER_NODE {
+                break;
+            }
+            if self.mailboxes.mine.iter().any(|m| m.peer_id == peer.to_string()) {
+                continue;
+            }
+            self.mailboxes.mine.push(MyMailbox {
+                peer_id: peer.to_string(),
+                addrs: addrs.iter().map(|a| a.to_string()).collect(),
+                registered_until: 0,
+            });
+            changed = true;
+        }
+        if changed {
+            self.save_my_mailboxes();
+        }
+    }
+
+    fn save_my_mailboxes(&mut self) {
+        if let Err(e) = self.store.set_meta_value(MY_MAILBOXES, &self.mailboxes.mine) {
+            tracing::warn!(error = %e, "cannot save mailboxes");
+        }
+        self.durability.wrote();
+        self.discovery.republish_soon();
+    }
+
+    fn send_mbox(&mut self, peer: PeerId, addrs: &[String], request: &MboxRequest, what: MboxInFlight) {
+        for addr in addrs.iter().filter_map(|a| a.parse::<Multiaddr>().ok()) {
+            self.swarm.add_peer_address(peer, addr);
+        }
+        let bytes = crate::wire::encode(request).expect("mailbox requests fit the envelope");
+        let id = self.swarm.behaviour_mut().mailbox.send_request(&peer, bytes);
+        self.mailboxes.in_flight.insert(id, what);
+    }
+
+    fn register_with(&mut self, peer: PeerId, mailbox: &MyMailbox) {
+        let tag = self.tag_for(&peer);
+        let tag_pk = tag.public().to_bytes();
+        let expires = now_ms() / 1000 + REGISTRATION_SECS;
+        let sig = sign(&tag, &register_message(&peer.to_bytes(), &tag_pk, expires));
+        let request = MboxRequest::Register {
+            tag: Fixed(tag_pk),
+            expires,
+            sig,
+        };
+        self.mailboxes.busy.insert(peer);
+        self.send_mbox(peer, &mailbox.addrs, &request, MboxInFlight::Register { peer });
+    }
+
+    fn start_pickup(&mut self, peer: PeerId) {
+        let tag = Fixed(self.tag_for(&peer).public().to_bytes());
+        let addrs = self.addrs_of_mine(&peer);
+        self.mailboxes.busy.insert(peer);
+        self.send_mbox(
+            peer,
+            &addrs,
+            &MboxRequest::Challenge { tag },
+            MboxInFlight::Challenge { peer },
+        );
+    }
+
+    fn addrs_of_mine(&self, peer: &PeerId) -> Vec<String> {
+        self.mailboxes
+            .mine
+            .iter()
+            .find(|m| m.peer_id == peer.to_string())
+            .map(|m| m.addrs.clone())
+            .unwrap_or_default()
+    }
+
+    /// Seals `ids` (and `ephemeral` receipts) to the friend `phone`'s prekey and deposits
+    /// them on the friend's mailboxes.
+    pub(super) fn deposit_for(&mut self, phone: &PhoneNumber, ids: &[MsgId], ephemeral: Vec<DmPayload>) {
+        let Ok(Some(contact)) = self.store.contact(phone) else {
+            return;
+        };
+        let Some(pinned) = contact.pinned.as_ref() else {
+            return;
+        };
+        let Some(prekey) = pinned.record.prekey.clone() else {
+            return;
+        };
+        if pinned.record.mailboxes.is_empty() {
+            return;
+        }
+        let local = crate::session::LocalKeys::new(
+            self.config.identity.ed25519().clone(),
+            self.config.identity.noise().private,
+        );
+        let Ok(sender) = HandshakePayload::new(&local, self.profile.phone.as_str(), None) else {
+            return;
+        };
+        let mut items: Vec<(Option<MsgId>, [u8; 16], DmPayload)> = Vec::new();
+        for id in ids {
+            if let Ok(Some(message)) = self.store.message(id) {
+                if let Ok(body) = WireBody::from_body(&message.body) {
+                    items.push((
+                        Some(*id),
+                        id.0,
+                        DmPayload::message(*id, message.hlc, message.sent_ms, &body),
+                    ));
+                }
+            }
+        }
+        for payload in ephemeral.into_iter().filter(|p| matches!(p, DmPayload::Receipt { .. })) {
+            items.push((None, MsgId::generate().0, payload));
+        }
+        for (id, dedup, payload) in items {
+            let sealed = match crate::session::seal(
+                &local,
+                &pinned.identity_pk,
+                &prekey,
+                &sender,
+                &payload.to_bytes(),
+                &mut rand::rngs::OsRng,
+            ) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot seal for a mailbox");
+                    return;
+                }
+            };
+            let sealed = Bytes::new(sealed.to_bytes()).expect("a sealed box fits its bound");
+            for mailbox in pinned.record.mailboxes.iter().take(MAILBOXES_PER_NODE) {
+                let Ok(peer) = mailbox.peer_id.parse::<PeerId>() else {
+                    continue;
+                };
+                let request = MboxRequest::Deposit {
+                    tag: Fixed(mailbox.tag),
+                    id: Fixed(dedup),
+                    sealed: sealed.clone(),
+                };
+                let ids = id.into_iter().collect();
+                self.send_mbox(peer, &mailbox.addrs, &request, MboxInFlight::Deposit { ids });
+            }
+        }
+    }
+
+    /// A mailbox accepted our deposit of `ids`: they are `sent` (still retried directly
+    /// until the friend acknowledges).
+    fn deposited(&mut self, ids: &[MsgId]) {
+        let now = now_ms();
+        let mut batch = self.store.batch();
+        let mut changed = Vec::new();
+        for id in ids {
+            let Some(entry) = self.dm.outbox.get_mut(id) else {
+                continue;
+            };
+            if entry.mailbox_ms != 0 {
+                continue;
+            }
+            entry.mailbox_ms = now;
+            let entry: OutboxEntry = entry.clone();
+            batch.put_outbox(&entry);
+            self.dm.stats.deposited += 1;
+            if let Ok(Some(mut message)) = self.store.message(id) {
+                if message.state == MessageState::Queued {
+                    message.state = MessageState::Sent;
+                    batch.put_message(&message);
+                    changed.push(message);
+                }
+            }
+        }
+        if batch.is_empty() {
+            return;
+        }
+        if let Err(e) = self.store.apply(batch) {
+            return tracing::error!(error = %e, "cannot record a deposit");
+        }
+        self.durability.wrote();
+        for message in changed {
+            self.emit(Event::MessageState {
+                id: message.id.to_string(),
+                conv: message.conv.to_string(),
+                state: message.state,
+            });
+        }
+    }
+
+    /// Handles a request to our mailbox service.
+    pub(super) fn on_mbox_request(&mut self, peer: PeerId, bytes: &[u8], channel: ResponseChannel<Vec<u8>>) {
+        let request = match crate::wire::decode::<MboxRequest>(bytes) {
+            Ok(r) => r,
+            Err(e) => {
+                self.reject(Some(peer), "mailbox", e.reason());
+                return self.respond_mbox(channel, &MboxResponse::refused("malformed"));
+            }
+        };
+        let Some(service) = self.mailboxes.service.as_mut() else {
+            return self.respond_mbox(channel, &MboxResponse::refused("not_a_mailbox"));
+        };
+        match service.handle(&self.store, &peer.to_bytes(), request, now_ms(), &mut rand::rngs::OsRng) {
+            Ok(Reply::Now(response)) => {
+                if let MboxResponse::Refused { reason } = &response {
+                    let reason = reason.as_str().to_owned();
+                    self.reject(Some(peer), "mailbox", &reason);
+                }
+                self.respond_mbox(channel, &response);
+            }
+            Ok(Reply::AfterFlush(response)) => {
+                self.durability.after_flush(Box::new(move |actor: &mut Actor| {
+                    actor.respond_mbox(channel, &response);
+                }));
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "mailbox store error");
+                self.respond_mbox(channel, &MboxResponse::refused("busy"));
+            }
+        }
+    }
+
+    fn respond_mbox(&mut self, channel: ResponseChannel<Vec<u8>>, response: &MboxResponse) {
+        let bytes = crate::wire::encode(response).expect("mailbox responses fit the envelope");
+        let _ = self.swarm.behaviour_mut().mailbox.send_response(channel, bytes);
+    }
+
+    /// Handles a mailbox's answer to one of our requests.
+    pub(super) fn on_mbox_response(&mut self, from: PeerId, id: OutboundRequestId, bytes: &[u8]) {
+        let Some(what) = self.mailboxes.in_flight.remove(&id) else {
+            return;
+        };
+        let response = match crate::wire::decode::<MboxResponse>(bytes) {
+            Ok(r) => r,
+            Err(e) => {
+                self.reject(Some(from), "mailbox", e.reason());
+                return self.mbox_failed(what);
+            }
+        };
+        match (what, response) {
+            (MboxInFlight::Register { peer }, MboxResponse::Registered { expires }) => {
+                self.mailboxes.busy.remove(&peer);
+                if let Some(m) = self.mailboxes.mine.iter_mut().find(|m| m.peer_id == peer.to_string()) {
+                    m.registered_until = expires;
+                }
+                self.save_my_mailboxes();
+                self.start_pickup(peer);
+            }
+            (MboxInFlight::Deposit { ids }, MboxResponse::Deposited) => self.deposited(&ids),
+            (MboxInFlight::Challenge { peer }, MboxResponse::Challenge { nonce }) => {
+                let tag = self.tag_for(&peer);
+                let tag_pk = tag.public().to_bytes();
+                let sig = sign(&tag, &fetch_message(&peer.to_bytes(), &tag_pk, &nonce.0));
+                let request = MboxRequest::Fetch {
+                    tag: Fixed(tag_pk),
+                    nonce,
+                    sig,
+                };
+                let addrs = self.addrs_of_mine(&peer);
+                self.send_mbox(peer, &addrs, &request, MboxInFlight::Fetch { peer, nonce: nonce.0 });
+            }
+            (MboxInFlight::Fetch { peer, nonce }, MboxResponse::Items { items, more }) => {
+                self.on_items(peer, nonce, items.into_vec(), more)
+            }
+            (MboxInFlight::Ack { peer }, MboxResponse::Acked { .. }) => {
+                self.mailboxes.busy.remove(&peer);
+            }
+            (what, MboxResponse::Refused { reason }) => {
+                tracing::debug!(%reason, "mailbox refused");
+                if let MboxInFlight::Register { peer } | MboxInFlight::Challenge { peer } = &what {
+                    if reason.as_str() == "not_registered" {
+                        if let Some(m) = self.mailboxes.mine.iter_mut().find(|m| m.peer_id == peer.to_string()) {
+                            m.registered_until = 0;
+                        }
+                    }
+                }
+                self.mbox_failed(what);
+            }
+            (what, _) => {
+                self.reject(Some(from), "mailbox", "unexpected_response");
+                self.mbox_failed(what);
+            }
+        }
+    }
+
+    /// A mailbox request failed; frees the mailbox for the next tick.
+    fn mbox_failed(&mut self, what: MboxInFlight) {
+        match what {
+            MboxInFlight::Register { peer }
+            | MboxInFlight::Challenge { peer }
+            | MboxInFlight::Fetch { peer, .. }
+            | MboxInFlight::Ack { peer } => {
+                self.mailboxes.busy.remove(&peer);
+            }
+            MboxInFlight::Deposit { .. } => {}
+        }
+    }
+
+    pub(super) fn on_mbox_failure(&mut self, id: OutboundRequestId, error: &request_response::OutboundFailure) {
+        if let Some(what) = self.mailboxes.in_flight.remove(&id) {
+            tracing::debug!(%error, "mailbox request failed");
+            self.mbox_failed(what);
+        }
+    }
+
+    /// Opens picked-up items, stores what they carry, then acknowledges them to the
+    /// mailbox once that is durable (and fetches again if more wait).
+    fn on_items(&mut self, peer: PeerId, nonce: [u8; 32], items: Vec<Item>, more: bool) {
+        let now = now_ms();
+        let identity_pk = self.config.identity.public_key();
+        let mut done = Vec::new();
+        for item in items {
+            let opened = Sealed::from_bytes(&item.sealed)
+                .and_then(|sealed| crate::session::open(&self.prekeys, &identity_pk, &sealed));
+            match opened {
+                Ok(opened) => {
+                    self.mailboxes.picked_up += 1;
+                    let sender = opened.sender.identity_pk.0;
+                    if let Ok(phone) = opened.sender.phone.as_str().parse::<PhoneNumber>() {
+                        self.remember_claim(sender, phone);
+                    }
+                    match DmPayload::from_bytes(&opened.body) {
+                        Ok(payload) => {
+                            self.on_payload(sender, payload, now, true);
+                        }
+                        Err(e) => self.reject(Some(peer), "mailbox", e.reason()),
+                    }
+                    // Stored, kept as a request, or malformed: nothing more to fetch.
+                    done.push(item.id);
+                }
+                Err(e) => {
+                    // Undecryptable or expired-prekey items can never be opened: drop them.
+                    self.reject(Some(peer), "mailbox", e.reason());
+                    done.push(item.id);
+                }
+            }
+        }
+        let tag = self.tag_for(&peer);
+        let tag_pk = tag.public().to_bytes();
+        let ids: Vec<Fixed<16>> = done.into_iter().take(crate::mailbox::wire::MAX_ACK_IDS).collect();
+        let sig = sign(&tag, &ack_message(&peer.to_bytes(), &tag_pk, &nonce, &ids));
+        let request = MboxRequest::Ack {
+            tag: Fixed(tag_pk),
+            nonce: Fixed(nonce),
+            ids: List::truncating(ids),
+            sig,
+        };
+        let addrs = self.addrs_of_mine(&peer);
+        self.durability.after_flush(Box::new(move |actor: &mut Actor| {
+            actor.send_mbox(peer, &addrs, &request, MboxInFlight::Ack { peer });
+            if more {
+                actor.pickup_soon();
+            }
+        }));
+    }
+}

@@ -1,0 +1,204 @@
+//! What embedders and the control API see of conversations and messages, and the
+//! actor's handlers for `send`, `history`, `read` and `typing`.
+
+use serde::{Deserialize, Serialize};
+
+use super::actor::Actor;
+use super::command::Reply;
+use super::NodeError;
+use crate::dm::wire::{DmPayload, ReceiptState};
+use crate::model::{
+    Body, Contact, ConvId, Conversation, ConversationKind, Direction, MessageState, MsgId, StoredMessage,
+};
+use crate::store::Store;
+use crate::wire::{Fixed, List};
+
+/// Most messages one `history` call returns.
+pub const MAX_HISTORY_LIMIT: usize = 1_000;
+
+/// One message as shown to users and apps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageView {
+    /// Message id (hex of a UUIDv7).
+    pub id: String,
+    /// Conversation id (hex).
+    pub conv: String,
+    /// `outgoing` or `incoming`.
+    pub direction: Direction,
+    /// The sender's number (E.164).
+    pub sender: String,
+    /// The sender's name as the owner knows it ("" for the owner and unknown senders).
+    pub sender_name: String,
+    /// The text (or `[kind]` for a kind this version cannot show).
+    pub text: String,
+    /// `queued`, `sent`, `delivered`, `read`, `received` or `request`.
+    pub state: MessageState,
+    /// Ordering key within the conversation (hybrid logical clock).
+    pub hlc: u64,
+    /// When the sender wrote it (ms since the epoch).
+    pub sent_ms: u64,
+}
+
+impl MessageView {
+    /// The view of a stored message whose sender is called `sender_name`.
+    pub fn new(message: &StoredMessage, sender_name: &str) -> Self {
+        Self {
+            id: message.id.to_string(),
+            conv: message.conv.to_string(),
+            direction: message.direction,
+            sender: message.sender.to_string(),
+            sender_name: sender_name.to_owned(),
+            text: match &message.body {
+                Body::Text { text } => text.clone(),
+                other => other.preview(),
+            },
+            state: message.state,
+            hlc: message.hlc,
+            sent_ms: message.sent_ms,
+        }
+    }
+}
+
+/// One conversation in the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationView {
+    /// Conversation id (hex).
+    pub id: String,
+    /// `direct`, `group` or `meetup`.
+    pub kind: String,
+    /// The friend's number, for direct conversations.
+    pub phone: Option<String>,
+    /// Title.
+    pub title: String,
+    /// Unread incoming messages.
+    pub unread: u32,
+    /// The newest message, shortened.
+    pub preview: String,
+}
+
+impl From<&Conversation> for ConversationView {
+    fn from(c: &Conversation) -> Self {
+        let (kind, phone) = match &c.kind {
+            ConversationKind::Direct { phone } => ("direct", Some(phone.to_string())),
+            ConversationKind::Group { .. } => ("group", None),
+            ConversationKind::Meetup { .. } => ("meetup", None),
+        };
+        Self {
+            id: c.id.to_string(),
+            kind: kind.to_owned(),
+            phone,
+            title: c.title.clone(),
+            unread: c.unread,
+            preview: c.preview.clone(),
+        }
+    }
+}
+
+/// The last `limit` messages with `contact`, before message `before` (hex id), oldest
+/// first. Reads the store directly, so it works with no node running.
+pub fn history(
+    store: &Store,
+    contact: &Contact,
+    limit: usize,
+    before: Option<&str>,
+) -> Result<Vec<MessageView>, NodeError> {
+    let before = before
+        .map(|b| b.parse::<MsgId>().map_err(|e| NodeError::Invalid(e.to_string())))
+        .transpose()?;
+    let conv = ConvId::direct(&contact.phone);
+    let messages = store.last_messages(&conv, limit.clamp(1, MAX_HISTORY_LIMIT), before.as_ref())?;
+    Ok(messages
+        .iter()
+        .map(|m| {
+            let name = match m.direction {
+                Direction::Incoming => contact.name.as_str(),
+                Direction::Outgoing => "",
+            };
+            MessageView::new(m, name)
+        })
+        .collect())
+}
+
+/// Every conversation, newest activity first.
+pub fn conversations(store: &Store) -> Result<Vec<ConversationView>, NodeError> {
+    Ok(store.conversations()?.iter().map(ConversationView::from).collect())
+}
+
+impl Actor {
+    /// `send`: queue, make durable, answer.
+    pub(super) fn cmd_send(&mut self, query: &str, text: String, reply: Reply<MessageView>) {
+        let result = self
+            .resolve_contact(query)
+            .and_then(|contact| self.queue_message(&contact, Body::Text { text }));
+        match result {
+            Ok(message) => {
+                let view = MessageView::new(&message, "");
+                self.durability.after_flush(Box::new(move |actor: &mut Actor| {
+                    let _ = reply.send(Ok(view));
+                    actor.pump_outbox();
+                }));
+            }
+            Err(e) => {
+                let _ = reply.send(Err(e));
+            }
+        }
+    }
+
+    pub(super) fn cmd_history(
+        &mut self,
+        query: &str,
+        limit: usize,
+        before: Option<String>,
+    ) -> Result<Vec<MessageView>, NodeError> {
+        let contact = self.resolve_contact(query)?;
+        history(&self.store, &contact, limit, before.as_deref())
+    }
+
+    /// `read`: marks the conversation's received messages read and sends read receipts
+    /// (if enabled and the friend is pinned). Returns how many were marked.
+    pub(super) fn cmd_read(&mut self, query: &str) -> Result<usize, NodeError> {
+        let contact = self.resolve_contact(query)?;
+        let conv_id = ConvId::direct(&contact.phone);
+        let Some(mut conv) = self.store.conversation(&conv_id)? else {
+            return Ok(0);
+        };
+        let mut batch = self.store.batch();
+        let mut ids = Vec::new();
+        for message in self.store.last_messages(&conv_id, MAX_HISTORY_LIMIT, None)? {
+            if message.state == MessageState::Received {
+                let mut read = message.clone();
+                read.state = MessageState::Read;
+                batch.put_message(&read);
+                ids.push(message.id);
+            }
+        }
+        conv.unread = 0;
+        batch.put_conversation(&conv);
+        self.store.apply(batch)?;
+        self.durability.wrote();
+        let pinned = contact.pinned.is_some();
+        if self.config.settings.messaging.receipts && pinned {
+            for chunk in ids.chunks(crate::dm::wire::MAX_RECEIPT_IDS) {
+                let list = chunk.iter().map(|id| Fixed(id.0)).collect::<Vec<_>>();
+                self.queue_ephemeral(
+                    &contact.phone,
+                    DmPayload::Receipt {
+                        ids: List::new(list).expect("chunked to the limit"),
+                        state: ReceiptState::Read,
+                    },
+                );
+            }
+        }
+        Ok(ids.len())
+    }
+
+    /// `typing`: tells a pinned friend we are (not) typing; false when not sent (turned
+    /// off, not a friend yet, or rate-limited).
+    pub(super) fn cmd_typing(&mut self, query: &str, active: bool) -> Result<bool, NodeError> {
+        let contact = self.resolve_contact(query)?;
+        if contact.pinned.is_none() {
+            return Ok(false);
+        }
+        Ok(self.send_typing(&contact.phone, active))
+    }
+}

