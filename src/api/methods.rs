@@ -111,6 +111,31 @@ pub const METHODS: &[Method] = &[
         access: Access::Scoped(Scope::Contacts),
         summary: "create an invite code",
     },
+    Method {
+        name: "messages.send",
+        access: Access::Scoped(Scope::Send),
+        summary: "send a text to a contact (answers once it is on disk)",
+    },
+    Method {
+        name: "messages.history",
+        access: Access::Scoped(Scope::Read),
+        summary: "the last messages with a contact",
+    },
+    Method {
+        name: "messages.read",
+        access: Access::Scoped(Scope::Send),
+        summary: "mark a conversation read (sends read receipts)",
+    },
+    Method {
+        name: "messages.typing",
+        access: Access::Scoped(Scope::Send),
+        summary: "tell a friend you are typing",
+    },
+    Method {
+        name: "conversations.list",
+        access: Access::Scoped(Scope::Read),
+        summary: "conversations, newest first, with unread counts",
+    },
 ];
 
 /// Looks a method up.
@@ -199,6 +224,39 @@ struct InviteParams {
     valid_secs: u64,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SendParams {
+    contact: String,
+    text: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HistoryParams {
+    contact: String,
+    #[serde(default = "default_history_limit")]
+    limit: usize,
+    #[serde(default)]
+    before: Option<String>,
+}
+
+fn default_history_limit() -> usize {
+    50
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TypingParams {
+    contact: String,
+    #[serde(default = "yes")]
+    active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
 fn default_invite_secs() -> u64 {
     7 * 24 * 3600
 }
@@ -280,6 +338,26 @@ pub async fn call(node: &NodeHandle, caller: &Caller, name: &str, raw: Value) ->
         "invite.create" => {
             let p: InviteParams = params(raw)?;
             to_json(node.create_invite(p.valid_secs).await?)
+        }
+        "messages.send" => {
+            let p: SendParams = params(raw)?;
+            to_json(node.send(&p.contact, &p.text).await?)
+        }
+        "messages.history" => {
+            let p: HistoryParams = params(raw)?;
+            to_json(node.history(&p.contact, p.limit, p.before.as_deref()).await?)
+        }
+        "messages.read" => {
+            let p: ContactParams = params(raw)?;
+            Ok(json!({ "marked": node.mark_read(&p.contact).await? }))
+        }
+        "messages.typing" => {
+            let p: TypingParams = params(raw)?;
+            Ok(json!({ "sent": node.typing(&p.contact, p.active).await? }))
+        }
+        "conversations.list" => {
+            params::<NoParams>(raw)?;
+            to_json(node.conversations().await?)
         }
         other => Err(ApiError::new(
             codes::INTERNAL,

@@ -62,6 +62,9 @@ pub struct RunArgs {
     /// Find peers on the local network with mDNS
     #[arg(long)]
     mdns: bool,
+    /// Serve as a mailbox: hold sealed messages for offline users who register here
+    #[arg(long)]
+    mailbox: bool,
 }
 
 pub async fn run(home: &Home, args: RunArgs) -> anyhow::Result<()> {
@@ -75,6 +78,7 @@ pub async fn run(home: &Home, args: RunArgs) -> anyhow::Result<()> {
     }
     config.bootstrap.extend(parse_addrs(&args.bootstrap)?);
     config.mdns |= args.mdns;
+    config.settings.mailbox.serve |= args.mailbox;
     let node = Node::start(config).await?;
     let phone = node.status().await?.phone;
     let server = UnixServer::bind(&socket, node.clone())?;

@@ -6,6 +6,7 @@
 
 mod contacts;
 mod daemon;
+mod messages;
 mod output;
 mod query;
 mod testnet;
@@ -51,6 +52,14 @@ enum Command {
     Contacts(contacts::ContactsCommand),
     /// Create an invite code a friend can add you with (already verified)
     Invite(contacts::InviteArgs),
+    /// Send a message to a contact (by name or number)
+    Send(messages::SendArgs),
+    /// Show the messages with a contact (works with no node running)
+    History(messages::HistoryArgs),
+    /// Follow incoming messages and delivery states as they happen
+    Watch(query::JsonFlag),
+    /// Mark the conversation with a contact read
+    Read(messages::ReadArgs),
     /// Start a local test net of many nodes in this process
     Testnet(testnet::TestnetArgs),
 }
@@ -98,6 +107,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Peers(flag) => query::peers(&home, flag).await,
         Command::Contacts(command) => contacts::run(&home, command).await,
         Command::Invite(args) => contacts::invite(&home, args).await,
+        Command::Send(args) => messages::send(&home, args).await,
+        Command::History(args) => messages::history(&home, args).await,
+        Command::Watch(flag) => messages::watch(&home, flag).await,
+        Command::Read(args) => messages::read(&home, args).await,
         Command::Testnet(args) => testnet::run(args).await,
     }
 }

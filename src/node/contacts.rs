@@ -116,31 +116,7 @@ impl Actor {
 
     /// Finds a contact by number (any local format) or by name.
     pub(super) fn resolve_contact(&self, query: &str) -> Result<Contact, NodeError> {
-        if let Ok(phone) = normalize(query, self.region()) {
-            return self
-                .store
-                .contact(&phone)?
-                .ok_or_else(|| NodeError::NotFound(format!("no contact with number {phone}")));
-        }
-        let wanted = query.trim().to_lowercase();
-        let matches: Vec<Contact> = self
-            .store
-            .contacts()?
-            .into_iter()
-            .filter(|c| c.name.to_lowercase() == wanted)
-            .collect();
-        match matches.len() {
-            0 => Err(NodeError::NotFound(format!("no contact named {query:?}"))),
-            1 => Ok(matches.into_iter().next().expect("one")),
-            _ => Err(NodeError::Invalid(format!(
-                "{query:?} is ambiguous: {}",
-                matches
-                    .iter()
-                    .map(|c| format!("{} ({})", c.name, c.phone))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))),
-        }
+        find_contact(&self.store, self.region(), query)
     }
 
     pub(super) fn cmd_add_contact(&mut self, input: &str, name: String) -> Result<ContactView, NodeError> {
@@ -301,5 +277,37 @@ impl Actor {
             .contact(phone)?
             .ok_or_else(|| NodeError::NotFound(format!("no contact {phone}")))?;
         Ok(ContactView::from(&contact))
+    }
+}
+
+/// Finds a contact by number (any local format, read with `region`) or by name
+/// (case-insensitive; an ambiguous name is an error). Works on a store with no node.
+pub fn find_contact(
+    store: &crate::store::Store,
+    region: &crate::phone::Region,
+    query: &str,
+) -> Result<Contact, NodeError> {
+    if let Ok(phone) = normalize(query, region) {
+        return store
+            .contact(&phone)?
+            .ok_or_else(|| NodeError::NotFound(format!("no contact with number {phone}")));
+    }
+    let wanted = query.trim().to_lowercase();
+    let matches: Vec<Contact> = store
+        .contacts()?
+        .into_iter()
+        .filter(|c| c.name.to_lowercase() == wanted)
+        .collect();
+    match matches.len() {
+        0 => Err(NodeError::NotFound(format!("no contact named {query:?}"))),
+        1 => Ok(matches.into_iter().next().expect("one")),
+        _ => Err(NodeError::Invalid(format!(
+            "{query:?} is ambiguous: {}",
+            matches
+                .iter()
+                .map(|c| format!("{} ({})", c.name, c.phone))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
     }
 }

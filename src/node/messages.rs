@@ -167,7 +167,7 @@ impl Actor {
         for message in self.store.last_messages(&conv_id, MAX_HISTORY_LIMIT, None)? {
             if message.state == MessageState::Received {
                 let mut read = message.clone();
-                read.state = MessageState::Read;
+                read.state = MessageState::Seen;
                 batch.put_message(&read);
                 ids.push(message.id);
             }

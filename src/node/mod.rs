@@ -19,7 +19,7 @@
 
 mod actor;
 pub mod behaviour;
-mod codec;
+pub(crate) mod codec;
 mod command;
 pub mod contacts;
 mod dht;
@@ -37,7 +37,7 @@ use std::time::Duration;
 use libp2p::{Multiaddr, PeerId};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-pub use contacts::{ContactView, ImportSummary, InviteView, SafetyView, Verification};
+pub use contacts::{find_contact, ContactView, ImportSummary, InviteView, SafetyView, Verification};
 pub use discovery::DiscoveryStats;
 pub use dm::DmStats;
 pub use event::{Event, EventStream, PeerInfo, Status};

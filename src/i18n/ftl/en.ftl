@@ -77,3 +77,25 @@ invite-howto = Give this code to a friend; it works for { $hours ->
    *[other] { $hours } hours
 }. They run: chingu contacts add --invite CODE
 duration-invalid = "{ $text }" is not a duration (try 30m, 2h or 7d)
+
+## Messages
+msg-me = me
+msg-line = [{ $time }] { $who }: { $text }  ({ $state })
+msg-queued = Queued { $id }: on disk, delivery in progress (chingu watch shows when it arrives).
+msg-marked-read = { $count ->
+    [one] Marked one message read.
+   *[other] Marked { $count } messages read.
+}
+msg-state-queued = queued
+msg-state-sent = sent
+msg-state-delivered = delivered
+msg-state-read = read
+msg-state-received = received
+msg-state-request = message request
+msg-state-seen = seen
+msg-state-changed = { $id } is now { $state }
+msg-typing = { $name } is typing…
+msg-key-changed = WARNING: the key of { $name } changed. Messages are held until you verify (chingu contacts verify).
+msg-contact-updated = { $name }: { $state }
+history-none = No messages yet.
+watch-ended = The node stopped.

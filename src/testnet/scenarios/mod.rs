@@ -4,6 +4,8 @@
 
 mod dht;
 mod discovery;
+mod dm;
+mod raw;
 mod startup;
 
 use serde::Serialize;
@@ -20,6 +22,12 @@ pub enum Scenario {
     Startup,
     /// Finding contacts by number: mutual and one-sided, mixed modes.
     Discovery,
+    /// 1:1 messages between online friends (`--messages`, `--rate`).
+    Dm,
+    /// The baseline for `dm`: plain libp2p request-response, no E2E, no store.
+    DmRaw,
+    /// 1:1 messages to offline friends, through mailboxes.
+    Offline,
 }
 
 impl Scenario {
@@ -27,7 +35,8 @@ impl Scenario {
     pub fn node_settings(self) -> Option<fn(usize, &crate::config::Config) -> crate::config::Config> {
         match self {
             Scenario::Discovery => Some(discovery::node_settings),
-            Scenario::Startup => None,
+            Scenario::Dm | Scenario::Offline => Some(dm::node_settings),
+            Scenario::Startup | Scenario::DmRaw => None,
         }
     }
 }
@@ -78,6 +87,15 @@ pub async fn run(
         None => (None, serde_json::Map::new()),
         Some(Scenario::Startup) => (Some("startup"), startup::run(net, options.messages).await?),
         Some(Scenario::Discovery) => (Some("discovery"), discovery::run(net).await?),
+        Some(Scenario::Dm) => (Some("dm"), dm::run_online(net, options.messages, options.rate).await?),
+        Some(Scenario::Offline) => (
+            Some("offline"),
+            dm::run_offline(net, options.messages, options.rate).await?,
+        ),
+        Some(Scenario::DmRaw) => (
+            Some("dm-raw"),
+            raw::run(dm::pairs(net.nodes.len()).len(), options.messages, options.rate).await?,
+        ),
     };
     let rss_bytes = peak_rss_bytes().unwrap_or_default();
     Ok(Report {
