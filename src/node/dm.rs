@@ -35,7 +35,10 @@ use crate::store::{OutboxEntry, OutboxTarget};
 use crate::wire::{Bytes, Fixed, List, Text};
 
 /// Most message frames in one request.
-const FRAMES_PER_REQUEST: usize = 32;
+const FRAMES_PER_REQUEST: usize = crate::dm::wire::MAX_FRAMES_PER_REQUEST;
+/// Most frame requests in flight to one friend (pipelining: the friend's group commit
+/// then covers several requests at once).
+const MAX_IN_FLIGHT_PER_FRIEND: usize = 4;
 /// `meta` prefix of persisted sessions (`session/<hex id>`).
 const SESSION_PREFIX: &str = "session/";
 /// `meta` name of the handshake replay guard.
@@ -102,8 +105,10 @@ pub(crate) struct Dm {
     guard: ReplayGuard,
     /// Mirror of the outbox's direct entries.
     pub(super) outbox: BTreeMap<MsgId, OutboxEntry>,
-    /// Friends with a request in flight (one at a time per friend keeps order simple).
-    busy: HashSet<PhoneNumber>,
+    /// Requests in flight per friend.
+    in_flight_to: HashMap<PhoneNumber, usize>,
+    /// Friends with a handshake in flight (nothing else is sent to them meanwhile).
+    handshaking: HashSet<PhoneNumber>,
     in_flight: HashMap<OutboundRequestId, InFlight>,
     /// Receipts and typing indicators waiting to go (not persisted: best effort).
     ephemeral: HashMap<PhoneNumber, Vec<DmPayload>>,
@@ -160,7 +165,8 @@ impl Dm {
                 ..DmStats::default()
             },
             outbox,
-            busy: HashSet::new(),
+            in_flight_to: HashMap::new(),
+            handshaking: HashSet::new(),
             in_flight: HashMap::new(),
             ephemeral: HashMap::new(),
             friends: HashMap::new(),
@@ -333,8 +339,8 @@ impl Actor {
     }
 
     /// Starts one delivery to `phone` if one is due and none is in flight.
-    fn pump_friend(&mut self, phone: &PhoneNumber) {
-        if self.dm.busy.contains(phone) {
+    pub(super) fn pump_friend(&mut self, phone: &PhoneNumber) {
+        if self.dm.handshaking.contains(phone) || self.requests_to(phone) >= MAX_IN_FLIGHT_PER_FRIEND {
             return;
         }
         let Ok(Some(contact)) = self.store.contact(phone) else {
@@ -357,7 +363,12 @@ impl Actor {
             .and_then(|sid| self.dm.sessions.get(sid))
             .map(|s| !s.needs_rehandshake(now / 1000));
         match session_ok {
-            Some(true) => self.send_frames(&contact, peer, keys.identity_pk),
+            Some(true) => {
+                while self.requests_to(phone) < MAX_IN_FLIGHT_PER_FRIEND
+                    && self.send_frames(&contact, peer, keys.identity_pk)
+                {}
+            }
+            _ if self.requests_to(phone) > 0 => {}
             _ => {
                 let has_work = self
                     .dm
@@ -393,7 +404,7 @@ impl Actor {
         };
         let bytes = crate::wire::encode(&request).expect("a hello fits the envelope");
         let id = self.swarm.behaviour_mut().dm.send_request(&peer, bytes);
-        self.dm.busy.insert(contact.phone.clone());
+        self.dm.handshaking.insert(contact.phone.clone());
         self.dm.in_flight.insert(
             id,
             InFlight::Hello {
@@ -403,9 +414,24 @@ impl Actor {
         );
     }
 
+    fn requests_to(&self, phone: &PhoneNumber) -> usize {
+        self.dm.in_flight_to.get(phone).copied().unwrap_or(0)
+    }
+
+    /// Notes that a frames request to `phone` finished.
+    fn request_done(&mut self, phone: &PhoneNumber) {
+        if let Some(count) = self.dm.in_flight_to.get_mut(phone) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                self.dm.in_flight_to.remove(phone);
+            }
+        }
+    }
+
     /// Encrypts due messages and waiting receipts for `contact` on our session and sends
-    /// them (after the nonce reservation is durable, when it had to grow).
-    fn send_frames(&mut self, contact: &Contact, peer: PeerId, identity: [u8; 32]) {
+    /// them (after the nonce reservation is durable, when it had to grow). Returns
+    /// whether a request went out.
+    fn send_frames(&mut self, contact: &Contact, peer: PeerId, identity: [u8; 32]) -> bool {
         let now = now_ms();
         let phone = contact.phone.clone();
         let target = direct(&phone);
@@ -433,10 +459,10 @@ impl Actor {
             payloads.extend(queue.drain(..take).map(|p| (None, p)));
         }
         if payloads.is_empty() {
-            return;
+            return false;
         }
         let Some(sid) = self.dm.outbound.get(&identity).copied() else {
-            return;
+            return false;
         };
         let session = self.dm.sessions.get_mut(&sid).expect("outbound sessions are live");
         let state = session.send_state();
@@ -455,7 +481,7 @@ impl Actor {
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot encrypt; re-handshaking");
                     self.drop_session(&sid);
-                    return;
+                    return false;
                 }
             }
         }
@@ -470,9 +496,12 @@ impl Actor {
         };
         let bytes = match crate::wire::encode(&request) {
             Ok(b) => b,
-            Err(e) => return tracing::error!(error = %e, "a frames request does not fit"),
+            Err(e) => {
+                tracing::error!(error = %e, "a frames request does not fit");
+                return false;
+            }
         };
-        self.dm.busy.insert(phone.clone());
+        *self.dm.in_flight_to.entry(phone.clone()).or_default() += 1;
         let in_flight = InFlight::Frames { phone, sid, messages };
         if must_reserve {
             self.save_session(&sid);
@@ -484,6 +513,7 @@ impl Actor {
             let id = self.swarm.behaviour_mut().dm.send_request(&peer, bytes);
             self.dm.in_flight.insert(id, in_flight);
         }
+        true
     }
 
     /// Drops an outbox entry that can never be sent (its message is gone or unsendable).
@@ -542,7 +572,7 @@ impl Actor {
         let response = crate::wire::decode::<DmResponse>(bytes);
         match in_flight {
             InFlight::Hello { phone, initiator } => {
-                self.dm.busy.remove(&phone);
+                self.dm.handshaking.remove(&phone);
                 match response {
                     Ok(DmResponse::Welcome { msg2 }) => match initiator.finish(&msg2, now_ms() / 1000) {
                         Ok((session, _payload)) => {
@@ -572,7 +602,7 @@ impl Actor {
                 }
             }
             InFlight::Frames { phone, sid, messages } => {
-                self.dm.busy.remove(&phone);
+                self.request_done(&phone);
                 match response {
                     Ok(DmResponse::Acks { acks }) => {
                         let mut stored = Vec::new();
@@ -620,9 +650,15 @@ impl Actor {
         };
         tracing::debug!(%error, "1:1 request failed");
         let phone = match in_flight {
-            InFlight::Hello { phone, .. } | InFlight::Frames { phone, .. } => phone,
+            InFlight::Hello { phone, .. } => {
+                self.dm.handshaking.remove(&phone);
+                phone
+            }
+            InFlight::Frames { phone, .. } => {
+                self.request_done(&phone);
+                phone
+            }
         };
-        self.dm.busy.remove(&phone);
         let unreachable = matches!(
             error,
             request_response::OutboundFailure::DialFailure | request_response::OutboundFailure::Timeout

@@ -10,7 +10,7 @@ use crate::dm::wire::{DmPayload, ReceiptState};
 use crate::model::{
     Body, Contact, ConvId, Conversation, ConversationKind, Direction, MessageState, MsgId, StoredMessage,
 };
-use crate::store::Store;
+use crate::store::{OutboxTarget, Store};
 use crate::wire::{Fixed, List};
 
 /// Most messages one `history` call returns.
@@ -133,9 +133,12 @@ impl Actor {
         match result {
             Ok(message) => {
                 let view = MessageView::new(&message, "");
+                let OutboxTarget::Direct { phone } = self.dm.outbox[&message.id].target.clone() else {
+                    unreachable!("1:1 messages go to one friend")
+                };
                 self.durability.after_flush(Box::new(move |actor: &mut Actor| {
                     let _ = reply.send(Ok(view));
-                    actor.pump_outbox();
+                    actor.pump_friend(&phone);
                 }));
             }
             Err(e) => {
