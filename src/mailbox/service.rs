@@ -85,6 +85,11 @@ pub struct MailboxStats {
     pub bytes: u64,
 }
 
+/// Who a challenge was issued to: (peer, tag).
+type ChallengeKey = (Vec<u8>, [u8; 32]);
+/// An issued challenge: (nonce, expiry in ms).
+type Challenge = ([u8; 32], u64);
+
 /// The service state (usage counters, limiters, challenges), rebuilt from the store on
 /// start.
 pub struct MailboxService {
@@ -93,7 +98,7 @@ pub struct MailboxService {
     registered: HashMap<[u8; 32], u64>,
     deposits: KeyedLimiter<Vec<u8>>,
     pickups: KeyedLimiter<Vec<u8>>,
-    challenges: HashMap<(Vec<u8>, [u8; 32]), ([u8; 32], u64)>,
+    challenges: HashMap<ChallengeKey, Challenge>,
 }
 
 fn refused(reason: &str) -> Result<Reply, StoreError> {

@@ -2,13 +2,21 @@
 //! frame per request and per response (SPEC.md §3.4). The codec only moves bounded
 //! frames; decoding them is the protocol's job, so malformed input surfaces as a typed,
 //! counted rejection rather than a stream error.
+//!
+//! A request whose header announces more than the limit is not read; the codec hands the
+//! protocol an empty request instead (no valid envelope is empty), so the oversized frame
+//! is refused and counted like any other bad input — libp2p itself would drop a failed
+//! read silently.
 
 use futures::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use libp2p::request_response;
 use libp2p::StreamProtocol;
 
-use crate::wire::frame::{read_frame, write_frame};
+use crate::wire::frame::{read_frame, write_frame, FrameError};
 use crate::wire::MAX_ENVELOPE_BYTES;
+
+/// What [`FrameCodec`] hands over in place of an oversized request.
+pub const OVERSIZED: &[u8] = &[];
 
 /// Moves one frame each way.
 #[derive(Debug, Clone, Copy, Default)]
@@ -23,7 +31,11 @@ impl request_response::Codec for FrameCodec {
     where
         T: AsyncRead + Unpin + Send,
     {
-        Ok(read_frame(io, MAX_ENVELOPE_BYTES).await?)
+        match read_frame(io, MAX_ENVELOPE_BYTES).await {
+            Ok(frame) => Ok(frame),
+            Err(FrameError::Oversized { .. }) => Ok(OVERSIZED.to_vec()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     async fn read_response<T>(&mut self, _: &StreamProtocol, io: &mut T) -> std::io::Result<Vec<u8>>

@@ -704,6 +704,10 @@ impl Actor {
             self.reject(Some(peer), "dm", "rate_limited");
             return self.respond_dm(channel, &refused("busy"));
         }
+        if bytes == super::codec::OVERSIZED {
+            self.reject(Some(peer), "dm", "oversized");
+            return self.respond_dm(channel, &refused("oversized"));
+        }
         match crate::wire::decode::<DmRequest>(bytes) {
             Err(e) => {
                 self.reject(Some(peer), "dm", e.reason());

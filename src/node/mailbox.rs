@@ -256,7 +256,7 @@ impl Actor {
         let Some(pinned) = contact.pinned.as_ref() else {
             return;
         };
-        let Some(prekey) = pinned.record.prekey.clone() else {
+        let Some(prekey) = pinned.record.prekey else {
             return;
         };
         if pinned.record.mailboxes.is_empty() {
@@ -358,6 +358,10 @@ impl Actor {
 
     /// Handles a request to our mailbox service.
     pub(super) fn on_mbox_request(&mut self, peer: PeerId, bytes: &[u8], channel: ResponseChannel<Vec<u8>>) {
+        if bytes == super::codec::OVERSIZED {
+            self.reject(Some(peer), "mailbox", "oversized");
+            return self.respond_mbox(channel, &MboxResponse::refused("oversized"));
+        }
         let request = match crate::wire::decode::<MboxRequest>(bytes) {
             Ok(r) => r,
             Err(e) => {

@@ -19,7 +19,7 @@
 
 mod actor;
 pub mod behaviour;
-pub(crate) mod codec;
+pub mod codec;
 mod command;
 pub mod contacts;
 mod dht;

@@ -1,0 +1,289 @@
+//! Attacks on the 1:1 protocol from the network: garbage, oversized and unknown-session
+//! frames, a replayed handshake (0-RTT replay), someone claiming a friend's number, and
+//! messages from strangers. Each is refused with a typed reason, counted in the node's
+//! status, and the node keeps serving.
+
+use std::time::Duration;
+
+use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, StreamExt};
+use libp2p::identity::{ed25519, Keypair};
+use libp2p::request_response::{self, ProtocolSupport};
+use libp2p::swarm::SwarmEvent;
+use libp2p::{noise, tcp, yamux, Multiaddr, PeerId, StreamProtocol, Swarm};
+
+use chingu::config::{Config, Discoverable};
+use chingu::dm::wire::{DmRequest, DmResponse};
+use chingu::dm::DM_PROTOCOL;
+use chingu::model::MessageState;
+use chingu::session::{Frame, HandshakePayload, Initiator, LocalKeys};
+use chingu::testnet::{TestNet, TestNetOptions};
+use chingu::wire::{Bytes, Fixed, List};
+use chingu::{Event, NodeHandle};
+
+const DEADLINE: Duration = Duration::from_secs(60);
+
+/// Writes requests as given (the caller frames them, or not); reads framed responses.
+#[derive(Clone, Default)]
+struct RawCodec;
+
+impl request_response::Codec for RawCodec {
+    type Protocol = StreamProtocol;
+    type Request = Vec<u8>;
+    type Response = Vec<u8>;
+
+    async fn read_request<T: AsyncRead + Unpin + Send>(
+        &mut self,
+        _: &StreamProtocol,
+        _: &mut T,
+    ) -> std::io::Result<Vec<u8>> {
+        Err(std::io::Error::other("the rogue serves nothing"))
+    }
+
+    async fn read_response<T: AsyncRead + Unpin + Send>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+    ) -> std::io::Result<Vec<u8>> {
+        let mut len = [0u8; 4];
+        io.read_exact(&mut len).await?;
+        let mut body = vec![0u8; u32::from_be_bytes(len) as usize];
+        io.read_exact(&mut body).await?;
+        Ok(body)
+    }
+
+    async fn write_request<T: AsyncWrite + Unpin + Send>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+        req: Vec<u8>,
+    ) -> std::io::Result<()> {
+        io.write_all(&req).await?;
+        io.close().await
+    }
+
+    async fn write_response<T: AsyncWrite + Unpin + Send>(
+        &mut self,
+        _: &StreamProtocol,
+        _: &mut T,
+        _: Vec<u8>,
+    ) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+type Rogue = Swarm<request_response::Behaviour<RawCodec>>;
+
+fn rogue(identity: ed25519::Keypair) -> Rogue {
+    libp2p::SwarmBuilder::with_existing_identity(Keypair::from(identity))
+        .with_tokio()
+        .with_tcp(tcp::Config::default(), noise::Config::new, yamux::Config::default)
+        .unwrap()
+        .with_behaviour(|_| {
+            request_response::Behaviour::with_codec(
+                RawCodec,
+                [(StreamProtocol::new(DM_PROTOCOL), ProtocolSupport::Outbound)],
+                request_response::Config::default(),
+            )
+        })
+        .unwrap()
+        .build()
+}
+
+fn framed(body: &[u8]) -> Vec<u8> {
+    let mut out = (body.len() as u32).to_be_bytes().to_vec();
+    out.extend_from_slice(body);
+    out
+}
+
+/// Sends one raw request and returns the decoded response, or None if the stream failed.
+async fn ask(rogue: &mut Rogue, peer: PeerId, addr: &Multiaddr, raw: Vec<u8>) -> Option<DmResponse> {
+    rogue.add_peer_address(peer, addr.clone());
+    let id = rogue.behaviour_mut().send_request(&peer, raw);
+    tokio::time::timeout(DEADLINE, async {
+        loop {
+            match rogue.select_next_some().await {
+                SwarmEvent::Behaviour(request_response::Event::Message {
+                    message: request_response::Message::Response { request_id, response },
+                    ..
+                }) if request_id == id => return Some(chingu::wire::decode::<DmResponse>(&response).unwrap()),
+                SwarmEvent::Behaviour(request_response::Event::OutboundFailure { request_id, .. })
+                    if request_id == id =>
+                {
+                    return None
+                }
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("an answer or a failure in time")
+}
+
+fn refusal(response: Option<DmResponse>) -> String {
+    match response {
+        Some(DmResponse::Refused { reason }) => reason.to_string(),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+async fn rejected(node: &NodeHandle, key: &str) -> u64 {
+    node.status().await.unwrap().rejected.get(key).copied().unwrap_or(0)
+}
+
+async fn single_node() -> (TestNet, NodeHandle, Multiaddr) {
+    let mut net = TestNet::start(TestNetOptions::new(0), |_| {}).await.unwrap();
+    let mut settings = Config::default();
+    settings.discovery.discoverable = Discoverable::Everyone;
+    net.add_node_with(settings.clone()).await.unwrap();
+    net.add_node_with(settings).await.unwrap();
+    let node = net.nodes[0].node().clone();
+    let addr = net.nodes[0].addr.clone();
+    (net, node, addr)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_oversized_and_unknown_session_frames_are_refused_and_counted() {
+    let (net, node, addr) = single_node().await;
+    let peer = node.peer_id();
+    let mut rogue = rogue(ed25519::Keypair::generate());
+
+    assert_eq!(
+        refusal(ask(&mut rogue, peer, &addr, framed(b"\xa1\x00garbage")).await),
+        "malformed"
+    );
+    assert_eq!(rejected(&node, "dm.malformed").await, 1);
+
+    // A frame header announcing 16 MiB: refused without reading it.
+    let mut oversized = (16u32 << 20).to_be_bytes().to_vec();
+    oversized.extend_from_slice(&[0u8; 1024]);
+    assert_eq!(refusal(ask(&mut rogue, peer, &addr, oversized).await), "oversized");
+    assert_eq!(rejected(&node, "dm.oversized").await, 1);
+
+    let frame = Frame {
+        sid: Fixed([7; 16]),
+        n: 0,
+        ct: Bytes::new(vec![0u8; 48]).unwrap(),
+    };
+    let request = DmRequest::Frames {
+        frames: List::new(vec![frame]).unwrap(),
+    };
+    let bytes = chingu::wire::encode(&request).unwrap();
+    assert_eq!(
+        refusal(ask(&mut rogue, peer, &addr, framed(&bytes)).await),
+        "unknown_session"
+    );
+    assert_eq!(rejected(&node, "dm.unknown_session").await, 1);
+    assert!(
+        node.status().await.unwrap().connected_peers >= 1,
+        "the node still serves"
+    );
+    net.shutdown().await;
+}
+
+/// A genuine Hello from `identity` claiming `phone`, to the owner of node `index`.
+fn hello(net: &TestNet, index: usize, identity: &ed25519::Keypair, phone: &str) -> Vec<u8> {
+    let target = net.nodes[index].home.load_identity().unwrap();
+    let local = LocalKeys::new(identity.clone(), [42; 32]);
+    let payload = HandshakePayload::new(&local, phone, None).unwrap();
+    let (_, msg1) = Initiator::new(
+        &local,
+        &target.noise().public,
+        &target.public_key(),
+        &payload,
+        &mut rand::rngs::OsRng,
+    )
+    .unwrap();
+    let request = DmRequest::Hello {
+        msg1: Bytes::new(msg1).unwrap(),
+    };
+    framed(&chingu::wire::encode(&request).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_handshake_is_refused() {
+    let (net, node, addr) = single_node().await;
+    let identity = ed25519::Keypair::generate();
+    let mut rogue = rogue(identity.clone());
+    let msg = hello(&net, 0, &identity, "+821099990000");
+    assert!(matches!(
+        ask(&mut rogue, node.peer_id(), &addr, msg.clone()).await,
+        Some(DmResponse::Welcome { .. })
+    ));
+    assert_eq!(
+        refusal(ask(&mut rogue, node.peer_id(), &addr, msg).await),
+        "handshake_failed"
+    );
+    assert_eq!(rejected(&node, "dm.handshake_replay").await, 1);
+    net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn someone_claiming_a_pinned_friends_number_is_refused_with_a_warning() {
+    let (net, alice, addr) = single_node().await;
+    let bob_phone = net.nodes[1].phone.to_string();
+    alice.add_contact(&bob_phone, "Bob").await.unwrap();
+    tokio::time::timeout(DEADLINE, async {
+        while alice.lookup_contact("Bob").await.unwrap().state != "found" {}
+    })
+    .await
+    .expect("Bob found");
+    let mut events = alice.events();
+    let mallory = ed25519::Keypair::generate();
+    let mut rogue = rogue(mallory.clone());
+    let msg = hello(&net, 0, &mallory, &bob_phone);
+    assert_eq!(
+        refusal(ask(&mut rogue, alice.peer_id(), &addr, msg).await),
+        "handshake_failed"
+    );
+    assert_eq!(rejected(&alice, "dm.identity_mismatch").await, 1);
+    let warned = tokio::time::timeout(DEADLINE, async {
+        while let Some(event) = events.next().await {
+            if let Event::CandidateSeen { phone, .. } = event {
+                return phone;
+            }
+        }
+        String::new()
+    })
+    .await
+    .unwrap();
+    assert_eq!(warned, bob_phone);
+    assert_eq!(alice.contacts().await.unwrap()[0].state, "found", "Bob stays pinned");
+    net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_from_strangers_are_held_as_requests_and_never_acknowledged() {
+    let (net, alice, _) = single_node().await;
+    let carol = net.nodes[1].node().clone();
+    // Carol knows Alice's number (Alice is discoverable by everyone); Alice never added Carol.
+    carol
+        .add_contact(&net.nodes[0].phone.to_string(), "Alice")
+        .await
+        .unwrap();
+    tokio::time::timeout(DEADLINE, async {
+        while carol.lookup_contact("Alice").await.unwrap().state != "found" {}
+    })
+    .await
+    .expect("Alice found");
+    let mut alice_events = alice.events();
+    let sent = carol.send("Alice", "hi, it's Carol").await.unwrap();
+    let held = tokio::time::timeout(DEADLINE, async {
+        while let Some(event) = alice_events.next().await {
+            if let Event::MessageReceived { message } = event {
+                return message;
+            }
+        }
+        panic!("no message")
+    })
+    .await
+    .unwrap();
+    assert_eq!(held.id, sent.id);
+    assert_eq!(held.state, MessageState::Request);
+    assert_eq!(alice.status().await.unwrap().messages.requests, 1);
+    let conversations = alice.conversations().await.unwrap();
+    assert_eq!(conversations.len(), 1);
+    let status = carol.status().await.unwrap();
+    assert_eq!(status.messages.outbox, 1, "not acknowledged: still in Carol's outbox");
+    assert_eq!(status.messages.delivered, 0);
+    net.shutdown().await;
+}
