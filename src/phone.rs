@@ -161,6 +161,13 @@ impl PhoneNumber {
         &self.0
     }
 
+    /// A number already in canonical E.164 form, checked by shape only (no range
+    /// validation): for looking up stored contacts cheaply. To accept user input, use
+    /// [`normalize`].
+    pub fn canonical(s: &str) -> Option<Self> {
+        is_e164_shape(s).then(|| Self(s.to_owned()))
+    }
+
     /// Checks the canonical E.164 shape without re-running libphonenumber (see the type
     /// docs): stored numbers were normalised when they were written, and decoding them
     /// sits on the hot path of every message.

@@ -249,6 +249,7 @@ impl Actor {
                 Some(internal) = self.internal_rx.recv() => self.on_internal(internal),
                 _ = tick.tick() => self.on_tick(),
             }
+            self.write_pending();
             self.durability.kick();
         }
         let result = self.finish().await;
@@ -259,7 +260,9 @@ impl Actor {
 
     /// Lets in-flight durable actions complete, then flushes everything.
     async fn finish(mut self) -> Result<(), NodeError> {
+        self.write_pending();
         while !self.durability.is_idle() {
+            self.write_pending();
             self.durability.kick();
             for action in self.durability.completed().await {
                 action(&mut self);
@@ -278,6 +281,7 @@ impl Actor {
         if self.last_prekey_check.elapsed() >= PREKEY_CHECK {
             self.last_prekey_check = Instant::now();
             self.rotate_prekeys();
+            self.prune_sessions();
         }
         self.discovery_tick();
         self.mailbox_tick();
@@ -383,6 +387,7 @@ impl Actor {
                 let _ = reply.send(self.cmd_typing(&query, active));
             }
             Command::Conversations(reply) => {
+                self.write_pending();
                 let _ = reply.send(super::messages::conversations(&self.store));
             }
             Command::Shutdown(_) => unreachable!("handled by the loop"),

@@ -287,6 +287,10 @@ pub fn find_contact(
     region: &crate::phone::Region,
     query: &str,
 ) -> Result<Contact, NodeError> {
+    // Fast path: a stored number written canonically (what apps and scripts pass).
+    if let Some(contact) = PhoneNumber::canonical(query.trim()).and_then(|p| store.contact(&p).ok().flatten()) {
+        return Ok(contact);
+    }
     if let Ok(phone) = normalize(query, region) {
         return store
             .contact(&phone)?

@@ -119,6 +119,11 @@ pub(crate) struct Dm {
     claims: HashMap<[u8; 32], PhoneNumber>,
     inbound: KeyedLimiter<PeerId>,
     typing: KeyedLimiter<PhoneNumber>,
+    /// Conversation rows changed this loop turn, written once at its end (before the
+    /// turn's flush starts, so nothing waiting on that flush misses them).
+    conversations: HashMap<ConvId, Conversation>,
+    /// Sessions changed this loop turn, written the same way.
+    dirty_sessions: HashSet<[u8; 16]>,
     pub(super) stats: DmStats,
 }
 
@@ -177,6 +182,8 @@ impl Dm {
                 .collect(),
             inbound: KeyedLimiter::new(INBOUND_RATE, MAX_LIMITED),
             typing: KeyedLimiter::new(TYPING_RATE, MAX_LIMITED),
+            conversations: HashMap::new(),
+            dirty_sessions: HashSet::new(),
         };
         dm.refresh_friends(contacts);
         Ok(dm)
@@ -221,12 +228,59 @@ impl Actor {
         HandshakePayload::new(&keys, self.profile.phone.as_str(), proof.as_ref().map(|p| p.as_slice()))
     }
 
+    /// Marks a session for saving at the end of the loop turn.
     fn save_session(&mut self, sid: &[u8; 16]) {
-        if let Some(session) = self.dm.sessions.get(sid) {
-            if let Err(e) = self.store.set_meta_value(&session_name(sid), session) {
-                tracing::error!(error = %e, "cannot save a session");
+        self.dm.dirty_sessions.insert(*sid);
+        self.durability.wrote();
+    }
+
+    /// A conversation row: this turn's pending version, else the stored one.
+    pub(super) fn conversation_row(&self, id: &ConvId) -> Result<Option<Conversation>, crate::store::StoreError> {
+        match self.dm.conversations.get(id) {
+            Some(c) => Ok(Some(c.clone())),
+            None => self.store.conversation(id),
+        }
+    }
+
+    /// Keeps a changed conversation row for the end of the loop turn.
+    pub(super) fn update_conversation(&mut self, conversation: Conversation) {
+        self.dm.conversations.insert(conversation.id, conversation);
+        self.durability.wrote();
+    }
+
+    /// Writes this turn's changed conversations and sessions (called before each flush).
+    pub(super) fn write_pending(&mut self) {
+        if !self.dm.conversations.is_empty() {
+            let mut batch = self.store.batch();
+            for (_, conversation) in self.dm.conversations.drain() {
+                batch.put_conversation(&conversation);
             }
-            self.durability.wrote();
+            if let Err(e) = self.store.apply(batch) {
+                tracing::error!(error = %e, "cannot save conversations");
+            }
+        }
+        for sid in std::mem::take(&mut self.dm.dirty_sessions) {
+            if let Some(session) = self.dm.sessions.get(&sid) {
+                if let Err(e) = self.store.set_meta_value(&session_name(&sid), session) {
+                    tracing::error!(error = %e, "cannot save a session");
+                }
+            }
+        }
+    }
+
+    /// Forgets sessions past their maximum age (their keys are deleted: forward secrecy
+    /// at the re-handshake interval). Senders re-handshake before that age.
+    pub(super) fn prune_sessions(&mut self) {
+        let now = now_ms() / 1000;
+        let expired: Vec<[u8; 16]> = self
+            .dm
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.expired(now))
+            .map(|(sid, _)| *sid)
+            .collect();
+        for sid in expired {
+            self.drop_session(&sid);
         }
     }
 
@@ -235,6 +289,7 @@ impl Actor {
             if self.dm.outbound.get(&session.remote_identity()) == Some(sid) {
                 self.dm.outbound.remove(&session.remote_identity());
             }
+            self.dm.dirty_sessions.remove(sid);
             let _ = self.store.remove_meta_value(&session_name(sid));
             self.durability.wrote();
         }
@@ -253,7 +308,7 @@ impl Actor {
         WireBody::from_body(&body).map_err(|e| super::NodeError::Invalid(e.to_string()))?;
         let now = now_ms();
         let conv_id = ConvId::direct(&contact.phone);
-        let mut conv = self.store.conversation(&conv_id)?.unwrap_or_else(|| Conversation {
+        let mut conv = self.conversation_row(&conv_id)?.unwrap_or_else(|| Conversation {
             id: conv_id,
             kind: ConversationKind::Direct {
                 phone: contact.phone.clone(),
@@ -289,10 +344,9 @@ impl Actor {
         };
         let mut batch = self.store.batch();
         batch.put_message(&message);
-        batch.put_conversation(&conv);
         batch.put_outbox(&entry);
         self.store.apply(batch)?;
-        self.durability.wrote();
+        self.update_conversation(conv);
         self.dm.outbox.insert(entry.id, entry);
         self.dm.stats.queued += 1;
         self.dm.stats.outbox = self.dm.outbox.len() as u64;
@@ -1013,7 +1067,7 @@ impl Actor {
             }
         }
         let conv_id = ConvId::direct(&contact.phone);
-        let mut conv = match self.store.conversation(&conv_id) {
+        let mut conv = match self.conversation_row(&conv_id) {
             Ok(Some(c)) => c,
             _ => Conversation {
                 id: conv_id,
@@ -1046,12 +1100,11 @@ impl Actor {
         };
         let mut batch = self.store.batch();
         batch.put_message(&message);
-        batch.put_conversation(&conv);
         if let Err(e) = self.store.apply(batch) {
             tracing::error!(error = %e, "cannot store a message");
             return Outcome::Rejected;
         }
-        self.durability.wrote();
+        self.update_conversation(conv);
         if request {
             self.dm.stats.requests += 1;
         } else {

@@ -162,7 +162,7 @@ impl Actor {
     pub(super) fn cmd_read(&mut self, query: &str) -> Result<usize, NodeError> {
         let contact = self.resolve_contact(query)?;
         let conv_id = ConvId::direct(&contact.phone);
-        let Some(mut conv) = self.store.conversation(&conv_id)? else {
+        let Some(mut conv) = self.conversation_row(&conv_id)? else {
             return Ok(0);
         };
         let mut batch = self.store.batch();
@@ -176,9 +176,8 @@ impl Actor {
             }
         }
         conv.unread = 0;
-        batch.put_conversation(&conv);
         self.store.apply(batch)?;
-        self.durability.wrote();
+        self.update_conversation(conv);
         let pinned = contact.pinned.is_some();
         if self.config.settings.messaging.receipts && pinned {
             for chunk in ids.chunks(crate::dm::wire::MAX_RECEIPT_IDS) {
