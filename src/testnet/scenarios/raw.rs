@@ -21,6 +21,9 @@ use crate::node::codec::FrameCodec;
 const RAW_PROTOCOL: &str = "/chingu-raw/1";
 /// Longest wait for every message.
 const DEADLINE: Duration = Duration::from_secs(180);
+/// Requests in flight per sender (libp2p refuses streams beyond its per-connection cap,
+/// so a sensible app queues the rest, as chingu does).
+const WINDOW: usize = 64;
 
 type RawSwarm = Swarm<request_response::Behaviour<FrameCodec>>;
 
@@ -96,16 +99,23 @@ fn sender(
     let (tx, mut rx) = mpsc::unbounded_channel::<u64>();
     tokio::spawn(async move {
         let mut pending = HashMap::new();
+        let mut queue = std::collections::VecDeque::new();
+        let mut open = true;
         loop {
+            while pending.len() < WINDOW {
+                let Some(seq) = queue.pop_front() else { break };
+                let mut payload = u64::to_be_bytes(seq).to_vec();
+                payload.extend_from_slice(super::dm::text(seq as usize).as_bytes());
+                let id = swarm.behaviour_mut().send_request(&peer, payload);
+                pending.insert(id, seq);
+            }
+            if !open && queue.is_empty() && pending.is_empty() {
+                return;
+            }
             tokio::select! {
-                seq = rx.recv() => match seq {
-                    Some(seq) => {
-                        let mut payload = seq.to_be_bytes().to_vec();
-                        payload.extend_from_slice(super::dm::text(seq as usize).as_bytes());
-                        let id = swarm.behaviour_mut().send_request(&peer, payload);
-                        pending.insert(id, seq);
-                    }
-                    None => return,
+                seq = rx.recv(), if open => match seq {
+                    Some(seq) => queue.push_back(seq),
+                    None => open = false,
                 },
                 event = swarm.select_next_some() => match event {
                     SwarmEvent::Behaviour(request_response::Event::OutboundFailure { request_id, .. }) => {
