@@ -67,6 +67,17 @@ impl MsgId {
 }
 
 impl ConvId {
+    /// The conversation holding message requests from the (non-contact) identity
+    /// `identity_pk`: kept apart from any contact's conversation, whatever number the
+    /// stranger claims.
+    pub fn request(identity_pk: &[u8; 32]) -> Self {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest([b"chingu/conv/request/".as_slice(), identity_pk].concat());
+        let mut id = [0u8; 16];
+        id.copy_from_slice(&digest[..16]);
+        Self(id)
+    }
+
     /// The conversation with the owner of `phone`.
     pub fn direct(phone: &PhoneNumber) -> Self {
         use sha2::Digest;
@@ -373,7 +384,14 @@ impl Hlc {
 
     /// Merges a remote timestamp: the result is after both `self` and `remote`.
     pub fn observe(self, remote: Hlc, now_ms: u64) -> Hlc {
-        Hlc(self.tick(now_ms).0.max(remote.0 + 1))
+        Hlc(self.tick(now_ms).0.max(remote.0.saturating_add(1)))
+    }
+
+    /// `remote` bounded to at most `max_skew_ms` ahead of `now_ms`: a peer's clock (or a
+    /// forged value) cannot push a conversation's clock arbitrarily far into the future.
+    pub fn bounded(remote: Hlc, now_ms: u64, max_skew_ms: u64) -> Hlc {
+        let limit = now_ms.saturating_add(max_skew_ms) << Self::COUNTER_BITS;
+        Hlc(remote.0.min(limit))
     }
 
     /// The millisecond part.

@@ -160,3 +160,33 @@ async fn an_offline_friend_gets_messages_from_a_mailbox_after_restart() {
     wait_states(&mut alice_events, &[sent.id], MessageState::Delivered).await;
     net.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invited_friend_is_verified_by_the_first_message_not_by_the_handshake() {
+    let net = net(2, false).await;
+    let (host, guest) = (net.nodes[0].node().clone(), net.nodes[1].node().clone());
+    let invite = host.create_invite(3600).await.unwrap();
+    let added = tokio::time::timeout(DEADLINE, async {
+        loop {
+            if let Ok(view) = guest.add_contact_from_invite(&invite.code, "Host").await {
+                return view;
+            }
+        }
+    })
+    .await
+    .expect("the invite record is found");
+    assert_eq!(added.state, "verified");
+    let mut host_events = host.events();
+    guest.send("Host", "thanks for the invite").await.unwrap();
+    let message = wait_event(&mut host_events, |e| match e {
+        Event::MessageReceived { message } => Some(message.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(message.state, MessageState::Received, "a verified friend, not a request");
+    let contacts = host.contacts().await.unwrap();
+    assert_eq!(contacts.len(), 1);
+    assert_eq!(contacts[0].state, "verified");
+    assert_eq!(contacts[0].phone, net.nodes[1].phone.to_string());
+    net.shutdown().await;
+}

@@ -225,7 +225,10 @@ impl MailboxService {
                 let mut more = false;
                 for entry in store.mailbox_items(&tag.0) {
                     let (_, item) = entry?;
-                    if items.len() == MAX_ITEMS_PER_FETCH || bytes + item.sealed.len() + 64 > MAX_FETCH_BYTES {
+                    // The first item always goes (every accepted item fits an envelope
+                    // alone), so one large item can never wedge the queue.
+                    let full = !items.is_empty() && bytes + item.sealed.len() + 64 > MAX_FETCH_BYTES;
+                    if items.len() == MAX_ITEMS_PER_FETCH || full {
                         more = true;
                         break;
                     }
@@ -448,6 +451,34 @@ mod tests {
         );
         assert_eq!(reply, Reply::AfterFlush(MboxResponse::Acked { removed: 1 }));
         assert_eq!(f.service.stats().items, 0);
+    }
+
+    #[test]
+    fn one_maximal_item_cannot_wedge_the_queue() {
+        let mut f = fixture();
+        let big = crate::wire::Bytes::new(vec![7u8; crate::session::seal::MAX_SEALED_BYTES]).unwrap();
+        let reply = f.handle(
+            b"stranger",
+            MboxRequest::Deposit {
+                tag: f.tag,
+                id: Fixed([1; 16]),
+                sealed: big,
+            },
+            2_000,
+        );
+        assert_eq!(reply.response(), &MboxResponse::Deposited);
+        assert_eq!(f.deposit(b"alice", 2, 2_000), MboxResponse::Deposited);
+        let (_, items) = f.fetch(b"recipient", 3_000);
+        let MboxResponse::Items { items, more } = items else {
+            panic!("{items:?}")
+        };
+        assert_eq!(
+            (items.len(), more),
+            (1, true),
+            "the big item comes alone, then the rest"
+        );
+        let response = crate::wire::encode(&MboxResponse::Items { items, more });
+        assert!(response.is_ok(), "and it fits the envelope");
     }
 
     #[test]

@@ -34,6 +34,10 @@ use crate::session::{HandshakePayload, Initiator, ReplayGuard, Responder, Role, 
 use crate::store::{OutboxEntry, OutboxTarget};
 use crate::wire::{Bytes, Fixed, List, Text};
 
+/// Bytes of frames one request may carry (the envelope, less its own overhead).
+const REQUEST_BUDGET: usize = crate::wire::MAX_BODY_BYTES - 256;
+/// What a frame adds to its plaintext on the wire: tag, session id, nonce, CBOR.
+const FRAME_OVERHEAD: usize = crate::session::TAG_LEN + 64;
 /// Most message frames in one request.
 const FRAMES_PER_REQUEST: usize = crate::dm::wire::MAX_FRAMES_PER_REQUEST;
 /// Most frame requests in flight to one friend (pipelining: the friend's group commit
@@ -83,6 +87,18 @@ pub struct DmStats {
     pub outbox: u64,
 }
 
+/// An invite proof waiting for its session's confirmation.
+struct PendingRedemption {
+    phone: PhoneNumber,
+    identity: [u8; 32],
+    noise: [u8; 32],
+    peer: PeerId,
+    proof: Vec<u8>,
+}
+
+/// How far ahead of our clock a sender's HLC may be (larger values are clamped).
+const MAX_CLOCK_SKEW_MS: u64 = 24 * 3600 * 1000;
+
 /// What an outbound request carried, to settle it when the answer comes.
 enum InFlight {
     Hello {
@@ -124,6 +140,10 @@ pub(crate) struct Dm {
     conversations: HashMap<ConvId, Conversation>,
     /// Sessions changed this loop turn, written the same way.
     dirty_sessions: HashSet<[u8; 16]>,
+    /// Per session, the end of the nonce reservation known to be on disk.
+    durable_reservation: HashMap<[u8; 16], u64>,
+    /// Invite proofs from handshakes, redeemed when the session's first frame arrives.
+    redemptions: HashMap<[u8; 16], PendingRedemption>,
     pub(super) stats: DmStats,
 }
 
@@ -184,7 +204,14 @@ impl Dm {
             typing: KeyedLimiter::new(TYPING_RATE, MAX_LIMITED),
             conversations: HashMap::new(),
             dirty_sessions: HashSet::new(),
+            durable_reservation: HashMap::new(),
+            redemptions: HashMap::new(),
         };
+        dm.durable_reservation = dm
+            .sessions
+            .iter()
+            .map(|(sid, s)| (*sid, s.send_state().reserved_until))
+            .collect();
         dm.refresh_friends(contacts);
         Ok(dm)
     }
@@ -497,20 +524,36 @@ impl Actor {
             .map(|e| e.id)
             .take(FRAMES_PER_REQUEST)
             .collect();
-        let mut payloads: Vec<(Option<MsgId>, DmPayload)> = Vec::new();
+        // Frames are added while the request stays within the envelope.
+        let mut budget = REQUEST_BUDGET;
+        let mut payloads: Vec<(Option<MsgId>, Vec<u8>)> = Vec::new();
         for id in due {
             match self.store.message(&id) {
                 Ok(Some(message)) => match WireBody::from_body(&message.body) {
-                    Ok(body) => payloads.push((Some(id), DmPayload::message(id, message.hlc, message.sent_ms, &body))),
+                    Ok(body) => {
+                        let bytes = DmPayload::message(id, message.hlc, message.sent_ms, &body).to_bytes();
+                        if bytes.len() + FRAME_OVERHEAD > budget {
+                            break;
+                        }
+                        budget -= bytes.len() + FRAME_OVERHEAD;
+                        payloads.push((Some(id), bytes));
+                    }
                     Err(_) => self.forget_outbox(&id),
                 },
                 _ => self.forget_outbox(&id),
             }
         }
-        let room = crate::dm::wire::MAX_FRAMES_PER_REQUEST - payloads.len();
         if let Some(queue) = self.dm.ephemeral.get_mut(&phone) {
-            let take = queue.len().min(room);
-            payloads.extend(queue.drain(..take).map(|p| (None, p)));
+            while payloads.len() < FRAMES_PER_REQUEST {
+                let Some(next) = queue.first() else { break };
+                let bytes = next.to_bytes();
+                if bytes.len() + FRAME_OVERHEAD > budget {
+                    break;
+                }
+                budget -= bytes.len() + FRAME_OVERHEAD;
+                queue.remove(0);
+                payloads.push((None, bytes));
+            }
         }
         if payloads.is_empty() {
             return false;
@@ -520,14 +563,15 @@ impl Actor {
         };
         let session = self.dm.sessions.get_mut(&sid).expect("outbound sessions are live");
         let state = session.send_state();
-        let must_reserve = state.reserved_until.saturating_sub(state.next) < payloads.len() as u64;
-        if must_reserve {
+        if state.reserved_until.saturating_sub(state.next) < payloads.len() as u64 {
             session.reserve(DEFAULT_RESERVE_BLOCK.max(payloads.len() as u64));
+            self.dm.dirty_sessions.insert(sid);
+            self.durability.wrote();
         }
         let mut frames = Vec::with_capacity(payloads.len());
         let mut messages = Vec::with_capacity(payloads.len());
         for (id, payload) in payloads {
-            match session.encrypt(&payload.to_bytes()) {
+            match session.encrypt(&payload) {
                 Ok(frame) => {
                     frames.push(frame);
                     messages.push(id);
@@ -557,9 +601,14 @@ impl Actor {
         };
         *self.dm.in_flight_to.entry(phone.clone()).or_default() += 1;
         let in_flight = InFlight::Frames { phone, sid, messages };
-        if must_reserve {
-            self.save_session(&sid);
+        // Every nonce used must lie inside a reservation already on disk; otherwise the
+        // request waits for the flush that writes the grown reservation.
+        let used_until = session.send_state().next;
+        let reserved_until = session.send_state().reserved_until;
+        if used_until > self.dm.durable_reservation.get(&sid).copied().unwrap_or(0) {
             self.durability.after_flush(Box::new(move |actor: &mut Actor| {
+                let durable = actor.dm.durable_reservation.entry(sid).or_default();
+                *durable = (*durable).max(reserved_until);
                 let id = actor.swarm.behaviour_mut().dm.send_request(&peer, bytes);
                 actor.dm.in_flight.insert(id, in_flight);
             }));
@@ -607,15 +656,21 @@ impl Actor {
         if let Err(e) = self.store.apply(batch) {
             return tracing::error!(error = %e, "cannot record delivery");
         }
-        self.durability.wrote();
         self.dm.stats.outbox = self.dm.outbox.len() as u64;
-        for message in changed {
-            self.emit(Event::MessageState {
-                id: message.id.to_string(),
-                conv: message.conv.to_string(),
-                state: message.state,
-            });
-        }
+        self.announce_states(changed);
+    }
+
+    /// Emits state changes once the writes recording them are durable.
+    pub(super) fn announce_states(&mut self, changed: Vec<StoredMessage>) {
+        self.durability.after_flush(Box::new(move |actor: &mut Actor| {
+            for message in changed {
+                actor.emit(Event::MessageState {
+                    id: message.id.to_string(),
+                    conv: message.conv.to_string(),
+                    state: message.state,
+                });
+            }
+        }));
     }
 
     /// Handles the answer to one of our requests.
@@ -811,11 +866,20 @@ impl Actor {
                     }
                 }
             }
-            if let Some(proof) = initiator.intro.as_ref() {
-                self.redeem_invite(phone, &identity, responder.initiator_static(), peer, proof);
-            }
             self.remember_claim(identity, phone.clone());
         }
+        // An invite proof is acted on only once the session is confirmed by its first
+        // frame (protocol/session.md §3.2): message 1 alone may be a replay.
+        let redemption = match (&claimed_phone, initiator.intro.as_ref()) {
+            (Some(phone), Some(proof)) => Some(PendingRedemption {
+                phone: phone.clone(),
+                identity,
+                noise: responder.initiator_static(),
+                peer,
+                proof: proof.to_vec(),
+            }),
+            _ => None,
+        };
         let payload = match self.handshake_payload(None) {
             Ok(p) => p,
             Err(e) => {
@@ -826,6 +890,9 @@ impl Actor {
         match responder.accept(&payload, now_ms() / 1000) {
             Ok((session, msg2)) => {
                 let sid = session.id();
+                if let Some(redemption) = redemption {
+                    self.dm.redemptions.insert(sid, redemption);
+                }
                 self.dm.sessions.insert(sid, session);
                 self.dm.stats.handshakes += 1;
                 self.save_session(&sid);
@@ -854,8 +921,16 @@ impl Actor {
 
     /// An initiator proved it holds one of our invite codes: it becomes a verified
     /// contact (unless the number is already pinned to someone else).
-    fn redeem_invite(&mut self, phone: &PhoneNumber, identity: &[u8; 32], noise: [u8; 32], peer: PeerId, proof: &[u8]) {
-        if self.redeemed_invite(identity, proof).is_none() {
+    fn redeem_invite(&mut self, redemption: PendingRedemption) {
+        let PendingRedemption {
+            phone,
+            identity,
+            noise,
+            peer,
+            proof,
+        } = redemption;
+        let (phone, identity) = (&phone, &identity);
+        if self.redeemed_invite(identity, &proof).is_none() {
             return;
         }
         let mut contact = match self.store.contact(phone) {
@@ -907,6 +982,9 @@ impl Actor {
                 }
                 Ok((plaintext, identity)) => {
                     touched.insert(frame.sid.0);
+                    if let Some(redemption) = self.dm.redemptions.remove(&frame.sid.0) {
+                        self.redeem_invite(redemption);
+                    }
                     match DmPayload::from_bytes(&plaintext) {
                         Ok(payload) => {
                             let outcome = self.on_payload(identity, payload, now, false);
@@ -955,7 +1033,8 @@ impl Actor {
                 let id = MsgId(id.0);
                 match friend {
                     Some(contact) => {
-                        let outcome = self.store_incoming(&contact, id, hlc, sent_ms, body, now, false);
+                        let conv = ConvId::direct(&contact.phone);
+                        let outcome = self.store_incoming(&contact, conv, id, hlc, sent_ms, body, now, false);
                         if via_mailbox && outcome == Outcome::Stored {
                             self.queue_ephemeral(
                                 &contact.phone,
@@ -972,7 +1051,8 @@ impl Actor {
                             return Outcome::Rejected;
                         };
                         let contact = Contact::new(phone, String::new(), crate::model::ContactSource::Request);
-                        self.store_incoming(&contact, id, hlc, sent_ms, body, now, true);
+                        let conv = ConvId::request(&identity);
+                        self.store_incoming(&contact, conv, id, hlc, sent_ms, body, now, true);
                         Outcome::Held
                     }
                 }
@@ -1004,7 +1084,9 @@ impl Actor {
                 }
                 Outcome::Stored
             }
-            DmPayload::Group { .. } => Outcome::Rejected,
+            // Group control is not spoken by this version: acknowledged and ignored, so
+            // the sender neither retries it nor suspects the session.
+            DmPayload::Group { .. } => Outcome::Stored,
         }
     }
 
@@ -1048,6 +1130,7 @@ impl Actor {
     fn store_incoming(
         &mut self,
         contact: &Contact,
+        conv_id: ConvId,
         id: MsgId,
         hlc: u64,
         sent_ms: u64,
@@ -1066,7 +1149,7 @@ impl Actor {
                 return Outcome::Rejected;
             }
         }
-        let conv_id = ConvId::direct(&contact.phone);
+        let hlc = Hlc::bounded(Hlc(hlc), now, MAX_CLOCK_SKEW_MS).0;
         let mut conv = match self.conversation_row(&conv_id) {
             Ok(Some(c)) => c,
             _ => Conversation {

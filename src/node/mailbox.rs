@@ -10,7 +10,6 @@ use libp2p::{Multiaddr, PeerId};
 use serde::{Deserialize, Serialize};
 
 use super::actor::Actor;
-use super::event::Event;
 use crate::dm::wire::{DmPayload, WireBody};
 use crate::mailbox::service::{MailboxService, MailboxStats, Reply};
 use crate::mailbox::wire::{
@@ -165,16 +164,22 @@ impl Actor {
         }
         if wanted.is_empty() {
             let mut found: Vec<_> = self.mailboxes.candidates.iter().map(|(p, a)| (*p, a.clone())).collect();
-            found.sort_by_key(|(p, _)| *p);
+            // Spread users over mailboxes: order candidates by a hash of (us, them).
+            found.sort_by_key(|(p, _)| {
+                use sha2::Digest;
+                sha2::Sha256::digest([local.to_bytes(), p.to_bytes()].concat())
+            });
             wanted = found;
         }
         wanted.retain(|(p, _)| *p != local);
         let mut changed = false;
-        // Keep mailboxes still wanted (or still registered when nothing better is known).
+        // Keep mailboxes still wanted, and registered ones even while unreachable (items
+        // may wait there); drop only unregistered ones nobody advertises any more.
         let before = self.mailboxes.mine.len();
-        self.mailboxes
-            .mine
-            .retain(|m| wanted.is_empty() || wanted.iter().any(|(p, _)| p.to_string() == m.peer_id));
+        let now_s = now_ms() / 1000;
+        self.mailboxes.mine.retain(|m| {
+            m.registered_until > now_s || wanted.is_empty() || wanted.iter().any(|(p, _)| p.to_string() == m.peer_id)
+        });
         changed |= before != self.mailboxes.mine.len();
         for (peer, addrs) in wanted {
             if self.mailboxes.mine.len() >= MAILBOXES_PER_NODE {
@@ -346,14 +351,7 @@ impl Actor {
         if let Err(e) = self.store.apply(batch) {
             return tracing::error!(error = %e, "cannot record a deposit");
         }
-        self.durability.wrote();
-        for message in changed {
-            self.emit(Event::MessageState {
-                id: message.id.to_string(),
-                conv: message.conv.to_string(),
-                state: message.state,
-            });
-        }
+        self.announce_states(changed);
     }
 
     /// Handles a request to our mailbox service.
@@ -489,6 +487,17 @@ impl Actor {
                     self.mailboxes.picked_up += 1;
                     let sender = opened.sender.identity_pk.0;
                     if let Ok(phone) = opened.sender.phone.as_str().parse::<PhoneNumber>() {
+                        // Someone else claiming a pinned contact's number: dropped, never
+                        // filed under the contact.
+                        let pinned_other = matches!(
+                            self.store.contact(&phone),
+                            Ok(Some(c)) if c.pinned.as_ref().is_some_and(|p| p.identity_pk != sender)
+                        );
+                        if pinned_other {
+                            self.reject(Some(peer), "mailbox", "identity_mismatch");
+                            done.push(item.id);
+                            continue;
+                        }
                         self.remember_claim(sender, phone);
                     }
                     match DmPayload::from_bytes(&opened.body) {
