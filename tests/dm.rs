@@ -183,7 +183,11 @@ async fn an_invited_friend_is_verified_by_the_first_message_not_by_the_handshake
         _ => None,
     })
     .await;
-    assert_eq!(message.state, MessageState::Received, "a verified friend, not a request");
+    assert_eq!(
+        message.state,
+        MessageState::Received,
+        "a verified friend, not a request"
+    );
     let contacts = host.contacts().await.unwrap();
     assert_eq!(contacts.len(), 1);
     assert_eq!(contacts[0].state, "verified");

@@ -30,6 +30,9 @@ const RENEW_BEFORE_SECS: u64 = 24 * 3600;
 const PICKUP_EVERY_MS: u64 = 15_000;
 /// How often a mailbox service drops expired items.
 const EXPIRE_EVERY_MS: u64 = 60_000;
+/// Deposits in flight per mailbox (more would exceed libp2p's concurrent-stream cap);
+/// the rest wait in a queue.
+const DEPOSITS_IN_FLIGHT: usize = 16;
 /// `meta` name of our mailboxes.
 const MY_MAILBOXES: &str = "my_mailboxes";
 
@@ -47,10 +50,10 @@ pub struct MyMailbox {
 /// What an outbound mailbox request was for.
 enum MboxInFlight {
     Register { peer: PeerId },
-    Deposit { ids: Vec<MsgId> },
+    Deposit { peer: PeerId, ids: Vec<MsgId> },
     Challenge { peer: PeerId },
     Fetch { peer: PeerId, nonce: [u8; 32] },
-    Ack { peer: PeerId },
+    Ack { peer: PeerId, more: bool },
 }
 
 /// Mailbox state owned by the actor.
@@ -66,6 +69,16 @@ pub(crate) struct Mailboxes {
     next_expire_ms: u64,
     /// Items opened from our mailboxes.
     pub(super) picked_up: u64,
+    /// Deposits waiting for a slot, per mailbox: (addresses, request, message ids).
+    deposit_queue: HashMap<PeerId, std::collections::VecDeque<QueuedDeposit>>,
+    deposits_in_flight: HashMap<PeerId, usize>,
+}
+
+/// A deposit waiting for a free slot towards its mailbox.
+struct QueuedDeposit {
+    addrs: Vec<String>,
+    request: MboxRequest,
+    ids: Vec<MsgId>,
 }
 
 impl Mailboxes {
@@ -83,6 +96,8 @@ impl Mailboxes {
             next_pickup_ms: 0,
             next_expire_ms: 0,
             picked_up: 0,
+            deposit_queue: HashMap::new(),
+            deposits_in_flight: HashMap::new(),
         })
     }
 
@@ -144,11 +159,6 @@ impl Actor {
         if now >= self.mailboxes.next_pickup_ms {
             self.mailboxes.next_pickup_ms = now + PICKUP_EVERY_MS;
         }
-    }
-
-    /// Asks every mailbox for waiting items at the next tick (e.g. after coming online).
-    pub(super) fn pickup_soon(&mut self) {
-        self.mailboxes.next_pickup_ms = 0;
     }
 
     /// Fills our mailbox list: configured nodes first, else reachable mailbox nodes.
@@ -314,10 +324,43 @@ impl Actor {
                     id: Fixed(dedup),
                     sealed: sealed.clone(),
                 };
-                let ids = id.into_iter().collect();
-                self.send_mbox(peer, &mailbox.addrs, &request, MboxInFlight::Deposit { ids });
+                self.mailboxes
+                    .deposit_queue
+                    .entry(peer)
+                    .or_default()
+                    .push_back(QueuedDeposit {
+                        addrs: mailbox.addrs.clone(),
+                        request,
+                        ids: id.into_iter().collect(),
+                    });
+                self.pump_deposits(peer);
             }
         }
+    }
+
+    /// Sends queued deposits to `peer` while slots are free.
+    fn pump_deposits(&mut self, peer: PeerId) {
+        while self.mailboxes.deposits_in_flight.get(&peer).copied().unwrap_or(0) < DEPOSITS_IN_FLIGHT {
+            let Some(next) = self.mailboxes.deposit_queue.get_mut(&peer).and_then(|q| q.pop_front()) else {
+                self.mailboxes.deposit_queue.remove(&peer);
+                return;
+            };
+            *self.mailboxes.deposits_in_flight.entry(peer).or_default() += 1;
+            self.send_mbox(
+                peer,
+                &next.addrs,
+                &next.request,
+                MboxInFlight::Deposit { peer, ids: next.ids },
+            );
+        }
+    }
+
+    /// A deposit to `peer` finished (either way): frees its slot.
+    fn deposit_done(&mut self, peer: PeerId) {
+        if let Some(count) = self.mailboxes.deposits_in_flight.get_mut(&peer) {
+            *count = count.saturating_sub(1);
+        }
+        self.pump_deposits(peer);
     }
 
     /// A mailbox accepted our deposit of `ids`: they are `sent` (still retried directly
@@ -416,7 +459,10 @@ impl Actor {
                 self.save_my_mailboxes();
                 self.start_pickup(peer);
             }
-            (MboxInFlight::Deposit { ids }, MboxResponse::Deposited) => self.deposited(&ids),
+            (MboxInFlight::Deposit { peer, ids }, MboxResponse::Deposited) => {
+                self.deposited(&ids);
+                self.deposit_done(peer);
+            }
             (MboxInFlight::Challenge { peer }, MboxResponse::Challenge { nonce }) => {
                 let tag = self.tag_for(&peer);
                 let tag_pk = tag.public().to_bytes();
@@ -432,8 +478,12 @@ impl Actor {
             (MboxInFlight::Fetch { peer, nonce }, MboxResponse::Items { items, more }) => {
                 self.on_items(peer, nonce, items.into_vec(), more)
             }
-            (MboxInFlight::Ack { peer }, MboxResponse::Acked { .. }) => {
+            (MboxInFlight::Ack { peer, more }, MboxResponse::Acked { .. }) => {
                 self.mailboxes.busy.remove(&peer);
+                if more {
+                    // More items wait: fetch the next batch at once.
+                    self.start_pickup(peer);
+                }
             }
             (what, MboxResponse::Refused { reason }) => {
                 tracing::debug!(%reason, "mailbox refused");
@@ -459,10 +509,10 @@ impl Actor {
             MboxInFlight::Register { peer }
             | MboxInFlight::Challenge { peer }
             | MboxInFlight::Fetch { peer, .. }
-            | MboxInFlight::Ack { peer } => {
+            | MboxInFlight::Ack { peer, .. } => {
                 self.mailboxes.busy.remove(&peer);
             }
-            MboxInFlight::Deposit { .. } => {}
+            MboxInFlight::Deposit { peer, .. } => self.deposit_done(peer),
         }
     }
 
@@ -528,10 +578,7 @@ impl Actor {
         };
         let addrs = self.addrs_of_mine(&peer);
         self.durability.after_flush(Box::new(move |actor: &mut Actor| {
-            actor.send_mbox(peer, &addrs, &request, MboxInFlight::Ack { peer });
-            if more {
-                actor.pickup_soon();
-            }
+            actor.send_mbox(peer, &addrs, &request, MboxInFlight::Ack { peer, more });
         }));
     }
 }

@@ -297,10 +297,20 @@ impl TestNet {
             .map_err(|source| TestNetError::Home { index, source })?;
         let mut bootstrap = Vec::new();
         if let Some(first) = self.nodes.first() {
-            bootstrap.push(first.addr.clone());
-            let other = self.rng.gen_range(0..self.nodes.len());
-            if other != 0 {
-                bootstrap.push(self.nodes[other].addr.clone());
+            // Small nets bootstrap from node 0 (plus one random node). Large nets spread the
+            // load: node 0's connection cap would otherwise turn most joiners away.
+            let large = self.plan.large && self.nodes.len() > JOINING_AT_ONCE;
+            if !large {
+                bootstrap.push(first.addr.clone());
+            }
+            while bootstrap.len() < 2 {
+                let other = self.rng.gen_range(0..self.nodes.len());
+                let addr = self.nodes[other].addr.clone();
+                if (other != 0 || large) && !bootstrap.contains(&addr) {
+                    bootstrap.push(addr);
+                } else if self.nodes.len() == 1 {
+                    break;
+                }
             }
         }
         if let Err(e) = settings.save(&home.config_path()) {

@@ -7,7 +7,7 @@
 //! - `offline`: the same pairs, but every recipient is stopped (store kept) before the
 //!   sends; the messages go to the recipients' mailbox (node 0 serves as one); then the
 //!   senders are stopped and the recipients restarted. Latency runs from a recipient's
-//!   restart to each message's arrival.
+//!   restart to each of its messages' arrival; `return_to_last_ms` is the longest of them.
 //! - `dm-raw`: the baseline — plain libp2p request-response between bare swarms (TCP,
 //!   Noise, Yamux), one message per request, no end-to-end encryption, no store, no
 //!   retries. Same pairs, same message sizes, same pacing.
@@ -94,14 +94,17 @@ async fn befriend(net: &TestNet, pairs: &[(usize, usize)], mailboxes: usize) -> 
 #[derive(Default)]
 struct Arrivals {
     first: HashMap<String, Instant>,
+    /// Message id → the recipient's conversation it landed in.
+    conv: HashMap<String, String>,
     duplicates: usize,
 }
 
 impl Arrivals {
-    fn note(&mut self, id: String) {
-        if self.first.insert(id, Instant::now()).is_some() {
+    fn note(&mut self, id: String, conv: String) {
+        if self.first.insert(id.clone(), Instant::now()).is_some() {
             self.duplicates += 1;
         }
+        self.conv.insert(id, conv);
     }
 }
 
@@ -119,7 +122,7 @@ async fn collect(
     let _ = tokio::time::timeout(DELIVERY_DEADLINE, async {
         while arrivals.first.len() < expected {
             match tokio::time::timeout(Duration::from_secs(1), merged.next()).await {
-                Ok(Some(Event::MessageReceived { message })) => arrivals.note(message.id),
+                Ok(Some(Event::MessageReceived { message })) => arrivals.note(message.id, message.conv),
                 Ok(Some(Event::Lagged { .. })) | Err(_) => {
                     if stored(net, pairs, expected).await.0 >= expected {
                         return;
@@ -323,12 +326,20 @@ pub async fn run_offline(net: &mut TestNet, messages: usize, rate: f64) -> Resul
     let mut arrivals = Arrivals::default();
     collect(net, &pairs, streams, messages, &mut arrivals).await;
     let last = arrivals.first.values().max().copied().unwrap_or(started);
-    let restart_at = restarted.values().min().copied().unwrap_or(started);
+    // Each arrival counts from its own recipient's return.
+    let recipient_of: HashMap<String, usize> = pairs
+        .iter()
+        .map(|&(a, b)| (crate::model::ConvId::direct(&net.nodes[a].phone).to_string(), b))
+        .collect();
     let latencies: Vec<f64> = arrivals
         .first
-        .values()
-        .map(|at| at.duration_since(restart_at).as_secs_f64() * 1000.0)
+        .iter()
+        .filter_map(|(id, at)| {
+            let back = restarted.get(recipient_of.get(arrivals.conv.get(id)?)?)?;
+            Some(at.saturating_duration_since(*back).as_secs_f64() * 1000.0)
+        })
         .collect();
+    let return_to_last_ms = latencies.iter().copied().fold(0.0, f64::max);
     let (delivered, stored_duplicates) = stored(net, &pairs, messages).await;
     let mut map = report(
         sent.len() + errors,
@@ -339,5 +350,9 @@ pub async fn run_offline(net: &mut TestNet, messages: usize, rate: f64) -> Resul
     );
     map.insert("pairs".into(), json!(pairs.len()));
     map.insert("deposited".into(), json!(deposited));
+    map.insert(
+        "return_to_last_ms".into(),
+        json!(super::super::stats::round(return_to_last_ms)),
+    );
     Ok(map)
 }
