@@ -45,6 +45,10 @@ pub const DEFAULT_CACHE_BYTES: u64 = 16 << 20;
 /// buffers per open database: 64 KiB instead of the default 512 KiB cuts the memory of a
 /// reopened database from several MiB to a few hundred KiB (measured, BENCHMARKS.md).
 pub const SEGMENT_BYTES: usize = 64 << 10;
+/// How often, and how far apart, opening retries a database lock still held by sled's
+/// I/O threads for a just-closed handle (2 s in all).
+const LOCK_RETRIES: u32 = 40;
+const LOCK_RETRY_DELAY: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// A migration from schema `n` to `n + 1`.
 type Migration = fn(&sled::Db) -> Result<(), StoreError>;
@@ -143,18 +147,35 @@ impl Store {
     /// Opens (creating if needed) the database in `dir` and migrates it to
     /// [`SCHEMA_VERSION`].
     pub fn open(dir: &Path, options: StoreOptions) -> Result<Self, StoreError> {
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(dir)
             .cache_capacity(options.cache_bytes)
             .segment_size(SEGMENT_BYTES)
             // No background flusher thread per database: the node flushes explicitly
             // (group commit), and a test net runs hundreds of stores per process.
-            .flush_every_ms(None)
-            .open()
-            .map_err(|e| StoreError::Open {
-                path: dir.to_owned(),
-                message: e.to_string(),
-            })?;
+            .flush_every_ms(None);
+        // sled's own I/O threads may hold a just-closed database's file lock a moment
+        // after its last handle is dropped (a node restarted in the same process): wait
+        // for it briefly. Two live openers are kept apart by the home's lock, not this.
+        let mut attempts = 0;
+        let db = loop {
+            match config.open() {
+                Ok(db) => break db,
+                // sled reports it as an `Other` I/O error naming the lock.
+                Err(sled::Error::Io(e))
+                    if e.to_string().contains("could not acquire lock") && attempts < LOCK_RETRIES =>
+                {
+                    attempts += 1;
+                    std::thread::sleep(LOCK_RETRY_DELAY);
+                }
+                Err(e) => {
+                    return Err(StoreError::Open {
+                        path: dir.to_owned(),
+                        message: e.to_string(),
+                    })
+                }
+            }
+        };
         let store = Self {
             meta: db.open_tree("meta")?,
             contacts: db.open_tree("contacts")?,
