@@ -283,7 +283,7 @@ pub enum Direction {
     Incoming,
 }
 
-/// A message's lifecycle (SPEC.md §6.5).
+/// A message's lifecycle (SPEC.md §6.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageState {

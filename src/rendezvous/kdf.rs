@@ -103,7 +103,7 @@ pub struct KdfParams {
 }
 
 impl KdfParams {
-    /// Version 1: argon2id, m = 16 MiB, t = 4, p = 1, 32-byte output. About 28 ms per
+    /// Version 1: argon2id, m = 16 MiB, t = 4, p = 1, 32-byte output. About 25 ms per
     /// hash on one core of the reference machine (protocol/rendezvous.md §2.3).
     pub const V1: KdfParams = KdfParams {
         m_kib: 16_384,

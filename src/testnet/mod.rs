@@ -227,10 +227,11 @@ impl TestNet {
         let total = net.options.nodes;
         for index in 0..total {
             if net.plan.large && index >= JOINING_AT_ONCE {
-                // Let the node that started JOINING_AT_ONCE ago finish its bootstrap before
+                // Let the node that started JOINING_AT_ONCE ago find its first peers before
                 // another starts (bounded by a deadline: a slow joiner never stalls the net).
+                // Its full Kademlia bootstrap goes on in the background.
                 let earlier = net.nodes[index - JOINING_AT_ONCE].node().clone();
-                let _ = tokio::time::timeout(JOIN_WAIT, earlier.wait_joined()).await;
+                let _ = tokio::time::timeout(JOIN_WAIT, earlier.wait_routing_table(READY_PEERS)).await;
             }
             net.add_node().await?;
             if index % 10 == 9 || index + 1 == total {

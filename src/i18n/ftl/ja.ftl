@@ -1,41 +1,90 @@
+# Japanese (日本語). Keep ids, variables and attributes in step with en.ftl (the source of
+# truth); the i18n tests check this. Japanese has only the CLDR `other` plural category, so
+# counts need no selector. Tone: です/ます.
+
 ## Common
-yes = yes
-no = no
-error-prefix = error: { $message }
-lang-unavailable = note: language "{ $lang }" is not available; using English
-error-not-running = no chingu node is running for this home ({ $socket } does not answer); start one with `chingu run`
+yes = はい
+no = いいえ
+error-prefix = エラー: { $message }
+lang-unavailable = 注意: 言語「{ $lang }」は利用できないため、英語で表示します
+error-not-running = このホームで実行中の chingu ノードがありません（{ $socket } が応答しません）。`chingu run` でノードを起動してください。
 
 ## init
-init-done = Created a chingu home in { $home }
-    phone:   { $phone }
-    peer id: { $peer_id }
-init-backup = The previous home was moved to { $path }
+init-done = { $home } に chingu ホームを作成しました
+    電話番号: { $phone }
+    ピアID:   { $peer_id }
+init-backup = 以前のホームは { $path } に移動しました
 
 ## run
-run-started = chingu node { $peer_id } ({ $phone })
-run-listening = listening on { $addr }
-run-socket = control socket: { $path }
-run-stopping = stopping…
-run-stopped = stopped; the store is flushed
+run-started = chingu ノード { $peer_id } ({ $phone })
+run-listening = 待ち受け中: { $addr }
+run-socket = 制御ソケット: { $path }
+run-stopping = 停止しています…
+run-stopped = 停止しました。ストアの内容はすべてディスクに書き込み済みです。
 
 ## status
-status-peer-id = peer id
-status-phone = phone
-status-name = name
-status-uptime = uptime
-status-listening = listening
-status-peers = peers
-status-peers-value = { $connected } connected, { $routing } in the routing table
-status-dht-records = DHT records
-status-rejected = rejected
+status-peer-id = ピアID
+status-phone = 電話番号
+status-name = 名前
+status-uptime = 稼働時間
+status-listening = 待ち受け
+status-peers = ピア
+status-peers-value = { $connected } 接続中、ルーティングテーブルに { $routing }
+status-dht-records = DHT レコード
+status-rejected = 拒否
 
 ## peers
-peers-none = no peers connected
-peers-col-peer = PEER
+peers-none = 接続中のピアはありません
+peers-col-peer = ピア
 peers-col-rtt = RTT
 peers-col-dht = DHT
-peers-col-addr = ADDRESS
-peers-count = { $count ->
-    [one] { $count } peer
-   *[other] { $count } peers
-}
+peers-col-addr = アドレス
+peers-count = ピア { $count } 件
+
+## testnet
+testnet-progress = テストネット: { $total } ノード中 { $started } 起動、{ $ready } 準備完了
+testnet-keeping-up = ノードを { $secs } 秒間動かしたままにします（Ctrl-C で早めに終了できます）
+
+## contacts
+state-pending = 検索中
+state-found = 発見（未検証）
+state-verified = 検証済み
+state-conflict = 競合 — メッセージを送る前に検証してください
+state-not-found = 見つかりません
+contact-line = { $name } { $phone }: { $state }
+contact-removed = 連絡先を削除しました: { $name }（{ $phone }）
+contacts-none = まだ連絡先がありません。`chingu contacts add NUMBER` で追加するか、アドレス帳をインポートしてください。
+contacts-col-name = 名前
+contacts-col-phone = 電話番号
+contacts-col-state = 状態
+contacts-with-candidates = { $state }（未検証の鍵 +{ $count }）
+import-not-utf8 = { $file } は UTF-8 のテキストではありません。アドレス帳を UTF-8 の vCard または CSV で書き出してください。
+import-issue = { $line } 行目: { $input } をスキップしました（{ $reason }）
+import-summary = { $read } 件の番号を読み込みました。新規 { $added } 件、重複の統合 { $merged } 件、スキップ { $skipped } 件です。
+import-discovering = 友だちを検索中
+import-discovered = { $total } 人中 { $found } 人が chingu で見つかりました（残りは後でもう一度検索します）。
+verify-pinned = 固定済みの鍵 { $peer_id } の安全番号:
+verify-candidate = 候補 { $index }: { $peer_id }（{ $name }）の安全番号:
+verify-confirmed = 検証済みにしました。
+verify-howto = この番号を友だちの画面の番号と（直接会うか通話で）照らし合わせてから、--confirm（または --candidate N）を付けてもう一度実行してください。
+invite-howto = この招待コードを友だちに渡してください。有効期間は { $hours } 時間です。友だちは chingu contacts add --invite CODE を実行します。
+duration-invalid = 「{ $text }」は期間として認識できません（30m、2h、7d のように指定してください）
+
+## Messages
+msg-me = 自分
+msg-line = [{ $time }] { $who }: { $text }  ({ $state })
+msg-queued = { $id } をキューに入れました。ディスクに保存済みで、配信中です（届くと chingu watch に表示されます）。
+msg-marked-read = { $count } 件のメッセージを閲覧済みにしました。
+msg-state-queued = 送信待ち
+msg-state-sent = 送信済み
+msg-state-delivered = 配信済み
+msg-state-read = 既読
+msg-state-received = 受信
+msg-state-request = メッセージリクエスト
+msg-state-seen = 閲覧済み
+msg-state-changed = { $id } の状態: { $state }
+msg-typing = { $name } さんが入力中…
+msg-key-changed = 警告: { $name } さんの鍵が変更されました。検証するまでメッセージは保留されます（chingu contacts verify）。
+msg-contact-updated = { $name }: { $state }
+history-none = まだメッセージはありません。
+watch-ended = ノードが停止しました。
