@@ -268,6 +268,6 @@ pub async fn invite(home: &Home, args: InviteArgs) -> anyhow::Result<()> {
     }
     println!("{}", invite.code);
     println!("{}", invite.link);
-    println!("{}", tr!("invite-howto", hours = args.valid / 3600));
+    println!("{}", tr!("invite-howto", hours = args.valid.div_ceil(3600)));
     Ok(())
 }
