@@ -136,7 +136,14 @@ fn commands_needing_a_node_say_none_is_running() {
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("home");
     init_home(&home, "010-1234-5678", "민지");
-    for args in [vec!["status"], vec!["peers", "--json"]] {
+    for args in [
+        vec!["status"],
+        vec!["peers", "--json"],
+        vec!["send", "Yuki", "hi"],
+        vec!["watch"],
+        vec!["read", "Yuki"],
+        vec!["contacts", "list"],
+    ] {
         let out = chingu(&home).args(&args).output().unwrap();
         assert_eq!(out.status.code(), Some(3), "{args:?}");
         assert!(stderr(&out).contains("no chingu node is running"), "{}", stderr(&out));
@@ -149,4 +156,36 @@ fn a_home_that_was_never_initialised_is_explained() {
     let out = chingu(&dir.path().join("nothing")).args(["run"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("chingu init"), "{}", stderr(&out));
+}
+
+#[test]
+fn completions_and_the_man_page_are_generated() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    for shell in ["bash", "zsh", "fish"] {
+        let out = chingu(&home).args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        assert!(script.contains("contacts") && script.contains("history"), "{shell}");
+    }
+    let out = chingu(&home).args(["man"]).output().unwrap();
+    assert!(out.status.success());
+    let page = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH chingu"),
+        "{}",
+        &page[..200.min(page.len())]
+    );
+    let out = chingu(&home).args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "an unknown shell is a usage error");
+}
+
+#[test]
+fn history_works_with_no_node_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    init_home(&home, "010-1234-5678", "민지");
+    let out = chingu(&home).args(["history", "Yuki"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no contact named"), "{}", stderr(&out));
 }

@@ -128,3 +128,22 @@ fn a_crashed_daemon_leaves_a_stale_socket_that_the_next_one_replaces() {
     let status = daemon.stop(Signal::SIGINT);
     assert!(status.success());
 }
+
+#[test]
+fn role_presets_turn_a_node_into_a_mailbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    init_home(&home, "010-1234-5678", "우체국");
+    let daemon = Daemon::start(&home, &["--role", "mailbox"]);
+    let out = chingu(&home).args(["status", "--json"]).output().unwrap();
+    assert!(out.status.success());
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["mailbox"]["tags"], 0, "serves as a mailbox: {status}");
+    assert!(daemon.stop(Signal::SIGTERM).success());
+
+    let daemon = Daemon::start(&home, &[]);
+    let out = chingu(&home).args(["status", "--json"]).output().unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(status["mailbox"].is_null(), "the preset is not saved: {status}");
+    assert!(daemon.stop(Signal::SIGTERM).success());
+}

@@ -65,6 +65,29 @@ pub struct RunArgs {
     /// Serve as a mailbox: hold sealed messages for offline users who register here
     #[arg(long)]
     mailbox: bool,
+    /// Preset for an operator's always-on node (see README, "Operators")
+    #[arg(long, value_enum)]
+    role: Option<Role>,
+}
+
+/// Presets for operators' always-on nodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Role {
+    /// A DHT server with room for many connections that publishes no personal record.
+    Bootstrap,
+    /// A bootstrap node that also serves as a mailbox.
+    Mailbox,
+}
+
+/// Connections an operator's node accepts (ordinary nodes: the config's value).
+const OPERATOR_MAX_CONNECTIONS: u32 = 2048;
+
+/// Applies a role preset on top of the home's configuration.
+fn apply_role(config: &mut NodeConfig, role: Role) {
+    config.dht_mode = chingu::config::DhtMode::Server;
+    config.max_connections = config.max_connections.max(OPERATOR_MAX_CONNECTIONS);
+    config.settings.discovery.discoverable = chingu::config::Discoverable::Nobody;
+    config.settings.mailbox.serve |= role == Role::Mailbox;
 }
 
 pub async fn run(home: &Home, args: RunArgs) -> anyhow::Result<()> {
@@ -79,6 +102,9 @@ pub async fn run(home: &Home, args: RunArgs) -> anyhow::Result<()> {
     config.bootstrap.extend(parse_addrs(&args.bootstrap)?);
     config.mdns |= args.mdns;
     config.settings.mailbox.serve |= args.mailbox;
+    if let Some(role) = args.role {
+        apply_role(&mut config, role);
+    }
     let node = Node::start(config).await?;
     let phone = node.status().await?.phone;
     let server = UnixServer::bind(&socket, node.clone())?;

@@ -14,7 +14,7 @@ mod testnet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use chingu::api::client::{ApiClient, ClientError};
 use chingu::home::Home;
@@ -62,6 +62,13 @@ enum Command {
     Read(messages::ReadArgs),
     /// Start a local test net of many nodes in this process
     Testnet(testnet::TestnetArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `chingu man > chingu.1`
+    Man,
 }
 
 /// Runs the parsed command line and returns the process exit code.
@@ -112,6 +119,14 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Watch(flag) => messages::watch(&home, flag).await,
         Command::Read(args) => messages::read(&home, args).await,
         Command::Testnet(args) => testnet::run(args).await,
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "chingu", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+            Ok(())
+        }
     }
 }
 
