@@ -55,8 +55,8 @@ const MAX_CLAIMS: usize = 1_000;
 const MAX_EPHEMERAL: usize = 64;
 /// Inbound requests allowed per peer.
 const INBOUND_RATE: Rate = Rate {
-    burst: 200,
-    per_minute: 2_400,
+    burst: 1_000,
+    per_minute: 60_000,
 };
 /// Typing indicators sent per friend.
 const TYPING_RATE: Rate = Rate {
@@ -729,11 +729,16 @@ impl Actor {
                         }
                         self.pump_friend(&phone);
                     }
-                    Ok(DmResponse::Refused { reason }) => {
-                        tracing::debug!(%reason, "frames refused");
+                    Ok(DmResponse::Refused { reason }) if reason.as_str() == "unknown_session" => {
+                        // The friend lost the session: open a new one and resend at once.
                         self.drop_session(&sid);
                         self.retry_now(&messages);
                         self.pump_friend(&phone);
+                    }
+                    Ok(DmResponse::Refused { reason }) => {
+                        // `busy` (rate limit) or the like: the session is fine; the
+                        // messages wait for their retry time.
+                        tracing::debug!(%reason, "frames refused");
                     }
                     Ok(DmResponse::Welcome { .. }) | Err(_) => {
                         self.reject(Some(peer), "dm", "bad_response");

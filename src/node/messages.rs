@@ -136,12 +136,11 @@ impl Actor {
                 let OutboxTarget::Direct { phone } = self.dm.outbox[&message.id].target.clone() else {
                     unreachable!("1:1 messages go to one friend")
                 };
-                // Transmission may overlap the flush (the friend's node deduplicates, and
-                // nonces wait for their own durable reservation); the owner hears
-                // "queued" only once the message is on disk.
-                self.pump_friend(&phone);
-                self.durability.after_flush(Box::new(move |_: &mut Actor| {
+                // Delivery starts once the message is on disk; everything queued during
+                // one flush then leaves in one request.
+                self.durability.after_flush(Box::new(move |actor: &mut Actor| {
                     let _ = reply.send(Ok(view));
+                    actor.pump_friend(&phone);
                 }));
             }
             Err(e) => {
