@@ -273,6 +273,20 @@ pub struct Conversation {
     pub preview: String,
 }
 
+impl Conversation {
+    /// An empty conversation with the owner of `phone`, titled `title`.
+    pub fn direct(id: ConvId, phone: &PhoneNumber, title: &str) -> Self {
+        Self {
+            id,
+            kind: ConversationKind::Direct { phone: phone.clone() },
+            title: title.to_owned(),
+            last_hlc: 0,
+            unread: 0,
+            preview: String::new(),
+        }
+    }
+}
+
 /// Who sent a message, seen from this node.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

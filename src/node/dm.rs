@@ -24,8 +24,7 @@ use super::event::Event;
 use crate::dm::retry_delay_ms;
 use crate::dm::wire::{Ack, DmPayload, DmRequest, DmResponse, Outcome, ReceiptState, WireBody};
 use crate::model::{
-    now_ms, Body, Contact, ContactState, ConvId, Conversation, ConversationKind, Direction, Hlc, MessageState, MsgId,
-    StoredMessage,
+    now_ms, Body, Contact, ContactState, ConvId, Conversation, Direction, Hlc, MessageState, MsgId, StoredMessage,
 };
 use crate::phone::PhoneNumber;
 use crate::ratelimit::{KeyedLimiter, Rate};
@@ -335,16 +334,9 @@ impl Actor {
         WireBody::from_body(&body).map_err(|e| super::NodeError::Invalid(e.to_string()))?;
         let now = now_ms();
         let conv_id = ConvId::direct(&contact.phone);
-        let mut conv = self.conversation_row(&conv_id)?.unwrap_or_else(|| Conversation {
-            id: conv_id,
-            kind: ConversationKind::Direct {
-                phone: contact.phone.clone(),
-            },
-            title: contact.name.clone(),
-            last_hlc: 0,
-            unread: 0,
-            preview: String::new(),
-        });
+        let mut conv = self
+            .conversation_row(&conv_id)?
+            .unwrap_or_else(|| Conversation::direct(conv_id, &contact.phone, &contact.name));
         let hlc = Hlc(conv.last_hlc).tick(now);
         conv.last_hlc = hlc.0;
         conv.preview = body.preview();
@@ -1157,16 +1149,7 @@ impl Actor {
         let hlc = Hlc::bounded(Hlc(hlc), now, MAX_CLOCK_SKEW_MS).0;
         let mut conv = match self.conversation_row(&conv_id) {
             Ok(Some(c)) => c,
-            _ => Conversation {
-                id: conv_id,
-                kind: ConversationKind::Direct {
-                    phone: contact.phone.clone(),
-                },
-                title: contact.name.clone(),
-                last_hlc: 0,
-                unread: 0,
-                preview: String::new(),
-            },
+            _ => Conversation::direct(conv_id, &contact.phone, &contact.name),
         };
         conv.last_hlc = Hlc(conv.last_hlc).observe(Hlc(hlc), now).0;
         conv.unread = conv.unread.saturating_add(1);

@@ -248,6 +248,29 @@ pub(super) fn report(
     map
 }
 
+/// The report shared by `dm` and `offline`: what the recipients stored (the truth for
+/// `delivered` and stored duplicates), plus the arrivals' timing.
+async fn summarise(
+    net: &TestNet,
+    pairs: &[(usize, usize)],
+    offered: usize,
+    arrivals: &Arrivals,
+    started: Instant,
+    latencies: &[f64],
+) -> Map<String, Value> {
+    let last = arrivals.first.values().max().copied().unwrap_or(started);
+    let (delivered, stored_duplicates) = stored(net, pairs, offered).await;
+    let mut map = report(
+        offered,
+        delivered,
+        arrivals.duplicates + stored_duplicates,
+        last.duration_since(started),
+        latencies,
+    );
+    map.insert("pairs".into(), json!(pairs.len()));
+    map
+}
+
 /// `--scenario dm`.
 pub async fn run_online(net: &mut TestNet, messages: usize, rate: f64) -> Result<Map<String, Value>, TestNetError> {
     let error = scenario_error("dm");
@@ -264,22 +287,12 @@ pub async fn run_online(net: &mut TestNet, messages: usize, rate: f64) -> Result
         arrivals
     };
     let ((sent, errors), arrivals) = tokio::join!(send_all(net, &pairs, messages, rate), collector);
-    let last = arrivals.first.values().max().copied().unwrap_or(started);
     let latencies: Vec<f64> = arrivals
         .first
         .iter()
         .filter_map(|(id, at)| sent.get(id).map(|s| at.duration_since(*s).as_secs_f64() * 1000.0))
         .collect();
-    let (delivered, stored_duplicates) = stored(net, &pairs, messages).await;
-    let mut map = report(
-        sent.len() + errors,
-        delivered,
-        arrivals.duplicates + stored_duplicates,
-        last.duration_since(started),
-        &latencies,
-    );
-    map.insert("pairs".into(), json!(pairs.len()));
-    Ok(map)
+    Ok(summarise(net, &pairs, sent.len() + errors, &arrivals, started, &latencies).await)
 }
 
 /// `--scenario offline`.
@@ -325,7 +338,6 @@ pub async fn run_offline(net: &mut TestNet, messages: usize, rate: f64) -> Resul
     }
     let mut arrivals = Arrivals::default();
     collect(net, &pairs, streams, messages, &mut arrivals).await;
-    let last = arrivals.first.values().max().copied().unwrap_or(started);
     // Each arrival counts from its own recipient's return.
     let recipient_of: HashMap<String, usize> = pairs
         .iter()
@@ -340,15 +352,7 @@ pub async fn run_offline(net: &mut TestNet, messages: usize, rate: f64) -> Resul
         })
         .collect();
     let return_to_last_ms = latencies.iter().copied().fold(0.0, f64::max);
-    let (delivered, stored_duplicates) = stored(net, &pairs, messages).await;
-    let mut map = report(
-        sent.len() + errors,
-        delivered,
-        arrivals.duplicates + stored_duplicates,
-        last.duration_since(started),
-        &latencies,
-    );
-    map.insert("pairs".into(), json!(pairs.len()));
+    let mut map = summarise(net, &pairs, sent.len() + errors, &arrivals, started, &latencies).await;
     map.insert("deposited".into(), json!(deposited));
     map.insert(
         "return_to_last_ms".into(),
