@@ -28,6 +28,7 @@ pub mod config;
 pub mod contacts;
 pub mod crypto;
 pub mod dm;
+pub mod group;
 pub mod home;
 pub mod i18n;
 pub mod identity;

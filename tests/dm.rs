@@ -2,91 +2,11 @@
 //! receipts, offline delivery through a mailbox, restarts, messages from strangers, and
 //! garbage on the wire. Every wait is on an event or a state, with a deadline.
 
-use std::time::Duration;
+mod common;
 
-use futures::StreamExt;
-
-use chingu::config::{Config, Discoverable};
 use chingu::model::MessageState;
-use chingu::testnet::{TestNet, TestNetOptions};
-use chingu::{Event, NodeHandle};
-
-const DEADLINE: Duration = Duration::from_secs(60);
-
-fn settings(mailbox: bool) -> Config {
-    let mut config = Config::default();
-    config.discovery.discoverable = Discoverable::Contacts;
-    config.mailbox.serve = mailbox;
-    config
-}
-
-/// A net of plain nodes (plus a mailbox node first when `with_mailbox`).
-async fn net(people: usize, with_mailbox: bool) -> TestNet {
-    let mut net = TestNet::start(TestNetOptions::new(0), |_| {}).await.unwrap();
-    if with_mailbox {
-        net.add_node_with(settings(true)).await.unwrap();
-    }
-    for _ in 0..people {
-        net.add_node_with(settings(false)).await.unwrap();
-    }
-    net.wait_ready(DEADLINE, |_| {}).await;
-    net.wait_joined(DEADLINE).await;
-    net
-}
-
-/// Makes `a` and `b` mutual contacts and waits until each found the other.
-async fn befriend(net: &TestNet, a: usize, b: usize) {
-    let (na, nb) = (net.nodes[a].node().clone(), net.nodes[b].node().clone());
-    na.add_contact(&net.nodes[b].phone.to_string(), &format!("n{b}"))
-        .await
-        .unwrap();
-    nb.add_contact(&net.nodes[a].phone.to_string(), &format!("n{a}"))
-        .await
-        .unwrap();
-    found(&na, &format!("n{b}"), 0).await;
-    found(&nb, &format!("n{a}"), 0).await;
-}
-
-/// Looks `contact` up until it is found with at least `mailboxes` mailboxes listed.
-async fn found(node: &NodeHandle, contact: &str, mailboxes: usize) {
-    tokio::time::timeout(DEADLINE, async {
-        loop {
-            let view = node.lookup_contact(contact).await.unwrap();
-            if view.state == "found" && view.mailboxes >= mailboxes {
-                return;
-            }
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("{contact} not found with {mailboxes} mailboxes"));
-}
-
-/// Waits for an event matching `pick` on a subscription taken before the action.
-async fn wait_event<T>(events: &mut chingu::node::EventStream, mut pick: impl FnMut(&Event) -> Option<T>) -> T {
-    tokio::time::timeout(DEADLINE, async {
-        while let Some(event) = events.next().await {
-            if let Some(found) = pick(&event) {
-                return found;
-            }
-        }
-        panic!("event stream ended")
-    })
-    .await
-    .expect("event in time")
-}
-
-/// Waits until every id in `ids` reached `state` on `events`.
-async fn wait_states(events: &mut chingu::node::EventStream, ids: &[String], state: MessageState) {
-    let mut waiting: std::collections::HashSet<String> = ids.iter().cloned().collect();
-    wait_event(events, |e| match e {
-        Event::MessageState { id, state: s, .. } if *s == state => {
-            waiting.remove(id);
-            waiting.is_empty().then_some(())
-        }
-        _ => None,
-    })
-    .await
-}
+use chingu::Event;
+use common::net::{befriend, found, net, wait_event, wait_states, DEADLINE};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn friends_exchange_messages_once_each_with_receipts() {

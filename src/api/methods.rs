@@ -136,6 +136,61 @@ pub const METHODS: &[Method] = &[
         access: Access::Scoped(Scope::Read),
         summary: "conversations, newest first, with unread counts",
     },
+    Method {
+        name: "groups.create",
+        access: Access::Scoped(Scope::Groups),
+        summary: "create a group with contacts (you are its admin)",
+    },
+    Method {
+        name: "groups.list",
+        access: Access::Scoped(Scope::Read),
+        summary: "your groups",
+    },
+    Method {
+        name: "groups.members",
+        access: Access::Scoped(Scope::Read),
+        summary: "the members of a group",
+    },
+    Method {
+        name: "groups.invite",
+        access: Access::Scoped(Scope::Groups),
+        summary: "add a contact to a group (admins)",
+    },
+    Method {
+        name: "groups.remove",
+        access: Access::Scoped(Scope::Groups),
+        summary: "remove a member from a group (admins)",
+    },
+    Method {
+        name: "groups.admins",
+        access: Access::Scoped(Scope::Groups),
+        summary: "promote or demote an admin (admins)",
+    },
+    Method {
+        name: "groups.rename",
+        access: Access::Scoped(Scope::Groups),
+        summary: "rename a group (admins)",
+    },
+    Method {
+        name: "groups.leave",
+        access: Access::Scoped(Scope::Groups),
+        summary: "leave a group",
+    },
+    Method {
+        name: "groups.close",
+        access: Access::Scoped(Scope::Groups),
+        summary: "close a group for everyone (admins)",
+    },
+    Method {
+        name: "groups.send",
+        access: Access::Scoped(Scope::Send),
+        summary: "send a text to a group (answers once it is on disk)",
+    },
+    Method {
+        name: "groups.history",
+        access: Access::Scoped(Scope::Read),
+        summary: "the last messages of a group",
+    },
 ];
 
 /// Looks a method up.
@@ -257,6 +312,66 @@ fn yes() -> bool {
     true
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupCreateParams {
+    name: String,
+    #[serde(default)]
+    members: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupParams {
+    group: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupContactParams {
+    group: String,
+    contact: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupMemberParams {
+    group: String,
+    member: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupAdminsParams {
+    group: String,
+    action: crate::node::AdminAction,
+    member: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupRenameParams {
+    group: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupSendParams {
+    group: String,
+    text: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupHistoryParams {
+    group: String,
+    #[serde(default = "default_history_limit")]
+    limit: usize,
+    #[serde(default)]
+    before: Option<String>,
+}
+
 fn default_invite_secs() -> u64 {
     7 * 24 * 3600
 }
@@ -358,6 +473,51 @@ pub async fn call(node: &NodeHandle, caller: &Caller, name: &str, raw: Value) ->
         "conversations.list" => {
             params::<NoParams>(raw)?;
             to_json(node.conversations().await?)
+        }
+        "groups.create" => {
+            let p: GroupCreateParams = params(raw)?;
+            let members: Vec<&str> = p.members.iter().map(String::as_str).collect();
+            to_json(node.group_create(&p.name, &members, None).await?)
+        }
+        "groups.list" => {
+            params::<NoParams>(raw)?;
+            to_json(node.groups().await?)
+        }
+        "groups.members" => {
+            let p: GroupParams = params(raw)?;
+            to_json(node.group_members(&p.group).await?)
+        }
+        "groups.invite" => {
+            let p: GroupContactParams = params(raw)?;
+            to_json(node.group_invite(&p.group, &p.contact).await?)
+        }
+        "groups.remove" => {
+            let p: GroupMemberParams = params(raw)?;
+            to_json(node.group_remove(&p.group, &p.member).await?)
+        }
+        "groups.admins" => {
+            let p: GroupAdminsParams = params(raw)?;
+            to_json(node.group_admins(&p.group, p.action, &p.member).await?)
+        }
+        "groups.rename" => {
+            let p: GroupRenameParams = params(raw)?;
+            to_json(node.group_rename(&p.group, &p.name).await?)
+        }
+        "groups.leave" => {
+            let p: GroupParams = params(raw)?;
+            to_json(node.group_leave(&p.group).await?)
+        }
+        "groups.close" => {
+            let p: GroupParams = params(raw)?;
+            to_json(node.group_close(&p.group).await?)
+        }
+        "groups.send" => {
+            let p: GroupSendParams = params(raw)?;
+            to_json(node.group_send(&p.group, &p.text).await?)
+        }
+        "groups.history" => {
+            let p: GroupHistoryParams = params(raw)?;
+            to_json(node.group_history(&p.group, p.limit, p.before.as_deref()).await?)
         }
         other => Err(ApiError::new(
             codes::INTERNAL,

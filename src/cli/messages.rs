@@ -58,7 +58,7 @@ pub fn state_label(state: MessageState) -> String {
     }
 }
 
-fn print_message(m: &MessageView) {
+pub fn print_message(m: &MessageView) {
     let who = match m.direction {
         Direction::Outgoing => tr!("msg-me"),
         Direction::Incoming if m.sender_name.is_empty() => m.sender.clone(),

@@ -6,6 +6,7 @@
 
 mod contacts;
 mod daemon;
+mod groups;
 mod messages;
 mod output;
 mod query;
@@ -60,6 +61,9 @@ enum Command {
     Watch(query::JsonFlag),
     /// Mark the conversation with a contact read
     Read(messages::ReadArgs),
+    /// Group chats: create, invite, remove, admins, send, history
+    #[command(subcommand)]
+    Group(groups::GroupCommand),
     /// Start a local test net of many nodes in this process
     Testnet(testnet::TestnetArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
@@ -118,6 +122,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::History(args) => messages::history(&home, args).await,
         Command::Watch(flag) => messages::watch(&home, flag).await,
         Command::Read(args) => messages::read(&home, args).await,
+        Command::Group(command) => groups::run(&home, command).await,
         Command::Testnet(args) => testnet::run(args).await,
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "chingu", &mut std::io::stdout());

@@ -15,6 +15,7 @@
 //! node's glue does the I/O: gossipsub, delivery of commits, epoch secrets and sender keys
 //! over 1:1 sessions, and persistence of every `Serialize` state type here.
 
+pub mod control;
 pub mod epoch;
 pub mod fork;
 pub mod log;
@@ -30,6 +31,7 @@ pub(crate) mod testkit;
 #[cfg(test)]
 mod vectors;
 
+pub use control::{ControlId, GroupControl, MAX_CONTROL_BYTES};
 pub use epoch::{EpochError, EpochKeys, EpochSecret, EpochSecretShare};
 pub use fork::{GroupLog, LogChange, FINALITY_DEPTH, MAX_SIBLINGS};
 pub use log::{rebase, Applied, Commit, GroupState, LogError, Member, Op, MAX_MEMBERS, MAX_OPS};

@@ -502,6 +502,16 @@ impl SenderKeyRing {
         self.keys.contains_key(key_id)
     }
 
+    /// The state of a key, by its id.
+    pub fn key(&self, key_id: &Fixed<8>) -> Option<&SenderKeyState> {
+        self.keys.get(key_id)
+    }
+
+    /// Every key held.
+    pub fn keys(&self) -> impl Iterator<Item = &SenderKeyState> {
+        self.keys.values()
+    }
+
     /// The state of a sender's key, by the sender's identity key.
     pub fn sender(&self, sender: &Fixed<32>) -> Option<&SenderKeyState> {
         self.keys.values().find(|s| s.sender == *sender)

@@ -19,6 +19,7 @@ use super::dht::Dht;
 use super::discovery::{Discovery, Internal};
 use super::dm::Dm;
 use super::durability::Durability;
+use super::groups::Groups;
 use super::mailbox::Mailboxes;
 use super::{Event, NodeConfig, NodeError, PeerInfo, Status, LISTEN_TIMEOUT};
 use crate::home::HomeError;
@@ -62,6 +63,7 @@ pub(crate) struct Actor {
     pub(super) prekeys: PrekeyRing,
     pub(super) dm: Dm,
     pub(super) mailboxes: Mailboxes,
+    pub(super) groups: Groups,
     pub(super) internal_tx: mpsc::UnboundedSender<Internal>,
     internal_rx: mpsc::UnboundedReceiver<Internal>,
     last_prekey_check: Instant,
@@ -110,6 +112,7 @@ impl Actor {
             .serve
             .then(|| config.identity.peer_id().to_bytes());
         let mailboxes = Mailboxes::load(&store, serve)?;
+        let groups = Groups::load(&store)?;
         let (internal_tx, internal_rx) = mpsc::unbounded_channel();
         let swarm = build_swarm(&config)?;
         Ok(Self {
@@ -118,6 +121,7 @@ impl Actor {
             prekeys,
             dm,
             mailboxes,
+            groups,
             internal_tx,
             internal_rx,
             last_prekey_check: Instant::now(),
@@ -222,6 +226,7 @@ impl Actor {
     /// The event loop. Ends on `Shutdown` or when every handle is gone; flushes the store
     /// before returning.
     pub(crate) async fn run(mut self) {
+        self.resume_groups();
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut shutdown_reply = None;
@@ -249,7 +254,7 @@ impl Actor {
                 Some(internal) = self.internal_rx.recv() => self.on_internal(internal),
                 _ = tick.tick() => self.on_tick(),
             }
-            self.write_pending();
+            self.write_turn();
             self.durability.kick();
         }
         let result = self.finish().await;
@@ -258,11 +263,17 @@ impl Actor {
         }
     }
 
+    /// Writes what this turn changed and keeps in memory until the flush.
+    fn write_turn(&mut self) {
+        self.write_pending();
+        self.write_groups();
+    }
+
     /// Lets in-flight durable actions complete, then flushes everything.
     async fn finish(mut self) -> Result<(), NodeError> {
-        self.write_pending();
+        self.write_turn();
         while !self.durability.is_idle() {
-            self.write_pending();
+            self.write_turn();
             self.durability.kick();
             for action in self.durability.completed().await {
                 action(&mut self);
@@ -285,6 +296,7 @@ impl Actor {
         }
         self.discovery_tick();
         self.mailbox_tick();
+        self.group_tick();
         self.pump_outbox();
     }
 
@@ -386,6 +398,7 @@ impl Actor {
             Command::Typing { query, active, reply } => {
                 let _ = reply.send(self.cmd_typing(&query, active));
             }
+            Command::Group(command) => self.on_group_command(command),
             Command::Conversations(reply) => {
                 self.write_pending();
                 let _ = reply.send(super::messages::conversations(&self.store));
@@ -458,6 +471,7 @@ impl Actor {
             rejected: self.rejected.clone(),
             discovery: self.discovery.stats().clone(),
             messages: self.dm.stats.clone(),
+            groups: self.groups.stats.clone(),
             mailbox: self.mailboxes.service_stats(),
             my_mailboxes: self.mailboxes.registered().map(|m| m.peer_id.clone()).collect(),
         }
@@ -630,6 +644,12 @@ impl Actor {
                 }
                 request_response::Event::ResponseSent { .. } => {}
             },
+            BehaviourEvent::Gossipsub(libp2p::gossipsub::Event::Message {
+                propagation_source,
+                message_id,
+                message,
+            }) => self.on_gossip_message(propagation_source, message_id, message),
+            BehaviourEvent::GroupSync(event) => self.on_group_sync_event(event),
             BehaviourEvent::Mdns(mdns::Event::Discovered(found)) => {
                 for (peer, addr) in found {
                     self.swarm.behaviour_mut().kad.add_address(&peer, addr.clone());
@@ -644,7 +664,7 @@ impl Actor {
 }
 
 /// A stable reason name for a failed inbound request (counted as a rejection).
-fn inbound_reason(error: &request_response::InboundFailure) -> &'static str {
+pub(super) fn inbound_reason(error: &request_response::InboundFailure) -> &'static str {
     match error {
         request_response::InboundFailure::Timeout => "timeout",
         request_response::InboundFailure::ConnectionClosed => "connection_closed",

@@ -8,6 +8,8 @@
 //! | Kademlia | `/chingu/kad/1.0.0` | our own DHT (not the IPFS one), record filtering on |
 //! | 1:1 messages | `/chingu/dm/1` | Noise handshakes and encrypted frames (SPEC.md §6) |
 //! | mailbox | `/chingu/mailbox/1` | store-and-forward; inbound only on mailbox nodes |
+//! | gossipsub | `/meshsub/1.1.0`… | group messages on per-epoch topics (SPEC.md §7) |
+//! | history sync | `/chingu/group-sync/1` | missed group messages from fellow members |
 //! | mDNS | — | optional LAN discovery |
 
 use std::num::NonZeroUsize;
@@ -19,12 +21,14 @@ use libp2p::kad::store::{MemoryStore, MemoryStoreConfig};
 use libp2p::request_response::{self, ProtocolSupport};
 use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::swarm::NetworkBehaviour;
-use libp2p::{identify, kad, mdns, noise, ping, tcp, yamux, StreamProtocol, Swarm};
+use libp2p::{gossipsub, identify, kad, mdns, noise, ping, tcp, yamux, StreamProtocol, Swarm};
 
 use super::codec::FrameCodec;
+use super::groups::GROUP_SYNC_PROTOCOL;
 use super::{NodeConfig, NodeError};
 use crate::config::DhtMode;
 use crate::dm::DM_PROTOCOL;
+use crate::group::MAX_GROUP_MESSAGE;
 use crate::mailbox::MAILBOX_PROTOCOL;
 
 /// Our Kademlia protocol name: chingu nodes form their own DHT.
@@ -45,6 +49,45 @@ pub const MAX_PENDING_INCOMING: u32 = 128;
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Most concurrent request streams per connection.
 pub const MAX_CONCURRENT_STREAMS: usize = 64;
+/// Most messages gossipsub accepts in one RPC (its default is 5,000).
+pub const MAX_GOSSIP_MESSAGES_PER_RPC: usize = 256;
+/// Room gossipsub needs around a `group.msg` envelope in one RPC frame.
+const GOSSIP_FRAMING: usize = 1024;
+
+/// Gossipsub for groups: anonymous authorship (our signature is inside the encrypted
+/// payload), nothing forwarded before our validator accepts it, content-hash message
+/// ids, bounded message size and messages per RPC. Peer scoring is switched on by
+/// [`Behaviour::new`] and each topic gets [`topic_score_params`].
+fn gossipsub_behaviour() -> Result<gossipsub::Behaviour, Box<dyn std::error::Error + Send + Sync>> {
+    let config = gossipsub::ConfigBuilder::default()
+        .validation_mode(gossipsub::ValidationMode::Anonymous)
+        .validate_messages()
+        .message_id_fn(|message: &gossipsub::Message| {
+            use sha2::Digest;
+            gossipsub::MessageId::from(sha2::Sha256::digest(&message.data)[..20].to_vec())
+        })
+        .max_transmit_size(MAX_GROUP_MESSAGE + GOSSIP_FRAMING)
+        .max_publish_messages(MAX_GOSSIP_MESSAGES_PER_RPC)
+        .duplicate_cache_time(Duration::from_secs(120))
+        .heartbeat_interval(Duration::from_millis(700))
+        .build()?;
+    let mut behaviour = gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Anonymous, config)?;
+    behaviour.with_peer_score(
+        gossipsub::PeerScoreParams::default(),
+        gossipsub::PeerScoreThresholds::default(),
+    )?;
+    Ok(behaviour)
+}
+
+/// Score parameters of a group topic: invalid messages (those our validator rejects)
+/// lower the forwarding peer's score.
+pub(crate) fn topic_score_params() -> gossipsub::TopicScoreParams {
+    gossipsub::TopicScoreParams {
+        invalid_message_deliveries_weight: -10.0,
+        invalid_message_deliveries_decay: 0.5,
+        ..Default::default()
+    }
+}
 
 /// Everything a node speaks.
 #[derive(NetworkBehaviour)]
@@ -63,6 +106,10 @@ pub struct Behaviour {
     pub mailbox: request_response::Behaviour<FrameCodec>,
     /// LAN discovery, when enabled.
     pub mdns: Toggle<mdns::tokio::Behaviour>,
+    /// Group messages.
+    pub gossipsub: gossipsub::Behaviour,
+    /// Group history sync.
+    pub group_sync: request_response::Behaviour<FrameCodec>,
 }
 
 /// A request-response behaviour speaking `protocol` with our frame codec.
@@ -134,6 +181,8 @@ impl Behaviour {
                 },
             ),
             mdns: mdns.into(),
+            gossipsub: gossipsub_behaviour()?,
+            group_sync: frames(GROUP_SYNC_PROTOCOL, ProtocolSupport::Full),
         })
     }
 }

@@ -88,5 +88,6 @@ pub(crate) enum Command {
         reply: Reply<bool>,
     },
     Conversations(Reply<Vec<ConversationView>>),
+    Group(super::groups::GroupCommand),
     Shutdown(oneshot::Sender<Result<(), NodeError>>),
 }

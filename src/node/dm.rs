@@ -1081,9 +1081,7 @@ impl Actor {
                 }
                 Outcome::Stored
             }
-            // Group control is not spoken by this version: acknowledged and ignored, so
-            // the sender neither retries it nor suspects the session.
-            DmPayload::Group { .. } => Outcome::Stored,
+            DmPayload::Group { data } => self.on_group_control(identity, &data),
         }
     }
 

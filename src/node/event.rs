@@ -97,6 +97,14 @@ pub enum Event {
         /// Typing now.
         active: bool,
     },
+    /// A group or meetup changed: `created`, `joined`, `members`, `renamed` or `removed`
+    /// (this node's owner is no longer a member).
+    GroupChanged {
+        /// The group as it is now.
+        group: super::GroupView,
+        /// What happened.
+        change: String,
+    },
     /// A subscriber was too slow and missed `missed` events.
     Lagged {
         /// How many events were dropped for this subscriber.
@@ -131,6 +139,9 @@ pub struct Status {
     pub discovery: super::DiscoveryStats,
     /// 1:1 message counters.
     pub messages: super::DmStats,
+    /// Group message counters.
+    #[serde(default)]
+    pub groups: super::GroupStats,
     /// What this node holds as a mailbox for others (absent unless it serves).
     pub mailbox: Option<crate::mailbox::service::MailboxStats>,
     /// The mailboxes this node is registered with (peer ids).

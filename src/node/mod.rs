@@ -27,6 +27,7 @@ mod discovery;
 mod dm;
 mod durability;
 pub mod event;
+pub mod groups;
 mod kdf;
 mod mailbox;
 pub mod messages;
@@ -41,6 +42,8 @@ pub use contacts::{find_contact, ContactView, ImportSummary, InviteView, SafetyV
 pub use discovery::DiscoveryStats;
 pub use dm::DmStats;
 pub use event::{Event, EventStream, PeerInfo, Status};
+pub use groups::{AdminAction, GroupStats, GroupView, MemberView};
+use groups::{Change, GroupCommand};
 pub use messages::{ConversationView, MessageView};
 
 use crate::config::{Config, DhtMode};
@@ -415,6 +418,107 @@ impl NodeHandle {
     /// Every conversation, newest activity first.
     pub async fn conversations(&self) -> Result<Vec<ConversationView>, NodeError> {
         self.request(Command::Conversations).await?
+    }
+
+    async fn group_request<T>(&self, make: impl FnOnce(command::Reply<T>) -> GroupCommand) -> Result<T, NodeError> {
+        self.request(|reply| Command::Group(make(reply))).await?
+    }
+
+    /// Creates a group named `name` with contacts (names or numbers) whose keys are
+    /// pinned; we are its first admin. Returns once it is durable; members are told
+    /// over 1:1 sessions (retried until they acknowledge). With `meetup_secs`, it is a
+    /// flash meetup that closes after that many seconds (at most 24 h).
+    pub async fn group_create(
+        &self,
+        name: &str,
+        members: &[&str],
+        meetup_secs: Option<u64>,
+    ) -> Result<GroupView, NodeError> {
+        let name = name.to_owned();
+        let members = members.iter().map(|m| (*m).to_owned()).collect();
+        self.group_request(|reply| GroupCommand::Create {
+            name,
+            members,
+            meetup_secs,
+            reply,
+        })
+        .await
+    }
+
+    /// Every group and meetup this node knows (including ones it was removed from).
+    pub async fn groups(&self) -> Result<Vec<GroupView>, NodeError> {
+        self.group_request(GroupCommand::List).await
+    }
+
+    /// The members of a group (by id or name).
+    pub async fn group_members(&self, group: &str) -> Result<Vec<MemberView>, NodeError> {
+        let group = group.to_owned();
+        self.group_request(|reply| GroupCommand::Members { group, reply }).await
+    }
+
+    async fn group_change(&self, group: &str, change: Change) -> Result<GroupView, NodeError> {
+        let group = group.to_owned();
+        self.group_request(|reply| GroupCommand::Change { group, change, reply })
+            .await
+    }
+
+    /// Adds a contact to a group (admins only); it receives the group's state and keys
+    /// from now on, nothing from before.
+    pub async fn group_invite(&self, group: &str, contact: &str) -> Result<GroupView, NodeError> {
+        self.group_change(group, Change::Invite(contact.to_owned())).await
+    }
+
+    /// Removes a member (by name, number or peer id; admins only). Starts a new epoch:
+    /// the removed member can read nothing sent after.
+    pub async fn group_remove(&self, group: &str, member: &str) -> Result<GroupView, NodeError> {
+        self.group_change(group, Change::Remove(member.to_owned())).await
+    }
+
+    /// Promotes or demotes an admin (admins only).
+    pub async fn group_admins(&self, group: &str, action: AdminAction, member: &str) -> Result<GroupView, NodeError> {
+        self.group_change(group, Change::Admins(action, member.to_owned()))
+            .await
+    }
+
+    /// Renames a group (admins only).
+    pub async fn group_rename(&self, group: &str, name: &str) -> Result<GroupView, NodeError> {
+        self.group_change(group, Change::Rename(name.to_owned())).await
+    }
+
+    /// Leaves a group; its history stays on this node.
+    pub async fn group_leave(&self, group: &str) -> Result<GroupView, NodeError> {
+        self.group_change(group, Change::Leave).await
+    }
+
+    /// Closes a group or meetup for everyone (admins only).
+    pub async fn group_close(&self, group: &str) -> Result<GroupView, NodeError> {
+        self.group_change(group, Change::Close).await
+    }
+
+    /// Sends a text to a group. Returns once it is durable (state `queued`); it turns
+    /// `sent` when published. Members that miss it fetch it by history sync.
+    pub async fn group_send(&self, group: &str, text: &str) -> Result<MessageView, NodeError> {
+        let (group, text) = (group.to_owned(), text.to_owned());
+        self.group_request(|reply| GroupCommand::Send { group, text, reply })
+            .await
+    }
+
+    /// The last `limit` messages of a group, oldest first, before message `before`.
+    pub async fn group_history(
+        &self,
+        group: &str,
+        limit: usize,
+        before: Option<&str>,
+    ) -> Result<Vec<MessageView>, NodeError> {
+        let group = group.to_owned();
+        let before = before.map(str::to_owned);
+        self.group_request(|reply| GroupCommand::History {
+            group,
+            limit,
+            before,
+            reply,
+        })
+        .await
     }
 
     /// Stores a record in the DHT (validated by every storing node, SPEC.md §5.4) and

@@ -8,7 +8,8 @@
 //!   event changes is written by one atomic [`Batch`];
 //! - `peers`: a cache of peer addresses for faster start-up;
 //! - `mailbox`: sealed items a mailbox node holds for others;
-//! - `cache`: derived rendezvous keys (slow to compute).
+//! - `cache`: derived rendezvous keys (slow to compute);
+//! - `groups`: group records, kept `group.msg` envelopes and unacknowledged group control.
 //!
 //! ## Durability (SPEC.md §8.3)
 //! sled writes go to memory and a log; they are **durable only once [`Store::flush`] (or a
@@ -18,6 +19,7 @@
 //! a crash either all of it or none of it is there.
 
 mod cache;
+mod groups;
 mod history;
 mod keys;
 mod mailbox;
@@ -123,6 +125,7 @@ pub struct Store {
     peers: sled::Tree,
     mailbox: sled::Tree,
     cache: sled::Tree,
+    groups: sled::Tree,
 }
 
 impl std::fmt::Debug for Store {
@@ -183,6 +186,7 @@ impl Store {
             peers: db.open_tree("peers")?,
             mailbox: db.open_tree("mailbox")?,
             cache: db.open_tree("cache")?,
+            groups: db.open_tree("groups")?,
             db,
         };
         store.migrate()?;

@@ -99,3 +99,26 @@ msg-key-changed = WARNING: the key of { $name } changed. Messages are held until
 msg-contact-updated = { $name }: { $state }
 history-none = No messages yet.
 watch-ended = The node stopped.
+group-created = Created the group “{ $name }” ({ $id }) with { $members ->
+    [one] one member
+   *[other] { $members } members
+}. Members are told over 1:1 sessions as soon as they are reachable.
+group-changed = “{ $name }” is now at epoch { $epoch } with { $members ->
+    [one] one member
+   *[other] { $members } members
+}.
+group-left = You left “{ $name }”. Its history stays on this device.
+group-none = No groups yet. Create one with: chingu group create NAME --members A,B
+group-sent = Sent { $id } to the group (on disk; members that miss it fetch it by history sync).
+group-kind-group = group
+group-kind-meetup = meetup
+group-col-name = Name
+group-col-kind = Kind
+group-col-members = Members
+group-col-role = Role
+group-col-id = Id
+group-col-phone = Number
+group-role-admin = admin
+group-role-member = member
+group-role-gone = left
+group-role-me = { $role } (you)

@@ -1,0 +1,277 @@
+//! `chingu group …`: group chats through the running node (create, members, admins,
+//! send, history). Every command talks to the node over the control API.
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use chingu::home::Home;
+use chingu::node::{GroupView, MemberView, MessageView};
+use chingu::tr;
+
+use super::output::{print_json, Table};
+
+#[derive(Debug, Subcommand)]
+pub enum GroupCommand {
+    /// Create a group with contacts (you are its admin)
+    Create {
+        /// The group's name
+        name: String,
+        /// Contacts to add (names or numbers, comma-separated)
+        #[arg(long, value_delimiter = ',', value_name = "A,B,…")]
+        members: Vec<String>,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a contact to a group (admins)
+    Invite {
+        /// The group: name or id
+        group: String,
+        /// The contact: name or number
+        contact: String,
+    },
+    /// Remove a member from a group (admins); they can read nothing sent after
+    Remove {
+        /// The group: name or id
+        group: String,
+        /// The member: name, number or peer id
+        member: String,
+    },
+    /// Rename a group (admins)
+    Rename {
+        /// The group: name or id
+        group: String,
+        /// The new name
+        name: String,
+    },
+    /// Promote or demote admins (admins)
+    #[command(subcommand)]
+    Admins(AdminsCommand),
+    /// Leave a group (its history stays on this device)
+    Leave {
+        /// The group: name or id
+        group: String,
+    },
+    /// Close a group for everyone (admins)
+    Close {
+        /// The group: name or id
+        group: String,
+    },
+    /// List your groups
+    List(super::query::JsonFlag),
+    /// List a group's members
+    Members {
+        /// The group: name or id
+        group: String,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send a text to a group
+    Send {
+        /// The group: name or id
+        group: String,
+        /// The text
+        text: String,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a group's messages
+    History(GroupHistoryArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminsCommand {
+    /// Make a member an admin
+    Add {
+        /// The group: name or id
+        group: String,
+        /// The member: name, number or peer id
+        member: String,
+    },
+    /// Take admin rights from a member
+    Remove {
+        /// The group: name or id
+        group: String,
+        /// The member: name, number or peer id
+        member: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct GroupHistoryArgs {
+    /// The group: name or id
+    group: String,
+    /// How many messages
+    #[arg(long, default_value_t = 20)]
+    limit: usize,
+    /// Only messages before this message id
+    #[arg(long, value_name = "ID")]
+    before: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    json: bool,
+}
+
+fn kind_label(view: &GroupView) -> String {
+    if view.kind == "meetup" {
+        tr!("group-kind-meetup")
+    } else {
+        tr!("group-kind-group")
+    }
+}
+
+fn print_changed(view: &GroupView) {
+    println!(
+        "{}",
+        tr!(
+            "group-changed",
+            name = view.name.clone(),
+            epoch = view.epoch,
+            members = view.members
+        )
+    );
+}
+
+pub async fn run(home: &Home, command: GroupCommand) -> anyhow::Result<()> {
+    let mut client = super::connect(home).await?;
+    let changed = match command {
+        GroupCommand::Create { name, members, json } => {
+            let view: GroupView = client
+                .call_as("groups.create", json!({ "name": name, "members": members }))
+                .await?;
+            if json {
+                return print_json(&view);
+            }
+            println!(
+                "{}",
+                tr!(
+                    "group-created",
+                    name = view.name.clone(),
+                    id = view.group_id.clone(),
+                    members = view.members
+                )
+            );
+            return Ok(());
+        }
+        GroupCommand::Invite { group, contact } => {
+            client
+                .call_as("groups.invite", json!({ "group": group, "contact": contact }))
+                .await?
+        }
+        GroupCommand::Remove { group, member } => {
+            client
+                .call_as("groups.remove", json!({ "group": group, "member": member }))
+                .await?
+        }
+        GroupCommand::Rename { group, name } => {
+            client
+                .call_as("groups.rename", json!({ "group": group, "name": name }))
+                .await?
+        }
+        GroupCommand::Admins(command) => {
+            let (action, group, member) = match command {
+                AdminsCommand::Add { group, member } => ("add", group, member),
+                AdminsCommand::Remove { group, member } => ("remove", group, member),
+            };
+            client
+                .call_as(
+                    "groups.admins",
+                    json!({ "group": group, "action": action, "member": member }),
+                )
+                .await?
+        }
+        GroupCommand::Leave { group } => {
+            let view: GroupView = client.call_as("groups.leave", json!({ "group": group })).await?;
+            println!("{}", tr!("group-left", name = view.name));
+            return Ok(());
+        }
+        GroupCommand::Close { group } => client.call_as("groups.close", json!({ "group": group })).await?,
+        GroupCommand::List(flag) => {
+            let groups: Vec<GroupView> = client.call_as("groups.list", json!({})).await?;
+            if flag.json {
+                return print_json(&groups);
+            }
+            if groups.is_empty() {
+                println!("{}", tr!("group-none"));
+                return Ok(());
+            }
+            let mut table = Table::new();
+            table.header([
+                tr!("group-col-name"),
+                tr!("group-col-kind"),
+                tr!("group-col-members"),
+                tr!("group-col-role"),
+                tr!("group-col-id"),
+            ]);
+            for g in &groups {
+                let role = match (g.active, g.is_admin) {
+                    (false, _) => tr!("group-role-gone"),
+                    (true, true) => tr!("group-role-admin"),
+                    (true, false) => tr!("group-role-member"),
+                };
+                table.row([
+                    g.name.clone(),
+                    kind_label(g),
+                    g.members.to_string(),
+                    role,
+                    g.group_id.clone(),
+                ]);
+            }
+            table.print();
+            return Ok(());
+        }
+        GroupCommand::Members { group, json } => {
+            let members: Vec<MemberView> = client.call_as("groups.members", json!({ "group": group })).await?;
+            if json {
+                return print_json(&members);
+            }
+            let mut table = Table::new();
+            table.header([tr!("group-col-name"), tr!("group-col-phone"), tr!("group-col-role")]);
+            for m in &members {
+                let mut role = if m.admin {
+                    tr!("group-role-admin")
+                } else {
+                    tr!("group-role-member")
+                };
+                if m.me {
+                    role = tr!("group-role-me", role = role);
+                }
+                table.row([m.name.clone(), m.phone.clone(), role]);
+            }
+            table.print();
+            return Ok(());
+        }
+        GroupCommand::Send { group, text, json } => {
+            let message: MessageView = client
+                .call_as("groups.send", json!({ "group": group, "text": text }))
+                .await?;
+            if json {
+                return print_json(&message);
+            }
+            println!("{}", tr!("group-sent", id = message.id));
+            return Ok(());
+        }
+        GroupCommand::History(args) => {
+            let messages: Vec<MessageView> = client
+                .call_as(
+                    "groups.history",
+                    json!({ "group": args.group, "limit": args.limit, "before": args.before }),
+                )
+                .await?;
+            if args.json {
+                return print_json(&messages);
+            }
+            if messages.is_empty() {
+                println!("{}", tr!("history-none"));
+            }
+            for m in &messages {
+                super::messages::print_message(m);
+            }
+            return Ok(());
+        }
+    };
+    print_changed(&changed);
+    Ok(())
+}

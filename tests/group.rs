@@ -1,0 +1,178 @@
+//! Group chats between real nodes on loopback: creation, messages from every member,
+//! removal (the removed member reads nothing after), repair by history sync for a member
+//! that was offline, and a welcome from a stranger refused. Every wait is on an event or
+//! a state, with a deadline.
+
+mod common;
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use chingu::config::Discoverable;
+use chingu::node::GroupView;
+use chingu::testnet::{TestNet, TestNetOptions};
+use chingu::{Event, NodeHandle};
+use common::net::{befriend, found, net, settings, wait_event, DEADLINE};
+
+/// Waits for a `group_changed` event with `change` on `events`.
+async fn group_changed(events: &mut chingu::node::EventStream, change: &str) -> GroupView {
+    wait_event(events, |e| match e {
+        Event::GroupChanged { group, change: c } if c == change => Some(group.clone()),
+        _ => None,
+    })
+    .await
+}
+
+/// Polls a group's history until it holds `count` messages (or the deadline passes).
+async fn wait_history(node: &NodeHandle, group: &str, count: usize) -> Vec<chingu::node::MessageView> {
+    tokio::time::timeout(DEADLINE, async {
+        let mut changes = node.events();
+        loop {
+            let history = node.group_history(group, 1000, None).await.unwrap();
+            if history.len() >= count {
+                return history;
+            }
+            // Wake on the next event (a message, a state change) or every second.
+            let _ = tokio::time::timeout(Duration::from_secs(1), futures::StreamExt::next(&mut changes)).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("the group history did not reach {count} messages"))
+}
+
+fn unique_ids(history: &[chingu::node::MessageView]) -> usize {
+    history.iter().map(|m| m.id.clone()).collect::<HashSet<_>>().len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_talks_and_a_removed_member_reads_nothing_after() {
+    let net = net(3, false).await;
+    befriend(&net, 0, 1).await;
+    befriend(&net, 0, 2).await;
+    let (alice, bob, carol) = (
+        net.nodes[0].node().clone(),
+        net.nodes[1].node().clone(),
+        net.nodes[2].node().clone(),
+    );
+    let (mut bob_events, mut carol_events) = (bob.events(), carol.events());
+    let group = alice.group_create("친구들", &["n1", "n2"], None).await.unwrap();
+    assert_eq!((group.members, group.epoch, group.is_admin), (3, 0, true));
+    let id = group.group_id.clone();
+    assert_eq!(group_changed(&mut bob_events, "joined").await.group_id, id);
+    assert_eq!(group_changed(&mut carol_events, "joined").await.group_id, id);
+
+    // Everyone talks at once, before all sender keys may have arrived: early messages
+    // wait in the pending buffer or are repaired by history sync.
+    for i in 0..10 {
+        alice.group_send(&id, &format!("alice {i}")).await.unwrap();
+    }
+    for i in 0..5 {
+        bob.group_send(&id, &format!("bob {i}")).await.unwrap();
+        carol.group_send(&id, &format!("carol {i}")).await.unwrap();
+    }
+    for node in [&alice, &bob, &carol] {
+        let history = wait_history(node, &id, 20).await;
+        assert_eq!(history.len(), 20, "every message exactly once");
+        assert_eq!(unique_ids(&history), 20);
+    }
+    // Bob and Carol are not each other's contacts; they learned each other from the log.
+    let members = bob.group_members(&id).await.unwrap();
+    assert_eq!(members.len(), 3);
+    assert_eq!(members.iter().filter(|m| m.admin).count(), 1);
+
+    // Carol is removed: a new epoch that she cannot read.
+    let carol_phone = net.nodes[2].phone.to_string();
+    let after = alice.group_remove(&id, &carol_phone).await.unwrap();
+    assert_eq!((after.members, after.epoch), (2, 1));
+    let removed = group_changed(&mut carol_events, "removed").await;
+    assert!(!removed.active);
+    assert!(
+        carol.group_send(&id, "still here?").await.is_err(),
+        "a removed member cannot send"
+    );
+    tokio::time::timeout(DEADLINE, async {
+        loop {
+            let groups = bob.groups().await.unwrap();
+            if groups.iter().any(|g| g.group_id == id && g.epoch == 1) {
+                return;
+            }
+            let _ = tokio::time::timeout(Duration::from_secs(1), futures::StreamExt::next(&mut bob_events)).await;
+        }
+    })
+    .await
+    .expect("bob reaches epoch 1");
+    alice.group_send(&id, "after carol left").await.unwrap();
+    let history = wait_history(&bob, &id, 21).await;
+    assert_eq!(history.last().unwrap().text, "after carol left");
+    let carol_history = carol.group_history(&id, 1000, None).await.unwrap();
+    assert!(
+        carol_history.iter().all(|m| m.text != "after carol left"),
+        "the removed member reads nothing sent after"
+    );
+    net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_back_from_offline_gets_what_it_missed_by_history_sync() {
+    let mut net = net(2, false).await;
+    befriend(&net, 0, 1).await;
+    let alice = net.nodes[0].node().clone();
+    let mut bob_events = net.nodes[1].node().events();
+    let group = alice.group_create("study", &["n1"], None).await.unwrap();
+    group_changed(&mut bob_events, "joined").await;
+    alice.group_send(&group.group_id, "before").await.unwrap();
+    wait_history(net.nodes[1].node(), &group.group_id, 1).await;
+
+    net.stop_node(1).await.unwrap();
+    for i in 0..5 {
+        alice
+            .group_send(&group.group_id, &format!("while away {i}"))
+            .await
+            .unwrap();
+    }
+    net.restart_node(1).await.unwrap();
+    let bob = net.nodes[1].node().clone();
+    let history = wait_history(&bob, &group.group_id, 6).await;
+    assert_eq!(history.len(), 6);
+    assert_eq!(unique_ids(&history), 6);
+    assert!(
+        bob.status().await.unwrap().groups.repaired >= 5,
+        "fetched by history sync"
+    );
+    net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_welcome_from_a_stranger_is_refused_and_counted() {
+    // Bob can be found by anyone who knows his number.
+    let mut net = TestNet::start(TestNetOptions::new(0), |_| {}).await.unwrap();
+    net.add_node_with(settings(false)).await.unwrap();
+    let mut public = settings(false);
+    public.discovery.discoverable = Discoverable::Everyone;
+    net.add_node_with(public).await.unwrap();
+    net.wait_ready(DEADLINE, |_| {}).await;
+    net.wait_joined(DEADLINE).await;
+    let (stranger, bob) = (net.nodes[0].node().clone(), net.nodes[1].node().clone());
+    // Only the stranger has Bob in its address book.
+    stranger
+        .add_contact(&net.nodes[1].phone.to_string(), "bob")
+        .await
+        .unwrap();
+    found(&stranger, "bob", 0).await;
+    stranger.group_create("spam", &["bob"], None).await.unwrap();
+    tokio::time::timeout(DEADLINE, async {
+        let mut events = bob.events();
+        loop {
+            let status = bob.status().await.unwrap();
+            if status.rejected.get("group.welcome_from_stranger").copied().unwrap_or(0) > 0 {
+                return;
+            }
+            let _ = tokio::time::timeout(Duration::from_secs(1), futures::StreamExt::next(&mut events)).await;
+        }
+    })
+    .await
+    .expect("the welcome is refused and counted");
+    assert!(bob.groups().await.unwrap().is_empty(), "bob joined nothing");
+    assert!(bob.status().await.is_ok(), "bob's node keeps running");
+    net.shutdown().await;
+}
