@@ -395,6 +395,11 @@ impl SenderKeyState {
         self.next
     }
 
+    /// The lowest sequence number still missing: the oldest skipped one, else `next`.
+    pub fn first_missing(&self) -> u64 {
+        self.skipped.keys().next().copied().unwrap_or(self.next)
+    }
+
     /// How many skipped message keys are held.
     pub fn skipped(&self) -> usize {
         self.skipped.len()

@@ -1516,7 +1516,8 @@ impl Actor {
         self.groups.activity.entry((epoch, key_id)).or_default().asked_ms = now_ms();
     }
 
-    /// Tail sync: senders that went quiet recently are asked whether more came.
+    /// Tail sync: senders that went quiet recently are asked for everything from their
+    /// first missing message (holes a lost gap request left, and what came after).
     pub(super) fn group_tick(&mut self) {
         let now = now_ms();
         let quiet: Vec<(Fixed<32>, Fixed<8>, u64)> = self
@@ -1535,7 +1536,7 @@ impl Actor {
                 r.rings
                     .get(&epoch)
                     .and_then(|ring| ring.key(&key_id))
-                    .map(|k| (*id, k.next(), *k.sender()))
+                    .map(|k| (*id, k.first_missing(), *k.sender()))
             });
             match found {
                 Some((_, _, sender)) if sender == self.me() => {

@@ -35,7 +35,7 @@ const SETUP_DEADLINE: Duration = Duration::from_secs(120);
 /// Sends in flight at once (each waits for its flush).
 const SEND_CONCURRENCY: usize = 64;
 
-fn scenario_error(scenario: &'static str) -> impl Fn(String) -> TestNetError {
+pub(super) fn scenario_error(scenario: &'static str) -> impl Fn(String) -> TestNetError {
     move |reason| TestNetError::Scenario { scenario, reason }
 }
 
@@ -59,7 +59,7 @@ pub(super) fn text(seq: usize) -> String {
 
 /// Makes each pair mutual friends and waits until both found each other (and, with
 /// `mailboxes`, until the sender sees the recipient's mailbox).
-async fn befriend(net: &TestNet, pairs: &[(usize, usize)], mailboxes: usize) -> Result<(), String> {
+pub(super) async fn befriend(net: &TestNet, pairs: &[(usize, usize)], mailboxes: usize) -> Result<(), String> {
     for &(a, b) in pairs {
         let (na, nb) = (net.nodes[a].node(), net.nodes[b].node());
         na.add_contact(&net.nodes[b].phone.to_string(), &format!("node {b}"))

@@ -5,6 +5,7 @@
 mod dht;
 mod discovery;
 mod dm;
+mod group;
 mod raw;
 mod startup;
 
@@ -28,6 +29,8 @@ pub enum Scenario {
     DmRaw,
     /// 1:1 messages to offline friends, through mailboxes.
     Offline,
+    /// A group of `--group-size` members exchanging `--messages` over gossipsub.
+    Group,
 }
 
 impl Scenario {
@@ -35,7 +38,7 @@ impl Scenario {
     pub fn node_settings(self) -> Option<fn(usize, &crate::config::Config) -> crate::config::Config> {
         match self {
             Scenario::Discovery => Some(discovery::node_settings),
-            Scenario::Dm | Scenario::Offline => Some(dm::node_settings),
+            Scenario::Dm | Scenario::Offline | Scenario::Group => Some(dm::node_settings),
             Scenario::Startup | Scenario::DmRaw => None,
         }
     }
@@ -91,6 +94,10 @@ pub async fn run(
         Some(Scenario::Offline) => (
             Some("offline"),
             dm::run_offline(net, options.messages, options.rate).await?,
+        ),
+        Some(Scenario::Group) => (
+            Some("group"),
+            group::run(net, options.group_size, options.messages, options.rate).await?,
         ),
         Some(Scenario::DmRaw) => (
             Some("dm-raw"),

@@ -1,0 +1,237 @@
+//! The group scenario (`--scenario group`): nodes 1‥G form a group created by node 1
+//! (every member is node 1's mutual contact; the others learn each other from the signed
+//! log). Once every control message is acknowledged (all sender keys delivered),
+//! `--messages` texts go out round-robin over the members through
+//! `NodeHandle::group_send` (durable before it returns), paced at `--rate` per second in
+//! total or unpaced. Each message is expected at the G−1 other members.
+//!
+//! Reports `sent`, `expected_deliveries`, `delivered` (distinct (member, message) pairs
+//! stored, from the members' histories), `lost`, `duplicates` (arrivals reported twice
+//! plus stored twice), `repaired` (messages the members fetched by history sync),
+//! `deliveries_per_s` (from the first send to the last arrival), `p50_ms`, `p99_ms`
+//! (from the `group_send` call to each member's `message_received` event).
+
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use serde_json::{json, Map, Value};
+
+use super::super::stats::{round, Summary};
+use super::super::{TestNet, TestNetError};
+use super::dm::{befriend, scenario_error, text};
+use crate::node::MessageView;
+use crate::{Event, NodeHandle};
+
+/// Longest wait for every delivery.
+const DELIVERY_DEADLINE: Duration = Duration::from_secs(180);
+/// Longest wait for the group to form (welcomes and sender keys acknowledged).
+const SETUP_DEADLINE: Duration = Duration::from_secs(120);
+/// Sends in flight at once.
+const SEND_CONCURRENCY: usize = 64;
+
+/// `--scenario group`.
+pub async fn run(
+    net: &mut TestNet,
+    group_size: usize,
+    messages: usize,
+    rate: f64,
+) -> Result<Map<String, Value>, TestNetError> {
+    let error = scenario_error("group");
+    if group_size < 2 || net.nodes.len() <= group_size {
+        return Err(error(format!(
+            "needs --group-size ≥ 2 and more nodes than members (node 0 stays out); got {} nodes, group of {group_size}",
+            net.nodes.len()
+        )));
+    }
+    let members: Vec<usize> = (1..=group_size).collect();
+    let pairs: Vec<(usize, usize)> = members[1..].iter().map(|&m| (1, m)).collect();
+    befriend(net, &pairs, 0).await.map_err(&error)?;
+    let creator = net.nodes[1].node().clone();
+    let contacts: Vec<String> = members[1..].iter().map(|&m| net.nodes[m].phone.to_string()).collect();
+    let contacts: Vec<&str> = contacts.iter().map(String::as_str).collect();
+    let group = creator
+        .group_create("testnet group", &contacts, None)
+        .await
+        .map_err(|e| error(e.to_string()))?;
+    let handles: Vec<NodeHandle> = members.iter().map(|&m| net.nodes[m].node().clone()).collect();
+    wait_formed(&handles, &group.group_id).await.map_err(&error)?;
+
+    let streams: Vec<_> = handles.iter().map(|h| h.events()).collect();
+    let started = Instant::now();
+    let expected = messages * (group_size - 1);
+    let collector = collect(streams, &group.group_id, expected);
+    let ((sent, errors), (arrivals, arrival_duplicates)) =
+        tokio::join!(send_all(&handles, &group.group_id, messages, rate), collector);
+    let latencies: Vec<f64> = arrivals
+        .iter()
+        .filter_map(|((_, id), at)| sent.get(id).map(|s| at.duration_since(*s).as_secs_f64() * 1000.0))
+        .collect();
+    let last = arrivals.values().max().copied().unwrap_or(started);
+    let (delivered, stored_duplicates) = stored(&handles, &group.group_id, messages).await;
+    let mut repaired = 0;
+    for handle in &handles {
+        if let Ok(status) = handle.status().await {
+            repaired += status.groups.repaired;
+        }
+    }
+    let offered = sent.len() + errors;
+    let expected = offered * (group_size - 1);
+    let summary = Summary::of(&latencies);
+    let mut map = Map::new();
+    map.insert("group_size".into(), json!(group_size));
+    map.insert("sent".into(), json!(offered));
+    map.insert("expected_deliveries".into(), json!(expected));
+    map.insert("delivered".into(), json!(delivered));
+    map.insert("lost".into(), json!(expected.saturating_sub(delivered)));
+    map.insert("duplicates".into(), json!(arrival_duplicates + stored_duplicates));
+    map.insert("repaired".into(), json!(repaired));
+    map.insert(
+        "deliveries_per_s".into(),
+        json!(round(
+            delivered as f64 / last.duration_since(started).as_secs_f64().max(1e-9)
+        )),
+    );
+    map.insert("p50_ms".into(), json!(summary.p50_ms));
+    map.insert("p99_ms".into(), json!(summary.p99_ms));
+    map.insert("latency".into(), json!(summary));
+    Ok(map)
+}
+
+/// Waits until every member is in the group and no control message waits anywhere.
+async fn wait_formed(handles: &[NodeHandle], group: &str) -> Result<(), String> {
+    tokio::time::timeout(SETUP_DEADLINE, async {
+        let mut events = futures::stream::select_all(handles.iter().map(|h| h.events()));
+        loop {
+            let mut formed = true;
+            for handle in handles {
+                let joined = handle
+                    .groups()
+                    .await
+                    .map(|gs| gs.iter().any(|g| g.group_id == group))
+                    .unwrap_or(false);
+                let quiet = handle
+                    .status()
+                    .await
+                    .map(|s| s.groups.control_outbox == 0)
+                    .unwrap_or(false);
+                formed &= joined && quiet;
+            }
+            if formed {
+                return;
+            }
+            let _ = tokio::time::timeout(Duration::from_millis(500), events.next()).await;
+        }
+    })
+    .await
+    .map_err(|_| "the group did not form in time".to_owned())
+}
+
+async fn send_all(
+    handles: &[NodeHandle],
+    group: &str,
+    messages: usize,
+    rate: f64,
+) -> (HashMap<String, Instant>, usize) {
+    let mut pacer = (rate > 0.0).then(|| {
+        let mut interval = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+        interval
+    });
+    let mut sent = HashMap::new();
+    let mut errors = 0;
+    let mut in_flight = futures::stream::FuturesUnordered::new();
+    let mut note = |sent: &mut HashMap<String, Instant>,
+                    (started, result): (Instant, Result<MessageView, crate::NodeError>)| match result
+    {
+        Ok(view) => {
+            sent.insert(view.id, started);
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "group send failed");
+            errors += 1;
+        }
+    };
+    for seq in 0..messages {
+        if let Some(pacer) = pacer.as_mut() {
+            pacer.tick().await;
+        }
+        while in_flight.len() >= SEND_CONCURRENCY {
+            if let Some(done) = in_flight.next().await {
+                note(&mut sent, done);
+            }
+        }
+        let handle = handles[seq % handles.len()].clone();
+        let group = group.to_owned();
+        in_flight.push(async move {
+            let started = Instant::now();
+            (started, handle.group_send(&group, &text(seq)).await)
+        });
+    }
+    while let Some(done) = in_flight.next().await {
+        note(&mut sent, done);
+    }
+    (sent, errors)
+}
+
+/// First arrival per (member, message) from the members' event streams, until `expected`
+/// or the deadline (histories are checked when the streams pause), and duplicates.
+async fn collect(
+    streams: Vec<crate::node::EventStream>,
+    group: &str,
+    expected: usize,
+) -> (HashMap<(usize, String), Instant>, usize) {
+    let tagged = streams
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| s.map(move |e| (i, e)).boxed());
+    let mut merged = futures::stream::select_all(tagged);
+    let mut arrivals = HashMap::new();
+    let mut duplicates = 0;
+    let conv = group.to_owned();
+    let _ = tokio::time::timeout(DELIVERY_DEADLINE, async {
+        while arrivals.len() < expected {
+            match tokio::time::timeout(Duration::from_secs(5), merged.next()).await {
+                Ok(Some((member, Event::MessageReceived { message }))) if message.conv == conv => {
+                    if arrivals.insert((member, message.id), Instant::now()).is_some() {
+                        duplicates += 1;
+                    }
+                }
+                Ok(Some(_)) => {}
+                Ok(None) | Err(_) => return,
+            }
+        }
+    })
+    .await;
+    (arrivals, duplicates)
+}
+
+/// Distinct incoming messages stored per member, summed, and stored duplicates.
+async fn stored(handles: &[NodeHandle], group: &str, limit: usize) -> (usize, usize) {
+    let page = crate::node::messages::MAX_HISTORY_LIMIT;
+    let (mut delivered, mut duplicates) = (0, 0);
+    for handle in handles {
+        let mut ids = HashSet::new();
+        let mut before: Option<String> = None;
+        let mut seen = 0;
+        while seen < limit + page {
+            let history = handle
+                .group_history(group, page, before.as_deref())
+                .await
+                .unwrap_or_default();
+            let Some(first) = history.first() else { break };
+            before = Some(first.id.clone());
+            seen += history.len();
+            for m in history
+                .into_iter()
+                .filter(|m| m.direction == crate::model::Direction::Incoming)
+            {
+                if !ids.insert(m.id) {
+                    duplicates += 1;
+                }
+            }
+        }
+        delivered += ids.len();
+    }
+    (delivered, duplicates)
+}
