@@ -72,10 +72,14 @@ fn gossipsub_behaviour() -> Result<gossipsub::Behaviour, Box<dyn std::error::Err
         .heartbeat_interval(Duration::from_millis(700))
         .build()?;
     let mut behaviour = gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Anonymous, config)?;
-    behaviour.with_peer_score(
-        gossipsub::PeerScoreParams::default(),
-        gossipsub::PeerScoreThresholds::default(),
-    )?;
+    // Scoring's IP-colocation penalty (more than 10 peers on one address) would greylist
+    // every peer of a test net on loopback; it stays on for every other address.
+    let mut score = gossipsub::PeerScoreParams::default();
+    score.ip_colocation_factor_whitelist.extend([
+        std::net::IpAddr::from(std::net::Ipv4Addr::LOCALHOST),
+        std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
+    ]);
+    behaviour.with_peer_score(score, gossipsub::PeerScoreThresholds::default())?;
     Ok(behaviour)
 }
 

@@ -57,8 +57,18 @@ const CONTROL_RETRY_CAP_MS: u64 = 60_000;
 const TAIL_SYNC_AFTER_MS: u64 = 1_000;
 /// Senders quiet longer than this are not asked any more (ms).
 const TAIL_SYNC_WINDOW_MS: u64 = 120_000;
+/// Every sender of a current epoch is asked this often whether it sent anything we did
+/// not get (the fallback when gossipsub delivered nothing that would reveal a gap) (ms).
+const POLL_SYNC_MS: u64 = 30_000;
+/// Sync requests started per tick by that poll.
+const POLL_SYNC_PER_TICK: usize = 8;
 /// Sequence numbers asked per sync request.
 const SYNC_SPAN: u64 = 255;
+/// Fellow members each node keeps a connection to, per group: gossipsub only talks over
+/// open connections, so members make sure the group's mesh can form.
+const MEMBER_CONNECTIONS: usize = 6;
+/// Least time between two dials of the same member (ms).
+const REDIAL_MS: u64 = 10_000;
 /// Default lifetime of a flash meetup.
 pub const DEFAULT_MEETUP_SECS: u64 = 2 * 3600;
 
@@ -241,6 +251,8 @@ pub(crate) struct Groups {
     controls: BTreeMap<[u8; 16], ControlEntry>,
     syncs: HashMap<OutboundRequestId, (GroupId, SyncRequest)>,
     activity: HashMap<(Fixed<32>, Fixed<8>), SenderActivity>,
+    /// When each member was last dialed (ms).
+    dialed: HashMap<PeerId, u64>,
     /// Groups changed this loop turn, written once at its end.
     dirty: HashSet<GroupId>,
     /// Envelopes published only once the turn's flush is done: (group, message id, bytes).
@@ -262,6 +274,7 @@ impl Groups {
             controls: controls.into_iter().map(|c| (c.id, c)).collect(),
             syncs: HashMap::new(),
             activity: HashMap::new(),
+            dialed: HashMap::new(),
             dirty: HashSet::new(),
             unpublished: Vec::new(),
             stats: GroupStats::default(),
@@ -753,6 +766,7 @@ impl Actor {
         }
         self.mark_dirty(id);
         self.retry_orphans(id);
+        self.connect_members();
     }
 
     /// Drops one epoch's keys, topic, buffered messages and kept envelopes.
@@ -1525,11 +1539,14 @@ impl Actor {
             .activity
             .iter()
             .filter(|(_, a)| {
-                now.saturating_sub(a.last_message_ms) >= TAIL_SYNC_AFTER_MS
-                    && now.saturating_sub(a.last_message_ms) <= TAIL_SYNC_WINDOW_MS
-                    && a.asked_ms < a.last_message_ms
+                let quiet_for = now.saturating_sub(a.last_message_ms);
+                let tail = quiet_for >= TAIL_SYNC_AFTER_MS
+                    && quiet_for <= TAIL_SYNC_WINDOW_MS
+                    && a.asked_ms < a.last_message_ms;
+                tail || now.saturating_sub(a.asked_ms) >= POLL_SYNC_MS
             })
             .map(|((e, k), a)| (*e, *k, a.last_message_ms))
+            .take(POLL_SYNC_PER_TICK * 4)
             .collect();
         for (epoch, key_id, _) in quiet {
             let found = self.groups.records.iter().find_map(|(id, r)| {
@@ -1552,6 +1569,52 @@ impl Actor {
             self.publish_unpublished();
         }
         self.pump_control(None);
+        self.connect_members();
+    }
+
+    /// Dials fellow members of every active group until [`MEMBER_CONNECTIONS`] of them
+    /// are connected (addresses come from the DHT's routing table and the contacts).
+    fn connect_members(&mut self) {
+        let me = self.me();
+        let now = now_ms();
+        let mut dials = Vec::new();
+        for record in self.groups.records.values().filter(|r| !r.removed) {
+            let peers: Vec<PeerId> = record
+                .log
+                .state()
+                .members()
+                .iter()
+                .filter(|m| m.identity_pk != me)
+                .filter_map(|m| PeerId::from_bytes(m.peer_id.as_ref()).ok())
+                .collect();
+            let connected = peers.iter().filter(|p| self.swarm.is_connected(p)).count();
+            let missing = MEMBER_CONNECTIONS.min(peers.len()).saturating_sub(connected);
+            let offset = rand::rngs::OsRng.next_u32() as usize % peers.len().max(1);
+            dials.extend(
+                peers
+                    .iter()
+                    .cycle()
+                    .skip(offset)
+                    .take(peers.len())
+                    .filter(|p| !self.swarm.is_connected(p))
+                    .filter(|p| {
+                        self.groups
+                            .dialed
+                            .get(p)
+                            .is_none_or(|at| now.saturating_sub(*at) >= REDIAL_MS)
+                    })
+                    .take(missing)
+                    .copied(),
+            );
+        }
+        for peer in dials {
+            self.groups.dialed.insert(peer, now);
+            let opts = libp2p::swarm::dial_opts::DialOpts::peer_id(peer)
+                .condition(libp2p::swarm::dial_opts::PeerCondition::DisconnectedAndNotDialing)
+                .build();
+            let _ = self.swarm.dial(opts);
+        }
+        self.groups.dialed.retain(|_, at| now.saturating_sub(*at) < REDIAL_MS);
     }
 
     pub(super) fn on_group_sync_event(&mut self, event: request_response::Event<Vec<u8>, Vec<u8>>) {

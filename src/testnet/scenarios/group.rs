@@ -24,9 +24,9 @@ use crate::node::MessageView;
 use crate::{Event, NodeHandle};
 
 /// Longest wait for every delivery.
-const DELIVERY_DEADLINE: Duration = Duration::from_secs(180);
+pub(super) const DELIVERY_DEADLINE: Duration = Duration::from_secs(180);
 /// Longest wait for the group to form (welcomes and sender keys acknowledged).
-const SETUP_DEADLINE: Duration = Duration::from_secs(120);
+pub(super) const SETUP_DEADLINE: Duration = Duration::from_secs(120);
 /// Sends in flight at once.
 const SEND_CONCURRENCY: usize = 64;
 
@@ -63,11 +63,6 @@ pub async fn run(
     let collector = collect(streams, &group.group_id, expected);
     let ((sent, errors), (arrivals, arrival_duplicates)) =
         tokio::join!(send_all(&handles, &group.group_id, messages, rate), collector);
-    let latencies: Vec<f64> = arrivals
-        .iter()
-        .filter_map(|((_, id), at)| sent.get(id).map(|s| at.duration_since(*s).as_secs_f64() * 1000.0))
-        .collect();
-    let last = arrivals.values().max().copied().unwrap_or(started);
     let (delivered, stored_duplicates) = stored(&handles, &group.group_id, messages).await;
     let mut repaired = 0;
     for handle in &handles {
@@ -75,7 +70,36 @@ pub async fn run(
             repaired += status.groups.repaired;
         }
     }
-    let offered = sent.len() + errors;
+    Ok(report(
+        group_size,
+        sent.len() + errors,
+        delivered,
+        arrival_duplicates + stored_duplicates,
+        repaired,
+        started,
+        &arrivals,
+        &sent,
+    ))
+}
+
+/// The report shared by `group` and `group-raw`; latencies run from each message's send
+/// to each member's arrival.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn report(
+    group_size: usize,
+    offered: usize,
+    delivered: usize,
+    duplicates: usize,
+    repaired: u64,
+    started: Instant,
+    arrivals: &HashMap<(usize, String), Instant>,
+    sent: &HashMap<String, Instant>,
+) -> Map<String, Value> {
+    let latencies: Vec<f64> = arrivals
+        .iter()
+        .filter_map(|((_, id), at)| sent.get(id).map(|s| at.duration_since(*s).as_secs_f64() * 1000.0))
+        .collect();
+    let last = arrivals.values().max().copied().unwrap_or(started);
     let expected = offered * (group_size - 1);
     let summary = Summary::of(&latencies);
     let mut map = Map::new();
@@ -84,7 +108,7 @@ pub async fn run(
     map.insert("expected_deliveries".into(), json!(expected));
     map.insert("delivered".into(), json!(delivered));
     map.insert("lost".into(), json!(expected.saturating_sub(delivered)));
-    map.insert("duplicates".into(), json!(arrival_duplicates + stored_duplicates));
+    map.insert("duplicates".into(), json!(duplicates));
     map.insert("repaired".into(), json!(repaired));
     map.insert(
         "deliveries_per_s".into(),
@@ -95,7 +119,7 @@ pub async fn run(
     map.insert("p50_ms".into(), json!(summary.p50_ms));
     map.insert("p99_ms".into(), json!(summary.p99_ms));
     map.insert("latency".into(), json!(summary));
-    Ok(map)
+    map
 }
 
 /// Waits until every member is in the group and no control message waits anywhere.

@@ -6,6 +6,7 @@ mod dht;
 mod discovery;
 mod dm;
 mod group;
+mod group_raw;
 mod raw;
 mod startup;
 
@@ -31,6 +32,9 @@ pub enum Scenario {
     Offline,
     /// A group of `--group-size` members exchanging `--messages` over gossipsub.
     Group,
+    /// The baseline for `group`: plain signed gossipsub between bare swarms, no E2E, no
+    /// store, no repair.
+    GroupRaw,
 }
 
 impl Scenario {
@@ -39,7 +43,7 @@ impl Scenario {
         match self {
             Scenario::Discovery => Some(discovery::node_settings),
             Scenario::Dm | Scenario::Offline | Scenario::Group => Some(dm::node_settings),
-            Scenario::Startup | Scenario::DmRaw => None,
+            Scenario::Startup | Scenario::DmRaw | Scenario::GroupRaw => None,
         }
     }
 }
@@ -98,6 +102,10 @@ pub async fn run(
         Some(Scenario::Group) => (
             Some("group"),
             group::run(net, options.group_size, options.messages, options.rate).await?,
+        ),
+        Some(Scenario::GroupRaw) => (
+            Some("group-raw"),
+            group_raw::run(options.group_size, options.messages, options.rate).await?,
         ),
         Some(Scenario::DmRaw) => (
             Some("dm-raw"),

@@ -1,0 +1,186 @@
+//! `--scenario group-raw`: the baseline for `group`. Bare libp2p swarms running gossipsub
+//! as the rust-libp2p chat example does (libp2p-signed authorship, default config, no
+//! validation callback) on TCP, Noise and Yamux: `--group-size` members subscribed to
+//! one topic, each dialing up to 8 earlier ones. The same texts go out round-robin over
+//! the members at the same pacing; each is expected at every other member. No end-to-end
+//! encryption, no store, no repair: what gossipsub loses stays lost.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use libp2p::gossipsub::{self, IdentTopic, MessageAuthenticity};
+use libp2p::swarm::SwarmEvent;
+use libp2p::{noise, tcp, yamux, Multiaddr, Swarm};
+use serde_json::{Map, Value};
+use tokio::sync::{mpsc, oneshot};
+
+use super::super::TestNetError;
+use super::group::{report, DELIVERY_DEADLINE, SETUP_DEADLINE};
+
+/// The baseline's topic.
+const TOPIC: &str = "chingu-raw-group";
+/// Earlier members each member dials.
+const DIALS: usize = 8;
+
+fn scenario_error(reason: impl ToString) -> TestNetError {
+    TestNetError::Scenario {
+        scenario: "group-raw",
+        reason: reason.to_string(),
+    }
+}
+
+/// What the harness asks of one member's task.
+enum Order {
+    /// Publish message `seq`; the answer says whether gossipsub took it.
+    Publish(u64, oneshot::Sender<bool>),
+    /// Report how many peers are in the topic's mesh.
+    MeshPeers(oneshot::Sender<usize>),
+}
+
+fn swarm() -> Result<Swarm<gossipsub::Behaviour>, TestNetError> {
+    Ok(libp2p::SwarmBuilder::with_new_identity()
+        .with_tokio()
+        .with_tcp(
+            tcp::Config::default().nodelay(true),
+            noise::Config::new,
+            yamux::Config::default,
+        )
+        .map_err(scenario_error)?
+        .with_behaviour(|key| {
+            gossipsub::Behaviour::new(MessageAuthenticity::Signed(key.clone()), gossipsub::Config::default())
+                .expect("the default gossipsub config is valid")
+        })
+        .map_err(scenario_error)?
+        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(300)))
+        .build())
+}
+
+/// Starts member `index`: listens, dials `peers`, subscribes, then serves orders and
+/// reports `(member, seq, arrival)` for every message received.
+async fn member(
+    index: usize,
+    peers: &[Multiaddr],
+    arrivals: mpsc::UnboundedSender<(usize, u64, Instant)>,
+) -> Result<(Multiaddr, mpsc::UnboundedSender<Order>), TestNetError> {
+    let mut swarm = swarm()?;
+    swarm
+        .listen_on("/ip4/127.0.0.1/tcp/0".parse().expect("valid"))
+        .map_err(scenario_error)?;
+    let addr = loop {
+        if let SwarmEvent::NewListenAddr { address, .. } = swarm.select_next_some().await {
+            break address;
+        }
+    };
+    for peer in peers {
+        swarm.dial(peer.clone()).map_err(scenario_error)?;
+    }
+    let topic = IdentTopic::new(TOPIC);
+    swarm.behaviour_mut().subscribe(&topic).map_err(scenario_error)?;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                order = rx.recv() => match order {
+                    Some(Order::Publish(seq, done)) => {
+                        let mut payload = seq.to_be_bytes().to_vec();
+                        payload.extend_from_slice(super::dm::text(seq as usize).as_bytes());
+                        let _ = done.send(swarm.behaviour_mut().publish(topic.clone(), payload).is_ok());
+                    }
+                    Some(Order::MeshPeers(reply)) => {
+                        let _ = reply.send(swarm.behaviour().mesh_peers(&topic.hash()).count());
+                    }
+                    None => return,
+                },
+                event = swarm.select_next_some() => {
+                    if let SwarmEvent::Behaviour(gossipsub::Event::Message { message, .. }) = event {
+                        let seq = message.data.get(..8).and_then(|b| b.try_into().ok()).map(u64::from_be_bytes);
+                        if let Some(seq) = seq {
+                            let _ = arrivals.send((index, seq, Instant::now()));
+                        }
+                    }
+                }
+            }
+        }
+    });
+    Ok((addr, tx))
+}
+
+/// Runs the baseline with `group_size` members.
+pub async fn run(group_size: usize, messages: usize, rate: f64) -> Result<Map<String, Value>, TestNetError> {
+    if group_size < 2 {
+        return Err(scenario_error("needs --group-size ≥ 2"));
+    }
+    let (arrivals_tx, mut arrivals_rx) = mpsc::unbounded_channel();
+    let mut addrs: Vec<Multiaddr> = Vec::new();
+    let mut members = Vec::new();
+    for index in 0..group_size {
+        let start = addrs.len().saturating_sub(DIALS);
+        let (addr, orders) = member(index, &addrs[start..], arrivals_tx.clone()).await?;
+        addrs.push(addr);
+        members.push(orders);
+    }
+    drop(arrivals_tx);
+    // Wait for every member's mesh (gossipsub's heartbeat grafts peers).
+    let want = (group_size - 1).min(gossipsub::Config::default().mesh_n_low());
+    tokio::time::timeout(SETUP_DEADLINE, async {
+        let mut heartbeat = tokio::time::interval(Duration::from_millis(200));
+        loop {
+            heartbeat.tick().await;
+            let mut ready = true;
+            for orders in &members {
+                let (reply, answer) = oneshot::channel();
+                let _ = orders.send(Order::MeshPeers(reply));
+                ready &= answer.await.unwrap_or(0) >= want;
+            }
+            if ready {
+                return;
+            }
+        }
+    })
+    .await
+    .map_err(|_| scenario_error("the mesh did not form in time"))?;
+
+    let mut pacer = (rate > 0.0).then(|| {
+        let mut interval = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+        interval
+    });
+    let started = Instant::now();
+    let mut sent_at: HashMap<u64, Instant> = HashMap::new();
+    for seq in 0..messages as u64 {
+        if let Some(pacer) = pacer.as_mut() {
+            pacer.tick().await;
+        }
+        let (done, published) = oneshot::channel();
+        let at = Instant::now();
+        members[seq as usize % group_size]
+            .send(Order::Publish(seq, done))
+            .map_err(scenario_error)?;
+        if published.await.unwrap_or(false) {
+            sent_at.insert(seq, at);
+        }
+    }
+    let expected = messages * (group_size - 1);
+    let mut arrivals: HashMap<(usize, String), Instant> = HashMap::new();
+    let mut duplicates = 0;
+    let _ = tokio::time::timeout(DELIVERY_DEADLINE, async {
+        while arrivals.len() < expected {
+            match tokio::time::timeout(Duration::from_secs(5), arrivals_rx.recv()).await {
+                Ok(Some((member, seq, at))) => {
+                    if arrivals.insert((member, seq.to_string()), at).is_some() {
+                        duplicates += 1;
+                    }
+                }
+                Ok(None) | Err(_) => return,
+            }
+        }
+    })
+    .await;
+    drop(members);
+    let sent: HashMap<String, Instant> = sent_at.into_iter().map(|(s, at)| (s.to_string(), at)).collect();
+    let delivered = arrivals.len();
+    Ok(report(
+        group_size, messages, delivered, duplicates, 0, started, &arrivals, &sent,
+    ))
+}
