@@ -1540,9 +1540,8 @@ impl Actor {
             .iter()
             .filter(|(_, a)| {
                 let quiet_for = now.saturating_sub(a.last_message_ms);
-                let tail = quiet_for >= TAIL_SYNC_AFTER_MS
-                    && quiet_for <= TAIL_SYNC_WINDOW_MS
-                    && a.asked_ms < a.last_message_ms;
+                let tail =
+                    (TAIL_SYNC_AFTER_MS..=TAIL_SYNC_WINDOW_MS).contains(&quiet_for) && a.asked_ms < a.last_message_ms;
                 tail || now.saturating_sub(a.asked_ms) >= POLL_SYNC_MS
             })
             .map(|((e, k), a)| (*e, *k, a.last_message_ms))
