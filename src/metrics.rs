@@ -154,7 +154,12 @@ fn snapshot_registry(status: &Status) -> Registry {
         "1:1 messages by what happened to them (queued by the owner, delivered, deposited on a mailbox, received, duplicate, request from a non-contact)",
         messages,
     );
-    gauge(&mut registry, "outbox_messages", "messages waiting in the outbox", m.outbox);
+    gauge(
+        &mut registry,
+        "outbox_messages",
+        "messages waiting in the outbox",
+        m.outbox,
+    );
     counter(&mut registry, "handshakes", "Noise handshakes completed", m.handshakes);
 
     let rejected = Family::<RejectionLabels, Counter>::default();
@@ -186,7 +191,12 @@ fn snapshot_registry(status: &Status) -> Registry {
 
     let mailbox = registry.sub_registry_with_prefix("mailbox");
     if let Some(served) = &status.mailbox {
-        gauge(mailbox, "tags", "recipients registered with this mailbox", served.tags as u64);
+        gauge(
+            mailbox,
+            "tags",
+            "recipients registered with this mailbox",
+            served.tags as u64,
+        );
         gauge(mailbox, "items", "sealed messages held for others", served.items);
         gauge(mailbox, "bytes", "bytes held for others", served.bytes);
     }
@@ -197,15 +207,30 @@ fn snapshot_registry(status: &Status) -> Registry {
         status.my_mailboxes.len() as u64,
     );
 
-    gauge(&mut registry, "connected_peers", "peers connected now", status.connected_peers as u64);
+    gauge(
+        &mut registry,
+        "connected_peers",
+        "peers connected now",
+        status.connected_peers as u64,
+    );
     gauge(
         &mut registry,
         "routing_table_peers",
         "peers in the Kademlia routing table",
         status.routing_table_size as u64,
     );
-    gauge(&mut registry, "dht_records", "DHT records held", status.dht_records as u64);
-    gauge(&mut registry, "uptime_seconds", "seconds since the node started", status.uptime_s);
+    gauge(
+        &mut registry,
+        "dht_records",
+        "DHT records held",
+        status.dht_records as u64,
+    );
+    gauge(
+        &mut registry,
+        "uptime_seconds",
+        "seconds since the node started",
+        status.uptime_s,
+    );
     registry
 }
 
@@ -280,5 +305,61 @@ async fn scrape(State(scrape): State<Arc<Scrape>>) -> Response {
     match scrape.node.status().await {
         Ok(status) => ([(header::CONTENT_TYPE, CONTENT_TYPE)], render(&scrape.live, &status)).into_response(),
         Err(e) => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status() -> Status {
+        Status {
+            peer_id: "12D3KooW".into(),
+            phone: "+821012345678".into(),
+            name: String::new(),
+            version: crate::VERSION.into(),
+            listen_addrs: Vec::new(),
+            connected_peers: 3,
+            routing_table_size: 7,
+            dht_records: 2,
+            uptime_s: 60,
+            rejected: [("dm.bad_frame".to_owned(), 4), ("mailbox.rate_limited".to_owned(), 1)].into(),
+            discovery: Default::default(),
+            messages: crate::node::DmStats {
+                queued: 5,
+                delivered: 4,
+                ..Default::default()
+            },
+            mailbox: Some(crate::mailbox::service::MailboxStats {
+                tags: 2,
+                items: 9,
+                bytes: 4096,
+            }),
+            my_mailboxes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_snapshot_renders_labelled_families_after_the_live_ones() {
+        let mut live = Registry::default();
+        let api = ApiMetrics::default();
+        api.register(&mut live);
+        api.call("unix", "messages.send", "forbidden");
+        api.opened("websocket");
+        let text = render(&live, &status());
+        for line in [
+            r#"chingu_api_calls_total{transport="unix",method="messages.send",outcome="forbidden"} 1"#,
+            r#"chingu_api_open_connections{transport="websocket"} 1"#,
+            r#"chingu_rejected_total{protocol="dm",reason="bad_frame"} 4"#,
+            r#"chingu_rejected_total{protocol="mailbox",reason="rate_limited"} 1"#,
+            r#"chingu_messages_total{event="delivered"} 4"#,
+            "chingu_mailbox_items 9",
+            "chingu_connected_peers 3",
+            "chingu_routing_table_peers 7",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} missing from:\n{text}");
+        }
+        assert_eq!(text.matches("# EOF").count(), 1);
+        assert!(text.ends_with("# EOF\n"));
     }
 }

@@ -116,7 +116,11 @@ fn http_get(url: &str) -> (u16, String) {
     let (addr, path) = rest.split_at(rest.find('/').unwrap());
     let mut stream = TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(DEADLINE)).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut answer = String::new();
     stream.read_to_string(&mut answer).unwrap();
     let status = answer.split(' ').nth(1).unwrap().parse().unwrap();
@@ -189,13 +193,19 @@ fn the_websocket_api_serves_token_holders_within_their_scopes() {
     // No token, an unknown token: refused before the upgrade.
     assert_eq!(refused_status(connect(&url, None)), 401);
     assert_eq!(
-        refused_status(connect(&url, Some("chg_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"))),
+        refused_status(connect(
+            &url,
+            Some("chg_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+        )),
         401
     );
 
     // A read-only token reads, and is refused everything else with the scope named.
     let mut ws = connect(&url, Some(&reader)).unwrap();
-    assert_eq!(call(&mut ws, 1, "node.status", json!({}))["result"]["phone"], "+819012345678");
+    assert_eq!(
+        call(&mut ws, 1, "node.status", json!({}))["result"]["phone"],
+        "+819012345678"
+    );
     let refused = call(&mut ws, 2, "messages.send", json!({"contact": "x", "text": "hi"}));
     assert_eq!(refused["error"]["code"], -32003, "{refused}");
     assert!(
@@ -206,7 +216,10 @@ fn the_websocket_api_serves_token_holders_within_their_scopes() {
     let shutdown = call(&mut ws, 4, "node.shutdown", json!({}));
     assert!(shutdown["error"]["message"].as_str().unwrap().contains("owner"));
     let methods = call(&mut ws, 5, "api.methods", json!({}))["result"].clone();
-    assert!(!methods.to_string().contains("messages.send"), "lists only allowed methods");
+    assert!(
+        !methods.to_string().contains("messages.send"),
+        "lists only allowed methods"
+    );
 
     // Garbage: answered, counted, and the connection carries on.
     let parse = ask(&mut ws, Message::text("{not json"), Value::Null);
@@ -220,7 +233,12 @@ fn the_websocket_api_serves_token_holders_within_their_scopes() {
 
     // The token may also come as a query parameter (browsers cannot set headers).
     let mut by_query = connect(&format!("{url}?token={writer}"), None).unwrap();
-    let added = call(&mut by_query, 1, "contacts.add", json!({"phone": "+82 10 5555 6666", "name": "Bo"}));
+    let added = call(
+        &mut by_query,
+        1,
+        "contacts.add",
+        json!({"phone": "+82 10 5555 6666", "name": "Bo"}),
+    );
     assert_eq!(added["result"]["name"], "Bo", "{added}");
 
     // Revoking an app stops its open connection at the next call, and new ones at once.
@@ -232,7 +250,10 @@ fn the_websocket_api_serves_token_holders_within_their_scopes() {
 
     // A subscriber that vanishes mid-stream is cleaned up; the node and others carry on.
     let mut subscriber = connect(&url, Some(&reader)).unwrap();
-    assert_eq!(call(&mut subscriber, 1, "events.subscribe", json!({}))["result"]["subscribed"], true);
+    assert_eq!(
+        call(&mut subscriber, 1, "events.subscribe", json!({}))["result"]["subscribed"],
+        true
+    );
     ok(&home, &["contacts", "add", "+1 201-555-0123", "--name", "Alex"]);
     let event = next(&mut subscriber);
     assert_eq!(event["method"], "event", "{event}");
@@ -264,8 +285,14 @@ fn the_websocket_api_serves_token_holders_within_their_scopes() {
     assert_eq!(metric(&body, forbidden), Some(1.0), "{body}");
     let binary = r#"chingu_api_calls_total{transport="websocket",method="-",outcome="binary_frame"}"#;
     assert_eq!(metric(&body, binary), Some(1.0), "{body}");
-    assert_eq!(metric(&body, r#"chingu_api_refused_total{reason="no_token"}"#), Some(1.0));
-    assert_eq!(metric(&body, r#"chingu_api_refused_total{reason="unknown_token"}"#), Some(2.0));
+    assert_eq!(
+        metric(&body, r#"chingu_api_refused_total{reason="no_token"}"#),
+        Some(1.0)
+    );
+    assert_eq!(
+        metric(&body, r#"chingu_api_refused_total{reason="unknown_token"}"#),
+        Some(2.0)
+    );
     assert!(body.ends_with("# EOF\n"));
 }
 
@@ -277,7 +304,10 @@ fn api_and_metrics_refuse_non_loopback_addresses_unless_allowed() {
     for flag in ["--api", "--metrics"] {
         let (success, _, stderr) = run(&home, &["run", "--listen", "/ip4/127.0.0.1/tcp/0", flag, "0.0.0.0:0"]);
         assert!(!success, "{flag} on 0.0.0.0 must be refused");
-        assert!(stderr.contains("not a loopback address") && stderr.contains("--allow-remote"), "{stderr}");
+        assert!(
+            stderr.contains("not a loopback address") && stderr.contains("--allow-remote"),
+            "{stderr}"
+        );
     }
     let daemon = Daemon::start(&home, &["--metrics", "0.0.0.0:0", "--allow-remote"]);
     let url = printed_url(&daemon, "Prometheus metrics:");

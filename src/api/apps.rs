@@ -327,7 +327,10 @@ mod tests {
             store.add("echo-bot", &[Scope::Read]),
             Err(AppError::Duplicate(_))
         ));
-        assert!(matches!(store.add("no spaces", &[Scope::Read]), Err(AppError::InvalidName(_))));
+        assert!(matches!(
+            store.add("no spaces", &[Scope::Read]),
+            Err(AppError::InvalidName(_))
+        ));
         assert!(matches!(store.add("x", &[]), Err(AppError::NoScopes)));
         assert_eq!(store.list().unwrap().len(), 1);
 
