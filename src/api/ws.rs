@@ -97,6 +97,7 @@ async fn serve_socket(socket: WebSocket, context: ApiContext, identity: Identity
             }
         }
     });
+    let metrics = context.metrics.clone();
     let session = Session::new(context, identity, Transport::WebSocket, out_tx);
     while let Some(message) = stream.next().await {
         match message {
@@ -116,7 +117,9 @@ async fn serve_socket(socket: WebSocket, context: ApiContext, identity: Identity
             Ok(Message::Close(_)) => break,
             Ok(Message::Ping(_) | Message::Pong(_)) => {}
             Err(e) => {
+                // A protocol violation, a message over MAX_MESSAGE_BYTES, a vanished peer.
                 tracing::debug!(error = %e, "WebSocket API connection failed");
+                metrics.call(Transport::WebSocket.as_str(), "-", "connection_error");
                 break;
             }
         }
