@@ -9,6 +9,7 @@
 //! <home>/db/            the sled database (store::Store)
 //! <home>/chingu.lock    held (flock) by the running daemon
 //! <home>/chingu.sock    control API socket             mode 0600, only while running
+//! <home>/apps.json      app names, scopes, token digests mode 0600 (api::apps)
 //! ```
 //! The home is resolved from `--home`, else `CHINGU_HOME`, else the platform data directory.
 
@@ -177,6 +178,11 @@ impl Home {
     /// Path of the control socket.
     pub fn socket_path(&self) -> PathBuf {
         self.dir.join("chingu.sock")
+    }
+
+    /// Path of the apps file (third-party apps' token digests and scopes).
+    pub fn apps_path(&self) -> PathBuf {
+        self.dir.join("apps.json")
     }
 
     /// Path of the daemon lock file.

@@ -33,6 +33,7 @@ pub mod home;
 pub mod i18n;
 pub mod identity;
 pub mod mailbox;
+pub mod metrics;
 pub mod model;
 pub mod node;
 pub mod phone;

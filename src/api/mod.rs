@@ -2,13 +2,18 @@
 //! socket inside the node's home (mode 0600: only the owner can connect). The CLI is a
 //! client of it, and so are third-party apps and bots. SPEC.md §9 specifies it.
 //!
-//! - [`server`] accepts connections and runs requests against a [`crate::NodeHandle`];
+//! - [`server`] accepts the owner's connections on the Unix socket, [`ws`] token holders'
+//!   over WebSocket; both hand each request to a [`dispatch::Session`];
 //! - [`methods`] is the method table (names, required scope, parameters);
+//! - [`apps`] keeps third-party apps' tokens and checks them;
 //! - [`client`] is the blocking-free client the CLI uses.
 
+pub mod apps;
 pub mod client;
+pub mod dispatch;
 pub mod methods;
 pub mod server;
+pub mod ws;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -1,25 +1,21 @@
 //! Serves the control API on a Unix socket (mode 0600) for the node's owner.
 //!
 //! Each connection reads newline-delimited JSON-RPC requests (at most
-//! [`super::MAX_REQUEST_BYTES`] per line), runs each in its own task so a slow call does
-//! not hold up the next, and writes responses and event notifications through a single
-//! writer. Garbage gets a JSON-RPC error and the connection (and the node) carry on.
+//! [`super::MAX_REQUEST_BYTES`] per line), hands each to its [`Session`] in its own task
+//! so a slow call does not hold up the next, and writes responses and event notifications
+//! through a single writer. Garbage gets a JSON-RPC error and the connection (and the
+//! node) carry on.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use futures::StreamExt;
-use serde_json::Value;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::UnixListener;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::methods::{self, SUBSCRIBE, UNSUBSCRIBE};
-use super::{codes, ApiError, Caller, Notification, Request, Response, MAX_QUEUED_NOTIFICATIONS, MAX_REQUEST_BYTES};
-use crate::node::Event;
-use crate::NodeHandle;
+use super::dispatch::{too_large, ApiContext, Identity, Session, Transport};
+use super::{codes, ApiError, MAX_QUEUED_NOTIFICATIONS, MAX_REQUEST_BYTES};
 
 /// Problems starting the server.
 #[derive(Debug, thiserror::Error)]
@@ -50,8 +46,8 @@ impl Drop for UnixServer {
 impl UnixServer {
     /// Binds `path` (replacing a stale socket left by a crashed daemon: the caller holds
     /// the home lock, so no live daemon owns it), restricts it to the owner and serves
-    /// `node` on it.
-    pub fn bind(path: &Path, node: NodeHandle) -> Result<Self, ServerError> {
+    /// the API of `context` on it.
+    pub fn bind(path: &Path, context: ApiContext) -> Result<Self, ServerError> {
         let bind_error = |source| ServerError::Bind {
             path: path.to_owned(),
             source,
@@ -69,10 +65,10 @@ impl UnixServer {
             loop {
                 match listener.accept().await {
                     Ok((stream, _)) => {
-                        let node = node.clone();
+                        let context = context.clone();
                         tokio::spawn(async move {
                             let (read, write) = stream.into_split();
-                            serve_connection(read, write, node, Caller::Owner).await;
+                            serve_connection(read, write, context).await;
                         });
                     }
                     Err(e) => {
@@ -94,9 +90,8 @@ impl UnixServer {
     }
 }
 
-/// Serves one connection until the client goes away. Used by every transport that
-/// carries lines (the WebSocket transport feeds it its text frames the same way).
-pub async fn serve_connection<R, W>(read: R, mut write: W, node: NodeHandle, caller: Caller)
+/// Serves the owner's connection until the client goes away.
+async fn serve_connection<R, W>(read: R, mut write: W, context: ApiContext)
 where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
@@ -110,41 +105,29 @@ where
             }
         }
     });
-    let connection = Arc::new(Connection {
-        node,
-        caller,
-        out: out_tx,
-        subscription: Default::default(),
-    });
+    let session = Session::new(context, Identity::Owner, Transport::Unix, out_tx);
     let mut reader = BufReader::new(read);
     let mut buf = Vec::new();
     loop {
         match read_line(&mut reader, &mut buf, MAX_REQUEST_BYTES).await {
             Ok(Line::End) | Err(_) => break,
-            Ok(Line::TooLong) => {
-                let error = ApiError::new(
-                    codes::INVALID_REQUEST,
-                    "too_large",
-                    format!("request longer than {MAX_REQUEST_BYTES} bytes"),
-                );
-                connection.answer(Value::Null, Err(error)).await;
-            }
+            Ok(Line::TooLong) => session.refuse(too_large()).await,
             Ok(Line::Complete) => match std::str::from_utf8(&buf) {
                 Ok(line) if line.trim().is_empty() => {}
                 Ok(line) => {
-                    let connection = connection.clone();
+                    let session = session.clone();
                     let line = line.to_owned();
-                    tokio::spawn(async move { connection.handle_line(&line).await });
+                    tokio::spawn(async move { session.handle_line(&line).await });
                 }
                 Err(_) => {
                     let error = ApiError::new(codes::PARSE_ERROR, "not_utf8", "request is not UTF-8");
-                    connection.answer(Value::Null, Err(error)).await;
+                    session.refuse(error).await;
                 }
             },
         }
     }
-    connection.unsubscribe();
-    drop(connection);
+    session.unsubscribe();
+    drop(session);
     let _ = writer.await;
 }
 
@@ -188,112 +171,6 @@ async fn read_line<R: AsyncBufRead + Unpin>(reader: &mut R, buf: &mut Vec<u8>, m
         reader.consume(used);
         if done {
             return Ok(if too_long { Line::TooLong } else { Line::Complete });
-        }
-    }
-}
-
-struct Connection {
-    node: NodeHandle,
-    caller: Caller,
-    out: mpsc::Sender<String>,
-    subscription: std::sync::Mutex<Option<JoinHandle<()>>>,
-}
-
-impl Drop for Connection {
-    fn drop(&mut self) {
-        self.unsubscribe();
-    }
-}
-
-impl Connection {
-    async fn answer(&self, id: Value, outcome: Result<Value, ApiError>) {
-        let line = serde_json::to_string(&Response::new(id, outcome)).expect("responses serialise");
-        let _ = self.out.send(line).await;
-    }
-
-    async fn handle_line(&self, line: &str) {
-        let value: Value = match serde_json::from_str(line) {
-            Ok(v) => v,
-            Err(e) => {
-                return self
-                    .answer(
-                        Value::Null,
-                        Err(ApiError::new(codes::PARSE_ERROR, "parse_error", e.to_string())),
-                    )
-                    .await;
-            }
-        };
-        let id = value.get("id").cloned().unwrap_or(Value::Null);
-        let request: Request = match serde_json::from_value(value) {
-            Ok(r) => r,
-            Err(e) => {
-                return self
-                    .answer(
-                        id,
-                        Err(ApiError::new(codes::INVALID_REQUEST, "invalid_request", e.to_string())),
-                    )
-                    .await;
-            }
-        };
-        if request.jsonrpc != "2.0" {
-            return self
-                .answer(
-                    id,
-                    Err(ApiError::new(
-                        codes::INVALID_REQUEST,
-                        "invalid_request",
-                        "jsonrpc must be \"2.0\"",
-                    )),
-                )
-                .await;
-        }
-        let outcome = match request.method.as_str() {
-            SUBSCRIBE | UNSUBSCRIBE => self.subscription_call(&request.method),
-            _ => methods::call(&self.node, &self.caller, &request.method, request.params).await,
-        };
-        if let Some(id) = request.id {
-            self.answer(id, outcome).await;
-        }
-    }
-
-    fn subscription_call(&self, method: &str) -> Result<Value, ApiError> {
-        let spec = methods::find(method).expect("listed");
-        methods::authorize(&self.caller, spec)?;
-        if method == UNSUBSCRIBE {
-            self.unsubscribe();
-            return Ok(serde_json::json!({ "subscribed": false }));
-        }
-        let mut slot = self.subscription.lock().expect("not poisoned");
-        if slot.is_none() {
-            let mut events = self.node.events();
-            let out = self.out.clone();
-            *slot = Some(tokio::spawn(async move {
-                let mut missed = 0u64;
-                while let Some(event) = events.next().await {
-                    if missed > 0 {
-                        let lag =
-                            Notification::event(serde_json::to_value(Event::Lagged { missed }).expect("serialises"));
-                        if out.try_send(serde_json::to_string(&lag).expect("serialises")).is_ok() {
-                            missed = 0;
-                        }
-                    }
-                    let line =
-                        serde_json::to_string(&Notification::event(serde_json::to_value(&event).expect("serialises")))
-                            .expect("serialises");
-                    match out.try_send(line) {
-                        Ok(()) => {}
-                        Err(mpsc::error::TrySendError::Full(_)) => missed += 1,
-                        Err(mpsc::error::TrySendError::Closed(_)) => break,
-                    }
-                }
-            }));
-        }
-        Ok(serde_json::json!({ "subscribed": true }))
-    }
-
-    fn unsubscribe(&self) {
-        if let Some(task) = self.subscription.lock().expect("not poisoned").take() {
-            task.abort();
         }
     }
 }

@@ -1,9 +1,17 @@
 //! `chingu init` and `chingu run`: creating a home and running its node in the foreground.
 
+use std::net::SocketAddr;
+use std::sync::Arc;
+
 use clap::Args;
 
+use chingu::api::apps::{AppStore, TokenVerifier};
+use chingu::api::dispatch::ApiContext;
 use chingu::api::server::UnixServer;
+use chingu::api::ws;
 use chingu::home::{Home, InitOptions};
+use chingu::metrics::{ApiMetrics, HttpServer};
+use chingu::node::metrics::SwarmMetrics;
 use chingu::node::parse_addrs;
 use chingu::phone::{normalize, Region};
 use chingu::{tr, Node, NodeConfig};
@@ -68,6 +76,27 @@ pub struct RunArgs {
     /// Preset for an operator's always-on node (see README, "Operators")
     #[arg(long, value_enum)]
     role: Option<Role>,
+    /// Serve the API over WebSocket at ws://ADDR/api for app tokens (see `chingu apps`)
+    #[arg(long, value_name = "ADDR")]
+    api: Option<SocketAddr>,
+    /// Serve Prometheus metrics at http://ADDR/metrics
+    #[arg(long, value_name = "ADDR")]
+    metrics: Option<SocketAddr>,
+    /// Allow --api and --metrics on addresses other than loopback (reachable from the network)
+    #[arg(long)]
+    allow_remote: bool,
+}
+
+/// Refuses a non-loopback address for an HTTP listener unless remote access was allowed.
+fn check_local(addr: Option<SocketAddr>, flag: &str, allow_remote: bool) -> anyhow::Result<()> {
+    match addr {
+        Some(addr) if !addr.ip().is_loopback() && !allow_remote => Err(anyhow::anyhow!(tr!(
+            "run-not-loopback",
+            flag = flag.to_owned(),
+            addr = addr.to_string()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// Presets for operators' always-on nodes.
@@ -95,6 +124,8 @@ pub async fn run(home: &Home, args: RunArgs) -> anyhow::Result<()> {
     home.check_ownership()?;
     let _lock = home.lock()?;
     let socket = home.checked_socket_path()?;
+    check_local(args.api, "--api", args.allow_remote)?;
+    check_local(args.metrics, "--metrics", args.allow_remote)?;
     let mut config = NodeConfig::from_home(home)?;
     if !args.listen.is_empty() {
         config.listen = parse_addrs(&args.listen)?;
@@ -105,13 +136,36 @@ pub async fn run(home: &Home, args: RunArgs) -> anyhow::Result<()> {
     if let Some(role) = args.role {
         apply_role(&mut config, role);
     }
+    let mut registry = prometheus_client::registry::Registry::default();
+    if args.metrics.is_some() {
+        config.metrics = Some(SwarmMetrics::register(&mut registry));
+    }
     let node = Node::start(config).await?;
     let phone = node.status().await?.phone;
-    let server = UnixServer::bind(&socket, node.clone())?;
+    let context = ApiContext {
+        node: node.clone(),
+        metrics: ApiMetrics::default(),
+    };
+    let server = UnixServer::bind(&socket, context.clone())?;
     let peer_id = node.peer_id();
     println!("{}", tr!("run-started", peer_id = peer_id.to_string(), phone = phone));
     for addr in node.listen_addrs().await? {
         println!("{}", tr!("run-listening", addr = format!("{addr}/p2p/{peer_id}")));
+    }
+    let mut http = Vec::new();
+    if let Some(addr) = args.api {
+        let verifier = Arc::new(TokenVerifier::new(AppStore::at(home.apps_path())));
+        let api = HttpServer::serve(addr, ws::router(context.clone(), verifier)).await?;
+        let url = format!("ws://{}{}", api.local_addr(), ws::PATH);
+        println!("{}", tr!("run-api", url = url));
+        http.push(api);
+    }
+    if let Some(addr) = args.metrics {
+        context.metrics.register(&mut registry);
+        let metrics = HttpServer::serve(addr, chingu::metrics::router(node.clone(), registry)).await?;
+        let url = format!("http://{}/metrics", metrics.local_addr());
+        println!("{}", tr!("run-metrics", url = url));
+        http.push(metrics);
     }
     println!("{}", tr!("run-socket", path = server.path().display().to_string()));
 
@@ -122,6 +176,7 @@ pub async fn run(home: &Home, args: RunArgs) -> anyhow::Result<()> {
         _ = node.stopped() => {}
     }
     eprintln!("{}", tr!("run-stopping"));
+    drop(http);
     drop(server);
     node.shutdown().await?;
     println!("{}", tr!("run-stopped"));

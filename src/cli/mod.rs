@@ -4,6 +4,7 @@
 //!
 //! Exit codes: 0 success, 1 failure, 2 usage error, 3 no node running.
 
+mod apps;
 mod contacts;
 mod daemon;
 mod groups;
@@ -64,6 +65,9 @@ enum Command {
     /// Group chats: create, invite, remove, admins, send, history
     #[command(subcommand)]
     Group(groups::GroupCommand),
+    /// Third-party apps: tokens for the WebSocket API (add, list, revoke)
+    #[command(subcommand)]
+    Apps(apps::AppsCommand),
     /// Start a local test net of many nodes in this process
     Testnet(testnet::TestnetArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
@@ -123,6 +127,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Watch(flag) => messages::watch(&home, flag).await,
         Command::Read(args) => messages::read(&home, args).await,
         Command::Group(command) => groups::run(&home, command).await,
+        Command::Apps(command) => apps::run(&home, command),
         Command::Testnet(args) => testnet::run(args).await,
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "chingu", &mut std::io::stdout());

@@ -31,6 +31,7 @@ pub mod groups;
 mod kdf;
 mod mailbox;
 pub mod messages;
+pub mod metrics;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -155,6 +156,8 @@ pub struct NodeConfig {
     pub dht_mode: DhtMode,
     /// The full configuration file (protocol settings).
     pub settings: Config,
+    /// Where to record libp2p's metrics (`chingu run --metrics`); `None` records nothing.
+    pub metrics: Option<metrics::SwarmMetrics>,
 }
 
 impl NodeConfig {
@@ -183,6 +186,7 @@ impl NodeConfig {
             idle_timeout: Duration::ZERO,
             dht_mode: DhtMode::Server,
             settings: Config::default(),
+            metrics: None,
         };
         config
             .apply_settings(Config::default())

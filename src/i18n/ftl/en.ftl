@@ -17,6 +17,9 @@ run-listening = listening on { $addr }
 run-socket = control socket: { $path }
 run-stopping = stopping…
 run-stopped = stopped; the store is flushed
+run-api = WebSocket API for app tokens: { $url }
+run-metrics = Prometheus metrics: { $url }
+run-not-loopback = { $flag } { $addr } is not a loopback address: anyone who can reach it could connect. Use 127.0.0.1 (or ::1), or add --allow-remote if you really mean it.
 
 ## status
 status-peer-id = peer id
@@ -122,3 +125,16 @@ group-role-admin = admin
 group-role-member = member
 group-role-gone = left
 group-role-me = { $role } (you)
+
+## apps
+apps-added = Added app { $name } with scopes { $scopes }. Its token follows; it is shown only this once, so store it now:
+apps-none = No apps yet: add one with `chingu apps add NAME --scopes read,send`.
+apps-col-name = NAME
+apps-col-scopes = SCOPES
+apps-col-created = ADDED
+apps-revoked = Revoked app { $name }: its token no longer works, also on open connections.
+apps-duplicate = An app named { $name } already exists; revoke it first to give it a new token.
+apps-unknown = There is no app named { $name } (`chingu apps list` shows them).
+apps-invalid-name = "{ $name }" cannot be an app name: use 1 to 64 letters, digits, '-', '_' or '.'.
+apps-no-scopes = Give at least one scope: --scopes read,send,contacts,groups
+apps-unknown-scope = Unknown scope "{ $scope }": the scopes are read, send, contacts and groups.

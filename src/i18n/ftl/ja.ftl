@@ -21,6 +21,9 @@ run-listening = 待ち受け中: { $addr }
 run-socket = 制御ソケット: { $path }
 run-stopping = 停止しています…
 run-stopped = 停止しました。ストアの内容はすべてディスクに書き込み済みです。
+run-api = アプリトークン用 WebSocket API: { $url }
+run-metrics = Prometheus メトリクス: { $url }
+run-not-loopback = { $flag } { $addr } はループバックアドレスではありません。そのアドレスに届く人なら誰でも接続できてしまいます。127.0.0.1(または ::1)を使うか、本当に意図しているなら --allow-remote を付けてください。
 
 ## status
 status-peer-id = ピアID
@@ -105,3 +108,16 @@ group-role-admin = 管理者
 group-role-member = メンバー
 group-role-gone = 退出
 group-role-me = { $role } (自分)
+
+## apps
+apps-added = アプリ { $name } を権限 { $scopes } で追加しました。次の行のトークンは今回だけ表示されます。今すぐ保管してください:
+apps-none = アプリはまだありません。`chingu apps add 名前 --scopes read,send` で追加できます。
+apps-col-name = 名前
+apps-col-scopes = 権限
+apps-col-created = 追加日時
+apps-revoked = アプリ { $name } を取り消しました。そのトークンは開いている接続でも使えなくなります。
+apps-duplicate = { $name } という名前のアプリはすでにあります。新しいトークンを発行するには先に取り消してください。
+apps-unknown = { $name } という名前のアプリはありません(`chingu apps list` で確認できます)。
+apps-invalid-name = 「{ $name }」はアプリ名に使えません。文字・数字・'-'・'_'・'.' で 1〜64 文字にしてください。
+apps-no-scopes = 権限を一つ以上指定してください: --scopes read,send,contacts,groups
+apps-unknown-scope = 不明な権限「{ $scope }」: 権限は read、send、contacts、groups のいずれかです。

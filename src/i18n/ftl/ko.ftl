@@ -21,6 +21,9 @@ run-listening = 수신 대기: { $addr }
 run-socket = 제어 소켓: { $path }
 run-stopping = 중지하는 중…
 run-stopped = 중지했어요. 저장소 내용을 모두 디스크에 기록했어요.
+run-api = 앱 토큰용 WebSocket API: { $url }
+run-metrics = Prometheus 메트릭: { $url }
+run-not-loopback = { $flag } { $addr }: 루프백 주소가 아니에요. 그 주소에 닿을 수 있는 누구나 접속할 수 있어요. 127.0.0.1(또는 ::1)을 쓰거나, 정말 의도한 것이라면 --allow-remote를 붙이세요.
 
 ## status
 status-peer-id = 피어 ID
@@ -105,3 +108,16 @@ group-role-admin = 관리자
 group-role-member = 멤버
 group-role-gone = 나감
 group-role-me = { $role } (나)
+
+## apps
+apps-added = 앱 { $name }을(를) 권한 { $scopes }(으)로 추가했어요. 아래 토큰은 지금 한 번만 보여 드리니 바로 보관하세요:
+apps-none = 아직 앱이 없어요. `chingu apps add 이름 --scopes read,send`로 추가하세요.
+apps-col-name = 이름
+apps-col-scopes = 권한
+apps-col-created = 추가한 때
+apps-revoked = 앱 { $name }을(를) 취소했어요. 이 토큰은 이미 열린 연결에서도 더 이상 쓸 수 없어요.
+apps-duplicate = { $name } 앱이 이미 있어요. 새 토큰을 주려면 먼저 취소하세요.
+apps-unknown = { $name } 앱은 없어요(`chingu apps list`로 확인하세요).
+apps-invalid-name = "{ $name }"은(는) 앱 이름으로 쓸 수 없어요. 글자, 숫자, '-', '_', '.'로 1~64자를 쓰세요.
+apps-no-scopes = 권한을 하나 이상 주세요: --scopes read,send,contacts,groups
+apps-unknown-scope = 알 수 없는 권한 "{ $scope }": 권한은 read, send, contacts, groups 중에서 고르세요.

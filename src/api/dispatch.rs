@@ -1,0 +1,217 @@
+//! Transport-independent request handling: a [`Session`] is one client connection,
+//! whatever carries it (a Unix-socket line or a WebSocket text frame). It parses each
+//! request, resolves the caller's identity afresh for every call (so a revoked token stops
+//! working at once), checks the method's scope, runs it, counts it and queues the answer;
+//! it also owns the connection's event subscription and ends it when the client goes.
+
+use std::sync::{Arc, Mutex};
+
+use futures::StreamExt;
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::apps::TokenVerifier;
+use super::methods::{self, SUBSCRIBE, UNSUBSCRIBE};
+use super::{codes, ApiError, Caller, Notification, Request, Response, Scope, MAX_REQUEST_BYTES};
+use crate::metrics::ApiMetrics;
+use crate::node::Event;
+use crate::NodeHandle;
+
+/// What every transport shares: the node and the API's counters.
+#[derive(Debug, Clone)]
+pub struct ApiContext {
+    /// The node requests run against.
+    pub node: NodeHandle,
+    /// Counters of calls and connections.
+    pub metrics: ApiMetrics,
+}
+
+/// Who is on the other end of a connection.
+#[derive(Debug, Clone)]
+pub enum Identity {
+    /// The owner (Unix socket).
+    Owner,
+    /// The holder of an app token, known by the token's digest.
+    App {
+        /// Hex SHA-256 of the token.
+        digest: String,
+        /// Checks the digest against the current apps file.
+        verifier: Arc<TokenVerifier>,
+    },
+}
+
+impl Identity {
+    /// The caller this identity stands for now (`FORBIDDEN` once its token is revoked).
+    pub fn caller(&self) -> Result<Caller, ApiError> {
+        match self {
+            Identity::Owner => Ok(Caller::Owner),
+            Identity::App { digest, verifier } => verifier.caller(digest),
+        }
+    }
+}
+
+/// The transports, as named in metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// The owner's Unix socket.
+    Unix,
+    /// The token holders' WebSocket.
+    WebSocket,
+}
+
+impl Transport {
+    /// Its metrics label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Transport::Unix => "unix",
+            Transport::WebSocket => "websocket",
+        }
+    }
+}
+
+/// The answer to a request longer than [`MAX_REQUEST_BYTES`].
+pub fn too_large() -> ApiError {
+    ApiError::new(
+        codes::INVALID_REQUEST,
+        "too_large",
+        format!("request longer than {MAX_REQUEST_BYTES} bytes"),
+    )
+}
+
+/// The metrics label of a request that could not be read.
+const UNREADABLE: &str = "-";
+
+/// One client connection.
+pub struct Session {
+    context: ApiContext,
+    identity: Identity,
+    transport: Transport,
+    out: mpsc::Sender<String>,
+    subscription: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.unsubscribe();
+        self.context.metrics.closed(self.transport.as_str());
+    }
+}
+
+impl Session {
+    /// A connection of `identity` over `transport`; answers and notifications go to `out`
+    /// (one JSON text each), which the transport writes out.
+    pub fn new(context: ApiContext, identity: Identity, transport: Transport, out: mpsc::Sender<String>) -> Arc<Self> {
+        context.metrics.opened(transport.as_str());
+        Arc::new(Self {
+            context,
+            identity,
+            transport,
+            out,
+            subscription: Mutex::new(None),
+        })
+    }
+
+    /// Counts a request's outcome and queues its answer (none for a notification, a
+    /// request without id).
+    async fn answer(&self, id: Option<Value>, method: &'static str, outcome: Result<Value, ApiError>) {
+        let label = match &outcome {
+            Ok(_) => "ok",
+            Err(e) => e.reason().unwrap_or("error"),
+        };
+        self.context.metrics.call(self.transport.as_str(), method, label);
+        if let Some(id) = id {
+            let line = serde_json::to_string(&Response::new(id, outcome)).expect("responses serialise");
+            let _ = self.out.send(line).await;
+        }
+    }
+
+    /// Answers (with a null id) a message the transport could not even read as text:
+    /// too large, not UTF-8, a binary frame.
+    pub async fn refuse(&self, error: ApiError) {
+        self.answer(Some(Value::Null), UNREADABLE, Err(error)).await;
+    }
+
+    /// Handles one request's text: parses it, checks the caller, runs it and queues the
+    /// answer.
+    pub async fn handle_line(&self, line: &str) {
+        let value: Value = match serde_json::from_str(line) {
+            Ok(v) => v,
+            Err(e) => {
+                let error = ApiError::new(codes::PARSE_ERROR, "parse_error", e.to_string());
+                return self.refuse(error).await;
+            }
+        };
+        let id = Some(value.get("id").cloned().unwrap_or(Value::Null));
+        let request: Request = match serde_json::from_value(value) {
+            Ok(r) => r,
+            Err(e) => {
+                let error = ApiError::new(codes::INVALID_REQUEST, "invalid_request", e.to_string());
+                return self.answer(id, UNREADABLE, Err(error)).await;
+            }
+        };
+        if request.jsonrpc != "2.0" {
+            let error = ApiError::new(codes::INVALID_REQUEST, "invalid_request", "jsonrpc must be \"2.0\"");
+            return self.answer(id, UNREADABLE, Err(error)).await;
+        }
+        let label = methods::find(&request.method).map_or("unknown", |m| m.name);
+        let outcome = match self.identity.caller() {
+            Err(e) => Err(e),
+            Ok(caller) => match request.method.as_str() {
+                SUBSCRIBE | UNSUBSCRIBE => self.subscription_call(&caller, &request.method),
+                _ => methods::call(&self.context.node, &caller, &request.method, request.params).await,
+            },
+        };
+        self.answer(request.id, label, outcome).await;
+    }
+
+    fn subscription_call(&self, caller: &Caller, method: &str) -> Result<Value, ApiError> {
+        let spec = methods::find(method).expect("listed");
+        methods::authorize(caller, spec)?;
+        if method == UNSUBSCRIBE {
+            self.unsubscribe();
+            return Ok(serde_json::json!({ "subscribed": false }));
+        }
+        let mut slot = self.subscription.lock().expect("not poisoned");
+        if slot.is_none() {
+            let events = self.context.node.events();
+            *slot = Some(tokio::spawn(forward_events(
+                events,
+                self.identity.clone(),
+                self.out.clone(),
+            )));
+        }
+        Ok(serde_json::json!({ "subscribed": true }))
+    }
+
+    /// Ends the event subscription, if any.
+    pub fn unsubscribe(&self) {
+        if let Some(task) = self.subscription.lock().expect("not poisoned").take() {
+            task.abort();
+        }
+    }
+}
+
+/// Sends events to a subscriber as notifications while it still may read them; a slow
+/// subscriber gets [`Event::Lagged`] instead of what it missed.
+async fn forward_events(mut events: crate::node::EventStream, identity: Identity, out: mpsc::Sender<String>) {
+    let mut missed = 0u64;
+    while let Some(event) = events.next().await {
+        if !identity.caller().is_ok_and(|caller| caller.may(Scope::Read)) {
+            break;
+        }
+        if missed > 0 {
+            let lag = Notification::event(serde_json::to_value(Event::Lagged { missed }).expect("serialises"));
+            if out.try_send(serde_json::to_string(&lag).expect("serialises")).is_ok() {
+                missed = 0;
+            }
+        }
+        let line = serde_json::to_string(&Notification::event(serde_json::to_value(&event).expect("serialises")))
+            .expect("serialises");
+        match out.try_send(line) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => missed += 1,
+            Err(mpsc::error::TrySendError::Closed(_)) => break,
+        }
+    }
+}

@@ -1,0 +1,399 @@
+//! Operator metrics (`chingu run --metrics ADDR`): Prometheus/OpenMetrics text at
+//! `/metrics`. Three sources are encoded into one answer (SPEC.md §9.7):
+//!
+//! - libp2p's own metrics (`libp2p_*`), recorded by the node's actor through
+//!   [`crate::node::metrics::SwarmMetrics`];
+//! - the control API's counters ([`ApiMetrics`], atomics shared by every transport);
+//! - the node's own counters and gauges (`chingu_*`: messages, rejections, discovery,
+//!   mailbox, peers), taken from a [`Status`] snapshot the scrape asks the actor for, so
+//!   the actor's state stays its own and needs no locks.
+
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use prometheus_client::encoding::text::{encode_eof, encode_registry};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+use tokio::task::JoinHandle;
+
+use crate::node::Status;
+use crate::NodeHandle;
+
+/// Content type of the OpenMetrics text format.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// Labels of an API call.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CallLabels {
+    transport: &'static str,
+    method: &'static str,
+    outcome: String,
+}
+
+/// Labels naming a transport.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TransportLabels {
+    transport: &'static str,
+}
+
+/// Labels naming a reason.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabels {
+    reason: &'static str,
+}
+
+/// Counters of the control API, shared (cheap clones of the same atomics) by every
+/// transport.
+#[derive(Debug, Clone, Default)]
+pub struct ApiMetrics {
+    calls: Family<CallLabels, Counter>,
+    connections: Family<TransportLabels, Counter>,
+    open: Family<TransportLabels, Gauge>,
+    refused: Family<ReasonLabels, Counter>,
+}
+
+impl ApiMetrics {
+    /// Registers the families (`chingu_api_*`) in `registry`.
+    pub fn register(&self, registry: &mut Registry) {
+        let api = registry.sub_registry_with_prefix("chingu_api");
+        api.register(
+            "calls",
+            "API requests by transport, method and outcome (ok or the error's reason)",
+            self.calls.clone(),
+        );
+        api.register("connections", "API connections accepted", self.connections.clone());
+        api.register("open_connections", "API connections open now", self.open.clone());
+        api.register(
+            "refused",
+            "WebSocket connections refused before the upgrade, by reason",
+            self.refused.clone(),
+        );
+    }
+
+    /// Counts one request. `method` is the method's name as listed, `unknown` for a
+    /// method that does not exist, or `-` when the request could not be read.
+    pub fn call(&self, transport: &'static str, method: &'static str, outcome: &str) {
+        self.calls
+            .get_or_create(&CallLabels {
+                transport,
+                method,
+                outcome: outcome.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Counts a connection opening.
+    pub fn opened(&self, transport: &'static str) {
+        let labels = TransportLabels { transport };
+        self.connections.get_or_create(&labels).inc();
+        self.open.get_or_create(&labels).inc();
+    }
+
+    /// Counts a connection closing.
+    pub fn closed(&self, transport: &'static str) {
+        self.open.get_or_create(&TransportLabels { transport }).dec();
+    }
+
+    /// Counts a connection refused before it was served.
+    pub fn refused(&self, reason: &'static str) {
+        self.refused.get_or_create(&ReasonLabels { reason }).inc();
+    }
+}
+
+/// Labels of a rejection of network input.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RejectionLabels {
+    protocol: String,
+    reason: String,
+}
+
+/// Labels of a message counter.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct MessageLabels {
+    event: &'static str,
+}
+
+fn counter(registry: &mut Registry, name: &str, help: &str, value: u64) {
+    let metric: Counter = Counter::default();
+    metric.inc_by(value);
+    registry.register(name, help, metric);
+}
+
+fn gauge(registry: &mut Registry, name: &str, help: &str, value: u64) {
+    let metric: Gauge = Gauge::default();
+    metric.set(i64::try_from(value).unwrap_or(i64::MAX));
+    registry.register(name, help, metric);
+}
+
+/// The node's own metrics (`chingu_*`) from a status snapshot.
+fn snapshot_registry(status: &Status) -> Registry {
+    let mut registry = Registry::with_prefix("chingu");
+    let m = &status.messages;
+    let messages = Family::<MessageLabels, Counter>::default();
+    for (event, value) in [
+        ("queued", m.queued),
+        ("delivered", m.delivered),
+        ("deposited", m.deposited),
+        ("received", m.received),
+        ("duplicate", m.duplicates),
+        ("request", m.requests),
+    ] {
+        messages.get_or_create(&MessageLabels { event }).inc_by(value);
+    }
+    registry.register(
+        "messages",
+        "1:1 messages by what happened to them (queued by the owner, delivered, deposited on a mailbox, received, duplicate, request from a non-contact)",
+        messages,
+    );
+    gauge(
+        &mut registry,
+        "outbox_messages",
+        "messages waiting in the outbox",
+        m.outbox,
+    );
+    counter(&mut registry, "handshakes", "Noise handshakes completed", m.handshakes);
+
+    let rejected = Family::<RejectionLabels, Counter>::default();
+    for (key, value) in &status.rejected {
+        let (protocol, reason) = key.split_once('.').unwrap_or((key.as_str(), "unknown"));
+        rejected
+            .get_or_create(&RejectionLabels {
+                protocol: protocol.to_owned(),
+                reason: reason.to_owned(),
+            })
+            .inc_by(*value);
+    }
+    registry.register("rejected", "network input rejected, by protocol and reason", rejected);
+
+    let g = &status.groups;
+    let group_messages = Family::<MessageLabels, Counter>::default();
+    for (event, value) in [
+        ("sent", g.sent),
+        ("received", g.received),
+        ("repaired", g.repaired),
+        ("duplicate", g.duplicates),
+    ] {
+        group_messages.get_or_create(&MessageLabels { event }).inc_by(value);
+    }
+    registry.register(
+        "group_messages",
+        "group messages by what happened to them (sent, received, repaired by history sync, duplicate)",
+        group_messages,
+    );
+    gauge(
+        &mut registry,
+        "group_pending_messages",
+        "group messages waiting for their sender's key",
+        g.pending,
+    );
+    gauge(
+        &mut registry,
+        "group_control_outbox",
+        "group control messages waiting for a member's acknowledgement",
+        g.control_outbox,
+    );
+    counter(
+        &mut registry,
+        "group_syncs_served",
+        "history-sync requests answered",
+        g.syncs_served,
+    );
+
+    let d = &status.discovery;
+    let discovery = registry.sub_registry_with_prefix("discovery");
+    counter(discovery, "lookups", "contact lookups finished", d.lookups);
+    counter(discovery, "found", "lookups that found an identity", d.found);
+    counter(discovery, "kdf_runs", "rendezvous key derivations run", d.kdf_runs);
+    let kdf_seconds: Counter<f64, AtomicU64> = Counter::default();
+    kdf_seconds.inc_by(d.kdf_ms_total / 1000.0);
+    discovery.register("kdf_seconds", "time spent deriving rendezvous keys", kdf_seconds);
+    counter(
+        discovery,
+        "records_published",
+        "rendezvous records published",
+        d.records_published,
+    );
+
+    let mailbox = registry.sub_registry_with_prefix("mailbox");
+    if let Some(served) = &status.mailbox {
+        gauge(
+            mailbox,
+            "tags",
+            "recipients registered with this mailbox",
+            served.tags as u64,
+        );
+        gauge(mailbox, "items", "sealed messages held for others", served.items);
+        gauge(mailbox, "bytes", "bytes held for others", served.bytes);
+    }
+    gauge(
+        mailbox,
+        "registrations",
+        "mailboxes this node is registered with",
+        status.my_mailboxes.len() as u64,
+    );
+
+    gauge(
+        &mut registry,
+        "connected_peers",
+        "peers connected now",
+        status.connected_peers as u64,
+    );
+    gauge(
+        &mut registry,
+        "routing_table_peers",
+        "peers in the Kademlia routing table",
+        status.routing_table_size as u64,
+    );
+    gauge(
+        &mut registry,
+        "dht_records",
+        "DHT records held",
+        status.dht_records as u64,
+    );
+    gauge(
+        &mut registry,
+        "uptime_seconds",
+        "seconds since the node started",
+        status.uptime_s,
+    );
+    registry
+}
+
+/// Encodes `live` (libp2p and API metrics) and the snapshot of `status` as one OpenMetrics
+/// text.
+pub fn render(live: &Registry, status: &Status) -> String {
+    let mut text = String::new();
+    encode_registry(&mut text, live)
+        .and_then(|()| encode_registry(&mut text, &snapshot_registry(status)))
+        .and_then(|()| encode_eof(&mut text))
+        .expect("writing to a String does not fail");
+    text
+}
+
+/// Problems starting an HTTP listener (metrics or WebSocket API).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot listen on {addr}: {source}")]
+pub struct BindError {
+    /// The address.
+    pub addr: SocketAddr,
+    /// The OS error.
+    pub source: std::io::Error,
+}
+
+/// A running HTTP server; stops when dropped.
+pub struct HttpServer {
+    addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl HttpServer {
+    /// Binds `addr` and serves `router` on it.
+    pub async fn serve(addr: SocketAddr, router: Router) -> Result<Self, BindError> {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| BindError { addr, source })?;
+        let addr = listener.local_addr().map_err(|source| BindError { addr, source })?;
+        let task = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, router).await {
+                tracing::error!(error = %e, "HTTP server stopped");
+            }
+        });
+        Ok(Self { addr, task })
+    }
+
+    /// The address it listens on (with the port the OS chose for port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+struct Scrape {
+    node: NodeHandle,
+    live: Registry,
+}
+
+/// The router serving `/metrics` for `node`, with `live` holding the registered libp2p and
+/// API families.
+pub fn router(node: NodeHandle, live: Registry) -> Router {
+    Router::new()
+        .route("/metrics", get(scrape))
+        .with_state(Arc::new(Scrape { node, live }))
+}
+
+async fn scrape(State(scrape): State<Arc<Scrape>>) -> Response {
+    match scrape.node.status().await {
+        Ok(status) => ([(header::CONTENT_TYPE, CONTENT_TYPE)], render(&scrape.live, &status)).into_response(),
+        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status() -> Status {
+        Status {
+            peer_id: "12D3KooW".into(),
+            phone: "+821012345678".into(),
+            name: String::new(),
+            version: crate::VERSION.into(),
+            listen_addrs: Vec::new(),
+            connected_peers: 3,
+            routing_table_size: 7,
+            dht_records: 2,
+            uptime_s: 60,
+            rejected: [("dm.bad_frame".to_owned(), 4), ("mailbox.rate_limited".to_owned(), 1)].into(),
+            discovery: Default::default(),
+            messages: crate::node::DmStats {
+                queued: 5,
+                delivered: 4,
+                ..Default::default()
+            },
+            mailbox: Some(crate::mailbox::service::MailboxStats {
+                tags: 2,
+                items: 9,
+                bytes: 4096,
+            }),
+            my_mailboxes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_snapshot_renders_labelled_families_after_the_live_ones() {
+        let mut live = Registry::default();
+        let api = ApiMetrics::default();
+        api.register(&mut live);
+        api.call("unix", "messages.send", "forbidden");
+        api.opened("websocket");
+        let text = render(&live, &status());
+        for line in [
+            r#"chingu_api_calls_total{transport="unix",method="messages.send",outcome="forbidden"} 1"#,
+            r#"chingu_api_open_connections{transport="websocket"} 1"#,
+            r#"chingu_rejected_total{protocol="dm",reason="bad_frame"} 4"#,
+            r#"chingu_rejected_total{protocol="mailbox",reason="rate_limited"} 1"#,
+            r#"chingu_messages_total{event="delivered"} 4"#,
+            "chingu_mailbox_items 9",
+            "chingu_connected_peers 3",
+            "chingu_routing_table_peers 7",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} missing from:\n{text}");
+        }
+        assert_eq!(text.matches("# EOF").count(), 1);
+        assert!(text.ends_with("# EOF\n"));
+    }
+}
