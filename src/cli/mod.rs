@@ -4,6 +4,7 @@
 //!
 //! Exit codes: 0 success, 1 failure, 2 usage error, 3 no node running.
 
+mod chat;
 mod contacts;
 mod daemon;
 mod messages;
@@ -60,6 +61,8 @@ enum Command {
     Watch(query::JsonFlag),
     /// Mark the conversation with a contact read
     Read(messages::ReadArgs),
+    /// Chat in the terminal with the running node's friends and groups
+    Chat,
     /// Start a local test net of many nodes in this process
     Testnet(testnet::TestnetArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
@@ -119,6 +122,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Watch(flag) => messages::watch(&home, flag).await,
         Command::Read(args) => messages::read(&home, args).await,
         Command::Testnet(args) => testnet::run(args).await,
+        Command::Chat => chat::run(&home).await,
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "chingu", &mut std::io::stdout());
             Ok(())

@@ -1,0 +1,1 @@
+//! Unit tests of the chat client state machine, driven with fabricated answers and events.
