@@ -12,6 +12,9 @@ pub mod input;
 pub mod io;
 pub mod view;
 
+#[cfg(test)]
+mod testkit;
+
 pub use app::{App, Effect, Input};
 pub use io::{run, TuiError};
 pub use view::view;

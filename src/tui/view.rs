@@ -339,7 +339,13 @@ fn message_lines(chat: &Chat, width: usize, height: usize) -> Vec<Line<'static>>
             lines.insert(0, Line::styled(edge, Style::new().fg(Color::DarkGray)));
         }
     }
-    let skip = lines.len().saturating_sub(height);
+    if lines.len() < height {
+        // Short conversations sit at the bottom, next to the composer.
+        let mut padded = vec![Line::from(""); height - lines.len()];
+        padded.append(&mut lines);
+        return padded;
+    }
+    let skip = lines.len() - height;
     lines.split_off(skip)
 }
 
@@ -502,6 +508,7 @@ fn help_lines() -> Vec<Line<'static>> {
         heading(tr!("tui-help-list")),
         Line::from(tr!("tui-help-list-move")),
         Line::from(tr!("tui-help-list-people")),
+        Line::from(tr!("tui-help-list-invite")),
         Line::from(tr!("tui-help-list-groups")),
         Line::from(tr!("tui-help-list-quit")),
         heading(tr!("tui-help-chat")),
@@ -572,3 +579,6 @@ fn form_lines(form: &Form) -> (String, Vec<Line<'static>>, Option<(usize, usize)
     lines.push(Line::styled(tr!("tui-form-keys"), Style::new().fg(Color::DarkGray)));
     (form.kind.title(), lines, cursor)
 }
+
+#[cfg(test)]
+mod tests;
