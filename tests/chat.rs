@@ -128,9 +128,15 @@ fn chatting_in_the_terminal_with_a_friend_on_another_node() {
     found(&minji_home, "Alice");
 
     let tmux = Tmux::start(dir.path(), "first.sock", &chat_command(&alice_home));
-    tmux.wait("the friend list", |s| s.contains("1 friend") || s.contains("One friend"));
+    tmux.wait("the friend list", |s| {
+        s.contains("1 friend") || s.contains("One friend")
+    });
     tmux.wait_for("민지");
-    assert_eq!(tmux.format("#{alternate_on}"), "1", "the chat runs on the alternate screen");
+    assert_eq!(
+        tmux.format("#{alternate_on}"),
+        "1",
+        "the chat runs on the alternate screen"
+    );
 
     // Open the conversation, write and send.
     tmux.keys(&["Enter"]);
@@ -160,9 +166,15 @@ fn chatting_in_the_terminal_with_a_friend_on_another_node() {
     tmux.wait("the read mark", |s| s.contains("from the terminal ✓✓ read"));
 
     // A terminal too small says so; enlarging it redraws the chat.
-    assert!(tmux.run(&["resize-window", "-t", "chat", "-x", "40", "-y", "10"]).status.success());
+    assert!(tmux
+        .run(&["resize-window", "-t", "chat", "-x", "40", "-y", "10"])
+        .status
+        .success());
     tmux.wait_for("Terminal too small");
-    assert!(tmux.run(&["resize-window", "-t", "chat", "-x", "100", "-y", "30"]).status.success());
+    assert!(tmux
+        .run(&["resize-window", "-t", "chat", "-x", "100", "-y", "30"])
+        .status
+        .success());
     tmux.wait_for("반가워! 👋");
 
     // Esc goes back to the list, q quits, and the terminal is as it was.

@@ -745,7 +745,9 @@ impl App {
                 self.selected = entries.get(index.saturating_sub(1)).map(|e| e.target.clone());
             }
             Key::Down | Key::Char('j') => {
-                self.selected = entries.get((index + 1).min(entries.len().saturating_sub(1))).map(|e| e.target.clone());
+                self.selected = entries
+                    .get((index + 1).min(entries.len().saturating_sub(1)))
+                    .map(|e| e.target.clone());
             }
             Key::Home => self.selected = entries.first().map(|e| e.target.clone()),
             Key::End => self.selected = entries.last().map(|e| e.target.clone()),
@@ -849,7 +851,11 @@ impl App {
 
     fn form(&mut self, kind: FormKind) {
         let fields = kind.labels().into_iter().map(|l| (l, LineEditor::default())).collect();
-        self.overlay = Some(Overlay::Form(Form { kind, fields, active: 0 }));
+        self.overlay = Some(Overlay::Form(Form {
+            kind,
+            fields,
+            active: 0,
+        }));
     }
 
     fn group_form(&mut self, kind: FormKind) -> Vec<Effect> {
@@ -962,11 +968,19 @@ impl App {
             self.complain(tr!("tui-groups-unavailable"));
             return Vec::new();
         }
-        vec![call(Request::Members { group: group.clone() }, "groups.members", json!({ "group": group }))]
+        vec![call(
+            Request::Members { group: group.clone() },
+            "groups.members",
+            json!({ "group": group }),
+        )]
     }
 
     fn safety_numbers(&mut self, phone: String) -> Vec<Effect> {
-        vec![call(Request::SafetyNumbers, "contacts.verify", json!({ "contact": phone }))]
+        vec![call(
+            Request::SafetyNumbers,
+            "contacts.verify",
+            json!({ "contact": phone }),
+        )]
     }
 
     fn open(&mut self, target: Target) -> Vec<Effect> {
@@ -1008,11 +1022,18 @@ impl App {
         if self.composer.is_empty() {
             return self.stop_typing();
         }
-        if self.typing_sent_ms.is_some_and(|at| self.now_ms < at + TYPING_RESEND_MS) {
+        if self
+            .typing_sent_ms
+            .is_some_and(|at| self.now_ms < at + TYPING_RESEND_MS)
+        {
             return Vec::new();
         }
         self.typing_sent_ms = Some(self.now_ms);
-        vec![call(Request::Typing, "messages.typing", json!({ "contact": phone, "active": true }))]
+        vec![call(
+            Request::Typing,
+            "messages.typing",
+            json!({ "contact": phone, "active": true }),
+        )]
     }
 
     fn stop_typing(&mut self) -> Vec<Effect> {
@@ -1201,7 +1222,9 @@ impl App {
             Request::Members { group } => match serde_json::from_value::<Vec<MemberView>>(value) {
                 Ok(members) => {
                     let selected = match &self.overlay {
-                        Some(Overlay::Members(m)) if m.group == group => m.selected.min(members.len().saturating_sub(1)),
+                        Some(Overlay::Members(m)) if m.group == group => {
+                            m.selected.min(members.len().saturating_sub(1))
+                        }
                         _ => 0,
                     };
                     self.overlay = Some(Overlay::Members(Members {
@@ -1250,7 +1273,13 @@ impl App {
             Request::Groups | Request::Members { .. } | Request::GroupChange | Request::MeetupCreate
         ) || matches!(
             &request,
-            Request::History { target: Target::Group(_), .. } | Request::Send { target: Target::Group(_), .. }
+            Request::History {
+                target: Target::Group(_),
+                ..
+            } | Request::Send {
+                target: Target::Group(_),
+                ..
+            }
         );
         if failure.is_method_not_found() && group_call {
             self.groups_available = false;
@@ -1433,7 +1462,11 @@ fn submit(kind: &FormKind, values: &[String]) -> Result<Effect, String> {
             )
         }
         FormKind::MeetupCreate => {
-            let minutes = if second.is_empty() { 120 } else { parse_minutes(&second)? };
+            let minutes = if second.is_empty() {
+                120
+            } else {
+                parse_minutes(&second)?
+            };
             call(
                 Request::MeetupCreate,
                 "meetups.create",

@@ -217,7 +217,11 @@ impl Caller {
                 let caller = self.clone();
                 tokio::spawn(async move {
                     let result = match read_address_book(&path).await {
-                        Ok(content) => caller.call("contacts.import", serde_json::json!({ "content": content })).await,
+                        Ok(content) => {
+                            caller
+                                .call("contacts.import", serde_json::json!({ "content": content }))
+                                .await
+                        }
                         Err(message) => Err(Failure { code: None, message }),
                     };
                     let _ = caller.replies.send(Input::Reply {
@@ -253,10 +257,20 @@ async fn read_address_book(path: &str) -> Result<String, String> {
         (Some(rest), Some(home)) => Path::new(&home).join(rest),
         _ => PathBuf::from(path),
     };
-    let cannot = |e: &dyn std::fmt::Display| crate::tr!("tui-import-unreadable", path = path.display().to_string(), message = e.to_string());
+    let cannot = |e: &dyn std::fmt::Display| {
+        crate::tr!(
+            "tui-import-unreadable",
+            path = path.display().to_string(),
+            message = e.to_string()
+        )
+    };
     let meta = tokio::fs::metadata(&path).await.map_err(|e| cannot(&e))?;
     if meta.len() > MAX_IMPORT_BYTES {
-        return Err(crate::tr!("tui-import-too-big", path = path.display().to_string(), limit = MAX_IMPORT_BYTES >> 20));
+        return Err(crate::tr!(
+            "tui-import-too-big",
+            path = path.display().to_string(),
+            limit = MAX_IMPORT_BYTES >> 20
+        ));
     }
     let bytes = tokio::fs::read(&path).await.map_err(|e| cannot(&e))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())

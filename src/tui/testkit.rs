@@ -36,11 +36,19 @@ pub fn message(id: u32, phone: &str, incoming: bool, text: &str) -> MessageView 
     MessageView {
         id: format!("{id:032x}"),
         conv: conv_id(phone),
-        direction: if incoming { Direction::Incoming } else { Direction::Outgoing },
+        direction: if incoming {
+            Direction::Incoming
+        } else {
+            Direction::Outgoing
+        },
         sender: phone.into(),
         sender_name: if incoming { "민지".into() } else { String::new() },
         text: text.into(),
-        state: if incoming { MessageState::Received } else { MessageState::Sent },
+        state: if incoming {
+            MessageState::Received
+        } else {
+            MessageState::Sent
+        },
         hlc: u64::from(id),
         sent_ms: 1_700_000_000_000 + u64::from(id) * 1000,
     }
@@ -69,7 +77,9 @@ pub fn keys(app: &mut App, keys: &[Key]) -> Vec<Effect> {
 }
 
 pub fn type_text(app: &mut App, text: &str) -> Vec<Effect> {
-    text.chars().flat_map(|c| app.update(Input::Key(Key::Char(c)))).collect()
+    text.chars()
+        .flat_map(|c| app.update(Input::Key(Key::Char(c))))
+        .collect()
 }
 
 /// Opens the conversation with 민지 and answers its history with `history`.

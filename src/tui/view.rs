@@ -144,7 +144,10 @@ fn draw_header(app: &App, frame: &mut Frame, area: Rect) {
         Span::raw(" ".repeat(gap)),
         Span::styled(right, Style::new().fg(color)),
     ]);
-    frame.render_widget(Paragraph::new(line).style(Style::new().bg(Color::Blue).fg(Color::White)), area);
+    frame.render_widget(
+        Paragraph::new(line).style(Style::new().bg(Color::Blue).fg(Color::White)),
+        area,
+    );
 }
 
 fn badge_mark(badge: &Badge) -> String {
@@ -197,10 +200,7 @@ fn draw_list(app: &App, frame: &mut Frame, area: Rect) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if entries.is_empty() {
-        frame.render_widget(
-            Paragraph::new(tr!("tui-no-friends")).wrap(Wrap { trim: true }),
-            inner,
-        );
+        frame.render_widget(Paragraph::new(tr!("tui-no-friends")).wrap(Wrap { trim: true }), inner);
         return;
     }
     let rows = inner.height as usize;
@@ -256,10 +256,7 @@ fn draw_chat(app: &App, frame: &mut Frame, area: Rect) {
         let block = Block::new().borders(Borders::ALL).border_style(border(false));
         let inner = block.inner(area);
         frame.render_widget(block, area);
-        frame.render_widget(
-            Paragraph::new(tr!("tui-no-chat")).wrap(Wrap { trim: true }),
-            inner,
-        );
+        frame.render_widget(Paragraph::new(tr!("tui-no-chat")).wrap(Wrap { trim: true }), inner);
         return;
     };
     let entry_badge = app
@@ -287,14 +284,18 @@ fn draw_chat(app: &App, frame: &mut Frame, area: Rect) {
         );
     } else if chat.unseen > 0 {
         block = block.title_bottom(
-            Line::from(format!(" {} ", tr!("tui-new-below", count = chat.unseen))).style(Style::new().fg(Color::Yellow)),
+            Line::from(format!(" {} ", tr!("tui-new-below", count = chat.unseen)))
+                .style(Style::new().fg(Color::Yellow)),
         );
     } else if chat.scroll > 0 {
         block = block.title_bottom(Line::from(format!(" {} ", tr!("tui-scrolled", count = chat.scroll))));
     }
     let inner = block.inner(messages);
     frame.render_widget(block, messages);
-    frame.render_widget(Paragraph::new(message_lines(chat, inner.width as usize, inner.height as usize)), inner);
+    frame.render_widget(
+        Paragraph::new(message_lines(chat, inner.width as usize, inner.height as usize)),
+        inner,
+    );
     draw_composer(app, frame, composer, focused);
 }
 
@@ -311,7 +312,11 @@ fn state_mark(state: MessageState) -> (String, Color) {
 /// The lines of the messages that fit in `height` rows, newest at the bottom.
 fn message_lines(chat: &Chat, width: usize, height: usize) -> Vec<Line<'static>> {
     if chat.messages.is_empty() {
-        let text = if chat.loading { tr!("tui-loading") } else { tr!("history-none") };
+        let text = if chat.loading {
+            tr!("tui-loading")
+        } else {
+            tr!("history-none")
+        };
         return vec![Line::styled(text, Style::new().fg(Color::DarkGray))];
     }
     let me = tr!("msg-me");
@@ -373,9 +378,15 @@ fn render_message(message: &MessageView, me: &str, width: usize) -> Vec<Line<'st
             let mut rest = line.as_str();
             if i == 0 && rest.starts_with(&prefix[..prefix.len() - 1]) {
                 let time_len = 6;
-                spans.push(Span::styled(rest[..time_len].to_owned(), Style::new().fg(Color::DarkGray)));
+                spans.push(Span::styled(
+                    rest[..time_len].to_owned(),
+                    Style::new().fg(Color::DarkGray),
+                ));
                 let who_end = (prefix.len() - 1).min(rest.len());
-                spans.push(Span::styled(rest[time_len..who_end].to_owned(), Style::new().fg(who_color)));
+                spans.push(Span::styled(
+                    rest[time_len..who_end].to_owned(),
+                    Style::new().fg(who_color),
+                ));
                 rest = &rest[who_end..];
             }
             if i == last && !mark.is_empty() && rest.ends_with(mark.as_str()) {
@@ -391,7 +402,11 @@ fn render_message(message: &MessageView, me: &str, width: usize) -> Vec<Line<'st
 }
 
 fn draw_composer(app: &App, frame: &mut Frame, area: Rect, focused: bool) {
-    let title = if focused { tr!("tui-compose-title") } else { tr!("tui-compose-hint") };
+    let title = if focused {
+        tr!("tui-compose-title")
+    } else {
+        tr!("tui-compose-hint")
+    };
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(border(focused))
@@ -462,7 +477,11 @@ fn draw_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
         ),
         Overlay::Confirm(confirm) => (
             tr!("tui-confirm-title"),
-            vec![Line::from(confirm.question.clone()), Line::from(""), Line::from(tr!("tui-confirm-keys"))],
+            vec![
+                Line::from(confirm.question.clone()),
+                Line::from(""),
+                Line::from(tr!("tui-confirm-keys")),
+            ],
             None,
         ),
         Overlay::Form(form) => form_lines(form),

@@ -90,7 +90,11 @@ fn incoming_messages_append_mark_read_once_at_a_time_and_count_elsewhere() {
     assert_eq!(entries[0].title, "ゆき");
     assert_eq!(entries[0].unread, 2);
     assert_eq!(entries[0].preview, "また");
-    assert_eq!(app.chat.as_ref().unwrap().messages.len(), 4, "not shown in 민지's conversation");
+    assert_eq!(
+        app.chat.as_ref().unwrap().messages.len(),
+        4,
+        "not shown in 민지's conversation"
+    );
 }
 
 #[test]
@@ -125,7 +129,10 @@ fn sending_clears_the_composer_and_failures_put_the_draft_back() {
             state,
         }));
     }
-    assert_eq!(app.chat.as_ref().unwrap().messages.back().unwrap().state, MessageState::Read);
+    assert_eq!(
+        app.chat.as_ref().unwrap().messages.back().unwrap().state,
+        MessageState::Read
+    );
 
     app.update(Input::Reply {
         request,
@@ -222,7 +229,13 @@ fn missed_events_reload_everything() {
     let effects = app.update(Input::Event(Event::Lagged { missed: 40 }));
     assert_eq!(
         methods(&effects),
-        ["node.status", "contacts.list", "conversations.list", "groups.list", "messages.history"]
+        [
+            "node.status",
+            "contacts.list",
+            "conversations.list",
+            "groups.list",
+            "messages.history"
+        ]
     );
     app.update(Input::Disconnected);
     assert!(!app.connected);

@@ -40,7 +40,11 @@ fn draw(app: &App, width: u16, height: u16) -> Vec<String> {
 /// The screens are asserted in English.
 fn english() {
     crate::i18n::init(Some("en"));
-    assert_eq!(crate::i18n::lang(), Lang::En, "run the tests with LANG=C or an English locale");
+    assert_eq!(
+        crate::i18n::lang(),
+        Lang::En,
+        "run the tests with LANG=C or an English locale"
+    );
 }
 
 /// 민지 and ゆき in the list, the conversation with 민지 open with Korean and Japanese
@@ -131,7 +135,9 @@ fn a_terminal_too_small_gets_a_notice_not_garbage() {
     assert!(small.contains("잘 지내?"), "{small}");
     let large = draw(&app, 200, 60);
     assert!(large[1].contains("민지 · verified"));
-    assert!(large.iter().any(|row| row.contains("홍대에서 새로 생긴 떡볶이 집에 가 보고 싶어")));
+    assert!(large
+        .iter()
+        .any(|row| row.contains("홍대에서 새로 생긴 떡볶이 집에 가 보고 싶어")));
 }
 
 #[test]
@@ -194,7 +200,12 @@ fn hints_and_help_fit_80_columns_in_every_language() {
         for (id, limit) in limits {
             let pattern = bundle.get_message(id).and_then(|m| m.value()).unwrap();
             let text = bundle.format_pattern(pattern, None::<&FluentArgs>, &mut Vec::new());
-            assert!(text.width() <= limit, "{}: {id} is {} columns: {text}", lang.code(), text.width());
+            assert!(
+                text.width() <= limit,
+                "{}: {id} is {} columns: {text}",
+                lang.code(),
+                text.width()
+            );
         }
     }
 }
