@@ -8,27 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use common::{bin, chingu, init_home, Daemon};
+use common::{bin, chingu, found, init_home, ok, Daemon};
 
 const DEADLINE: Duration = Duration::from_secs(60);
-
-fn ok(home: &Path, args: &[&str]) -> String {
-    let out = chingu(home).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "chingu {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Looks `contact` up on `home` until it is found.
-fn found(home: &Path, contact: &str) {
-    let deadline = Instant::now() + DEADLINE;
-    while !ok(home, &["contacts", "lookup", contact]).contains("found") {
-        assert!(Instant::now() < deadline, "{contact} never found");
-    }
-}
 
 /// A tmux server of its own (its own socket), killed on drop.
 struct Tmux {
@@ -124,8 +106,8 @@ fn chatting_in_the_terminal_with_a_friend_on_another_node() {
     let _alice = Daemon::start(&alice_home, &["--bootstrap", &minji.listen_addr()]);
     ok(&alice_home, &["contacts", "add", "010-3333-4444", "--name", "민지"]);
     ok(&minji_home, &["contacts", "add", "010-1111-2222", "--name", "Alice"]);
-    found(&alice_home, "민지");
-    found(&minji_home, "Alice");
+    found(&alice_home, "민지", DEADLINE);
+    found(&minji_home, "Alice", DEADLINE);
 
     let tmux = Tmux::start(dir.path(), "first.sock", &chat_command(&alice_home));
     tmux.wait("the friend list", |s| {
@@ -176,6 +158,16 @@ fn chatting_in_the_terminal_with_a_friend_on_another_node() {
         .status
         .success());
     tmux.wait_for("반가워! 👋");
+
+    // Invalid UTF-8 from the terminal is dropped; the client keeps working.
+    assert!(tmux
+        .run(&["send-keys", "-t", "chat", "-H", "ff", "fe"])
+        .status
+        .success());
+    tmux.type_text("still fine");
+    tmux.wait_for("fine");
+    tmux.keys(&["C-u"]);
+    tmux.wait("an empty composer", |s| !s.contains("fine") && s.contains("반가워! 👋"));
 
     // Esc goes back to the list, q quits, and the terminal is as it was.
     tmux.keys(&["Escape"]);

@@ -643,12 +643,20 @@ impl App {
             .unwrap_or(0)
     }
 
+    /// The list row of `target` (title and badge; counts are in [`App::entries`]).
+    pub fn entry_of(&self, target: &Target) -> Entry {
+        let conv_id = target.conv_id();
+        let conv = self.conversations.iter().find(|c| c.id == conv_id);
+        let fallback = conv.map_or("", |c| c.title.as_str());
+        match target {
+            Target::Contact(phone) => self.contact_entry(phone, fallback),
+            Target::Group(id) => self.group_entry(id, fallback, conv.map_or("group", |c| c.kind.as_str())),
+        }
+    }
+
     /// The title of a conversation target, for headers.
     pub fn title_of(&self, target: &Target) -> String {
-        match target {
-            Target::Contact(phone) => self.contact_entry(phone, "").title,
-            Target::Group(id) => self.group_entry(id, "", "group").title,
-        }
+        self.entry_of(target).title
     }
 
     /// The names of the friends typing in the open conversation.
@@ -714,6 +722,10 @@ impl App {
         if key == Key::Ctrl('c') {
             self.quit = true;
             return vec![Effect::Quit];
+        }
+        if self.connected {
+            // A key press dismisses the last notice (except "disconnected").
+            self.notice = None;
         }
         if key == Key::Help {
             self.overlay = match self.overlay {
@@ -1057,24 +1069,11 @@ impl App {
         let target = chat.target.clone();
         let mut effects = self.stop_typing();
         let text = self.composer.take();
-        let effect = match &target {
-            Target::Contact(phone) => call(
-                Request::Send {
-                    target: target.clone(),
-                    text: text.clone(),
-                },
-                "messages.send",
-                json!({ "contact": phone, "text": text }),
-            ),
-            Target::Group(group) => call(
-                Request::Send {
-                    target: target.clone(),
-                    text: text.clone(),
-                },
-                "groups.send",
-                json!({ "group": group, "text": text }),
-            ),
+        let (method, params) = match &target {
+            Target::Contact(phone) => ("messages.send", json!({ "contact": phone, "text": text })),
+            Target::Group(group) => ("groups.send", json!({ "group": group, "text": text })),
         };
+        let effect = call(Request::Send { target, text }, method, params);
         effects.push(effect);
         effects.extend(self.scroll_to_bottom());
         effects

@@ -105,11 +105,6 @@ pub fn clean(text: &str) -> Cow<'_, str> {
     )
 }
 
-/// Bytes as text for the screen: invalid UTF-8 becomes U+FFFD, then [`clean`].
-pub fn clean_bytes(bytes: &[u8]) -> String {
-    clean(&String::from_utf8_lossy(bytes)).into_owned()
-}
-
 /// A one-line text editor with a cursor (counted in characters).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LineEditor {
@@ -197,7 +192,6 @@ mod tests {
         assert!(matches!(clean("plain"), Cow::Borrowed(_)));
         assert_eq!(clean("a\x1b[2Jb\nc\td\u{7}"), "a[2Jb c d");
         assert_eq!(clean("evil\u{202E}txt.exe"), "eviltxt.exe");
-        assert_eq!(clean_bytes(b"ok \xff\xfe end"), "ok \u{FFFD}\u{FFFD} end");
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crossterm::terminal::{disable_raw_mode, enable_raw_mode, EnterAlternateScree
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 use serde_json::Value;
+use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -333,7 +334,11 @@ pub async fn run(socket: &Path) -> Result<(), TuiError> {
     let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
     terminal.clear()?;
     spawn_terminal_reader(keys_tx);
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let (mut terminate, mut interrupt, mut hangup) = (
+        signal(SignalKind::terminate())?,
+        signal(SignalKind::interrupt())?,
+        signal(SignalKind::hangup())?,
+    );
 
     let mut app = App::new();
     app.update(Input::Tick(now_ms()));
@@ -360,6 +365,8 @@ pub async fn run(socket: &Path) -> Result<(), TuiError> {
                 None => break,
             },
             _ = terminate.recv() => break,
+            _ = interrupt.recv() => break,
+            _ = hangup.recv() => break,
             Some(reply) = replies.recv() => Some(reply),
             Some(event) = events.recv() => Some(event),
             _ = tick.tick() => Some(Input::Tick(now_ms())),

@@ -150,35 +150,20 @@ fn draw_header(app: &App, frame: &mut Frame, area: Rect) {
     );
 }
 
-fn badge_mark(badge: &Badge) -> String {
+/// A badge's one-column mark (list rows) and its words (conversation headers).
+fn badge_text(badge: &Badge) -> (String, String) {
     match badge {
         Badge::Contact(state) => match state.as_str() {
-            "verified" => tr!("tui-badge-verified"),
-            "found" => tr!("tui-badge-found"),
-            "pending" => tr!("tui-badge-pending"),
-            "conflict" => tr!("tui-badge-conflict"),
-            "not_found" => tr!("tui-badge-not-found"),
-            _ => tr!("tui-badge-request"),
+            "verified" => (tr!("tui-badge-verified"), tr!("state-verified")),
+            "found" => (tr!("tui-badge-found"), tr!("state-found")),
+            "pending" => (tr!("tui-badge-pending"), tr!("state-pending")),
+            "conflict" => (tr!("tui-badge-conflict"), tr!("state-conflict")),
+            "not_found" => (tr!("tui-badge-not-found"), tr!("state-not-found")),
+            _ => (tr!("tui-badge-request"), tr!("msg-state-request")),
         },
-        Badge::Group => tr!("tui-badge-group"),
-        Badge::Meetup { closed: false } => tr!("tui-badge-meetup"),
-        Badge::Meetup { closed: true } => tr!("tui-badge-closed"),
-    }
-}
-
-fn badge_label(badge: &Badge) -> String {
-    match badge {
-        Badge::Contact(state) => match state.as_str() {
-            "verified" => tr!("state-verified"),
-            "found" => tr!("state-found"),
-            "pending" => tr!("state-pending"),
-            "conflict" => tr!("state-conflict"),
-            "not_found" => tr!("state-not-found"),
-            _ => tr!("msg-state-request"),
-        },
-        Badge::Group => tr!("tui-kind-group"),
-        Badge::Meetup { closed: false } => tr!("tui-kind-meetup"),
-        Badge::Meetup { closed: true } => tr!("tui-kind-meetup-closed"),
+        Badge::Group => (tr!("tui-badge-group"), tr!("tui-kind-group")),
+        Badge::Meetup { closed: false } => (tr!("tui-badge-meetup"), tr!("tui-kind-meetup")),
+        Badge::Meetup { closed: true } => (tr!("tui-badge-closed"), tr!("tui-kind-meetup-closed")),
     }
 }
 
@@ -213,7 +198,7 @@ fn draw_list(app: &App, frame: &mut Frame, area: Rect) {
         .skip(first)
         .take(rows)
         .map(|(i, entry)| {
-            let mark = badge_mark(&entry.badge);
+            let (mark, _) = badge_text(&entry.badge);
             let unread = if entry.unread > 0 {
                 format!(" {}", entry.unread.min(999))
             } else {
@@ -259,15 +244,8 @@ fn draw_chat(app: &App, frame: &mut Frame, area: Rect) {
         frame.render_widget(Paragraph::new(tr!("tui-no-chat")).wrap(Wrap { trim: true }), inner);
         return;
     };
-    let entry_badge = app
-        .entries()
-        .into_iter()
-        .find(|e| e.target == chat.target)
-        .map(|e| badge_label(&e.badge));
-    let mut title = format!(" {} ", app.title_of(&chat.target));
-    if let Some(badge) = entry_badge {
-        title.push_str(&format!("· {badge} "));
-    }
+    let entry = app.entry_of(&chat.target);
+    let mut title = format!(" {} · {} ", entry.title, badge_text(&entry.badge).1);
     if let Target::Group(id) = &chat.target {
         if let Some(group) = app.group(id) {
             title.push_str(&format!("· {} ", tr!("tui-members-count", count = group.members)));
