@@ -1194,16 +1194,12 @@ impl App {
             Request::Invite => match serde_json::from_value::<InviteView>(value) {
                 Ok(invite) => {
                     let hours = invite.expires.saturating_sub(self.now_ms / 1000).div_ceil(3600);
-                    self.overlay = Some(Overlay::Info(Info {
-                        title: tr!("tui-invite-title"),
-                        lines: vec![
-                            invite.code,
-                            invite.link,
-                            String::new(),
-                            tr!("tui-invite-howto", hours = hours),
-                        ],
-                        verify: None,
-                    }));
+                    self.overlay = Some(code_panel(
+                        tr!("tui-invite-title"),
+                        invite.code,
+                        invite.link,
+                        tr!("tui-invite-howto", hours = hours),
+                    ));
                 }
                 Err(e) => self.complain(tr!("tui-bad-answer", message = e.to_string())),
             },
@@ -1248,16 +1244,12 @@ impl App {
                     let minutes = meetup
                         .expires_ms
                         .map_or(0, |ms| ms.saturating_sub(self.now_ms).div_ceil(60_000));
-                    self.overlay = Some(Overlay::Info(Info {
-                        title: tr!("tui-meetup-title"),
-                        lines: vec![
-                            meetup.code,
-                            meetup.link,
-                            String::new(),
-                            tr!("tui-meetup-howto", minutes = minutes),
-                        ],
-                        verify: None,
-                    }));
+                    self.overlay = Some(code_panel(
+                        tr!("tui-meetup-title"),
+                        meetup.code,
+                        meetup.link,
+                        tr!("tui-meetup-howto", minutes = minutes),
+                    ));
                     return self.refresh_groups();
                 }
                 Err(e) => self.complain(tr!("tui-bad-answer", message = e.to_string())),
@@ -1499,6 +1491,15 @@ fn parse_minutes(text: &str) -> Result<u64, String> {
         .map(|n| n * unit)
         .filter(|m| (1..=7 * 24 * 60).contains(m))
         .ok_or_else(|| tr!("tui-duration-invalid", text = text.to_owned()))
+}
+
+/// A panel showing a code to pass on (invite, meetup), its link and how to use it.
+fn code_panel(title: String, code: String, link: String, howto: String) -> Overlay {
+    Overlay::Info(Info {
+        title,
+        lines: vec![code, link, String::new(), howto],
+        verify: None,
+    })
 }
 
 /// The safety-number panel of a verification answer.

@@ -22,6 +22,8 @@ use crate::tr;
 pub const MIN_WIDTH: u16 = 50;
 /// Shortest terminal the client draws in.
 pub const MIN_HEIGHT: u16 = 12;
+/// Width of a form dialog (narrower terminals shrink it).
+const FORM_WIDTH: u16 = 76;
 
 /// Draws `app` into `frame`.
 pub fn view(app: &App, frame: &mut Frame) {
@@ -462,16 +464,38 @@ fn draw_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
             ],
             None,
         ),
-        Overlay::Form(form) => form_lines(form),
+        Overlay::Form(form) => form_lines(form, FORM_WIDTH.min(area.width.saturating_sub(2)).saturating_sub(4)),
     };
-    let width = lines
-        .iter()
-        .map(|l| l.width())
-        .chain([title.width() + 4])
-        .max()
-        .unwrap_or(20)
-        .clamp(30, 72) as u16
-        + 4;
+    let width = if cursor.is_some() {
+        FORM_WIDTH
+    } else {
+        lines
+            .iter()
+            .map(|l| l.width())
+            .chain([title.width() + 4])
+            .max()
+            .unwrap_or(20)
+            .clamp(30, 72) as u16
+            + 4
+    };
+    // Codes and explanations wrap; a form's lines are cut so its cursor row stays put.
+    let inner_width = width.min(area.width.saturating_sub(2)).saturating_sub(2) as usize;
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .flat_map(|line| {
+            if line.width() <= inner_width {
+                return vec![line];
+            }
+            let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+            if cursor.is_some() {
+                return vec![Line::styled(fit(&text, inner_width), line.style)];
+            }
+            wrap(&text, inner_width)
+                .into_iter()
+                .map(|part| Line::styled(part, line.style))
+                .collect()
+        })
+        .collect();
     let rect = centred(area, width, lines.len() as u16 + 2);
     let block = Block::new()
         .borders(Borders::ALL)
@@ -480,18 +504,6 @@ fn draw_overlay(app: &App, overlay: &Overlay, frame: &mut Frame, area: Rect) {
     let inner = block.inner(rect);
     frame.render_widget(Clear, rect);
     frame.render_widget(block, rect);
-    let inner_width = inner.width as usize;
-    let lines: Vec<Line> = lines
-        .into_iter()
-        .map(|line| {
-            if line.width() > inner_width {
-                let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
-                Line::styled(fit(&text, inner_width), line.style)
-            } else {
-                line
-            }
-        })
-        .collect();
     frame.render_widget(Paragraph::new(lines), inner);
     if let Some((row, column)) = cursor {
         let x = (inner.x + column as u16).min(inner.right().saturating_sub(1));
@@ -558,12 +570,13 @@ fn member_lines(app: &App, members: &Members) -> Vec<Line<'static>> {
     lines
 }
 
-fn form_lines(form: &Form) -> (String, Vec<Line<'static>>, Option<(usize, usize)>) {
+/// A form's lines, with fields `field_width` columns wide, and where its cursor goes.
+fn form_lines(form: &Form, field_width: u16) -> (String, Vec<Line<'static>>, Option<(usize, usize)>) {
     let mut lines = Vec::new();
     let mut cursor = None;
     for (i, (label, editor)) in form.fields.iter().enumerate() {
         lines.push(Line::styled(label.clone(), Style::new().fg(Color::Gray)));
-        let (visible, column) = scrolled_input(editor.text(), editor.cursor(), 60);
+        let (visible, column) = scrolled_input(editor.text(), editor.cursor(), field_width as usize);
         let style = if i == form.active {
             cursor = Some((lines.len(), column + 2));
             Style::new().add_modifier(Modifier::UNDERLINED)

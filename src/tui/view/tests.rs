@@ -155,6 +155,10 @@ fn dialogs_draw_over_the_screen() {
     let screen = draw(&app, 80, 24).join("\n");
     assert!(screen.contains("Add a friend"), "{screen}");
     assert!(screen.contains("> 010-5555-6666"), "{screen}");
+    // A long entry in a narrow terminal scrolls so its end and the cursor stay visible.
+    type_text(&mut app, &format!(" {}end", "가".repeat(40)));
+    let screen = draw(&app, MIN_WIDTH, MIN_HEIGHT).join("\n");
+    assert!(screen.contains("가가end"), "{screen}");
 
     keys(&mut app, &[Key::Esc]);
     app.update(ok(Request::Groups, groups(true)));
@@ -208,4 +212,28 @@ fn hints_and_help_fit_80_columns_in_every_language() {
             );
         }
     }
+}
+
+#[test]
+fn long_codes_wrap_instead_of_being_cut() {
+    english();
+    let mut app = loaded();
+    let code = format!("CHINGU-{}", "ABCDEFGHIJ".repeat(10));
+    let expires = app.now_ms() / 1000 + 3600;
+    app.update(ok(
+        Request::Invite,
+        json!({"code": code, "link": "chingu://invite/x", "expires": expires}),
+    ));
+    let screen = draw(&app, 80, 24);
+    let shown: String = screen
+        .iter()
+        .filter_map(|row| row.split('│').nth(2))
+        .map(str::trim)
+        .collect();
+    assert!(
+        shown.contains(&code),
+        "the whole code is on screen:\n{}",
+        screen.join("\n")
+    );
+    assert!(screen.iter().any(|row| row.contains("Valid for one hour.")));
 }
