@@ -419,6 +419,8 @@ pub struct Confirm {
     pub question: String,
     /// What "yes" does.
     pub effect: Effect,
+    /// The dialog to return to afterwards (the member list after removing a member).
+    pub back: Option<Box<Overlay>>,
 }
 
 /// What covers the main screen.
@@ -852,10 +854,13 @@ impl App {
                     Vec::new()
                 }
             },
-            Overlay::Confirm(confirm) => match key {
-                Key::Char('y') | Key::Char('Y') | Key::Enter => vec![confirm.effect],
-                _ => Vec::new(),
-            },
+            Overlay::Confirm(confirm) => {
+                self.overlay = confirm.back.map(|back| *back);
+                match key {
+                    Key::Char('y') | Key::Char('Y') | Key::Enter => vec![confirm.effect],
+                    _ => Vec::new(),
+                }
+            }
             Overlay::Form(form) => self.form_key(form, key),
             Overlay::Members(members) => self.members_key(members, key),
         }
@@ -932,14 +937,17 @@ impl App {
             Key::Char('d') => {
                 if let Some(member) = chosen.filter(|m| !m.me) {
                     let who = clean(&member.name).into_owned();
-                    return self.confirm(
-                        tr!("tui-confirm-remove", name = who, group = name),
-                        call(
-                            Request::GroupChange,
-                            "groups.remove",
-                            json!({ "group": group, "member": member.peer_id }),
-                        ),
+                    let effect = call(
+                        Request::GroupChange,
+                        "groups.remove",
+                        json!({ "group": group, "member": member.peer_id }),
                     );
+                    self.overlay = Some(Overlay::Confirm(Confirm {
+                        question: tr!("tui-confirm-remove", name = who, group = name),
+                        effect,
+                        back: Some(Box::new(Overlay::Members(members))),
+                    }));
+                    return Vec::new();
                 }
             }
             Key::Char('o') => {
@@ -971,7 +979,11 @@ impl App {
     }
 
     fn confirm(&mut self, question: String, effect: Effect) -> Vec<Effect> {
-        self.overlay = Some(Overlay::Confirm(Confirm { question, effect }));
+        self.overlay = Some(Overlay::Confirm(Confirm {
+            question,
+            effect,
+            back: None,
+        }));
         Vec::new()
     }
 

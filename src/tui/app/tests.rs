@@ -382,9 +382,13 @@ fn admins_manage_members_with_confirmation() {
         params_of(&effects, "groups.remove"),
         json!({"group": GROUP, "member": "12D3KooWyuki"})
     );
-    // The change is reported and the lists are refreshed.
+    // Back in the member list, the change is reported and the lists are refreshed.
+    assert!(matches!(app.overlay, Some(Overlay::Members(_))));
     let effects = app.update(ok(Request::GroupChange, json!({})));
-    assert_eq!(methods(&effects), ["groups.list", "conversations.list"]);
+    assert_eq!(
+        methods(&effects),
+        ["groups.list", "conversations.list", "groups.members"]
+    );
 
     app.update(ok(Request::Members { group: GROUP.into() }, members()));
     let effects = keys(&mut app, &[Key::Down, Key::Char('o')]);
