@@ -185,8 +185,18 @@ fn chatting_in_the_terminal_with_a_friend_on_another_node() {
     tmux.wait_for("민지");
     tmux.keys(&["Enter"]);
     tmux.wait_for("반가워! 👋");
-    tmux.keys(&["C-c"]);
+
+    // SIGTERM also ends it cleanly and restores the terminal.
+    let shell = tmux.format("#{pane_pid}");
+    let out = Command::new("pgrep").args(["-P", &shell]).output().unwrap();
+    let pid: i32 = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("the chat's pid");
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGTERM).unwrap();
     tmux.wait_for("chat exited 0");
+    tmux.wait("the terminal mode", |s| s.lines().any(|l| l.trim() == "icanon"));
+    assert_eq!(tmux.format("#{alternate_on}"), "0");
 }
 
 #[test]
