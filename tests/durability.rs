@@ -13,7 +13,7 @@ use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{chingu, init_home, Daemon};
+use common::{chingu, found, init_home, ok, Daemon};
 use rand::Rng;
 
 const DEADLINE: Duration = Duration::from_secs(90);
@@ -66,24 +66,6 @@ impl Drop for Watch {
     }
 }
 
-fn ok(home: &Path, args: &[&str]) -> String {
-    let out = chingu(home).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "chingu {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// Looks `contact` up on `home` until it is found.
-fn found(home: &Path, contact: &str) {
-    let deadline = Instant::now() + DEADLINE;
-    while !ok(home, &["contacts", "lookup", contact]).contains("found") {
-        assert!(Instant::now() < deadline, "{contact} never found");
-    }
-}
-
 #[test]
 fn a_sender_killed_mid_stream_loses_and_duplicates_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -96,8 +78,8 @@ fn a_sender_killed_mid_stream_loses_and_duplicates_nothing() {
     let mut alice = start_alice();
     ok(&alice_home, &["contacts", "add", "010-3333-4444", "--name", "Bob"]);
     ok(&bob_home, &["contacts", "add", "010-1111-2222", "--name", "Alice"]);
-    found(&alice_home, "Bob");
-    found(&bob_home, "Alice");
+    found(&alice_home, "Bob", DEADLINE);
+    found(&bob_home, "Alice", DEADLINE);
     let watch = Watch::start(&bob_home);
 
     let mut rng = rand::thread_rng();

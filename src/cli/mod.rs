@@ -5,6 +5,7 @@
 //! Exit codes: 0 success, 1 failure, 2 usage error, 3 no node running.
 
 mod apps;
+mod chat;
 mod contacts;
 mod daemon;
 mod groups;
@@ -68,6 +69,8 @@ enum Command {
     /// Third-party apps: tokens for the WebSocket API (add, list, revoke)
     #[command(subcommand)]
     Apps(apps::AppsCommand),
+    /// Chat in the terminal with the running node's friends and groups
+    Chat,
     /// Start a local test net of many nodes in this process
     Testnet(testnet::TestnetArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
@@ -129,6 +132,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Group(command) => groups::run(&home, command).await,
         Command::Apps(command) => apps::run(&home, command),
         Command::Testnet(args) => testnet::run(args).await,
+        Command::Chat => chat::run(&home).await,
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "chingu", &mut std::io::stdout());
             Ok(())

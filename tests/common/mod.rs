@@ -40,6 +40,25 @@ pub fn init_home(home: &Path, phone: &str, name: &str) {
     );
 }
 
+/// Runs `chingu ARGS` on `home`, asserts it succeeded and returns its stdout.
+pub fn ok(home: &Path, args: &[&str]) -> String {
+    let out = chingu(home).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "chingu {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Looks `contact` up on `home` until it is found; panics after `timeout`.
+pub fn found(home: &Path, contact: &str, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    while !ok(home, &["contacts", "lookup", contact]).contains("found") {
+        assert!(Instant::now() < deadline, "{contact} never found");
+    }
+}
+
 /// A running `chingu run` process; killed on drop.
 pub struct Daemon {
     pub child: Child,

@@ -138,3 +138,134 @@ apps-unknown = There is no app named { $name } (`chingu apps list` shows them).
 apps-invalid-name = "{ $name }" cannot be an app name: use 1 to 64 letters, digits, '-', '_' or '.'.
 apps-no-scopes = Give at least one scope: --scopes read,send,contacts,groups
 apps-unknown-scope = Unknown scope "{ $scope }": the scopes are read, send, contacts and groups.
+
+## Chat client (chingu chat)
+chat-needs-terminal = chingu chat needs an interactive terminal (stdin and stdout must be a TTY).
+tui-too-small = Terminal too small: { $width }×{ $height }. chingu chat needs at least { $min_width }×{ $min_height }; enlarge the window.
+tui-connected = ● connected
+tui-disconnected-short = ○ offline
+tui-disconnected = Lost the connection to the node; reconnecting… (q quits)
+tui-reconnected = Connected to the node again.
+tui-help-hint = ? help
+tui-hint-list = ↑↓ choose · Enter open · a add · n invite · v verify · g group · ? help · q quit
+tui-hint-chat = Enter send · PgUp/PgDn scroll · Esc friend list · F1 help · Ctrl-C quit
+tui-friends-title = { $count ->
+    [one] { " " }One friend{ " " }
+   *[other] { " " }{ $count } friends{ " " }
+}
+tui-no-friends = No friends yet. Press a to add one by number or invite code, or i to import an address book.
+tui-no-chat = Choose a friend or group on the left and press Enter to chat.
+tui-badge-verified = ✔
+tui-badge-found = ●
+tui-badge-pending = …
+tui-badge-conflict = !
+tui-badge-not-found = ?
+tui-badge-request = ✉
+tui-badge-group = #
+tui-badge-meetup = @
+tui-badge-closed = ×
+tui-kind-group = group
+tui-kind-meetup = meetup
+tui-kind-meetup-closed = meetup (closed)
+tui-members-count = { $count ->
+    [one] one member
+   *[other] { $count } members
+}
+tui-mark-queued = ○
+tui-mark-sent = ✓
+tui-mark-delivered = ✓✓
+tui-mark-read = ✓✓ read
+tui-loading = Loading…
+tui-start-of-conversation = — start of the conversation —
+tui-new-below = { $count ->
+    [one] ↓ one new message
+   *[other] ↓ { $count } new messages
+}
+tui-scrolled = { $count ->
+    [one] ↓ one more message below
+   *[other] ↓ { $count } more messages below
+}
+tui-compose-title = { " " }Message (Enter sends){ " " }
+tui-compose-hint = { " " }Press Enter on a conversation to write{ " " }
+tui-help-title = Keys
+tui-help-list = Friend list
+tui-help-list-move = ↑↓ or j/k choose · Enter open the conversation · r reload
+tui-help-list-people = a add a friend (number or invite code) · i import contacts
+tui-help-list-invite = n create an invite code · v safety number of the chosen friend
+tui-help-list-groups = g new group · m new meetup · J join a meetup · e group members
+tui-help-list-quit = ? or F1 this help · q or Ctrl-C quit
+tui-help-chat = Conversation
+tui-help-chat-send = type, Enter to send · paste works · Esc back to the list
+tui-help-chat-scroll = PgUp/PgDn or ↑↓ scroll; older messages load as you scroll back
+tui-help-chat-more = Ctrl-V safety number · Ctrl-G members · ○ queued ✓ sent ✓✓ delivered
+tui-help-members = Group members
+tui-help-members-keys = a invite · d remove · o admin on/off · r rename · x end meetup · l leave
+tui-help-close = Esc, Enter or ? closes this help.
+tui-close-hint = Esc closes.
+tui-form-keys = Enter next/OK · Tab switch field · Esc cancel
+tui-form-add-title = Add a friend
+tui-form-import-title = Import contacts
+tui-form-group-title = New group
+tui-form-meetup-title = New flash meetup
+tui-form-join-title = Join a meetup
+tui-form-invite-member-title = Invite into the group
+tui-form-rename-title = Rename the group
+tui-field-number-or-code = Phone number or invite code (CHINGU-…)
+tui-field-name = Name (optional)
+tui-field-path = vCard or CSV file (path)
+tui-field-group-name = Group name
+tui-field-members = Members: names or numbers, separated by commas
+tui-field-duration = Lasts (e.g. 90m or 2h; empty: 2h)
+tui-field-meetup-name = Meetup name
+tui-field-meetup-code = Meetup code
+tui-field-contact = Friend (name or number)
+tui-field-required = Fill in the first field.
+tui-duration-invalid = "{ $text }" is not a duration (try 90m or 2h, at most a week).
+tui-working = Working…
+tui-refreshing = Reloading…
+tui-failed = Failed: { $message }
+tui-bad-answer = The node sent an answer this client does not understand: { $message }
+tui-groups-unavailable = This node does not offer group chats yet (update chingu and restart the node).
+tui-verify-needs-contact = Safety numbers are for friends: choose a friend first.
+tui-members-needs-group = Choose a group or meetup first.
+tui-admin-only = Only group admins can do that.
+tui-contact-added = Added { $name }; looking them up.
+tui-imported = { $added ->
+    [one] Imported one new contact
+   *[other] Imported { $added } new contacts
+} from { $read } numbers{ $skipped ->
+    [0] .
+    [one] ; one entry skipped.
+   *[other] ; { $skipped } entries skipped.
+}
+tui-import-unreadable = Cannot read { $path }: { $message }
+tui-import-too-big = { $path } is larger than { $limit } MiB; that is not an address book.
+tui-invite-title = Invite code
+tui-invite-howto = { $hours ->
+    [one] Valid for one hour.
+   *[other] Valid for { $hours } hours.
+} Your friend adds it with a (in chingu chat) or chingu contacts add --invite CODE.
+tui-meetup-title = Flash meetup
+tui-meetup-howto = { $minutes ->
+    [one] Open for one more minute.
+   *[other] Open for { $minutes } minutes.
+} Others join with J (in chingu chat) and this code.
+tui-safety-title = Safety number
+tui-safety-contact = { $name } ({ $phone })
+tui-safety-pinned = The key you use now:
+tui-safety-candidate = Candidate { $index }: { $name }
+tui-safety-none = No key found for this number yet.
+tui-safety-howto = Compare with your friend's screen, then press c to confirm (or the candidate's number).
+tui-verified = { $name } is verified.
+tui-key-changed = WARNING: the key of { $name } changed. Press v on them to compare safety numbers.
+tui-confirm-title = Are you sure?
+tui-confirm-keys = y or Enter: yes · any other key: no
+tui-confirm-remove = Remove { $name } from { $group }?
+tui-confirm-leave = Leave { $group }? You will stop receiving its messages.
+tui-confirm-close = Close the meetup { $group } for everyone?
+tui-group-done = Done.
+tui-member-admin = (admin)
+tui-member-me = (me)
+tui-members-keys = ↑↓ choose · l leave · Esc close
+tui-members-keys-admin = a invite · d remove · o admin on/off · r rename · l leave · Esc close
+tui-members-keys-meetup-admin = a invite · d remove · o admin · r rename · x close · l leave · Esc

@@ -1,0 +1,214 @@
+//! `chingu chat` end to end: the real binary in a real terminal (tmux) attached to a real
+//! node, chatting with a second real node over loopback. Every wait polls the screen or
+//! the other node with a deadline.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use common::{bin, chingu, found, init_home, ok, Daemon};
+
+const DEADLINE: Duration = Duration::from_secs(60);
+
+/// A tmux server of its own (its own socket), killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// Starts `command` in a detached 100×30 session of a server listening on
+    /// `dir/name`.
+    fn start(dir: &Path, name: &str, command: &str) -> Tmux {
+        let tmux = Tmux {
+            socket: dir.join(name).display().to_string(),
+        };
+        let out = tmux.run(&["new-session", "-d", "-x", "100", "-y", "30", "-s", "chat", command]);
+        assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
+        tmux
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .args(["-u", "-f", "/dev/null", "-S", &self.socket])
+            .args(args)
+            .env("LANG", "en_US.UTF-8")
+            .output()
+            .expect("tmux is installed (apt-get install -y tmux)")
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "chat"];
+        args.extend(keys);
+        assert!(self.run(&args).status.success());
+    }
+
+    fn type_text(&self, text: &str) {
+        assert!(self.run(&["send-keys", "-t", "chat", "-l", text]).status.success());
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "chat"]).stdout).into_owned()
+    }
+
+    fn format(&self, format: &str) -> String {
+        let out = self.run(&["display-message", "-p", "-t", "chat", format]);
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    /// Polls the screen until `ready` accepts it.
+    fn wait(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            let screen = self.screen();
+            if ready(&screen) {
+                return screen;
+            }
+            assert!(Instant::now() < deadline, "the screen never showed {what}:\n{screen}");
+            // Polling interval of a deadline loop, not a synchronisation.
+            std::thread::park_timeout(Duration::from_millis(50));
+        }
+    }
+
+    fn wait_for(&self, needle: &str) -> String {
+        self.wait(needle, |screen| screen.contains(needle))
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+fn shell_quote(path: &Path) -> String {
+    format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
+}
+
+/// The shell command that runs `chingu chat` on `home`, then reports its exit code and
+/// whether the terminal is back in canonical (cooked) mode, and stays open.
+fn chat_command(home: &Path) -> String {
+    format!(
+        "env LANG=en_US.UTF-8 RUST_LOG=off {} --home {} chat; echo \"chat exited $?\"; stty -a | grep -o -- '-\\?icanon'; exec cat",
+        shell_quote(&bin()),
+        shell_quote(home)
+    )
+}
+
+#[test]
+fn chatting_in_the_terminal_with_a_friend_on_another_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let (alice_home, minji_home): (PathBuf, PathBuf) = (dir.path().join("alice"), dir.path().join("minji"));
+    init_home(&alice_home, "010-1111-2222", "Alice");
+    init_home(&minji_home, "010-3333-4444", "민지");
+    let minji = Daemon::start(&minji_home, &[]);
+    let _alice = Daemon::start(&alice_home, &["--bootstrap", &minji.listen_addr()]);
+    ok(&alice_home, &["contacts", "add", "010-3333-4444", "--name", "민지"]);
+    ok(&minji_home, &["contacts", "add", "010-1111-2222", "--name", "Alice"]);
+    found(&alice_home, "민지", DEADLINE);
+    found(&minji_home, "Alice", DEADLINE);
+
+    let tmux = Tmux::start(dir.path(), "first.sock", &chat_command(&alice_home));
+    tmux.wait("the friend list", |s| {
+        s.contains("1 friend") || s.contains("One friend")
+    });
+    tmux.wait_for("민지");
+    assert_eq!(
+        tmux.format("#{alternate_on}"),
+        "1",
+        "the chat runs on the alternate screen"
+    );
+
+    // Open the conversation, write and send.
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Message (Enter sends)");
+    tmux.type_text("안녕 민지, from the terminal");
+    tmux.wait_for("안녕 민지, from the terminal");
+    tmux.keys(&["Enter"]);
+
+    // It arrives on the other node, and the sender's screen shows it delivered (✓✓).
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let history = ok(&minji_home, &["history", "Alice", "--json"]);
+        if history.contains("안녕 민지, from the terminal") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "never delivered; minji's history: {history}");
+        std::thread::park_timeout(Duration::from_millis(50));
+    }
+    tmux.wait("the delivered mark", |s| {
+        s.lines().any(|l| l.contains("me: 안녕 민지, from the terminal ✓✓"))
+    });
+
+    // A reply appears live; when 민지 reads, the sender's screen shows it read.
+    ok(&minji_home, &["send", "Alice", "반가워! 👋"]);
+    tmux.wait_for("민지: 반가워! 👋");
+    ok(&minji_home, &["read", "Alice"]);
+    tmux.wait("the read mark", |s| s.contains("from the terminal ✓✓ read"));
+
+    // A terminal too small says so; enlarging it redraws the chat.
+    assert!(tmux
+        .run(&["resize-window", "-t", "chat", "-x", "40", "-y", "10"])
+        .status
+        .success());
+    tmux.wait_for("Terminal too small");
+    assert!(tmux
+        .run(&["resize-window", "-t", "chat", "-x", "100", "-y", "30"])
+        .status
+        .success());
+    tmux.wait_for("반가워! 👋");
+
+    // Invalid UTF-8 from the terminal is dropped; the client keeps working.
+    assert!(tmux
+        .run(&["send-keys", "-t", "chat", "-H", "ff", "fe"])
+        .status
+        .success());
+    tmux.type_text("still fine");
+    tmux.wait_for("fine");
+    tmux.keys(&["C-u"]);
+    tmux.wait("an empty composer", |s| !s.contains("fine") && s.contains("반가워! 👋"));
+
+    // Esc goes back to the list, q quits, and the terminal is as it was.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("q quit");
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("chat exited 0");
+    tmux.wait("the terminal mode", |s| s.lines().any(|l| l.trim() == "icanon"));
+    assert!(!screen.contains("friend"), "the chat screen is gone:\n{screen}");
+    assert_eq!(tmux.format("#{alternate_on}"), "0", "back on the main screen");
+    assert_eq!(tmux.format("#{cursor_flag}"), "1", "the cursor is visible");
+
+    // Reopening shows the same conversation: everything lives in the node.
+    drop(tmux);
+    let tmux = Tmux::start(dir.path(), "second.sock", &chat_command(&alice_home));
+    tmux.wait_for("민지");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("반가워! 👋");
+
+    // SIGTERM also ends it cleanly and restores the terminal.
+    let shell = tmux.format("#{pane_pid}");
+    let out = Command::new("pgrep").args(["-P", &shell]).output().unwrap();
+    let pid: i32 = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("the chat's pid");
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGTERM).unwrap();
+    tmux.wait_for("chat exited 0");
+    tmux.wait("the terminal mode", |s| s.lines().any(|l| l.trim() == "icanon"));
+    assert_eq!(tmux.format("#{alternate_on}"), "0");
+}
+
+#[test]
+fn chat_without_a_node_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    init_home(&home, "010-1234-5678", "민지");
+    let out = chingu(&home).arg("chat").output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no chingu node is running"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
