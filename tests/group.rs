@@ -176,3 +176,45 @@ async fn a_welcome_from_a_stranger_is_refused_and_counted() {
     assert!(bob.status().await.is_ok(), "bob's node keeps running");
     net.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strangers_join_a_flash_meetup_by_code_until_it_expires() {
+    let net = net(4, false).await;
+    let nodes: Vec<NodeHandle> = net.nodes.iter().map(|n| n.node().clone()).collect();
+    let mut creator_events = nodes[0].events();
+    let meetup = nodes[0].meetup_create("번개 치킨", 3600).await.unwrap();
+    assert_eq!(meetup.code.len(), 11, "XXXXX-XXXXX");
+    assert!(meetup.link.starts_with("chingu://meetup/"));
+
+    // Nobody is anybody's contact: the code is all they have (typed loosely).
+    let typed = meetup.code.to_lowercase().replace('-', " ");
+    let joined = nodes[1].meetup_join(&typed).await.unwrap();
+    assert_eq!(joined.group_id, meetup.group_id);
+    assert_eq!(joined.kind, "meetup");
+    nodes[2].meetup_join(&meetup.link).await.unwrap();
+
+    nodes[1].group_send(&meetup.group_id, "치킨 먹을 사람?").await.unwrap();
+    for node in [&nodes[0], &nodes[2]] {
+        let history = wait_history(node, &meetup.group_id, 1).await;
+        assert_eq!(history[0].text, "치킨 먹을 사람?");
+    }
+
+    // A mistyped code finds nothing; a malformed one is refused at once.
+    let mut wrong = meetup.code.clone();
+    let last = if wrong.ends_with('0') { "1" } else { "0" };
+    wrong.replace_range(10..11, last);
+    assert!(nodes[3].meetup_join(&wrong).await.is_err());
+    assert!(nodes[3].meetup_join("not a code!").await.is_err());
+
+    // Closed early by its creator: members forget its keys; the code admits nobody.
+    nodes[0].group_close(&meetup.group_id).await.unwrap();
+    group_changed(&mut creator_events, "expired").await;
+    assert!(
+        nodes[3].meetup_join(&meetup.code).await.is_err(),
+        "a closed meetup admits nobody"
+    );
+    assert!(nodes[0].group_send(&meetup.group_id, "late").await.is_err());
+    let history = nodes[0].group_history(&meetup.group_id, 10, None).await.unwrap();
+    assert_eq!(history.len(), 1, "the history stays");
+    net.shutdown().await;
+}

@@ -191,6 +191,21 @@ pub const METHODS: &[Method] = &[
         access: Access::Scoped(Scope::Read),
         summary: "the last messages of a group",
     },
+    Method {
+        name: "meetups.create",
+        access: Access::Scoped(Scope::Groups),
+        summary: "create a flash meetup and get its code",
+    },
+    Method {
+        name: "meetups.join",
+        access: Access::Scoped(Scope::Groups),
+        summary: "join a flash meetup by its code",
+    },
+    Method {
+        name: "meetups.close",
+        access: Access::Scoped(Scope::Groups),
+        summary: "close a meetup early (its creator and admins)",
+    },
 ];
 
 /// Looks a method up.
@@ -372,6 +387,25 @@ struct GroupHistoryParams {
     before: Option<String>,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MeetupCreateParams {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default = "default_meetup_secs")]
+    expires_s: u64,
+}
+
+fn default_meetup_secs() -> u64 {
+    crate::node::groups::DEFAULT_MEETUP_SECS
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MeetupJoinParams {
+    code: String,
+}
+
 fn default_invite_secs() -> u64 {
     7 * 24 * 3600
 }
@@ -514,6 +548,19 @@ pub async fn call(node: &NodeHandle, caller: &Caller, name: &str, raw: Value) ->
         "groups.send" => {
             let p: GroupSendParams = params(raw)?;
             to_json(node.group_send(&p.group, &p.text).await?)
+        }
+        "meetups.create" => {
+            let p: MeetupCreateParams = params(raw)?;
+            let name = p.name.unwrap_or_else(|| "번개".to_owned());
+            to_json(node.meetup_create(&name, p.expires_s).await?)
+        }
+        "meetups.join" => {
+            let p: MeetupJoinParams = params(raw)?;
+            to_json(node.meetup_join(&p.code).await?)
+        }
+        "meetups.close" => {
+            let p: GroupParams = params(raw)?;
+            to_json(node.group_close(&p.group).await?)
         }
         "groups.history" => {
             let p: GroupHistoryParams = params(raw)?;

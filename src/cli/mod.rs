@@ -9,6 +9,7 @@ mod chat;
 mod contacts;
 mod daemon;
 mod groups;
+mod meetups;
 mod messages;
 mod output;
 mod query;
@@ -66,6 +67,9 @@ enum Command {
     /// Group chats: create, invite, remove, admins, send, history
     #[command(subcommand)]
     Group(groups::GroupCommand),
+    /// Flash meetups (번개): create one with a short code, join by code, close
+    #[command(subcommand)]
+    Meetup(meetups::MeetupCommand),
     /// Third-party apps: tokens for the WebSocket API (add, list, revoke)
     #[command(subcommand)]
     Apps(apps::AppsCommand),
@@ -130,6 +134,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Watch(flag) => messages::watch(&home, flag).await,
         Command::Read(args) => messages::read(&home, args).await,
         Command::Group(command) => groups::run(&home, command).await,
+        Command::Meetup(command) => meetups::run(&home, command).await,
         Command::Apps(command) => apps::run(&home, command),
         Command::Testnet(args) => testnet::run(args).await,
         Command::Chat => chat::run(&home).await,

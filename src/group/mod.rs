@@ -18,6 +18,7 @@
 pub mod control;
 pub mod epoch;
 pub mod fork;
+pub mod join;
 pub mod log;
 pub mod meetup;
 pub mod message;
@@ -34,6 +35,7 @@ mod vectors;
 pub use control::{ControlId, GroupControl, MAX_CONTROL_BYTES};
 pub use epoch::{EpochError, EpochKeys, EpochSecret, EpochSecretShare};
 pub use fork::{GroupLog, LogChange, FINALITY_DEPTH, MAX_SIBLINGS};
+pub use join::{JoinRequest, JoinResponse};
 pub use log::{rebase, Applied, Commit, GroupState, LogError, Member, Op, MAX_MEMBERS, MAX_OPS};
 pub use meetup::{MeetupCode, MeetupCodeError};
 pub use message::{GroupError, GroupMessage, GroupPlain, PendingBuffer, MAX_GROUP_BODY, MAX_GROUP_MESSAGE};

@@ -653,6 +653,7 @@ impl Actor {
                 message,
             }) => self.on_gossip_message(propagation_source, message_id, message),
             BehaviourEvent::GroupSync(event) => self.on_group_sync_event(event),
+            BehaviourEvent::Meetup(event) => self.on_meetup_event(event),
             BehaviourEvent::Mdns(mdns::Event::Discovered(found)) => {
                 for (peer, addr) in found {
                     self.swarm.behaviour_mut().kad.add_address(&peer, addr.clone());

@@ -10,6 +10,7 @@
 //! | mailbox | `/chingu/mailbox/1` | store-and-forward; inbound only on mailbox nodes |
 //! | gossipsub | `/meshsub/1.1.0`… | group messages on per-epoch topics (SPEC.md §7) |
 //! | history sync | `/chingu/group-sync/1` | missed group messages from fellow members |
+//! | meetup join | `/chingu/meetup/1` | joining a flash meetup by its code |
 //! | mDNS | — | optional LAN discovery |
 
 use std::num::NonZeroUsize;
@@ -24,7 +25,7 @@ use libp2p::swarm::NetworkBehaviour;
 use libp2p::{gossipsub, identify, kad, mdns, noise, ping, tcp, yamux, StreamProtocol, Swarm};
 
 use super::codec::FrameCodec;
-use super::groups::GROUP_SYNC_PROTOCOL;
+use super::groups::{GROUP_SYNC_PROTOCOL, MEETUP_PROTOCOL};
 use super::{NodeConfig, NodeError};
 use crate::config::DhtMode;
 use crate::dm::DM_PROTOCOL;
@@ -114,6 +115,8 @@ pub struct Behaviour {
     pub gossipsub: gossipsub::Behaviour,
     /// Group history sync.
     pub group_sync: request_response::Behaviour<FrameCodec>,
+    /// Meetup joins by code.
+    pub meetup: request_response::Behaviour<FrameCodec>,
 }
 
 /// A request-response behaviour speaking `protocol` with our frame codec.
@@ -187,6 +190,7 @@ impl Behaviour {
             mdns: mdns.into(),
             gossipsub: gossipsub_behaviour()?,
             group_sync: frames(GROUP_SYNC_PROTOCOL, ProtocolSupport::Full),
+            meetup: frames(MEETUP_PROTOCOL, ProtocolSupport::Full),
         })
     }
 }

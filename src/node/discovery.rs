@@ -150,7 +150,7 @@ fn mailbox_tag(identity: &libp2p::identity::ed25519::Keypair, peer: &libp2p::Pee
         .to_bytes()
 }
 
-fn peer_keys(candidate: Candidate) -> Option<PeerKeys> {
+pub(super) fn peer_keys(candidate: Candidate) -> Option<PeerKeys> {
     let body = candidate.body;
     let peer_id = libp2p::PeerId::from_bytes(&body.peer_id).ok()?;
     let addrs = |list: &[crate::rendezvous::record::Addr]| -> Vec<String> {
@@ -336,7 +336,7 @@ impl Actor {
     }
 
     /// Builds, seals and publishes this node's entry under `keys`.
-    fn publish_record(&mut self, epoch: Epoch, keys: &RendezvousKeys) {
+    pub(super) fn publish_record(&mut self, epoch: Epoch, keys: &RendezvousKeys) {
         let now = now_ms() / 1000;
         let identity = self.config.identity.clone();
         let addrs = List::truncating(

@@ -37,6 +37,8 @@ use crate::model::{
     MessageState, MsgId, PeerKeys, StoredMessage,
 };
 use crate::phone::PhoneNumber;
+use crate::ratelimit::{KeyedLimiter, Rate};
+use crate::rendezvous::{CodeSecret, Epoch};
 use crate::store::Inserted;
 use crate::wire::{Bytes, Fixed, List, Text};
 
@@ -69,6 +71,20 @@ const SYNC_SPAN: u64 = 255;
 const MEMBER_CONNECTIONS: usize = 6;
 /// Least time between two dials of the same member (ms).
 const REDIAL_MS: u64 = 10_000;
+/// Protocol id of joining a meetup by code.
+pub const MEETUP_PROTOCOL: &str = "/chingu/meetup/1";
+/// Join attempts a creator accepts per peer (protocol/group.md §8.3).
+const JOINS_PER_PEER: Rate = Rate {
+    burst: 5,
+    per_minute: 5,
+};
+/// Join attempts a creator accepts per meetup: 60 per hour.
+const JOINS_PER_MEETUP: Rate = Rate {
+    burst: 60,
+    per_minute: 1,
+};
+/// How long a joiner waits for the creator's welcome (ms).
+const JOIN_WAIT_MS: u64 = 60_000;
 /// Default lifetime of a flash meetup.
 pub const DEFAULT_MEETUP_SECS: u64 = 2 * 3600;
 
@@ -129,6 +145,21 @@ pub struct MemberView {
     pub me: bool,
 }
 
+/// A flash meetup just created: the code to hand out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetupView {
+    /// Group id (hex).
+    pub group_id: String,
+    /// Name.
+    pub name: String,
+    /// The code, `XXXXX-XXXXX`.
+    pub code: String,
+    /// The same as a link, `chingu://meetup/XXXXX-XXXXX`.
+    pub link: String,
+    /// When it expires (ms).
+    pub expires_ms: u64,
+}
+
 /// What an admin does to the admin list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -161,6 +192,16 @@ pub(crate) enum GroupCommand {
         group: String,
         text: String,
         reply: Reply<MessageView>,
+    },
+    CreateMeetup {
+        name: String,
+        secs: u64,
+        reply: Reply<MeetupView>,
+    },
+    Join {
+        creator: PeerKeys,
+        auth_key: [u8; 32],
+        reply: Reply<GroupView>,
     },
     History {
         group: String,
@@ -195,6 +236,9 @@ struct GroupRecord {
     epochs: Vec<Fixed<32>>,
     /// We were removed or left: nothing is sent or accepted any more.
     removed: bool,
+    /// For a meetup this node created: its code's join key (forgotten at expiry).
+    #[serde(default)]
+    join_key: Option<[u8; 32]>,
 }
 
 impl GroupRecord {
@@ -253,6 +297,12 @@ pub(crate) struct Groups {
     activity: HashMap<(Fixed<32>, Fixed<8>), SenderActivity>,
     /// When each member was last dialed (ms).
     dialed: HashMap<PeerId, u64>,
+    /// Joins we asked for, by the creator's identity: until when we accept its welcome,
+    /// and who waits for it.
+    joining: HashMap<[u8; 32], (u64, Option<Reply<GroupView>>)>,
+    joins_in_flight: HashMap<OutboundRequestId, [u8; 32]>,
+    joins_per_peer: KeyedLimiter<PeerId>,
+    joins_per_meetup: KeyedLimiter<GroupId>,
     /// Groups changed this loop turn, written once at its end.
     dirty: HashSet<GroupId>,
     /// Envelopes published only once the turn's flush is done: (group, message id, bytes).
@@ -275,6 +325,10 @@ impl Groups {
             syncs: HashMap::new(),
             activity: HashMap::new(),
             dialed: HashMap::new(),
+            joining: HashMap::new(),
+            joins_in_flight: HashMap::new(),
+            joins_per_peer: KeyedLimiter::new(JOINS_PER_PEER, 10_000),
+            joins_per_meetup: KeyedLimiter::new(JOINS_PER_MEETUP, 10_000),
             dirty: HashSet::new(),
             unpublished: Vec::new(),
             stats: GroupStats::default(),
@@ -474,6 +528,15 @@ impl Actor {
                 self.reply_after_flush(reply, result);
             }
             GroupCommand::Send { group, text, reply } => self.cmd_group_send(&group, text, reply),
+            GroupCommand::CreateMeetup { name, secs, reply } => {
+                let result = self.cmd_meetup_create(&name, secs);
+                self.reply_after_flush(reply, result);
+            }
+            GroupCommand::Join {
+                creator,
+                auth_key,
+                reply,
+            } => self.cmd_meetup_join(creator, auth_key, reply),
             GroupCommand::History {
                 group,
                 limit,
@@ -590,6 +653,7 @@ impl Actor {
             rings: BTreeMap::new(),
             epochs: Vec::new(),
             removed: false,
+            join_key: None,
         };
         self.groups.records.insert(id, record);
         self.ensure_conversation(&id);
@@ -681,6 +745,10 @@ impl Actor {
             self.forget_epoch(id, commit.hash());
         }
         if let Some((commit, secret)) = own {
+            // Our own epoch first: a welcome carries its secret.
+            if new.is_member(&me) {
+                self.enter_epoch(id, commit, secret.clone());
+            }
             // Tell everyone: remaining members get the secret, new ones a welcome,
             // removed ones the bare commit.
             for member in new.members().iter().filter(|m| m.identity_pk != me) {
@@ -715,9 +783,6 @@ impl Actor {
                         share: None,
                     },
                 );
-            }
-            if new.is_member(&me) {
-                self.enter_epoch(id, commit, secret);
             }
         }
         if !new.is_member(&me) {
@@ -1060,7 +1125,8 @@ impl Actor {
                 .flatten()
                 .is_some_and(|c| c.source != ContactSource::Group && c.state != ContactState::Conflict)
         });
-        if !from_contact {
+        let joining = self.groups.joining.contains_key(&from) && meetup;
+        if !from_contact && !joining {
             return Err("welcome_from_stranger");
         }
         if state.head() != commit.hash() || *state.group() != id || !state.is_member(&self.me()) {
@@ -1081,11 +1147,16 @@ impl Actor {
                 rings: BTreeMap::new(),
                 epochs: Vec::new(),
                 removed: false,
+                join_key: None,
             },
         );
         self.ensure_conversation(&id);
         self.enter_epoch(id, &commit, share.secret);
         self.announce_group(&id, "joined");
+        if let Some((_, Some(reply))) = self.groups.joining.remove(&from) {
+            let view = self.groups.records[&id].view(&self.me());
+            self.reply_after_flush(reply, Ok(view));
+        }
         Ok(())
     }
 
@@ -1569,8 +1640,190 @@ impl Actor {
         }
         self.pump_control(None);
         self.connect_members();
+        self.expire_meetups(now);
     }
 
+    /// Meetups past their expiry (or closed) stop: their keys and topics are forgotten,
+    /// their history stays. Joins that got no welcome in time fail.
+    fn expire_meetups(&mut self, now: u64) {
+        let over: Vec<GroupId> = self
+            .groups
+            .records
+            .values()
+            .filter(|r| r.meetup && !r.removed)
+            .filter(|r| r.log.state().is_expired(now) || r.log.state().closed())
+            .map(|r| r.id())
+            .collect();
+        for id in over {
+            if let Some(record) = self.groups.records.get_mut(&id) {
+                record.join_key = None;
+            }
+            self.leave_group(id);
+            self.announce_group(&id, "expired");
+        }
+        let late: Vec<[u8; 32]> = self
+            .groups
+            .joining
+            .iter()
+            .filter(|(_, (until, _))| *until <= now)
+            .map(|(k, _)| *k)
+            .collect();
+        for creator in late {
+            if let Some((_, Some(reply))) = self.groups.joining.remove(&creator) {
+                let _ = reply.send(Err(NodeError::Dial {
+                    peer: "the meetup's creator".into(),
+                    reason: "no welcome in time".into(),
+                }));
+            }
+        }
+    }
+
+    // --- flash meetups -------------------------------------------------------------------
+
+    /// Creates a meetup (a group with an expiry), draws its code and publishes this
+    /// node's rendezvous entry under the code's keys so joiners can find the creator.
+    fn cmd_meetup_create(&mut self, name: &str, secs: u64) -> Result<MeetupView, NodeError> {
+        if secs == 0 || secs.saturating_mul(1000) > crate::group::log::MAX_MEETUP_LIFETIME_MS {
+            return Err(NodeError::Invalid("a meetup lasts from 1 second to 24 hours".into()));
+        }
+        let view = self.cmd_group_create(name, &[], Some(secs))?;
+        let code = crate::group::MeetupCode::generate(&mut rand::rngs::OsRng);
+        let now = now_ms() / 1000;
+        let mut join_key = None;
+        for epoch in Epoch::to_publish(now) {
+            let secret = CodeSecret::derive(code.as_bytes(), epoch);
+            join_key = Some(secret.auth_key());
+            self.publish_record(epoch, &secret.keys());
+        }
+        let id = self.group_id_for(&view.group_id)?;
+        if let Some(record) = self.groups.records.get_mut(&id) {
+            record.join_key = join_key;
+        }
+        self.mark_dirty(id);
+        Ok(MeetupView {
+            group_id: view.group_id,
+            name: view.name,
+            code: code.display(),
+            link: code.link(),
+            expires_ms: view.expires_ms.unwrap_or_default(),
+        })
+    }
+
+    /// Asks the creator found under a code to add us; the reply waits for its welcome.
+    fn cmd_meetup_join(&mut self, creator: PeerKeys, auth_key: [u8; 32], reply: Reply<GroupView>) {
+        let peer = match creator.peer_id.parse::<PeerId>() {
+            Ok(p) => p,
+            Err(e) => return drop(reply.send(Err(NodeError::Invalid(e.to_string())))),
+        };
+        let member = match self.my_member() {
+            Ok(m) => m,
+            Err(e) => return drop(reply.send(Err(e))),
+        };
+        for addr in creator.record.addrs.iter().filter_map(|a| a.parse().ok()) {
+            self.swarm.add_peer_address(peer, addr);
+        }
+        let request = crate::group::JoinRequest::new(&auth_key, member);
+        let Ok(bytes) = crate::wire::encode(&request) else {
+            return drop(reply.send(Err(NodeError::Invalid("join request".into()))));
+        };
+        let id = self.swarm.behaviour_mut().meetup.send_request(&peer, bytes);
+        self.groups.joins_in_flight.insert(id, creator.identity_pk);
+        self.groups
+            .joining
+            .insert(creator.identity_pk, (now_ms() + JOIN_WAIT_MS, Some(reply)));
+    }
+
+    pub(super) fn on_meetup_event(&mut self, event: request_response::Event<Vec<u8>, Vec<u8>>) {
+        match event {
+            request_response::Event::Message { peer, message, .. } => match message {
+                request_response::Message::Request { request, channel, .. } => {
+                    let response = match self.answer_join(peer, &request) {
+                        Ok(()) => crate::group::JoinResponse::accepted(),
+                        Err(reason) => {
+                            self.reject(Some(peer), "meetup", reason);
+                            crate::group::JoinResponse::refused(reason)
+                        }
+                    };
+                    let bytes = crate::wire::encode(&response).unwrap_or_default();
+                    let _ = self.swarm.behaviour_mut().meetup.send_response(channel, bytes);
+                }
+                request_response::Message::Response { request_id, response } => {
+                    let Some(creator) = self.groups.joins_in_flight.remove(&request_id) else {
+                        return;
+                    };
+                    let answer = crate::wire::decode::<crate::group::JoinResponse>(&response);
+                    let refusal = match answer {
+                        Ok(r) if r.accepted => return,
+                        Ok(r) => format!("the meetup refused to add you ({})", r.reason.as_str()),
+                        Err(e) => format!("the meetup's answer is malformed ({})", e.reason()),
+                    };
+                    if let Some((_, Some(reply))) = self.groups.joining.remove(&creator) {
+                        let _ = reply.send(Err(NodeError::Blocked(refusal)));
+                    }
+                }
+            },
+            request_response::Event::OutboundFailure { request_id, error, .. } => {
+                if let Some(creator) = self.groups.joins_in_flight.remove(&request_id) {
+                    if let Some((_, Some(reply))) = self.groups.joining.remove(&creator) {
+                        let _ = reply.send(Err(NodeError::Dial {
+                            peer: "the meetup's creator".into(),
+                            reason: error.to_string(),
+                        }));
+                    }
+                }
+            }
+            request_response::Event::InboundFailure { peer, error, .. } => {
+                self.reject(Some(peer), "meetup", super::actor::inbound_reason(&error));
+            }
+            request_response::Event::ResponseSent { .. } => {}
+        }
+    }
+
+    /// Checks a join request (rate limits first, then the proof against every live meetup
+    /// we created) and adds the joiner.
+    fn answer_join(&mut self, peer: PeerId, bytes: &[u8]) -> Result<(), &'static str> {
+        let now = now_ms();
+        if !self.groups.joins_per_peer.allow(&peer, now) {
+            return Err("rate_limited");
+        }
+        if bytes == super::codec::OVERSIZED {
+            return Err("oversized");
+        }
+        let request: crate::group::JoinRequest = crate::wire::decode(bytes).map_err(|e| e.reason())?;
+        if Member::peer_id_of(&request.member.identity_pk)
+            .as_ref()
+            .map(|b| b.as_ref())
+            != Some(peer.to_bytes().as_slice())
+            || request.member.peer_id.as_ref() != peer.to_bytes().as_slice()
+        {
+            return Err("invalid_member");
+        }
+        let id = self
+            .groups
+            .records
+            .values()
+            .filter(|r| !r.removed)
+            .find(|r| r.join_key.is_some_and(|k| request.proves(&k)))
+            .map(|r| r.id())
+            .ok_or("bad_code")?;
+        if !self.groups.joins_per_meetup.allow(&id, now) {
+            return Err("rate_limited");
+        }
+        let state = self.groups.records[&id].log.state();
+        if state.is_expired(now) || state.closed() {
+            return Err("expired");
+        }
+        if state.is_member(&request.member.identity_pk) {
+            // Already in (a retried join): send the welcome again.
+            let head = self.groups.records[&id].log.get(state.head()).cloned();
+            if let Some(commit) = head {
+                self.send_welcome(&id, &request.member, &commit);
+            }
+            return Ok(());
+        }
+        self.commit_ops(id, vec![Op::Add(request.member)])
+            .map_err(|_| "invalid_member")
+    }
     /// Dials fellow members of every active group until [`MEMBER_CONNECTIONS`] of them
     /// are connected (addresses come from the DHT's routing table and the contacts).
     fn connect_members(&mut self) {

@@ -43,7 +43,7 @@ pub use contacts::{find_contact, ContactView, ImportSummary, InviteView, SafetyV
 pub use discovery::DiscoveryStats;
 pub use dm::DmStats;
 pub use event::{Event, EventStream, PeerInfo, Status};
-pub use groups::{AdminAction, GroupStats, GroupView, MemberView};
+pub use groups::{AdminAction, GroupStats, GroupView, MeetupView, MemberView};
 use groups::{Change, GroupCommand};
 pub use messages::{ConversationView, MessageView};
 
@@ -497,6 +497,56 @@ impl NodeHandle {
     /// Closes a group or meetup for everyone (admins only).
     pub async fn group_close(&self, group: &str) -> Result<GroupView, NodeError> {
         self.group_change(group, Change::Close).await
+    }
+
+    /// Creates a flash meetup named `name` that lasts `secs` seconds (at most 24 h) and
+    /// returns its code: whoever types it while it lasts can join
+    /// ([`NodeHandle::meetup_join`]). At expiry every member forgets its keys and topic;
+    /// the history stays.
+    pub async fn meetup_create(&self, name: &str, secs: u64) -> Result<MeetupView, NodeError> {
+        let name = name.to_owned();
+        self.group_request(|reply| GroupCommand::CreateMeetup { name, secs, reply })
+            .await
+    }
+
+    /// Joins the meetup behind `code` (`XXXXX-XXXXX` or its `chingu://meetup/` link):
+    /// finds its creator in the DHT under the code's slow-hashed key, proves knowledge of
+    /// the code and waits for the welcome. Joiners reveal their number and name to the
+    /// meetup's members.
+    pub async fn meetup_join(&self, code: &str) -> Result<GroupView, NodeError> {
+        let code = crate::group::MeetupCode::parse(code).map_err(|e| NodeError::Invalid(e.to_string()))?;
+        let now = crate::model::now_ms() / 1000;
+        for epoch in crate::rendezvous::Epoch::to_look_up(now) {
+            let bytes = *code.as_bytes();
+            let secret = tokio::task::spawn_blocking(move || crate::rendezvous::CodeSecret::derive(&bytes, epoch))
+                .await
+                .map_err(|e| NodeError::Invalid(e.to_string()))?;
+            let keys = secret.keys();
+            let values = match self.dht_get(keys.dht_key.to_vec(), 1).await {
+                Ok(values) => values,
+                Err(_) => continue,
+            };
+            let creator = values
+                .iter()
+                .filter_map(|v| crate::rendezvous::RendezvousValue::decode(v).ok())
+                .flat_map(|v| v.entries.iter().cloned().collect::<Vec<_>>())
+                .filter_map(|e| crate::rendezvous::open_entry(&e, &keys, now).ok())
+                .filter_map(discovery::peer_keys)
+                .max_by_key(|k| k.record.seq);
+            if let Some(creator) = creator {
+                let auth_key = secret.auth_key();
+                return self
+                    .group_request(|reply| GroupCommand::Join {
+                        creator,
+                        auth_key,
+                        reply,
+                    })
+                    .await;
+            }
+        }
+        Err(NodeError::NotFound(
+            "no meetup with this code (mistyped, expired or closed)".into(),
+        ))
     }
 
     /// Sends a text to a group. Returns once it is durable (state `queued`); it turns

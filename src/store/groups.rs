@@ -83,11 +83,11 @@ impl Store {
 
     /// Forgets every envelope of an epoch (a group left or a retired epoch).
     pub fn remove_group_envelopes(&self, epoch: &[u8; 32]) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
+        // One removal at a time: a sled batch takes a process-wide lock that waits for
+        // every running flush (SPEC.md §8.3).
         for item in self.groups.scan_prefix(key(ENVELOPE, &[epoch])) {
-            batch.remove(item?.0);
+            self.groups.remove(item?.0)?;
         }
-        self.groups.apply_batch(batch)?;
         Ok(())
     }
 

@@ -189,6 +189,8 @@ pub const KNOWN_KINDS: &[&str] = &[
     "group.msg",
     "group.sync.req",
     "group.sync.resp",
+    "meetup.join.req",
+    "meetup.join.resp",
 ];
 
 fn is_known_kind(kind: &str) -> bool {

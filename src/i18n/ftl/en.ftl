@@ -269,3 +269,9 @@ tui-member-me = (me)
 tui-members-keys = ↑↓ choose · l leave · Esc close
 tui-members-keys-admin = a invite · d remove · o admin on/off · r rename · l leave · Esc close
 tui-members-keys-meetup-admin = a invite · d remove · o admin · r rename · x close · l leave · Esc
+meetup-created = Flash meetup “{ $name }” is open until { $until }. Share the code { $code } (or { $link }); whoever types it in time joins.
+meetup-joined = You joined “{ $name }” ({ $members ->
+    [one] one member
+   *[other] { $members } members
+}).
+meetup-closed = Closed “{ $name }”. Members stop sending and forget its keys; the history stays.

@@ -230,3 +230,6 @@ tui-member-me = (自分)
 tui-members-keys = ↑↓ 選択 · l 退出 · Esc 閉じる
 tui-members-keys-admin = a 招待 · d 外す · o 管理者 · r 名前 · l 退出 · Esc 閉じる
 tui-members-keys-meetup-admin = a 招待 · d 外す · o 管理者 · r 名前 · x 終了 · l 退出 · Esc
+meetup-created = フラッシュミートアップ「{ $name }」は { $until } まで開いています。コード { $code }（または { $link }）を共有してください。時間内に入力した人が参加できます。
+meetup-joined = 「{ $name }」に参加しました (メンバー { $members } 人)。
+meetup-closed = 「{ $name }」を閉じました。メンバーは送信できなくなり鍵を破棄します。履歴は残ります。

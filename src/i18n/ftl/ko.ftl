@@ -230,3 +230,6 @@ tui-member-me = (나)
 tui-members-keys = ↑↓ 선택 · l 나가기 · Esc 닫기
 tui-members-keys-admin = a 초대 · d 내보내기 · o 관리자 · r 이름 · l 나가기 · Esc 닫기
 tui-members-keys-meetup-admin = a 초대 · d 내보내기 · o 관리자 · r 이름 · x 종료 · l 나가기 · Esc
+meetup-created = 번개 “{ $name }”이 { $until }까지 열려 있어요. 코드 { $code }(또는 { $link })를 공유하세요. 그 시간 안에 코드를 입력한 사람이 들어와요.
+meetup-joined = “{ $name }”에 들어왔어요 (멤버 { $members }명).
+meetup-closed = “{ $name }”을 닫았어요. 멤버는 더 보낼 수 없고 키를 잊어요. 대화 기록은 남아요.
