@@ -249,7 +249,7 @@ impl Actor {
                 Some(internal) = self.internal_rx.recv() => self.on_internal(internal),
                 _ = tick.tick() => self.on_tick(),
             }
-            self.write_pending();
+            self.end_turn();
             self.durability.kick();
         }
         let result = self.finish().await;

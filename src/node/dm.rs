@@ -139,6 +139,11 @@ pub(crate) struct Dm {
     conversations: HashMap<ConvId, Conversation>,
     /// Sessions changed this loop turn, written the same way.
     dirty_sessions: HashSet<[u8; 16]>,
+    /// Friends with messages queued this loop turn, pumped at its end.
+    pub(super) pump_soon: HashSet<PhoneNumber>,
+    /// Contacts resolved by identity during this loop turn (cleared at its end and when a
+    /// contact changes): a request of 64 frames resolves its sender once.
+    friend_cache: HashMap<[u8; 32], Option<Contact>>,
     /// Per session, the end of the nonce reservation known to be on disk.
     durable_reservation: HashMap<[u8; 16], u64>,
     /// Invite proofs from handshakes, redeemed when the session's first frame arrives.
@@ -203,6 +208,8 @@ impl Dm {
             typing: KeyedLimiter::new(TYPING_RATE, MAX_LIMITED),
             conversations: HashMap::new(),
             dirty_sessions: HashSet::new(),
+            pump_soon: HashSet::new(),
+            friend_cache: HashMap::new(),
             durable_reservation: HashMap::new(),
             redemptions: HashMap::new(),
         };
@@ -272,6 +279,16 @@ impl Actor {
     pub(super) fn update_conversation(&mut self, conversation: Conversation) {
         self.dm.conversations.insert(conversation.id, conversation);
         self.durability.wrote();
+    }
+
+    /// Ends a loop turn: starts deliveries to friends whose messages were queued in it,
+    /// then writes what the turn changed (before the turn's flush starts).
+    pub(super) fn end_turn(&mut self) {
+        for phone in std::mem::take(&mut self.dm.pump_soon) {
+            self.pump_friend(&phone);
+        }
+        self.dm.friend_cache.clear();
+        self.write_pending();
     }
 
     /// Writes this turn's changed conversations and sessions (called before each flush).
@@ -362,8 +379,7 @@ impl Actor {
             mailbox_ms: 0,
         };
         let mut batch = self.store.batch();
-        batch.put_message(&message);
-        batch.put_outbox(&entry);
+        batch.put_outgoing(&message, &entry);
         self.store.apply(batch)?;
         self.update_conversation(conv);
         self.dm.outbox.insert(entry.id, entry);
@@ -634,12 +650,14 @@ impl Actor {
                 }
                 continue;
             }
+            // The state first, then the outbox removal: a crash in between only causes
+            // one more (deduplicated) delivery.
+            message.state = state;
+            batch.put_message_body(&message);
             if self.dm.outbox.remove(id).is_some() {
                 batch.remove_outbox(id);
                 self.dm.stats.delivered += 1;
             }
-            message.state = state;
-            batch.put_message(&message);
             changed.push(message);
         }
         if batch.is_empty() {
@@ -947,6 +965,7 @@ impl Actor {
         contact.state = ContactState::Verified;
         if self.store.put_contact(&contact).is_ok() {
             self.durability.wrote();
+            self.dm.friend_cache.remove(identity);
             self.dm.friends.insert(*identity, phone.clone());
             self.emit(Event::ContactUpdated {
                 phone: phone.to_string(),
@@ -1087,8 +1106,18 @@ impl Actor {
         }
     }
 
-    /// The contact whose pinned key is `identity`, if not in conflict.
+    /// The contact whose pinned key is `identity`, if not in conflict (resolved once per
+    /// loop turn).
     fn friend_of(&mut self, identity: &[u8; 32]) -> Option<Contact> {
+        if let Some(known) = self.dm.friend_cache.get(identity) {
+            return known.clone();
+        }
+        let friend = self.lookup_friend(identity);
+        self.dm.friend_cache.insert(*identity, friend.clone());
+        friend
+    }
+
+    fn lookup_friend(&mut self, identity: &[u8; 32]) -> Option<Contact> {
         if !self.dm.friends.contains_key(identity) {
             // Contacts change in many places (lookups, invites, verification): refresh
             // the map on a miss.

@@ -383,7 +383,7 @@ impl Actor {
             if let Ok(Some(mut message)) = self.store.message(id) {
                 if message.state == MessageState::Queued {
                     message.state = MessageState::Sent;
-                    batch.put_message(&message);
+                    batch.put_message_body(&message);
                     changed.push(message);
                 }
             }
