@@ -48,6 +48,9 @@ const SESSION_PREFIX: &str = "session/";
 const GUARD: &str = "dm_guard";
 /// `meta` prefix of the numbers non-contacts claimed (`claim/<hex identity>`).
 const CLAIM_PREFIX: &str = "claim/";
+/// Most unacknowledged outgoing messages kept in memory (beyond, they are read back from
+/// the store for each transmission).
+const MAX_UNACKED_CACHED: usize = 4_096;
 /// Most non-contact identities remembered.
 const MAX_CLAIMS: usize = 1_000;
 /// Most receipts and typing indicators waiting for one friend.
@@ -139,6 +142,9 @@ pub(crate) struct Dm {
     conversations: HashMap<ConvId, Conversation>,
     /// Sessions changed this loop turn, written the same way.
     dirty_sessions: HashSet<[u8; 16]>,
+    /// Outgoing messages queued by this run and not yet acknowledged, as stored (saves
+    /// reading each back for every transmission and for its acknowledgement).
+    unacked: HashMap<MsgId, StoredMessage>,
     /// Friends with messages queued this loop turn, pumped at its end.
     pub(super) pump_soon: HashSet<PhoneNumber>,
     /// Contacts resolved by identity during this loop turn (cleared at its end and when a
@@ -208,6 +214,7 @@ impl Dm {
             typing: KeyedLimiter::new(TYPING_RATE, MAX_LIMITED),
             conversations: HashMap::new(),
             dirty_sessions: HashSet::new(),
+            unacked: HashMap::new(),
             pump_soon: HashSet::new(),
             friend_cache: HashMap::new(),
             durable_reservation: HashMap::new(),
@@ -382,6 +389,9 @@ impl Actor {
         batch.put_outgoing(&message, &entry);
         self.store.apply(batch)?;
         self.update_conversation(conv);
+        if self.dm.unacked.len() < MAX_UNACKED_CACHED {
+            self.dm.unacked.insert(message.id, message.clone());
+        }
         self.dm.outbox.insert(entry.id, entry);
         self.dm.stats.queued += 1;
         self.dm.stats.outbox = self.dm.outbox.len() as u64;
@@ -536,20 +546,22 @@ impl Actor {
         let mut budget = REQUEST_BUDGET;
         let mut payloads: Vec<(Option<MsgId>, Vec<u8>)> = Vec::new();
         for id in due {
-            match self.store.message(&id) {
-                Ok(Some(message)) => match WireBody::from_body(&message.body) {
-                    Ok(body) => {
-                        let bytes = DmPayload::message(id, message.hlc, message.sent_ms, &body).to_bytes();
-                        if bytes.len() + FRAME_OVERHEAD > budget {
-                            break;
-                        }
-                        budget -= bytes.len() + FRAME_OVERHEAD;
-                        payloads.push((Some(id), bytes));
-                    }
-                    Err(_) => self.forget_outbox(&id),
+            let bytes = match self.dm.unacked.get(&id) {
+                Some(message) => message_payload(message),
+                None => match self.store.message(&id) {
+                    Ok(Some(message)) => message_payload(&message),
+                    _ => None,
                 },
-                _ => self.forget_outbox(&id),
+            };
+            let Some(bytes) = bytes else {
+                self.forget_outbox(&id);
+                continue;
+            };
+            if bytes.len() + FRAME_OVERHEAD > budget {
+                break;
             }
+            budget -= bytes.len() + FRAME_OVERHEAD;
+            payloads.push((Some(id), bytes));
         }
         if let Some(queue) = self.dm.ephemeral.get_mut(&phone) {
             while payloads.len() < FRAMES_PER_REQUEST {
@@ -630,6 +642,7 @@ impl Actor {
     /// Drops an outbox entry that can never be sent (its message is gone or unsendable).
     fn forget_outbox(&mut self, id: &MsgId) {
         self.dm.outbox.remove(id);
+        self.dm.unacked.remove(id);
         let mut batch = self.store.batch();
         batch.remove_outbox(id);
         let _ = self.store.apply(batch);
@@ -641,7 +654,7 @@ impl Actor {
         let mut batch = self.store.batch();
         let mut changed = Vec::new();
         for id in ids {
-            let Ok(Some(mut message)) = self.store.message(id) else {
+            let Some(mut message) = self.outgoing_message(id) else {
                 continue;
             };
             if message.direction != Direction::Outgoing || message.state >= state {
@@ -668,6 +681,15 @@ impl Actor {
         }
         self.dm.stats.outbox = self.dm.outbox.len() as u64;
         self.announce_states(changed);
+    }
+
+    /// An outgoing message as stored, taken out of the unacknowledged cache (the caller
+    /// changes its state) or else read from the store.
+    pub(super) fn outgoing_message(&mut self, id: &MsgId) -> Option<StoredMessage> {
+        match self.dm.unacked.remove(id) {
+            Some(message) => Some(message),
+            None => self.store.message(id).ok().flatten(),
+        }
     }
 
     /// Emits state changes once the writes recording them are durable.
@@ -1216,6 +1238,12 @@ impl Actor {
         }));
         Outcome::Stored
     }
+}
+
+/// The plaintext of a message frame carrying `message` (None if its body cannot be sent).
+fn message_payload(message: &StoredMessage) -> Option<Vec<u8>> {
+    let body = WireBody::from_body(&message.body).ok()?;
+    Some(DmPayload::message(message.id, message.hlc, message.sent_ms, &body).to_bytes())
 }
 
 /// The outbox target of the friend `phone`.
