@@ -41,7 +41,7 @@ const FRAME_OVERHEAD: usize = crate::session::TAG_LEN + 64;
 const FRAMES_PER_REQUEST: usize = crate::dm::wire::MAX_FRAMES_PER_REQUEST;
 /// Most frame requests in flight to one friend (pipelining: the friend's group commit
 /// then covers several requests at once).
-const MAX_IN_FLIGHT_PER_FRIEND: usize = 4;
+const MAX_IN_FLIGHT_PER_FRIEND: usize = 8;
 /// `meta` prefix of persisted sessions (`session/<hex id>`).
 const SESSION_PREFIX: &str = "session/";
 /// `meta` name of the handshake replay guard.
