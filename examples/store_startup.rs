@@ -32,7 +32,7 @@ const MESSAGES: usize = 100_000;
 const CONVERSATIONS: usize = 100;
 /// Timed starts unless told otherwise.
 const RUNS: usize = 5;
-/// Messages per atomic batch while filling.
+/// Messages per batch while filling.
 const BATCH: usize = 1_000;
 
 /// Writes `messages` messages over [`CONVERSATIONS`] conversations, in batches, and flushes.

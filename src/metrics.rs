@@ -364,6 +364,10 @@ mod tests {
                 delivered: 4,
                 ..Default::default()
             },
+            groups: crate::node::GroupStats {
+                received: 3,
+                ..Default::default()
+            },
             mailbox: Some(crate::mailbox::service::MailboxStats {
                 tags: 2,
                 items: 9,
@@ -387,6 +391,7 @@ mod tests {
             r#"chingu_rejected_total{protocol="dm",reason="bad_frame"} 4"#,
             r#"chingu_rejected_total{protocol="mailbox",reason="rate_limited"} 1"#,
             r#"chingu_messages_total{event="delivered"} 4"#,
+            r#"chingu_group_messages_total{event="received"} 3"#,
             "chingu_mailbox_items 9",
             "chingu_connected_peers 3",
             "chingu_routing_table_peers 7",

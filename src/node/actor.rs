@@ -254,7 +254,8 @@ impl Actor {
                 Some(internal) = self.internal_rx.recv() => self.on_internal(internal),
                 _ = tick.tick() => self.on_tick(),
             }
-            self.write_turn();
+            self.end_turn();
+            self.write_groups();
             self.durability.kick();
         }
         let result = self.finish().await;
@@ -263,17 +264,17 @@ impl Actor {
         }
     }
 
-    /// Writes what this turn changed and keeps in memory until the flush.
-    fn write_turn(&mut self) {
+    /// Writes what was changed and kept in memory until the flush.
+    fn write_state(&mut self) {
         self.write_pending();
         self.write_groups();
     }
 
     /// Lets in-flight durable actions complete, then flushes everything.
     async fn finish(mut self) -> Result<(), NodeError> {
-        self.write_turn();
+        self.write_state();
         while !self.durability.is_idle() {
-            self.write_turn();
+            self.write_state();
             self.durability.kick();
             for action in self.durability.completed().await {
                 action(&mut self);

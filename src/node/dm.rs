@@ -41,13 +41,16 @@ const FRAME_OVERHEAD: usize = crate::session::TAG_LEN + 64;
 const FRAMES_PER_REQUEST: usize = crate::dm::wire::MAX_FRAMES_PER_REQUEST;
 /// Most frame requests in flight to one friend (pipelining: the friend's group commit
 /// then covers several requests at once).
-const MAX_IN_FLIGHT_PER_FRIEND: usize = 4;
+const MAX_IN_FLIGHT_PER_FRIEND: usize = 8;
 /// `meta` prefix of persisted sessions (`session/<hex id>`).
 const SESSION_PREFIX: &str = "session/";
 /// `meta` name of the handshake replay guard.
 const GUARD: &str = "dm_guard";
 /// `meta` prefix of the numbers non-contacts claimed (`claim/<hex identity>`).
 const CLAIM_PREFIX: &str = "claim/";
+/// Most unacknowledged outgoing messages kept in memory (beyond, they are read back from
+/// the store for each transmission).
+const MAX_UNACKED_CACHED: usize = 4_096;
 /// Most non-contact identities remembered.
 const MAX_CLAIMS: usize = 1_000;
 /// Most receipts and typing indicators waiting for one friend.
@@ -139,6 +142,14 @@ pub(crate) struct Dm {
     conversations: HashMap<ConvId, Conversation>,
     /// Sessions changed this loop turn, written the same way.
     dirty_sessions: HashSet<[u8; 16]>,
+    /// Outgoing messages queued by this run and not yet acknowledged, as stored (saves
+    /// reading each back for every transmission and for its acknowledgement).
+    unacked: HashMap<MsgId, StoredMessage>,
+    /// Friends with messages queued this loop turn, pumped at its end.
+    pub(super) pump_soon: HashSet<PhoneNumber>,
+    /// Contacts resolved by identity during this loop turn (cleared at its end and when a
+    /// contact changes): a request of 64 frames resolves its sender once.
+    friend_cache: HashMap<[u8; 32], Option<Contact>>,
     /// Per session, the end of the nonce reservation known to be on disk.
     durable_reservation: HashMap<[u8; 16], u64>,
     /// Invite proofs from handshakes, redeemed when the session's first frame arrives.
@@ -203,6 +214,9 @@ impl Dm {
             typing: KeyedLimiter::new(TYPING_RATE, MAX_LIMITED),
             conversations: HashMap::new(),
             dirty_sessions: HashSet::new(),
+            unacked: HashMap::new(),
+            pump_soon: HashSet::new(),
+            friend_cache: HashMap::new(),
             durable_reservation: HashMap::new(),
             redemptions: HashMap::new(),
         };
@@ -272,6 +286,16 @@ impl Actor {
     pub(super) fn update_conversation(&mut self, conversation: Conversation) {
         self.dm.conversations.insert(conversation.id, conversation);
         self.durability.wrote();
+    }
+
+    /// Ends a loop turn: starts deliveries to friends whose messages were queued in it,
+    /// then writes what the turn changed (before the turn's flush starts).
+    pub(super) fn end_turn(&mut self) {
+        for phone in std::mem::take(&mut self.dm.pump_soon) {
+            self.pump_friend(&phone);
+        }
+        self.dm.friend_cache.clear();
+        self.write_pending();
     }
 
     /// Writes this turn's changed conversations and sessions (called before each flush).
@@ -362,10 +386,12 @@ impl Actor {
             mailbox_ms: 0,
         };
         let mut batch = self.store.batch();
-        batch.put_message(&message);
-        batch.put_outbox(&entry);
+        batch.put_outgoing(&message, &entry);
         self.store.apply(batch)?;
         self.update_conversation(conv);
+        if self.dm.unacked.len() < MAX_UNACKED_CACHED {
+            self.dm.unacked.insert(message.id, message.clone());
+        }
         self.dm.outbox.insert(entry.id, entry);
         self.dm.stats.queued += 1;
         self.dm.stats.outbox = self.dm.outbox.len() as u64;
@@ -520,20 +546,22 @@ impl Actor {
         let mut budget = REQUEST_BUDGET;
         let mut payloads: Vec<(Option<MsgId>, Vec<u8>)> = Vec::new();
         for id in due {
-            match self.store.message(&id) {
-                Ok(Some(message)) => match WireBody::from_body(&message.body) {
-                    Ok(body) => {
-                        let bytes = DmPayload::message(id, message.hlc, message.sent_ms, &body).to_bytes();
-                        if bytes.len() + FRAME_OVERHEAD > budget {
-                            break;
-                        }
-                        budget -= bytes.len() + FRAME_OVERHEAD;
-                        payloads.push((Some(id), bytes));
-                    }
-                    Err(_) => self.forget_outbox(&id),
+            let bytes = match self.dm.unacked.get(&id) {
+                Some(message) => message_payload(message),
+                None => match self.store.message(&id) {
+                    Ok(Some(message)) => message_payload(&message),
+                    _ => None,
                 },
-                _ => self.forget_outbox(&id),
+            };
+            let Some(bytes) = bytes else {
+                self.forget_outbox(&id);
+                continue;
+            };
+            if bytes.len() + FRAME_OVERHEAD > budget {
+                break;
             }
+            budget -= bytes.len() + FRAME_OVERHEAD;
+            payloads.push((Some(id), bytes));
         }
         if let Some(queue) = self.dm.ephemeral.get_mut(&phone) {
             while payloads.len() < FRAMES_PER_REQUEST {
@@ -614,6 +642,7 @@ impl Actor {
     /// Drops an outbox entry that can never be sent (its message is gone or unsendable).
     fn forget_outbox(&mut self, id: &MsgId) {
         self.dm.outbox.remove(id);
+        self.dm.unacked.remove(id);
         let mut batch = self.store.batch();
         batch.remove_outbox(id);
         let _ = self.store.apply(batch);
@@ -625,7 +654,7 @@ impl Actor {
         let mut batch = self.store.batch();
         let mut changed = Vec::new();
         for id in ids {
-            let Ok(Some(mut message)) = self.store.message(id) else {
+            let Some(mut message) = self.outgoing_message(id) else {
                 continue;
             };
             if message.direction != Direction::Outgoing || message.state >= state {
@@ -634,12 +663,14 @@ impl Actor {
                 }
                 continue;
             }
+            // The state first, then the outbox removal: a crash in between only causes
+            // one more (deduplicated) delivery.
+            message.state = state;
+            batch.put_message_body(&message);
             if self.dm.outbox.remove(id).is_some() {
                 batch.remove_outbox(id);
                 self.dm.stats.delivered += 1;
             }
-            message.state = state;
-            batch.put_message(&message);
             changed.push(message);
         }
         if batch.is_empty() {
@@ -650,6 +681,15 @@ impl Actor {
         }
         self.dm.stats.outbox = self.dm.outbox.len() as u64;
         self.announce_states(changed);
+    }
+
+    /// An outgoing message as stored, taken out of the unacknowledged cache (the caller
+    /// changes its state) or else read from the store.
+    pub(super) fn outgoing_message(&mut self, id: &MsgId) -> Option<StoredMessage> {
+        match self.dm.unacked.remove(id) {
+            Some(message) => Some(message),
+            None => self.store.message(id).ok().flatten(),
+        }
     }
 
     /// Emits state changes once the writes recording them are durable.
@@ -947,6 +987,7 @@ impl Actor {
         contact.state = ContactState::Verified;
         if self.store.put_contact(&contact).is_ok() {
             self.durability.wrote();
+            self.dm.friend_cache.remove(identity);
             self.dm.friends.insert(*identity, phone.clone());
             self.emit(Event::ContactUpdated {
                 phone: phone.to_string(),
@@ -1085,8 +1126,18 @@ impl Actor {
         }
     }
 
-    /// The contact whose pinned key is `identity`, if not in conflict.
+    /// The contact whose pinned key is `identity`, if not in conflict (resolved once per
+    /// loop turn).
     fn friend_of(&mut self, identity: &[u8; 32]) -> Option<Contact> {
+        if let Some(known) = self.dm.friend_cache.get(identity) {
+            return known.clone();
+        }
+        let friend = self.lookup_friend(identity);
+        self.dm.friend_cache.insert(*identity, friend.clone());
+        friend
+    }
+
+    fn lookup_friend(&mut self, identity: &[u8; 32]) -> Option<Contact> {
         if !self.dm.friends.contains_key(identity) {
             // Contacts change in many places (lookups, invites, verification): refresh
             // the map on a miss.
@@ -1185,6 +1236,12 @@ impl Actor {
         }));
         Outcome::Stored
     }
+}
+
+/// The plaintext of a message frame carrying `message` (None if its body cannot be sent).
+fn message_payload(message: &StoredMessage) -> Option<Vec<u8>> {
+    let body = WireBody::from_body(&message.body).ok()?;
+    Some(DmPayload::message(message.id, message.hlc, message.sent_ms, &body).to_bytes())
 }
 
 /// The outbox target of the friend `phone`.

@@ -1,10 +1,17 @@
 //! Group commit: the actor writes to the store freely, registers what must wait until
 //! those writes are durable ("tell the user it is sent", "acknowledge to the sender"), and
-//! a single flush on a blocking thread makes a whole batch durable at once. While one
-//! flush runs, new writes and their waiters gather for the next one, so throughput grows
-//! with load instead of paying one fsync per message.
+//! a flush on a blocking thread makes a whole batch durable at once. While flushes run,
+//! new writes and their waiters gather for the next one, so throughput grows with load
+//! instead of paying one fsync per message.
+//!
+//! Up to [`MAX_FLUSHES_IN_FLIGHT`] flushes overlap: a write made while one flush runs
+//! starts its own flush at the end of the loop turn instead of waiting for the running
+//! one to finish first, which takes a whole flush off the latency of every write that
+//! arrives mid-flush. Flushes are released oldest first: a flush covers every write made
+//! before it started, so releasing one releases nothing that is not on disk.
 
-use std::time::Duration;
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
 
 use tokio::task::JoinHandle;
 
@@ -17,14 +24,24 @@ pub(crate) type Deferred = Box<dyn FnOnce(&mut Actor) + Send>;
 /// Delay before retrying a failed flush.
 const RETRY_FLUSH_AFTER: Duration = Duration::from_millis(200);
 
+/// Most flushes running at once. Two is enough for a write arriving mid-flush not to wait
+/// for that flush; more only adds disk syncs under load.
+const MAX_FLUSHES_IN_FLIGHT: usize = 2;
+
 /// A flush running on the blocking pool, with the actions waiting for it.
-type InFlightFlush = (JoinHandle<Result<(), StoreError>>, Vec<Deferred>);
+struct InFlightFlush {
+    handle: JoinHandle<Result<(), StoreError>>,
+    waiters: Vec<Deferred>,
+}
 
 pub(crate) struct Durability {
     flusher: Flusher,
     dirty: bool,
     pending: Vec<Deferred>,
-    in_flight: Option<InFlightFlush>,
+    /// Running flushes, oldest first.
+    in_flight: VecDeque<InFlightFlush>,
+    /// After a failed flush, no new one starts before this instant.
+    retry_at: Option<Instant>,
 }
 
 impl Durability {
@@ -33,7 +50,8 @@ impl Durability {
             flusher,
             dirty: false,
             pending: Vec::new(),
-            in_flight: None,
+            in_flight: VecDeque::with_capacity(MAX_FLUSHES_IN_FLIGHT),
+            retry_at: None,
         }
     }
 
@@ -50,34 +68,55 @@ impl Durability {
 
     /// Whether anything is written but not yet flushed, or being flushed.
     pub(crate) fn is_idle(&self) -> bool {
-        !self.dirty && self.in_flight.is_none()
+        !self.dirty && self.in_flight.is_empty()
     }
 
-    /// Starts a flush if there are unflushed writes and none is running.
+    /// Starts a flush if there are unflushed writes and fewer than
+    /// [`MAX_FLUSHES_IN_FLIGHT`] are running (and no failed flush is waiting to retry).
     pub(crate) fn kick(&mut self) {
-        if self.dirty && self.in_flight.is_none() {
-            let flusher = self.flusher.clone();
-            let waiters = std::mem::take(&mut self.pending);
-            self.dirty = false;
-            self.in_flight = Some((tokio::task::spawn_blocking(move || flusher.flush()), waiters));
+        if !self.dirty || self.in_flight.len() >= MAX_FLUSHES_IN_FLIGHT {
+            return;
         }
+        if let Some(at) = self.retry_at {
+            if Instant::now() < at {
+                return;
+            }
+            self.retry_at = None;
+        }
+        let flusher = self.flusher.clone();
+        self.dirty = false;
+        self.in_flight.push_back(InFlightFlush {
+            handle: tokio::task::spawn_blocking(move || flusher.flush()),
+            waiters: std::mem::take(&mut self.pending),
+        });
     }
 
-    /// Waits for the running flush and returns the actions it released (pending forever
-    /// if no flush runs). On a failed flush the waiters are kept and retried.
+    /// Waits for the oldest running flush and returns the actions it released (pending
+    /// forever if no flush runs and none waits to be retried). Cancel-safe: nothing is
+    /// taken before the flush ended. On a failed flush, its waiters and those of the
+    /// flushes after it (kept in order) go back before the pending ones, and a new flush
+    /// starts after [`RETRY_FLUSH_AFTER`].
     pub(crate) async fn completed(&mut self) -> Vec<Deferred> {
-        let Some((handle, _)) = self.in_flight.as_mut() else {
-            return futures::future::pending().await;
+        let Some(oldest) = self.in_flight.front_mut() else {
+            return match self.retry_at {
+                Some(at) => {
+                    tokio::time::sleep_until(at.into()).await;
+                    Vec::new()
+                }
+                None => futures::future::pending().await,
+            };
         };
-        let result = handle.await;
-        let (_, waiters) = self.in_flight.take().expect("a flush was in flight");
+        let result = (&mut oldest.handle).await;
+        let InFlightFlush { mut waiters, .. } = self.in_flight.pop_front().expect("a flush was in flight");
         match result {
             Ok(Ok(())) => waiters,
             failure => {
                 tracing::error!(?failure, "flushing the store failed; retrying");
-                tokio::time::sleep(RETRY_FLUSH_AFTER).await;
                 self.dirty = true;
-                let mut waiters = waiters;
+                self.retry_at = Some(Instant::now() + RETRY_FLUSH_AFTER);
+                for later in &mut self.in_flight {
+                    waiters.append(&mut later.waiters);
+                }
                 waiters.append(&mut self.pending);
                 self.pending = waiters;
                 Vec::new()

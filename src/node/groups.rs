@@ -199,7 +199,7 @@ pub(crate) enum GroupCommand {
         reply: Reply<MeetupView>,
     },
     Join {
-        creator: PeerKeys,
+        creator: Box<PeerKeys>,
         auth_key: [u8; 32],
         reply: Reply<GroupView>,
     },
@@ -536,7 +536,7 @@ impl Actor {
                 creator,
                 auth_key,
                 reply,
-            } => self.cmd_meetup_join(creator, auth_key, reply),
+            } => self.cmd_meetup_join(*creator, auth_key, reply),
             GroupCommand::History {
                 group,
                 limit,

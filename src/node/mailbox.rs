@@ -380,10 +380,10 @@ impl Actor {
             let entry: OutboxEntry = entry.clone();
             batch.put_outbox(&entry);
             self.dm.stats.deposited += 1;
-            if let Ok(Some(mut message)) = self.store.message(id) {
+            if let Some(mut message) = self.outgoing_message(id) {
                 if message.state == MessageState::Queued {
                     message.state = MessageState::Sent;
-                    batch.put_message(&message);
+                    batch.put_message_body(&message);
                     changed.push(message);
                 }
             }

@@ -136,12 +136,15 @@ impl Actor {
                 let OutboxTarget::Direct { phone } = self.dm.outbox[&message.id].target.clone() else {
                     unreachable!("1:1 messages go to one friend")
                 };
-                // Delivery starts once the message is on disk; everything queued during
-                // one flush then leaves in one request.
-                self.durability.after_flush(Box::new(move |actor: &mut Actor| {
+                // The answer waits for the flush that makes the message durable; the
+                // transmission does not: it starts at the end of this loop turn (with
+                // everything else queued in the turn, in one request) and overlaps the
+                // flush. Crash-safe either way: the recipient only acknowledges what it
+                // stored durably, and an unflushed message was never reported as queued.
+                self.durability.after_flush(Box::new(move |_: &mut Actor| {
                     let _ = reply.send(Ok(view));
-                    actor.pump_friend(&phone);
                 }));
+                self.dm.pump_soon.insert(phone);
             }
             Err(e) => {
                 let _ = reply.send(Err(e));
@@ -173,7 +176,7 @@ impl Actor {
             if message.state == MessageState::Received {
                 let mut read = message.clone();
                 read.state = MessageState::Seen;
-                batch.put_message(&read);
+                batch.put_message_body(&read);
                 ids.push(message.id);
             }
         }

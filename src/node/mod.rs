@@ -537,7 +537,7 @@ impl NodeHandle {
                 let auth_key = secret.auth_key();
                 return self
                     .group_request(|reply| GroupCommand::Join {
-                        creator,
+                        creator: Box::new(creator),
                         auth_key,
                         reply,
                     })

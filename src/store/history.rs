@@ -1,4 +1,4 @@
-//! Conversations, messages and the outbox: the `history` tree, written through atomic
+//! Conversations, messages and the outbox: the `history` tree, written through ordered
 //! [`Batch`]es.
 
 use serde::{Deserialize, Serialize};
@@ -50,53 +50,79 @@ pub enum Inserted {
     Duplicate,
 }
 
-/// A set of writes applied atomically by [`Store::apply`].
+/// A list of writes applied in order by [`Store::apply`].
+///
+/// Not a sled batch on purpose: sled 0.34 makes `apply_batch` atomic with a lock that is
+/// global to the process and that every running flush holds for its whole disk sync, so
+/// one batch anywhere would make every later write of every store wait for flushes
+/// (measured: BENCHMARKS.md). Each write is atomic and sled recovers a prefix of its log,
+/// so after a crash a prefix of the list is there; the methods below order their writes
+/// so that every prefix is consistent (SPEC.md §8.3).
 #[derive(Default)]
 pub struct Batch {
-    history: sled::Batch,
-    writes: usize,
+    writes: Vec<(sled::IVec, Option<sled::IVec>)>,
 }
 
 impl Batch {
+    fn insert(&mut self, key: &[u8], value: impl Into<sled::IVec>) {
+        self.writes.push((key.into(), Some(value.into())));
+    }
+
+    fn remove(&mut self, key: &[u8]) {
+        self.writes.push((key.into(), None));
+    }
+
     /// Stores a conversation row.
     pub fn put_conversation(&mut self, conversation: &Conversation) {
-        self.history.insert(
+        self.insert(
             keys::conversation(&conversation.id).as_slice(),
             crate::wire::to_cbor(conversation),
         );
-        self.writes += 1;
     }
 
-    /// Stores a message and its index entry (replacing a message with the same id and
-    /// position, e.g. for a state change).
+    /// Stores a new message, then its index entry: an index entry (the deduplication
+    /// record) never exists without its message.
     pub fn put_message(&mut self, message: &StoredMessage) {
-        self.history.insert(
-            keys::message(&message.conv, message.hlc, &message.id).as_slice(),
-            crate::wire::to_cbor(message),
-        );
-        self.history.insert(
+        self.put_message_body(message);
+        self.insert(
             keys::index(&message.id).as_slice(),
             keys::index_value(&message.conv, message.hlc).as_slice(),
         );
-        self.writes += 2;
+    }
+
+    /// Rewrites an already indexed message in place (a state change).
+    pub fn put_message_body(&mut self, message: &StoredMessage) {
+        self.insert(
+            keys::message(&message.conv, message.hlc, &message.id).as_slice(),
+            crate::wire::to_cbor(message),
+        );
+    }
+
+    /// Stores an outgoing message and its outbox entry: the outbox entry first, the
+    /// message last, so a crash never leaves a message in the history that is not in the
+    /// outbox (an outbox entry whose message is missing is dropped when it comes due).
+    pub fn put_outgoing(&mut self, message: &StoredMessage, entry: &OutboxEntry) {
+        self.put_outbox(entry);
+        self.insert(
+            keys::index(&message.id).as_slice(),
+            keys::index_value(&message.conv, message.hlc).as_slice(),
+        );
+        self.put_message_body(message);
     }
 
     /// Stores an outbox entry.
     pub fn put_outbox(&mut self, entry: &OutboxEntry) {
-        self.history
-            .insert(keys::outbox(&entry.id).as_slice(), crate::wire::to_cbor(entry));
-        self.writes += 1;
+        self.insert(keys::outbox(&entry.id).as_slice(), crate::wire::to_cbor(entry));
     }
 
     /// Removes an outbox entry.
     pub fn remove_outbox(&mut self, id: &MsgId) {
-        self.history.remove(keys::outbox(id).as_slice());
-        self.writes += 1;
+        self.remove(keys::outbox(id).as_slice());
     }
 
     /// Whether the batch holds no writes.
     pub fn is_empty(&self) -> bool {
-        self.writes == 0
+        self.writes.is_empty()
     }
 }
 
@@ -106,10 +132,13 @@ impl Store {
         Batch::default()
     }
 
-    /// Applies a batch atomically (durable after the next flush).
+    /// Applies a batch's writes in order (durable after the next flush).
     pub fn apply(&self, batch: Batch) -> Result<(), StoreError> {
-        if !batch.is_empty() {
-            self.history.apply_batch(batch.history)?;
+        for (key, value) in batch.writes {
+            match value {
+                Some(value) => self.history.insert(key, value)?,
+                None => self.history.remove(key)?,
+            };
         }
         Ok(())
     }
@@ -156,7 +185,7 @@ impl Store {
         };
         message.state = state;
         let mut batch = Batch::default();
-        batch.put_message(&message);
+        batch.put_message_body(&message);
         self.apply(batch)?;
         Ok(Some(message))
     }
@@ -271,7 +300,7 @@ mod tests {
     }
 
     #[test]
-    fn duplicates_are_detected_and_batches_are_atomic() {
+    fn duplicates_are_detected_and_batches_apply_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
         let conv = ConvId([3; 16]);
@@ -307,5 +336,52 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(store.message(&m.id).unwrap().unwrap(), updated);
+    }
+
+    /// Applies the first `n` writes of `batch` to a fresh store (what a crash after them
+    /// leaves, sled recovering a prefix of its log).
+    fn prefix_store(batch: &Batch, n: usize) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        let prefix = Batch {
+            writes: batch.writes[..n].to_vec(),
+        };
+        store.apply(prefix).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn every_prefix_of_a_batch_is_consistent() {
+        let conv = ConvId([4; 16]);
+        let m = message(conv, 7, "hi");
+        let entry = OutboxEntry {
+            id: m.id,
+            target: OutboxTarget::Direct {
+                phone: "+819012345678".parse().unwrap(),
+            },
+            attempts: 0,
+            next_attempt_ms: 0,
+            created_ms: 0,
+            mailbox_ms: 0,
+        };
+        // Outgoing: a message in the history always has its outbox entry.
+        let mut outgoing = Batch::default();
+        outgoing.put_outgoing(&m, &entry);
+        for n in 0..=outgoing.writes.len() {
+            let (_dir, store) = prefix_store(&outgoing, n);
+            if !store.last_messages(&conv, 10, None).unwrap().is_empty() {
+                assert!(store.outbox_entry(&m.id).unwrap().is_some(), "prefix {n}");
+                assert!(store.message(&m.id).unwrap().is_some(), "prefix {n}");
+            }
+        }
+        // Incoming: the dedup record never exists without the message.
+        let mut incoming = Batch::default();
+        incoming.put_message(&m);
+        for n in 0..=incoming.writes.len() {
+            let (_dir, store) = prefix_store(&incoming, n);
+            if store.has_message(&m.id).unwrap() {
+                assert!(store.message(&m.id).unwrap().is_some(), "prefix {n}");
+            }
+        }
     }
 }

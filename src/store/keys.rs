@@ -1,6 +1,6 @@
 //! Key layouts of every tree, in one place (SPEC.md §8.3).
 //!
-//! `history` tree (one key space so one atomic batch covers a whole event):
+//! `history` tree (one key space, written by ordered batches):
 //! ```text
 //! 'c' | conv(16)                      -> Conversation
 //! 'm' | conv(16) | hlc(8, BE) | id(16) -> StoredMessage   (reverse range scan = newest first)

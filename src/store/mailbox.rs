@@ -75,12 +75,12 @@ impl Store {
         Ok(self.mailbox.contains_key(key(b'd', tag, id))?)
     }
 
-    /// Stores an item at position `seq` (atomically with its dedup entry).
+    /// Stores an item at position `seq`, then its dedup entry (a dedup entry never exists
+    /// without its item; see [`super::Batch`] for why this is not a sled batch).
     pub fn mailbox_put(&self, tag: &[u8; 32], seq: u64, item: &MailboxItem) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
-        batch.insert(key(b'i', tag, &seq.to_be_bytes()), crate::wire::to_cbor(item));
-        batch.insert(key(b'd', tag, &item.id), &seq.to_be_bytes());
-        self.mailbox.apply_batch(batch)?;
+        self.mailbox
+            .insert(key(b'i', tag, &seq.to_be_bytes()), crate::wire::to_cbor(item))?;
+        self.mailbox.insert(key(b'd', tag, &item.id), &seq.to_be_bytes())?;
         Ok(())
     }
 
@@ -100,22 +100,20 @@ impl Store {
         })
     }
 
-    /// Removes the items with these ids; returns the removed items.
+    /// Removes the items with these ids (each item before its dedup entry, so a crash
+    /// can only leave a dedup entry that refuses a redeposit of an acknowledged item);
+    /// returns the removed items.
     pub fn mailbox_remove(&self, tag: &[u8; 32], ids: &[[u8; 16]]) -> Result<Vec<MailboxItem>, StoreError> {
         let mut removed = Vec::new();
-        let mut batch = sled::Batch::default();
         for id in ids {
             let dedup = key(b'd', tag, id);
             if let Some(seq) = self.mailbox.get(&dedup)? {
-                let item_key = key(b'i', tag, &seq);
-                if let Some(item) = self.mailbox.get(&item_key)? {
+                if let Some(item) = self.mailbox.remove(key(b'i', tag, &seq))? {
                     removed.push(decode(&item, "mailbox item")?);
                 }
-                batch.remove(item_key);
-                batch.remove(dedup);
+                self.mailbox.remove(dedup)?;
             }
         }
-        self.mailbox.apply_batch(batch)?;
         Ok(removed)
     }
 

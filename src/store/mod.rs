@@ -4,8 +4,8 @@
 //! - `meta`: schema version and the owner's [`Profile`];
 //! - `contacts`: the address book ([`crate::model::Contact`] by E.164 number);
 //! - `history`: conversations, messages (ordered so "last N of a conversation" is a reverse
-//!   range scan), the message-id index and the outbox, in one tree so that everything one
-//!   event changes is written by one atomic [`Batch`];
+//!   range scan), the message-id index and the outbox, in one tree, written through
+//!   ordered [`Batch`]es;
 //! - `peers`: a cache of peer addresses for faster start-up;
 //! - `mailbox`: sealed items a mailbox node holds for others;
 //! - `cache`: derived rendezvous keys (slow to compute);
@@ -15,8 +15,13 @@
 //! sled writes go to memory and a log; they are **durable only once [`Store::flush`] (or a
 //! [`Flusher`]) returns**. chingu never tells anyone a write is durable before that: the
 //! node groups writes and flushes once per batch (group commit) before it answers `send`,
-//! acknowledges a received message or reports a state change. A [`Batch`] is atomic: after
-//! a crash either all of it or none of it is there.
+//! acknowledges a received message or reports a state change.
+//!
+//! No sled batch or transaction is used anywhere: sled 0.34 guards them with a lock global
+//! to the process that every flush holds during its disk sync, so a single one would make
+//! every later write wait for running flushes. A [`Batch`] is a list of single writes
+//! applied in order; sled recovers a prefix of its log, so after a crash a prefix of the
+//! list is there, and the list is ordered so that every prefix is consistent.
 
 mod cache;
 mod groups;

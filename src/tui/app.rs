@@ -173,53 +173,7 @@ fn call(request: Request, method: &'static str, params: Value) -> Effect {
     }
 }
 
-/// A group or meetup as `groups.list` describes it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct GroupView {
-    /// Group id (hex); also its conversation id.
-    pub group_id: String,
-    /// Its name.
-    pub name: String,
-    /// `group` or `meetup`.
-    #[serde(default)]
-    pub kind: String,
-    /// Member count (the node may send the count or the list).
-    #[serde(default, deserialize_with = "count_or_list")]
-    pub members: usize,
-    /// Whether this node is an admin.
-    #[serde(default)]
-    pub is_admin: bool,
-    /// When a meetup ends (ms since the epoch).
-    #[serde(default)]
-    pub expires_ms: Option<u64>,
-    /// Whether the meetup is closed.
-    #[serde(default)]
-    pub closed: bool,
-}
-
-fn count_or_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::Array(items) => items.len(),
-        other => other.as_u64().unwrap_or(0) as usize,
-    })
-}
-
-/// A group member as `groups.members` describes it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct MemberView {
-    /// Their name.
-    #[serde(default)]
-    pub name: String,
-    /// Their peer id.
-    #[serde(default)]
-    pub peer_id: String,
-    /// Whether they are an admin.
-    #[serde(default)]
-    pub admin: bool,
-    /// Whether this is the owner of this node.
-    #[serde(default)]
-    pub me: bool,
-}
+pub use crate::node::{GroupView, MemberView};
 
 #[derive(Deserialize)]
 struct MeetupCreated {
@@ -1407,6 +1361,11 @@ impl App {
             Event::KeyChanged { name, .. } => {
                 self.complain(tr!("tui-key-changed", name = clean(&name).into_owned()));
                 vec![call(Request::Contacts, "contacts.list", json!({}))]
+            }
+            Event::GroupChanged { .. } => {
+                let mut effects = self.refresh_groups();
+                effects.extend(self.refresh_conversations());
+                effects
             }
             Event::Lagged { .. } => self.reload(),
             _ => Vec::new(),

@@ -97,12 +97,12 @@ pub fn open_minji(app: &mut App, history: Value) -> Vec<Effect> {
 
 pub fn groups(admin: bool) -> Value {
     json!([{"group_id": GROUP, "name": "등산 모임", "kind": "group", "epoch": 3, "members": 4,
-            "is_admin": admin, "expires_ms": null, "closed": false}])
+            "is_admin": admin, "active": true, "expires_ms": null, "closed": false}])
 }
 
 pub fn members() -> Value {
     json!([
-        {"name": "나", "peer_id": "12D3KooWme", "admin": true, "me": true},
-        {"name": "ゆき", "peer_id": "12D3KooWyuki", "admin": false, "me": false}
+        {"name": "나", "phone": "+821011112222", "peer_id": "12D3KooWme", "admin": true, "me": true},
+        {"name": "ゆき", "phone": "+819012345678", "peer_id": "12D3KooWyuki", "admin": false, "me": false}
     ])
 }
