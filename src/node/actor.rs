@@ -267,7 +267,7 @@ impl Actor {
     /// Writes what was changed and kept in memory until the flush.
     fn write_state(&mut self) {
         self.write_pending();
-        self.write_groups();
+        self.write_all_groups();
     }
 
     /// Lets in-flight durable actions complete, then flushes everything.

@@ -66,6 +66,8 @@ const POLL_SYNC_MS: u64 = 30_000;
 const POLL_SYNC_PER_TICK: usize = 8;
 /// Sequence numbers asked per sync request.
 const SYNC_SPAN: u64 = 255;
+/// Least time between two writes of a group's receive state (ms).
+const RING_WRITE_MS: u64 = 1_000;
 /// Fellow members each node keeps a connection to, per group: gossipsub only talks over
 /// open connections, so members make sure the group's mesh can form.
 const MEMBER_CONNECTIONS: usize = 6;
@@ -305,6 +307,11 @@ pub(crate) struct Groups {
     joins_per_meetup: KeyedLimiter<GroupId>,
     /// Groups changed this loop turn, written once at its end.
     dirty: HashSet<GroupId>,
+    /// Groups whose only change is receive state (rings), written at most every
+    /// [`RING_WRITE_MS`]: losing that much of it in a crash only lets replays of those
+    /// messages reach the store, which deduplicates them by message id.
+    ring_dirty: HashSet<GroupId>,
+    last_ring_write_ms: u64,
     /// Envelopes published only once the turn's flush is done: (group, message id, bytes).
     unpublished: Vec<(GroupId, MsgId, Vec<u8>)>,
     pub(super) stats: GroupStats,
@@ -330,6 +337,8 @@ impl Groups {
             joins_per_peer: KeyedLimiter::new(JOINS_PER_PEER, 10_000),
             joins_per_meetup: KeyedLimiter::new(JOINS_PER_MEETUP, 10_000),
             dirty: HashSet::new(),
+            ring_dirty: HashSet::new(),
+            last_ring_write_ms: 0,
             unpublished: Vec::new(),
             stats: GroupStats::default(),
         })
@@ -438,6 +447,23 @@ impl Actor {
 
     /// Writes this turn's changed group records (called before each flush).
     pub(super) fn write_groups(&mut self) {
+        let now = now_ms();
+        if now.saturating_sub(self.groups.last_ring_write_ms) >= RING_WRITE_MS {
+            self.groups.last_ring_write_ms = now;
+            let rings = std::mem::take(&mut self.groups.ring_dirty);
+            self.groups.dirty.extend(rings);
+        }
+        self.write_dirty_groups();
+    }
+
+    /// Writes every changed group now, receive state included (before the last flush).
+    pub(super) fn write_all_groups(&mut self) {
+        let rings = std::mem::take(&mut self.groups.ring_dirty);
+        self.groups.dirty.extend(rings);
+        self.write_dirty_groups();
+    }
+
+    fn write_dirty_groups(&mut self) {
         for id in std::mem::take(&mut self.groups.dirty) {
             if let Some(record) = self.groups.records.get(&id) {
                 if let Err(e) = self.store.put_group(id.as_bytes(), record) {
@@ -1484,13 +1510,14 @@ impl Actor {
             }
             Err(e) => return Err((e.verdict(), e.reason())),
         };
-        let state = record.log.state().clone();
+        // Only the sender's entry is needed (cloning the whole state per message is costly).
+        let sender = record.log.state().member(&received.sender).cloned();
         if let Some(next) = expected {
             if received.seq > next {
                 self.request_sync(group, message.epoch, message.key_id, next, Some(received.seq - 1));
             }
         }
-        self.mark_dirty(group);
+        self.groups.ring_dirty.insert(group);
         let now = now_ms();
         let activity = self.groups.activity.entry((message.epoch, message.key_id)).or_default();
         activity.last_message_ms = now;
@@ -1502,7 +1529,7 @@ impl Actor {
         ) {
             tracing::error!(error = %e, "cannot keep a group envelope");
         }
-        let Some(sender) = state.member(&received.sender) else {
+        let Some(sender) = sender else {
             return Ok(());
         };
         let Some(phone) = PhoneNumber::canonical(sender.phone.as_str()) else {

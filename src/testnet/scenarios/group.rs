@@ -30,14 +30,12 @@ pub(super) const SETUP_DEADLINE: Duration = Duration::from_secs(120);
 /// Sends in flight at once.
 const SEND_CONCURRENCY: usize = 64;
 
-/// `--scenario group`.
-pub async fn run(
-    net: &mut TestNet,
+/// Members 1‥G (node 0 stays out: it is the mailbox), the group formed by node 1.
+async fn form_group(
+    net: &TestNet,
     group_size: usize,
-    messages: usize,
-    rate: f64,
-) -> Result<Map<String, Value>, TestNetError> {
-    let error = scenario_error("group");
+    error: &impl Fn(String) -> TestNetError,
+) -> Result<(Vec<usize>, String), TestNetError> {
     if group_size < 2 || net.nodes.len() <= group_size {
         return Err(error(format!(
             "needs --group-size ≥ 2 and more nodes than members (node 0 stays out); got {} nodes, group of {group_size}",
@@ -46,32 +44,121 @@ pub async fn run(
     }
     let members: Vec<usize> = (1..=group_size).collect();
     let pairs: Vec<(usize, usize)> = members[1..].iter().map(|&m| (1, m)).collect();
-    befriend(net, &pairs, 0).await.map_err(&error)?;
-    let creator = net.nodes[1].node().clone();
+    befriend(net, &pairs, 0).await.map_err(error)?;
     let contacts: Vec<String> = members[1..].iter().map(|&m| net.nodes[m].phone.to_string()).collect();
     let contacts: Vec<&str> = contacts.iter().map(String::as_str).collect();
-    let group = creator
+    let group = net.nodes[1]
+        .node()
         .group_create("testnet group", &contacts, None)
         .await
         .map_err(|e| error(e.to_string()))?;
-    let handles: Vec<NodeHandle> = members.iter().map(|&m| net.nodes[m].node().clone()).collect();
-    wait_formed(&handles, &group.group_id).await.map_err(&error)?;
+    let handles = handles_of(net, &members);
+    wait_formed(&handles, &group.group_id).await.map_err(error)?;
+    Ok((members, group.group_id))
+}
 
+fn handles_of(net: &TestNet, members: &[usize]) -> Vec<NodeHandle> {
+    members.iter().map(|&m| net.nodes[m].node().clone()).collect()
+}
+
+/// `--scenario group`.
+pub async fn run(
+    net: &mut TestNet,
+    group_size: usize,
+    messages: usize,
+    rate: f64,
+) -> Result<Map<String, Value>, TestNetError> {
+    let error = scenario_error("group");
+    let (members, group) = form_group(net, group_size, &error).await?;
+    let handles = handles_of(net, &members);
     let streams: Vec<_> = handles.iter().map(|h| h.events()).collect();
     let started = Instant::now();
     let expected = messages * (group_size - 1);
-    let collector = collect(streams, &group.group_id, expected);
+    let collector = collect(streams, &group, expected);
     let ((sent, errors), (arrivals, arrival_duplicates)) =
-        tokio::join!(send_all(&handles, &group.group_id, messages, rate), collector);
-    let (delivered, stored_duplicates) = stored(&handles, &group.group_id, messages).await;
+        tokio::join!(send_all(&handles, &group, 0..messages, rate), collector);
+    summarise(&handles, &group, messages, sent, errors, started, arrivals, arrival_duplicates).await
+}
+
+/// `--scenario group-churn`: as `group`, but every fourth member but the creator goes
+/// offline (node stopped, store kept) after the first third of the messages and returns
+/// after the second; the others keep sending meanwhile. The returning members must catch
+/// up by history sync. Latencies are those of the members that stayed online.
+pub async fn run_churn(
+    net: &mut TestNet,
+    group_size: usize,
+    messages: usize,
+    rate: f64,
+) -> Result<Map<String, Value>, TestNetError> {
+    let error = scenario_error("group-churn");
+    let (members, group) = form_group(net, group_size, &error).await?;
+    let churners: Vec<usize> = members[1..].iter().copied().filter(|m| m % 4 == 0).collect();
+    if churners.is_empty() {
+        return Err(error("needs --group-size ≥ 4 (every fourth member goes offline)".into()));
+    }
+    let steady: Vec<usize> = members.iter().copied().filter(|m| !churners.contains(m)).collect();
+    let steady_handles = handles_of(net, &steady);
+    let streams: Vec<_> = steady_handles.iter().map(|h| h.events()).collect();
+    let started = Instant::now();
+    let third = messages / 3;
+    let phases = async {
+        let mut sent = HashMap::new();
+        let mut errors = 0;
+        let mut merge = |(s, e): (HashMap<String, Instant>, usize)| {
+            sent.extend(s);
+            errors += e;
+        };
+        merge(send_all(&handles_of(net, &members), &group, 0..third, rate).await);
+        for &m in &churners {
+            net.stop_node(m).await.map_err(|e| error(e.to_string()))?;
+        }
+        merge(send_all(&steady_handles, &group, third..2 * third, rate).await);
+        for &m in &churners {
+            net.restart_node(m).await.map_err(|e| error(e.to_string()))?;
+        }
+        merge(send_all(&handles_of(net, &members), &group, 2 * third..messages, rate).await);
+        Ok::<_, TestNetError>((sent, errors))
+    };
+    let collector = collect(streams, &group, usize::MAX);
+    let (phases, (arrivals, arrival_duplicates)) = tokio::join!(phases, collector);
+    let (sent, errors) = phases?;
+    let handles = handles_of(net, &members);
+    let mut map = summarise(&handles, &group, messages, sent, errors, started, arrivals, arrival_duplicates).await?;
+    map.insert("churned".into(), json!(churners.len()));
+    Ok(map)
+}
+
+/// The report of a group run from the members' histories (the truth for deliveries and
+/// stored duplicates) and the arrivals seen on their event streams.
+#[allow(clippy::too_many_arguments)]
+async fn summarise(
+    handles: &[NodeHandle],
+    group: &str,
+    messages: usize,
+    sent: HashMap<String, Instant>,
+    errors: usize,
+    started: Instant,
+    arrivals: HashMap<(usize, String), Instant>,
+    arrival_duplicates: usize,
+) -> Result<Map<String, Value>, TestNetError> {
+    // Members still repairing by history sync: wait (bounded) for the histories.
+    let expected = (sent.len() + errors) * (handles.len() - 1);
+    let _ = tokio::time::timeout(DELIVERY_DEADLINE, async {
+        let mut events = futures::stream::select_all(handles.iter().map(|h| h.events()));
+        while stored(handles, group, messages).await.0 < expected {
+            let _ = tokio::time::timeout(Duration::from_secs(1), events.next()).await;
+        }
+    })
+    .await;
+    let (delivered, stored_duplicates) = stored(handles, group, messages).await;
     let mut repaired = 0;
-    for handle in &handles {
+    for handle in handles {
         if let Ok(status) = handle.status().await {
             repaired += status.groups.repaired;
         }
     }
     Ok(report(
-        group_size,
+        handles.len(),
         sent.len() + errors,
         delivered,
         arrival_duplicates + stored_duplicates,
@@ -154,7 +241,7 @@ async fn wait_formed(handles: &[NodeHandle], group: &str) -> Result<(), String> 
 async fn send_all(
     handles: &[NodeHandle],
     group: &str,
-    messages: usize,
+    seqs: std::ops::Range<usize>,
     rate: f64,
 ) -> (HashMap<String, Instant>, usize) {
     let mut pacer = (rate > 0.0).then(|| {
@@ -176,7 +263,7 @@ async fn send_all(
             errors += 1;
         }
     };
-    for seq in 0..messages {
+    for seq in seqs {
         if let Some(pacer) = pacer.as_mut() {
             pacer.tick().await;
         }

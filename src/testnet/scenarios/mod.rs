@@ -32,6 +32,8 @@ pub enum Scenario {
     Offline,
     /// A group of `--group-size` members exchanging `--messages` over gossipsub.
     Group,
+    /// `group` with every fourth member going offline and returning mid-run.
+    GroupChurn,
     /// The baseline for `group`: plain signed gossipsub between bare swarms, no E2E, no
     /// store, no repair.
     GroupRaw,
@@ -42,7 +44,7 @@ impl Scenario {
     pub fn node_settings(self) -> Option<fn(usize, &crate::config::Config) -> crate::config::Config> {
         match self {
             Scenario::Discovery => Some(discovery::node_settings),
-            Scenario::Dm | Scenario::Offline | Scenario::Group => Some(dm::node_settings),
+            Scenario::Dm | Scenario::Offline | Scenario::Group | Scenario::GroupChurn => Some(dm::node_settings),
             Scenario::Startup | Scenario::DmRaw | Scenario::GroupRaw => None,
         }
     }
@@ -102,6 +104,10 @@ pub async fn run(
         Some(Scenario::Group) => (
             Some("group"),
             group::run(net, options.group_size, options.messages, options.rate).await?,
+        ),
+        Some(Scenario::GroupChurn) => (
+            Some("group-churn"),
+            group::run_churn(net, options.group_size, options.messages, options.rate).await?,
         ),
         Some(Scenario::GroupRaw) => (
             Some("group-raw"),
