@@ -103,15 +103,8 @@ pub enum AdminsCommand {
 pub struct GroupHistoryArgs {
     /// The group: name or id
     group: String,
-    /// How many messages
-    #[arg(long, default_value_t = 20)]
-    limit: usize,
-    /// Only messages before this message id
-    #[arg(long, value_name = "ID")]
-    before: Option<String>,
-    /// Print JSON
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    page: super::messages::PageArgs,
 }
 
 fn kind_label(view: &GroupView) -> String {
@@ -257,19 +250,10 @@ pub async fn run(home: &Home, command: GroupCommand) -> anyhow::Result<()> {
             let messages: Vec<MessageView> = client
                 .call_as(
                     "groups.history",
-                    json!({ "group": args.group, "limit": args.limit, "before": args.before }),
+                    json!({ "group": args.group, "limit": args.page.limit, "before": args.page.before }),
                 )
                 .await?;
-            if args.json {
-                return print_json(&messages);
-            }
-            if messages.is_empty() {
-                println!("{}", tr!("history-none"));
-            }
-            for m in &messages {
-                super::messages::print_message(m);
-            }
-            return Ok(());
+            return super::messages::print_messages(&messages, args.page.json);
         }
     };
     print_changed(&changed);

@@ -28,15 +28,36 @@ pub struct SendArgs {
 pub struct HistoryArgs {
     /// The contact: name or number
     contact: String,
+    #[command(flatten)]
+    page: PageArgs,
+}
+
+/// Which messages of a conversation to show, and how.
+#[derive(Debug, Args)]
+pub struct PageArgs {
     /// How many messages
     #[arg(long, default_value_t = 20)]
-    limit: usize,
+    pub limit: usize,
     /// Only messages before this message id
     #[arg(long, value_name = "ID")]
-    before: Option<String>,
+    pub before: Option<String>,
     /// Print JSON
     #[arg(long)]
-    json: bool,
+    pub json: bool,
+}
+
+/// Prints a page of messages (or JSON of them).
+pub fn print_messages(messages: &[MessageView], json: bool) -> anyhow::Result<()> {
+    if json {
+        return print_json(&messages);
+    }
+    if messages.is_empty() {
+        println!("{}", tr!("history-none"));
+    }
+    for m in messages {
+        print_message(m);
+    }
+    Ok(())
 }
 
 #[derive(Debug, Args)]
@@ -94,7 +115,7 @@ pub async fn history(home: &Home, args: HistoryArgs) -> anyhow::Result<()> {
             client
                 .call_as(
                     "messages.history",
-                    json!({ "contact": args.contact, "limit": args.limit, "before": args.before }),
+                    json!({ "contact": args.contact, "limit": args.page.limit, "before": args.page.before }),
                 )
                 .await?
         }
@@ -104,20 +125,11 @@ pub async fn history(home: &Home, args: HistoryArgs) -> anyhow::Result<()> {
             let config = home.load_config()?;
             let store = Store::open(&home.db_path(), StoreOptions::default())?;
             let contact = chingu::node::find_contact(&store, &config.region, &args.contact)?;
-            chingu::node::messages::history(&store, &contact, args.limit, args.before.as_deref())?
+            chingu::node::messages::history(&store, &contact, args.page.limit, args.page.before.as_deref())?
         }
         Err(e) => return Err(e.into()),
     };
-    if args.json {
-        return print_json(&messages);
-    }
-    if messages.is_empty() {
-        println!("{}", tr!("history-none"));
-    }
-    for m in &messages {
-        print_message(m);
-    }
-    Ok(())
+    print_messages(&messages, args.page.json)
 }
 
 pub async fn read(home: &Home, args: ReadArgs) -> anyhow::Result<()> {

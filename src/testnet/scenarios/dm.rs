@@ -150,11 +150,7 @@ async fn send_all(
             (net.nodes[a].node().clone(), net.nodes[b].phone.to_string(), seq)
         })
         .collect();
-    let mut pacer = (rate > 0.0).then(|| {
-        let mut interval = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
-        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-        interval
-    });
+    let mut pacer = super::pacer(rate);
     let mut sent = HashMap::new();
     let mut errors = 0;
     let mut in_flight = futures::stream::FuturesUnordered::new();
@@ -205,26 +201,43 @@ async fn stored(net: &TestNet, pairs: &[(usize, usize)], limit: usize) -> (usize
             continue;
         };
         let phone = net.nodes[a].phone.to_string();
-        let mut before: Option<String> = None;
-        let mut seen = 0;
-        while seen < limit {
-            let history = node.history(&phone, page, before.as_deref()).await.unwrap_or_default();
-            let Some(first) = history.first() else {
-                break;
-            };
-            before = Some(first.id.clone());
-            seen += history.len();
-            for m in history
-                .into_iter()
-                .filter(|m| m.direction == crate::model::Direction::Incoming)
-            {
-                if !ids.insert(m.id) {
-                    duplicates += 1;
-                }
+        duplicates += incoming(limit, &mut ids, |before| {
+            let (node, phone) = (node.clone(), phone.clone());
+            Box::pin(async move { node.history(&phone, page, before.as_deref()).await.unwrap_or_default() })
+        })
+        .await;
+    }
+    (ids.len(), duplicates)
+}
+
+/// Pages back through a conversation (`fetch(before)` gives the page before a message id,
+/// oldest first) until `limit` messages were seen; adds the incoming ones to `ids` and
+/// returns how many were already there (stored twice).
+pub(super) async fn incoming(
+    limit: usize,
+    ids: &mut HashSet<String>,
+    fetch: impl Fn(Option<String>) -> futures::future::BoxFuture<'static, Vec<crate::node::MessageView>>,
+) -> usize {
+    let mut duplicates = 0;
+    let mut before: Option<String> = None;
+    let mut seen = 0;
+    while seen < limit {
+        let history = fetch(before.clone()).await;
+        let Some(first) = history.first() else {
+            break;
+        };
+        before = Some(first.id.clone());
+        seen += history.len();
+        for m in history
+            .into_iter()
+            .filter(|m| m.direction == crate::model::Direction::Incoming)
+        {
+            if !ids.insert(m.id) {
+                duplicates += 1;
             }
         }
     }
-    (ids.len(), duplicates)
+    duplicates
 }
 
 pub(super) fn report(

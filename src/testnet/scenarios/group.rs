@@ -77,7 +77,17 @@ pub async fn run(
     let collector = collect(streams, &group, expected);
     let ((sent, errors), (arrivals, arrival_duplicates)) =
         tokio::join!(send_all(&handles, &group, 0..messages, rate), collector);
-    summarise(&handles, &group, messages, sent, errors, started, arrivals, arrival_duplicates).await
+    summarise(
+        &handles,
+        &group,
+        messages,
+        sent,
+        errors,
+        started,
+        arrivals,
+        arrival_duplicates,
+    )
+    .await
 }
 
 /// `--scenario group-churn`: as `group`, but every fourth member but the creator goes
@@ -94,7 +104,9 @@ pub async fn run_churn(
     let (members, group) = form_group(net, group_size, &error).await?;
     let churners: Vec<usize> = members[1..].iter().copied().filter(|m| m % 4 == 0).collect();
     if churners.is_empty() {
-        return Err(error("needs --group-size ≥ 4 (every fourth member goes offline)".into()));
+        return Err(error(
+            "needs --group-size ≥ 4 (every fourth member goes offline)".into(),
+        ));
     }
     let steady: Vec<usize> = members.iter().copied().filter(|m| !churners.contains(m)).collect();
     let steady_handles = handles_of(net, &steady);
@@ -123,7 +135,17 @@ pub async fn run_churn(
     let (phases, (arrivals, arrival_duplicates)) = tokio::join!(phases, collector);
     let (sent, errors) = phases?;
     let handles = handles_of(net, &members);
-    let mut map = summarise(&handles, &group, messages, sent, errors, started, arrivals, arrival_duplicates).await?;
+    let mut map = summarise(
+        &handles,
+        &group,
+        messages,
+        sent,
+        errors,
+        started,
+        arrivals,
+        arrival_duplicates,
+    )
+    .await?;
     map.insert("churned".into(), json!(churners.len()));
     Ok(map)
 }
@@ -244,11 +266,7 @@ async fn send_all(
     seqs: std::ops::Range<usize>,
     rate: f64,
 ) -> (HashMap<String, Instant>, usize) {
-    let mut pacer = (rate > 0.0).then(|| {
-        let mut interval = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
-        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-        interval
-    });
+    let mut pacer = super::pacer(rate);
     let mut sent = HashMap::new();
     let mut errors = 0;
     let mut in_flight = futures::stream::FuturesUnordered::new();
@@ -323,25 +341,16 @@ async fn stored(handles: &[NodeHandle], group: &str, limit: usize) -> (usize, us
     let (mut delivered, mut duplicates) = (0, 0);
     for handle in handles {
         let mut ids = HashSet::new();
-        let mut before: Option<String> = None;
-        let mut seen = 0;
-        while seen < limit + page {
-            let history = handle
-                .group_history(group, page, before.as_deref())
-                .await
-                .unwrap_or_default();
-            let Some(first) = history.first() else { break };
-            before = Some(first.id.clone());
-            seen += history.len();
-            for m in history
-                .into_iter()
-                .filter(|m| m.direction == crate::model::Direction::Incoming)
-            {
-                if !ids.insert(m.id) {
-                    duplicates += 1;
-                }
-            }
-        }
+        duplicates += super::dm::incoming(limit + page, &mut ids, |before| {
+            let (handle, group) = (handle.clone(), group.to_owned());
+            Box::pin(async move {
+                handle
+                    .group_history(&group, page, before.as_deref())
+                    .await
+                    .unwrap_or_default()
+            })
+        })
+        .await;
         delivered += ids.len();
     }
     (delivered, duplicates)

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use libp2p::gossipsub::{self, IdentTopic, MessageAuthenticity};
 use libp2p::swarm::SwarmEvent;
-use libp2p::{noise, tcp, yamux, Multiaddr, Swarm};
+use libp2p::{Multiaddr, Swarm};
 use serde_json::{Map, Value};
 use tokio::sync::{mpsc, oneshot};
 
@@ -39,21 +39,11 @@ enum Order {
 }
 
 fn swarm() -> Result<Swarm<gossipsub::Behaviour>, TestNetError> {
-    Ok(libp2p::SwarmBuilder::with_new_identity()
-        .with_tokio()
-        .with_tcp(
-            tcp::Config::default().nodelay(true),
-            noise::Config::new,
-            yamux::Config::default,
-        )
-        .map_err(scenario_error)?
-        .with_behaviour(|key| {
-            gossipsub::Behaviour::new(MessageAuthenticity::Signed(key.clone()), gossipsub::Config::default())
-                .expect("the default gossipsub config is valid")
-        })
-        .map_err(scenario_error)?
-        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(300)))
-        .build())
+    super::raw::bare_swarm(|key| {
+        gossipsub::Behaviour::new(MessageAuthenticity::Signed(key.clone()), gossipsub::Config::default())
+            .expect("the default gossipsub config is valid")
+    })
+    .map_err(scenario_error)
 }
 
 /// Starts member `index`: listens, dials `peers`, subscribes, then serves orders and
@@ -64,14 +54,9 @@ async fn member(
     arrivals: mpsc::UnboundedSender<(usize, u64, Instant)>,
 ) -> Result<(Multiaddr, mpsc::UnboundedSender<Order>), TestNetError> {
     let mut swarm = swarm()?;
-    swarm
-        .listen_on("/ip4/127.0.0.1/tcp/0".parse().expect("valid"))
+    let addr = super::raw::listen_on_loopback(&mut swarm)
+        .await
         .map_err(scenario_error)?;
-    let addr = loop {
-        if let SwarmEvent::NewListenAddr { address, .. } = swarm.select_next_some().await {
-            break address;
-        }
-    };
     for peer in peers {
         swarm.dial(peer.clone()).map_err(scenario_error)?;
     }
@@ -141,11 +126,7 @@ pub async fn run(group_size: usize, messages: usize, rate: f64) -> Result<Map<St
     .await
     .map_err(|_| scenario_error("the mesh did not form in time"))?;
 
-    let mut pacer = (rate > 0.0).then(|| {
-        let mut interval = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
-        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-        interval
-    });
+    let mut pacer = super::pacer(rate);
     let started = Instant::now();
     let mut sent_at: HashMap<u64, Instant> = HashMap::new();
     for seq in 0..messages as u64 {

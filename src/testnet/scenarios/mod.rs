@@ -130,3 +130,13 @@ pub async fn run(
         figures,
     })
 }
+
+/// A clock ticking `rate` times per second (catching up after a stall, so the offered load
+/// stays `rate` on average); `None` for unpaced (`rate` 0).
+fn pacer(rate: f64) -> Option<tokio::time::Interval> {
+    (rate > 0.0).then(|| {
+        let mut interval = tokio::time::interval(std::time::Duration::from_secs_f64(1.0 / rate));
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+        interval
+    })
+}

@@ -34,7 +34,10 @@ fn scenario_error(reason: impl ToString) -> TestNetError {
     }
 }
 
-fn swarm() -> Result<RawSwarm, TestNetError> {
+/// A bare swarm of the baselines: a fresh identity, TCP, Noise, Yamux and `behaviour`.
+pub(super) fn bare_swarm<B: libp2p::swarm::NetworkBehaviour>(
+    behaviour: impl FnOnce(&libp2p::identity::Keypair) -> B,
+) -> Result<Swarm<B>, String> {
     Ok(libp2p::SwarmBuilder::with_new_identity()
         .with_tokio()
         .with_tcp(
@@ -42,30 +45,44 @@ fn swarm() -> Result<RawSwarm, TestNetError> {
             noise::Config::new,
             yamux::Config::default,
         )
-        .map_err(scenario_error)?
-        .with_behaviour(|_| {
-            request_response::Behaviour::with_codec(
-                FrameCodec,
-                [(StreamProtocol::new(RAW_PROTOCOL), ProtocolSupport::Full)],
-                request_response::Config::default().with_request_timeout(Duration::from_secs(30)),
-            )
-        })
-        .map_err(scenario_error)?
+        .map_err(|e| e.to_string())?
+        .with_behaviour(behaviour)
+        .map_err(|e| e.to_string())?
         .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(300)))
         .build())
+}
+
+/// Listens on a fresh loopback TCP port and returns the address.
+pub(super) async fn listen_on_loopback<B: libp2p::swarm::NetworkBehaviour>(
+    swarm: &mut Swarm<B>,
+) -> Result<Multiaddr, String> {
+    swarm
+        .listen_on("/ip4/127.0.0.1/tcp/0".parse().expect("valid"))
+        .map_err(|e| e.to_string())?;
+    loop {
+        if let SwarmEvent::NewListenAddr { address, .. } = swarm.select_next_some().await {
+            return Ok(address);
+        }
+    }
+}
+
+fn swarm() -> Result<RawSwarm, TestNetError> {
+    bare_swarm(|_| {
+        request_response::Behaviour::with_codec(
+            FrameCodec,
+            [(StreamProtocol::new(RAW_PROTOCOL), ProtocolSupport::Full)],
+            request_response::Config::default().with_request_timeout(Duration::from_secs(30)),
+        )
+    })
+    .map_err(scenario_error)
 }
 
 /// Starts a recipient: reports `(seq, arrival)` for each request and answers it.
 async fn recipient(arrivals: mpsc::UnboundedSender<(u64, Instant)>) -> Result<(PeerId, Multiaddr), TestNetError> {
     let mut swarm = swarm()?;
-    swarm
-        .listen_on("/ip4/127.0.0.1/tcp/0".parse().expect("valid"))
+    let addr = super::raw::listen_on_loopback(&mut swarm)
+        .await
         .map_err(scenario_error)?;
-    let addr = loop {
-        if let SwarmEvent::NewListenAddr { address, .. } = swarm.select_next_some().await {
-            break address;
-        }
-    };
     let peer = *swarm.local_peer_id();
     tokio::spawn(async move {
         loop {
@@ -150,11 +167,7 @@ pub async fn run(pairs: usize, messages: usize, rate: f64) -> Result<Map<String,
         senders.push(sender(peer, addr, failures_tx.clone())?);
     }
     drop(arrivals_tx);
-    let mut pacer = (rate > 0.0).then(|| {
-        let mut interval = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
-        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-        interval
-    });
+    let mut pacer = super::pacer(rate);
     let started = Instant::now();
     let mut sent_at = Vec::with_capacity(messages);
     for seq in 0..messages {
