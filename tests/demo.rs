@@ -33,7 +33,11 @@ fn the_demo_delivers_every_message_on_every_path() {
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
-    for name in ["민지 (Seoul) is online as 010-1234-5678", "Yuki (Tokyo)", "Alex (San Francisco)"] {
+    for name in [
+        "민지 (Seoul) is online as 010-1234-5678",
+        "Yuki (Tokyo)",
+        "Alex (San Francisco)",
+    ] {
         assert!(stdout.contains(name), "{name} is introduced:\n{stdout}");
     }
     assert!(stdout.contains("Alex adds Yuki from the code"), "{stdout}");
@@ -73,5 +77,8 @@ fn the_demo_reports_its_figures_as_json() {
         assert!(stats["p50_ms"].is_number(), "{entry}");
     }
     let narration = String::from_utf8_lossy(&out.stderr);
-    assert!(!narration.contains("Summary") && narration.contains("found 민지"), "{narration}");
+    assert!(
+        !narration.contains("Summary") && narration.contains("found 민지"),
+        "{narration}"
+    );
 }

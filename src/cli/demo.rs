@@ -85,11 +85,7 @@ async fn chat_as(demo: &mut Demo, player: Who, narrate: &mut impl FnMut(Step)) -
     };
     let _server = UnixServer::bind(&home.checked_socket_path()?, context)?;
     let replies = demo.keep_replying(player)?;
-    let friends: Vec<&str> = Who::ALL
-        .into_iter()
-        .filter(|w| *w != player)
-        .map(Who::name)
-        .collect();
+    let friends: Vec<&str> = Who::ALL.into_iter().filter(|w| *w != player).map(Who::name).collect();
     println!(
         "{}",
         tr!(
@@ -108,7 +104,10 @@ async fn chat_as(demo: &mut Demo, player: Who, narrate: &mut impl FnMut(Step)) -
         .await;
     replies.abort();
     let status = status?;
-    anyhow::ensure!(status.success(), tr!("demo-chat-failed", code = status.code().unwrap_or(-1)));
+    anyhow::ensure!(
+        status.success(),
+        tr!("demo-chat-failed", code = status.code().unwrap_or(-1))
+    );
     Ok(())
 }
 

@@ -17,9 +17,9 @@ use futures::StreamExt;
 use crate::config::{Config, Discoverable};
 use crate::home::Home;
 use crate::model::{Direction, MessageState};
+use crate::node::MessageView;
 use crate::node::{EventStream, NodeError, NodeHandle};
 use crate::phone::{normalize, PhoneError, PhoneNumber, Region};
-use crate::node::MessageView;
 use crate::Event;
 
 use super::{Owner, TestNet, TestNetError, TestNetOptions};
@@ -371,7 +371,11 @@ impl Demo {
         within("the invite record", async {
             // The record may not have spread yet: retry until the deadline.
             loop {
-                if alex.add_contact_from_invite(&invite.code, Who::Yuki.name()).await.is_ok() {
+                if alex
+                    .add_contact_from_invite(&invite.code, Who::Yuki.name())
+                    .await
+                    .is_ok()
+                {
                     return Ok(());
                 }
             }
@@ -592,7 +596,9 @@ impl Demo {
                 async move {
                     let mut events = node.events();
                     while let Some(event) = events.next().await {
-                        let Event::MessageReceived { message } = event else { continue };
+                        let Event::MessageReceived { message } = event else {
+                            continue;
+                        };
                         if message.direction != Direction::Incoming || message.sender != player_phone {
                             continue;
                         }
@@ -616,16 +622,11 @@ impl Demo {
     }
 }
 
-/// The group whose conversation is `conv`, if it is one.
+/// The group whose conversation is `conv`, if it is one (a group's conversation id is
+/// its group id).
 async fn group_of(node: &NodeHandle, conv: &str) -> Option<String> {
     let groups = node.groups().await.ok()?;
-    for group in groups {
-        let held = node.group_history(&group.group_id, 1, None).await.ok()?;
-        if held.iter().any(|m| m.conv == conv) {
-            return Some(group.group_id);
-        }
-    }
-    None
+    groups.into_iter().find(|g| g.group_id == conv).map(|g| g.group_id)
 }
 
 /// Runs `work` with the step deadline.
