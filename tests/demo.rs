@@ -6,6 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::bin;
+use common::tmux::{shell_quote, Tmux};
 
 /// The demo takes seconds; this is the deadline, not an expectation.
 const DEADLINE: Duration = Duration::from_secs(120);
@@ -81,4 +82,30 @@ fn the_demo_reports_its_figures_as_json() {
         !narration.contains("Summary") && narration.contains("found 민지"),
         "{narration}"
     );
+}
+
+#[test]
+fn the_interactive_demo_makes_you_yuki_in_the_chat_and_stops_the_net_when_you_quit() {
+    let dir = tempfile::tempdir().unwrap();
+    let command = format!(
+        "env LANG=en_US.UTF-8 RUST_LOG=off {} demo --interactive --as yuki; echo \"demo exited $?\"; exec cat",
+        shell_quote(&bin())
+    );
+    let tmux = Tmux::start(dir.path(), "demo.sock", &command);
+    tmux.wait_for("Yuki +819012345678");
+    tmux.wait("the group and both friends", |s| {
+        s.contains("# 서울 여행") && s.contains("Alex") && s.contains("민지")
+    });
+    // The group talked last, so it comes first; Alex (no messages yet) is next.
+    tmux.keys(&["Down", "Enter"]);
+    tmux.wait_for("Alex · verified");
+    tmux.type_text("Hello Alex, it's Yuki at the keyboard");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Alex: Sounds good to me!");
+
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("q quit");
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("demo exited 0");
+    assert!(screen.contains("The demo net is stopped."), "{screen}");
 }

@@ -12,7 +12,7 @@ use chingu::api::server::UnixServer;
 use chingu::metrics::ApiMetrics;
 use chingu::phone::{format_international, format_national};
 use chingu::testnet::demo::report::{Path, Report};
-use chingu::testnet::demo::{self, Demo, Step, Who};
+use chingu::testnet::demo::{self, Demo, Stage, Step, Who};
 use chingu::tr;
 
 use super::output::Table;
@@ -84,7 +84,7 @@ async fn chat_as(demo: &mut Demo, player: Who, narrate: &mut impl FnMut(Step)) -
         metrics: ApiMetrics::default(),
     };
     let _server = UnixServer::bind(&home.checked_socket_path()?, context)?;
-    let replies = demo.keep_replying(player)?;
+    let replies = demo.keep_replying(player);
     let friends: Vec<&str> = Who::ALL.into_iter().filter(|w| *w != player).map(Who::name).collect();
     println!(
         "{}",
@@ -132,6 +132,17 @@ fn city(who: Who) -> String {
 /// One step as a narration line.
 fn describe(step: &Step) -> String {
     match step {
+        Step::Stage(stage) => {
+            let title = match stage {
+                Stage::Meet => tr!("demo-stage-meet"),
+                Stage::Invite => tr!("demo-stage-invite"),
+                Stage::Online => tr!("demo-stage-online"),
+                Stage::Offline => tr!("demo-stage-offline"),
+                Stage::Group => tr!("demo-stage-group"),
+                Stage::Meetup => tr!("demo-stage-meetup"),
+            };
+            format!("\n── {title} ──")
+        }
         Step::NetUp { nodes, at: t } => tr!("demo-net-up", at = at(*t), nodes = *nodes),
         Step::Online { who, phone } => tr!(
             "demo-online",

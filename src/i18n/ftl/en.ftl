@@ -277,6 +277,12 @@ meetup-joined = You joined “{ $name }” ({ $members ->
 meetup-closed = Closed “{ $name }”. Members stop sending and forget its keys; the history stays.
 
 ## demo
+demo-stage-meet = They find each other by phone number
+demo-stage-invite = A friend by invite code
+demo-stage-online = 1:1 chat, everyone online
+demo-stage-offline = 1:1 chat while the friend is offline
+demo-stage-group = A group chat
+demo-stage-meetup = A flash meetup by code
 demo-starting = Starting a local net on 127.0.0.1 in this process: a bootstrap node, a mailbox node and three people…
 demo-net-up = [{ $at }] { $nodes } nodes are up and have joined the DHT
 demo-online = { $name } ({ $city }) is online as { $local } ({ $phone })

@@ -235,6 +235,12 @@ meetup-joined = 「{ $name }」に参加しました (メンバー { $members } 
 meetup-closed = 「{ $name }」を閉じました。メンバーは送信できなくなり鍵を破棄します。履歴は残ります。
 
 ## demo
+demo-stage-meet = 電話番号でお互いを見つける
+demo-stage-invite = 招待コードで友だちになる
+demo-stage-online = 1:1 チャット（全員オンライン）
+demo-stage-offline = 相手がオフラインのときの 1:1 チャット
+demo-stage-group = グループチャット
+demo-stage-meetup = コードで集まるフラッシュミートアップ
 demo-starting = このプロセス内で 127.0.0.1 にローカルネットを起動します：ブートストラップノード、メールボックスノード、そして3人…
 demo-net-up = [{ $at }] { $nodes } 台のノードが起動し、DHT に参加しました
 demo-online = { $name }（{ $city }）が { $local }（{ $phone }）でオンラインです

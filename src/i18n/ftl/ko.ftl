@@ -235,6 +235,12 @@ meetup-joined = “{ $name }”에 들어왔어요 (멤버 { $members }명).
 meetup-closed = “{ $name }”을 닫았어요. 멤버는 더 보낼 수 없고 키를 잊어요. 대화 기록은 남아요.
 
 ## demo
+demo-stage-meet = 전화번호로 서로 찾기
+demo-stage-invite = 초대 코드로 친구 맺기
+demo-stage-online = 1:1 채팅, 모두 온라인
+demo-stage-offline = 친구가 오프라인일 때 1:1 채팅
+demo-stage-group = 그룹 채팅
+demo-stage-meetup = 코드로 모이는 번개
 demo-starting = 이 프로세스 안에서 127.0.0.1에 로컬 네트워크를 시작합니다: 부트스트랩 노드, 메일박스 노드, 그리고 세 사람…
 demo-net-up = [{ $at }] 노드 { $nodes }개가 켜지고 DHT에 합류했습니다
 demo-online = { $name }({ $city })님이 { $local }({ $phone }) 번호로 온라인입니다

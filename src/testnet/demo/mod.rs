@@ -143,9 +143,28 @@ const GROUP_LINES: [(Who, &str); 3] = [
 const MEETUP_NAME: &str = "번개 🍗 홍대 치킨";
 const MEETUP_LINES: [(Who, &str); 2] = [(Who::Alex, "On my way! 🏃"), (Who::Yuki, "あと10分で着く！")];
 
+/// The parts of the tour, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Address books and discovery by number.
+    Meet,
+    /// A friendship made with an invite code.
+    Invite,
+    /// 1:1 messages, everyone online.
+    Online,
+    /// A 1:1 message to someone offline, through the mailbox.
+    Offline,
+    /// A group chat.
+    Group,
+    /// A flash meetup.
+    Meetup,
+}
+
 /// What happened, in order. `at` is the time since the demo started.
 #[derive(Debug, Clone)]
 pub enum Step {
+    /// A part of the tour begins.
+    Stage(Stage),
     /// The bootstrap and mailbox nodes are up and everyone's node joined the DHT.
     NetUp {
         /// Nodes running.
@@ -327,6 +346,7 @@ impl Demo {
     /// Everyone fills their address book; their nodes find each other by number. Then
     /// Yuki invites Alex with a code (a verified friendship from the start).
     pub async fn meet(&mut self, observe: &mut impl FnMut(Step)) -> Result<(), DemoError> {
+        observe(Step::Stage(Stage::Meet));
         for (who, friend, typed) in ADDRESS_BOOKS {
             self.node(who).add_contact(typed, friend.name()).await?;
             observe(Step::ContactAdded {
@@ -362,25 +382,15 @@ impl Demo {
             });
         }
 
+        observe(Step::Stage(Stage::Invite));
         let invite = self.node(Who::Yuki).create_invite(VALID_SECS).await?;
         observe(Step::InviteCreated {
             who: Who::Yuki,
             code: invite.code.clone(),
         });
-        let alex = self.node(Who::Alex);
-        within("the invite record", async {
-            // The record may not have spread yet: retry until the deadline.
-            loop {
-                if alex
-                    .add_contact_from_invite(&invite.code, Who::Yuki.name())
-                    .await
-                    .is_ok()
-                {
-                    return Ok(());
-                }
-            }
-        })
-        .await?;
+        self.node(Who::Alex)
+            .add_contact_from_invite(&invite.code, Who::Yuki.name())
+            .await?;
         observe(Step::InviteAccepted {
             who: Who::Alex,
             inviter: Who::Yuki,
@@ -391,6 +401,7 @@ impl Demo {
 
     /// The 1:1 conversation, everyone online.
     pub async fn chat_online(&mut self, observe: &mut impl FnMut(Step)) -> Result<(), DemoError> {
+        observe(Step::Stage(Stage::Online));
         for (from, to, text) in ONLINE_LINES {
             // Yuki learns Alex's name only from his first message: address him by number.
             let address = self.net.nodes[to.index()].phone.to_string();
@@ -406,6 +417,7 @@ impl Demo {
     /// Alex goes offline; 민지 writes to him (sealed on the mailbox); he comes back and
     /// fetches it.
     pub async fn chat_offline(&mut self, observe: &mut impl FnMut(Step)) -> Result<(), DemoError> {
+        observe(Step::Stage(Stage::Offline));
         let (from, to) = (Who::Minji, Who::Alex);
         self.net.stop_node(to.index()).await?;
         observe(Step::Offline { who: to });
@@ -459,6 +471,7 @@ impl Demo {
     /// 민지 creates a group with Yuki and Alex; each says something; everyone gets
     /// every message. Returns the group id.
     pub async fn group(&mut self, observe: &mut impl FnMut(Step)) -> Result<String, DemoError> {
+        observe(Step::Stage(Stage::Group));
         let admin = Who::Minji;
         let others: Vec<Who> = Who::ALL.into_iter().filter(|w| *w != admin).collect();
         let mut joins: Vec<_> = others.iter().map(|w| (*w, self.node(*w).events())).collect();
@@ -493,6 +506,7 @@ impl Demo {
     /// 민지 starts a flash meetup; the others join with its code; two of them speak;
     /// she closes it.
     pub async fn meetup(&mut self, observe: &mut impl FnMut(Step)) -> Result<(), DemoError> {
+        observe(Step::Stage(Stage::Meetup));
         let creator = Who::Minji;
         let meetup = self.node(creator).meetup_create(MEETUP_NAME, VALID_SECS).await?;
         observe(Step::MeetupCreated {
@@ -503,10 +517,11 @@ impl Demo {
         for who in [Who::Yuki, Who::Alex] {
             let node = self.node(who);
             within("the meetup's code", async {
-                // The code's record may not have spread yet: retry until the deadline.
+                // The code's record may not have spread yet: look again until the deadline.
                 loop {
-                    if node.meetup_join(&meetup.code).await.is_ok() {
-                        return Ok(());
+                    match node.meetup_join(&meetup.code).await {
+                        Err(NodeError::NotFound(_)) => continue,
+                        joined => return joined.map(drop),
                     }
                 }
             })
@@ -583,14 +598,14 @@ impl Demo {
 
     /// The interactive demo's friends: every person but `player` answers each message
     /// `player` sends them (1:1, or in a group they are in) until the task is dropped.
-    pub fn keep_replying(&self, player: Who) -> Result<tokio::task::JoinHandle<()>, DemoError> {
+    pub fn keep_replying(&self, player: Who) -> tokio::task::JoinHandle<()> {
         let player_phone = self.net.nodes[player.index()].phone.to_string();
         let friends: Vec<(Who, NodeHandle)> = Who::ALL
             .into_iter()
             .filter(|w| *w != player)
             .map(|w| (w, self.node(w)))
             .collect();
-        Ok(tokio::spawn(async move {
+        tokio::spawn(async move {
             let replies = friends.into_iter().map(|(who, node)| {
                 let player_phone = player_phone.clone();
                 async move {
@@ -613,7 +628,7 @@ impl Demo {
                 }
             });
             futures::future::join_all(replies).await;
-        }))
+        })
     }
 
     /// Stops every node.
