@@ -173,6 +173,12 @@ fn describe(step: &Step) -> String {
             name = who.name(),
             inviter = inviter.name()
         ),
+        Step::InviterFound { who, inviter, at: t } => tr!(
+            "demo-inviter-found",
+            at = at(*t),
+            name = who.name(),
+            inviter = inviter.name()
+        ),
         Step::Message {
             path,
             from,

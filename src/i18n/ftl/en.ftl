@@ -293,6 +293,7 @@ demo-contact-added = { $name } adds { $friend } to the address book as “{ $typ
 demo-found = [{ $at }] { $name } found { $friend } by phone number
 demo-invite-created = { $name } shares an invite code: { $code }
 demo-invite-accepted = [{ $at }] { $name } adds { $inviter } from the code: verified friends from the start
+demo-inviter-found = [{ $at }] { $name }'s node found { $inviter }'s node from the key in the code
 demo-message = [{ $path }] { $from } → { $to }: “{ $text }” — { $outcome }
 demo-delivered = delivered to { $name } in { $ms } ms
 demo-not-delivered = NOT delivered to { $name }

@@ -251,6 +251,7 @@ demo-contact-added = { $name } がアドレス帳に { $friend } を追加：「
 demo-found = [{ $at }] { $name } が電話番号で { $friend } を見つけました
 demo-invite-created = { $name } が招待コードを共有します：{ $code }
 demo-invite-accepted = [{ $at }] { $name } がコードから { $inviter } を追加：最初から認証済みの友だちです
+demo-inviter-found = [{ $at }] { $name } のノードがコード内の鍵で { $inviter } のノードを見つけました
 demo-message = [{ $path }] { $from } → { $to }：「{ $text }」— { $outcome }
 demo-delivered = { $name } に { $ms } ms で配信
 demo-not-delivered = { $name } に配信されていません

@@ -251,6 +251,7 @@ demo-contact-added = { $name }님이 주소록에 { $friend }님 추가: “{ $t
 demo-found = [{ $at }] { $name }님이 전화번호로 { $friend }님을 찾았습니다
 demo-invite-created = { $name }님이 초대 코드를 공유합니다: { $code }
 demo-invite-accepted = [{ $at }] { $name }님이 코드로 { $inviter }님을 추가: 처음부터 인증된 친구입니다
+demo-inviter-found = [{ $at }] { $name }님의 노드가 코드에 담긴 키로 { $inviter }님의 노드를 찾았습니다
 demo-message = [{ $path }] { $from } → { $to }: “{ $text }” — { $outcome }
 demo-delivered = { $name }님에게 { $ms }ms 만에 전달
 demo-not-delivered = { $name }님에게 전달되지 않음

@@ -215,6 +215,15 @@ pub enum Step {
         /// Since start.
         at: Duration,
     },
+    /// The invited person's node found the inviter's node (from the key in the code).
+    InviterFound {
+        /// Who was invited.
+        who: Who,
+        /// The inviter.
+        inviter: Who,
+        /// Since start.
+        at: Duration,
+    },
     /// A message and where it arrived.
     Message {
         /// How it travelled.
@@ -392,6 +401,19 @@ impl Demo {
             .add_contact_from_invite(&invite.code, Who::Yuki.name())
             .await?;
         observe(Step::InviteAccepted {
+            who: Who::Alex,
+            inviter: Who::Yuki,
+            at: self.started.elapsed(),
+        });
+        // The code carries Yuki's key, not her address: Alex's node finds that by
+        // looking her up (her record's profile then shows).
+        let alex = self.node(Who::Alex);
+        within("the inviter's record", async {
+            while alex.lookup_contact(Who::Yuki.name()).await?.profile_name.is_none() {}
+            Ok(())
+        })
+        .await?;
+        observe(Step::InviterFound {
             who: Who::Alex,
             inviter: Who::Yuki,
             at: self.started.elapsed(),
