@@ -5,86 +5,13 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::tmux::{shell_quote, Tmux};
 use common::{bin, chingu, found, init_home, ok, Daemon};
 
 const DEADLINE: Duration = Duration::from_secs(60);
-
-/// A tmux server of its own (its own socket), killed on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    /// Starts `command` in a detached 100×30 session of a server listening on
-    /// `dir/name`.
-    fn start(dir: &Path, name: &str, command: &str) -> Tmux {
-        let tmux = Tmux {
-            socket: dir.join(name).display().to_string(),
-        };
-        let out = tmux.run(&["new-session", "-d", "-x", "100", "-y", "30", "-s", "chat", command]);
-        assert!(out.status.success(), "tmux: {}", String::from_utf8_lossy(&out.stderr));
-        tmux
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .args(["-u", "-f", "/dev/null", "-S", &self.socket])
-            .args(args)
-            .env("LANG", "en_US.UTF-8")
-            .output()
-            .expect("tmux is installed (apt-get install -y tmux)")
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "chat"];
-        args.extend(keys);
-        assert!(self.run(&args).status.success());
-    }
-
-    fn type_text(&self, text: &str) {
-        assert!(self.run(&["send-keys", "-t", "chat", "-l", text]).status.success());
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "chat"]).stdout).into_owned()
-    }
-
-    fn format(&self, format: &str) -> String {
-        let out = self.run(&["display-message", "-p", "-t", "chat", format]);
-        String::from_utf8_lossy(&out.stdout).trim().to_owned()
-    }
-
-    /// Polls the screen until `ready` accepts it.
-    fn wait(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + DEADLINE;
-        loop {
-            let screen = self.screen();
-            if ready(&screen) {
-                return screen;
-            }
-            assert!(Instant::now() < deadline, "the screen never showed {what}:\n{screen}");
-            // Polling interval of a deadline loop, not a synchronisation.
-            std::thread::park_timeout(Duration::from_millis(50));
-        }
-    }
-
-    fn wait_for(&self, needle: &str) -> String {
-        self.wait(needle, |screen| screen.contains(needle))
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
-
-fn shell_quote(path: &Path) -> String {
-    format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
-}
 
 /// The shell command that runs `chingu chat` on `home`, then reports its exit code and
 /// whether the terminal is back in canonical (cooked) mode, and stays open.

@@ -8,6 +8,7 @@ mod apps;
 mod chat;
 mod contacts;
 mod daemon;
+mod demo;
 mod groups;
 mod meetups;
 mod messages;
@@ -77,6 +78,8 @@ enum Command {
     Chat,
     /// Start a local test net of many nodes in this process
     Testnet(testnet::TestnetArgs),
+    /// Watch three people meet and chat on a local net in this process (or join them)
+    Demo(demo::DemoArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions {
         /// The shell
@@ -137,6 +140,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Meetup(command) => meetups::run(&home, command).await,
         Command::Apps(command) => apps::run(&home, command),
         Command::Testnet(args) => testnet::run(args).await,
+        Command::Demo(args) => demo::run(args).await,
         Command::Chat => chat::run(&home).await,
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "chingu", &mut std::io::stdout());

@@ -3,6 +3,7 @@
 //! playground behind `chingu testnet` and the macro benchmark of every capability:
 //! scenarios (in [`scenarios`]) drive the nodes and report figures as JSON.
 
+pub mod demo;
 pub mod scenarios;
 pub mod stats;
 
@@ -106,6 +107,17 @@ pub struct Progress {
     pub ready: usize,
     /// Nodes in total.
     pub total: usize,
+}
+
+/// Who owns a test-net node.
+#[derive(Debug, Clone)]
+pub struct Owner {
+    /// The owner's number.
+    pub phone: PhoneNumber,
+    /// The owner's display name (what friends see in the profile).
+    pub name: String,
+    /// The owner's home region.
+    pub region: Region,
 }
 
 /// One node of the net.
@@ -282,17 +294,32 @@ impl TestNet {
         self.add_node_with(settings).await
     }
 
-    /// Creates and starts one more node with `settings`, bootstrapping from node 0 and a
-    /// random earlier node. Returns its index.
+    /// Creates and starts one more node with `settings`, owned by "node N" with a
+    /// synthetic number, bootstrapping from node 0 and a random earlier node. Returns its
+    /// index.
     pub async fn add_node_with(&mut self, settings: Config) -> Result<usize, TestNetError> {
         let index = self.nodes.len();
-        let phone = synthetic(index as u32);
+        let owner = Owner {
+            phone: synthetic(index as u32),
+            name: format!("node {index}"),
+            region: settings.region.clone(),
+        };
+        self.add_node_as(settings, owner).await
+    }
+
+    /// Like [`TestNet::add_node_with`], owned by `owner`: its profile carries the owner's
+    /// number and name, and the owner's region replaces `settings.region` (numbers the
+    /// owner types without a country code are read in that region).
+    pub async fn add_node_as(&mut self, mut settings: Config, owner: Owner) -> Result<usize, TestNetError> {
+        let index = self.nodes.len();
+        let Owner { phone, name, region } = owner;
+        settings.region = region.clone();
         let home = Home::at(self.root.join(format!("node-{index:04}")));
         let report = home
             .init(&InitOptions {
                 phone: phone.clone(),
-                name: format!("node {index}"),
-                region: Region::default(),
+                name,
+                region,
                 force: false,
             })
             .map_err(|source| TestNetError::Home { index, source })?;

@@ -275,3 +275,51 @@ meetup-joined = You joined “{ $name }” ({ $members ->
    *[other] { $members } members
 }).
 meetup-closed = Closed “{ $name }”. Members stop sending and forget its keys; the history stays.
+
+## demo
+demo-stage-meet = They find each other by phone number
+demo-stage-invite = A friend by invite code
+demo-stage-online = 1:1 chat, everyone online
+demo-stage-offline = 1:1 chat while the friend is offline
+demo-stage-group = A group chat
+demo-stage-meetup = A flash meetup by code
+demo-starting = Starting a local net on 127.0.0.1 in this process: a bootstrap node, a mailbox node and three people…
+demo-net-up = [{ $at }] { $nodes } nodes are up and have joined the DHT
+demo-online = { $name } ({ $city }) is online as { $local } ({ $phone })
+demo-city-seoul = Seoul
+demo-city-tokyo = Tokyo
+demo-city-san-francisco = San Francisco
+demo-contact-added = { $name } adds { $friend } to the address book as “{ $typed }” → { $phone }
+demo-found = [{ $at }] { $name } found { $friend } by phone number
+demo-invite-created = { $name } shares an invite code: { $code }
+demo-invite-accepted = [{ $at }] { $name } adds { $inviter } from the code: verified friends from the start
+demo-inviter-found = [{ $at }] { $name }'s node found { $inviter }'s node from the key in the code
+demo-message = [{ $path }] { $from } → { $to }: “{ $text }” — { $outcome }
+demo-delivered = delivered to { $name } in { $ms } ms
+demo-not-delivered = NOT delivered to { $name }
+demo-offline = { $name } goes offline (the node stops)
+demo-deposited = [{ $at }] { $count ->
+        [one] one message
+       *[other] { $count } messages
+    } from { $from } to { $to } sealed on the mailbox
+demo-back-online = [{ $at }] { $name } is back online and fetches the mailbox
+demo-group-created = { $name } creates the group “{ $group }” ({ $members } members)
+demo-joined = [{ $at }] { $name } is in “{ $group }”
+demo-meetup-created = { $name } starts the flash meetup “{ $meetup }”: code { $code }
+demo-meetup-closed = { $name } closes “{ $meetup }” for everyone
+demo-path-online = 1:1 online
+demo-path-mailbox = 1:1 offline, via mailbox
+demo-path-group = group
+demo-path-meetup = meetup
+demo-summary = Summary (a copy is one message to one recipient; latency from send to the recipient's message_received event)
+demo-col-path = PATH
+demo-col-sent = SENT
+demo-col-delivered = DELIVERED
+demo-col-lost = LOST
+demo-col-p50 = P50 MS
+demo-col-max = MAX MS
+demo-total = Done in { $secs } s, { $lost } lost.
+demo-lost-error = { $lost } message copies were not delivered
+demo-interactive-ready = You are { $name }. Opening chingu chat: { $friends } answer what you send them or your group. Quit the chat to stop the net.
+demo-chat-failed = chingu chat exited with code { $code }
+demo-stopped = The demo net is stopped.
