@@ -3,13 +3,13 @@
 //! messages from strangers. Each is refused with a typed reason, counted in the node's
 //! status, and the node keeps serving.
 
+mod common;
+
 use std::time::Duration;
 
-use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, StreamExt};
-use libp2p::identity::{ed25519, Keypair};
-use libp2p::request_response::{self, ProtocolSupport};
-use libp2p::swarm::SwarmEvent;
-use libp2p::{noise, tcp, yamux, Multiaddr, PeerId, StreamProtocol, Swarm};
+use futures::StreamExt;
+use libp2p::identity::ed25519;
+use libp2p::{Multiaddr, PeerId};
 
 use chingu::config::{Config, Discoverable};
 use chingu::dm::wire::{DmRequest, DmResponse};
@@ -19,104 +19,15 @@ use chingu::session::{Frame, HandshakePayload, Initiator, LocalKeys};
 use chingu::testnet::{TestNet, TestNetOptions};
 use chingu::wire::{Bytes, Fixed, List};
 use chingu::{Event, NodeHandle};
+use common::rogue::{ask_raw, framed, rogue, Rogue};
 
 const DEADLINE: Duration = Duration::from_secs(60);
 
-/// Writes requests as given (the caller frames them, or not); reads framed responses.
-#[derive(Clone, Default)]
-struct RawCodec;
-
-impl request_response::Codec for RawCodec {
-    type Protocol = StreamProtocol;
-    type Request = Vec<u8>;
-    type Response = Vec<u8>;
-
-    async fn read_request<T: AsyncRead + Unpin + Send>(
-        &mut self,
-        _: &StreamProtocol,
-        _: &mut T,
-    ) -> std::io::Result<Vec<u8>> {
-        Err(std::io::Error::other("the rogue serves nothing"))
-    }
-
-    async fn read_response<T: AsyncRead + Unpin + Send>(
-        &mut self,
-        _: &StreamProtocol,
-        io: &mut T,
-    ) -> std::io::Result<Vec<u8>> {
-        let mut len = [0u8; 4];
-        io.read_exact(&mut len).await?;
-        let mut body = vec![0u8; u32::from_be_bytes(len) as usize];
-        io.read_exact(&mut body).await?;
-        Ok(body)
-    }
-
-    async fn write_request<T: AsyncWrite + Unpin + Send>(
-        &mut self,
-        _: &StreamProtocol,
-        io: &mut T,
-        req: Vec<u8>,
-    ) -> std::io::Result<()> {
-        io.write_all(&req).await?;
-        io.close().await
-    }
-
-    async fn write_response<T: AsyncWrite + Unpin + Send>(
-        &mut self,
-        _: &StreamProtocol,
-        _: &mut T,
-        _: Vec<u8>,
-    ) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-type Rogue = Swarm<request_response::Behaviour<RawCodec>>;
-
-fn rogue(identity: ed25519::Keypair) -> Rogue {
-    libp2p::SwarmBuilder::with_existing_identity(Keypair::from(identity))
-        .with_tokio()
-        .with_tcp(tcp::Config::default(), noise::Config::new, yamux::Config::default)
-        .unwrap()
-        .with_behaviour(|_| {
-            request_response::Behaviour::with_codec(
-                RawCodec,
-                [(StreamProtocol::new(DM_PROTOCOL), ProtocolSupport::Outbound)],
-                request_response::Config::default(),
-            )
-        })
-        .unwrap()
-        .build()
-}
-
-fn framed(body: &[u8]) -> Vec<u8> {
-    let mut out = (body.len() as u32).to_be_bytes().to_vec();
-    out.extend_from_slice(body);
-    out
-}
-
 /// Sends one raw request and returns the decoded response, or None if the stream failed.
 async fn ask(rogue: &mut Rogue, peer: PeerId, addr: &Multiaddr, raw: Vec<u8>) -> Option<DmResponse> {
-    rogue.add_peer_address(peer, addr.clone());
-    let id = rogue.behaviour_mut().send_request(&peer, raw);
-    tokio::time::timeout(DEADLINE, async {
-        loop {
-            match rogue.select_next_some().await {
-                SwarmEvent::Behaviour(request_response::Event::Message {
-                    message: request_response::Message::Response { request_id, response },
-                    ..
-                }) if request_id == id => return Some(chingu::wire::decode::<DmResponse>(&response).unwrap()),
-                SwarmEvent::Behaviour(request_response::Event::OutboundFailure { request_id, .. })
-                    if request_id == id =>
-                {
-                    return None
-                }
-                _ => {}
-            }
-        }
-    })
-    .await
-    .expect("an answer or a failure in time")
+    ask_raw(rogue, peer, addr, raw)
+        .await
+        .map(|r| chingu::wire::decode::<DmResponse>(&r).unwrap())
 }
 
 fn refusal(response: Option<DmResponse>) -> String {
@@ -145,7 +56,7 @@ async fn single_node() -> (TestNet, NodeHandle, Multiaddr) {
 async fn garbage_oversized_and_unknown_session_frames_are_refused_and_counted() {
     let (net, node, addr) = single_node().await;
     let peer = node.peer_id();
-    let mut rogue = rogue(ed25519::Keypair::generate());
+    let mut rogue = rogue(ed25519::Keypair::generate(), DM_PROTOCOL);
 
     assert_eq!(
         refusal(ask(&mut rogue, peer, &addr, framed(b"\xa1\x00garbage")).await),
@@ -203,7 +114,7 @@ fn hello(net: &TestNet, index: usize, identity: &ed25519::Keypair, phone: &str) 
 async fn a_replayed_handshake_is_refused() {
     let (net, node, addr) = single_node().await;
     let identity = ed25519::Keypair::generate();
-    let mut rogue = rogue(identity.clone());
+    let mut rogue = rogue(identity.clone(), DM_PROTOCOL);
     let msg = hello(&net, 0, &identity, "+821099990000");
     assert!(matches!(
         ask(&mut rogue, node.peer_id(), &addr, msg.clone()).await,
@@ -229,7 +140,7 @@ async fn someone_claiming_a_pinned_friends_number_is_refused_with_a_warning() {
     .expect("Bob found");
     let mut events = alice.events();
     let mallory = ed25519::Keypair::generate();
-    let mut rogue = rogue(mallory.clone());
+    let mut rogue = rogue(mallory.clone(), DM_PROTOCOL);
     let msg = hello(&net, 0, &mallory, &bob_phone);
     assert_eq!(
         refusal(ask(&mut rogue, alice.peer_id(), &addr, msg).await),

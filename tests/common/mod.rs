@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod net;
+pub mod rogue;
 pub mod tmux;
 
 use std::io::{BufRead, BufReader};

@@ -1,0 +1,128 @@
+//! Attacks on the group protocols from the network: history-sync requests from someone
+//! who is not a member (garbage, unknown epoch), and meetup joins with a wrong code, with
+//! someone else's identity, and guessing past the rate limit. Each is refused with a
+//! typed reason, counted in the node's status, and the node keeps serving.
+
+mod common;
+
+use libp2p::identity::ed25519;
+
+use chingu::group::{GroupId, JoinRequest, JoinResponse, Member, SyncRequest, SyncResponse};
+use chingu::node::groups::{GROUP_SYNC_PROTOCOL, MEETUP_PROTOCOL};
+use chingu::wire::{Fixed, Text};
+use chingu::NodeHandle;
+use common::net::{befriend, net, wait_event};
+use common::rogue::{ask_raw, framed, rogue};
+
+async fn rejected(node: &NodeHandle, key: &str) -> u64 {
+    node.status().await.unwrap().rejected.get(key).copied().unwrap_or(0)
+}
+
+/// A valid member entry for `identity` (its own peer id).
+fn member(identity: &ed25519::Keypair) -> Member {
+    let pk = Fixed(identity.public().to_bytes());
+    Member {
+        identity_pk: pk,
+        noise_pk: Fixed([9; 32]),
+        peer_id: Member::peer_id_of(&pk).unwrap(),
+        phone: Text::new("+821099990000").unwrap(),
+        name: Text::new("mallory").unwrap(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_sync_from_a_non_member_is_refused_and_counted() {
+    let net = net(2, false).await;
+    befriend(&net, 0, 1).await;
+    let alice = net.nodes[0].node().clone();
+    let mut bob_events = net.nodes[1].node().events();
+    let group = alice.group_create("club", &["n1"], None).await.unwrap();
+    wait_event(&mut bob_events, |e| {
+        matches!(e, chingu::Event::GroupChanged { .. }).then_some(())
+    })
+    .await;
+    alice.group_send(&group.group_id, "members only").await.unwrap();
+
+    let (peer, addr) = (alice.peer_id(), net.nodes[0].addr.clone());
+    let mut mallory = rogue(ed25519::Keypair::generate(), GROUP_SYNC_PROTOCOL);
+    let empty = |answer: Option<Vec<u8>>| {
+        let response: SyncResponse = chingu::wire::decode(&answer.expect("an answer")).unwrap();
+        response.messages.is_empty()
+    };
+
+    assert!(empty(
+        ask_raw(&mut mallory, peer, &addr, framed(b"\xa1\x00garbage")).await
+    ));
+    assert_eq!(rejected(&alice, "group_sync.malformed").await, 1);
+
+    // Mallory knows the group id but not the epoch secret: a guessed epoch and MAC.
+    let id: [u8; 16] = hex::decode(&group.group_id).unwrap().try_into().unwrap();
+    let request = SyncRequest {
+        group: GroupId(Fixed(id)),
+        epoch: Fixed([1; 32]),
+        key_id: Fixed([2; 8]),
+        from_seq: 0,
+        to_seq: 10,
+        mac: Fixed([3; 32]),
+    };
+    let bytes = framed(&chingu::wire::encode(&request).unwrap());
+    assert!(
+        empty(ask_raw(&mut mallory, peer, &addr, bytes).await),
+        "nothing handed out"
+    );
+    assert_eq!(rejected(&alice, "group_sync.unknown_epoch").await, 1);
+    assert_eq!(alice.group_history(&group.group_id, 10, None).await.unwrap().len(), 1);
+    net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_codes_and_borrowed_identities_cannot_join_a_meetup_and_guessing_is_rate_limited() {
+    let net = net(1, false).await;
+    let creator = net.nodes[0].node().clone();
+    let meetup = creator.meetup_create("번개", 3600).await.unwrap();
+    let (peer, addr) = (creator.peer_id(), net.nodes[0].addr.clone());
+    let identity = ed25519::Keypair::generate();
+    let mut mallory = rogue(identity.clone(), MEETUP_PROTOCOL);
+    let answer = |raw: Option<Vec<u8>>| -> JoinResponse { chingu::wire::decode(&raw.expect("an answer")).unwrap() };
+
+    // Someone else's member entry with a proof: the identity is not the requester's.
+    let other = ed25519::Keypair::generate();
+    let borrowed = JoinRequest::new(&[1; 32], member(&other));
+    let refused = answer(
+        ask_raw(
+            &mut mallory,
+            peer,
+            &addr,
+            framed(&chingu::wire::encode(&borrowed).unwrap()),
+        )
+        .await,
+    );
+    assert_eq!((refused.accepted, refused.reason.as_str()), (false, "invalid_member"));
+
+    // Guessing the code: each guess refused, and the sixth within a minute rate-limited.
+    let mut reasons = Vec::new();
+    for guess in 0..5u8 {
+        let request = JoinRequest::new(&[guess; 32], member(&identity));
+        let raw = framed(&chingu::wire::encode(&request).unwrap());
+        reasons.push(
+            answer(ask_raw(&mut mallory, peer, &addr, raw).await)
+                .reason
+                .as_str()
+                .to_owned(),
+        );
+    }
+    assert_eq!(
+        reasons,
+        ["bad_code", "bad_code", "bad_code", "bad_code", "rate_limited"],
+        "5 attempts per peer per minute, the borrowed identity included"
+    );
+    assert!(rejected(&creator, "meetup.bad_code").await >= 4);
+    assert_eq!(rejected(&creator, "meetup.rate_limited").await, 1);
+    assert_eq!(
+        creator.group_members(&meetup.group_id).await.unwrap().len(),
+        1,
+        "nobody got in"
+    );
+    assert!(creator.status().await.is_ok(), "the creator keeps serving");
+    net.shutdown().await;
+}
