@@ -62,8 +62,8 @@ const TAIL_SYNC_WINDOW_MS: u64 = 120_000;
 /// Every sender of a current epoch is asked this often whether it sent anything we did
 /// not get (the fallback when gossipsub delivered nothing that would reveal a gap) (ms).
 const POLL_SYNC_MS: u64 = 30_000;
-/// Sync requests started per tick by that poll.
-const POLL_SYNC_PER_TICK: usize = 8;
+/// Tail and poll sync requests started per tick, together.
+const SYNCS_PER_TICK: usize = 32;
 /// Sequence numbers asked per sync request.
 const SYNC_SPAN: u64 = 255;
 /// Least time between two writes of a group's receive state (ms).
@@ -1643,7 +1643,7 @@ impl Actor {
                 tail || now.saturating_sub(a.asked_ms) >= POLL_SYNC_MS
             })
             .map(|((e, k), a)| (*e, *k, a.last_message_ms))
-            .take(POLL_SYNC_PER_TICK * 4)
+            .take(SYNCS_PER_TICK)
             .collect();
         for (epoch, key_id, _) in quiet {
             let found = self.groups.records.iter().find_map(|(id, r)| {
