@@ -12,6 +12,7 @@
 //! (from the `group_send` call to each member's `message_received` event).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
@@ -74,9 +75,14 @@ pub async fn run(
     let streams: Vec<_> = handles.iter().map(|h| h.events()).collect();
     let started = Instant::now();
     let expected = messages * (group_size - 1);
-    let collector = collect(streams, &group, expected);
-    let ((sent, errors), (arrivals, arrival_duplicates)) =
-        tokio::join!(send_all(&handles, &group, 0..messages, rate), collector);
+    let sending = AtomicBool::new(true);
+    let collector = collect(streams, &group, expected, &sending);
+    let sender = async {
+        let result = send_all(&handles, &group, 0..messages, rate).await;
+        sending.store(false, Ordering::Relaxed);
+        result
+    };
+    let ((sent, errors), (arrivals, arrival_duplicates)) = tokio::join!(sender, collector);
     summarise(
         &handles,
         &group,
@@ -113,6 +119,7 @@ pub async fn run_churn(
     let streams: Vec<_> = steady_handles.iter().map(|h| h.events()).collect();
     let started = Instant::now();
     let third = messages / 3;
+    let sending = AtomicBool::new(true);
     let phases = async {
         let mut sent = HashMap::new();
         let mut errors = 0;
@@ -129,9 +136,10 @@ pub async fn run_churn(
             net.restart_node(m).await.map_err(|e| error(e.to_string()))?;
         }
         merge(send_all(&handles_of(net, &members), &group, 2 * third..messages, rate).await);
+        sending.store(false, Ordering::Relaxed);
         Ok::<_, TestNetError>((sent, errors))
     };
-    let collector = collect(streams, &group, usize::MAX);
+    let collector = collect(streams, &group, usize::MAX, &sending);
     let (phases, (arrivals, arrival_duplicates)) = tokio::join!(phases, collector);
     let (sent, errors) = phases?;
     let handles = handles_of(net, &members);
@@ -309,6 +317,7 @@ async fn collect(
     streams: Vec<crate::node::EventStream>,
     group: &str,
     expected: usize,
+    sending: &AtomicBool,
 ) -> (HashMap<(usize, String), Instant>, usize) {
     let tagged = streams
         .into_iter()
@@ -327,6 +336,8 @@ async fn collect(
                     }
                 }
                 Ok(Some(_)) => {}
+                // Quiet for a while: done, unless messages are still being sent.
+                Err(_) if sending.load(Ordering::Relaxed) => {}
                 Ok(None) | Err(_) => return,
             }
         }
