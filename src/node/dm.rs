@@ -1128,7 +1128,7 @@ impl Actor {
 
     /// The contact whose pinned key is `identity`, if not in conflict (resolved once per
     /// loop turn).
-    fn friend_of(&mut self, identity: &[u8; 32]) -> Option<Contact> {
+    pub(super) fn friend_of(&mut self, identity: &[u8; 32]) -> Option<Contact> {
         if let Some(known) = self.dm.friend_cache.get(identity) {
             return known.clone();
         }

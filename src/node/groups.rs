@@ -1091,7 +1091,7 @@ impl Actor {
         if let Some(id) = ack {
             // Acknowledged once what it changed is durable.
             self.durability.wrote();
-            if let Some(phone) = self.phone_of_identity(&identity) {
+            if let Some(phone) = self.friend_of(&identity).map(|c| c.phone) {
                 self.durability.after_flush(Box::new(move |actor: &mut Actor| {
                     actor.queue_ephemeral(
                         &phone,
@@ -1113,15 +1113,6 @@ impl Actor {
     }
 
     /// The number of the contact pinned to `identity`.
-    fn phone_of_identity(&self, identity: &[u8; 32]) -> Option<PhoneNumber> {
-        self.store
-            .contacts()
-            .ok()?
-            .into_iter()
-            .find(|c| c.pinned.as_ref().is_some_and(|p| p.identity_pk == *identity))
-            .map(|c| c.phone)
-    }
-
     fn on_welcome(
         &mut self,
         from: [u8; 32],
@@ -1144,13 +1135,8 @@ impl Actor {
             );
         }
         // Only a contact (someone in our address book, pinned) may add us to a group.
-        let from_contact = self.phone_of_identity(&from).is_some_and(|phone| {
-            self.store
-                .contact(&phone)
-                .ok()
-                .flatten()
-                .is_some_and(|c| c.source != ContactSource::Group && c.state != ContactState::Conflict)
-        });
+        // `friend_of` answers from the identity → contact map, not a scan of the store.
+        let from_contact = self.friend_of(&from).is_some_and(|c| c.source != ContactSource::Group);
         let joining = self.groups.joining.contains_key(&from) && meetup;
         if !from_contact && !joining {
             return Err("welcome_from_stranger");
