@@ -150,27 +150,19 @@ async fn send_all(
             (net.nodes[a].node().clone(), net.nodes[b].phone.to_string(), seq)
         })
         .collect();
-    let mut pacer = super::pacer(rate);
     let mut sent = HashMap::new();
     let mut errors = 0;
-    let mut in_flight = futures::stream::FuturesUnordered::new();
-    for (node, phone, seq) in jobs {
-        if let Some(pacer) = pacer.as_mut() {
-            pacer.tick().await;
-        }
-        while in_flight.len() >= SEND_CONCURRENCY {
-            if let Some((started, result)) = in_flight.next().await {
-                record(&mut sent, &mut errors, started, result);
-            }
-        }
-        in_flight.push(async move {
+    super::paced(
+        jobs,
+        rate,
+        SEND_CONCURRENCY,
+        |(node, phone, seq)| {
             let started = Instant::now();
-            (started, node.send(&phone, &text(seq)).await)
-        });
-    }
-    while let Some((started, result)) = in_flight.next().await {
-        record(&mut sent, &mut errors, started, result);
-    }
+            async move { (started, node.send(&phone, &text(seq)).await) }
+        },
+        |(started, result)| record(&mut sent, &mut errors, started, result),
+    )
+    .await;
     (sent, errors)
 }
 

@@ -21,7 +21,6 @@ use serde_json::{json, Map, Value};
 use super::super::stats::{round, Summary};
 use super::super::{TestNet, TestNetError};
 use super::dm::{befriend, scenario_error, text};
-use crate::node::MessageView;
 use crate::{Event, NodeHandle};
 
 /// Longest wait for every delivery.
@@ -274,40 +273,29 @@ async fn send_all(
     seqs: std::ops::Range<usize>,
     rate: f64,
 ) -> (HashMap<String, Instant>, usize) {
-    let mut pacer = super::pacer(rate);
     let mut sent = HashMap::new();
     let mut errors = 0;
-    let mut in_flight = futures::stream::FuturesUnordered::new();
-    let mut note = |sent: &mut HashMap<String, Instant>,
-                    (started, result): (Instant, Result<MessageView, crate::NodeError>)| match result
-    {
-        Ok(view) => {
-            sent.insert(view.id, started);
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "group send failed");
-            errors += 1;
-        }
-    };
-    for seq in seqs {
-        if let Some(pacer) = pacer.as_mut() {
-            pacer.tick().await;
-        }
-        while in_flight.len() >= SEND_CONCURRENCY {
-            if let Some(done) = in_flight.next().await {
-                note(&mut sent, done);
-            }
-        }
-        let handle = handles[seq % handles.len()].clone();
-        let group = group.to_owned();
-        in_flight.push(async move {
+    super::paced(
+        seqs,
+        rate,
+        SEND_CONCURRENCY,
+        |seq| {
+            let handle = handles[seq % handles.len()].clone();
+            let group = group.to_owned();
             let started = Instant::now();
-            (started, handle.group_send(&group, &text(seq)).await)
-        });
-    }
-    while let Some(done) = in_flight.next().await {
-        note(&mut sent, done);
-    }
+            async move { (started, handle.group_send(&group, &text(seq)).await) }
+        },
+        |(started, result)| match result {
+            Ok(view) => {
+                sent.insert(view.id, started);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "group send failed");
+                errors += 1;
+            }
+        },
+    )
+    .await;
     (sent, errors)
 }
 

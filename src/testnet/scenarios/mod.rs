@@ -140,3 +140,41 @@ fn pacer(rate: f64) -> Option<tokio::time::Interval> {
         interval
     })
 }
+
+/// Starts `start(job)` for every job at `rate` per second (all at once for 0), with at
+/// most `concurrency` unfinished, and hands each outcome to `done`. The started ones keep
+/// running while the next tick is awaited: each send begins at its own tick, never in a
+/// burst when a batch is finally polled.
+async fn paced<J, F>(
+    jobs: impl IntoIterator<Item = J>,
+    rate: f64,
+    concurrency: usize,
+    mut start: impl FnMut(J) -> F,
+    mut done: impl FnMut(F::Output),
+) where
+    F: std::future::Future,
+{
+    use futures::StreamExt;
+    let mut pacer = pacer(rate);
+    let mut in_flight = futures::stream::FuturesUnordered::new();
+    for job in jobs {
+        if let Some(pacer) = pacer.as_mut() {
+            loop {
+                tokio::select! {
+                    biased;
+                    _ = pacer.tick() => break,
+                    Some(outcome) = in_flight.next(), if !in_flight.is_empty() => done(outcome),
+                }
+            }
+        }
+        while in_flight.len() >= concurrency {
+            if let Some(outcome) = in_flight.next().await {
+                done(outcome);
+            }
+        }
+        in_flight.push(start(job));
+    }
+    while let Some(outcome) = in_flight.next().await {
+        done(outcome);
+    }
+}
