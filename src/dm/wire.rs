@@ -17,6 +17,10 @@ pub const MAX_TEXT_BYTES: usize = 16 * 1024;
 pub const MAX_BODY: usize = MAX_TEXT_BYTES + 256;
 /// Most message ids in one receipt.
 pub const MAX_RECEIPT_IDS: usize = 256;
+/// Largest `group` payload data: a `DmPayload::Group` at this size (16 bytes of CBOR
+/// around it, 32 allowed) still fits a sealed box's body, the smaller of the two
+/// containers a payload travels in (a frame holds 64,512 bytes).
+pub const MAX_GROUP_DATA: usize = crate::session::seal::MAX_SEALED_BODY - 32;
 /// Longest reason text in a refusal.
 pub const MAX_REASON: usize = 32;
 
@@ -130,7 +134,7 @@ pub enum DmPayload {
     /// here: CBOR of a group-control message (SPEC.md §7).
     Group {
         /// The group-control message.
-        data: Bytes<{ MAX_BODY_BYTES / 2 }>,
+        data: Bytes<MAX_GROUP_DATA>,
     },
 }
 
@@ -261,6 +265,17 @@ mod tests {
             },
         );
         assert!(payload.to_bytes().len() < crate::session::transport::MAX_PLAINTEXT);
+    }
+
+    #[test]
+    fn a_full_group_payload_fits_a_frame_and_a_sealed_box() {
+        let payload = DmPayload::Group {
+            data: Bytes::new(vec![0xff; MAX_GROUP_DATA]).unwrap(),
+        };
+        let len = payload.to_bytes().len();
+        assert!(len <= crate::session::seal::MAX_SEALED_BODY, "{len}");
+        assert!(len <= crate::session::transport::MAX_PLAINTEXT, "{len}");
+        assert_eq!(MAX_GROUP_DATA, 64_176);
     }
 }
 

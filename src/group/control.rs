@@ -12,10 +12,12 @@ use serde::{Deserialize, Serialize};
 use super::epoch::EpochSecretShare;
 use super::log::{Commit, GroupState};
 use super::sender_key::SenderKeyDistribution;
-use crate::wire::{from_cbor, to_cbor, Fixed, List, WireError, MAX_BODY_BYTES};
+use crate::wire::{from_cbor, to_cbor, Fixed, List, WireError};
 
-/// Largest encoded control message (what fits a 1:1 `group` payload).
-pub const MAX_CONTROL_BYTES: usize = MAX_BODY_BYTES / 2;
+/// Largest encoded control message (what fits a 1:1 `group` payload). A welcome carries
+/// the member list twice (the commit's adds and the state), about 350 bytes per member:
+/// about 90 members fit in half of this, about 180 in all of it.
+pub const MAX_CONTROL_BYTES: usize = crate::dm::wire::MAX_GROUP_DATA;
 /// Most ids one acknowledgement carries.
 pub const MAX_ACK_IDS: usize = 64;
 

@@ -288,6 +288,13 @@ impl Actor {
         self.durability.wrote();
     }
 
+    /// Like [`Actor::update_conversation`], for a change nobody waits on (see
+    /// `Durability::wrote_lazily`).
+    pub(super) fn update_conversation_lazily(&mut self, conversation: Conversation) {
+        self.dm.conversations.insert(conversation.id, conversation);
+        self.durability.wrote_lazily();
+    }
+
     /// Ends a loop turn: starts deliveries to friends whose messages were queued in it,
     /// then writes what the turn changed (before the turn's flush starts).
     pub(super) fn end_turn(&mut self) {

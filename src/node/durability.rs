@@ -24,6 +24,9 @@ pub(crate) type Deferred = Box<dyn FnOnce(&mut Actor) + Send>;
 /// Delay before retrying a failed flush.
 const RETRY_FLUSH_AFTER: Duration = Duration::from_millis(200);
 
+/// Longest a write registered with [`Durability::wrote_lazily`] waits for a flush.
+const LAZY_FLUSH_AFTER: Duration = Duration::from_millis(250);
+
 /// Most flushes running at once. Two is enough for a write arriving mid-flush not to wait
 /// for that flush; more only adds disk syncs under load.
 const MAX_FLUSHES_IN_FLIGHT: usize = 2;
@@ -37,6 +40,8 @@ struct InFlightFlush {
 pub(crate) struct Durability {
     flusher: Flusher,
     dirty: bool,
+    /// When the oldest write that may wait for a flush was made.
+    lazy_since: Option<Instant>,
     pending: Vec<Deferred>,
     /// Running flushes, oldest first.
     in_flight: VecDeque<InFlightFlush>,
@@ -49,6 +54,7 @@ impl Durability {
         Self {
             flusher,
             dirty: false,
+            lazy_since: None,
             pending: Vec::new(),
             in_flight: VecDeque::with_capacity(MAX_FLUSHES_IN_FLIGHT),
             retry_at: None,
@@ -60,13 +66,22 @@ impl Durability {
         self.dirty = true;
     }
 
+    /// Notes a write that nobody waits for and that can be recovered if a crash loses it
+    /// (a received group message: history sync fetches it again). It is flushed with the
+    /// next flush, or [`LAZY_FLUSH_AFTER`] after the first such write at the latest, so a
+    /// stream of them costs a few flushes a second instead of one per loop turn.
+    pub(crate) fn wrote_lazily(&mut self) {
+        self.lazy_since.get_or_insert_with(Instant::now);
+    }
+
     /// Runs `action` after everything written so far is on disk.
     pub(crate) fn after_flush(&mut self, action: Deferred) {
         self.dirty = true;
         self.pending.push(action);
     }
 
-    /// Whether anything is written but not yet flushed, or being flushed.
+    /// Whether anything that waits for a flush is written but not yet flushed, or being
+    /// flushed (lazy writes are left to the caller's final flush).
     pub(crate) fn is_idle(&self) -> bool {
         !self.dirty && self.in_flight.is_empty()
     }
@@ -74,6 +89,9 @@ impl Durability {
     /// Starts a flush if there are unflushed writes and fewer than
     /// [`MAX_FLUSHES_IN_FLIGHT`] are running (and no failed flush is waiting to retry).
     pub(crate) fn kick(&mut self) {
+        if self.lazy_since.is_some_and(|since| since.elapsed() >= LAZY_FLUSH_AFTER) {
+            self.dirty = true;
+        }
         if !self.dirty || self.in_flight.len() >= MAX_FLUSHES_IN_FLIGHT {
             return;
         }
@@ -85,6 +103,7 @@ impl Durability {
         }
         let flusher = self.flusher.clone();
         self.dirty = false;
+        self.lazy_since = None;
         self.in_flight.push_back(InFlightFlush {
             handle: tokio::task::spawn_blocking(move || flusher.flush()),
             waiters: std::mem::take(&mut self.pending),

@@ -284,6 +284,9 @@ struct ControlEntry {
 struct SenderActivity {
     last_message_ms: u64,
     asked_ms: u64,
+    /// The last sync went to another member, who did not have everything: the sender
+    /// (who keeps all its messages) is asked next.
+    ask_sender_next: bool,
 }
 
 /// The groups' state, owned by the actor.
@@ -494,7 +497,7 @@ impl Actor {
                         (*ring.epoch(), *key.key_id()),
                         SenderActivity {
                             last_message_ms: now.saturating_sub(TAIL_SYNC_AFTER_MS),
-                            asked_ms: 0,
+                            ..SenderActivity::default()
                         },
                     );
                 }
@@ -1263,7 +1266,7 @@ impl Actor {
                     (dist.epoch, dist.key.key_id),
                     SenderActivity {
                         last_message_ms: now_ms().saturating_sub(TAIL_SYNC_AFTER_MS),
-                        asked_ms: 0,
+                        ..SenderActivity::default()
                     },
                 );
                 let waiting = self
@@ -1557,13 +1560,15 @@ impl Actor {
             conv.last_hlc = Hlc(conv.last_hlc).observe(Hlc(hlc), now).0;
             conv.unread = conv.unread.saturating_add(1);
             conv.preview = stored.body.preview();
-            self.update_conversation(conv);
+            self.update_conversation_lazily(conv);
         }
-        self.durability.wrote();
-        let view = MessageView::new(&stored, sender.name.as_str());
-        self.durability.after_flush(Box::new(move |actor: &mut Actor| {
-            actor.emit(Event::MessageReceived { message: view });
-        }));
+        // Shown at once and flushed lazily: nobody is told it is stored, and if a crash
+        // loses it, the receive ring on disk (written after it) does not count it either,
+        // so the next tail sync fetches it again.
+        self.durability.wrote_lazily();
+        self.emit(Event::MessageReceived {
+            message: MessageView::new(&stored, sender.name.as_str()),
+        });
         Ok(())
     }
 
@@ -1595,7 +1600,7 @@ impl Actor {
         candidates.sort_by_key(|m| Some(m.identity_pk) != sender);
         // The sender first; on a later attempt someone else, picked at random.
         let activity = self.groups.activity.get(&(epoch, key_id)).copied().unwrap_or_default();
-        let pick = if activity.asked_ms == 0 || candidates.len() < 2 {
+        let pick = if activity.asked_ms == 0 || activity.ask_sender_next || candidates.len() < 2 {
             0
         } else {
             1 + (rand::rngs::OsRng.next_u32() as usize % (candidates.len() - 1))
@@ -1611,7 +1616,35 @@ impl Actor {
         };
         let id = self.swarm.behaviour_mut().group_sync.send_request(&peer, bytes);
         self.groups.syncs.insert(id, (group, request));
-        self.groups.activity.entry((epoch, key_id)).or_default().asked_ms = now_ms();
+        let activity = self.groups.activity.entry((epoch, key_id)).or_default();
+        activity.asked_ms = now_ms();
+        activity.ask_sender_next = false;
+    }
+
+    /// The peer of the member whose sender key `request` asks about.
+    fn sync_sender_peer(&self, group: &GroupId, request: &SyncRequest) -> Option<PeerId> {
+        let record = self.groups.records.get(group)?;
+        let sender = *record.rings.get(&request.epoch)?.key(&request.key_id)?.sender();
+        let member = record.log.state().member(&sender)?;
+        PeerId::from_bytes(member.peer_id.as_ref()).ok()
+    }
+
+    /// After a sync that failed or left a hole: ask again at the next tick, the sender
+    /// first if someone else was asked.
+    fn retry_sync_soon(&mut self, request: &SyncRequest, ask_sender_next: bool) {
+        if let Some(a) = self.groups.activity.get_mut(&(request.epoch, request.key_id)) {
+            a.asked_ms = a.asked_ms.min(a.last_message_ms.saturating_sub(1)).max(1);
+            a.ask_sender_next = ask_sender_next;
+        }
+    }
+
+    /// Whether the receive chain of `key_id` still has a hole below its highest message.
+    fn has_hole(&self, group: &GroupId, epoch: &Fixed<32>, key_id: &Fixed<8>) -> bool {
+        self.groups
+            .records
+            .get(group)
+            .and_then(|r| r.rings.get(epoch)?.key(key_id).map(|k| k.first_missing() < k.next()))
+            .unwrap_or(false)
     }
 
     /// Tail sync: senders that went quiet recently are asked for everything from their
@@ -1892,12 +1925,10 @@ impl Actor {
                     self.on_sync_response(peer, request_id, &response)
                 }
             },
-            request_response::Event::OutboundFailure { request_id, .. } => {
-                // Try someone else next tick.
-                if let Some((_, request)) = self.groups.syncs.remove(&request_id) {
-                    if let Some(a) = self.groups.activity.get_mut(&(request.epoch, request.key_id)) {
-                        a.asked_ms = a.asked_ms.min(a.last_message_ms.saturating_sub(1)).max(1);
-                    }
+            request_response::Event::OutboundFailure { peer, request_id, .. } => {
+                if let Some((group, request)) = self.groups.syncs.remove(&request_id) {
+                    let asked_sender = self.sync_sender_peer(&group, &request) == Some(peer);
+                    self.retry_sync_soon(&request, !asked_sender);
                 }
             }
             request_response::Event::InboundFailure { peer, error, .. } => {
@@ -1969,6 +2000,11 @@ impl Actor {
             if let Some(last) = last {
                 self.request_sync(group, request.epoch, request.key_id, last + 1, None);
             }
+        } else if self.has_hole(&group, &request.epoch, &request.key_id)
+            && self.sync_sender_peer(&group, &request) != Some(peer)
+        {
+            // Someone else lacked part of it: the sender, who keeps all its messages, next.
+            self.retry_sync_soon(&request, true);
         }
     }
 }
