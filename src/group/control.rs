@@ -142,6 +142,24 @@ mod tests {
     }
 
     #[test]
+    fn a_welcome_to_a_group_of_100_fits() {
+        let mut kit = Kit::new(100);
+        let everyone: Vec<usize> = (0..100).collect();
+        let (genesis, secret) = kit.genesis(&everyone);
+        let state = GroupState::genesis(&genesis).unwrap();
+        let welcome = GroupControl::Welcome {
+            id: Fixed([2; 16]),
+            meetup: false,
+            share: EpochSecretShare::new(&genesis, secret),
+            commit: genesis,
+            state,
+        };
+        let bytes = welcome.encode().unwrap();
+        assert!(bytes.len() > MAX_CONTROL_BYTES / 4, "{} bytes", bytes.len());
+        assert_eq!(GroupControl::decode(&bytes).unwrap(), welcome);
+    }
+
+    #[test]
     fn garbage_and_oversized_input_is_a_typed_error() {
         assert!(GroupControl::decode(&[0xff, 0x00]).is_err());
         assert!(GroupControl::decode(&vec![0u8; MAX_CONTROL_BYTES + 1]).is_err());
