@@ -67,6 +67,8 @@ pub struct Config {
     pub discovery: DiscoveryConfig,
     /// Messaging behaviour.
     pub messaging: MessagingConfig,
+    /// `[groups]`.
+    pub groups: GroupsConfig,
     /// Mailboxes (store-and-forward for offline friends).
     pub mailbox: MailboxConfig,
     /// Local storage.
@@ -131,6 +133,21 @@ impl Default for MessagingConfig {
             receipts: true,
             typing: true,
         }
+    }
+}
+
+/// `[groups]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GroupsConfig {
+    /// Join a group at once when a contact adds us (as most messengers do); when false,
+    /// the invitation waits for `group join` or `group decline`.
+    pub auto_join: bool,
+}
+
+impl Default for GroupsConfig {
+    fn default() -> Self {
+        Self { auto_join: true }
     }
 }
 

@@ -206,9 +206,16 @@ async fn strangers_join_a_flash_meetup_by_code_until_it_expires() {
     assert!(nodes[3].meetup_join(&wrong).await.is_err());
     assert!(nodes[3].meetup_join("not a code!").await.is_err());
 
+    // One member asks for its history to go when the meetup ends (`--forget`).
+    nodes[2].meetup_forget_at_end(&meetup.group_id).await.unwrap();
+    let mut forgetful_events = nodes[2].events();
+
     // Closed early by its creator: members forget its keys; the code admits nobody.
     nodes[0].group_close(&meetup.group_id).await.unwrap();
     group_changed(&mut creator_events, "expired").await;
+    group_changed(&mut forgetful_events, "expired").await;
+    let forgotten = nodes[2].group_history(&meetup.group_id, 10, None).await.unwrap();
+    assert!(forgotten.is_empty(), "--forget deletes the history: {forgotten:?}");
     assert!(
         nodes[3].meetup_join(&meetup.code).await.is_err(),
         "a closed meetup admits nobody"
@@ -216,5 +223,63 @@ async fn strangers_join_a_flash_meetup_by_code_until_it_expires() {
     assert!(nodes[0].group_send(&meetup.group_id, "late").await.is_err());
     let history = nodes[0].group_history(&meetup.group_id, 10, None).await.unwrap();
     assert_eq!(history.len(), 1, "the history stays");
+    net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invitation_waits_for_join_or_decline_when_auto_join_is_off() {
+    let mut net = TestNet::start(TestNetOptions::new(0), |_| {}).await.unwrap();
+    net.add_node_with(settings(false)).await.unwrap();
+    let mut asks = settings(false);
+    asks.groups.auto_join = false;
+    net.add_node_with(asks).await.unwrap();
+    net.add_node_with(settings(false)).await.unwrap();
+    net.wait_ready(DEADLINE, |_| {}).await;
+    net.wait_joined(DEADLINE).await;
+    befriend(&net, 0, 1).await;
+    befriend(&net, 0, 2).await;
+    let (alice, carol) = (net.nodes[0].node().clone(), net.nodes[2].node().clone());
+    let mut bob_events = net.nodes[1].node().events();
+
+    let group = alice.group_create("picnic", &["n1", "n2"], None).await.unwrap();
+    let invited = group_changed(&mut bob_events, "invited").await;
+    assert_eq!((invited.name.as_str(), invited.active), ("picnic", false));
+    let bob = net.nodes[1].node().clone();
+    assert!(bob.groups().await.unwrap().is_empty(), "not a member before joining");
+    carol.group_send(&group.group_id, "before bob answers").await.unwrap();
+
+    // The invitation survives a restart.
+    net.stop_node(1).await.unwrap();
+    net.restart_node(1).await.unwrap();
+    let bob = net.nodes[1].node().clone();
+    let invitations = bob.group_invitations().await.unwrap();
+    assert_eq!(invitations.len(), 1);
+    assert_eq!(invitations[0].group.group_id, group.group_id);
+    assert_eq!(invitations[0].from, net.nodes[0].phone.to_string());
+    assert!(bob.group_join("no such group").await.is_err());
+
+    assert!(
+        alice.meetup_forget_at_end("picnic").await.is_err(),
+        "only a meetup's history is forgotten at its end"
+    );
+    let joined = bob.group_join("picnic").await.unwrap();
+    assert!(joined.active);
+    assert!(bob.group_invitations().await.unwrap().is_empty());
+    carol.group_send(&group.group_id, "after bob joined").await.unwrap();
+    let history = wait_history(&bob, &group.group_id, 2).await;
+    assert!(history.iter().any(|m| m.text == "after bob joined"));
+    bob.group_send(&group.group_id, "hello from bob").await.unwrap();
+    let history = wait_history(&alice, &group.group_id, 3).await;
+    assert!(history.iter().any(|m| m.text == "hello from bob"));
+
+    // A second invitation, declined: forgotten, and the group stays unknown.
+    let mut bob_events = bob.events();
+    alice.group_create("chores", &["n1"], None).await.unwrap();
+    group_changed(&mut bob_events, "invited").await;
+    let declined = bob.group_decline("chores").await.unwrap();
+    assert_eq!(declined.name, "chores");
+    assert!(bob.group_invitations().await.unwrap().is_empty());
+    let names: Vec<String> = bob.groups().await.unwrap().into_iter().map(|g| g.name).collect();
+    assert_eq!(names, ["picnic"]);
     net.shutdown().await;
 }

@@ -147,6 +147,21 @@ pub const METHODS: &[Method] = &[
         summary: "your groups",
     },
     Method {
+        name: "groups.invitations",
+        access: Access::Scoped(Scope::Read),
+        summary: "invitations waiting for an answer",
+    },
+    Method {
+        name: "groups.join",
+        access: Access::Scoped(Scope::Groups),
+        summary: "accept an invitation to a group",
+    },
+    Method {
+        name: "groups.decline",
+        access: Access::Scoped(Scope::Groups),
+        summary: "decline an invitation to a group",
+    },
+    Method {
         name: "groups.members",
         access: Access::Scoped(Scope::Read),
         summary: "the members of a group",
@@ -200,6 +215,11 @@ pub const METHODS: &[Method] = &[
         name: "meetups.join",
         access: Access::Scoped(Scope::Groups),
         summary: "join a flash meetup by its code",
+    },
+    Method {
+        name: "meetups.forget",
+        access: Access::Scoped(Scope::Groups),
+        summary: "delete a meetup's history on this device when it ends",
     },
     Method {
         name: "meetups.close",
@@ -517,6 +537,18 @@ pub async fn call(node: &NodeHandle, caller: &Caller, name: &str, raw: Value) ->
             params::<NoParams>(raw)?;
             to_json(node.groups().await?)
         }
+        "groups.invitations" => {
+            params::<NoParams>(raw)?;
+            to_json(node.group_invitations().await?)
+        }
+        "groups.join" => {
+            let p: GroupParams = params(raw)?;
+            to_json(node.group_join(&p.group).await?)
+        }
+        "groups.decline" => {
+            let p: GroupParams = params(raw)?;
+            to_json(node.group_decline(&p.group).await?)
+        }
         "groups.members" => {
             let p: GroupParams = params(raw)?;
             to_json(node.group_members(&p.group).await?)
@@ -557,6 +589,10 @@ pub async fn call(node: &NodeHandle, caller: &Caller, name: &str, raw: Value) ->
         "meetups.join" => {
             let p: MeetupJoinParams = params(raw)?;
             to_json(node.meetup_join(&p.code).await?)
+        }
+        "meetups.forget" => {
+            let p: GroupParams = params(raw)?;
+            to_json(node.meetup_forget_at_end(&p.group).await?)
         }
         "meetups.close" => {
             let p: GroupParams = params(raw)?;

@@ -5,7 +5,7 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use chingu::home::Home;
-use chingu::node::{GroupView, MemberView, MessageView};
+use chingu::node::{GroupView, InvitationView, MemberView, MessageView};
 use chingu::tr;
 
 use super::output::{print_json, Table};
@@ -47,6 +47,18 @@ pub enum GroupCommand {
     /// Promote or demote admins (admins)
     #[command(subcommand)]
     Admins(AdminsCommand),
+    /// List invitations waiting for an answer (with `auto_join = false` in `[groups]`)
+    Invitations(super::query::JsonFlag),
+    /// Accept an invitation
+    Join {
+        /// The group: name, id or the first digits of its id
+        group: String,
+    },
+    /// Decline an invitation
+    Decline {
+        /// The group: name, id or the first digits of its id
+        group: String,
+    },
     /// Leave a group (its history stays on this device)
     Leave {
         /// The group: name or id
@@ -174,6 +186,45 @@ pub async fn run(home: &Home, command: GroupCommand) -> anyhow::Result<()> {
                     json!({ "group": group, "action": action, "member": member }),
                 )
                 .await?
+        }
+        GroupCommand::Invitations(flag) => {
+            let invitations: Vec<InvitationView> = client.call_as("groups.invitations", json!({})).await?;
+            if flag.json {
+                return print_json(&invitations);
+            }
+            if invitations.is_empty() {
+                println!("{}", tr!("group-invitations-none"));
+                return Ok(());
+            }
+            let mut table = Table::new();
+            table.header([
+                tr!("group-col-name"),
+                tr!("group-col-kind"),
+                tr!("group-col-members"),
+                tr!("group-col-from"),
+                tr!("group-col-id"),
+            ]);
+            for i in &invitations {
+                table.row([
+                    i.group.name.clone(),
+                    kind_label(&i.group),
+                    i.group.members.to_string(),
+                    format!("{} {}", i.from_name, i.from),
+                    i.group.group_id.clone(),
+                ]);
+            }
+            table.print();
+            return Ok(());
+        }
+        GroupCommand::Join { group } => {
+            let view: GroupView = client.call_as("groups.join", json!({ "group": group })).await?;
+            println!("{}", tr!("group-joined", name = view.name, members = view.members));
+            return Ok(());
+        }
+        GroupCommand::Decline { group } => {
+            let view: GroupView = client.call_as("groups.decline", json!({ "group": group })).await?;
+            println!("{}", tr!("group-declined", name = view.name));
+            return Ok(());
         }
         GroupCommand::Leave { group } => {
             let view: GroupView = client.call_as("groups.leave", json!({ "group": group })).await?;

@@ -20,6 +20,9 @@ pub enum MeetupCommand {
         /// How long it lasts, e.g. 90m, 2h (at most 24h)
         #[arg(long, default_value = "2h", value_parser = super::parse_duration)]
         expires: u64,
+        /// Delete its history on this device when it ends (kept otherwise)
+        #[arg(long)]
+        forget: bool,
         /// Print JSON
         #[arg(long)]
         json: bool,
@@ -28,6 +31,9 @@ pub enum MeetupCommand {
     Join {
         /// The code
         code: String,
+        /// Delete its history on this device when it ends (kept otherwise)
+        #[arg(long)]
+        forget: bool,
         /// Print JSON
         #[arg(long)]
         json: bool,
@@ -42,10 +48,20 @@ pub enum MeetupCommand {
 pub async fn run(home: &Home, command: MeetupCommand) -> anyhow::Result<()> {
     let mut client = super::connect(home).await?;
     match command {
-        MeetupCommand::Create { name, expires, json } => {
+        MeetupCommand::Create {
+            name,
+            expires,
+            forget,
+            json,
+        } => {
             let meetup: MeetupView = client
                 .call_as("meetups.create", json!({ "name": name, "expires_s": expires }))
                 .await?;
+            if forget {
+                let _: GroupView = client
+                    .call_as("meetups.forget", json!({ "group": meetup.group_id }))
+                    .await?;
+            }
             if json {
                 return print_json(&meetup);
             }
@@ -60,8 +76,13 @@ pub async fn run(home: &Home, command: MeetupCommand) -> anyhow::Result<()> {
                 )
             );
         }
-        MeetupCommand::Join { code, json } => {
+        MeetupCommand::Join { code, forget, json } => {
             let group: GroupView = client.call_as("meetups.join", json!({ "code": code })).await?;
+            if forget {
+                let _: GroupView = client
+                    .call_as("meetups.forget", json!({ "group": group.group_id }))
+                    .await?;
+            }
             if json {
                 return print_json(&group);
             }

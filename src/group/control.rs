@@ -79,6 +79,15 @@ impl GroupControl {
         }
     }
 
+    /// The group it concerns (`None` for an acknowledgement).
+    pub fn group(&self) -> Option<super::GroupId> {
+        match self {
+            GroupControl::Commit { commit, .. } | GroupControl::Welcome { commit, .. } => Some(*commit.group()),
+            GroupControl::SenderKey { dist, .. } => Some(dist.group),
+            GroupControl::Ack { .. } => None,
+        }
+    }
+
     /// The CBOR encoding; fails when it would not fit a 1:1 payload.
     pub fn encode(&self) -> Result<Vec<u8>, WireError> {
         let bytes = to_cbor(self);

@@ -211,6 +211,16 @@ pub(crate) enum GroupCommand {
         before: Option<String>,
         reply: Reply<Vec<MessageView>>,
     },
+    Invitations(Reply<Vec<InvitationView>>),
+    ForgetAtEnd {
+        group: String,
+        reply: Reply<GroupView>,
+    },
+    Answer {
+        group: String,
+        join: bool,
+        reply: Reply<GroupView>,
+    },
 }
 
 /// A membership change asked for by the owner.
@@ -241,6 +251,9 @@ struct GroupRecord {
     /// For a meetup this node created: its code's join key (forgotten at expiry).
     #[serde(default)]
     join_key: Option<[u8; 32]>,
+    /// A meetup whose history this node deletes when it ends (`--forget`).
+    #[serde(default)]
+    forget_history: bool,
 }
 
 impl GroupRecord {
@@ -266,6 +279,58 @@ impl GroupRecord {
             closed: state.closed() || state.is_expired(now_ms()),
         }
     }
+}
+
+/// A welcome from a contact kept for the owner to join or decline (`[groups] auto_join =
+/// false`), persisted. It is not acknowledged until then, so the admin keeps offering it
+/// and the other members keep their sender keys for us in their outboxes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Invitation {
+    /// The admin who added us (identity key).
+    from: [u8; 32],
+    /// The control message id of the welcome (acknowledged on join or decline).
+    id: Fixed<16>,
+    meetup: bool,
+    commit: Commit,
+    state: GroupState,
+    share: EpochSecretShare,
+    received_ms: u64,
+}
+
+impl Invitation {
+    fn view(&self) -> GroupView {
+        GroupView {
+            group_id: hex::encode(self.state.group().as_bytes()),
+            name: self.state.name().to_owned(),
+            kind: if self.meetup { "meetup" } else { "group" }.to_owned(),
+            epoch: self.state.epoch(),
+            members: self.state.members().len(),
+            is_admin: false,
+            active: false,
+            expires_ms: self.state.meetup_expires(),
+            closed: self.state.closed() || self.state.is_expired(now_ms()),
+        }
+    }
+}
+
+/// What became of a welcome.
+enum WelcomeOutcome {
+    Joined,
+    /// Kept for the owner to answer; not acknowledged yet.
+    Invited,
+}
+
+/// An invitation as shown to users and apps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationView {
+    /// The group (`active` is false until joined).
+    pub group: GroupView,
+    /// Who added us: their number (E.164).
+    pub from: String,
+    /// Their name in the group's member list.
+    pub from_name: String,
+    /// When the invitation arrived (ms).
+    pub received_ms: u64,
 }
 
 /// A control message waiting for its acknowledgement (persisted).
@@ -317,6 +382,8 @@ pub(crate) struct Groups {
     last_ring_write_ms: u64,
     /// Envelopes published only once the turn's flush is done: (group, message id, bytes).
     unpublished: Vec<(GroupId, MsgId, Vec<u8>)>,
+    /// Invitations waiting for the owner.
+    invitations: BTreeMap<GroupId, Invitation>,
     pub(super) stats: GroupStats,
 }
 
@@ -326,6 +393,7 @@ impl Groups {
     pub(crate) fn load(store: &crate::store::Store) -> Result<Self, crate::store::StoreError> {
         let records: Vec<GroupRecord> = store.groups()?;
         let controls: Vec<ControlEntry> = store.group_controls()?;
+        let invitations: Vec<Invitation> = store.group_invitations()?;
         Ok(Self {
             records: records.into_iter().map(|r| (r.id(), r)).collect(),
             topics: HashMap::new(),
@@ -343,6 +411,7 @@ impl Groups {
             ring_dirty: HashSet::new(),
             last_ring_write_ms: 0,
             unpublished: Vec::new(),
+            invitations: invitations.into_iter().map(|i| (*i.state.group(), i)).collect(),
             stats: GroupStats::default(),
         })
     }
@@ -566,6 +635,36 @@ impl Actor {
                 auth_key,
                 reply,
             } => self.cmd_meetup_join(*creator, auth_key, reply),
+            GroupCommand::Invitations(reply) => {
+                let views = self
+                    .groups
+                    .invitations
+                    .values()
+                    .map(|i| InvitationView {
+                        group: i.view(),
+                        from: i
+                            .state
+                            .member(&Fixed(i.from))
+                            .map(|m| m.phone.to_string())
+                            .unwrap_or_default(),
+                        from_name: i
+                            .state
+                            .member(&Fixed(i.from))
+                            .map(|m| m.name.to_string())
+                            .unwrap_or_default(),
+                        received_ms: i.received_ms,
+                    })
+                    .collect();
+                let _ = reply.send(Ok(views));
+            }
+            GroupCommand::ForgetAtEnd { group, reply } => {
+                let result = self.group_id_for(&group).and_then(|id| self.cmd_forget_at_end(id));
+                self.reply_after_flush(reply, result);
+            }
+            GroupCommand::Answer { group, join, reply } => {
+                let result = self.cmd_answer_invitation(&group, join);
+                self.reply_after_flush(reply, result);
+            }
             GroupCommand::History {
                 group,
                 limit,
@@ -683,6 +782,7 @@ impl Actor {
             epochs: Vec::new(),
             removed: false,
             join_key: None,
+            forget_history: false,
         };
         self.groups.records.insert(id, record);
         self.ensure_conversation(&id);
@@ -1063,7 +1163,14 @@ impl Actor {
                 return Outcome::Rejected;
             }
         };
-        let ack = control.id().copied();
+        let mut ack = control.id().copied();
+        if let Some(group) = control.group() {
+            if self.groups.invitations.contains_key(&group) {
+                // Not acknowledged while the owner has not answered the invitation: the
+                // sender keeps it in its outbox and offers it again after the join.
+                return Outcome::Stored;
+            }
+        }
         match control {
             GroupControl::Ack { ids } => {
                 for id in ids.iter() {
@@ -1075,16 +1182,16 @@ impl Actor {
                 self.groups.stats.control_outbox = self.groups.controls.len() as u64;
             }
             GroupControl::Welcome {
+                id,
                 meetup,
                 commit,
                 state,
                 share,
-                ..
-            } => {
-                if let Err(reason) = self.on_welcome(identity, meetup, commit, state, share) {
-                    self.reject(None, "group", reason);
-                }
-            }
+            } => match self.on_welcome(identity, id, meetup, commit, state, share) {
+                Ok(WelcomeOutcome::Joined) => {}
+                Ok(WelcomeOutcome::Invited) => ack = None,
+                Err(reason) => self.reject(None, "group", reason),
+            },
             control @ (GroupControl::Commit { .. } | GroupControl::SenderKey { .. }) => {
                 if let Err(reason) = self.on_member_control(identity, control) {
                     self.reject(None, "group", reason);
@@ -1092,7 +1199,14 @@ impl Actor {
             }
         }
         if let Some(id) = ack {
-            // Acknowledged once what it changed is durable.
+            self.acknowledge_control(identity, id);
+        }
+        Outcome::Stored
+    }
+
+    /// Acknowledges a control message to its sender once what it changed is durable.
+    fn acknowledge_control(&mut self, identity: [u8; 32], id: Fixed<16>) {
+        {
             self.durability.wrote();
             if let Some(phone) = self.friend_of(&identity).map(|c| c.phone) {
                 self.durability.after_flush(Box::new(move |actor: &mut Actor| {
@@ -1112,22 +1226,22 @@ impl Actor {
                 }));
             }
         }
-        Outcome::Stored
     }
 
     /// The number of the contact pinned to `identity`.
     fn on_welcome(
         &mut self,
         from: [u8; 32],
+        control_id: Fixed<16>,
         meetup: bool,
         commit: Commit,
         state: GroupState,
         share: EpochSecretShare,
-    ) -> Result<(), &'static str> {
+    ) -> Result<WelcomeOutcome, &'static str> {
         let id = *commit.group();
         if self.groups.records.contains_key(&id) {
             // Already in: treat it as the commit it carries.
-            return self.on_member_control(
+            self.on_member_control(
                 from,
                 GroupControl::Commit {
                     id: Fixed([0; 16]),
@@ -1135,7 +1249,8 @@ impl Actor {
                     commit,
                     share: Some(share),
                 },
-            );
+            )?;
+            return Ok(WelcomeOutcome::Joined);
         }
         // Only a contact (someone in our address book, pinned) may add us to a group.
         // `friend_of` answers from the identity → contact map, not a scan of the store.
@@ -1151,6 +1266,46 @@ impl Actor {
             return Err("bad_welcome");
         }
         share.open(&commit).map_err(|e| e.reason())?;
+        if !joining && !self.config.settings.groups.auto_join {
+            if !self.groups.invitations.contains_key(&id) {
+                let invitation = Invitation {
+                    from,
+                    id: control_id,
+                    meetup,
+                    commit,
+                    state,
+                    share,
+                    received_ms: now_ms(),
+                };
+                if let Err(e) = self.store.put_group_invitation(id.as_bytes(), &invitation) {
+                    tracing::error!(error = %e, "cannot keep an invitation");
+                    return Err("store");
+                }
+                let view = invitation.view();
+                self.groups.invitations.insert(id, invitation);
+                self.durability.after_flush(Box::new(move |actor: &mut Actor| {
+                    actor.emit(Event::GroupChanged {
+                        group: view,
+                        change: "invited".into(),
+                    });
+                }));
+            }
+            return Ok(WelcomeOutcome::Invited);
+        }
+        self.enter_welcomed(from, meetup, commit, state, share)?;
+        Ok(WelcomeOutcome::Joined)
+    }
+
+    /// Becomes a member from a checked welcome.
+    fn enter_welcomed(
+        &mut self,
+        from: [u8; 32],
+        meetup: bool,
+        commit: Commit,
+        state: GroupState,
+        share: EpochSecretShare,
+    ) -> Result<(), &'static str> {
+        let id = *commit.group();
         let log = GroupLog::from_checkpoint(state.clone()).map_err(|e| e.reason())?;
         self.groups.records.insert(
             id,
@@ -1163,6 +1318,7 @@ impl Actor {
                 epochs: Vec::new(),
                 removed: false,
                 join_key: None,
+                forget_history: false,
             },
         );
         self.ensure_conversation(&id);
@@ -1173,6 +1329,49 @@ impl Actor {
             self.reply_after_flush(reply, Ok(view));
         }
         Ok(())
+    }
+
+    /// Joins (or declines) a waiting invitation. Joining enters the group at the welcome's
+    /// epoch; what changed since reaches us as its senders offer it again. Declining
+    /// forgets the invitation: until an admin removes us, the members still list us, but
+    /// this node ignores the group (its traffic is acknowledged and dropped).
+    fn cmd_answer_invitation(&mut self, query: &str, join: bool) -> Result<GroupView, NodeError> {
+        let id = self.invitation_for(query)?;
+        let invitation = self.groups.invitations.remove(&id).expect("found above");
+        self.store.remove_group_invitation(id.as_bytes())?;
+        self.durability.wrote();
+        let view = invitation.view();
+        let Invitation {
+            from,
+            id: control_id,
+            meetup,
+            commit,
+            state,
+            share,
+            ..
+        } = invitation;
+        self.acknowledge_control(from, control_id);
+        if !join {
+            return Ok(view);
+        }
+        self.enter_welcomed(from, meetup, commit, state, share)
+            .map_err(|reason| NodeError::Invalid(format!("the invitation is no longer valid ({reason})")))?;
+        self.retry_orphans(id);
+        Ok(self.groups.records[&id].view(&self.me()))
+    }
+
+    fn invitation_for(&self, query: &str) -> Result<GroupId, NodeError> {
+        let mut found = self.groups.invitations.iter().filter(|(id, i)| {
+            hex::encode(id.as_bytes()).starts_with(&query.to_ascii_lowercase()) && query.len() >= 4
+                || i.state.name() == query
+        });
+        match (found.next(), found.next()) {
+            (Some((id, _)), None) => Ok(*id),
+            (Some(_), Some(_)) => Err(NodeError::Invalid(format!(
+                "more than one invitation matches {query:?}; use the group id"
+            ))),
+            _ => Err(NodeError::NotFound(format!("no invitation to {query:?}"))),
+        }
     }
 
     /// A commit or a sender key from a fellow member.
@@ -1706,6 +1905,9 @@ impl Actor {
             }
             self.leave_group(id);
             self.announce_group(&id, "expired");
+            if self.groups.records.get(&id).is_some_and(|r| r.forget_history) {
+                self.forget_history(id);
+            }
         }
         let late: Vec<[u8; 32]> = self
             .groups
@@ -1725,6 +1927,34 @@ impl Actor {
     }
 
     // --- flash meetups -------------------------------------------------------------------
+
+    /// Marks a meetup so that its history is deleted when it ends (at once if it has).
+    fn cmd_forget_at_end(&mut self, id: GroupId) -> Result<GroupView, NodeError> {
+        let me = self.me();
+        let record = self.groups.records.get_mut(&id).expect("looked up by id");
+        if !record.meetup {
+            return Err(NodeError::Invalid(
+                "only a meetup's history is forgotten when it ends; this is a group".into(),
+            ));
+        }
+        record.forget_history = true;
+        let (ended, view) = (record.removed, record.view(&me));
+        self.mark_dirty(id);
+        if ended {
+            self.forget_history(id);
+        }
+        Ok(view)
+    }
+
+    /// Deletes an ended meetup's messages and conversation (its epochs, and with them the
+    /// kept envelopes, went when it ended).
+    fn forget_history(&mut self, id: GroupId) {
+        match self.store.forget_conversation(&ConvId::group(*id.as_bytes())) {
+            Ok(n) => tracing::info!(group = %group_hex(&id), messages = n, "meetup history forgotten"),
+            Err(e) => tracing::error!(error = %e, "cannot forget a meetup's history"),
+        }
+        self.durability.wrote();
+    }
 
     /// Creates a meetup (a group with an expiry), draws its code and publishes this
     /// node's rendezvous entry under the code's keys so joiners can find the creator.

@@ -43,7 +43,7 @@ pub use contacts::{find_contact, ContactView, ImportSummary, InviteView, SafetyV
 pub use discovery::DiscoveryStats;
 pub use dm::DmStats;
 pub use event::{Event, EventStream, PeerInfo, Status};
-pub use groups::{AdminAction, GroupStats, GroupView, MeetupView, MemberView};
+pub use groups::{AdminAction, GroupStats, GroupView, InvitationView, MeetupView, MemberView};
 use groups::{Change, GroupCommand};
 pub use messages::{ConversationView, MessageView};
 
@@ -454,6 +454,36 @@ impl NodeHandle {
         self.group_request(GroupCommand::List).await
     }
 
+    /// Invitations waiting for an answer (only with `[groups] auto_join = false`; otherwise
+    /// a contact's invitation is joined at once).
+    pub async fn group_invitations(&self) -> Result<Vec<InvitationView>, NodeError> {
+        self.group_request(GroupCommand::Invitations).await
+    }
+
+    /// Accepts an invitation (by group id, at least 4 hex digits of it, or name): this
+    /// node becomes a member and catches up from the epoch it was added in.
+    pub async fn group_join(&self, group: &str) -> Result<GroupView, NodeError> {
+        let group = group.to_owned();
+        self.group_request(|reply| GroupCommand::Answer {
+            group,
+            join: true,
+            reply,
+        })
+        .await
+    }
+
+    /// Declines an invitation: it is forgotten and the group ignored (the members list us
+    /// until an admin removes us).
+    pub async fn group_decline(&self, group: &str) -> Result<GroupView, NodeError> {
+        let group = group.to_owned();
+        self.group_request(|reply| GroupCommand::Answer {
+            group,
+            join: false,
+            reply,
+        })
+        .await
+    }
+
     /// The members of a group (by id or name).
     pub async fn group_members(&self, group: &str) -> Result<Vec<MemberView>, NodeError> {
         let group = group.to_owned();
@@ -506,6 +536,14 @@ impl NodeHandle {
     pub async fn meetup_create(&self, name: &str, secs: u64) -> Result<MeetupView, NodeError> {
         let name = name.to_owned();
         self.group_request(|reply| GroupCommand::CreateMeetup { name, secs, reply })
+            .await
+    }
+
+    /// Deletes a meetup's history on this node when the meetup ends (expiry or close; at
+    /// once if it already ended). Without this the history stays.
+    pub async fn meetup_forget_at_end(&self, group: &str) -> Result<GroupView, NodeError> {
+        let group = group.to_owned();
+        self.group_request(|reply| GroupCommand::ForgetAtEnd { group, reply })
             .await
     }
 

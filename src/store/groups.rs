@@ -6,6 +6,7 @@
 //! 'g' | group(16)                           -> group record (CBOR, owned by the node)
 //! 'e' | epoch(32) | key_id(8) | seq(u64be)  -> raw group.msg envelope
 //! 'c' | control id(16)                      -> control outbox entry (CBOR)
+//! 'i' | group(16)                           -> invitation waiting for the owner (CBOR)
 //! ```
 //!
 //! The records are generic here: their types belong to the node's group glue.
@@ -18,6 +19,7 @@ use super::{decode, get, put, Store, StoreError};
 const RECORD: u8 = b'g';
 const ENVELOPE: u8 = b'e';
 const CONTROL: u8 = b'c';
+const INVITATION: u8 = b'i';
 
 fn key(prefix: u8, parts: &[&[u8]]) -> Vec<u8> {
     let mut k = vec![prefix];
@@ -89,6 +91,22 @@ impl Store {
             self.groups.remove(item?.0)?;
         }
         Ok(())
+    }
+
+    /// Keeps an invitation until the owner joins or declines.
+    pub fn put_group_invitation<T: Serialize>(&self, group: &[u8; 16], invitation: &T) -> Result<(), StoreError> {
+        put(&self.groups, &key(INVITATION, &[group]), invitation)
+    }
+
+    /// Forgets an invitation (joined or declined).
+    pub fn remove_group_invitation(&self, group: &[u8; 16]) -> Result<(), StoreError> {
+        self.groups.remove(key(INVITATION, &[group]))?;
+        Ok(())
+    }
+
+    /// Every invitation waiting for the owner.
+    pub fn group_invitations<T: DeserializeOwned>(&self) -> Result<Vec<T>, StoreError> {
+        values(&self.groups, INVITATION, "group invitation")
     }
 
     /// Writes a control message waiting for acknowledgement.

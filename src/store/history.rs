@@ -221,6 +221,21 @@ impl Store {
         Ok(out)
     }
 
+    /// Deletes a conversation: its messages (each message, then its id index), then its
+    /// row. A crash midway leaves fewer messages, never a dangling one.
+    pub fn forget_conversation(&self, conv: &ConvId) -> Result<usize, StoreError> {
+        let mut forgotten = 0;
+        for item in self.history.scan_prefix(keys::messages_of(conv)) {
+            let (key, value) = item?;
+            let message: StoredMessage = decode(&value, "message")?;
+            self.history.remove(key)?;
+            self.history.remove(keys::index(&message.id))?;
+            forgotten += 1;
+        }
+        self.history.remove(keys::conversation(conv))?;
+        Ok(forgotten)
+    }
+
     /// One conversation.
     pub fn conversation(&self, id: &ConvId) -> Result<Option<Conversation>, StoreError> {
         get(&self.history, &keys::conversation(id), "conversation")

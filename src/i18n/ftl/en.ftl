@@ -112,6 +112,10 @@ group-changed = “{ $name }” is now at epoch { $epoch } with { $members ->
 }.
 group-left = You left “{ $name }”. Its history stays on this device.
 group-none = No groups yet. Create one with: chingu group create NAME --members A,B
+group-invitations-none = No invitations are waiting. (Invitations wait only with auto_join = false under [groups] in config.toml.)
+group-joined = You joined “{ $name }” ({ $members } members).
+group-declined = You declined “{ $name }”.
+group-col-from = Invited by
 group-sent = Sent { $id } to the group (on disk; members that miss it fetch it by history sync).
 group-kind-group = group
 group-kind-meetup = meetup

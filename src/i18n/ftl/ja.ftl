@@ -95,6 +95,10 @@ group-created = グループ「{ $name }」({ $id })を作成しました。メ�
 group-changed = 「{ $name }」はエポック { $epoch }、メンバー { $members } 人になりました。
 group-left = 「{ $name }」から退出しました。履歴はこの端末に残ります。
 group-none = グループはまだありません。作成するには: chingu group create 名前 --members A,B
+group-invitations-none = 待っている招待はありません。(config.toml の [groups] で auto_join = false のときだけ招待が待機します。)
+group-joined = 「{ $name }」に参加しました(メンバー { $members } 人)。
+group-declined = 「{ $name }」への招待を断りました。
+group-col-from = 招待した人
 group-sent = { $id } をグループに送信しました (ディスクに保存済み。受け取れなかったメンバーは履歴同期で取得します)。
 group-kind-group = グループ
 group-kind-meetup = フラッシュミートアップ

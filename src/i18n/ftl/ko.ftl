@@ -95,6 +95,10 @@ group-created = 그룹 “{ $name }”({ $id })을 만들었어요. 멤버 { $me
 group-changed = “{ $name }”: 이제 에포크 { $epoch }, 멤버 { $members }명이에요.
 group-left = “{ $name }”에서 나왔어요. 대화 기록은 이 기기에 남아 있어요.
 group-none = 아직 그룹이 없어요. 이렇게 만들 수 있어요: chingu group create 이름 --members A,B
+group-invitations-none = 기다리는 초대가 없어요. (config.toml의 [groups]에서 auto_join = false일 때만 초대가 기다려요.)
+group-joined = “{ $name }”에 참여했어요 (멤버 { $members }명).
+group-declined = “{ $name }” 초대를 거절했어요.
+group-col-from = 초대한 사람
 group-sent = { $id } 메시지를 그룹에 보냈어요 (디스크에 저장됨. 놓친 멤버는 기록 동기화로 받아요).
 group-kind-group = 그룹
 group-kind-meetup = 번개
