@@ -1,6 +1,7 @@
 //! Attacks on the group protocols from the network: history-sync requests from someone
-//! who is not a member (garbage, unknown epoch), and meetup joins with a wrong code, with
-//! someone else's identity, and guessing past the rate limit. Each is refused with a
+//! who is not a member (garbage, unknown epoch), meetup joins with a wrong code, with
+//! someone else's identity, and guessing past the rate limit, and a stranger flooding a
+//! group's topic with garbage. Each is refused with a
 //! typed reason, counted in the node's status, and the node keeps serving.
 
 mod common;
@@ -125,4 +126,119 @@ async fn wrong_codes_and_borrowed_identities_cannot_join_a_meetup_and_guessing_i
     );
     assert!(creator.status().await.is_ok(), "the creator keeps serving");
     net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_flooding_invalid_group_messages_is_rejected_and_scored_down_while_members_talk() {
+    use futures::StreamExt;
+    use libp2p::gossipsub;
+    use libp2p::swarm::SwarmEvent;
+
+    let net = net(2, false).await;
+    befriend(&net, 0, 1).await;
+    let (alice, bob) = (net.nodes[0].node().clone(), net.nodes[1].node().clone());
+    let mut bob_events = bob.events();
+    let group = alice.group_create("club", &["n1"], None).await.unwrap();
+    wait_event(&mut bob_events, |e| match e {
+        chingu::Event::GroupChanged { change, .. } if change == "joined" => Some(()),
+        _ => None,
+    })
+    .await;
+
+    // A stranger speaking plain gossipsub connects to Alice and learns her topics from
+    // her subscription announcements (topics reveal neither group nor members).
+    let mut rogue = libp2p::SwarmBuilder::with_new_identity()
+        .with_tokio()
+        .with_tcp(
+            libp2p::tcp::Config::default(),
+            libp2p::noise::Config::new,
+            libp2p::yamux::Config::default,
+        )
+        .unwrap()
+        .with_behaviour(|_| {
+            let config = gossipsub::ConfigBuilder::default()
+                .validation_mode(gossipsub::ValidationMode::Anonymous)
+                // Anonymous messages have no source or sequence number: without a
+                // content id every garbage message would be the same message.
+                .message_id_fn(|m: &gossipsub::Message| gossipsub::MessageId::from(m.data.clone()))
+                .build()
+                .unwrap();
+            gossipsub::Behaviour::<gossipsub::IdentityTransform, gossipsub::AllowAllSubscriptionFilter>::new(
+                gossipsub::MessageAuthenticity::Anonymous,
+                config,
+            )
+            .unwrap()
+        })
+        .unwrap()
+        .build();
+    rogue.dial(net.nodes[0].addr.clone()).unwrap();
+    let topic = tokio::time::timeout(common::net::DEADLINE, async {
+        loop {
+            if let SwarmEvent::Behaviour(gossipsub::Event::Subscribed { topic, .. }) = rogue.select_next_some().await {
+                return topic;
+            }
+        }
+    })
+    .await
+    .expect("alice announces her group topic");
+    rogue
+        .behaviour_mut()
+        .subscribe(&gossipsub::IdentTopic::new(topic.as_str()))
+        .unwrap();
+    let flooder = *rogue.local_peer_id();
+
+    // 300 distinct garbage messages, one every 10 ms, while the rogue's swarm runs.
+    let driver = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_millis(10));
+        let mut sent = 0u32;
+        loop {
+            tokio::select! {
+                _ = tick.tick(), if sent < 300 => {
+                    let mut garbage = vec![0xa5; 64];
+                    garbage.extend_from_slice(&sent.to_be_bytes());
+                    let _ = rogue.behaviour_mut().publish(topic.clone(), garbage);
+                    sent += 1;
+                }
+                _ = rogue.select_next_some() => {}
+            }
+        }
+    });
+
+    // Members still talk.
+    let mut alice_events = alice.events();
+    bob.group_send(&group.group_id, "still here").await.unwrap();
+    wait_event(&mut alice_events, |e| match e {
+        chingu::Event::MessageReceived { message } if message.text == "still here" => Some(()),
+        _ => None,
+    })
+    .await;
+
+    // Alice rejected the garbage (counted) and the flooder's score fell below the graylist
+    // threshold (−80: its further messages are not even read).
+    tokio::time::timeout(common::net::DEADLINE, async {
+        loop {
+            let status = alice.status().await.unwrap();
+            let rejected: u64 = status
+                .rejected
+                .iter()
+                .filter(|(k, _)| k.starts_with("group."))
+                .map(|(_, n)| *n)
+                .sum();
+            let score = alice
+                .peers()
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|p| p.peer_id == flooder.to_string())
+                .and_then(|p| p.gossip_score);
+            if rejected >= 3 && score.is_some_and(|s| s < -80.0) {
+                return;
+            }
+            let _ = tokio::time::timeout(std::time::Duration::from_millis(500), alice_events.next()).await;
+        }
+    })
+    .await
+    .expect("the garbage is rejected and counted, and the flooder's score falls");
+    driver.abort();
+    assert!(alice.status().await.is_ok(), "alice keeps running");
 }

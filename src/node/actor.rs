@@ -498,6 +498,7 @@ impl Actor {
                     agent: meta.and_then(|m| m.agent.clone()),
                     rtt_ms: meta.and_then(|m| m.rtt).map(|d| d.as_secs_f64() * 1000.0),
                     in_routing_table: routing.contains(&peer),
+                    gossip_score: self.swarm.behaviour().gossipsub.peer_score(&peer),
                 }
             })
             .collect()

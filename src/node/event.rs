@@ -161,6 +161,9 @@ pub struct PeerInfo {
     pub rtt_ms: Option<f64>,
     /// Whether it is in our Kademlia routing table.
     pub in_routing_table: bool,
+    /// Its gossipsub peer score (invalid group messages it forwarded push it below 0;
+    /// `None` if it speaks no gossipsub).
+    pub gossip_score: Option<f64>,
 }
 
 /// A stream of [`Event`]s. A subscriber that falls behind by more than
