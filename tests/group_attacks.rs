@@ -231,7 +231,7 @@ async fn a_peer_flooding_invalid_group_messages_is_rejected_and_scored_down_whil
                 .into_iter()
                 .find(|p| p.peer_id == flooder.to_string())
                 .and_then(|p| p.gossip_score);
-            if rejected >= 3 && score.is_some_and(|s| s < -80.0) {
+            if rejected >= 2 && score.is_some_and(|s| s < -80.0) {
                 return;
             }
             let _ = tokio::time::timeout(std::time::Duration::from_millis(500), alice_events.next()).await;
