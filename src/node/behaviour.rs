@@ -81,7 +81,7 @@ fn gossipsub_behaviour() -> Result<gossipsub::Behaviour, Box<dyn std::error::Err
         .heartbeat_interval(Duration::from_millis(700))
         // Measured on a 20-member group (BENCHMARKS.md): publishing to the mesh only and a
         // mesh of 4 send each message about half as often as flooding the publisher's
-        // topic peers with a mesh of 6; p99 at 200 msg/s fell from ~430 ms to ~15 ms.
+        // topic peers with a mesh of 6; p99 at 200 msg/s fell from ~430 ms to a median of ~34 ms.
         // Losses this costs under saturation are repaired by history sync.
         .flood_publish(false)
         .mesh_n(MESH_N)
