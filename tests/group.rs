@@ -240,8 +240,10 @@ async fn an_invitation_waits_for_join_or_decline_when_auto_join_is_off() {
     befriend(&net, 0, 2).await;
     let (alice, carol) = (net.nodes[0].node().clone(), net.nodes[2].node().clone());
     let mut bob_events = net.nodes[1].node().events();
+    let mut carol_events = carol.events();
 
     let group = alice.group_create("picnic", &["n1", "n2"], None).await.unwrap();
+    group_changed(&mut carol_events, "joined").await;
     let invited = group_changed(&mut bob_events, "invited").await;
     assert_eq!((invited.name.as_str(), invited.active), ("picnic", false));
     let bob = net.nodes[1].node().clone();
