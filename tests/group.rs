@@ -216,6 +216,11 @@ async fn strangers_join_a_flash_meetup_by_code_until_it_expires() {
     group_changed(&mut forgetful_events, "expired").await;
     let forgotten = nodes[2].group_history(&meetup.group_id, 10, None).await.unwrap();
     assert!(forgotten.is_empty(), "--forget deletes the history: {forgotten:?}");
+    let conversations = nodes[2].conversations().await.unwrap();
+    assert!(
+        conversations.iter().all(|c| c.title != "번개 치킨"),
+        "and the conversation: {conversations:?}"
+    );
     assert!(
         nodes[3].meetup_join(&meetup.code).await.is_err(),
         "a closed meetup admits nobody"
@@ -223,6 +228,17 @@ async fn strangers_join_a_flash_meetup_by_code_until_it_expires() {
     assert!(nodes[0].group_send(&meetup.group_id, "late").await.is_err());
     let history = nodes[0].group_history(&meetup.group_id, 10, None).await.unwrap();
     assert_eq!(history.len(), 1, "the history stays");
+
+    // A meetup that ends without a message, forgotten by its creator: no row is left.
+    let quiet = nodes[0].meetup_create("조용한 번개", 3600).await.unwrap();
+    nodes[0].meetup_forget_at_end(&quiet.group_id).await.unwrap();
+    nodes[0].group_close(&quiet.group_id).await.unwrap();
+    group_changed(&mut creator_events, "expired").await;
+    let conversations = nodes[0].conversations().await.unwrap();
+    assert!(
+        conversations.iter().all(|c| c.title != "조용한 번개"),
+        "an empty forgotten meetup leaves no conversation: {conversations:?}"
+    );
     net.shutdown().await;
 }
 

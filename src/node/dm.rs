@@ -295,6 +295,16 @@ impl Actor {
         self.durability.wrote_lazily();
     }
 
+    /// Deletes a conversation and its messages, a row change still waiting for the end of
+    /// the loop turn included (it would otherwise write the row back). Returns how many
+    /// messages went.
+    pub(super) fn forget_conversation(&mut self, id: &ConvId) -> Result<usize, crate::store::StoreError> {
+        self.dm.conversations.remove(id);
+        let forgotten = self.store.forget_conversation(id)?;
+        self.durability.wrote();
+        Ok(forgotten)
+    }
+
     /// Ends a loop turn: starts deliveries to friends whose messages were queued in it,
     /// then writes what the turn changed (before the turn's flush starts).
     pub(super) fn end_turn(&mut self) {

@@ -110,14 +110,19 @@ impl Durability {
         });
     }
 
-    /// Waits for the oldest running flush and returns the actions it released (pending
-    /// forever if no flush runs and none waits to be retried). Cancel-safe: nothing is
+    /// Waits for the oldest running flush and returns the actions it released (with none
+    /// running: until a retry or a lazy flush is due, or forever). Cancel-safe: nothing is
     /// taken before the flush ended. On a failed flush, its waiters and those of the
     /// flushes after it (kept in order) go back before the pending ones, and a new flush
     /// starts after [`RETRY_FLUSH_AFTER`].
     pub(crate) async fn completed(&mut self) -> Vec<Deferred> {
         let Some(oldest) = self.in_flight.front_mut() else {
-            return match self.retry_at {
+            // Nothing running: wake when a flush is due (a retry, or lazy writes that
+            // waited long enough), so the loop turn that follows starts it.
+            let due = self
+                .retry_at
+                .or_else(|| self.lazy_since.map(|since| since + LAZY_FLUSH_AFTER));
+            return match due {
                 Some(at) => {
                     tokio::time::sleep_until(at.into()).await;
                     Vec::new()
@@ -141,5 +146,33 @@ impl Durability {
                 Vec::new()
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Store, StoreOptions};
+
+    #[tokio::test]
+    async fn a_lazy_write_is_flushed_without_further_activity() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db"), StoreOptions::default()).unwrap();
+        let mut durability = Durability::new(store.flusher());
+        durability.wrote_lazily();
+        durability.kick();
+        assert!(durability.in_flight.is_empty(), "a fresh lazy write starts no flush");
+        assert!(durability.is_idle(), "nothing waits on it");
+        // With nothing else happening, the loop is woken when the lazy flush is due.
+        let released = tokio::time::timeout(Duration::from_secs(5), durability.completed())
+            .await
+            .expect("woken once the lazy write waited long enough");
+        assert!(released.is_empty());
+        durability.kick();
+        assert_eq!(durability.in_flight.len(), 1, "the due lazy write is flushed");
+        tokio::time::timeout(Duration::from_secs(5), durability.completed())
+            .await
+            .expect("the flush ends");
+        assert!(durability.lazy_since.is_none() && durability.is_idle());
     }
 }

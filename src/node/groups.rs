@@ -267,17 +267,22 @@ impl GroupRecord {
 
     fn view(&self, me: &Fixed<32>) -> GroupView {
         let state = self.log.state();
-        GroupView {
-            group_id: hex::encode(state.group().as_bytes()),
-            name: state.name().to_owned(),
-            kind: if self.meetup { "meetup" } else { "group" }.to_owned(),
-            epoch: state.epoch(),
-            members: state.members().len(),
-            is_admin: state.is_admin(me),
-            active: !self.removed,
-            expires_ms: state.meetup_expires(),
-            closed: state.closed() || state.is_expired(now_ms()),
-        }
+        group_view(state, self.meetup, state.is_admin(me), !self.removed)
+    }
+}
+
+/// How a group in `state` is shown to users and apps.
+fn group_view(state: &GroupState, meetup: bool, is_admin: bool, active: bool) -> GroupView {
+    GroupView {
+        group_id: hex::encode(state.group().as_bytes()),
+        name: state.name().to_owned(),
+        kind: if meetup { "meetup" } else { "group" }.to_owned(),
+        epoch: state.epoch(),
+        members: state.members().len(),
+        is_admin,
+        active,
+        expires_ms: state.meetup_expires(),
+        closed: state.closed() || state.is_expired(now_ms()),
     }
 }
 
@@ -298,17 +303,13 @@ struct Invitation {
 }
 
 impl Invitation {
-    fn view(&self) -> GroupView {
-        GroupView {
-            group_id: hex::encode(self.state.group().as_bytes()),
-            name: self.state.name().to_owned(),
-            kind: if self.meetup { "meetup" } else { "group" }.to_owned(),
-            epoch: self.state.epoch(),
-            members: self.state.members().len(),
-            is_admin: false,
-            active: false,
-            expires_ms: self.state.meetup_expires(),
-            closed: self.state.closed() || self.state.is_expired(now_ms()),
+    fn view(&self) -> InvitationView {
+        let admin = self.state.member(&Fixed(self.from));
+        InvitationView {
+            group: group_view(&self.state, self.meetup, false, false),
+            from: admin.map(|m| m.phone.to_string()).unwrap_or_default(),
+            from_name: admin.map(|m| m.name.to_string()).unwrap_or_default(),
+            received_ms: self.received_ms,
         }
     }
 }
@@ -636,25 +637,7 @@ impl Actor {
                 reply,
             } => self.cmd_meetup_join(*creator, auth_key, reply),
             GroupCommand::Invitations(reply) => {
-                let views = self
-                    .groups
-                    .invitations
-                    .values()
-                    .map(|i| InvitationView {
-                        group: i.view(),
-                        from: i
-                            .state
-                            .member(&Fixed(i.from))
-                            .map(|m| m.phone.to_string())
-                            .unwrap_or_default(),
-                        from_name: i
-                            .state
-                            .member(&Fixed(i.from))
-                            .map(|m| m.name.to_string())
-                            .unwrap_or_default(),
-                        received_ms: i.received_ms,
-                    })
-                    .collect();
+                let views = self.groups.invitations.values().map(Invitation::view).collect();
                 let _ = reply.send(Ok(views));
             }
             GroupCommand::ForgetAtEnd { group, reply } => {
@@ -1206,29 +1189,28 @@ impl Actor {
 
     /// Acknowledges a control message to its sender once what it changed is durable.
     fn acknowledge_control(&mut self, identity: [u8; 32], id: Fixed<16>) {
-        {
-            self.durability.wrote();
-            if let Some(phone) = self.friend_of(&identity).map(|c| c.phone) {
-                self.durability.after_flush(Box::new(move |actor: &mut Actor| {
-                    actor.queue_ephemeral(
-                        &phone,
-                        DmPayload::Group {
-                            data: Bytes::new(
-                                GroupControl::Ack {
-                                    ids: List::new(vec![id]).expect("one id"),
-                                }
-                                .encode()
-                                .expect("an ack fits"),
-                            )
+        self.durability.wrote();
+        if let Some(phone) = self.friend_of(&identity).map(|c| c.phone) {
+            self.durability.after_flush(Box::new(move |actor: &mut Actor| {
+                actor.queue_ephemeral(
+                    &phone,
+                    DmPayload::Group {
+                        data: Bytes::new(
+                            GroupControl::Ack {
+                                ids: List::new(vec![id]).expect("one id"),
+                            }
+                            .encode()
                             .expect("an ack fits"),
-                        },
-                    );
-                }));
-            }
+                        )
+                        .expect("an ack fits"),
+                    },
+                );
+            }));
         }
     }
 
-    /// The number of the contact pinned to `identity`.
+    /// A welcome from `identity`: joins at once, or keeps it as an invitation when the
+    /// owner answers invitations (`[groups] auto_join = false`).
     fn on_welcome(
         &mut self,
         from: [u8; 32],
@@ -1281,7 +1263,7 @@ impl Actor {
                     tracing::error!(error = %e, "cannot keep an invitation");
                     return Err("store");
                 }
-                let view = invitation.view();
+                let view = invitation.view().group;
                 self.groups.invitations.insert(id, invitation);
                 self.durability.after_flush(Box::new(move |actor: &mut Actor| {
                     actor.emit(Event::GroupChanged {
@@ -1340,30 +1322,33 @@ impl Actor {
         let invitation = self.groups.invitations.remove(&id).expect("found above");
         self.store.remove_group_invitation(id.as_bytes())?;
         self.durability.wrote();
-        let view = invitation.view();
+        self.acknowledge_control(invitation.from, invitation.id);
+        if !join {
+            return Ok(invitation.view().group);
+        }
         let Invitation {
             from,
-            id: control_id,
             meetup,
             commit,
             state,
             share,
             ..
         } = invitation;
-        self.acknowledge_control(from, control_id);
-        if !join {
-            return Ok(view);
-        }
         self.enter_welcomed(from, meetup, commit, state, share)
             .map_err(|reason| NodeError::Invalid(format!("the invitation is no longer valid ({reason})")))?;
         self.retry_orphans(id);
         Ok(self.groups.records[&id].view(&self.me()))
     }
 
+    /// The invitation `query` names: its group's name, id, or at least 4 leading hex
+    /// digits of the id.
     fn invitation_for(&self, query: &str) -> Result<GroupId, NodeError> {
+        let prefix = (query.len() >= 4).then(|| query.to_ascii_lowercase());
         let mut found = self.groups.invitations.iter().filter(|(id, i)| {
-            hex::encode(id.as_bytes()).starts_with(&query.to_ascii_lowercase()) && query.len() >= 4
-                || i.state.name() == query
+            let by_id = prefix
+                .as_deref()
+                .is_some_and(|p| hex::encode(id.as_bytes()).starts_with(p));
+            by_id || i.state.name() == query
         });
         match (found.next(), found.next()) {
             (Some((id, _)), None) => Ok(*id),
@@ -1949,11 +1934,10 @@ impl Actor {
     /// Deletes an ended meetup's messages and conversation (its epochs, and with them the
     /// kept envelopes, went when it ended).
     fn forget_history(&mut self, id: GroupId) {
-        match self.store.forget_conversation(&ConvId::group(*id.as_bytes())) {
+        match self.forget_conversation(&ConvId::group(*id.as_bytes())) {
             Ok(n) => tracing::info!(group = %group_hex(&id), messages = n, "meetup history forgotten"),
             Err(e) => tracing::error!(error = %e, "cannot forget a meetup's history"),
         }
-        self.durability.wrote();
     }
 
     /// Creates a meetup (a group with an expiry), draws its code and publishes this

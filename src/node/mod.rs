@@ -463,25 +463,19 @@ impl NodeHandle {
     /// Accepts an invitation (by group id, at least 4 hex digits of it, or name): this
     /// node becomes a member and catches up from the epoch it was added in.
     pub async fn group_join(&self, group: &str) -> Result<GroupView, NodeError> {
-        let group = group.to_owned();
-        self.group_request(|reply| GroupCommand::Answer {
-            group,
-            join: true,
-            reply,
-        })
-        .await
+        self.answer_invitation(group, true).await
     }
 
     /// Declines an invitation: it is forgotten and the group ignored (the members list us
     /// until an admin removes us).
     pub async fn group_decline(&self, group: &str) -> Result<GroupView, NodeError> {
+        self.answer_invitation(group, false).await
+    }
+
+    async fn answer_invitation(&self, group: &str, join: bool) -> Result<GroupView, NodeError> {
         let group = group.to_owned();
-        self.group_request(|reply| GroupCommand::Answer {
-            group,
-            join: false,
-            reply,
-        })
-        .await
+        self.group_request(|reply| GroupCommand::Answer { group, join, reply })
+            .await
     }
 
     /// The members of a group (by id or name).

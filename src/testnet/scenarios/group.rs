@@ -172,14 +172,28 @@ async fn summarise(
 ) -> Result<Map<String, Value>, TestNetError> {
     // Members still repairing by history sync: wait (bounded) for the histories.
     let expected = (sent.len() + errors) * (handles.len() - 1);
+    let mut counted = stored(handles, group, messages).await;
     let _ = tokio::time::timeout(DELIVERY_DEADLINE, async {
         let mut events = futures::stream::select_all(handles.iter().map(|h| h.events()));
-        while stored(handles, group, messages).await.0 < expected {
+        while counted.0 < expected {
+            // Each count pages every member's history: count again after the next event
+            // and at most once a second, taking in the events of that second meanwhile.
+            let checked = tokio::time::Instant::now();
             let _ = tokio::time::timeout(Duration::from_secs(1), events.next()).await;
+            let _ = tokio::time::timeout_at(checked + Duration::from_secs(1), async {
+                while events.next().await.is_some() {}
+            })
+            .await;
+            counted = stored(handles, group, messages).await;
         }
     })
     .await;
-    let (delivered, stored_duplicates) = stored(handles, group, messages).await;
+    // Cut off by the deadline, the last count may be stale.
+    let (delivered, stored_duplicates) = if counted.0 < expected {
+        stored(handles, group, messages).await
+    } else {
+        counted
+    };
     let mut repaired = 0;
     for handle in handles {
         if let Ok(status) = handle.status().await {
