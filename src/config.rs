@@ -93,6 +93,9 @@ pub struct NetworkConfig {
     pub idle_timeout_secs: u64,
     /// Serve the DHT or only query it.
     pub dht_mode: DhtMode,
+    /// Seconds between refreshes of the DHT routing table (a lookup of the node's own id,
+    /// then of a random id in each farther bucket); 0 = only when the table runs low.
+    pub dht_refresh_secs: u64,
 }
 
 impl Default for NetworkConfig {
@@ -105,6 +108,7 @@ impl Default for NetworkConfig {
             max_connections_per_peer: 2,
             idle_timeout_secs: 300,
             dht_mode: DhtMode::Server,
+            dht_refresh_secs: 300,
         }
     }
 }

@@ -32,7 +32,7 @@ use crate::store::{Profile, Store};
 const TICK: Duration = Duration::from_millis(500);
 /// Commands handled in one loop turn before the turn's writes are flushed together.
 const MAX_COMMANDS_PER_TURN: usize = 256;
-/// How often prekey rotation is checked.
+/// How often prekey rotation is checked (and old sessions and cached peers pruned).
 const PREKEY_CHECK: Duration = Duration::from_secs(3600);
 /// `meta` name of the prekey ring.
 const PREKEYS: &str = "prekeys";
@@ -294,6 +294,10 @@ impl Actor {
             self.last_prekey_check = Instant::now();
             self.rotate_prekeys();
             self.prune_sessions();
+            match self.store.prune_peers() {
+                Ok(()) => self.durability.wrote_lazily(),
+                Err(e) => tracing::warn!(error = %e, "cannot prune the peer-address cache"),
+            }
         }
         self.discovery_tick();
         self.mailbox_tick();
@@ -530,13 +534,15 @@ impl Actor {
                     let _ = reply.send(Ok(peer_id));
                 }
                 if let ConnectedPoint::Dialer { address, .. } = &endpoint {
-                    if let Err(e) = self
+                    // A hint for the next start, not a promise: it rides on the next flush.
+                    match self
                         .store
                         .remember_peer(&peer_id.to_string(), &address.to_string(), now_ms())
                     {
-                        tracing::warn!(error = %e, "cannot cache a peer address");
+                        Ok(true) => self.durability.wrote_lazily(),
+                        Ok(false) => {}
+                        Err(e) => tracing::warn!(error = %e, "cannot cache a peer address"),
                     }
-                    self.durability.wrote();
                 }
                 let meta = self.peers.entry(peer_id).or_default();
                 let remote = endpoint.get_remote_address().clone();

@@ -25,6 +25,7 @@ use libp2p::swarm::NetworkBehaviour;
 use libp2p::{gossipsub, identify, kad, mdns, noise, ping, tcp, yamux, StreamProtocol, Swarm};
 
 use super::codec::FrameCodec;
+use super::gossip::Gossip;
 use super::groups::{GROUP_SYNC_PROTOCOL, MEETUP_PROTOCOL};
 use super::{NodeConfig, NodeError};
 use crate::config::DhtMode;
@@ -132,8 +133,8 @@ pub struct Behaviour {
     pub mailbox: request_response::Behaviour<FrameCodec>,
     /// LAN discovery, when enabled.
     pub mdns: Toggle<mdns::tokio::Behaviour>,
-    /// Group messages.
-    pub gossipsub: gossipsub::Behaviour,
+    /// Group messages (gossipsub, its streams not keeping connections open).
+    pub gossipsub: Gossip,
     /// Group history sync.
     pub group_sync: request_response::Behaviour<FrameCodec>,
     /// Meetup joins by code.
@@ -171,6 +172,7 @@ impl Behaviour {
             .set_record_ttl(Some(DHT_RECORD_TTL))
             .set_publication_interval(None)
             .set_query_timeout(DHT_QUERY_TIMEOUT)
+            .set_periodic_bootstrap_interval(config.dht_refresh)
             .disjoint_query_paths(true)
             .set_replication_factor(NonZeroUsize::new(20).expect("non-zero"));
         let store = MemoryStore::with_config(
@@ -209,7 +211,7 @@ impl Behaviour {
                 },
             ),
             mdns: mdns.into(),
-            gossipsub: gossipsub_behaviour()?,
+            gossipsub: Gossip::new(gossipsub_behaviour()?),
             group_sync: frames(GROUP_SYNC_PROTOCOL, ProtocolSupport::Full),
             meetup: frames(MEETUP_PROTOCOL, ProtocolSupport::Full),
         })

@@ -27,6 +27,7 @@ mod discovery;
 mod dm;
 mod durability;
 pub mod event;
+pub mod gossip;
 pub mod groups;
 mod kdf;
 mod mailbox;
@@ -154,6 +155,8 @@ pub struct NodeConfig {
     pub idle_timeout: Duration,
     /// Serve the DHT or only query it.
     pub dht_mode: DhtMode,
+    /// How often the DHT routing table is refreshed; `None`: only when it runs low.
+    pub dht_refresh: Option<Duration>,
     /// The full configuration file (protocol settings).
     pub settings: Config,
     /// Where to record libp2p's metrics (`chingu run --metrics`); `None` records nothing.
@@ -185,6 +188,7 @@ impl NodeConfig {
             max_connections_per_peer: 0,
             idle_timeout: Duration::ZERO,
             dht_mode: DhtMode::Server,
+            dht_refresh: None,
             settings: Config::default(),
             metrics: None,
         };
@@ -204,6 +208,7 @@ impl NodeConfig {
         self.max_connections_per_peer = network.max_connections_per_peer;
         self.idle_timeout = Duration::from_secs(network.idle_timeout_secs);
         self.dht_mode = network.dht_mode;
+        self.dht_refresh = (network.dht_refresh_secs > 0).then(|| Duration::from_secs(network.dht_refresh_secs));
         self.store.cache_bytes = settings.storage.cache_mib << 20;
         self.settings = settings;
         Ok(())

@@ -9,6 +9,10 @@ use super::{decode, Store, StoreError};
 pub const MAX_CACHED_PEERS: usize = 256;
 /// Most addresses remembered per peer.
 pub const MAX_ADDRS_PER_PEER: usize = 4;
+/// A peer reached again at its newest address within this long is not rewritten: in a
+/// busy network connections come and go every few seconds, and the cache only needs to
+/// know who was around recently.
+pub const PEER_REFRESH_MS: u64 = 10 * 60 * 1000;
 
 /// A remembered peer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,8 +26,10 @@ pub struct CachedPeer {
 }
 
 impl Store {
-    /// Records that `peer_id` was reached at `addr` at `now_ms`.
-    pub fn remember_peer(&self, peer_id: &str, addr: &str, now_ms: u64) -> Result<(), StoreError> {
+    /// Records that `peer_id` was reached at `addr` at `now_ms`. Returns whether anything
+    /// was written (nothing is when the peer was seen at that same newest address less
+    /// than [`PEER_REFRESH_MS`] ago).
+    pub fn remember_peer(&self, peer_id: &str, addr: &str, now_ms: u64) -> Result<bool, StoreError> {
         let mut peer = match self.peers.get(peer_id)? {
             Some(v) => decode(&v, "cached peer")?,
             None => CachedPeer {
@@ -32,12 +38,16 @@ impl Store {
                 last_seen_ms: 0,
             },
         };
+        let fresh = now_ms.saturating_sub(peer.last_seen_ms) < PEER_REFRESH_MS;
+        if fresh && peer.addrs.first().is_some_and(|newest| newest == addr) {
+            return Ok(false);
+        }
         peer.addrs.retain(|a| a != addr);
         peer.addrs.insert(0, addr.to_owned());
         peer.addrs.truncate(MAX_ADDRS_PER_PEER);
         peer.last_seen_ms = now_ms;
         self.peers.insert(peer_id, crate::wire::to_cbor(&peer))?;
-        Ok(())
+        Ok(true)
     }
 
     /// Remembered peers, most recently seen first; prunes the cache to
@@ -55,6 +65,12 @@ impl Store {
         }
         peers.truncate(MAX_CACHED_PEERS);
         Ok(peers)
+    }
+
+    /// Forgets the least recently seen peers beyond [`MAX_CACHED_PEERS`]: every new peer
+    /// a running node meets is remembered, so the cache grows until pruned.
+    pub fn prune_peers(&self) -> Result<(), StoreError> {
+        self.cached_peers().map(drop)
     }
 }
 
@@ -77,7 +93,22 @@ mod tests {
                 .remember_peer(&format!("q{i}"), "/ip4/127.0.0.1/tcp/9", 10 + i)
                 .unwrap();
         }
-        assert_eq!(store.cached_peers().unwrap().len(), MAX_CACHED_PEERS);
+        assert_eq!(store.peers.len(), MAX_CACHED_PEERS + 11);
+        store.prune_peers().unwrap();
         assert_eq!(store.peers.len(), MAX_CACHED_PEERS);
+        assert_eq!(store.cached_peers().unwrap().len(), MAX_CACHED_PEERS);
+    }
+
+    #[test]
+    fn a_peer_seen_again_at_its_newest_address_is_rewritten_only_after_the_refresh_interval() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        let addr = "/ip4/127.0.0.1/tcp/1";
+        assert!(store.remember_peer("p1", addr, 1_000).unwrap());
+        assert!(!store.remember_peer("p1", addr, 2_000).unwrap());
+        assert!(store.remember_peer("p1", "/ip4/127.0.0.1/tcp/2", 3_000).unwrap());
+        assert!(store.remember_peer("p1", addr, 4_000).unwrap());
+        assert!(store.remember_peer("p1", addr, 4_000 + PEER_REFRESH_MS).unwrap());
+        assert_eq!(store.cached_peers().unwrap()[0].last_seen_ms, 4_000 + PEER_REFRESH_MS);
     }
 }

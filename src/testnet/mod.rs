@@ -38,6 +38,10 @@ const JOINING_AT_ONCE: usize = 8;
 const LARGE_NET_IDLE_TIMEOUT: Duration = Duration::from_secs(3);
 /// Idle timeout of a small net.
 const SMALL_NET_IDLE_TIMEOUT: Duration = Duration::from_secs(3600);
+/// Routing-table refresh period of a large net's nodes (a node's own default is 5 min).
+/// A refresh dials a few hundred peers; 500 nodes sharing two cores refreshing every
+/// 5 min would need more handshakes a second than the machine can do.
+const LARGE_NET_DHT_REFRESH: Duration = Duration::from_secs(1800);
 /// Longest wait for an earlier node's first peers before starting the next one.
 const JOIN_WAIT: Duration = Duration::from_secs(10);
 
@@ -374,6 +378,9 @@ impl TestNet {
         } else {
             SMALL_NET_IDLE_TIMEOUT
         };
+        if self.plan.large {
+            config.dht_refresh = Some(LARGE_NET_DHT_REFRESH);
+        }
         config.open_store = open_store;
         Node::start(config).await.map_err(node_error)
     }

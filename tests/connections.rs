@@ -1,0 +1,72 @@
+//! Connection lifetime: a connection nobody uses is closed after the configured idle
+//! timeout, although gossipsub greets every peer on a stream of its own (rust-libp2p
+//! issue #5190: before `node::gossip`, no connection of a chingu node ever closed).
+
+use std::time::Duration;
+
+use futures::StreamExt;
+
+use chingu::home::{Home, InitOptions};
+use chingu::{Event, Node, NodeConfig, NodeHandle};
+
+const DEADLINE: Duration = Duration::from_secs(30);
+
+async fn start(dir: &std::path::Path, phone: &str, idle_timeout: Duration) -> NodeHandle {
+    let home = Home::at(dir.join(phone));
+    let region = "KR".parse().unwrap();
+    let report = home
+        .init(&InitOptions {
+            phone: chingu::phone::normalize(phone, &region).unwrap(),
+            name: phone.into(),
+            region,
+            force: false,
+        })
+        .unwrap();
+    let mut config = NodeConfig::from_home(&home).unwrap();
+    config.listen = vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()];
+    config.mdns = false;
+    config.idle_timeout = idle_timeout;
+    config.open_store = Some(report.store);
+    Node::start(config).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idle_connection_is_closed_after_the_idle_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let alice = start(dir.path(), "010-1111-0001", Duration::from_secs(1)).await;
+    let bob = start(dir.path(), "010-1111-0002", Duration::from_secs(1)).await;
+    let mut events = alice.events();
+    let addr = alice
+        .listen_addrs()
+        .await
+        .unwrap()
+        .remove(0)
+        .with_p2p(alice.peer_id())
+        .unwrap();
+    bob.dial(addr).await.unwrap();
+    let bob_id = bob.peer_id().to_string();
+    let closed = tokio::time::timeout(DEADLINE, async {
+        let mut connected = false;
+        while let Some(event) = events.next().await {
+            match event {
+                Event::PeerConnected { peer_id } if peer_id == bob_id => connected = true,
+                Event::PeerDisconnected { peer_id } if peer_id == bob_id && connected => return true,
+                _ => {}
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(closed, Ok(true), "the idle connection to Bob was not closed");
+    // Both nodes keep running and can connect again.
+    let addr = bob
+        .listen_addrs()
+        .await
+        .unwrap()
+        .remove(0)
+        .with_p2p(bob.peer_id())
+        .unwrap();
+    alice.dial(addr).await.unwrap();
+    alice.shutdown().await.unwrap();
+    bob.shutdown().await.unwrap();
+}
