@@ -30,20 +30,19 @@ async fn start(dir: &std::path::Path, phone: &str, idle_timeout: Duration) -> No
     Node::start(config).await.unwrap()
 }
 
+/// A node's first listen address, with its peer id.
+async fn address_of(node: &NodeHandle) -> libp2p::Multiaddr {
+    let addr = node.listen_addrs().await.unwrap().remove(0);
+    addr.with_p2p(node.peer_id()).unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_connection_is_closed_after_the_idle_timeout() {
     let dir = tempfile::tempdir().unwrap();
     let alice = start(dir.path(), "010-1111-0001", Duration::from_secs(1)).await;
     let bob = start(dir.path(), "010-1111-0002", Duration::from_secs(1)).await;
     let mut events = alice.events();
-    let addr = alice
-        .listen_addrs()
-        .await
-        .unwrap()
-        .remove(0)
-        .with_p2p(alice.peer_id())
-        .unwrap();
-    bob.dial(addr).await.unwrap();
+    bob.dial(address_of(&alice).await).await.unwrap();
     let bob_id = bob.peer_id().to_string();
     let closed = tokio::time::timeout(DEADLINE, async {
         let mut connected = false;
@@ -59,14 +58,7 @@ async fn an_idle_connection_is_closed_after_the_idle_timeout() {
     .await;
     assert_eq!(closed, Ok(true), "the idle connection to Bob was not closed");
     // Both nodes keep running and can connect again.
-    let addr = bob
-        .listen_addrs()
-        .await
-        .unwrap()
-        .remove(0)
-        .with_p2p(bob.peer_id())
-        .unwrap();
-    alice.dial(addr).await.unwrap();
+    alice.dial(address_of(&bob).await).await.unwrap();
     alice.shutdown().await.unwrap();
     bob.shutdown().await.unwrap();
 }
