@@ -9,7 +9,7 @@ use chingu::api::Scope;
 use chingu::home::Home;
 use chingu::tr;
 
-use super::output::{clock, print_json, Table};
+use super::output::{clock, print_list};
 use super::query::JsonFlag;
 
 #[derive(Debug, Subcommand)]
@@ -78,19 +78,13 @@ pub fn run(home: &Home, command: AppsCommand) -> anyhow::Result<()> {
         }
         AppsCommand::List(flag) => {
             let apps = store.list().map_err(describe)?;
-            if flag.json {
-                return print_json(&apps);
-            }
-            if apps.is_empty() {
-                println!("{}", tr!("apps-none"));
-                return Ok(());
-            }
-            let mut table = Table::new();
-            table.header([tr!("apps-col-name"), tr!("apps-col-scopes"), tr!("apps-col-created")]);
-            for app in &apps {
-                table.row([app.name.clone(), scope_list(&app.scopes), clock(app.created_ms)]);
-            }
-            table.print();
+            print_list(
+                &apps,
+                flag.json,
+                tr!("apps-none"),
+                [tr!("apps-col-name"), tr!("apps-col-scopes"), tr!("apps-col-created")],
+                |app| [app.name.clone(), scope_list(&app.scopes), clock(app.created_ms)],
+            )?;
         }
         AppsCommand::Revoke { name } => {
             let app = store.revoke(&name).map_err(describe)?;

@@ -11,7 +11,7 @@ use chingu::home::Home;
 use chingu::node::{ContactView, ImportSummary, InviteView, Verification};
 use chingu::tr;
 
-use super::output::{print_json, Table};
+use super::output::{print_json, print_list};
 
 #[derive(Debug, Subcommand)]
 pub enum ContactsCommand {
@@ -148,27 +148,23 @@ pub async fn run(home: &Home, command: ContactsCommand) -> anyhow::Result<()> {
         }
         ContactsCommand::List(flag) => {
             let contacts: Vec<ContactView> = client.call_as("contacts.list", json!({})).await?;
-            if flag.json {
-                return print_json(&contacts);
-            }
-            if contacts.is_empty() {
-                println!("{}", tr!("contacts-none"));
-                return Ok(());
-            }
-            let mut table = Table::new();
-            table.header([
-                tr!("contacts-col-name"),
-                tr!("contacts-col-phone"),
-                tr!("contacts-col-state"),
-            ]);
-            for c in &contacts {
-                let mut state = state_label(&c.state);
-                if c.candidates > 0 {
-                    state = tr!("contacts-with-candidates", state = state, count = c.candidates);
-                }
-                table.row([c.name.clone(), c.phone.clone(), state]);
-            }
-            table.print();
+            print_list(
+                &contacts,
+                flag.json,
+                tr!("contacts-none"),
+                [
+                    tr!("contacts-col-name"),
+                    tr!("contacts-col-phone"),
+                    tr!("contacts-col-state"),
+                ],
+                |c| {
+                    let mut state = state_label(&c.state);
+                    if c.candidates > 0 {
+                        state = tr!("contacts-with-candidates", state = state, count = c.candidates);
+                    }
+                    [c.name.clone(), c.phone.clone(), state]
+                },
+            )?;
         }
         ContactsCommand::Remove(arg) => {
             let contact: ContactView = client

@@ -8,7 +8,7 @@ use chingu::home::Home;
 use chingu::node::{GroupView, InvitationView, MemberView, MessageView};
 use chingu::tr;
 
-use super::output::{print_json, Table};
+use super::output::{print_json, print_list, Table};
 
 #[derive(Debug, Subcommand)]
 pub enum GroupCommand {
@@ -189,32 +189,27 @@ pub async fn run(home: &Home, command: GroupCommand) -> anyhow::Result<()> {
         }
         GroupCommand::Invitations(flag) => {
             let invitations: Vec<InvitationView> = client.call_as("groups.invitations", json!({})).await?;
-            if flag.json {
-                return print_json(&invitations);
-            }
-            if invitations.is_empty() {
-                println!("{}", tr!("group-invitations-none"));
-                return Ok(());
-            }
-            let mut table = Table::new();
-            table.header([
-                tr!("group-col-name"),
-                tr!("group-col-kind"),
-                tr!("group-col-members"),
-                tr!("group-col-from"),
-                tr!("group-col-id"),
-            ]);
-            for i in &invitations {
-                table.row([
-                    i.group.name.clone(),
-                    kind_label(&i.group),
-                    i.group.members.to_string(),
-                    format!("{} {}", i.from_name, i.from),
-                    i.group.group_id.clone(),
-                ]);
-            }
-            table.print();
-            return Ok(());
+            return print_list(
+                &invitations,
+                flag.json,
+                tr!("group-invitations-none"),
+                [
+                    tr!("group-col-name"),
+                    tr!("group-col-kind"),
+                    tr!("group-col-members"),
+                    tr!("group-col-from"),
+                    tr!("group-col-id"),
+                ],
+                |i| {
+                    [
+                        i.group.name.clone(),
+                        kind_label(&i.group),
+                        i.group.members.to_string(),
+                        format!("{} {}", i.from_name, i.from),
+                        i.group.group_id.clone(),
+                    ]
+                },
+            );
         }
         GroupCommand::Join { group } => {
             let view: GroupView = client.call_as("groups.join", json!({ "group": group })).await?;
@@ -234,37 +229,32 @@ pub async fn run(home: &Home, command: GroupCommand) -> anyhow::Result<()> {
         GroupCommand::Close { group } => client.call_as("groups.close", json!({ "group": group })).await?,
         GroupCommand::List(flag) => {
             let groups: Vec<GroupView> = client.call_as("groups.list", json!({})).await?;
-            if flag.json {
-                return print_json(&groups);
-            }
-            if groups.is_empty() {
-                println!("{}", tr!("group-none"));
-                return Ok(());
-            }
-            let mut table = Table::new();
-            table.header([
-                tr!("group-col-name"),
-                tr!("group-col-kind"),
-                tr!("group-col-members"),
-                tr!("group-col-role"),
-                tr!("group-col-id"),
-            ]);
-            for g in &groups {
-                let role = match (g.active, g.is_admin) {
-                    (false, _) => tr!("group-role-gone"),
-                    (true, true) => tr!("group-role-admin"),
-                    (true, false) => tr!("group-role-member"),
-                };
-                table.row([
-                    g.name.clone(),
-                    kind_label(g),
-                    g.members.to_string(),
-                    role,
-                    g.group_id.clone(),
-                ]);
-            }
-            table.print();
-            return Ok(());
+            return print_list(
+                &groups,
+                flag.json,
+                tr!("group-none"),
+                [
+                    tr!("group-col-name"),
+                    tr!("group-col-kind"),
+                    tr!("group-col-members"),
+                    tr!("group-col-role"),
+                    tr!("group-col-id"),
+                ],
+                |g| {
+                    let role = match (g.active, g.is_admin) {
+                        (false, _) => tr!("group-role-gone"),
+                        (true, true) => tr!("group-role-admin"),
+                        (true, false) => tr!("group-role-member"),
+                    };
+                    [
+                        g.name.clone(),
+                        kind_label(g),
+                        g.members.to_string(),
+                        role,
+                        g.group_id.clone(),
+                    ]
+                },
+            );
         }
         GroupCommand::Members { group, json } => {
             let members: Vec<MemberView> = client.call_as("groups.members", json!({ "group": group })).await?;

@@ -21,6 +21,31 @@ pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Prints a listing the way every `… list` command does: pretty JSON with `--json`;
+/// otherwise `none` when there is nothing, else a table of `header` and one row per item.
+pub fn print_list<T: Serialize, const N: usize>(
+    items: &[T],
+    json: bool,
+    none: String,
+    header: [String; N],
+    row: impl Fn(&T) -> [String; N],
+) -> anyhow::Result<()> {
+    if json {
+        return print_json(&items);
+    }
+    if items.is_empty() {
+        println!("{none}");
+        return Ok(());
+    }
+    let mut table = Table::new();
+    table.header(header);
+    for item in items {
+        table.row(row(item));
+    }
+    table.print();
+    Ok(())
+}
+
 /// `3h 02m`, `5m 07s`, `42s`.
 pub fn duration(secs: u64) -> String {
     match secs {

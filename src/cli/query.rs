@@ -7,7 +7,7 @@ use chingu::home::Home;
 use chingu::node::{PeerInfo, Status};
 use chingu::tr;
 
-use super::output::{duration, print_json, Table};
+use super::output::{duration, print_json, print_list, Table};
 
 #[derive(Debug, Args)]
 pub struct JsonFlag {
@@ -59,31 +59,29 @@ pub async fn status(home: &Home, flag: JsonFlag) -> anyhow::Result<()> {
 pub async fn peers(home: &Home, flag: JsonFlag) -> anyhow::Result<()> {
     let mut client = super::connect(home).await?;
     let peers: Vec<PeerInfo> = client.call_as("node.peers", json!({})).await?;
-    if flag.json {
-        return print_json(&peers);
+    print_list(
+        &peers,
+        flag.json,
+        tr!("peers-none"),
+        [
+            tr!("peers-col-peer"),
+            tr!("peers-col-rtt"),
+            tr!("peers-col-dht"),
+            tr!("peers-col-addr"),
+        ],
+        |peer| {
+            [
+                peer.peer_id.clone(),
+                peer.rtt_ms
+                    .map(|ms| format!("{ms:.1} ms"))
+                    .unwrap_or_else(|| "-".into()),
+                if peer.in_routing_table { tr!("yes") } else { tr!("no") },
+                peer.addrs.first().cloned().unwrap_or_default(),
+            ]
+        },
+    )?;
+    if !flag.json && !peers.is_empty() {
+        println!("{}", tr!("peers-count", count = peers.len()));
     }
-    if peers.is_empty() {
-        println!("{}", tr!("peers-none"));
-        return Ok(());
-    }
-    let mut table = Table::new();
-    table.header([
-        tr!("peers-col-peer"),
-        tr!("peers-col-rtt"),
-        tr!("peers-col-dht"),
-        tr!("peers-col-addr"),
-    ]);
-    for peer in &peers {
-        table.row([
-            peer.peer_id.clone(),
-            peer.rtt_ms
-                .map(|ms| format!("{ms:.1} ms"))
-                .unwrap_or_else(|| "-".into()),
-            if peer.in_routing_table { tr!("yes") } else { tr!("no") },
-            peer.addrs.first().cloned().unwrap_or_default(),
-        ]);
-    }
-    table.print();
-    println!("{}", tr!("peers-count", count = peers.len()));
     Ok(())
 }

@@ -295,7 +295,8 @@ impl Actor {
             self.rotate_prekeys();
             self.prune_sessions();
             match self.store.prune_peers() {
-                Ok(()) => self.durability.wrote_lazily(),
+                Ok(0) => {}
+                Ok(_) => self.durability.wrote_lazily(),
                 Err(e) => tracing::warn!(error = %e, "cannot prune the peer-address cache"),
             }
         }

@@ -68,9 +68,9 @@ impl Durability {
 
     /// Notes a write that nobody waits for and that can be recovered if a crash loses it
     /// (a received group message: history sync fetches it again; a cached peer address).
-    /// It is flushed with the
-    /// next flush, or [`LAZY_FLUSH_AFTER`] after the first such write at the latest, so a
-    /// stream of them costs a few flushes a second instead of one per loop turn.
+    /// It is flushed with the next flush, or [`LAZY_FLUSH_AFTER`] after the first such
+    /// write at the latest, so a stream of them costs a few flushes a second instead of
+    /// one per loop turn.
     pub(crate) fn wrote_lazily(&mut self) {
         self.lazy_since.get_or_insert_with(Instant::now);
     }

@@ -53,6 +53,19 @@ impl Store {
     /// Remembered peers, most recently seen first; prunes the cache to
     /// [`MAX_CACHED_PEERS`].
     pub fn cached_peers(&self) -> Result<Vec<CachedPeer>, StoreError> {
+        self.kept_peers().map(|(peers, _)| peers)
+    }
+
+    /// Forgets the least recently seen peers beyond [`MAX_CACHED_PEERS`] (every new peer
+    /// a running node meets is remembered, so the cache grows until pruned). Returns how
+    /// many were forgotten.
+    pub fn prune_peers(&self) -> Result<usize, StoreError> {
+        self.kept_peers().map(|(_, forgotten)| forgotten)
+    }
+
+    /// The peers kept, most recently seen first, after forgetting the rest; and how many
+    /// were forgotten.
+    fn kept_peers(&self) -> Result<(Vec<CachedPeer>, usize), StoreError> {
         let mut peers = self
             .peers
             .iter()
@@ -63,14 +76,9 @@ impl Store {
         for stale in peers.iter().skip(MAX_CACHED_PEERS) {
             self.peers.remove(&stale.peer_id)?;
         }
+        let forgotten = peers.len().saturating_sub(MAX_CACHED_PEERS);
         peers.truncate(MAX_CACHED_PEERS);
-        Ok(peers)
-    }
-
-    /// Forgets the least recently seen peers beyond [`MAX_CACHED_PEERS`]: every new peer
-    /// a running node meets is remembered, so the cache grows until pruned.
-    pub fn prune_peers(&self) -> Result<(), StoreError> {
-        self.cached_peers().map(drop)
+        Ok((peers, forgotten))
     }
 }
 
@@ -94,8 +102,9 @@ mod tests {
                 .unwrap();
         }
         assert_eq!(store.peers.len(), MAX_CACHED_PEERS + 11);
-        store.prune_peers().unwrap();
+        assert_eq!(store.prune_peers().unwrap(), 11);
         assert_eq!(store.peers.len(), MAX_CACHED_PEERS);
+        assert_eq!(store.prune_peers().unwrap(), 0);
         assert_eq!(store.cached_peers().unwrap().len(), MAX_CACHED_PEERS);
     }
 
