@@ -482,7 +482,7 @@ impl Actor {
     }
 
     /// The group named by `query`: its id in hex, or its name.
-    fn group_id_for(&self, query: &str) -> Result<GroupId, NodeError> {
+    pub(super) fn group_id_for(&self, query: &str) -> Result<GroupId, NodeError> {
         if let Ok(bytes) = hex::decode(query) {
             if let Ok(id) = <[u8; 16]>::try_from(bytes.as_slice()) {
                 let id = GroupId(Fixed(id));
@@ -1099,8 +1099,7 @@ impl Actor {
                     first_seen_ms: now_ms(),
                     record: Default::default(),
                 });
-                self.store.put_contact(&contact).ok()?;
-                self.durability.wrote();
+                self.save_contact(&contact).ok()?;
                 Some(phone)
             }
         }
@@ -1953,7 +1952,7 @@ impl Actor {
         for epoch in Epoch::to_publish(now) {
             let secret = CodeSecret::derive(code.as_bytes(), epoch);
             join_key = Some(secret.auth_key());
-            self.publish_record(epoch, &secret.keys());
+            self.publish_record(epoch, &secret.keys(), None);
         }
         let id = self.group_id_for(&view.group_id)?;
         if let Some(record) = self.groups.records.get_mut(&id) {

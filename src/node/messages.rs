@@ -37,6 +37,9 @@ pub struct MessageView {
     pub hlc: u64,
     /// When the sender wrote it (ms since the epoch).
     pub sent_ms: u64,
+    /// The conversation is muted: show it, without a notification.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub muted: bool,
 }
 
 impl MessageView {
@@ -55,6 +58,7 @@ impl MessageView {
             state: message.state,
             hlc: message.hlc,
             sent_ms: message.sent_ms,
+            muted: false,
         }
     }
 }
@@ -64,7 +68,7 @@ impl MessageView {
 pub struct ConversationView {
     /// Conversation id (hex).
     pub id: String,
-    /// `direct`, `group` or `meetup`.
+    /// `direct`, `group`, `meetup`, or `request` (a stranger's messages, held apart).
     pub kind: String,
     /// The friend's number, for direct conversations.
     pub phone: Option<String>,
@@ -74,11 +78,31 @@ pub struct ConversationView {
     pub unread: u32,
     /// The newest message, shortened.
     pub preview: String,
+    /// Muted: new messages come without notification.
+    #[serde(default)]
+    pub muted: bool,
+}
+
+impl ConversationView {
+    /// A conversation whose row is missing (its messages outlived it).
+    pub fn unknown(id: ConvId) -> Self {
+        Self {
+            id: id.to_string(),
+            kind: "direct".into(),
+            phone: None,
+            title: String::new(),
+            unread: 0,
+            preview: String::new(),
+            muted: false,
+        }
+    }
 }
 
 impl From<&Conversation> for ConversationView {
     fn from(c: &Conversation) -> Self {
         let (kind, phone) = match &c.kind {
+            // Requests are filed under the claimed number but in a conversation of their own.
+            ConversationKind::Direct { phone } if ConvId::direct(phone) != c.id => ("request", Some(phone.to_string())),
             ConversationKind::Direct { phone } => ("direct", Some(phone.to_string())),
             ConversationKind::Group { .. } => ("group", None),
             ConversationKind::Meetup { .. } => ("meetup", None),
@@ -90,6 +114,7 @@ impl From<&Conversation> for ConversationView {
             title: c.title.clone(),
             unread: c.unread,
             preview: c.preview.clone(),
+            muted: false,
         }
     }
 }
@@ -119,9 +144,17 @@ pub fn history(
         .collect())
 }
 
-/// Every conversation, newest activity first.
+/// Every conversation, newest activity first (muted ones marked).
 pub fn conversations(store: &Store) -> Result<Vec<ConversationView>, NodeError> {
-    Ok(store.conversations()?.iter().map(ConversationView::from).collect())
+    let mut views = Vec::new();
+    for row in store.conversations()? {
+        let mut view = ConversationView::from(&row);
+        if let ConversationKind::Direct { phone } = &row.kind {
+            view.muted = view.kind == "direct" && store.contact(phone)?.is_some_and(|c| c.muted);
+        }
+        views.push(view);
+    }
+    Ok(views)
 }
 
 impl Actor {
