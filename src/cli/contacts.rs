@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use serde_json::json;
 
 use chingu::home::Home;
-use chingu::node::{ContactView, ImportSummary, InviteView, Verification};
+use chingu::node::{ContactView, ImportSummary, InviteView, NewPerson, Verification};
 use chingu::tr;
 
 use super::output::{print_json, print_list};
@@ -27,6 +27,37 @@ pub enum ContactsCommand {
     Verify(VerifyArgs),
     /// Look a contact up now
     Lookup(ContactArg),
+    /// Show a contact: numbers, state, what it means and what to do
+    Show(ContactJsonArg),
+    /// Rename a contact (every number)
+    Rename(RenameArgs),
+    /// Block a contact: no messages either way, and they can no longer find you
+    Block(ContactArg),
+    /// Unblock a contact
+    Unblock(ContactArg),
+    /// Mute a contact: messages arrive without notification
+    Mute(ContactArg),
+    /// Unmute a contact
+    Unmute(ContactArg),
+    /// Accept a contact's new key after they reinstalled (compare safety numbers first)
+    Accept(ContactArg),
+}
+
+#[derive(Debug, Args)]
+pub struct ContactJsonArg {
+    /// Name or number
+    contact: String,
+    /// Print JSON
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RenameArgs {
+    /// Name or number
+    contact: String,
+    /// The new name
+    name: String,
 }
 
 #[derive(Debug, Args)]
@@ -40,6 +71,9 @@ pub struct AddArgs {
     /// The name to show
     #[arg(long, default_value = "")]
     name: String,
+    /// Add the number to this existing contact (one person, several numbers)
+    #[arg(long, value_name = "CONTACT", conflicts_with_all = ["invite", "name"])]
+    to: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -91,6 +125,25 @@ pub fn state_label(state: &str) -> String {
     }
 }
 
+/// The localised sentence saying where a contact stands and what to do.
+pub fn standing_text(contact: &ContactView) -> String {
+    let name = if contact.name.is_empty() {
+        contact.profile_name.clone().unwrap_or_else(|| contact.phone.clone())
+    } else {
+        contact.name.clone()
+    };
+    match contact.reason.as_str() {
+        "looking_up" => tr!("standing-looking-up", name = name),
+        "waiting_for_them" => tr!("standing-waiting", name = name),
+        "found_unverified" => tr!("standing-found", name = name),
+        "verified" => tr!("standing-verified", name = name),
+        "key_changed" => tr!("standing-key-changed", name = name),
+        "several_keys" => tr!("standing-several-keys", name = name),
+        "blocked" => tr!("standing-blocked", name = name),
+        _ => contact.explanation.clone(),
+    }
+}
+
 fn print_contact(contact: &ContactView) {
     println!(
         "{}",
@@ -101,16 +154,36 @@ fn print_contact(contact: &ContactView) {
             state = state_label(&contact.state)
         )
     );
+    println!("  {}", standing_text(contact));
+}
+
+/// Everything about one contact, for `contacts show`.
+fn print_details(contact: &ContactView) {
+    print_contact(contact);
+    if let Some(status) = &contact.status {
+        println!("  {}", tr!("contact-status", status = status.clone()));
+    }
+    let others: Vec<String> = contact.numbers.iter().skip(1).map(|n| n.phone.clone()).collect();
+    if !others.is_empty() {
+        println!("  {}", tr!("contact-numbers", numbers = others.join(", ")));
+    }
+    if let Some(secs) = contact.next_lookup_s {
+        println!(
+            "  {}",
+            tr!("standing-next-lookup", time = super::output::duration(secs))
+        );
+    }
 }
 
 pub async fn run(home: &Home, command: ContactsCommand) -> anyhow::Result<()> {
     let mut client = super::connect(home).await?;
     match command {
         ContactsCommand::Add(args) => {
-            let params = match (args.number, args.invite) {
-                (_, Some(code)) => json!({ "invite": code, "name": args.name }),
-                (Some(number), None) => json!({ "phone": number, "name": args.name }),
-                (None, None) => unreachable!("clap requires one"),
+            let params = match (args.number, args.invite, args.to) {
+                (_, Some(code), _) => json!({ "invite": code, "name": args.name }),
+                (Some(number), None, Some(to)) => json!({ "phone": number, "to": to }),
+                (Some(number), None, None) => json!({ "phone": number, "name": args.name }),
+                (None, None, _) => unreachable!("clap requires one"),
             };
             let contact: ContactView = client.call_as("contacts.add", params).await?;
             print_contact(&contact);
@@ -119,8 +192,14 @@ pub async fn run(home: &Home, command: ContactsCommand) -> anyhow::Result<()> {
             let bytes = std::fs::read(&args.file).map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
             let content = String::from_utf8(bytes)
                 .map_err(|_| anyhow::anyhow!("{}", tr!("import-not-utf8", file = args.file.display().to_string())))?;
-            client.subscribe().await?;
-            let summary: ImportSummary = client.call_as("contacts.import", json!({ "content": content })).await?;
+            // Parsed here and sent in chunks: a large book does not fit one API request.
+            let region = home.load_config()?.region;
+            let report = chingu::contacts::import::import(&content, &region)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
+            if !args.no_wait {
+                client.subscribe().await?;
+            }
+            let summary = import_in_chunks(&mut client, report).await?;
             for issue in &summary.issues {
                 eprintln!(
                     "{}",
@@ -183,8 +262,64 @@ pub async fn run(home: &Home, command: ContactsCommand) -> anyhow::Result<()> {
                 .await?;
             print_contact(&contact);
         }
+        ContactsCommand::Show(arg) => {
+            let contacts: Vec<ContactView> = client.call_as("contacts.list", json!({})).await?;
+            let wanted = arg.contact.trim().to_lowercase();
+            let contact = contacts
+                .into_iter()
+                .find(|c| {
+                    c.name.to_lowercase() == wanted
+                        || c.numbers.iter().any(|n| n.phone == arg.contact.trim())
+                        || c.phone == arg.contact.trim()
+                })
+                .ok_or_else(|| anyhow::anyhow!("{}", tr!("contact-unknown", contact = arg.contact.clone())))?;
+            if arg.json {
+                return print_json(&contact);
+            }
+            print_details(&contact);
+        }
+        ContactsCommand::Rename(args) => {
+            let contact: ContactView = client
+                .call_as("contacts.rename", json!({ "contact": args.contact, "name": args.name }))
+                .await?;
+            println!("{}", tr!("contact-renamed", name = contact.name));
+        }
+        ContactsCommand::Block(arg) => {
+            let contact = change(&mut client, "contacts.block", json!({ "contact": arg.contact })).await?;
+            println!("{}", tr!("contact-blocked", name = contact.name));
+        }
+        ContactsCommand::Unblock(arg) => {
+            let contact = change(&mut client, "contacts.unblock", json!({ "contact": arg.contact })).await?;
+            println!("{}", tr!("contact-unblocked", name = contact.name));
+        }
+        ContactsCommand::Mute(arg) => {
+            let params = json!({ "contact": arg.contact, "muted": true });
+            let contact = change(&mut client, "contacts.mute", params).await?;
+            println!("{}", tr!("contact-muted", name = contact.name));
+        }
+        ContactsCommand::Unmute(arg) => {
+            let params = json!({ "contact": arg.contact, "muted": false });
+            let contact = change(&mut client, "contacts.mute", params).await?;
+            println!("{}", tr!("contact-unmuted", name = contact.name));
+        }
+        ContactsCommand::Accept(arg) => {
+            let verification: Verification = client
+                .call_as("contacts.accept", json!({ "contact": arg.contact }))
+                .await?;
+            println!("{}", tr!("contact-accepted", name = verification.contact.name.clone()));
+            print_verification(&verification);
+        }
     }
     Ok(())
+}
+
+/// Calls a method that answers with the changed contact.
+async fn change(
+    client: &mut chingu::api::client::ApiClient,
+    method: &str,
+    params: serde_json::Value,
+) -> anyhow::Result<ContactView> {
+    Ok(client.call_as(method, params).await?)
 }
 
 fn print_verification(v: &Verification) {
@@ -210,6 +345,44 @@ fn print_verification(v: &Verification) {
     } else if v.pinned.is_some() || !v.candidates.is_empty() {
         println!("{}", tr!("verify-howto"));
     }
+}
+
+/// Persons sent per `contacts.import` call (well under the API's 1 MiB request line).
+const IMPORT_CHUNK: usize = 5_000;
+
+/// Sends an address book parsed here to the node, [`IMPORT_CHUNK`] persons per call, and
+/// adds the summaries up.
+async fn import_in_chunks(
+    client: &mut chingu::api::client::ApiClient,
+    report: chingu::contacts::import::ImportReport,
+) -> anyhow::Result<ImportSummary> {
+    let persons: Vec<NewPerson> = report
+        .contacts
+        .into_iter()
+        .map(|c| NewPerson {
+            name: c.name,
+            numbers: vec![c.phone.to_string()],
+            line: 0,
+        })
+        .collect();
+    let mut total = ImportSummary {
+        read: 0,
+        added: 0,
+        duplicates_merged: report.duplicates_merged,
+        issues: report.issues,
+        phones: Vec::new(),
+        persons: 0,
+    };
+    for chunk in persons.chunks(IMPORT_CHUNK) {
+        let part: ImportSummary = client.call_as("contacts.import", json!({ "persons": chunk })).await?;
+        total.read += part.read;
+        total.added += part.added;
+        total.duplicates_merged += part.duplicates_merged;
+        total.issues.extend(part.issues);
+        total.phones.extend(part.phones);
+        total.persons += part.persons;
+    }
+    Ok(total)
 }
 
 /// Shows a progress bar until every imported contact has left `pending` (Ctrl-C leaves

@@ -13,7 +13,9 @@ mod groups;
 mod meetups;
 mod messages;
 mod output;
+mod people;
 mod query;
+mod search;
 mod testnet;
 
 use std::path::PathBuf;
@@ -65,6 +67,16 @@ enum Command {
     Watch(query::JsonFlag),
     /// Mark the conversation with a contact read
     Read(messages::ReadArgs),
+    /// Search your message history (every conversation, or one)
+    Search(search::SearchArgs),
+    /// Export one conversation or all of them, as JSON or plain text
+    Export(search::ExportArgs),
+    /// Messages from people not in your contacts: list, accept, block
+    #[command(subcommand)]
+    Requests(people::RequestsCommand),
+    /// Your name and status, shared with friends only
+    #[command(subcommand)]
+    Profile(people::ProfileCommand),
     /// Group chats: create, invite, remove, admins, send, history
     #[command(subcommand)]
     Group(groups::GroupCommand),
@@ -136,6 +148,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::History(args) => messages::history(&home, args).await,
         Command::Watch(flag) => messages::watch(&home, flag).await,
         Command::Read(args) => messages::read(&home, args).await,
+        Command::Search(args) => search::search(&home, args).await,
+        Command::Export(args) => search::export(&home, args).await,
+        Command::Requests(command) => people::requests(&home, command).await,
+        Command::Profile(command) => people::profile(&home, command).await,
         Command::Group(command) => groups::run(&home, command).await,
         Command::Meetup(command) => meetups::run(&home, command).await,
         Command::Apps(command) => apps::run(&home, command),

@@ -733,7 +733,10 @@ impl Actor {
             return Err(NodeError::NotFound(format!("no contact {phone}")));
         };
         let before = contact.state;
+        let noise_unknown = contact.pinned.as_ref().is_some_and(|p| p.noise_pk == [0; 32]);
         let events = trust::apply_lookup(&mut contact, found, now);
+        // A contact pinned from an invite becomes reachable once its record is found.
+        let reachable_now = noise_unknown && contact.pinned.as_ref().is_some_and(|p| p.noise_pk != [0; 32]);
         let jitter = rand::rngs::OsRng.next_u32();
         let delay = match contact.state {
             ContactState::Found | ContactState::Verified | ContactState::Conflict => refresh_delay_ms(jitter),
@@ -755,6 +758,9 @@ impl Actor {
                 TrustEvent::Found => self.friend_found(phone),
                 TrustEvent::NotFound | TrustEvent::Conflict | TrustEvent::Updated => {}
             }
+        }
+        if reachable_now {
+            self.friend_found(phone);
         }
         if contact.state != before || before == ContactState::Pending {
             self.emit(Event::ContactUpdated {

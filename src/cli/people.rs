@@ -1,0 +1,129 @@
+//! `chingu requests …` (messages from people not in your contacts: list, accept, block)
+//! and `chingu profile …` (your name and status, shared with friends only).
+
+use clap::{Args, Subcommand};
+use serde_json::json;
+
+use chingu::home::Home;
+use chingu::node::{ContactView, ProfileView, RequestView};
+use chingu::tr;
+
+use super::output::{print_json, print_list, Table};
+use super::query::JsonFlag;
+
+#[derive(Debug, Subcommand)]
+pub enum RequestsCommand {
+    /// List message requests
+    List(JsonFlag),
+    /// Accept a request: the sender becomes a contact and its messages join your chats
+    Accept(AcceptArgs),
+    /// Block a request's sender and delete its messages
+    Block(RequestArg),
+}
+
+#[derive(Debug, Args)]
+pub struct RequestArg {
+    /// The number it claims, its peer id, or the start of its conversation id
+    request: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AcceptArgs {
+    /// The number it claims, its peer id, or the start of its conversation id
+    request: String,
+    /// The name to give the new contact
+    #[arg(long, default_value = "")]
+    name: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Show your profile
+    Show(JsonFlag),
+    /// Change your name and/or status; friends see it at once
+    Set(SetProfileArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SetProfileArgs {
+    /// Your display name
+    #[arg(long)]
+    name: Option<String>,
+    /// Your status message ("" clears it)
+    #[arg(long)]
+    status: Option<String>,
+}
+
+pub async fn requests(home: &Home, command: RequestsCommand) -> anyhow::Result<()> {
+    let mut client = super::connect(home).await?;
+    match command {
+        RequestsCommand::List(flag) => {
+            let requests: Vec<RequestView> = client.call_as("requests.list", json!({})).await?;
+            print_list(
+                &requests,
+                flag.json,
+                tr!("requests-none"),
+                [
+                    tr!("requests-col-from"),
+                    tr!("requests-col-messages"),
+                    tr!("requests-col-preview"),
+                    tr!("requests-col-peer"),
+                ],
+                |r| {
+                    [
+                        r.phone.clone(),
+                        r.messages.to_string(),
+                        r.preview.clone(),
+                        r.peer_id.clone(),
+                    ]
+                },
+            )?;
+        }
+        RequestsCommand::Accept(args) => {
+            let contact: ContactView = client
+                .call_as("requests.accept", json!({ "request": args.request, "name": args.name }))
+                .await?;
+            let name = if contact.name.is_empty() {
+                contact.phone.clone()
+            } else {
+                contact.name.clone()
+            };
+            println!("{}", tr!("request-accepted", name = name));
+        }
+        RequestsCommand::Block(arg) => {
+            let request: RequestView = client
+                .call_as("requests.block", json!({ "request": arg.request }))
+                .await?;
+            println!("{}", tr!("request-blocked", phone = request.phone));
+        }
+    }
+    Ok(())
+}
+
+pub async fn profile(home: &Home, command: ProfileCommand) -> anyhow::Result<()> {
+    let mut client = super::connect(home).await?;
+    let (profile, json) = match command {
+        ProfileCommand::Show(flag) => (
+            client.call_as::<ProfileView>("profile.get", json!({})).await?,
+            flag.json,
+        ),
+        ProfileCommand::Set(args) => {
+            if args.name.is_none() && args.status.is_none() {
+                anyhow::bail!("{}", tr!("profile-nothing-to-set"));
+            }
+            let params = json!({ "name": args.name, "status": args.status });
+            let profile: ProfileView = client.call_as("profile.set", params).await?;
+            println!("{}", tr!("profile-updated"));
+            (profile, false)
+        }
+    };
+    if json {
+        return print_json(&profile);
+    }
+    let mut table = Table::new();
+    table.row([tr!("profile-phone"), profile.phone]);
+    table.row([tr!("profile-name"), profile.name]);
+    table.row([tr!("profile-status"), profile.status]);
+    table.print();
+    Ok(())
+}
