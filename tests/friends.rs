@@ -403,3 +403,24 @@ async fn history_is_searchable_pageable_and_exportable() {
     assert_eq!(got, texts, "everything, oldest first");
     net.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_mutual_add_scenario_finds_every_pair() {
+    use chingu::testnet::scenarios::{self, Scenario, ScenarioOptions};
+    use chingu::testnet::{TestNet, TestNetOptions};
+    let mut net = TestNet::start(TestNetOptions::new(6), |_| {}).await.unwrap();
+    let readiness = net.wait_ready(DEADLINE, |_| {}).await;
+    let options = ScenarioOptions {
+        messages: 0,
+        rate: 0.0,
+        group_size: 0,
+    };
+    let report = scenarios::run(&mut net, readiness, Some(Scenario::MutualAdd), &options)
+        .await
+        .unwrap();
+    println!("{}", serde_json::to_string(&report.figures).unwrap());
+    assert_eq!(report.figures["pairs"], 3);
+    assert_eq!(report.figures["found_both"], 3, "{:?}", report.figures);
+    assert!(report.figures["hellos_sent"].as_u64().unwrap() >= 3);
+    net.shutdown().await;
+}

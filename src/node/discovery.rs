@@ -608,13 +608,17 @@ impl Actor {
         }
         let mut epochs = Epoch::to_look_up(now_ms() / 1000).into_iter();
         let current = epochs.next().expect("the current epoch is always looked up");
+        // The previous epoch matters only for a friend whose current-epoch record is
+        // missing (a failed put, a skewed clock): worth two more derivations when someone
+        // waits, not for every imported or scheduled contact.
+        let fallback = epochs.next().filter(|_| urgency == Urgency::Interactive);
         self.discovery.lookups.insert(
             phone.clone(),
             Lookup {
                 started: Instant::now(),
                 urgency,
                 outstanding: 0,
-                fallback: epochs.next(),
+                fallback,
                 found: HashMap::new(),
                 replies,
             },
