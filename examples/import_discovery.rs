@@ -62,7 +62,7 @@ async fn chat(a: NodeHandle, b: NodeHandle, stop: tokio::sync::watch::Receiver<b
     let mut i = 0u64;
     while !*stop.borrow() {
         tick.tick().await;
-        let (from, to, events) = if i % 2 == 0 {
+        let (from, to, events) = if i.is_multiple_of(2) {
             (&a, a_name, &mut b_events)
         } else {
             (&b, b_name, &mut a_events)

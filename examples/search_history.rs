@@ -37,15 +37,82 @@ const PAGE: usize = 20;
 /// Queries per class.
 const QUERIES: usize = 60;
 
+/// A class's queries: the words, and the conversation to search in (all if `None`).
+type Queries = Vec<(String, Option<ConvId>)>;
+
 const KOREAN: &[&str] = &[
-    "안녕", "오늘", "내일", "저녁", "점심", "치킨", "커피", "회의", "학교", "회사", "친구", "고마워", "미안해", "집에",
-    "가자", "먹자", "영화", "주말", "날씨", "비가", "와요", "진짜", "대박", "ㅋㅋㅋ", "사진", "생일", "선물", "버스",
-    "지하철", "늦어", "괜찮아", "보고싶어", "어디야", "도착했어", "맛있다", "운동", "시험", "공부", "여행", "카페",
+    "안녕",
+    "오늘",
+    "내일",
+    "저녁",
+    "점심",
+    "치킨",
+    "커피",
+    "회의",
+    "학교",
+    "회사",
+    "친구",
+    "고마워",
+    "미안해",
+    "집에",
+    "가자",
+    "먹자",
+    "영화",
+    "주말",
+    "날씨",
+    "비가",
+    "와요",
+    "진짜",
+    "대박",
+    "ㅋㅋㅋ",
+    "사진",
+    "생일",
+    "선물",
+    "버스",
+    "지하철",
+    "늦어",
+    "괜찮아",
+    "보고싶어",
+    "어디야",
+    "도착했어",
+    "맛있다",
+    "운동",
+    "시험",
+    "공부",
+    "여행",
+    "카페",
 ];
 const JAPANESE: &[&str] = &[
-    "こんにちは", "今日", "明日", "会議", "駅前", "カフェ", "ランチ", "映画", "週末", "天気", "雨", "ありがとう",
-    "ごめん", "大丈夫", "電車", "遅れる", "仕事", "学校", "友達", "楽しい", "写真", "誕生日", "プレゼント", "旅行",
-    "勉強", "試験", "ラーメン", "寿司", "買い物", "待ってる",
+    "こんにちは",
+    "今日",
+    "明日",
+    "会議",
+    "駅前",
+    "カフェ",
+    "ランチ",
+    "映画",
+    "週末",
+    "天気",
+    "雨",
+    "ありがとう",
+    "ごめん",
+    "大丈夫",
+    "電車",
+    "遅れる",
+    "仕事",
+    "学校",
+    "友達",
+    "楽しい",
+    "写真",
+    "誕生日",
+    "プレゼント",
+    "旅行",
+    "勉強",
+    "試験",
+    "ラーメン",
+    "寿司",
+    "買い物",
+    "待ってる",
 ];
 const ENGLISH: &[&str] = &[
     "hello", "today", "tomorrow", "dinner", "lunch", "coffee", "meeting", "school", "work", "movie", "weekend",
@@ -100,7 +167,11 @@ fn message_text(rng: &mut StdRng, rare: &[String]) -> String {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let messages: usize = std::env::args().nth(1).map(|n| n.parse()).transpose()?.unwrap_or(MESSAGES);
+    let messages: usize = std::env::args()
+        .nth(1)
+        .map(|n| n.parse())
+        .transpose()?
+        .unwrap_or(MESSAGES);
     let dir = tempfile::tempdir()?;
     let store = Store::open(dir.path(), StoreOptions::default())?;
     let mut rng = StdRng::seed_from_u64(100_000);
@@ -121,7 +192,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 id: MsgId::generate(),
                 conv: ConvId::direct(&peers[c]),
                 hlc: clocks[c].0,
-                direction: if incoming { Direction::Incoming } else { Direction::Outgoing },
+                direction: if incoming {
+                    Direction::Incoming
+                } else {
+                    Direction::Outgoing
+                },
                 sender: if incoming { peers[c].clone() } else { owner.clone() },
                 body: Body::Text {
                     text: message_text(&mut rng, &rare),
@@ -146,11 +221,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let list = [KOREAN, JAPANESE, ENGLISH][rng.gen_range(0..3)];
         list.choose(rng).expect("words").to_string()
     };
-    let classes: Vec<(&str, Vec<(String, Option<ConvId>)>)> = vec![
+    let classes: Vec<(&str, Queries)> = vec![
         ("common word", (0..QUERIES).map(|_| (pick(&mut rng), None)).collect()),
         (
             "rare word",
-            (0..QUERIES).map(|_| (rare.choose(&mut rng).unwrap().clone(), None)).collect(),
+            (0..QUERIES)
+                .map(|_| (rare.choose(&mut rng).unwrap().clone(), None))
+                .collect(),
         ),
         (
             "two words",

@@ -132,16 +132,7 @@ pub fn standing_text(contact: &ContactView) -> String {
     } else {
         contact.name.clone()
     };
-    match contact.reason.as_str() {
-        "looking_up" => tr!("standing-looking-up", name = name),
-        "waiting_for_them" => tr!("standing-waiting", name = name),
-        "found_unverified" => tr!("standing-found", name = name),
-        "verified" => tr!("standing-verified", name = name),
-        "key_changed" => tr!("standing-key-changed", name = name),
-        "several_keys" => tr!("standing-several-keys", name = name),
-        "blocked" => tr!("standing-blocked", name = name),
-        _ => contact.explanation.clone(),
-    }
+    chingu::contacts::standing::localized(&contact.reason, &name, &contact.explanation)
 }
 
 fn print_contact(contact: &ContactView) {
@@ -356,15 +347,7 @@ async fn import_in_chunks(
     client: &mut chingu::api::client::ApiClient,
     report: chingu::contacts::import::ImportReport,
 ) -> anyhow::Result<ImportSummary> {
-    let persons: Vec<NewPerson> = report
-        .contacts
-        .into_iter()
-        .map(|c| NewPerson {
-            name: c.name,
-            numbers: vec![c.phone.to_string()],
-            line: 0,
-        })
-        .collect();
+    let persons: Vec<NewPerson> = report.contacts.into_iter().map(NewPerson::from).collect();
     let mut total = ImportSummary {
         read: 0,
         added: 0,

@@ -228,7 +228,7 @@ impl<K: Clone + Eq + Hash> KdfQueue<K> {
     }
 
     /// The next derivation to start, if fewer than `limit` run.
-    pub fn next(&mut self) -> Option<K> {
+    pub fn start_next(&mut self) -> Option<K> {
         if self.running.len() >= self.limit {
             return None;
         }
@@ -346,15 +346,15 @@ mod tests {
         q.request(3, Urgency::Background);
         q.request(4, Urgency::Interactive);
         assert_eq!(q.waiting(), 6);
-        assert_eq!(q.next(), Some(4), "moved ahead");
-        assert_eq!(q.next(), None, "limit 1");
+        assert_eq!(q.start_next(), Some(4), "moved ahead");
+        assert_eq!(q.start_next(), None, "limit 1");
         q.request(4, Urgency::Interactive);
         assert_eq!(q.waiting(), 5, "running keys are not queued again");
         q.done(&4);
-        assert_eq!(q.next(), Some(0));
+        assert_eq!(q.start_next(), Some(0));
         q.done(&0);
         let mut order = Vec::new();
-        while let Some(k) = q.next() {
+        while let Some(k) = q.start_next() {
             order.push(k);
             q.done(&k);
         }

@@ -84,6 +84,23 @@ impl Standing {
     }
 }
 
+/// The sentence for a standing's `reason` (as the API sends it) in the user's language,
+/// about `name`; `fallback` (the API's English sentence) for a reason this version does
+/// not know.
+pub fn localized(reason: &str, name: &str, fallback: &str) -> String {
+    let name = name.to_owned();
+    match reason {
+        "looking_up" => crate::tr!("standing-looking-up", name = name),
+        "waiting_for_them" => crate::tr!("standing-waiting", name = name),
+        "found_unverified" => crate::tr!("standing-found", name = name),
+        "verified" => crate::tr!("standing-verified", name = name),
+        "key_changed" => crate::tr!("standing-key-changed", name = name),
+        "several_keys" => crate::tr!("standing-several-keys", name = name),
+        "blocked" => crate::tr!("standing-blocked", name = name),
+        _ => fallback.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -202,6 +202,17 @@ pub struct NewPerson {
     pub line: usize,
 }
 
+impl From<crate::contacts::import::ImportedContact> for NewPerson {
+    /// The importer's entry (a name and one number) as a person to add.
+    fn from(entry: crate::contacts::import::ImportedContact) -> Self {
+        Self {
+            name: entry.name,
+            numbers: vec![entry.phone.to_string()],
+            line: 0,
+        }
+    }
+}
+
 /// The outcome of `contacts import`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportSummary {
@@ -375,15 +386,7 @@ impl Actor {
                 let report = import(content, self.region()).map_err(|e| NodeError::Invalid(e.to_string()))?;
                 issues = report.issues;
                 duplicates_merged = report.duplicates_merged;
-                report
-                    .contacts
-                    .into_iter()
-                    .map(|c| NewPerson {
-                        name: c.name,
-                        numbers: vec![c.phone.to_string()],
-                        line: 0,
-                    })
-                    .collect()
+                report.contacts.into_iter().map(NewPerson::from).collect()
             }
             None => given,
         };

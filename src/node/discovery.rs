@@ -345,7 +345,7 @@ impl Actor {
     /// Hands queued derivations to the pool while this node has fewer than its share
     /// running.
     fn pump_kdf(&mut self) {
-        while let Some((input, epoch)) = self.discovery.kdf.next() {
+        while let Some((input, epoch)) = self.discovery.kdf.start_next() {
             let internal = self.internal_tx.clone();
             tokio::spawn(async move {
                 let epoch = Epoch(epoch);

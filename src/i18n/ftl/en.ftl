@@ -362,3 +362,7 @@ search-none = Nothing found.
 search-hit = [{ $time }] { $title } · { $who }: { $text }
 search-more = More results: chingu search "{ $query }" --before { $id }
 export-written = Exported { $messages } messages of { $conversations } conversations to { $file }.
+tui-form-search-title = Search messages
+tui-field-search = Words (every one must appear)
+tui-search-title = Messages with “{ $query }”
+tui-help-search = / search every conversation

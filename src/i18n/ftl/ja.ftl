@@ -317,3 +317,7 @@ search-none = 見つかりませんでした。
 search-hit = [{ $time }] { $title } · { $who }: { $text }
 search-more = 続きの結果: chingu search "{ $query }" --before { $id }
 export-written = { $conversations } 件のトークのメッセージ { $messages } 件を { $file } に書き出しました。
+tui-form-search-title = メッセージを検索
+tui-field-search = 検索語 (すべて含むもの)
+tui-search-title = “{ $query }” の検索結果
+tui-help-search = / すべてのトークを検索

@@ -317,3 +317,7 @@ search-none = 찾은 메시지가 없습니다.
 search-hit = [{ $time }] { $title } · { $who }: { $text }
 search-more = 결과 더 보기: chingu search "{ $query }" --before { $id }
 export-written = 대화 { $conversations }개의 메시지 { $messages }개를 { $file } 에 내보냈습니다.
+tui-form-search-title = 메시지 검색
+tui-field-search = 검색어 (모두 들어 있는 메시지)
+tui-search-title = “{ $query }” 검색 결과
+tui-help-search = / 모든 대화에서 검색

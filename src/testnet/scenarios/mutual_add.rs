@@ -44,9 +44,16 @@ struct Outcome {
 
 /// Waits until `node` reports `phone` found (or verified); returns when, measured from
 /// `since`.
-async fn found_at(node: &NodeHandle, mut events: crate::node::EventStream, phone: String, since: Instant) -> Option<f64> {
+async fn found_at(
+    node: &NodeHandle,
+    mut events: crate::node::EventStream,
+    phone: String,
+    since: Instant,
+) -> Option<f64> {
     let already = node.contacts().await.ok()?.into_iter().any(|c| {
-        c.numbers.iter().any(|n| n.phone == phone && (n.state == "found" || n.state == "verified"))
+        c.numbers
+            .iter()
+            .any(|n| n.phone == phone && (n.state == "found" || n.state == "verified"))
     });
     if already {
         return Some(0.0);
@@ -74,7 +81,7 @@ pub async fn run(net: &mut TestNet) -> Result<Map<String, Value>, TestNetError> 
     let jobs: Vec<(usize, usize, u64)> = (0..n / 2)
         .map(|k| {
             let (a, b) = (2 * k, 2 * k + 1);
-            let (first, second) = if k % 2 == 0 { (a, b) } else { (b, a) };
+            let (first, second) = if k.is_multiple_of(2) { (a, b) } else { (b, a) };
             (first, second, DELAYS_MS[k % DELAYS_MS.len()])
         })
         .collect();
