@@ -192,13 +192,15 @@ impl<K: Clone + Eq + Hash + Ord> LookupSchedule<K> {
     }
 }
 
-/// Key derivations wanted, deduplicated, at most `limit` running, the most urgent first
-/// (first come, first served within one urgency).
+/// Key derivations wanted, deduplicated, the most urgent first (first come, first served
+/// within one urgency): at most `limit` interactive ones running, and besides them at
+/// most `limit` others — so an import never makes a contact added by hand wait.
 #[derive(Debug)]
 pub struct KdfQueue<K> {
     queues: [VecDeque<K>; 3],
     queued: HashMap<K, Urgency>,
-    running: HashSet<K>,
+    running: HashMap<K, bool>,
+    running_interactive: usize,
     limit: usize,
 }
 
@@ -208,7 +210,8 @@ impl<K: Clone + Eq + Hash> KdfQueue<K> {
         Self {
             queues: Default::default(),
             queued: HashMap::new(),
-            running: HashSet::new(),
+            running: HashMap::new(),
+            running_interactive: 0,
             limit: limit.max(1),
         }
     }
@@ -216,7 +219,7 @@ impl<K: Clone + Eq + Hash> KdfQueue<K> {
     /// Wants `key` derived. A key already queued moves ahead when asked for more
     /// urgently; one already running or queued is not queued twice.
     pub fn request(&mut self, key: K, urgency: Urgency) {
-        if self.running.contains(&key) {
+        if self.running.contains_key(&key) {
             return;
         }
         match self.queued.get(&key) {
@@ -227,30 +230,36 @@ impl<K: Clone + Eq + Hash> KdfQueue<K> {
         self.queues[urgency.index()].push_back(key);
     }
 
-    /// The next derivation to start, if fewer than `limit` run.
-    pub fn start_next(&mut self) -> Option<K> {
-        if self.running.len() >= self.limit {
-            return None;
-        }
-        let key = 'found: {
-            for urgency in Urgency::ALL_FIRST_TO_LAST {
-                while let Some(key) = self.queues[urgency.index()].pop_front() {
-                    // A key moved ahead stays in its old queue too: skipped there.
-                    if self.queued.get(&key) == Some(&urgency) {
-                        self.queued.remove(&key);
-                        break 'found key;
-                    }
+    /// The next derivation to start, with its urgency, if a slot of its kind is free.
+    pub fn start_next(&mut self) -> Option<(K, Urgency)> {
+        let others = self.running.len() - self.running_interactive;
+        for urgency in Urgency::ALL_FIRST_TO_LAST {
+            let busy = match urgency {
+                Urgency::Interactive => self.running_interactive,
+                Urgency::Background | Urgency::Idle => others,
+            };
+            if busy >= self.limit {
+                continue;
+            }
+            while let Some(key) = self.queues[urgency.index()].pop_front() {
+                // A key moved ahead stays in its old queue too: skipped there.
+                if self.queued.get(&key) == Some(&urgency) {
+                    self.queued.remove(&key);
+                    let interactive = urgency == Urgency::Interactive;
+                    self.running_interactive += usize::from(interactive);
+                    self.running.insert(key.clone(), interactive);
+                    return Some((key, urgency));
                 }
             }
-            return None;
-        };
-        self.running.insert(key.clone());
-        Some(key)
+        }
+        None
     }
 
     /// A derivation finished.
     pub fn done(&mut self, key: &K) {
-        self.running.remove(key);
+        if self.running.remove(key) == Some(true) {
+            self.running_interactive -= 1;
+        }
     }
 
     /// Derivations waiting (not running).
@@ -337,24 +346,29 @@ mod tests {
 
     #[test]
     fn derivations_are_deduplicated_bounded_and_interactive_first() {
+        use Urgency::*;
         let mut q = KdfQueue::new(1);
-        q.request(9, Urgency::Idle);
+        q.request(9, Idle);
         for k in 0..5 {
-            q.request(k, Urgency::Background);
+            q.request(k, Background);
         }
-        q.request(9, Urgency::Idle);
-        q.request(3, Urgency::Background);
-        q.request(4, Urgency::Interactive);
+        q.request(9, Idle);
+        q.request(3, Background);
+        q.request(4, Interactive);
         assert_eq!(q.waiting(), 6);
-        assert_eq!(q.start_next(), Some(4), "moved ahead");
-        assert_eq!(q.start_next(), None, "limit 1");
-        q.request(4, Urgency::Interactive);
-        assert_eq!(q.waiting(), 5, "running keys are not queued again");
+        assert_eq!(q.start_next(), Some((4, Interactive)), "moved ahead");
+        assert_eq!(q.start_next(), Some((0, Background)), "its own slot");
+        assert_eq!(q.start_next(), None, "one of each kind");
+        q.request(4, Interactive);
+        assert_eq!(q.waiting(), 4, "running keys are not queued again");
+        q.request(7, Interactive);
+        assert_eq!(q.start_next(), None, "the interactive slot is taken");
         q.done(&4);
-        assert_eq!(q.start_next(), Some(0));
+        assert_eq!(q.start_next(), Some((7, Interactive)), "not behind the background ones");
+        q.done(&7);
         q.done(&0);
         let mut order = Vec::new();
-        while let Some(k) = q.start_next() {
+        while let Some((k, _)) = q.start_next() {
             order.push(k);
             q.done(&k);
         }

@@ -342,14 +342,16 @@ impl Actor {
         self.pump_kdf();
     }
 
-    /// Hands queued derivations to the pool while this node has fewer than its share
-    /// running.
+    /// Hands queued derivations to the pools while this node has fewer than its share
+    /// running (interactive ones to the normal-priority pool, the rest to the
+    /// low-priority one).
     fn pump_kdf(&mut self) {
-        while let Some((input, epoch)) = self.discovery.kdf.start_next() {
+        while let Some(((input, epoch), urgency)) = self.discovery.kdf.start_next() {
             let internal = self.internal_tx.clone();
+            let background = urgency != Urgency::Interactive;
             tokio::spawn(async move {
                 let epoch = Epoch(epoch);
-                if let Some((keys, ms)) = super::kdf::derive(input.clone(), epoch).await {
+                if let Some((keys, ms)) = super::kdf::derive(input.clone(), epoch, background).await {
                     let _ = internal.send(Internal::KeysDerived { input, epoch, keys, ms });
                 }
             });

@@ -1083,10 +1083,15 @@ impl Actor {
     fn member_contact(&mut self, member: &Member) -> Option<PhoneNumber> {
         let phone = PhoneNumber::canonical(member.phone.as_str())?;
         match self.store.contact(&phone).ok()? {
-            Some(contact) => {
+            Some(mut contact) => {
                 let pinned = contact.pinned.as_ref()?;
-                (pinned.identity_pk == *member.identity_pk.as_bytes() && contact.state != ContactState::Conflict)
-                    .then_some(phone)
+                let same = pinned.identity_pk == *member.identity_pk.as_bytes();
+                if same && contact.name.is_empty() {
+                    // An unnamed contact (from an invite) takes the name it has in the group.
+                    contact.name = member.name.as_str().to_owned();
+                    self.save_contact(&contact).ok()?;
+                }
+                (same && contact.state != ContactState::Conflict).then_some(phone)
             }
             None => {
                 let mut contact = Contact::new(phone.clone(), member.name.as_str(), ContactSource::Group);

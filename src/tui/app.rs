@@ -569,6 +569,11 @@ impl App {
         let contact = self.contacts.iter().find(|c| c.phone == phone);
         let title = match contact {
             Some(c) if !c.name.is_empty() => c.name.clone(),
+            // A contact the owner never named shows the name the friend chose.
+            Some(ContactView {
+                profile_name: Some(own),
+                ..
+            }) => own.clone(),
             _ if !fallback.is_empty() => fallback.to_owned(),
             _ => phone.to_owned(),
         };
