@@ -404,6 +404,21 @@ async fn history_is_searchable_pageable_and_exportable() {
     }
     let got: Vec<&str> = exported.iter().map(|m| m.text.as_str()).collect();
     assert_eq!(got, texts, "everything, oldest first");
+
+    // The inbox: any conversation can be marked read, a group's too.
+    assert_eq!(b.mark_conversation_read("n1").await.unwrap(), texts.len());
+    let group = a.group_create("산책", &["n2"], None).await.unwrap();
+    let mut b_events = b.events();
+    let sent = a.group_send("산책", "7시에 만나").await.unwrap();
+    wait_event(&mut b_events, |e| match e {
+        Event::MessageReceived { message } if message.id == sent.id => Some(()),
+        _ => None,
+    })
+    .await;
+    let unread = |list: Vec<chingu::node::ConversationView>| list.iter().map(|c| c.unread).sum::<u32>();
+    assert_eq!(unread(b.conversations().await.unwrap()), 1);
+    assert_eq!(b.mark_conversation_read(&group.group_id).await.unwrap(), 1);
+    assert_eq!(unread(b.conversations().await.unwrap()), 0, "stays read after a reload");
     net.shutdown().await;
 }
 

@@ -187,6 +187,11 @@ pub const METHODS: &[Method] = &[
         summary: "conversations, newest first, with unread counts",
     },
     Method {
+        name: "conversations.read",
+        access: Access::Scoped(Scope::Send),
+        summary: "mark any conversation read: a friend's, a group's or a request's",
+    },
+    Method {
         name: "history.page",
         access: Access::Scoped(Scope::Read),
         summary: "a page of a conversation, and whether there is more",
@@ -392,6 +397,12 @@ struct ProfileParams {
     name: Option<String>,
     #[serde(default)]
     status: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConversationParams {
+    conversation: String,
 }
 
 #[derive(Deserialize)]
@@ -672,6 +683,10 @@ pub async fn call(node: &NodeHandle, caller: &Caller, name: &str, raw: Value) ->
         "profile.set" => {
             let p: ProfileParams = params(raw)?;
             to_json(node.set_profile(p.name.as_deref(), p.status.as_deref()).await?)
+        }
+        "conversations.read" => {
+            let p: ConversationParams = params(raw)?;
+            Ok(json!({ "marked": node.mark_conversation_read(&p.conversation).await? }))
         }
         "history.page" => {
             let p: PageParams = params(raw)?;

@@ -160,4 +160,8 @@ pub(crate) enum HistoryCommand {
         limit: usize,
         reply: Reply<ExportPage>,
     },
+    MarkRead {
+        conversation: String,
+        reply: Reply<usize>,
+    },
 }

@@ -81,6 +81,9 @@ pub struct ConversationView {
     /// Muted: new messages come without notification.
     #[serde(default)]
     pub muted: bool,
+    /// When the newest message was written, by its clock (ms since the epoch; 0: none).
+    #[serde(default)]
+    pub last_ms: u64,
 }
 
 impl ConversationView {
@@ -94,6 +97,7 @@ impl ConversationView {
             unread: 0,
             preview: String::new(),
             muted: false,
+            last_ms: 0,
         }
     }
 }
@@ -115,6 +119,7 @@ impl From<&Conversation> for ConversationView {
             unread: c.unread,
             preview: c.preview.clone(),
             muted: false,
+            last_ms: crate::model::Hlc(c.last_hlc).millis(),
         }
     }
 }

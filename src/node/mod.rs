@@ -490,6 +490,14 @@ impl NodeHandle {
         .await
     }
 
+    /// Marks a conversation read — a contact's, a group's, a meetup's or a request's
+    /// (named as for [`NodeHandle::history_page`]) — and returns how many messages changed.
+    pub async fn mark_conversation_read(&self, conversation: &str) -> Result<usize, NodeError> {
+        let conversation = conversation.to_owned();
+        self.history_request(|reply| HistoryCommand::MarkRead { conversation, reply })
+            .await
+    }
+
     /// One page of an export of one conversation (or every one), starting after
     /// `cursor` (the previous page's).
     pub async fn export(
