@@ -10,8 +10,8 @@ use libp2p::PeerId;
 use serde::{Deserialize, Serialize};
 
 use super::actor::Actor;
-use super::command::PeopleCommand;
-use super::contacts::ContactView;
+use super::command::{Command, PeopleCommand, Reply};
+use super::contacts::{ContactView, Verification};
 use super::event::Event;
 use super::NodeError;
 use crate::config::Discoverable;
@@ -126,6 +126,69 @@ pub struct ProfileView {
     pub status: String,
     /// When it last changed (ms, 0: never since `init`).
     pub updated_ms: u64,
+}
+
+impl super::NodeHandle {
+    async fn people<T>(&self, make: impl FnOnce(Reply<T>) -> PeopleCommand) -> Result<T, NodeError> {
+        self.request(|reply| Command::People(make(reply))).await?
+    }
+
+    /// Renames a contact (every number of the person) and its conversation.
+    pub async fn rename_contact(&self, contact: &str, name: &str) -> Result<ContactView, NodeError> {
+        let (query, name) = (contact.to_owned(), name.to_owned());
+        self.people(|reply| PeopleCommand::Rename { query, name, reply }).await
+    }
+
+    /// Blocks (or unblocks) a contact: no messages or receipts either way, and they can
+    /// no longer find this node's records for them.
+    pub async fn block_contact(&self, contact: &str, blocked: bool) -> Result<ContactView, NodeError> {
+        let query = contact.to_owned();
+        self.people(|reply| PeopleCommand::Block { query, blocked, reply })
+            .await
+    }
+
+    /// Mutes (or unmutes) a contact: messages arrive marked `muted`.
+    pub async fn mute_contact(&self, contact: &str, muted: bool) -> Result<ContactView, NodeError> {
+        let query = contact.to_owned();
+        self.people(|reply| PeopleCommand::Mute { query, muted, reply }).await
+    }
+
+    /// Accepts a contact's changed key (a reinstall): held messages go to the new key.
+    pub async fn accept_key(&self, contact: &str) -> Result<Verification, NodeError> {
+        let query = contact.to_owned();
+        self.people(|reply| PeopleCommand::Accept { query, reply }).await
+    }
+
+    /// Message requests: strangers' messages waiting apart.
+    pub async fn requests(&self) -> Result<Vec<RequestView>, NodeError> {
+        self.people(PeopleCommand::Requests).await
+    }
+
+    /// Accepts a message request (by the number it claims, its peer id or conversation
+    /// id): the sender becomes a contact named `name`.
+    pub async fn accept_request(&self, request: &str, name: &str) -> Result<ContactView, NodeError> {
+        let (query, name) = (request.to_owned(), name.to_owned());
+        self.people(|reply| PeopleCommand::AcceptRequest { query, name, reply })
+            .await
+    }
+
+    /// Blocks a message request's sender and deletes its messages.
+    pub async fn block_request(&self, request: &str) -> Result<RequestView, NodeError> {
+        let query = request.to_owned();
+        self.people(|reply| PeopleCommand::BlockRequest { query, reply }).await
+    }
+
+    /// The owner's profile (name and status, shared with friends only).
+    pub async fn profile(&self) -> Result<ProfileView, NodeError> {
+        self.people(PeopleCommand::Profile).await
+    }
+
+    /// Changes the owner's name and/or status; friends receive it over the E2E channel.
+    pub async fn set_profile(&self, name: Option<&str>, status: Option<&str>) -> Result<ProfileView, NodeError> {
+        let (name, status) = (name.map(str::to_owned), status.map(str::to_owned));
+        self.people(|reply| PeopleCommand::SetProfile { name, status, reply })
+            .await
+    }
 }
 
 fn peer_id_of(identity: &[u8; 32]) -> Option<PeerId> {

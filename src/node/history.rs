@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::actor::Actor;
-use super::command::HistoryCommand;
+use super::command::{Command, HistoryCommand, Reply};
 use super::messages::{ConversationView, MessageView, MAX_HISTORY_LIMIT};
 use super::NodeError;
 use crate::model::{ConvId, Conversation, Direction, MsgId, StoredMessage};
@@ -61,6 +61,81 @@ pub struct ExportPage {
     pub conversations: Vec<ExportedConversation>,
     /// Where the next page starts (the last message's id); `None` when this was the last.
     pub cursor: Option<String>,
+}
+
+impl super::NodeHandle {
+    async fn history_request<T>(&self, make: impl FnOnce(Reply<T>) -> HistoryCommand) -> Result<T, NodeError> {
+        self.request(|reply| Command::Browse(make(reply))).await?
+    }
+
+    /// A page of a conversation (a contact, a group or a conversation id), oldest first:
+    /// the newest `limit` messages, or those before `before` or after `after` (message
+    /// ids); `more` says whether the history goes on beyond the page.
+    pub async fn history_page(
+        &self,
+        conversation: &str,
+        limit: usize,
+        before: Option<&str>,
+        after: Option<&str>,
+    ) -> Result<HistoryPage, NodeError> {
+        let conversation = conversation.to_owned();
+        let (before, after) = (before.map(str::to_owned), after.map(str::to_owned));
+        self.history_request(|reply| HistoryCommand::Page {
+            conversation,
+            limit,
+            before,
+            after,
+            reply,
+        })
+        .await
+    }
+
+    /// Searches local history (every conversation, or one) for messages containing every
+    /// word of `query`, newest first; Korean and Japanese work without spaces.
+    pub async fn search(
+        &self,
+        query: &str,
+        conversation: Option<&str>,
+        limit: usize,
+        before: Option<&str>,
+    ) -> Result<SearchPage, NodeError> {
+        let (query, conversation) = (query.to_owned(), conversation.map(str::to_owned));
+        let before = before.map(str::to_owned);
+        self.history_request(|reply| HistoryCommand::Search {
+            query,
+            conversation,
+            limit,
+            before,
+            reply,
+        })
+        .await
+    }
+
+    /// Marks a conversation read — a contact's, a group's, a meetup's or a request's
+    /// (named as for [`NodeHandle::history_page`]) — and returns how many messages changed.
+    pub async fn mark_conversation_read(&self, conversation: &str) -> Result<usize, NodeError> {
+        let conversation = conversation.to_owned();
+        self.history_request(|reply| HistoryCommand::MarkRead { conversation, reply })
+            .await
+    }
+
+    /// One page of an export of one conversation (or every one), starting after
+    /// `cursor` (the previous page's).
+    pub async fn export(
+        &self,
+        conversation: Option<&str>,
+        cursor: Option<&str>,
+        limit: usize,
+    ) -> Result<ExportPage, NodeError> {
+        let (conversation, cursor) = (conversation.map(str::to_owned), cursor.map(str::to_owned));
+        self.history_request(|reply| HistoryCommand::Export {
+            conversation,
+            cursor,
+            limit,
+            reply,
+        })
+        .await
+    }
 }
 
 fn parse_id(text: Option<&str>) -> Result<Option<MsgId>, NodeError> {

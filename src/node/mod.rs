@@ -58,7 +58,7 @@ use crate::config::{Config, DhtMode};
 use crate::home::{Home, HomeError};
 use crate::identity::Identity;
 use crate::store::{Store, StoreError, StoreOptions};
-use command::{Command, HistoryCommand, PeopleCommand};
+use command::Command;
 
 /// Capacity of the command channel from handles to the actor.
 pub const COMMAND_QUEUE: usize = 1024;
@@ -380,140 +380,6 @@ impl NodeHandle {
             reply,
         })
         .await?
-    }
-
-    async fn people<T>(&self, make: impl FnOnce(command::Reply<T>) -> PeopleCommand) -> Result<T, NodeError> {
-        self.request(|reply| Command::People(make(reply))).await?
-    }
-
-    /// Renames a contact (every number of the person) and its conversation.
-    pub async fn rename_contact(&self, contact: &str, name: &str) -> Result<ContactView, NodeError> {
-        let (query, name) = (contact.to_owned(), name.to_owned());
-        self.people(|reply| PeopleCommand::Rename { query, name, reply }).await
-    }
-
-    /// Blocks (or unblocks) a contact: no messages or receipts either way, and they can
-    /// no longer find this node's records for them.
-    pub async fn block_contact(&self, contact: &str, blocked: bool) -> Result<ContactView, NodeError> {
-        let query = contact.to_owned();
-        self.people(|reply| PeopleCommand::Block { query, blocked, reply })
-            .await
-    }
-
-    /// Mutes (or unmutes) a contact: messages arrive marked `muted`.
-    pub async fn mute_contact(&self, contact: &str, muted: bool) -> Result<ContactView, NodeError> {
-        let query = contact.to_owned();
-        self.people(|reply| PeopleCommand::Mute { query, muted, reply }).await
-    }
-
-    /// Accepts a contact's changed key (a reinstall): held messages go to the new key.
-    pub async fn accept_key(&self, contact: &str) -> Result<Verification, NodeError> {
-        let query = contact.to_owned();
-        self.people(|reply| PeopleCommand::Accept { query, reply }).await
-    }
-
-    /// Message requests: strangers' messages waiting apart.
-    pub async fn requests(&self) -> Result<Vec<RequestView>, NodeError> {
-        self.people(PeopleCommand::Requests).await
-    }
-
-    /// Accepts a message request (by the number it claims, its peer id or conversation
-    /// id): the sender becomes a contact named `name`.
-    pub async fn accept_request(&self, request: &str, name: &str) -> Result<ContactView, NodeError> {
-        let (query, name) = (request.to_owned(), name.to_owned());
-        self.people(|reply| PeopleCommand::AcceptRequest { query, name, reply })
-            .await
-    }
-
-    /// Blocks a message request's sender and deletes its messages.
-    pub async fn block_request(&self, request: &str) -> Result<RequestView, NodeError> {
-        let query = request.to_owned();
-        self.people(|reply| PeopleCommand::BlockRequest { query, reply }).await
-    }
-
-    /// The owner's profile (name and status, shared with friends only).
-    pub async fn profile(&self) -> Result<ProfileView, NodeError> {
-        self.people(PeopleCommand::Profile).await
-    }
-
-    /// Changes the owner's name and/or status; friends receive it over the E2E channel.
-    pub async fn set_profile(&self, name: Option<&str>, status: Option<&str>) -> Result<ProfileView, NodeError> {
-        let (name, status) = (name.map(str::to_owned), status.map(str::to_owned));
-        self.people(|reply| PeopleCommand::SetProfile { name, status, reply })
-            .await
-    }
-
-    async fn history_request<T>(&self, make: impl FnOnce(command::Reply<T>) -> HistoryCommand) -> Result<T, NodeError> {
-        self.request(|reply| Command::Browse(make(reply))).await?
-    }
-
-    /// A page of a conversation (a contact, a group or a conversation id), oldest first:
-    /// the newest `limit` messages, or those before `before` or after `after` (message
-    /// ids); `more` says whether the history goes on beyond the page.
-    pub async fn history_page(
-        &self,
-        conversation: &str,
-        limit: usize,
-        before: Option<&str>,
-        after: Option<&str>,
-    ) -> Result<HistoryPage, NodeError> {
-        let conversation = conversation.to_owned();
-        let (before, after) = (before.map(str::to_owned), after.map(str::to_owned));
-        self.history_request(|reply| HistoryCommand::Page {
-            conversation,
-            limit,
-            before,
-            after,
-            reply,
-        })
-        .await
-    }
-
-    /// Searches local history (every conversation, or one) for messages containing every
-    /// word of `query`, newest first; Korean and Japanese work without spaces.
-    pub async fn search(
-        &self,
-        query: &str,
-        conversation: Option<&str>,
-        limit: usize,
-        before: Option<&str>,
-    ) -> Result<SearchPage, NodeError> {
-        let (query, conversation) = (query.to_owned(), conversation.map(str::to_owned));
-        let before = before.map(str::to_owned);
-        self.history_request(|reply| HistoryCommand::Search {
-            query,
-            conversation,
-            limit,
-            before,
-            reply,
-        })
-        .await
-    }
-
-    /// Marks a conversation read — a contact's, a group's, a meetup's or a request's
-    /// (named as for [`NodeHandle::history_page`]) — and returns how many messages changed.
-    pub async fn mark_conversation_read(&self, conversation: &str) -> Result<usize, NodeError> {
-        let conversation = conversation.to_owned();
-        self.history_request(|reply| HistoryCommand::MarkRead { conversation, reply })
-            .await
-    }
-
-    /// One page of an export of one conversation (or every one), starting after
-    /// `cursor` (the previous page's).
-    pub async fn export(
-        &self,
-        conversation: Option<&str>,
-        cursor: Option<&str>,
-        limit: usize,
-    ) -> Result<ExportPage, NodeError> {
-        let (conversation, cursor) = (conversation.map(str::to_owned), cursor.map(str::to_owned));
-        self.history_request(|reply| HistoryCommand::Export {
-            conversation,
-            cursor,
-            limit,
-            reply,
-        })
-        .await
     }
 
     /// The address book, by name.
