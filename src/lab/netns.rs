@@ -274,7 +274,11 @@ fn check_tools() -> Result<(), LabError> {
 /// deleting) one. `Err` says why not.
 pub fn available() -> Result<(), LabError> {
     check_tools()?;
-    let name = format!("{PREFIX}check-{}", std::process::id());
+    let name = format!(
+        "{PREFIX}check-{}-{}",
+        std::process::id(),
+        hex::encode(rand::random::<[u8; 4]>())
+    );
     match run_cmd("ip", &["netns", "add", &name], None) {
         Ok(_) => {
             let _ = run_cmd("ip", &["netns", "del", &name], None);

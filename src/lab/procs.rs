@@ -11,7 +11,7 @@ use std::fs::File;
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -176,9 +176,7 @@ impl LabNode {
         if let Some(role) = spec.role {
             command.args(["--role", role]);
         }
-        // SAFETY: only async-signal-safe system calls between fork and exec. The death
-        // signal follows the spawning thread: nodes are spawned from async tasks (runtime
-        // threads live as long as the lab), never from blocking-pool threads.
+        // SAFETY: only async-signal-safe system calls between fork and exec.
         unsafe {
             command.pre_exec(move || {
                 nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM)?;
@@ -186,8 +184,8 @@ impl LabNode {
                 Ok(())
             });
         }
-        let mut child = command
-            .spawn()
+        let mut child = spawn(command)
+            .await
             .map_err(LabError::io(format!("starting {}", bin.display())))?;
 
         // The node prints its socket's path once the API is up; everything it prints
@@ -301,6 +299,35 @@ impl Drop for LabNode {
             task.abort();
         }
     }
+}
+
+/// Spawns `command` from a thread that lives as long as the process. The kernel sends a
+/// child its death signal when the *thread* that forked it ends, and runtime threads come
+/// and go (`block_in_place` hands a worker's place to a new thread that may later retire).
+async fn spawn(mut command: tokio::process::Command) -> std::io::Result<tokio::process::Child> {
+    type Job = Box<dyn FnOnce() + Send>;
+    static SPAWNER: OnceLock<Mutex<std::sync::mpsc::Sender<Job>>> = OnceLock::new();
+    let spawner = SPAWNER.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("lab-spawner".into())
+            .spawn(move || rx.into_iter().for_each(|job| job()))
+            .expect("a thread can be started");
+        Mutex::new(tx)
+    });
+    let runtime = tokio::runtime::Handle::current();
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let job: Job = Box::new(move || {
+        let _context = runtime.enter();
+        let _ = tx.send(command.spawn());
+    });
+    spawner
+        .lock()
+        .expect("not poisoned")
+        .send(job)
+        .map_err(|_| std::io::Error::other("the spawner thread is gone"))?;
+    rx.await
+        .map_err(|_| std::io::Error::other("the spawner thread is gone"))?
 }
 
 /// The last lines of a node's log (for error messages).
