@@ -77,6 +77,7 @@ async fn small_matrix_of_real_nodes() {
         group_messages: 3,
         pace: Duration::from_millis(100),
         deadline: Duration::from_secs(30),
+        ..PairOptions::default()
     };
     let report = scenarios::run_matrix(&options(), &Matrix::Small.pairs(), &pair_options, |_| {})
         .await

@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 
 use chingu::lab::link::{Backend, LinkParams};
+use chingu::lab::mixed_group::{run_group, GroupOptions};
 use chingu::lab::nat::NatType;
 use chingu::lab::report::PairReport;
 use chingu::lab::scenarios::{self, Matrix, PairOptions};
@@ -19,6 +20,8 @@ use super::output::print_json;
 pub enum LabCommand {
     /// Run pairs of friends behind every pair of NAT types and report each (JSON with --json)
     Run(RunArgs),
+    /// A group whose members sit behind every kind of network, all sending (JSON report)
+    Group(GroupArgs),
     /// Check that each emulated NAT behaves as named (UDP and TCP probes)
     Selftest(SelftestArgs),
     /// Build a lab with a node on each network and keep it up until Ctrl-C or `lab down`
@@ -113,9 +116,33 @@ pub struct RunArgs {
     /// Longest wait of each step
     #[arg(long, default_value_t = 30, value_name = "SECS")]
     deadline: u64,
+    /// Run each pair this many times, with fresh nodes each time
+    #[arg(long, default_value_t = 1)]
+    repeat: usize,
     /// Print one JSON report at the end
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    link: LinkArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GroupArgs {
+    /// Members, the creator included
+    #[arg(long, default_value_t = 10)]
+    members: usize,
+    /// Messages in total, sent by the members in turn
+    #[arg(long, default_value_t = 200)]
+    messages: usize,
+    /// Messages per second, all members together
+    #[arg(long, default_value_t = 20.0)]
+    rate: f64,
+    /// Networks to spread the members over, round-robin (repeatable) [default: every type]
+    #[arg(long, value_name = "TYPE", value_parser = parse_nat)]
+    nat: Vec<NatType>,
+    /// Longest wait of each step
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    deadline: u64,
     #[command(flatten)]
     link: LinkArgs,
 }
@@ -156,6 +183,7 @@ pub async fn run(command: LabCommand) -> anyhow::Result<()> {
     super::output::init_logging();
     match command {
         LabCommand::Run(args) => until_stopped(matrix(args)).await,
+        LabCommand::Group(args) => until_stopped(group(args)).await,
         LabCommand::Selftest(args) => until_stopped(selftest(args)).await,
         LabCommand::Up(args) => up(args).await,
         LabCommand::Down { id } => {
@@ -209,6 +237,7 @@ async fn matrix(args: RunArgs) -> anyhow::Result<()> {
         group_messages: args.group_messages,
         pace: Duration::from_millis(args.pace_ms.max(1)),
         deadline: Duration::from_secs(args.deadline.max(1)),
+        repeat: args.repeat.max(1),
     };
     eprintln!("{}", tr!("lab-building"));
     let report = scenarios::run_matrix(&options, &pairs, &pair_options, |pair| {
@@ -223,6 +252,22 @@ async fn matrix(args: RunArgs) -> anyhow::Result<()> {
     }
     for pair in &report.pairs {
         println!("{}", pair_line(pair));
+    }
+    for pair in report.summary.iter().filter(|s| s.runs > 1) {
+        println!(
+            "{}",
+            tr!(
+                "lab-repeat-line",
+                a = pair.pair[0].name(),
+                b = pair.pair[1].name(),
+                ok = pair.ok,
+                runs = pair.runs,
+                direct = pair.direct_pct,
+                first = pair.first_message.p50_ms,
+                lost = pair.lost,
+                duplicates = pair.duplicates
+            )
+        );
     }
     for note in &report.notes {
         println!("{}", tr!("lab-note", note = note.clone()));
@@ -239,6 +284,20 @@ async fn matrix(args: RunArgs) -> anyhow::Result<()> {
         )
     );
     Ok(())
+}
+
+async fn group(args: GroupArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(args.members >= 2, "a group needs at least 2 members");
+    anyhow::ensure!(args.rate > 0.0 && args.rate.is_finite(), "--rate must be above 0");
+    let options = args.link.options()?;
+    let group = GroupOptions {
+        members: args.members,
+        messages: args.messages,
+        rate: args.rate,
+        deadline: Duration::from_secs(args.deadline.max(1)),
+    };
+    eprintln!("{}", tr!("lab-building"));
+    print_json(&run_group(&options, &group, &args.nat).await?)
 }
 
 async fn selftest(args: SelftestArgs) -> anyhow::Result<()> {

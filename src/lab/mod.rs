@@ -21,12 +21,14 @@
 //! - [`probe`]: the self-test that checks each NAT behaves as named (UDP and TCP probes).
 //! - [`procs`]: `chingu run` processes inside the namespaces, driven over their control API.
 //! - [`scenarios`]: what a pair of friends behind two NAT types does, and the matrix.
+//! - [`mixed_group`]: a group whose members sit behind every kind of network at once.
 //! - [`report`]: the JSON reports.
 //!
 //! Everything the lab creates carries the prefix `chl-` and the run's id; nothing is
 //! routed off the machine: the namespaces have no link to the root namespace at all.
 
 pub mod link;
+pub mod mixed_group;
 pub mod nat;
 pub mod netns;
 pub mod probe;

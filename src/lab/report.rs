@@ -106,18 +106,20 @@ impl PathReport {
     }
 }
 
-/// Messages of one kind between the pair.
+/// Messages of one kind, counted per copy (a group message sent to n others is n copies).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Delivery {
     /// Messages sent (answered by the sender's node).
     pub sent: usize,
-    /// Received by the other node within the deadline.
+    /// Copies that should arrive: each message at every other node.
+    pub expected: usize,
+    /// Copies received within the deadline.
     pub delivered: usize,
-    /// Not received within the deadline.
+    /// Copies not received within the deadline.
     pub lost: usize,
-    /// Reported to the receiving app more than once.
+    /// Copies reported to the receiving app more than once (extra reports).
     pub duplicates: usize,
-    /// From the `send` call to the receiver's `message_received` event.
+    /// Per copy, from the `send` call to the receiver's `message_received` event.
     pub latency: Summary,
     /// Why the step could not run or stopped, if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -217,6 +219,60 @@ impl PairReport {
     }
 }
 
+/// A pair of NAT types over its repeated runs (`lab run --repeat`).
+#[derive(Debug, Clone, Serialize)]
+pub struct PairSummary {
+    /// A's and B's network.
+    pub pair: [NatType; 2],
+    /// Runs, each with fresh nodes.
+    pub runs: usize,
+    /// Runs fully ok.
+    pub ok: usize,
+    /// Runs that ended with the friends connected directly (dialled or hole-punched),
+    /// as both saw it.
+    pub direct: usize,
+    /// `direct` in percent of `runs`.
+    pub direct_pct: f64,
+    /// Time to find each other (the slower of the two), over the runs where both did.
+    pub discovery: Summary,
+    /// First message, send → `message_received`, over the runs where it arrived.
+    pub first_message: Summary,
+    /// Lost copies, all runs.
+    pub lost: usize,
+    /// Duplicated copies, all runs.
+    pub duplicates: usize,
+}
+
+impl PairSummary {
+    /// Summarises `runs` (all of one pair of types).
+    pub fn of(runs: &[&PairReport]) -> Self {
+        let direct = runs
+            .iter()
+            .filter(|r| {
+                r.path
+                    .iter()
+                    .all(|p| matches!(p.path.as_str(), "direct" | "hole_punched"))
+            })
+            .count();
+        let discovery: Vec<f64> = runs
+            .iter()
+            .filter_map(|r| Some(r.discovery.a_found_b_ms?.max(r.discovery.b_found_a_ms?)))
+            .collect();
+        let first: Vec<f64> = runs.iter().filter_map(|r| r.first_message.ms).collect();
+        Self {
+            pair: runs.first().map(|r| r.pair).unwrap_or([NatType::Public; 2]),
+            runs: runs.len(),
+            ok: runs.iter().filter(|r| r.ok).count(),
+            direct,
+            direct_pct: crate::testnet::stats::round(100.0 * direct as f64 / runs.len().max(1) as f64),
+            discovery: Summary::of(&discovery),
+            first_message: Summary::of(&first),
+            lost: runs.iter().map(|r| r.lost).sum(),
+            duplicates: runs.iter().map(|r| r.duplicates).sum(),
+        }
+    }
+}
+
 /// A whole matrix run.
 #[derive(Debug, Clone, Serialize)]
 pub struct MatrixReport {
@@ -235,7 +291,9 @@ pub struct MatrixReport {
     pub infra: Vec<String>,
     /// The NAT self-test.
     pub selftest: Vec<ProbeReport>,
-    /// One report per pair.
+    /// Per pair of types, over its runs.
+    pub summary: Vec<PairSummary>,
+    /// One report per run of a pair.
     pub pairs: Vec<PairReport>,
     /// Pairs that were fully ok.
     pub pairs_ok: usize,

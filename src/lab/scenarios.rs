@@ -23,7 +23,8 @@ use tokio::time::Instant;
 use super::nat::NatType;
 use super::procs::LabNode;
 use super::report::{
-    count_at, fields, Delivery, Discovery, FirstMessage, HolePunch, MatrixReport, NodeReport, PairReport, PathReport,
+    count_at, fields, Delivery, Discovery, FirstMessage, HolePunch, MatrixReport, NodeReport, PairReport, PairSummary,
+    PathReport,
 };
 use super::{probe, Lab, LabError, LabOptions};
 use crate::testnet::stats::{round, Summary};
@@ -39,6 +40,8 @@ pub struct PairOptions {
     pub pace: Duration,
     /// Longest wait of each step.
     pub deadline: Duration,
+    /// How many times each pair runs (fresh nodes each time).
+    pub repeat: usize,
 }
 
 impl Default for PairOptions {
@@ -48,6 +51,7 @@ impl Default for PairOptions {
             group_messages: 5,
             pace: Duration::from_millis(100),
             deadline: Duration::from_secs(30),
+            repeat: 1,
         }
     }
 }
@@ -101,13 +105,19 @@ pub async fn run_matrix(
     let mut lab = Lab::start(options, "run", sites).await?;
     let selftest = tokio::task::block_in_place(|| probe::selftest(&lab.topology))?;
     let mut reports = Vec::new();
+    let mut summary = Vec::new();
     for (a_type, b_type) in pairs {
-        let a = lab.start_user(first_site[a_type]).await?;
-        let b = lab.start_user(first_site[b_type] + 1).await?;
-        let report = run_pair(&lab, &a, &b, pair_options).await;
-        futures::future::join(a.stop(), b.stop()).await;
-        progress(&report);
-        reports.push(report);
+        let mut runs = Vec::new();
+        for _ in 0..pair_options.repeat.max(1) {
+            let a = lab.start_user(first_site[a_type]).await?;
+            let b = lab.start_user(first_site[b_type] + 1).await?;
+            let report = run_pair(&lab, &a, &b, pair_options).await;
+            futures::future::join(a.stop(), b.stop()).await;
+            progress(&report);
+            runs.push(report);
+        }
+        summary.push(PairSummary::of(&runs.iter().collect::<Vec<_>>()));
+        reports.extend(runs);
     }
     let report = MatrixReport {
         run_id: lab.run_id().to_owned(),
@@ -118,6 +128,7 @@ pub async fn run_matrix(
         infra: lab.infra().iter().map(|n| n.label.clone()).collect(),
         selftest,
         pairs_ok: reports.iter().filter(|r| r.ok).count(),
+        summary,
         pairs: reports,
         notes: lab.notes.clone(),
     };
@@ -185,7 +196,7 @@ pub async fn run_pair(lab: &Lab, a: &LabNode, b: &LabNode, options: &PairOptions
     report
 }
 
-fn ms(d: Duration) -> f64 {
+pub(super) fn ms(d: Duration) -> f64 {
     round(d.as_secs_f64() * 1000.0)
 }
 
@@ -229,13 +240,13 @@ fn node_report(node: &LabNode, status: &Value) -> NodeReport {
     }
 }
 
-async fn peer_path(node: &LabNode, peer_id: &str) -> PathReport {
+pub(super) async fn peer_path(node: &LabNode, peer_id: &str) -> PathReport {
     let peers = node.call("node.peers", json!({})).await.unwrap_or(Value::Null);
     PathReport::from_peers(&peers, peer_id)
 }
 
 /// Waits until `node` has a peer in its routing table.
-async fn wait_joined(node: &LabNode, deadline: Instant) -> Result<(), String> {
+pub(super) async fn wait_joined(node: &LabNode, deadline: Instant) -> Result<(), String> {
     loop {
         let from = node.events.len();
         let status = node.call("node.status", json!({})).await.map_err(|e| e.to_string())?;
@@ -292,7 +303,7 @@ fn is_found(event: &Value, phone: &str) -> bool {
 }
 
 /// Waits until `node` found contact `name` (`phone`); returns ms since `started`.
-async fn found(
+pub(super) async fn found(
     node: &LabNode,
     name: &str,
     phone: &str,
@@ -371,36 +382,38 @@ async fn first_message(a: &LabNode, b: &LabNode, deadline: Duration) -> FirstMes
     }
 }
 
-/// One message sent: its id, when `send` was called, and which node should get it.
+/// One message sent: its id, when `send` was called, and by which node.
 struct Sent {
     id: String,
     at: Instant,
-    to: usize,
+    from: usize,
 }
 
-/// Sends `count` messages each way, alternating, paced; `send(i)` gives the method and
-/// parameters for sender `i` (0 = A). Then waits until each arrived once (or the
-/// deadline) and counts.
-async fn deliver(
-    nodes: [&LabNode; 2],
-    count: usize,
-    options: &PairOptions,
+/// Has `nodes` send `total` messages in turn (node `i % n` sends the `i`-th), one every
+/// `pace`; `send(node, k)` gives the method and parameters of a node's `k`-th message.
+/// Every other node should report each message once: waits for that until `deadline`
+/// after the last send, then counts the copies.
+pub(super) async fn deliver(
+    nodes: &[&LabNode],
+    total: usize,
+    pace: Duration,
+    deadline: Duration,
     send: impl Fn(usize, usize) -> (&'static str, Value),
 ) -> Delivery {
-    let froms = [nodes[0].events.len(), nodes[1].events.len()];
+    let froms: Vec<usize> = nodes.iter().map(|n| n.events.len()).collect();
     let mut sent = Vec::new();
-    let mut pace = tokio::time::interval(options.pace);
+    let mut ticks = tokio::time::interval(pace);
     let mut error = None;
-    for n in 0..count * 2 {
-        pace.tick().await;
-        let from = n % 2;
-        let (method, params) = send(from, n / 2);
+    for i in 0..total {
+        ticks.tick().await;
+        let from = i % nodes.len();
+        let (method, params) = send(from, i / nodes.len());
         let at = Instant::now();
         match nodes[from].call(method, params).await {
             Ok(message) => sent.push(Sent {
                 id: message["id"].as_str().unwrap_or_default().to_owned(),
                 at,
-                to: 1 - from,
+                from,
             }),
             Err(e) => {
                 error = Some(e.to_string());
@@ -408,12 +421,12 @@ async fn deliver(
             }
         }
     }
-    let until = Instant::now() + options.deadline;
-    let waits = [0, 1].map(|to| {
-        let expected: Vec<&str> = sent.iter().filter(|s| s.to == to).map(|s| s.id.as_str()).collect();
-        let log = nodes[to].events.clone();
+    let until = Instant::now() + deadline;
+    let waits = (0..nodes.len()).map(|to| {
+        let expected: Vec<&str> = sent.iter().filter(|s| s.from != to).map(|s| s.id.as_str()).collect();
+        let (log, from) = (nodes[to].events.clone(), froms[to]);
         async move {
-            log.wait_until(froms[to], until, |events| {
+            log.wait_until(from, until, |events| {
                 let got: BTreeSet<&str> = events.iter().filter_map(|(_, e)| received_id(e)).collect();
                 expected.iter().all(|id| got.contains(id))
             })
@@ -421,24 +434,26 @@ async fn deliver(
         }
     });
     futures::future::join_all(waits).await;
-    let mut arrivals: HashMap<&str, (Instant, usize)> = HashMap::new();
-    for to in [0, 1] {
-        nodes[to].events.scan(froms[to], |events| {
+    let index: HashMap<&str, usize> = sent.iter().enumerate().map(|(i, s)| (s.id.as_str(), i)).collect();
+    // (message, receiver) → (first arrival, times reported)
+    let mut arrivals: HashMap<(usize, usize), (Instant, usize)> = HashMap::new();
+    for (to, node) in nodes.iter().enumerate() {
+        node.events.scan(froms[to], |events| {
             for (at, event) in events {
-                if let Some(s) = received_id(event).and_then(|id| sent.iter().find(|s| s.id == id && s.to == to)) {
-                    arrivals.entry(s.id.as_str()).or_insert((*at, 0)).1 += 1;
+                let message = received_id(event).and_then(|id| index.get(id)).copied();
+                if let Some(m) = message.filter(|m| sent[*m].from != to) {
+                    arrivals.entry((m, to)).or_insert((*at, 0)).1 += 1;
                 }
             }
         });
     }
-    let latencies: Vec<f64> = sent
-        .iter()
-        .filter_map(|s| arrivals.get(s.id.as_str()).map(|(at, _)| ms(*at - s.at)))
-        .collect();
+    let latencies: Vec<f64> = arrivals.iter().map(|((m, _), (at, _))| ms(*at - sent[*m].at)).collect();
+    let expected = sent.len() * (nodes.len() - 1);
     Delivery {
         sent: sent.len(),
+        expected,
         delivered: arrivals.len(),
-        lost: sent.len() - arrivals.len(),
+        lost: expected - arrivals.len(),
         duplicates: arrivals.values().map(|(_, n)| n - 1).sum(),
         latency: Summary::of(&latencies),
         error,
@@ -446,18 +461,24 @@ async fn deliver(
 }
 
 async fn exchange(a: &LabNode, b: &LabNode, options: &PairOptions) -> Delivery {
-    deliver([a, b], options.messages, options, |from, n| {
-        let contact = if from == 0 { "b" } else { "a" };
-        (
-            "messages.send",
-            json!({ "contact": contact, "text": format!("exchange {n}") }),
-        )
-    })
+    deliver(
+        &[a, b],
+        options.messages * 2,
+        options.pace,
+        options.deadline,
+        |from, n| {
+            let contact = if from == 0 { "b" } else { "a" };
+            (
+                "messages.send",
+                json!({ "contact": contact, "text": format!("exchange {n}") }),
+            )
+        },
+    )
     .await
 }
 
 /// Waits until `node` reports group `id` active (joined).
-async fn wait_member(node: &LabNode, from: usize, id: &str, until: Instant) -> bool {
+pub(super) async fn wait_member(node: &LabNode, from: usize, id: &str, until: Instant) -> bool {
     node.events
         .wait_for(from, until, |e| {
             (e["type"] == "group_changed" && e["group"]["group_id"] == id && e["group"]["active"] == true).then_some(())
@@ -501,8 +522,12 @@ async fn meetup(a: &LabNode, b: &LabNode, options: &PairOptions) -> Delivery {
 }
 
 async fn group_messages(a: &LabNode, b: &LabNode, id: &str, options: &PairOptions) -> Delivery {
-    deliver([a, b], options.group_messages, options, |_, n| {
-        ("groups.send", json!({ "group": id, "text": format!("group {n}") }))
-    })
+    deliver(
+        &[a, b],
+        options.group_messages * 2,
+        options.pace,
+        options.deadline,
+        |_, n| ("groups.send", json!({ "group": id, "text": format!("group {n}") })),
+    )
     .await
 }

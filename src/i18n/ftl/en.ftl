@@ -51,6 +51,7 @@ testnet-keeping-up = keeping the nodes up for { $secs } s (Ctrl-C ends early)
 lab-building = building the lab…
 lab-selftest-line = { $host } ({ $nat }): mapping { $mapping }, filtering { $filtering }, inbound TCP { $inbound } — { $verdict }
 lab-pair-line = { $a } ↔ { $b }: { $verdict } — found in { $found }, first message { $first }, path { $path }, lost { $lost }, duplicates { $duplicates }
+lab-repeat-line = { $a } ↔ { $b }: { $ok }/{ $runs } runs ok, direct in { $direct } %, first message p50 { $first } ms, lost { $lost }, duplicates { $duplicates }
 lab-ok = ok
 lab-failed = FAILED
 lab-none = —

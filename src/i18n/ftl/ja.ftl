@@ -52,6 +52,7 @@ testnet-keeping-up = ノードを { $secs } 秒間動かしたままにします
 lab-building = ラボを構築しています…
 lab-selftest-line = { $host } ({ $nat }): マッピング { $mapping }、フィルタリング { $filtering }、外部からの TCP { $inbound } — { $verdict }
 lab-pair-line = { $a } ↔ { $b }: { $verdict } — 発見 { $found }、最初のメッセージ { $first }、経路 { $path }、消失 { $lost }、重複 { $duplicates }
+lab-repeat-line = { $a } ↔ { $b }: { $runs } 回中 { $ok } 回正常、直接接続 { $direct } %、最初のメッセージ p50 { $first } ms、消失 { $lost }、重複 { $duplicates }
 lab-ok = 正常
 lab-failed = 失敗
 lab-none = —

@@ -52,6 +52,7 @@ testnet-keeping-up = 노드를 { $secs }초 동안 유지해요 (Ctrl-C를 누�
 lab-building = 실험실을 만드는 중…
 lab-selftest-line = { $host } ({ $nat }): 매핑 { $mapping }, 필터링 { $filtering }, 외부 TCP 접속 { $inbound } — { $verdict }
 lab-pair-line = { $a } ↔ { $b }: { $verdict } — 찾기 { $found }, 첫 메시지 { $first }, 경로 { $path }, 유실 { $lost }, 중복 { $duplicates }
+lab-repeat-line = { $a } ↔ { $b }: { $runs }회 중 { $ok }회 정상, 직접 연결 { $direct } %, 첫 메시지 p50 { $first } ms, 유실 { $lost }, 중복 { $duplicates }
 lab-ok = 정상
 lab-failed = 실패
 lab-none = —
