@@ -100,16 +100,28 @@ async fn small_matrix_of_real_nodes() {
     );
 }
 
+/// A `chingu lab up` process; killed (if still running) when dropped.
+struct LabUp(std::process::Child);
+
+impl Drop for LabUp {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts `chingu lab up ARGS` and returns it with its run id once it is up.
-fn lab_up(args: &[&str]) -> (std::process::Child, String) {
-    let mut child = Command::new(common::bin())
-        .args(["--lang", "en", "lab", "up"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
+fn lab_up(args: &[&str]) -> (LabUp, String) {
+    let mut child = LabUp(
+        Command::new(common::bin())
+            .args(["--lang", "en", "lab", "up"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -127,7 +139,8 @@ fn lab_up(args: &[&str]) -> (std::process::Child, String) {
     }
 }
 
-fn wait_exit(child: &mut std::process::Child) -> std::process::ExitStatus {
+fn wait_exit(lab: &mut LabUp) -> std::process::ExitStatus {
+    let child = &mut lab.0;
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -176,7 +189,7 @@ fn a_crashed_run_is_cleaned_up_next_time() {
         .collect();
     assert!(!nodes.is_empty(), "nodes run in the lab's namespaces");
 
-    child.kill().unwrap(); // SIGKILL: no chance to clean up
+    child.0.kill().unwrap(); // SIGKILL: no chance to clean up
     wait_exit(&mut child);
     // Another test's run may clean it first; either way it must go, nodes included.
     if let Some(left) = netns::runs().into_iter().find(|r| r.id == id) {

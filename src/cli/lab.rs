@@ -114,7 +114,7 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 100, value_name = "MS")]
     pace_ms: u64,
     /// Longest wait of each step
-    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
     deadline: u64,
     /// Run each pair this many times, with fresh nodes each time
     #[arg(long, default_value_t = 1)]

@@ -152,6 +152,7 @@ pub struct Lab {
     options: LabOptions,
     next_port: u16,
     next_phone: u32,
+    generation: u32,
     /// How long starting the operators' nodes took.
     pub infra_start: Duration,
     /// Remarks (e.g. a role this build lacks).
@@ -175,23 +176,45 @@ impl Lab {
             options: options.clone(),
             next_port: FIRST_PORT,
             next_phone: 0,
+            generation: 0,
             infra_start: Duration::ZERO,
             notes: Vec::new(),
         };
         let started = Instant::now();
+        lab.start_infra().await?;
+        lab.infra_start = started.elapsed();
+        Ok(lab)
+    }
+
+    /// Starts a new generation of operators' nodes (fresh homes and ports).
+    async fn start_infra(&mut self) -> Result<(), LabError> {
+        self.generation += 1;
         for (index, (label, role)) in INFRA.iter().enumerate() {
-            let host = lab.topology.public[index].clone();
-            let spec = lab.spec(label, Some(role));
-            match LabNode::start(&lab.options.bin, lab.run.dir(), &host, spec).await {
-                Ok(node) => lab.infra.push(node),
-                Err(LabError::Usage { message, .. }) if *label == "relay" => lab
-                    .notes
-                    .push(format!("no relay node: this build has no `--role relay` ({message})")),
+            let host = self.topology.public[index].clone();
+            let label = match self.generation {
+                1 => label.to_string(),
+                n => format!("{label}-{n}"),
+            };
+            let spec = self.spec(&label, Some(role));
+            match LabNode::start(&self.options.bin, self.run.dir(), &host, spec).await {
+                Ok(node) => self.infra.push(node),
+                Err(LabError::Usage { message, .. }) if *role == "relay" => {
+                    if self.generation == 1 {
+                        self.notes
+                            .push(format!("no relay node: this build has no `--role relay` ({message})"));
+                    }
+                }
                 Err(e) => return Err(e),
             }
         }
-        lab.infra_start = started.elapsed();
-        Ok(lab)
+        Ok(())
+    }
+
+    /// Replaces the operators' nodes with fresh ones, so that what follows starts from
+    /// an empty DHT (no records or peers left by earlier nodes).
+    pub async fn restart_infra(&mut self) -> Result<(), LabError> {
+        futures::future::join_all(self.infra.drain(..).map(LabNode::stop)).await;
+        self.start_infra().await
     }
 
     /// The run's id.
@@ -210,6 +233,7 @@ impl Lab {
     }
 
     fn spec(&mut self, label: &str, role: Option<&'static str>) -> NodeSpec {
+        // Users' nodes join through the bootstrap and mailbox nodes (the first two).
         let port = self.next_port;
         self.next_port += 1;
         let phone = synthetic(self.next_phone);
@@ -218,7 +242,6 @@ impl Lab {
             label: label.to_owned(),
             role,
             phone,
-            // The bootstrap and mailbox nodes (the first two): everyone else joins there.
             bootstrap: self.infra.iter().take(2).map(|n| n.addr.clone()).collect(),
             port,
         }

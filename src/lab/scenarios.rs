@@ -10,7 +10,8 @@
 //! 4. **group**: A creates a group with B, both send;
 //! 5. **meetup**: A creates a meetup, B joins it by its code, both send.
 //!
-//! Then it reads how A and B are connected, hole-punch counts and relayed bytes (see
+//! Each pair starts with fresh operators' nodes too, so that no pair inherits an earlier
+//! one's DHT. Then it reads how A and B are connected, hole-punch counts and relayed bytes (see
 //! [`super::report::fields`]). Every wait has a deadline; a step that runs out of time is
 //! reported, and the pair goes on.
 
@@ -50,7 +51,7 @@ impl Default for PairOptions {
             messages: 10,
             group_messages: 5,
             pace: Duration::from_millis(100),
-            deadline: Duration::from_secs(30),
+            deadline: Duration::from_secs(60),
             repeat: 1,
         }
     }
@@ -109,6 +110,11 @@ pub async fn run_matrix(
     for (a_type, b_type) in pairs {
         let mut runs = Vec::new();
         for _ in 0..pair_options.repeat.max(1) {
+            if !reports.is_empty() || !runs.is_empty() {
+                // Every pair starts from an empty DHT: stopped nodes of earlier pairs
+                // would otherwise slow its lookups down, and more so the later it runs.
+                lab.restart_infra().await?;
+            }
             let a = lab.start_user(first_site[a_type]).await?;
             let b = lab.start_user(first_site[b_type] + 1).await?;
             let report = run_pair(&lab, &a, &b, pair_options).await;
