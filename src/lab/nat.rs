@@ -7,7 +7,7 @@
 //! | `full-cone` | endpoint-independent | endpoint-independent | port-preserving `masquerade`; a dynamic set remembers the host's mapped ports and inbound packets to them are forwarded to the host |
 //! | `port-restricted` | endpoint-independent | address-and-port-dependent | port-preserving `masquerade`; only replies (conntrack) come in |
 //! | `symmetric` | address-and-port-dependent | address-and-port-dependent | `masquerade fully-random`: a new random port per destination |
-//! | `strict-firewall` | none (the host keeps its routed address) | nothing unsolicited | no translation; only replies come in, and never a TCP SYN (no simultaneous open either) |
+//! | `strict-firewall` | none (the host keeps its routed address) | nothing comes in | no translation; UDP is blocked both ways (as on many corporate networks: a simultaneous UDP exchange would otherwise pass as a "reply"), TCP goes out, and only replies come in, never a SYN (no simultaneous open either) |
 //!
 //! Every router drops unsolicited packets to itself from the internet, like a home router.
 
@@ -29,7 +29,7 @@ pub enum NatType {
     PortRestricted,
     /// Address-and-port-dependent mapping (many carrier NATs).
     Symmetric,
-    /// No translation, no inbound connection of any kind.
+    /// No translation, no UDP, no inbound connection of any kind (hole punching included).
     StrictFirewall,
 }
 
@@ -73,7 +73,7 @@ impl NatType {
             NatType::FullCone => (M::EndpointIndependent, F::EndpointIndependent, true),
             NatType::PortRestricted => (M::EndpointIndependent, F::AddressAndPortDependent, false),
             NatType::Symmetric => (M::AddressAndPortDependent, F::AddressAndPortDependent, false),
-            NatType::StrictFirewall => (M::None, F::AddressAndPortDependent, false),
+            NatType::StrictFirewall => (M::Blocked, F::Blocked, false),
         };
         Behaviour {
             mapping,
@@ -85,7 +85,7 @@ impl NatType {
     /// The router's nftables ruleset (`nft -f`), for a router whose internet side is
     /// `wan`, LAN side `lan`, and whose one host is `host`. `None` for public hosts.
     pub fn ruleset(self, wan: &str, lan: &str, host: Ipv4Addr) -> Option<String> {
-        let (prerouting, postrouting, forward_in, set) = match self {
+        let (prerouting, postrouting, forward_first, set) = match self {
             NatType::Public => return None,
             NatType::FullCone => (
                 format!("iifname \"{wan}\" meta l4proto . th dport @mapped dnat to {host}"),
@@ -108,7 +108,7 @@ impl NatType {
             NatType::StrictFirewall => (
                 String::new(),
                 String::new(),
-                format!("iifname \"{wan}\" tcp flags & (syn | ack) == syn drop"),
+                format!("meta l4proto udp drop\n    iifname \"{wan}\" tcp flags & (syn | ack) == syn drop"),
                 String::new(),
             ),
         };
@@ -127,8 +127,8 @@ impl NatType {
     {postrouting}
   }}
   chain forward {{ type filter hook forward priority filter; policy drop;
+    {forward_first}
     iifname \"{lan}\" oifname \"{wan}\"{remember} accept
-    {forward_in}
     iifname \"{wan}\" oifname \"{lan}\" ct state established,related accept
   }}
   chain input {{ type filter hook input priority filter; policy accept;
@@ -162,6 +162,8 @@ impl FromStr for NatType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Mapping {
+    /// UDP does not get out at all.
+    Blocked,
     /// No translation: the outside sees the host's own address.
     None,
     /// The same outside address and port for every destination.
@@ -174,6 +176,8 @@ pub enum Mapping {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Filtering {
+    /// UDP does not get in at all.
+    Blocked,
     /// Everything (no firewall).
     Open,
     /// Anyone may send to a mapped address.
@@ -219,5 +223,6 @@ mod tests {
         assert!(symmetric.contains("masquerade fully-random"));
         let strict = NatType::StrictFirewall.ruleset("wan0", "lan0", host).unwrap();
         assert!(!strict.contains("masquerade") && strict.contains("syn | ack) == syn drop"));
+        assert!(strict.contains("meta l4proto udp drop"));
     }
 }

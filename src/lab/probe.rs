@@ -14,6 +14,8 @@
 //! - **Inbound TCP**: the client connects out to A:3478 from a port it also listens on;
 //!   a stranger on B then connects to the outside address the server saw.
 //!
+//! Where no UDP datagram gets out at all, mapping and filtering are `blocked`.
+//!
 //! Every wait has a deadline; nothing sleeps.
 
 use std::io::ErrorKind;
@@ -41,8 +43,8 @@ pub struct ProbeReport {
     pub observed: Behaviour,
     /// Whether they agree.
     pub ok: bool,
-    /// Outside addresses the servers saw for one client port (A:3478, A:3479, B:3478),
-    /// then for TCP.
+    /// Outside addresses the servers saw for one client port (A:3478, A:3479, B:3478;
+    /// none where UDP is blocked), then for TCP.
     pub mapped: Vec<String>,
 }
 
@@ -65,7 +67,21 @@ pub fn probe(topology: &Topology, host: &Host) -> Result<ProbeReport, LabError> 
     let mut mapped = Vec::new();
     for server in [(a, 3478), (a, 3479), (b, 3478)] {
         let server = udp_in(&topology.inet, SocketAddrV4::new(server.0, server.1)).map_err(err("server"))?;
-        mapped.push(observe(&client, &server, deadline).map_err(err("mapping"))?);
+        match observe(&client, &server, deadline) {
+            Ok(outside) => mapped.push(outside),
+            Err(e) if e.kind() == ErrorKind::TimedOut && mapped.is_empty() => break,
+            Err(e) => return Err(err("mapping")(e)),
+        }
+    }
+    let (tcp_outside, inbound_tcp) = tcp_inbound(topology, host, deadline, one_way).map_err(err("tcp"))?;
+    if mapped.is_empty() {
+        // Not one UDP datagram got out.
+        let observed = Behaviour {
+            mapping: Mapping::Blocked,
+            filtering: Filtering::Blocked,
+            inbound_tcp,
+        };
+        return Ok(report(host, observed, vec![tcp_outside]));
     }
     let mapping = if mapped.iter().all(|m| m.ip() == std::net::IpAddr::V4(host.ip)) {
         Mapping::None
@@ -103,24 +119,25 @@ pub fn probe(topology: &Topology, host: &Host) -> Result<ProbeReport, LabError> 
         (false, false) => Filtering::AddressAndPortDependent,
     };
 
-    // Inbound TCP.
-    let (tcp_outside, inbound_tcp) = tcp_inbound(topology, host, deadline, one_way).map_err(err("tcp"))?;
     mapped.push(tcp_outside);
-
     let observed = Behaviour {
         mapping,
         filtering,
         inbound_tcp,
     };
+    Ok(report(host, observed, mapped))
+}
+
+fn report(host: &Host, observed: Behaviour, mapped: Vec<SocketAddr>) -> ProbeReport {
     let expected = host.nat.expected();
-    Ok(ProbeReport {
+    ProbeReport {
         host: host.label.clone(),
         nat: host.nat,
         expected,
         observed,
         ok: expected == observed,
         mapped: mapped.iter().map(ToString::to_string).collect(),
-    })
+    }
 }
 
 /// A UDP socket bound to `addr` inside `ns`.
