@@ -279,7 +279,7 @@ async fn matrix(args: RunArgs) -> anyhow::Result<()> {
             ok = report.pairs_ok,
             total = report.pairs.len(),
             build_ms = report.topology_build_ms,
-            links = format!("{:?}", report.links).to_lowercase(),
+            links = report.links.name(),
             id = report.run_id.clone()
         )
     );
@@ -346,7 +346,7 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
             .collect();
         print_json(&serde_json::json!({ "run_id": lab.run_id(), "dir": lab.dir(), "nodes": list }))?;
     } else {
-        let links = format!("{:?}", lab.topology.backend).to_lowercase();
+        let links = lab.topology.backend.name();
         println!("{}", tr!("lab-up-ready", id = lab.run_id().to_owned(), links = links));
         for n in &nodes {
             println!(

@@ -72,6 +72,14 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// Its name in reports and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Netem => "netem",
+            Backend::Userspace => "userspace",
+        }
+    }
+
     /// Netem if the kernel has it (tried on the loopback of `ns`), else userspace.
     pub fn detect(ns: &Netns) -> Self {
         match ns.exec(

@@ -34,7 +34,7 @@ const DIR_PREFIX: &str = "chingu-lab-";
 /// Runs `program args…` (feeding `stdin` if given) and returns its stdout, or a
 /// [`LabError::Command`] with its stderr.
 pub fn run_cmd(program: &'static str, args: &[&str], stdin: Option<&str>) -> Result<String, LabError> {
-    let mut command = Command::new(program);
+    let mut command = Command::new(tool_path(program).unwrap_or_else(|| program.into()));
     command
         .args(args)
         .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
@@ -64,12 +64,13 @@ pub fn run_cmd(program: &'static str, args: &[&str], stdin: Option<&str>) -> Res
     }
 }
 
-fn missing_tool(program: &'static str) -> LabError {
-    let package = match program {
-        "nft" => "nftables",
-        _ => "iproute2",
+fn missing_tool(program: &str) -> LabError {
+    let (tool, package) = match program {
+        "nft" => ("nft", "nftables"),
+        "tc" => ("tc", "iproute2"),
+        _ => ("ip", "iproute2"),
     };
-    LabError::MissingTool { tool: program, package }
+    LabError::MissingTool { tool, package }
 }
 
 /// One network namespace (created by `ip netns add`, so `ip netns exec` reaches it too).
@@ -257,17 +258,20 @@ fn lock_path(id: &str) -> PathBuf {
 /// Checks that `ip` and `nft` are installed.
 fn check_tools() -> Result<(), LabError> {
     for tool in ["ip", "nft"] {
-        let found = std::env::var_os("PATH")
-            .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(tool).is_file()))
-            .unwrap_or(false)
-            || ["/usr/sbin", "/sbin"]
-                .iter()
-                .any(|dir| Path::new(dir).join(tool).is_file());
-        if !found {
-            return Err(missing_tool(if tool == "ip" { "ip" } else { "nft" }));
+        if tool_path(tool).is_none() {
+            return Err(missing_tool(tool));
         }
     }
     Ok(())
+}
+
+/// Where `tool` is: on `PATH`, or in the sbin directories a user's `PATH` may lack.
+fn tool_path(tool: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin", "/sbin"].map(PathBuf::from))
+        .map(|dir| dir.join(tool))
+        .find(|file| file.is_file())
 }
 
 /// Whether this machine can create network namespaces, found out by creating (and
