@@ -277,7 +277,11 @@ fn tool_path(tool: &str) -> Option<PathBuf> {
 /// Whether this machine can create network namespaces, found out by creating (and
 /// deleting) one. `Err` says why not.
 pub fn available() -> Result<(), LabError> {
-    let name = format!("{PREFIX}check-{}-{}", std::process::id(), hex::encode(rand::random::<[u8; 4]>()));
+    let name = format!(
+        "{PREFIX}check-{}-{}",
+        std::process::id(),
+        hex::encode(rand::random::<[u8; 4]>())
+    );
     match run_cmd("ip", &["netns", "add", &name], None) {
         Ok(_) => {
             let _ = run_cmd("ip", &["netns", "del", &name], None);

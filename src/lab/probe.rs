@@ -156,7 +156,12 @@ fn observe(client: &UdpSocket, server: &UdpSocket, deadline: Duration) -> std::i
         client.send_to(b"probe", target)?;
         match server.recv_from(&mut buf) {
             Ok((_, from)) => return Ok(from),
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+                ) =>
+            {
                 if Instant::now() > until {
                     return Err(std::io::Error::new(
                         ErrorKind::TimedOut,
@@ -192,7 +197,12 @@ fn until_marker(
                 }
                 arrived.push(text);
             }
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+                ) =>
+            {
                 if Instant::now() > until {
                     return Err(std::io::Error::new(ErrorKind::TimedOut, "the marker never arrived"));
                 }
