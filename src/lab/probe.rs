@@ -145,31 +145,47 @@ fn udp_in(ns: &Netns, addr: SocketAddrV4) -> std::io::Result<UdpSocket> {
     ns.enter(move || UdpSocket::bind(addr))
 }
 
+/// How long one wait for a datagram lasts before the sender repeats itself.
+const RESEND_EVERY: Duration = Duration::from_millis(300);
+
+/// Receives one datagram on `socket` within [`RESEND_EVERY`]: `Ok(None)` if none came
+/// (or a signal interrupted the wait) and `until` has not passed; `TimedOut` once it has.
+fn recv_or_resend(
+    socket: &UdpSocket,
+    buf: &mut [u8],
+    until: Instant,
+    what: &str,
+) -> std::io::Result<Option<(usize, SocketAddr)>> {
+    socket.set_read_timeout(Some(RESEND_EVERY))?;
+    match socket.recv_from(buf) {
+        Ok(got) => Ok(Some(got)),
+        Err(e)
+            if matches!(
+                e.kind(),
+                ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+            ) =>
+        {
+            if Instant::now() > until {
+                Err(std::io::Error::new(ErrorKind::TimedOut, what.to_owned()))
+            } else {
+                Ok(None)
+            }
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Sends from `client` to `server` until the server hears it (or `deadline` passes);
 /// returns the address the server saw.
 fn observe(client: &UdpSocket, server: &UdpSocket, deadline: Duration) -> std::io::Result<SocketAddr> {
     let until = Instant::now() + deadline;
     let target = server.local_addr()?;
-    server.set_read_timeout(Some(Duration::from_millis(300)))?;
+    let what = format!("{target} never heard the client");
     let mut buf = [0u8; 64];
     loop {
         client.send_to(b"probe", target)?;
-        match server.recv_from(&mut buf) {
-            Ok((_, from)) => return Ok(from),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
-                ) =>
-            {
-                if Instant::now() > until {
-                    return Err(std::io::Error::new(
-                        ErrorKind::TimedOut,
-                        format!("{target} never heard the client"),
-                    ));
-                }
-            }
-            Err(e) => return Err(e),
+        if let Some((_, from)) = recv_or_resend(server, &mut buf, until, &what)? {
+            return Ok(from);
         }
     }
 }
@@ -184,38 +200,23 @@ fn until_marker(
     grace: Duration,
 ) -> std::io::Result<Vec<String>> {
     let until = Instant::now() + deadline;
-    client.set_read_timeout(Some(Duration::from_millis(300)))?;
     let mut arrived = Vec::new();
     let mut buf = [0u8; 64];
-    marker_from.send_to(b"marker", outside)?;
     loop {
-        match client.recv_from(&mut buf) {
-            Ok((n, _)) => {
-                let text = String::from_utf8_lossy(&buf[..n]).into_owned();
-                if text == "marker" {
-                    break;
+        marker_from.send_to(b"marker", outside)?;
+        // Everything that arrives before the next resend is read first.
+        while let Some((n, _)) = recv_or_resend(client, &mut buf, until, "the marker never arrived")? {
+            let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+            if text == "marker" {
+                client.set_read_timeout(Some(grace))?;
+                while let Ok((n, _)) = client.recv_from(&mut buf) {
+                    arrived.push(String::from_utf8_lossy(&buf[..n]).into_owned());
                 }
-                arrived.push(text);
+                return Ok(arrived);
             }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
-                ) =>
-            {
-                if Instant::now() > until {
-                    return Err(std::io::Error::new(ErrorKind::TimedOut, "the marker never arrived"));
-                }
-                marker_from.send_to(b"marker", outside)?;
-            }
-            Err(e) => return Err(e),
+            arrived.push(text);
         }
     }
-    client.set_read_timeout(Some(grace))?;
-    while let Ok((n, _)) = client.recv_from(&mut buf) {
-        arrived.push(String::from_utf8_lossy(&buf[..n]).into_owned());
-    }
-    Ok(arrived)
 }
 
 /// Connects out from a port the host also listens on, then has a stranger connect to the
