@@ -10,6 +10,7 @@ mod contacts;
 mod daemon;
 mod demo;
 mod groups;
+mod lab;
 mod meetups;
 mod messages;
 mod output;
@@ -78,6 +79,9 @@ enum Command {
     Chat,
     /// Start a local test net of many nodes in this process
     Testnet(testnet::TestnetArgs),
+    /// Real nodes on emulated networks behind NATs (network namespaces; needs root)
+    #[command(subcommand)]
+    Lab(lab::LabCommand),
     /// Watch three people meet and chat on a local net in this process (or join them)
     Demo(demo::DemoArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
@@ -140,6 +144,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Meetup(command) => meetups::run(&home, command).await,
         Command::Apps(command) => apps::run(&home, command),
         Command::Testnet(args) => testnet::run(args).await,
+        Command::Lab(command) => lab::run(command).await,
         Command::Demo(args) => demo::run(args).await,
         Command::Chat => chat::run(&home).await,
         Command::Completions { shell } => {

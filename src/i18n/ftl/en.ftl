@@ -47,6 +47,26 @@ peers-count = { $count ->
 testnet-progress = test net: { $started }/{ $total } nodes started, { $ready } ready
 testnet-keeping-up = keeping the nodes up for { $secs } s (Ctrl-C ends early)
 
+## lab
+lab-building = building the lab…
+lab-selftest-line = { $host } ({ $nat }): mapping { $mapping }, filtering { $filtering }, inbound TCP { $inbound } — { $verdict }
+lab-pair-line = { $a } ↔ { $b }: { $verdict } — found in { $found }, first message { $first }, path { $path }, lost { $lost }, duplicates { $duplicates }
+lab-repeat-line = { $a } ↔ { $b }: { $ok }/{ $runs } runs ok, direct in { $direct } %, first message p50 { $first } ms, lost { $lost }, duplicates { $duplicates }
+lab-ok = ok
+lab-failed = FAILED
+lab-none = —
+lab-note = note: { $note }
+lab-summary = { $ok }/{ $total } pairs ok; topology built in { $build_ms } ms ({ $links } links); run { $id }
+lab-up-ready = Lab { $id } is up ({ $links } links). Talk to a node with `chingu --home HOME …`, run tools in its network with `ip netns exec NETNS …`; Ctrl-C here or `chingu lab down { $id }` tears it down.
+lab-up-node = { $label }  { $nat }  { $netns }  { $ip } (outside { $public_ip })  { $phone }  { $home }
+lab-down-done = Lab { $id } stopped and removed
+lab-clean-done = { $count ->
+    [0] nothing to clean
+   *[other] removed the leftovers of { $count } crashed runs: { $ids }
+}
+lab-list-none = no lab runs on this machine
+lab-list-line = { $id }  { $state }  pid { $pid }  { $purpose }  { $namespaces } namespaces  { $dir }
+
 ## contacts
 state-pending = pending
 state-found = found (unverified)

@@ -48,6 +48,26 @@ peers-count = ピア { $count } 件
 testnet-progress = テストネット: { $total } ノード中 { $started } 起動、{ $ready } 準備完了
 testnet-keeping-up = ノードを { $secs } 秒間動かしたままにします（Ctrl-C で早めに終了できます）
 
+## lab
+lab-building = ラボを構築しています…
+lab-selftest-line = { $host } ({ $nat }): マッピング { $mapping }、フィルタリング { $filtering }、外部からの TCP { $inbound } — { $verdict }
+lab-pair-line = { $a } ↔ { $b }: { $verdict } — 発見 { $found }、最初のメッセージ { $first }、経路 { $path }、消失 { $lost }、重複 { $duplicates }
+lab-repeat-line = { $a } ↔ { $b }: { $runs } 回中 { $ok } 回正常、直接接続 { $direct } %、最初のメッセージ p50 { $first } ms、消失 { $lost }、重複 { $duplicates }
+lab-ok = 正常
+lab-failed = 失敗
+lab-none = —
+lab-note = 注: { $note }
+lab-summary = { $total } 組中 { $ok } 組が正常。トポロジー構築 { $build_ms } ms（{ $links } リンク）。実行 { $id }
+lab-up-ready = ラボ { $id } が起動しました（{ $links } リンク）。ノードには `chingu --home HOME …`、そのネットワーク内では `ip netns exec NETNS …` を使います。ここで Ctrl-C を押すか `chingu lab down { $id }` で片付けます。
+lab-up-node = { $label }  { $nat }  { $netns }  { $ip }（外側 { $public_ip }）  { $phone }  { $home }
+lab-down-done = ラボ { $id } を停止して削除しました
+lab-clean-done = { $count ->
+    [0] 片付けるものはありません
+   *[other] 異常終了した { $count } 件の実行の残りを削除しました: { $ids }
+}
+lab-list-none = このマシンにラボの実行はありません
+lab-list-line = { $id }  { $state }  pid { $pid }  { $purpose }  ネームスペース { $namespaces } 個  { $dir }
+
 ## contacts
 state-pending = 検索中
 state-found = 発見（未検証）

@@ -48,6 +48,26 @@ peers-count = 피어 { $count }개
 testnet-progress = 테스트넷: 노드 { $total }개 중 { $started }개 시작됨, { $ready }개 준비됨
 testnet-keeping-up = 노드를 { $secs }초 동안 유지해요 (Ctrl-C를 누르면 일찍 끝나요)
 
+## lab
+lab-building = 실험실을 만드는 중…
+lab-selftest-line = { $host } ({ $nat }): 매핑 { $mapping }, 필터링 { $filtering }, 외부 TCP 접속 { $inbound } — { $verdict }
+lab-pair-line = { $a } ↔ { $b }: { $verdict } — 찾기 { $found }, 첫 메시지 { $first }, 경로 { $path }, 유실 { $lost }, 중복 { $duplicates }
+lab-repeat-line = { $a } ↔ { $b }: { $runs }회 중 { $ok }회 정상, 직접 연결 { $direct } %, 첫 메시지 p50 { $first } ms, 유실 { $lost }, 중복 { $duplicates }
+lab-ok = 정상
+lab-failed = 실패
+lab-none = —
+lab-note = 참고: { $note }
+lab-summary = 쌍 { $total }개 중 { $ok }개 정상; 토폴로지 구성 { $build_ms } ms ({ $links } 링크); 실행 { $id }
+lab-up-ready = 실험실 { $id }이(가) 준비됐어요 ({ $links } 링크). 노드와는 `chingu --home HOME …`, 그 네트워크 안에서는 `ip netns exec NETNS …`로 작업하세요. 여기서 Ctrl-C를 누르거나 `chingu lab down { $id }`를 실행하면 모두 정리돼요.
+lab-up-node = { $label }  { $nat }  { $netns }  { $ip } (외부 { $public_ip })  { $phone }  { $home }
+lab-down-done = 실험실 { $id }을(를) 멈추고 정리했어요
+lab-clean-done = { $count ->
+    [0] 정리할 것이 없어요
+   *[other] 비정상 종료된 실행 { $count }개의 흔적을 지웠어요: { $ids }
+}
+lab-list-none = 이 컴퓨터에 실험실 실행이 없어요
+lab-list-line = { $id }  { $state }  pid { $pid }  { $purpose }  네임스페이스 { $namespaces }개  { $dir }
+
 ## contacts
 state-pending = 찾는 중
 state-found = 찾음 (미인증)
