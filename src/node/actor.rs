@@ -371,6 +371,9 @@ impl Actor {
             Command::ImportContacts { content, reply } => {
                 let _ = reply.send(self.cmd_import(&content));
             }
+            Command::ImportPersons { report, reply } => {
+                let _ = reply.send(self.cmd_import_persons(report));
+            }
             Command::Contacts(reply) => {
                 let _ = reply.send(self.cmd_contacts());
             }

@@ -7,7 +7,7 @@ use tokio::sync::oneshot;
 
 use super::actor::Actor;
 use super::NodeError;
-use crate::contacts::import::{import, ImportIssue};
+use crate::contacts::import::{import, ImportIssue, ImportReport};
 use crate::contacts::trust::{self, VerifyError};
 use crate::model::{now_ms, Contact, ContactSource, ContactState, PeerKeys};
 use crate::phone::{normalize, PhoneNumber};
@@ -84,8 +84,11 @@ pub struct Verification {
 }
 
 /// The outcome of `contacts import`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportSummary {
+    /// Persons read from the file (each with one or more numbers).
+    #[serde(default)]
+    pub persons: usize,
     /// Distinct numbers read from the file.
     pub read: usize,
     /// Contacts that were new (discovery started for them).
@@ -155,16 +158,31 @@ impl Actor {
 
     pub(super) fn cmd_import(&mut self, content: &str) -> Result<ImportSummary, NodeError> {
         let report = import(content, self.region()).map_err(|e| NodeError::Invalid(e.to_string()))?;
-        let phones = report.contacts.iter().map(|c| c.phone.to_string()).collect();
-        let read = report.contacts.len();
+        self.cmd_import_persons(report)
+    }
+
+    pub(super) fn cmd_import_persons(&mut self, report: ImportReport) -> Result<ImportSummary, NodeError> {
+        let phones: Vec<String> = report
+            .persons
+            .iter()
+            .flat_map(|p| p.numbers.iter().map(PhoneNumber::to_string))
+            .collect();
+        let persons = report.persons.len();
         let contacts = report
-            .contacts
+            .persons
             .into_iter()
-            .map(|c| Contact::new(c.phone, c.name, ContactSource::Import))
+            .flat_map(|person| {
+                let name = person.name;
+                person
+                    .numbers
+                    .into_iter()
+                    .map(move |phone| Contact::new(phone, name.clone(), ContactSource::Import))
+            })
             .collect();
         let added = self.add_contacts(contacts)?;
         Ok(ImportSummary {
-            read,
+            persons,
+            read: phones.len(),
             added,
             duplicates_merged: report.duplicates_merged,
             issues: report.issues,

@@ -340,6 +340,16 @@ impl NodeHandle {
         self.request(|reply| Command::ImportContacts { content, reply }).await?
     }
 
+    /// Imports persons an address book was already parsed into (by
+    /// [`crate::contacts::import::import`], e.g. in a client that sends a large file in
+    /// parts); the report's issues are passed back in the summary.
+    pub async fn import_persons(
+        &self,
+        report: crate::contacts::import::ImportReport,
+    ) -> Result<ImportSummary, NodeError> {
+        self.request(|reply| Command::ImportPersons { report, reply }).await?
+    }
+
     /// The address book, by name.
     pub async fn contacts(&self) -> Result<Vec<ContactView>, NodeError> {
         self.request(Command::Contacts).await?
