@@ -273,6 +273,33 @@ pub fn normalize(input: &str, default_region: &Region) -> Result<PhoneNumber, Ph
     }
 }
 
+/// Regions suggested first when a number is valid in several (chingu's users' most
+/// likely regions), in this order; the others follow by code.
+const LIKELY_REGIONS: &[&str] = &[
+    "KR", "JP", "US", "CN", "TW", "HK", "SG", "VN", "TH", "PH", "ID", "IN", "GB", "DE", "FR", "CA", "AU",
+];
+
+/// The regions in which `input` reads as a valid number, for hints such as "did you mean
+/// --region JP?" when it is not valid in the default region: the likely ones first, then
+/// by code. Empty when the input is valid nowhere (or has a country code, which no region
+/// changes).
+pub fn regions_where_valid(input: &str) -> Vec<Region> {
+    let mut regions: Vec<Region> = DATABASE
+        .iter()
+        .filter_map(|metadata| metadata.id().parse::<Region>().ok())
+        .filter(|region| normalize(input, region).is_ok())
+        .collect();
+    let rank = |region: &Region| {
+        LIKELY_REGIONS
+            .iter()
+            .position(|likely| *likely == region.as_str())
+            .unwrap_or(LIKELY_REGIONS.len())
+    };
+    regions.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.as_str().cmp(b.as_str())));
+    regions.dedup();
+    regions
+}
+
 /// Formats a number the way its own country writes it nationally ("010-1234-5678").
 pub fn format_national(number: &PhoneNumber) -> String {
     number.format(Mode::National)
@@ -736,6 +763,22 @@ mod tests {
         assert_eq!(norm(&number, "KR"), Ok("+12015550123".into()));
         let (number, _) = split_extension("tel:+1-418-656-9254;ext=102");
         assert_eq!(norm(&number, "KR"), Ok("+14186569254".into()));
+    }
+
+    #[test]
+    fn regions_where_a_local_number_is_valid() {
+        let regions: Vec<String> = regions_where_valid("090-1234-5678")
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
+        assert_eq!(regions.first().map(String::as_str), Some("JP"), "{regions:?}");
+        assert!(!regions.contains(&"KR".to_owned()), "{regions:?}");
+        let korean: Vec<String> = regions_where_valid("010-1234-5678")
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
+        assert!(korean.contains(&"KR".to_owned()), "{korean:?}");
+        assert!(regions_where_valid("12").is_empty());
     }
 
     #[test]

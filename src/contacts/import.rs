@@ -178,7 +178,53 @@ impl ImportError {
     }
 }
 
-/// Turns a file's bytes into text: UTF-16 when it starts with a UTF-16 byte-order mark
+/// A person as a client sends it (`contacts.import` with `persons`, after parsing a file
+/// itself with [`import`]): the numbers in E.164.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonInput {
+    /// The name (cleaned like a parsed one).
+    pub name: String,
+    /// The numbers, each canonical valid E.164 (`+821012345678`).
+    pub numbers: Vec<String>,
+    /// The line the person starts on in the client's file (0 if unknown).
+    #[serde(default)]
+    pub line: usize,
+}
+
+/// Checks persons a client sent: a number that is not canonical valid E.164 is an issue
+/// at its person's line, a number seen before (in this call) is merged, a person left
+/// without numbers is dropped, and names are cleaned as in a file.
+pub fn checked_persons(input: Vec<PersonInput>) -> ImportReport {
+    let mut report = ImportReport::default();
+    let mut seen = std::collections::HashSet::new();
+    for person in input {
+        let mut numbers = Vec::new();
+        for text in &person.numbers {
+            match text.parse::<PhoneNumber>() {
+                Ok(phone) if seen.insert(phone.clone()) => numbers.push(phone),
+                Ok(_) => report.duplicates_merged += 1,
+                Err(error) => report.issues.push(ImportIssue {
+                    line: person.line,
+                    input: text.chars().take(MAX_ISSUE_INPUT_CHARS).collect(),
+                    error: error.reason().to_owned(),
+                }),
+            }
+        }
+        let Some(first) = numbers.first() else {
+            continue;
+        };
+        let name = clean_name(&person.name).unwrap_or_else(|| format_international(first));
+        report.persons.push(ImportedPerson {
+            name,
+            numbers,
+            line: person.line,
+        });
+    }
+    report
+}
+
+/// Turns a file's bytes into text:/// Turns a file's bytes into text: UTF-16 when it starts with a UTF-16 byte-order mark
 /// (some Windows exports), UTF-8 otherwise (a UTF-8 BOM is kept for [`import`] to strip).
 /// Invalid sequences become U+FFFD instead of failing the file: one bad byte spoils at most
 /// the entry it is in (a number containing it is reported as an issue).
@@ -1418,6 +1464,30 @@ mod tests {
         }
         assert_eq!(decode(b"plain"), "plain");
         assert_eq!(decode(&[0xFF, 0xFE, 0x41]), "\u{FFFD}");
+    }
+
+    #[test]
+    fn persons_from_a_client_are_checked() {
+        let input: Vec<PersonInput> = serde_json::from_str(
+            r#"[
+                {"name": "  Kim\tMinji ", "numbers": ["+821012345678", "010-2222-3333", "+821012345678"], "line": 3},
+                {"name": "", "numbers": ["+821044445555"]},
+                {"name": "Nobody", "numbers": ["+8210"], "line": 9}
+            ]"#,
+        )
+        .unwrap();
+        let report = checked_persons(input);
+        assert_eq!(
+            persons(&report),
+            [
+                (3, "Kim Minji", vec!["+821012345678"]),
+                (0, "+82 10-4444-5555", vec!["+821044445555"])
+            ]
+        );
+        assert_eq!(issues(&report), [(3, "not_e164"), (9, "invalid_for_region")]);
+        assert_eq!(report.duplicates_merged, 1);
+        let unknown = serde_json::from_str::<Vec<PersonInput>>(r#"[{"name": "x", "numbers": [], "phone": "1"}]"#);
+        assert!(unknown.is_err(), "unknown fields are refused");
     }
 
     /// A vCard file of `count` cards with one synthetic number each.
