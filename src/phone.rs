@@ -275,7 +275,7 @@ pub fn normalize(input: &str, default_region: &Region) -> Result<PhoneNumber, Ph
 
 /// Regions suggested first when a number is valid in several (chingu's users' most
 /// likely regions), in this order; the others follow by code.
-const LIKELY_REGIONS: &[&str] = &[
+pub const LIKELY_REGIONS: &[&str] = &[
     "KR", "JP", "US", "CN", "TW", "HK", "SG", "VN", "TH", "PH", "ID", "IN", "GB", "DE", "FR", "CA", "AU",
 ];
 

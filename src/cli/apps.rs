@@ -9,7 +9,7 @@ use chingu::api::Scope;
 use chingu::home::Home;
 use chingu::tr;
 
-use super::output::{clock, outln, print_json, print_list};
+use super::output::{clock, errln, outln, print_json, print_list};
 
 #[derive(Debug, Subcommand)]
 pub enum AppsCommand {
@@ -73,7 +73,7 @@ pub fn run(home: &Home, command: AppsCommand, json: bool) -> anyhow::Result<()> 
                     "token": app.token,
                 }));
             }
-            eprintln!(
+            errln!(
                 "{}",
                 tr!(
                     "apps-added",

@@ -18,7 +18,7 @@ use chingu::phone::{normalize, Region};
 use chingu::tr;
 
 use super::errors::{FileError, PhoneProblem, UsageError};
-use super::output::{outln, print_json, print_list, user_text};
+use super::output::{errln, outln, print_json, print_list, user_text};
 
 #[derive(Debug, Subcommand)]
 pub enum ContactsCommand {
@@ -241,7 +241,12 @@ fn ask_name() -> anyhow::Result<String> {
     if !stdin.is_terminal() {
         return Err(UsageError(tr!("invite-needs-name")).into());
     }
-    eprint!("{} ", tr!("invite-name-prompt"));
+    {
+        use std::io::Write;
+        let mut err = std::io::stderr();
+        let _ = write!(err, "{} ", tr!("invite-name-prompt"));
+        let _ = err.flush();
+    }
     let mut line = String::new();
     stdin.read_line(&mut line)?;
     let name = line.trim().to_owned();
@@ -317,7 +322,7 @@ async fn import_file(home: &Home, args: ImportArgs, json: bool) -> anyhow::Resul
     bar.finish_and_clear();
     if !json {
         for issue in &summary.issues {
-            eprintln!(
+            errln!(
                 "{}",
                 tr!(
                     "import-issue",

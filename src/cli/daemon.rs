@@ -24,7 +24,7 @@ use chingu::{tr, Node, NodeConfig, NodeHandle};
 
 use super::contacts::parse_region;
 use super::errors::PhoneProblem;
-use super::output::{outln, print_json, print_json_line, LogFormat};
+use super::output::{errln, outln, print_json, print_json_line, LogFormat};
 
 /// How often a running node logs a one-line summary of its state.
 const SUMMARY_EVERY: Duration = Duration::from_secs(300);
@@ -248,7 +248,8 @@ pub async fn run(home: &Home, args: RunArgs, json: bool) -> anyhow::Result<()> {
         api: api_url,
         metrics: metrics_url,
     };
-    print_started(&started, json)?;
+    // A reader that went away (`chingu run | head -1`) does not stop the node.
+    let _ = print_started(&started, json);
 
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
@@ -257,7 +258,7 @@ pub async fn run(home: &Home, args: RunArgs, json: bool) -> anyhow::Result<()> {
         _ = node.stopped() => {}
     }
     if !json {
-        eprintln!("{}", tr!("run-stopping"));
+        errln!("{}", tr!("run-stopping"));
     }
     logger.abort();
     drop(http);

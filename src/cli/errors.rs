@@ -12,7 +12,7 @@ use chingu::config::ConfigError;
 use chingu::contacts::import::ImportError;
 use chingu::home::HomeError;
 use chingu::node::NodeError;
-use chingu::phone::{regions_where_valid, PhoneError, Region};
+use chingu::phone::{regions_where_valid, PhoneError, Region, LIKELY_REGIONS};
 use chingu::tr;
 
 use super::output::user_text;
@@ -202,10 +202,12 @@ fn import(error: ImportError) -> String {
 pub fn phone_hint(input: &str, region: &str, problem: &str) -> String {
     let input = user_text(input).into_owned();
     let problem = phone_reason(problem);
+    // Only likely regions are suggested: a Korean number that happens to be valid in
+    // Finland helps nobody.
     let elsewhere: Vec<String> = regions_where_valid(&input)
         .into_iter()
         .map(|r| r.to_string())
-        .filter(|r| r != region)
+        .filter(|r| r != region && LIKELY_REGIONS.contains(&r.as_str()))
         .take(3)
         .collect();
     match elsewhere.first() {

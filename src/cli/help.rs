@@ -149,13 +149,8 @@ pub fn usage_error(error: clap::Error) -> ExitCode {
         text.push_str(&format!("\n\n{} {usage}", tr!("help-heading-usage")));
     }
     text.push_str(&format!("\n\n{}", tr!("usage-more-info")));
-    eprintln_lossy(&text);
+    super::output::errln!("{text}");
     ExitCode::from(super::EXIT_USAGE)
-}
-
-fn eprintln_lossy(text: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "{text}");
 }
 
 fn context(error: &clap::Error, kind: ContextKind) -> Option<String> {

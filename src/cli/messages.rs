@@ -15,7 +15,7 @@ use chingu::node::{ContactView, ConversationView, MessageView};
 use chingu::store::{Store, StoreOptions};
 use chingu::tr;
 
-use super::output::{outln, print_json, print_json_line, print_list, user_text};
+use super::output::{errln, outln, print_json, print_json_line, print_list, user_text};
 
 /// Characters of a message shown in one-line summaries.
 const SHORT_TEXT: usize = 40;
@@ -305,7 +305,7 @@ pub async fn watch(home: &Home, json: bool) -> anyhow::Result<()> {
             event = client.next_event() => event?,
         };
         let Some(event) = event else {
-            eprintln!("{}", tr!("watch-ended"));
+            errln!("{}", tr!("watch-ended"));
             return Ok(());
         };
         let kind = event["type"].as_str().unwrap_or_default();

@@ -34,7 +34,7 @@ use chingu::api::client::{ApiClient, ClientError};
 use chingu::home::Home;
 use chingu::tr;
 
-use output::OutputError;
+use output::{errln, OutputError};
 
 /// Exit code of a failed command.
 const EXIT_FAILURE: u8 = 1;
@@ -123,12 +123,12 @@ pub fn main() -> ExitCode {
         Err(error) => return help::usage_error(error),
     };
     if let Some(requested) = choice.unavailable {
-        eprintln!("{}", tr!("lang-unavailable", lang = requested));
+        errln!("{}", tr!("lang-unavailable", lang = requested));
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("{}", tr!("error-prefix", message = e.to_string()));
+            errln!("{}", tr!("error-prefix", message = e.to_string()));
             return ExitCode::from(EXIT_FAILURE);
         }
     };
@@ -136,7 +136,7 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if matches!(error.downcast_ref::<OutputError>(), Some(OutputError::Closed)) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("{}", tr!("error-prefix", message = errors::describe(&error)));
+            errln!("{}", tr!("error-prefix", message = errors::describe(&error)));
             match error.downcast_ref::<ClientError>() {
                 Some(ClientError::NotRunning { .. }) => ExitCode::from(EXIT_NOT_RUNNING),
                 _ if error.is::<errors::UsageError>() => ExitCode::from(EXIT_USAGE),

@@ -60,6 +60,15 @@ macro_rules! outln {
 }
 pub(crate) use outln;
 
+/// `eprintln!` for notes and errors: a closed stderr loses the line instead of panicking.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+pub(crate) use errln;
+
 /// Text that came from other people or the network (names, messages, group names, the
 /// node's error messages), made safe for the terminal. Every human output of such text
 /// goes through here.

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::Args;
 
+use super::output::errln;
 use chingu::testnet::scenarios::{self, Scenario, ScenarioOptions};
 use chingu::testnet::{Progress, TestNet, TestNetOptions};
 use chingu::tr;
@@ -64,7 +65,7 @@ pub async fn run(args: TestnetArgs, json: bool) -> anyhow::Result<()> {
     let readiness = net
         .wait_ready(Duration::from_secs(60 + args.nodes as u64 / 5), show)
         .await;
-    eprintln!();
+    errln!();
     let scenario_options = ScenarioOptions {
         messages: args.messages,
         rate: args.rate,
@@ -72,7 +73,7 @@ pub async fn run(args: TestnetArgs, json: bool) -> anyhow::Result<()> {
     };
     let report = scenarios::run(&mut net, readiness, args.scenario, &scenario_options).await?;
     if args.duration > 0 {
-        eprintln!("{}", tr!("testnet-keeping-up", secs = args.duration));
+        errln!("{}", tr!("testnet-keeping-up", secs = args.duration));
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(args.duration)) => {}
             _ = tokio::signal::ctrl_c() => {}

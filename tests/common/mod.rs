@@ -42,6 +42,20 @@ pub fn init_home(home: &Path, phone: &str, name: &str) {
     );
 }
 
+/// Runs `chingu ARGS` on `home` with its stdout a pipe whose reader is already gone (as
+/// in `chingu … | true`); returns the exit code and stderr.
+pub fn closed_pipe(home: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let (read, write) = nix::unistd::pipe().unwrap();
+    drop(read);
+    let out = chingu(home)
+        .args(args)
+        .stdout(Stdio::from(write))
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
 /// Runs `chingu ARGS` on `home`, asserts it succeeded and returns its stdout.
 pub fn ok(home: &Path, args: &[&str]) -> String {
     let out = chingu(home).args(args).output().unwrap();
@@ -72,9 +86,16 @@ impl Daemon {
     /// Starts `chingu run` on `home` listening on loopback, plus `extra` arguments, and
     /// waits until it reports its control socket.
     pub fn start(home: &Path, extra: &[&str]) -> Daemon {
+        let mut args = vec!["run", "--listen", "/ip4/127.0.0.1/tcp/0"];
+        args.extend(extra);
+        Daemon::spawn(home, &args, "control socket:")
+    }
+
+    /// Starts `chingu ARGS` on `home` (a `run` command line) and waits for a line
+    /// containing `ready`.
+    pub fn spawn(home: &Path, args: &[&str], ready: &str) -> Daemon {
         let mut child = chingu(home)
-            .args(["run", "--listen", "/ip4/127.0.0.1/tcp/0"])
-            .args(extra)
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -98,7 +119,7 @@ impl Daemon {
             lines: rx,
             output: Vec::new(),
         };
-        daemon.wait_for("control socket:", Duration::from_secs(30));
+        daemon.wait_for(ready, Duration::from_secs(30));
         daemon
     }
 
