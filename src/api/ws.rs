@@ -36,6 +36,8 @@ pub const REVOCATION_CHECK: std::time::Duration = std::time::Duration::from_secs
 pub const CLOSE_REVOKED: u16 = 1008;
 /// The close reason sent with [`CLOSE_REVOKED`].
 pub const CLOSE_REVOKED_REASON: &str = "app token revoked";
+/// How long a closing connection waits for the client's Close frame.
+const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 struct Shared {
     context: ApiContext,
@@ -135,6 +137,16 @@ async fn serve_socket(socket: WebSocket, context: ApiContext, identity: Identity
                             reason: CLOSE_REVOKED_REASON.into(),
                         });
                     }
+                    // The closing handshake: read (and drop) what the client still sends
+                    // until its own Close, so the connection ends cleanly, not reset.
+                    let _ = tokio::time::timeout(CLOSE_WAIT, async {
+                        while let Some(Ok(message)) = stream.next().await {
+                            if matches!(message, Message::Close(_)) {
+                                break;
+                            }
+                        }
+                    })
+                    .await;
                     break;
                 }
                 continue;
