@@ -426,6 +426,13 @@ const EXTENSION_MARKERS: &[&str] = &["extension", "ext", "x", "ｘ", "#", "＃",
 
 /// `(number, extension digits)` when `text` ends in an extension marker and digits.
 fn typed_extension(text: &str) -> Option<(&str, &str)> {
+    // Every marker is a letter, '#' or not ASCII: most numbers have none of those.
+    if !text
+        .bytes()
+        .any(|b| b.is_ascii_alphabetic() || b == b'#' || !b.is_ascii())
+    {
+        return None;
+    }
     let text = text.trim_end_matches([')', ']', '）']).trim_end();
     let digits_start = text
         .char_indices()
@@ -477,8 +484,8 @@ fn scan(number: &str) -> Result<(bool, String), PhoneError> {
 
 /// The ASCII digit for any Unicode decimal digit (`Nd`), e.g. '０' or '٣'.
 fn decimal_digit(c: char) -> Option<char> {
-    if c.is_ascii_digit() {
-        return Some(c);
+    if c.is_ascii() {
+        return c.is_ascii_digit().then_some(c);
     }
     let code = u32::from(c);
     let zero = DIGIT_ZEROS.iter().find(|&&zero| (zero..zero + 10).contains(&code))?;

@@ -114,21 +114,20 @@ fn collect(command: &Command, parent: Option<&str>, pages: &mut Vec<Page>) {
 fn render(command: &Command, name: &str, see_also: &[String]) -> String {
     let man = Man::new(command.clone());
     let mut out = Vec::new();
-    let sections: [&dyn Fn(&mut Vec<u8>) -> std::io::Result<()>; 4] = [
-        &|w| man.render_title(w),
-        &|w| man.render_name_section(w),
-        &|w| man.render_synopsis_section(w),
-        &|w| man.render_description_section(w),
-    ];
-    for section in sections {
-        section(&mut out).expect("writing to memory does not fail");
-    }
-    if command.get_arguments().any(|a| !a.is_hide_set()) {
-        man.render_options_section(&mut out).expect("in memory");
-    }
-    if command.has_subcommands() {
-        man.render_subcommands_section(&mut out).expect("in memory");
-    }
+    let written = man
+        .render_title(&mut out)
+        .and_then(|()| man.render_name_section(&mut out))
+        .and_then(|()| man.render_synopsis_section(&mut out))
+        .and_then(|()| man.render_description_section(&mut out))
+        .and_then(|()| match command.get_arguments().any(|a| !a.is_hide_set()) {
+            true => man.render_options_section(&mut out),
+            false => Ok(()),
+        })
+        .and_then(|()| match command.has_subcommands() {
+            true => man.render_subcommands_section(&mut out),
+            false => Ok(()),
+        });
+    written.expect("writing to memory does not fail");
     let mut roff = String::from_utf8_lossy(&out).into_owned();
     if name == "chingu" {
         roff.push_str(&environment());
