@@ -23,18 +23,25 @@ fn chat_command(home: &Path) -> String {
     )
 }
 
-#[test]
-fn chatting_in_the_terminal_with_a_friend_on_another_node() {
-    let dir = tempfile::tempdir().unwrap();
-    let (alice_home, minji_home): (PathBuf, PathBuf) = (dir.path().join("alice"), dir.path().join("minji"));
+/// Alice and 민지, each with a node in `dir`, who found each other (the nodes run while
+/// the returned daemons live).
+fn friends(dir: &Path) -> (PathBuf, PathBuf, [Daemon; 2]) {
+    let (alice_home, minji_home) = (dir.join("alice"), dir.join("minji"));
     init_home(&alice_home, "010-1111-2222", "Alice");
     init_home(&minji_home, "010-3333-4444", "민지");
     let minji = Daemon::start(&minji_home, &[]);
-    let _alice = Daemon::start(&alice_home, &["--bootstrap", &minji.listen_addr()]);
+    let alice = Daemon::start(&alice_home, &["--bootstrap", &minji.listen_addr()]);
     ok(&alice_home, &["contacts", "add", "010-3333-4444", "--name", "민지"]);
     ok(&minji_home, &["contacts", "add", "010-1111-2222", "--name", "Alice"]);
     found(&alice_home, "민지", DEADLINE);
     found(&minji_home, "Alice", DEADLINE);
+    (alice_home, minji_home, [alice, minji])
+}
+
+#[test]
+fn chatting_in_the_terminal_with_a_friend_on_another_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let (alice_home, minji_home, _nodes) = friends(dir.path());
 
     let tmux = Tmux::start(dir.path(), "first.sock", &chat_command(&alice_home));
     tmux.wait("the friend list", |s| {
@@ -143,16 +150,18 @@ fn chat_without_a_node_says_so() {
 #[test]
 fn scrolling_stops_at_the_top_ctrl_v_pastes_and_the_list_counts_groups_apart() {
     let dir = tempfile::tempdir().unwrap();
-    let (alice_home, minji_home) = (dir.path().join("alice"), dir.path().join("minji"));
-    init_home(&alice_home, "010-1111-2222", "Alice");
-    init_home(&minji_home, "010-3333-4444", "민지");
-    let minji = Daemon::start(&minji_home, &[]);
-    let _alice = Daemon::start(&alice_home, &["--bootstrap", &minji.listen_addr()]);
-    ok(&alice_home, &["contacts", "add", "010-3333-4444", "--name", "민지"]);
-    ok(&minji_home, &["contacts", "add", "010-1111-2222", "--name", "Alice"]);
-    found(&alice_home, "민지", DEADLINE);
-    found(&minji_home, "Alice", DEADLINE);
-    ok(&alice_home, &["group", "create", "등산 모임", "--members", "민지"]);
+    let (alice_home, minji_home, _nodes) = friends(dir.path());
+    // (A contact shown as found may still wait for its keys: retry until the group exists.)
+    let deadline = Instant::now() + DEADLINE;
+    while !chingu(&alice_home)
+        .args(["group", "create", "등산 모임", "--members", "민지"])
+        .status()
+        .unwrap()
+        .success()
+    {
+        assert!(Instant::now() < deadline, "the group was never created");
+        std::thread::park_timeout(Duration::from_millis(200));
+    }
     for i in 0..40 {
         ok(&minji_home, &["send", "Alice", &format!("line {i:02}")]);
     }

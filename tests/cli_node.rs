@@ -10,14 +10,12 @@ mod common;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
 use serde_json::Value;
 
-use common::{chingu, closed_pipe, found, init_home, ok, Daemon};
+use common::{chingu, closed_pipe, found, http_get, init_home, ok, Daemon, Lines};
 
 const DEADLINE: Duration = Duration::from_secs(60);
 
@@ -37,6 +35,15 @@ fn run(home: &Path, args: &[&str]) -> (Option<i32>, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// Runs `chingu ARGS` on `home` until it succeeds and returns its stdout: a contact shown
+/// as found may still wait for its keys before it can join a group.
+fn until_ok(home: &Path, args: &[&str]) -> String {
+    eventually(&format!("chingu {args:?} succeeds"), || {
+        let (code, out, _) = run(home, args);
+        (code == Some(0)).then_some(out)
+    })
 }
 
 /// Polls `check` until it returns something, panicking after the deadline.
@@ -118,47 +125,6 @@ fn leaf_commands(home: &Path) -> BTreeSet<String> {
         .collect()
 }
 
-/// A `chingu watch` (or other long command) whose stdout lines are read with a deadline.
-struct Follower {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-}
-
-impl Follower {
-    fn start(home: &Path, args: &[&str]) -> Follower {
-        let mut child = chingu(home).args(args).stdout(Stdio::piped()).spawn().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        Follower { child, lines }
-    }
-
-    fn line_with(&self, needle: &str) -> String {
-        let deadline = Instant::now() + DEADLINE;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = self
-                .lines
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("no line with {needle:?}"));
-            if line.contains(needle) {
-                return line;
-            }
-        }
-    }
-}
-
-impl Drop for Follower {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn every_command_answers_in_json_and_a_closed_pipe_ends_it_normally() {
     let pair = pair();
@@ -203,7 +169,11 @@ fn every_command_answers_in_json_and_a_closed_pipe_ends_it_normally() {
     // Groups, from create to close (Yuki joins at once: auto_join is on there).
     check(
         "group create",
-        json(&a, &["group", "create", "친구들", "--members", "Yuki"]),
+        serde_json::from_str(&until_ok(
+            &a,
+            &["group", "create", "친구들", "--members", "Yuki", "--json"],
+        ))
+        .unwrap(),
     );
     check("group list", json(&a, &["group", "list"]));
     check("group members", json(&a, &["group", "members", "친구들"]));
@@ -223,8 +193,8 @@ fn every_command_answers_in_json_and_a_closed_pipe_ends_it_normally() {
     check("group invite", json(&a, &["group", "invite", "동창회", "Yuki"]));
     check("group close", json(&a, &["group", "close", "동창회"]));
     // Yuki's invitations wait on 민지's node (auto_join = false there).
-    ok(&y, &["group", "create", "초대", "--members", "민지"]);
-    ok(&y, &["group", "create", "거절", "--members", "민지"]);
+    until_ok(&y, &["group", "create", "초대", "--members", "민지"]);
+    until_ok(&y, &["group", "create", "거절", "--members", "민지"]);
     eventually("two invitations", || {
         let waiting = json(&a, &["group", "invitations"]);
         (waiting.as_array().unwrap().len() == 2).then_some(())
@@ -248,10 +218,10 @@ fn every_command_answers_in_json_and_a_closed_pipe_ends_it_normally() {
     check("testnet", json(&a, &["testnet", "--nodes", "2"]));
 
     // `watch --json`: one event per line.
-    let watch = Follower::start(&a, &["watch", "--json"]);
+    let mut watch = follow(&a, &["watch", "--json"]);
     let line = eventually("watch shows a message", || {
         ok(&y, &["send", "민지", "보여?"]);
-        let line = watch.lines.recv_timeout(Duration::from_secs(2)).ok()?;
+        let line = watch.next_within(Duration::from_secs(2))?;
         line.contains("보여?").then_some(line)
     });
     let event: Value = serde_json::from_str(&line).unwrap();
@@ -300,6 +270,23 @@ fn every_command_answers_in_json_and_a_closed_pipe_ends_it_normally() {
     alice.wait_for("\"event\":\"stopped\"", DEADLINE);
 }
 
+/// `http://ADDR` of the metrics server a daemon printed.
+fn metrics_base(daemon: &Daemon) -> String {
+    let url = daemon
+        .output
+        .iter()
+        .find_map(|l| l.strip_prefix("Prometheus metrics: "))
+        .expect("a metrics line");
+    url.trim_end_matches("/metrics").to_owned()
+}
+
+/// Follows the stdout of `chingu ARGS` on `home` (`watch`).
+fn follow(home: &Path, args: &[&str]) -> Lines {
+    let mut command = chingu(home);
+    command.args(args);
+    Lines::start(command, false)
+}
+
 /// JSON-RPC calls on a node's control socket, written without waiting for the answers
 /// (the test needs many messages fast); returns the answers in order.
 fn pipelined(home: &Path, method: &str, params: &[Value]) -> Vec<Value> {
@@ -334,7 +321,7 @@ fn messages_are_shown_by_name_and_text_and_empty_ones_are_refused() {
     let (a, y) = (pair.alice_home.clone(), pair.yuki_home.clone());
 
     // `send` names the friend and quotes the text; `watch` follows it by name.
-    let watch = Follower::start(&a, &["watch"]);
+    let mut watch = follow(&a, &["watch"]);
     let out = ok(&a, &["send", "Yuki", "오늘 저녁 같이 먹을래?"]);
     assert!(out.starts_with("Queued to Yuki: “오늘 저녁 같이 먹을래?”"), "{out}");
     let line = watch.line_with("delivered");
@@ -361,7 +348,7 @@ fn messages_are_shown_by_name_and_text_and_empty_ones_are_refused() {
         (Some(1), "오류: 메시지가 비어 있어요. 보낼 내용을 써 주세요.")
     );
     // Yuki's group (민지's node keeps invitations waiting: she joins).
-    ok(&y, &["group", "create", "친구들", "--members", "민지"]);
+    until_ok(&y, &["group", "create", "친구들", "--members", "민지"]);
     eventually("the invitation", || {
         let waiting = json(&a, &["group", "invitations"]);
         (!waiting.as_array().unwrap().is_empty()).then_some(())
@@ -585,18 +572,16 @@ fn an_operator_node_without_a_phone_serves_with_probes_and_useful_logs() {
         "control socket:",
     );
     // (chingu() sets RUST_LOG=warn; the JSON logs are checked on a node run at info below.)
-    let metrics = boot
-        .output
-        .iter()
-        .find_map(|l| l.strip_prefix("Prometheus metrics: "))
-        .unwrap()
-        .trim_end_matches("/metrics")
-        .to_owned();
+    let metrics = metrics_base(&boot);
     let (status, body) = http_get(&format!("{metrics}/health"));
     assert_eq!(status, 200, "{body}");
     assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["status"], "ok");
-    let (status, body) = http_get(&format!("{metrics}/ready"));
-    assert_eq!(status, 200, "no bootstrap peers: ready once listening: {body}");
+    // No bootstrap peers: ready as soon as it listens (probes are polled).
+    let ready = eventually("ready", || {
+        let (status, body) = http_get(&format!("{metrics}/ready"));
+        (status == 200).then_some(body)
+    });
+    assert_eq!(serde_json::from_str::<Value>(&ready).unwrap()["status"], "ready");
     assert_eq!(json(&boot_home, &["status"])["phone"], "");
     let (code, _, err) = run(&boot_home, &["contacts", "add", "010-1234-5678"]);
     assert_eq!(code, Some(1));
@@ -607,22 +592,11 @@ fn an_operator_node_without_a_phone_serves_with_probes_and_useful_logs() {
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     init_home(&a, "010-1111-2222", "A");
     init_home(&b, "010-3333-4444", "B");
-    let mut person = Command::new(common::bin());
+    let mut person = chingu(&a);
     person
-        .args([
-            "--home",
-            a.to_str().unwrap(),
-            "run",
-            "--listen",
-            "/ip4/127.0.0.1/tcp/0",
-            "--bootstrap",
-            &addr,
-        ])
-        .env("LANG", "en_US.UTF-8")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    let mut person = Logs::start(person);
+        .args(["run", "--listen", "/ip4/127.0.0.1/tcp/0", "--bootstrap", &addr])
+        .env("RUST_LOG", "info");
+    let mut person = Lines::start(person, true);
     let _b = Daemon::start(&b, &["--bootstrap", &addr]);
     ok(&a, &["contacts", "add", "010-3333-4444", "--name", "B"]);
     ok(&b, &["contacts", "add", "010-1111-2222", "--name", "A"]);
@@ -656,108 +630,24 @@ fn an_operator_node_without_a_phone_serves_with_probes_and_useful_logs() {
         boot.listen_addr().rsplit('/').next().unwrap()
     );
     let waiting = Daemon::start(&c, &["--bootstrap", &dead, "--metrics", "127.0.0.1:0"]);
-    let metrics = waiting
-        .output
-        .iter()
-        .find_map(|l| l.strip_prefix("Prometheus metrics: "))
-        .unwrap()
-        .trim_end_matches("/metrics")
-        .to_owned();
+    let metrics = metrics_base(&waiting);
     assert_eq!(http_get(&format!("{metrics}/health")).0, 200);
     let (status, body) = http_get(&format!("{metrics}/ready"));
     assert_eq!(status, 503, "{body}");
     assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["joined_dht"], false);
 
     // JSON logs: one object per line.
-    let mut json_logs = Command::new(common::bin());
+    let mut json_logs = chingu(&boot_home);
     json_logs
-        .args([
-            "--home",
-            boot_home.to_str().unwrap(),
-            "run",
-            "--listen",
-            "/ip4/127.0.0.1/tcp/0",
-            "--log-format",
-            "json",
-        ])
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+        .args(["run", "--listen", "/ip4/127.0.0.1/tcp/0", "--log-format", "json"])
+        .env("RUST_LOG", "info");
     let stopped = boot.stop(Signal::SIGTERM);
     assert!(stopped.success());
-    let mut json_logs = Logs::start(json_logs);
+    let mut json_logs = Lines::start(json_logs, true);
     let line = json_logs.line_with("node started");
     let entry: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
     assert_eq!(
         (entry["level"].as_str(), entry["role"].as_str()),
         (Some("INFO"), Some("bootstrap"))
     );
-}
-
-/// A process whose stderr lines are read with a deadline; killed on drop.
-struct Logs {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Logs {
-    fn start(mut command: Command) -> Logs {
-        let mut child = command.spawn().unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        Logs {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    fn line_with(&mut self, needle: &str) -> String {
-        if let Some(line) = self.seen.iter().find(|l| l.contains(needle)) {
-            return line.clone();
-        }
-        let deadline = Instant::now() + DEADLINE;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let line = self
-                .lines
-                .recv_timeout(left)
-                .unwrap_or_else(|_| panic!("no log line with {needle:?} in {:?}", self.seen));
-            self.seen.push(line.clone());
-            if line.contains(needle) {
-                return line;
-            }
-        }
-    }
-}
-
-impl Drop for Logs {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Fetches `url` (http://host:port/path) and returns (status, body).
-fn http_get(url: &str) -> (u16, String) {
-    use std::io::{Read, Write};
-    let rest = url.strip_prefix("http://").unwrap();
-    let (addr, path) = rest.split_at(rest.find('/').unwrap());
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(DEADLINE)).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    let status = answer.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, answer.split_once("\r\n\r\n").unwrap().1.to_owned())
 }

@@ -7,6 +7,15 @@ use super::*;
 use crate::node::Event;
 use crate::tui::testkit::*;
 
+/// The calls that reload everything, the open conversation included.
+const RELOAD: [&str; 5] = [
+    "node.status",
+    "contacts.list",
+    "conversations.list",
+    "groups.list",
+    "messages.history",
+];
+
 fn methods(effects: &[Effect]) -> Vec<&'static str> {
     effects
         .iter()
@@ -228,16 +237,7 @@ fn missed_events_reload_everything() {
     let mut app = loaded();
     open_minji(&mut app, page(0..3, MINJI));
     let effects = app.update(Input::Event(Event::Lagged { missed: 40 }));
-    assert_eq!(
-        methods(&effects),
-        [
-            "node.status",
-            "contacts.list",
-            "conversations.list",
-            "groups.list",
-            "messages.history"
-        ]
-    );
+    assert_eq!(methods(&effects), RELOAD);
     app.update(Input::Disconnected);
     assert!(!app.connected);
     assert!(app.update(Input::Reconnected).len() >= 4);
@@ -539,16 +539,7 @@ fn reloading_fetches_the_open_conversation_again() {
     open_minji(&mut app, page(0..2, MINJI));
     keys(&mut app, &[Key::Esc]);
     let effects = keys(&mut app, &[Key::Char('r')]);
-    assert_eq!(
-        methods(&effects),
-        [
-            "node.status",
-            "contacts.list",
-            "conversations.list",
-            "groups.list",
-            "messages.history"
-        ]
-    );
+    assert_eq!(methods(&effects), RELOAD);
     // The fresh page replaces what was shown (states as the node has them now).
     let mut fresh: Vec<MessageView> = serde_json::from_value(page(0..2, MINJI)).unwrap();
     fresh[1].state = MessageState::Read;
