@@ -396,8 +396,21 @@ fn messages_are_shown_by_name_and_text_and_empty_ones_are_refused() {
         .iter()
         .all(|c| c["phone"] != "+819033334444" || c["unread"] == 0));
 
-    // A group's unread count, once read, stays read after leaving the group.
+    // A group's unread count, once read, stays read after leaving the group; `watch`
+    // says which group a message is in.
+    let mut watch = follow(&a, &["watch"]);
+    eventually("watch is following", || {
+        ok(&y, &["send", "민지", "ping"]);
+        watch.next_within(Duration::from_secs(2)).filter(|l| l.contains("ping"))
+    });
     ok(&y, &["group", "send", "친구들", "읽어 줘"]);
+    assert!(
+        watch.line_with("읽어 줘").contains("Yuki · 친구들: 읽어 줘"),
+        "{:?}",
+        watch.seen
+    );
+    drop(watch);
+    ok(&a, &["read", "Yuki"]);
     eventually("the group message", || {
         let inbox = json(&a, &["inbox"]);
         inbox
@@ -601,6 +614,7 @@ fn an_operator_node_without_a_phone_serves_with_probes_and_useful_logs() {
     ok(&a, &["contacts", "add", "010-3333-4444", "--name", "B"]);
     ok(&b, &["contacts", "add", "010-1111-2222", "--name", "A"]);
     found(&a, "B", DEADLINE);
+    found(&b, "A", DEADLINE);
     ok(&a, &["send", "B", "through the bootstrap node"]);
     eventually("delivered", || {
         ok(&b, &["history", "A"])

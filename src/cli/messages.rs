@@ -322,7 +322,16 @@ pub async fn watch(home: &Home, json: bool) -> anyhow::Result<()> {
         let text = |key: &str| user_text(event[key].as_str().unwrap_or_default()).into_owned();
         match kind {
             "message_received" => {
-                if let Ok(m) = serde_json::from_value::<MessageView>(event["message"].clone()) {
+                if let Ok(mut m) = serde_json::from_value::<MessageView>(event["message"].clone()) {
+                    // A group's message says which group it is in.
+                    if !m.title.is_empty() && m.title != m.sender_name && m.direction == Direction::Incoming {
+                        let who = if m.sender_name.is_empty() {
+                            &m.sender
+                        } else {
+                            &m.sender_name
+                        };
+                        m.sender_name = format!("{who} · {}", m.title);
+                    }
                     print_message(&m)?;
                 }
             }

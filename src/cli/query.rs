@@ -16,7 +16,9 @@ pub async fn status(home: &Home, json: bool) -> anyhow::Result<()> {
     }
     let mut table = Table::new();
     table.row([tr!("status-peer-id"), status.peer_id.clone()]);
-    table.row([tr!("status-phone"), status.phone.clone()]);
+    if !status.phone.is_empty() {
+        table.row([tr!("status-phone"), status.phone.clone()]);
+    }
     if !status.name.is_empty() {
         table.row([tr!("status-name"), user_text(&status.name).into_owned()]);
     }
