@@ -377,7 +377,7 @@ err-empty-message = The message is empty: write something to send.
 err-is-a-group = “{ $group }” is a { $kind ->
     [meetup] meetup
    *[other] group
-}, not a contact: send to it with chingu group send “{ $group }” TEXT.
+}, not a contact: use the group commands, such as chingu group send “{ $group }” TEXT or chingu group read “{ $group }”.
 err-no-such-group = There is no group or meetup “{ $group }” (chingu group list shows them).
 err-too-large = The request was too large for the node (more than 1 MiB).
 err-forbidden = Not allowed: { $message }

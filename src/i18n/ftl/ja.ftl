@@ -322,7 +322,7 @@ err-empty-message = メッセージが空です。送る内容を書いてくだ
 err-is-a-group = 「{ $group }」は連絡先ではなく{ $kind ->
     [meetup] フラッシュミートアップ
    *[other] グループ
-}です。chingu group send 「{ $group }」 本文 で送ってください。
+}です。chingu group send 「{ $group }」 本文 や chingu group read 「{ $group }」 のようにグループのコマンドを使ってください。
 err-no-such-group = 「{ $group }」というグループやミートアップはありません（chingu group list で確認してください）。
 err-too-large = リクエストがノードの受け取れる大きさを超えています（1 MiB 超）。
 err-forbidden = 許可されていません: { $message }

@@ -322,7 +322,7 @@ err-empty-message = 메시지가 비어 있어요. 보낼 내용을 써 주세�
 err-is-a-group = “{ $group }”은(는) 연락처가 아니라 { $kind ->
     [meetup] 번개
    *[other] 그룹
-}이에요. chingu group send “{ $group }” 내용으로 보내세요.
+}이에요. chingu group send “{ $group }” 내용이나 chingu group read “{ $group }”처럼 그룹 명령을 쓰세요.
 err-no-such-group = “{ $group }” 그룹이나 번개가 없어요 (chingu group list로 확인하세요).
 err-too-large = 요청이 노드가 받기에 너무 커요 (1 MiB 초과).
 err-forbidden = 허용되지 않아요: { $message }
