@@ -14,11 +14,11 @@ use chingu::lab::scenarios::{self, Matrix, PairOptions};
 use chingu::lab::{netns, probe, Lab, LabError, LabOptions};
 use chingu::tr;
 
-use super::output::print_json;
+use super::output::{errln, outln, print_json};
 
 #[derive(Debug, Subcommand)]
 pub enum LabCommand {
-    /// Run pairs of friends behind every pair of NAT types and report each (JSON with --json)
+    /// Run pairs of friends behind every pair of NAT types and report each
     Run(RunArgs),
     /// A group whose members sit behind every kind of network, all sending (JSON report)
     Group(GroupArgs),
@@ -32,11 +32,7 @@ pub enum LabCommand {
         id: Option<String>,
     },
     /// List the lab runs on this machine
-    List {
-        /// Print JSON
-        #[arg(long)]
-        json: bool,
-    },
+    List,
     /// Remove what crashed lab runs left behind (namespaces, processes, directories)
     Clean,
 }
@@ -119,9 +115,6 @@ pub struct RunArgs {
     /// Run each pair this many times, with fresh nodes each time
     #[arg(long, default_value_t = 1)]
     repeat: usize,
-    /// Print one JSON report at the end
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
     link: LinkArgs,
 }
@@ -149,9 +142,6 @@ pub struct GroupArgs {
 
 #[derive(Debug, Args)]
 pub struct SelftestArgs {
-    /// Print JSON
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
     link: LinkArgs,
 }
@@ -161,9 +151,6 @@ pub struct UpArgs {
     /// Networks to put a user's node on (repeatable) [default: one of each type]
     #[arg(long, value_name = "TYPE", value_parser = parse_nat)]
     nat: Vec<NatType>,
-    /// Print the nodes as JSON
-    #[arg(long)]
-    json: bool,
     #[command(flatten)]
     link: LinkArgs,
 }
@@ -179,25 +166,25 @@ fn parse_pair(text: &str) -> Result<(NatType, NatType), String> {
     Ok((a.parse()?, b.parse()?))
 }
 
-pub async fn run(command: LabCommand) -> anyhow::Result<()> {
-    super::output::init_logging();
+pub async fn run(command: LabCommand, json: bool) -> anyhow::Result<()> {
+    super::output::init_logging(super::output::LogFormat::Text);
     match command {
-        LabCommand::Run(args) => until_stopped(matrix(args)).await,
+        LabCommand::Run(args) => until_stopped(matrix(args, json)).await,
         LabCommand::Group(args) => until_stopped(group(args)).await,
-        LabCommand::Selftest(args) => until_stopped(selftest(args)).await,
-        LabCommand::Up(args) => up(args).await,
+        LabCommand::Selftest(args) => until_stopped(selftest(args, json)).await,
+        LabCommand::Up(args) => up(args, json).await,
         LabCommand::Down { id } => {
             let id = netns::stop_run(id.as_deref(), Duration::from_secs(60)).await?;
-            println!("{}", tr!("lab-down-done", id = id));
+            outln!("{}", tr!("lab-down-done", id = id))?;
             Ok(())
         }
-        LabCommand::List { json } => list(json),
+        LabCommand::List => list(json),
         LabCommand::Clean => {
             let cleaned = netns::clean_stale();
-            println!(
+            outln!(
                 "{}",
                 tr!("lab-clean-done", count = cleaned.len(), ids = cleaned.join(", "))
-            );
+            )?;
             Ok(())
         }
     }
@@ -225,7 +212,7 @@ async fn stop_signal() -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn matrix(args: RunArgs) -> anyhow::Result<()> {
+async fn matrix(args: RunArgs, json: bool) -> anyhow::Result<()> {
     let options = args.link.options()?;
     let pairs = if args.pair.is_empty() {
         args.matrix.pairs()
@@ -239,22 +226,22 @@ async fn matrix(args: RunArgs) -> anyhow::Result<()> {
         deadline: Duration::from_secs(args.deadline.max(1)),
         repeat: args.repeat.max(1),
     };
-    eprintln!("{}", tr!("lab-building"));
+    errln!("{}", tr!("lab-building"));
     let report = scenarios::run_matrix(&options, &pairs, &pair_options, |pair| {
-        eprintln!("{}", pair_line(pair));
+        errln!("{}", pair_line(pair));
     })
     .await?;
-    if args.json {
+    if json {
         return print_json(&report);
     }
     for probe in &report.selftest {
-        println!("{}", probe_line(probe));
+        outln!("{}", probe_line(probe))?;
     }
     for pair in &report.pairs {
-        println!("{}", pair_line(pair));
+        outln!("{}", pair_line(pair))?;
     }
     for pair in report.summary.iter().filter(|s| s.runs > 1) {
-        println!(
+        outln!(
             "{}",
             tr!(
                 "lab-repeat-line",
@@ -267,12 +254,12 @@ async fn matrix(args: RunArgs) -> anyhow::Result<()> {
                 lost = pair.lost,
                 duplicates = pair.duplicates
             )
-        );
+        )?;
     }
     for note in &report.notes {
-        println!("{}", tr!("lab-note", note = note.clone()));
+        outln!("{}", tr!("lab-note", note = note.clone()))?;
     }
-    println!(
+    outln!(
         "{}",
         tr!(
             "lab-summary",
@@ -282,7 +269,7 @@ async fn matrix(args: RunArgs) -> anyhow::Result<()> {
             links = report.links.name(),
             id = report.run_id.clone()
         )
-    );
+    )?;
     Ok(())
 }
 
@@ -296,27 +283,27 @@ async fn group(args: GroupArgs) -> anyhow::Result<()> {
         rate: args.rate,
         deadline: Duration::from_secs(args.deadline.max(1)),
     };
-    eprintln!("{}", tr!("lab-building"));
+    errln!("{}", tr!("lab-building"));
     print_json(&run_group(&options, &group, &args.nat).await?)
 }
 
-async fn selftest(args: SelftestArgs) -> anyhow::Result<()> {
+async fn selftest(args: SelftestArgs, json: bool) -> anyhow::Result<()> {
     let options = args.link.options()?;
     let lab = Lab::start(&options, "selftest", NatType::ALL.to_vec()).await?;
     let reports = tokio::task::block_in_place(|| probe::selftest(&lab.topology));
     lab.shutdown().await;
     let reports = reports?;
-    if args.json {
+    if json {
         return print_json(&reports);
     }
     for probe in &reports {
-        println!("{}", probe_line(probe));
+        outln!("{}", probe_line(probe))?;
     }
     anyhow::ensure!(reports.iter().all(|r| r.ok), "a NAT did not behave as named");
     Ok(())
 }
 
-async fn up(args: UpArgs) -> anyhow::Result<()> {
+async fn up(args: UpArgs, json: bool) -> anyhow::Result<()> {
     let options = args.link.options()?;
     let types = if args.nat.is_empty() {
         NatType::ALL.to_vec()
@@ -333,7 +320,7 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     })
     .await?;
     let nodes: Vec<_> = lab.infra().iter().chain(users.iter()).collect();
-    if args.json {
+    if json {
         let list: Vec<_> = nodes
             .iter()
             .map(|n| {
@@ -347,9 +334,9 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
         print_json(&serde_json::json!({ "run_id": lab.run_id(), "dir": lab.dir(), "nodes": list }))?;
     } else {
         let links = lab.topology.backend.name();
-        println!("{}", tr!("lab-up-ready", id = lab.run_id().to_owned(), links = links));
+        outln!("{}", tr!("lab-up-ready", id = lab.run_id().to_owned(), links = links))?;
         for n in &nodes {
-            println!(
+            outln!(
                 "{}",
                 tr!(
                     "lab-up-node",
@@ -361,11 +348,11 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
                     phone = n.phone.clone(),
                     home = n.home.display().to_string()
                 )
-            );
+            )?;
         }
     }
     for note in &lab.notes {
-        println!("{}", tr!("lab-note", note = note.clone()));
+        outln!("{}", tr!("lab-note", note = note.clone()))?;
     }
     stop_signal().await?;
     futures::future::join_all(users.into_iter().map(|n| n.stop())).await;
@@ -379,11 +366,11 @@ fn list(json: bool) -> anyhow::Result<()> {
         return print_json(&runs);
     }
     if runs.is_empty() {
-        println!("{}", tr!("lab-list-none"));
+        outln!("{}", tr!("lab-list-none"))?;
     }
     for run in runs {
         let info = run.info.as_ref();
-        println!(
+        outln!(
             "{}",
             tr!(
                 "lab-list-line",
@@ -394,7 +381,7 @@ fn list(json: bool) -> anyhow::Result<()> {
                 namespaces = run.namespaces.len(),
                 dir = info.map(|i| i.dir.display().to_string()).unwrap_or_default()
             )
-        );
+        )?;
     }
     Ok(())
 }

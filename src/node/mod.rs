@@ -33,6 +33,7 @@ mod kdf;
 mod mailbox;
 pub mod messages;
 pub mod metrics;
+pub mod refusal;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -109,6 +110,9 @@ pub enum NodeError {
     /// Refused for safety (a contact's key changed, a conflict awaits verification).
     #[error("{0}")]
     Blocked(String),
+    /// A refusal with a stable reason and details clients can show in their language.
+    #[error(transparent)]
+    Refused(#[from] refusal::Refusal),
     /// A DHT operation failed.
     #[error("DHT {op} failed: {reason}")]
     Dht {
@@ -338,6 +342,16 @@ impl NodeHandle {
     /// runs in the background (watch [`Event::ContactUpdated`]).
     pub async fn import_contacts(&self, content: String) -> Result<ImportSummary, NodeError> {
         self.request(|reply| Command::ImportContacts { content, reply }).await?
+    }
+
+    /// Imports persons an address book was already parsed into (by
+    /// [`crate::contacts::import::import`], e.g. in a client that sends a large file in
+    /// parts); the report's issues are passed back in the summary.
+    pub async fn import_persons(
+        &self,
+        report: crate::contacts::import::ImportReport,
+    ) -> Result<ImportSummary, NodeError> {
+        self.request(|reply| Command::ImportPersons { report, reply }).await?
     }
 
     /// The address book, by name.
@@ -610,6 +624,13 @@ impl NodeHandle {
             reply,
         })
         .await
+    }
+
+    /// Marks a group's (or meetup's) received messages read and its unread count zero;
+    /// returns how many were marked. Groups send no read receipts.
+    pub async fn group_read(&self, group: &str) -> Result<usize, NodeError> {
+        let group = group.to_owned();
+        self.group_request(|reply| GroupCommand::Read { group, reply }).await
     }
 
     /// Stores a record in the DHT (validated by every storing node, SPEC.md §5.4) and
