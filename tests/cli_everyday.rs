@@ -6,24 +6,15 @@
 mod common;
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{init_home, ok, Daemon};
+use common::{eventually, found, init_home, ok, Daemon};
 
 const DEADLINE: Duration = Duration::from_secs(60);
 
 /// `chingu contacts show CONTACT --json`.
 fn show(home: &Path, contact: &str) -> serde_json::Value {
     serde_json::from_str(&ok(home, &["contacts", "show", contact, "--json"])).unwrap()
-}
-
-/// Polls `check` until it holds; panics naming `what` after the deadline.
-fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + DEADLINE;
-    while !check() {
-        assert!(Instant::now() < deadline, "{what} did not happen in time");
-        std::thread::park_timeout(Duration::from_millis(100));
-    }
 }
 
 #[test]
@@ -38,8 +29,8 @@ fn friends_profiles_search_export_and_a_large_import_from_the_command_line() {
     ok(&ari, &["contacts", "add", "010-3333-4444", "--name", "Bora"]);
     let added = ok(&bora, &["contacts", "add", "010-1111-2222", "--name", "Ari"]);
     assert!(added.contains("Ari"), "{added}");
-    eventually("Bora found", || show(&ari, "Bora")["state"] == "found");
-    eventually("Ari found", || show(&bora, "Ari")["state"] == "found");
+    found(&ari, "Bora", DEADLINE);
+    found(&bora, "Ari", DEADLINE);
     let text = ok(&ari, &["contacts", "show", "Bora"]);
     assert!(text.contains("Bora is your friend"), "{text}");
 
@@ -47,7 +38,7 @@ fn friends_profiles_search_export_and_a_large_import_from_the_command_line() {
     ok(&bora, &["profile", "set", "--status", "도서관에 있어요"]);
     assert!(ok(&bora, &["profile", "show"]).contains("도서관에 있어요"));
     eventually("Bora's status reaches Ari", || {
-        show(&ari, "Bora")["status"] == "도서관에 있어요"
+        (show(&ari, "Bora")["status"] == "도서관에 있어요").then_some(())
     });
 
     // Messages are searchable and exportable.
@@ -55,8 +46,9 @@ fn friends_profiles_search_export_and_a_large_import_from_the_command_line() {
         ok(&ari, &["send", "Bora", text]);
     }
     eventually("the messages arrive and are found", || {
-        ok(&bora, &["search", "치킨"]).contains("오늘 저녁 치킨 어때?")
-            && ok(&bora, &["search", "カフェ"]).contains("駅前")
+        (ok(&bora, &["search", "치킨"]).contains("오늘 저녁 치킨 어때?")
+            && ok(&bora, &["search", "カフェ"]).contains("駅前"))
+        .then_some(())
     });
     let json: serde_json::Value = serde_json::from_str(&ok(&bora, &["search", "치킨", "--json"])).unwrap();
     assert_eq!(json["results"].as_array().unwrap().len(), 1);

@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use futures::StreamExt;
 
+use chingu::contacts::import::{checked_persons, PersonInput};
 use chingu::model::MessageState;
 use chingu::Event;
 use common::net::{befriend, net, wait_event, wait_states, DEADLINE};
@@ -310,11 +311,11 @@ async fn one_person_with_several_numbers_is_one_contact() {
     let b_phone = net.nodes[2].phone.to_string();
     b.add_contact(&net.nodes[1].phone.to_string(), "A").await.unwrap();
     let summary = a
-        .import_persons(vec![chingu::node::NewPerson {
+        .import_persons(checked_persons(vec![PersonInput {
             name: "Bora".into(),
-            numbers: vec!["+82 10-9999-0001".into(), b_phone.clone(), "not a number".into()],
+            numbers: vec!["+821099990001".into(), b_phone.clone(), "not a number".into()],
             line: 7,
-        }])
+        }]))
         .await
         .unwrap();
     assert_eq!((summary.persons, summary.added), (1, 2));

@@ -14,7 +14,7 @@ use tokio::net::UnixListener;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::dispatch::{too_large, ApiContext, Identity, Session, Transport};
+use super::dispatch::{ApiContext, Identity, Session, Transport, ID_HINT_BYTES};
 use super::{codes, ApiError, MAX_QUEUED_NOTIFICATIONS, MAX_REQUEST_BYTES};
 
 /// Problems starting the server.
@@ -111,7 +111,7 @@ where
     loop {
         match read_line(&mut reader, &mut buf, MAX_REQUEST_BYTES).await {
             Ok(Line::End) | Err(_) => break,
-            Ok(Line::TooLong) => session.refuse(too_large()).await,
+            Ok(Line::TooLong) => session.refuse_too_large(&buf).await,
             Ok(Line::Complete) => match std::str::from_utf8(&buf) {
                 Ok(line) if line.trim().is_empty() => {}
                 Ok(line) => {
@@ -142,8 +142,9 @@ enum Line {
 }
 
 /// Reads one `\n`-terminated line into `buf` (cleared first), keeping at most `max`
-/// bytes: a longer line is consumed and reported as [`Line::TooLong`], so the connection
-/// can carry on with the next one.
+/// bytes: a longer line is consumed and reported as [`Line::TooLong`] (with its first
+/// [`ID_HINT_BYTES`] left in `buf`, to find its id), so the connection can carry on with
+/// the next one.
 async fn read_line<R: AsyncBufRead + Unpin>(reader: &mut R, buf: &mut Vec<u8>, max: usize) -> std::io::Result<Line> {
     buf.clear();
     let mut too_long = false;
@@ -164,9 +165,10 @@ async fn read_line<R: AsyncBufRead + Unpin>(reader: &mut R, buf: &mut Vec<u8>, m
         };
         if !too_long && buf.len() + chunk.len() <= max {
             buf.extend_from_slice(chunk);
-        } else {
+        } else if !too_long {
             too_long = true;
-            buf.clear();
+            buf.extend_from_slice(chunk);
+            buf.truncate(ID_HINT_BYTES);
         }
         reader.consume(used);
         if done {

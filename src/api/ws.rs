@@ -5,23 +5,24 @@
 //! The token comes in an `Authorization: Bearer <token>` header or, for browsers (which
 //! cannot set headers on a WebSocket), a `token` query parameter. A missing, unknown or
 //! revoked token is refused with HTTP 401 before the upgrade. Each call on an open
-//! connection is checked against the token as the apps file says *now*, so revoking an
-//! app stops its open connections too.
+//! connection is checked against the token as the apps file says *now*, and every open
+//! connection checks its token every [`REVOCATION_CHECK`]: revoking an app closes its
+//! connections with close code [`CLOSE_REVOKED`] and a reason.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use futures::{SinkExt, StreamExt};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use super::apps::{token_digest, TokenVerifier};
-use super::dispatch::{too_large, ApiContext, Identity, Session, Transport};
+use super::dispatch::{ApiContext, Identity, Session, Transport};
 use super::{codes, ApiError, MAX_QUEUED_NOTIFICATIONS, MAX_REQUEST_BYTES};
 
 /// The path the WebSocket API is served on.
@@ -29,6 +30,14 @@ pub const PATH: &str = "/api";
 /// Largest WebSocket message read at all; requests between [`MAX_REQUEST_BYTES`] and this
 /// get a `too_large` error and the connection carries on, larger ones close it.
 pub const MAX_MESSAGE_BYTES: usize = 4 * MAX_REQUEST_BYTES;
+/// How often an open connection checks that its token still works.
+pub const REVOCATION_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
+/// The close code sent when a connection's token was revoked (1008, policy violation).
+pub const CLOSE_REVOKED: u16 = 1008;
+/// The close reason sent with [`CLOSE_REVOKED`].
+pub const CLOSE_REVOKED_REASON: &str = "app token revoked";
+/// How long a closing connection waits for the client's Close frame.
+const CLOSE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 struct Shared {
     context: ApiContext,
@@ -90,18 +99,63 @@ async fn upgrade(
 async fn serve_socket(socket: WebSocket, context: ApiContext, identity: Identity) {
     let (mut sink, mut stream) = socket.split();
     let (out_tx, mut out_rx) = mpsc::channel::<String>(MAX_QUEUED_NOTIFICATIONS);
+    let (close_tx, mut close_rx) = oneshot::channel::<CloseFrame>();
     let writer = tokio::spawn(async move {
-        while let Some(text) = out_rx.recv().await {
-            if sink.send(Message::Text(text.into())).await.is_err() {
-                break;
+        loop {
+            tokio::select! {
+                text = out_rx.recv() => match text {
+                    Some(text) => {
+                        if sink.send(Message::Text(text.into())).await.is_err() {
+                            break;
+                        }
+                    }
+                    None => break,
+                },
+                Ok(frame) = &mut close_rx => {
+                    let _ = sink.send(Message::Close(Some(frame))).await;
+                    break;
+                }
             }
         }
     });
     let metrics = context.metrics.clone();
-    let session = Session::new(context, identity, Transport::WebSocket, out_tx);
-    while let Some(message) = stream.next().await {
+    let session = Session::new(context, identity.clone(), Transport::WebSocket, out_tx);
+    let mut check = tokio::time::interval(REVOCATION_CHECK);
+    let mut close_tx = Some(close_tx);
+    loop {
+        let message = tokio::select! {
+            message = stream.next() => match message {
+                Some(message) => message,
+                None => break,
+            },
+            _ = check.tick() => {
+                if identity.caller().is_err() {
+                    metrics.call(Transport::WebSocket.as_str(), "-", "token_revoked");
+                    if let Some(close) = close_tx.take() {
+                        let _ = close.send(CloseFrame {
+                            code: CLOSE_REVOKED,
+                            reason: CLOSE_REVOKED_REASON.into(),
+                        });
+                    }
+                    // The closing handshake: read (and drop) what the client still sends
+                    // until its own Close, so the connection ends cleanly, not reset.
+                    let _ = tokio::time::timeout(CLOSE_WAIT, async {
+                        while let Some(Ok(message)) = stream.next().await {
+                            if matches!(message, Message::Close(_)) {
+                                break;
+                            }
+                        }
+                    })
+                    .await;
+                    break;
+                }
+                continue;
+            }
+        };
         match message {
-            Ok(Message::Text(text)) if text.len() > MAX_REQUEST_BYTES => session.refuse(too_large()).await,
+            Ok(Message::Text(text)) if text.len() > MAX_REQUEST_BYTES => {
+                session.refuse_too_large(text.as_bytes()).await
+            }
             Ok(Message::Text(text)) => {
                 let session = session.clone();
                 tokio::spawn(async move { session.handle_line(text.as_str()).await });

@@ -8,7 +8,7 @@ use chingu::home::Home;
 use chingu::node::{GroupView, MeetupView};
 use chingu::tr;
 
-use super::output::print_json;
+use super::output::{outln, print_json, user_text};
 
 #[derive(Debug, Subcommand)]
 pub enum MeetupCommand {
@@ -23,9 +23,6 @@ pub enum MeetupCommand {
         /// Delete its history on this device when it ends (kept otherwise)
         #[arg(long)]
         forget: bool,
-        /// Print JSON
-        #[arg(long)]
-        json: bool,
     },
     /// Join a flash meetup by its code (XXXXX-XXXXX or chingu://meetup/… link)
     Join {
@@ -34,9 +31,6 @@ pub enum MeetupCommand {
         /// Delete its history on this device when it ends (kept otherwise)
         #[arg(long)]
         forget: bool,
-        /// Print JSON
-        #[arg(long)]
-        json: bool,
     },
     /// Close a meetup early (its creator)
     Close {
@@ -45,15 +39,10 @@ pub enum MeetupCommand {
     },
 }
 
-pub async fn run(home: &Home, command: MeetupCommand) -> anyhow::Result<()> {
+pub async fn run(home: &Home, command: MeetupCommand, json: bool) -> anyhow::Result<()> {
     let mut client = super::connect(home).await?;
     match command {
-        MeetupCommand::Create {
-            name,
-            expires,
-            forget,
-            json,
-        } => {
+        MeetupCommand::Create { name, expires, forget } => {
             let meetup: MeetupView = client
                 .call_as("meetups.create", json!({ "name": name, "expires_s": expires }))
                 .await?;
@@ -65,18 +54,18 @@ pub async fn run(home: &Home, command: MeetupCommand) -> anyhow::Result<()> {
             if json {
                 return print_json(&meetup);
             }
-            println!(
+            outln!(
                 "{}",
                 tr!(
                     "meetup-created",
-                    name = meetup.name,
+                    name = user_text(&meetup.name).into_owned(),
                     code = meetup.code,
                     link = meetup.link,
                     until = super::output::clock(meetup.expires_ms)
                 )
-            );
+            )?;
         }
-        MeetupCommand::Join { code, forget, json } => {
+        MeetupCommand::Join { code, forget } => {
             let group: GroupView = client.call_as("meetups.join", json!({ "code": code })).await?;
             if forget {
                 let _: GroupView = client
@@ -86,11 +75,21 @@ pub async fn run(home: &Home, command: MeetupCommand) -> anyhow::Result<()> {
             if json {
                 return print_json(&group);
             }
-            println!("{}", tr!("meetup-joined", name = group.name, members = group.members));
+            outln!(
+                "{}",
+                tr!(
+                    "meetup-joined",
+                    name = user_text(&group.name).into_owned(),
+                    members = group.members
+                )
+            )?;
         }
         MeetupCommand::Close { group } => {
             let group: GroupView = client.call_as("meetups.close", json!({ "group": group })).await?;
-            println!("{}", tr!("meetup-closed", name = group.name));
+            if json {
+                return print_json(&group);
+            }
+            outln!("{}", tr!("meetup-closed", name = user_text(&group.name).into_owned()))?;
         }
     }
     Ok(())

@@ -8,13 +8,13 @@ use chingu::home::Home;
 use chingu::node::{ContactView, ProfileView, RequestView};
 use chingu::tr;
 
-use super::output::{print_json, print_list, Table};
-use super::query::JsonFlag;
+use super::errors::UsageError;
+use super::output::{outln, print_json, print_list, user_text, Table};
 
 #[derive(Debug, Subcommand)]
 pub enum RequestsCommand {
     /// List message requests
-    List(JsonFlag),
+    List,
     /// Accept a request: the sender becomes a contact and its messages join your chats
     Accept(AcceptArgs),
     /// Block a request's sender and delete its messages
@@ -39,7 +39,7 @@ pub struct AcceptArgs {
 #[derive(Debug, Subcommand)]
 pub enum ProfileCommand {
     /// Show your profile
-    Show(JsonFlag),
+    Show,
     /// Change your name and/or status; friends see it at once
     Set(SetProfileArgs),
 }
@@ -54,14 +54,14 @@ pub struct SetProfileArgs {
     status: Option<String>,
 }
 
-pub async fn requests(home: &Home, command: RequestsCommand) -> anyhow::Result<()> {
+pub async fn requests(home: &Home, command: RequestsCommand, json: bool) -> anyhow::Result<()> {
     let mut client = super::connect(home).await?;
     match command {
-        RequestsCommand::List(flag) => {
+        RequestsCommand::List => {
             let requests: Vec<RequestView> = client.call_as("requests.list", json!({})).await?;
             print_list(
                 &requests,
-                flag.json,
+                json,
                 tr!("requests-none"),
                 [
                     tr!("requests-col-from"),
@@ -73,7 +73,7 @@ pub async fn requests(home: &Home, command: RequestsCommand) -> anyhow::Result<(
                     [
                         r.phone.clone(),
                         r.messages.to_string(),
-                        r.preview.clone(),
+                        user_text(&r.preview).into_owned(),
                         r.peer_id.clone(),
                     ]
                 },
@@ -83,38 +83,41 @@ pub async fn requests(home: &Home, command: RequestsCommand) -> anyhow::Result<(
             let contact: ContactView = client
                 .call_as("requests.accept", json!({ "request": args.request, "name": args.name }))
                 .await?;
-            let name = if contact.name.is_empty() {
-                contact.phone.clone()
-            } else {
-                contact.name.clone()
-            };
-            println!("{}", tr!("request-accepted", name = name));
+            if json {
+                return print_json(&contact);
+            }
+            let name = super::contacts::display_name(&contact);
+            outln!("{}", tr!("request-accepted", name = name))?;
         }
         RequestsCommand::Block(arg) => {
             let request: RequestView = client
                 .call_as("requests.block", json!({ "request": arg.request }))
                 .await?;
-            println!("{}", tr!("request-blocked", phone = request.phone));
+            if json {
+                return print_json(&request);
+            }
+            outln!("{}", tr!("request-blocked", phone = request.phone))?;
         }
     }
     Ok(())
 }
 
-pub async fn profile(home: &Home, command: ProfileCommand) -> anyhow::Result<()> {
+pub async fn profile(home: &Home, command: ProfileCommand, json: bool) -> anyhow::Result<()> {
+    if let ProfileCommand::Set(args) = &command {
+        if args.name.is_none() && args.status.is_none() {
+            return Err(UsageError(tr!("profile-nothing-to-set")).into());
+        }
+    }
     let mut client = super::connect(home).await?;
-    let (profile, json) = match command {
-        ProfileCommand::Show(flag) => (
-            client.call_as::<ProfileView>("profile.get", json!({})).await?,
-            flag.json,
-        ),
+    let profile: ProfileView = match command {
+        ProfileCommand::Show => client.call_as("profile.get", json!({})).await?,
         ProfileCommand::Set(args) => {
-            if args.name.is_none() && args.status.is_none() {
-                anyhow::bail!("{}", tr!("profile-nothing-to-set"));
-            }
             let params = json!({ "name": args.name, "status": args.status });
-            let profile: ProfileView = client.call_as("profile.set", params).await?;
-            println!("{}", tr!("profile-updated"));
-            (profile, false)
+            let profile = client.call_as("profile.set", params).await?;
+            if !json {
+                outln!("{}", tr!("profile-updated"))?;
+            }
+            profile
         }
     };
     if json {
@@ -122,8 +125,8 @@ pub async fn profile(home: &Home, command: ProfileCommand) -> anyhow::Result<()>
     }
     let mut table = Table::new();
     table.row([tr!("profile-phone"), profile.phone]);
-    table.row([tr!("profile-name"), profile.name]);
-    table.row([tr!("profile-status"), profile.status]);
-    table.print();
+    table.row([tr!("profile-name"), user_text(&profile.name).into_owned()]);
+    table.row([tr!("profile-status"), user_text(&profile.status).into_owned()]);
+    table.print()?;
     Ok(())
 }

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
+use serde::Serialize;
 use serde_json::json;
 
 use chingu::home::Home;
@@ -12,7 +13,8 @@ use chingu::model::Direction;
 use chingu::node::{ExportPage, MessageView, SearchPage};
 use chingu::tr;
 
-use super::output::print_json;
+use super::errors::FileError;
+use super::output::{errln, outln, print_json, user_text, OutputError};
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {
@@ -27,9 +29,6 @@ pub struct SearchArgs {
     /// Only results older than this message id (the next page)
     #[arg(long, value_name = "ID")]
     before: Option<String>,
-    /// Print JSON
-    #[arg(long)]
-    json: bool,
 }
 
 /// Export formats.
@@ -45,9 +44,9 @@ pub enum Format {
 pub struct ExportArgs {
     /// One conversation (a contact, a group, or a conversation id); every one if absent
     conversation: Option<String>,
-    /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    format: Format,
+    /// Output format [default: text, or json with --json]
+    #[arg(long, value_enum)]
+    format: Option<Format>,
     /// Write to this file instead of standard output
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -57,11 +56,11 @@ fn who(message: &MessageView) -> String {
     match message.direction {
         Direction::Outgoing => tr!("msg-me"),
         Direction::Incoming if message.sender_name.is_empty() => message.sender.clone(),
-        Direction::Incoming => message.sender_name.clone(),
+        Direction::Incoming => user_text(&message.sender_name).into_owned(),
     }
 }
 
-pub async fn search(home: &Home, args: SearchArgs) -> anyhow::Result<()> {
+pub async fn search(home: &Home, args: SearchArgs, json: bool) -> anyhow::Result<()> {
     let mut client = super::connect(home).await?;
     let params = json!({
         "query": args.query,
@@ -70,29 +69,29 @@ pub async fn search(home: &Home, args: SearchArgs) -> anyhow::Result<()> {
         "before": args.before,
     });
     let page: SearchPage = client.call_as("history.search", params).await?;
-    if args.json {
+    if json {
         return print_json(&page);
     }
     if page.results.is_empty() {
-        println!("{}", tr!("search-none"));
+        outln!("{}", tr!("search-none"))?;
     }
     for hit in &page.results {
-        println!(
+        outln!(
             "{}",
             tr!(
                 "search-hit",
                 time = super::output::clock(hit.message.sent_ms),
-                title = hit.title.clone(),
+                title = user_text(&hit.title).into_owned(),
                 who = who(&hit.message),
-                text = hit.message.text.clone()
+                text = user_text(&hit.message.text).into_owned()
             )
-        );
+        )?;
     }
     if let (true, Some(last)) = (page.more, page.results.last()) {
-        println!(
+        outln!(
             "{}",
             tr!("search-more", query = args.query, id = last.message.id.clone())
-        );
+        )?;
     }
     Ok(())
 }
@@ -100,18 +99,41 @@ pub async fn search(home: &Home, args: SearchArgs) -> anyhow::Result<()> {
 /// Messages fetched per export call.
 const EXPORT_PAGE: usize = 1_000;
 
-pub async fn export(home: &Home, args: ExportArgs) -> anyhow::Result<()> {
+/// What `export --output FILE --json` prints.
+#[derive(Serialize)]
+struct Exported {
+    file: PathBuf,
+    conversations: usize,
+    messages: usize,
+}
+
+/// `chingu export`: pages of `history.export` written as they come; a closed standard
+/// output is a normal end.
+pub async fn export(home: &Home, args: ExportArgs, json: bool) -> anyhow::Result<()> {
+    export_pages(home, args, json)
+        .await
+        .map_err(|error| match error.downcast_ref::<std::io::Error>() {
+            Some(io) if io.kind() == std::io::ErrorKind::BrokenPipe => OutputError::Closed.into(),
+            _ => error,
+        })
+}
+
+async fn export_pages(home: &Home, args: ExportArgs, json: bool) -> anyhow::Result<()> {
+    let format = args.format.unwrap_or(if json { Format::Json } else { Format::Text });
     let mut client = super::connect(home).await?;
     let mut out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
-        )),
+        Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path).map_err(
+            |source| FileError {
+                path: path.clone(),
+                source,
+            },
+        )?)),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     let (mut conversations, mut messages) = (0usize, 0usize);
     let mut current: Option<String> = None;
     let mut cursor: Option<String> = None;
-    if args.format == Format::Json {
+    if format == Format::Json {
         write!(out, "{{\"exported_ms\":{},\"conversations\":[", chingu::model::now_ms())?;
     }
     loop {
@@ -120,29 +142,29 @@ pub async fn export(home: &Home, args: ExportArgs) -> anyhow::Result<()> {
         for part in page.conversations {
             if current.as_deref() != Some(part.conversation.id.as_str()) {
                 // A new conversation starts (one may span pages).
-                match args.format {
+                match format {
                     Format::Json if current.is_some() => write!(out, "]}},")?,
                     Format::Json => {}
                     Format::Text if current.is_some() => writeln!(out)?,
                     Format::Text => {}
                 }
-                match args.format {
+                match format {
                     Format::Json => {
                         let head = serde_json::to_string(&part.conversation)?;
                         write!(out, "{},\"messages\":[", &head[..head.len() - 1])?;
                     }
                     Format::Text => {
                         let phone = part.conversation.phone.clone().unwrap_or_default();
-                        writeln!(out, "== {} {phone} ==", part.conversation.title)?;
+                        writeln!(out, "== {} {phone} ==", user_text(&part.conversation.title))?;
                     }
                 }
                 current = Some(part.conversation.id.clone());
                 conversations += 1;
-            } else if args.format == Format::Json && !part.messages.is_empty() {
+            } else if format == Format::Json && !part.messages.is_empty() {
                 write!(out, ",")?;
             }
             for (i, message) in part.messages.iter().enumerate() {
-                match args.format {
+                match format {
                     Format::Json => {
                         if i > 0 {
                             write!(out, ",")?;
@@ -154,7 +176,7 @@ pub async fn export(home: &Home, args: ExportArgs) -> anyhow::Result<()> {
                         "[{}] {}: {}",
                         super::output::clock(message.sent_ms),
                         who(message),
-                        message.text
+                        user_text(&message.text)
                     )?,
                 }
                 messages += 1;
@@ -165,15 +187,23 @@ pub async fn export(home: &Home, args: ExportArgs) -> anyhow::Result<()> {
             None => break,
         }
     }
-    if args.format == Format::Json {
+    if format == Format::Json {
         if current.is_some() {
             write!(out, "]}}")?;
         }
         writeln!(out, "]}}")?;
     }
     out.flush()?;
-    if let Some(path) = &args.output {
-        eprintln!(
+    drop(out);
+    if let Some(path) = args.output {
+        if json {
+            return print_json(&Exported {
+                file: path,
+                conversations,
+                messages,
+            });
+        }
+        errln!(
             "{}",
             tr!(
                 "export-written",

@@ -4,7 +4,7 @@
 use libp2p::{Multiaddr, PeerId};
 use tokio::sync::oneshot;
 
-use super::contacts::{ContactView, ImportSummary, InviteView, NewPerson, Verification};
+use super::contacts::{ContactView, ImportSummary, InviteView, Verification};
 use super::friends::{ProfileView, RequestView};
 use super::history::{ExportPage, HistoryPage, SearchPage};
 use super::messages::{ConversationView, MessageView};
@@ -48,8 +48,11 @@ pub(crate) enum Command {
         reply: Reply<ContactView>,
     },
     ImportContacts {
-        content: Option<String>,
-        persons: Vec<NewPerson>,
+        content: String,
+        reply: Reply<ImportSummary>,
+    },
+    ImportPersons {
+        report: crate::contacts::import::ImportReport,
         reply: Reply<ImportSummary>,
     },
     Contacts(Reply<Vec<ContactView>>),

@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
 use super::actor::Actor;
+use super::refusal::Refusal;
 use super::NodeError;
-use crate::contacts::import::{import, ImportIssue};
+use crate::contacts::import::{import, ImportIssue, ImportReport};
 use crate::contacts::schedule::Urgency;
 use crate::contacts::standing::Standing;
 use crate::contacts::trust::{self, VerifyError};
@@ -189,33 +190,12 @@ pub struct Verification {
     pub confirmed: bool,
 }
 
-/// A person to add: a name and its numbers, as typed (normalised by the node).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewPerson {
-    /// The name.
-    #[serde(default)]
-    pub name: String,
-    /// The numbers, in any local format.
-    pub numbers: Vec<String>,
-    /// Where it starts in the imported file (for issues), if known.
-    #[serde(default)]
-    pub line: usize,
-}
-
-impl From<crate::contacts::import::ImportedContact> for NewPerson {
-    /// The importer's entry (a name and one number) as a person to add.
-    fn from(entry: crate::contacts::import::ImportedContact) -> Self {
-        Self {
-            name: entry.name,
-            numbers: vec![entry.phone.to_string()],
-            line: 0,
-        }
-    }
-}
-
 /// The outcome of `contacts import`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportSummary {
+    /// Persons read from the file (each with one or more numbers).
+    #[serde(default)]
+    pub persons: usize,
     /// Distinct numbers read from the file.
     pub read: usize,
     /// Contacts (numbers) that were new (discovery started for them).
@@ -226,9 +206,6 @@ pub struct ImportSummary {
     pub issues: Vec<ImportIssue>,
     /// The numbers imported (to follow their discovery).
     pub phones: Vec<String>,
-    /// Persons read (one person may have several numbers).
-    #[serde(default)]
-    pub persons: usize,
 }
 
 /// A fresh invite code.
@@ -296,9 +273,10 @@ impl Actor {
         name: String,
         to: Option<String>,
     ) -> Result<ContactView, NodeError> {
-        let phone = normalize(input, self.region()).map_err(|e| NodeError::Invalid(format!("{input:?}: {e}")))?;
-        if phone == self.profile.phone {
-            return Err(NodeError::Invalid("that is your own number".into()));
+        let own = self.own_phone()?;
+        let phone = normalize(input, self.region()).map_err(|e| invalid_phone(input, self.region(), e))?;
+        if phone == own {
+            return Err(Refusal::invalid("own_number", "that is your own number").into());
         }
         let (name, person) = match &to {
             Some(other) => {
@@ -344,10 +322,11 @@ impl Actor {
 
     /// Adds the inviter of `code` as a verified contact.
     pub(super) fn cmd_add_invite(&mut self, code: &str, name: String) -> Result<ContactView, NodeError> {
+        self.own_phone()?;
         let invite = InviteCode::parse(code, now_ms() / 1000).map_err(|e| NodeError::Invalid(e.to_string()))?;
         let phone: PhoneNumber = invite.e164.parse().map_err(|e| NodeError::Invalid(format!("{e}")))?;
         if invite.identity_pk.0 == self.config.identity.public_key() {
-            return Err(NodeError::Invalid("that is your own invite code".into()));
+            return Err(Refusal::invalid("own_invite", "that is your own invite code").into());
         }
         let peer_id = libp2p::identity::ed25519::PublicKey::try_from_bytes(&invite.identity_pk.0)
             .map(|pk| libp2p::PeerId::from_public_key(&pk.into()).to_string())
@@ -372,71 +351,54 @@ impl Actor {
         self.person_view(&contact)
     }
 
-    /// Imports an address book given as text (vCard or CSV), or as persons a client
-    /// parsed itself (large books arrive in several calls).
-    pub(super) fn cmd_import(
-        &mut self,
-        content: Option<&str>,
-        given: Vec<NewPerson>,
-    ) -> Result<ImportSummary, NodeError> {
-        let mut issues = Vec::new();
-        let mut duplicates_merged = 0;
-        let parsed: Vec<NewPerson> = match content {
-            Some(content) => {
-                let report = import(content, self.region()).map_err(|e| NodeError::Invalid(e.to_string()))?;
-                issues = report.issues;
-                duplicates_merged = report.duplicates_merged;
-                report.contacts.into_iter().map(NewPerson::from).collect()
-            }
-            None => given,
-        };
-        if parsed.len() > MAX_PERSONS_PER_IMPORT {
-            return Err(NodeError::Invalid(format!(
-                "at most {MAX_PERSONS_PER_IMPORT} persons per call; send the rest in another"
-            )));
+    /// Imports an address book given as text (vCard or CSV).
+    pub(super) fn cmd_import(&mut self, content: &str) -> Result<ImportSummary, NodeError> {
+        let report = import(content, self.region()).map_err(|e| NodeError::Invalid(e.to_string()))?;
+        self.cmd_import_persons(report)
+    }
+
+    /// Imports the persons an address book was parsed into (here, or by a client that
+    /// sends a large book in several calls): each person's numbers become one contact.
+    pub(super) fn cmd_import_persons(&mut self, report: ImportReport) -> Result<ImportSummary, NodeError> {
+        let own = self.own_phone()?;
+        if report.persons.len() > MAX_PERSONS_PER_IMPORT {
+            return Err(Refusal::invalid(
+                "too_many_persons",
+                format!("at most {MAX_PERSONS_PER_IMPORT} persons per call; send the rest in another"),
+            )
+            .into());
         }
-        let mut seen = std::collections::HashSet::new();
-        let mut people = Vec::with_capacity(parsed.len());
+        let read = report.numbers();
         let mut phones = Vec::new();
-        for person in parsed {
-            let mut numbers = Vec::new();
-            for typed in person.numbers.iter().take(MAX_NUMBERS_PER_PERSON) {
-                match normalize(typed, self.region()) {
-                    Ok(phone) if phone == self.profile.phone => {}
-                    Ok(phone) if !seen.insert(phone.clone()) => duplicates_merged += 1,
-                    Ok(phone) => {
-                        phones.push(phone.to_string());
-                        numbers.push(phone);
-                    }
-                    Err(e) => issues.push(ImportIssue {
-                        line: person.line,
-                        input: typed
-                            .chars()
-                            .take(crate::contacts::import::MAX_ISSUE_INPUT_CHARS)
-                            .collect(),
-                        error: e.reason().to_owned(),
-                    }),
-                }
+        let mut people = Vec::with_capacity(report.persons.len());
+        for person in report.persons {
+            let numbers: Vec<PhoneNumber> = person
+                .numbers
+                .into_iter()
+                .filter(|phone| *phone != own)
+                .take(MAX_NUMBERS_PER_PERSON)
+                .collect();
+            if numbers.is_empty() {
+                continue;
             }
-            if !numbers.is_empty() {
-                people.push(Person {
-                    name: person.name,
-                    numbers,
-                    source: ContactSource::Import,
-                    invite: None,
-                    person: None,
-                });
-            }
+            phones.extend(numbers.iter().map(PhoneNumber::to_string));
+            people.push(Person {
+                name: person.name,
+                numbers,
+                source: ContactSource::Import,
+                invite: None,
+                person: None,
+            });
         }
         let persons = people.len();
         let added = self.add_people(people, Urgency::Background)?;
         Ok(ImportSummary {
-            read: phones.len(),
-            added,
-            duplicates_merged,
-            issues,
-            phones,
             persons,
+            read,
+            added,
+            duplicates_merged: report.duplicates_merged,
+            issues: report.issues,
+            phones,
         })
     }
 
@@ -569,7 +531,7 @@ impl Actor {
     fn safety(&self, index: usize, keys: &PeerKeys, phone: &PhoneNumber) -> SafetyView {
         let number = SafetyNumber::new(
             &self.config.identity.public_key(),
-            self.profile.phone.as_str(),
+            self.profile.phone.as_ref().map_or("", PhoneNumber::as_str),
             &keys.identity_pk,
             phone.as_str(),
         );
@@ -708,9 +670,11 @@ pub fn find_contact(
         return Ok(contact);
     }
     if let Ok(phone) = normalize(query, region) {
-        return store
-            .contact(&phone)?
-            .ok_or_else(|| NodeError::NotFound(format!("no contact with number {phone}")));
+        return store.contact(&phone)?.ok_or_else(|| {
+            Refusal::not_found("no_such_contact", format!("no contact with number {phone}"))
+                .with("contact", phone.as_str())
+                .into()
+        });
     }
     let wanted = query.trim().to_lowercase();
     let matches: Vec<Contact> = store
@@ -720,21 +684,44 @@ pub fn find_contact(
         .collect();
     let groups = persons(&matches);
     match groups.len() {
-        0 => Err(NodeError::NotFound(format!("no contact named {query:?}"))),
+        0 => Err(
+            Refusal::not_found("no_such_contact", format!("no contact named {query:?}"))
+                .with("contact", query)
+                .into(),
+        ),
         1 => Ok(groups[0]
             .iter()
             .min_by_key(|c| (rank(c), c.added_ms))
             .map(|c| (*c).clone())
             .expect("a person has a number")),
-        _ => Err(NodeError::Invalid(format!(
-            "{query:?} is ambiguous: {}",
-            groups
+        _ => {
+            let candidates = groups
                 .iter()
                 .map(|g| format!("{} ({})", g[0].display_name(), g[0].phone))
                 .collect::<Vec<_>>()
-                .join(", ")
-        ))),
+                .join(", ");
+            Err(
+                Refusal::invalid("ambiguous_contact", format!("{query:?} is ambiguous: {candidates}"))
+                    .with("contact", query)
+                    .with("candidates", candidates)
+                    .into(),
+            )
+        }
     }
+}
+
+/// A number that is not valid in the region it was read in: the refusal names the input,
+/// the region assumed and why, so clients can say how to write it (`+CC…`, `--region`).
+pub fn invalid_phone(input: &str, region: &crate::phone::Region, error: crate::phone::PhoneError) -> NodeError {
+    let shown: String = input.chars().take(crate::phone::MAX_INPUT_CHARS).collect();
+    Refusal::invalid(
+        "invalid_phone",
+        format!("{shown:?} is not a phone number in {region} ({error})"),
+    )
+    .with("input", shown)
+    .with("region", region.as_str())
+    .with("problem", error.reason())
+    .into()
 }
 
 #[cfg(test)]

@@ -371,7 +371,9 @@ impl Actor {
     /// Publishes every record this node should have in the DHT now.
     fn publish_all(&mut self) {
         let now = now_ms() / 1000;
-        let me = self.profile.phone.clone();
+        let Some(me) = self.profile.phone.clone() else {
+            return;
+        };
         let contacts: Vec<PhoneNumber> = self
             .store
             .contacts()
@@ -406,7 +408,9 @@ impl Actor {
         if self.discovery.mode != Discoverable::Contacts {
             return;
         }
-        let me = self.profile.phone.clone();
+        let Some(me) = self.profile.phone.clone() else {
+            return;
+        };
         if let Some(input) = mutual_input(&me, phone) {
             for epoch in Epoch::to_publish(now_ms() / 1000) {
                 *self.discovery.publishing.entry(phone.clone()).or_default() += 1;
@@ -418,7 +422,9 @@ impl Actor {
     /// Replaces our entry under the mutual keys shared with `phone` by one nobody can
     /// read (a blocked contact no longer finds us; storing nodes keep the higher `seq`).
     pub(super) fn withdraw_for_contact(&mut self, phone: &PhoneNumber) {
-        let me = self.profile.phone.clone();
+        let Some(me) = self.profile.phone.clone() else {
+            return;
+        };
         if let Some(input) = mutual_input(&me, phone) {
             for epoch in Epoch::to_publish(now_ms() / 1000) {
                 self.with_keys(input.clone(), epoch, KeyUse::Withdraw, Urgency::Interactive);
@@ -631,9 +637,10 @@ impl Actor {
     /// Asks for every key `phone` could be found under in `epoch`: the number alone, both
     /// numbers, and the invite record if the contact came with an invite code.
     fn lookup_epoch(&mut self, phone: &PhoneNumber, invite_secret: Option<[u8; 16]>, epoch: Epoch, urgency: Urgency) {
-        let me = self.profile.phone.clone();
         let mut inputs = vec![single_input(phone)];
-        inputs.extend(mutual_input(&me, phone));
+        if let Some(me) = &self.profile.phone {
+            inputs.extend(mutual_input(me, phone));
+        }
         let invite_keys = invite_secret.map(|secret| RendezvousKeys::from_invite_secret(&secret, epoch));
         if let Some(lookup) = self.discovery.lookups.get_mut(phone) {
             lookup.outstanding += inputs.len() + usize::from(invite_keys.is_some());
@@ -785,7 +792,7 @@ impl Actor {
         let expires = now_ms() / 1000 + valid_secs;
         let code = InviteCode::new(
             self.config.identity.public_key(),
-            self.profile.phone.as_str(),
+            self.own_phone()?.as_str(),
             expires,
             &mut rand::rngs::OsRng,
         )

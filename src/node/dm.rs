@@ -301,7 +301,8 @@ impl Actor {
         let proof = contact
             .and_then(|c| c.invite_secret)
             .map(|secret| crate::rendezvous::invite_proof(&secret, &keys.identity_pk()));
-        HandshakePayload::new(&keys, self.profile.phone.as_str(), proof.as_ref().map(|p| p.as_slice()))
+        let phone = self.profile.phone.as_ref().map_or("", PhoneNumber::as_str);
+        HandshakePayload::new(&keys, phone, proof.as_ref().map(|p| p.as_slice()))
     }
 
     /// Marks a session for saving at the end of the loop turn.
@@ -442,7 +443,7 @@ impl Actor {
             conv: conv_id,
             hlc: hlc.0,
             direction: Direction::Outgoing,
-            sender: self.profile.phone.clone(),
+            sender: self.own_phone()?,
             body,
             state: MessageState::Queued,
             sent_ms: now,
@@ -776,6 +777,7 @@ impl Actor {
                     id: message.id.to_string(),
                     conv: message.conv.to_string(),
                     state: message.state,
+                    preview: message.body.preview(),
                 });
             }
         }));
@@ -1322,7 +1324,8 @@ impl Actor {
         } else {
             self.dm.stats.received += 1;
         }
-        let mut view = super::messages::MessageView::new(&message, &contact.display_name());
+        let name = contact.display_name();
+        let mut view = super::messages::MessageView::new(&message, &name).titled(&name);
         view.muted = contact.muted;
         self.durability.after_flush(Box::new(move |actor: &mut Actor| {
             actor.emit(Event::MessageReceived { message: view });

@@ -371,7 +371,7 @@ impl Actor {
     /// The owner's profile.
     pub(super) fn cmd_profile(&self) -> ProfileView {
         ProfileView {
-            phone: self.profile.phone.to_string(),
+            phone: self.profile.phone.as_ref().map(ToString::to_string).unwrap_or_default(),
             name: self.profile.name.clone(),
             status: self.profile.status.clone(),
             updated_ms: self.profile.updated_ms,

@@ -175,34 +175,21 @@ impl Actor {
                 let _ = reply.send(self.export_page(conversation.as_deref(), cursor.as_deref(), limit));
             }
             HistoryCommand::MarkRead { conversation, reply } => {
-                let _ = reply.send(self.mark_conversation_read(&conversation));
+                let _ = reply.send(self.mark_named_read(&conversation));
             }
         }
     }
 
     /// Marks any conversation read — a friend's (read receipts go as for `messages.read`),
     /// a group's, a meetup's or a request's — and returns how many messages changed.
-    fn mark_conversation_read(&mut self, query: &str) -> Result<usize, NodeError> {
-        let mut row = self.conversation_named(query)?;
+    fn mark_named_read(&mut self, query: &str) -> Result<usize, NodeError> {
+        let row = self.conversation_named(query)?;
         if let crate::model::ConversationKind::Direct { phone } = &row.kind {
             if ConvId::direct(phone) == row.id {
                 return self.cmd_read(phone.as_str());
             }
         }
-        let mut batch = self.store.batch();
-        let mut marked = 0;
-        for message in self.store.last_messages(&row.id, MAX_HISTORY_LIMIT, None)? {
-            if message.state == crate::model::MessageState::Received {
-                let mut seen = message;
-                seen.state = crate::model::MessageState::Seen;
-                batch.put_message_body(&seen);
-                marked += 1;
-            }
-        }
-        self.store.apply(batch)?;
-        row.unread = 0;
-        self.update_conversation(row);
-        Ok(marked)
+        Ok(self.mark_conversation_read(&row.id)?.len())
     }
 
     /// The conversation named by `query`: a conversation id, a contact or a group.

@@ -35,6 +35,7 @@ mod kdf;
 mod mailbox;
 pub mod messages;
 pub mod metrics;
+pub mod refusal;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -42,9 +43,7 @@ use std::time::Duration;
 use libp2p::{Multiaddr, PeerId};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-pub use contacts::{
-    find_contact, ContactView, ImportSummary, InviteView, NewPerson, NumberView, SafetyView, Verification,
-};
+pub use contacts::{find_contact, ContactView, ImportSummary, InviteView, NumberView, SafetyView, Verification};
 pub use discovery::DiscoveryStats;
 pub use dm::DmStats;
 pub use event::{Event, EventStream, PeerInfo, Status};
@@ -115,6 +114,9 @@ pub enum NodeError {
     /// Refused for safety (a contact's key changed, a conflict awaits verification).
     #[error("{0}")]
     Blocked(String),
+    /// A refusal with a stable reason and details clients can show in their language.
+    #[error(transparent)]
+    Refused(#[from] refusal::Refusal),
     /// A DHT operation failed.
     #[error("DHT {op} failed: {reason}")]
     Dht {
@@ -362,24 +364,18 @@ impl NodeHandle {
     /// Imports a vCard or CSV address book (its text); discovery of the new contacts
     /// runs in the background (watch [`Event::ContactUpdated`]).
     pub async fn import_contacts(&self, content: String) -> Result<ImportSummary, NodeError> {
-        let content = Some(content);
-        self.request(|reply| Command::ImportContacts {
-            content,
-            persons: Vec::new(),
-            reply,
-        })
-        .await?
+        self.request(|reply| Command::ImportContacts { content, reply }).await?
     }
 
-    /// Imports persons a client parsed itself (each with one or more numbers, in any
-    /// local format); at most [`contacts::MAX_PERSONS_PER_IMPORT`] per call.
-    pub async fn import_persons(&self, persons: Vec<NewPerson>) -> Result<ImportSummary, NodeError> {
-        self.request(|reply| Command::ImportContacts {
-            content: None,
-            persons,
-            reply,
-        })
-        .await?
+    /// Imports persons an address book was already parsed into (by
+    /// [`crate::contacts::import::import`], e.g. in a client that sends a large file in
+    /// parts; at most [`contacts::MAX_PERSONS_PER_IMPORT`] per call); each person's
+    /// numbers become one contact, and the report's issues are passed back in the summary.
+    pub async fn import_persons(
+        &self,
+        report: crate::contacts::import::ImportReport,
+    ) -> Result<ImportSummary, NodeError> {
+        self.request(|reply| Command::ImportPersons { report, reply }).await?
     }
 
     /// The address book, by name.
@@ -652,6 +648,13 @@ impl NodeHandle {
             reply,
         })
         .await
+    }
+
+    /// Marks a group's (or meetup's) received messages read and its unread count zero;
+    /// returns how many were marked. Groups send no read receipts.
+    pub async fn group_read(&self, group: &str) -> Result<usize, NodeError> {
+        let group = group.to_owned();
+        self.group_request(|reply| GroupCommand::Read { group, reply }).await
     }
 
     /// Stores a record in the DHT (validated by every storing node, SPEC.md §5.4) and

@@ -429,8 +429,12 @@ impl TestNet {
             .profile()
             .map_err(|e| home_error(e.into()))?
             .ok_or_else(|| home_error(crate::home::HomeError::NotInitialized(home.dir().to_owned())))?;
+        let phone = profile.phone.ok_or_else(|| TestNetError::Node {
+            index,
+            source: NodeError::Invalid("a node without a number cannot be reinstalled with it".into()),
+        })?;
         home.init(&InitOptions {
-            phone: profile.phone,
+            phone,
             name: profile.name,
             region: settings.region.clone(),
             force: true,
