@@ -15,13 +15,15 @@
 //! cargo run --release --example search_history -- 20000   # another size
 //! ```
 
+mod common;
+
 use std::time::Instant;
 
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
-use chingu::model::{Body, ConvId, Direction, Hlc, MessageState, MsgId, StoredMessage};
+use chingu::model::{ConvId, Hlc, MessageState};
 use chingu::phone::synthetic;
 use chingu::store::{Store, StoreOptions};
 use chingu::testnet::stats::Summary;
@@ -188,23 +190,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let c = rng.gen_range(0..CONVERSATIONS as usize);
             clocks[c] = clocks[c].tick(chingu::model::now_ms());
             let incoming = rng.gen_bool(0.5);
-            batch.put_message(&StoredMessage {
-                id: MsgId::generate(),
-                conv: ConvId::direct(&peers[c]),
-                hlc: clocks[c].0,
-                direction: if incoming {
-                    Direction::Incoming
-                } else {
-                    Direction::Outgoing
-                },
-                sender: if incoming { peers[c].clone() } else { owner.clone() },
-                body: Body::Text {
-                    text: message_text(&mut rng, &rare),
-                },
-                state: MessageState::Delivered,
-                sent_ms: 0,
-                stored_ms: 0,
-            });
+            let text = message_text(&mut rng, &rare);
+            let message =
+                common::text_message(&peers[c], &owner, clocks[c], incoming, text, MessageState::Delivered, 0);
+            batch.put_message(&message);
             written += 1;
         }
         store.apply(batch)?;
