@@ -9,12 +9,22 @@ use chingu::api::apps::{AppStore, TokenVerifier};
 use chingu::api::dispatch::ApiContext;
 use chingu::api::server::UnixServer;
 use chingu::api::ws;
+use chingu::config::{ReachabilityMode, Role};
 use chingu::home::{Home, InitOptions};
 use chingu::metrics::{ApiMetrics, HttpServer};
 use chingu::node::metrics::SwarmMetrics;
 use chingu::node::parse_addrs;
 use chingu::phone::{normalize, Region};
 use chingu::{tr, Node, NodeConfig};
+
+/// `--reachability`: skip detection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReachabilityFlag {
+    /// Reachable: listen addresses are external addresses.
+    Public,
+    /// Behind a NAT or firewall: reserve relays at once.
+    Private,
+}
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
@@ -76,6 +86,9 @@ pub struct RunArgs {
     /// Preset for an operator's always-on node (see README, "Operators")
     #[arg(long, value_enum)]
     role: Option<Role>,
+    /// Do not test reachability: take this node as reachable (`public`) or not (`private`)
+    #[arg(long, value_enum, value_name = "public|private")]
+    reachability: Option<ReachabilityFlag>,
     /// Serve the API over WebSocket at ws://ADDR/api for app tokens (see `chingu apps`)
     #[arg(long, value_name = "ADDR")]
     api: Option<SocketAddr>,
@@ -99,26 +112,6 @@ fn check_local(addr: Option<SocketAddr>, flag: &str, allow_remote: bool) -> anyh
     }
 }
 
-/// Presets for operators' always-on nodes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Role {
-    /// A DHT server with room for many connections that publishes no personal record.
-    Bootstrap,
-    /// A bootstrap node that also serves as a mailbox.
-    Mailbox,
-}
-
-/// Connections an operator's node accepts (ordinary nodes: the config's value).
-const OPERATOR_MAX_CONNECTIONS: u32 = 2048;
-
-/// Applies a role preset on top of the home's configuration.
-fn apply_role(config: &mut NodeConfig, role: Role) {
-    config.dht_mode = chingu::config::DhtMode::Server;
-    config.max_connections = config.max_connections.max(OPERATOR_MAX_CONNECTIONS);
-    config.settings.discovery.discoverable = chingu::config::Discoverable::Nobody;
-    config.settings.mailbox.serve |= role == Role::Mailbox;
-}
-
 pub async fn run(home: &Home, args: RunArgs) -> anyhow::Result<()> {
     super::output::init_logging();
     home.check_ownership()?;
@@ -134,7 +127,13 @@ pub async fn run(home: &Home, args: RunArgs) -> anyhow::Result<()> {
     config.mdns |= args.mdns;
     config.settings.mailbox.serve |= args.mailbox;
     if let Some(role) = args.role {
-        apply_role(&mut config, role);
+        config.apply_role(role);
+    }
+    if let Some(reachability) = args.reachability {
+        config.reachability = match reachability {
+            ReachabilityFlag::Public => ReachabilityMode::Public,
+            ReachabilityFlag::Private => ReachabilityMode::Private,
+        };
     }
     let mut registry = prometheus_client::registry::Registry::default();
     if args.metrics.is_some() {

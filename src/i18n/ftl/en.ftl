@@ -31,6 +31,10 @@ status-peers = peers
 status-peers-value = { $connected } connected, { $routing } in the routing table
 status-dht-records = DHT records
 status-rejected = rejected
+status-role = role
+status-reachability = reachability
+status-external = external address
+status-relays = relays
 
 ## peers
 peers-none = no peers connected
@@ -38,6 +42,7 @@ peers-col-peer = PEER
 peers-col-rtt = RTT
 peers-col-dht = DHT
 peers-col-addr = ADDRESS
+peers-col-path = PATH
 peers-count = { $count ->
     [one] { $count } peer
    *[other] { $count } peers

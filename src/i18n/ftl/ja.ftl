@@ -35,6 +35,10 @@ status-peers = ピア
 status-peers-value = { $connected } 接続中、ルーティングテーブルに { $routing }
 status-dht-records = DHT レコード
 status-rejected = 拒否
+status-role = 役割
+status-reachability = 到達性
+status-external = 外部アドレス
+status-relays = リレー
 
 ## peers
 peers-none = 接続中のピアはありません
@@ -42,6 +46,7 @@ peers-col-peer = ピア
 peers-col-rtt = RTT
 peers-col-dht = DHT
 peers-col-addr = アドレス
+peers-col-path = 経路
 peers-count = ピア { $count } 件
 
 ## testnet

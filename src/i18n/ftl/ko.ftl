@@ -35,6 +35,10 @@ status-peers = 피어
 status-peers-value = { $connected }개 연결됨, 라우팅 테이블에 { $routing }개
 status-dht-records = DHT 레코드
 status-rejected = 거부됨
+status-role = 역할
+status-reachability = 도달 가능성
+status-external = 외부 주소
+status-relays = 릴레이
 
 ## peers
 peers-none = 연결된 피어가 없어요
@@ -42,6 +46,7 @@ peers-col-peer = 피어
 peers-col-rtt = RTT
 peers-col-dht = DHT
 peers-col-addr = 주소
+peers-col-path = 경로
 peers-count = 피어 { $count }개
 
 ## testnet
