@@ -128,7 +128,8 @@ pub struct NetworkConfig {
     pub mdns: bool,
     /// Most established connections in total.
     pub max_connections: u32,
-    /// Most established connections to one peer.
+    /// Most established connections to one peer (one each way, plus a short-lived AutoNAT
+    /// dial-back or hole punch).
     pub max_connections_per_peer: u32,
     /// Seconds an idle connection is kept open.
     pub idle_timeout_secs: u64,
@@ -136,6 +137,9 @@ pub struct NetworkConfig {
     pub dht_mode: DhtMode,
     /// How reachability is learnt.
     pub reachability: ReachabilityMode,
+    /// Addresses to take as this node's external addresses without testing them (a
+    /// host behind a 1:1 NAT, such as a cloud VM, announces its public address).
+    pub announce: Vec<String>,
     /// Ask the router for a port mapping (UPnP IGD).
     pub upnp: bool,
     /// Seconds between refreshes of the DHT routing table (a lookup of the node's own id,
@@ -150,10 +154,11 @@ impl Default for NetworkConfig {
             bootstrap: Vec::new(),
             mdns: false,
             max_connections: 512,
-            max_connections_per_peer: 2,
+            max_connections_per_peer: 3,
             idle_timeout_secs: 300,
             dht_mode: DhtMode::Auto,
             reachability: ReachabilityMode::Auto,
+            announce: Vec::new(),
             upnp: false,
             dht_refresh_secs: 300,
         }

@@ -39,6 +39,10 @@ async fn start(
     bootstrap: &[&Multiaddr],
     role: Option<Role>,
 ) -> TestNode {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
     let home = Home::at(dir.join(format!("node-{index}")));
     let phone = chingu::phone::synthetic(index);
     let report = home
@@ -88,6 +92,7 @@ fn behind(relay: &Multiaddr) -> Config {
 
 /// Polls `node`'s status until `ready` holds (waking on its events, at least each second).
 async fn status_until(node: &NodeHandle, what: &str, ready: impl Fn(&Status) -> bool) -> Status {
+    let last = std::sync::Mutex::new(None);
     tokio::time::timeout(DEADLINE, async {
         let mut events = node.events();
         loop {
@@ -95,11 +100,12 @@ async fn status_until(node: &NodeHandle, what: &str, ready: impl Fn(&Status) -> 
             if ready(&status) {
                 return status;
             }
+            *last.lock().unwrap() = Some(status);
             let _ = tokio::time::timeout(Duration::from_secs(1), events.next()).await;
         }
     })
     .await
-    .unwrap_or_else(|_| panic!("{what}: not reached in time"))
+    .unwrap_or_else(|_| panic!("{what}: not reached in time; last status: {:#?}", last.lock().unwrap()))
 }
 
 /// Waits until `node` holds an accepted reservation and publishes a circuit address.
@@ -484,24 +490,21 @@ async fn reachability_and_external_addresses_in_status() {
     assert!(alone.external_addrs.is_empty());
     assert_eq!(alone.role, None);
 
-    // With a peer to dial it back, AutoNAT confirms its listen address.
+    // A node that dials another has it dial its observed address back (AutoNAT v2 asks
+    // only peers it dialled): public, with its listen address confirmed.
     let first_addr = first.addr.clone().unwrap();
     let second = start(dir.path(), 2, settings, &["/ip4/127.0.0.1/tcp/0"], &[&first_addr], None).await;
-    let listen = chingu::node::nat::addrs::without_peer(&first_addr).to_string();
-    let status = status_until(&first.node, "public with its address confirmed", |s| {
+    let listen = chingu::node::nat::addrs::without_peer(second.addr.as_ref().unwrap()).to_string();
+    let status = status_until(&second.node, "public with its address confirmed", |s| {
         s.reachability == "public" && s.external_addrs.contains(&listen)
     })
     .await;
-    assert!(status.nat.autonat.confirmed >= 1 || status.nat.autonat.served >= 1);
-    let second_status = status_until(&second.node, "the second node public too", |s| {
-        s.reachability == "public"
-    })
-    .await;
-    assert!(!second_status.external_addrs.is_empty());
-    assert!(second_status
-        .external_addrs
-        .iter()
-        .all(|a| a.starts_with("/ip4/127.0.0.1/tcp/")));
+    assert_eq!(status.nat.autonat.confirmed, 1);
+    assert_eq!(status.external_addrs, [listen]);
+    // The first node served the probe. Only dialled, never dialling, it has nobody to ask
+    // and stays unknown: it behaves as before, publishing its listen address.
+    let first_status = status_until(&first.node, "the probe served", |s| s.nat.autonat.served == 1).await;
+    assert_eq!(first_status.reachability, "unknown");
     for node in [&first.node, &second.node] {
         node.shutdown().await.unwrap();
     }

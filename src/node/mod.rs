@@ -162,6 +162,8 @@ pub struct NodeConfig {
     pub dht_mode: DhtMode,
     /// How reachability is learnt (`network.reachability`).
     pub reachability: ReachabilityMode,
+    /// External addresses taken without testing (`network.announce`).
+    pub announce: Vec<Multiaddr>,
     /// The operator's role preset, if one was applied ([`NodeConfig::apply_role`]).
     pub role: Option<Role>,
     /// How often the DHT routing table is refreshed; `None`: only when it runs low.
@@ -198,6 +200,7 @@ impl NodeConfig {
             idle_timeout: Duration::ZERO,
             dht_mode: DhtMode::Auto,
             reachability: ReachabilityMode::Auto,
+            announce: Vec::new(),
             role: None,
             dht_refresh: None,
             settings: Config::default(),
@@ -220,6 +223,7 @@ impl NodeConfig {
         self.idle_timeout = Duration::from_secs(network.idle_timeout_secs);
         self.dht_mode = network.dht_mode;
         self.reachability = network.reachability;
+        self.announce = parse_addrs(&network.announce)?;
         parse_addrs(&settings.relay.use_nodes)?;
         self.dht_refresh = (network.dht_refresh_secs > 0).then(|| Duration::from_secs(network.dht_refresh_secs));
         self.store.cache_bytes = settings.storage.cache_mib << 20;
@@ -229,9 +233,15 @@ impl NodeConfig {
 
     /// Applies an operator's role preset: a DHT server and circuit relay with room for
     /// [`OPERATOR_MAX_CONNECTIONS`] connections that publishes no personal record (plus
-    /// a mailbox for [`Role::Mailbox`]).
+    /// a mailbox for [`Role::Mailbox`]). An operator's node runs on a public address:
+    /// unless the configuration says otherwise, its reachability is taken as `public`
+    /// (its listen addresses, or `network.announce`, are its external addresses — a relay
+    /// hands them out with every reservation).
     pub fn apply_role(&mut self, role: Role) {
         self.role = Some(role);
+        if self.reachability == ReachabilityMode::Auto {
+            self.reachability = ReachabilityMode::Public;
+        }
         self.dht_mode = DhtMode::Server;
         self.max_connections = self.max_connections.max(OPERATOR_MAX_CONNECTIONS);
         self.settings.discovery.discoverable = crate::config::Discoverable::Nobody;

@@ -128,7 +128,7 @@ impl Nat {
             relays.add_candidate(*peer, addr.clone(), Source::Configured(i), now);
         }
         Self {
-            reachability: ReachabilityState::new(config.reachability, config.dht_mode, now),
+            reachability: ReachabilityState::new(config.reachability, config.dht_mode, &config.announce, now),
             relays,
             paths: Paths::default(),
             addr_backoff: Backoff::new(ADDR_BACKOFF),
@@ -380,9 +380,19 @@ impl Actor {
                 }
                 self.nat.reachability.on_probe(tested_addr, result.is_ok(), now);
             }
-            BehaviourEvent::AutonatServer(autonat::v2::server::Event { result, .. }) => {
+            BehaviourEvent::AutonatServer(autonat::v2::server::Event {
+                client,
+                tested_addr,
+                result,
+                ..
+            }) => {
                 if result.is_ok() {
                     self.nat.autonat.served += 1;
+                }
+                // The dial-back connection has done its job: it would otherwise stay open
+                // until the idle timeout and take one of the client's per-peer slots.
+                if let Some(id) = self.nat.paths.dialled(client, &tested_addr) {
+                    self.swarm.close_connection(id);
                 }
             }
             BehaviourEvent::RelayClient(relay::client::Event::ReservationReqAccepted { relay_peer_id, .. }) => {

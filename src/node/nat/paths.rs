@@ -14,7 +14,7 @@ use libp2p::swarm::ConnectionId;
 use libp2p::{Multiaddr, PeerId};
 use serde::{Deserialize, Serialize};
 
-use super::addrs::is_relayed;
+use super::addrs::{is_relayed, without_peer};
 
 /// How long a hole punch may take before it counts as failed (ms). DCUtR gives up after
 /// three rounds of a few seconds each.
@@ -182,6 +182,16 @@ impl Paths {
             .max_by_key(|p| (p.is_direct(), *p == Path::HolePunched))
     }
 
+    /// The newest connection we dialled to `peer` at `addr` (compared without `/p2p`).
+    pub fn dialled(&self, peer: PeerId, addr: &Multiaddr) -> Option<ConnectionId> {
+        let addr = without_peer(addr);
+        self.conns
+            .iter()
+            .filter(|(_, c)| c.peer == peer && c.outbound && without_peer(&c.addr) == addr)
+            .map(|(id, _)| *id)
+            .max()
+    }
+
     /// `peer`'s relayed connections, if it also has a direct one: they are only limited
     /// (in time and bytes) copies of the direct path, to be closed.
     pub fn superseded(&self, peer: &PeerId) -> Vec<ConnectionId> {
@@ -276,5 +286,13 @@ mod tests {
         assert_eq!(paths.stats().attempts, 0);
         assert_eq!(paths.best(&peer), Some(Path::Direct));
         assert_eq!(paths.of(peer).count(), 2);
+        paths.on_established(
+            ConnectionId::new_unchecked(3),
+            peer,
+            direct().with_p2p(peer).unwrap(),
+            true,
+            2,
+        );
+        assert_eq!(paths.dialled(peer, &direct()), Some(ConnectionId::new_unchecked(3)));
     }
 }

@@ -84,14 +84,17 @@ pub struct ReachabilityState {
     failed: BTreeMap<Multiaddr, u64>,
     /// Listen addresses (direct ones), for the forced `public` mode.
     listening: BTreeSet<Multiaddr>,
+    /// Addresses announced by the owner (`network.announce`): external without tests.
+    announced: BTreeSet<Multiaddr>,
     current: Reachability,
     dht_server: Option<bool>,
     effects: VecDeque<Effect>,
 }
 
 impl ReachabilityState {
-    /// Starts in `mode`; the first effects set the DHT mode (and the verdict if forced).
-    pub fn new(mode: ReachabilityMode, dht_mode: DhtMode, now_ms: u64) -> Self {
+    /// Starts in `mode` with the owner's `announced` addresses; the first effects confirm
+    /// those and set the DHT mode (and the verdict if forced).
+    pub fn new(mode: ReachabilityMode, dht_mode: DhtMode, announced: &[Multiaddr], now_ms: u64) -> Self {
         let mut state = Self {
             mode,
             dht_mode,
@@ -99,10 +102,14 @@ impl ReachabilityState {
             confirmed: BTreeSet::new(),
             failed: BTreeMap::new(),
             listening: BTreeSet::new(),
+            announced: announced.iter().filter(|a| !is_relayed(a)).cloned().collect(),
             current: Reachability::Unknown,
             dht_server: None,
             effects: VecDeque::new(),
         };
+        for addr in state.announced.clone() {
+            state.effects.push_back(Effect::Confirm(addr));
+        }
         state.evaluate(now_ms);
         state
     }
@@ -251,7 +258,7 @@ impl ReachabilityState {
     }
 
     fn evaluate(&mut self, now_ms: u64) {
-        if self.mode == ReachabilityMode::Public {
+        if self.mode == ReachabilityMode::Public && self.announced.is_empty() {
             self.confirm_listen_addrs();
         }
         let verdict = self.verdict(now_ms);
@@ -270,9 +277,9 @@ impl ReachabilityState {
         }
     }
 
-    /// Forced `public`: the listen addresses of the widest scope are the external ones
-    /// (an operator's host listening on 0.0.0.0 also listens on loopback, which nobody
-    /// else can dial).
+    /// Forced `public` without announced addresses: the listen addresses of the widest
+    /// scope are the external ones (an operator's host listening on 0.0.0.0 also listens
+    /// on loopback, which nobody else can dial).
     fn confirm_listen_addrs(&mut self) {
         let widest = self.listening.iter().filter_map(ip_of).map(scope).max();
         let wanted: BTreeSet<Multiaddr> = self
@@ -322,7 +329,7 @@ mod tests {
 
     #[test]
     fn starts_unknown_and_serving() {
-        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, 0);
+        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], 0);
         assert_eq!(drain(&mut state), [Effect::DhtServer(true)]);
         assert_eq!(state.reachability(), Reachability::Unknown);
         assert_eq!(state.poll_timeout(), None);
@@ -330,7 +337,7 @@ mod tests {
 
     #[test]
     fn a_dial_back_makes_the_node_public() {
-        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, 0);
+        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], 0);
         drain(&mut state);
         state.on_candidate(a("/ip4/203.0.113.5/tcp/4001"));
         state.on_probe(a("/ip4/203.0.113.5/tcp/4001"), true, 100);
@@ -338,7 +345,7 @@ mod tests {
         state.on_confirmed(a("/ip4/203.0.113.5/tcp/4001"), 110);
         assert_eq!(drain(&mut state), [Effect::Changed(Reachability::Public)]);
         // Relay addresses confirmed by a reservation do not make a node public.
-        let mut other = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, 0);
+        let mut other = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], 0);
         drain(&mut other);
         other.on_confirmed(a("/ip4/198.51.100.1/tcp/1/p2p-circuit"), 10);
         assert_eq!(other.reachability(), Reachability::Unknown);
@@ -346,7 +353,7 @@ mod tests {
 
     #[test]
     fn failed_probes_make_it_private_after_the_grace_period() {
-        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, 0);
+        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], 0);
         drain(&mut state);
         state.on_probe(a("/ip4/203.0.113.5/tcp/50123"), false, 1_000);
         assert_eq!(drain(&mut state), []);
@@ -381,7 +388,7 @@ mod tests {
 
     #[test]
     fn a_success_within_the_grace_period_wins() {
-        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, 0);
+        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], 0);
         drain(&mut state);
         state.on_probe(a("/ip4/203.0.113.5/tcp/50123"), false, 1_000);
         state.on_confirmed(a("/ip4/203.0.113.5/tcp/4001"), 3_000);
@@ -391,7 +398,7 @@ mod tests {
 
     #[test]
     fn operators_roles_keep_serving_the_dht_when_private() {
-        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Server, 0);
+        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Server, &[], 0);
         drain(&mut state);
         state.on_probe(a("/ip4/203.0.113.5/tcp/1"), false, 0);
         state.handle_timeout(PRIVATE_GRACE_MS);
@@ -400,13 +407,13 @@ mod tests {
 
     #[test]
     fn forced_modes() {
-        let mut private = ReachabilityState::new(ReachabilityMode::Private, DhtMode::Auto, 0);
+        let mut private = ReachabilityState::new(ReachabilityMode::Private, DhtMode::Auto, &[], 0);
         assert_eq!(
             drain(&mut private),
             [Effect::Changed(Reachability::Private), Effect::DhtServer(false)]
         );
         assert!(!private.detecting());
-        let mut public = ReachabilityState::new(ReachabilityMode::Public, DhtMode::Auto, 0);
+        let mut public = ReachabilityState::new(ReachabilityMode::Public, DhtMode::Auto, &[], 0);
         assert_eq!(
             run(&mut public, 0),
             [Effect::Changed(Reachability::Public), Effect::DhtServer(true)]
@@ -431,8 +438,28 @@ mod tests {
     }
 
     #[test]
+    fn announced_addresses_are_confirmed_at_once() {
+        let announced = [a("/ip4/203.0.113.5/tcp/4001")];
+        let mut public = ReachabilityState::new(ReachabilityMode::Public, DhtMode::Server, &announced, 0);
+        assert_eq!(
+            run(&mut public, 0),
+            [
+                Effect::Confirm(announced[0].clone()),
+                Effect::Changed(Reachability::Public),
+                Effect::DhtServer(true)
+            ]
+        );
+        // A 1:1-NATed host's private listen address is not taken as external.
+        public.on_listen_addr(a("/ip4/172.31.5.9/tcp/4001"), 1);
+        assert_eq!(run(&mut public, 1), []);
+        let mut auto = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &announced, 0);
+        run(&mut auto, 0);
+        assert_eq!(auto.reachability(), Reachability::Public);
+    }
+
+    #[test]
     fn an_inbound_connection_from_elsewhere_confirms_the_mapped_address() {
-        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, 0);
+        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], 0);
         drain(&mut state);
         state.on_candidate(a("/ip4/203.0.113.5/tcp/4001"));
         state.on_candidate(a("/ip4/203.0.113.5/tcp/4999"));
@@ -454,7 +481,7 @@ mod tests {
 
     #[test]
     fn a_lost_listen_address_forgets_what_was_learnt_about_its_port() {
-        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, 0);
+        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], 0);
         drain(&mut state);
         state.on_listen_addr(a("/ip4/192.168.1.20/tcp/4001"), 0);
         state.on_confirmed(a("/ip4/203.0.113.5/tcp/4001"), 1);
@@ -471,7 +498,7 @@ mod tests {
 
     #[test]
     fn memory_is_bounded() {
-        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, 0);
+        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], 0);
         for port in 1..1000u16 {
             state.on_candidate(a(&format!("/ip4/203.0.113.5/tcp/{port}")));
             state.on_probe(a(&format!("/ip4/203.0.113.5/tcp/{port}")), false, u64::from(port));
