@@ -141,6 +141,15 @@ fn counter(registry: &mut Registry, name: &str, help: &str, value: u64) {
     registry.register(name, help, metric);
 }
 
+/// A counter family labelled `event`, one series per `(event, value)`.
+fn events(registry: &mut Registry, name: &str, help: &str, values: &[(&'static str, u64)]) {
+    let family = Family::<MessageLabels, Counter>::default();
+    for (event, value) in values {
+        family.get_or_create(&MessageLabels { event }).inc_by(*value);
+    }
+    registry.register(name, help, family);
+}
+
 fn gauge(registry: &mut Registry, name: &str, help: &str, value: u64) {
     let metric: Gauge = Gauge::default();
     metric.set(i64::try_from(value).unwrap_or(i64::MAX));
@@ -151,21 +160,18 @@ fn gauge(registry: &mut Registry, name: &str, help: &str, value: u64) {
 fn snapshot_registry(status: &Status) -> Registry {
     let mut registry = Registry::with_prefix("chingu");
     let m = &status.messages;
-    let messages = Family::<MessageLabels, Counter>::default();
-    for (event, value) in [
-        ("queued", m.queued),
-        ("delivered", m.delivered),
-        ("deposited", m.deposited),
-        ("received", m.received),
-        ("duplicate", m.duplicates),
-        ("request", m.requests),
-    ] {
-        messages.get_or_create(&MessageLabels { event }).inc_by(value);
-    }
-    registry.register(
+    events(
+        &mut registry,
         "messages",
         "1:1 messages by what happened to them (queued by the owner, delivered, deposited on a mailbox, received, duplicate, request from a non-contact)",
-        messages,
+        &[
+            ("queued", m.queued),
+            ("delivered", m.delivered),
+            ("deposited", m.deposited),
+            ("received", m.received),
+            ("duplicate", m.duplicates),
+            ("request", m.requests),
+        ],
     );
     gauge(
         &mut registry,
@@ -188,19 +194,16 @@ fn snapshot_registry(status: &Status) -> Registry {
     registry.register("rejected", "network input rejected, by protocol and reason", rejected);
 
     let g = &status.groups;
-    let group_messages = Family::<MessageLabels, Counter>::default();
-    for (event, value) in [
-        ("sent", g.sent),
-        ("received", g.received),
-        ("repaired", g.repaired),
-        ("duplicate", g.duplicates),
-    ] {
-        group_messages.get_or_create(&MessageLabels { event }).inc_by(value);
-    }
-    registry.register(
+    events(
+        &mut registry,
         "group_messages",
         "group messages by what happened to them (sent, received, repaired by history sync, duplicate)",
-        group_messages,
+        &[
+            ("sent", g.sent),
+            ("received", g.received),
+            ("repaired", g.repaired),
+            ("duplicate", g.duplicates),
+        ],
     );
     gauge(
         &mut registry,
@@ -310,38 +313,33 @@ fn nat_families(registry: &mut Registry, status: &Status) {
         "hole punches started (relayed connections to peers without a direct one)",
         nat.hole_punch.attempts,
     );
-    let outcomes = Family::<MessageLabels, Counter>::default();
-    for (event, value) in [
-        ("succeeded", nat.hole_punch.succeeded),
-        ("failed", nat.hole_punch.failed),
-    ] {
-        outcomes.get_or_create(&MessageLabels { event }).inc_by(value);
-    }
-    registry.register("hole_punches", "hole punches by outcome", outcomes);
-    let relayed = Family::<MessageLabels, Counter>::default();
-    for (event, value) in [
-        ("sent", nat.relayed_bytes.sent),
-        ("received", nat.relayed_bytes.received),
-    ] {
-        relayed.get_or_create(&MessageLabels { event }).inc_by(value);
-    }
-    registry.register(
+    events(
+        registry,
+        "hole_punches",
+        "hole punches by outcome",
+        &[
+            ("succeeded", nat.hole_punch.succeeded),
+            ("failed", nat.hole_punch.failed),
+        ],
+    );
+    events(
+        registry,
         "relayed_bytes",
         "bytes through this node's relayed connections (sent, received)",
-        relayed,
+        &[
+            ("sent", nat.relayed_bytes.sent),
+            ("received", nat.relayed_bytes.received),
+        ],
     );
-    let probes = Family::<MessageLabels, Counter>::default();
-    for (event, value) in [
-        ("confirmed", nat.autonat.confirmed),
-        ("failed", nat.autonat.failed),
-        ("served", nat.autonat.served),
-    ] {
-        probes.get_or_create(&MessageLabels { event }).inc_by(value);
-    }
-    registry.register(
+    events(
+        registry,
         "autonat_probes",
         "AutoNAT dial-backs of our addresses (confirmed, failed) and made for others (served)",
-        probes,
+        &[
+            ("confirmed", nat.autonat.confirmed),
+            ("failed", nat.autonat.failed),
+            ("served", nat.autonat.served),
+        ],
     );
     gauge(
         registry,
@@ -365,14 +363,15 @@ fn nat_families(registry: &mut Registry, status: &Status) {
         "circuits open through this node",
         service.circuits as u64,
     );
-    let accepted = Family::<MessageLabels, Counter>::default();
-    for (event, value) in [
-        ("reservation", service.reservations_accepted),
-        ("circuit", service.circuits_accepted),
-    ] {
-        accepted.get_or_create(&MessageLabels { event }).inc_by(value);
-    }
-    relay.register("accepted", "reservations and circuits accepted", accepted);
+    events(
+        relay,
+        "accepted",
+        "reservations and circuits accepted",
+        &[
+            ("reservation", service.reservations_accepted),
+            ("circuit", service.circuits_accepted),
+        ],
+    );
     let refused = Family::<RefusalLabels, Counter>::default();
     for (kind, counts) in [
         ("reservation", &service.reservations_refused),

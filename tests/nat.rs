@@ -369,10 +369,8 @@ async fn a_relay_refuses_over_limit_requests_with_reasons_and_keeps_serving_its_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dials_back_off_from_a_record_of_bogus_addresses() {
-    use chingu::rendezvous::record::{Addr, DEFAULT_LIFETIME_SECS};
-    use chingu::rendezvous::{seal_entry, Epoch, InnerBody, RendezvousKeys, RendezvousValue};
-    use chingu::session::Prekey;
-    use chingu::wire::{Bytes, List, Text};
+    use chingu::rendezvous::record::Addr;
+    use chingu::wire::Bytes;
 
     let dir = tempfile::tempdir().unwrap();
     let mut settings = Config::default();
@@ -417,38 +415,8 @@ async fn dials_back_off_from_a_record_of_bogus_addresses() {
     .iter()
     .map(|a| Bytes::new(a.parse::<Multiaddr>().unwrap().to_vec()).unwrap())
     .collect();
-    let now = chingu::model::now_ms() / 1000;
-    let epoch = Epoch::at(now);
-    let keys = RendezvousKeys::single(ghost_phone.as_str(), epoch);
-    let prekey = Prekey::generate(1, now, &mut rand::rngs::OsRng)
-        .unwrap()
-        .sign(identity.ed25519());
-    let body = InnerBody::new(
-        &identity.ed25519().public(),
-        identity.noise().public,
-        prekey,
-        List::truncating(addrs),
-        List::default(),
-        Text::new("ghost").unwrap(),
-    );
-    let entry = seal_entry(
-        identity.ed25519(),
-        &keys,
-        epoch,
-        now * 1000,
-        now + DEFAULT_LIFETIME_SECS,
-        &body,
-        &mut rand::rngs::OsRng,
-    )
-    .unwrap();
-    helper
-        .node
-        .dht_put(
-            keys.dht_key.to_vec(),
-            RendezvousValue::new(vec![entry]).unwrap().encode().unwrap(),
-        )
-        .await
-        .unwrap();
+    let (key, value) = common::forge::claim(&identity, ghost_phone.as_str(), addrs, "ghost");
+    helper.node.dht_put(key, value).await.unwrap();
     alice.node.add_contact(ghost_phone.as_str(), "ghost").await.unwrap();
     tokio::time::timeout(DEADLINE, async {
         while alice.node.lookup_contact("ghost").await.unwrap().state != "found" {}
