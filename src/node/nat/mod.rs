@@ -305,7 +305,7 @@ impl Actor {
                     nat.relays.on_lost(relay, now);
                 }
             }
-            SwarmEvent::ConnectionClosed { connection_id, .. } => nat.paths.on_closed(connection_id),
+            SwarmEvent::ConnectionClosed { connection_id, .. } => nat.paths.on_closed(connection_id, now),
             SwarmEvent::OutgoingConnectionError { peer_id, error, .. } => match error {
                 DialError::Transport(errors) => {
                     nat.dial_failures += errors.len() as u64;

@@ -6,7 +6,9 @@
 //! *attempt* (DCUtR runs on every relayed connection, from both ends). The attempt
 //! *succeeds* when a direct connection to that peer opens while it runs — whichever end's
 //! dial won, the new connection is `hole_punched` — and *fails* when DCUtR reports a
-//! failure, the relayed connection closes first, or [`PUNCH_TIMEOUT_MS`] passes.
+//! failure, the relayed connection closed [`CLOSED_GRACE_MS`] ago with no direct one (the
+//! other end closes it as soon as its side of the direct connection is up, which can be
+//! seen here before this side's), or [`PUNCH_TIMEOUT_MS`] passes.
 
 use std::collections::HashMap;
 
@@ -19,6 +21,8 @@ use super::addrs::{is_relayed, without_peer};
 /// How long a hole punch may take before it counts as failed (ms). DCUtR gives up after
 /// three rounds of a few seconds each.
 pub const PUNCH_TIMEOUT_MS: u64 = 60_000;
+/// How long after its relayed connection closed a hole punch may still succeed (ms).
+pub const CLOSED_GRACE_MS: u64 = 5_000;
 
 /// How a connection reaches its peer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -72,12 +76,28 @@ pub struct HolePunchStats {
     pub failed: u64,
 }
 
+/// A running hole punch.
+#[derive(Debug, Clone, Copy)]
+struct Punch {
+    since_ms: u64,
+    /// When the last relayed connection to the peer closed, if it did.
+    relayed_closed_ms: Option<u64>,
+}
+
+impl Punch {
+    fn deadline(&self) -> u64 {
+        let timeout = self.since_ms + PUNCH_TIMEOUT_MS;
+        self.relayed_closed_ms
+            .map_or(timeout, |closed| timeout.min(closed + CLOSED_GRACE_MS))
+    }
+}
+
 /// Open connections and running hole punches.
 #[derive(Debug, Default)]
 pub struct Paths {
     conns: HashMap<ConnectionId, Conn>,
-    /// Peers with a hole punch running, since when (ms).
-    punching: HashMap<PeerId, u64>,
+    /// Peers with a hole punch running.
+    punching: HashMap<PeerId, Punch>,
     stats: HolePunchStats,
 }
 
@@ -97,9 +117,20 @@ impl Paths {
         now_ms: u64,
     ) -> Path {
         let path = if is_relayed(&addr) {
-            if !self.has_direct(&peer) && !self.punching.contains_key(&peer) {
-                self.stats.attempts += 1;
-                self.punching.insert(peer, now_ms);
+            let direct = self.has_direct(&peer);
+            match self.punching.get_mut(&peer) {
+                Some(punch) => punch.relayed_closed_ms = None,
+                None if !direct => {
+                    self.stats.attempts += 1;
+                    self.punching.insert(
+                        peer,
+                        Punch {
+                            since_ms: now_ms,
+                            relayed_closed_ms: None,
+                        },
+                    );
+                }
+                None => {}
             }
             Path::Relayed
         } else if self.punching.remove(&peer).is_some() {
@@ -140,7 +171,7 @@ impl Paths {
     }
 
     /// A connection closed.
-    pub fn on_closed(&mut self, id: &ConnectionId) {
+    pub fn on_closed(&mut self, id: &ConnectionId, now_ms: u64) {
         let Some(conn) = self.conns.remove(id) else {
             return;
         };
@@ -148,20 +179,23 @@ impl Paths {
             .conns
             .values()
             .any(|c| c.peer == conn.peer && c.path == Path::Relayed);
-        if conn.path == Path::Relayed && !relayed_left && self.punching.remove(&conn.peer).is_some() {
-            self.stats.failed += 1;
+        if conn.path == Path::Relayed && !relayed_left {
+            if let Some(punch) = self.punching.get_mut(&conn.peer) {
+                punch.relayed_closed_ms = Some(now_ms);
+            }
         }
     }
 
     /// When [`Paths::handle_timeout`] must run next.
     pub fn poll_timeout(&self) -> Option<u64> {
-        self.punching.values().min().map(|since| since + PUNCH_TIMEOUT_MS)
+        self.punching.values().map(Punch::deadline).min()
     }
 
-    /// Time passed: hole punches running too long failed.
+    /// Time passed: hole punches running too long, or left without a relayed connection
+    /// for too long, failed.
     pub fn handle_timeout(&mut self, now_ms: u64) {
         let before = self.punching.len();
-        self.punching.retain(|_, since| now_ms < *since + PUNCH_TIMEOUT_MS);
+        self.punching.retain(|_, punch| now_ms < punch.deadline());
         self.stats.failed += (before - self.punching.len()) as u64;
     }
 
@@ -239,7 +273,7 @@ mod tests {
         paths.on_dcutr(peer, Ok(d));
         assert_eq!(paths.best(&peer), Some(Path::HolePunched));
         assert_eq!(paths.superseded(&peer), [r], "the relayed connection is to be closed");
-        paths.on_closed(&r);
+        paths.on_closed(&r, 1_000);
         assert!(paths.superseded(&peer).is_empty());
         assert_eq!(
             paths.stats(),
@@ -260,7 +294,9 @@ mod tests {
         paths.on_established(ConnectionId::new_unchecked(2), b, relayed(&b), false, 10);
         paths.on_established(ConnectionId::new_unchecked(3), c, relayed(&c), false, 20);
         paths.on_dcutr(a, Err(()));
-        paths.on_closed(&ConnectionId::new_unchecked(2));
+        paths.on_closed(&ConnectionId::new_unchecked(2), 30);
+        assert_eq!(paths.poll_timeout(), Some(30 + CLOSED_GRACE_MS));
+        paths.handle_timeout(30 + CLOSED_GRACE_MS);
         assert_eq!(paths.poll_timeout(), Some(20 + PUNCH_TIMEOUT_MS));
         paths.handle_timeout(20 + PUNCH_TIMEOUT_MS - 1);
         assert!(paths.punching(&c));
@@ -275,6 +311,27 @@ mod tests {
         );
         // The connection stays relayed: messages still flow through the relay.
         assert_eq!(paths.best(&c), Some(Path::Relayed));
+    }
+
+    #[test]
+    fn the_direct_connection_may_show_up_just_after_the_relayed_one_closed() {
+        let mut paths = Paths::default();
+        let peer = PeerId::random();
+        let r = ConnectionId::new_unchecked(1);
+        paths.on_established(r, peer, relayed(&peer), false, 0);
+        // The other end, its direct connection up, closed the relayed one first.
+        paths.on_closed(&r, 100);
+        assert!(paths.punching(&peer));
+        let d = ConnectionId::new_unchecked(2);
+        assert_eq!(paths.on_established(d, peer, direct(), false, 150), Path::HolePunched);
+        assert_eq!(
+            paths.stats(),
+            &HolePunchStats {
+                attempts: 1,
+                succeeded: 1,
+                failed: 0
+            }
+        );
     }
 
     #[test]
