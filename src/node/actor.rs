@@ -554,7 +554,11 @@ impl Actor {
                 if let Some(reply) = self.pending_dials.remove(&connection_id) {
                     let _ = reply.send(Ok(peer_id));
                 }
-                if let ConnectedPoint::Dialer { address, .. } = &endpoint {
+                let dialled = match &endpoint {
+                    ConnectedPoint::Dialer { address, .. } if !super::nat::addrs::is_relayed(address) => Some(address),
+                    _ => None, // accepted, or a circuit: no address to bootstrap from
+                };
+                if let Some(address) = dialled {
                     // A hint for the next start, not a promise: it rides on the next flush.
                     match self
                         .store
