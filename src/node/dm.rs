@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use libp2p::request_response::{self, OutboundRequestId, ResponseChannel};
-use libp2p::PeerId;
+use libp2p::{Multiaddr, PeerId};
 use rand::RngCore;
 use serde::Serialize;
 
@@ -469,10 +469,21 @@ impl Actor {
         let Ok(peer) = keys.peer_id.parse::<PeerId>() else {
             return;
         };
-        for addr in keys.record.addrs.iter().filter_map(|a| a.parse().ok()) {
-            self.swarm.add_peer_address(peer, addr);
-        }
         let now = now_ms();
+        let addrs: Vec<Multiaddr> = keys.record.addrs.iter().filter_map(|a| a.parse().ok()).collect();
+        if !self.learn_addrs(peer, addrs) && !self.swarm.is_connected(&peer) {
+            // Every address the friend published is unusable or backing off: no dial now;
+            // what is due goes to the friend's mailboxes (and retries later).
+            let due = self
+                .dm
+                .outbox
+                .values()
+                .any(|e| e.next_attempt_ms <= now && e.target == direct(phone));
+            if due && self.requests_to(phone) == 0 {
+                self.delivery_failed(phone, true);
+            }
+            return;
+        }
         let session_ok = self
             .dm
             .outbound

@@ -2016,9 +2016,7 @@ impl Actor {
             Ok(m) => m,
             Err(e) => return drop(reply.send(Err(e))),
         };
-        for addr in creator.record.addrs.iter().filter_map(|a| a.parse().ok()) {
-            self.swarm.add_peer_address(peer, addr);
-        }
+        self.learn_addrs(peer, creator.record.addrs.iter().filter_map(|a| a.parse().ok()));
         let request = crate::group::JoinRequest::new(&auth_key, member);
         let Ok(bytes) = crate::wire::encode(&request) else {
             return drop(reply.send(Err(NodeError::Invalid("join request".into()))));
@@ -2122,21 +2120,22 @@ impl Actor {
             .map_err(|_| "invalid_member")
     }
     /// Dials fellow members of every active group until [`MEMBER_CONNECTIONS`] of them
-    /// are connected (addresses come from the DHT's routing table and the contacts).
+    /// are connected. Addresses come from the DHT's routing table, identify, the records of
+    /// members who are contacts and, for the others, circuits through our own relays.
     fn connect_members(&mut self) {
         let me = self.me();
         let now = now_ms();
         let mut dials = Vec::new();
         for record in self.groups.records.values().filter(|r| !r.removed) {
-            let peers: Vec<PeerId> = record
+            let peers: Vec<(PeerId, [u8; 32])> = record
                 .log
                 .state()
                 .members()
                 .iter()
                 .filter(|m| m.identity_pk != me)
-                .filter_map(|m| PeerId::from_bytes(m.peer_id.as_ref()).ok())
+                .filter_map(|m| Some((PeerId::from_bytes(m.peer_id.as_ref()).ok()?, m.identity_pk.0)))
                 .collect();
-            let connected = peers.iter().filter(|p| self.swarm.is_connected(p)).count();
+            let connected = peers.iter().filter(|(p, _)| self.swarm.is_connected(p)).count();
             let missing = MEMBER_CONNECTIONS.min(peers.len()).saturating_sub(connected);
             let offset = rand::rngs::OsRng.next_u32() as usize % peers.len().max(1);
             dials.extend(
@@ -2145,8 +2144,8 @@ impl Actor {
                     .cycle()
                     .skip(offset)
                     .take(peers.len())
-                    .filter(|p| !self.swarm.is_connected(p))
-                    .filter(|p| {
+                    .filter(|(p, _)| !self.swarm.is_connected(p))
+                    .filter(|(p, _)| {
                         self.groups
                             .dialed
                             .get(p)
@@ -2156,8 +2155,17 @@ impl Actor {
                     .copied(),
             );
         }
-        for peer in dials {
+        for (peer, identity) in dials {
             self.groups.dialed.insert(peer, now);
+            let addrs: Vec<libp2p::Multiaddr> = match self.friend_of(&identity) {
+                Some(contact) => contact
+                    .pinned
+                    .iter()
+                    .flat_map(|k| k.record.addrs.iter().filter_map(|a| a.parse().ok()))
+                    .collect(),
+                None => self.routes_through_our_relays(peer),
+            };
+            self.learn_addrs(peer, addrs);
             let opts = libp2p::swarm::dial_opts::DialOpts::peer_id(peer)
                 .condition(libp2p::swarm::dial_opts::PeerCondition::DisconnectedAndNotDialing)
                 .build();

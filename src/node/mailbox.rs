@@ -219,9 +219,7 @@ impl Actor {
     }
 
     fn send_mbox(&mut self, peer: PeerId, addrs: &[String], request: &MboxRequest, what: MboxInFlight) {
-        for addr in addrs.iter().filter_map(|a| a.parse::<Multiaddr>().ok()) {
-            self.swarm.add_peer_address(peer, addr);
-        }
+        self.learn_addrs(peer, addrs.iter().filter_map(|a| a.parse::<Multiaddr>().ok()));
         let bytes = crate::wire::encode(request).expect("mailbox requests fit the envelope");
         let id = self.swarm.behaviour_mut().mailbox.send_request(&peer, bytes);
         self.mailboxes.in_flight.insert(id, what);
