@@ -503,7 +503,13 @@ impl Actor {
                     agent: meta.and_then(|m| m.agent.clone()),
                     rtt_ms: meta.and_then(|m| m.rtt).map(|d| d.as_secs_f64() * 1000.0),
                     in_routing_table: routing.contains(&peer),
-                    gossip_score: self.swarm.behaviour().gossipsub.peer_score(&peer),
+                    gossip_score: {
+                        let gossip = &self.swarm.behaviour().gossipsub;
+                        gossip
+                            .is_gossiping_with(&peer)
+                            .then(|| gossip.peer_score(&peer))
+                            .flatten()
+                    },
                 }
             })
             .collect()
@@ -656,11 +662,14 @@ impl Actor {
                 }
                 request_response::Event::ResponseSent { .. } => {}
             },
-            BehaviourEvent::Gossipsub(libp2p::gossipsub::Event::Message {
+            BehaviourEvent::Gossipsub(super::gossip::Event::Gossipsub(libp2p::gossipsub::Event::Message {
                 propagation_source,
                 message_id,
                 message,
-            }) => self.on_gossip_message(propagation_source, message_id, message),
+            })) => self.on_gossip_message(propagation_source, message_id, message),
+            BehaviourEvent::Gossipsub(super::gossip::Event::ShutOut { peer_id }) => {
+                self.reject(Some(peer_id), "gossip", "foreign_topic")
+            }
             BehaviourEvent::GroupSync(event) => self.on_group_sync_event(event),
             BehaviourEvent::Meetup(event) => self.on_meetup_event(event),
             BehaviourEvent::Mdns(mdns::Event::Discovered(found)) => {

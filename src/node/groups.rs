@@ -537,6 +537,9 @@ impl Actor {
     }
 
     fn write_dirty_groups(&mut self) {
+        if !self.groups.dirty.is_empty() {
+            self.update_gossip_members();
+        }
         for id in std::mem::take(&mut self.groups.dirty) {
             if let Some(record) = self.groups.records.get(&id) {
                 if let Err(e) = self.store.put_group(id.as_bytes(), record) {
@@ -544,6 +547,40 @@ impl Actor {
                 }
             }
         }
+    }
+
+    /// Tells gossip who it may talk to (SPEC.md §7.2): the current members of every group
+    /// we are in, and for each subscribed topic the members of its epoch. Called whenever
+    /// a group changed, before the turn's writes.
+    fn update_gossip_members(&mut self) {
+        let me = self.me();
+        let mut peers: HashMap<Fixed<32>, PeerId> = HashMap::new();
+        let mut members = HashSet::new();
+        for record in self.groups.records.values().filter(|r| !r.removed) {
+            for member in record.log.state().members().iter().filter(|m| m.identity_pk != me) {
+                if let Ok(peer) = PeerId::from_bytes(member.peer_id.as_ref()) {
+                    peers.insert(member.identity_pk, peer);
+                    members.insert(peer);
+                }
+            }
+        }
+        let mut entitled = HashMap::new();
+        for (topic, (group, epoch)) in &self.groups.topics {
+            let Some(ring) = self.groups.records.get(group).and_then(|r| r.rings.get(epoch)) else {
+                continue;
+            };
+            let of_epoch: HashSet<PeerId> =
+                ring.members()
+                    .filter(|pk| **pk != me)
+                    .filter_map(|pk| {
+                        peers.get(pk).copied().or_else(|| {
+                            Member::peer_id_of(pk).and_then(|bytes| PeerId::from_bytes(bytes.as_ref()).ok())
+                        })
+                    })
+                    .collect();
+            entitled.insert(topic.clone(), of_epoch);
+        }
+        self.swarm.behaviour_mut().gossipsub.set_members(members, entitled);
     }
 
     /// Subscribes the topics of every kept epoch and asks for what was missed while the
@@ -573,6 +610,7 @@ impl Actor {
                 }
             }
         }
+        self.update_gossip_members();
     }
 
     fn subscribe_epoch(&mut self, id: GroupId, epoch: &Fixed<32>) {
