@@ -597,6 +597,9 @@ impl Actor {
                 error, send_back_addr, ..
             } => {
                 tracing::debug!(%send_back_addr, %error, "incoming connection failed");
+                if let Some(reason) = super::admission::refused_because(&error) {
+                    self.reject(None, "net", reason);
+                }
             }
             SwarmEvent::Behaviour(event) => self.on_behaviour_event(event),
             _ => {}

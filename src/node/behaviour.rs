@@ -17,13 +17,17 @@ use std::num::NonZeroUsize;
 use std::time::Duration;
 
 use libp2p::connection_limits::{self, ConnectionLimits};
+use libp2p::core::muxing::StreamMuxerBox;
+use libp2p::core::upgrade::Version;
+use libp2p::core::Transport;
 use libp2p::identity::Keypair;
 use libp2p::kad::store::{MemoryStore, MemoryStoreConfig};
 use libp2p::request_response::{self, ProtocolSupport};
 use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::swarm::NetworkBehaviour;
-use libp2p::{gossipsub, identify, kad, mdns, noise, ping, tcp, yamux, StreamProtocol, Swarm};
+use libp2p::{gossipsub, identify, kad, mdns, noise, ping, quic, tcp, yamux, StreamProtocol, Swarm};
 
+use super::admission::transport::AdmissionGate;
 use super::codec::FrameCodec;
 use super::gossip::Gossip;
 use super::groups::{GROUP_SYNC_PROTOCOL, MEETUP_PROTOCOL};
@@ -45,8 +49,6 @@ pub const MAX_DHT_VALUE_BYTES: usize = 16 * 1024;
 pub const DHT_RECORD_TTL: Duration = Duration::from_secs(36 * 3600);
 /// How long a DHT query may take.
 pub const DHT_QUERY_TIMEOUT: Duration = Duration::from_secs(30);
-/// Most connections being set up from outside at once.
-pub const MAX_PENDING_INCOMING: u32 = 128;
 /// How long a 1:1 or mailbox request may wait for its response.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Most concurrent request streams per connection.
@@ -158,7 +160,9 @@ impl Behaviour {
         let limits = ConnectionLimits::default()
             .with_max_established(Some(config.max_connections))
             .with_max_established_per_peer(Some(config.max_connections_per_peer))
-            .with_max_pending_incoming(Some(MAX_PENDING_INCOMING));
+            // A backstop: admission (`node::admission`) holds inbound handshakes to
+            // `network.max_pending_incoming` and makes room for less busy addresses.
+            .with_max_pending_incoming(Some(2 * config.inbound.max_pending as u32));
 
         let identify = identify::Behaviour::new(
             identify::Config::new(IDENTIFY_PROTOCOL.into(), key.public())
@@ -218,18 +222,30 @@ impl Behaviour {
     }
 }
 
-/// Builds the swarm: TCP and QUIC transports, Noise, Yamux, our behaviour.
+/// Builds the swarm: TCP (Noise, Yamux) and QUIC transports, their inbound connections
+/// under one admission gate, and our behaviour.
 pub(crate) fn build_swarm(config: &NodeConfig) -> Result<Swarm<Behaviour>, NodeError> {
     let transport_error = |e: &dyn std::fmt::Display| NodeError::Transport(e.to_string());
+    let gate = AdmissionGate::new(config.inbound.clone());
     Ok(libp2p::SwarmBuilder::with_existing_identity(config.identity.keypair())
         .with_tokio()
-        .with_tcp(
-            tcp::Config::default().nodelay(true),
-            noise::Config::new,
-            yamux::Config::default,
-        )
+        .with_other_transport(|key| -> Result<_, Box<dyn std::error::Error + Send + Sync>> {
+            Ok(gate.wrap(
+                tcp::tokio::Transport::new(tcp::Config::default().nodelay(true))
+                    .upgrade(Version::V1Lazy)
+                    .authenticate(noise::Config::new(key)?)
+                    .multiplex(yamux::Config::default())
+                    .map(|(peer, muxer), _| (peer, StreamMuxerBox::new(muxer))),
+            ))
+        })
         .map_err(|e| transport_error(&e))?
-        .with_quic()
+        .with_other_transport(|key| {
+            gate.wrap(
+                quic::tokio::Transport::new(quic::Config::new(key))
+                    .map(|(peer, muxer), _| (peer, StreamMuxerBox::new(muxer))),
+            )
+        })
+        .map_err(|e| transport_error(&e))?
         .with_behaviour(|key| Behaviour::new(key, config))
         .map_err(|e| transport_error(&e))?
         .with_swarm_config(|c| c.with_idle_connection_timeout(config.idle_timeout))

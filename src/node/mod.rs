@@ -18,6 +18,7 @@
 //! "on disk before we say so" cheap; [`event`] holds the public event and status types.
 
 mod actor;
+pub mod admission;
 pub mod behaviour;
 pub mod codec;
 mod command;
@@ -153,6 +154,8 @@ pub struct NodeConfig {
     pub max_connections_per_peer: u32,
     /// How long idle connections are kept.
     pub idle_timeout: Duration,
+    /// Limits on inbound connections (handshakes in progress, per address).
+    pub inbound: admission::InboundLimits,
     /// Serve the DHT or only query it.
     pub dht_mode: DhtMode,
     /// How often the DHT routing table is refreshed; `None`: only when it runs low.
@@ -187,6 +190,7 @@ impl NodeConfig {
             max_connections: 0,
             max_connections_per_peer: 0,
             idle_timeout: Duration::ZERO,
+            inbound: (&crate::config::NetworkConfig::default()).into(),
             dht_mode: DhtMode::Server,
             dht_refresh: None,
             settings: Config::default(),
@@ -207,6 +211,7 @@ impl NodeConfig {
         self.max_connections = network.max_connections;
         self.max_connections_per_peer = network.max_connections_per_peer;
         self.idle_timeout = Duration::from_secs(network.idle_timeout_secs);
+        self.inbound = network.into();
         self.dht_mode = network.dht_mode;
         self.dht_refresh = (network.dht_refresh_secs > 0).then(|| Duration::from_secs(network.dht_refresh_secs));
         self.store.cache_bytes = settings.storage.cache_mib << 20;
