@@ -31,9 +31,11 @@ pub mod event;
 pub mod gossip;
 pub mod groups;
 mod kdf;
+mod lru;
 mod mailbox;
 pub mod messages;
 pub mod metrics;
+mod strangers;
 
 use std::path::PathBuf;
 use std::time::Duration;

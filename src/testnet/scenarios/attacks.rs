@@ -5,6 +5,10 @@
 //!   `--rate` per second as the node closes old ones; meanwhile `--messages` honest peers
 //!   (127.0.0.1), one after the other, each open a fresh connection and complete a ping.
 //!
+//! - `--scenario session-flood`: `--messages` fresh identities (a peer id costs nothing),
+//!   `--rate` per second, each opening a Noise session with node 0 (a valid handshake,
+//!   claiming a number node 0 does not know).
+//!
 //! Each report has the node's resident memory before the attack and at its peak during
 //! it (the process's; node 0 is the only node that grows), how many honest peers were
 //! served, and what the node counted (`net.*` rejections).
@@ -16,14 +20,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
+use libp2p::identity::ed25519;
 use libp2p::multiaddr::Protocol;
+use libp2p::request_response::{self, ProtocolSupport};
 use libp2p::swarm::SwarmEvent;
-use libp2p::{noise, ping, tcp, yamux, Multiaddr};
+use libp2p::{noise, ping, tcp, yamux, Multiaddr, PeerId, StreamProtocol};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::super::{TestNet, TestNetError};
 use crate::config::Config;
+use crate::dm::wire::{DmRequest, DmResponse};
+use crate::dm::DM_PROTOCOL;
+use crate::node::codec::FrameCodec;
+use crate::session::{HandshakePayload, Initiator, LocalKeys};
+use crate::wire::Bytes;
 use crate::NodeHandle;
 
 /// The attacker's address: loopback, but not the honest peers' 127.0.0.1.
@@ -33,6 +44,8 @@ const HONEST_DEADLINE: Duration = Duration::from_secs(10);
 /// Stalled connections the `inbound-flood` scenario keeps open (more than the 128
 /// handshake slots a node has).
 const HELD: usize = 150;
+/// Fresh identities opening sessions at once in the `session-flood` scenario.
+const FLOOD_CONCURRENCY: usize = 16;
 
 fn scenario_error(scenario: &'static str) -> impl Fn(String) -> TestNetError {
     move |reason| TestNetError::Scenario { scenario, reason }
@@ -200,5 +213,137 @@ pub async fn run_inbound_flood(net: &TestNet, messages: usize, rate: f64) -> Res
     match serde_json::to_value(report) {
         Ok(Value::Object(figures)) => Ok(figures),
         _ => Err(scenario_error("inbound-flood")("report".into())),
+    }
+}
+
+/// The first message of a Noise session from `identity` (claiming `phone`) to the owner
+/// of the keys `target` (identity key, Noise static key), as a `dm.req` envelope.
+pub fn hello_request(identity: &ed25519::Keypair, phone: &str, target: ([u8; 32], [u8; 32])) -> Option<Vec<u8>> {
+    let local = LocalKeys::new(identity.clone(), rand::random());
+    let payload = HandshakePayload::new(&local, phone, None).ok()?;
+    let (_, msg1) = Initiator::new(&local, &target.1, &target.0, &payload, &mut rand::rngs::OsRng).ok()?;
+    crate::wire::encode(&DmRequest::Hello {
+        msg1: Bytes::new(msg1).ok()?,
+    })
+    .ok()
+}
+
+/// What the session flood did.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionFloodReport {
+    /// Fresh identities that sent a handshake.
+    pub identities: usize,
+    /// Of those, welcomed (the node answered with its handshake message).
+    pub welcomed: usize,
+    /// Sessions the node holds afterwards.
+    pub sessions: u64,
+    /// Of those, strangers' (memory only).
+    pub stranger_sessions: u64,
+    /// Sessions the node dropped to stay within its limits.
+    pub sessions_evicted: u64,
+    /// Resident memory before the flood.
+    pub rss_idle_bytes: u64,
+    /// Highest resident memory seen during it.
+    pub rss_attack_peak_bytes: u64,
+}
+
+/// Opens sessions with `target` (on `addr`, keys `keys`: identity and Noise static)
+/// from `identities` fresh identities, `rate` per second.
+pub async fn session_flood(
+    target: &NodeHandle,
+    addr: &Multiaddr,
+    keys: ([u8; 32], [u8; 32]),
+    identities: usize,
+    rate: f64,
+) -> Result<SessionFloodReport, TestNetError> {
+    let rss_idle_bytes = rss_bytes();
+    let mut rss_attack_peak_bytes = rss_idle_bytes;
+    let mut welcomed = 0;
+    let peer = target.peer_id();
+    super::paced(
+        0..identities,
+        rate,
+        FLOOD_CONCURRENCY,
+        |i| stranger_hello(peer, addr.clone(), keys, i),
+        |ok| {
+            welcomed += usize::from(ok);
+            rss_attack_peak_bytes = rss_attack_peak_bytes.max(rss_bytes());
+        },
+    )
+    .await;
+    let status = target
+        .status()
+        .await
+        .map_err(|e| scenario_error("session-flood")(e.to_string()))?;
+    Ok(SessionFloodReport {
+        identities,
+        welcomed,
+        sessions: status.messages.sessions,
+        stranger_sessions: status.messages.stranger_sessions,
+        sessions_evicted: status.messages.sessions_evicted,
+        rss_idle_bytes,
+        rss_attack_peak_bytes,
+    })
+}
+
+/// One fresh identity opens a session with `peer`; true if it was welcomed.
+async fn stranger_hello(peer: PeerId, addr: Multiaddr, keys: ([u8; 32], [u8; 32]), index: usize) -> bool {
+    let identity = ed25519::Keypair::generate();
+    let phone = crate::phone::synthetic(2_000_000 + index as u32);
+    let Some(hello) = hello_request(&identity, phone.as_str(), keys) else {
+        return false;
+    };
+    let Ok(builder) = libp2p::SwarmBuilder::with_existing_identity(identity.into())
+        .with_tokio()
+        .with_tcp(
+            tcp::Config::default().nodelay(true),
+            noise::Config::new,
+            yamux::Config::default,
+        )
+    else {
+        return false;
+    };
+    let Ok(builder) = builder.with_behaviour(|_| {
+        request_response::Behaviour::with_codec(
+            FrameCodec,
+            [(StreamProtocol::new(DM_PROTOCOL), ProtocolSupport::Outbound)],
+            request_response::Config::default(),
+        )
+    });
+    let mut swarm = builder.build();
+    swarm.add_peer_address(peer, addr);
+    let id = swarm.behaviour_mut().send_request(&peer, hello);
+    tokio::time::timeout(HONEST_DEADLINE, async {
+        loop {
+            match swarm.select_next_some().await {
+                SwarmEvent::Behaviour(request_response::Event::Message {
+                    message: request_response::Message::Response { request_id, response },
+                    ..
+                }) if request_id == id => {
+                    return matches!(crate::wire::decode(&response), Ok(DmResponse::Welcome { .. }));
+                }
+                SwarmEvent::Behaviour(request_response::Event::OutboundFailure { request_id, .. })
+                    if request_id == id =>
+                {
+                    return false
+                }
+                _ => {}
+            }
+        }
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// `--scenario session-flood`: `messages` fresh identities open sessions with node 0,
+/// `rate` per second.
+pub async fn run_session_flood(net: &TestNet, messages: usize, rate: f64) -> Result<Map<String, Value>, TestNetError> {
+    let error = scenario_error("session-flood");
+    let identity = net.nodes[0].home.load_identity().map_err(|e| error(e.to_string()))?;
+    let keys = (identity.public_key(), identity.noise().public);
+    let report = session_flood(net.nodes[0].node(), &net.nodes[0].addr, keys, messages, rate).await?;
+    match serde_json::to_value(report) {
+        Ok(Value::Object(figures)) => Ok(figures),
+        _ => Err(error("report".into())),
     }
 }

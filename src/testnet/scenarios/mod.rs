@@ -41,6 +41,8 @@ pub enum Scenario {
     /// Stalled handshakes against node 0 from one address (`--rate` new ones per second,
     /// up to 150 open) while `--messages` honest peers connect and ping.
     InboundFlood,
+    /// `--messages` fresh identities open Noise sessions with node 0, `--rate` per second.
+    SessionFlood,
 }
 
 impl Scenario {
@@ -50,7 +52,7 @@ impl Scenario {
             Scenario::Discovery => Some(discovery::node_settings),
             Scenario::Dm | Scenario::Offline | Scenario::Group | Scenario::GroupChurn => Some(dm::node_settings),
             Scenario::InboundFlood => Some(attacks::node_settings),
-            Scenario::Startup | Scenario::DmRaw | Scenario::GroupRaw => None,
+            Scenario::Startup | Scenario::DmRaw | Scenario::GroupRaw | Scenario::SessionFlood => None,
         }
     }
 }
@@ -121,6 +123,10 @@ pub async fn run(
         Some(Scenario::InboundFlood) => (
             Some("inbound-flood"),
             attacks::run_inbound_flood(net, options.messages, options.rate).await?,
+        ),
+        Some(Scenario::SessionFlood) => (
+            Some("session-flood"),
+            attacks::run_session_flood(net, options.messages, options.rate).await?,
         ),
         Some(Scenario::DmRaw) => (
             Some("dm-raw"),
