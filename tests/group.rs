@@ -197,7 +197,33 @@ async fn strangers_join_a_flash_meetup_by_code_until_it_expires() {
     for node in [&nodes[0], &nodes[2]] {
         let history = wait_history(node, &meetup.group_id, 1).await;
         assert_eq!(history[0].text, "치킨 먹을 사람?");
+        assert_eq!(
+            (history[0].sender_name.as_str(), history[0].sender.as_str()),
+            ("node 1", ""),
+            "shown by name, never by number"
+        );
     }
+
+    // Meetup members share no number: strangers see each other by name and a short
+    // fingerprint, the same on every node; no node filed anyone under a number.
+    let mut fingerprints = Vec::new();
+    for (index, node) in nodes[..3].iter().enumerate() {
+        let members = node.group_members(&meetup.group_id).await.unwrap();
+        assert_eq!(members.len(), 3);
+        for m in &members {
+            assert_eq!(m.fingerprint.len(), 11, "{m:?}");
+            if m.me {
+                assert_eq!(m.phone, net.nodes[index].phone.to_string());
+            } else {
+                assert!(m.phone.is_empty(), "a stranger's number is shown: {m:?}");
+            }
+        }
+        let mut seen: Vec<(String, String)> = members.into_iter().map(|m| (m.peer_id, m.fingerprint)).collect();
+        seen.sort();
+        fingerprints.push(seen);
+        assert!(node.contacts().await.unwrap().is_empty(), "nobody became a contact");
+    }
+    assert!(fingerprints.windows(2).all(|w| w[0] == w[1]), "{fingerprints:?}");
 
     // A mistyped code finds nothing; a malformed one is refused at once.
     let mut wrong = meetup.code.clone();

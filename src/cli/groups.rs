@@ -262,7 +262,12 @@ pub async fn run(home: &Home, command: GroupCommand) -> anyhow::Result<()> {
                 return print_json(&members);
             }
             let mut table = Table::new();
-            table.header([tr!("group-col-name"), tr!("group-col-phone"), tr!("group-col-role")]);
+            table.header([
+                tr!("group-col-name"),
+                tr!("group-col-phone"),
+                tr!("group-col-fingerprint"),
+                tr!("group-col-role"),
+            ]);
             for m in &members {
                 let mut role = if m.admin {
                     tr!("group-role-admin")
@@ -272,7 +277,7 @@ pub async fn run(home: &Home, command: GroupCommand) -> anyhow::Result<()> {
                 if m.me {
                     role = tr!("group-role-me", role = role);
                 }
-                table.row([m.name.clone(), m.phone.clone(), role]);
+                table.row([m.name.clone(), m.phone.clone(), m.fingerprint.clone(), role]);
             }
             table.print();
             return Ok(());

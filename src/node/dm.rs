@@ -270,13 +270,20 @@ impl Actor {
         )
     }
 
-    /// Our handshake payload (with an invite proof for `contact` if we hold its code).
-    fn handshake_payload(&self, contact: Option<&Contact>) -> Result<HandshakePayload, SessionError> {
+    /// Our handshake payload (with an invite proof for `contact` if we hold its code). It
+    /// claims our number only with `claim_number`: never to a meetup member known only by
+    /// its pseudonym, and in an answer only to an initiator that claimed one (SPEC.md §7.5).
+    fn handshake_payload(
+        &self,
+        contact: Option<&Contact>,
+        claim_number: bool,
+    ) -> Result<HandshakePayload, SessionError> {
         let keys = self.local_keys();
         let proof = contact
             .and_then(|c| c.invite_secret)
             .map(|secret| crate::rendezvous::invite_proof(&secret, &keys.identity_pk()));
-        HandshakePayload::new(&keys, self.profile.phone.as_str(), proof.as_ref().map(|p| p.as_slice()))
+        let phone = if claim_number { self.profile.phone.as_str() } else { "" };
+        HandshakePayload::new(&keys, phone, proof.as_ref().map(|p| p.as_slice()))
     }
 
     /// Marks a session for saving at the end of the loop turn.
@@ -518,7 +525,7 @@ impl Actor {
     }
 
     fn start_handshake(&mut self, contact: &Contact, peer: PeerId, keys: &crate::model::PeerKeys) {
-        let payload = match self.handshake_payload(Some(contact)) {
+        let payload = match self.handshake_payload(Some(contact), !contact.phone.is_pseudonym()) {
             Ok(p) => p,
             Err(e) => return tracing::error!(error = %e, "cannot build a handshake payload"),
         };
@@ -953,7 +960,7 @@ impl Actor {
             }),
             _ => None,
         };
-        let payload = match self.handshake_payload(None) {
+        let payload = match self.handshake_payload(None, claimed_phone.is_some()) {
             Ok(p) => p,
             Err(e) => {
                 tracing::error!(error = %e, "cannot build a handshake payload");

@@ -281,7 +281,12 @@ impl Actor {
             self.config.identity.ed25519().clone(),
             self.config.identity.noise().private,
         );
-        let Ok(sender) = HandshakePayload::new(&local, self.profile.phone.as_str(), None) else {
+        let claim = if phone.is_pseudonym() {
+            ""
+        } else {
+            self.profile.phone.as_str()
+        };
+        let Ok(sender) = HandshakePayload::new(&local, claim, None) else {
             return;
         };
         let mut items: Vec<(Option<MsgId>, [u8; 16], DmPayload)> = Vec::new();

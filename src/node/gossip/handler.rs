@@ -12,9 +12,14 @@
 //! take that refusal as "this peer does not speak gossipsub" and disable itself for the
 //! life of the connection. The refused request is instead *parked*, hidden from
 //! gossipsub, and made again as soon as the other end opens its own gossipsub stream to
-//! us (which it does as soon as it activates: it always has a greeting to send).
+//! us (which it does as soon as it activates: it always has a greeting to send) — at
+//! once if it already did while the request was on its way — and otherwise every
+//! [`PARKED_RETRY`].
 
+use std::future::Future;
+use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use asynchronous_codec::Framed;
 use bytes::BytesMut;
@@ -25,6 +30,10 @@ use libp2p::swarm::handler::{
     ConnectionEvent, DialUpgradeError, FullyNegotiatedInbound, FullyNegotiatedOutbound, StreamUpgradeError,
 };
 use libp2p::swarm::{ConnectionHandler, ConnectionHandlerEvent, NetworkBehaviour, SubstreamProtocol};
+
+/// How long a refused request waits before it is made again, if the other end gives no
+/// sign of activating first.
+const PARKED_RETRY: Duration = Duration::from_secs(30);
 
 /// Gossipsub's own connection handler.
 pub(crate) type InnerHandler = <gossipsub::Behaviour as NetworkBehaviour>::ConnectionHandler;
@@ -62,7 +71,11 @@ pub struct Handler {
     last_request: Option<SubstreamProtocol<OutboundProtocol>>,
     /// A request the other end refused, waiting for it to open a stream of its own.
     parked: Option<SubstreamProtocol<OutboundProtocol>>,
-    /// The other end opened its stream: make the parked request again.
+    /// When the parked request is made again anyway.
+    parked_until: Option<Pin<Box<tokio::time::Sleep>>>,
+    /// The other end opened a stream since our last request was made.
+    inbound_since_request: bool,
+    /// Make the parked request again now.
     retry_parked: bool,
     waker: Option<Waker>,
 }
@@ -76,6 +89,8 @@ impl Handler {
             stale: 0,
             last_request: None,
             parked: None,
+            parked_until: None,
+            inbound_since_request: false,
             retry_parked: false,
             waker: None,
         }
@@ -101,7 +116,19 @@ impl Handler {
         self.stale = self.in_flight;
         self.last_request = None;
         self.parked = None;
+        self.parked_until = None;
         self.retry_parked = false;
+    }
+
+    /// Makes an outbound request (gossipsub's own, or a parked one again).
+    fn request(
+        &mut self,
+        protocol: SubstreamProtocol<OutboundProtocol>,
+    ) -> ConnectionHandlerEvent<OutboundProtocol, (), <Self as ConnectionHandler>::ToBehaviour> {
+        self.in_flight += 1;
+        self.inbound_since_request = false;
+        self.last_request = Some(protocol.clone());
+        ConnectionHandlerEvent::OutboundSubstreamRequest { protocol }
     }
 }
 
@@ -132,18 +159,22 @@ impl ConnectionHandler for Handler {
             self.waker = Some(cx.waker().clone());
             return Poll::Pending;
         };
+        if self
+            .parked_until
+            .as_mut()
+            .is_some_and(|until| until.as_mut().poll(cx).is_ready())
+        {
+            self.retry_parked = true;
+        }
         if std::mem::take(&mut self.retry_parked) {
+            self.parked_until = None;
             if let Some(protocol) = self.parked.take() {
-                self.in_flight += 1;
-                self.last_request = Some(protocol.clone());
-                return Poll::Ready(ConnectionHandlerEvent::OutboundSubstreamRequest { protocol });
+                return Poll::Ready(self.request(protocol));
             }
         }
         match inner.poll(cx) {
             Poll::Ready(ConnectionHandlerEvent::OutboundSubstreamRequest { protocol }) => {
-                self.in_flight += 1;
-                self.last_request = Some(protocol.clone());
-                Poll::Ready(ConnectionHandlerEvent::OutboundSubstreamRequest { protocol })
+                Poll::Ready(self.request(protocol))
             }
             other => {
                 self.waker = Some(cx.waker().clone());
@@ -194,6 +225,7 @@ impl ConnectionHandler for Handler {
                 protocol: Either::Left((stream, kind)),
                 info,
             }) => {
+                self.inbound_since_request = true;
                 if self.parked.is_some() {
                     self.retry_parked = true;
                     if let Some(waker) = self.waker.take() {
@@ -219,8 +251,12 @@ impl ConnectionHandler for Handler {
                 error: StreamUpgradeError::NegotiationFailed,
                 ..
             }) if self.last_request.is_some() => {
-                // Not a member yet in the other end's eyes: ask again when it opens up.
+                // Not a member yet in the other end's eyes: ask again when it opens up (at
+                // once if it already did while our request was on its way).
                 self.parked = self.last_request.take();
+                self.retry_parked = self.inbound_since_request;
+                self.parked_until = Some(Box::pin(tokio::time::sleep(PARKED_RETRY)));
+                self.wake();
                 return;
             }
             other => other,
