@@ -8,7 +8,7 @@
 //! | Kademlia | `/chingu/kad/1.0.0` | our own DHT (not the IPFS one), record filtering on |
 //! | 1:1 messages | `/chingu/dm/1` | Noise handshakes and encrypted frames (SPEC.md §6) |
 //! | mailbox | `/chingu/mailbox/1` | store-and-forward; inbound only on mailbox nodes |
-//! | gossipsub | `/meshsub/1.1.0`… | group messages on per-epoch topics (SPEC.md §7) |
+//! | gossipsub | `/meshsub/1.1.0`… | group messages on per-epoch topics, with fellow members only (SPEC.md §7.2) |
 //! | history sync | `/chingu/group-sync/1` | missed group messages from fellow members |
 //! | meetup join | `/chingu/meetup/1` | joining a flash meetup by its code |
 //! | mDNS | — | optional LAN discovery |
