@@ -21,7 +21,7 @@ use chingu::group::{GroupId, JoinRequest, JoinResponse, Member, SyncRequest, Syn
 use chingu::node::groups::{GROUP_SYNC_PROTOCOL, MEETUP_PROTOCOL};
 use chingu::wire::{Fixed, Text};
 use chingu::NodeHandle;
-use common::net::{befriend, net, wait_event, DEADLINE};
+use common::net::{befriend, group_changed, group_of_three, net, wait_event, wait_history, DEADLINE};
 use common::rogue::{ask_raw, framed, gossip_rogue, rogue};
 
 async fn rejected(node: &NodeHandle, key: &str) -> u64 {
@@ -191,27 +191,6 @@ fn run_gossip_rogue(identity: Keypair, addr: Multiaddr, subscribe: bool) -> Runn
     RunningRogue { seen, publish, driver }
 }
 
-/// Waits for a `group_changed` event with `change` on `events`.
-async fn group_changed(events: &mut chingu::node::EventStream, change: &str) {
-    wait_event(events, |e| match e {
-        chingu::Event::GroupChanged { change: c, .. } if c == change => Some(()),
-        _ => None,
-    })
-    .await
-}
-
-/// Waits until `node`'s group history holds `count` messages.
-async fn wait_history(node: &NodeHandle, group: &str, count: usize) {
-    tokio::time::timeout(DEADLINE, async {
-        let mut events = node.events();
-        while node.group_history(group, 100, None).await.unwrap().len() < count {
-            let _ = tokio::time::timeout(Duration::from_secs(1), events.next()).await;
-        }
-    })
-    .await
-    .expect("the group history fills in time")
-}
-
 /// Waits until `node` counted at least `min` rejections under `key`.
 async fn wait_rejected(node: &NodeHandle, key: &str, min: u64) {
     tokio::time::timeout(DEADLINE, async {
@@ -281,18 +260,13 @@ async fn a_stranger_connected_to_a_member_learns_no_topic_and_receives_no_group_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_subscribing_to_another_groups_topic_is_shut_out_and_receives_nothing() {
-    let mut net = net(3, false).await;
-    befriend(&net, 0, 1).await;
-    befriend(&net, 0, 2).await;
+    let (mut net, _club) = group_of_three("club").await;
     let (alice, bob, carol) = (
         net.nodes[0].node().clone(),
         net.nodes[1].node().clone(),
         net.nodes[2].node().clone(),
     );
-    let (mut bob_events, mut carol_events) = (bob.events(), carol.events());
-    alice.group_create("club", &["n1", "n2"], None).await.unwrap();
-    group_changed(&mut bob_events, "joined").await;
-    group_changed(&mut carol_events, "joined").await;
+    let mut bob_events = bob.events();
     let family = alice.group_create("family", &["n1"], None).await.unwrap();
     group_changed(&mut bob_events, "joined").await;
 
@@ -334,14 +308,8 @@ async fn a_member_subscribing_to_another_groups_topic_is_shut_out_and_receives_n
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_flooding_invalid_group_messages_is_rejected_and_scored_down_while_others_talk() {
-    let mut net = net(3, false).await;
-    befriend(&net, 0, 1).await;
-    befriend(&net, 0, 2).await;
+    let (mut net, group) = group_of_three("club").await;
     let (alice, bob) = (net.nodes[0].node().clone(), net.nodes[1].node().clone());
-    let (mut bob_events, mut carol_events) = (bob.events(), net.nodes[2].node().events());
-    let group = alice.group_create("club", &["n1", "n2"], None).await.unwrap();
-    group_changed(&mut bob_events, "joined").await;
-    group_changed(&mut carol_events, "joined").await;
 
     // Carol's node is taken over by a flooder speaking plain gossipsub under her key: as
     // a member it hears the club's topic from Alice.
