@@ -77,7 +77,9 @@ async fn stalled_handshakes_from_one_address_leave_room_for_honest_peers() {
     let node = net.nodes[0].node().clone();
     // 150 connections that never start their handshake (more than the 128 slots), opened
     // as fast as the node closes them, while 20 fresh honest peers connect and ping.
-    let report = inbound_flood(&node, &net.nodes[0].addr, 150, 200.0, 20).await.unwrap();
+    let report = inbound_flood(&node, &net.nodes[0].addr, 150, 200.0, 20, 0.0)
+        .await
+        .unwrap();
     assert!(report.attack_connections >= 150, "the attack ran: {report:?}");
     assert!(
         report.honest_served >= 19,

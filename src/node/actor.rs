@@ -267,6 +267,7 @@ impl Actor {
     /// Writes what was changed and kept in memory until the flush.
     fn write_state(&mut self) {
         self.write_pending();
+        self.write_guard_lazily(true);
         self.write_all_groups();
     }
 

@@ -46,6 +46,9 @@ const MAX_IN_FLIGHT_PER_FRIEND: usize = 8;
 const SESSION_PREFIX: &str = "session/";
 /// `meta` name of the handshake replay guard.
 const GUARD: &str = "dm_guard";
+/// How long strangers' handshakes may leave the replay guard unwritten (a friend's
+/// handshake writes it before its answer).
+const GUARD_LAZY_MS: u64 = 10_000;
 /// Most unacknowledged outgoing messages kept in memory (beyond, they are read back from
 /// the store for each transmission).
 const MAX_UNACKED_CACHED: usize = 4_096;
@@ -126,6 +129,10 @@ pub(crate) struct Dm {
     /// The session we send on, per friend identity (one we initiated).
     outbound: HashMap<[u8; 32], [u8; 16]>,
     guard: ReplayGuard,
+    /// Strangers' handshakes changed the guard since it was last written.
+    guard_dirty: bool,
+    /// When the guard was last written (ms).
+    guard_written_ms: u64,
     /// Mirror of the outbox's direct entries.
     pub(super) outbox: BTreeMap<MsgId, OutboxEntry>,
     /// Requests in flight per friend.
@@ -202,6 +209,8 @@ impl Dm {
             sessions,
             outbound,
             guard,
+            guard_dirty: false,
+            guard_written_ms: 0,
             stats: DmStats {
                 outbox: outbox.len() as u64,
                 ..DmStats::default()
@@ -335,6 +344,7 @@ impl Actor {
 
     /// Writes this turn's changed conversations and sessions (called before each flush).
     pub(super) fn write_pending(&mut self) {
+        self.write_guard_lazily(false);
         if !self.dm.conversations.is_empty() {
             let mut batch = self.store.batch();
             for (_, conversation) in self.dm.conversations.drain() {
@@ -973,15 +983,22 @@ impl Actor {
                 if let Some(redemption) = redemption {
                     self.dm.redemptions.insert(sid, redemption);
                 }
-                self.keep_responder_session(session);
+                let friend = self.keep_responder_session(session);
                 self.dm.stats.handshakes += 1;
-                self.save_guard();
                 let response = DmResponse::Welcome {
                     msg2: Bytes::new(msg2).expect("message 2 is within its bound"),
                 };
-                self.durability.after_flush(Box::new(move |actor: &mut Actor| {
-                    actor.respond_dm(channel, &response);
-                }));
+                if friend {
+                    self.save_guard();
+                    self.durability.after_flush(Box::new(move |actor: &mut Actor| {
+                        actor.respond_dm(channel, &response);
+                    }));
+                } else {
+                    // Nothing of a stranger's session is written (SPEC.md §6.2): the guard
+                    // follows lazily, and the answer goes at once.
+                    self.dm.guard_dirty = true;
+                    self.respond_dm(channel, &response);
+                }
             }
             Err(e) => {
                 self.reject(Some(peer), "dm", e.reason());
@@ -990,7 +1007,17 @@ impl Actor {
         }
     }
 
+    /// Writes the replay guard if strangers' handshakes changed it and it was last written
+    /// [`GUARD_LAZY_MS`] ago or more (or `now` regardless, before the last flush).
+    pub(super) fn write_guard_lazily(&mut self, now: bool) {
+        if self.dm.guard_dirty && (now || now_ms().saturating_sub(self.dm.guard_written_ms) >= GUARD_LAZY_MS) {
+            self.save_guard();
+        }
+    }
+
     fn save_guard(&mut self) {
+        self.dm.guard_dirty = false;
+        self.dm.guard_written_ms = now_ms();
         let guard: Vec<Fixed<32>> = self.dm.guard.clone().into();
         if let Err(e) = self.store.set_meta_value(GUARD, &guard) {
             tracing::error!(error = %e, "cannot save the handshake guard");

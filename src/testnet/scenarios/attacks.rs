@@ -1,9 +1,9 @@
 //! Attacks on node 0, and whether honest peers are still served meanwhile (issue 14):
 //!
 //! - `--scenario inbound-flood`: an attacker on another address (127.0.0.2) keeps up to
-//!   `held` connections open without ever starting the handshake, opening new ones at
+//!   150 connections open without ever starting the handshake, opening new ones at
 //!   `--rate` per second as the node closes old ones; meanwhile `--messages` honest peers
-//!   (127.0.0.1), one after the other, each open a fresh connection and complete a ping.
+//!   (127.0.0.1), 5 a second, each open a fresh connection and complete a ping.
 //!
 //! - `--scenario session-flood`: `--messages` fresh identities (a peer id costs nothing),
 //!   `--rate` per second, each opening a Noise session with node 0 (a valid handshake,
@@ -44,6 +44,9 @@ const HONEST_DEADLINE: Duration = Duration::from_secs(10);
 /// Stalled connections the `inbound-flood` scenario keeps open (more than the 128
 /// handshake slots a node has).
 const HELD: usize = 150;
+/// Honest peers per second in the `inbound-flood` scenario (spread over the attack, which
+/// goes through several handshake deadlines meanwhile).
+const HONEST_RATE: f64 = 5.0;
 /// Fresh identities opening sessions at once in the `session-flood` scenario.
 const FLOOD_CONCURRENCY: usize = 16;
 
@@ -109,13 +112,14 @@ pub struct InboundFloodReport {
 
 /// Floods `target` (listening on `addr`) with stalled connections from [`ATTACKER_IP`]
 /// (up to `held` at once, `rate` new ones per second) while `honest_dials` honest peers
-/// try, one after the other.
+/// try, one after the other, at most `honest_rate` per second (0: back to back).
 pub async fn inbound_flood(
     target: &NodeHandle,
     addr: &Multiaddr,
     held: usize,
     rate: f64,
     honest_dials: usize,
+    honest_rate: f64,
 ) -> Result<InboundFloodReport, TestNetError> {
     let error = scenario_error("inbound-flood");
     let socket = tcp_addr(addr).ok_or_else(|| error(format!("{addr} is not a TCP address")))?;
@@ -127,7 +131,11 @@ pub async fn inbound_flood(
     tokio::time::sleep(warm_up.min(Duration::from_secs(10))).await;
     let mut rss_attack_peak_bytes = rss_bytes();
     let mut honest_served = 0;
+    let mut pacer = super::pacer(honest_rate);
     for _ in 0..honest_dials {
+        if let Some(pacer) = pacer.as_mut() {
+            pacer.tick().await;
+        }
         if honest_ping(addr.clone()).await {
             honest_served += 1;
         }
@@ -209,7 +217,7 @@ pub async fn honest_ping(addr: Multiaddr) -> bool {
 /// `messages` honest peers.
 pub async fn run_inbound_flood(net: &TestNet, messages: usize, rate: f64) -> Result<Map<String, Value>, TestNetError> {
     let node = net.nodes[0].node();
-    let report = inbound_flood(node, &net.nodes[0].addr, HELD, rate, messages).await?;
+    let report = inbound_flood(node, &net.nodes[0].addr, HELD, rate, messages, HONEST_RATE).await?;
     match serde_json::to_value(report) {
         Ok(Value::Object(figures)) => Ok(figures),
         _ => Err(scenario_error("inbound-flood")("report".into())),
