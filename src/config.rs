@@ -216,6 +216,17 @@ pub struct NetworkConfig {
     /// Seconds between refreshes of the DHT routing table (a lookup of the node's own id,
     /// then of a random id in each farther bucket); 0 = only when the table runs low.
     pub dht_refresh_secs: u64,
+    /// Inbound handshakes in progress at once, in all.
+    pub max_pending_incoming: u32,
+    /// Inbound handshakes in progress from one IP address (IPv6: one /64).
+    pub max_pending_per_ip: u32,
+    /// Inbound connections, in progress or established, from one IP address.
+    pub max_connections_per_ip: u32,
+    /// Seconds an inbound handshake may take.
+    pub handshake_timeout_secs: u64,
+    /// Apply the per-address limits to loopback addresses too (a test net runs all its
+    /// nodes on 127.0.0.1, so they are exempt by default).
+    pub limit_loopback: bool,
 }
 
 impl Default for NetworkConfig {
@@ -232,6 +243,11 @@ impl Default for NetworkConfig {
             announce: Vec::new(),
             upnp: false,
             dht_refresh_secs: 300,
+            max_pending_incoming: 128,
+            max_pending_per_ip: 8,
+            max_connections_per_ip: 32,
+            handshake_timeout_secs: 5,
+            limit_loopback: false,
         }
     }
 }

@@ -182,6 +182,19 @@ fn snapshot_registry(status: &Status) -> Registry {
         m.outbox,
     );
     counter(&mut registry, "handshakes", "Noise handshakes completed", m.handshakes);
+    gauge(&mut registry, "sessions", "live Noise sessions", m.sessions);
+    gauge(
+        &mut registry,
+        "stranger_sessions",
+        "responder sessions of non-contacts (memory only, bounded)",
+        m.stranger_sessions,
+    );
+    counter(
+        &mut registry,
+        "sessions_evicted",
+        "sessions dropped to stay within the limits on strangers' and per-peer sessions",
+        m.sessions_evicted,
+    );
 
     let rejected = Family::<RejectionLabels, Counter>::default();
     for (key, value) in &status.rejected {

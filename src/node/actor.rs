@@ -269,6 +269,7 @@ impl Actor {
     /// Writes what was changed and kept in memory until the flush.
     fn write_state(&mut self) {
         self.write_pending();
+        self.write_guard_lazily(true);
         self.write_all_groups();
     }
 
@@ -536,7 +537,13 @@ impl Actor {
                     agent: meta.and_then(|m| m.agent.clone()),
                     rtt_ms: meta.and_then(|m| m.rtt).map(|d| d.as_secs_f64() * 1000.0),
                     in_routing_table: routing.contains(&peer),
-                    gossip_score: self.swarm.behaviour().gossipsub.peer_score(&peer),
+                    gossip_score: {
+                        let gossip = &self.swarm.behaviour().gossipsub;
+                        gossip
+                            .is_gossiping_with(&peer)
+                            .then(|| gossip.peer_score(&peer))
+                            .flatten()
+                    },
                 }
             })
             .collect()
@@ -627,6 +634,9 @@ impl Actor {
                 error, send_back_addr, ..
             } => {
                 tracing::debug!(%send_back_addr, %error, "incoming connection failed");
+                if let Some(reason) = super::admission::refused_because(&error) {
+                    self.reject(None, "net", reason);
+                }
             }
             SwarmEvent::Behaviour(event) => self.on_behaviour_event(event),
             _ => {}
@@ -696,11 +706,14 @@ impl Actor {
                 }
                 request_response::Event::ResponseSent { .. } => {}
             },
-            BehaviourEvent::Gossipsub(libp2p::gossipsub::Event::Message {
+            BehaviourEvent::Gossipsub(super::gossip::Event::Gossipsub(libp2p::gossipsub::Event::Message {
                 propagation_source,
                 message_id,
                 message,
-            }) => self.on_gossip_message(propagation_source, message_id, message),
+            })) => self.on_gossip_message(propagation_source, message_id, message),
+            BehaviourEvent::Gossipsub(super::gossip::Event::ShutOut { peer_id }) => {
+                self.reject(Some(peer_id), "gossip", "foreign_topic")
+            }
             BehaviourEvent::GroupSync(event) => self.on_group_sync_event(event),
             BehaviourEvent::Meetup(event) => self.on_meetup_event(event),
             event @ (BehaviourEvent::Autonat(_)

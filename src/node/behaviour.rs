@@ -8,7 +8,7 @@
 //! | Kademlia | `/chingu/kad/1.0.0` | our own DHT (not the IPFS one), record filtering on |
 //! | 1:1 messages | `/chingu/dm/1` | Noise handshakes and encrypted frames (SPEC.md §6) |
 //! | mailbox | `/chingu/mailbox/1` | store-and-forward; inbound only on mailbox nodes |
-//! | gossipsub | `/meshsub/1.1.0`… | group messages on per-epoch topics (SPEC.md §7) |
+//! | gossipsub | `/meshsub/1.1.0`… | group messages on per-epoch topics, with fellow members only (SPEC.md §7.2) |
 //! | history sync | `/chingu/group-sync/1` | missed group messages from fellow members |
 //! | meetup join | `/chingu/meetup/1` | joining a flash meetup by its code |
 //! | mDNS | — | optional LAN discovery |
@@ -22,16 +22,20 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use libp2p::connection_limits::{self, ConnectionLimits};
+use libp2p::core::muxing::StreamMuxerBox;
+use libp2p::core::upgrade::Version;
+use libp2p::core::Transport;
 use libp2p::identity::Keypair;
 use libp2p::kad::store::{MemoryStore, MemoryStoreConfig};
 use libp2p::request_response::{self, ProtocolSupport};
 use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::swarm::NetworkBehaviour;
 use libp2p::{
-    autonat, dcutr, gossipsub, identify, kad, mdns, noise, ping, relay, tcp, upnp, yamux, Multiaddr, StreamProtocol,
-    Swarm, Transport,
+    autonat, dcutr, gossipsub, identify, kad, mdns, noise, ping, quic, relay, tcp, upnp, yamux, Multiaddr,
+    StreamProtocol, Swarm,
 };
 
+use super::admission::transport::AdmissionGate;
 use super::codec::FrameCodec;
 use super::gossip::Gossip;
 use super::groups::{GROUP_SYNC_PROTOCOL, MEETUP_PROTOCOL};
@@ -55,8 +59,6 @@ pub const MAX_DHT_VALUE_BYTES: usize = 16 * 1024;
 pub const DHT_RECORD_TTL: Duration = Duration::from_secs(36 * 3600);
 /// How long a DHT query may take.
 pub const DHT_QUERY_TIMEOUT: Duration = Duration::from_secs(30);
-/// Most connections being set up from outside at once.
-pub const MAX_PENDING_INCOMING: u32 = 128;
 /// How long a 1:1 or mailbox request may wait for its response.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Most concurrent request streams per connection.
@@ -223,7 +225,9 @@ impl Behaviour {
         let limits = ConnectionLimits::default()
             .with_max_established(Some(config.max_connections))
             .with_max_established_per_peer(Some(config.max_connections_per_peer))
-            .with_max_pending_incoming(Some(MAX_PENDING_INCOMING));
+            // A backstop: admission (`node::admission`) holds inbound handshakes to
+            // `network.max_pending_incoming` and makes room for less busy addresses.
+            .with_max_pending_incoming(Some(2 * config.inbound.max_pending as u32));
 
         let identify = identify::Behaviour::new(
             identify::Config::new(IDENTIFY_PROTOCOL.into(), key.public())
@@ -298,32 +302,45 @@ impl Behaviour {
     }
 }
 
-/// Builds the swarm: TCP and QUIC transports, circuits through relays (their bytes
-/// counted in `relayed`), Noise, Yamux, our behaviour. With `admission`, the node serves
-/// as a relay under its rules.
+/// Builds the swarm: TCP (Noise, Yamux) and QUIC transports with their inbound
+/// connections under one admission gate, circuits through relays (their bytes counted in
+/// `relayed`), and our behaviour. With `admission`, the node serves as a relay under its
+/// rules.
 pub(crate) fn build_swarm(
     config: &NodeConfig,
     relayed: Arc<RelayedBytes>,
     admission: Option<Arc<Mutex<RelayAdmission>>>,
 ) -> Result<Swarm<Behaviour>, NodeError> {
     let transport_error = |e: &dyn std::fmt::Display| NodeError::Transport(e.to_string());
+    let gate = AdmissionGate::new(config.inbound.clone());
     let (relay_transport, relay_client) = relay::client::new(config.identity.peer_id());
     Ok(libp2p::SwarmBuilder::with_existing_identity(config.identity.keypair())
         .with_tokio()
-        .with_tcp(
-            tcp::Config::default().nodelay(true),
-            noise::Config::new,
-            yamux::Config::default,
-        )
+        .with_other_transport(|key| -> Result<_, Box<dyn std::error::Error + Send + Sync>> {
+            Ok(gate.wrap(
+                tcp::tokio::Transport::new(tcp::Config::default().nodelay(true))
+                    .upgrade(Version::V1Lazy)
+                    .authenticate(noise::Config::new(key)?)
+                    .multiplex(yamux::Config::default())
+                    .map(|(peer, muxer), _| (peer, StreamMuxerBox::new(muxer))),
+            ))
+        })
         .map_err(|e| transport_error(&e))?
-        .with_quic()
+        .with_other_transport(|key| {
+            gate.wrap(
+                quic::tokio::Transport::new(quic::Config::new(key))
+                    .map(|(peer, muxer), _| (peer, StreamMuxerBox::new(muxer))),
+            )
+        })
+        .map_err(|e| transport_error(&e))?
         .with_other_transport(|key| {
             Ok::<_, Box<dyn std::error::Error + Send + Sync>>(
                 relay_transport
                     .map(move |connection, _| Metered::new(connection, relayed))
-                    .upgrade(libp2p::core::upgrade::Version::V1Lazy)
+                    .upgrade(Version::V1Lazy)
                     .authenticate(noise::Config::new(key)?)
-                    .multiplex(yamux::Config::default()),
+                    .multiplex(yamux::Config::default())
+                    .map(|(peer, muxer), _| (peer, StreamMuxerBox::new(muxer))),
             )
         })
         .map_err(|e| transport_error(&e))?

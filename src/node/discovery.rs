@@ -110,7 +110,12 @@ impl Discovery {
             lookups: HashMap::new(),
             queued: VecDeque::new(),
             queued_replies: HashMap::new(),
-            due: contacts.iter().map(|c| (c.phone.clone(), c.next_lookup_ms)).collect(),
+            // A meetup acquaintance's pseudonym is no number: nothing to look up.
+            due: contacts
+                .iter()
+                .filter(|c| !c.phone.is_pseudonym())
+                .map(|c| (c.phone.clone(), c.next_lookup_ms))
+                .collect(),
             last_schedule_ms: 0,
             publish_due_ms: 0,
             publish_dirty: true,

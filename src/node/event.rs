@@ -217,7 +217,7 @@ pub struct PeerInfo {
     /// Whether it is in our Kademlia routing table.
     pub in_routing_table: bool,
     /// Its gossipsub peer score (invalid group messages it forwarded push it below 0;
-    /// `None` if it speaks no gossipsub).
+    /// `None` if we speak no gossipsub with it: it is not a fellow member of a group).
     pub gossip_score: Option<f64>,
 }
 

@@ -279,10 +279,11 @@ impl Actor {
             self.config.identity.ed25519().clone(),
             self.config.identity.noise().private,
         );
-        let Some(phone) = &self.profile.phone else {
-            return;
+        let claim = match &self.profile.phone {
+            Some(own) if !phone.is_pseudonym() => own.as_str(),
+            _ => "",
         };
-        let Ok(sender) = HandshakePayload::new(&local, phone.as_str(), None) else {
+        let Ok(sender) = HandshakePayload::new(&local, claim, None) else {
             return;
         };
         let mut items: Vec<(Option<MsgId>, [u8; 16], DmPayload)> = Vec::new();

@@ -19,6 +19,7 @@
 //! [`nat`] is reachability, relays, hole punching and dial back-off.
 
 mod actor;
+pub mod admission;
 pub mod behaviour;
 pub mod codec;
 mod command;
@@ -31,11 +32,13 @@ pub mod event;
 pub mod gossip;
 pub mod groups;
 mod kdf;
+mod lru;
 mod mailbox;
 pub mod messages;
 pub mod metrics;
 pub mod nat;
 pub mod refusal;
+mod strangers;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -162,6 +165,8 @@ pub struct NodeConfig {
     pub max_connections_per_peer: u32,
     /// How long idle connections are kept.
     pub idle_timeout: Duration,
+    /// Limits on inbound connections (handshakes in progress, per address).
+    pub inbound: admission::InboundLimits,
     /// Serve the DHT or only query it.
     pub dht_mode: DhtMode,
     /// How reachability is learnt (`network.reachability`).
@@ -202,6 +207,7 @@ impl NodeConfig {
             max_connections: 0,
             max_connections_per_peer: 0,
             idle_timeout: Duration::ZERO,
+            inbound: (&crate::config::NetworkConfig::default()).into(),
             dht_mode: DhtMode::Auto,
             reachability: ReachabilityMode::Auto,
             announce: Vec::new(),
@@ -225,6 +231,7 @@ impl NodeConfig {
         self.max_connections = network.max_connections;
         self.max_connections_per_peer = network.max_connections_per_peer;
         self.idle_timeout = Duration::from_secs(network.idle_timeout_secs);
+        self.inbound = network.into();
         self.dht_mode = network.dht_mode;
         self.reachability = network.reachability;
         self.announce = parse_addrs(&network.announce)?;

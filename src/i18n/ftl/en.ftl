@@ -167,6 +167,7 @@ group-col-members = Members
 group-col-role = Role
 group-col-id = Id
 group-col-phone = Number
+group-col-fingerprint = Fingerprint
 group-role-admin = admin
 group-role-member = member
 group-role-gone = left

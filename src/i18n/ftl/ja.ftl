@@ -144,6 +144,7 @@ group-col-members = メンバー
 group-col-role = 役割
 group-col-id = ID
 group-col-phone = 電話番号
+group-col-fingerprint = 指紋
 group-role-admin = 管理者
 group-role-member = メンバー
 group-role-gone = 退出

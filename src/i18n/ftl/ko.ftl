@@ -144,6 +144,7 @@ group-col-members = 멤버
 group-col-role = 역할
 group-col-id = ID
 group-col-phone = 전화번호
+group-col-fingerprint = 지문
 group-role-admin = 관리자
 group-role-member = 멤버
 group-role-gone = 나감
