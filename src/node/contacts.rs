@@ -471,7 +471,13 @@ impl Actor {
     }
 
     pub(super) fn cmd_contacts(&self) -> Result<Vec<ContactView>, NodeError> {
-        let all = self.store.contacts()?;
+        // Meetup acquaintances filed under a pseudonym are not the owner's contacts.
+        let all: Vec<Contact> = self
+            .store
+            .contacts()?
+            .into_iter()
+            .filter(|c| !c.phone.is_pseudonym())
+            .collect();
         let mut views: Vec<ContactView> = persons(&all)
             .iter()
             .map(|numbers| ContactView::person(numbers, |p| self.discovery.schedule.due_at(p)))
@@ -666,7 +672,11 @@ pub fn find_contact(
     query: &str,
 ) -> Result<Contact, NodeError> {
     // Fast path: a stored number written canonically (what apps and scripts pass).
-    if let Some(contact) = PhoneNumber::canonical(query.trim()).and_then(|p| store.contact(&p).ok().flatten()) {
+    // Meetup acquaintances filed under a pseudonym (SPEC.md §7.5) are never found.
+    if let Some(contact) = PhoneNumber::canonical(query.trim())
+        .filter(|p| !p.is_pseudonym())
+        .and_then(|p| store.contact(&p).ok().flatten())
+    {
         return Ok(contact);
     }
     if let Ok(phone) = normalize(query, region) {
@@ -680,7 +690,7 @@ pub fn find_contact(
     let matches: Vec<Contact> = store
         .contacts()?
         .into_iter()
-        .filter(|c| c.display_name().to_lowercase() == wanted)
+        .filter(|c| !c.phone.is_pseudonym() && c.display_name().to_lowercase() == wanted)
         .collect();
     let groups = persons(&matches);
     match groups.len() {

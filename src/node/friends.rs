@@ -22,31 +22,10 @@ use crate::phone::{normalize, PhoneNumber};
 use crate::store::{Store, StoreError};
 use crate::wire::{Fixed, Text};
 
-/// `meta` prefix of what non-contacts claimed in their handshakes (`claim/<hex identity>`).
-const CLAIM_PREFIX: &str = "claim/";
 /// `meta` name of the strangers the owner blocked.
 const BLOCKED_STRANGERS: &str = "blocked_strangers";
-/// Most non-contact identities remembered.
-const MAX_CLAIMS: usize = 1_000;
 /// Most strangers blocked (the oldest block is dropped beyond).
 const MAX_BLOCKED_STRANGERS: usize = 10_000;
-
-/// What a non-contact claimed when it opened a session or sealed a box to us.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Claim {
-    /// The number it claims (never trusted: its requests are filed apart).
-    pub phone: PhoneNumber,
-    /// Its Noise static key, authenticated by the handshake.
-    pub noise: Fixed<32>,
-}
-
-/// A stored claim: the full form, or a number alone (written by earlier versions).
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum StoredClaim {
-    Full(Claim),
-    Number(PhoneNumber),
-}
 
 /// A stranger the owner blocked from a message request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,40 +35,19 @@ struct BlockedStranger {
     blocked_ms: u64,
 }
 
-/// Non-contacts: what they claimed, and who is blocked.
+/// Non-contacts the owner blocked (what they claimed lives in
+/// [`Claims`](super::strangers::Claims)).
 #[derive(Debug, Default)]
-pub(crate) struct Strangers {
-    claims: HashMap<[u8; 32], Claim>,
+pub(crate) struct BlockedStrangers {
     blocked: Vec<BlockedStranger>,
 }
 
-impl Strangers {
-    /// Loads the claims and the block list.
+impl BlockedStrangers {
+    /// Loads the block list.
     pub(crate) fn load(store: &Store) -> Result<Self, StoreError> {
-        let claims = store
-            .meta_values::<StoredClaim>(CLAIM_PREFIX)?
-            .into_iter()
-            .filter_map(|(name, claim)| {
-                let identity: [u8; 32] = hex::decode(name).ok()?.try_into().ok()?;
-                let claim = match claim {
-                    StoredClaim::Full(claim) => claim,
-                    StoredClaim::Number(phone) => Claim {
-                        phone,
-                        noise: Fixed([0; 32]),
-                    },
-                };
-                Some((identity, claim))
-            })
-            .collect();
         Ok(Self {
-            claims,
             blocked: store.meta_value(BLOCKED_STRANGERS)?.unwrap_or_default(),
         })
-    }
-
-    /// The number `identity` claimed, if it is a stranger we heard from.
-    pub(crate) fn claimed(&self, identity: &[u8; 32]) -> Option<PhoneNumber> {
-        self.claims.get(identity).map(|c| c.phone.clone())
     }
 
     /// Whether the owner blocked this stranger (by identity, or the number it claims).
@@ -230,35 +188,6 @@ impl Actor {
         }
     }
 
-    /// Remembers the number (and Noise key) a non-contact claims (bounded; persisted).
-    pub(super) fn remember_claim(&mut self, identity: [u8; 32], phone: PhoneNumber, noise: [u8; 32]) {
-        let claim = Claim {
-            phone,
-            noise: Fixed(noise),
-        };
-        let known = self.dm.strangers.claims.get(&identity);
-        if self.dm.is_friend(&identity)
-            || known == Some(&claim)
-            || (known.is_none() && self.dm.strangers.claims.len() >= MAX_CLAIMS)
-        {
-            return;
-        }
-        let name = format!("{CLAIM_PREFIX}{}", hex::encode(identity));
-        if self.store.set_meta_value(&name, &claim).is_ok() {
-            self.durability.wrote();
-            self.dm.strangers.claims.insert(identity, claim);
-        }
-    }
-
-    fn forget_claim(&mut self, identity: &[u8; 32]) {
-        if self.dm.strangers.claims.remove(identity).is_some() {
-            let _ = self
-                .store
-                .remove_meta_value(&format!("{CLAIM_PREFIX}{}", hex::encode(identity)));
-            self.durability.wrote();
-        }
-    }
-
     /// Another identity claimed the pinned `contact`'s number in a handshake: check the
     /// claim with a lookup now (found under the number's keys, it is a key change).
     pub(super) fn claim_seen(&mut self, mut contact: Contact, identity: [u8; 32]) {
@@ -334,7 +263,7 @@ impl Actor {
             self.queue_ephemeral(&phone, DmPayload::Profile { profile: ours });
             return Outcome::Stored;
         }
-        let Some(phone) = self.dm.strangers.claimed(&identity) else {
+        let Some(phone) = self.request_phone(&identity) else {
             return Outcome::Held;
         };
         if let Ok(Some(contact)) = self.store.contact(&phone) {
@@ -466,7 +395,6 @@ impl Actor {
         self.write_pending();
         let by_conv: HashMap<ConvId, ([u8; 32], PhoneNumber)> = self
             .dm
-            .strangers
             .claims
             .iter()
             .map(|(id, claim)| (ConvId::request(id), (*id, claim.phone.clone())))
@@ -526,7 +454,6 @@ impl Actor {
         let (request, identity) = self.find_request(query)?;
         let claim = self
             .dm
-            .strangers
             .claims
             .get(&identity)
             .cloned()
@@ -577,7 +504,7 @@ impl Actor {
     /// deletes its messages.
     pub(super) fn cmd_block_request(&mut self, query: &str) -> Result<RequestView, NodeError> {
         let (request, identity) = self.find_request(query)?;
-        let strangers = &mut self.dm.strangers.blocked;
+        let strangers = &mut self.dm.blocked_strangers.blocked;
         if strangers.len() >= MAX_BLOCKED_STRANGERS {
             strangers.remove(0);
         }
@@ -587,7 +514,7 @@ impl Actor {
             blocked_ms: now_ms(),
         });
         self.store
-            .set_meta_value(BLOCKED_STRANGERS, &self.dm.strangers.blocked)?;
+            .set_meta_value(BLOCKED_STRANGERS, &self.dm.blocked_strangers.blocked)?;
         self.forget_claim(&identity);
         self.drop_sessions_with(&identity);
         self.forget_conversation(&ConvId::request(&identity))?;

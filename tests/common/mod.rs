@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod forge;
 pub mod net;
 pub mod rogue;
 pub mod tmux;
