@@ -13,15 +13,15 @@
 //! cargo run --release --example store_startup -- 20000 3 # other sizes
 //! ```
 
+mod common;
+
 use std::path::Path;
 use std::time::Instant;
 
 use rand::{Rng, SeedableRng};
 
 use chingu::home::{Home, InitOptions};
-use chingu::model::{
-    now_ms, Body, ConvId, Conversation, ConversationKind, Direction, Hlc, MessageState, MsgId, StoredMessage,
-};
+use chingu::model::{now_ms, ConvId, Conversation, ConversationKind, Hlc, MessageState};
 use chingu::phone::{synthetic, PhoneNumber, Region};
 use chingu::store::Store;
 use chingu::{Node, NodeConfig};
@@ -52,25 +52,13 @@ fn fill(store: &Store, owner: &PhoneNumber, messages: usize) -> Result<(), Box<d
             let len = rng.gen_range(10..=200);
             let text: String = (0..len).map(|_| rng.gen_range(b'a'..=b'z') as char).collect();
             previews[c] = text.chars().take(80).collect();
-            batch.put_message(&StoredMessage {
-                id: MsgId::generate(),
-                conv: ConvId::direct(&peers[c]),
-                hlc: clocks[c].0,
-                direction: if incoming {
-                    Direction::Incoming
-                } else {
-                    Direction::Outgoing
-                },
-                sender: if incoming { peers[c].clone() } else { owner.clone() },
-                body: Body::Text { text },
-                state: if incoming {
-                    MessageState::Seen
-                } else {
-                    MessageState::Read
-                },
-                sent_ms: now,
-                stored_ms: now,
-            });
+            let state = if incoming {
+                MessageState::Seen
+            } else {
+                MessageState::Read
+            };
+            let message = common::text_message(&peers[c], owner, clocks[c], incoming, text, state, now);
+            batch.put_message(&message);
             written += 1;
         }
         store.apply(batch)?;

@@ -227,11 +227,15 @@ impl Home {
         force: bool,
     ) -> Result<InitReport, HomeError> {
         let mut backup = None;
+        let mut previous = None;
         if self.is_initialized() {
             if !force {
                 return Err(HomeError::AlreadyInitialized(self.dir.clone()));
             }
             let lock = self.lock()?;
+            // The replaced identity's records stay in the DHT until they expire: the new
+            // node must know them for its own, never a friend's candidate.
+            previous = self.load_identity().ok().map(|old| old.public_key());
             backup = Some(self.move_aside()?);
             drop(lock);
         }
@@ -244,7 +248,12 @@ impl Home {
             phone,
             name: name.to_owned(),
             created_ms: crate::model::now_ms(),
+            status: String::new(),
+            updated_ms: 0,
         })?;
+        if let Some(old) = previous {
+            store.add_previous_identity(old)?;
+        }
         store.flush()?;
         Ok(InitReport {
             peer_id: identity.peer_id(),
@@ -412,6 +421,11 @@ mod tests {
             })
             .unwrap();
         assert!(report.backup.unwrap().join("identity.key").exists());
+        assert_eq!(
+            report.store.previous_identities().unwrap().len(),
+            1,
+            "the old key is remembered"
+        );
     }
 
     #[test]

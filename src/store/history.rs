@@ -64,11 +64,11 @@ pub struct Batch {
 }
 
 impl Batch {
-    fn insert(&mut self, key: &[u8], value: impl Into<sled::IVec>) {
+    pub(super) fn insert(&mut self, key: &[u8], value: impl Into<sled::IVec>) {
         self.writes.push((key.into(), Some(value.into())));
     }
 
-    fn remove(&mut self, key: &[u8]) {
+    pub(super) fn remove(&mut self, key: &[u8]) {
         self.writes.push((key.into(), None));
     }
 
@@ -80,9 +80,11 @@ impl Batch {
         );
     }
 
-    /// Stores a new message, then its index entry: an index entry (the deduplication
-    /// record) never exists without its message.
+    /// Stores a new message's search postings, the message, then its index entry: an
+    /// index entry (the deduplication record) never exists without its message, and a
+    /// message never without its postings.
     pub fn put_message(&mut self, message: &StoredMessage) {
+        self.put_postings(message);
         self.put_message_body(message);
         self.insert(
             keys::index(&message.id).as_slice(),
@@ -103,11 +105,22 @@ impl Batch {
     /// outbox (an outbox entry whose message is missing is dropped when it comes due).
     pub fn put_outgoing(&mut self, message: &StoredMessage, entry: &OutboxEntry) {
         self.put_outbox(entry);
+        self.put_postings(message);
         self.insert(
             keys::index(&message.id).as_slice(),
             keys::index_value(&message.conv, message.hlc).as_slice(),
         );
         self.put_message_body(message);
+    }
+
+    /// Indexes a message's text for search (postings before the message: a crash
+    /// between leaves postings without a message, which search skips).
+    fn put_postings(&mut self, message: &StoredMessage) {
+        if let Some(text) = super::search::searchable(&message.body) {
+            for gram in super::search::grams(text) {
+                self.insert(&super::search::posting(&gram, message.hlc, &message.id), &[][..]);
+            }
+        }
     }
 
     /// Stores an outbox entry.
@@ -221,6 +234,42 @@ impl Store {
         Ok(out)
     }
 
+    /// Up to `limit` messages in key order (conversation, then oldest first) strictly
+    /// after the message `after`, within `conv` when given; and whether more follow.
+    /// Export reads the whole history this way, one page at a time.
+    pub fn messages_after(
+        &self,
+        conv: Option<&ConvId>,
+        after: Option<&MsgId>,
+        limit: usize,
+    ) -> Result<(Vec<StoredMessage>, bool), StoreError> {
+        let prefix: Vec<u8> = match conv {
+            Some(conv) => keys::messages_of(conv).to_vec(),
+            None => vec![keys::MESSAGE],
+        };
+        let mut end = prefix.clone();
+        end.extend_from_slice(&[0xff; 41]);
+        let start = match after {
+            Some(id) => match self.message_location(id)? {
+                Some((c, hlc)) if conv.is_none_or(|conv| *conv == c) => {
+                    let mut key = keys::message(&c, hlc, id).to_vec();
+                    key.push(0);
+                    key
+                }
+                _ => return Ok((Vec::new(), false)),
+            },
+            None => prefix,
+        };
+        let mut out = Vec::new();
+        for item in self.history.range(start..end).values() {
+            if out.len() == limit {
+                return Ok((out, true));
+            }
+            out.push(decode::<StoredMessage>(&item?, "message")?);
+        }
+        Ok((out, false))
+    }
+
     /// Deletes a conversation: its messages (each message, then its id index), then its
     /// row. A crash midway leaves fewer messages, never a dangling one.
     pub fn forget_conversation(&self, conv: &ConvId) -> Result<usize, StoreError> {
@@ -230,10 +279,61 @@ impl Store {
             let message: StoredMessage = decode(&value, "message")?;
             self.history.remove(key)?;
             self.history.remove(keys::index(&message.id))?;
+            if let Some(text) = super::search::searchable(&message.body) {
+                for gram in super::search::grams(text) {
+                    self.history
+                        .remove(super::search::posting(&gram, message.hlc, &message.id))?;
+                }
+            }
             forgotten += 1;
         }
         self.history.remove(keys::conversation(conv))?;
         Ok(forgotten)
+    }
+
+    /// Moves every message of `from` into `to` (the direct conversation with `phone`,
+    /// titled `title` if new) in `state` — an accepted message request — and deletes
+    /// `from`'s row. Each message is written under its new key with its index entry
+    /// repointed before its old copy goes: a crash midway leaves a message in both
+    /// conversations (the index names the new one), never in neither. Returns how many
+    /// moved.
+    pub fn move_conversation(
+        &self,
+        from: &ConvId,
+        to: ConvId,
+        phone: &PhoneNumber,
+        title: &str,
+        state: MessageState,
+    ) -> Result<usize, StoreError> {
+        let mut row = self
+            .conversation(&to)?
+            .unwrap_or_else(|| Conversation::direct(to, phone, title));
+        let mut moved = 0;
+        for item in self.history.scan_prefix(keys::messages_of(from)) {
+            let (old_key, value) = item?;
+            let mut message: StoredMessage = decode(&value, "message")?;
+            message.conv = to;
+            message.state = state;
+            let mut batch = Batch::default();
+            batch.put_message_body(&message);
+            batch.insert(
+                keys::index(&message.id).as_slice(),
+                keys::index_value(&to, message.hlc).as_slice(),
+            );
+            batch.remove(&old_key);
+            self.apply(batch)?;
+            if message.hlc >= row.last_hlc {
+                row.preview = message.body.preview();
+            }
+            row.last_hlc = row.last_hlc.max(message.hlc);
+            row.unread = row.unread.saturating_add(1);
+            moved += 1;
+        }
+        let mut batch = Batch::default();
+        batch.put_conversation(&row);
+        batch.remove(&keys::conversation(from));
+        self.apply(batch)?;
+        Ok(moved)
     }
 
     /// One conversation.

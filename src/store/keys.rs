@@ -6,6 +6,7 @@
 //! 'm' | conv(16) | hlc(8, BE) | id(16) -> StoredMessage   (reverse range scan = newest first)
 //! 'i' | id(16)                        -> conv(16) | hlc(8)  (message-id index: dedup + lookup)
 //! 'o' | id(16)                        -> OutboxEntry
+//! 's' | gram | 0x00 | hlc(8, BE) | id(16) -> (empty)  (search postings, see `search.rs`)
 //! ```
 
 use crate::model::{ConvId, MsgId};
@@ -14,9 +15,14 @@ use crate::model::{ConvId, MsgId};
 pub const SCHEMA: &[u8] = b"schema_version";
 /// `meta` key of the owner's profile.
 pub const PROFILE: &[u8] = b"profile";
+/// `meta` name of the identity keys `init --force` replaced.
+pub const PREVIOUS_IDENTITIES: &str = "previous_identities";
 
 const CONVERSATION: u8 = b'c';
-const MESSAGE: u8 = b'm';
+/// Prefix of message keys.
+pub const MESSAGE: u8 = b'm';
+/// Prefix of search postings.
+pub const SEARCH: u8 = b's';
 const INDEX: u8 = b'i';
 const OUTBOX: u8 = b'o';
 

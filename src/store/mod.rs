@@ -29,6 +29,7 @@ mod history;
 mod keys;
 mod mailbox;
 mod peers;
+mod search;
 
 use std::path::{Path, PathBuf};
 
@@ -38,12 +39,13 @@ use serde::{Deserialize, Serialize};
 pub use history::{Batch, Inserted, OutboxEntry, OutboxTarget};
 pub use mailbox::{MailboxItem, Registration};
 pub use peers::CachedPeer;
+pub use search::SearchResults;
 
 use crate::model::Contact;
 use crate::phone::PhoneNumber;
 
 /// The schema this version writes. Older databases are migrated on open.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 /// Largest value the store decodes (values are written by us, but files can rot).
 pub const MAX_STORED_VALUE: usize = 1 << 20;
 /// Default page cache: small, because a test net runs hundreds of stores per process.
@@ -52,17 +54,19 @@ pub const DEFAULT_CACHE_BYTES: u64 = 16 << 20;
 /// buffers per open database: 64 KiB instead of the default 512 KiB cuts the memory of a
 /// reopened database from several MiB to a few hundred KiB (measured, BENCHMARKS.md).
 pub const SEGMENT_BYTES: usize = 64 << 10;
+/// Replaced identity keys remembered (`init --force` several times).
+pub const MAX_PREVIOUS_IDENTITIES: usize = 16;
 /// How often, and how far apart, opening retries a database lock still held by sled's
 /// I/O threads for a just-closed handle (2 s in all).
 const LOCK_RETRIES: u32 = 40;
 const LOCK_RETRY_DELAY: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// A migration from schema `n` to `n + 1`.
-type Migration = fn(&sled::Db) -> Result<(), StoreError>;
+type Migration = fn(&Store) -> Result<(), StoreError>;
 
-/// Migrations, indexed by the schema they start from (`MIGRATIONS[0]` turns 1 into 2).
-/// Empty today: schema 1 is the first.
-const MIGRATIONS: &[Migration] = &[];
+/// Migrations, indexed by the schema they start from (`MIGRATIONS[0]` turns 1 into 2):
+/// 1 → 2 indexes the history for search.
+const MIGRATIONS: &[Migration] = &[|store| store.index_all_messages().map(|_| ())];
 
 /// Store failures.
 #[derive(Debug, thiserror::Error)]
@@ -119,6 +123,12 @@ pub struct Profile {
     pub name: String,
     /// When the home was created.
     pub created_ms: u64,
+    /// Status message shared with friends.
+    #[serde(default)]
+    pub status: String,
+    /// When name or status last changed (ms; 0: never since `init`).
+    #[serde(default)]
+    pub updated_ms: u64,
 }
 
 /// A handle on the database. Cheap to clone; all clones see the same data.
@@ -218,7 +228,7 @@ impl Store {
                 what: "schema version",
                 message: format!("no migration from schema {version}"),
             })?;
-            step(&self.db)?;
+            step(self)?;
             self.meta.insert(keys::SCHEMA, &(version + 1).to_be_bytes())?;
             self.db.flush()?;
         }
@@ -261,6 +271,25 @@ impl Store {
     /// Replaces the owner's profile.
     pub fn set_profile(&self, profile: &Profile) -> Result<(), StoreError> {
         put(&self.meta, keys::PROFILE, profile)
+    }
+
+    /// Identity keys this home had before `init --force` replaced them (its own old
+    /// installs: their records are never a friend's candidate).
+    pub fn previous_identities(&self) -> Result<Vec<[u8; 32]>, StoreError> {
+        let keys: Vec<crate::wire::Fixed<32>> = self.meta_value(keys::PREVIOUS_IDENTITIES)?.unwrap_or_default();
+        Ok(keys.into_iter().map(|k| *k.as_bytes()).collect())
+    }
+
+    /// Remembers a replaced identity key (at most [`MAX_PREVIOUS_IDENTITIES`], oldest
+    /// dropped).
+    pub fn add_previous_identity(&self, identity_pk: [u8; 32]) -> Result<(), StoreError> {
+        let mut keys = self.previous_identities()?;
+        if !keys.contains(&identity_pk) {
+            keys.push(identity_pk);
+        }
+        let skip = keys.len().saturating_sub(MAX_PREVIOUS_IDENTITIES);
+        let keys: Vec<crate::wire::Fixed<32>> = keys.into_iter().skip(skip).map(crate::wire::Fixed).collect();
+        self.set_meta_value(keys::PREVIOUS_IDENTITIES, &keys)
     }
 
     /// Reads a small named protocol value from `meta` (prekeys, counters, …).
@@ -351,6 +380,8 @@ mod tests {
                     phone: Some(phone("+821012345678")),
                     name: "민지".into(),
                     created_ms: 1,
+                    status: String::new(),
+                    updated_ms: 0,
                 })
                 .unwrap();
             store
