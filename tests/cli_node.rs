@@ -638,6 +638,8 @@ fn an_operator_node_without_a_phone_serves_with_probes_and_useful_logs() {
         .args(["run", "--listen", "/ip4/127.0.0.1/tcp/0", "--bootstrap", &addr])
         .env("RUST_LOG", "info");
     let mut person = Lines::start(person, true);
+    // Logged once the control socket is bound.
+    person.line_with("node started");
     let _b = Daemon::start(&b, &["--bootstrap", &addr]);
     ok(&a, &["contacts", "add", "010-3333-4444", "--name", "B"]);
     ok(&b, &["contacts", "add", "010-1111-2222", "--name", "A"]);
