@@ -83,6 +83,9 @@ pub enum HomeError {
     /// The database could not be opened.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The owner's name is too long or unprintable.
+    #[error(transparent)]
+    Name(#[from] crate::text::NameError),
     /// A filesystem operation failed.
     #[error("{action} {path}: {source}")]
     Io {
@@ -200,6 +203,9 @@ impl Home {
     /// case the old contents are moved into a `backup-<unix time>` directory first; refuses
     /// while a daemon runs on it.
     pub fn init(&self, options: &InitOptions) -> Result<InitReport, HomeError> {
+        crate::text::check_name(&options.name)?;
+        // `run` could not bind its control socket: refuse now, before anything is made.
+        self.checked_socket_path()?;
         let mut backup = None;
         if self.is_initialized() {
             if !options.force {

@@ -42,6 +42,7 @@ pub mod rendezvous;
 pub mod session;
 pub mod store;
 pub mod testnet;
+pub mod text;
 pub mod tui;
 pub mod wire;
 

@@ -51,6 +51,13 @@ struct ReasonLabels {
     reason: &'static str,
 }
 
+/// Labels of a connection the server closed.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ClosedLabels {
+    transport: &'static str,
+    reason: &'static str,
+}
+
 /// Counters of the control API, shared (cheap clones of the same atomics) by every
 /// transport.
 #[derive(Debug, Clone, Default)]
@@ -59,6 +66,9 @@ pub struct ApiMetrics {
     connections: Family<TransportLabels, Counter>,
     open: Family<TransportLabels, Gauge>,
     refused: Family<ReasonLabels, Counter>,
+    closed_by_server: Family<ClosedLabels, Counter>,
+    backpressure: Family<TransportLabels, Counter>,
+    events_dropped: Family<TransportLabels, Counter>,
 }
 
 impl ApiMetrics {
@@ -76,6 +86,21 @@ impl ApiMetrics {
             "refused",
             "WebSocket connections refused before the upgrade, by reason",
             self.refused.clone(),
+        );
+        api.register(
+            "closed",
+            "API connections the server closed, by transport and reason (too_large, request_timeout, idle_timeout, evicted)",
+            self.closed_by_server.clone(),
+        );
+        api.register(
+            "backpressure",
+            "times a connection stopped being read because its answers were not taken",
+            self.backpressure.clone(),
+        );
+        api.register(
+            "events_dropped",
+            "events not sent to a subscriber that read too slowly",
+            self.events_dropped.clone(),
         );
     }
 
@@ -106,6 +131,25 @@ impl ApiMetrics {
     /// Counts a connection refused before it was served.
     pub fn refused(&self, reason: &'static str) {
         self.refused.get_or_create(&ReasonLabels { reason }).inc();
+    }
+
+    /// Counts a connection the server closed (see [`crate::api::limits::CloseReason`]).
+    pub fn closed_by_server(&self, transport: &'static str, reason: &'static str) {
+        self.closed_by_server
+            .get_or_create(&ClosedLabels { transport, reason })
+            .inc();
+    }
+
+    /// Counts a connection that stopped being read until its answers are taken.
+    pub fn backpressure(&self, transport: &'static str) {
+        self.backpressure.get_or_create(&TransportLabels { transport }).inc();
+    }
+
+    /// Counts events a slow subscriber missed.
+    pub fn events_dropped(&self, transport: &'static str, missed: u64) {
+        self.events_dropped
+            .get_or_create(&TransportLabels { transport })
+            .inc_by(missed);
     }
 }
 
@@ -314,6 +358,11 @@ impl HttpServer {
             }
         });
         Ok(Self { addr, task })
+    }
+
+    /// A server already running as `task` on `addr`.
+    pub(crate) fn from_task(addr: SocketAddr, task: JoinHandle<()>) -> Self {
+        Self { addr, task }
     }
 
     /// The address it listens on (with the port the OS chose for port 0).

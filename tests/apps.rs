@@ -5,17 +5,17 @@
 
 mod common;
 
-use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 use tungstenite::client::IntoClientRequest;
 use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
 
+use common::api::{eventually, http_get, metric, printed_url, ws_url};
 use common::{chingu, init_home, Daemon};
 
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -42,20 +42,6 @@ fn ok(home: &Path, args: &[&str]) -> String {
 /// Adds an app and returns its token.
 fn add_app(home: &Path, name: &str, scopes: &str) -> String {
     ok(home, &["apps", "add", name, "--scopes", scopes]).trim().to_owned()
-}
-
-/// The URL a daemon printed after `prefix`.
-fn printed_url(daemon: &Daemon, prefix: &str) -> String {
-    let line = daemon
-        .output
-        .iter()
-        .find(|l| l.starts_with(prefix))
-        .unwrap_or_else(|| panic!("no {prefix:?} line in {:?}", daemon.output));
-    line[prefix.len()..].trim().to_owned()
-}
-
-fn ws_url(daemon: &Daemon) -> String {
-    printed_url(daemon, "WebSocket API for app tokens:")
 }
 
 /// Opens a WebSocket with `token` as a bearer token (or none).
@@ -108,40 +94,6 @@ fn ask(ws: &mut Ws, message: Message, id: Value) -> Value {
 fn call(ws: &mut Ws, id: u64, method: &str, params: Value) -> Value {
     let request = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
     ask(ws, Message::text(request.to_string()), json!(id))
-}
-
-/// Fetches `http://addr/path` and returns (status, body).
-fn http_get(url: &str) -> (u16, String) {
-    let rest = url.strip_prefix("http://").unwrap();
-    let (addr, path) = rest.split_at(rest.find('/').unwrap());
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(DEADLINE)).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    let status = answer.split(' ').nth(1).unwrap().parse().unwrap();
-    let body = answer.split_once("\r\n\r\n").unwrap().1.to_owned();
-    (status, body)
-}
-
-/// The value of the metric line starting with `series` (name and labels), if present.
-fn metric(body: &str, series: &str) -> Option<f64> {
-    body.lines()
-        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
-}
-
-/// Polls `check` until it holds, panicking after the deadline.
-fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + DEADLINE;
-    while !check() {
-        assert!(Instant::now() < deadline, "never happened: {what}");
-        // Between polls of another process's state; not synchronisation.
-        std::thread::park_timeout(Duration::from_millis(50));
-    }
 }
 
 #[test]
@@ -226,10 +178,20 @@ fn the_websocket_api_serves_token_holders_within_their_scopes() {
     assert_eq!(parse["error"]["code"], -32700);
     let binary = ask(&mut ws, Message::binary(vec![1u8, 2, 3]), Value::Null);
     assert_eq!(binary["error"]["data"]["reason"], "binary_frame");
-    let huge = format!(r#"{{"jsonrpc":"2.0","id":9,"pad":"{}"}}"#, "x".repeat(2 << 20));
+    assert_eq!(call(&mut ws, 6, "api.version", json!({}))["result"]["api"], 1);
+    // A request over the limit is refused from its frame header: a typed error, then the
+    // connection closes with 1009 (message too big).
+    let huge = format!(
+        r#"{{"jsonrpc":"2.0","id":9,"pad":"{}"}}"#,
+        "x".repeat(2 * chingu::api::MAX_REQUEST_BYTES)
+    );
     let too_large = ask(&mut ws, Message::text(huge), Value::Null);
     assert_eq!(too_large["error"]["data"]["reason"], "too_large");
-    assert_eq!(call(&mut ws, 6, "api.version", json!({}))["result"]["api"], 1);
+    match ws.read() {
+        Ok(Message::Close(Some(frame))) => assert_eq!(u16::from(frame.code), 1009, "{frame:?}"),
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+    let mut ws = connect(&url, Some(&reader)).unwrap();
 
     // The token may also come as a query parameter (browsers cannot set headers).
     let mut by_query = connect(&format!("{url}?token={writer}"), None).unwrap();

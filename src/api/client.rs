@@ -13,7 +13,11 @@ use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::UnixStream;
 use tokio_util::codec::{FramedRead, LinesCodec};
 
-use super::{ApiError, Response, MAX_REQUEST_BYTES};
+use super::{ApiError, Response};
+
+/// Longest answer line the client reads (the node's own answers: a page of history is the
+/// largest).
+pub const MAX_ANSWER_BYTES: usize = 64 << 20;
 
 /// Client-side failures.
 #[derive(Debug, thiserror::Error)]
@@ -63,7 +67,7 @@ impl ApiClient {
         })?;
         let (read, writer) = stream.into_split();
         Ok(Self {
-            lines: FramedRead::new(read, LinesCodec::new_with_max_length(MAX_REQUEST_BYTES * 16)),
+            lines: FramedRead::new(read, LinesCodec::new_with_max_length(MAX_ANSWER_BYTES)),
             writer,
             next_id: 1,
             events: VecDeque::new(),

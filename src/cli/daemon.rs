@@ -7,6 +7,7 @@ use clap::Args;
 
 use chingu::api::apps::{AppStore, TokenVerifier};
 use chingu::api::dispatch::ApiContext;
+use chingu::api::limits::ApiLimits;
 use chingu::api::server::UnixServer;
 use chingu::api::ws;
 use chingu::home::{Home, InitOptions};
@@ -145,6 +146,7 @@ pub async fn run(home: &Home, args: RunArgs) -> anyhow::Result<()> {
     let context = ApiContext {
         node: node.clone(),
         metrics: ApiMetrics::default(),
+        limits: ApiLimits::default(),
     };
     let server = UnixServer::bind(&socket, context.clone())?;
     let peer_id = node.peer_id();
@@ -155,7 +157,7 @@ pub async fn run(home: &Home, args: RunArgs) -> anyhow::Result<()> {
     let mut http = Vec::new();
     if let Some(addr) = args.api {
         let verifier = Arc::new(TokenVerifier::new(AppStore::at(home.apps_path())));
-        let api = HttpServer::serve(addr, ws::router(context.clone(), verifier)).await?;
+        let api = ws::serve(addr, context.clone(), verifier).await?;
         let url = format!("ws://{}{}", api.local_addr(), ws::PATH);
         println!("{}", tr!("run-api", url = url));
         http.push(api);

@@ -120,7 +120,7 @@ fn describe(error: &anyhow::Error) -> String {
     if let Some(ClientError::NotRunning { socket }) = error.downcast_ref::<ClientError>() {
         return tr!("error-not-running", socket = socket.display().to_string());
     }
-    error.to_string()
+    chingu::text::error_message(&error.to_string())
 }
 
 async fn dispatch(cli: Cli) -> anyhow::Result<()> {

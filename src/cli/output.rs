@@ -98,8 +98,15 @@ impl Table {
         self.header = Some(cells.into());
     }
 
+    /// Adds a row; every cell is made safe for the terminal (cells show names and text
+    /// from others).
     pub fn row<const N: usize>(&mut self, cells: [String; N]) {
-        self.rows.push(cells.into());
+        self.rows.push(
+            cells
+                .into_iter()
+                .map(|cell| chingu::text::for_terminal(&cell).into_owned())
+                .collect(),
+        );
     }
 
     pub fn print(&self) {
@@ -140,5 +147,12 @@ mod tests {
         assert_eq!(pad("민지", 6), "민지  ");
         assert_eq!(pad("Yuki", 6), "Yuki  ");
         assert_eq!(duration(3725), "1h 02m");
+    }
+
+    #[test]
+    fn table_cells_are_sanitised() {
+        let mut table = Table::new();
+        table.row(["evil\x1b]0;title\x07name".to_owned(), "a\nb".to_owned()]);
+        assert_eq!(table.rows[0], ["evilname", "a b"]);
     }
 }

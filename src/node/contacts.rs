@@ -120,7 +120,9 @@ impl Actor {
     }
 
     pub(super) fn cmd_add_contact(&mut self, input: &str, name: String) -> Result<ContactView, NodeError> {
-        let phone = normalize(input, self.region()).map_err(|e| NodeError::Invalid(format!("{input:?}: {e}")))?;
+        crate::text::check_name(&name)?;
+        let phone = normalize(input, self.region())
+            .map_err(|e| NodeError::Invalid(format!("{}: {e}", crate::text::quote(input))))?;
         if phone == self.profile.phone {
             return Err(NodeError::Invalid("that is your own number".into()));
         }
@@ -130,6 +132,7 @@ impl Actor {
 
     /// Adds the inviter of `code` as a verified contact.
     pub(super) fn cmd_add_invite(&mut self, code: &str, name: String) -> Result<ContactView, NodeError> {
+        crate::text::check_name(&name)?;
         let invite = InviteCode::parse(code, now_ms() / 1000).map_err(|e| NodeError::Invalid(e.to_string()))?;
         let phone: PhoneNumber = invite.e164.parse().map_err(|e| NodeError::Invalid(format!("{e}")))?;
         if invite.identity_pk.0 == self.config.identity.public_key() {
@@ -303,10 +306,14 @@ pub fn find_contact(
         .filter(|c| c.name.to_lowercase() == wanted)
         .collect();
     match matches.len() {
-        0 => Err(NodeError::NotFound(format!("no contact named {query:?}"))),
+        0 => Err(NodeError::NotFound(format!(
+            "no contact named {}",
+            crate::text::quote(query)
+        ))),
         1 => Ok(matches.into_iter().next().expect("one")),
         _ => Err(NodeError::Invalid(format!(
-            "{query:?} is ambiguous: {}",
+            "{} is ambiguous: {}",
+            crate::text::quote(query),
             matches
                 .iter()
                 .map(|c| format!("{} ({})", c.name, c.phone))

@@ -502,7 +502,7 @@ impl Actor {
             (Some(_), Some(_)) => Err(NodeError::Invalid(format!(
                 "more than one group is called {query:?}; use its id"
             ))),
-            _ => Err(NodeError::NotFound(format!("no group {query:?}"))),
+            _ => Err(NodeError::NotFound(format!("no group {}", crate::text::quote(query)))),
         }
     }
 
@@ -725,6 +725,7 @@ impl Actor {
         members: &[String],
         meetup_secs: Option<u64>,
     ) -> Result<GroupView, NodeError> {
+        crate::text::check_name(name.trim())?;
         let name = text(name.trim(), "group name")?;
         if name.as_str().is_empty() {
             return Err(NodeError::Invalid("a group needs a name".into()));
@@ -799,7 +800,7 @@ impl Actor {
                         || PeerId::from_bytes(m.peer_id.as_ref()).is_ok_and(|p| p.to_string() == query)
                 })
                 .map(|m| m.identity_pk)
-                .ok_or_else(|| NodeError::NotFound(format!("no member {query:?} in this group")))
+                .ok_or_else(|| NodeError::NotFound(format!("no member {} in this group", crate::text::quote(query))))
         };
         let ops = match change {
             Change::Invite(query) => {
@@ -809,7 +810,10 @@ impl Actor {
             Change::Remove(query) => vec![Op::Remove(member_by(&query)?)],
             Change::Admins(AdminAction::Add, query) => vec![Op::AdminAdd(member_by(&query)?)],
             Change::Admins(AdminAction::Remove, query) => vec![Op::AdminRemove(member_by(&query)?)],
-            Change::Rename(name) => vec![Op::Rename(text(name.trim(), "group name")?)],
+            Change::Rename(name) => {
+                crate::text::check_name(name.trim())?;
+                vec![Op::Rename(text(name.trim(), "group name")?)]
+            }
             Change::Leave => vec![Op::Leave],
             Change::Close => vec![Op::Close],
         };
@@ -1355,7 +1359,10 @@ impl Actor {
             (Some(_), Some(_)) => Err(NodeError::Invalid(format!(
                 "more than one invitation matches {query:?}; use the group id"
             ))),
-            _ => Err(NodeError::NotFound(format!("no invitation to {query:?}"))),
+            _ => Err(NodeError::NotFound(format!(
+                "no invitation to {}",
+                crate::text::quote(query)
+            ))),
         }
     }
 

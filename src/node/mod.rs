@@ -76,7 +76,7 @@ pub enum NodeError {
         reason: String,
     },
     /// A multiaddr did not parse or is unusable here.
-    #[error("invalid address {addr:?}: {reason}")]
+    #[error("invalid address {}: {reason}", crate::text::quote(addr))]
     InvalidAddress {
         /// The text given.
         addr: String,
@@ -109,6 +109,9 @@ pub enum NodeError {
     /// Refused for safety (a contact's key changed, a conflict awaits verification).
     #[error("{0}")]
     Blocked(String),
+    /// A name the owner gave is too long or unprintable.
+    #[error(transparent)]
+    Name(#[from] crate::text::NameError),
     /// A DHT operation failed.
     #[error("DHT {op} failed: {reason}")]
     Dht {

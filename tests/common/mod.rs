@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod api;
 pub mod net;
 pub mod rogue;
 pub mod tmux;
