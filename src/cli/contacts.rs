@@ -120,7 +120,7 @@ pub async fn run(home: &Home, command: ContactsCommand) -> anyhow::Result<()> {
             let content = String::from_utf8(bytes)
                 .map_err(|_| anyhow::anyhow!("{}", tr!("import-not-utf8", file = args.file.display().to_string())))?;
             client.subscribe().await?;
-            let summary: ImportSummary = client.call_as("contacts.import", json!({ "content": content })).await?;
+            let summary = import_in_chunks(&mut client, &content).await?;
             for issue in &summary.issues {
                 eprintln!(
                     "{}",
@@ -185,6 +185,69 @@ pub async fn run(home: &Home, command: ContactsCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Content per `contacts.import` request: the API takes requests of at most
+/// [`chingu::api::MAX_REQUEST_BYTES`], and JSON escaping can grow the text.
+const IMPORT_CHUNK_BYTES: usize = chingu::api::MAX_REQUEST_BYTES / 2;
+
+/// Splits an address book into pieces of whole entries of at most `max` bytes where
+/// entries allow it: whole vCards, or CSV rows each piece under the header line. Each
+/// piece comes with the number of the file's line its first line stands for, less one.
+fn import_chunks(content: &str, max: usize) -> Vec<(usize, String)> {
+    let lines: Vec<&str> = content.split_inclusive('\n').collect();
+    let vcard = matches!(
+        chingu::contacts::import::detect_format(content),
+        chingu::contacts::import::Format::VCard
+    );
+    let (header, rows, first) = match (vcard, lines.split_first()) {
+        (false, Some((header, rows))) => (*header, rows, 1),
+        _ => ("", lines.as_slice(), 0),
+    };
+    // Entries: (index of their first line, text). A vCard ends at its END:VCARD line.
+    let mut entries: Vec<(usize, String)> = Vec::new();
+    let mut open = false;
+    for (i, line) in rows.iter().enumerate() {
+        if !open {
+            entries.push((first + i, String::new()));
+        }
+        entries.last_mut().expect("pushed").1.push_str(line);
+        open = vcard && !line.trim().eq_ignore_ascii_case("END:VCARD");
+    }
+    let mut chunks: Vec<(usize, String)> = Vec::new();
+    for (start, entry) in entries {
+        match chunks.last_mut() {
+            Some((_, chunk)) if chunk.len() + entry.len() <= max => chunk.push_str(&entry),
+            _ => chunks.push((start - first, format!("{header}{entry}"))),
+        }
+    }
+    if chunks.is_empty() {
+        chunks.push((0, header.to_owned()));
+    }
+    chunks
+}
+
+/// Imports `content` in requests the API accepts, adding up what each reports.
+async fn import_in_chunks(client: &mut chingu::api::client::ApiClient, content: &str) -> anyhow::Result<ImportSummary> {
+    let mut total = ImportSummary {
+        read: 0,
+        added: 0,
+        duplicates_merged: 0,
+        issues: Vec::new(),
+        phones: Vec::new(),
+    };
+    for (offset, chunk) in import_chunks(content, IMPORT_CHUNK_BYTES) {
+        let mut part: ImportSummary = client.call_as("contacts.import", json!({ "content": chunk })).await?;
+        total.read += part.read;
+        total.added += part.added;
+        total.duplicates_merged += part.duplicates_merged;
+        for issue in &mut part.issues {
+            issue.line += offset;
+        }
+        total.issues.append(&mut part.issues);
+        total.phones.append(&mut part.phones);
+    }
+    Ok(total)
 }
 
 fn print_verification(v: &Verification) {
@@ -266,4 +329,40 @@ pub async fn invite(home: &Home, args: InviteArgs) -> anyhow::Result<()> {
     println!("{}", invite.link);
     println!("{}", tr!("invite-howto", hours = args.valid.div_ceil(3600)));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_address_books_are_imported_in_pieces_of_whole_entries() {
+        let card = |i: usize| format!("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:P{i}\r\nTEL:010-0000-{i:04}\r\nEND:VCARD\r\n");
+        let vcards: String = (0..100).map(card).collect();
+        let chunks = import_chunks(&vcards, 500);
+        assert!(chunks.len() > 1);
+        assert_eq!(chunks.iter().map(|(_, c)| c.as_str()).collect::<String>(), vcards);
+        for (offset, chunk) in &chunks {
+            assert!(chunk.starts_with("BEGIN:VCARD") && chunk.ends_with("END:VCARD\r\n"));
+            assert!(chunk.len() <= 500);
+            assert_eq!(
+                vcards.lines().nth(*offset),
+                chunk.lines().next(),
+                "offsets name file lines"
+            );
+        }
+        let csv: String = std::iter::once("name,phone\n".to_owned())
+            .chain((0..100).map(|i| format!("P{i},010-0000-{i:04}\n")))
+            .collect();
+        let chunks = import_chunks(&csv, 200);
+        assert!(chunks.len() > 1);
+        for (offset, chunk) in &chunks {
+            assert!(chunk.starts_with("name,phone\n"), "each piece has the header");
+            // The piece's line 2 is the file's line offset + 2.
+            assert_eq!(csv.lines().nth(offset + 1), chunk.lines().nth(1));
+        }
+        let rows: usize = chunks.iter().map(|(_, c)| c.lines().count() - 1).sum();
+        assert_eq!(rows, 100);
+        assert_eq!(import_chunks("small,file\n", 200), vec![(0, "small,file\n".to_owned())]);
+    }
 }
