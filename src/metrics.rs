@@ -160,6 +160,12 @@ struct RejectionLabels {
     reason: String,
 }
 
+/// Labels naming a failed operation.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct WhatLabels {
+    what: String,
+}
+
 /// Labels of a message counter.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct MessageLabels {
@@ -217,6 +223,18 @@ fn snapshot_registry(status: &Status) -> Registry {
             .inc_by(*value);
     }
     registry.register("rejected", "network input rejected, by protocol and reason", rejected);
+
+    let failures = Family::<WhatLabels, Counter>::default();
+    for (what, value) in &status.failures {
+        failures
+            .get_or_create(&WhatLabels { what: what.clone() })
+            .inc_by(*value);
+    }
+    registry.register(
+        "failures",
+        "the node's own operations that failed (store writes, encoding answers), by what",
+        failures,
+    );
 
     let g = &status.groups;
     let group_messages = Family::<MessageLabels, Counter>::default();
@@ -407,6 +425,7 @@ mod tests {
             dht_records: 2,
             uptime_s: 60,
             rejected: [("dm.bad_frame".to_owned(), 4), ("mailbox.rate_limited".to_owned(), 1)].into(),
+            failures: [("store.put_contact".to_owned(), 2)].into(),
             discovery: Default::default(),
             messages: crate::node::DmStats {
                 queued: 5,
@@ -439,6 +458,7 @@ mod tests {
             r#"chingu_api_open_connections{transport="websocket"} 1"#,
             r#"chingu_rejected_total{protocol="dm",reason="bad_frame"} 4"#,
             r#"chingu_rejected_total{protocol="mailbox",reason="rate_limited"} 1"#,
+            r#"chingu_failures_total{what="store.put_contact"} 2"#,
             r#"chingu_messages_total{event="delivered"} 4"#,
             r#"chingu_group_messages_total{event="received"} 3"#,
             "chingu_mailbox_items 9",

@@ -154,7 +154,7 @@ impl ApiError {
 impl From<crate::NodeError> for ApiError {
     fn from(e: crate::NodeError) -> Self {
         let reason = match &e {
-            crate::NodeError::Stopped => "stopped",
+            crate::NodeError::Stopped { .. } => "stopped",
             crate::NodeError::InvalidAddress { .. } => {
                 return ApiError::new(codes::INVALID_INPUT, "invalid_address", e.to_string())
             }

@@ -14,8 +14,9 @@ use chingu::home::{Home, InitOptions};
 use chingu::metrics::{ApiMetrics, HttpServer};
 use chingu::node::metrics::SwarmMetrics;
 use chingu::node::parse_addrs;
+use chingu::node::Exit;
 use chingu::phone::{normalize, Region};
-use chingu::{tr, Node, NodeConfig};
+use chingu::{tr, Node, NodeConfig, NodeError};
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
@@ -172,10 +173,16 @@ pub async fn run(home: &Home, args: RunArgs) -> anyhow::Result<()> {
     println!("{}", tr!("run-socket", path = server.path().display().to_string()));
 
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate.recv() => {}
-        _ = node.stopped() => {}
+    let exit = tokio::select! {
+        _ = tokio::signal::ctrl_c() => None,
+        _ = terminate.recv() => None,
+        exit = node.stopped() => exit,
+    };
+    if let Some(Exit::Panicked(panic)) = exit {
+        // The supervisor logged it; the process ends with an error.
+        drop(http);
+        drop(server);
+        return Err(NodeError::Stopped { panic: Some(panic) }.into());
     }
     eprintln!("{}", tr!("run-stopping"));
     drop(http);

@@ -124,6 +124,7 @@ pub async fn history(home: &Home, args: HistoryArgs) -> anyhow::Result<()> {
             let _lock = home.lock()?;
             let config = home.load_config()?;
             let store = Store::open(&home.db_path(), StoreOptions::default())?;
+            store.owner_profile()?;
             let contact = chingu::node::find_contact(&store, &config.region, &args.contact)?;
             chingu::node::messages::history(&store, &contact, args.page.limit, args.page.before.as_deref())?
         }

@@ -91,6 +91,8 @@ enum Command {
 
 /// Runs the parsed command line and returns the process exit code.
 pub fn main(cli: Cli) -> ExitCode {
+    // Whatever chingu creates (keys, config, the database sled writes) is private.
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
     let choice = chingu::i18n::init(cli.lang.as_deref());
     if let Some(requested) = choice.unavailable {
         eprintln!("{}", tr!("lang-unavailable", lang = requested));

@@ -220,7 +220,7 @@ impl Behaviour {
 
 /// Builds the swarm: TCP and QUIC transports, Noise, Yamux, our behaviour.
 pub(crate) fn build_swarm(config: &NodeConfig) -> Result<Swarm<Behaviour>, NodeError> {
-    let transport_error = |e: &dyn std::fmt::Display| NodeError::Transport(e.to_string());
+    let transport_error = |e: &dyn std::fmt::Display| NodeError::Transport(e.to_string().into());
     Ok(libp2p::SwarmBuilder::with_existing_identity(config.identity.keypair())
         .with_tokio()
         .with_tcp(

@@ -90,4 +90,7 @@ pub(crate) enum Command {
     Conversations(Reply<Vec<ConversationView>>),
     Group(super::groups::GroupCommand),
     Shutdown(oneshot::Sender<Result<(), NodeError>>),
+    /// Makes the node's task panic (tests of the supervisor).
+    #[cfg(test)]
+    Panic,
 }

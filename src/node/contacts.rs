@@ -251,7 +251,7 @@ impl Actor {
                 tokio::spawn(async move {
                     let result = match rx.await {
                         Ok(result) => result.map(|c| ContactView::from(&c)),
-                        Err(_) => Err(NodeError::Stopped),
+                        Err(_) => Err(NodeError::Stopped { panic: None }),
                     };
                     let _ = reply.send(result);
                 });

@@ -98,7 +98,7 @@ impl Actor {
                     done,
                     Err(NodeError::Dht {
                         op: "put",
-                        reason: e.to_string(),
+                        source: e.into(),
                     }),
                 )
             }
@@ -113,7 +113,7 @@ impl Actor {
                 done,
                 Err(NodeError::Dht {
                     op: "put",
-                    reason: format!("{e:?}"),
+                    source: format!("{e:?}").into(),
                 }),
             ),
         }
@@ -165,7 +165,7 @@ impl Actor {
                     if let Some(done) = self.dht.puts.remove(&id) {
                         let result = result.map(|_| ()).map_err(|e| NodeError::Dht {
                             op: "put",
-                            reason: e.to_string(),
+                            source: e.into(),
                         });
                         self.put_finished(done, result);
                     }

@@ -357,7 +357,9 @@ impl Actor {
                 self.dm.outbound.remove(&session.remote_identity());
             }
             self.dm.dirty_sessions.remove(sid);
-            let _ = self.store.remove_meta_value(&session_name(sid));
+            if let Err(e) = self.store.remove_meta_value(&session_name(sid)) {
+                self.failed("store.remove_session", &e);
+            }
             self.durability.wrote();
         }
     }
@@ -662,7 +664,9 @@ impl Actor {
         self.dm.unacked.remove(id);
         let mut batch = self.store.batch();
         batch.remove_outbox(id);
-        let _ = self.store.apply(batch);
+        if let Err(e) = self.store.apply(batch) {
+            self.failed("store.forget_outbox", &e);
+        }
         self.durability.wrote();
     }
 
@@ -1002,15 +1006,18 @@ impl Actor {
         });
         pinned.noise_pk = noise;
         contact.state = ContactState::Verified;
-        if self.store.put_contact(&contact).is_ok() {
-            self.durability.wrote();
-            self.dm.friend_cache.remove(identity);
-            self.dm.friends.insert(*identity, phone.clone());
-            self.emit(Event::ContactUpdated {
-                phone: phone.to_string(),
-                name: contact.name.clone(),
-                state: "verified".into(),
-            });
+        match self.store.put_contact(&contact) {
+            Ok(()) => {
+                self.durability.wrote();
+                self.dm.friend_cache.remove(identity);
+                self.dm.friends.insert(*identity, phone.clone());
+                self.emit(Event::ContactUpdated {
+                    phone: phone.to_string(),
+                    name: contact.name.clone(),
+                    state: "verified".into(),
+                });
+            }
+            Err(e) => self.failed("store.put_contact", &e),
         }
     }
 

@@ -1103,7 +1103,10 @@ impl Actor {
                     first_seen_ms: now_ms(),
                     record: Default::default(),
                 });
-                self.store.put_contact(&contact).ok()?;
+                if let Err(e) = self.store.put_contact(&contact) {
+                    self.failed("store.put_contact", &e);
+                    return None;
+                }
                 self.durability.wrote();
                 Some(phone)
             }
@@ -1162,7 +1165,9 @@ impl Actor {
             GroupControl::Ack { ids } => {
                 for id in ids.iter() {
                     if self.groups.controls.remove(id.as_bytes()).is_some() {
-                        let _ = self.store.remove_group_control(id.as_bytes());
+                        if let Err(e) = self.store.remove_group_control(id.as_bytes()) {
+                            self.failed("store.remove_group_control", &e);
+                        }
                         self.durability.wrote();
                     }
                 }
@@ -1467,8 +1472,18 @@ impl Actor {
                     .map(|b| b.take(&dist.epoch, &dist.key.key_id))
                     .unwrap_or_default();
                 for message in waiting {
-                    let envelope = message.encode().unwrap_or_default();
-                    let _ = self.accept_group_message(group, &message, &envelope, false);
+                    // Held messages were decoded from an envelope: they encode again.
+                    let envelope = match message.encode() {
+                        Ok(envelope) => envelope,
+                        Err(e) => {
+                            self.failed("encode.held_group_message", &e);
+                            continue;
+                        }
+                    };
+                    if let Err((Verdict::Reject, reason)) = self.accept_group_message(group, &message, &envelope, false)
+                    {
+                        self.reject(None, "group", reason);
+                    }
                 }
                 self.groups.stats.pending = self.groups.pending.values().map(|b| b.len() as u64).sum();
                 Ok(())
@@ -1912,7 +1927,7 @@ impl Actor {
             if let Some((_, Some(reply))) = self.groups.joining.remove(&creator) {
                 let _ = reply.send(Err(NodeError::Dial {
                     peer: "the meetup's creator".into(),
-                    reason: "no welcome in time".into(),
+                    source: "no welcome in time".into(),
                 }));
             }
         }
@@ -2011,8 +2026,13 @@ impl Actor {
                             crate::group::JoinResponse::refused(reason)
                         }
                     };
-                    let bytes = crate::wire::encode(&response).unwrap_or_default();
-                    let _ = self.swarm.behaviour_mut().meetup.send_response(channel, bytes);
+                    // Without an answer (never an empty one) the joiner's request fails.
+                    match crate::wire::encode(&response) {
+                        Ok(bytes) => {
+                            let _ = self.swarm.behaviour_mut().meetup.send_response(channel, bytes);
+                        }
+                        Err(e) => self.failed("encode.meetup_response", &e),
+                    }
                 }
                 request_response::Message::Response { request_id, response } => {
                     let Some(creator) = self.groups.joins_in_flight.remove(&request_id) else {
@@ -2034,7 +2054,7 @@ impl Actor {
                     if let Some((_, Some(reply))) = self.groups.joining.remove(&creator) {
                         let _ = reply.send(Err(NodeError::Dial {
                             peer: "the meetup's creator".into(),
-                            reason: error.to_string(),
+                            source: error.into(),
                         }));
                     }
                 }
@@ -2168,8 +2188,13 @@ impl Actor {
                 SyncResponse::default()
             }
         };
-        let bytes = crate::wire::encode(&response).unwrap_or_default();
-        let _ = self.swarm.behaviour_mut().group_sync.send_response(channel, bytes);
+        // Without an answer (never an empty one) the requester asks someone else.
+        match crate::wire::encode(&response) {
+            Ok(bytes) => {
+                let _ = self.swarm.behaviour_mut().group_sync.send_response(channel, bytes);
+            }
+            Err(e) => self.failed("encode.sync_response", &e),
+        }
     }
 
     fn answer_sync(&mut self, bytes: &[u8]) -> Result<SyncResponse, &'static str> {
@@ -2215,7 +2240,11 @@ impl Actor {
         let full = messages.len() as u64 == request.to_seq - request.from_seq + 1;
         let last = messages.last().map(|m| m.seq);
         for (message, envelope) in messages.iter().zip(response.messages.iter()) {
-            let _ = self.accept_group_message(group, message, envelope.as_ref(), true);
+            // Items were checked against the request; one that is still bad is counted
+            // against the peer that served it (duplicates and unknown keys are not).
+            if let Err((Verdict::Reject, reason)) = self.accept_group_message(group, message, envelope.as_ref(), true) {
+                self.reject(Some(peer), "group_sync", reason);
+            }
         }
         if full {
             if let Some(last) = last {

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{decode, get, keys, Store, StoreError};
+use super::{decode, get, keys, message_codec, Store, StoreError};
 use crate::model::{ConvId, Conversation, MessageState, MsgId, StoredMessage};
 use crate::phone::PhoneNumber;
 
@@ -94,7 +94,7 @@ impl Batch {
     pub fn put_message_body(&mut self, message: &StoredMessage) {
         self.insert(
             keys::message(&message.conv, message.hlc, &message.id).as_slice(),
-            crate::wire::to_cbor(message),
+            message_codec::encode(message),
         );
     }
 
@@ -163,7 +163,13 @@ impl Store {
     pub fn message(&self, id: &MsgId) -> Result<Option<StoredMessage>, StoreError> {
         match self.message_location(id)? {
             None => Ok(None),
-            Some((conv, hlc)) => get(&self.history, &keys::message(&conv, hlc, id), "message"),
+            Some((conv, hlc)) => {
+                let key = keys::message(&conv, hlc, id);
+                self.history
+                    .get(key)?
+                    .map(|value| message_codec::decode(&key, &value))
+                    .transpose()
+            }
         }
     }
 
@@ -215,7 +221,10 @@ impl Store {
             .range(start..end)
             .rev()
             .take(limit)
-            .map(|kv| decode::<StoredMessage>(&kv?.1, "message"))
+            .map(|kv| {
+                let (key, value) = kv?;
+                message_codec::decode(&key, &value)
+            })
             .collect::<Result<Vec<_>, _>>()?;
         out.reverse();
         Ok(out)
@@ -227,7 +236,7 @@ impl Store {
         let mut forgotten = 0;
         for item in self.history.scan_prefix(keys::messages_of(conv)) {
             let (key, value) = item?;
-            let message: StoredMessage = decode(&value, "message")?;
+            let message = message_codec::decode(&key, &value)?;
             self.history.remove(key)?;
             self.history.remove(keys::index(&message.id))?;
             forgotten += 1;

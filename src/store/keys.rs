@@ -3,7 +3,7 @@
 //! `history` tree (one key space, written by ordered batches):
 //! ```text
 //! 'c' | conv(16)                      -> Conversation
-//! 'm' | conv(16) | hlc(8, BE) | id(16) -> StoredMessage   (reverse range scan = newest first)
+//! 'm' | conv(16) | hlc(8, BE) | id(16) -> the rest of the message (message_codec)
 //! 'i' | id(16)                        -> conv(16) | hlc(8)  (message-id index: dedup + lookup)
 //! 'o' | id(16)                        -> OutboxEntry
 //! ```
@@ -46,6 +46,17 @@ pub fn message(conv: &ConvId, hlc: u64, id: &MsgId) -> [u8; 41] {
     key[17..25].copy_from_slice(&hlc.to_be_bytes());
     key[25..].copy_from_slice(&id.0);
     key
+}
+
+/// The conversation, clock and id a message key holds.
+pub fn parse_message(key: &[u8]) -> Option<(ConvId, u64, MsgId)> {
+    if key.len() != 41 || key[0] != MESSAGE {
+        return None;
+    }
+    let conv: [u8; 16] = key[1..17].try_into().ok()?;
+    let hlc: [u8; 8] = key[17..25].try_into().ok()?;
+    let id: [u8; 16] = key[25..].try_into().ok()?;
+    Some((ConvId(conv), u64::from_be_bytes(hlc), MsgId(id)))
 }
 
 /// Prefix of a conversation's messages.
