@@ -687,7 +687,7 @@ impl Actor {
             // The state first, then the outbox removal: a crash in between only causes
             // one more (deduplicated) delivery.
             message.state = state;
-            batch.put_message_body(&message);
+            batch.put_message_state(&message);
             if self.dm.outbox.remove(id).is_some() {
                 batch.remove_outbox(id);
                 self.dm.stats.delivered += 1;

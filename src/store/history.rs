@@ -83,18 +83,23 @@ impl Batch {
     /// Stores a new message, then its index entry: an index entry (the deduplication
     /// record) never exists without its message.
     pub fn put_message(&mut self, message: &StoredMessage) {
-        self.put_message_body(message);
-        self.insert(
-            keys::index(&message.id).as_slice(),
-            keys::index_value(&message.conv, message.hlc).as_slice(),
-        );
+        self.put_body(message);
+        self.put_message_state(message);
     }
 
-    /// Rewrites an already indexed message in place (a state change).
-    pub fn put_message_body(&mut self, message: &StoredMessage) {
+    fn put_body(&mut self, message: &StoredMessage) {
         self.insert(
             keys::message(&message.conv, message.hlc, &message.id).as_slice(),
             message_codec::encode(message),
+        );
+    }
+
+    /// Records an already stored message's new state. The state lives in the message's
+    /// index entry (a few bytes), so a state change does not rewrite its text.
+    pub fn put_message_state(&mut self, message: &StoredMessage) {
+        self.insert(
+            keys::index(&message.id).as_slice(),
+            keys::index_value(&message.conv, message.hlc, message_codec::state_byte(message.state)).as_slice(),
         );
     }
 
@@ -103,11 +108,8 @@ impl Batch {
     /// outbox (an outbox entry whose message is missing is dropped when it comes due).
     pub fn put_outgoing(&mut self, message: &StoredMessage, entry: &OutboxEntry) {
         self.put_outbox(entry);
-        self.insert(
-            keys::index(&message.id).as_slice(),
-            keys::index_value(&message.conv, message.hlc).as_slice(),
-        );
-        self.put_message_body(message);
+        self.put_message_state(message);
+        self.put_body(message);
     }
 
     /// Stores an outbox entry.
@@ -145,13 +147,31 @@ impl Store {
 
     /// Where a message is stored, if it is.
     pub fn message_location(&self, id: &MsgId) -> Result<Option<(ConvId, u64)>, StoreError> {
-        match self.history.get(keys::index(id))? {
-            None => Ok(None),
-            Some(v) => keys::parse_index_value(&v).map(Some).ok_or(StoreError::Corrupt {
-                what: "message index",
-                message: format!("{} bytes", v.len()),
-            }),
+        Ok(self.index_entry(id)?.map(|(conv, hlc, _)| (conv, hlc)))
+    }
+
+    /// A message's index entry: where it is and, since schema 2, its current state.
+    fn index_entry(&self, id: &MsgId) -> Result<Option<(ConvId, u64, Option<MessageState>)>, StoreError> {
+        let Some(v) = self.history.get(keys::index(id))? else {
+            return Ok(None);
+        };
+        let corrupt = || StoreError::Corrupt {
+            what: "message index",
+            message: format!("{} bytes", v.len()),
+        };
+        let (conv, hlc, state) = keys::parse_index_value(&v).ok_or_else(corrupt)?;
+        let state = state.map(|b| message_codec::state_from_byte(b).ok_or_else(corrupt)).transpose()?;
+        Ok(Some((conv, hlc, state)))
+    }
+
+    /// The message under `key` with its current state from the index (the one it was
+    /// stored with when the index predates schema 2 or is missing).
+    fn read_message(&self, key: &[u8], value: &[u8]) -> Result<StoredMessage, StoreError> {
+        let mut message = message_codec::decode(key, value)?;
+        if let Some((_, _, Some(state))) = self.index_entry(&message.id)? {
+            message.state = state;
         }
+        Ok(message)
     }
 
     /// Whether a message with this id is stored.
@@ -167,7 +187,7 @@ impl Store {
                 let key = keys::message(&conv, hlc, id);
                 self.history
                     .get(key)?
-                    .map(|value| message_codec::decode(&key, &value))
+                    .map(|value| self.read_message(&key, &value))
                     .transpose()
             }
         }
@@ -191,7 +211,7 @@ impl Store {
         };
         message.state = state;
         let mut batch = Batch::default();
-        batch.put_message_body(&message);
+        batch.put_message_state(&message);
         self.apply(batch)?;
         Ok(Some(message))
     }
@@ -223,7 +243,7 @@ impl Store {
             .take(limit)
             .map(|kv| {
                 let (key, value) = kv?;
-                message_codec::decode(&key, &value)
+                self.read_message(&key, &value)
             })
             .collect::<Result<Vec<_>, _>>()?;
         out.reverse();

@@ -4,7 +4,8 @@
 //! ```text
 //! 'c' | conv(16)                      -> Conversation
 //! 'm' | conv(16) | hlc(8, BE) | id(16) -> the rest of the message (message_codec)
-//! 'i' | id(16)                        -> conv(16) | hlc(8)  (message-id index: dedup + lookup)
+//! 'i' | id(16)                        -> conv(16) | hlc(8) | state(1)  (message-id index:
+//!                                        dedup, lookup, and the message's current state)
 //! 'o' | id(16)                        -> OutboxEntry
 //! ```
 
@@ -75,19 +76,26 @@ pub fn index(id: &MsgId) -> [u8; 17] {
     key
 }
 
-/// The value of an index entry.
-pub fn index_value(conv: &ConvId, hlc: u64) -> [u8; 24] {
-    let mut value = [0u8; 24];
+/// The value of an index entry: where the message is, and its state.
+pub fn index_value(conv: &ConvId, hlc: u64, state: u8) -> [u8; 25] {
+    let mut value = [0u8; 25];
     value[..16].copy_from_slice(&conv.0);
-    value[16..].copy_from_slice(&hlc.to_be_bytes());
+    value[16..24].copy_from_slice(&hlc.to_be_bytes());
+    value[24] = state;
     value
 }
 
-/// Parses an index entry's value back into (conversation, hlc).
-pub fn parse_index_value(value: &[u8]) -> Option<(ConvId, u64)> {
+/// Parses an index entry's value back into (conversation, hlc, state); schema-1 entries
+/// (24 bytes) carry no state.
+pub fn parse_index_value(value: &[u8]) -> Option<(ConvId, u64, Option<u8>)> {
     let conv: [u8; 16] = value.get(..16)?.try_into().ok()?;
     let hlc: [u8; 8] = value.get(16..24)?.try_into().ok()?;
-    Some((ConvId(conv), u64::from_be_bytes(hlc)))
+    let state = match value.len() {
+        24 => None,
+        25 => Some(value[24]),
+        _ => return None,
+    };
+    Some((ConvId(conv), u64::from_be_bytes(hlc), state))
 }
 
 /// Key of an outbox entry.

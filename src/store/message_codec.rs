@@ -2,8 +2,9 @@
 //! in the key already, so the value holds only the rest, in a compact binary layout:
 //!
 //! ```text
-//! flags        u8       bit 7: incoming; bits 0-3: state (queued 0, sent 1, delivered 2,
-//!                       read 3, received 4, request 5, seen 6)
+//! flags        u8       bit 7: incoming; bits 0-3: the state it was stored with (queued 0,
+//!                       sent 1, delivered 2, read 3, received 4, request 5, seen 6; the
+//!                       current state is in the message's index entry)
 //! sent_ms      varint   LEB128
 //! stored_ms    varint   zigzag LEB128 of stored_ms - sent_ms
 //! sender       varint length, then the E.164 text
@@ -30,6 +31,16 @@ const STATES: [MessageState; 7] = [
     MessageState::Request,
     MessageState::Seen,
 ];
+
+/// A state as one byte (in the flags here, and in the message's index entry).
+pub fn state_byte(state: MessageState) -> u8 {
+    STATES.iter().position(|s| *s == state).expect("every state listed") as u8
+}
+
+/// The state a byte names.
+pub fn state_from_byte(byte: u8) -> Option<MessageState> {
+    STATES.get(usize::from(byte)).copied()
+}
 
 fn corrupt(message: impl Into<String>) -> StoreError {
     StoreError::Corrupt {
@@ -91,10 +102,7 @@ impl<'a> Reader<'a> {
 /// The stored value of `message`.
 pub fn encode(message: &StoredMessage) -> Vec<u8> {
     let mut out = Vec::with_capacity(32 + message.sender.as_str().len());
-    let state = STATES
-        .iter()
-        .position(|s| *s == message.state)
-        .expect("every state listed") as u8;
+    let state = state_byte(message.state);
     let incoming = if message.direction == Direction::Incoming {
         INCOMING
     } else {

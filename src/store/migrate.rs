@@ -173,7 +173,7 @@ mod tests {
                 .insert(keys::message(&m.conv, m.hlc, &m.id), crate::wire::to_cbor(m))
                 .unwrap();
             history
-                .insert(keys::index(&m.id), &keys::index_value(&m.conv, m.hlc))
+                .insert(keys::index(&m.id), &keys::index_value(&m.conv, m.hlc, 0)[..24])
                 .unwrap();
         }
         let entry = OutboxEntry {
