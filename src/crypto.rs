@@ -66,7 +66,11 @@ mod tests {
             // The group and mailbox protocols verify the same way.
             let (pk, signature) = (crate::wire::Fixed(public), crate::wire::Fixed(sig));
             assert_eq!(crate::group::verify(&pk, &message, &signature), valid, "group: {name}");
-            assert_eq!(crate::mailbox::wire::verify(&public, &message, &signature), valid, "mailbox: {name}");
+            assert_eq!(
+                crate::mailbox::wire::verify(&public, &message, &signature),
+                valid,
+                "mailbox: {name}"
+            );
         }
     }
 }

@@ -50,6 +50,8 @@ struct PendingGet {
     quorum: usize,
     answers: usize,
     values: Vec<Vec<u8>>,
+    /// Why the query ended without an answer, unless it was because nobody held the key.
+    failure: Option<String>,
 }
 
 /// Kademlia bookkeeping owned by the actor.
@@ -138,6 +140,7 @@ impl Actor {
                 quorum: quorum.max(1),
                 answers: 0,
                 values: Vec::new(),
+                failure: None,
             },
         );
     }
@@ -209,6 +212,10 @@ impl Actor {
             return;
         };
         let mut junk_from = None;
+        match &result {
+            Err(kad::GetRecordError::NotFound { .. }) | Ok(_) => {}
+            Err(e) => pending.failure = Some(e.to_string()),
+        }
         if let Ok(GetRecordOk::FoundRecord(found)) = &result {
             pending.answers += 1;
             match storage::filter_answer(found.record.key.as_ref(), &found.record.value, now_ms() / 1000) {
@@ -228,8 +235,15 @@ impl Actor {
                     }
                 }
                 match pending.done {
+                    // A query that timed out is a failure, not an absence.
                     GetDone::Reply(reply) => {
-                        let _ = reply.send(Ok(pending.values));
+                        let _ = reply.send(match pending.failure {
+                            Some(failure) if pending.values.is_empty() => Err(NodeError::Dht {
+                                op: "get",
+                                source: failure.into(),
+                            }),
+                            _ => Ok(pending.values),
+                        });
                     }
                     GetDone::Lookup { phone, keys } => self.on_lookup_answer(phone, keys, pending.values),
                 }

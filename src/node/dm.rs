@@ -1037,7 +1037,13 @@ impl Actor {
                 Some(session) => session.decrypt(&frame).map(|(_, pt)| (pt, session.remote_identity())),
             };
             let outcome = match decrypted {
-                Err(SessionError::Replay(_)) => Outcome::Stored,
+                // A frame seen before: refused (nothing is stored twice) and counted, yet
+                // acknowledged again, so an honest sender whose acknowledgement was lost
+                // stops retrying.
+                Err(SessionError::Replay(_)) => {
+                    self.reject(Some(peer), "dm", "replay");
+                    Outcome::Stored
+                }
                 Err(e) => {
                     self.reject(Some(peer), "dm", e.reason());
                     Outcome::Rejected

@@ -649,6 +649,8 @@ impl NodeHandle {
     pub async fn meetup_join(&self, code: &str) -> Result<GroupView, NodeError> {
         let code = crate::group::MeetupCode::parse(code).map_err(|e| NodeError::Invalid(e.to_string()))?;
         let now = crate::model::now_ms() / 1000;
+        // A lookup that failed (timed out) is not evidence that there is no meetup.
+        let mut failure = None;
         for epoch in crate::rendezvous::Epoch::to_look_up(now) {
             let bytes = *code.as_bytes();
             let secret = tokio::task::spawn_blocking(move || crate::rendezvous::CodeSecret::derive(&bytes, epoch))
@@ -657,7 +659,10 @@ impl NodeHandle {
             let keys = secret.keys();
             let values = match self.dht_get(keys.dht_key.to_vec(), 1).await {
                 Ok(values) => values,
-                Err(_) => continue,
+                Err(e) => {
+                    failure = Some(e);
+                    continue;
+                }
             };
             let creator = values
                 .iter()
@@ -677,9 +682,8 @@ impl NodeHandle {
                     .await;
             }
         }
-        Err(NodeError::NotFound(
-            "no meetup with this code (mistyped, expired or closed)".into(),
-        ))
+        Err(failure
+            .unwrap_or_else(|| NodeError::NotFound("no meetup with this code (mistyped, expired or closed)".into())))
     }
 
     /// Sends a text to a group. Returns once it is durable (state `queued`); it turns

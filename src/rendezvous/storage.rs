@@ -172,7 +172,12 @@ mod tests {
     fn storage_vectors_hold() {
         use crate::rendezvous::testutil::{hex_of, vectors};
         for v in vectors("storage") {
-            let outcome = validate_put(&hex_of(&v["dht_key"]), &hex_of(&v["value"]), None, v["now"].as_u64().unwrap());
+            let outcome = validate_put(
+                &hex_of(&v["dht_key"]),
+                &hex_of(&v["value"]),
+                None,
+                v["now"].as_u64().unwrap(),
+            );
             let got = match outcome {
                 Ok(_) => "stored",
                 Err(e) => e.reason(),

@@ -442,7 +442,10 @@ mod tests {
         assert_eq!(hex::encode(&sealed.msg[..]), v["noise_msg"].as_str().unwrap());
         assert_eq!(hex::encode(sealed.to_bytes()), v["sealed_cbor"].as_str().unwrap());
         // The sender payload and the plaintext the Noise message carries, byte for byte.
-        assert_eq!(hex::encode(payload.encode()), v["sender_payload_cbor"].as_str().unwrap());
+        assert_eq!(
+            hex::encode(payload.encode()),
+            v["sender_payload_cbor"].as_str().unwrap()
+        );
         let plaintext = to_cbor(&SealedPayload {
             sender: payload.clone(),
             body: Bytes::new(body.clone()).unwrap(),

@@ -160,7 +160,9 @@ impl Store {
             message: format!("{} bytes", v.len()),
         };
         let (conv, hlc, state) = keys::parse_index_value(&v).ok_or_else(corrupt)?;
-        let state = state.map(|b| message_codec::state_from_byte(b).ok_or_else(corrupt)).transpose()?;
+        let state = state
+            .map(|b| message_codec::state_from_byte(b).ok_or_else(corrupt))
+            .transpose()?;
         Ok(Some((conv, hlc, state)))
     }
 
