@@ -41,8 +41,10 @@ pub mod ratelimit;
 pub mod rendezvous;
 pub mod session;
 pub mod store;
+#[cfg(feature = "testnet")]
 pub mod testnet;
 pub mod text;
+#[cfg(feature = "tui")]
 pub mod tui;
 pub mod wire;
 

@@ -379,6 +379,7 @@ impl HttpServer {
     }
 
     /// A server already running as `task` on `addr`.
+    #[cfg(feature = "websocket")]
     pub(crate) fn from_task(addr: SocketAddr, task: JoinHandle<()>) -> Self {
         Self { addr, task }
     }

@@ -16,6 +16,7 @@ pub mod dispatch;
 pub mod limits;
 pub mod methods;
 pub mod server;
+#[cfg(feature = "websocket")]
 pub mod ws;
 
 use serde::{Deserialize, Serialize};

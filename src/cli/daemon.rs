@@ -1,15 +1,12 @@
 //! `chingu init` and `chingu run`: creating a home and running its node in the foreground.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use clap::Args;
 
-use chingu::api::apps::{AppStore, TokenVerifier};
 use chingu::api::dispatch::ApiContext;
 use chingu::api::limits::ApiLimits;
 use chingu::api::server::UnixServer;
-use chingu::api::ws;
 use chingu::home::{Home, InitOptions};
 use chingu::metrics::{ApiMetrics, HttpServer};
 use chingu::node::metrics::SwarmMetrics;
@@ -79,6 +76,7 @@ pub struct RunArgs {
     #[arg(long, value_enum)]
     role: Option<Role>,
     /// Serve the API over WebSocket at ws://ADDR/api for app tokens (see `chingu apps`)
+    #[cfg(feature = "websocket")]
     #[arg(long, value_name = "ADDR")]
     api: Option<SocketAddr>,
     /// Serve Prometheus metrics at http://ADDR/metrics
@@ -126,6 +124,7 @@ pub async fn run(home: &Home, args: RunArgs) -> anyhow::Result<()> {
     home.check_ownership()?;
     let _lock = home.lock()?;
     let socket = home.checked_socket_path()?;
+    #[cfg(feature = "websocket")]
     check_local(args.api, "--api", args.allow_remote)?;
     check_local(args.metrics, "--metrics", args.allow_remote)?;
     let mut config = NodeConfig::from_home(home)?;
@@ -156,7 +155,11 @@ pub async fn run(home: &Home, args: RunArgs) -> anyhow::Result<()> {
         println!("{}", tr!("run-listening", addr = format!("{addr}/p2p/{peer_id}")));
     }
     let mut http = Vec::new();
+    #[cfg(feature = "websocket")]
     if let Some(addr) = args.api {
+        use chingu::api::apps::{AppStore, TokenVerifier};
+        use chingu::api::ws;
+        use std::sync::Arc;
         let verifier = Arc::new(TokenVerifier::new(AppStore::at(home.apps_path())));
         let api = ws::serve(addr, context.clone(), verifier).await?;
         let url = format!("ws://{}{}", api.local_addr(), ws::PATH);

@@ -5,15 +5,18 @@
 //! Exit codes: 0 success, 1 failure, 2 usage error, 3 no node running.
 
 mod apps;
+#[cfg(feature = "tui")]
 mod chat;
 mod contacts;
 mod daemon;
+#[cfg(feature = "testnet")]
 mod demo;
 mod groups;
 mod meetups;
 mod messages;
 mod output;
 mod query;
+#[cfg(feature = "testnet")]
 mod testnet;
 
 use std::path::PathBuf;
@@ -75,10 +78,13 @@ enum Command {
     #[command(subcommand)]
     Apps(apps::AppsCommand),
     /// Chat in the terminal with the running node's friends and groups
+    #[cfg(feature = "tui")]
     Chat,
     /// Start a local test net of many nodes in this process
+    #[cfg(feature = "testnet")]
     Testnet(testnet::TestnetArgs),
     /// Watch three people meet and chat on a local net in this process (or join them)
+    #[cfg(feature = "testnet")]
     Demo(demo::DemoArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions {
@@ -141,8 +147,11 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Group(command) => groups::run(&home, command).await,
         Command::Meetup(command) => meetups::run(&home, command).await,
         Command::Apps(command) => apps::run(&home, command),
+        #[cfg(feature = "testnet")]
         Command::Testnet(args) => testnet::run(args).await,
+        #[cfg(feature = "testnet")]
         Command::Demo(args) => demo::run(args).await,
+        #[cfg(feature = "tui")]
         Command::Chat => chat::run(&home).await,
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "chingu", &mut std::io::stdout());
