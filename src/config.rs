@@ -1,7 +1,8 @@
 //! `config.toml`: a node's settings, with defaults for everything.
 //!
 //! Unknown keys are an error (a typo must not silently fall back to a default), and a
-//! malformed file is reported with its line and column. SPEC.md §8.2 lists every key.
+//! malformed file is reported with its line and column, the offending line and a caret
+//! under the spot. SPEC.md §8.2 lists every key.
 
 use std::path::{Path, PathBuf};
 
@@ -22,13 +23,79 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     /// The file is not a valid chingu configuration.
-    #[error("{path} is not a valid chingu configuration: {message}")]
+    #[error("{path} is not a valid chingu configuration{}: {message}{}", at.as_ref().map(Spot::position).unwrap_or_default(), at.as_ref().map(Spot::excerpt).unwrap_or_default())]
     Invalid {
         /// The file.
         path: PathBuf,
-        /// What is wrong and where.
+        /// What is wrong.
         message: String,
+        /// Where, when the parser knows.
+        at: Option<Spot>,
     },
+}
+
+/// A place in a file: its line and column (1-based) and that line's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Spot {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// How many characters the problem spans (at least 1).
+    pub width: usize,
+    /// The text of the line.
+    pub text: String,
+}
+
+impl Spot {
+    /// The spot of byte range `span` in `text`.
+    pub fn of(text: &str, span: std::ops::Range<usize>) -> Self {
+        let start = span.start.min(text.len());
+        let start = (0..=start).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let line_text = text[line_start..line_end].trim_end_matches('\r');
+        let end = span.end.clamp(start, line_start + line_text.len());
+        let end = (end..=text.len())
+            .find(|&i| text.is_char_boundary(i))
+            .unwrap_or(text.len());
+        Self {
+            line: text[..start].matches('\n').count() + 1,
+            column: text[line_start..start].chars().count() + 1,
+            width: text[start..end].chars().count().max(1),
+            text: line_text.to_owned(),
+        }
+    }
+
+    /// ` (line L, column C)`.
+    fn position(&self) -> String {
+        format!(" (line {}, column {})", self.line, self.column)
+    }
+
+    /// The line, numbered, with a caret line under the spot (on lines of their own).
+    pub fn excerpt(&self) -> String {
+        let number = self.line.to_string();
+        let gutter = " ".repeat(number.len());
+        let shown: String = self
+            .text
+            .chars()
+            .map(|c| if crate::text::is_unsafe(c) { ' ' } else { c })
+            .collect();
+        let before: usize = shown
+            .chars()
+            .take(self.column - 1)
+            .map(|c| unicode_width::UnicodeWidthChar::width(c).unwrap_or(0))
+            .sum();
+        format!(
+            "\n {gutter} |\n {number} | {shown}\n {gutter} | {}{}",
+            " ".repeat(before),
+            "^".repeat(
+                self.width
+                    .min(shown.chars().count().saturating_sub(self.column - 1))
+                    .max(1)
+            )
+        )
+    }
 }
 
 /// Who may find this node by phone number (SPEC.md §5.2).
@@ -55,12 +122,39 @@ pub enum DhtMode {
     Client,
 }
 
+/// What an operator's always-on node is for (`chingu init --role`, `chingu run --role`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A DHT server with room for many connections that publishes no personal record.
+    Bootstrap,
+    /// A bootstrap node that also holds sealed messages for offline users.
+    Mailbox,
+    /// A bootstrap node that also relays connections for peers behind NAT.
+    Relay,
+}
+
+impl Role {
+    /// Its name in the configuration and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Bootstrap => "bootstrap",
+            Role::Mailbox => "mailbox",
+            Role::Relay => "relay",
+        }
+    }
+}
+
 /// The whole configuration file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Region for numbers written without a country code (ISO 3166 alpha-2).
     pub region: Region,
+    /// An operator's node role (set by `init --role`; such a home has no phone number);
+    /// absent for a person's node.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
     /// Networking.
     pub network: NetworkConfig,
     /// Discovery by phone number.
@@ -186,7 +280,8 @@ impl Config {
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
         toml::from_str(text).map_err(|e| ConfigError::Invalid {
             path: path.to_owned(),
-            message: e.to_string().trim().replace('\n', " "),
+            message: e.message().trim().to_owned(),
+            at: e.span().map(|span| Spot::of(text, span)),
         })
     }
 
@@ -197,6 +292,7 @@ impl Config {
                 let text = String::from_utf8(bytes).map_err(|_| ConfigError::Invalid {
                     path: path.to_owned(),
                     message: "the file is not UTF-8 text".into(),
+                    at: None,
                 })?;
                 Self::parse(&text, path)
             }
@@ -251,6 +347,42 @@ mod tests {
         let config = Config::parse("[network]\nmdns = true\n", Path::new("c")).unwrap();
         assert!(config.network.mdns);
         assert_eq!(config.discovery.discoverable, Discoverable::Contacts);
+    }
+
+    #[test]
+    fn errors_show_the_line_and_a_caret() {
+        let text = "region = \"KR\"\n\n[network]\nlisten = 5\n";
+        let err = Config::parse(text, Path::new("config.toml")).unwrap_err();
+        let ConfigError::Invalid { at: Some(spot), .. } = &err else {
+            panic!("no position: {err}");
+        };
+        assert_eq!((spot.line, spot.column, spot.width), (4, 10, 1));
+        assert_eq!(spot.text, "listen = 5");
+        let shown = err.to_string();
+        let lines: Vec<&str> = shown.lines().collect();
+        assert_eq!(lines.len(), 4, "{shown}");
+        assert!(
+            lines[0].starts_with("config.toml is not a valid chingu configuration (line 4, column 10): "),
+            "{shown}"
+        );
+        assert_eq!(lines[1], "   |");
+        assert_eq!(lines[2], " 4 | listen = 5");
+        assert_eq!(lines[3], "   |          ^");
+        // Unknown keys point at the key; wide characters keep the caret aligned.
+        let err = Config::parse("[network]\n# 설정\nmdsn = true\n", Path::new("c")).unwrap_err();
+        let ConfigError::Invalid {
+            at: Some(spot),
+            message,
+            ..
+        } = &err
+        else {
+            panic!("no position: {err}");
+        };
+        assert_eq!((spot.line, spot.column, spot.width), (3, 1, 4), "{message}");
+        assert!(message.contains("mdsn"), "{message}");
+        let spot = Spot::of("이름 = 5\n", 9..10);
+        assert_eq!(spot.column, 6);
+        assert!(spot.excerpt().ends_with("|        ^"), "{}", spot.excerpt());
     }
 
     #[test]

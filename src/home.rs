@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 
 use nix::fcntl::{Flock, FlockArg};
 
-use crate::config::Config;
+use crate::config::{Config, Role};
 use crate::identity::Identity;
 use crate::phone::{PhoneNumber, Region};
 use crate::store::{Profile, Store, StoreError, StoreOptions};
@@ -211,12 +211,38 @@ impl Home {
     /// case the old contents are moved into a `backup-<unix time>` directory first; refuses
     /// while a daemon runs on it.
     pub fn init(&self, options: &InitOptions) -> Result<InitReport, HomeError> {
-        crate::text::check_name(&options.name)?;
+        let config = Config {
+            region: options.region.clone(),
+            ..Config::default()
+        };
+        self.create(Some(options.phone.clone()), &options.name, &config, options.force)
+    }
+
+    /// Creates the home of an operator's node with `role` and no phone number: it keeps no
+    /// contacts, messages or groups and publishes no personal record (`role` is written
+    /// to `config.toml`, so `chingu run` applies it). Otherwise like [`Home::init`].
+    pub fn init_role(&self, role: Role, name: &str, region: Region, force: bool) -> Result<InitReport, HomeError> {
+        let config = Config {
+            region,
+            role: Some(role),
+            ..Config::default()
+        };
+        self.create(None, name, &config, force)
+    }
+
+    fn create(
+        &self,
+        phone: Option<PhoneNumber>,
+        name: &str,
+        config: &Config,
+        force: bool,
+    ) -> Result<InitReport, HomeError> {
+        crate::text::check_name(name)?;
         // `run` could not bind its control socket: refuse now, before anything is made.
         self.checked_socket_path()?;
         let mut backup = None;
         if self.is_initialized() {
-            if !options.force {
+            if !force {
                 return Err(HomeError::AlreadyInitialized(self.dir.clone()));
             }
             let lock = self.lock()?;
@@ -226,15 +252,11 @@ impl Home {
         create_private_dir(&self.dir)?;
         let identity = Identity::generate();
         identity.save(&self.identity_path(), &self.noise_key_path())?;
-        let config = Config {
-            region: options.region.clone(),
-            ..Config::default()
-        };
         config.save(&self.config_path())?;
         let store = Store::open(&self.db_path(), StoreOptions::default())?;
         store.set_profile(&Profile {
-            phone: options.phone.clone(),
-            name: options.name.clone(),
+            phone,
+            name: name.to_owned(),
             created_ms: crate::model::now_ms(),
         })?;
         store.flush()?;

@@ -15,6 +15,7 @@
 //!         │
 //! wire (envelope, codec, limits)               store (the only module touching sled)
 //! identity · home · config · phone              testnet (N nodes in one process)
+//!                                               lab (processes on emulated NATs)
 //! ```
 //!
 //! ## Where to start reading
@@ -22,6 +23,7 @@
 //! - [`wire`]: the envelope every message travels in (SPEC.md §3).
 //! - [`store::Store`]: what a node keeps on disk and when it is durable.
 //! - [`testnet`]: many nodes in one process, the macro benchmark.
+//! - [`lab`]: real node processes behind emulated NATs, in network namespaces.
 
 pub mod api;
 pub mod config;
@@ -32,6 +34,8 @@ pub mod group;
 pub mod home;
 pub mod i18n;
 pub mod identity;
+#[cfg(feature = "testnet")]
+pub mod lab;
 pub mod mailbox;
 pub mod metrics;
 pub mod model;

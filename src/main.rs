@@ -1,13 +1,10 @@
-//! The `chingu` command: parse arguments, run the command, turn the outcome into an exit
-//! code. Everything else lives in the library and in the `cli` module.
+//! The `chingu` command: everything lives in the library and in the `cli` module; this
+//! only turns the outcome into an exit code.
 
 mod cli;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let args = cli::Cli::parse();
-    cli::main(args)
+    cli::main()
 }

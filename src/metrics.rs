@@ -1,5 +1,7 @@
 //! Operator metrics (`chingu run --metrics ADDR`): Prometheus/OpenMetrics text at
-//! `/metrics`. Three sources are encoded into one answer (SPEC.md §9.7):
+//! `/metrics`, and the probes `/health` (the node answers) and `/ready` (it listens and
+//! has joined the DHT) for orchestrators (SPEC.md §9.8). Three sources are encoded into
+//! one `/metrics` answer (SPEC.md §9.7):
 //!
 //! - libp2p's own metrics (`libp2p_*`), recorded by the node's actor through
 //!   [`crate::node::metrics::SwarmMetrics`];
@@ -9,7 +11,7 @@
 //!   the actor's state stays its own and needs no locks.
 
 use std::net::SocketAddr;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -393,14 +395,27 @@ impl HttpServer {
 struct Scrape {
     node: NodeHandle,
     live: Registry,
+    /// Set once the node has joined the DHT (it never goes back).
+    joined: Arc<AtomicBool>,
 }
 
-/// The router serving `/metrics` for `node`, with `live` holding the registered libp2p and
-/// API families.
+/// The router serving `/metrics`, `/health` and `/ready` for `node`, with `live` holding
+/// the registered libp2p and API families. Must be called inside a Tokio runtime (it
+/// starts watching for the node to join the DHT).
 pub fn router(node: NodeHandle, live: Registry) -> Router {
+    let joined = Arc::new(AtomicBool::new(false));
+    let watcher = node.clone();
+    let flag = joined.clone();
+    tokio::spawn(async move {
+        if watcher.wait_joined().await.is_ok() {
+            flag.store(true, Ordering::Release);
+        }
+    });
     Router::new()
         .route("/metrics", get(scrape))
-        .with_state(Arc::new(Scrape { node, live }))
+        .route("/health", get(health))
+        .route("/ready", get(ready))
+        .with_state(Arc::new(Scrape { node, live, joined }))
 }
 
 async fn scrape(State(scrape): State<Arc<Scrape>>) -> Response {
@@ -408,6 +423,52 @@ async fn scrape(State(scrape): State<Arc<Scrape>>) -> Response {
         Ok(status) => ([(header::CONTENT_TYPE, CONTENT_TYPE)], render(&scrape.live, &status)).into_response(),
         Err(e) => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response(),
     }
+}
+
+/// A probe's answer: its status code and a small JSON body.
+fn probe(code: StatusCode, body: serde_json::Value) -> Response {
+    (code, [(header::CONTENT_TYPE, "application/json")], format!("{body}\n")).into_response()
+}
+
+/// `/health`: 200 while the node's task answers, 503 once it has stopped.
+async fn health(State(scrape): State<Arc<Scrape>>) -> Response {
+    match scrape.node.status().await {
+        Ok(status) => probe(
+            StatusCode::OK,
+            serde_json::json!({ "status": "ok", "uptime_s": status.uptime_s }),
+        ),
+        Err(_) => probe(
+            StatusCode::SERVICE_UNAVAILABLE,
+            serde_json::json!({ "status": "stopped" }),
+        ),
+    }
+}
+
+/// `/ready`: 200 when the node listens on at least one address and has joined the DHT
+/// (its first bootstrap finished, or it has no bootstrap peers); 503 otherwise.
+async fn ready(State(scrape): State<Arc<Scrape>>) -> Response {
+    let Ok(status) = scrape.node.status().await else {
+        return probe(
+            StatusCode::SERVICE_UNAVAILABLE,
+            serde_json::json!({ "status": "stopped" }),
+        );
+    };
+    let listening = !status.listen_addrs.is_empty();
+    let joined = scrape.joined.load(Ordering::Acquire);
+    let code = if listening && joined {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    probe(
+        code,
+        serde_json::json!({
+            "status": if code == StatusCode::OK { "ready" } else { "starting" },
+            "listening": listening,
+            "joined_dht": joined,
+            "routing_table": status.routing_table_size,
+        }),
+    )
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 //! they form a valid number. No numbering rule is hand-written here. The exact rules are
 //! normative and written down in `protocol/phone.md`; `protocol/vectors/phone.json` pins them.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
@@ -17,6 +18,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Longest accepted input, in Unicode scalar values (before any trimming).
 pub const MAX_INPUT_CHARS: usize = 32;
+
+/// Longest accepted `tel:` URI, parameters included, in Unicode scalar values (its number
+/// part alone is still held to [`MAX_INPUT_CHARS`]).
+pub const MAX_URI_CHARS: usize = 96;
 
 /// Most digits an E.164 number has (country code included).
 pub const MAX_E164_DIGITS: usize = 15;
@@ -233,14 +238,22 @@ impl<'de> Deserialize<'de> for PhoneNumber {
 /// (`protocol/phone.md` §2): length limit, trimming, optional `tel:` URI, character mapping
 /// (Unicode digits, separators, one leading `+`), interpretation, validation.
 pub fn normalize(input: &str, default_region: &Region) -> Result<PhoneNumber, PhoneError> {
-    if input.chars().nth(MAX_INPUT_CHARS).is_some() {
+    let limit = if is_tel_uri(input.trim_start()) {
+        MAX_URI_CHARS
+    } else {
+        MAX_INPUT_CHARS
+    };
+    if input.chars().nth(limit).is_some() {
         return Err(PhoneError::TooLong);
     }
     let text = input.trim();
     if text.is_empty() {
         return Err(PhoneError::Empty);
     }
-    let (plus, digits) = scan(strip_tel_uri(text)?)?;
+    let (plus, digits) = match parse_tel_uri(text)? {
+        Some(uri) => uri.scan()?,
+        None => scan(text)?,
+    };
     if digits.is_empty() {
         return Err(PhoneError::NotANumber);
     }
@@ -258,6 +271,33 @@ pub fn normalize(input: &str, default_region: &Region) -> Result<PhoneNumber, Ph
         (Err(error), Some(rest)) => parse_international(rest).map_err(|_| error),
         (result, _) => result,
     }
+}
+
+/// Regions suggested first when a number is valid in several (chingu's users' most
+/// likely regions), in this order; the others follow by code.
+pub const LIKELY_REGIONS: &[&str] = &[
+    "KR", "JP", "US", "CN", "TW", "HK", "SG", "VN", "TH", "PH", "ID", "IN", "GB", "DE", "FR", "CA", "AU",
+];
+
+/// The regions in which `input` reads as a valid number, for hints such as "did you mean
+/// --region JP?" when it is not valid in the default region: the likely ones first, then
+/// by code. Empty when the input is valid nowhere (or has a country code, which no region
+/// changes).
+pub fn regions_where_valid(input: &str) -> Vec<Region> {
+    let mut regions: Vec<Region> = DATABASE
+        .iter()
+        .filter_map(|metadata| metadata.id().parse::<Region>().ok())
+        .filter(|region| normalize(input, region).is_ok())
+        .collect();
+    let rank = |region: &Region| {
+        LIKELY_REGIONS
+            .iter()
+            .position(|likely| *likely == region.as_str())
+            .unwrap_or(LIKELY_REGIONS.len())
+    };
+    regions.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.as_str().cmp(b.as_str())));
+    regions.dedup();
+    regions
 }
 
 /// Formats a number the way its own country writes it nationally ("010-1234-5678").
@@ -296,21 +336,131 @@ fn is_e164_shape(s: &str) -> bool {
     }
 }
 
-/// Strips a case-insensitive `tel:` scheme and its `;` parameters, rejecting extensions.
-fn strip_tel_uri(text: &str) -> Result<&str, PhoneError> {
-    let rest = match text.split_at_checked(4) {
-        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("tel:") => rest,
-        _ => return Ok(text),
-    };
-    let mut parts = rest.split(';');
-    let number = parts.next().unwrap_or_default();
-    for param in parts {
-        let name = param.split('=').next().unwrap_or_default();
-        if name.trim().eq_ignore_ascii_case("ext") {
-            return Err(PhoneError::Extension);
+/// Whether `text` starts with the `tel:` scheme (ASCII case-insensitive).
+fn is_tel_uri(text: &str) -> bool {
+    text.get(..4).is_some_and(|scheme| scheme.eq_ignore_ascii_case("tel:"))
+}
+
+/// The parts of a `tel:` URI (RFC 3966) that say which number it is.
+struct TelUri<'a> {
+    /// The number as written after the scheme.
+    number: &'a str,
+    /// A `phone-context` that is a global number prefix (`+1-914-555`), if any.
+    context: Option<&'a str>,
+}
+
+impl TelUri<'_> {
+    /// (leading plus?, digits): a local number with a global `phone-context` becomes the
+    /// context's digits followed by the number's.
+    fn scan(&self) -> Result<(bool, String), PhoneError> {
+        if self.number.chars().nth(MAX_INPUT_CHARS).is_some() {
+            return Err(PhoneError::TooLong);
+        }
+        let (plus, digits) = scan(self.number)?;
+        match self.context {
+            Some(context) if !plus => {
+                let (context_plus, prefix) = scan(context)?;
+                Ok((context_plus, prefix + &digits))
+            }
+            _ => Ok((plus, digits)),
         }
     }
-    Ok(number)
+}
+
+/// Splits a `tel:` URI into its number and a global `phone-context`; `None` when `text` is
+/// not a `tel:` URI. An `ext` parameter is refused: an extension does not identify a person.
+fn parse_tel_uri(text: &str) -> Result<Option<TelUri<'_>>, PhoneError> {
+    if !is_tel_uri(text) {
+        return Ok(None);
+    }
+    let mut parts = text[4..].split(';');
+    let number = parts.next().unwrap_or_default();
+    let mut context = None;
+    for param in parts {
+        let (name, value) = param.split_once('=').unwrap_or((param, ""));
+        let name = name.trim();
+        if name.eq_ignore_ascii_case("ext") {
+            return Err(PhoneError::Extension);
+        }
+        let value = value.trim();
+        if name.eq_ignore_ascii_case("phone-context") && value.starts_with('+') {
+            context = Some(value);
+        }
+    }
+    Ok(Some(TelUri { number, context }))
+}
+
+/// Splits an extension off a number as address books write it: a `tel:` URI's `ext`
+/// parameter, or a trailing `ext. 4321`, `ext 4321`, `extension 12`, `x123`, `#123`,
+/// `내선 12` or `内線 12` (optionally in brackets). Returns the number without it (the text
+/// unchanged when there is none) and the extension, if one was found. Import keeps the
+/// number and drops the extension (`protocol/phone.md` §4.2); typed input does not use this.
+pub fn split_extension(text: &str) -> (Cow<'_, str>, Option<String>) {
+    let trimmed = text.trim();
+    if is_tel_uri(trimmed) {
+        let mut pieces = trimmed[4..].split(';');
+        let number = pieces.next().unwrap_or_default();
+        let mut kept = vec![number];
+        let mut extension = None;
+        for param in pieces {
+            match param.split_once('=') {
+                Some((name, value)) if name.trim().eq_ignore_ascii_case("ext") => {
+                    extension = Some(value.trim().to_owned());
+                }
+                _ => kept.push(param),
+            }
+        }
+        return match extension {
+            Some(extension) => (Cow::Owned(format!("tel:{}", kept.join(";"))), Some(extension)),
+            None => (Cow::Borrowed(text), None),
+        };
+    }
+    match typed_extension(trimmed) {
+        Some((number, extension)) => (Cow::Borrowed(number), Some(extension.to_owned())),
+        None => (Cow::Borrowed(text), None),
+    }
+}
+
+/// Words that introduce a typed extension, longest first where one ends another.
+const EXTENSION_MARKERS: &[&str] = &["extension", "ext", "x", "ｘ", "#", "＃", "내선", "内線"];
+
+/// `(number, extension digits)` when `text` ends in an extension marker and digits.
+fn typed_extension(text: &str) -> Option<(&str, &str)> {
+    // Every marker is a letter, '#' or not ASCII: most numbers have none of those.
+    if !text
+        .bytes()
+        .any(|b| b.is_ascii_alphabetic() || b == b'#' || !b.is_ascii())
+    {
+        return None;
+    }
+    let text = text.trim_end_matches([')', ']', '）']).trim_end();
+    let digits_start = text
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| decimal_digit(c).is_some())
+        .last()?
+        .0;
+    let extension = &text[digits_start..];
+    let before =
+        text[..digits_start].trim_end_matches(|c: char| c.is_whitespace() || matches!(c, '.' | ':' | '=' | '：'));
+    for marker in EXTENSION_MARKERS {
+        let Some(start) = before.len().checked_sub(marker.len()) else {
+            continue;
+        };
+        if !before.is_char_boundary(start) || !before[start..].eq_ignore_ascii_case(marker) {
+            continue;
+        }
+        let prefix = &before[..start];
+        // "fax 123" is not "x 123": an ASCII marker must not end a longer word.
+        if marker.is_ascii() && prefix.chars().next_back().is_some_and(char::is_alphabetic) {
+            continue;
+        }
+        let number = prefix.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | '[' | '（'));
+        if number.chars().any(|c| decimal_digit(c).is_some()) {
+            return Some((number, extension));
+        }
+    }
+    None
 }
 
 /// Maps the number text to (leading plus?, ASCII digits), dropping separators.
@@ -334,8 +484,8 @@ fn scan(number: &str) -> Result<(bool, String), PhoneError> {
 
 /// The ASCII digit for any Unicode decimal digit (`Nd`), e.g. '０' or '٣'.
 fn decimal_digit(c: char) -> Option<char> {
-    if c.is_ascii_digit() {
-        return Some(c);
+    if c.is_ascii() {
+        return c.is_ascii_digit().then_some(c);
     }
     let code = u32::from(c);
     let zero = DIGIT_ZEROS.iter().find(|&&zero| (zero..zero + 10).contains(&code))?;
@@ -343,37 +493,62 @@ fn decimal_digit(c: char) -> Option<char> {
 }
 
 /// Characters people put between digits: Unicode White_Space, libphonenumber's
-/// punctuation set (without its extension marker 'x'), and invisible format characters
-/// that phone exports wrap numbers in (bidi marks, zero-width characters, BOM).
+/// punctuation set (without its extension marker 'x'), every Unicode dash (General
+/// Category Pd, Unicode 15.1), the minus sign and tildes, and invisible format characters that phone
+/// exports wrap numbers in (bidi marks, zero-width characters, BOM).
 fn is_separator(c: char) -> bool {
     c.is_whitespace()
+        || is_dash(c)
         || matches!(
             c,
-            '-' | '.'
-                | '('
+            '.' | '('
                 | ')'
                 | '['
                 | ']'
                 | '/'
                 | '~'
                 | '\u{00AD}'
-                | '\u{2010}'..='\u{2015}'
-                | '\u{2053}'
                 | '\u{2212}'
                 | '\u{223C}'
                 | '\u{30FC}'
                 | '\u{FF08}'
                 | '\u{FF09}'
-                | '\u{FF0D}'..='\u{FF0F}'
+                | '\u{FF0E}'
+                | '\u{FF0F}'
                 | '\u{FF3B}'
                 | '\u{FF3D}'
                 | '\u{FF5E}'
                 | '\u{200B}'..='\u{200F}'
                 | '\u{202A}'..='\u{202E}'
+                | '\u{2053}'
                 | '\u{2060}'
                 | '\u{2066}'..='\u{2069}'
                 | '\u{FEFF}'
         )
+}
+
+/// Unicode dash punctuation (General Category Pd, Unicode 15.1).
+fn is_dash(c: char) -> bool {
+    matches!(
+        c,
+        '-' | '\u{058A}' | '\u{05BE}' | '\u{1400}' | '\u{1806}' | '\u{2010}'
+            ..='\u{2015}'
+                | '\u{2E17}'
+                | '\u{2E1A}'
+                | '\u{2E3A}'
+                | '\u{2E3B}'
+                | '\u{2E40}'
+                | '\u{2E5D}'
+                | '\u{301C}'
+                | '\u{3030}'
+                | '\u{30A0}'
+                | '\u{FE31}'
+                | '\u{FE32}'
+                | '\u{FE58}'
+                | '\u{FE63}'
+                | '\u{FF0D}'
+                | '\u{10EAD}'
+    )
 }
 
 /// The digits after `region`'s international dialling prefix, if the digits start with it
@@ -506,6 +681,111 @@ mod tests {
         }
         assert_eq!(decimal_digit('①'), None);
         assert_eq!(decimal_digit('Ⅻ'), None);
+    }
+
+    #[test]
+    fn tel_uris_with_phone_context() {
+        // RFC 3966 §5.1.5: a local number's global context is its prefix.
+        assert_eq!(
+            norm("tel:555-0123;phone-context=+1-201", "KR"),
+            Ok("+12015550123".into())
+        );
+        assert_eq!(
+            norm("TEL:10-1234-5678;Phone-Context=+82", "US"),
+            Ok("+821012345678".into())
+        );
+        // A domain context says nothing about the country: read in the default region.
+        assert_eq!(
+            norm("tel:010-1234-5678;phone-context=example.com", "KR"),
+            Ok("+821012345678".into())
+        );
+        // A global number ignores its (invalid there) context.
+        assert_eq!(
+            norm("tel:+82-10-1234-5678;phone-context=+1", "KR"),
+            Ok("+821012345678".into())
+        );
+        assert_eq!(
+            norm("tel:555-0123;phone-context=+1-201;ext=7", "US"),
+            Err(PhoneError::Extension)
+        );
+        assert_eq!(
+            norm("tel:863-1234;phone-context=+1+914", "US"),
+            Err(PhoneError::InvalidCharacters)
+        );
+        // URIs may be longer than typed numbers, but not without bound.
+        let long_uri = format!("tel:010-1234-5678;phone-context=+82;isub={}", "1".repeat(40));
+        assert_eq!(long_uri.chars().count(), 81);
+        assert_eq!(norm(&long_uri, "KR"), Ok("+821012345678".into()));
+        let too_long = format!("tel:010-1234-5678;isub={}", "1".repeat(MAX_URI_CHARS));
+        assert_eq!(norm(&too_long, "KR"), Err(PhoneError::TooLong));
+        let long_number = format!("tel:{}", "1".repeat(MAX_INPUT_CHARS + 1));
+        assert_eq!(norm(&long_number, "KR"), Err(PhoneError::TooLong));
+    }
+
+    #[test]
+    fn every_unicode_dash_separates() {
+        for dash in [
+            '\u{2012}', '\u{2013}', '\u{2014}', '\u{2015}', '\u{FE58}', '\u{FE63}', '\u{FF0D}', '\u{301C}', '\u{2E3A}',
+        ] {
+            let input = format!("010{dash}1234{dash}5678");
+            assert_eq!(norm(&input, "KR"), Ok("+821012345678".into()), "{dash:?}");
+        }
+        assert_eq!(norm("０９０‐１２３４‐５６７８", "JP"), Ok("+819012345678".into()));
+    }
+
+    #[test]
+    fn extensions_are_split_off_for_import() {
+        let split = |text: &str| {
+            let (number, extension) = split_extension(text);
+            (number.into_owned(), extension)
+        };
+        let some = |n: &str, e: &str| (n.to_owned(), Some(e.to_owned()));
+        assert_eq!(split("+1 201-555-0123 ext. 4321"), some("+1 201-555-0123", "4321"));
+        assert_eq!(split("+1 201-555-0123 ext 4321"), some("+1 201-555-0123", "4321"));
+        assert_eq!(split("+1 201-555-0123 EXT.4321"), some("+1 201-555-0123", "4321"));
+        assert_eq!(split("(201) 555-0123 x123"), some("(201) 555-0123", "123"));
+        assert_eq!(split("201-555-0123x123"), some("201-555-0123", "123"));
+        assert_eq!(split("201-555-0123, extension 12"), some("201-555-0123", "12"));
+        assert_eq!(split("+1 201 555 0123;ext=101"), some("+1 201 555 0123", "101"));
+        assert_eq!(split("02-312-3456 (내선 204)"), some("02-312-3456", "204"));
+        assert_eq!(split("03-1234-5678 内線 12"), some("03-1234-5678", "12"));
+        assert_eq!(split("03-1234-5678 #12"), some("03-1234-5678", "12"));
+        assert_eq!(split("tel:+1-418-656-9254;ext=102"), some("tel:+1-418-656-9254", "102"));
+        assert_eq!(
+            split("tel:863-1234;ext=7;phone-context=+1-914-555"),
+            some("tel:863-1234;phone-context=+1-914-555", "7")
+        );
+        for plain in [
+            "010-1234-5678",
+            "+1 800 FLOWERS",
+            "fax 123",
+            "x123",
+            "#123",
+            "tel:+1-201-555-0123",
+            "",
+        ] {
+            assert_eq!(split(plain), (plain.to_owned(), None), "{plain:?}");
+        }
+        let (number, _) = split_extension("+1 201-555-0123 ext. 4321");
+        assert_eq!(norm(&number, "KR"), Ok("+12015550123".into()));
+        let (number, _) = split_extension("tel:+1-418-656-9254;ext=102");
+        assert_eq!(norm(&number, "KR"), Ok("+14186569254".into()));
+    }
+
+    #[test]
+    fn regions_where_a_local_number_is_valid() {
+        let regions: Vec<String> = regions_where_valid("090-1234-5678")
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
+        assert_eq!(regions.first().map(String::as_str), Some("JP"), "{regions:?}");
+        assert!(!regions.contains(&"KR".to_owned()), "{regions:?}");
+        let korean: Vec<String> = regions_where_valid("010-1234-5678")
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
+        assert!(korean.contains(&"KR".to_owned()), "{korean:?}");
+        assert!(regions_where_valid("12").is_empty());
     }
 
     #[test]

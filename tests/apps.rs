@@ -1,6 +1,6 @@
 //! The open platform and operator metrics, against real `chingu run` daemons on
 //! 127.0.0.1: `chingu apps` tokens, the WebSocket API (authentication, scopes, revocation
-//! on open connections, garbage, disconnects), the loopback rule, `/metrics`, and the
+//! closing open connections, garbage, disconnects), the loopback rule, `/metrics`, and the
 //! Python echo bot in `examples/bot.py` answering a real friend.
 
 mod common;
@@ -15,8 +15,8 @@ use tungstenite::client::IntoClientRequest;
 use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
 
-use common::api::{eventually, http_get, metric, printed_url, ws_url};
-use common::{chingu, init_home, Daemon};
+use common::api::{eventually, metric, printed_url, ws_url};
+use common::{chingu, http_get, init_home, Daemon};
 
 const DEADLINE: Duration = Duration::from_secs(60);
 
@@ -75,6 +75,25 @@ fn next(ws: &mut Ws) -> Value {
             Message::Text(text) => return serde_json::from_str(text.as_str()).unwrap(),
             Message::Close(frame) => panic!("closed: {frame:?}"),
             _ => {}
+        }
+    }
+}
+
+/// Reads until the server closes the connection and returns its close frame; every
+/// answer before it must refuse the revoked token.
+fn closed_by_server(ws: &mut Ws) -> tungstenite::protocol::CloseFrame {
+    loop {
+        match ws.read() {
+            Ok(Message::Text(text)) => {
+                let value: Value = serde_json::from_str(text.as_str()).unwrap();
+                if value.get("method").is_none() {
+                    assert_eq!(value["error"]["data"]["reason"], "unknown_token", "{value}");
+                }
+            }
+            Ok(Message::Close(Some(frame))) => return frame,
+            Ok(Message::Close(None)) => panic!("closed without a code"),
+            Ok(_) => {}
+            Err(e) => panic!("no close frame: {e}"),
         }
     }
 }
@@ -179,8 +198,9 @@ fn the_websocket_api_serves_token_holders_within_their_scopes() {
     let binary = ask(&mut ws, Message::binary(vec![1u8, 2, 3]), Value::Null);
     assert_eq!(binary["error"]["data"]["reason"], "binary_frame");
     assert_eq!(call(&mut ws, 6, "api.version", json!({}))["result"]["api"], 1);
-    // A request over the limit is refused from its frame header: a typed error, then the
-    // connection closes with 1009 (message too big).
+    // A request over the limit is refused from its frame header: a typed error (with a null
+    // id: nothing of the frame was read), then the connection closes with 1009 (message
+    // too big).
     let huge = format!(
         r#"{{"jsonrpc":"2.0","id":9,"pad":"{}"}}"#,
         "x".repeat(2 * chingu::api::MAX_REQUEST_BYTES)
@@ -203,11 +223,17 @@ fn the_websocket_api_serves_token_holders_within_their_scopes() {
     );
     assert_eq!(added["result"]["name"], "Bo", "{added}");
 
-    // Revoking an app stops its open connection at the next call, and new ones at once.
+    // Revoking an app refuses its calls and closes its open connections, also silent
+    // ones, with close code 1008 and a reason; new connections are refused at once.
+    let mut silent = connect(&url, Some(&writer)).unwrap();
     ok(&home, &["apps", "revoke", "bot"]);
-    let revoked = call(&mut by_query, 2, "contacts.list", json!({}));
-    assert_eq!(revoked["error"]["code"], -32003);
-    assert_eq!(revoked["error"]["data"]["reason"], "unknown_token");
+    let request = json!({"jsonrpc": "2.0", "id": 2, "method": "contacts.list", "params": {}});
+    let _ = by_query.send(Message::text(request.to_string()));
+    for ws in [&mut by_query, &mut silent] {
+        let frame = closed_by_server(ws);
+        assert_eq!(u16::from(frame.code), 1008);
+        assert_eq!(frame.reason.as_str(), "app token revoked");
+    }
     assert_eq!(refused_status(connect(&url, Some(&writer))), 401);
 
     // A subscriber that vanishes mid-stream is cleaned up; the node and others carry on.
@@ -226,8 +252,8 @@ fn the_websocket_api_serves_token_holders_within_their_scopes() {
 
     // Metrics: libp2p's and ours, with the refusals above counted.
     let open = r#"chingu_api_open_connections{transport="websocket"}"#;
-    eventually("the vanished subscriber's connection is closed", || {
-        metric(&http_get(&metrics_url).1, open) == Some(2.0)
+    eventually("the vanished and the revoked connections are closed", || {
+        metric(&http_get(&metrics_url).1, open) == Some(1.0)
     });
     let (status, body) = http_get(&metrics_url);
     assert_eq!(status, 200);
@@ -254,6 +280,21 @@ fn the_websocket_api_serves_token_holders_within_their_scopes() {
     assert_eq!(
         metric(&body, r#"chingu_api_refused_total{reason="unknown_token"}"#),
         Some(2.0)
+    );
+    let revoked = r#"chingu_api_calls_total{transport="websocket",method="-",outcome="token_revoked"}"#;
+    assert_eq!(metric(&body, revoked), Some(2.0), "{body}");
+    // The probes: the node answers, listens and (with no bootstrap peer) has joined.
+    let base = metrics_url.trim_end_matches("/metrics");
+    let (status, health) = http_get(&format!("{base}/health"));
+    assert_eq!(
+        (status, &serde_json::from_str::<Value>(&health).unwrap()["status"]),
+        (200, &json!("ok"))
+    );
+    let (status, ready) = http_get(&format!("{base}/ready"));
+    let ready: Value = serde_json::from_str(&ready).unwrap();
+    assert_eq!(
+        (status, &ready["status"], &ready["joined_dht"]),
+        (200, &json!("ready"), &json!(true))
     );
     assert!(body.ends_with("# EOF\n"));
 }

@@ -24,18 +24,25 @@ fn chat_command(home: &Path) -> String {
     )
 }
 
-#[test]
-fn chatting_in_the_terminal_with_a_friend_on_another_node() {
-    let dir = tempfile::tempdir().unwrap();
-    let (alice_home, minji_home): (PathBuf, PathBuf) = (dir.path().join("alice"), dir.path().join("minji"));
+/// Alice and 민지, each with a node in `dir`, who found each other (the nodes run while
+/// the returned daemons live).
+fn friends(dir: &Path) -> (PathBuf, PathBuf, [Daemon; 2]) {
+    let (alice_home, minji_home) = (dir.join("alice"), dir.join("minji"));
     init_home(&alice_home, "010-1111-2222", "Alice");
     init_home(&minji_home, "010-3333-4444", "민지");
     let minji = Daemon::start(&minji_home, &[]);
-    let _alice = Daemon::start(&alice_home, &["--bootstrap", &minji.listen_addr()]);
+    let alice = Daemon::start(&alice_home, &["--bootstrap", &minji.listen_addr()]);
     ok(&alice_home, &["contacts", "add", "010-3333-4444", "--name", "민지"]);
     ok(&minji_home, &["contacts", "add", "010-1111-2222", "--name", "Alice"]);
     found(&alice_home, "민지", DEADLINE);
     found(&minji_home, "Alice", DEADLINE);
+    (alice_home, minji_home, [alice, minji])
+}
+
+#[test]
+fn chatting_in_the_terminal_with_a_friend_on_another_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let (alice_home, minji_home, _nodes) = friends(dir.path());
 
     let tmux = Tmux::start(dir.path(), "first.sock", &chat_command(&alice_home));
     tmux.wait("the friend list", |s| {
@@ -115,16 +122,8 @@ fn chatting_in_the_terminal_with_a_friend_on_another_node() {
     tmux.wait_for("반가워! 👋");
 
     // SIGTERM also ends it cleanly and restores the terminal.
-    let shell = tmux.format("#{pane_pid}");
-    let out = Command::new("pgrep").args(["-P", &shell]).output().unwrap();
-    let pid: i32 = String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
-        .expect("the chat's pid");
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGTERM).unwrap();
-    tmux.wait_for("chat exited 0");
-    tmux.wait("the terminal mode", |s| s.lines().any(|l| l.trim() == "icanon"));
-    assert_eq!(tmux.format("#{alternate_on}"), "0");
+    nix::sys::signal::kill(chat_pid(&tmux), nix::sys::signal::Signal::SIGTERM).unwrap();
+    assert_restored(&tmux, "0");
 }
 
 #[test]
@@ -200,4 +199,67 @@ fn the_terminal_is_restored_after_sigint_sighup_and_a_panic() {
         screen.contains("panicked"),
         "the panic is reported on the main screen:\n{screen}"
     );
+}
+
+#[test]
+fn scrolling_stops_at_the_top_ctrl_v_pastes_and_the_list_counts_groups_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let (alice_home, minji_home, _nodes) = friends(dir.path());
+    // (A contact shown as found may still wait for its keys: retry until the group exists.)
+    let deadline = Instant::now() + DEADLINE;
+    while !chingu(&alice_home)
+        .args(["group", "create", "등산 모임", "--members", "민지"])
+        .status()
+        .unwrap()
+        .success()
+    {
+        assert!(Instant::now() < deadline, "the group was never created");
+        std::thread::park_timeout(Duration::from_millis(200));
+    }
+    for i in 0..40 {
+        ok(&minji_home, &["send", "Alice", &format!("line {i:02}")]);
+    }
+    let deadline = Instant::now() + DEADLINE;
+    while !ok(&alice_home, &["history", "민지", "--limit", "50"]).contains("line 39") {
+        assert!(Instant::now() < deadline, "the messages never arrived");
+        std::thread::park_timeout(Duration::from_millis(50));
+    }
+
+    let tmux = Tmux::start(dir.path(), "scroll.sock", &chat_command(&alice_home));
+    // One friend and one group, counted apart.
+    tmux.wait_for("One friend · one group");
+    tmux.keys(&["Home", "Enter"]);
+    tmux.wait_for("line 39");
+
+    // Page Up many more times than needed: the first message stops at the top.
+    for _ in 0..10 {
+        tmux.keys(&["PageUp"]);
+    }
+    let screen = tmux.wait_for("line 00");
+    let rows: Vec<&str> = screen.lines().collect();
+    let marker = rows
+        .iter()
+        .position(|r| r.contains("— start of the conversation —"))
+        .unwrap_or_else(|| panic!("no start marker:\n{screen}"));
+    assert!(
+        rows[marker - 1].contains('─') && rows[marker + 1].contains("line 00"),
+        "the conversation starts right under the top border, with no blank space:\n{screen}"
+    );
+    tmux.keys(&["PageDown", "PageDown", "PageDown", "PageDown", "PageDown"]);
+    tmux.wait_for("line 39");
+
+    // Ctrl-V is the terminal's paste, not the safety number; Ctrl-S is.
+    tmux.type_text("draft");
+    tmux.keys(&["C-v"]);
+    tmux.wait_for("To paste, use your terminal's paste");
+    assert!(!tmux.screen().contains("Safety number"));
+    assert!(tmux.run(&["set-buffer", " 붙여넣기"]).status.success());
+    assert!(tmux.run(&["paste-buffer", "-p", "-t", "chat"]).status.success());
+    tmux.wait_for("draft 붙여넣기");
+    tmux.keys(&["C-s"]);
+    tmux.wait_for("Safety number");
+    tmux.keys(&["Escape"]);
+    tmux.wait("the panel closed", |s| {
+        !s.contains("Safety number") && s.contains("draft 붙여넣기")
+    });
 }

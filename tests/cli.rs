@@ -1,12 +1,14 @@
-//! CLI error paths: invalid numbers, re-initialising, corrupt or foreign configuration,
-//! unsafe key permissions, a home owned by someone else, and no running node. Each is a
-//! clear error, a non-zero exit, and nothing written or lost.
+//! The CLI without a node: error paths (invalid numbers, re-initialising, corrupt or
+//! foreign configuration, unsafe key permissions, a home owned by someone else, no running
+//! node), each a clear error in the user's language, a non-zero exit, and nothing written
+//! or lost; help in Korean and Japanese; operators' role homes; man pages; and a closed
+//! pipe ending output commands normally.
 
 mod common;
 
 use std::os::unix::fs::PermissionsExt;
 
-use common::{chingu, init_home};
+use common::{chingu, closed_pipe, init_home};
 
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
@@ -26,7 +28,23 @@ fn an_invalid_number_writes_nothing() {
         .args(["init", "--phone", "010-1234-5678", "--region", "ZZ"])
         .output()
         .unwrap();
+    assert_eq!(out.status.code(), Some(2), "an unknown region is a usage error");
+    assert!(stderr(&out).contains("ISO 3166"), "{}", stderr(&out));
+    assert!(!home.exists());
+}
+
+#[test]
+fn a_foreign_local_number_names_the_region_assumed_and_how_to_fix_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let out = chingu(&home)
+        .args(["init", "--phone", "090-1234-5678"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("not a phone number in KR"), "{err}");
+    assert!(err.contains("--region JP") && err.contains("country code"), "{err}");
     assert!(!home.exists());
 }
 
@@ -96,6 +114,19 @@ fn a_corrupt_or_foreign_config_is_a_clear_error() {
             "{err}"
         );
     }
+    // The offending line is shown on its own line, with a caret under the spot.
+    std::fs::write(&config, "region = \"KR\"\n[network]\nlisten = 5\n").unwrap();
+    let out = chingu(&home).args(["run"]).output().unwrap();
+    let err = stderr(&out);
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(lines[0].contains("(line 3, column 10)"), "{err}");
+    assert_eq!(&lines[1..], ["   |", " 3 | listen = 5", "   |          ^"], "{err}");
+    let out = chingu(&home).args(["--lang", "ko", "run"]).output().unwrap();
+    let err = stderr(&out);
+    assert!(
+        err.contains("3번째 줄, 10번째 칸") && err.contains(" 3 | listen = 5"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -243,5 +274,196 @@ fn history_works_with_no_node_running() {
     init_home(&home, "010-1234-5678", "민지");
     let out = chingu(&home).args(["history", "Yuki"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("no contact named"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("There is no contact “Yuki”"), "{}", stderr(&out));
+}
+
+#[test]
+fn errors_and_help_speak_korean_and_japanese() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    init_home(&home, "010-1234-5678", "민지");
+    // Errors: the whole sentence, not only its prefix.
+    let out = chingu(&home)
+        .args(["--lang", "ko", "history", "Yuki"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        stderr(&out).trim(),
+        "오류: “Yuki” 연락처가 없어요 (chingu contacts list로 확인하고, chingu contacts add로 추가하세요)."
+    );
+    let out = chingu(&home)
+        .env("LANG", "ja_JP.UTF-8")
+        .args(["status"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stderr(&out).starts_with("エラー: このホームで実行中の chingu ノードがありません"),
+        "{}",
+        stderr(&out)
+    );
+    let out = chingu(&dir.path().join("new"))
+        .args(["--lang", "ja", "init", "--phone", "010-1234"])
+        .output()
+        .unwrap();
+    assert!(stderr(&out).contains("KR の電話番号ではありません"), "{}", stderr(&out));
+    // Usage errors: translated, with the usage line, exit code 2.
+    let out = chingu(&home).args(["--lang", "ko", "contacts", "ad"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("알 수 없는 명령이에요: “ad”") && err.contains("add") && err.contains("사용법:"),
+        "{err}"
+    );
+    let out = chingu(&home)
+        .env("LANG", "ja_JP.UTF-8")
+        .args(["send", "Yuki"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("不足している引数: <TEXT>"), "{}", stderr(&out));
+    // Help: every command's description and every option, and clap's own words.
+    let out = chingu(&home)
+        .args(["--lang", "ko", "contacts", "add", "--help"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    for text in [
+        "번호나 받은 초대 코드로 연락처 추가",
+        "사용법:",
+        "옵션:",
+        "인자:",
+        "도움말 보기",
+        "텍스트 대신 JSON으로 출력",
+    ] {
+        assert!(help.contains(text), "{text} missing from:\n{help}");
+    }
+    assert!(!help.contains("Usage") && !help.contains("Print help"), "{help}");
+    let out = chingu(&home)
+        .env("LANG", "ja_JP.UTF-8")
+        .args(["--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        help.contains("コマンド:") && help.contains("連絡先の管理") && help.contains("トークの一覧"),
+        "{help}"
+    );
+    let out = chingu(&home).args(["--help"]).output().unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        help.contains("Usage: chingu") && help.contains("Commands:") && help.contains("Print JSON instead of text"),
+        "{help}"
+    );
+}
+
+#[test]
+fn an_operator_node_is_created_without_a_phone_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("boot");
+    let out = chingu(&home)
+        .args(["init", "--role", "bootstrap", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(created["role"], "bootstrap");
+    assert_eq!(created["phone"], serde_json::Value::Null);
+    assert!(created["peer_id"].as_str().unwrap().starts_with("12D3KooW"));
+    let config = std::fs::read_to_string(home.join("config.toml")).unwrap();
+    assert!(config.contains("role = \"bootstrap\""), "{config}");
+    let out = chingu(&home)
+        .args(["init", "--role", "relay", "--force"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("relay node"),
+        "{}",
+        stderr(&out)
+    );
+    // A role and a phone number do not go together; one of them is needed.
+    let other = dir.path().join("other");
+    let out = chingu(&other)
+        .args(["init", "--role", "mailbox", "--phone", "010-1234-5678"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = chingu(&other).args(["init"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!other.exists());
+}
+
+#[test]
+fn one_man_page_per_command_with_examples_exit_status_and_see_also() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let pages = dir.path().join("man1");
+    let out = chingu(&home)
+        .args(["man", "--dir"])
+        .arg(&pages)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let written: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = written["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"chingu.1")
+            && names.contains(&"chingu-contacts-import.1")
+            && names.contains(&"chingu-group-admins-add.1")
+    );
+    for name in &names {
+        let page = std::fs::read_to_string(pages.join(name)).unwrap();
+        assert!(
+            page.contains(".SH EXAMPLES") && page.contains(".SH \"EXIT STATUS\""),
+            "{name}"
+        );
+        let see_also = page.split(".SH \"SEE ALSO\"\n").nth(1).unwrap().lines().next().unwrap();
+        for named in see_also.split(", ") {
+            let file = named.replace("\\fB", "").replace("\\fR(1)", "").replace("\\-", "-") + ".1";
+            assert!(pages.join(&file).exists(), "{name} names {file}, which was not written");
+        }
+    }
+    // Without --dir, the top page; in Korean with --lang ko.
+    let top = String::from_utf8(chingu(&home).args(["man"]).output().unwrap().stdout).unwrap();
+    assert!(
+        top.contains(".TH chingu") && top.contains("chingu\\-contacts(1)"),
+        "{}",
+        &top[..300]
+    );
+    let korean = String::from_utf8(chingu(&home).args(["--lang", "ko", "man"]).output().unwrap().stdout).unwrap();
+    assert!(korean.contains("연락처 관리"), "{}", &korean[..300]);
+}
+
+#[test]
+fn a_closed_pipe_ends_output_commands_normally() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    for args in [
+        vec!["completions", "zsh"],
+        vec!["completions", "bash", "--json"],
+        vec!["man"],
+        vec!["--help"],
+        vec!["--lang", "ja", "group", "--help"],
+        vec!["--version"],
+        vec!["init", "--phone", "010-1234-5678", "--name", "민지"],
+        vec!["history", "nobody"],
+        vec!["apps", "add", "bot", "--scopes", "read"],
+        vec!["apps", "list", "--json"],
+    ] {
+        let (code, err) = closed_pipe(&home, &args);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        let expected = if args == ["history", "nobody"] {
+            Some(1)
+        } else {
+            Some(0)
+        };
+        assert_eq!(code, expected, "{args:?}: {err}");
+    }
 }

@@ -108,7 +108,11 @@ fn garbage_on_the_control_socket_gets_errors_and_the_node_keeps_running() {
         r#"{{"jsonrpc":"2.0","id":4,"method":"node.status","pad":"{}"}}"#,
         "x".repeat(2 << 20)
     );
-    assert_eq!(ask(huge.as_bytes())["error"]["data"]["reason"], "too_large");
+    // The answer still carries the request's id (read from the line's start), so a client
+    // waiting for it fails at once.
+    let too_large = ask(huge.as_bytes());
+    assert_eq!(too_large["error"]["data"]["reason"], "too_large");
+    assert_eq!(too_large["id"], 4, "{too_large}");
     let mut rest = String::new();
     assert_eq!(
         reader.read_line(&mut rest).unwrap(),

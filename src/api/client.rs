@@ -1,6 +1,9 @@
 //! A client for the control API over the Unix socket, used by the CLI and the chat UI.
 //! Event notifications that arrive while waiting for a response are queued and returned
-//! by [`ApiClient::next_event`].
+//! by [`ApiClient::next_event`]. Calls are made one at a time, so an error the node could
+//! only answer with a null id (a request too large to read) belongs to the call waiting,
+//! which fails at once. Address books larger than a request are imported in parts
+//! ([`ApiClient::import_persons`]).
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -13,11 +16,17 @@ use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::UnixStream;
 use tokio_util::codec::{FramedRead, LinesCodec};
 
-use super::{ApiError, Response};
+use super::{ApiError, Response, MAX_REQUEST_BYTES};
+use crate::contacts::import::{ImportReport, ImportedPerson};
+use crate::node::ImportSummary;
 
 /// Longest answer line the client reads (the node's own answers: a page of history is the
 /// largest).
 pub const MAX_ANSWER_BYTES: usize = 64 << 20;
+
+/// Most bytes of persons (as JSON) sent in one `contacts.import` call: a quarter of the
+/// request limit, so a part never comes near it.
+pub const IMPORT_PART_BYTES: usize = MAX_REQUEST_BYTES / 4;
 
 /// Client-side failures.
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +99,11 @@ impl ApiClient {
             }
             let response: Response = serde_json::from_value(value).map_err(|e| ClientError::Protocol(e.to_string()))?;
             if response.id != json!(id) {
+                // A null id answers a request the node could not read (too large, not
+                // UTF-8): with one call in flight, that request is ours.
+                if let (Value::Null, Some(error)) = (&response.id, response.error) {
+                    return Err(ClientError::Rpc(error));
+                }
                 continue;
             }
             return match (response.result, response.error) {
@@ -104,6 +118,37 @@ impl ApiClient {
     pub async fn call_as<T: DeserializeOwned>(&mut self, method: &str, params: Value) -> Result<T, ClientError> {
         let value = self.call(method, params).await?;
         serde_json::from_value(value).map_err(|e| ClientError::Protocol(e.to_string()))
+    }
+
+    /// Imports the persons of a parsed address book, in as many `contacts.import` calls as
+    /// needed to keep each under [`IMPORT_PART_BYTES`]; `progress(sent, total)` is called
+    /// after each part. Returns the summaries added up, with the parser's issues and
+    /// merges included.
+    pub async fn import_persons(
+        &mut self,
+        report: ImportReport,
+        mut progress: impl FnMut(usize, usize),
+    ) -> Result<ImportSummary, ClientError> {
+        let total = report.persons.len();
+        let mut summary = ImportSummary {
+            duplicates_merged: report.duplicates_merged,
+            issues: report.issues,
+            ..ImportSummary::default()
+        };
+        let mut sent = 0;
+        for part in parts(&report.persons, IMPORT_PART_BYTES) {
+            let answer: ImportSummary = self.call_as("contacts.import", json!({ "persons": part })).await?;
+            summary.persons += answer.persons;
+            summary.read += answer.read;
+            summary.added += answer.added;
+            summary.duplicates_merged += answer.duplicates_merged;
+            summary.issues.extend(answer.issues);
+            summary.phones.extend(answer.phones);
+            sent += part.len();
+            progress(sent, total);
+        }
+        summary.issues.sort_by_key(|issue| issue.line);
+        Ok(summary)
     }
 
     /// Subscribes to events; read them with [`ApiClient::next_event`].
@@ -135,5 +180,47 @@ impl ApiClient {
             Some(Err(e)) => Err(ClientError::Protocol(e.to_string())),
             Some(Ok(line)) => serde_json::from_str(&line).map_err(|e| ClientError::Protocol(e.to_string())),
         }
+    }
+}
+
+/// `persons` cut into runs whose JSON takes at most `limit` bytes each (a person larger
+/// than `limit` goes alone).
+fn parts(persons: &[ImportedPerson], limit: usize) -> Vec<&[ImportedPerson]> {
+    let mut parts = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (index, person) in persons.iter().enumerate() {
+        let size = serde_json::to_string(person).map_or(0, |json| json.len() + 1);
+        if index > start && bytes + size > limit {
+            parts.push(&persons[start..index]);
+            (start, bytes) = (index, 0);
+        }
+        bytes += size;
+    }
+    if start < persons.len() {
+        parts.push(&persons[start..]);
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_stay_under_the_limit_and_keep_every_person() {
+        let persons: Vec<ImportedPerson> = (0..1000)
+            .map(|i| ImportedPerson {
+                name: "Person".into(),
+                numbers: vec![crate::phone::synthetic(i)],
+                line: 1,
+            })
+            .collect();
+        let one = serde_json::to_string(&persons[0]).unwrap().len() + 1;
+        let parts = parts(&persons, one * 10);
+        assert_eq!(parts.len(), 100);
+        assert!(parts.iter().all(|p| p.len() == 10));
+        assert_eq!(parts.concat(), persons);
+        assert_eq!(super::parts(&persons, 1).len(), 1000, "one oversized person per part");
+        assert!(super::parts(&[], 100).is_empty());
     }
 }

@@ -3,7 +3,8 @@
 //! connection is not read while that many wait for their answers), writes answers and
 //! events through an [`Answers`] sink from the byte-bounded queue, and closes the
 //! connection on a request over the size limit, a request that does not arrive whole in
-//! time, idleness or eviction (SPEC.md §9.1, [`super::limits`]).
+//! time, idleness, eviction or a revoked app token (SPEC.md §9.1, §9.5,
+//! [`super::limits`]).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -19,6 +20,9 @@ use super::{codes, ApiError};
 
 /// How long an evicted connection's last answers may take to be written.
 const EVICTION_GRACE: std::time::Duration = std::time::Duration::from_millis(100);
+/// How often a connection opened with an app token checks that the token still works
+/// (revoking an app closes its connections, silent ones too).
+pub const REVOCATION_CHECK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// What a transport read.
 #[derive(Debug)]
@@ -31,7 +35,12 @@ pub enum Received {
     /// Nothing to answer (a blank line, a ping).
     Ignored,
     /// A request over the size limit (not buffered): answered, then the connection closes.
-    TooLarge,
+    /// `id` is the request's id when its first bytes tell it ([`super::dispatch::id_hint`]),
+    /// else null, so the caller waiting for that answer gets the error.
+    TooLarge {
+        /// The id the error answers.
+        id: Value,
+    },
     /// The client went away or broke the transport's protocol.
     End,
 }
@@ -63,7 +72,7 @@ fn close_error(reason: CloseReason, limits: &ApiLimits) -> Option<ApiError> {
             "evicted",
             "the node closed this connection to make room for another (too many connections)",
         )),
-        CloseReason::IdleTimeout => None,
+        CloseReason::IdleTimeout | CloseReason::Revoked => None,
     }
 }
 
@@ -117,6 +126,10 @@ pub async fn serve(
     });
     let in_flight = Arc::new(Semaphore::new(limits.max_in_flight));
     let mut tasks = JoinSet::new();
+    let mut too_large_id = Value::Null;
+    let revocable = session.revocable();
+    let mut revocation = tokio::time::interval(REVOCATION_CHECK);
+    revocation.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let reason = loop {
         while tasks.try_join_next().is_some() {}
         let permit = match in_flight.clone().try_acquire_owned() {
@@ -140,10 +153,19 @@ pub async fn serve(
                 Some(reason) => break Some(reason),
                 None => continue,
             },
+            _ = revocation.tick(), if revocable => {
+                if session.revoked() {
+                    break Some(CloseReason::Revoked);
+                }
+                continue;
+            }
         };
         match received {
             Received::End => break None,
-            Received::TooLarge => break Some(CloseReason::TooLarge),
+            Received::TooLarge { id } => {
+                too_large_id = id;
+                break Some(CloseReason::TooLarge);
+            }
             Received::Ignored => slot.request_ignored(),
             Received::Unreadable(error) => {
                 slot.request_arrived();
@@ -163,13 +185,13 @@ pub async fn serve(
             }
         }
     };
-    if reason == Some(CloseReason::TooLarge) {
+    if matches!(reason, Some(CloseReason::TooLarge | CloseReason::Revoked)) {
         slot.set_linger();
     }
     if let Some(reason) = reason {
         session.closed_because(reason);
         if let Some(error) = close_error(reason, &limits) {
-            session.tell(Value::Null, error);
+            session.tell(too_large_id, error);
         }
     }
     // Requests still running are abandoned; the writer gets what is queued out, for as

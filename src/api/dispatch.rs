@@ -97,6 +97,73 @@ pub fn request_timeout(limits: &ApiLimits) -> ApiError {
 /// The metrics label of a request that could not be read.
 const UNREADABLE: &str = "-";
 
+/// How much of an oversized request is kept to find its id ([`id_hint`]).
+pub const ID_HINT_BYTES: usize = 4096;
+
+/// The id of a request too large to parse, from its first bytes: the value of a
+/// top-level `"id"` key that comes before any object or array value (clients write
+/// `{"jsonrpc":"2.0","id":7,"method":…,"params":{…}}` or, sorting keys, `{"id":7,…}`);
+/// `null` when it cannot be told. Lets the error answer reach the caller waiting for it.
+pub fn id_hint(prefix: &[u8]) -> Value {
+    let text = String::from_utf8_lossy(&prefix[..prefix.len().min(ID_HINT_BYTES)]);
+    let mut rest = text.trim_start();
+    let Some(after) = rest.strip_prefix('{') else {
+        return Value::Null;
+    };
+    rest = after;
+    loop {
+        // A key.
+        rest = rest.trim_start();
+        let Some((key, after)) = json_string(rest) else {
+            return Value::Null;
+        };
+        let Some(after) = after.trim_start().strip_prefix(':') else {
+            return Value::Null;
+        };
+        rest = after.trim_start();
+        // Its value, when it is a scalar.
+        let end = match rest.chars().next() {
+            Some('"') => match json_string(rest) {
+                Some((_, after)) => rest.len() - after.len(),
+                None => return Value::Null,
+            },
+            Some('-' | '0'..='9' | 't' | 'f' | 'n') => rest
+                .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '+' | '.')))
+                .unwrap_or(rest.len()),
+            _ => return Value::Null,
+        };
+        let (value, after) = rest.split_at(end);
+        if key == "id" {
+            return serde_json::from_str(value)
+                .ok()
+                .filter(|v: &Value| v.is_string() || v.is_number())
+                .unwrap_or(Value::Null);
+        }
+        match after.trim_start().strip_prefix(',') {
+            Some(after) => rest = after,
+            None => return Value::Null,
+        }
+    }
+}
+
+/// A JSON string at the start of `text`: its decoded value and the text after it.
+fn json_string(text: &str) -> Option<(String, &str)> {
+    let body = text.strip_prefix('"')?;
+    let mut escaped = false;
+    for (index, c) in body.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => {
+                let literal = &text[..index + 2];
+                return Some((serde_json::from_str(literal).ok()?, &body[index + 1..]));
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// One client connection.
 pub struct Session {
     context: ApiContext,
@@ -146,6 +213,21 @@ impl Session {
         self.context
             .metrics
             .closed_by_server(self.transport.as_str(), reason.as_str());
+        if reason == super::limits::CloseReason::Revoked {
+            self.context
+                .metrics
+                .call(self.transport.as_str(), UNREADABLE, reason.as_str());
+        }
+    }
+
+    /// Whether the caller's app token can be revoked while the connection is open.
+    pub fn revocable(&self) -> bool {
+        matches!(self.identity, Identity::App { .. })
+    }
+
+    /// Whether the caller's token no longer works (always false for the owner).
+    pub fn revoked(&self) -> bool {
+        self.identity.caller().is_err()
     }
 
     /// Counts a stop in reading because answers were not taken.
@@ -177,8 +259,8 @@ impl Session {
         let _ = self.out.try_send(line);
     }
 
-    /// Answers (with a null id) a message the transport could not even read as text:
-    /// too large, not UTF-8, a binary frame.
+    /// Answers (with a null id) a message the transport could not read as text: not
+    /// UTF-8, a binary frame.
     pub async fn refuse(&self, error: ApiError) {
         self.answer(Some(Value::Null), UNREADABLE, Err(error)).await;
     }
@@ -275,5 +357,40 @@ async fn forward_events(
             }
             Err(QueueError::Closed) => break,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_id_of_a_request_too_large_to_read() {
+        let big = "x".repeat(10 * ID_HINT_BYTES);
+        for (text, id) in [
+            (
+                format!(r#"{{"id":7,"jsonrpc":"2.0","method":"contacts.import","params":{{"content":"{big}"}}}}"#),
+                json!(7),
+            ),
+            (
+                format!(r#"{{ "jsonrpc" : "2.0", "id" : "a\"b", "params": {{"content":"{big}"}} }}"#),
+                json!("a\"b"),
+            ),
+            (
+                format!(r#"{{"jsonrpc":"2.0","method":"x","params":["{big}"],"id":3}}"#),
+                Value::Null,
+            ),
+            (format!(r#"{{"params":{{}},"id":3,"x":"{big}"}}"#), Value::Null),
+            (format!(r#"{{"id":{{"nested":1}},"x":"{big}"}}"#), Value::Null),
+            (format!(r#"{{"id":true,"x":"{big}"}}"#), Value::Null),
+            (big.clone(), Value::Null),
+            (String::new(), Value::Null),
+        ] {
+            assert_eq!(id_hint(text.as_bytes()), id, "{}", &text[..60.min(text.len())]);
+        }
+        // Cut in the middle of a multi-byte character or of the id itself.
+        assert_eq!(id_hint("{\"id\":12".as_bytes()), json!(12));
+        assert_eq!(id_hint("{\"id\":\"한".as_bytes()), Value::Null);
     }
 }

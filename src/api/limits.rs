@@ -88,6 +88,8 @@ pub enum CloseReason {
     IdleTimeout,
     /// Made room for a new connection.
     Evicted,
+    /// The app token the connection was opened with was revoked.
+    Revoked,
 }
 
 impl CloseReason {
@@ -98,6 +100,7 @@ impl CloseReason {
             CloseReason::RequestTimeout => "request_timeout",
             CloseReason::IdleTimeout => "idle_timeout",
             CloseReason::Evicted => "evicted",
+            CloseReason::Revoked => "token_revoked",
         }
     }
 }
@@ -125,8 +128,9 @@ pub struct Slot {
 }
 
 impl Slot {
-    /// The connection is closed for a request over the limit: read it out for
-    /// [`LINGER`] before letting go of the socket.
+    /// The connection is closed for a request over the limit or a revoked token: read it
+    /// out for [`LINGER`] before letting go of the socket, so the client reads the last
+    /// answers and the close rather than a reset.
     pub fn set_linger(&self) {
         self.linger.store(true, Ordering::Relaxed);
     }

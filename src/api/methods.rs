@@ -84,7 +84,7 @@ pub const METHODS: &[Method] = &[
     Method {
         name: "contacts.import",
         access: Access::Scoped(Scope::Contacts),
-        summary: "import a vCard or CSV address book",
+        summary: "import a vCard or CSV address book (its text, or persons parsed by the caller)",
     },
     Method {
         name: "contacts.list",
@@ -207,6 +207,11 @@ pub const METHODS: &[Method] = &[
         summary: "the last messages of a group",
     },
     Method {
+        name: "groups.read",
+        access: Access::Scoped(Scope::Send),
+        summary: "mark a group's messages read (no receipts)",
+    },
+    Method {
         name: "meetups.create",
         access: Access::Scoped(Scope::Groups),
         summary: "create a flash meetup and get its code",
@@ -285,10 +290,15 @@ struct AddContactParams {
     name: String,
 }
 
+/// `contacts.import`: a file's text, or persons a client parsed itself (large files,
+/// sent in parts).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ImportParams {
-    content: String,
+    #[serde(default)]
+    content: Option<String>,
+    #[serde(default)]
+    persons: Option<Vec<crate::contacts::import::PersonInput>>,
 }
 
 #[derive(Deserialize)]
@@ -486,7 +496,14 @@ pub async fn call(node: &NodeHandle, caller: &Caller, name: &str, raw: Value) ->
         }
         "contacts.import" => {
             let p: ImportParams = params(raw)?;
-            to_json(node.import_contacts(p.content).await?)
+            match (p.content, p.persons) {
+                (Some(content), None) => to_json(node.import_contacts(content).await?),
+                (None, Some(persons)) => {
+                    let report = crate::contacts::import::checked_persons(persons);
+                    to_json(node.import_persons(report).await?)
+                }
+                _ => Err(ApiError::invalid_params("give exactly one of content or persons")),
+            }
         }
         "contacts.list" => {
             params::<NoParams>(raw)?;
@@ -601,6 +618,10 @@ pub async fn call(node: &NodeHandle, caller: &Caller, name: &str, raw: Value) ->
         "groups.history" => {
             let p: GroupHistoryParams = params(raw)?;
             to_json(node.group_history(&p.group, p.limit, p.before.as_deref()).await?)
+        }
+        "groups.read" => {
+            let p: GroupParams = params(raw)?;
+            Ok(json!({ "marked": node.group_read(&p.group).await? }))
         }
         other => Err(ApiError::new(
             codes::INTERNAL,

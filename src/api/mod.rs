@@ -146,6 +146,34 @@ impl ApiError {
         Self::new(codes::INVALID_PARAMS, "invalid_params", message)
     }
 
+    /// A node's refusal: its kind's code, and `data` holding the reason and the details
+    /// (the message cut like [`ApiError::new`]'s, the details by [`Refusal::with`]).
+    ///
+    /// [`Refusal::with`]: crate::node::refusal::Refusal::with
+    pub fn from_refusal(refusal: &crate::node::refusal::Refusal) -> Self {
+        use crate::node::refusal::RefusalKind;
+        let code = match refusal.kind {
+            RefusalKind::NotFound => codes::NOT_FOUND,
+            RefusalKind::Invalid => codes::INVALID_INPUT,
+            RefusalKind::Blocked => codes::BLOCKED,
+        };
+        let mut data = serde_json::Map::new();
+        data.insert("reason".into(), refusal.reason.into());
+        for (key, value) in &refusal.details {
+            data.insert((*key).into(), value.clone().into());
+        }
+        Self {
+            code,
+            message: crate::text::shorten(&refusal.message, crate::text::MAX_ERROR_CHARS).into_owned(),
+            data: Some(Value::Object(data)),
+        }
+    }
+
+    /// A detail of `data` (besides the reason), as text.
+    pub fn detail(&self, key: &str) -> Option<&str> {
+        self.data.as_ref()?.get(key)?.as_str()
+    }
+
     /// The stable reason name, if any.
     pub fn reason(&self) -> Option<&str> {
         self.data.as_ref()?.get("reason")?.as_str()
@@ -166,6 +194,7 @@ impl From<crate::NodeError> for ApiError {
             crate::NodeError::Invalid(_) => return ApiError::new(codes::INVALID_INPUT, "invalid_input", e.to_string()),
             crate::NodeError::Blocked(_) => return ApiError::new(codes::BLOCKED, "blocked", e.to_string()),
             crate::NodeError::Name(name) => return ApiError::new(codes::INVALID_INPUT, name.reason(), e.to_string()),
+            crate::NodeError::Refused(refusal) => return ApiError::from_refusal(refusal),
             _ => "node_error",
         };
         ApiError::new(codes::NODE_ERROR, reason, e.to_string())

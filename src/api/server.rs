@@ -16,7 +16,7 @@ use tokio::net::UnixListener;
 use tokio::task::JoinHandle;
 
 use super::connection::{self, Answers, Received, Requests};
-use super::dispatch::{ApiContext, Identity, Session, Transport};
+use super::dispatch::{id_hint, ApiContext, Identity, Session, Transport, ID_HINT_BYTES};
 use super::limits::{CloseReason, ConnectionTable, OutQueue, Slot};
 use super::{codes, ApiError};
 
@@ -152,8 +152,11 @@ impl<R: AsyncRead + Unpin + Send> Requests for Lines<R> {
                 None => (available, available.len(), false),
             };
             if self.buf.len() + chunk.len() > self.max {
-                self.buf = Vec::new();
-                return Received::TooLarge;
+                // Only the first bytes are looked at, for the id the error answers.
+                let mut start = std::mem::take(&mut self.buf);
+                start.truncate(ID_HINT_BYTES);
+                start.extend_from_slice(&chunk[..chunk.len().min(ID_HINT_BYTES - start.len())]);
+                return Received::TooLarge { id: id_hint(&start) };
             }
             self.buf.extend_from_slice(chunk);
             self.reader.consume(used);

@@ -5,8 +5,9 @@
 //! The token comes in an `Authorization: Bearer <token>` header or, for browsers (which
 //! cannot set headers on a WebSocket), a `token` query parameter. A missing, unknown or
 //! revoked token is refused with HTTP 401 before the upgrade. Each call on an open
-//! connection is checked against the token as the apps file says *now*, so revoking an
-//! app stops its open connections too.
+//! connection is checked against the token as the apps file says *now*, and every open
+//! connection checks its token every [`super::connection::REVOCATION_CHECK`]: revoking an
+//! app closes its connections with close code 1008 and [`CLOSE_REVOKED_REASON`].
 //!
 //! Every TCP connection takes a place in the transport's [`ConnectionTable`] from accept
 //! on, so the cap and eviction of [`super::limits`] cover connections that never finish
@@ -31,19 +32,23 @@ use axum::serve::{IncomingStream, Listener};
 use axum::Router;
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
+use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use super::apps::{token_digest, TokenVerifier};
 use super::connection::{self, Answers, Received, Requests};
-use super::dispatch::{ApiContext, Identity, Session, Transport};
+use super::dispatch::{id_hint, ApiContext, Identity, Session, Transport};
 use super::limits::{Admission, ApiLimits, CloseReason, ConnectionTable, OutQueue, Slot, LINGER};
 use super::{codes, ApiError};
 use crate::metrics::{BindError, HttpServer};
 
 /// The path the WebSocket API is served on.
 pub const PATH: &str = "/api";
+/// The close reason sent when a connection's token was revoked (with close code 1008,
+/// policy violation).
+pub const CLOSE_REVOKED_REASON: &str = "app token revoked";
 /// Bytes read from the socket at a time (tungstenite's read buffer).
 const READ_BUFFER_BYTES: usize = 16 << 10;
 /// Bytes of frames gathered before they are written (a flush writes them at once anyway).
@@ -311,7 +316,9 @@ impl Requests for Frames {
     async fn next(&mut self) -> Received {
         match self.stream.next().await {
             None | Some(Ok(Message::Close(_))) => Received::End,
-            Some(Ok(Message::Text(text))) if text.len() > self.max => Received::TooLarge,
+            Some(Ok(Message::Text(text))) if text.len() > self.max => Received::TooLarge {
+                id: id_hint(text.as_bytes()),
+            },
             Some(Ok(Message::Text(text))) => Received::Request(text.as_str().to_owned()),
             Some(Ok(Message::Binary(_))) => Received::Unreadable(ApiError::new(
                 codes::INVALID_REQUEST,
@@ -323,7 +330,7 @@ impl Requests for Frames {
                 let inner = e.into_inner();
                 if let Some(tungstenite::Error::Capacity(_)) = inner.downcast_ref::<tungstenite::Error>() {
                     // A frame header announced more than the limit: nothing was buffered.
-                    return Received::TooLarge;
+                    return Received::TooLarge { id: Value::Null };
                 }
                 // A protocol violation, a vanished peer.
                 tracing::debug!(error = %inner, "WebSocket API connection failed");
@@ -334,9 +341,16 @@ impl Requests for Frames {
         }
     }
 
-    /// Nothing to do here: after a frame over the limit the WebSocket reads no more, so
-    /// [`AdmittedStream`] reads the socket out when it is let go.
-    async fn drain(&mut self) {}
+    /// Reads (and drops) what the client still sends until its Close: the closing
+    /// handshake after a revoked token. After a frame over the limit the WebSocket reads
+    /// no more; [`AdmittedStream`] reads the socket out when it is let go.
+    async fn drain(&mut self) {
+        while let Some(Ok(message)) = self.stream.next().await {
+            if matches!(message, Message::Close(_)) {
+                return;
+            }
+        }
+    }
 }
 
 /// Writes each answer as a text frame.
@@ -354,12 +368,16 @@ impl Answers for FrameWriter {
         let code = match reason {
             None => close_code::NORMAL,
             Some(CloseReason::TooLarge) => close_code::SIZE,
-            Some(CloseReason::RequestTimeout | CloseReason::IdleTimeout) => close_code::POLICY,
+            Some(CloseReason::RequestTimeout | CloseReason::IdleTimeout | CloseReason::Revoked) => close_code::POLICY,
             Some(CloseReason::Evicted) => close_code::AGAIN,
+        };
+        let text = match reason {
+            Some(CloseReason::Revoked) => CLOSE_REVOKED_REASON,
+            other => other.map_or("", CloseReason::as_str),
         };
         let frame = CloseFrame {
             code,
-            reason: reason.map_or("", CloseReason::as_str).into(),
+            reason: text.into(),
         };
         let _ = self.0.send(Message::Close(Some(frame))).await;
         let _ = self.0.close().await;

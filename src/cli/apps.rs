@@ -9,16 +9,15 @@ use chingu::api::Scope;
 use chingu::home::Home;
 use chingu::tr;
 
-use super::output::{clock, print_list};
-use super::query::JsonFlag;
+use super::output::{clock, errln, outln, print_json, print_list};
 
 #[derive(Debug, Subcommand)]
 pub enum AppsCommand {
     /// Register an app and print its token (shown only once)
     Add(AddArgs),
     /// List the registered apps and their scopes (never their tokens)
-    List(JsonFlag),
-    /// Revoke an app's token: every new call with it is refused, on open connections too
+    List,
+    /// Revoke an app's token: calls with it are refused and its open connections closed
     Revoke {
         /// The app's name
         name: String,
@@ -51,7 +50,7 @@ fn describe(error: AppError) -> anyhow::Error {
     anyhow::anyhow!(text)
 }
 
-pub fn run(home: &Home, command: AppsCommand) -> anyhow::Result<()> {
+pub fn run(home: &Home, command: AppsCommand, json: bool) -> anyhow::Result<()> {
     home.check_ownership()?;
     let store = AppStore::at(home.apps_path());
     match command {
@@ -66,7 +65,15 @@ pub fn run(home: &Home, command: AppsCommand) -> anyhow::Result<()> {
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let app = store.add(&args.name, &scopes).map_err(describe)?;
-            eprintln!(
+            if json {
+                return print_json(&serde_json::json!({
+                    "name": app.info.name,
+                    "scopes": app.info.scopes,
+                    "created_ms": app.info.created_ms,
+                    "token": app.token,
+                }));
+            }
+            errln!(
                 "{}",
                 tr!(
                     "apps-added",
@@ -74,13 +81,13 @@ pub fn run(home: &Home, command: AppsCommand) -> anyhow::Result<()> {
                     scopes = scope_list(&app.info.scopes)
                 )
             );
-            println!("{}", app.token);
+            outln!("{}", app.token)?;
         }
-        AppsCommand::List(flag) => {
+        AppsCommand::List => {
             let apps = store.list().map_err(describe)?;
             print_list(
                 &apps,
-                flag.json,
+                json,
                 tr!("apps-none"),
                 [tr!("apps-col-name"), tr!("apps-col-scopes"), tr!("apps-col-created")],
                 |app| [app.name.clone(), scope_list(&app.scopes), clock(app.created_ms)],
@@ -88,7 +95,10 @@ pub fn run(home: &Home, command: AppsCommand) -> anyhow::Result<()> {
         }
         AppsCommand::Revoke { name } => {
             let app = store.revoke(&name).map_err(describe)?;
-            println!("{}", tr!("apps-revoked", name = app.name));
+            if json {
+                return print_json(&app);
+            }
+            outln!("{}", tr!("apps-revoked", name = app.name))?;
         }
     }
     Ok(())

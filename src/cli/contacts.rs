@@ -1,17 +1,25 @@
 //! `chingu contacts …` and `chingu invite`: the address book, discovery states, safety
-//! numbers and invite codes, all through the running node.
+//! numbers and invite codes, all through the running node. Address books are parsed here
+//! and sent to the node in parts, so a file of any size up to the import limit works.
 
 use std::collections::HashSet;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
+use serde::Serialize;
 use serde_json::json;
 
+use chingu::api::client::ApiClient;
+use chingu::contacts::import::{decode, import};
 use chingu::home::Home;
 use chingu::node::{ContactView, ImportSummary, InviteView, Verification};
+use chingu::phone::{normalize, Region};
+use chingu::text::for_terminal;
 use chingu::tr;
 
-use super::output::{print_json, print_list};
+use super::errors::{FileError, PhoneProblem, UsageError};
+use super::output::{errln, outln, print_json, print_list};
 
 #[derive(Debug, Subcommand)]
 pub enum ContactsCommand {
@@ -20,7 +28,7 @@ pub enum ContactsCommand {
     /// Import a vCard (.vcf) or CSV address book
     Import(ImportArgs),
     /// List contacts and whether they were found
-    List(super::query::JsonFlag),
+    List,
     /// Remove a contact
     Remove(ContactArg),
     /// Show a contact's safety numbers; --confirm marks the key verified
@@ -31,21 +39,27 @@ pub enum ContactsCommand {
 
 #[derive(Debug, Args)]
 pub struct AddArgs {
-    /// The number, in any local format
+    /// The number, in any local format (or with +country code)
     #[arg(required_unless_present = "invite")]
     number: Option<String>,
     /// An invite code (CHINGU-… or chingu://invite/…)
     #[arg(long, conflicts_with = "number")]
     invite: Option<String>,
-    /// The name to show
-    #[arg(long, default_value = "")]
-    name: String,
+    /// The name to show (asked for when adding by invite without one)
+    #[arg(long)]
+    name: Option<String>,
+    /// Read the number in this region (ISO 3166 code such as JP, US) instead of the node's
+    #[arg(long, value_name = "CC", conflicts_with = "invite", value_parser = parse_region)]
+    region: Option<Region>,
 }
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// The file (vCard 3.0/4.0 or CSV with a header row)
+    /// The file (vCard 2.1/3.0/4.0 or CSV with a header row)
     file: PathBuf,
+    /// Read numbers without a country code in this region instead of the node's
+    #[arg(long, value_name = "CC", value_parser = parse_region)]
+    region: Option<Region>,
     /// Return at once instead of following discovery
     #[arg(long)]
     no_wait: bool,
@@ -67,6 +81,9 @@ pub struct VerifyArgs {
     /// Verify candidate N instead of the pinned key (after a key change or a conflict)
     #[arg(long, value_name = "N")]
     candidate: Option<usize>,
+    /// Also draw the safety number as a QR code for the other phone to scan
+    #[arg(long)]
+    qr: bool,
 }
 
 #[derive(Debug, Args)]
@@ -74,9 +91,18 @@ pub struct InviteArgs {
     /// How long the code works: 30m, 12h, 7d
     #[arg(long, default_value = "7d", value_parser = super::parse_duration)]
     valid: u64,
-    /// Print JSON
+    /// Draw the link as a QR code (the default on a terminal)
+    #[arg(long, conflicts_with = "no_qr")]
+    qr: bool,
+    /// Do not draw the QR code
     #[arg(long)]
-    json: bool,
+    no_qr: bool,
+}
+
+/// Parses a `--region` value.
+pub fn parse_region(text: &str) -> Result<Region, String> {
+    text.parse()
+        .map_err(|_| tr!("region-invalid", region = text.to_owned()))
 }
 
 /// The localised name of a contact state.
@@ -91,66 +117,54 @@ pub fn state_label(state: &str) -> String {
     }
 }
 
-fn print_contact(contact: &ContactView) {
-    println!(
+/// How a contact is called on screen: its name, else the name it gives itself, else its
+/// number.
+pub fn display_name(contact: &ContactView) -> String {
+    let profile = contact.profile_name.as_deref().unwrap_or_default();
+    let name = [contact.name.as_str(), profile]
+        .into_iter()
+        .find(|n| !n.trim().is_empty())
+        .unwrap_or(&contact.phone);
+    for_terminal(name).into_owned()
+}
+
+fn print_contact(contact: &ContactView) -> anyhow::Result<()> {
+    outln!(
         "{}",
         tr!(
             "contact-line",
-            name = contact.name.clone(),
+            name = display_name(contact),
             phone = contact.phone.clone(),
             state = state_label(&contact.state)
         )
-    );
+    )?;
+    Ok(())
 }
 
-pub async fn run(home: &Home, command: ContactsCommand) -> anyhow::Result<()> {
+/// Prints a contact (or its JSON).
+fn show_contact(contact: &ContactView, json: bool) -> anyhow::Result<()> {
+    if json {
+        return print_json(contact);
+    }
+    print_contact(contact)
+}
+
+pub async fn run(home: &Home, command: ContactsCommand, json: bool) -> anyhow::Result<()> {
+    if let ContactsCommand::Import(args) = command {
+        return import_file(home, args, json).await;
+    }
     let mut client = super::connect(home).await?;
     match command {
         ContactsCommand::Add(args) => {
-            let params = match (args.number, args.invite) {
-                (_, Some(code)) => json!({ "invite": code, "name": args.name }),
-                (Some(number), None) => json!({ "phone": number, "name": args.name }),
-                (None, None) => unreachable!("clap requires one"),
-            };
+            let params = add_params(args)?;
             let contact: ContactView = client.call_as("contacts.add", params).await?;
-            print_contact(&contact);
+            show_contact(&contact, json)?;
         }
-        ContactsCommand::Import(args) => {
-            let bytes = std::fs::read(&args.file).map_err(|e| anyhow::anyhow!("{}: {e}", args.file.display()))?;
-            let content = String::from_utf8(bytes)
-                .map_err(|_| anyhow::anyhow!("{}", tr!("import-not-utf8", file = args.file.display().to_string())))?;
-            client.subscribe().await?;
-            let summary = import_in_chunks(&mut client, &content).await?;
-            for issue in &summary.issues {
-                eprintln!(
-                    "{}",
-                    tr!(
-                        "import-issue",
-                        line = issue.line,
-                        input = issue.input.clone(),
-                        reason = issue.error.clone()
-                    )
-                );
-            }
-            println!(
-                "{}",
-                tr!(
-                    "import-summary",
-                    read = summary.read,
-                    added = summary.added,
-                    merged = summary.duplicates_merged,
-                    skipped = summary.issues.len()
-                )
-            );
-            if !args.no_wait && summary.added > 0 {
-                follow_discovery(&mut client, &summary).await?;
-            }
-        }
-        ContactsCommand::List(flag) => {
+        ContactsCommand::List => {
             let contacts: Vec<ContactView> = client.call_as("contacts.list", json!({})).await?;
             print_list(
                 &contacts,
-                flag.json,
+                json,
                 tr!("contacts-none"),
                 [
                     tr!("contacts-col-name"),
@@ -162,7 +176,7 @@ pub async fn run(home: &Home, command: ContactsCommand) -> anyhow::Result<()> {
                     if c.candidates > 0 {
                         state = tr!("contacts-with-candidates", state = state, count = c.candidates);
                     }
-                    [c.name.clone(), c.phone.clone(), state]
+                    [display_name(c), c.phone.clone(), state]
                 },
             )?;
         }
@@ -170,199 +184,260 @@ pub async fn run(home: &Home, command: ContactsCommand) -> anyhow::Result<()> {
             let contact: ContactView = client
                 .call_as("contacts.remove", json!({ "contact": arg.contact }))
                 .await?;
-            println!("{}", tr!("contact-removed", name = contact.name, phone = contact.phone));
+            if json {
+                return print_json(&contact);
+            }
+            outln!(
+                "{}",
+                tr!("contact-removed", name = display_name(&contact), phone = contact.phone)
+            )?;
         }
         ContactsCommand::Verify(args) => {
             let params = json!({ "contact": args.contact, "confirm": args.confirm, "candidate": args.candidate });
             let verification: Verification = client.call_as("contacts.verify", params).await?;
-            print_verification(&verification);
+            if json {
+                return print_json(&verification);
+            }
+            print_verification(&verification, args.qr)?;
         }
         ContactsCommand::Lookup(arg) => {
             let contact: ContactView = client
                 .call_as("contacts.lookup", json!({ "contact": arg.contact }))
                 .await?;
-            print_contact(&contact);
+            show_contact(&contact, json)?;
         }
+        ContactsCommand::Import(_) => unreachable!("handled above"),
     }
     Ok(())
 }
 
-/// Content per `contacts.import` request: the API takes requests of at most
-/// [`chingu::api::MAX_REQUEST_BYTES`], and JSON escaping can grow the text.
-const IMPORT_CHUNK_BYTES: usize = chingu::api::MAX_REQUEST_BYTES / 2;
-
-/// Splits an address book into pieces of whole entries of at most `max` bytes where
-/// entries allow it: whole vCards, or CSV rows each piece under the header line. Each
-/// piece comes with the number of the file's line its first line stands for, less one.
-fn import_chunks(content: &str, max: usize) -> Vec<(usize, String)> {
-    let lines: Vec<&str> = content.split_inclusive('\n').collect();
-    let vcard = matches!(
-        chingu::contacts::import::detect_format(content),
-        chingu::contacts::import::Format::VCard
-    );
-    let (header, rows, first) = match (vcard, lines.split_first()) {
-        (false, Some((header, rows))) => (*header, rows, 1),
-        _ => ("", lines.as_slice(), 0),
+/// The `contacts.add` parameters: a number (read in `--region` here, else by the node in
+/// its region) or an invite code, and a name (asked for on a terminal when an invite comes
+/// without one: an invite carries no name).
+fn add_params(args: AddArgs) -> anyhow::Result<serde_json::Value> {
+    if let Some(code) = args.invite {
+        let name = match args.name {
+            Some(name) => name,
+            None => ask_name()?,
+        };
+        return Ok(json!({ "invite": code, "name": name }));
+    }
+    let number = args.number.unwrap_or_default();
+    let phone = match &args.region {
+        Some(region) => normalize(&number, region)
+            .map_err(|reason| PhoneProblem {
+                input: number.clone(),
+                region: region.clone(),
+                reason,
+            })?
+            .to_string(),
+        None => number,
     };
-    // Entries: (index of their first line, text). A vCard ends at its END:VCARD line.
-    let mut entries: Vec<(usize, String)> = Vec::new();
-    let mut open = false;
-    for (i, line) in rows.iter().enumerate() {
-        if !open {
-            entries.push((first + i, String::new()));
-        }
-        entries.last_mut().expect("pushed").1.push_str(line);
-        open = vcard && !line.trim().eq_ignore_ascii_case("END:VCARD");
-    }
-    let mut chunks: Vec<(usize, String)> = Vec::new();
-    for (start, entry) in entries {
-        match chunks.last_mut() {
-            Some((_, chunk)) if chunk.len() + entry.len() <= max => chunk.push_str(&entry),
-            _ => chunks.push((start - first, format!("{header}{entry}"))),
-        }
-    }
-    if chunks.is_empty() {
-        chunks.push((0, header.to_owned()));
-    }
-    chunks
+    Ok(json!({ "phone": phone, "name": args.name.unwrap_or_default() }))
 }
 
-/// Imports `content` in requests the API accepts, adding up what each reports.
-async fn import_in_chunks(client: &mut chingu::api::client::ApiClient, content: &str) -> anyhow::Result<ImportSummary> {
-    let mut total = ImportSummary {
-        read: 0,
-        added: 0,
-        duplicates_merged: 0,
-        issues: Vec::new(),
-        phones: Vec::new(),
-    };
-    for (offset, chunk) in import_chunks(content, IMPORT_CHUNK_BYTES) {
-        let mut part: ImportSummary = client.call_as("contacts.import", json!({ "content": chunk })).await?;
-        total.read += part.read;
-        total.added += part.added;
-        total.duplicates_merged += part.duplicates_merged;
-        for issue in &mut part.issues {
-            issue.line += offset;
-        }
-        total.issues.append(&mut part.issues);
-        total.phones.append(&mut part.phones);
+/// Asks for a contact's name on the terminal; a usage error without one.
+fn ask_name() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Err(UsageError(tr!("invite-needs-name")).into());
     }
-    Ok(total)
+    {
+        use std::io::Write;
+        let mut err = std::io::stderr();
+        let _ = write!(err, "{} ", tr!("invite-name-prompt"));
+        let _ = err.flush();
+    }
+    let mut line = String::new();
+    stdin.read_line(&mut line)?;
+    let name = line.trim().to_owned();
+    if name.is_empty() {
+        return Err(UsageError(tr!("invite-needs-name")).into());
+    }
+    Ok(name)
 }
 
-fn print_verification(v: &Verification) {
-    print_contact(&v.contact);
+fn print_verification(v: &Verification, qr: bool) -> anyhow::Result<()> {
+    print_contact(&v.contact)?;
     if let Some(pinned) = &v.pinned {
-        println!("{}", tr!("verify-pinned", peer_id = pinned.peer_id.clone()));
-        println!("{}", pinned.safety_number);
+        outln!("{}", tr!("verify-pinned", peer_id = pinned.peer_id.clone()))?;
+        outln!("{}", pinned.safety_number)?;
     }
     for candidate in &v.candidates {
-        println!(
+        outln!(
             "{}",
             tr!(
                 "verify-candidate",
                 index = candidate.index,
                 peer_id = candidate.peer_id.clone(),
-                name = candidate.profile_name.clone()
+                name = for_terminal(&candidate.profile_name).into_owned()
             )
-        );
-        println!("{}", candidate.safety_number);
+        )?;
+        outln!("{}", candidate.safety_number)?;
+    }
+    let shown = v.pinned.as_ref().or(v.candidates.first());
+    if let (true, Some(safety)) = (qr, shown) {
+        let digits: String = safety.safety_number.split_whitespace().collect();
+        outln!("{}", super::qr::draw(&digits)?)?;
     }
     if v.confirmed {
-        println!("{}", tr!("verify-confirmed"));
-    } else if v.pinned.is_some() || !v.candidates.is_empty() {
-        println!("{}", tr!("verify-howto"));
+        outln!("{}", tr!("verify-confirmed"))?;
+    } else if shown.is_some() {
+        outln!("{}", tr!("verify-howto"))?;
     }
+    Ok(())
 }
 
-/// Shows a progress bar until every imported contact has left `pending` (Ctrl-C leaves
-/// discovery running in the node).
-async fn follow_discovery(client: &mut chingu::api::client::ApiClient, summary: &ImportSummary) -> anyhow::Result<()> {
-    let mut waiting: HashSet<String> = summary.phones.iter().cloned().collect();
-    let contacts: Vec<ContactView> = client.call_as("contacts.list", json!({})).await?;
-    for c in contacts.iter().filter(|c| c.state != "pending") {
-        waiting.remove(&c.phone);
+/// What `contacts import --json` prints: the summary, and how many of the new contacts
+/// were found when it waited for discovery.
+#[derive(Serialize)]
+struct ImportOutcome {
+    #[serde(flatten)]
+    summary: ImportSummary,
+    found: Option<usize>,
+}
+
+/// `contacts import FILE`: parse here (a bad byte or a bad line spoils only its entry),
+/// send in parts, report the skipped lines, then follow discovery unless `--no-wait`.
+async fn import_file(home: &Home, args: ImportArgs, json: bool) -> anyhow::Result<()> {
+    let bytes = std::fs::read(&args.file).map_err(|source| FileError {
+        path: args.file.clone(),
+        source,
+    })?;
+    let region = match args.region {
+        Some(region) => region,
+        None => home.load_config()?.region,
+    };
+    let report = import(&decode(&bytes), &region)?;
+    drop(bytes);
+    let mut client = super::connect(home).await?;
+    let wait = !args.no_wait;
+    if wait {
+        client.subscribe().await?;
     }
-    let bar = indicatif::ProgressBar::new(summary.phones.len() as u64);
+    let bar = progress_bar(report.persons.len() as u64, json);
+    bar.set_message(tr!("import-sending"));
+    let summary = client
+        .import_persons(report, |sent, _| bar.set_position(sent as u64))
+        .await?;
+    bar.finish_and_clear();
+    if !json {
+        for issue in &summary.issues {
+            errln!(
+                "{}",
+                tr!(
+                    "import-issue",
+                    line = issue.line,
+                    input = for_terminal(&issue.input).into_owned(),
+                    reason = super::errors::phone_reason(&issue.error)
+                )
+            );
+        }
+        outln!(
+            "{}",
+            tr!(
+                "import-summary",
+                persons = summary.persons,
+                read = summary.read,
+                added = summary.added,
+                merged = summary.duplicates_merged,
+                skipped = summary.issues.len()
+            )
+        )?;
+    }
+    let found = if wait && summary.added > 0 {
+        Some(follow_discovery(&mut client, &summary, json).await?)
+    } else {
+        None
+    };
+    if json {
+        return print_json(&ImportOutcome { summary, found });
+    }
+    if let Some(found) = found {
+        outln!(
+            "{}",
+            tr!("import-discovered", found = found, total = summary.phones.len())
+        )?;
+    }
+    Ok(())
+}
+
+/// A progress bar on stderr (hidden with `--json` and when stderr is not a terminal).
+fn progress_bar(total: u64, json: bool) -> indicatif::ProgressBar {
+    if json || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({elapsed})")
             .expect("valid template")
             .progress_chars("=> "),
     );
+    bar
+}
+
+/// The imported numbers still `pending`, from the node's current list.
+async fn still_pending(client: &mut ApiClient, phones: &[String]) -> anyhow::Result<HashSet<String>> {
+    let mut waiting: HashSet<String> = phones.iter().cloned().collect();
+    let contacts: Vec<ContactView> = client.call_as("contacts.list", json!({})).await?;
+    for c in contacts.iter().filter(|c| c.state != "pending") {
+        waiting.remove(&c.phone);
+    }
+    Ok(waiting)
+}
+
+/// Shows a progress bar until every imported contact has left `pending` (Ctrl-C leaves
+/// discovery running in the node); returns how many were found.
+async fn follow_discovery(client: &mut ApiClient, summary: &ImportSummary, json: bool) -> anyhow::Result<usize> {
+    let total = summary.phones.len();
+    let mut waiting = still_pending(client, &summary.phones).await?;
+    let bar = progress_bar(total as u64, json);
     bar.set_message(tr!("import-discovering"));
-    bar.set_position((summary.phones.len() - waiting.len()) as u64);
+    bar.set_position((total - waiting.len()) as u64);
     let mut found = 0usize;
     while !waiting.is_empty() {
         tokio::select! {
             event = client.next_event() => {
                 let Some(event) = event? else { break };
-                if event["type"] == "contact_updated" {
-                    let phone = event["phone"].as_str().unwrap_or_default().to_owned();
-                    if event["state"] != "pending" && waiting.remove(&phone) {
-                        bar.inc(1);
-                        if event["state"] == "found" || event["state"] == "verified" {
-                            found += 1;
+                match event["type"].as_str() {
+                    Some("contact_updated") => {
+                        let phone = event["phone"].as_str().unwrap_or_default();
+                        if event["state"] != "pending" && waiting.remove(phone) {
+                            bar.inc(1);
+                            if event["state"] == "found" || event["state"] == "verified" {
+                                found += 1;
+                            }
                         }
                     }
+                    // Events were dropped: take the states from the node again.
+                    Some("lagged") => {
+                        let before = waiting.len();
+                        waiting = waiting.intersection(&still_pending(client, &summary.phones).await?).cloned().collect();
+                        bar.inc((before - waiting.len()) as u64);
+                    }
+                    _ => {}
                 }
             }
             _ = tokio::signal::ctrl_c() => break,
         }
     }
     bar.finish_and_clear();
-    println!(
-        "{}",
-        tr!("import-discovered", found = found, total = summary.phones.len())
-    );
-    Ok(())
+    Ok(found)
 }
 
-pub async fn invite(home: &Home, args: InviteArgs) -> anyhow::Result<()> {
+pub async fn invite(home: &Home, args: InviteArgs, json: bool) -> anyhow::Result<()> {
     let mut client = super::connect(home).await?;
     let invite: InviteView = client
         .call_as("invite.create", json!({ "valid_secs": args.valid }))
         .await?;
-    if args.json {
+    if json {
         return print_json(&invite);
     }
-    println!("{}", invite.code);
-    println!("{}", invite.link);
-    println!("{}", tr!("invite-howto", hours = args.valid.div_ceil(3600)));
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn large_address_books_are_imported_in_pieces_of_whole_entries() {
-        let card = |i: usize| format!("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:P{i}\r\nTEL:010-0000-{i:04}\r\nEND:VCARD\r\n");
-        let vcards: String = (0..100).map(card).collect();
-        let chunks = import_chunks(&vcards, 500);
-        assert!(chunks.len() > 1);
-        assert_eq!(chunks.iter().map(|(_, c)| c.as_str()).collect::<String>(), vcards);
-        for (offset, chunk) in &chunks {
-            assert!(chunk.starts_with("BEGIN:VCARD") && chunk.ends_with("END:VCARD\r\n"));
-            assert!(chunk.len() <= 500);
-            assert_eq!(
-                vcards.lines().nth(*offset),
-                chunk.lines().next(),
-                "offsets name file lines"
-            );
-        }
-        let csv: String = std::iter::once("name,phone\n".to_owned())
-            .chain((0..100).map(|i| format!("P{i},010-0000-{i:04}\n")))
-            .collect();
-        let chunks = import_chunks(&csv, 200);
-        assert!(chunks.len() > 1);
-        for (offset, chunk) in &chunks {
-            assert!(chunk.starts_with("name,phone\n"), "each piece has the header");
-            // The piece's line 2 is the file's line offset + 2.
-            assert_eq!(csv.lines().nth(offset + 1), chunk.lines().nth(1));
-        }
-        let rows: usize = chunks.iter().map(|(_, c)| c.lines().count() - 1).sum();
-        assert_eq!(rows, 100);
-        assert_eq!(import_chunks("small,file\n", 200), vec![(0, "small,file\n".to_owned())]);
+    outln!("{}", invite.code)?;
+    outln!("{}", invite.link)?;
+    if args.qr || (!args.no_qr && std::io::stdout().is_terminal()) {
+        outln!("{}", super::qr::draw(&invite.link)?)?;
     }
+    outln!("{}", tr!("invite-howto", hours = args.valid.div_ceil(3600)))?;
+    Ok(())
 }

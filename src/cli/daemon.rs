@@ -1,60 +1,114 @@
-//! `chingu init` and `chingu run`: creating a home and running its node in the foreground.
+//! `chingu init` and `chingu run`: creating a home (a person's, or an operator's node with
+//! a role and no phone number) and running its node in the foreground, with logs that say
+//! what the node is doing.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use clap::Args;
+use futures::StreamExt;
+use serde::Serialize;
 
 use chingu::api::dispatch::ApiContext;
 use chingu::api::limits::ApiLimits;
 use chingu::api::server::UnixServer;
+use chingu::config::Role;
 use chingu::home::{Home, InitOptions};
 use chingu::metrics::{ApiMetrics, HttpServer};
 use chingu::node::metrics::SwarmMetrics;
-use chingu::node::parse_addrs;
-use chingu::node::Exit;
+use chingu::node::{parse_addrs, Event, Exit};
 use chingu::phone::{normalize, Region};
-use chingu::{tr, Node, NodeConfig, NodeError};
+use chingu::{tr, Node, NodeConfig, NodeError, NodeHandle};
+
+use super::contacts::parse_region;
+use super::errors::PhoneProblem;
+use super::output::{errln, outln, print_json, print_json_line, LogFormat};
+
+/// How often a running node logs a one-line summary of its state.
+const SUMMARY_EVERY: Duration = Duration::from_secs(300);
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// Your phone number (any local format; normalised to E.164)
-    #[arg(long, value_name = "NUMBER")]
-    phone: String,
+    #[arg(long, value_name = "NUMBER", required_unless_present = "role")]
+    phone: Option<String>,
     /// The name your friends see
     #[arg(long, default_value = "")]
     name: String,
     /// Region for numbers without a country code (ISO 3166 code, e.g. KR, JP, US)
-    #[arg(long, value_name = "CC")]
-    region: Option<String>,
+    #[arg(long, value_name = "CC", value_parser = parse_region)]
+    region: Option<Region>,
+    /// An operator's always-on node with no phone number: bootstrap, mailbox or relay
+    #[arg(long, value_enum, conflicts_with = "phone")]
+    role: Option<Role>,
     /// Replace an existing home (the old one is kept in a backup folder)
     #[arg(long)]
     force: bool,
 }
 
-pub fn init(home: &Home, args: InitArgs) -> anyhow::Result<()> {
+/// What `init --json` prints.
+#[derive(Serialize)]
+struct Created {
+    home: String,
+    phone: Option<String>,
+    role: Option<Role>,
+    region: Region,
+    peer_id: String,
+    backup: Option<String>,
+}
+
+pub fn init(home: &Home, args: InitArgs, json: bool) -> anyhow::Result<()> {
     let region = match args.region {
-        Some(code) => code.parse::<Region>()?,
+        Some(region) => region,
         None => home.load_config().map(|c| c.region).unwrap_or_default(),
     };
-    let phone = normalize(&args.phone, &region)?;
-    let report = home.init(&InitOptions {
-        phone: phone.clone(),
-        name: args.name,
+    let (phone, report) = match (args.role, args.phone) {
+        (Some(role), _) => (None, home.init_role(role, &args.name, region.clone(), args.force)?),
+        (None, phone) => {
+            let input = phone.unwrap_or_default();
+            let phone = normalize(&input, &region).map_err(|reason| PhoneProblem {
+                input,
+                region: region.clone(),
+                reason,
+            })?;
+            let options = InitOptions {
+                phone: phone.clone(),
+                name: args.name,
+                region: region.clone(),
+                force: args.force,
+            };
+            (Some(phone), home.init(&options)?)
+        }
+    };
+    let created = Created {
+        home: home.dir().display().to_string(),
+        phone: phone.as_ref().map(ToString::to_string),
+        role: args.role,
         region,
-        force: args.force,
-    })?;
-    if let Some(backup) = report.backup {
-        println!("{}", tr!("init-backup", path = backup.display().to_string()));
+        peer_id: report.peer_id.to_string(),
+        backup: report.backup.map(|b| b.display().to_string()),
+    };
+    if json {
+        return print_json(&created);
     }
-    println!(
-        "{}",
-        tr!(
+    if let Some(backup) = &created.backup {
+        outln!("{}", tr!("init-backup", path = backup.clone()))?;
+    }
+    let text = match (&created.phone, args.role) {
+        (Some(phone), _) => tr!(
             "init-done",
-            home = home.dir().display().to_string(),
-            phone = phone.to_string(),
-            peer_id = report.peer_id.to_string()
-        )
-    );
+            home = created.home.clone(),
+            phone = phone.clone(),
+            peer_id = created.peer_id.clone()
+        ),
+        (None, role) => tr!(
+            "init-done-role",
+            home = created.home.clone(),
+            role = role.map_or("", Role::as_str),
+            peer_id = created.peer_id.clone()
+        ),
+    };
+    outln!("{text}")?;
     Ok(())
 }
 
@@ -72,19 +126,22 @@ pub struct RunArgs {
     /// Serve as a mailbox: hold sealed messages for offline users who register here
     #[arg(long)]
     mailbox: bool,
-    /// Preset for an operator's always-on node (see README, "Operators")
+    /// Preset for an operator's always-on node [default: the home's, from init --role]
     #[arg(long, value_enum)]
     role: Option<Role>,
     /// Serve the API over WebSocket at ws://ADDR/api for app tokens (see `chingu apps`)
     #[cfg(feature = "websocket")]
     #[arg(long, value_name = "ADDR")]
     api: Option<SocketAddr>,
-    /// Serve Prometheus metrics at http://ADDR/metrics
+    /// Serve Prometheus metrics at http://ADDR/metrics, and /health and /ready
     #[arg(long, value_name = "ADDR")]
     metrics: Option<SocketAddr>,
     /// Allow --api and --metrics on addresses other than loopback (reachable from the network)
     #[arg(long)]
     allow_remote: bool,
+    /// Log line format on stderr: text or json
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, value_name = "FORMAT")]
+    log_format: LogFormat,
 }
 
 /// Refuses a non-loopback address for an HTTP listener unless remote access was allowed.
@@ -99,19 +156,12 @@ fn check_local(addr: Option<SocketAddr>, flag: &str, allow_remote: bool) -> anyh
     }
 }
 
-/// Presets for operators' always-on nodes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Role {
-    /// A DHT server with room for many connections that publishes no personal record.
-    Bootstrap,
-    /// A bootstrap node that also serves as a mailbox.
-    Mailbox,
-}
-
 /// Connections an operator's node accepts (ordinary nodes: the config's value).
 const OPERATOR_MAX_CONNECTIONS: u32 = 2048;
 
-/// Applies a role preset on top of the home's configuration.
+/// Applies a role preset on top of the home's configuration. (Relaying connections for
+/// peers behind NAT is added by the NAT traversal work; until then a relay node is a
+/// bootstrap node.)
 fn apply_role(config: &mut NodeConfig, role: Role) {
     config.dht_mode = chingu::config::DhtMode::Server;
     config.max_connections = config.max_connections.max(OPERATOR_MAX_CONNECTIONS);
@@ -119,8 +169,22 @@ fn apply_role(config: &mut NodeConfig, role: Role) {
     config.settings.mailbox.serve |= role == Role::Mailbox;
 }
 
-pub async fn run(home: &Home, args: RunArgs) -> anyhow::Result<()> {
-    super::output::init_logging();
+/// What `run --json` prints once the node serves: one JSON line (and `{"event":
+/// "stopped"}` at the end).
+#[derive(Serialize)]
+struct Started {
+    event: &'static str,
+    peer_id: String,
+    phone: Option<String>,
+    role: Option<Role>,
+    listen: Vec<String>,
+    socket: String,
+    api: Option<String>,
+    metrics: Option<String>,
+}
+
+pub async fn run(home: &Home, args: RunArgs, json: bool) -> anyhow::Result<()> {
+    super::output::init_logging(args.log_format);
     home.check_ownership()?;
     let _lock = home.lock()?;
     let socket = home.checked_socket_path()?;
@@ -134,14 +198,17 @@ pub async fn run(home: &Home, args: RunArgs) -> anyhow::Result<()> {
     config.bootstrap.extend(parse_addrs(&args.bootstrap)?);
     config.mdns |= args.mdns;
     config.settings.mailbox.serve |= args.mailbox;
-    if let Some(role) = args.role {
+    let role = args.role.or(config.settings.role);
+    if let Some(role) = role {
         apply_role(&mut config, role);
     }
     let mut registry = prometheus_client::registry::Registry::default();
     if args.metrics.is_some() {
         config.metrics = Some(SwarmMetrics::register(&mut registry));
     }
+    let bootstrap_peers = config.bootstrap.len();
     let node = Node::start(config).await?;
+    let logger = tokio::spawn(log_activity(node.clone(), bootstrap_peers));
     let phone = node.status().await?.phone;
     let context = ApiContext {
         node: node.clone(),
@@ -150,30 +217,48 @@ pub async fn run(home: &Home, args: RunArgs) -> anyhow::Result<()> {
     };
     let server = UnixServer::bind(&socket, context.clone())?;
     let peer_id = node.peer_id();
-    println!("{}", tr!("run-started", peer_id = peer_id.to_string(), phone = phone));
-    for addr in node.listen_addrs().await? {
-        println!("{}", tr!("run-listening", addr = format!("{addr}/p2p/{peer_id}")));
-    }
+    let listen: Vec<String> = node
+        .listen_addrs()
+        .await?
+        .iter()
+        .map(|addr| format!("{addr}/p2p/{peer_id}"))
+        .collect();
     let mut http = Vec::new();
     #[cfg(feature = "websocket")]
-    if let Some(addr) = args.api {
-        use chingu::api::apps::{AppStore, TokenVerifier};
-        use chingu::api::ws;
-        use std::sync::Arc;
-        let verifier = Arc::new(TokenVerifier::new(AppStore::at(home.apps_path())));
-        let api = ws::serve(addr, context.clone(), verifier).await?;
-        let url = format!("ws://{}{}", api.local_addr(), ws::PATH);
-        println!("{}", tr!("run-api", url = url));
-        http.push(api);
-    }
+    let api_url = match args.api {
+        Some(addr) => {
+            use chingu::api::apps::{AppStore, TokenVerifier};
+            use chingu::api::ws;
+            let verifier = std::sync::Arc::new(TokenVerifier::new(AppStore::at(home.apps_path())));
+            let api = ws::serve(addr, context.clone(), verifier).await?;
+            let url = format!("ws://{}{}", api.local_addr(), ws::PATH);
+            http.push(api);
+            Some(url)
+        }
+        None => None,
+    };
+    #[cfg(not(feature = "websocket"))]
+    let api_url: Option<String> = None;
+    let mut metrics_url = None;
     if let Some(addr) = args.metrics {
         context.metrics.register(&mut registry);
         let metrics = HttpServer::serve(addr, chingu::metrics::router(node.clone(), registry)).await?;
-        let url = format!("http://{}/metrics", metrics.local_addr());
-        println!("{}", tr!("run-metrics", url = url));
+        metrics_url = Some(format!("http://{}/metrics", metrics.local_addr()));
         http.push(metrics);
     }
-    println!("{}", tr!("run-socket", path = server.path().display().to_string()));
+    tracing::info!(%peer_id, role = role.map_or("person", Role::as_str), listen = ?listen, "node started");
+    let started = Started {
+        event: "started",
+        peer_id: peer_id.to_string(),
+        phone: (!phone.is_empty()).then(|| phone.clone()),
+        role,
+        listen,
+        socket: server.path().display().to_string(),
+        api: api_url,
+        metrics: metrics_url,
+    };
+    // A reader that went away (`chingu run | head -1`) does not stop the node.
+    let _ = print_started(&started, json);
 
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let exit = tokio::select! {
@@ -187,10 +272,106 @@ pub async fn run(home: &Home, args: RunArgs) -> anyhow::Result<()> {
         drop(server);
         return Err(NodeError::Stopped { panic: Some(panic) }.into());
     }
-    eprintln!("{}", tr!("run-stopping"));
+    if !json {
+        errln!("{}", tr!("run-stopping"));
+    }
+    logger.abort();
     drop(http);
     drop(server);
     node.shutdown().await?;
-    println!("{}", tr!("run-stopped"));
+    tracing::info!("node stopped; the store is flushed");
+    // The reader may be gone by now (the node was stopped from a pipeline): not a failure.
+    let _ = if json {
+        print_json_line(&serde_json::json!({ "event": "stopped" }))
+    } else {
+        outln!("{}", tr!("run-stopped")).map_err(Into::into)
+    };
     Ok(())
+}
+
+/// The lines `run` prints once the node serves (or one JSON line).
+fn print_started(started: &Started, json: bool) -> anyhow::Result<()> {
+    if json {
+        return print_json_line(started);
+    }
+    let who = match (&started.phone, started.role) {
+        (Some(phone), _) => phone.clone(),
+        (None, role) => role.map_or("", Role::as_str).to_owned(),
+    };
+    outln!("{}", tr!("run-started", peer_id = started.peer_id.clone(), phone = who))?;
+    for addr in &started.listen {
+        outln!("{}", tr!("run-listening", addr = addr.clone()))?;
+    }
+    if let Some(url) = &started.api {
+        outln!("{}", tr!("run-api", url = url.clone()))?;
+    }
+    if let Some(url) = &started.metrics {
+        outln!("{}", tr!("run-metrics", url = url.clone()))?;
+    }
+    outln!("{}", tr!("run-socket", path = started.socket.clone()))?;
+    Ok(())
+}
+
+/// Logs what the node does at `info` (and routine traffic at `debug`): joining the DHT,
+/// listeners, contacts found, messages, groups, and a summary every [`SUMMARY_EVERY`].
+/// Logs carry no message text, names or numbers.
+async fn log_activity(node: NodeHandle, bootstrap_peers: usize) {
+    let mut events = node.events();
+    let joined = node.clone();
+    tokio::spawn(async move {
+        if bootstrap_peers > 0 {
+            tracing::info!(bootstrap_peers, "joining the DHT");
+        }
+        if joined.wait_joined().await.is_ok() {
+            let routing = joined.status().await.map(|s| s.routing_table_size).unwrap_or_default();
+            tracing::info!(routing_table = routing, "joined the DHT");
+        }
+    });
+    let mut summary = tokio::time::interval(SUMMARY_EVERY);
+    summary.tick().await;
+    loop {
+        tokio::select! {
+            event = events.next() => match event {
+                Some(event) => log_event(&event),
+                None => return,
+            },
+            _ = summary.tick() => {
+                if let Ok(s) = node.status().await {
+                    tracing::info!(
+                        peers = s.connected_peers,
+                        routing_table = s.routing_table_size,
+                        dht_records = s.dht_records,
+                        outbox = s.messages.outbox,
+                        delivered = s.messages.delivered,
+                        received = s.messages.received,
+                        rejected = s.rejected.values().sum::<u64>(),
+                        "status"
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn log_event(event: &Event) {
+    match event {
+        Event::Listening { addr } => tracing::info!(%addr, "listening"),
+        Event::PeerConnected { peer_id } => tracing::debug!(%peer_id, "peer connected"),
+        Event::PeerDisconnected { peer_id } => tracing::debug!(%peer_id, "peer disconnected"),
+        Event::Rejected {
+            peer_id,
+            protocol,
+            reason,
+        } => tracing::debug!(peer_id = ?peer_id, %protocol, %reason, "rejected input"),
+        Event::ContactUpdated { state, .. } => tracing::info!(%state, "contact discovery"),
+        Event::KeyChanged { .. } => tracing::warn!("a contact's key changed; messages to them wait for verification"),
+        Event::CandidateSeen { .. } => tracing::warn!("another identity claims a contact's number"),
+        Event::RecordPublished { total } => tracing::debug!(total, "rendezvous record published"),
+        Event::MessageReceived { .. } => tracing::info!("message received"),
+        Event::MessageState { state, .. } => tracing::debug!(state = state.as_str(), "message state"),
+        Event::Typing { .. } => {}
+        Event::GroupChanged { change, .. } => tracing::info!(%change, "group changed"),
+        Event::Lagged { missed } => tracing::debug!(missed, "log follower lagged"),
+        _ => tracing::debug!(?event, "event"),
+    }
 }

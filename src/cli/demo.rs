@@ -15,7 +15,7 @@ use chingu::testnet::demo::report::{Path, Report};
 use chingu::testnet::demo::{self, Demo, Stage, Step, Who};
 use chingu::tr;
 
-use super::output::Table;
+use super::output::{outln, Table};
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -25,27 +25,25 @@ pub struct DemoArgs {
     /// Who you are in the interactive demo
     #[arg(long = "as", value_enum, default_value = "minji", value_name = "PERSON")]
     player: Who,
-    /// Print the figures as one JSON object on stdout (the narration goes to stderr)
-    #[arg(long)]
-    json: bool,
 }
 
-pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+/// The scripted tour; with `--json` the figures are one JSON object on stdout and the
+/// narration goes to stderr.
+pub async fn run(args: DemoArgs, json: bool) -> anyhow::Result<()> {
     if args.interactive {
         return interactive(args.player).await;
     }
     // The narration is the output: logs only when asked for (RUST_LOG).
     if std::env::var_os("RUST_LOG").is_some() {
-        super::output::init_logging();
+        super::output::init_logging(super::output::LogFormat::Text);
     }
-    let json = args.json;
     let mut narrate = |step: Step| say(&describe(&step), json);
     say(&tr!("demo-starting"), json);
     let report = demo::run(&mut narrate).await?;
     if json {
-        println!("{}", serde_json::to_string(&report)?);
+        super::output::print_json_line(&report)?;
     } else {
-        print_summary(&report);
+        print_summary(&report)?;
     }
     match report.lost() {
         0 => Ok(()),
@@ -71,7 +69,7 @@ async fn interactive(player: Who) -> anyhow::Result<()> {
     let mut demo = Demo::start(&mut narrate).await?;
     let outcome = chat_as(&mut demo, player, &mut narrate).await;
     demo.shutdown().await;
-    println!("{}", tr!("demo-stopped"));
+    outln!("{}", tr!("demo-stopped"))?;
     outcome
 }
 
@@ -87,14 +85,14 @@ async fn chat_as(demo: &mut Demo, player: Who, narrate: &mut impl FnMut(Step)) -
     let _server = UnixServer::bind(&home.checked_socket_path()?, context)?;
     let replies = demo.keep_replying(player);
     let friends: Vec<&str> = Who::ALL.into_iter().filter(|w| *w != player).map(Who::name).collect();
-    println!(
+    outln!(
         "{}",
         tr!(
             "demo-interactive-ready",
             name = player.name(),
             friends = friends.join(", ")
         )
-    );
+    )?;
     let status = tokio::process::Command::new(std::env::current_exe()?)
         .arg("--home")
         .arg(home.dir())
@@ -240,9 +238,9 @@ fn path_label(path: Path) -> String {
     }
 }
 
-fn print_summary(report: &Report) {
-    println!();
-    println!("{}", tr!("demo-summary"));
+fn print_summary(report: &Report) -> anyhow::Result<()> {
+    outln!()?;
+    outln!("{}", tr!("demo-summary"))?;
     let mut table = Table::new();
     table.header([
         tr!("demo-col-path"),
@@ -263,13 +261,14 @@ fn print_summary(report: &Report) {
             figure(stats.max_ms),
         ]);
     }
-    table.print();
-    println!(
+    table.print()?;
+    outln!(
         "{}",
         tr!(
             "demo-total",
             secs = format!("{:.1}", report.total_ms as f64 / 1000.0),
             lost = report.lost()
         )
-    );
+    )?;
+    Ok(())
 }

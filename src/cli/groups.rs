@@ -6,9 +6,10 @@ use serde_json::json;
 
 use chingu::home::Home;
 use chingu::node::{GroupView, InvitationView, MemberView, MessageView};
+use chingu::text::for_terminal;
 use chingu::tr;
 
-use super::output::{print_json, print_list, Table};
+use super::output::{outln, print_json, print_list, Table};
 
 #[derive(Debug, Subcommand)]
 pub enum GroupCommand {
@@ -19,9 +20,6 @@ pub enum GroupCommand {
         /// Contacts to add (names or numbers, comma-separated)
         #[arg(long, value_delimiter = ',', value_name = "A,B,…")]
         members: Vec<String>,
-        /// Print JSON
-        #[arg(long)]
-        json: bool,
     },
     /// Add a contact to a group (admins)
     Invite {
@@ -48,7 +46,7 @@ pub enum GroupCommand {
     #[command(subcommand)]
     Admins(AdminsCommand),
     /// List invitations waiting for an answer (with `auto_join = false` in `[groups]`)
-    Invitations(super::query::JsonFlag),
+    Invitations,
     /// Accept an invitation
     Join {
         /// The group: name, id or the first digits of its id
@@ -70,14 +68,11 @@ pub enum GroupCommand {
         group: String,
     },
     /// List your groups
-    List(super::query::JsonFlag),
+    List,
     /// List a group's members
     Members {
         /// The group: name or id
         group: String,
-        /// Print JSON
-        #[arg(long)]
-        json: bool,
     },
     /// Send a text to a group
     Send {
@@ -85,12 +80,14 @@ pub enum GroupCommand {
         group: String,
         /// The text
         text: String,
-        /// Print JSON
-        #[arg(long)]
-        json: bool,
     },
     /// Show a group's messages
     History(GroupHistoryArgs),
+    /// Mark a group's messages read
+    Read {
+        /// The group: name or id
+        group: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -127,38 +124,51 @@ fn kind_label(view: &GroupView) -> String {
     }
 }
 
-fn print_changed(view: &GroupView) {
-    println!(
+/// A group's name, safe for the terminal.
+fn name_of(view: &GroupView) -> String {
+    for_terminal(&view.name).into_owned()
+}
+
+/// Prints a group after a change (or its JSON).
+fn print_changed(view: &GroupView, json: bool) -> anyhow::Result<()> {
+    if json {
+        return print_json(view);
+    }
+    outln!(
         "{}",
         tr!(
             "group-changed",
-            name = view.name.clone(),
+            name = name_of(view),
             epoch = view.epoch,
             members = view.members
         )
-    );
+    )?;
+    Ok(())
 }
 
-pub async fn run(home: &Home, command: GroupCommand) -> anyhow::Result<()> {
+/// Prints a group with a message of its own (or its JSON).
+fn print_group(view: &GroupView, json: bool, text: String) -> anyhow::Result<()> {
+    if json {
+        return print_json(view);
+    }
+    outln!("{text}")?;
+    Ok(())
+}
+
+pub async fn run(home: &Home, command: GroupCommand, json: bool) -> anyhow::Result<()> {
     let mut client = super::connect(home).await?;
     let changed = match command {
-        GroupCommand::Create { name, members, json } => {
+        GroupCommand::Create { name, members } => {
             let view: GroupView = client
                 .call_as("groups.create", json!({ "name": name, "members": members }))
                 .await?;
-            if json {
-                return print_json(&view);
-            }
-            println!(
-                "{}",
-                tr!(
-                    "group-created",
-                    name = view.name.clone(),
-                    id = view.group_id.clone(),
-                    members = view.members
-                )
+            let text = tr!(
+                "group-created",
+                name = name_of(&view),
+                id = view.group_id.clone(),
+                members = view.members
             );
-            return Ok(());
+            return print_group(&view, json, text);
         }
         GroupCommand::Invite { group, contact } => {
             client
@@ -187,11 +197,11 @@ pub async fn run(home: &Home, command: GroupCommand) -> anyhow::Result<()> {
                 )
                 .await?
         }
-        GroupCommand::Invitations(flag) => {
+        GroupCommand::Invitations => {
             let invitations: Vec<InvitationView> = client.call_as("groups.invitations", json!({})).await?;
             return print_list(
                 &invitations,
-                flag.json,
+                json,
                 tr!("group-invitations-none"),
                 [
                     tr!("group-col-name"),
@@ -202,10 +212,10 @@ pub async fn run(home: &Home, command: GroupCommand) -> anyhow::Result<()> {
                 ],
                 |i| {
                     [
-                        i.group.name.clone(),
+                        name_of(&i.group),
                         kind_label(&i.group),
                         i.group.members.to_string(),
-                        format!("{} {}", i.from_name, i.from),
+                        format!("{} {}", for_terminal(&i.from_name), i.from),
                         i.group.group_id.clone(),
                     ]
                 },
@@ -213,25 +223,25 @@ pub async fn run(home: &Home, command: GroupCommand) -> anyhow::Result<()> {
         }
         GroupCommand::Join { group } => {
             let view: GroupView = client.call_as("groups.join", json!({ "group": group })).await?;
-            println!("{}", tr!("group-joined", name = view.name, members = view.members));
-            return Ok(());
+            let text = tr!("group-joined", name = name_of(&view), members = view.members);
+            return print_group(&view, json, text);
         }
         GroupCommand::Decline { group } => {
             let view: GroupView = client.call_as("groups.decline", json!({ "group": group })).await?;
-            println!("{}", tr!("group-declined", name = view.name));
-            return Ok(());
+            let text = tr!("group-declined", name = name_of(&view));
+            return print_group(&view, json, text);
         }
         GroupCommand::Leave { group } => {
             let view: GroupView = client.call_as("groups.leave", json!({ "group": group })).await?;
-            println!("{}", tr!("group-left", name = view.name));
-            return Ok(());
+            let text = tr!("group-left", name = name_of(&view));
+            return print_group(&view, json, text);
         }
         GroupCommand::Close { group } => client.call_as("groups.close", json!({ "group": group })).await?,
-        GroupCommand::List(flag) => {
+        GroupCommand::List => {
             let groups: Vec<GroupView> = client.call_as("groups.list", json!({})).await?;
             return print_list(
                 &groups,
-                flag.json,
+                json,
                 tr!("group-none"),
                 [
                     tr!("group-col-name"),
@@ -247,7 +257,7 @@ pub async fn run(home: &Home, command: GroupCommand) -> anyhow::Result<()> {
                         (true, false) => tr!("group-role-member"),
                     };
                     [
-                        g.name.clone(),
+                        name_of(g),
                         kind_label(g),
                         g.members.to_string(),
                         role,
@@ -256,7 +266,7 @@ pub async fn run(home: &Home, command: GroupCommand) -> anyhow::Result<()> {
                 },
             );
         }
-        GroupCommand::Members { group, json } => {
+        GroupCommand::Members { group } => {
             let members: Vec<MemberView> = client.call_as("groups.members", json!({ "group": group })).await?;
             if json {
                 return print_json(&members);
@@ -272,31 +282,48 @@ pub async fn run(home: &Home, command: GroupCommand) -> anyhow::Result<()> {
                 if m.me {
                     role = tr!("group-role-me", role = role);
                 }
-                table.row([m.name.clone(), m.phone.clone(), role]);
+                table.row([for_terminal(&m.name).into_owned(), m.phone.clone(), role]);
             }
-            table.print();
+            table.print()?;
             return Ok(());
         }
-        GroupCommand::Send { group, text, json } => {
+        GroupCommand::Send { group, text } => {
             let message: MessageView = client
                 .call_as("groups.send", json!({ "group": group, "text": text }))
                 .await?;
             if json {
                 return print_json(&message);
             }
-            println!("{}", tr!("group-sent", id = message.id));
+            let name = if message.title.is_empty() {
+                &group
+            } else {
+                &message.title
+            };
+            outln!(
+                "{}",
+                tr!(
+                    "group-sent",
+                    name = for_terminal(name).into_owned(),
+                    text = super::messages::short(&message.text)
+                )
+            )?;
             return Ok(());
         }
         GroupCommand::History(args) => {
-            let messages: Vec<MessageView> = client
-                .call_as(
-                    "groups.history",
-                    json!({ "group": args.group, "limit": args.page.limit, "before": args.page.before }),
-                )
+            let messages = super::messages::Conversation::Group(&mut client, &args.group)
+                .last(args.page.limit.max(1), args.page.before)
                 .await?;
-            return super::messages::print_messages(&messages, args.page.json);
+            return super::messages::print_messages(&messages, json);
+        }
+        GroupCommand::Read { group } => {
+            let answer: serde_json::Value = client.call("groups.read", json!({ "group": group })).await?;
+            if json {
+                return print_json(&answer);
+            }
+            let count = answer["marked"].as_u64().unwrap_or(0);
+            outln!("{}", tr!("msg-marked-read", count = count))?;
+            return Ok(());
         }
     };
-    print_changed(&changed);
-    Ok(())
+    print_changed(&changed, json)
 }

@@ -6,9 +6,10 @@ use serde_json::json;
 
 use chingu::home::Home;
 use chingu::node::{GroupView, MeetupView};
+use chingu::text::for_terminal;
 use chingu::tr;
 
-use super::output::print_json;
+use super::output::{outln, print_json};
 
 #[derive(Debug, Subcommand)]
 pub enum MeetupCommand {
@@ -23,9 +24,6 @@ pub enum MeetupCommand {
         /// Delete its history on this device when it ends (kept otherwise)
         #[arg(long)]
         forget: bool,
-        /// Print JSON
-        #[arg(long)]
-        json: bool,
     },
     /// Join a flash meetup by its code (XXXXX-XXXXX or chingu://meetup/… link)
     Join {
@@ -34,9 +32,6 @@ pub enum MeetupCommand {
         /// Delete its history on this device when it ends (kept otherwise)
         #[arg(long)]
         forget: bool,
-        /// Print JSON
-        #[arg(long)]
-        json: bool,
     },
     /// Close a meetup early (its creator)
     Close {
@@ -45,15 +40,10 @@ pub enum MeetupCommand {
     },
 }
 
-pub async fn run(home: &Home, command: MeetupCommand) -> anyhow::Result<()> {
+pub async fn run(home: &Home, command: MeetupCommand, json: bool) -> anyhow::Result<()> {
     let mut client = super::connect(home).await?;
     match command {
-        MeetupCommand::Create {
-            name,
-            expires,
-            forget,
-            json,
-        } => {
+        MeetupCommand::Create { name, expires, forget } => {
             let meetup: MeetupView = client
                 .call_as("meetups.create", json!({ "name": name, "expires_s": expires }))
                 .await?;
@@ -65,18 +55,18 @@ pub async fn run(home: &Home, command: MeetupCommand) -> anyhow::Result<()> {
             if json {
                 return print_json(&meetup);
             }
-            println!(
+            outln!(
                 "{}",
                 tr!(
                     "meetup-created",
-                    name = meetup.name,
+                    name = for_terminal(&meetup.name).into_owned(),
                     code = meetup.code,
                     link = meetup.link,
                     until = super::output::clock(meetup.expires_ms)
                 )
-            );
+            )?;
         }
-        MeetupCommand::Join { code, forget, json } => {
+        MeetupCommand::Join { code, forget } => {
             let group: GroupView = client.call_as("meetups.join", json!({ "code": code })).await?;
             if forget {
                 let _: GroupView = client
@@ -86,11 +76,24 @@ pub async fn run(home: &Home, command: MeetupCommand) -> anyhow::Result<()> {
             if json {
                 return print_json(&group);
             }
-            println!("{}", tr!("meetup-joined", name = group.name, members = group.members));
+            outln!(
+                "{}",
+                tr!(
+                    "meetup-joined",
+                    name = for_terminal(&group.name).into_owned(),
+                    members = group.members
+                )
+            )?;
         }
         MeetupCommand::Close { group } => {
             let group: GroupView = client.call_as("meetups.close", json!({ "group": group })).await?;
-            println!("{}", tr!("meetup-closed", name = group.name));
+            if json {
+                return print_json(&group);
+            }
+            outln!(
+                "{}",
+                tr!("meetup-closed", name = for_terminal(&group.name).into_owned())
+            )?;
         }
     }
     Ok(())

@@ -2,6 +2,11 @@
 //! that act on a running node talk to it through the control API; the rest use the
 //! library directly.
 //!
+//! Every command takes the global `--json` (machine-readable output instead of text) and
+//! `--lang`; help and usage errors come in the chosen language ([`help`]), other errors are
+//! described by [`errors`]. Output goes through [`output`], where a closed pipe is a normal
+//! end.
+//!
 //! Exit codes: 0 success, 1 failure, 2 usage error, 3 no node running.
 
 mod apps;
@@ -11,10 +16,16 @@ mod contacts;
 mod daemon;
 #[cfg(feature = "testnet")]
 mod demo;
+mod errors;
 mod groups;
+mod help;
+#[cfg(feature = "testnet")]
+mod lab;
+mod man;
 mod meetups;
 mod messages;
 mod output;
+mod qr;
 mod query;
 #[cfg(feature = "testnet")]
 mod testnet;
@@ -22,12 +33,18 @@ mod testnet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{FromArgMatches, Parser, Subcommand};
 
 use chingu::api::client::{ApiClient, ClientError};
 use chingu::home::Home;
 use chingu::tr;
 
+use output::{errln, OutputError};
+
+/// Exit code of a failed command.
+const EXIT_FAILURE: u8 = 1;
+/// Exit code of a usage error (clap's).
+const EXIT_USAGE: u8 = 2;
 /// Exit code when no node is running for the home.
 const EXIT_NOT_RUNNING: u8 = 3;
 
@@ -38,9 +55,12 @@ pub struct Cli {
     /// Home directory of the node [default: the platform data dir]
     #[arg(long, global = true, env = "CHINGU_HOME", value_name = "DIR")]
     home: Option<PathBuf>,
-    /// Language of messages: en, ko or ja [default: from LC_ALL/LANG]
+    /// Language of messages and help: en, ko or ja [default: from LC_ALL/LANG]
     #[arg(long, global = true, value_name = "LANG")]
     lang: Option<String>,
+    /// Print JSON instead of text
+    #[arg(long, global = true)]
+    json: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -52,20 +72,22 @@ enum Command {
     /// Run a node in the foreground (Ctrl-C stops it)
     Run(daemon::RunArgs),
     /// Show the running node's status
-    Status(query::JsonFlag),
+    Status,
     /// List the running node's connected peers
-    Peers(query::JsonFlag),
+    Peers,
     /// Manage your contacts: add, import, list, verify
     #[command(subcommand)]
     Contacts(contacts::ContactsCommand),
     /// Create an invite code a friend can add you with (already verified)
     Invite(contacts::InviteArgs),
+    /// Your conversations, newest first, with their unread counts
+    Inbox,
     /// Send a message to a contact (by name or number)
     Send(messages::SendArgs),
     /// Show the messages with a contact (works with no node running)
     History(messages::HistoryArgs),
     /// Follow incoming messages and delivery states as they happen
-    Watch(query::JsonFlag),
+    Watch,
     /// Mark the conversation with a contact read
     Read(messages::ReadArgs),
     /// Group chats: create, invite, remove, admins, send, history
@@ -83,6 +105,10 @@ enum Command {
     /// Start a local test net of many nodes in this process
     #[cfg(feature = "testnet")]
     Testnet(testnet::TestnetArgs),
+    /// Real nodes on emulated networks behind NATs (network namespaces; needs root)
+    #[cfg(feature = "testnet")]
+    #[command(subcommand)]
+    Lab(lab::LabCommand),
     /// Watch three people meet and chat on a local net in this process (or join them)
     #[cfg(feature = "testnet")]
     Demo(demo::DemoArgs),
@@ -91,77 +117,97 @@ enum Command {
         /// The shell
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff), e.g. `chingu man > chingu.1`
-    Man,
+    /// Print the man page (roff), or write one page per command with --dir
+    Man(man::ManArgs),
 }
 
-/// Runs the parsed command line and returns the process exit code.
-pub fn main(cli: Cli) -> ExitCode {
+/// Parses the command line (help and usage errors in the chosen language), runs the
+/// command and returns the process exit code.
+pub fn main() -> ExitCode {
     // Whatever chingu creates (keys, config, the database sled writes) is private.
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
-    let choice = chingu::i18n::init(cli.lang.as_deref());
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let choice = chingu::i18n::init(help::requested_lang(&argv).as_deref());
+    let matches = match help::command().try_get_matches_from(&argv) {
+        Ok(matches) => matches,
+        Err(error) => return help::usage_error(error),
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => return help::usage_error(error),
+    };
     if let Some(requested) = choice.unavailable {
-        eprintln!("{}", tr!("lang-unavailable", lang = requested));
+        errln!("{}", tr!("lang-unavailable", lang = requested));
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("{}", tr!("error-prefix", message = e.to_string()));
-            return ExitCode::FAILURE;
+            errln!("{}", tr!("error-prefix", message = e.to_string()));
+            return ExitCode::from(EXIT_FAILURE);
         }
     };
     match runtime.block_on(dispatch(cli)) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(error) if matches!(error.downcast_ref::<OutputError>(), Some(OutputError::Closed)) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("{}", tr!("error-prefix", message = describe(&error)));
+            // The first line goes through the sanitiser with the prefix; lines after it
+            // (a configuration error's excerpt and caret) are made safe by `describe`.
+            let description = errors::describe(&error);
+            let (first, rest) = description.split_once('\n').unwrap_or((&description, ""));
+            errln!("{}", tr!("error-prefix", message = first.to_owned()));
+            if !rest.is_empty() {
+                errln!("{rest}");
+            }
             match error.downcast_ref::<ClientError>() {
                 Some(ClientError::NotRunning { .. }) => ExitCode::from(EXIT_NOT_RUNNING),
-                _ => ExitCode::FAILURE,
+                _ if error.is::<errors::UsageError>() => ExitCode::from(EXIT_USAGE),
+                _ => ExitCode::from(EXIT_FAILURE),
             }
         }
     }
 }
 
-/// The message shown for an error: the localised text for errors people meet often,
-/// otherwise the error chain.
-fn describe(error: &anyhow::Error) -> String {
-    if let Some(ClientError::NotRunning { socket }) = error.downcast_ref::<ClientError>() {
-        return tr!("error-not-running", socket = socket.display().to_string());
-    }
-    chingu::text::error_message(&error.to_string())
-}
-
 async fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    let json = cli.json;
     let home = Home::resolve(cli.home)?;
     match cli.command {
-        Command::Init(args) => daemon::init(&home, args),
-        Command::Run(args) => daemon::run(&home, args).await,
-        Command::Status(flag) => query::status(&home, flag).await,
-        Command::Peers(flag) => query::peers(&home, flag).await,
-        Command::Contacts(command) => contacts::run(&home, command).await,
-        Command::Invite(args) => contacts::invite(&home, args).await,
-        Command::Send(args) => messages::send(&home, args).await,
-        Command::History(args) => messages::history(&home, args).await,
-        Command::Watch(flag) => messages::watch(&home, flag).await,
-        Command::Read(args) => messages::read(&home, args).await,
-        Command::Group(command) => groups::run(&home, command).await,
-        Command::Meetup(command) => meetups::run(&home, command).await,
-        Command::Apps(command) => apps::run(&home, command),
+        Command::Init(args) => daemon::init(&home, args, json),
+        Command::Run(args) => daemon::run(&home, args, json).await,
+        Command::Status => query::status(&home, json).await,
+        Command::Peers => query::peers(&home, json).await,
+        Command::Contacts(command) => contacts::run(&home, command, json).await,
+        Command::Invite(args) => contacts::invite(&home, args, json).await,
+        Command::Inbox => messages::inbox(&home, json).await,
+        Command::Send(args) => messages::send(&home, args, json).await,
+        Command::History(args) => messages::history(&home, args, json).await,
+        Command::Watch => messages::watch(&home, json).await,
+        Command::Read(args) => messages::read(&home, args, json).await,
+        Command::Group(command) => groups::run(&home, command, json).await,
+        Command::Meetup(command) => meetups::run(&home, command, json).await,
+        Command::Apps(command) => apps::run(&home, command, json),
         #[cfg(feature = "testnet")]
-        Command::Testnet(args) => testnet::run(args).await,
+        Command::Testnet(args) => testnet::run(args, json).await,
         #[cfg(feature = "testnet")]
-        Command::Demo(args) => demo::run(args).await,
+        Command::Lab(command) => lab::run(command, json).await,
+        #[cfg(feature = "testnet")]
+        Command::Demo(args) => demo::run(args, json).await,
         #[cfg(feature = "tui")]
-        Command::Chat => chat::run(&home).await,
-        Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "chingu", &mut std::io::stdout());
-            Ok(())
-        }
-        Command::Man => {
-            clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
-            Ok(())
-        }
+        Command::Chat => chat::run(&home, json).await,
+        Command::Completions { shell } => completions(shell, json),
+        Command::Man(args) => man::run(args, json),
     }
+}
+
+/// `chingu completions SHELL`: the script, or with `--json` `{"shell", "script"}`.
+fn completions(shell: clap_complete::Shell, json: bool) -> anyhow::Result<()> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut help::command(), "chingu", &mut script);
+    if json {
+        let script = String::from_utf8_lossy(&script);
+        return output::print_json(&serde_json::json!({ "shell": shell.to_string(), "script": script }));
+    }
+    output::raw(&script)?;
+    Ok(())
 }
 
 /// Connects to the node running on `home`.

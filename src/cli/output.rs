@@ -1,23 +1,115 @@
-//! Printing helpers: aligned tables that measure text by display width (Hangul and kanji
-//! take two columns), JSON output, durations, and logging set-up.
+//! Everything the CLI prints: lines and JSON on stdout through one writer that turns a
+//! closed pipe (`chingu contacts list | head -1`) into a normal end, aligned tables that
+//! make their cells safe for the terminal ([`chingu::text::for_terminal`]) and measure text
+//! by display width (Hangul and kanji take two columns), durations, and logging set-up.
+
+use std::fmt;
+use std::io::{self, Write};
 
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
 
+/// Writing to stdout failed. [`OutputError::Closed`] is not a failure: whoever read the
+/// output has seen enough (`| head`, `| true`), and `main` ends with exit code 0.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// The reader closed the pipe.
+    #[error("standard output was closed")]
+    Closed,
+    /// Any other write error (a full disk…).
+    #[error("cannot write the output: {0}")]
+    Io(io::Error),
+}
+
+impl From<io::Error> for OutputError {
+    fn from(error: io::Error) -> Self {
+        if error.kind() == io::ErrorKind::BrokenPipe {
+            OutputError::Closed
+        } else {
+            OutputError::Io(error)
+        }
+    }
+}
+
+/// Writes one line to stdout (what `outln!` expands to).
+pub fn line(args: fmt::Arguments<'_>) -> Result<(), OutputError> {
+    let mut out = io::stdout().lock();
+    out.write_fmt(args)?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
+
+/// Writes bytes as they are to stdout (generated scripts and pages).
+pub fn raw(bytes: &[u8]) -> Result<(), OutputError> {
+    let mut out = io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// `println!` for the CLI's output: writes a line to stdout and returns a
+/// `Result<(), OutputError>`, so a closed pipe ends the command instead of panicking.
+macro_rules! outln {
+    () => {
+        $crate::cli::output::line(format_args!(""))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::output::line(format_args!($($arg)*))
+    };
+}
+pub(crate) use outln;
+
+/// `eprintln!` for notes and errors: a closed stderr loses the line instead of panicking.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+pub(crate) use errln;
+
+/// Which log line format `chingu run` and `chingu testnet` write to stderr.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One line per event, for people (colours only on a terminal).
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
 /// Sets up logging to stderr, filtered by `RUST_LOG` (default: chingu at info, the rest
-/// at warn).
-pub fn init_logging() {
+/// at warn), in `format`. Colours only when stderr is a terminal (and `NO_COLOR` is unset).
+pub fn init_logging(format: LogFormat) {
+    use io::IsTerminal;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,chingu=info,libp2p_kad=error"));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(io::stderr);
+    let _ = match format {
+        LogFormat::Text => {
+            let ansi = io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            builder.with_ansi(ansi).try_init()
+        }
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_ansi(false)
+            .try_init(),
+    };
 }
 
 /// Prints `value` as pretty JSON on stdout.
 pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
+    outln!("{}", serde_json::to_string_pretty(value)?)?;
+    Ok(())
+}
+
+/// Prints `value` as one line of JSON (streams: `watch`, `run`).
+pub fn print_json_line<T: Serialize>(value: &T) -> anyhow::Result<()> {
+    outln!("{}", serde_json::to_string(value)?)?;
     Ok(())
 }
 
@@ -34,7 +126,7 @@ pub fn print_list<T: Serialize, const N: usize>(
         return print_json(&items);
     }
     if items.is_empty() {
-        println!("{none}");
+        outln!("{none}")?;
         return Ok(());
     }
     let mut table = Table::new();
@@ -42,7 +134,7 @@ pub fn print_list<T: Serialize, const N: usize>(
     for item in items {
         table.row(row(item));
     }
-    table.print();
+    table.print()?;
     Ok(())
 }
 
@@ -109,7 +201,7 @@ impl Table {
         );
     }
 
-    pub fn print(&self) {
+    pub fn print(&self) -> Result<(), OutputError> {
         let all: Vec<&Vec<String>> = self.header.iter().chain(self.rows.iter()).collect();
         let columns = all.iter().map(|r| r.len()).max().unwrap_or(0);
         let widths: Vec<usize> = (0..columns)
@@ -133,8 +225,9 @@ impl Table {
                     }
                 })
                 .collect();
-            println!("{}", line.join("  ").trim_end());
+            outln!("{}", line.join("  ").trim_end())?;
         }
+        Ok(())
     }
 }
 

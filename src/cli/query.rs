@@ -1,32 +1,27 @@
 //! Commands that ask the running node something: `status`, `peers`.
 
-use clap::Args;
 use serde_json::json;
 
 use chingu::home::Home;
 use chingu::node::{PeerInfo, Status};
+use chingu::text::for_terminal;
 use chingu::tr;
 
-use super::output::{duration, print_json, print_list, Table};
+use super::output::{duration, outln, print_json, print_list, Table};
 
-#[derive(Debug, Args)]
-pub struct JsonFlag {
-    /// Print JSON instead of text
-    #[arg(long)]
-    pub json: bool,
-}
-
-pub async fn status(home: &Home, flag: JsonFlag) -> anyhow::Result<()> {
+pub async fn status(home: &Home, json: bool) -> anyhow::Result<()> {
     let mut client = super::connect(home).await?;
     let status: Status = client.call_as("node.status", json!({})).await?;
-    if flag.json {
+    if json {
         return print_json(&status);
     }
     let mut table = Table::new();
     table.row([tr!("status-peer-id"), status.peer_id.clone()]);
-    table.row([tr!("status-phone"), status.phone.clone()]);
+    if !status.phone.is_empty() {
+        table.row([tr!("status-phone"), status.phone.clone()]);
+    }
     if !status.name.is_empty() {
-        table.row([tr!("status-name"), status.name.clone()]);
+        table.row([tr!("status-name"), for_terminal(&status.name).into_owned()]);
     }
     table.row([tr!("status-uptime"), duration(status.uptime_s)]);
     for (i, addr) in status.listen_addrs.iter().enumerate() {
@@ -52,16 +47,16 @@ pub async fn status(home: &Home, flag: JsonFlag) -> anyhow::Result<()> {
             .join(", ");
         table.row([tr!("status-rejected"), format!("{rejected} ({detail})")]);
     }
-    table.print();
+    table.print()?;
     Ok(())
 }
 
-pub async fn peers(home: &Home, flag: JsonFlag) -> anyhow::Result<()> {
+pub async fn peers(home: &Home, json: bool) -> anyhow::Result<()> {
     let mut client = super::connect(home).await?;
     let peers: Vec<PeerInfo> = client.call_as("node.peers", json!({})).await?;
     print_list(
         &peers,
-        flag.json,
+        json,
         tr!("peers-none"),
         [
             tr!("peers-col-peer"),
@@ -80,8 +75,8 @@ pub async fn peers(home: &Home, flag: JsonFlag) -> anyhow::Result<()> {
             ]
         },
     )?;
-    if !flag.json && !peers.is_empty() {
-        println!("{}", tr!("peers-count", count = peers.len()));
+    if !json && !peers.is_empty() {
+        outln!("{}", tr!("peers-count", count = peers.len()))?;
     }
     Ok(())
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use clap::Args;
 
+use super::output::errln;
 use chingu::testnet::scenarios::{self, Scenario, ScenarioOptions};
 use chingu::testnet::{Progress, TestNet, TestNetOptions};
 use chingu::tr;
@@ -33,9 +34,9 @@ pub struct TestnetArgs {
     /// Seed for the harness's random choices
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Print one JSON object with the figures at the end
-    #[arg(long)]
-    json: bool,
+    /// Log line format on stderr: text or json
+    #[arg(long, value_enum, default_value_t = super::output::LogFormat::Text, value_name = "FORMAT")]
+    log_format: super::output::LogFormat,
 }
 
 fn show(progress: Progress) {
@@ -53,8 +54,10 @@ fn show(progress: Progress) {
     let _ = err.flush();
 }
 
-pub async fn run(args: TestnetArgs) -> anyhow::Result<()> {
-    super::output::init_logging();
+/// Starts the net, runs the checks and the scenario, and prints the report: pretty JSON,
+/// or with `--json` one line of JSON.
+pub async fn run(args: TestnetArgs, json: bool) -> anyhow::Result<()> {
+    super::output::init_logging(args.log_format);
     let mut options = TestNetOptions::new(args.nodes.max(1));
     options.seed = args.seed;
     options.node_settings = args.scenario.and_then(|s| s.node_settings());
@@ -62,7 +65,7 @@ pub async fn run(args: TestnetArgs) -> anyhow::Result<()> {
     let readiness = net
         .wait_ready(Duration::from_secs(60 + args.nodes as u64 / 5), show)
         .await;
-    eprintln!();
+    errln!();
     let scenario_options = ScenarioOptions {
         messages: args.messages,
         rate: args.rate,
@@ -70,17 +73,17 @@ pub async fn run(args: TestnetArgs) -> anyhow::Result<()> {
     };
     let report = scenarios::run(&mut net, readiness, args.scenario, &scenario_options).await?;
     if args.duration > 0 {
-        eprintln!("{}", tr!("testnet-keeping-up", secs = args.duration));
+        errln!("{}", tr!("testnet-keeping-up", secs = args.duration));
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(args.duration)) => {}
             _ = tokio::signal::ctrl_c() => {}
         }
     }
     net.shutdown().await;
-    if args.json {
-        println!("{}", serde_json::to_string(&report)?);
+    if json {
+        super::output::print_json_line(&report)?;
     } else {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        super::output::print_json(&report)?;
     }
     Ok(())
 }

@@ -137,6 +137,56 @@ pub fn text(id: &str, args: Option<&FluentArgs>) -> String {
     id.to_owned()
 }
 
+/// Command-line help: the value of message `id` (a command's description) or of its
+/// `attribute` (an argument's help), in the chosen language, else English. The ids come
+/// from the command tree (`cmd-contacts-add`, attribute `name`), so this is not `tr!`; the
+/// CLI's tests check that every command and argument has its text.
+pub fn help_text(id: &str, attribute: Option<&str>) -> Option<String> {
+    init(None);
+    let localizer = LOCALIZER.get().expect("init fills the localizer");
+    [&localizer.bundle, &localizer.fallback]
+        .into_iter()
+        .find_map(|bundle| pattern_text(bundle, id, attribute))
+}
+
+/// [`help_text`] in `lang` only (for tests and tools).
+pub fn help_text_in(lang: Lang, id: &str, attribute: Option<&str>) -> Option<String> {
+    pattern_text(&bundle(lang), id, attribute)
+}
+
+fn pattern_text(bundle: &FluentBundle<FluentResource>, id: &str, attribute: Option<&str>) -> Option<String> {
+    let message = bundle.get_message(id)?;
+    let pattern = match attribute {
+        None => message.value()?,
+        Some(name) => message.get_attribute(name)?.value(),
+    };
+    let mut errors = Vec::new();
+    Some(bundle.format_pattern(pattern, None, &mut errors).into_owned())
+}
+
+/// Every help message (`cmd-…`) of `lang` and its attributes, as `(id, None)` and
+/// `(id, Some(attribute))`, read from the file's lines.
+pub fn help_ids(lang: Lang) -> Vec<(String, Option<String>)> {
+    let mut ids = Vec::new();
+    let mut current: Option<String> = None;
+    for line in lang.source().lines() {
+        if line.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            current = line
+                .split_once('=')
+                .map(|(id, _)| id.trim().to_owned())
+                .filter(|id| id.starts_with("cmd-"));
+            if let Some(id) = &current {
+                ids.push((id.clone(), None));
+            }
+        } else if let (Some(id), Some(rest)) = (&current, line.trim_start().strip_prefix('.')) {
+            if let Some((attribute, _)) = rest.split_once('=') {
+                ids.push((id.clone(), Some(attribute.trim().to_owned())));
+            }
+        }
+    }
+    ids
+}
+
 /// Builds Fluent arguments (used by [`crate::tr!`]). Every string argument passes through
 /// [`crate::text::for_terminal`]: names, message texts and errors quoted into a localised
 /// line can neither carry escape sequences nor break the line.
@@ -693,7 +743,8 @@ mod tests {
                 }
             }
         }
-        for id in en.keys().filter(|id| !used.contains(*id)) {
+        // Command-line help (`cmd-…`) is looked up by the command tree (the CLI tests it).
+        for id in en.keys().filter(|id| !used.contains(*id) && !id.starts_with("cmd-")) {
             problems.push(format!("en.ftl: {id} is never used"));
         }
         assert_none(problems);

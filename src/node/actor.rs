@@ -23,6 +23,7 @@ use super::groups::Groups;
 use super::mailbox::Mailboxes;
 use super::{Event, NodeConfig, NodeError, PeerInfo, Status, LISTEN_TIMEOUT};
 use crate::model::now_ms;
+use crate::phone::PhoneNumber;
 use crate::rendezvous::InviteCode;
 use crate::session::PrekeyRing;
 use crate::store::{Profile, Store};
@@ -375,6 +376,9 @@ impl Actor {
             Command::ImportContacts { content, reply } => {
                 let _ = reply.send(self.cmd_import(&content));
             }
+            Command::ImportPersons { report, reply } => {
+                let _ = reply.send(self.cmd_import_persons(report));
+            }
             Command::Contacts(reply) => {
                 let _ = reply.send(self.cmd_contacts());
             }
@@ -448,6 +452,18 @@ impl Actor {
     /// Answers `wait_routing_table` callers whose minimum is reached, and `wait_joined`
     /// callers once the node has joined (its first bootstrap finished, or it had nobody to
     /// bootstrap from).
+    /// The owner's number; a refusal on an operator's node, which has none (and so no
+    /// contacts, messages or groups).
+    pub(super) fn own_phone(&self) -> Result<PhoneNumber, NodeError> {
+        self.profile.phone.clone().ok_or_else(|| {
+            super::refusal::Refusal::invalid(
+                "no_phone",
+                "this node has no phone number (an operator's bootstrap, mailbox or relay node): it keeps no contacts, messages or groups",
+            )
+            .into()
+        })
+    }
+
     pub(super) fn check_routing_waiters(&mut self) {
         if self.joined || self.bootstrap_peers.is_empty() {
             for reply in self.join_waiters.drain(..) {
@@ -472,7 +488,7 @@ impl Actor {
         let profile = &self.profile;
         Status {
             peer_id: self.swarm.local_peer_id().to_string(),
-            phone: profile.phone.to_string(),
+            phone: profile.phone.as_ref().map(ToString::to_string).unwrap_or_default(),
             name: profile.name.clone(),
             version: crate::VERSION.to_owned(),
             listen_addrs: self.swarm.listeners().map(|a| a.to_string()).collect(),

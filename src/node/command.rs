@@ -48,6 +48,10 @@ pub(crate) enum Command {
         content: String,
         reply: Reply<ImportSummary>,
     },
+    ImportPersons {
+        report: crate::contacts::import::ImportReport,
+        reply: Reply<ImportSummary>,
+    },
     Contacts(Reply<Vec<ContactView>>),
     RemoveContact {
         query: String,

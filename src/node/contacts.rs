@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
 use super::actor::Actor;
+use super::refusal::Refusal;
 use super::NodeError;
-use crate::contacts::import::{import, ImportIssue};
+use crate::contacts::import::{import, ImportIssue, ImportReport};
 use crate::contacts::trust::{self, VerifyError};
 use crate::model::{now_ms, Contact, ContactSource, ContactState, PeerKeys};
 use crate::phone::{normalize, PhoneNumber};
@@ -84,8 +85,11 @@ pub struct Verification {
 }
 
 /// The outcome of `contacts import`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportSummary {
+    /// Persons read from the file (each with one or more numbers).
+    #[serde(default)]
+    pub persons: usize,
     /// Distinct numbers read from the file.
     pub read: usize,
     /// Contacts that were new (discovery started for them).
@@ -120,11 +124,11 @@ impl Actor {
     }
 
     pub(super) fn cmd_add_contact(&mut self, input: &str, name: String) -> Result<ContactView, NodeError> {
+        let own = self.own_phone()?;
         crate::text::check_name(&name)?;
-        let phone = normalize(input, self.region())
-            .map_err(|e| NodeError::Invalid(format!("{}: {e}", crate::text::quote(input))))?;
-        if phone == self.profile.phone {
-            return Err(NodeError::Invalid("that is your own number".into()));
+        let phone = normalize(input, self.region()).map_err(|e| invalid_phone(input, self.region(), e))?;
+        if phone == own {
+            return Err(Refusal::invalid("own_number", "that is your own number").into());
         }
         self.add_contacts(vec![Contact::new(phone.clone(), name, ContactSource::Manual)])?;
         self.contact_view(&phone)
@@ -132,11 +136,12 @@ impl Actor {
 
     /// Adds the inviter of `code` as a verified contact.
     pub(super) fn cmd_add_invite(&mut self, code: &str, name: String) -> Result<ContactView, NodeError> {
+        self.own_phone()?;
         crate::text::check_name(&name)?;
         let invite = InviteCode::parse(code, now_ms() / 1000).map_err(|e| NodeError::Invalid(e.to_string()))?;
         let phone: PhoneNumber = invite.e164.parse().map_err(|e| NodeError::Invalid(format!("{e}")))?;
         if invite.identity_pk.0 == self.config.identity.public_key() {
-            return Err(NodeError::Invalid("that is your own invite code".into()));
+            return Err(Refusal::invalid("own_invite", "that is your own invite code").into());
         }
         let peer_id = libp2p::identity::ed25519::PublicKey::try_from_bytes(&invite.identity_pk.0)
             .map(|pk| libp2p::PeerId::from_public_key(&pk.into()).to_string())
@@ -158,16 +163,32 @@ impl Actor {
 
     pub(super) fn cmd_import(&mut self, content: &str) -> Result<ImportSummary, NodeError> {
         let report = import(content, self.region()).map_err(|e| NodeError::Invalid(e.to_string()))?;
-        let phones = report.contacts.iter().map(|c| c.phone.to_string()).collect();
-        let read = report.contacts.len();
+        self.cmd_import_persons(report)
+    }
+
+    pub(super) fn cmd_import_persons(&mut self, report: ImportReport) -> Result<ImportSummary, NodeError> {
+        self.own_phone()?;
+        let phones: Vec<String> = report
+            .persons
+            .iter()
+            .flat_map(|p| p.numbers.iter().map(PhoneNumber::to_string))
+            .collect();
+        let persons = report.persons.len();
         let contacts = report
-            .contacts
+            .persons
             .into_iter()
-            .map(|c| Contact::new(c.phone, c.name, ContactSource::Import))
+            .flat_map(|person| {
+                let name = person.name;
+                person
+                    .numbers
+                    .into_iter()
+                    .map(move |phone| Contact::new(phone, name.clone(), ContactSource::Import))
+            })
             .collect();
         let added = self.add_contacts(contacts)?;
         Ok(ImportSummary {
-            read,
+            persons,
+            read: phones.len(),
             added,
             duplicates_merged: report.duplicates_merged,
             issues: report.issues,
@@ -195,7 +216,7 @@ impl Actor {
     fn safety(&self, index: usize, keys: &PeerKeys, phone: &PhoneNumber) -> SafetyView {
         let number = SafetyNumber::new(
             &self.config.identity.public_key(),
-            self.profile.phone.as_str(),
+            self.profile.phone.as_ref().map_or("", PhoneNumber::as_str),
             &keys.identity_pk,
             phone.as_str(),
         );
@@ -295,9 +316,11 @@ pub fn find_contact(
         return Ok(contact);
     }
     if let Ok(phone) = normalize(query, region) {
-        return store
-            .contact(&phone)?
-            .ok_or_else(|| NodeError::NotFound(format!("no contact with number {phone}")));
+        return store.contact(&phone)?.ok_or_else(|| {
+            Refusal::not_found("no_such_contact", format!("no contact with number {phone}"))
+                .with("contact", phone.as_str())
+                .into()
+        });
     }
     let wanted = query.trim().to_lowercase();
     let matches: Vec<Contact> = store
@@ -306,19 +329,43 @@ pub fn find_contact(
         .filter(|c| c.name.to_lowercase() == wanted)
         .collect();
     match matches.len() {
-        0 => Err(NodeError::NotFound(format!(
-            "no contact named {}",
-            crate::text::quote(query)
-        ))),
+        0 => Err(Refusal::not_found(
+            "no_such_contact",
+            format!("no contact named {}", crate::text::quote(query)),
+        )
+        .with("contact", query)
+        .into()),
         1 => Ok(matches.into_iter().next().expect("one")),
-        _ => Err(NodeError::Invalid(format!(
-            "{} is ambiguous: {}",
-            crate::text::quote(query),
-            matches
+        _ => {
+            let candidates = matches
                 .iter()
                 .map(|c| format!("{} ({})", c.name, c.phone))
                 .collect::<Vec<_>>()
-                .join(", ")
-        ))),
+                .join(", ");
+            Err(Refusal::invalid(
+                "ambiguous_contact",
+                format!("{} is ambiguous: {candidates}", crate::text::quote(query)),
+            )
+            .with("contact", query)
+            .with("candidates", candidates)
+            .into())
+        }
     }
+}
+
+/// A number that is not valid in the region it was read in: the refusal names the input,
+/// the region assumed and why, so clients can say how to write it (`+CC…`, `--region`).
+pub fn invalid_phone(input: &str, region: &crate::phone::Region, error: crate::phone::PhoneError) -> NodeError {
+    let shown: String = input.chars().take(crate::phone::MAX_INPUT_CHARS).collect();
+    Refusal::invalid(
+        "invalid_phone",
+        format!(
+            "{} is not a phone number in {region} ({error})",
+            crate::text::quote(input)
+        ),
+    )
+    .with("input", shown)
+    .with("region", region.as_str())
+    .with("problem", error.reason())
+    .into()
 }

@@ -282,7 +282,9 @@ impl Actor {
     /// Publishes every record this node should have in the DHT now.
     fn publish_all(&mut self) {
         let now = now_ms() / 1000;
-        let me = self.profile.phone.clone();
+        let Some(me) = self.profile.phone.clone() else {
+            return;
+        };
         let contacts: Vec<PhoneNumber> = self
             .store
             .contacts()
@@ -313,7 +315,9 @@ impl Actor {
         if self.discovery.mode != Discoverable::Contacts {
             return;
         }
-        let me = self.profile.phone.clone();
+        let Some(me) = self.profile.phone.clone() else {
+            return;
+        };
         if let Some(input) = mutual_input(&me, phone) {
             for epoch in Epoch::to_publish(now_ms() / 1000) {
                 self.with_keys(input.clone(), epoch, KeyUse::Publish);
@@ -464,9 +468,10 @@ impl Actor {
     /// Asks for every key `phone` could be found under in `epoch`: the number alone, both
     /// numbers, and the invite record if the contact came with an invite code.
     fn lookup_epoch(&mut self, phone: &PhoneNumber, invite_secret: Option<[u8; 16]>, epoch: Epoch) {
-        let me = self.profile.phone.clone();
         let mut inputs = vec![single_input(phone)];
-        inputs.extend(mutual_input(&me, phone));
+        if let Some(me) = &self.profile.phone {
+            inputs.extend(mutual_input(me, phone));
+        }
         let invite_keys = invite_secret.map(|secret| RendezvousKeys::from_invite_secret(&secret, epoch));
         if let Some(lookup) = self.discovery.lookups.get_mut(phone) {
             lookup.outstanding += inputs.len() + usize::from(invite_keys.is_some());
@@ -615,7 +620,7 @@ impl Actor {
         let mut added = 0;
         let mut to_find = Vec::new();
         for mut contact in contacts {
-            if contact.phone == self.profile.phone {
+            if Some(&contact.phone) == self.profile.phone.as_ref() {
                 continue;
             }
             match self.store.contact(&contact.phone)? {
@@ -662,7 +667,7 @@ impl Actor {
         let expires = now_ms() / 1000 + valid_secs;
         let code = InviteCode::new(
             self.config.identity.public_key(),
-            self.profile.phone.as_str(),
+            self.own_phone()?.as_str(),
             expires,
             &mut rand::rngs::OsRng,
         )

@@ -265,7 +265,8 @@ impl Actor {
         let proof = contact
             .and_then(|c| c.invite_secret)
             .map(|secret| crate::rendezvous::invite_proof(&secret, &keys.identity_pk()));
-        HandshakePayload::new(&keys, self.profile.phone.as_str(), proof.as_ref().map(|p| p.as_slice()))
+        let phone = self.profile.phone.as_ref().map_or("", PhoneNumber::as_str);
+        HandshakePayload::new(&keys, phone, proof.as_ref().map(|p| p.as_slice()))
     }
 
     /// Marks a session for saving at the end of the loop turn.
@@ -388,7 +389,7 @@ impl Actor {
             conv: conv_id,
             hlc: hlc.0,
             direction: Direction::Outgoing,
-            sender: self.profile.phone.clone(),
+            sender: self.own_phone()?,
             body,
             state: MessageState::Queued,
             sent_ms: now,
@@ -721,6 +722,7 @@ impl Actor {
                     id: message.id.to_string(),
                     conv: message.conv.to_string(),
                     state: message.state,
+                    preview: message.body.preview(),
                 });
             }
         }));
@@ -1260,7 +1262,7 @@ impl Actor {
         } else {
             self.dm.stats.received += 1;
         }
-        let view = super::messages::MessageView::new(&message, &contact.name);
+        let view = super::messages::MessageView::new(&message, &contact.name).titled(&contact.name);
         self.durability.after_flush(Box::new(move |actor: &mut Actor| {
             actor.emit(Event::MessageReceived { message: view });
         }));

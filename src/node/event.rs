@@ -87,6 +87,9 @@ pub enum Event {
         conv: String,
         /// The new state.
         state: crate::model::MessageState,
+        /// The message, shortened (as in the conversation list).
+        #[serde(default)]
+        preview: String,
     },
     /// A friend started or stopped typing.
     Typing {

@@ -212,6 +212,10 @@ pub(crate) enum GroupCommand {
         reply: Reply<Vec<MessageView>>,
     },
     Invitations(Reply<Vec<InvitationView>>),
+    Read {
+        group: String,
+        reply: Reply<usize>,
+    },
     ForgetAtEnd {
         group: String,
         reply: Reply<GroupView>,
@@ -446,7 +450,7 @@ impl Actor {
             identity_pk: pk,
             noise_pk: Fixed(self.config.identity.noise().public),
             peer_id: Member::peer_id_of(&pk).ok_or_else(|| NodeError::Invalid("own identity key".into()))?,
-            phone: text(self.profile.phone.as_str(), "number")?,
+            phone: text(self.own_phone()?.as_str(), "number")?,
             name: text(&self.profile.name, "name")?,
         })
     }
@@ -481,6 +485,26 @@ impl Actor {
         super::contacts::find_contact(&self.store, &self.config.settings.region, query)
     }
 
+    /// `error` (from looking `query` up as a contact), or, when `query` names a group or a
+    /// meetup, a refusal that says so (messages to groups go through `groups.send`).
+    pub(super) fn maybe_a_group(&self, query: &str, error: NodeError) -> NodeError {
+        let Ok(id) = self.group_id_for(query) else {
+            return error;
+        };
+        let record = &self.groups.records[&id];
+        let kind = if record.meetup { "meetup" } else { "group" };
+        super::refusal::Refusal::not_found(
+            "is_a_group",
+            format!(
+                "{} is a {kind}, not a contact: send to it with `chingu group send`",
+                crate::text::quote(query)
+            ),
+        )
+        .with("group", record.log.state().name())
+        .with("kind", kind)
+        .into()
+    }
+
     /// The group named by `query`: its id in hex, or its name.
     fn group_id_for(&self, query: &str) -> Result<GroupId, NodeError> {
         if let Ok(bytes) = hex::decode(query) {
@@ -500,9 +524,15 @@ impl Actor {
         match (found.next(), found.next()) {
             (Some(id), None) => Ok(id),
             (Some(_), Some(_)) => Err(NodeError::Invalid(format!(
-                "more than one group is called {query:?}; use its id"
+                "more than one group is called {}; use its id",
+                crate::text::quote(query)
             ))),
-            _ => Err(NodeError::NotFound(format!("no group {}", crate::text::quote(query)))),
+            _ => Err(super::refusal::Refusal::not_found(
+                "no_such_group",
+                format!("no group {}", crate::text::quote(query)),
+            )
+            .with("group", query)
+            .into()),
         }
     }
 
@@ -640,6 +670,13 @@ impl Actor {
                 let views = self.groups.invitations.values().map(Invitation::view).collect();
                 let _ = reply.send(Ok(views));
             }
+            GroupCommand::Read { group, reply } => {
+                let result = self
+                    .group_id_for(&group)
+                    .and_then(|id| self.mark_conversation_read(&ConvId::group(*id.as_bytes())))
+                    .map(|ids| ids.len());
+                let _ = reply.send(result);
+            }
             GroupCommand::ForgetAtEnd { group, reply } => {
                 let result = self.group_id_for(&group).and_then(|id| self.cmd_forget_at_end(id));
                 self.reply_after_flush(reply, result);
@@ -714,7 +751,7 @@ impl Actor {
                         .map(|mb| mb.name.as_str())
                         .unwrap_or(""),
                 };
-                MessageView::new(m, name)
+                MessageView::new(m, name).titled(state.name())
             })
             .collect())
     }
@@ -1362,7 +1399,8 @@ impl Actor {
         match (found.next(), found.next()) {
             (Some((id, _)), None) => Ok(*id),
             (Some(_), Some(_)) => Err(NodeError::Invalid(format!(
-                "more than one invitation matches {query:?}; use the group id"
+                "more than one invitation matches {}; use the group id",
+                crate::text::quote(query)
             ))),
             _ => Err(NodeError::NotFound(format!(
                 "no invitation to {}",
@@ -1521,7 +1559,7 @@ impl Actor {
     // --- messages ----------------------------------------------------------------------
 
     fn cmd_group_send(&mut self, query: &str, text: String, reply: Reply<MessageView>) {
-        let result = self.queue_group_message(query, text);
+        let result = super::messages::check_text(&text).and_then(|()| self.queue_group_message(query, text));
         match result {
             Ok(view) => self.durability.after_flush(Box::new(move |actor: &mut Actor| {
                 actor.publish_unpublished();
@@ -1582,7 +1620,7 @@ impl Actor {
             conv: conv_id,
             hlc: hlc.0,
             direction: Direction::Outgoing,
-            sender: self.profile.phone.clone(),
+            sender: self.own_phone()?,
             body,
             state: MessageState::Queued,
             sent_ms: now,
@@ -1595,7 +1633,11 @@ impl Actor {
         self.mark_dirty(id);
         self.groups.unpublished.push((id, msg_id, envelope));
         self.groups.stats.sent += 1;
-        Ok(MessageView::new(&stored, ""))
+        let title = self
+            .record(&id)
+            .map(|r| r.log.state().name().to_owned())
+            .unwrap_or_default();
+        Ok(MessageView::new(&stored, "").titled(&title))
     }
 
     /// Publishes what waited for its flush; what finds no peer yet is tried again on the
@@ -1710,6 +1752,7 @@ impl Actor {
         };
         // Only the sender's entry is needed (cloning the whole state per message is costly).
         let sender = record.log.state().member(&received.sender).cloned();
+        let title = record.log.state().name().to_owned();
         if let Some(next) = expected {
             if received.seq > next {
                 self.request_sync(group, message.epoch, message.key_id, next, Some(received.seq - 1));
@@ -1776,7 +1819,7 @@ impl Actor {
         // so the next tail sync fetches it again.
         self.durability.wrote_lazily();
         self.emit(Event::MessageReceived {
-            message: MessageView::new(&stored, sender.name.as_str()),
+            message: MessageView::new(&stored, sender.name.as_str()).titled(&title),
         });
         Ok(())
     }

@@ -281,7 +281,10 @@ impl Actor {
             self.config.identity.ed25519().clone(),
             self.config.identity.noise().private,
         );
-        let Ok(sender) = HandshakePayload::new(&local, self.profile.phone.as_str(), None) else {
+        let Some(phone) = &self.profile.phone else {
+            return;
+        };
+        let Ok(sender) = HandshakePayload::new(&local, phone.as_str(), None) else {
             return;
         };
         let mut items: Vec<(Option<MsgId>, [u8; 16], DmPayload)> = Vec::new();

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::actor::Actor;
 use super::command::Reply;
+use super::refusal::Refusal;
 use super::NodeError;
 use crate::dm::wire::{DmPayload, ReceiptState};
 use crate::model::{
@@ -29,6 +30,9 @@ pub struct MessageView {
     pub sender: String,
     /// The sender's name as the owner knows it ("" for the owner and unknown senders).
     pub sender_name: String,
+    /// The conversation's name: the friend's (1:1) or the group's ("" when unknown).
+    #[serde(default)]
+    pub title: String,
     /// The text (or `[kind]` for a kind this version cannot show).
     pub text: String,
     /// `queued`, `sent`, `delivered`, `read`, `received` or `request`.
@@ -48,6 +52,7 @@ impl MessageView {
             direction: message.direction,
             sender: message.sender.to_string(),
             sender_name: sender_name.to_owned(),
+            title: String::new(),
             text: match &message.body {
                 Body::Text { text } => text.clone(),
                 other => other.preview(),
@@ -56,6 +61,12 @@ impl MessageView {
             hlc: message.hlc,
             sent_ms: message.sent_ms,
         }
+    }
+
+    /// The view with the conversation's name set.
+    pub fn titled(mut self, title: &str) -> Self {
+        title.clone_into(&mut self.title);
+        self
     }
 }
 
@@ -94,6 +105,16 @@ impl From<&Conversation> for ConversationView {
     }
 }
 
+/// Refuses a text that shows nothing: empty, or only white space and invisible
+/// characters.
+pub(super) fn check_text(text: &str) -> Result<(), NodeError> {
+    let blank = |c: char| c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}');
+    if text.chars().all(blank) {
+        return Err(Refusal::invalid("empty_message", "the message is empty: write something to send").into());
+    }
+    Ok(())
+}
+
 /// The last `limit` messages with `contact`, before message `before` (hex id), oldest
 /// first. Reads the store directly, so it works with no node running.
 pub fn history(
@@ -114,7 +135,7 @@ pub fn history(
                 Direction::Incoming => contact.name.as_str(),
                 Direction::Outgoing => "",
             };
-            MessageView::new(m, name)
+            MessageView::new(m, name).titled(&contact.name)
         })
         .collect())
 }
@@ -127,12 +148,15 @@ pub fn conversations(store: &Store) -> Result<Vec<ConversationView>, NodeError> 
 impl Actor {
     /// `send`: queue, make durable, answer.
     pub(super) fn cmd_send(&mut self, query: &str, text: String, reply: Reply<MessageView>) {
-        let result = self
-            .resolve_contact(query)
-            .and_then(|contact| self.queue_message(&contact, Body::Text { text }));
+        let result = check_text(&text)
+            .and_then(|()| self.resolve_contact(query).map_err(|e| self.maybe_a_group(query, e)))
+            .and_then(|contact| {
+                let message = self.queue_message(&contact, Body::Text { text })?;
+                Ok((message, contact.name))
+            });
         match result {
-            Ok(message) => {
-                let view = MessageView::new(&message, "");
+            Ok((message, title)) => {
+                let view = MessageView::new(&message, "").titled(&title);
                 let OutboxTarget::Direct { phone } = self.dm.outbox[&message.id].target.clone() else {
                     unreachable!("1:1 messages go to one friend")
                 };
@@ -165,24 +189,8 @@ impl Actor {
     /// `read`: marks the conversation's received messages read and sends read receipts
     /// (if enabled and the friend is pinned). Returns how many were marked.
     pub(super) fn cmd_read(&mut self, query: &str) -> Result<usize, NodeError> {
-        let contact = self.resolve_contact(query)?;
-        let conv_id = ConvId::direct(&contact.phone);
-        let Some(mut conv) = self.conversation_row(&conv_id)? else {
-            return Ok(0);
-        };
-        let mut batch = self.store.batch();
-        let mut ids = Vec::new();
-        for message in self.store.last_messages(&conv_id, MAX_HISTORY_LIMIT, None)? {
-            if message.state == MessageState::Received {
-                let mut read = message.clone();
-                read.state = MessageState::Seen;
-                batch.put_message_state(&read);
-                ids.push(message.id);
-            }
-        }
-        conv.unread = 0;
-        self.store.apply(batch)?;
-        self.update_conversation(conv);
+        let contact = self.resolve_contact(query).map_err(|e| self.maybe_a_group(query, e))?;
+        let ids = self.mark_conversation_read(&ConvId::direct(&contact.phone))?;
         let pinned = contact.pinned.is_some();
         if self.config.settings.messaging.receipts && pinned {
             for chunk in ids.chunks(crate::dm::wire::MAX_RECEIPT_IDS) {
@@ -197,6 +205,28 @@ impl Actor {
             }
         }
         Ok(ids.len())
+    }
+
+    /// Marks the received messages of a conversation (the newest [`MAX_HISTORY_LIMIT`])
+    /// seen and its unread count zero; returns the ids marked.
+    pub(super) fn mark_conversation_read(&mut self, conv_id: &ConvId) -> Result<Vec<MsgId>, NodeError> {
+        let Some(mut conv) = self.conversation_row(conv_id)? else {
+            return Ok(Vec::new());
+        };
+        let mut batch = self.store.batch();
+        let mut ids = Vec::new();
+        for message in self.store.last_messages(conv_id, MAX_HISTORY_LIMIT, None)? {
+            if message.state == MessageState::Received {
+                let mut read = message.clone();
+                read.state = MessageState::Seen;
+                batch.put_message_state(&read);
+                ids.push(message.id);
+            }
+        }
+        conv.unread = 0;
+        self.store.apply(batch)?;
+        self.update_conversation(conv);
+        Ok(ids)
     }
 
     /// `typing`: tells a pinned friend we are (not) typing; false when not sent (turned

@@ -33,6 +33,7 @@ mod kdf;
 mod mailbox;
 pub mod messages;
 pub mod metrics;
+pub mod refusal;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -132,6 +133,9 @@ pub enum NodeError {
     /// A name the owner gave is too long or unprintable.
     #[error(transparent)]
     Name(#[from] crate::text::NameError),
+    /// A refusal with a stable reason and details clients can show in their language.
+    #[error(transparent)]
+    Refused(#[from] refusal::Refusal),
     /// A DHT operation failed.
     #[error("DHT {op} failed: {source}")]
     Dht {
@@ -436,6 +440,16 @@ impl NodeHandle {
         self.request(|reply| Command::ImportContacts { content, reply }).await?
     }
 
+    /// Imports persons an address book was already parsed into (by
+    /// [`crate::contacts::import::import`], e.g. in a client that sends a large file in
+    /// parts); the report's issues are passed back in the summary.
+    pub async fn import_persons(
+        &self,
+        report: crate::contacts::import::ImportReport,
+    ) -> Result<ImportSummary, NodeError> {
+        self.request(|reply| Command::ImportPersons { report, reply }).await?
+    }
+
     /// The address book, by name.
     pub async fn contacts(&self) -> Result<Vec<ContactView>, NodeError> {
         self.request(Command::Contacts).await?
@@ -710,6 +724,13 @@ impl NodeHandle {
             reply,
         })
         .await
+    }
+
+    /// Marks a group's (or meetup's) received messages read and its unread count zero;
+    /// returns how many were marked. Groups send no read receipts.
+    pub async fn group_read(&self, group: &str) -> Result<usize, NodeError> {
+        let group = group.to_owned();
+        self.group_request(|reply| GroupCommand::Read { group, reply }).await
     }
 
     /// Stores a record in the DHT (validated by every storing node, SPEC.md §5.4) and

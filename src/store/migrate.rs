@@ -129,7 +129,7 @@ mod tests {
             id: MsgId::generate(),
             conv: ConvId([4; 16]),
             hlc: Hlc::default().tick(1_764_000_000_000 + i).0,
-            direction: if i % 2 == 0 {
+            direction: if i.is_multiple_of(2) {
                 Direction::Incoming
             } else {
                 Direction::Outgoing
@@ -156,7 +156,7 @@ mod tests {
         let meta = db.open_tree("meta").unwrap();
         meta.insert(keys::SCHEMA, &1u32.to_be_bytes()).unwrap();
         let profile = Profile {
-            phone: "+821012345678".parse().unwrap(),
+            phone: Some("+821012345678".parse().unwrap()),
             name: "민지".into(),
             created_ms: 1,
         };

@@ -135,8 +135,9 @@ impl Default for StoreOptions {
 /// The owner's own details.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Profile {
-    /// The owner's number (E.164).
-    pub phone: PhoneNumber,
+    /// The owner's number (E.164); `None` for an operator's node (`init --role`), which
+    /// has no contacts, messages or groups and publishes no personal record.
+    pub phone: Option<PhoneNumber>,
     /// Display name.
     pub name: String,
     /// When the home was created.
@@ -467,7 +468,7 @@ mod tests {
             let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
             store
                 .set_profile(&Profile {
-                    phone: phone("+821012345678"),
+                    phone: Some(phone("+821012345678")),
                     name: "민지".into(),
                     created_ms: 1,
                 })

@@ -28,6 +28,9 @@ pub const TYPING_SHOWN_MS: u64 = 6_000;
 pub const TYPING_RESEND_MS: u64 = 3_000;
 /// Messages scrolled per Page Up / Page Down.
 pub const SCROLL_PAGE: usize = 10;
+/// Delivery states kept for messages not on screen yet (a state can overtake the answer
+/// to the send that created the message).
+pub const EARLY_STATES: usize = 256;
 /// JSON-RPC "method not found": the node does not offer a method (an older node).
 pub const METHOD_NOT_FOUND: i64 = crate::api::codes::METHOD_NOT_FOUND;
 
@@ -78,7 +81,7 @@ pub enum Request {
         /// The text (put back in the composer if sending fails).
         text: String,
     },
-    /// `messages.read`.
+    /// `messages.read` / `groups.read`.
     Read,
     /// `messages.typing`.
     Typing,
@@ -138,6 +141,8 @@ pub enum Input {
     },
     /// A node event (from `events.subscribe`).
     Event(crate::node::Event),
+    /// The terminal's size (columns, rows): at start and after every resize.
+    Resize(u16, u16),
     /// The connection to the node broke.
     Disconnected,
     /// The node is reachable again (after [`Input::Disconnected`]).
@@ -156,8 +161,8 @@ pub enum Effect {
         /// Its parameters (by name).
         params: Value,
     },
-    /// Read the address book at `path` and call `contacts.import` with its content
-    /// (answer with [`Request::Import`]).
+    /// Read the address book at `path`, parse it and send its persons with
+    /// `contacts.import` (answer with [`Request::Import`]).
     Import {
         /// The file.
         path: String,
@@ -431,6 +436,10 @@ pub struct App {
     pub typing: HashMap<String, u64>,
     /// Whether the connection to the node is up.
     pub connected: bool,
+    /// The terminal's size (columns, rows), once known.
+    pub terminal: Option<(u16, u16)>,
+    /// States reported for messages not held yet, by message id (bounded).
+    early_states: VecDeque<(String, MessageState)>,
     now_ms: u64,
     typing_sent_ms: Option<u64>,
     conversations_loading: bool,
@@ -461,6 +470,8 @@ impl App {
             notice: None,
             typing: HashMap::new(),
             connected: true,
+            terminal: None,
+            early_states: VecDeque::new(),
             now_ms: 0,
             typing_sent_ms: None,
             conversations_loading: false,
@@ -644,6 +655,11 @@ impl App {
             }
             Input::Reply { request, result } => self.reply(request, result),
             Input::Event(event) => self.event(event),
+            Input::Resize(width, height) => {
+                self.terminal = Some((width, height));
+                self.clamp_scroll();
+                Vec::new()
+            }
             Input::Disconnected => {
                 self.connected = false;
                 self.complain(tr!("tui-disconnected"));
@@ -741,7 +757,7 @@ impl App {
             },
             Key::Char('r') => {
                 self.say(tr!("tui-refreshing"));
-                return self.start();
+                return self.reload();
             }
             _ => {}
         }
@@ -769,12 +785,15 @@ impl App {
                 }
                 self.complain(tr!("tui-members-needs-group"));
             }
-            Key::Ctrl('v') => {
+            Key::Ctrl('s') => {
                 if let Some(Target::Contact(phone)) = self.chat.as_ref().map(|c| c.target.clone()) {
                     return self.safety_numbers(phone);
                 }
                 self.complain(tr!("tui-verify-needs-contact"));
             }
+            // A terminal that sends Ctrl-V as a key (no bracketed paste) keeps the
+            // clipboard to itself: say how to paste.
+            Key::Ctrl('v') => self.say(tr!("tui-paste-hint")),
             other => {
                 if self.composer.edit(other) {
                     return self.typing_effects();
@@ -983,15 +1002,22 @@ impl App {
         if let Some(conv) = self.conversations.iter_mut().find(|c| c.id == chat.conv_id) {
             conv.unread = 0;
         }
-        let Target::Contact(phone) = &chat.target else {
-            return Vec::new();
-        };
         if chat.read_in_flight {
             chat.read_again = true;
             return Vec::new();
         }
         chat.read_in_flight = true;
-        vec![call(Request::Read, "messages.read", json!({ "contact": phone }))]
+        // Groups too: the node keeps their unread count, which a reload would bring back.
+        match &chat.target {
+            Target::Contact(phone) => vec![call(Request::Read, "messages.read", json!({ "contact": phone }))],
+            Target::Group(group) if self.groups_available => {
+                vec![call(Request::Read, "groups.read", json!({ "group": group }))]
+            }
+            Target::Group(_) => {
+                chat.read_in_flight = false;
+                Vec::new()
+            }
+        }
     }
 
     fn typing_effects(&mut self) -> Vec<Effect> {
@@ -1046,12 +1072,36 @@ impl App {
         effects
     }
 
+    /// How far the open conversation can scroll: until its first message is at the top
+    /// of the pane once the start is held, else (more will load) to the oldest held.
+    fn max_scroll(&self) -> usize {
+        let Some(chat) = &self.chat else {
+            return 0;
+        };
+        let held = chat.messages.len().saturating_sub(1);
+        match self.terminal {
+            Some((width, height)) if chat.reached_start => {
+                let (columns, rows) = super::view::message_pane(width, height);
+                super::view::max_scroll(chat, columns, rows).min(held)
+            }
+            _ => held,
+        }
+    }
+
+    fn clamp_scroll(&mut self) {
+        let max = self.max_scroll();
+        if let Some(chat) = &mut self.chat {
+            chat.scroll = chat.scroll.min(max);
+        }
+    }
+
     fn scroll_up(&mut self, step: usize) -> Vec<Effect> {
+        let max = self.max_scroll();
         let Some(chat) = &mut self.chat else {
             return Vec::new();
         };
         let held = chat.messages.len();
-        chat.scroll = (chat.scroll + step).min(held.saturating_sub(1));
+        chat.scroll = (chat.scroll + step).min(max);
         if chat.scroll + PAGE / 4 >= held && !chat.reached_start && !chat.loading_older && !chat.loading {
             if let Some(oldest) = chat.messages.front() {
                 chat.loading_older = true;
@@ -1122,7 +1172,11 @@ impl App {
             },
             Request::History { target, older } => return self.history_page(target, older, value),
             Request::Send { target, .. } => {
-                if let Ok(message) = serde_json::from_value::<MessageView>(value) {
+                if let Ok(mut message) = serde_json::from_value::<MessageView>(value) {
+                    if let Some(at) = self.early_states.iter().position(|(id, _)| *id == message.id) {
+                        let (_, state) = self.early_states.remove(at).expect("found");
+                        message.state = message.state.max(state);
+                    }
                     let effects = self.note_message(&message, false);
                     if let Some(chat) = self.chat.as_mut().filter(|c| c.target == target) {
                         chat.push(message);
@@ -1152,7 +1206,7 @@ impl App {
                     self.say(tr!(
                         "tui-imported",
                         added = summary.added,
-                        read = summary.read,
+                        persons = summary.persons,
                         skipped = summary.issues.len()
                     ));
                 }
@@ -1252,6 +1306,10 @@ impl App {
                 if let Some(chat) = &mut self.chat {
                     chat.read_in_flight = false;
                 }
+                if failure.is_method_not_found() {
+                    // An older node without groups.read: the count is only zeroed here.
+                    return Vec::new();
+                }
             }
             Request::History { ref target, older } => {
                 if let Some(chat) = self.chat.as_mut().filter(|c| &c.target == target) {
@@ -1300,6 +1358,7 @@ impl App {
             chat.unseen = 0;
             chat.messages = page.into();
         }
+        self.clamp_scroll();
         Vec::new()
     }
 
@@ -1334,12 +1393,24 @@ impl App {
                 }
                 effects
             }
-            Event::MessageState { id, conv, state } => {
-                if let Some(chat) = self.chat.as_mut().filter(|c| c.conv_id == conv) {
-                    if let Some(m) = chat.messages.iter_mut().rev().find(|m| m.id == id) {
+            Event::MessageState { id, conv, state, .. } => {
+                let held = self
+                    .chat
+                    .as_mut()
+                    .filter(|c| c.conv_id == conv)
+                    .and_then(|chat| chat.messages.iter_mut().rev().find(|m| m.id == id));
+                match held {
+                    Some(m) => {
                         if m.state < state || state == MessageState::Read {
                             m.state = state;
                         }
+                    }
+                    // The answer to our send may still be on its way: keep the state for it.
+                    None => {
+                        if self.early_states.len() == EARLY_STATES {
+                            self.early_states.pop_front();
+                        }
+                        self.early_states.push_back((id, state));
                     }
                 }
                 Vec::new()

@@ -25,11 +25,12 @@ use super::app::{App, Effect, Failure, Input, Request};
 use super::input::Key;
 use super::view::view;
 use crate::api::client::{ApiClient, ClientError};
+use crate::phone::Region;
 
 /// Shortest time between two redraws.
 pub const FRAME: Duration = Duration::from_millis(16);
 /// Largest address book file `contacts import` reads.
-pub const MAX_IMPORT_BYTES: u64 = 8 << 20;
+pub const MAX_IMPORT_BYTES: u64 = crate::contacts::import::MAX_IMPORT_BYTES as u64;
 /// Node events queued for the loop before the event reader waits (the node then counts
 /// the client as lagging and the app reloads).
 const EVENT_QUEUE: usize = 4096;
@@ -99,7 +100,7 @@ impl Drop for TerminalGuard {
 /// What the terminal thread reports.
 enum TermInput {
     Input(Input),
-    Resize,
+    Resize(u16, u16),
 }
 
 /// Reads terminal events on a thread of its own until the loop goes away.
@@ -117,7 +118,7 @@ fn spawn_terminal_reader(tx: mpsc::Sender<TermInput>) {
                     None => continue,
                 },
                 Ok(TermEvent::Paste(text)) => TermInput::Input(Input::Paste(text)),
-                Ok(TermEvent::Resize(..)) => TermInput::Resize,
+                Ok(TermEvent::Resize(width, height)) => TermInput::Resize(width, height),
                 Ok(_) => continue,
                 Err(_) => return,
             };
@@ -132,6 +133,8 @@ fn spawn_terminal_reader(tx: mpsc::Sender<TermInput>) {
 #[derive(Clone)]
 struct Caller {
     socket: PathBuf,
+    /// Where numbers without a country code are read when importing.
+    region: Region,
     idle: Arc<Mutex<Vec<ApiClient>>>,
     ordered: mpsc::UnboundedSender<(Request, &'static str, Value)>,
     replies: mpsc::UnboundedSender<Input>,
@@ -151,10 +154,11 @@ fn failure(error: ClientError) -> Failure {
 }
 
 impl Caller {
-    fn new(socket: &Path, replies: mpsc::UnboundedSender<Input>) -> Self {
+    fn new(socket: &Path, region: Region, replies: mpsc::UnboundedSender<Input>) -> Self {
         let (ordered, mut lane) = mpsc::unbounded_channel::<(Request, &'static str, Value)>();
         let caller = Self {
             socket: socket.to_owned(),
+            region,
             idle: Arc::new(Mutex::new(Vec::new())),
             ordered,
             replies,
@@ -217,14 +221,7 @@ impl Caller {
             Effect::Import { path } => {
                 let caller = self.clone();
                 tokio::spawn(async move {
-                    let result = match read_address_book(&path).await {
-                        Ok(content) => {
-                            caller
-                                .call("contacts.import", serde_json::json!({ "content": content }))
-                                .await
-                        }
-                        Err(message) => Err(Failure { code: None, message }),
-                    };
+                    let result = caller.import(&path).await;
                     let _ = caller.replies.send(Input::Reply {
                         request: Request::Import,
                         result,
@@ -232,6 +229,24 @@ impl Caller {
                 });
             }
         }
+    }
+
+    /// Reads, parses and imports an address book (in parts, on a connection of its own).
+    async fn import(&self, path: &str) -> Result<Value, Failure> {
+        let bytes = read_address_book(path)
+            .await
+            .map_err(|message| Failure { code: None, message })?;
+        let text = crate::contacts::import::decode(&bytes);
+        let report = crate::contacts::import::import(&text, &self.region).map_err(|e| Failure {
+            code: None,
+            message: e.to_string(),
+        })?;
+        let mut client = ApiClient::connect(&self.socket).await.map_err(failure)?;
+        let summary = client.import_persons(report, |_, _| {}).await.map_err(failure)?;
+        serde_json::to_value(summary).map_err(|e| Failure {
+            code: None,
+            message: e.to_string(),
+        })
     }
 
     async fn call(&self, method: &str, params: Value) -> Result<Value, Failure> {
@@ -252,8 +267,8 @@ impl Caller {
     }
 }
 
-/// The content of the address book at `path` (`~/` is the home directory).
-async fn read_address_book(path: &str) -> Result<String, String> {
+/// The bytes of the address book at `path` (`~/` is the home directory).
+async fn read_address_book(path: &str) -> Result<Vec<u8>, String> {
     let path = match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
         (Some(rest), Some(home)) => Path::new(&home).join(rest),
         _ => PathBuf::from(path),
@@ -273,8 +288,7 @@ async fn read_address_book(path: &str) -> Result<String, String> {
             limit = MAX_IMPORT_BYTES >> 20
         ));
     }
-    let bytes = tokio::fs::read(&path).await.map_err(|e| cannot(&e))?;
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    tokio::fs::read(&path).await.map_err(|e| cannot(&e))
 }
 
 /// Follows the node's events; when the node goes away, reports it and reconnects.
@@ -317,8 +331,8 @@ fn now_ms() -> u64 {
 }
 
 /// Runs the chat client against the node whose control socket is `socket` until the
-/// user quits.
-pub async fn run(socket: &Path) -> Result<(), TuiError> {
+/// user quits; address books are read in `region`.
+pub async fn run(socket: &Path, region: Region) -> Result<(), TuiError> {
     let mut events_client = ApiClient::connect(socket).await?;
     events_client.subscribe().await?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -327,7 +341,7 @@ pub async fn run(socket: &Path) -> Result<(), TuiError> {
     let (keys_tx, mut keys) = mpsc::channel(256);
     let (replies_tx, mut replies) = mpsc::unbounded_channel();
     let (events_tx, mut events) = mpsc::channel(EVENT_QUEUE);
-    let caller = Caller::new(socket, replies_tx);
+    let caller = Caller::new(socket, region, replies_tx);
     tokio::spawn(follow_events(socket.to_owned(), events_client, events_tx));
 
     let _guard = TerminalGuard::enter()?;
@@ -342,6 +356,9 @@ pub async fn run(socket: &Path) -> Result<(), TuiError> {
 
     let mut app = App::new();
     app.update(Input::Tick(now_ms()));
+    if let Ok((width, height)) = crossterm::terminal::size() {
+        app.update(Input::Resize(width, height));
+    }
     for effect in app.start() {
         caller.run(effect);
     }
@@ -364,9 +381,9 @@ pub async fn run(socket: &Path) -> Result<(), TuiError> {
             biased;
             key = keys.recv() => match key {
                 Some(TermInput::Input(input)) => Some(input),
-                Some(TermInput::Resize) => {
+                Some(TermInput::Resize(width, height)) => {
                     terminal.autoresize()?;
-                    None
+                    Some(Input::Resize(width, height))
                 }
                 None => break,
             },

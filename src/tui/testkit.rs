@@ -43,6 +43,7 @@ pub fn message(id: u32, phone: &str, incoming: bool, text: &str) -> MessageView 
         },
         sender: phone.into(),
         sender_name: if incoming { "민지".into() } else { String::new() },
+        title: String::new(),
         text: text.into(),
         state: if incoming {
             MessageState::Received

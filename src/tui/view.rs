@@ -25,6 +25,44 @@ pub const MIN_HEIGHT: u16 = 12;
 /// Width of a form dialog (narrower terminals shrink it).
 const FORM_WIDTH: u16 = 76;
 
+/// The screen's regions: header, friend list, conversation, status line.
+fn regions(area: Rect) -> [Rect; 4] {
+    let [header, body, status] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    let list_width = (area.width * 3 / 10).clamp(22, 34);
+    let [list, chat] = Layout::horizontal([Constraint::Length(list_width), Constraint::Min(1)]).areas(body);
+    [header, list, chat, status]
+}
+
+/// The conversation's regions: the messages' box and the composer's.
+fn chat_regions(chat: Rect) -> [Rect; 2] {
+    Layout::vertical([Constraint::Min(3), Constraint::Length(3)]).areas(chat)
+}
+
+/// The size (columns, rows) of the messages inside their box, on a `width`×`height`
+/// terminal.
+pub fn message_pane(width: u16, height: u16) -> (usize, usize) {
+    let [_, _, chat, _] = regions(Rect::new(0, 0, width, height));
+    let [messages, _] = chat_regions(chat);
+    let inner = Block::new().borders(Borders::ALL).inner(messages);
+    (inner.width as usize, inner.height as usize)
+}
+
+/// The most messages `chat` can be scrolled up in a pane of `width`×`height` (the start
+/// of the conversation held): the oldest message then sits at the top, under the start
+/// marker, and scrolling further would only show blank space.
+pub fn max_scroll(chat: &Chat, width: usize, height: usize) -> usize {
+    let me = tr!("msg-me");
+    let mut lines = 1; // the start marker
+    for (index, message) in chat.messages.iter().enumerate() {
+        lines += render_message(message, &me, width).len();
+        if lines >= height {
+            return chat.messages.len() - (index + 1);
+        }
+    }
+    0
+}
+
 /// Draws `app` into `frame`.
 pub fn view(app: &App, frame: &mut Frame) {
     let area = frame.area();
@@ -32,11 +70,8 @@ pub fn view(app: &App, frame: &mut Frame) {
         too_small(frame, area);
         return;
     }
-    let [header, body, status] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    let [header, list, chat, status] = regions(area);
     draw_header(app, frame, header);
-    let list_width = (area.width * 3 / 10).clamp(22, 34);
-    let [list, chat] = Layout::horizontal([Constraint::Length(list_width), Constraint::Min(1)]).areas(body);
     draw_list(app, frame, list);
     draw_chat(app, frame, chat);
     draw_status(app, frame, status);
@@ -183,7 +218,11 @@ fn draw_list(app: &App, frame: &mut Frame, area: Rect) {
     let block = Block::new()
         .borders(Borders::ALL)
         .border_style(border(focused))
-        .title(tr!("tui-friends-title", count = entries.len()));
+        .title(tr!(
+            "tui-friends-title",
+            friends = app.contacts.len(),
+            groups = entries.iter().filter(|e| !matches!(e.badge, Badge::Contact(_))).count()
+        ));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if entries.is_empty() {
@@ -237,7 +276,7 @@ fn badge_color(badge: &Badge) -> Color {
 }
 
 fn draw_chat(app: &App, frame: &mut Frame, area: Rect) {
-    let [messages, composer] = Layout::vertical([Constraint::Min(3), Constraint::Length(3)]).areas(area);
+    let [messages, composer] = chat_regions(area);
     let focused = app.focus == Focus::Chat && app.overlay.is_none();
     let Some(chat) = &app.chat else {
         let block = Block::new().borders(Borders::ALL).border_style(border(false));

@@ -36,6 +36,7 @@ fn message(i: usize, conv: &str) -> MessageView {
         },
         sender: MINJI.to_owned(),
         sender_name: if incoming { "민지".into() } else { String::new() },
+        title: "민지".into(),
         text: format!("메시지 {i}: 오늘 저녁에 홍대에서 만나요 — 今日はいい天気ですね, see you at seven"),
         state: if incoming {
             MessageState::Seen

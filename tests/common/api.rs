@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use super::Daemon;
+use super::{http_get, Daemon};
 
 /// How long any wait here may take.
 pub const DEADLINE: Duration = Duration::from_secs(60);
@@ -29,24 +29,6 @@ pub fn ws_url(daemon: &Daemon) -> String {
 /// The metrics URL.
 pub fn metrics_url(daemon: &Daemon) -> String {
     printed_url(daemon, "Prometheus metrics:")
-}
-
-/// Fetches `http://addr/path` and returns (status, body).
-pub fn http_get(url: &str) -> (u16, String) {
-    let rest = url.strip_prefix("http://").unwrap();
-    let (addr, path) = rest.split_at(rest.find('/').unwrap());
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(DEADLINE)).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    let status = answer.split(' ').nth(1).unwrap().parse().unwrap();
-    let body = answer.split_once("\r\n\r\n").unwrap().1.to_owned();
-    (status, body)
 }
 
 /// The value of the metric line starting with `series` (name and labels), if present.

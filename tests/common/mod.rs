@@ -8,7 +8,7 @@ pub mod net;
 pub mod rogue;
 pub mod tmux;
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -43,6 +43,20 @@ pub fn init_home(home: &Path, phone: &str, name: &str) {
     );
 }
 
+/// Runs `chingu ARGS` on `home` with its stdout a pipe whose reader is already gone (as
+/// in `chingu … | true`); returns the exit code and stderr.
+pub fn closed_pipe(home: &Path, args: &[&str]) -> (Option<i32>, String) {
+    let (read, write) = nix::unistd::pipe().unwrap();
+    drop(read);
+    let out = chingu(home)
+        .args(args)
+        .stdout(Stdio::from(write))
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
 /// Runs `chingu ARGS` on `home`, asserts it succeeded and returns its stdout.
 pub fn ok(home: &Path, args: &[&str]) -> String {
     let out = chingu(home).args(args).output().unwrap();
@@ -57,7 +71,13 @@ pub fn ok(home: &Path, args: &[&str]) -> String {
 /// Looks `contact` up on `home` until it is found; panics after `timeout`.
 pub fn found(home: &Path, contact: &str, timeout: Duration) {
     let deadline = Instant::now() + timeout;
-    while !ok(home, &["contacts", "lookup", contact]).contains("found") {
+    // The state, not the text: "not found" contains "found".
+    let state = || {
+        let answer: serde_json::Value =
+            serde_json::from_str(&ok(home, &["--json", "contacts", "lookup", contact])).unwrap();
+        answer["state"].as_str().unwrap_or_default().to_owned()
+    };
+    while !matches!(state().as_str(), "found" | "verified") {
         assert!(Instant::now() < deadline, "{contact} never found");
     }
 }
@@ -73,9 +93,16 @@ impl Daemon {
     /// Starts `chingu run` on `home` listening on loopback, plus `extra` arguments, and
     /// waits until it reports its control socket.
     pub fn start(home: &Path, extra: &[&str]) -> Daemon {
+        let mut args = vec!["run", "--listen", "/ip4/127.0.0.1/tcp/0"];
+        args.extend(extra);
+        Daemon::spawn(home, &args, "control socket:")
+    }
+
+    /// Starts `chingu ARGS` on `home` (a `run` command line) and waits for a line
+    /// containing `ready`.
+    pub fn spawn(home: &Path, args: &[&str], ready: &str) -> Daemon {
         let mut child = chingu(home)
-            .args(["run", "--listen", "/ip4/127.0.0.1/tcp/0"])
-            .args(extra)
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -99,7 +126,7 @@ impl Daemon {
             lines: rx,
             output: Vec::new(),
         };
-        daemon.wait_for("control socket:", Duration::from_secs(30));
+        daemon.wait_for(ready, Duration::from_secs(30));
         daemon
     }
 
@@ -159,4 +186,89 @@ impl Drop for Daemon {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A process whose output lines (stdout or stderr) are read with a deadline; killed on
+/// drop.
+pub struct Lines {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    /// Every line read so far.
+    pub seen: Vec<String>,
+}
+
+impl Lines {
+    /// Starts `command` and follows its stdout (`stderr` false) or its stderr.
+    pub fn start(mut command: Command, stderr: bool) -> Lines {
+        let (out, err) = if stderr {
+            (Stdio::null(), Stdio::piped())
+        } else {
+            (Stdio::piped(), Stdio::null())
+        };
+        let mut child = command.stdout(out).stderr(err).spawn().unwrap();
+        let stream: Box<dyn Read + Send> = match stderr {
+            true => Box::new(child.stderr.take().unwrap()),
+            false => Box::new(child.stdout.take().unwrap()),
+        };
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        Lines {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// The next line, if one comes within `wait`.
+    pub fn next_within(&mut self, wait: Duration) -> Option<String> {
+        let line = self.lines.recv_timeout(wait).ok()?;
+        self.seen.push(line.clone());
+        Some(line)
+    }
+
+    /// The first line (seen before or coming within a minute) containing `needle`.
+    pub fn line_with(&mut self, needle: &str) -> String {
+        if let Some(line) = self.seen.iter().find(|l| l.contains(needle)) {
+            return line.clone();
+        }
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = self
+                .next_within(left)
+                .unwrap_or_else(|| panic!("no line with {needle:?} in {:?}", self.seen));
+            if line.contains(needle) {
+                return line;
+            }
+        }
+    }
+}
+
+impl Drop for Lines {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Fetches `url` (`http://host:port/path`) and returns (status, body).
+pub fn http_get(url: &str) -> (u16, String) {
+    let rest = url.strip_prefix("http://").unwrap();
+    let (addr, path) = rest.split_at(rest.find('/').unwrap());
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let status = answer.split(' ').nth(1).unwrap().parse().unwrap();
+    let body = answer.split_once("\r\n\r\n").unwrap().1.to_owned();
+    (status, body)
 }

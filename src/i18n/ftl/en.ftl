@@ -10,6 +10,9 @@ init-done = Created a chingu home in { $home }
     phone:   { $phone }
     peer id: { $peer_id }
 init-backup = The previous home was moved to { $path }
+init-done-role = Created the home of a { $role } node in { $home }
+    peer id: { $peer_id }
+    It has no phone number, keeps no contacts or messages and publishes no personal record; start it with: chingu run
 
 ## run
 run-started = chingu node { $peer_id } ({ $phone })
@@ -47,6 +50,26 @@ peers-count = { $count ->
 testnet-progress = test net: { $started }/{ $total } nodes started, { $ready } ready
 testnet-keeping-up = keeping the nodes up for { $secs } s (Ctrl-C ends early)
 
+## lab
+lab-building = building the lab…
+lab-selftest-line = { $host } ({ $nat }): mapping { $mapping }, filtering { $filtering }, inbound TCP { $inbound } — { $verdict }
+lab-pair-line = { $a } ↔ { $b }: { $verdict } — found in { $found }, first message { $first }, path { $path }, lost { $lost }, duplicates { $duplicates }
+lab-repeat-line = { $a } ↔ { $b }: { $ok }/{ $runs } runs ok, direct in { $direct } %, first message p50 { $first } ms, lost { $lost }, duplicates { $duplicates }
+lab-ok = ok
+lab-failed = FAILED
+lab-none = —
+lab-note = note: { $note }
+lab-summary = { $ok }/{ $total } pairs ok; topology built in { $build_ms } ms ({ $links } links); run { $id }
+lab-up-ready = Lab { $id } is up ({ $links } links). Talk to a node with `chingu --home HOME …`, run tools in its network with `ip netns exec NETNS …`; Ctrl-C here or `chingu lab down { $id }` tears it down.
+lab-up-node = { $label }  { $nat }  { $netns }  { $ip } (outside { $public_ip })  { $phone }  { $home }
+lab-down-done = Lab { $id } stopped and removed
+lab-clean-done = { $count ->
+    [0] nothing to clean
+   *[other] removed the leftovers of { $count } crashed runs: { $ids }
+}
+lab-list-none = no lab runs on this machine
+lab-list-line = { $id }  { $state }  pid { $pid }  { $purpose }  { $namespaces } namespaces  { $dir }
+
 ## contacts
 state-pending = pending
 state-found = found (unverified)
@@ -63,12 +86,15 @@ contacts-with-candidates = { $state } (+{ $count } unverified { $count ->
     [one] key
    *[other] keys
 })
-import-not-utf8 = { $file } is not UTF-8 text; export the address book as UTF-8 vCard or CSV
 import-issue = line { $line }: skipped { $input } ({ $reason })
-import-summary = Read { $read ->
-    [one] { $read } number
+import-summary = Read { $persons ->
+    [one] one person
+   *[other] { $persons } persons
+} with { $read ->
+    [one] one number
    *[other] { $read } numbers
 }: { $added } new, { $merged } duplicates merged, { $skipped } skipped.
+import-sending = sending to the node
 import-discovering = finding your friends
 import-discovered = { $found } of { $total } found on chingu (the rest are looked up again later).
 verify-pinned = Pinned key { $peer_id }; safety number:
@@ -79,12 +105,15 @@ invite-howto = Give this code to a friend; it works for { $hours ->
     [one] { $hours } hour
    *[other] { $hours } hours
 }. They run: chingu contacts add --invite CODE
+invite-needs-name = An invite code carries no name: give the contact one with --name NAME.
+invite-name-prompt = Name for this contact:
+region-invalid = "{ $region }" is not a region: use an ISO 3166 code such as KR, JP or US.
 duration-invalid = "{ $text }" is not a duration (try 30m, 2h or 7d)
 
 ## Messages
 msg-me = me
 msg-line = [{ $time }] { $who }: { $text }  ({ $state })
-msg-queued = Queued { $id }: on disk, delivery in progress (chingu watch shows when it arrives).
+msg-queued = Queued to { $name }: “{ $text }” — on disk, delivery in progress (chingu watch shows when it arrives).
 msg-marked-read = { $count ->
     [one] Marked one message read.
    *[other] Marked { $count } messages read.
@@ -96,11 +125,19 @@ msg-state-read = read
 msg-state-received = received
 msg-state-request = message request
 msg-state-seen = seen
-msg-state-changed = { $id } is now { $state }
+msg-state-changed = to { $name }: “{ $text }” { $state }
 msg-typing = { $name } is typing…
 msg-key-changed = WARNING: the key of { $name } changed. Messages are held until you verify (chingu contacts verify { $name }).
 msg-contact-updated = { $name }: { $state }
 history-none = No messages yet.
+inbox-none = No conversations yet: send a message with chingu send NAME TEXT.
+inbox-col-name = CONVERSATION
+inbox-col-unread = UNREAD
+inbox-col-last = LAST MESSAGE
+inbox-unread = { $count ->
+    [one] One unread message.
+   *[other] { $count } unread messages.
+}
 watch-ended = The node stopped.
 group-created = Created the group “{ $name }” ({ $id }) with { $members ->
     [one] one member
@@ -116,7 +153,7 @@ group-invitations-none = No invitations are waiting. (Invitations wait only with
 group-joined = You joined “{ $name }” ({ $members } members).
 group-declined = You declined “{ $name }”.
 group-col-from = Invited by
-group-sent = Sent { $id } to the group (on disk; members that miss it fetch it by history sync).
+group-sent = Sent to “{ $name }”: “{ $text }” (on disk; members that miss it fetch it by history sync).
 group-kind-group = group
 group-kind-meetup = meetup
 group-col-name = Name
@@ -145,6 +182,7 @@ apps-unknown-scope = Unknown scope "{ $scope }": the scopes are read, send, cont
 
 ## Chat client (chingu chat)
 chat-needs-terminal = chingu chat needs an interactive terminal (stdin and stdout must be a TTY).
+chat-no-json = chingu chat is a full-screen program and has no JSON output: use chingu watch --json for events, and inbox, history and send with --json.
 tui-too-small = Terminal too small: { $width }×{ $height }. chingu chat needs at least { $min_width }×{ $min_height }; enlarge the window.
 tui-connected = ● connected
 tui-disconnected-short = ○ offline
@@ -153,10 +191,15 @@ tui-reconnected = Connected to the node again.
 tui-help-hint = ? help
 tui-hint-list = ↑↓ choose · Enter open · a add · n invite · v verify · g group · ? help · q quit
 tui-hint-chat = Enter send · PgUp/PgDn scroll · Esc friend list · F1 help · Ctrl-C quit
-tui-friends-title = { $count ->
-    [one] { " " }One friend{ " " }
-   *[other] { " " }{ $count } friends{ " " }
-}
+tui-paste-hint = To paste, use your terminal's paste (Ctrl-Shift-V, Shift-Insert or the mouse); Ctrl-S shows the safety number.
+tui-friends-title = { " " }{ $friends ->
+    [one] One friend
+   *[other] { $friends } friends
+}{ $groups ->
+    [0] { "" }
+    [one] { " · " }one group
+   *[other] { " · " }{ $groups } groups
+}{ " " }
 tui-no-friends = No friends yet. Press a to add one by number or invite code, or i to import an address book.
 tui-no-chat = Choose a friend or group on the left and press Enter to chat.
 tui-badge-verified = ✔
@@ -201,7 +244,7 @@ tui-help-list-quit = ? or F1 this help · q or Ctrl-C quit
 tui-help-chat = Conversation
 tui-help-chat-send = type, Enter to send · paste works · Esc back to the list
 tui-help-chat-scroll = PgUp/PgDn or ↑↓ scroll; older messages load as you scroll back
-tui-help-chat-more = Ctrl-V safety number · Ctrl-G members · ○ queued ✓ sent ✓✓ delivered
+tui-help-chat-more = Ctrl-S safety number · Ctrl-G members · ○ queued ✓ sent ✓✓ delivered
 tui-help-members = Group members
 tui-help-members-keys = a invite · d remove · o admin on/off · r rename · x end meetup · l leave
 tui-help-close = Esc, Enter or ? closes this help.
@@ -237,7 +280,10 @@ tui-contact-added = Added { $name }; looking them up.
 tui-imported = { $added ->
     [one] Imported one new contact
    *[other] Imported { $added } new contacts
-} from { $read } numbers{ $skipped ->
+} from { $persons ->
+    [one] one person
+   *[other] { $persons } persons
+}{ $skipped ->
     [0] .
     [one] ; one entry skipped.
    *[other] ; { $skipped } entries skipped.
@@ -327,3 +373,268 @@ demo-lost-error = { $lost } message copies were not delivered
 demo-interactive-ready = You are { $name }. Opening chingu chat: { $friends } answer what you send them or your group. Quit the chat to stop the net.
 demo-chat-failed = chingu chat exited with code { $code }
 demo-stopped = The demo net is stopped.
+
+## Errors
+err-no-home = Cannot tell where the home is: pass --home DIR or set CHINGU_HOME.
+err-not-initialized = { $home } is not a chingu home yet: run chingu init --phone NUMBER first.
+err-already-initialized = { $home } already holds a chingu identity; add --force to replace it (the old home is kept as a backup).
+err-wrong-owner = { $path } is owned by uid { $owner }, but you are uid { $me }: refusing to use another user's home.
+err-insecure-key = { $path } has mode { $mode }; key files must be private: run chmod 600 { $path }
+err-insecure-home = { $path } has mode { $mode }; a chingu home must be private to you: run chmod 700 { $path }
+err-name-too-long = Names are at most { $chars } characters and { $bytes } bytes; choose a shorter one.
+err-name-unprintable = Names cannot contain control characters or direction overrides.
+err-already-running = A chingu node is already running on { $home } (pid { $pid }).
+err-socket-too-long = The control socket path { $path } is longer than { $max } bytes, too long for a Unix socket; use a shorter --home.
+err-bad-key-file = { $path } is not a valid chingu key file ({ $problem }).
+err-file = { $path }: { $problem }
+err-config = { $path } is not a valid chingu configuration: { $message }
+err-config-at = { $path } is not a valid chingu configuration (line { $line }, column { $column }): { $message }
+err-socket-denied = Permission denied on { $socket }: that node belongs to another user.
+err-connection-lost = Lost the connection to the node ({ $problem }).
+err-protocol = The node sent an answer this chingu does not understand: { $message }
+err-no-such-contact = There is no contact “{ $contact }” (chingu contacts list shows them; add one with chingu contacts add).
+err-ambiguous-contact = More than one contact is called “{ $contact }”: { $candidates }. Use the number instead.
+err-own-number = That is your own number.
+err-own-invite = That is your own invite code: give it to a friend.
+err-empty-message = The message is empty: write something to send.
+err-is-a-group = “{ $group }” is a { $kind ->
+    [meetup] meetup
+   *[other] group
+}, not a contact: use the group commands, such as chingu group send “{ $group }” TEXT or chingu group read “{ $group }”.
+err-no-such-group = There is no group or meetup “{ $group }” (chingu group list shows them).
+err-too-large = The request was too large for the node (more than { $limit } KiB).
+err-forbidden = Not allowed: { $message }
+err-node = The node refused: { $message }
+err-invalid-phone = “{ $input }” is not a phone number in { $region } ({ $problem }). Numbers without a country code are read in { $region }: write it with its country code (such as +81 90-1234-5678), or give its region with --region.
+err-invalid-phone-elsewhere = “{ $input }” is not a phone number in { $region }, where numbers without a country code are read ({ $problem }), but it is one in { $regions }: add --region { $first }, or write it with its country code.
+err-import-empty = The file is empty.
+err-import-too-large = The file is larger than { $limit } MiB; that is not an address book.
+err-import-binary = The file is not a text address book (export vCard or CSV).
+err-import-no-header = The CSV file's first row names no phone column (a header such as name,phone is needed).
+phone-empty = nothing was given
+phone-too-long = longer than { $max } characters
+phone-invalid-characters = it contains characters that cannot be in a phone number
+phone-extension = it has an extension
+phone-not-a-number = it is not a phone number
+phone-invalid-for-region = not a valid number there
+phone-unknown-region = unknown region
+phone-not-e164 = not an international number (+ and digits)
+import-missing-end = a card without END:VCARD
+import-malformed-line = not a vCard line
+import-outside-card = outside any card
+import-bad-record = a CSV row that cannot be read
+io-not-found = no such file or directory
+io-permission-denied = permission denied
+io-is-a-directory = it is a directory
+io-closed = the connection closed
+
+## Usage errors and help
+usage-invalid-value = “{ $value }” is not a valid value for { $arg }.
+usage-invalid-choice = “{ $value }” is not a valid value for { $arg } (choose from: { $valid }).
+usage-invalid-value-because = “{ $value }” is not a valid value for { $arg }: { $reason }
+usage-needs-value = { $arg } needs a value.
+usage-unknown-argument = Unknown option { $arg }.
+usage-unknown-command = Unknown command “{ $command }”.
+usage-conflict = { $arg } cannot be used with { $other }.
+usage-missing = Missing: { $args }
+usage-missing-command = A command is missing.
+usage-wrong-count = Wrong number of values for { $arg }.
+usage-not-utf8 = An argument is not valid UTF-8 text.
+usage-generic = The command line is not valid.
+usage-did-you-mean = Did you mean { $suggestion }?
+usage-more-info = For more information, try --help.
+help-heading-usage = Usage:
+help-heading-commands = Commands
+help-heading-options = Options
+help-heading-arguments = Arguments
+help-flag = Print help
+help-version-flag = Print version
+help-subcommand = Print this message or the help of the given command(s)
+help-possible-values = { "[" }possible values: { $values }]
+
+## Manual pages
+man-written = Wrote { $count } manual pages to { $dir }.
+man-exit-success = Success.
+man-exit-failure = The command failed; the error is on standard error.
+man-exit-usage = The command line is not valid (usage error).
+man-exit-not-running = No chingu node is running for the home.
+man-env-home = The home directory when --home is not given.
+man-env-lang = The language of messages, help and manual pages (ko, ja or English) when --lang is not given.
+man-env-log = Which logs chingu run and chingu testnet write to standard error (default: warn,chingu=info).
+man-env-no-color = When set, logs have no colours even on a terminal.
+
+## Command-line help (one message per command; attributes: its arguments)
+cmd-chingu = chingu (친구): a peer-to-peer messenger. Your contacts are your friend list
+    .home = Home directory of the node [default: the platform data dir]
+    .lang = Language of messages and help: en, ko or ja [default: from LC_ALL/LANG]
+    .json = Print JSON instead of text
+cmd-init = Create a node's home: identity, Noise key, config and database
+    .phone = Your phone number (any local format; normalised to E.164)
+    .name = The name your friends see
+    .region = Region for numbers without a country code (ISO 3166 code, e.g. KR, JP, US)
+    .role = An operator's always-on node with no phone number: bootstrap, mailbox or relay
+    .force = Replace an existing home (the old one is kept in a backup folder)
+cmd-run = Run a node in the foreground (Ctrl-C stops it)
+    .listen = Listen on this multiaddr (repeatable; replaces the configured ones)
+    .bootstrap = Bootstrap from this peer (repeatable; added to the configured ones)
+    .mdns = Find peers on the local network with mDNS
+    .mailbox = Serve as a mailbox: hold sealed messages for offline users who register here
+    .role = Preset for an operator's always-on node [default: the home's, from init --role]
+    .api = Serve the API over WebSocket at ws://ADDR/api for app tokens (see chingu apps)
+    .metrics = Serve Prometheus metrics at http://ADDR/metrics, and /health and /ready
+    .allow_remote = Allow --api and --metrics on addresses other than loopback (reachable from the network)
+    .log_format = Log line format on stderr: text or json
+cmd-status = Show the running node's status
+cmd-peers = List the running node's connected peers
+cmd-contacts = Manage your contacts: add, import, list, verify
+cmd-contacts-add = Add a contact by number, or by an invite code someone gave you
+    .number = The number, in any local format (or with +country code)
+    .invite = An invite code (CHINGU-… or chingu://invite/…)
+    .name = The name to show (asked for when adding by invite without one)
+    .region = Read the number in this region (ISO 3166 code such as JP, US) instead of the node's
+cmd-contacts-import = Import a vCard (.vcf) or CSV address book
+    .file = The file (vCard 2.1/3.0/4.0 or CSV with a header row)
+    .region = Read numbers without a country code in this region instead of the node's
+    .no_wait = Return at once instead of following discovery
+cmd-contacts-list = List contacts and whether they were found
+cmd-contacts-remove = Remove a contact
+    .contact = Name or number
+cmd-contacts-verify = Show a contact's safety numbers; --confirm marks the key verified
+    .contact = Name or number
+    .confirm = Mark the key verified (after comparing the safety number in person)
+    .candidate = Verify candidate N instead of the pinned key (after a key change or a conflict)
+    .qr = Also draw the safety number as a QR code for the other phone to scan
+cmd-contacts-lookup = Look a contact up now
+    .contact = Name or number
+cmd-invite = Create an invite code a friend can add you with (already verified)
+    .valid = How long the code works: 30m, 12h, 7d
+    .qr = Draw the link as a QR code (the default on a terminal)
+    .no_qr = Do not draw the QR code
+cmd-inbox = Your conversations, newest first, with their unread counts
+cmd-send = Send a message to a contact (by name or number)
+    .contact = The contact: name or number
+    .text = The text
+cmd-history = Show the messages with a contact (works with no node running)
+    .contact = The contact: name or number
+    .limit = How many messages (the newest; fetched in pages of 1,000)
+    .before = Only messages before this message id
+cmd-watch = Follow incoming messages and delivery states as they happen
+cmd-read = Mark the conversation with a contact read
+    .contact = The contact: name or number
+cmd-group = Group chats: create, invite, remove, admins, send, history
+cmd-group-create = Create a group with contacts (you are its admin)
+    .name = The group's name
+    .members = Contacts to add (names or numbers, comma-separated)
+cmd-group-invite = Add a contact to a group (admins)
+    .group = The group: name or id
+    .contact = The contact: name or number
+cmd-group-remove = Remove a member from a group (admins); they can read nothing sent after
+    .group = The group: name or id
+    .member = The member: name, number or peer id
+cmd-group-rename = Rename a group (admins)
+    .group = The group: name or id
+    .name = The new name
+cmd-group-admins = Promote or demote admins (admins)
+cmd-group-admins-add = Make a member an admin
+    .group = The group: name or id
+    .member = The member: name, number or peer id
+cmd-group-admins-remove = Take admin rights from a member
+    .group = The group: name or id
+    .member = The member: name, number or peer id
+cmd-group-invitations = List invitations waiting for an answer (with auto_join = false in [groups])
+cmd-group-join = Accept an invitation
+    .group = The group: name, id or the first digits of its id
+cmd-group-decline = Decline an invitation
+    .group = The group: name, id or the first digits of its id
+cmd-group-leave = Leave a group (its history stays on this device)
+    .group = The group: name or id
+cmd-group-close = Close a group for everyone (admins)
+    .group = The group: name or id
+cmd-group-list = List your groups
+cmd-group-members = List a group's members
+    .group = The group: name or id
+cmd-group-send = Send a text to a group
+    .group = The group: name or id
+    .text = The text
+cmd-group-history = Show a group's messages
+    .group = The group: name or id
+    .limit = How many messages (the newest; fetched in pages of 1,000)
+    .before = Only messages before this message id
+cmd-group-read = Mark a group's messages read
+    .group = The group: name or id
+cmd-meetup = Flash meetups (번개): create one with a short code, join by code, close
+cmd-meetup-create = Start a flash meetup and print its code (and link) to share
+    .name = Its name
+    .expires = How long it lasts, e.g. 90m, 2h (at most 24h)
+    .forget = Delete its history on this device when it ends (kept otherwise)
+cmd-meetup-join = Join a flash meetup by its code (XXXXX-XXXXX or chingu://meetup/… link)
+    .code = The code
+    .forget = Delete its history on this device when it ends (kept otherwise)
+cmd-meetup-close = Close a meetup early (its creator)
+    .group = The meetup: name or id
+cmd-apps = Third-party apps: tokens for the WebSocket API (add, list, revoke)
+cmd-apps-add = Register an app and print its token (shown only once)
+    .name = The app's name (letters, digits, '-', '_', '.')
+    .scopes = What the app may do, comma-separated: read, send, contacts, groups
+cmd-apps-list = List the registered apps and their scopes (never their tokens)
+cmd-apps-revoke = Revoke an app's token: calls with it are refused and its open connections closed
+    .name = The app's name
+cmd-chat = Chat in the terminal with the running node's friends and groups
+cmd-testnet = Start a local test net of many nodes in this process
+    .nodes = Number of nodes
+    .duration = Keep the nodes up this many seconds after the checks (Ctrl-C ends early)
+    .scenario = Scenario to run after start-up
+    .messages = Messages to send (message scenarios)
+    .rate = Messages per second in total (0 = as fast as possible)
+    .group_size = Members of the group (group scenarios)
+    .seed = Seed for the harness's random choices
+    .log_format = Log line format on stderr: text or json
+cmd-lab = Real nodes on emulated networks behind NATs (network namespaces; needs root)
+cmd-lab-run = Run pairs of friends behind every pair of NAT types and report each
+    .matrix = Which pairs: small (public↔public, port-restricted↔port-restricted) or full (all 15)
+    .pair = Run this pair instead (repeatable), e.g. `--pair full-cone:symmetric`
+    .messages = 1:1 messages each way per pair
+    .group_messages = Group and meetup messages each way per pair
+    .pace_ms = Time between two sends
+    .deadline = Longest wait of each step
+    .repeat = Run each pair this many times, with fresh nodes each time
+    .delay_ms = One-way delay of every uplink, per direction
+    .jitter_ms = Extra delay, uniform in 0..=MS (packets are never reordered)
+    .loss_pct = Packets lost per uplink and direction
+    .links = How links are emulated: netem (kernel) or userspace (TUN) [default: netem when the kernel has it]
+    .keep = Keep the run's directory (homes, node logs) afterwards
+cmd-lab-group = A group whose members sit behind every kind of network, all sending (JSON report)
+    .members = Members, the creator included
+    .messages = Messages in total, sent by the members in turn
+    .rate = Messages per second, all members together
+    .nat = Networks to spread the members over, round-robin (repeatable) [default: every type]
+    .deadline = Longest wait of each step
+    .delay_ms = One-way delay of every uplink, per direction
+    .jitter_ms = Extra delay, uniform in 0..=MS (packets are never reordered)
+    .loss_pct = Packets lost per uplink and direction
+    .links = How links are emulated: netem (kernel) or userspace (TUN) [default: netem when the kernel has it]
+    .keep = Keep the run's directory (homes, node logs) afterwards
+cmd-lab-selftest = Check that each emulated NAT behaves as named (UDP and TCP probes)
+    .delay_ms = One-way delay of every uplink, per direction
+    .jitter_ms = Extra delay, uniform in 0..=MS (packets are never reordered)
+    .loss_pct = Packets lost per uplink and direction
+    .links = How links are emulated: netem (kernel) or userspace (TUN) [default: netem when the kernel has it]
+    .keep = Keep the run's directory (homes, node logs) afterwards
+cmd-lab-up = Build a lab with a node on each network and keep it up until Ctrl-C or `lab down`
+    .nat = Networks to put a user's node on (repeatable) [default: one of each type]
+    .delay_ms = One-way delay of every uplink, per direction
+    .jitter_ms = Extra delay, uniform in 0..=MS (packets are never reordered)
+    .loss_pct = Packets lost per uplink and direction
+    .links = How links are emulated: netem (kernel) or userspace (TUN) [default: netem when the kernel has it]
+    .keep = Keep the run's directory (homes, node logs) afterwards
+cmd-lab-down = Stop a lab kept up by `lab up` (or a running `lab run`)
+    .id = The run's id (`chingu lab list`); optional when only one runs
+cmd-lab-list = List the lab runs on this machine
+cmd-lab-clean = Remove what crashed lab runs left behind (namespaces, processes, directories)
+cmd-demo = Watch three people meet and chat on a local net in this process (or join them)
+    .interactive = Chat with the others yourself in chingu chat instead of the scripted tour
+    .player = Who you are in the interactive demo
+cmd-completions = Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    .shell = The shell
+cmd-man = Print the man page (roff), or write one page per command with --dir
+    .dir = Write one page per command into this directory instead of printing the top page

@@ -7,6 +7,15 @@ use super::*;
 use crate::node::Event;
 use crate::tui::testkit::*;
 
+/// The calls that reload everything, the open conversation included.
+const RELOAD: [&str; 5] = [
+    "node.status",
+    "contacts.list",
+    "conversations.list",
+    "groups.list",
+    "messages.history",
+];
+
 fn methods(effects: &[Effect]) -> Vec<&'static str> {
     effects
         .iter()
@@ -127,6 +136,7 @@ fn sending_clears_the_composer_and_failures_put_the_draft_back() {
             id: sent.id.clone(),
             conv: conv.clone(),
             state,
+            preview: String::new(),
         }));
     }
     assert_eq!(
@@ -227,16 +237,7 @@ fn missed_events_reload_everything() {
     let mut app = loaded();
     open_minji(&mut app, page(0..3, MINJI));
     let effects = app.update(Input::Event(Event::Lagged { missed: 40 }));
-    assert_eq!(
-        methods(&effects),
-        [
-            "node.status",
-            "contacts.list",
-            "conversations.list",
-            "groups.list",
-            "messages.history"
-        ]
-    );
+    assert_eq!(methods(&effects), RELOAD);
     app.update(Input::Disconnected);
     assert!(!app.connected);
     assert!(app.update(Input::Reconnected).len() >= 4);
@@ -348,7 +349,9 @@ fn groups_show_in_the_list_and_use_the_group_methods() {
     assert_eq!(entries.last().unwrap().title, "등산 모임");
     assert_eq!(entries.last().unwrap().badge, Badge::Group);
     let effects = keys(&mut app, &[Key::End, Key::Enter]);
-    assert_eq!(methods(&effects), ["groups.history"], "no read receipts for groups");
+    // No receipts for groups, but the node's unread count is zeroed too.
+    assert_eq!(methods(&effects), ["groups.history", "groups.read"]);
+    assert_eq!(params_of(&effects, "groups.read"), json!({"group": GROUP}));
     assert_eq!(params_of(&effects, "groups.history")["group"], GROUP);
     type_text(&mut app, "안녕 모두");
     let effects = keys(&mut app, &[Key::Enter]);
@@ -499,4 +502,103 @@ fn help_opens_and_closes_and_quit_quits() {
     assert_eq!(app.overlay, Some(Overlay::Help));
     assert_eq!(keys(&mut app, &[Key::Ctrl('c')]), [Effect::Quit]);
     assert!(app.should_quit());
+}
+
+#[test]
+fn a_delivery_state_that_overtakes_the_send_answer_is_kept() {
+    let mut app = loaded();
+    open_minji(&mut app, page(0..2, MINJI));
+    type_text(&mut app, "빨리");
+    keys(&mut app, &[Key::Enter]);
+    let sent = MessageView {
+        state: MessageState::Queued,
+        ..message(30, MINJI, false, "빨리")
+    };
+    // The node delivered it and said so before the answer to the send came back.
+    app.update(Input::Event(Event::MessageState {
+        id: sent.id.clone(),
+        conv: conv_id(MINJI),
+        state: MessageState::Delivered,
+        preview: "빨리".into(),
+    }));
+    let request = Request::Send {
+        target: Target::Contact(MINJI.into()),
+        text: "빨리".into(),
+    };
+    app.update(ok(request, serde_json::to_value(&sent).unwrap()));
+    let shown = app.chat.as_ref().unwrap().messages.back().unwrap();
+    assert_eq!(
+        (shown.id.as_str(), shown.state),
+        (sent.id.as_str(), MessageState::Delivered)
+    );
+}
+
+#[test]
+fn reloading_fetches_the_open_conversation_again() {
+    let mut app = loaded();
+    open_minji(&mut app, page(0..2, MINJI));
+    keys(&mut app, &[Key::Esc]);
+    let effects = keys(&mut app, &[Key::Char('r')]);
+    assert_eq!(methods(&effects), RELOAD);
+    // The fresh page replaces what was shown (states as the node has them now).
+    let mut fresh: Vec<MessageView> = serde_json::from_value(page(0..2, MINJI)).unwrap();
+    fresh[1].state = MessageState::Read;
+    app.update(ok(
+        Request::History {
+            target: Target::Contact(MINJI.into()),
+            older: false,
+        },
+        serde_json::to_value(&fresh).unwrap(),
+    ));
+    assert_eq!(app.chat.as_ref().unwrap().messages[1].state, MessageState::Read);
+}
+
+#[test]
+fn page_up_stops_when_the_first_message_reaches_the_top() {
+    let mut app = loaded();
+    app.update(Input::Resize(100, 30));
+    // 40 one-line messages, the whole conversation.
+    open_minji(&mut app, page(0..40, MINJI));
+    let (_, rows) = crate::tui::view::message_pane(100, 30);
+    for _ in 0..20 {
+        keys(&mut app, &[Key::PageUp]);
+    }
+    let chat = app.chat.as_ref().unwrap();
+    // The oldest message is at the top under the start marker: rows - 1 messages shown.
+    assert_eq!(chat.scroll, 40 - (rows - 1));
+    keys(&mut app, &[Key::PageDown]);
+    assert_eq!(app.chat.as_ref().unwrap().scroll, 40 - (rows - 1) - SCROLL_PAGE);
+    // A conversation that fits on the screen does not scroll at all.
+    let mut short = loaded();
+    short.update(Input::Resize(100, 30));
+    open_minji(&mut short, page(0..3, MINJI));
+    keys(&mut short, &[Key::PageUp, Key::Up]);
+    assert_eq!(short.chat.as_ref().unwrap().scroll, 0);
+    // A taller terminal keeps the scroll within the new bounds.
+    app.update(Input::Resize(100, 40));
+    let (_, taller) = crate::tui::view::message_pane(100, 40);
+    assert!(taller - 1 < 40 && taller > rows);
+    assert_eq!(app.chat.as_ref().unwrap().scroll, 40 - (taller - 1));
+    app.update(Input::Resize(100, 60));
+    assert_eq!(app.chat.as_ref().unwrap().scroll, 0, "everything fits");
+}
+
+#[test]
+fn ctrl_v_is_left_to_the_terminal_and_ctrl_s_shows_the_safety_number() {
+    let mut app = loaded();
+    open_minji(&mut app, page(0..2, MINJI));
+    type_text(&mut app, "draft");
+    let effects = keys(&mut app, &[Key::Ctrl('v')]);
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(app.overlay.is_none(), "no safety number panel");
+    assert_eq!(app.composer.text(), "draft", "the draft is untouched");
+    assert!(app
+        .notice
+        .as_ref()
+        .is_some_and(|n| !n.error && n.text.contains("Ctrl-S")));
+    // A paste arrives as text.
+    app.update(Input::Paste(" pasted".into()));
+    assert_eq!(app.composer.text(), "draft pasted");
+    let effects = keys(&mut app, &[Key::Ctrl('s')]);
+    assert_eq!(params_of(&effects, "contacts.verify"), json!({"contact": MINJI}));
 }

@@ -237,3 +237,15 @@ fn long_codes_wrap_instead_of_being_cut() {
     );
     assert!(screen.iter().any(|row| row.contains("Valid for one hour.")));
 }
+
+#[test]
+fn the_list_title_counts_friends_and_groups_apart() {
+    english();
+    let mut app = loaded();
+    app.update(ok(Request::Groups, groups(true)));
+    let screen = draw(&app, 100, 30).join("\n");
+    assert!(screen.contains("2 friends · one group"), "{screen}");
+    let app = loaded();
+    let screen = draw(&app, 100, 30).join("\n");
+    assert!(screen.contains(" 2 friends "), "{screen}");
+}

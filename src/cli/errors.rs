@@ -1,0 +1,315 @@
+//! Errors as people read them: every error the CLI meets is described in the chosen
+//! language, with what to do next. The node's refusals arrive as a stable reason and
+//! details (SPEC.md §9.3) and are described from those, never from their English text;
+//! only failures nobody can act on (a broken database, an OS error's own words) keep
+//! some English inside a translated sentence.
+
+use std::path::PathBuf;
+
+use chingu::api::client::ClientError;
+use chingu::api::ApiError;
+use chingu::config::ConfigError;
+use chingu::contacts::import::ImportError;
+use chingu::home::HomeError;
+use chingu::node::NodeError;
+use chingu::phone::{regions_where_valid, PhoneError, Region, LIKELY_REGIONS};
+use chingu::text::for_terminal;
+use chingu::tr;
+
+/// A mistake in how the command was called, found after parsing (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// A file given on the command line could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {source}", path.display())]
+pub struct FileError {
+    /// The file.
+    pub path: PathBuf,
+    /// Why.
+    pub source: std::io::Error,
+}
+
+/// A number that is not valid in the region it was read in.
+#[derive(Debug, thiserror::Error)]
+#[error("{input:?} is not a phone number in {region} ({reason})")]
+pub struct PhoneProblem {
+    /// What was typed.
+    pub input: String,
+    /// The region numbers without a country code were read in.
+    pub region: Region,
+    /// Why it was refused.
+    pub reason: PhoneError,
+}
+
+/// The message shown after `error:` for `error`, every line of it safe for the terminal
+/// (text from others and from files passes through [`for_terminal`]).
+pub fn describe(error: &anyhow::Error) -> String {
+    error
+        .chain()
+        .find_map(known)
+        .unwrap_or_else(|| chingu::text::error_message(&format!("{error:#}")))
+}
+
+/// The description of one error in a chain, if it is one chingu knows.
+fn known(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    if let Some(e) = error.downcast_ref::<ClientError>() {
+        return Some(client(e));
+    }
+    if let Some(e) = error.downcast_ref::<NodeError>() {
+        return node(e);
+    }
+    if let Some(e) = error.downcast_ref::<HomeError>() {
+        return home(e);
+    }
+    if let Some(e) = error.downcast_ref::<ConfigError>() {
+        return Some(config(e));
+    }
+    if let Some(e) = error.downcast_ref::<ImportError>() {
+        return Some(import(*e));
+    }
+    if let Some(e) = error.downcast_ref::<PhoneProblem>() {
+        return Some(phone_hint(&e.input, e.region.as_str(), e.reason.reason()));
+    }
+    if let Some(e) = error.downcast_ref::<FileError>() {
+        return Some(tr!(
+            "err-file",
+            path = e.path.display().to_string(),
+            problem = io_problem(&e.source)
+        ));
+    }
+    if let Some(e) = error.downcast_ref::<UsageError>() {
+        return Some(e.0.clone());
+    }
+    None
+}
+
+fn client(error: &ClientError) -> String {
+    match error {
+        ClientError::NotRunning { socket } => tr!("error-not-running", socket = socket.display().to_string()),
+        ClientError::PermissionDenied { socket } => {
+            tr!("err-socket-denied", socket = socket.display().to_string())
+        }
+        ClientError::Io(e) => tr!("err-connection-lost", problem = io_problem(e)),
+        ClientError::Protocol(message) => tr!("err-protocol", message = for_terminal(message).into_owned()),
+        ClientError::Rpc(e) => api(e),
+    }
+}
+
+/// A node's answer, from its reason and details.
+fn api(error: &ApiError) -> String {
+    let detail = |key: &str| for_terminal(error.detail(key).unwrap_or_default()).into_owned();
+    match error.reason().unwrap_or_default() {
+        "no_such_contact" => tr!("err-no-such-contact", contact = detail("contact")),
+        "ambiguous_contact" => tr!(
+            "err-ambiguous-contact",
+            contact = detail("contact"),
+            candidates = detail("candidates")
+        ),
+        "invalid_phone" => phone_hint(
+            error.detail("input").unwrap_or_default(),
+            error.detail("region").unwrap_or_default(),
+            error.detail("problem").unwrap_or_default(),
+        ),
+        "own_number" => tr!("err-own-number"),
+        "own_invite" => tr!("err-own-invite"),
+        "empty_message" => tr!("err-empty-message"),
+        "is_a_group" => tr!("err-is-a-group", group = detail("group"), kind = detail("kind")),
+        "no_such_group" => tr!("err-no-such-group", group = detail("group")),
+        "too_large" => tr!("err-too-large", limit = chingu::api::MAX_REQUEST_BYTES >> 10),
+        reason @ ("name_too_long" | "name_unprintable") => name(reason),
+        "forbidden" => tr!("err-forbidden", message = for_terminal(&error.message).into_owned()),
+        _ => tr!("err-node", message = for_terminal(&error.message).into_owned()),
+    }
+}
+
+/// A node error met without a running node (`history` reads the store itself).
+fn node(error: &NodeError) -> Option<String> {
+    match error {
+        NodeError::Refused(refusal) => Some(api(&ApiError::from_refusal(refusal))),
+        NodeError::Name(e) => Some(name(e.reason())),
+        NodeError::Home(e) => home(e),
+        _ => None,
+    }
+}
+
+/// A name refused for its length (`name_too_long`) or its characters
+/// ([`chingu::text::NameError::reason`]).
+fn name(reason: &str) -> String {
+    match reason {
+        "name_too_long" => tr!(
+            "err-name-too-long",
+            chars = chingu::text::MAX_NAME_CHARS,
+            bytes = chingu::text::MAX_NAME_BYTES
+        ),
+        _ => tr!("err-name-unprintable"),
+    }
+}
+
+fn home(error: &HomeError) -> Option<String> {
+    let path = |p: &std::path::Path| p.display().to_string();
+    Some(match error {
+        HomeError::NoDefault => tr!("err-no-home"),
+        HomeError::NotInitialized(dir) => tr!("err-not-initialized", home = path(dir)),
+        HomeError::AlreadyInitialized(dir) => tr!("err-already-initialized", home = path(dir)),
+        HomeError::WrongOwner { path: p, owner, me } => {
+            tr!("err-wrong-owner", path = path(p), owner = *owner, me = *me)
+        }
+        HomeError::InsecureHome { path: p, mode } => {
+            tr!("err-insecure-home", path = path(p), mode = format!("{mode:o}"))
+        }
+        HomeError::Name(e) => name(e.reason()),
+        HomeError::InsecurePermissions { path: p, mode } => {
+            tr!("err-insecure-key", path = path(p), mode = format!("{mode:o}"))
+        }
+        HomeError::AlreadyRunning { home, pid } => {
+            tr!("err-already-running", home = path(home), pid = pid.clone())
+        }
+        HomeError::SocketPathTooLong(p) => tr!(
+            "err-socket-too-long",
+            path = path(p),
+            max = chingu::home::MAX_SOCKET_PATH
+        ),
+        HomeError::BadKeyFile { path: p, reason } => {
+            tr!("err-bad-key-file", path = path(p), problem = reason.clone())
+        }
+        HomeError::Config(e) => config(e),
+        HomeError::Io { path: p, source, .. } => tr!("err-file", path = path(p), problem = io_problem(source)),
+        HomeError::Store(_) => return None,
+    })
+}
+
+/// A configuration error: the translated sentence, then the offending line and a caret.
+fn config(error: &ConfigError) -> String {
+    match error {
+        ConfigError::Read { path, source } => tr!(
+            "err-file",
+            path = path.display().to_string(),
+            problem = io_problem(source)
+        ),
+        ConfigError::Invalid { path, message, at } => match at {
+            Some(spot) => {
+                let sentence = tr!(
+                    "err-config-at",
+                    path = path.display().to_string(),
+                    line = spot.line,
+                    column = spot.column,
+                    message = message.clone()
+                );
+                format!("{sentence}{}", spot.excerpt())
+            }
+            None => tr!(
+                "err-config",
+                path = path.display().to_string(),
+                message = message.clone()
+            ),
+        },
+    }
+}
+
+fn import(error: ImportError) -> String {
+    match error {
+        ImportError::Empty => tr!("err-import-empty"),
+        ImportError::TooLarge => tr!(
+            "err-import-too-large",
+            limit = chingu::contacts::import::MAX_IMPORT_BYTES >> 20
+        ),
+        ImportError::Binary => tr!("err-import-binary"),
+        ImportError::NoHeader => tr!("err-import-no-header"),
+    }
+}
+
+/// Why a number was refused, and how to write it: with its country code, or with
+/// `--region` for the regions where it is valid.
+pub fn phone_hint(input: &str, region: &str, problem: &str) -> String {
+    let input = for_terminal(input).into_owned();
+    let problem = phone_reason(problem);
+    // Only likely regions are suggested: a Korean number that happens to be valid in
+    // Finland helps nobody.
+    let elsewhere: Vec<String> = regions_where_valid(&input)
+        .into_iter()
+        .map(|r| r.to_string())
+        .filter(|r| r != region && LIKELY_REGIONS.contains(&r.as_str()))
+        .take(3)
+        .collect();
+    match elsewhere.first() {
+        Some(first) => tr!(
+            "err-invalid-phone-elsewhere",
+            input = input.clone(),
+            region = region.to_owned(),
+            problem = problem,
+            regions = elsewhere.join(", "),
+            first = first.clone()
+        ),
+        None => tr!(
+            "err-invalid-phone",
+            input = input,
+            region = region.to_owned(),
+            problem = problem
+        ),
+    }
+}
+
+/// A number's or an import entry's refusal reason in words.
+pub fn phone_reason(reason: &str) -> String {
+    match reason {
+        "empty" => tr!("phone-empty"),
+        "too_long" => tr!("phone-too-long", max = chingu::phone::MAX_INPUT_CHARS),
+        "invalid_characters" => tr!("phone-invalid-characters"),
+        "extension" => tr!("phone-extension"),
+        "not_a_number" => tr!("phone-not-a-number"),
+        "invalid_for_region" => tr!("phone-invalid-for-region"),
+        "unknown_region" => tr!("phone-unknown-region"),
+        "not_e164" => tr!("phone-not-e164"),
+        "missing_end" => tr!("import-missing-end"),
+        "malformed_line" => tr!("import-malformed-line"),
+        "outside_card" => tr!("import-outside-card"),
+        "bad_record" => tr!("import-bad-record"),
+        other => other.to_owned(),
+    }
+}
+
+/// An OS error in words (the OS's own words when it is a rare one).
+fn io_problem(error: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match error.kind() {
+        ErrorKind::NotFound => tr!("io-not-found"),
+        ErrorKind::PermissionDenied => tr!("io-permission-denied"),
+        ErrorKind::IsADirectory => tr!("io-is-a-directory"),
+        ErrorKind::UnexpectedEof | ErrorKind::ConnectionReset | ErrorKind::BrokenPipe => tr!("io-closed"),
+        _ => error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_are_described_from_their_reason_not_their_text() {
+        let refusal = chingu::node::refusal::Refusal::not_found("no_such_contact", "English text")
+            .with("contact", "Yuki\u{1b}[2J");
+        let error: anyhow::Error = ClientError::Rpc(ApiError::from_refusal(&refusal)).into();
+        let text = describe(&error);
+        assert!(!text.contains("English text"), "{text}");
+        assert!(
+            text.contains("Yuki") && !text.contains("[2J") && !text.contains('\u{1b}'),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_foreign_local_number_names_the_region_assumed_and_where_it_is_valid() {
+        let text = phone_hint("090-1234-5678", "KR", "invalid_for_region");
+        assert!(text.contains("KR") && text.contains("--region JP"), "{text}");
+        let text = phone_hint("12", "KR", "invalid_for_region");
+        assert!(text.contains("KR") && text.contains("--region"), "{text}");
+    }
+
+    #[test]
+    fn unknown_errors_keep_their_chain() {
+        let error = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(describe(&error), "outer: inner");
+    }
+}
