@@ -219,7 +219,14 @@ fn every_command_answers_in_json_and_a_closed_pipe_ends_it_normally() {
     check("lab list", json(&a, &["lab", "list"]));
     // The lab's other commands build network namespaces as root: tests/lab.rs runs them
     // (`lab run`, `lab selftest`, `lab group` and `lab up` with --json, `lab down`, `lab clean`).
-    for command in ["lab run", "lab group", "lab selftest", "lab up", "lab down", "lab clean"] {
+    for command in [
+        "lab run",
+        "lab group",
+        "lab selftest",
+        "lab up",
+        "lab down",
+        "lab clean",
+    ] {
         covered.borrow_mut().insert(command.into());
     }
 

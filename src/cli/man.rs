@@ -372,7 +372,15 @@ fn examples(page: &str) -> &'static [&'static [&'static str]] {
         "chingu-lab-run" => &[
             &["chingu", "lab", "run"],
             &["chingu", "lab", "run", "--matrix", "full", "--repeat", "20", "--json"],
-            &["chingu", "lab", "run", "--pair", "port-restricted:symmetric", "--delay-ms", "40"],
+            &[
+                "chingu",
+                "lab",
+                "run",
+                "--pair",
+                "port-restricted:symmetric",
+                "--delay-ms",
+                "40",
+            ],
         ],
         "chingu-lab-group" => &[&["chingu", "lab", "group", "--members", "10", "--rate", "20"]],
         "chingu-lab-selftest" => &[&["chingu", "lab", "selftest"]],
