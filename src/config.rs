@@ -115,22 +115,38 @@ pub enum Discoverable {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DhtMode {
-    /// Answer DHT queries and store records (the default: nodes are peers).
+    /// Serve unless the node found itself private (unreachable from outside).
     #[default]
+    Auto,
+    /// Always answer DHT queries and store records.
     Server,
-    /// Only query (for nodes that cannot be reached from outside).
+    /// Only query.
     Client,
 }
 
-/// What an operator's always-on node is for (`chingu init --role`, `chingu run --role`).
+/// How a node learns whether others can dial it (SPEC.md §12.2).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReachabilityMode {
+    /// Find out with AutoNAT (and inbound connections).
+    #[default]
+    Auto,
+    /// Take it as reachable: its listen addresses are its external addresses.
+    Public,
+    /// Take it as unreachable (behind a NAT or firewall): reserve relays at once.
+    Private,
+}
+
+/// Presets for operators' always-on nodes (`chingu run --role`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    /// A DHT server with room for many connections that publishes no personal record.
+    /// A DHT server and circuit relay with room for many connections that publishes no
+    /// personal record.
     Bootstrap,
-    /// A bootstrap node that also holds sealed messages for offline users.
+    /// A bootstrap node that also serves as a mailbox.
     Mailbox,
-    /// A bootstrap node that also relays connections for peers behind NAT.
+    /// A circuit relay (and DHT server) for nodes behind NATs.
     Relay,
 }
 
@@ -165,6 +181,8 @@ pub struct Config {
     pub groups: GroupsConfig,
     /// Mailboxes (store-and-forward for offline friends).
     pub mailbox: MailboxConfig,
+    /// Circuit relays: serving as one, and using them when private.
+    pub relay: RelayConfig,
     /// Local storage.
     pub storage: StorageConfig,
 }
@@ -181,15 +199,34 @@ pub struct NetworkConfig {
     pub mdns: bool,
     /// Most established connections in total.
     pub max_connections: u32,
-    /// Most established connections to one peer.
+    /// Most established connections to one peer (one each way, plus a short-lived AutoNAT
+    /// dial-back or hole punch).
     pub max_connections_per_peer: u32,
     /// Seconds an idle connection is kept open.
     pub idle_timeout_secs: u64,
     /// Serve the DHT or only query it.
     pub dht_mode: DhtMode,
+    /// How reachability is learnt.
+    pub reachability: ReachabilityMode,
+    /// Addresses to take as this node's external addresses without testing them (a
+    /// host behind a 1:1 NAT, such as a cloud VM, announces its public address).
+    pub announce: Vec<String>,
+    /// Ask the router for a port mapping (UPnP IGD).
+    pub upnp: bool,
     /// Seconds between refreshes of the DHT routing table (a lookup of the node's own id,
     /// then of a random id in each farther bucket); 0 = only when the table runs low.
     pub dht_refresh_secs: u64,
+    /// Inbound handshakes in progress at once, in all.
+    pub max_pending_incoming: u32,
+    /// Inbound handshakes in progress from one IP address (IPv6: one /64).
+    pub max_pending_per_ip: u32,
+    /// Inbound connections, in progress or established, from one IP address.
+    pub max_connections_per_ip: u32,
+    /// Seconds an inbound handshake may take.
+    pub handshake_timeout_secs: u64,
+    /// Apply the per-address limits to loopback addresses too (a test net runs all its
+    /// nodes on 127.0.0.1, so they are exempt by default).
+    pub limit_loopback: bool,
 }
 
 impl Default for NetworkConfig {
@@ -199,10 +236,18 @@ impl Default for NetworkConfig {
             bootstrap: Vec::new(),
             mdns: false,
             max_connections: 512,
-            max_connections_per_peer: 2,
+            max_connections_per_peer: 3,
             idle_timeout_secs: 300,
-            dht_mode: DhtMode::Server,
+            dht_mode: DhtMode::Auto,
+            reachability: ReachabilityMode::Auto,
+            announce: Vec::new(),
+            upnp: false,
             dht_refresh_secs: 300,
+            max_pending_incoming: 128,
+            max_pending_per_ip: 8,
+            max_connections_per_ip: 32,
+            handshake_timeout_secs: 5,
+            limit_loopback: false,
         }
     }
 }
@@ -259,6 +304,57 @@ pub struct MailboxConfig {
     /// automatically among reachable mailbox nodes.
     #[serde(rename = "use")]
     pub use_nodes: Vec<String>,
+}
+
+/// `[relay]`: limits of the relay service (when it serves) and relays to use.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RelayConfig {
+    /// Serve as a circuit relay (operators' roles turn it on).
+    pub serve: bool,
+    /// Relays to reserve on when private (multiaddrs ending in `/p2p/<peer id>`), before
+    /// bootstrap and mailbox nodes and relays found through identify.
+    #[serde(rename = "use")]
+    pub use_nodes: Vec<String>,
+    /// Reservations held at once.
+    pub max_reservations: usize,
+    /// Reservations held at once for peers connecting from one IP address.
+    pub max_reservations_per_ip: usize,
+    /// Lifetime of a reservation in seconds (clients renew before it ends).
+    pub reservation_secs: u64,
+    /// Reservation requests (new or renewals) one peer may make per minute.
+    pub reservation_rate_per_peer: u32,
+    /// Circuits open at once.
+    pub max_circuits: usize,
+    /// Circuits open at once with one peer at either end.
+    pub max_circuits_per_peer: usize,
+    /// Circuits open at once from one source IP address.
+    pub max_circuits_per_ip: usize,
+    /// Circuit requests one peer may make per minute.
+    pub circuit_rate_per_peer: u32,
+    /// Longest life of a circuit in seconds.
+    pub circuit_secs: u64,
+    /// Most bytes relayed through one circuit, both directions together.
+    pub circuit_bytes: u64,
+}
+
+impl Default for RelayConfig {
+    fn default() -> Self {
+        Self {
+            serve: false,
+            use_nodes: Vec::new(),
+            max_reservations: 1024,
+            max_reservations_per_ip: 8,
+            reservation_secs: 3600,
+            reservation_rate_per_peer: 4,
+            max_circuits: 256,
+            max_circuits_per_peer: 16,
+            max_circuits_per_ip: 32,
+            circuit_rate_per_peer: 30,
+            circuit_secs: 600,
+            circuit_bytes: 1 << 20,
+        }
+    }
 }
 
 /// `[storage]`.
@@ -347,6 +443,17 @@ mod tests {
         let config = Config::parse("[network]\nmdns = true\n", Path::new("c")).unwrap();
         assert!(config.network.mdns);
         assert_eq!(config.discovery.discoverable, Discoverable::Contacts);
+        let config = Config::parse(
+            "[network]\nreachability = \"private\"\nupnp = true\n[relay]\nuse = [\"/ip4/198.51.100.1/tcp/4001\"]\ncircuit_bytes = 4096\n",
+            Path::new("c"),
+        )
+        .unwrap();
+        assert_eq!(config.network.reachability, ReachabilityMode::Private);
+        assert_eq!(config.network.dht_mode, DhtMode::Auto);
+        assert!(config.network.upnp);
+        assert_eq!(config.relay.use_nodes.len(), 1);
+        assert_eq!(config.relay.circuit_bytes, 4096);
+        assert_eq!(config.relay.circuit_secs, RelayConfig::default().circuit_secs);
     }
 
     #[test]
@@ -387,7 +494,14 @@ mod tests {
 
     #[test]
     fn foreign_and_corrupt_files_are_clear_errors() {
-        for text in ["[server]\nport = 80\n", "region = 5\n", "[network\n", "\u{0}\u{1}"] {
+        for text in [
+            "[server]\nport = 80\n",
+            "[relay]\nmax_reservation = 1\n",
+            "[network]\nreachability = \"maybe\"\n",
+            "region = 5\n",
+            "[network\n",
+            "\u{0}\u{1}",
+        ] {
             let err = Config::parse(text, Path::new("config.toml")).unwrap_err();
             assert!(err.to_string().contains("config.toml"), "{err}");
         }

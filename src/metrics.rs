@@ -174,10 +174,32 @@ struct MessageLabels {
     event: &'static str,
 }
 
+/// Labels of a refusal by the relay service.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RefusalLabels {
+    kind: &'static str,
+    reason: String,
+}
+
+/// Labels of a state (reachability).
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StateLabels {
+    state: &'static str,
+}
+
 fn counter(registry: &mut Registry, name: &str, help: &str, value: u64) {
     let metric: Counter = Counter::default();
     metric.inc_by(value);
     registry.register(name, help, metric);
+}
+
+/// A counter family labelled `event`, one series per `(event, value)`.
+fn events(registry: &mut Registry, name: &str, help: &str, values: &[(&'static str, u64)]) {
+    let family = Family::<MessageLabels, Counter>::default();
+    for (event, value) in values {
+        family.get_or_create(&MessageLabels { event }).inc_by(*value);
+    }
+    registry.register(name, help, family);
 }
 
 fn gauge(registry: &mut Registry, name: &str, help: &str, value: u64) {
@@ -190,21 +212,18 @@ fn gauge(registry: &mut Registry, name: &str, help: &str, value: u64) {
 fn snapshot_registry(status: &Status) -> Registry {
     let mut registry = Registry::with_prefix("chingu");
     let m = &status.messages;
-    let messages = Family::<MessageLabels, Counter>::default();
-    for (event, value) in [
-        ("queued", m.queued),
-        ("delivered", m.delivered),
-        ("deposited", m.deposited),
-        ("received", m.received),
-        ("duplicate", m.duplicates),
-        ("request", m.requests),
-    ] {
-        messages.get_or_create(&MessageLabels { event }).inc_by(value);
-    }
-    registry.register(
+    events(
+        &mut registry,
         "messages",
         "1:1 messages by what happened to them (queued by the owner, delivered, deposited on a mailbox, received, duplicate, request from a non-contact)",
-        messages,
+        &[
+            ("queued", m.queued),
+            ("delivered", m.delivered),
+            ("deposited", m.deposited),
+            ("received", m.received),
+            ("duplicate", m.duplicates),
+            ("request", m.requests),
+        ],
     );
     gauge(
         &mut registry,
@@ -213,6 +232,19 @@ fn snapshot_registry(status: &Status) -> Registry {
         m.outbox,
     );
     counter(&mut registry, "handshakes", "Noise handshakes completed", m.handshakes);
+    gauge(&mut registry, "sessions", "live Noise sessions", m.sessions);
+    gauge(
+        &mut registry,
+        "stranger_sessions",
+        "responder sessions of non-contacts (memory only, bounded)",
+        m.stranger_sessions,
+    );
+    counter(
+        &mut registry,
+        "sessions_evicted",
+        "sessions dropped to stay within the limits on strangers' and per-peer sessions",
+        m.sessions_evicted,
+    );
 
     let rejected = Family::<RejectionLabels, Counter>::default();
     for (key, value) in &status.rejected {
@@ -239,19 +271,16 @@ fn snapshot_registry(status: &Status) -> Registry {
     );
 
     let g = &status.groups;
-    let group_messages = Family::<MessageLabels, Counter>::default();
-    for (event, value) in [
-        ("sent", g.sent),
-        ("received", g.received),
-        ("repaired", g.repaired),
-        ("duplicate", g.duplicates),
-    ] {
-        group_messages.get_or_create(&MessageLabels { event }).inc_by(value);
-    }
-    registry.register(
+    events(
+        &mut registry,
         "group_messages",
         "group messages by what happened to them (sent, received, repaired by history sync, duplicate)",
-        group_messages,
+        &[
+            ("sent", g.sent),
+            ("received", g.received),
+            ("repaired", g.repaired),
+            ("duplicate", g.duplicates),
+        ],
     );
     gauge(
         &mut registry,
@@ -305,6 +334,8 @@ fn snapshot_registry(status: &Status) -> Registry {
         status.my_mailboxes.len() as u64,
     );
 
+    nat_families(&mut registry, status);
+
     gauge(
         &mut registry,
         "connected_peers",
@@ -330,6 +361,113 @@ fn snapshot_registry(status: &Status) -> Registry {
         status.uptime_s,
     );
     registry
+}
+
+/// Reachability, relays, hole punching and the relay service (SPEC.md §9.8).
+fn nat_families(registry: &mut Registry, status: &Status) {
+    let nat = &status.nat;
+    let reachability = Family::<StateLabels, Gauge>::default();
+    for state in ["public", "private", "unknown"] {
+        reachability
+            .get_or_create(&StateLabels { state })
+            .set(i64::from(status.reachability == state));
+    }
+    registry.register(
+        "reachability",
+        "1 for this node's reachability (public, private or unknown)",
+        reachability,
+    );
+    let active = nat.relays.iter().filter(|r| r.state == "active").count();
+    gauge(
+        registry,
+        "relay_reservations",
+        "relays holding a reservation for this node",
+        active as u64,
+    );
+    counter(
+        registry,
+        "hole_punch_attempts",
+        "hole punches started (relayed connections to peers without a direct one)",
+        nat.hole_punch.attempts,
+    );
+    events(
+        registry,
+        "hole_punches",
+        "hole punches by outcome",
+        &[
+            ("succeeded", nat.hole_punch.succeeded),
+            ("failed", nat.hole_punch.failed),
+        ],
+    );
+    events(
+        registry,
+        "relayed_bytes",
+        "bytes through this node's relayed connections (sent, received)",
+        &[
+            ("sent", nat.relayed_bytes.sent),
+            ("received", nat.relayed_bytes.received),
+        ],
+    );
+    events(
+        registry,
+        "autonat_probes",
+        "AutoNAT dial-backs of our addresses (confirmed, failed) and made for others (served)",
+        &[
+            ("confirmed", nat.autonat.confirmed),
+            ("failed", nat.autonat.failed),
+            ("served", nat.autonat.served),
+        ],
+    );
+    gauge(
+        registry,
+        "dial_backoff_addrs",
+        "addresses waiting out a dial back-off",
+        nat.addrs_backing_off as u64,
+    );
+    let Some(service) = &nat.relay_service else {
+        return;
+    };
+    let relay = registry.sub_registry_with_prefix("relay_service");
+    gauge(
+        relay,
+        "reservations",
+        "reservations held for others",
+        service.reservations as u64,
+    );
+    gauge(
+        relay,
+        "circuits",
+        "circuits open through this node",
+        service.circuits as u64,
+    );
+    events(
+        relay,
+        "accepted",
+        "reservations and circuits accepted",
+        &[
+            ("reservation", service.reservations_accepted),
+            ("circuit", service.circuits_accepted),
+        ],
+    );
+    let refused = Family::<RefusalLabels, Counter>::default();
+    for (kind, counts) in [
+        ("reservation", &service.reservations_refused),
+        ("circuit", &service.circuits_refused),
+    ] {
+        for (reason, value) in counts {
+            refused
+                .get_or_create(&RefusalLabels {
+                    kind,
+                    reason: reason.clone(),
+                })
+                .inc_by(*value);
+        }
+    }
+    relay.register(
+        "refused",
+        "reservations and circuits refused, by kind and reason",
+        refused,
+    );
 }
 
 /// Encodes `live` (libp2p and API metrics) and the snapshot of `status` as one OpenMetrics
@@ -482,6 +620,21 @@ mod tests {
             name: String::new(),
             version: crate::VERSION.into(),
             listen_addrs: Vec::new(),
+            reachability: "private".into(),
+            external_addrs: Vec::new(),
+            role: None,
+            nat: crate::node::nat::NatStatus {
+                hole_punch: crate::node::nat::paths::HolePunchStats {
+                    attempts: 2,
+                    succeeded: 1,
+                    failed: 1,
+                },
+                relay_service: Some(crate::node::nat::admission::RelayServiceStats {
+                    circuits_refused: [("rate_limited".to_owned(), 5)].into(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
             connected_peers: 3,
             routing_table_size: 7,
             dht_records: 2,
@@ -526,6 +679,11 @@ mod tests {
             "chingu_mailbox_items 9",
             "chingu_connected_peers 3",
             "chingu_routing_table_peers 7",
+            r#"chingu_reachability{state="private"} 1"#,
+            r#"chingu_reachability{state="public"} 0"#,
+            "chingu_hole_punch_attempts_total 2",
+            r#"chingu_hole_punches_total{event="succeeded"} 1"#,
+            r#"chingu_relay_service_refused_total{kind="circuit",reason="rate_limited"} 5"#,
         ] {
             assert!(text.lines().any(|l| l == line), "{line} missing from:\n{text}");
         }

@@ -324,6 +324,27 @@ pub fn synthetic(index: u32) -> PhoneNumber {
     PhoneNumber(format!("+8210{subscriber:08}"))
 }
 
+/// The start of every pseudonym: country code 999, which ITU-T reserves and no number
+/// uses (libphonenumber refuses it, so no typed number is ever read as one).
+const PSEUDONYM_PREFIX: &str = "+999";
+
+impl PhoneNumber {
+    /// The private number under which a node files a meetup member who shared no number
+    /// (SPEC.md §7.5): `+999` and 12 digits from SHA-256 of its identity key. It only
+    /// names the member in the node's own store: it is never shown, looked up or sent.
+    pub fn pseudonym(identity_pk: &[u8; 32]) -> Self {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(identity_pk);
+        let value = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes")) % 1_000_000_000_000;
+        Self(format!("{PSEUDONYM_PREFIX}{value:012}"))
+    }
+
+    /// Whether this is a [`PhoneNumber::pseudonym`] rather than a number.
+    pub fn is_pseudonym(&self) -> bool {
+        self.0.starts_with(PSEUDONYM_PREFIX) && self.0.len() == PSEUDONYM_PREFIX.len() + 12
+    }
+}
+
 /// "+" followed by 2 to 15 ASCII digits, the first not zero.
 fn is_e164_shape(s: &str) -> bool {
     match s.strip_prefix('+') {
@@ -597,6 +618,17 @@ mod tests {
 
     fn norm(input: &str, code: &str) -> Result<String, PhoneError> {
         normalize(input, &region(code)).map(|n| n.to_string())
+    }
+
+    #[test]
+    fn pseudonyms_are_stable_canonical_and_never_a_typed_number() {
+        let minji = PhoneNumber::pseudonym(&[7; 32]);
+        assert_eq!(minji, PhoneNumber::pseudonym(&[7; 32]));
+        assert_ne!(minji, PhoneNumber::pseudonym(&[8; 32]));
+        assert!(minji.is_pseudonym() && minji.as_str().len() == 16);
+        assert_eq!(PhoneNumber::canonical(minji.as_str()), Some(minji.clone()));
+        assert!(normalize(minji.as_str(), &region("KR")).is_err(), "no region owns +999");
+        assert!(!synthetic(3).is_pseudonym());
     }
 
     #[test]

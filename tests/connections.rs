@@ -62,3 +62,32 @@ async fn an_idle_connection_is_closed_after_the_idle_timeout() {
     alice.shutdown().await.unwrap();
     bob.shutdown().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_handshakes_from_one_address_leave_room_for_honest_peers() {
+    use chingu::testnet::scenarios::attacks::{inbound_flood, node_settings};
+    use chingu::testnet::{TestNet, TestNetOptions};
+
+    // One node that applies its per-address limits to loopback too: the attacker comes
+    // from 127.0.0.2, honest peers from 127.0.0.1.
+    let mut net = TestNet::start(TestNetOptions::new(0), |_| {}).await.unwrap();
+    net.add_node_with(node_settings(0, &chingu::config::Config::default()))
+        .await
+        .unwrap();
+    let node = net.nodes[0].node().clone();
+    // 150 connections that never start their handshake (more than the 128 slots), opened
+    // as fast as the node closes them, while 20 fresh honest peers connect and ping.
+    let report = inbound_flood(&node, &net.nodes[0].addr, 150, 200.0, 20, 0.0)
+        .await
+        .unwrap();
+    assert!(report.attack_connections >= 150, "the attack ran: {report:?}");
+    assert!(
+        report.honest_served >= 19,
+        "at least 95 % of honest peers are served: {report:?}"
+    );
+    assert!(
+        report.rejected.get("net.pending_per_ip").copied().unwrap_or(0) > 0,
+        "the attack is counted: {report:?}"
+    );
+    net.shutdown().await;
+}

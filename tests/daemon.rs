@@ -151,11 +151,35 @@ fn role_presets_turn_a_node_into_a_mailbox() {
     assert!(out.status.success());
     let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(status["mailbox"]["tags"], 0, "serves as a mailbox: {status}");
+    assert_eq!(status["role"], "mailbox");
+    assert_eq!(
+        status["nat"]["relay_service"]["reservations"], 0,
+        "and as a relay: {status}"
+    );
     assert!(daemon.stop(Signal::SIGTERM).success());
 
-    let daemon = Daemon::start(&home, &[]);
+    let daemon = Daemon::start(&home, &["--reachability", "private"]);
     let out = chingu(&home).args(["status", "--json"]).output().unwrap();
     let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(status["mailbox"].is_null(), "the preset is not saved: {status}");
+    assert!(status["nat"]["relay_service"].is_null(), "{status}");
+    assert!(status["role"].is_null(), "{status}");
+    assert_eq!(status["reachability"], "private", "{status}");
+    let text = chingu(&home).arg("status").output().unwrap();
+    assert!(String::from_utf8_lossy(&text.stdout).contains("reachability"));
+    assert!(daemon.stop(Signal::SIGTERM).success());
+}
+
+#[test]
+fn the_relay_role_serves_circuits() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    init_home(&home, "010-1234-5679", "relay");
+    let daemon = Daemon::start(&home, &["--role", "relay"]);
+    let out = chingu(&home).args(["status", "--json"]).output().unwrap();
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status["role"], "relay");
+    assert!(status["mailbox"].is_null(), "a relay is not a mailbox: {status}");
+    assert!(status["nat"]["relay_service"].is_object(), "{status}");
     assert!(daemon.stop(Signal::SIGTERM).success());
 }

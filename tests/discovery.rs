@@ -6,12 +6,10 @@ use std::time::Duration;
 
 use futures::StreamExt;
 
+mod common;
+
 use chingu::config::{Config, Discoverable};
-use chingu::rendezvous::record::DEFAULT_LIFETIME_SECS;
-use chingu::rendezvous::{seal_entry, Epoch, InnerBody, RendezvousKeys, RendezvousValue};
-use chingu::session::Prekey;
 use chingu::testnet::{TestNet, TestNetOptions};
-use chingu::wire::{List, Text};
 use chingu::{Event, NodeHandle};
 
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -128,37 +126,8 @@ async fn a_forged_record_under_a_pinned_number_is_only_an_unverified_candidate()
 
     // Mallory knows Bob's number and publishes her own identity under it.
     let identity = net.nodes[2].home.load_identity().unwrap();
-    let now = chingu::model::now_ms() / 1000;
-    let epoch = Epoch::at(now);
-    let keys = RendezvousKeys::single(&bob_phone, epoch);
-    let prekey = Prekey::generate(9, now, &mut rand::rngs::OsRng)
-        .unwrap()
-        .sign(identity.ed25519());
-    let body = InnerBody::new(
-        &identity.ed25519().public(),
-        identity.noise().public,
-        prekey,
-        List::default(),
-        List::default(),
-        Text::new("Bob (real, trust me)").unwrap(),
-    );
-    let entry = seal_entry(
-        identity.ed25519(),
-        &keys,
-        epoch,
-        now * 1000,
-        now + DEFAULT_LIFETIME_SECS,
-        &body,
-        &mut rand::rngs::OsRng,
-    )
-    .unwrap();
-    mallory
-        .dht_put(
-            keys.dht_key.to_vec(),
-            RendezvousValue::new(vec![entry]).unwrap().encode().unwrap(),
-        )
-        .await
-        .unwrap();
+    let (key, value) = common::forge::claim(&identity, &bob_phone, Vec::new(), "Bob (real, trust me)");
+    mallory.dht_put(key, value).await.unwrap();
 
     let mut events = alice.events();
     let after = tokio::time::timeout(DEADLINE, async {

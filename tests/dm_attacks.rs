@@ -1,6 +1,6 @@
 //! Attacks on the 1:1 protocol from the network: garbage, oversized and unknown-session
-//! frames, a replayed handshake (0-RTT replay), someone claiming a friend's number, and
-//! messages from strangers. Each is refused with a typed reason, counted in the node's
+//! frames, a replayed handshake (0-RTT replay), someone claiming a friend's number,
+//! messages from strangers, and a flood of sessions from fresh identities. Each is refused with a typed reason, counted in the node's
 //! status, and the node keeps serving.
 
 mod common;
@@ -15,11 +15,13 @@ use chingu::config::{Config, Discoverable};
 use chingu::dm::wire::{DmRequest, DmResponse};
 use chingu::dm::DM_PROTOCOL;
 use chingu::model::MessageState;
-use chingu::session::{Frame, HandshakePayload, Initiator, LocalKeys};
+use chingu::session::Frame;
+use chingu::session::Initiator;
+use chingu::testnet::scenarios::attacks::{hello_request, opening, session_flood};
 use chingu::testnet::{TestNet, TestNetOptions};
 use chingu::wire::{Bytes, Fixed, List};
 use chingu::{Event, NodeHandle};
-use common::net::{never, still_serves};
+use common::net::{befriend, never, still_serves, wait_states};
 use common::rogue::{ask_raw, framed, rogue, Rogue};
 
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -93,29 +95,22 @@ async fn garbage_oversized_and_unknown_session_frames_are_refused_and_counted() 
     net.shutdown().await;
 }
 
+/// The identity and Noise keys of node `index`'s owner.
+fn keys_of(net: &TestNet, index: usize) -> ([u8; 32], [u8; 32]) {
+    let identity = net.nodes[index].home.load_identity().unwrap();
+    (identity.public_key(), identity.noise().public)
+}
+
 /// A genuine Hello from `identity` claiming `phone`, to the owner of node `index`.
 fn hello(net: &TestNet, index: usize, identity: &ed25519::Keypair, phone: &str) -> Vec<u8> {
-    opening(net, index, identity, phone).1
+    framed(&hello_request(identity, phone, keys_of(net, index)).unwrap())
 }
 
 /// A handshake from `identity` claiming `phone` to the owner of node `index`: the
 /// initiator's state and its framed Hello.
-fn opening(net: &TestNet, index: usize, identity: &ed25519::Keypair, phone: &str) -> (Initiator, Vec<u8>) {
-    let target = net.nodes[index].home.load_identity().unwrap();
-    let local = LocalKeys::new(identity.clone(), [42; 32]);
-    let payload = HandshakePayload::new(&local, phone, None).unwrap();
-    let (initiator, msg1) = Initiator::new(
-        &local,
-        &target.noise().public,
-        &target.public_key(),
-        &payload,
-        &mut rand::rngs::OsRng,
-    )
-    .unwrap();
-    let request = DmRequest::Hello {
-        msg1: Bytes::new(msg1).unwrap(),
-    };
-    (initiator, framed(&chingu::wire::encode(&request).unwrap()))
+fn handshake(net: &TestNet, index: usize, identity: &ed25519::Keypair, phone: &str) -> (Initiator, Vec<u8>) {
+    let (initiator, hello) = opening(identity, phone, keys_of(net, index)).unwrap();
+    (initiator, framed(&hello))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -125,7 +120,7 @@ async fn a_captured_frame_replayed_through_the_node_is_refused_and_counted() {
     let identity = ed25519::Keypair::generate();
     let mut rogue = rogue(identity.clone(), DM_PROTOCOL);
     // A genuine session and a genuine message frame, as a stranger's node sends them.
-    let (initiator, hello) = opening(&net, 0, &identity, "+821099990001");
+    let (initiator, hello) = handshake(&net, 0, &identity, "+821099990001");
     let Some(DmResponse::Welcome { msg2 }) = ask(&mut rogue, peer, &addr, hello).await else {
         panic!("no welcome");
     };
@@ -257,5 +252,43 @@ async fn messages_from_strangers_are_held_as_requests_and_never_acknowledged() {
     let status = carol.status().await.unwrap();
     assert_eq!(status.messages.outbox, 1, "not acknowledged: still in Carol's outbox");
     assert_eq!(status.messages.delivered, 0);
+    net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_fresh_identities_keeps_few_sessions_and_never_evicts_a_friends() {
+    let (mut net, alice, addr) = single_node().await;
+    befriend(&net, 0, 1).await;
+    let bob = net.nodes[1].node().clone();
+    let mut bob_events = bob.events();
+    let first = bob.send("n0", "before the flood").await.unwrap();
+    wait_states(&mut bob_events, &[first.id], MessageState::Delivered).await;
+    let bob_handshakes = bob.status().await.unwrap().messages.handshakes;
+
+    // 300 fresh identities (peer ids cost nothing) each open a session with Alice.
+    let report = session_flood(&alice, &addr, keys_of(&net, 0), 300, 0.0).await.unwrap();
+    assert_eq!(report.welcomed, 300, "every newcomer is answered: {report:?}");
+    assert_eq!(
+        report.stranger_sessions, 256,
+        "strangers' sessions are bounded: {report:?}"
+    );
+    assert!(report.sessions_evicted >= 44, "the oldest went: {report:?}");
+    assert!(report.sessions <= 256 + 2, "{report:?}");
+
+    // Bob's session was never evicted: his next message goes through on it.
+    let second = bob.send("n0", "after the flood").await.unwrap();
+    wait_states(&mut bob_events, &[second.id], MessageState::Delivered).await;
+    assert_eq!(
+        bob.status().await.unwrap().messages.handshakes,
+        bob_handshakes,
+        "Bob did not need a new session"
+    );
+    assert_eq!(rejected(&alice, "dm.unknown_session").await, 0);
+
+    // Strangers' sessions were never written: after a restart only Bob's is left.
+    net.stop_node(0).await.unwrap();
+    net.restart_node(0).await.unwrap();
+    let sessions = net.nodes[0].node().status().await.unwrap().messages.sessions;
+    assert!(sessions <= 2, "{sessions} sessions on disk");
     net.shutdown().await;
 }

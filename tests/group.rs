@@ -9,10 +9,9 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use chingu::config::Discoverable;
-use chingu::node::GroupView;
 use chingu::testnet::{TestNet, TestNetOptions};
 use chingu::{Event, NodeError, NodeHandle};
-use common::net::{befriend, found, net, never, settings, wait_event, DEADLINE};
+use common::net::{befriend, found, group_changed, group_of_three, net, never, settings, wait_history, DEADLINE};
 
 /// How long a check that a message did *not* arrive waits after it reached the others.
 const QUIET_WINDOW: Duration = Duration::from_secs(5);
@@ -31,52 +30,23 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     }
 }
 
-/// Waits for a `group_changed` event with `change` on `events`.
-async fn group_changed(events: &mut chingu::node::EventStream, change: &str) -> GroupView {
-    wait_event(events, |e| match e {
-        Event::GroupChanged { group, change: c } if c == change => Some(group.clone()),
-        _ => None,
-    })
-    .await
-}
-
-/// Polls a group's history until it holds `count` messages (or the deadline passes).
-async fn wait_history(node: &NodeHandle, group: &str, count: usize) -> Vec<chingu::node::MessageView> {
-    tokio::time::timeout(DEADLINE, async {
-        let mut changes = node.events();
-        loop {
-            let history = node.group_history(group, 1000, None).await.unwrap();
-            if history.len() >= count {
-                return history;
-            }
-            // Wake on the next event (a message, a state change) or every second.
-            let _ = tokio::time::timeout(Duration::from_secs(1), futures::StreamExt::next(&mut changes)).await;
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("the group history did not reach {count} messages"))
-}
-
 fn unique_ids(history: &[chingu::node::MessageView]) -> usize {
     history.iter().map(|m| m.id.clone()).collect::<HashSet<_>>().len()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_group_talks_and_a_removed_member_reads_nothing_after() {
-    let mut net = net(3, false).await;
-    befriend(&net, 0, 1).await;
-    befriend(&net, 0, 2).await;
+    let (mut net, group) = group_of_three("친구들").await;
     let (alice, bob, carol) = (
         net.nodes[0].node().clone(),
         net.nodes[1].node().clone(),
         net.nodes[2].node().clone(),
     );
-    let (mut bob_events, mut carol_events) = (bob.events(), carol.events());
-    let group = alice.group_create("친구들", &["n1", "n2"], None).await.unwrap();
+    let mut bob_events = bob.events();
     assert_eq!((group.members, group.epoch, group.is_admin), (3, 0, true));
     let id = group.group_id.clone();
-    assert_eq!(group_changed(&mut bob_events, "joined").await.group_id, id);
-    assert_eq!(group_changed(&mut carol_events, "joined").await.group_id, id);
+    assert_eq!(bob.groups().await.unwrap()[0].group_id, id);
+    assert_eq!(carol.groups().await.unwrap()[0].group_id, id);
 
     // Everyone talks at once, before all sender keys may have arrived: early messages
     // wait in the pending buffer or are repaired by history sync.
@@ -255,7 +225,33 @@ async fn strangers_join_a_flash_meetup_by_code_until_it_expires() {
     for node in [&nodes[0], &nodes[2]] {
         let history = wait_history(node, &meetup.group_id, 1).await;
         assert_eq!(history[0].text, "치킨 먹을 사람?");
+        assert_eq!(
+            (history[0].sender_name.as_str(), history[0].sender.as_str()),
+            ("node 1", ""),
+            "shown by name, never by number"
+        );
     }
+
+    // Meetup members share no number: strangers see each other by name and a short
+    // fingerprint, the same on every node; no node filed anyone under a number.
+    let mut fingerprints = Vec::new();
+    for (index, node) in nodes[..3].iter().enumerate() {
+        let members = node.group_members(&meetup.group_id).await.unwrap();
+        assert_eq!(members.len(), 3);
+        for m in &members {
+            assert_eq!(m.fingerprint.len(), 11, "{m:?}");
+            if m.me {
+                assert_eq!(m.phone, net.nodes[index].phone.to_string());
+            } else {
+                assert!(m.phone.is_empty(), "a stranger's number is shown: {m:?}");
+            }
+        }
+        let mut seen: Vec<(String, String)> = members.into_iter().map(|m| (m.peer_id, m.fingerprint)).collect();
+        seen.sort();
+        fingerprints.push(seen);
+        assert!(node.contacts().await.unwrap().is_empty(), "nobody became a contact");
+    }
+    assert!(fingerprints.windows(2).all(|w| w[0] == w[1]), "{fingerprints:?}");
 
     // A mistyped code finds nothing; a malformed one is refused at once.
     let mut wrong = meetup.code.clone();

@@ -12,7 +12,7 @@ use serde::Serialize;
 use chingu::api::dispatch::ApiContext;
 use chingu::api::limits::ApiLimits;
 use chingu::api::server::UnixServer;
-use chingu::config::Role;
+use chingu::config::{ReachabilityMode, Role};
 use chingu::home::{Home, InitOptions};
 use chingu::metrics::{ApiMetrics, HttpServer};
 use chingu::node::metrics::SwarmMetrics;
@@ -26,6 +26,15 @@ use super::output::{errln, outln, print_json, print_json_line, LogFormat};
 
 /// How often a running node logs a one-line summary of its state.
 const SUMMARY_EVERY: Duration = Duration::from_secs(300);
+
+/// `--reachability`: skip detection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReachabilityFlag {
+    /// Reachable: listen addresses are external addresses.
+    Public,
+    /// Behind a NAT or firewall: reserve relays at once.
+    Private,
+}
 
 #[derive(Debug, Args)]
 pub struct InitArgs {
@@ -129,6 +138,9 @@ pub struct RunArgs {
     /// Preset for an operator's always-on node [default: the home's, from init --role]
     #[arg(long, value_enum)]
     role: Option<Role>,
+    /// Do not test reachability: take this node as reachable (`public`) or not (`private`)
+    #[arg(long, value_enum, value_name = "public|private")]
+    reachability: Option<ReachabilityFlag>,
     /// Serve the API over WebSocket at ws://ADDR/api for app tokens (see `chingu apps`)
     #[cfg(feature = "websocket")]
     #[arg(long, value_name = "ADDR")]
@@ -154,19 +166,6 @@ fn check_local(addr: Option<SocketAddr>, flag: &str, allow_remote: bool) -> anyh
         ))),
         _ => Ok(()),
     }
-}
-
-/// Connections an operator's node accepts (ordinary nodes: the config's value).
-const OPERATOR_MAX_CONNECTIONS: u32 = 2048;
-
-/// Applies a role preset on top of the home's configuration. (Relaying connections for
-/// peers behind NAT is added by the NAT traversal work; until then a relay node is a
-/// bootstrap node.)
-fn apply_role(config: &mut NodeConfig, role: Role) {
-    config.dht_mode = chingu::config::DhtMode::Server;
-    config.max_connections = config.max_connections.max(OPERATOR_MAX_CONNECTIONS);
-    config.settings.discovery.discoverable = chingu::config::Discoverable::Nobody;
-    config.settings.mailbox.serve |= role == Role::Mailbox;
 }
 
 /// What `run --json` prints once the node serves: one JSON line (and `{"event":
@@ -200,7 +199,13 @@ pub async fn run(home: &Home, args: RunArgs, json: bool) -> anyhow::Result<()> {
     config.settings.mailbox.serve |= args.mailbox;
     let role = args.role.or(config.settings.role);
     if let Some(role) = role {
-        apply_role(&mut config, role);
+        config.apply_role(role);
+    }
+    if let Some(reachability) = args.reachability {
+        config.reachability = match reachability {
+            ReachabilityFlag::Public => ReachabilityMode::Public,
+            ReachabilityFlag::Private => ReachabilityMode::Private,
+        };
     }
     let mut registry = prometheus_client::registry::Registry::default();
     if args.metrics.is_some() {

@@ -272,7 +272,12 @@ pub async fn run(home: &Home, command: GroupCommand, json: bool) -> anyhow::Resu
                 return print_json(&members);
             }
             let mut table = Table::new();
-            table.header([tr!("group-col-name"), tr!("group-col-phone"), tr!("group-col-role")]);
+            table.header([
+                tr!("group-col-name"),
+                tr!("group-col-phone"),
+                tr!("group-col-fingerprint"),
+                tr!("group-col-role"),
+            ]);
             for m in &members {
                 let mut role = if m.admin {
                     tr!("group-role-admin")
@@ -282,7 +287,12 @@ pub async fn run(home: &Home, command: GroupCommand, json: bool) -> anyhow::Resu
                 if m.me {
                     role = tr!("group-role-me", role = role);
                 }
-                table.row([for_terminal(&m.name).into_owned(), m.phone.clone(), role]);
+                table.row([
+                    for_terminal(&m.name).into_owned(),
+                    m.phone.clone(),
+                    m.fingerprint.clone(),
+                    role,
+                ]);
             }
             table.print()?;
             return Ok(());

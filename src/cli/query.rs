@@ -24,9 +24,27 @@ pub async fn status(home: &Home, json: bool) -> anyhow::Result<()> {
         table.row([tr!("status-name"), for_terminal(&status.name).into_owned()]);
     }
     table.row([tr!("status-uptime"), duration(status.uptime_s)]);
+    if let Some(role) = &status.role {
+        table.row([tr!("status-role"), role.clone()]);
+    }
+    table.row([tr!("status-reachability"), status.reachability.clone()]);
     for (i, addr) in status.listen_addrs.iter().enumerate() {
         let label = if i == 0 { tr!("status-listening") } else { String::new() };
         table.row([label, addr.clone()]);
+    }
+    for (i, addr) in status.external_addrs.iter().enumerate() {
+        let label = if i == 0 { tr!("status-external") } else { String::new() };
+        table.row([label, addr.clone()]);
+    }
+    if !status.nat.relays.is_empty() {
+        let relays = status
+            .nat
+            .relays
+            .iter()
+            .map(|r| format!("{} ({})", r.peer_id, r.state))
+            .collect::<Vec<_>>()
+            .join(", ");
+        table.row([tr!("status-relays"), relays]);
     }
     table.row([
         tr!("status-peers"),
@@ -62,6 +80,7 @@ pub async fn peers(home: &Home, json: bool) -> anyhow::Result<()> {
             tr!("peers-col-peer"),
             tr!("peers-col-rtt"),
             tr!("peers-col-dht"),
+            tr!("peers-col-path"),
             tr!("peers-col-addr"),
         ],
         |peer| {
@@ -71,6 +90,7 @@ pub async fn peers(home: &Home, json: bool) -> anyhow::Result<()> {
                     .map(|ms| format!("{ms:.1} ms"))
                     .unwrap_or_else(|| "-".into()),
                 if peer.in_routing_table { tr!("yes") } else { tr!("no") },
+                peer.path.clone().unwrap_or_else(|| "-".into()),
                 peer.addrs.first().cloned().unwrap_or_default(),
             ]
         },

@@ -503,6 +503,11 @@ impl SenderKeyRing {
         &self.epoch
     }
 
+    /// The identity keys of the epoch's members.
+    pub fn members(&self) -> impl Iterator<Item = &Fixed<32>> {
+        self.members.iter()
+    }
+
     /// Whether a key with this id is held.
     pub fn has_key(&self, key_id: &Fixed<8>) -> bool {
         self.keys.contains_key(key_id)

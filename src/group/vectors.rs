@@ -9,7 +9,7 @@ use super::log::{Commit, GroupState, Member, Op, GENESIS_PREV};
 use super::message::{GroupMessage, GroupPlain};
 use super::sender_key::{aead_key, chain_step, SenderKey, SenderKeyDistribution, SenderKeyState};
 use super::sync::SyncRequest;
-use super::{keypair_from_seed, public_bytes, EpochSecret, GroupId, MeetupCode};
+use super::{keypair_from_seed, public_bytes, EpochSecret, GroupId, JoinRequest, MeetupCode};
 use crate::wire::{self, Bytes, Fixed, Text};
 
 const FILE: &str = include_str!("../../protocol/vectors/group.json");
@@ -33,7 +33,16 @@ fn text<const N: usize>(v: &Value) -> Text<N> {
 /// The outputs of one vector, computed from its inputs.
 fn compute(v: &Value) -> Value {
     match v["name"].as_str().expect("name") {
-        "genesis_commit" => genesis(v).1,
+        "genesis_commit" | "meetup_genesis_commit" => genesis(v).1,
+        "meetup_join_request" => {
+            let request = join_request(v);
+            json!({
+                "identity_pk": hex::encode(request.member.identity_pk),
+                "peer_id": hex::encode(&request.member.peer_id),
+                "proof": hex::encode(request.proof),
+                "envelope": hex::encode(wire::encode(&request).unwrap()),
+            })
+        }
         "epoch_keys" => {
             let keys = EpochKeys::derive(
                 &GroupId(Fixed(fixed(&v["group"]))),
@@ -100,7 +109,13 @@ fn compute(v: &Value) -> Value {
 }
 
 fn creator(v: &Value) -> (libp2p_identity::ed25519::Keypair, Member) {
-    let id = keypair_from_seed(fixed(&v["creator_seed"]));
+    member_of(fixed(&v["creator_seed"]), v)
+}
+
+/// The member entry of the identity with `seed`, with the vector's Noise key, number and
+/// name.
+fn member_of(seed: [u8; 32], v: &Value) -> (libp2p_identity::ed25519::Keypair, Member) {
+    let id = keypair_from_seed(seed);
     let pk = public_bytes(&id);
     let member = Member {
         identity_pk: pk,
@@ -136,6 +151,11 @@ fn genesis(v: &Value) -> (Commit, Value) {
         "commit_cbor": hex::encode(commit.encode()),
     });
     (commit, out)
+}
+
+fn join_request(v: &Value) -> JoinRequest {
+    let (_, member) = member_of(fixed(&v["joiner_seed"]), v);
+    JoinRequest::new(&fixed(&v["code_auth_key"]), member)
 }
 
 fn sender_key(v: &Value) -> SenderKey {
@@ -204,7 +224,7 @@ fn sync_request(v: &Value) -> SyncRequest {
 /// Decodes the encoded outputs of a vector and checks they give back its inputs.
 fn check_decoding(v: &Value) {
     match v["name"].as_str().unwrap() {
-        "genesis_commit" => {
+        "genesis_commit" | "meetup_genesis_commit" => {
             let commit = Commit::decode(&bytes(&v["commit_cbor"])).unwrap();
             let (_, member) = creator(v);
             assert_eq!(commit.group().as_bytes(), &fixed::<16>(&v["group"]));
@@ -255,6 +275,12 @@ fn check_decoding(v: &Value) {
             let keys = EpochKeys::derive(&group, &EpochSecret::from_bytes(fixed(&v["epoch_secret"])));
             assert_eq!(req.verify(&keys), Ok(()));
         }
+        "meetup_join_request" => {
+            let request: JoinRequest = wire::decode(&bytes(&v["envelope"])).unwrap();
+            assert_eq!(request, join_request(v));
+            assert!(request.proves(&fixed(&v["code_auth_key"])));
+            assert_eq!(request.member.phone.as_str(), "", "a joiner reveals no number");
+        }
         "meetup_code" => {
             let code = MeetupCode::parse(v["display"].as_str().unwrap()).unwrap();
             assert_eq!(code.value(), num(&v["value"]));
@@ -269,7 +295,7 @@ fn check_decoding(v: &Value) {
 fn vectors_match_both_ways() {
     let file: Value = serde_json::from_str(FILE).unwrap();
     let vectors = file["vectors"].as_array().unwrap();
-    assert_eq!(vectors.len(), 7);
+    assert_eq!(vectors.len(), 9);
     for v in vectors {
         let computed = compute(v);
         for (field, expected) in computed.as_object().unwrap() {
@@ -296,6 +322,11 @@ fn inputs() -> Vec<Value> {
         json!({"name": "sync_request", "group": h(0x33, 16), "epoch_secret": h(0x44, 32), "epoch": h(0x66, 32),
                "key_id": h(0x99, 8), "from_seq": 10, "to_seq": 42}),
         json!({"name": "meetup_code", "random": "8f3a5c7e19b2d460"}),
+        json!({"name": "meetup_genesis_commit", "creator_seed": h(0x11, 32), "noise_pk": h(0x22, 32), "phone": "",
+               "member_name": "Minji", "group": h(0x34, 16), "group_name": "Chicken tonight",
+               "meetup_expires": 1_750_007_200_000u64, "time_ms": 1_750_000_000_000u64, "epoch_secret": h(0x45, 32)}),
+        json!({"name": "meetup_join_request", "joiner_seed": h(0xaa, 32), "noise_pk": h(0xbb, 32), "phone": "",
+               "member_name": "Jun", "code_auth_key": h(0xcc, 32)}),
     ]
 }
 
@@ -319,7 +350,10 @@ fn print_vectors() {
             message keys of a fixed chain key. group_message: one group.msg for a fixed sender key, \
             its body the 1:1 protocol's WireBody of `text` ({\"text\": {\"text\": …}}). \
             sender_key_distribution: a distribution signed by a fixed identity. sync_request: an \
-            authenticated history-sync request. meetup_code: a code from 8 fixed random bytes.",
+            authenticated history-sync request. meetup_code: a code from 8 fixed random bytes. \
+            meetup_genesis_commit: a meetup's genesis (an expiry, the creator's entry without a number). \
+            meetup_join_request: a joiner's meetup.join.req (its entry without a number, the proof for a \
+            fixed code_auth_key).",
         "vectors": vectors,
     });
     println!("{}", serde_json::to_string_pretty(&file).unwrap());

@@ -1,6 +1,6 @@
 //! The lab: real `chingu run` processes on emulated networks, built on this machine from
 //! Linux network namespaces, links with delay, jitter and loss, and nftables NAT routers
-//! (SPEC.md §12). It is how reachability, relaying and hole punching are tested: the test
+//! (SPEC.md §13). It is how reachability, relaying and hole punching are tested: the test
 //! net beyond one process.
 //!
 //! ```text

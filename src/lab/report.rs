@@ -20,11 +20,11 @@ pub mod fields {
     /// `node.status`: confirmed external addresses (multiaddrs).
     pub const EXTERNAL_ADDRS: &str = "/external_addrs";
     /// `node.status`: hole punches this node attempted (DCUtR), as a count.
-    pub const HOLE_PUNCH_ATTEMPTS: &str = "/hole_punch/attempts";
+    pub const HOLE_PUNCH_ATTEMPTS: &str = "/nat/hole_punch/attempts";
     /// `node.status`: hole punches that gave a direct connection.
-    pub const HOLE_PUNCH_SUCCESSES: &str = "/hole_punch/successes";
-    /// `node.status` of a relay: bytes it relayed in circuits since it started.
-    pub const RELAYED_BYTES: &str = "/relay/bytes_relayed";
+    pub const HOLE_PUNCH_SUCCESSES: &str = "/nat/hole_punch/succeeded";
+    /// `node.status`: bytes this node sent through relay circuits since it started.
+    pub const RELAYED_SENT: &str = "/nat/relayed_bytes/sent";
     /// An entry of `node.peers`: `direct`, `relayed` or `hole_punched`.
     pub const PEER_PATH: &str = "/path";
     /// An entry of `node.peers`: the remote addresses of its connections.

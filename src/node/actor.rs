@@ -21,7 +21,8 @@ use super::dm::Dm;
 use super::durability::Durability;
 use super::groups::Groups;
 use super::mailbox::Mailboxes;
-use super::{Event, NodeConfig, NodeError, PeerInfo, Status, LISTEN_TIMEOUT};
+use super::nat::Nat;
+use super::{ConnectionInfo, Event, NodeConfig, NodeError, PeerInfo, Status, LISTEN_TIMEOUT};
 use crate::model::now_ms;
 use crate::phone::PhoneNumber;
 use crate::rendezvous::InviteCode;
@@ -39,16 +40,13 @@ const PREKEYS: &str = "prekeys";
 /// `meta` name of the live invites this node issued.
 pub(super) const INVITES: &str = "invites";
 
-/// What we know about a connected peer beyond the swarm's own state.
+/// What we know about a connected peer beyond the swarm's own state (its connections
+/// are in `nat.paths`).
 #[derive(Default)]
 struct PeerMeta {
     agent: Option<String>,
     rtt: Option<Duration>,
-    addrs: Vec<Multiaddr>,
 }
-
-/// Most remote addresses remembered per connected peer.
-const MAX_PEER_ADDRS: usize = 4;
 
 pub(crate) struct Actor {
     pub(super) swarm: Swarm<Behaviour>,
@@ -64,6 +62,7 @@ pub(crate) struct Actor {
     pub(super) dm: Dm,
     pub(super) mailboxes: Mailboxes,
     pub(super) groups: Groups,
+    pub(super) nat: Nat,
     pub(super) internal_tx: mpsc::UnboundedSender<Internal>,
     internal_rx: mpsc::UnboundedReceiver<Internal>,
     last_prekey_check: Instant,
@@ -111,7 +110,8 @@ impl Actor {
         let mailboxes = Mailboxes::load(&store, serve)?;
         let groups = Groups::load(&store)?;
         let (internal_tx, internal_rx) = mpsc::unbounded_channel();
-        let swarm = build_swarm(&config)?;
+        let nat = Nat::new(&config);
+        let swarm = build_swarm(&config, nat.relayed.clone(), nat.admission.clone())?;
         Ok(Self {
             durability: Durability::new(store.flusher()),
             discovery,
@@ -119,6 +119,7 @@ impl Actor {
             dm,
             mailboxes,
             groups,
+            nat,
             internal_tx,
             internal_rx,
             last_prekey_check: Instant::now(),
@@ -265,6 +266,7 @@ impl Actor {
     /// Writes what was changed and kept in memory until the flush.
     fn write_state(&mut self) {
         self.write_pending();
+        self.write_guard_lazily(true);
         self.write_all_groups();
     }
 
@@ -292,12 +294,14 @@ impl Actor {
             self.last_prekey_check = Instant::now();
             self.rotate_prekeys();
             self.prune_sessions();
+            self.nat.prune(now_ms());
             match self.store.prune_peers() {
                 Ok(0) => {}
                 Ok(_) => self.durability.wrote_lazily(),
                 Err(e) => tracing::warn!(error = %e, "cannot prune the peer-address cache"),
             }
         }
+        self.nat_tick();
         self.discovery_tick();
         self.mailbox_tick();
         self.group_tick();
@@ -492,6 +496,10 @@ impl Actor {
             name: profile.name.clone(),
             version: crate::VERSION.to_owned(),
             listen_addrs: self.swarm.listeners().map(|a| a.to_string()).collect(),
+            reachability: self.reachability().as_str().to_owned(),
+            external_addrs: self.swarm.external_addresses().map(|a| a.to_string()).collect(),
+            role: self.config.role.map(|r| r.as_str().to_owned()),
+            nat: self.nat_status(),
             connected_peers: self.swarm.connected_peers().count(),
             routing_table_size,
             dht_records: self.dht_record_count(),
@@ -518,15 +526,31 @@ impl Actor {
             .into_iter()
             .map(|peer| {
                 let meta = self.peers.get(&peer);
+                let connections: Vec<ConnectionInfo> = self
+                    .nat
+                    .paths
+                    .of(peer)
+                    .map(|c| ConnectionInfo {
+                        addr: c.addr.to_string(),
+                        path: c.path.as_str().to_owned(),
+                        direction: if c.outbound { "outbound" } else { "inbound" }.to_owned(),
+                    })
+                    .collect();
                 PeerInfo {
                     peer_id: peer.to_string(),
-                    addrs: meta
-                        .map(|m| m.addrs.iter().map(|a| a.to_string()).collect())
-                        .unwrap_or_default(),
+                    addrs: connections.iter().map(|c| c.addr.clone()).collect(),
+                    path: self.nat.paths.best(&peer).map(|p| p.as_str().to_owned()),
+                    connections,
                     agent: meta.and_then(|m| m.agent.clone()),
                     rtt_ms: meta.and_then(|m| m.rtt).map(|d| d.as_secs_f64() * 1000.0),
                     in_routing_table: routing.contains(&peer),
-                    gossip_score: self.swarm.behaviour().gossipsub.peer_score(&peer),
+                    gossip_score: {
+                        let gossip = &self.swarm.behaviour().gossipsub;
+                        gossip
+                            .is_gossiping_with(&peer)
+                            .then(|| gossip.peer_score(&peer))
+                            .flatten()
+                    },
                 }
             })
             .collect()
@@ -536,6 +560,7 @@ impl Actor {
         if let Some(metrics) = &self.config.metrics {
             metrics.record(&event);
         }
+        self.nat_observe(&event);
         match event {
             SwarmEvent::NewListenAddr { address, .. } => {
                 tracing::info!(%address, "listening");
@@ -544,7 +569,9 @@ impl Actor {
                     addr: address.to_string(),
                 });
             }
-            SwarmEvent::ExpiredListenAddr { .. } | SwarmEvent::ExternalAddrConfirmed { .. } => {
+            SwarmEvent::ExpiredListenAddr { .. }
+            | SwarmEvent::ExternalAddrConfirmed { .. }
+            | SwarmEvent::ExternalAddrExpired { .. } => {
                 self.discovery.republish_soon();
             }
             SwarmEvent::ConnectionEstablished {
@@ -557,7 +584,11 @@ impl Actor {
                 if let Some(reply) = self.pending_dials.remove(&connection_id) {
                     let _ = reply.send(Ok(peer_id));
                 }
-                if let ConnectedPoint::Dialer { address, .. } = &endpoint {
+                let dialled = match &endpoint {
+                    ConnectedPoint::Dialer { address, .. } if !super::nat::addrs::is_relayed(address) => Some(address),
+                    _ => None, // accepted, or a circuit: no address to bootstrap from
+                };
+                if let Some(address) = dialled {
                     // A hint for the next start, not a promise: it rides on the next flush.
                     match self
                         .store
@@ -568,11 +599,7 @@ impl Actor {
                         Err(e) => tracing::warn!(error = %e, "cannot cache a peer address"),
                     }
                 }
-                let meta = self.peers.entry(peer_id).or_default();
-                let remote = endpoint.get_remote_address().clone();
-                if !meta.addrs.contains(&remote) && meta.addrs.len() < MAX_PEER_ADDRS {
-                    meta.addrs.push(remote);
-                }
+                self.peers.entry(peer_id).or_default();
                 if num_established.get() == 1 {
                     self.emit(Event::PeerConnected {
                         peer_id: peer_id.to_string(),
@@ -614,6 +641,9 @@ impl Actor {
                 error, send_back_addr, ..
             } => {
                 tracing::debug!(%send_back_addr, %error, "incoming connection failed");
+                if let Some(reason) = super::admission::refused_because(&error) {
+                    self.reject(None, "net", reason);
+                }
             }
             SwarmEvent::Behaviour(event) => self.on_behaviour_event(event),
             _ => {}
@@ -628,12 +658,16 @@ impl Actor {
                         self.swarm.behaviour_mut().kad.add_address(&peer_id, addr.clone());
                     }
                 }
-                if info
-                    .protocols
-                    .iter()
-                    .any(|p| p.as_ref() == crate::mailbox::MAILBOX_PROTOCOL)
-                {
-                    self.mailboxes.saw_mailbox_node(peer_id, info.listen_addrs.clone());
+                let speaks = |protocol: &str| info.protocols.iter().any(|p| p.as_ref() == protocol);
+                // A mailbox must be reachable by everyone: one that found itself private
+                // (it stops serving the DHT) is not chosen.
+                if speaks(crate::mailbox::MAILBOX_PROTOCOL) && speaks(KAD_PROTOCOL) {
+                    let mut addrs = info.listen_addrs.clone();
+                    addrs.retain(|a| !super::nat::addrs::is_relayed(a));
+                    self.mailboxes.saw_mailbox_node(peer_id, addrs);
+                }
+                if speaks(libp2p::relay::HOP_PROTOCOL_NAME.as_ref()) {
+                    self.saw_relay(peer_id, &info.listen_addrs);
                 }
                 self.peers.entry(peer_id).or_default().agent = Some(info.agent_version);
             }
@@ -679,13 +713,22 @@ impl Actor {
                 }
                 request_response::Event::ResponseSent { .. } => {}
             },
-            BehaviourEvent::Gossipsub(libp2p::gossipsub::Event::Message {
+            BehaviourEvent::Gossipsub(super::gossip::Event::Gossipsub(libp2p::gossipsub::Event::Message {
                 propagation_source,
                 message_id,
                 message,
-            }) => self.on_gossip_message(propagation_source, message_id, message),
+            })) => self.on_gossip_message(propagation_source, message_id, message),
+            BehaviourEvent::Gossipsub(super::gossip::Event::ShutOut { peer_id }) => {
+                self.reject(Some(peer_id), "gossip", "foreign_topic")
+            }
             BehaviourEvent::GroupSync(event) => self.on_group_sync_event(event),
             BehaviourEvent::Meetup(event) => self.on_meetup_event(event),
+            event @ (BehaviourEvent::Autonat(_)
+            | BehaviourEvent::AutonatServer(_)
+            | BehaviourEvent::RelayClient(_)
+            | BehaviourEvent::Relay(_)
+            | BehaviourEvent::Dcutr(_)
+            | BehaviourEvent::Upnp(_)) => self.on_nat_event(event),
             BehaviourEvent::Mdns(mdns::Event::Discovered(found)) => {
                 for (peer, addr) in found {
                     self.swarm.behaviour_mut().kad.add_address(&peer, addr.clone());

@@ -1,5 +1,5 @@
 //! The libp2p protocols a chingu node runs, composed into one `NetworkBehaviour`, and
-//! the swarm built around them (TCP and QUIC, Noise, Yamux).
+//! the swarm built around them (TCP and QUIC, Noise, Yamux, and circuits through relays).
 //!
 //! | protocol | id | purpose |
 //! |---|---|---|
@@ -8,27 +8,41 @@
 //! | Kademlia | `/chingu/kad/1.0.0` | our own DHT (not the IPFS one), record filtering on |
 //! | 1:1 messages | `/chingu/dm/1` | Noise handshakes and encrypted frames (SPEC.md §6) |
 //! | mailbox | `/chingu/mailbox/1` | store-and-forward; inbound only on mailbox nodes |
-//! | gossipsub | `/meshsub/1.1.0`… | group messages on per-epoch topics (SPEC.md §7) |
+//! | gossipsub | `/meshsub/1.1.0`… | group messages on per-epoch topics, with fellow members only (SPEC.md §7.2) |
 //! | history sync | `/chingu/group-sync/1` | missed group messages from fellow members |
 //! | meetup join | `/chingu/meetup/1` | joining a flash meetup by its code |
 //! | mDNS | — | optional LAN discovery |
+//! | AutoNAT v2 | `/libp2p/autonat/2/dial-request`, `…/dial-back` | reachability (client and server) |
+//! | circuit relay v2 | `/libp2p/circuit/relay/0.2.0/hop`, `…/stop` | relays for private nodes (hop served by relays) |
+//! | DCUtR | `/libp2p/dcutr` | hole punching over a relayed connection |
+//! | UPnP IGD | — | optional port mapping on the home router |
 
 use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use libp2p::connection_limits::{self, ConnectionLimits};
+use libp2p::core::muxing::StreamMuxerBox;
+use libp2p::core::upgrade::Version;
+use libp2p::core::Transport;
 use libp2p::identity::Keypair;
 use libp2p::kad::store::{MemoryStore, MemoryStoreConfig};
 use libp2p::request_response::{self, ProtocolSupport};
 use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::swarm::NetworkBehaviour;
-use libp2p::{gossipsub, identify, kad, mdns, noise, ping, tcp, yamux, StreamProtocol, Swarm};
+use libp2p::{
+    autonat, dcutr, gossipsub, identify, kad, mdns, noise, ping, quic, relay, tcp, upnp, yamux, Multiaddr,
+    StreamProtocol, Swarm,
+};
 
+use super::admission::transport::AdmissionGate;
 use super::codec::FrameCodec;
 use super::gossip::Gossip;
 use super::groups::{GROUP_SYNC_PROTOCOL, MEETUP_PROTOCOL};
+use super::nat::admission::RelayAdmission;
+use super::nat::metered::{Metered, RelayedBytes};
 use super::{NodeConfig, NodeError};
-use crate::config::DhtMode;
+use crate::config::{ReachabilityMode, RelayConfig};
 use crate::dm::DM_PROTOCOL;
 use crate::group::MAX_GROUP_MESSAGE;
 use crate::mailbox::MAILBOX_PROTOCOL;
@@ -45,8 +59,6 @@ pub const MAX_DHT_VALUE_BYTES: usize = 16 * 1024;
 pub const DHT_RECORD_TTL: Duration = Duration::from_secs(36 * 3600);
 /// How long a DHT query may take.
 pub const DHT_QUERY_TIMEOUT: Duration = Duration::from_secs(30);
-/// Most connections being set up from outside at once.
-pub const MAX_PENDING_INCOMING: u32 = 128;
 /// How long a 1:1 or mailbox request may wait for its response.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Most concurrent request streams per connection.
@@ -61,6 +73,10 @@ pub const MESH_N_LOW: usize = 3;
 pub const MESH_N_HIGH: usize = 6;
 /// Outbound peers kept in a mesh (D_out; below D_lo and at most D/2).
 pub const MESH_OUTBOUND_MIN: usize = 1;
+/// Connections of one peer that may each hold a reservation on our relay service.
+pub const RELAY_RESERVATIONS_PER_PEER: usize = 2;
+/// Peers whose identify addresses are cached for dialling them by peer id.
+pub const IDENTIFY_CACHE_PEERS: usize = 256;
 /// Room gossipsub needs around a `group.msg` envelope in one RPC frame.
 const GOSSIP_FRAMING: usize = 1024;
 
@@ -127,6 +143,18 @@ pub struct Behaviour {
     pub ping: ping::Behaviour,
     /// The DHT.
     pub kad: kad::Behaviour<MemoryStore>,
+    /// Asks peers to dial our observed addresses back (off when reachability is forced).
+    pub autonat: Toggle<autonat::v2::client::Behaviour>,
+    /// Dials others' addresses back for them.
+    pub autonat_server: autonat::v2::server::Behaviour,
+    /// Reservations on relays and circuits through them.
+    pub relay_client: relay::client::Behaviour,
+    /// The relay service (operators' roles, `relay.serve`).
+    pub relay: Toggle<relay::Behaviour>,
+    /// Hole punching over relayed connections.
+    pub dcutr: dcutr::Behaviour,
+    /// Port mapping on the router (`network.upnp`).
+    pub upnp: Toggle<upnp::tokio::Behaviour>,
     /// 1:1 messages.
     pub dm: request_response::Behaviour<FrameCodec>,
     /// Mailbox requests (served only when this node is a mailbox).
@@ -152,18 +180,60 @@ fn frames(protocol: &'static str, support: ProtocolSupport) -> request_response:
     )
 }
 
+/// libp2p's relay service with our limits; every request that passes libp2p's own caps
+/// is put to `admission` (per-IP caps, per-peer rates, refusal reasons).
+fn relay_service(
+    local: libp2p::PeerId,
+    config: &RelayConfig,
+    admission: Arc<Mutex<RelayAdmission>>,
+) -> relay::Behaviour {
+    let reservations = admission.clone();
+    let circuits = admission;
+    fn admit(gate: &Mutex<RelayAdmission>) -> std::sync::MutexGuard<'_, RelayAdmission> {
+        gate.lock().unwrap_or_else(|e| e.into_inner())
+    }
+    let relay_config = relay::Config {
+        max_reservations: config.max_reservations,
+        max_reservations_per_peer: RELAY_RESERVATIONS_PER_PEER,
+        reservation_duration: Duration::from_secs(config.reservation_secs),
+        reservation_rate_limiters: vec![Box::new(move |peer, addr: &Multiaddr, _: std::time::Instant| {
+            admit(&reservations).admit_reservation(peer, addr, crate::model::now_ms())
+        })],
+        max_circuits: config.max_circuits,
+        max_circuits_per_peer: config.max_circuits_per_peer,
+        max_circuit_duration: Duration::from_secs(config.circuit_secs.min(u64::from(u32::MAX))),
+        max_circuit_bytes: config.circuit_bytes,
+        circuit_src_rate_limiters: vec![Box::new(move |peer, addr: &Multiaddr, _: std::time::Instant| {
+            admit(&circuits).admit_circuit(peer, addr, crate::model::now_ms())
+        })],
+    };
+    let mut service = relay::Behaviour::new(local, relay_config);
+    // Serve at once: an operator's node is meant to be public, and a relay only hands
+    // out addresses it holds as external ones, which may come later.
+    service.set_status(Some(relay::Status::Enable));
+    service
+}
+
 impl Behaviour {
-    fn new(key: &Keypair, config: &NodeConfig) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+    fn new(
+        key: &Keypair,
+        config: &NodeConfig,
+        relay_client: relay::client::Behaviour,
+        admission: Option<Arc<Mutex<RelayAdmission>>>,
+    ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         let peer_id = key.public().to_peer_id();
         let limits = ConnectionLimits::default()
             .with_max_established(Some(config.max_connections))
             .with_max_established_per_peer(Some(config.max_connections_per_peer))
-            .with_max_pending_incoming(Some(MAX_PENDING_INCOMING));
+            // A backstop: admission (`node::admission`) holds inbound handshakes to
+            // `network.max_pending_incoming` and makes room for less busy addresses.
+            .with_max_pending_incoming(Some(2 * config.inbound.max_pending as u32));
 
         let identify = identify::Behaviour::new(
             identify::Config::new(IDENTIFY_PROTOCOL.into(), key.public())
                 .with_agent_version(format!("chingu/{}", crate::VERSION))
-                .with_push_listen_addr_updates(true),
+                .with_push_listen_addr_updates(true)
+                .with_cache_size(IDENTIFY_CACHE_PEERS),
         );
 
         let mut kad_config = kad::Config::new(StreamProtocol::new(KAD_PROTOCOL));
@@ -185,10 +255,9 @@ impl Behaviour {
             },
         );
         let mut kad = kad::Behaviour::with_config(peer_id, store, kad_config);
-        kad.set_mode(Some(match config.dht_mode {
-            DhtMode::Server => kad::Mode::Server,
-            DhtMode::Client => kad::Mode::Client,
-        }));
+        // The reachability state machine sets the mode it wants at start; serving is the
+        // mode of an unknown reachability (it never waits for a confirmed address).
+        kad.set_mode(Some(kad::Mode::Server));
 
         let mdns = if config.mdns {
             Some(mdns::tokio::Behaviour::new(mdns::Config::default(), peer_id)?)
@@ -201,6 +270,21 @@ impl Behaviour {
             identify,
             ping: ping::Behaviour::default(),
             kad,
+            autonat: (config.reachability == ReachabilityMode::Auto)
+                .then(autonat::v2::client::Behaviour::default)
+                .into(),
+            autonat_server: autonat::v2::server::Behaviour::default(),
+            relay_client,
+            relay: admission
+                .map(|admission| relay_service(peer_id, &config.settings.relay, admission))
+                .into(),
+            dcutr: dcutr::Behaviour::new(peer_id),
+            upnp: config
+                .settings
+                .network
+                .upnp
+                .then(upnp::tokio::Behaviour::default)
+                .into(),
             dm: frames(DM_PROTOCOL, ProtocolSupport::Full),
             mailbox: frames(
                 MAILBOX_PROTOCOL,
@@ -218,19 +302,49 @@ impl Behaviour {
     }
 }
 
-/// Builds the swarm: TCP and QUIC transports, Noise, Yamux, our behaviour.
-pub(crate) fn build_swarm(config: &NodeConfig) -> Result<Swarm<Behaviour>, NodeError> {
+/// Builds the swarm: TCP (Noise, Yamux) and QUIC transports with their inbound
+/// connections under one admission gate, circuits through relays (their bytes counted in
+/// `relayed`), and our behaviour. With `admission`, the node serves as a relay under its
+/// rules.
+pub(crate) fn build_swarm(
+    config: &NodeConfig,
+    relayed: Arc<RelayedBytes>,
+    admission: Option<Arc<Mutex<RelayAdmission>>>,
+) -> Result<Swarm<Behaviour>, NodeError> {
     let transport_error = |e: &dyn std::fmt::Display| NodeError::Transport(e.to_string().into());
+    let gate = AdmissionGate::new(config.inbound.clone());
+    let (relay_transport, relay_client) = relay::client::new(config.identity.peer_id());
     Ok(libp2p::SwarmBuilder::with_existing_identity(config.identity.keypair())
         .with_tokio()
-        .with_tcp(
-            tcp::Config::default().nodelay(true),
-            noise::Config::new,
-            yamux::Config::default,
-        )
+        .with_other_transport(|key| -> Result<_, Box<dyn std::error::Error + Send + Sync>> {
+            Ok(gate.wrap(
+                tcp::tokio::Transport::new(tcp::Config::default().nodelay(true))
+                    .upgrade(Version::V1Lazy)
+                    .authenticate(noise::Config::new(key)?)
+                    .multiplex(yamux::Config::default())
+                    .map(|(peer, muxer), _| (peer, StreamMuxerBox::new(muxer))),
+            ))
+        })
         .map_err(|e| transport_error(&e))?
-        .with_quic()
-        .with_behaviour(|key| Behaviour::new(key, config))
+        .with_other_transport(|key| {
+            gate.wrap(
+                quic::tokio::Transport::new(quic::Config::new(key))
+                    .map(|(peer, muxer), _| (peer, StreamMuxerBox::new(muxer))),
+            )
+        })
+        .map_err(|e| transport_error(&e))?
+        .with_other_transport(|key| {
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(
+                relay_transport
+                    .map(move |connection, _| Metered::new(connection, relayed))
+                    .upgrade(Version::V1Lazy)
+                    .authenticate(noise::Config::new(key)?)
+                    .multiplex(yamux::Config::default())
+                    .map(|(peer, muxer), _| (peer, StreamMuxerBox::new(muxer))),
+            )
+        })
+        .map_err(|e| transport_error(&e))?
+        .with_behaviour(|key| Behaviour::new(key, config, relay_client, admission))
         .map_err(|e| transport_error(&e))?
         .with_swarm_config(|c| c.with_idle_connection_timeout(config.idle_timeout))
         .build())

@@ -197,7 +197,14 @@ impl Actor {
     }
 
     pub(super) fn cmd_contacts(&self) -> Result<Vec<ContactView>, NodeError> {
-        let mut contacts: Vec<ContactView> = self.store.contacts()?.iter().map(ContactView::from).collect();
+        // Meetup acquaintances filed under a pseudonym are not the owner's contacts.
+        let mut contacts: Vec<ContactView> = self
+            .store
+            .contacts()?
+            .iter()
+            .filter(|c| !c.phone.is_pseudonym())
+            .map(ContactView::from)
+            .collect();
         contacts.sort_by(|a, b| {
             a.name
                 .to_lowercase()
@@ -312,7 +319,11 @@ pub fn find_contact(
     query: &str,
 ) -> Result<Contact, NodeError> {
     // Fast path: a stored number written canonically (what apps and scripts pass).
-    if let Some(contact) = PhoneNumber::canonical(query.trim()).and_then(|p| store.contact(&p).ok().flatten()) {
+    // Meetup acquaintances filed under a pseudonym (SPEC.md §7.5) are never found.
+    if let Some(contact) = PhoneNumber::canonical(query.trim())
+        .filter(|p| !p.is_pseudonym())
+        .and_then(|p| store.contact(&p).ok().flatten())
+    {
         return Ok(contact);
     }
     if let Ok(phone) = normalize(query, region) {
@@ -326,7 +337,7 @@ pub fn find_contact(
     let matches: Vec<Contact> = store
         .contacts()?
         .into_iter()
-        .filter(|c| c.name.to_lowercase() == wanted)
+        .filter(|c| !c.phone.is_pseudonym() && c.name.to_lowercase() == wanted)
         .collect();
     match matches.len() {
         0 => Err(Refusal::not_found(

@@ -110,7 +110,12 @@ impl Discovery {
             lookups: HashMap::new(),
             queued: VecDeque::new(),
             queued_replies: HashMap::new(),
-            due: contacts.iter().map(|c| (c.phone.clone(), c.next_lookup_ms)).collect(),
+            // A meetup acquaintance's pseudonym is no number: nothing to look up.
+            due: contacts
+                .iter()
+                .filter(|c| !c.phone.is_pseudonym())
+                .map(|c| (c.phone.clone(), c.next_lookup_ms))
+                .collect(),
             last_schedule_ms: 0,
             publish_due_ms: 0,
             publish_dirty: true,
@@ -325,17 +330,30 @@ impl Actor {
         }
     }
 
-    /// Addresses worth publishing: listen and external addresses that others can dial.
+    /// Addresses worth publishing (SPEC.md §12.3), direct ones first: the confirmed
+    /// external addresses (direct ones, and circuits through relays that accepted a
+    /// reservation), plus, while reachability is unknown, the listen addresses others
+    /// could dial (as before reachability was detected: loopback and LAN nets).
     fn publishable_addrs(&self) -> Vec<Multiaddr> {
+        use super::nat::addrs::{is_relayed, without_peer};
         let unspecified = |a: &Multiaddr| {
             a.iter().any(|p| {
                 matches!(p, libp2p::multiaddr::Protocol::Ip4(ip) if ip.is_unspecified())
                     || matches!(p, libp2p::multiaddr::Protocol::Ip6(ip) if ip.is_unspecified())
             })
         };
-        let mut addrs: Vec<Multiaddr> = self.swarm.external_addresses().cloned().collect();
-        addrs.extend(self.swarm.listeners().filter(|a| !unspecified(a)).cloned());
-        addrs.dedup();
+        let mut addrs: Vec<Multiaddr> = self.swarm.external_addresses().map(without_peer).collect();
+        if self.reachability() == super::nat::reachability::Reachability::Unknown {
+            addrs.extend(
+                self.swarm
+                    .listeners()
+                    .filter(|a| !unspecified(a) && !is_relayed(a))
+                    .cloned(),
+            );
+        }
+        addrs.sort_by_key(is_relayed);
+        let mut seen = std::collections::HashSet::new();
+        addrs.retain(|a| seen.insert(a.clone()));
         addrs
     }
 

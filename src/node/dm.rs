@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use libp2p::request_response::{self, OutboundRequestId, ResponseChannel};
-use libp2p::PeerId;
+use libp2p::{Multiaddr, PeerId};
 use rand::RngCore;
 use serde::Serialize;
 
@@ -46,13 +46,12 @@ const MAX_IN_FLIGHT_PER_FRIEND: usize = 8;
 const SESSION_PREFIX: &str = "session/";
 /// `meta` name of the handshake replay guard.
 const GUARD: &str = "dm_guard";
-/// `meta` prefix of the numbers non-contacts claimed (`claim/<hex identity>`).
-const CLAIM_PREFIX: &str = "claim/";
+/// How long strangers' handshakes may leave the replay guard unwritten (a friend's
+/// handshake writes it before its answer).
+const GUARD_LAZY_MS: u64 = 10_000;
 /// Most unacknowledged outgoing messages kept in memory (beyond, they are read back from
 /// the store for each transmission).
 const MAX_UNACKED_CACHED: usize = 4_096;
-/// Most non-contact identities remembered.
-const MAX_CLAIMS: usize = 1_000;
 /// Most receipts and typing indicators waiting for one friend.
 const MAX_EPHEMERAL: usize = 64;
 /// Inbound requests allowed per peer.
@@ -85,6 +84,15 @@ pub struct DmStats {
     pub requests: u64,
     /// Handshakes completed (both roles).
     pub handshakes: u64,
+    /// Live Noise sessions.
+    #[serde(default)]
+    pub sessions: u64,
+    /// Of those, responder sessions of non-contacts, kept in memory only (SPEC.md §6.2).
+    #[serde(default)]
+    pub stranger_sessions: u64,
+    /// Sessions dropped to stay within the limits on strangers' and per-peer sessions.
+    #[serde(default)]
+    pub sessions_evicted: u64,
     /// Messages waiting in the outbox.
     pub outbox: u64,
 }
@@ -117,10 +125,14 @@ enum InFlight {
 /// The 1:1 protocol's state, owned by the actor.
 pub(crate) struct Dm {
     /// Every live session, by id.
-    sessions: HashMap<[u8; 16], Session>,
+    pub(super) sessions: HashMap<[u8; 16], Session>,
     /// The session we send on, per friend identity (one we initiated).
     outbound: HashMap<[u8; 32], [u8; 16]>,
     guard: ReplayGuard,
+    /// Strangers' handshakes changed the guard since it was last written.
+    guard_dirty: bool,
+    /// When the guard was last written (ms).
+    guard_written_ms: u64,
     /// Mirror of the outbox's direct entries.
     pub(super) outbox: BTreeMap<MsgId, OutboxEntry>,
     /// Requests in flight per friend.
@@ -131,10 +143,12 @@ pub(crate) struct Dm {
     /// Receipts and typing indicators waiting to go (not persisted: best effort).
     ephemeral: HashMap<PhoneNumber, Vec<DmPayload>>,
     /// Identity key → contact number, for contacts with a pinned key.
-    friends: HashMap<[u8; 32], PhoneNumber>,
+    pub(super) friends: HashMap<[u8; 32], PhoneNumber>,
     /// Identity key → the number a non-contact claimed in its handshake (its requests
     /// are filed under it, never merged into a friend's conversation).
-    claims: HashMap<[u8; 32], PhoneNumber>,
+    pub(super) claims: super::strangers::Claims,
+    /// Responder sessions of non-contacts: in memory only, bounded.
+    pub(super) strangers: super::lru::Lru<[u8; 16]>,
     inbound: KeyedLimiter<PeerId>,
     typing: KeyedLimiter<PhoneNumber>,
     /// Conversation rows changed this loop turn, written once at its end (before the
@@ -195,6 +209,8 @@ impl Dm {
             sessions,
             outbound,
             guard,
+            guard_dirty: false,
+            guard_written_ms: 0,
             stats: DmStats {
                 outbox: outbox.len() as u64,
                 ..DmStats::default()
@@ -205,11 +221,14 @@ impl Dm {
             in_flight: HashMap::new(),
             ephemeral: HashMap::new(),
             friends: HashMap::new(),
-            claims: store
-                .meta_values::<PhoneNumber>(CLAIM_PREFIX)?
-                .into_iter()
-                .filter_map(|(name, phone)| Some((hex::decode(name).ok()?.try_into().ok()?, phone)))
-                .collect(),
+            claims: super::strangers::Claims::load(
+                store
+                    .meta_values::<PhoneNumber>(super::strangers::CLAIM_PREFIX)?
+                    .into_iter()
+                    .filter_map(|(name, phone)| Some((hex::decode(name).ok()?.try_into().ok()?, phone)))
+                    .collect(),
+            ),
+            strangers: super::lru::Lru::new(super::strangers::MAX_STRANGER_SESSIONS),
             inbound: KeyedLimiter::new(INBOUND_RATE, MAX_LIMITED),
             typing: KeyedLimiter::new(TYPING_RATE, MAX_LIMITED),
             conversations: HashMap::new(),
@@ -225,6 +244,7 @@ impl Dm {
             .iter()
             .map(|(sid, s)| (*sid, s.send_state().reserved_until))
             .collect();
+        dm.stats.sessions = dm.sessions.len() as u64;
         dm.refresh_friends(contacts);
         Ok(dm)
     }
@@ -259,18 +279,27 @@ impl Actor {
         )
     }
 
-    /// Our handshake payload (with an invite proof for `contact` if we hold its code).
-    fn handshake_payload(&self, contact: Option<&Contact>) -> Result<HandshakePayload, SessionError> {
+    /// Our handshake payload (with an invite proof for `contact` if we hold its code). It
+    /// claims our number only with `claim_number`: never to a meetup member known only by
+    /// its pseudonym, and in an answer only to an initiator that claimed one (SPEC.md §7.5).
+    fn handshake_payload(
+        &self,
+        contact: Option<&Contact>,
+        claim_number: bool,
+    ) -> Result<HandshakePayload, SessionError> {
         let keys = self.local_keys();
         let proof = contact
             .and_then(|c| c.invite_secret)
             .map(|secret| crate::rendezvous::invite_proof(&secret, &keys.identity_pk()));
-        let phone = self.profile.phone.as_ref().map_or("", PhoneNumber::as_str);
+        let phone = match &self.profile.phone {
+            Some(own) if claim_number => own.as_str(),
+            _ => "",
+        };
         HandshakePayload::new(&keys, phone, proof.as_ref().map(|p| p.as_slice()))
     }
 
     /// Marks a session for saving at the end of the loop turn.
-    fn save_session(&mut self, sid: &[u8; 16]) {
+    pub(super) fn save_session(&mut self, sid: &[u8; 16]) {
         self.dm.dirty_sessions.insert(*sid);
         self.durability.wrote();
     }
@@ -318,6 +347,7 @@ impl Actor {
 
     /// Writes this turn's changed conversations and sessions (called before each flush).
     pub(super) fn write_pending(&mut self) {
+        self.write_guard_lazily(false);
         if !self.dm.conversations.is_empty() {
             let mut batch = self.store.batch();
             for (_, conversation) in self.dm.conversations.drain() {
@@ -328,6 +358,9 @@ impl Actor {
             }
         }
         for sid in std::mem::take(&mut self.dm.dirty_sessions) {
+            if self.is_stranger_session(&sid) {
+                continue;
+            }
             if let Some(session) = self.dm.sessions.get(&sid) {
                 if let Err(e) = self.store.set_meta_value(&session_name(&sid), session) {
                     tracing::error!(error = %e, "cannot save a session");
@@ -352,16 +385,20 @@ impl Actor {
         }
     }
 
-    fn drop_session(&mut self, sid: &[u8; 16]) {
+    pub(super) fn drop_session(&mut self, sid: &[u8; 16]) {
         if let Some(session) = self.dm.sessions.remove(sid) {
             if self.dm.outbound.get(&session.remote_identity()) == Some(sid) {
                 self.dm.outbound.remove(&session.remote_identity());
             }
             self.dm.dirty_sessions.remove(sid);
-            if let Err(e) = self.store.remove_meta_value(&session_name(sid)) {
-                self.failed("store.remove_session", &e);
+            self.dm.redemptions.remove(sid);
+            if !self.dm.strangers.remove(sid) {
+                if let Err(e) = self.store.remove_meta_value(&session_name(sid)) {
+                    self.failed("store.remove_session", &e);
+                }
+                self.durability.wrote();
             }
-            self.durability.wrote();
+            self.count_sessions();
         }
     }
 
@@ -471,10 +508,21 @@ impl Actor {
         let Ok(peer) = keys.peer_id.parse::<PeerId>() else {
             return;
         };
-        for addr in keys.record.addrs.iter().filter_map(|a| a.parse().ok()) {
-            self.swarm.add_peer_address(peer, addr);
-        }
         let now = now_ms();
+        let addrs: Vec<Multiaddr> = keys.record.addrs.iter().filter_map(|a| a.parse().ok()).collect();
+        if !self.learn_addrs(peer, addrs) && !self.swarm.is_connected(&peer) {
+            // Every address the friend published is unusable or backing off: no dial now;
+            // what is due goes to the friend's mailboxes (and retries later).
+            let due = self
+                .dm
+                .outbox
+                .values()
+                .any(|e| e.next_attempt_ms <= now && e.target == direct(phone));
+            if due && self.requests_to(phone) == 0 {
+                self.delivery_failed(phone, true);
+            }
+            return;
+        }
         let session_ok = self
             .dm
             .outbound
@@ -503,7 +551,7 @@ impl Actor {
     }
 
     fn start_handshake(&mut self, contact: &Contact, peer: PeerId, keys: &crate::model::PeerKeys) {
-        let payload = match self.handshake_payload(Some(contact)) {
+        let payload = match self.handshake_payload(Some(contact), !contact.phone.is_pseudonym()) {
             Ok(p) => p,
             Err(e) => return tracing::error!(error = %e, "cannot build a handshake payload"),
         };
@@ -743,6 +791,7 @@ impl Actor {
                             let sid = session.id();
                             self.dm.outbound.insert(session.remote_identity(), sid);
                             self.dm.sessions.insert(sid, session);
+                            self.count_sessions();
                             self.dm.stats.handshakes += 1;
                             self.save_session(&sid);
                             self.pump_friend(&phone);
@@ -940,7 +989,7 @@ impl Actor {
             }),
             _ => None,
         };
-        let payload = match self.handshake_payload(None) {
+        let payload = match self.handshake_payload(None, claimed_phone.is_some()) {
             Ok(p) => p,
             Err(e) => {
                 tracing::error!(error = %e, "cannot build a handshake payload");
@@ -953,16 +1002,22 @@ impl Actor {
                 if let Some(redemption) = redemption {
                     self.dm.redemptions.insert(sid, redemption);
                 }
-                self.dm.sessions.insert(sid, session);
+                let friend = self.keep_responder_session(session);
                 self.dm.stats.handshakes += 1;
-                self.save_session(&sid);
-                self.save_guard();
                 let response = DmResponse::Welcome {
                     msg2: Bytes::new(msg2).expect("message 2 is within its bound"),
                 };
-                self.durability.after_flush(Box::new(move |actor: &mut Actor| {
-                    actor.respond_dm(channel, &response);
-                }));
+                if friend {
+                    self.save_guard();
+                    self.durability.after_flush(Box::new(move |actor: &mut Actor| {
+                        actor.respond_dm(channel, &response);
+                    }));
+                } else {
+                    // Nothing of a stranger's session is written (SPEC.md §6.2): the guard
+                    // follows lazily, and the answer goes at once.
+                    self.dm.guard_dirty = true;
+                    self.respond_dm(channel, &response);
+                }
             }
             Err(e) => {
                 self.reject(Some(peer), "dm", e.reason());
@@ -971,7 +1026,17 @@ impl Actor {
         }
     }
 
+    /// Writes the replay guard if strangers' handshakes changed it and it was last written
+    /// [`GUARD_LAZY_MS`] ago or more (or `now` regardless, before the last flush).
+    pub(super) fn write_guard_lazily(&mut self, now: bool) {
+        if self.dm.guard_dirty && (now || now_ms().saturating_sub(self.dm.guard_written_ms) >= GUARD_LAZY_MS) {
+            self.save_guard();
+        }
+    }
+
     fn save_guard(&mut self) {
+        self.dm.guard_dirty = false;
+        self.dm.guard_written_ms = now_ms();
         let guard: Vec<Fixed<32>> = self.dm.guard.clone().into();
         if let Err(e) = self.store.set_meta_value(GUARD, &guard) {
             tracing::error!(error = %e, "cannot save the handshake guard");
@@ -1052,6 +1117,7 @@ impl Actor {
                 }
                 Ok((plaintext, identity)) => {
                     touched.insert(frame.sid.0);
+                    self.touch_session(&frame.sid.0, &identity);
                     if let Some(redemption) = self.dm.redemptions.remove(&frame.sid.0) {
                         self.redeem_invite(redemption);
                     }
@@ -1122,6 +1188,7 @@ impl Actor {
                         };
                         let contact = Contact::new(phone, String::new(), crate::model::ContactSource::Request);
                         let conv = ConvId::request(&identity);
+                        self.persist_claim(&identity);
                         self.store_incoming(&contact, conv, id, hlc, sent_ms, body, now, true);
                         Outcome::Held
                     }
@@ -1180,26 +1247,6 @@ impl Actor {
         let contact = self.store.contact(&phone).ok().flatten()?;
         let pinned = contact.pinned.as_ref()?;
         (pinned.identity_pk == *identity && contact.state != ContactState::Conflict).then_some(contact)
-    }
-
-    /// The number a non-contact claimed in its handshake.
-    fn request_phone(&self, identity: &[u8; 32]) -> Option<PhoneNumber> {
-        self.dm.claims.get(identity).cloned()
-    }
-
-    /// Remembers the number a non-contact claims (bounded; persisted with its session).
-    pub(super) fn remember_claim(&mut self, identity: [u8; 32], phone: PhoneNumber) {
-        if self.dm.friends.contains_key(&identity)
-            || self.dm.claims.get(&identity) == Some(&phone)
-            || self.dm.claims.len() >= MAX_CLAIMS
-        {
-            return;
-        }
-        let name = format!("{CLAIM_PREFIX}{}", hex::encode(identity));
-        if self.store.set_meta_value(&name, &phone).is_ok() {
-            self.durability.wrote();
-            self.dm.claims.insert(identity, phone);
-        }
     }
 
     /// Stores an incoming message (deduplicated by id). Returns `Stored` for new and

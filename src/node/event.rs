@@ -108,6 +108,26 @@ pub enum Event {
         /// What happened.
         change: String,
     },
+    /// This node's reachability changed (SPEC.md §12.2).
+    ReachabilityChanged {
+        /// `public`, `private` or `unknown`.
+        reachability: String,
+        /// The confirmed external addresses now.
+        external_addrs: Vec<String>,
+    },
+    /// The relays this node holds a reservation on changed (peer ids of the active ones).
+    RelaysChanged {
+        /// Relays with an accepted reservation.
+        relays: Vec<String>,
+    },
+    /// A peer's best connection path changed: it became `relayed`, `hole_punched`, or
+    /// `direct` after another path (a first direct connection is only `peer_connected`).
+    PathChanged {
+        /// The peer.
+        peer_id: String,
+        /// The best path now.
+        path: String,
+    },
     /// A subscriber was too slow and missed `missed` events.
     Lagged {
         /// How many events were dropped for this subscriber.
@@ -126,8 +146,23 @@ pub struct Status {
     pub name: String,
     /// chingu version.
     pub version: String,
-    /// Addresses the node listens on.
+    /// Addresses the node listens on (with `/p2p-circuit` ones through relays).
     pub listen_addrs: Vec<String>,
+    /// Whether others can dial this node: `public`, `private` or `unknown` (SPEC.md §12.2).
+    #[serde(default)]
+    pub reachability: String,
+    /// Confirmed external addresses: direct ones confirmed by AutoNAT, UPnP or an inbound
+    /// connection, and `/p2p-circuit` ones through relays that accepted a reservation.
+    /// These are what the rendezvous records carry (unless reachability is `unknown`).
+    #[serde(default)]
+    pub external_addrs: Vec<String>,
+    /// The operator's role preset (`bootstrap`, `mailbox`, `relay`), if any.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// NAT traversal: relay reservations, hole punches, relayed bytes, AutoNAT, the relay
+    /// service.
+    #[serde(default)]
+    pub nat: super::nat::NatStatus,
     /// Number of connected peers.
     pub connected_peers: usize,
     /// Peers in the Kademlia routing table.
@@ -155,6 +190,17 @@ pub struct Status {
     pub my_mailboxes: Vec<String>,
 }
 
+/// One open connection to a peer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConnectionInfo {
+    /// The remote address (for a relayed connection, the circuit address).
+    pub addr: String,
+    /// `direct`, `relayed` or `hole_punched`.
+    pub path: String,
+    /// `outbound` (we dialled) or `inbound`.
+    pub direction: String,
+}
+
 /// A connected peer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PeerInfo {
@@ -162,6 +208,12 @@ pub struct PeerInfo {
     pub peer_id: String,
     /// Remote addresses of the open connections.
     pub addrs: Vec<String>,
+    /// The best path of its connections: `hole_punched`, `direct`, then `relayed`.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Its open connections.
+    #[serde(default)]
+    pub connections: Vec<ConnectionInfo>,
     /// Its agent string from identify, if received.
     pub agent: Option<String>,
     /// Last measured round-trip time in milliseconds.
@@ -169,7 +221,7 @@ pub struct PeerInfo {
     /// Whether it is in our Kademlia routing table.
     pub in_routing_table: bool,
     /// Its gossipsub peer score (invalid group messages it forwarded push it below 0;
-    /// `None` if it speaks no gossipsub).
+    /// `None` if we speak no gossipsub with it: it is not a fellow member of a group).
     pub gossip_score: Option<f64>,
 }
 

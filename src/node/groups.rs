@@ -137,8 +137,13 @@ pub struct GroupView {
 pub struct MemberView {
     /// Display name.
     pub name: String,
-    /// Number (E.164), empty if not shared.
+    /// Number (E.164). In a meetup, only for members who are the owner's contacts (and the
+    /// owner): meetup members share no number (SPEC.md §7.5); empty otherwise.
     pub phone: String,
+    /// In a meetup, a short safety fingerprint of the member's identity (`12345 67890`)
+    /// to compare face to face; empty in groups (use the contact's safety number).
+    #[serde(default)]
+    pub fingerprint: String,
     /// libp2p peer id.
     pub peer_id: String,
     /// An admin.
@@ -389,6 +394,8 @@ pub(crate) struct Groups {
     unpublished: Vec<(GroupId, MsgId, Vec<u8>)>,
     /// Invitations waiting for the owner.
     invitations: BTreeMap<GroupId, Invitation>,
+    /// Short fingerprints of meetup members, by identity key.
+    fingerprints: HashMap<[u8; 32], String>,
     pub(super) stats: GroupStats,
 }
 
@@ -417,8 +424,24 @@ impl Groups {
             last_ring_write_ms: 0,
             unpublished: Vec::new(),
             invitations: invitations.into_iter().map(|i| (*i.state.group(), i)).collect(),
+            fingerprints: HashMap::new(),
             stats: GroupStats::default(),
         })
+    }
+
+    /// The short fingerprint of a meetup member: the first two blocks of its safety
+    /// fingerprint with no number (SPEC.md §5.8, §7.5), `12345 67890`.
+    fn fingerprint(&mut self, identity_pk: &[u8; 32]) -> String {
+        if self.fingerprints.len() >= MAX_FINGERPRINTS {
+            self.fingerprints.clear();
+        }
+        self.fingerprints
+            .entry(*identity_pk)
+            .or_insert_with(|| {
+                let digits = crate::rendezvous::safety::fingerprint(identity_pk, "");
+                format!("{} {}", &digits[..5], &digits[5..10])
+            })
+            .clone()
     }
 }
 
@@ -438,25 +461,48 @@ fn topic_of(keys: &EpochKeys) -> IdentTopic {
     IdentTopic::new(keys.topic())
 }
 
+/// The number a member's messages are filed under: its number, or for a meetup member
+/// who shared none, its pseudonym (SPEC.md §7.5).
+fn member_number(member: &Member) -> Option<PhoneNumber> {
+    if member.phone.as_str().is_empty() {
+        Some(PhoneNumber::pseudonym(member.identity_pk.as_bytes()))
+    } else {
+        PhoneNumber::canonical(member.phone.as_str())
+    }
+}
+
+/// Meetup fingerprints kept (each costs 5,200 SHA-512 rounds).
+const MAX_FINGERPRINTS: usize = 4_096;
+
 impl Actor {
     fn me(&self) -> Fixed<32> {
         Fixed(self.config.identity.public_key())
     }
 
-    /// This node's member entry.
-    fn my_member(&self) -> Result<Member, NodeError> {
+    /// This node's member entry: in a meetup, without our number (SPEC.md §7.5).
+    fn my_member(&self, meetup: bool) -> Result<Member, NodeError> {
         let pk = self.me();
         Ok(Member {
             identity_pk: pk,
             noise_pk: Fixed(self.config.identity.noise().public),
             peer_id: Member::peer_id_of(&pk).ok_or_else(|| NodeError::Invalid("own identity key".into()))?,
-            phone: text(self.own_phone()?.as_str(), "number")?,
+            phone: if meetup {
+                Text::default()
+            } else {
+                text(self.own_phone()?.as_str(), "number")?
+            },
             name: text(&self.profile.name, "name")?,
         })
     }
 
     /// The member entry of a contact whose keys are pinned.
     fn member_of_contact(&self, contact: &Contact) -> Result<Member, NodeError> {
+        if contact.phone.is_pseudonym() {
+            return Err(NodeError::NotFound(format!(
+                "{} is only a meetup acquaintance, not a contact",
+                contact.name
+            )));
+        }
         let keys = match (contact.state, contact.pinned.as_ref()) {
             (ContactState::Found | ContactState::Verified, Some(k)) if k.noise_pk != [0; 32] => k,
             _ => {
@@ -567,6 +613,9 @@ impl Actor {
     }
 
     fn write_dirty_groups(&mut self) {
+        if !self.groups.dirty.is_empty() {
+            self.update_gossip_members();
+        }
         for id in std::mem::take(&mut self.groups.dirty) {
             if let Some(record) = self.groups.records.get(&id) {
                 if let Err(e) = self.store.put_group(id.as_bytes(), record) {
@@ -574,6 +623,40 @@ impl Actor {
                 }
             }
         }
+    }
+
+    /// Tells gossip who it may talk to (SPEC.md §7.2): the current members of every group
+    /// we are in, and for each subscribed topic the members of its epoch. Called whenever
+    /// a group changed, before the turn's writes.
+    fn update_gossip_members(&mut self) {
+        let me = self.me();
+        let mut peers: HashMap<Fixed<32>, PeerId> = HashMap::new();
+        let mut members = HashSet::new();
+        for record in self.groups.records.values().filter(|r| !r.removed) {
+            for member in record.log.state().members().iter().filter(|m| m.identity_pk != me) {
+                if let Ok(peer) = PeerId::from_bytes(member.peer_id.as_ref()) {
+                    peers.insert(member.identity_pk, peer);
+                    members.insert(peer);
+                }
+            }
+        }
+        let mut entitled = HashMap::new();
+        for (topic, (group, epoch)) in &self.groups.topics {
+            let Some(ring) = self.groups.records.get(group).and_then(|r| r.rings.get(epoch)) else {
+                continue;
+            };
+            let of_epoch: HashSet<PeerId> =
+                ring.members()
+                    .filter(|pk| **pk != me)
+                    .filter_map(|pk| {
+                        peers.get(pk).copied().or_else(|| {
+                            Member::peer_id_of(pk).and_then(|bytes| PeerId::from_bytes(bytes.as_ref()).ok())
+                        })
+                    })
+                    .collect();
+            entitled.insert(topic.clone(), of_epoch);
+        }
+        self.swarm.behaviour_mut().gossipsub.set_members(members, entitled);
     }
 
     /// Subscribes the topics of every kept epoch and asks for what was missed while the
@@ -603,6 +686,7 @@ impl Actor {
                 }
             }
         }
+        self.update_gossip_members();
     }
 
     fn subscribe_epoch(&mut self, id: GroupId, epoch: &Fixed<32>) {
@@ -648,7 +732,8 @@ impl Actor {
                 let _ = reply.send(Ok(views));
             }
             GroupCommand::Members { group, reply } => {
-                let _ = reply.send(self.group_id_for(&group).and_then(|id| self.member_views(&id)));
+                let result = self.group_id_for(&group).and_then(|id| self.member_views(&id));
+                let _ = reply.send(result);
             }
             GroupCommand::Change { group, change, reply } => {
                 let result = self
@@ -711,22 +796,40 @@ impl Actor {
         }
     }
 
-    fn member_views(&self, id: &GroupId) -> Result<Vec<MemberView>, NodeError> {
-        let state = self.record(id)?.log.state();
+    /// The members as shown to the owner. In a meetup nobody's number is shown but the
+    /// owner's and those of the owner's contacts; every member has a short fingerprint.
+    fn member_views(&mut self, id: &GroupId) -> Result<Vec<MemberView>, NodeError> {
+        let record = self.record(id)?;
+        let (meetup, state) = (record.meetup, record.log.state().clone());
         let me = self.me();
-        Ok(state
-            .members()
-            .iter()
-            .map(|m| MemberView {
+        let mut views = Vec::with_capacity(state.members().len());
+        for m in state.members() {
+            let is_me = m.identity_pk == me;
+            let (phone, fingerprint) = if !meetup {
+                (m.phone.as_str().to_owned(), String::new())
+            } else {
+                let known = if is_me {
+                    self.profile.phone.clone()
+                } else {
+                    self.friend_of(m.identity_pk.as_bytes())
+                        .map(|c| c.phone)
+                        .filter(|p| !p.is_pseudonym())
+                };
+                let phone = known.map(|p| p.to_string()).unwrap_or_default();
+                (phone, self.groups.fingerprint(m.identity_pk.as_bytes()))
+            };
+            views.push(MemberView {
                 name: m.name.as_str().to_owned(),
-                phone: m.phone.as_str().to_owned(),
+                phone,
+                fingerprint,
                 peer_id: PeerId::from_bytes(m.peer_id.as_ref())
                     .map(|p| p.to_string())
                     .unwrap_or_default(),
                 admin: state.is_admin(&m.identity_pk),
-                me: m.identity_pk == me,
-            })
-            .collect())
+                me: is_me,
+            });
+        }
+        Ok(views)
     }
 
     fn group_history(&self, id: &GroupId, limit: usize, before: Option<String>) -> Result<Vec<MessageView>, NodeError> {
@@ -747,7 +850,7 @@ impl Actor {
                     Direction::Incoming => state
                         .members()
                         .iter()
-                        .find(|mb| mb.phone.as_str() == m.sender.as_str())
+                        .find(|mb| member_number(mb).as_ref() == Some(&m.sender))
                         .map(|mb| mb.name.as_str())
                         .unwrap_or(""),
                 };
@@ -767,7 +870,7 @@ impl Actor {
         if name.as_str().is_empty() {
             return Err(NodeError::Invalid("a group needs a name".into()));
         }
-        let me = self.my_member()?;
+        let me = self.my_member(meetup_secs.is_some())?;
         let mut added = Vec::new();
         for query in members {
             let contact = self.contact_for(query)?;
@@ -1120,9 +1223,16 @@ impl Actor {
     }
 
     /// The number under which `member` is reachable 1:1: an existing contact pinned to its
-    /// key, or a new contact (source `group`) pinned to the key the signed log gives.
+    /// key, or a new contact (source `group`) pinned to the key the signed log gives. A
+    /// meetup member who shared no number is filed under its pseudonym (SPEC.md §7.5),
+    /// unless it is a contact of ours.
     fn member_contact(&mut self, member: &Member) -> Option<PhoneNumber> {
-        let phone = PhoneNumber::canonical(member.phone.as_str())?;
+        if member.phone.as_str().is_empty() {
+            if let Some(friend) = self.friend_of(member.identity_pk.as_bytes()) {
+                return Some(friend.phone);
+            }
+        }
+        let phone = member_number(member)?;
         match self.store.contact(&phone).ok()? {
             Some(contact) => {
                 let pinned = contact.pinned.as_ref()?;
@@ -1773,7 +1883,7 @@ impl Actor {
         let Some(sender) = sender else {
             return Ok(());
         };
-        let Some(phone) = PhoneNumber::canonical(sender.phone.as_str()) else {
+        let Some(phone) = member_number(&sender) else {
             return Ok(());
         };
         let body = WireBody::decode(&received.plain.body).unwrap_or(Body::Unsupported {
@@ -2043,13 +2153,11 @@ impl Actor {
             Ok(p) => p,
             Err(e) => return drop(reply.send(Err(NodeError::Invalid(e.to_string())))),
         };
-        let member = match self.my_member() {
+        let member = match self.my_member(true) {
             Ok(m) => m,
             Err(e) => return drop(reply.send(Err(e))),
         };
-        for addr in creator.record.addrs.iter().filter_map(|a| a.parse().ok()) {
-            self.swarm.add_peer_address(peer, addr);
-        }
+        self.learn_addrs(peer, creator.record.addrs.iter().filter_map(|a| a.parse().ok()));
         let request = crate::group::JoinRequest::new(&auth_key, member);
         let Ok(bytes) = crate::wire::encode(&request) else {
             return drop(reply.send(Err(NodeError::Invalid("join request".into()))));
@@ -2154,25 +2262,30 @@ impl Actor {
             }
             return Ok(());
         }
-        self.commit_ops(id, vec![Op::Add(request.member)])
-            .map_err(|_| "invalid_member")
+        // Whatever the joiner sent, a meetup's log carries no number (SPEC.md §7.5).
+        let member = Member {
+            phone: Text::default(),
+            ..request.member
+        };
+        self.commit_ops(id, vec![Op::Add(member)]).map_err(|_| "invalid_member")
     }
     /// Dials fellow members of every active group until [`MEMBER_CONNECTIONS`] of them
-    /// are connected (addresses come from the DHT's routing table and the contacts).
+    /// are connected. Addresses come from the DHT's routing table, identify, the records of
+    /// members who are contacts and, for the others, circuits through our own relays.
     fn connect_members(&mut self) {
         let me = self.me();
         let now = now_ms();
         let mut dials = Vec::new();
         for record in self.groups.records.values().filter(|r| !r.removed) {
-            let peers: Vec<PeerId> = record
+            let peers: Vec<(PeerId, [u8; 32])> = record
                 .log
                 .state()
                 .members()
                 .iter()
                 .filter(|m| m.identity_pk != me)
-                .filter_map(|m| PeerId::from_bytes(m.peer_id.as_ref()).ok())
+                .filter_map(|m| Some((PeerId::from_bytes(m.peer_id.as_ref()).ok()?, m.identity_pk.0)))
                 .collect();
-            let connected = peers.iter().filter(|p| self.swarm.is_connected(p)).count();
+            let connected = peers.iter().filter(|(p, _)| self.swarm.is_connected(p)).count();
             let missing = MEMBER_CONNECTIONS.min(peers.len()).saturating_sub(connected);
             let offset = rand::rngs::OsRng.next_u32() as usize % peers.len().max(1);
             dials.extend(
@@ -2181,8 +2294,8 @@ impl Actor {
                     .cycle()
                     .skip(offset)
                     .take(peers.len())
-                    .filter(|p| !self.swarm.is_connected(p))
-                    .filter(|p| {
+                    .filter(|(p, _)| !self.swarm.is_connected(p))
+                    .filter(|(p, _)| {
                         self.groups
                             .dialed
                             .get(p)
@@ -2192,8 +2305,17 @@ impl Actor {
                     .copied(),
             );
         }
-        for peer in dials {
+        for (peer, identity) in dials {
             self.groups.dialed.insert(peer, now);
+            let addrs: Vec<libp2p::Multiaddr> = match self.friend_of(&identity) {
+                Some(contact) => contact
+                    .pinned
+                    .iter()
+                    .flat_map(|k| k.record.addrs.iter().filter_map(|a| a.parse().ok()))
+                    .collect(),
+                None => self.routes_through_our_relays(peer),
+            };
+            self.learn_addrs(peer, addrs);
             let opts = libp2p::swarm::dial_opts::DialOpts::peer_id(peer)
                 .condition(libp2p::swarm::dial_opts::PeerCondition::DisconnectedAndNotDialing)
                 .build();

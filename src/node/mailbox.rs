@@ -219,9 +219,7 @@ impl Actor {
     }
 
     fn send_mbox(&mut self, peer: PeerId, addrs: &[String], request: &MboxRequest, what: MboxInFlight) {
-        for addr in addrs.iter().filter_map(|a| a.parse::<Multiaddr>().ok()) {
-            self.swarm.add_peer_address(peer, addr);
-        }
+        self.learn_addrs(peer, addrs.iter().filter_map(|a| a.parse::<Multiaddr>().ok()));
         let bytes = crate::wire::encode(request).expect("mailbox requests fit the envelope");
         let id = self.swarm.behaviour_mut().mailbox.send_request(&peer, bytes);
         self.mailboxes.in_flight.insert(id, what);
@@ -281,10 +279,11 @@ impl Actor {
             self.config.identity.ed25519().clone(),
             self.config.identity.noise().private,
         );
-        let Some(phone) = &self.profile.phone else {
-            return;
+        let claim = match &self.profile.phone {
+            Some(own) if !phone.is_pseudonym() => own.as_str(),
+            _ => "",
         };
-        let Ok(sender) = HandshakePayload::new(&local, phone.as_str(), None) else {
+        let Ok(sender) = HandshakePayload::new(&local, claim, None) else {
             return;
         };
         let mut items: Vec<(Option<MsgId>, [u8; 16], DmPayload)> = Vec::new();

@@ -26,7 +26,7 @@ pub struct MessageView {
     pub conv: String,
     /// `outgoing` or `incoming`.
     pub direction: Direction,
-    /// The sender's number (E.164).
+    /// The sender's number (E.164); empty for a meetup member who shared none.
     pub sender: String,
     /// The sender's name as the owner knows it ("" for the owner and unknown senders).
     pub sender_name: String,
@@ -50,7 +50,12 @@ impl MessageView {
             id: message.id.to_string(),
             conv: message.conv.to_string(),
             direction: message.direction,
-            sender: message.sender.to_string(),
+            // A meetup member's pseudonym is no number (SPEC.md §7.5).
+            sender: if message.sender.is_pseudonym() {
+                String::new()
+            } else {
+                message.sender.to_string()
+            },
             sender_name: sender_name.to_owned(),
             title: String::new(),
             text: match &message.body {

@@ -35,7 +35,7 @@ impl SwarmMetrics {
                 BehaviourEvent::Identify(event) => self.0.record(event),
                 BehaviourEvent::Kad(event) => self.0.record(event),
                 BehaviourEvent::Ping(event) => self.0.record(event),
-                BehaviourEvent::Gossipsub(event) => self.0.record(event),
+                BehaviourEvent::Gossipsub(super::gossip::Event::Gossipsub(event)) => self.0.record(event),
                 _ => {}
             }
         }

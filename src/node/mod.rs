@@ -15,9 +15,11 @@
 //!
 //! Module map: [`behaviour`] composes the libp2p protocols; `actor` is the event loop
 //! and `dht` its Kademlia part; `durability` is the group-commit machinery that makes
-//! "on disk before we say so" cheap; [`event`] holds the public event and status types.
+//! "on disk before we say so" cheap; [`event`] holds the public event and status types;
+//! [`nat`] is reachability, relays, hole punching and dial back-off.
 
 mod actor;
+pub mod admission;
 pub mod behaviour;
 pub mod codec;
 mod command;
@@ -30,10 +32,13 @@ pub mod event;
 pub mod gossip;
 pub mod groups;
 mod kdf;
+mod lru;
 mod mailbox;
 pub mod messages;
 pub mod metrics;
+pub mod nat;
 pub mod refusal;
+mod strangers;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -44,12 +49,12 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 pub use contacts::{find_contact, ContactView, ImportSummary, InviteView, SafetyView, Verification};
 pub use discovery::DiscoveryStats;
 pub use dm::DmStats;
-pub use event::{Event, EventStream, PeerInfo, Status};
+pub use event::{ConnectionInfo, Event, EventStream, PeerInfo, Status};
 pub use groups::{AdminAction, GroupStats, GroupView, InvitationView, MeetupView, MemberView};
 use groups::{Change, GroupCommand};
 pub use messages::{ConversationView, MessageView};
 
-use crate::config::{Config, DhtMode};
+use crate::config::{Config, DhtMode, ReachabilityMode, Role};
 use crate::home::{Home, HomeError};
 use crate::identity::Identity;
 use crate::store::{Store, StoreError, StoreOptions};
@@ -59,6 +64,9 @@ use command::Command;
 pub const COMMAND_QUEUE: usize = 1024;
 /// Events buffered per subscriber before a slow one starts missing some.
 pub const EVENT_QUEUE: usize = 4096;
+/// Connections an operator's node accepts ([`NodeConfig::apply_role`]; ordinary nodes:
+/// `network.max_connections`).
+pub const OPERATOR_MAX_CONNECTIONS: u32 = 2048;
 /// How long `Node::start` waits for its listeners to come up.
 pub const LISTEN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -180,8 +188,16 @@ pub struct NodeConfig {
     pub max_connections_per_peer: u32,
     /// How long idle connections are kept.
     pub idle_timeout: Duration,
+    /// Limits on inbound connections (handshakes in progress, per address).
+    pub inbound: admission::InboundLimits,
     /// Serve the DHT or only query it.
     pub dht_mode: DhtMode,
+    /// How reachability is learnt (`network.reachability`).
+    pub reachability: ReachabilityMode,
+    /// External addresses taken without testing (`network.announce`).
+    pub announce: Vec<Multiaddr>,
+    /// The operator's role preset, if one was applied ([`NodeConfig::apply_role`]).
+    pub role: Option<Role>,
     /// How often the DHT routing table is refreshed; `None`: only when it runs low.
     pub dht_refresh: Option<Duration>,
     /// The full configuration file (protocol settings).
@@ -214,7 +230,11 @@ impl NodeConfig {
             max_connections: 0,
             max_connections_per_peer: 0,
             idle_timeout: Duration::ZERO,
-            dht_mode: DhtMode::Server,
+            inbound: (&crate::config::NetworkConfig::default()).into(),
+            dht_mode: DhtMode::Auto,
+            reachability: ReachabilityMode::Auto,
+            announce: Vec::new(),
+            role: None,
             dht_refresh: None,
             settings: Config::default(),
             metrics: None,
@@ -234,11 +254,33 @@ impl NodeConfig {
         self.max_connections = network.max_connections;
         self.max_connections_per_peer = network.max_connections_per_peer;
         self.idle_timeout = Duration::from_secs(network.idle_timeout_secs);
+        self.inbound = network.into();
         self.dht_mode = network.dht_mode;
+        self.reachability = network.reachability;
+        self.announce = parse_addrs(&network.announce)?;
+        parse_addrs(&settings.relay.use_nodes)?;
         self.dht_refresh = (network.dht_refresh_secs > 0).then(|| Duration::from_secs(network.dht_refresh_secs));
         self.store.cache_bytes = settings.storage.cache_mib << 20;
         self.settings = settings;
         Ok(())
+    }
+
+    /// Applies an operator's role preset: a DHT server and circuit relay with room for
+    /// [`OPERATOR_MAX_CONNECTIONS`] connections that publishes no personal record (plus
+    /// a mailbox for [`Role::Mailbox`]). An operator's node runs on a public address:
+    /// unless the configuration says otherwise, its reachability is taken as `public`
+    /// (its listen addresses, or `network.announce`, are its external addresses — a relay
+    /// hands them out with every reservation).
+    pub fn apply_role(&mut self, role: Role) {
+        self.role = Some(role);
+        if self.reachability == ReachabilityMode::Auto {
+            self.reachability = ReachabilityMode::Public;
+        }
+        self.dht_mode = DhtMode::Server;
+        self.max_connections = self.max_connections.max(OPERATOR_MAX_CONNECTIONS);
+        self.settings.discovery.discoverable = crate::config::Discoverable::Nobody;
+        self.settings.mailbox.serve |= role == Role::Mailbox;
+        self.settings.relay.serve = true;
     }
 }
 

@@ -84,7 +84,8 @@ pub struct TestNetOptions {
     pub nodes: usize,
     /// Seed for everything random in the harness (which node bootstraps from which…).
     pub seed: u64,
-    /// Settings every node starts with (listen addresses are overridden: loopback only).
+    /// Settings every node starts with (listen addresses are overridden: loopback only;
+    /// reachability is `public`: every node can dial every other).
     pub settings: Config,
     /// Per-node settings (index, base settings), for scenarios that mix modes.
     pub node_settings: Option<fn(usize, &Config) -> Config>,
@@ -383,6 +384,10 @@ impl TestNet {
         if self.plan.large {
             config.dht_refresh = Some(LARGE_NET_DHT_REFRESH);
         }
+        // Every node of the net listens on loopback, reachable by all the others: no
+        // AutoNAT probes (and no dial-backs) are needed to know it, which keeps large nets
+        // cheap and their verdicts free of probes refused by connection caps.
+        config.reachability = crate::config::ReachabilityMode::Public;
         config.open_store = open_store;
         Node::start(config).await.map_err(node_error)
     }

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod api;
+pub mod forge;
 pub mod net;
 pub mod rogue;
 pub mod tmux;

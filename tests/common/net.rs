@@ -118,3 +118,47 @@ pub async fn still_serves(net: &mut TestNet, victim: usize) {
         .unwrap();
     wait_states(&mut events, &[sent.id], MessageState::Delivered).await;
 }
+
+/// Waits for a `group_changed` event with `change` on `events`.
+pub async fn group_changed(events: &mut chingu::node::EventStream, change: &str) -> chingu::node::GroupView {
+    wait_event(events, |e| match e {
+        Event::GroupChanged { group, change: c } if c == change => Some(group.clone()),
+        _ => None,
+    })
+    .await
+}
+
+/// Polls a group's history until it holds `count` messages (or the deadline passes).
+pub async fn wait_history(node: &NodeHandle, group: &str, count: usize) -> Vec<chingu::node::MessageView> {
+    tokio::time::timeout(DEADLINE, async {
+        let mut changes = node.events();
+        loop {
+            let history = node.group_history(group, 1000, None).await.unwrap();
+            if history.len() >= count {
+                return history;
+            }
+            // Wake on the next event (a message, a state change) or every second.
+            let _ = tokio::time::timeout(Duration::from_secs(1), changes.next()).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("the group history did not reach {count} messages"))
+}
+
+/// Three nodes: node 0 befriends nodes 1 and 2 and creates the group `name` with both;
+/// returns once both joined.
+pub async fn group_of_three(name: &str) -> (TestNet, chingu::node::GroupView) {
+    let net = net(3, false).await;
+    befriend(&net, 0, 1).await;
+    befriend(&net, 0, 2).await;
+    let mut bob_events = net.nodes[1].node().events();
+    let mut carol_events = net.nodes[2].node().events();
+    let group = net.nodes[0]
+        .node()
+        .group_create(name, &["n1", "n2"], None)
+        .await
+        .unwrap();
+    group_changed(&mut bob_events, "joined").await;
+    group_changed(&mut carol_events, "joined").await;
+    (net, group)
+}

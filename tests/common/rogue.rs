@@ -109,3 +109,28 @@ pub async fn ask_raw(rogue: &mut Rogue, peer: PeerId, addr: &Multiaddr, raw: Vec
     .await
     .expect("an answer or a failure in time")
 }
+
+/// A peer speaking plain gossipsub (anonymous, content-addressed messages, every
+/// subscription allowed) under `identity`.
+pub type GossipRogue = Swarm<libp2p::gossipsub::Behaviour>;
+
+/// A [`GossipRogue`] under `identity`.
+pub fn gossip_rogue(identity: Keypair) -> GossipRogue {
+    use libp2p::gossipsub;
+    libp2p::SwarmBuilder::with_existing_identity(identity)
+        .with_tokio()
+        .with_tcp(tcp::Config::default(), noise::Config::new, yamux::Config::default)
+        .unwrap()
+        .with_behaviour(|_| {
+            let config = gossipsub::ConfigBuilder::default()
+                .validation_mode(gossipsub::ValidationMode::Anonymous)
+                // Anonymous messages have no source or sequence number: without a content
+                // id every garbage message would be the same message.
+                .message_id_fn(|m: &gossipsub::Message| gossipsub::MessageId::from(m.data.clone()))
+                .build()
+                .unwrap();
+            gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Anonymous, config).unwrap()
+        })
+        .unwrap()
+        .build()
+}

@@ -34,6 +34,10 @@ status-peers = peers
 status-peers-value = { $connected } connected, { $routing } in the routing table
 status-dht-records = DHT records
 status-rejected = rejected
+status-role = role
+status-reachability = reachability
+status-external = external address
+status-relays = relays
 
 ## peers
 peers-none = no peers connected
@@ -41,6 +45,7 @@ peers-col-peer = PEER
 peers-col-rtt = RTT
 peers-col-dht = DHT
 peers-col-addr = ADDRESS
+peers-col-path = PATH
 peers-count = { $count ->
     [one] { $count } peer
    *[other] { $count } peers
@@ -162,6 +167,7 @@ group-col-members = Members
 group-col-role = Role
 group-col-id = Id
 group-col-phone = Number
+group-col-fingerprint = Fingerprint
 group-role-admin = admin
 group-role-member = member
 group-role-gone = left
@@ -480,6 +486,7 @@ cmd-run = Run a node in the foreground (Ctrl-C stops it)
     .mdns = Find peers on the local network with mDNS
     .mailbox = Serve as a mailbox: hold sealed messages for offline users who register here
     .role = Preset for an operator's always-on node [default: the home's, from init --role]
+    .reachability = Do not test reachability: take this node as reachable (public) or not (private)
     .api = Serve the API over WebSocket at ws://ADDR/api for app tokens (see chingu apps)
     .metrics = Serve Prometheus metrics at http://ADDR/metrics, and /health and /ready
     .allow_remote = Allow --api and --metrics on addresses other than loopback (reachable from the network)

@@ -38,6 +38,10 @@ status-peers = ピア
 status-peers-value = { $connected } 接続中、ルーティングテーブルに { $routing }
 status-dht-records = DHT レコード
 status-rejected = 拒否
+status-role = 役割
+status-reachability = 到達性
+status-external = 外部アドレス
+status-relays = リレー
 
 ## peers
 peers-none = 接続中のピアはありません
@@ -45,6 +49,7 @@ peers-col-peer = ピア
 peers-col-rtt = RTT
 peers-col-dht = DHT
 peers-col-addr = アドレス
+peers-col-path = 経路
 peers-count = ピア { $count } 件
 
 ## testnet
@@ -139,6 +144,7 @@ group-col-members = メンバー
 group-col-role = 役割
 group-col-id = ID
 group-col-phone = 電話番号
+group-col-fingerprint = 指紋
 group-role-admin = 管理者
 group-role-member = メンバー
 group-role-gone = 退出
@@ -425,6 +431,7 @@ cmd-run = ノードをフォアグラウンドで実行（Ctrl-C で停止）
     .mdns = mDNS でローカルネットワークのピアを見つける
     .mailbox = メールボックスとして動作: ここに登録したオフラインのユーザー宛ての封印済みメッセージを預かる
     .role = 運用者が常時動かすノードのプリセット [既定値: init --role で決めたホームの役割]
+    .reachability = 到達性を調べない: このノードを外部から接続可能 (public) または不可 (private) とみなす
     .api = アプリトークン向けの API を ws://ADDR/api で WebSocket として提供（chingu apps を参照）
     .metrics = http://ADDR/metrics で Prometheus メトリクス、および /health と /ready を提供
     .allow_remote = --api と --metrics をループバック以外のアドレス（ネットワークから到達可能）でも許可

@@ -38,6 +38,10 @@ status-peers = 피어
 status-peers-value = { $connected }개 연결됨, 라우팅 테이블에 { $routing }개
 status-dht-records = DHT 레코드
 status-rejected = 거부됨
+status-role = 역할
+status-reachability = 도달 가능성
+status-external = 외부 주소
+status-relays = 릴레이
 
 ## peers
 peers-none = 연결된 피어가 없어요
@@ -45,6 +49,7 @@ peers-col-peer = 피어
 peers-col-rtt = RTT
 peers-col-dht = DHT
 peers-col-addr = 주소
+peers-col-path = 경로
 peers-count = 피어 { $count }개
 
 ## testnet
@@ -139,6 +144,7 @@ group-col-members = 멤버
 group-col-role = 역할
 group-col-id = ID
 group-col-phone = 전화번호
+group-col-fingerprint = 지문
 group-role-admin = 관리자
 group-role-member = 멤버
 group-role-gone = 나감
@@ -425,6 +431,7 @@ cmd-run = 노드를 포그라운드에서 실행 (Ctrl-C로 중지)
     .mdns = mDNS로 로컬 네트워크의 피어 찾기
     .mailbox = 우편함 노드로 동작: 여기 등록한 오프라인 사용자의 봉인된 메시지를 맡아 두기
     .role = 운영자용 상시 노드 프리셋 [기본값: init --role로 정한 홈의 역할]
+    .reachability = 도달 가능성을 검사하지 않음: 이 노드를 외부에서 접속 가능(public) 또는 불가(private)로 간주
     .api = 앱 토큰용 API를 ws://ADDR/api에서 WebSocket으로 제공 (chingu apps 참고)
     .metrics = http://ADDR/metrics에서 Prometheus 메트릭과 /health, /ready 제공
     .allow_remote = --api와 --metrics를 루프백이 아닌 주소(네트워크에서 접근 가능)에서도 허용

@@ -2,6 +2,7 @@
 //! and reports figures. The base report (every run) has readiness, memory and the DHT
 //! put/get check; a scenario adds its own section.
 
+pub mod attacks;
 mod dht;
 mod discovery;
 mod dm;
@@ -37,6 +38,11 @@ pub enum Scenario {
     /// The baseline for `group`: plain signed gossipsub between bare swarms, no E2E, no
     /// store, no repair.
     GroupRaw,
+    /// Stalled handshakes against node 0 from one address (`--rate` new ones per second,
+    /// up to 150 open) while `--messages` honest peers connect and ping.
+    InboundFlood,
+    /// `--messages` fresh identities open Noise sessions with node 0, `--rate` per second.
+    SessionFlood,
 }
 
 impl Scenario {
@@ -45,7 +51,8 @@ impl Scenario {
         match self {
             Scenario::Discovery => Some(discovery::node_settings),
             Scenario::Dm | Scenario::Offline | Scenario::Group | Scenario::GroupChurn => Some(dm::node_settings),
-            Scenario::Startup | Scenario::DmRaw | Scenario::GroupRaw => None,
+            Scenario::InboundFlood => Some(attacks::node_settings),
+            Scenario::Startup | Scenario::DmRaw | Scenario::GroupRaw | Scenario::SessionFlood => None,
         }
     }
 }
@@ -112,6 +119,14 @@ pub async fn run(
         Some(Scenario::GroupRaw) => (
             Some("group-raw"),
             group_raw::run(options.group_size, options.messages, options.rate).await?,
+        ),
+        Some(Scenario::InboundFlood) => (
+            Some("inbound-flood"),
+            attacks::run_inbound_flood(net, options.messages, options.rate).await?,
+        ),
+        Some(Scenario::SessionFlood) => (
+            Some("session-flood"),
+            attacks::run_session_flood(net, options.messages, options.rate).await?,
         ),
         Some(Scenario::DmRaw) => (
             Some("dm-raw"),
