@@ -13,6 +13,12 @@
 //! found contact carries the right peer id), per-contact latency percentiles and the
 //! importer's key-derivation counters.
 //!
+//! Node 21 is the importer's chat friend (they found each other before the import).
+//! While the import's discovery runs, the two exchange a message every 50 ms (20/s, both
+//! directions in turn) and the one-way latency — `send` called to the recipient's
+//! `message_received` event, one process, one clock — is reported next to the same
+//! exchange measured for 10 s before the import, on the idle net.
+//!
 //! ```text
 //! cargo run --release --example import_discovery            # 1,000 contacts
 //! cargo run --release --example import_discovery -- 200    # another book size
@@ -29,7 +35,7 @@ use chingu::config::{Config, Discoverable};
 use chingu::phone::{format_national, synthetic, SYNTHETIC_CAPACITY};
 use chingu::testnet::stats::Summary;
 use chingu::testnet::{TestNet, TestNetOptions};
-use chingu::Event;
+use chingu::{Event, NodeHandle};
 
 /// Contacts in the imported book unless told otherwise.
 const CONTACTS: usize = 1_000;
@@ -41,6 +47,46 @@ const PUBLISH_DEADLINE: Duration = Duration::from_secs(120);
 const DISCOVERY_DEADLINE: Duration = Duration::from_secs(1_200);
 /// How often the contact list is polled besides the events.
 const POLL_EVERY: Duration = Duration::from_secs(2);
+/// One message every this often between the importer and its chat friend.
+const CHAT_EVERY: Duration = Duration::from_millis(50);
+/// How long the chat is measured on the idle net, before the import.
+const IDLE_CHAT: Duration = Duration::from_secs(10);
+
+/// Sends a message every [`CHAT_EVERY`] between `a` and `b` (in turn) until `stop`, and
+/// returns the one-way latencies (ms).
+async fn chat(a: NodeHandle, b: NodeHandle, stop: tokio::sync::watch::Receiver<bool>) -> Vec<f64> {
+    let (mut a_events, mut b_events) = (a.events(), b.events());
+    let (a_name, b_name) = ("buddy", "importer");
+    let mut latencies = Vec::new();
+    let mut tick = tokio::time::interval(CHAT_EVERY);
+    let mut i = 0u64;
+    while !*stop.borrow() {
+        tick.tick().await;
+        let (from, to, events) = if i.is_multiple_of(2) {
+            (&a, a_name, &mut b_events)
+        } else {
+            (&b, b_name, &mut a_events)
+        };
+        let started = Instant::now();
+        let Ok(sent) = from.send(to, &format!("ping {i}")).await else {
+            continue;
+        };
+        let arrived = tokio::time::timeout(Duration::from_secs(10), async {
+            while let Some(event) = events.next().await {
+                if matches!(&event, Event::MessageReceived { message } if message.id == sent.id) {
+                    return true;
+                }
+            }
+            false
+        })
+        .await;
+        if matches!(arrived, Ok(true)) {
+            latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        i += 1;
+    }
+    latencies
+}
 
 /// Node 0 keeps the default (`contacts`); odd friends are findable by everyone.
 fn node_settings(index: usize, base: &Config) -> Config {
@@ -61,7 +107,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .transpose()?
         .unwrap_or(CONTACTS)
         .max(FRIENDS);
-    let mut options = TestNetOptions::new(FRIENDS + 1);
+    let mut options = TestNetOptions::new(FRIENDS + 2);
     options.node_settings = Some(node_settings);
     let net = TestNet::start(options, |_| {}).await?;
     let readiness = net.wait_ready(Duration::from_secs(60), |_| {}).await;
@@ -74,16 +120,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let importer = net.nodes[0].node().clone();
     let my_number = net.nodes[0].phone.to_string();
+    let buddy = net.nodes[FRIENDS + 1].node().clone();
+    buddy.add_contact(&my_number, "importer").await?;
+    importer
+        .add_contact(&net.nodes[FRIENDS + 1].phone.to_string(), "buddy")
+        .await?;
+    tokio::time::timeout(PUBLISH_DEADLINE, async {
+        let found = |c: Result<chingu::node::ContactView, _>| c.is_ok_and(|c| c.state == "found");
+        while !found(importer.lookup_contact("buddy").await) || !found(buddy.lookup_contact("importer").await) {}
+    })
+    .await?;
 
     // Friends in `contacts` mode hold the importer's number, so their mutual record exists.
-    for (index, friend) in net.nodes.iter().enumerate().skip(1) {
+    for (index, friend) in net.nodes.iter().enumerate().skip(1).take(FRIENDS) {
         if node_settings(index, &Config::default()).discovery.discoverable == Discoverable::Contacts {
             friend.node().add_contact(&my_number, "importer").await?;
         }
     }
     let deadline = tokio::time::Instant::now() + PUBLISH_DEADLINE;
     let mut published = 0;
-    for friend in net.nodes.iter().skip(1) {
+    for friend in net.nodes.iter().skip(1).take(FRIENDS) {
         let handle = friend.node();
         let mut events = handle.events();
         let done = tokio::time::timeout_at(deadline, async {
@@ -113,9 +169,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .nodes
         .iter()
         .skip(1)
+        .take(FRIENDS)
         .map(|n| (n.phone.to_string(), n.node().peer_id().to_string()))
         .collect();
-    let mut numbers: Vec<String> = net.nodes.iter().skip(1).map(|n| n.phone.to_string()).collect();
+    let mut numbers: Vec<String> = net
+        .nodes
+        .iter()
+        .skip(1)
+        .take(FRIENDS)
+        .map(|n| n.phone.to_string())
+        .collect();
     let mut taken: HashSet<u32> = (0..net.nodes.len() as u32).collect();
     while numbers.len() < contacts {
         let index = rng.gen_range(1_000_000..SYNTHETIC_CAPACITY);
@@ -131,6 +194,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Contact {i}\r\nTEL;TYPE=CELL:{national}\r\nEND:VCARD\r\n"
         ));
     }
+
+    // The chat on the idle net, then during the import.
+    let (stop_idle, stopped) = tokio::sync::watch::channel(false);
+    let idle_chat = tokio::spawn(chat(buddy.clone(), importer.clone(), stopped));
+    tokio::time::sleep(IDLE_CHAT).await;
+    stop_idle.send(true)?;
+    let idle = idle_chat.await?;
+    let (stop_chat, stopped) = tokio::sync::watch::channel(false);
+    let busy_chat = tokio::spawn(chat(buddy.clone(), importer.clone(), stopped));
 
     let before = importer.status().await?.discovery;
     let mut events = importer.events();
@@ -167,9 +239,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
     let total_ms = started.elapsed().as_secs_f64() * 1000.0;
+    stop_chat.send(true)?;
+    let busy = busy_chat.await?;
     let after = importer.status().await?.discovery;
 
-    let book = importer.contacts().await?;
+    let book: Vec<_> = importer
+        .contacts()
+        .await?
+        .into_iter()
+        .filter(|c| c.name != "buddy")
+        .collect();
     let mut states: HashMap<&str, usize> = HashMap::new();
     for contact in &book {
         *states.entry(contact.state.as_str()).or_default() += 1;
@@ -223,6 +302,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         after.lookups - before.lookups,
         after.found - before.found
     );
+    for (label, samples) in [("idle net", &idle), ("during the import", &busy)] {
+        let s = Summary::of(samples);
+        println!(
+            "1:1 one-way latency, {label}: {} messages, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            s.count, s.p50_ms, s.p99_ms, s.max_ms
+        );
+    }
     net.shutdown().await;
     Ok(())
 }

@@ -16,15 +16,15 @@
 //! cargo run --release --example store_startup -- 1000000 3     # other sizes
 //! ```
 
+mod common;
+
 use std::path::Path;
 use std::time::Instant;
 
 use rand::{Rng, SeedableRng};
 
 use chingu::home::{Home, InitOptions};
-use chingu::model::{
-    now_ms, Body, ConvId, Conversation, ConversationKind, Direction, Hlc, MessageState, MsgId, StoredMessage,
-};
+use chingu::model::{now_ms, ConvId, Conversation, ConversationKind, Direction, Hlc, MessageState};
 use chingu::phone::{synthetic, PhoneNumber, Region};
 use chingu::store::{OutboxEntry, OutboxTarget, Store};
 use chingu::{Node, NodeConfig};
@@ -59,25 +59,12 @@ fn fill(store: &Store, owner: &PhoneNumber, messages: usize) -> Result<u64, Box<
             let text: String = (0..len).map(|_| rng.gen_range(b'a'..=b'z') as char).collect();
             text_bytes += len as u64;
             previews[c] = text.chars().take(80).collect();
-            let message = StoredMessage {
-                id: MsgId::generate(),
-                conv: ConvId::direct(&peers[c]),
-                hlc: clocks[c].0,
-                direction: if incoming {
-                    Direction::Incoming
-                } else {
-                    Direction::Outgoing
-                },
-                sender: if incoming { peers[c].clone() } else { owner.clone() },
-                body: Body::Text { text },
-                state: if incoming {
-                    MessageState::Received
-                } else {
-                    MessageState::Queued
-                },
-                sent_ms: now,
-                stored_ms: now,
+            let state = if incoming {
+                MessageState::Received
+            } else {
+                MessageState::Queued
             };
+            let message = common::text_message(&peers[c], owner, clocks[c], incoming, text, state, now);
             if incoming {
                 batch.put_message(&message);
             } else {

@@ -241,11 +241,15 @@ impl Home {
         // `run` could not bind its control socket: refuse now, before anything is made.
         self.checked_socket_path()?;
         let mut backup = None;
+        let mut previous = None;
         if self.is_initialized() {
             if !force {
                 return Err(HomeError::AlreadyInitialized(self.dir.clone()));
             }
             let lock = self.lock()?;
+            // The replaced identity's records stay in the DHT until they expire: the new
+            // node must know them for its own, never a friend's candidate.
+            previous = self.load_identity().ok().map(|old| old.public_key());
             backup = Some(self.move_aside()?);
             drop(lock);
         }
@@ -258,7 +262,12 @@ impl Home {
             phone,
             name: name.to_owned(),
             created_ms: crate::model::now_ms(),
+            status: String::new(),
+            updated_ms: 0,
         })?;
+        if let Some(old) = previous {
+            store.add_previous_identity(old)?;
+        }
         store.flush()?;
         Ok(InitReport {
             peer_id: identity.peer_id(),
@@ -435,6 +444,11 @@ mod tests {
             })
             .unwrap();
         assert!(report.backup.unwrap().join("identity.key").exists());
+        assert_eq!(
+            report.store.previous_identities().unwrap().len(),
+            1,
+            "the old key is remembered"
+        );
     }
 
     #[test]

@@ -214,6 +214,34 @@ pub struct Contact {
     /// we hold the code.
     #[serde(default)]
     pub invite_secret: Option<[u8; 16]>,
+    /// Numbers sharing a person id are one person (one entry of the address book with
+    /// several numbers); `None`: a person with this one number.
+    #[serde(default)]
+    pub person: Option<u64>,
+    /// Blocked: no messages or receipts either way, our records withdrawn from them.
+    #[serde(default)]
+    pub blocked: bool,
+    /// Muted: their messages arrive, marked muted, without notifications.
+    #[serde(default)]
+    pub muted: bool,
+    /// The profile the friend shared with us over the E2E channel.
+    #[serde(default)]
+    pub profile: Option<FriendProfile>,
+    /// An identity other than the pinned one that claimed this number in a handshake
+    /// (a reinstall, or an impostor): checked by a lookup, then shown as a key change.
+    #[serde(default)]
+    pub claimant: Option<[u8; 32]>,
+}
+
+/// What a friend tells us about themselves (`profile` / `hello` payloads).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FriendProfile {
+    /// Their display name.
+    pub name: String,
+    /// Their status message.
+    pub status: String,
+    /// When they changed it (their clock, ms).
+    pub updated_ms: u64,
 }
 
 impl Contact {
@@ -231,6 +259,30 @@ impl Contact {
             next_lookup_ms: 0,
             misses: 0,
             invite_secret: None,
+            person: None,
+            blocked: false,
+            muted: false,
+            profile: None,
+            claimant: None,
+        }
+    }
+
+    /// The name to show: the owner's name for the contact, else the name the friend
+    /// gave themselves, else the number.
+    pub fn display_name(&self) -> String {
+        if !self.name.is_empty() {
+            return self.name.clone();
+        }
+        let own = self
+            .profile
+            .as_ref()
+            .map(|p| p.name.as_str())
+            .or(self.pinned.as_ref().map(|p| p.name.as_str()))
+            .unwrap_or_default();
+        if own.is_empty() {
+            self.phone.to_string()
+        } else {
+            own.to_owned()
         }
     }
 }

@@ -18,8 +18,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use common::api::{eventually, metrics_url, rss_kib, scrape, ws_url, RawWs, DEADLINE};
-use common::{chingu, init_home, Daemon};
+use common::api::{metrics_url, rss_kib, scrape, ws_url, RawWs, DEADLINE};
+use common::{chingu, eventually, init_home, Daemon};
 
 /// Honest clients run during each attack.
 const HONEST: usize = 40;
@@ -84,7 +84,9 @@ impl Target {
     /// Waits until no API connection of `transport` is open.
     fn wait_closed(&self, transport: &str) {
         let series = format!("chingu_api_open_connections{{transport=\"{transport}\"}}");
-        eventually("every attacker connection closed", || self.metric(&series) == 0.0);
+        eventually("every attacker connection closed", || {
+            (self.metric(&series) == 0.0).then_some(())
+        });
     }
 }
 

@@ -15,8 +15,8 @@ use tungstenite::client::IntoClientRequest;
 use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
 
-use common::api::{eventually, metric, printed_url, ws_url};
-use common::{chingu, http_get, init_home, Daemon};
+use common::api::{metric, printed_url, ws_url};
+use common::{chingu, eventually, found, http_get, init_home, Daemon};
 
 const DEADLINE: Duration = Duration::from_secs(60);
 
@@ -253,7 +253,7 @@ fn the_websocket_api_serves_token_holders_within_their_scopes() {
     // Metrics: libp2p's and ours, with the refusals above counted.
     let open = r#"chingu_api_open_connections{transport="websocket"}"#;
     eventually("the vanished and the revoked connections are closed", || {
-        metric(&http_get(&metrics_url).1, open) == Some(1.0)
+        (metric(&http_get(&metrics_url).1, open) == Some(1.0)).then_some(())
     });
     let (status, body) = http_get(&metrics_url);
     assert_eq!(status, 200);
@@ -351,9 +351,7 @@ fn the_python_bot_echoes_a_friends_message_over_the_websocket_api() {
     ok(&bot_home, &["contacts", "add", "010-3333-4444", "--name", "Minji"]);
     ok(&friend_home, &["contacts", "add", "010-1111-2222", "--name", "Echo"]);
     for (home, contact) in [(&bot_home, "Minji"), (&friend_home, "Echo")] {
-        eventually(&format!("{contact} found"), || {
-            ok(home, &["contacts", "lookup", contact]).contains(": found")
-        });
+        found(home, contact, DEADLINE);
     }
 
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/bot.py");
@@ -379,6 +377,7 @@ fn the_python_bot_echoes_a_friends_message_over_the_websocket_api() {
             .unwrap()
             .iter()
             .any(|m| m["direction"] == "incoming" && m["text"] == "echo: 안녕, 봇!")
+            .then_some(())
     });
     drop(bot);
 }

@@ -10,12 +10,12 @@ mod common;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use nix::sys::signal::Signal;
 use serde_json::Value;
 
-use common::{chingu, closed_pipe, found, http_get, init_home, ok, Daemon, Lines};
+use common::{chingu, closed_pipe, eventually, found, http_get, init_home, ok, Daemon, Lines};
 
 const DEADLINE: Duration = Duration::from_secs(60);
 
@@ -44,19 +44,6 @@ fn until_ok(home: &Path, args: &[&str]) -> String {
         let (code, out, _) = run(home, args);
         (code == Some(0)).then_some(out)
     })
-}
-
-/// Polls `check` until it returns something, panicking after the deadline.
-fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + DEADLINE;
-    loop {
-        if let Some(value) = check() {
-            return value;
-        }
-        assert!(Instant::now() < deadline, "never: {what}");
-        // Polling interval of a deadline loop, not a synchronisation.
-        std::thread::park_timeout(Duration::from_millis(100));
-    }
 }
 
 /// Sets `[groups] auto_join` in a home's config.
@@ -157,7 +144,31 @@ fn every_command_answers_in_json_and_a_closed_pipe_ends_it_normally() {
     check("contacts list", json(&a, &["contacts", "list"]));
     check("contacts lookup", json(&a, &["contacts", "lookup", "Yuki"]));
     check("contacts verify", json(&a, &["contacts", "verify", "Yuki"]));
-    check("contacts remove", json(&a, &["contacts", "remove", "Bo"]));
+    check("contacts show", json(&a, &["contacts", "show", "Yuki"]));
+    let renamed = check("contacts rename", json(&a, &["contacts", "rename", "Bo", "보"]));
+    assert_eq!(renamed["name"], "보");
+    check("contacts mute", json(&a, &["contacts", "mute", "보"]));
+    check("contacts unmute", json(&a, &["contacts", "unmute", "보"]));
+    let blocked = check("contacts block", json(&a, &["contacts", "block", "보"]));
+    assert_eq!(blocked["reason"], "blocked");
+    check("contacts unblock", json(&a, &["contacts", "unblock", "보"]));
+    // Nothing to accept or answer here: the refusals are clear, and exit 1. Accepting a
+    // changed key and answering requests are checked against real nodes in tests/friends.rs.
+    for args in [
+        &["contacts", "accept", "Yuki", "--json"][..],
+        &["requests", "accept", "+819099990000", "--json"],
+        &["requests", "block", "+819099990000", "--json"],
+    ] {
+        let (code, out, err) = run(&a, args);
+        assert_eq!(code, Some(1), "{args:?}: {out} {err}");
+        assert!(out.is_empty() && err.starts_with("error:"), "{args:?}: {err}");
+        covered.borrow_mut().insert(args[..args.len() - 2].join(" "));
+    }
+    check("requests list", json(&a, &["requests", "list"]));
+    check("profile show", json(&a, &["profile", "show"]));
+    let profile = check("profile set", json(&a, &["profile", "set", "--status", "공부 중"]));
+    assert_eq!(profile["status"], "공부 중");
+    check("contacts remove", json(&a, &["contacts", "remove", "보"]));
     check("invite", json(&a, &["invite"]));
     let sent = check("send", json(&a, &["send", "Yuki", "안녕!"]));
     assert_eq!(sent["text"], "안녕!");
@@ -165,6 +176,10 @@ fn every_command_answers_in_json_and_a_closed_pipe_ends_it_normally() {
     check("history", json(&a, &["history", "Yuki"]));
     check("read", json(&a, &["read", "Yuki"]));
     check("inbox", json(&a, &["inbox"]));
+    let found = check("search", json(&a, &["search", "안녕"]));
+    assert_eq!(found["results"][0]["message"]["text"], "안녕!");
+    let exported = check("export", json(&a, &["export", "Yuki"]));
+    assert_eq!(exported["conversations"][0]["messages"][0]["text"], "안녕!");
 
     // Groups, from create to close (Yuki joins at once: auto_join is on there).
     check(

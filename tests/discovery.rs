@@ -172,10 +172,18 @@ async fn invite_codes_add_a_verified_friend_even_when_they_hide() {
     let added = guest.add_contact_from_invite(&invite.code, "Host").await.unwrap();
     assert_eq!(added.state, "verified", "an invite code is a verification");
     assert_eq!(added.peer_id.unwrap(), host.peer_id().to_string());
-    // The invite record makes the hidden host reachable: its record is found.
+    // The invite record makes the hidden host reachable: its record is found, and the
+    // two exchange profiles end to end (a record carries no name).
+    let mut events = guest.events();
     let found = guest.lookup_contact("Host").await.unwrap();
     assert_eq!(found.state, "verified");
-    assert_eq!(found.profile_name.as_deref(), Some("node 0"));
+    tokio::time::timeout(DEADLINE, async {
+        while guest.contacts().await.unwrap()[0].profile_name.as_deref() != Some("node 0") {
+            events.next().await;
+        }
+    })
+    .await
+    .expect("the host's profile arrives");
     match guest.add_contact_from_invite("CHINGU-NOTACODE", "x").await {
         Err(chingu::NodeError::Invalid(message)) => assert!(!message.is_empty()),
         other => panic!("a malformed invite code is invalid input: {other:?}"),

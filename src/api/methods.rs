@@ -107,6 +107,56 @@ pub const METHODS: &[Method] = &[
         summary: "look a contact up now",
     },
     Method {
+        name: "contacts.rename",
+        access: Access::Scoped(Scope::Contacts),
+        summary: "rename a contact (every number)",
+    },
+    Method {
+        name: "contacts.block",
+        access: Access::Scoped(Scope::Contacts),
+        summary: "block a contact: no messages either way; they can no longer find you",
+    },
+    Method {
+        name: "contacts.unblock",
+        access: Access::Scoped(Scope::Contacts),
+        summary: "unblock a contact",
+    },
+    Method {
+        name: "contacts.mute",
+        access: Access::Scoped(Scope::Contacts),
+        summary: "mute or unmute a contact",
+    },
+    Method {
+        name: "contacts.accept",
+        access: Access::Scoped(Scope::Contacts),
+        summary: "accept a contact's changed key (new install)",
+    },
+    Method {
+        name: "requests.list",
+        access: Access::Scoped(Scope::Read),
+        summary: "message requests from people not in your contacts",
+    },
+    Method {
+        name: "requests.accept",
+        access: Access::Scoped(Scope::Contacts),
+        summary: "accept a message request: the sender becomes a contact",
+    },
+    Method {
+        name: "requests.block",
+        access: Access::Scoped(Scope::Contacts),
+        summary: "block a message request's sender and delete its messages",
+    },
+    Method {
+        name: "profile.get",
+        access: Access::Scoped(Scope::Read),
+        summary: "your name and status, as friends see them",
+    },
+    Method {
+        name: "profile.set",
+        access: Access::OwnerOnly,
+        summary: "change your name or status (shared with friends only)",
+    },
+    Method {
         name: "invite.create",
         access: Access::Scoped(Scope::Contacts),
         summary: "create an invite code",
@@ -135,6 +185,26 @@ pub const METHODS: &[Method] = &[
         name: "conversations.list",
         access: Access::Scoped(Scope::Read),
         summary: "conversations, newest first, with unread counts",
+    },
+    Method {
+        name: "conversations.read",
+        access: Access::Scoped(Scope::Send),
+        summary: "mark any conversation read: a friend's, a group's or a request's",
+    },
+    Method {
+        name: "history.page",
+        access: Access::Scoped(Scope::Read),
+        summary: "a page of a conversation, and whether there is more",
+    },
+    Method {
+        name: "history.search",
+        access: Access::Scoped(Scope::Read),
+        summary: "search local history (Korean and Japanese included)",
+    },
+    Method {
+        name: "history.export",
+        access: Access::Scoped(Scope::Read),
+        summary: "export one conversation or all, a page at a time",
     },
     Method {
         name: "groups.create",
@@ -288,6 +358,9 @@ struct AddContactParams {
     invite: Option<String>,
     #[serde(default)]
     name: String,
+    /// Add the number to this existing contact (one person, several numbers).
+    #[serde(default)]
+    to: Option<String>,
 }
 
 /// `contacts.import`: a file's text, or persons a client parsed itself (large files,
@@ -299,6 +372,83 @@ struct ImportParams {
     content: Option<String>,
     #[serde(default)]
     persons: Option<Vec<crate::contacts::import::PersonInput>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RenameParams {
+    contact: String,
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MuteParams {
+    contact: String,
+    #[serde(default = "yes")]
+    muted: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestParams {
+    request: String,
+    #[serde(default)]
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileParams {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConversationParams {
+    conversation: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PageParams {
+    conversation: String,
+    #[serde(default = "default_history_limit")]
+    limit: usize,
+    #[serde(default)]
+    before: Option<String>,
+    #[serde(default)]
+    after: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SearchParams {
+    query: String,
+    #[serde(default)]
+    conversation: Option<String>,
+    #[serde(default = "default_history_limit")]
+    limit: usize,
+    #[serde(default)]
+    before: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExportParams {
+    #[serde(default)]
+    conversation: Option<String>,
+    #[serde(default)]
+    cursor: Option<String>,
+    #[serde(default = "default_export_limit")]
+    limit: usize,
+}
+
+fn default_export_limit() -> usize {
+    crate::node::messages::MAX_HISTORY_LIMIT
 }
 
 #[derive(Deserialize)]
@@ -488,10 +638,13 @@ pub async fn call(node: &NodeHandle, caller: &Caller, name: &str, raw: Value) ->
         }
         "contacts.add" => {
             let p: AddContactParams = params(raw)?;
-            match (p.phone, p.invite) {
-                (Some(phone), None) => to_json(node.add_contact(&phone, &p.name).await?),
-                (None, Some(code)) => to_json(node.add_contact_from_invite(&code, &p.name).await?),
-                _ => Err(ApiError::invalid_params("give exactly one of phone or invite")),
+            match (p.phone, p.invite, p.to) {
+                (Some(phone), None, None) => to_json(node.add_contact(&phone, &p.name).await?),
+                (Some(phone), None, Some(to)) => to_json(node.add_number(&phone, &to).await?),
+                (None, Some(code), None) => to_json(node.add_contact_from_invite(&code, &p.name).await?),
+                _ => Err(ApiError::invalid_params(
+                    "give exactly one of phone or invite (to goes with phone)",
+                )),
             }
         }
         "contacts.import" => {
@@ -504,6 +657,67 @@ pub async fn call(node: &NodeHandle, caller: &Caller, name: &str, raw: Value) ->
                 }
                 _ => Err(ApiError::invalid_params("give exactly one of content or persons")),
             }
+        }
+        "contacts.rename" => {
+            let p: RenameParams = params(raw)?;
+            to_json(node.rename_contact(&p.contact, &p.name).await?)
+        }
+        "contacts.block" | "contacts.unblock" => {
+            let p: ContactParams = params(raw)?;
+            to_json(node.block_contact(&p.contact, method.name == "contacts.block").await?)
+        }
+        "contacts.mute" => {
+            let p: MuteParams = params(raw)?;
+            to_json(node.mute_contact(&p.contact, p.muted).await?)
+        }
+        "contacts.accept" => {
+            let p: ContactParams = params(raw)?;
+            to_json(node.accept_key(&p.contact).await?)
+        }
+        "requests.list" => {
+            params::<NoParams>(raw)?;
+            to_json(node.requests().await?)
+        }
+        "requests.accept" => {
+            let p: RequestParams = params(raw)?;
+            to_json(node.accept_request(&p.request, &p.name).await?)
+        }
+        "requests.block" => {
+            let p: RequestParams = params(raw)?;
+            to_json(node.block_request(&p.request).await?)
+        }
+        "profile.get" => {
+            params::<NoParams>(raw)?;
+            to_json(node.profile().await?)
+        }
+        "profile.set" => {
+            let p: ProfileParams = params(raw)?;
+            to_json(node.set_profile(p.name.as_deref(), p.status.as_deref()).await?)
+        }
+        "conversations.read" => {
+            let p: ConversationParams = params(raw)?;
+            Ok(json!({ "marked": node.mark_conversation_read(&p.conversation).await? }))
+        }
+        "history.page" => {
+            let p: PageParams = params(raw)?;
+            to_json(
+                node.history_page(&p.conversation, p.limit, p.before.as_deref(), p.after.as_deref())
+                    .await?,
+            )
+        }
+        "history.search" => {
+            let p: SearchParams = params(raw)?;
+            to_json(
+                node.search(&p.query, p.conversation.as_deref(), p.limit, p.before.as_deref())
+                    .await?,
+            )
+        }
+        "history.export" => {
+            let p: ExportParams = params(raw)?;
+            to_json(
+                node.export(p.conversation.as_deref(), p.cursor.as_deref(), p.limit)
+                    .await?,
+            )
         }
         "contacts.list" => {
             params::<NoParams>(raw)?;

@@ -13,7 +13,8 @@ use serde_json::json;
 use chingu::api::client::ApiClient;
 use chingu::contacts::import::{decode, import};
 use chingu::home::Home;
-use chingu::node::{ContactView, ImportSummary, InviteView, Verification};
+use chingu::node::refusal::Refusal;
+use chingu::node::{ContactView, ImportSummary, InviteView, NodeError, Verification};
 use chingu::phone::{normalize, Region};
 use chingu::text::for_terminal;
 use chingu::tr;
@@ -35,6 +36,28 @@ pub enum ContactsCommand {
     Verify(VerifyArgs),
     /// Look a contact up now
     Lookup(ContactArg),
+    /// Show a contact: numbers, state, what it means and what to do
+    Show(ContactArg),
+    /// Rename a contact (every number)
+    Rename(RenameArgs),
+    /// Block a contact: no messages either way, and they can no longer find you
+    Block(ContactArg),
+    /// Unblock a contact
+    Unblock(ContactArg),
+    /// Mute a contact: messages arrive without notification
+    Mute(ContactArg),
+    /// Unmute a contact
+    Unmute(ContactArg),
+    /// Accept a contact's new key after they reinstalled (compare safety numbers first)
+    Accept(ContactArg),
+}
+
+#[derive(Debug, Args)]
+pub struct RenameArgs {
+    /// Name or number
+    contact: String,
+    /// The new name
+    name: String,
 }
 
 #[derive(Debug, Args)]
@@ -51,6 +74,9 @@ pub struct AddArgs {
     /// Read the number in this region (ISO 3166 code such as JP, US) instead of the node's
     #[arg(long, value_name = "CC", conflicts_with = "invite", value_parser = parse_region)]
     region: Option<Region>,
+    /// Add the number to this existing contact (one person, several numbers)
+    #[arg(long, value_name = "CONTACT", conflicts_with_all = ["invite", "name"])]
+    to: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -128,6 +154,12 @@ pub fn display_name(contact: &ContactView) -> String {
     for_terminal(name).into_owned()
 }
 
+/// The localised sentence saying where a contact stands and what to do.
+pub fn standing_text(contact: &ContactView) -> String {
+    let fallback = for_terminal(&contact.explanation);
+    chingu::contacts::standing::localized(&contact.reason, &display_name(contact), &fallback)
+}
+
 fn print_contact(contact: &ContactView) -> anyhow::Result<()> {
     outln!(
         "{}",
@@ -138,6 +170,62 @@ fn print_contact(contact: &ContactView) -> anyhow::Result<()> {
             state = state_label(&contact.state)
         )
     )?;
+    outln!("  {}", standing_text(contact))?;
+    Ok(())
+}
+
+/// Everything about one contact, for `contacts show`.
+fn print_details(contact: &ContactView) -> anyhow::Result<()> {
+    print_contact(contact)?;
+    if let Some(status) = &contact.status {
+        outln!(
+            "  {}",
+            tr!("contact-status", status = for_terminal(status).into_owned())
+        )?;
+    }
+    let others: Vec<String> = contact.numbers.iter().skip(1).map(|n| n.phone.clone()).collect();
+    if !others.is_empty() {
+        outln!("  {}", tr!("contact-numbers", numbers = others.join(", ")))?;
+    }
+    if let Some(secs) = contact.next_lookup_s {
+        outln!(
+            "  {}",
+            tr!("standing-next-lookup", time = super::output::duration(secs))
+        )?;
+    }
+    Ok(())
+}
+
+/// The contact `query` names (a name, or any of its numbers as listed), from the list.
+fn find_listed(contacts: Vec<ContactView>, query: &str) -> anyhow::Result<ContactView> {
+    let query = query.trim();
+    let wanted = query.to_lowercase();
+    contacts
+        .into_iter()
+        .find(|c| c.name.to_lowercase() == wanted || c.phone == query || c.numbers.iter().any(|n| n.phone == query))
+        .ok_or_else(|| {
+            let refusal = Refusal::not_found(
+                "no_such_contact",
+                format!("no contact named {}", chingu::text::quote(query)),
+            );
+            NodeError::from(refusal.with("contact", query)).into()
+        })
+}
+
+/// Calls a method that changes a contact (rename, block, mute…) and prints the changed
+/// contact's JSON, or `message` about it.
+async fn change(
+    client: &mut ApiClient,
+    method: &str,
+    params: serde_json::Value,
+    json: bool,
+    message: impl FnOnce(String) -> String,
+) -> anyhow::Result<()> {
+    let contact: ContactView = client.call_as(method, params).await?;
+    if json {
+        return print_json(&contact);
+    }
+    outln!("{}", message(display_name(&contact)))?;
     Ok(())
 }
 
@@ -206,6 +294,62 @@ pub async fn run(home: &Home, command: ContactsCommand, json: bool) -> anyhow::R
                 .await?;
             show_contact(&contact, json)?;
         }
+        ContactsCommand::Show(arg) => {
+            let contacts: Vec<ContactView> = client.call_as("contacts.list", json!({})).await?;
+            let contact = find_listed(contacts, &arg.contact)?;
+            if json {
+                return print_json(&contact);
+            }
+            print_details(&contact)?;
+        }
+        ContactsCommand::Rename(args) => {
+            let params = json!({ "contact": args.contact, "name": args.name });
+            change(&mut client, "contacts.rename", params, json, |name| {
+                tr!("contact-renamed", name = name)
+            })
+            .await?;
+        }
+        ContactsCommand::Block(arg) => {
+            let params = json!({ "contact": arg.contact });
+            change(&mut client, "contacts.block", params, json, |name| {
+                tr!("contact-blocked", name = name)
+            })
+            .await?;
+        }
+        ContactsCommand::Unblock(arg) => {
+            let params = json!({ "contact": arg.contact });
+            change(&mut client, "contacts.unblock", params, json, |name| {
+                tr!("contact-unblocked", name = name)
+            })
+            .await?;
+        }
+        ContactsCommand::Mute(arg) => {
+            let params = json!({ "contact": arg.contact, "muted": true });
+            change(&mut client, "contacts.mute", params, json, |name| {
+                tr!("contact-muted", name = name)
+            })
+            .await?;
+        }
+        ContactsCommand::Unmute(arg) => {
+            let params = json!({ "contact": arg.contact, "muted": false });
+            change(&mut client, "contacts.mute", params, json, |name| {
+                tr!("contact-unmuted", name = name)
+            })
+            .await?;
+        }
+        ContactsCommand::Accept(arg) => {
+            let verification: Verification = client
+                .call_as("contacts.accept", json!({ "contact": arg.contact }))
+                .await?;
+            if json {
+                return print_json(&verification);
+            }
+            outln!(
+                "{}",
+                tr!("contact-accepted", name = display_name(&verification.contact))
+            )?;
+            print_verification(&verification, false)?;
+        }
         ContactsCommand::Import(_) => unreachable!("handled above"),
     }
     Ok(())
@@ -233,7 +377,10 @@ fn add_params(args: AddArgs) -> anyhow::Result<serde_json::Value> {
             .to_string(),
         None => number,
     };
-    Ok(json!({ "phone": phone, "name": args.name.unwrap_or_default() }))
+    Ok(match args.to {
+        Some(to) => json!({ "phone": phone, "to": to }),
+        None => json!({ "phone": phone, "name": args.name.unwrap_or_default() }),
+    })
 }
 
 /// Asks for a contact's name on the terminal; a usage error without one.

@@ -301,6 +301,7 @@ fn examples(page: &str) -> &'static [&'static [&'static str]] {
                 "--name",
                 "Alex",
             ],
+            &["chingu", "contacts", "add", "010-5555-0101", "--to", "Yuki"],
         ],
         "chingu-contacts-import" => &[
             &["chingu", "contacts", "import", "contacts.vcf"],
@@ -317,6 +318,16 @@ fn examples(page: &str) -> &'static [&'static [&'static str]] {
             &["chingu", "contacts", "verify", "Yuki", "--candidate", "1"],
         ],
         "chingu-contacts-lookup" => &[&["chingu", "contacts", "lookup", "Yuki"]],
+        "chingu-contacts-show" => &[
+            &["chingu", "contacts", "show", "Yuki"],
+            &["chingu", "contacts", "show", "+819012345678", "--json"],
+        ],
+        "chingu-contacts-rename" => &[&["chingu", "contacts", "rename", "+819012345678", "ゆき"]],
+        "chingu-contacts-block" => &[&["chingu", "contacts", "block", "Alex"]],
+        "chingu-contacts-unblock" => &[&["chingu", "contacts", "unblock", "Alex"]],
+        "chingu-contacts-mute" => &[&["chingu", "contacts", "mute", "민수"]],
+        "chingu-contacts-unmute" => &[&["chingu", "contacts", "unmute", "민수"]],
+        "chingu-contacts-accept" => &[&["chingu", "contacts", "accept", "Yuki"]],
         "chingu-invite" => &[&["chingu", "invite"], &["chingu", "invite", "--valid", "2h", "--no-qr"]],
         "chingu-inbox" => &[&["chingu", "inbox"], &["chingu", "inbox", "--json"]],
         "chingu-send" => &[
@@ -329,6 +340,22 @@ fn examples(page: &str) -> &'static [&'static [&'static str]] {
         ],
         "chingu-watch" => &[&["chingu", "watch"], &["chingu", "watch", "--json"]],
         "chingu-read" => &[&["chingu", "read", "Yuki"]],
+        "chingu-search" => &[
+            &["chingu", "search", "치킨"],
+            &["chingu", "search", "明日 映画", "--in", "Yuki", "--limit", "50"],
+        ],
+        "chingu-export" => &[
+            &["chingu", "export", "Yuki"],
+            &["chingu", "export", "--format", "json", "--output", "chats.json"],
+        ],
+        "chingu-requests-list" => &[&["chingu", "requests", "list"]],
+        "chingu-requests-accept" => &[&["chingu", "requests", "accept", "+821055501234", "--name", "지훈"]],
+        "chingu-requests-block" => &[&["chingu", "requests", "block", "+821055501234"]],
+        "chingu-profile-show" => &[&["chingu", "profile", "show"]],
+        "chingu-profile-set" => &[
+            &["chingu", "profile", "set", "--name", "민지", "--status", "시험 기간 📚"],
+            &["chingu", "profile", "set", "--status", ""],
+        ],
         "chingu-group-create" => &[&["chingu", "group", "create", "친구들", "--members", "Yuki,Alex"]],
         "chingu-group-invite" => &[&["chingu", "group", "invite", "친구들", "민수"]],
         "chingu-group-remove" => &[&["chingu", "group", "remove", "친구들", "Alex"]],

@@ -25,8 +25,10 @@ mod man;
 mod meetups;
 mod messages;
 mod output;
+mod people;
 mod qr;
 mod query;
+mod search;
 #[cfg(feature = "testnet")]
 mod testnet;
 
@@ -90,6 +92,16 @@ enum Command {
     Watch,
     /// Mark the conversation with a contact read
     Read(messages::ReadArgs),
+    /// Search your message history (every conversation, or one)
+    Search(search::SearchArgs),
+    /// Export one conversation or all of them, as JSON or plain text
+    Export(search::ExportArgs),
+    /// Messages from people not in your contacts: list, accept, block
+    #[command(subcommand)]
+    Requests(people::RequestsCommand),
+    /// Your name and status, shared with friends only
+    #[command(subcommand)]
+    Profile(people::ProfileCommand),
     /// Group chats: create, invite, remove, admins, send, history
     #[command(subcommand)]
     Group(groups::GroupCommand),
@@ -182,6 +194,10 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::History(args) => messages::history(&home, args, json).await,
         Command::Watch => messages::watch(&home, json).await,
         Command::Read(args) => messages::read(&home, args, json).await,
+        Command::Search(args) => search::search(&home, args, json).await,
+        Command::Export(args) => search::export(&home, args, json).await,
+        Command::Requests(command) => people::requests(&home, command, json).await,
+        Command::Profile(command) => people::profile(&home, command, json).await,
         Command::Group(command) => groups::run(&home, command, json).await,
         Command::Meetup(command) => meetups::run(&home, command, json).await,
         Command::Apps(command) => apps::run(&home, command, json),

@@ -8,8 +8,13 @@
 //! - Once pinned, other identities for the number are kept as unverified candidates and
 //!   never replace the pinned key; if the pinned identity disappears while another one
 //!   shows up, that is a key change: `conflict` and a blocking warning, never a switch.
+//! - The same holds when an identity claimed the number in a handshake (the contact's
+//!   `claimant`, e.g. a reinstall) and the lookup finds it under the number's keys, even
+//!   while the old pinned record is still alive: the owner hears of the change within
+//!   seconds instead of when the old record expires.
 //! - Verifying (safety number or invite) marks the pinned key verified, or re-pins to a
-//!   candidate the owner chose.
+//!   candidate the owner chose; accepting a changed key re-pins to the claimant,
+//!   unverified.
 
 use crate::model::{Contact, ContactState, PeerKeys};
 
@@ -80,13 +85,23 @@ pub fn apply_lookup(contact: &mut Contact, found: Vec<PeerKeys>, now_ms: u64) ->
         }
         Some(mut pinned) => {
             let (same, others): (Vec<_>, Vec<_>) = found.into_iter().partition(|k| k.identity_pk == pinned.identity_pk);
+            // A handshake's claim counts once the claimant's record is found.
+            let proven = contact
+                .claimant
+                .filter(|c| *c != pinned.identity_pk && others.iter().any(|o| o.identity_pk == *c));
+            let pinned_seen = !same.is_empty();
             if let Some(current) = same.into_iter().next() {
                 if current.record.seq > pinned.record.seq || pinned.noise_pk == [0; 32] {
                     pinned.noise_pk = current.noise_pk;
                     pinned.name = current.name;
                     pinned.record = current.record;
-                    contact.pinned = Some(pinned);
+                    contact.pinned = Some(pinned.clone());
                     events.push(TrustEvent::Updated);
+                }
+            }
+            if pinned_seen && proven.is_none() {
+                if contact.state != ContactState::Conflict {
+                    contact.claimant = None;
                 }
                 for other in others {
                     if remember_candidate(contact, other.clone(), now_ms) {
@@ -99,11 +114,13 @@ pub fn apply_lookup(contact: &mut Contact, found: Vec<PeerKeys>, now_ms: u64) ->
                 for other in &others {
                     remember_candidate(contact, other.clone(), now_ms);
                 }
+                let claimed = proven.unwrap_or(others[0].identity_pk);
                 if contact.state != ContactState::Conflict {
                     contact.state = ContactState::Conflict;
+                    contact.claimant = Some(claimed);
                     events.push(TrustEvent::KeyChanged {
                         pinned: pinned.identity_pk,
-                        claimed: others[0].identity_pk,
+                        claimed,
                     });
                 }
             }
@@ -146,6 +163,9 @@ pub enum VerifyError {
     /// The chosen candidate does not exist.
     #[error("there is no candidate {0}")]
     NoSuchCandidate(usize),
+    /// `accept` on a contact whose key did not change.
+    #[error("no new key waits to be accepted for this contact")]
+    NoKeyChange,
 }
 
 /// Marks the contact verified: the pinned key (when `candidate` is `None`) or candidate
@@ -175,7 +195,31 @@ pub fn verify(contact: &mut Contact, candidate: Option<usize>) -> Result<(), Ver
         }
     }
     contact.state = ContactState::Verified;
+    contact.claimant = None;
     Ok(())
+}
+
+/// Accepts a changed key: re-pins the contact to the identity that claims its number
+/// now (its `claimant`, or its only candidate), unverified (`found`); the old pin becomes
+/// a candidate. Messages then go to the new key.
+pub fn accept(contact: &mut Contact) -> Result<[u8; 32], VerifyError> {
+    if contact.state != ContactState::Conflict {
+        return Err(VerifyError::NoKeyChange);
+    }
+    let index = match contact.claimant {
+        Some(claimant) => contact.candidates.iter().position(|c| c.identity_pk == claimant),
+        None if contact.candidates.len() == 1 => Some(0),
+        None => None,
+    }
+    .ok_or(VerifyError::ChooseCandidate)?;
+    let chosen = contact.candidates.remove(index);
+    let identity = chosen.identity_pk;
+    if let Some(old) = contact.pinned.replace(chosen) {
+        contact.candidates.push(old);
+    }
+    contact.state = ContactState::Found;
+    contact.claimant = None;
+    Ok(identity)
 }
 
 /// The identity to use for messages, if the contact may be messaged: pinned and not in
@@ -249,6 +293,38 @@ mod tests {
         verify(&mut c, Some(1)).unwrap();
         assert_eq!(c.pinned.as_ref().unwrap().identity_pk, [2; 32]);
         assert_eq!(c.state, ContactState::Verified);
+    }
+
+    #[test]
+    fn a_proven_claim_is_a_key_change_even_while_the_old_record_lives() {
+        let mut c = contact();
+        apply_lookup(&mut c, vec![keys(1, 1)], 10);
+        verify(&mut c, None).unwrap();
+        // A record alone is a quiet candidate…
+        assert_eq!(
+            apply_lookup(&mut c, vec![keys(1, 1), keys(2, 5)], 20),
+            vec![TrustEvent::NewCandidate { identity_pk: [2; 32] }]
+        );
+        // …an identity claiming the number in a handshake is not, once its record is found.
+        c.claimant = Some([2; 32]);
+        assert_eq!(
+            apply_lookup(&mut c, vec![keys(1, 1), keys(2, 6)], 30),
+            vec![TrustEvent::KeyChanged {
+                pinned: [1; 32],
+                claimed: [2; 32]
+            }]
+        );
+        assert_eq!(c.state, ContactState::Conflict);
+        assert!(usable(&c).is_none(), "messages wait");
+        assert_eq!(accept(&mut c), Ok([2; 32]));
+        assert_eq!(c.pinned.as_ref().unwrap().identity_pk, [2; 32]);
+        assert_eq!(c.state, ContactState::Found, "accepted, not verified");
+        assert_eq!(accept(&mut c), Err(VerifyError::NoKeyChange));
+        // An unproven claim (no record under the number's keys) changes nothing.
+        c.claimant = Some([9; 32]);
+        assert!(apply_lookup(&mut c, vec![keys(2, 7)], 40).contains(&TrustEvent::Updated));
+        assert_eq!(c.state, ContactState::Found);
+        assert_eq!(c.claimant, None);
     }
 
     #[test]

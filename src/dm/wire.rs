@@ -23,6 +23,10 @@ pub const MAX_RECEIPT_IDS: usize = 256;
 pub const MAX_GROUP_DATA: usize = crate::session::seal::MAX_SEALED_BODY - 32;
 /// Longest reason text in a refusal.
 pub const MAX_REASON: usize = 32;
+/// Longest display name in a profile, in bytes of UTF-8.
+pub const MAX_PROFILE_NAME: usize = 64;
+/// Longest status message in a profile, in bytes of UTF-8.
+pub const MAX_STATUS: usize = 256;
 
 /// `dm.req`: what a sender sends.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -136,6 +140,30 @@ pub enum DmPayload {
         /// The group-control message.
         data: Bytes<MAX_GROUP_DATA>,
     },
+    /// "I found your record and added you": sent once a lookup pins the recipient. The
+    /// recipient checks the claim with a lookup of its own (`protocol/dm.md` §5.4) instead
+    /// of waiting for its next scheduled one.
+    Hello {
+        /// The sender's profile.
+        profile: WireProfile,
+    },
+    /// The sender's profile changed (or a new session began).
+    Profile {
+        /// The sender's profile.
+        profile: WireProfile,
+    },
+}
+
+/// A display name and a status message, shared only with friends, inside the E2E
+/// channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireProfile {
+    /// The display name the sender chose.
+    pub name: Text<MAX_PROFILE_NAME>,
+    /// A short status message ("" for none).
+    pub status: Text<MAX_STATUS>,
+    /// When the sender last changed it (ms): a receiver keeps the newest.
+    pub updated_ms: u64,
 }
 
 /// A message body on the wire: an extensible tagged union.
@@ -376,7 +404,21 @@ mod vectors {
             "typing" => DmPayload::Typing {
                 active: v["active"].as_bool().expect("bool"),
             },
+            "hello" => DmPayload::Hello {
+                profile: profile(&v["profile"]),
+            },
+            "profile" => DmPayload::Profile {
+                profile: profile(&v["profile"]),
+            },
             other => panic!("no payload variant {other}"),
+        }
+    }
+
+    fn profile(v: &Value) -> WireProfile {
+        WireProfile {
+            name: text(&v["name"]),
+            status: text(&v["status"]),
+            updated_ms: num(&v["updated_ms"]),
         }
     }
 
@@ -482,7 +524,7 @@ mod vectors {
     fn dm_vectors_encode_and_decode() {
         let file = file();
         let vectors = file["vectors"].as_array().expect("vectors");
-        assert!(vectors.len() >= 8);
+        assert!(vectors.len() >= 10);
         for v in vectors {
             let name = v["name"].as_str().expect("name");
             let computed = compute(v);
@@ -528,6 +570,10 @@ mod vectors {
             json!({"name": "payload receipt (read)", "type": "DmPayload", "variant": "receipt",
                    "ids": [id1, id2], "state": "read"}),
             json!({"name": "payload typing", "type": "DmPayload", "variant": "typing", "active": true}),
+            json!({"name": "payload hello", "type": "DmPayload", "variant": "hello",
+                   "profile": {"name": "민지", "status": "", "updated_ms": sent_ms}}),
+            json!({"name": "payload profile", "type": "DmPayload", "variant": "profile",
+                   "profile": {"name": "Yuki", "status": "今日は休み 🌸", "updated_ms": sent_ms + 1}}),
         ];
         let invalid = vec![
             json!({"name": "hello with a 305-byte msg1", "type": "DmRequest",

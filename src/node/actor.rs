@@ -100,7 +100,12 @@ impl Actor {
         };
         let invites = store.meta_value::<Vec<InviteCode>>(INVITES)?.unwrap_or_default();
         let contacts = store.contacts()?;
-        let discovery = Discovery::new(config.settings.discovery.discoverable, &contacts, invites);
+        let discovery = Discovery::new(
+            config.settings.discovery.discoverable,
+            &contacts,
+            invites,
+            store.previous_identities()?,
+        );
         let dm = Dm::load(&store, &contacts)?;
         let serve = config
             .settings
@@ -230,6 +235,7 @@ impl Actor {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut shutdown_reply = None;
         loop {
+            let wake = self.next_wake();
             tokio::select! {
                 command = self.commands.recv() => match command {
                     None => break,
@@ -252,6 +258,7 @@ impl Actor {
                 }
                 Some(internal) = self.internal_rx.recv() => self.on_internal(internal),
                 _ = tick.tick() => self.on_tick(),
+                _ = tokio::time::sleep_until(wake) => self.discovery_tick(),
             }
             self.end_turn();
             self.write_groups();
@@ -261,6 +268,16 @@ impl Actor {
         if let Some(reply) = shutdown_reply {
             let _ = reply.send(result);
         }
+    }
+
+    /// When an engine next has something to do between ticks (discovery's lookups start
+    /// when due, not at the next tick).
+    fn next_wake(&self) -> tokio::time::Instant {
+        let now = now_ms();
+        let wait = self
+            .discovery_deadline_ms()
+            .map_or(PREKEY_CHECK, |at| Duration::from_millis(at.saturating_sub(now)));
+        tokio::time::Instant::now() + wait
     }
 
     /// Writes what was changed and kept in memory until the flush.
@@ -371,8 +388,8 @@ impl Actor {
                 self.join_waiters.push(reply);
                 self.check_routing_waiters();
             }
-            Command::AddContact { input, name, reply } => {
-                let _ = reply.send(self.cmd_add_contact(&input, name));
+            Command::AddContact { input, name, to, reply } => {
+                let _ = reply.send(self.cmd_add_contact(&input, name, to));
             }
             Command::AddInvite { code, name, reply } => {
                 let _ = reply.send(self.cmd_add_invite(&code, name));
@@ -417,6 +434,8 @@ impl Actor {
                 let _ = reply.send(self.cmd_typing(&query, active));
             }
             Command::Group(command) => self.on_group_command(command),
+            Command::People(command) => self.on_people_command(command),
+            Command::Browse(command) => self.on_history_command(command),
             Command::Conversations(reply) => {
                 self.write_pending();
                 let _ = reply.send(super::messages::conversations(&self.store));

@@ -5,6 +5,8 @@ use libp2p::{Multiaddr, PeerId};
 use tokio::sync::oneshot;
 
 use super::contacts::{ContactView, ImportSummary, InviteView, Verification};
+use super::friends::{ProfileView, RequestView};
+use super::history::{ExportPage, HistoryPage, SearchPage};
 use super::messages::{ConversationView, MessageView};
 use super::{NodeError, PeerInfo, Status};
 
@@ -37,6 +39,7 @@ pub(crate) enum Command {
     AddContact {
         input: String,
         name: String,
+        to: Option<String>,
         reply: Reply<ContactView>,
     },
     AddInvite {
@@ -93,8 +96,78 @@ pub(crate) enum Command {
     },
     Conversations(Reply<Vec<ConversationView>>),
     Group(super::groups::GroupCommand),
+    People(PeopleCommand),
+    Browse(HistoryCommand),
     Shutdown(oneshot::Sender<Result<(), NodeError>>),
     /// Makes the node's task panic (tests of the supervisor).
     #[cfg(test)]
     Panic,
+}
+
+/// Address-book and profile commands beyond adding and finding (handled in `friends.rs`
+/// and `contacts.rs`).
+pub(crate) enum PeopleCommand {
+    Rename {
+        query: String,
+        name: String,
+        reply: Reply<ContactView>,
+    },
+    Block {
+        query: String,
+        blocked: bool,
+        reply: Reply<ContactView>,
+    },
+    Mute {
+        query: String,
+        muted: bool,
+        reply: Reply<ContactView>,
+    },
+    Accept {
+        query: String,
+        reply: Reply<Verification>,
+    },
+    Requests(Reply<Vec<RequestView>>),
+    AcceptRequest {
+        query: String,
+        name: String,
+        reply: Reply<ContactView>,
+    },
+    BlockRequest {
+        query: String,
+        reply: Reply<RequestView>,
+    },
+    Profile(Reply<ProfileView>),
+    SetProfile {
+        name: Option<String>,
+        status: Option<String>,
+        reply: Reply<ProfileView>,
+    },
+}
+
+/// Reading local history: pages, search and export (handled in `history.rs`).
+pub(crate) enum HistoryCommand {
+    Page {
+        conversation: String,
+        limit: usize,
+        before: Option<String>,
+        after: Option<String>,
+        reply: Reply<HistoryPage>,
+    },
+    Search {
+        query: String,
+        conversation: Option<String>,
+        limit: usize,
+        before: Option<String>,
+        reply: Reply<SearchPage>,
+    },
+    Export {
+        conversation: Option<String>,
+        cursor: Option<String>,
+        limit: usize,
+        reply: Reply<ExportPage>,
+    },
+    MarkRead {
+        conversation: String,
+        reply: Reply<usize>,
+    },
 }

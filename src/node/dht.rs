@@ -41,8 +41,9 @@ pub(crate) enum GetDone {
 pub(crate) enum PutDone {
     /// A `dht_put` caller.
     Reply(oneshot::Sender<Result<(), NodeError>>),
-    /// The node's own record publication.
-    Publish,
+    /// The node's own record publication (under the mutual keys shared with this
+    /// contact, if any).
+    Publish(Option<PhoneNumber>),
 }
 
 struct PendingGet {
@@ -126,7 +127,7 @@ impl Actor {
             PutDone::Reply(reply) => {
                 let _ = reply.send(result);
             }
-            PutDone::Publish => self.on_publish_done(result.is_ok()),
+            PutDone::Publish(contact) => self.on_publish_done(result.is_ok(), contact),
         }
     }
 

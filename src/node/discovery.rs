@@ -1,22 +1,30 @@
 //! The actor's discovery part: publishing this node's rendezvous records and looking
 //! contacts up by phone number (SPEC.md §5).
 //!
-//! Key derivation is slow on purpose (argon2id), so it runs on blocking threads, at most
-//! one per core, and its results are cached per epoch in the store. Lookups ask several
-//! peers (quorum) for every key a contact could be found under — their number alone
-//! (`everyone` mode) and both numbers (`contacts` mode), this epoch and the previous one,
-//! plus the record of an invite code — verify and decrypt every entry, and hand the
-//! identities found to the trust rules in [`crate::contacts::trust`].
+//! The decisions live in two sans-IO machines of [`crate::contacts::schedule`]: a
+//! [`LookupSchedule`] (when each contact is looked up; interactive lookups first; at most
+//! 16 at once) and a [`KdfQueue`] (the slow argon2id derivations, deduplicated, at most one
+//! per pool thread per node, interactive ones first). This module executes them: it runs
+//! derivations on the process-wide pool (`super::kdf`), caches their results per epoch in
+//! the store, asks several peers (quorum) for every key a contact could be found under —
+//! their number alone (`everyone` mode) and both numbers (`contacts` mode), the previous
+//! epoch while its entries can still live, plus the record of an invite code — verifies
+//! and decrypts every entry, and hands the identities found to the trust rules in
+//! [`crate::contacts::trust`].
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Instant;
 
 use libp2p::Multiaddr;
+use rand::RngCore;
 use tokio::sync::oneshot;
 
 use super::actor::Actor;
 use super::{Event, NodeError};
 use crate::config::Discoverable;
+use crate::contacts::schedule::{
+    refresh_delay_ms, retry_delay_ms, KdfQueue, LookupSchedule, Urgency, MAX_LOOKUPS_IN_FLIGHT,
+};
 use crate::contacts::trust::{self, TrustEvent};
 use crate::model::{now_ms, Contact, ContactState, FriendRecord, MailboxInfo, PeerKeys};
 use crate::phone::PhoneNumber;
@@ -26,20 +34,14 @@ use crate::rendezvous::{
 };
 use crate::wire::{List, Text};
 
-/// Lookups running at once; more wait in a queue.
-pub const MAX_LOOKUPS_IN_FLIGHT: usize = 16;
 /// Record publications in flight at once.
 pub const MAX_PUTS_IN_FLIGHT: usize = 8;
 /// Peers asked in each lookup (answers from this many are merged).
 pub const LOOKUP_QUORUM: usize = 3;
-/// A found contact is looked up again after this (ms).
-pub const REFRESH_FOUND_MS: u64 = 3_600_000;
-/// First retry after a lookup found nothing (ms); doubles up to [`MAX_RETRY_MS`].
-pub const FIRST_RETRY_MS: u64 = 30_000;
-/// Longest back-off between lookups of a contact that is not found (ms).
-pub const MAX_RETRY_MS: u64 = 6 * 3_600_000;
-/// How often the lookup schedule is checked (ms).
-const SCHEDULE_EVERY_MS: u64 = 2_000;
+/// Derived keys kept in memory; the store's `cache` tree holds them all.
+const MAX_KEYS_IN_MEMORY: usize = 4_096;
+/// How often expired invites are dropped (ms).
+const INVITE_CHECK_MS: u64 = 60_000;
 
 /// Results coming back from blocking threads.
 pub(crate) enum Internal {
@@ -54,18 +56,31 @@ pub(crate) enum Internal {
 
 /// Why keys are wanted.
 enum KeyUse {
-    Publish,
+    /// Publish our record under them (the mutual keys shared with this contact, if any).
+    Publish(Option<PhoneNumber>),
+    /// Withdraw our record from under them (a blocked contact).
+    Withdraw,
+    /// Look this contact up under them.
     Lookup(PhoneNumber),
 }
 
 /// One running lookup.
 struct Lookup {
     started: Instant,
+    urgency: Urgency,
     outstanding: usize,
     /// The previous epoch, asked only if the current one yields nothing.
     fallback: Option<Epoch>,
     found: HashMap<[u8; 32], PeerKeys>,
     replies: Vec<oneshot::Sender<Result<Contact, NodeError>>>,
+}
+
+/// A record publication waiting for a slot.
+struct Put {
+    key: Vec<u8>,
+    value: Vec<u8>,
+    /// The contact whose mutual keys these are.
+    contact: Option<PhoneNumber>,
 }
 
 /// Counters reported in status and metrics.
@@ -81,59 +96,109 @@ pub struct DiscoveryStats {
     pub kdf_ms_total: f64,
     /// Records published.
     pub records_published: u64,
+    /// Hellos sent to friends just found.
+    #[serde(default)]
+    pub hellos_sent: u64,
+    /// Hellos received (each checked with a lookup).
+    #[serde(default)]
+    pub hellos_received: u64,
+    /// Key derivations waiting for the pool.
+    #[serde(default)]
+    pub kdf_waiting: u64,
+    /// Contacts whose lookup is scheduled, waiting or running.
+    #[serde(default)]
+    pub scheduled: u64,
 }
 
 /// Discovery bookkeeping owned by the actor.
 pub(crate) struct Discovery {
-    mode: Discoverable,
+    pub(super) mode: Discoverable,
     keys: HashMap<(Vec<u8>, u32), RendezvousKeys>,
     deriving: HashMap<(Vec<u8>, u32), Vec<KeyUse>>,
+    kdf: KdfQueue<(Vec<u8>, u32)>,
+    pub(super) schedule: LookupSchedule<PhoneNumber>,
     lookups: HashMap<PhoneNumber, Lookup>,
-    queued: VecDeque<PhoneNumber>,
-    queued_replies: HashMap<PhoneNumber, Vec<oneshot::Sender<Result<Contact, NodeError>>>>,
-    due: HashMap<PhoneNumber, u64>,
-    last_schedule_ms: u64,
+    /// Callers waiting for a lookup that has not started yet.
+    replies: HashMap<PhoneNumber, Vec<oneshot::Sender<Result<Contact, NodeError>>>>,
+    /// Identity keys this home had before a reinstall: never a contact.
+    previous_identities: Vec<[u8; 32]>,
     publish_due_ms: u64,
     publish_dirty: bool,
-    put_queue: VecDeque<(Vec<u8>, Vec<u8>)>,
+    put_queue: VecDeque<Put>,
     puts_in_flight: usize,
+    /// Mutual-record publications in flight per contact.
+    publishing: HashMap<PhoneNumber, usize>,
+    /// Friends to greet once our record for them is in the DHT (so their check finds it).
+    pub(super) hello_waiting: HashSet<PhoneNumber>,
+    /// Contacts added in the background whose mutual record is published when their
+    /// first lookup starts (it derives the same keys, in the same order).
+    pub(super) unpublished: HashSet<PhoneNumber>,
     invites: Vec<InviteCode>,
+    next_invite_check_ms: u64,
     stats: DiscoveryStats,
 }
 
 impl Discovery {
-    pub(crate) fn new(mode: Discoverable, contacts: &[Contact], invites: Vec<InviteCode>) -> Self {
+    pub(crate) fn new(
+        mode: Discoverable,
+        contacts: &[Contact],
+        invites: Vec<InviteCode>,
+        previous_identities: Vec<[u8; 32]>,
+    ) -> Self {
+        let mut schedule = LookupSchedule::new(MAX_LOOKUPS_IN_FLIGHT);
+        // A meetup acquaintance's pseudonym is no number: nothing to look up.
+        for contact in contacts.iter().filter(|c| !c.blocked && !c.phone.is_pseudonym()) {
+            schedule.schedule(contact.phone.clone(), contact.next_lookup_ms);
+        }
         Self {
             mode,
             keys: HashMap::new(),
             deriving: HashMap::new(),
+            kdf: KdfQueue::new(super::kdf::threads()),
+            schedule,
             lookups: HashMap::new(),
-            queued: VecDeque::new(),
-            queued_replies: HashMap::new(),
-            // A meetup acquaintance's pseudonym is no number: nothing to look up.
-            due: contacts
-                .iter()
-                .filter(|c| !c.phone.is_pseudonym())
-                .map(|c| (c.phone.clone(), c.next_lookup_ms))
-                .collect(),
-            last_schedule_ms: 0,
+            replies: HashMap::new(),
+            previous_identities,
             publish_due_ms: 0,
             publish_dirty: true,
             put_queue: VecDeque::new(),
             puts_in_flight: 0,
+            publishing: HashMap::new(),
+            hello_waiting: HashSet::new(),
+            unpublished: HashSet::new(),
             invites,
+            next_invite_check_ms: 0,
             stats: DiscoveryStats::default(),
         }
     }
 
     /// The counters.
-    pub(crate) fn stats(&self) -> &DiscoveryStats {
-        &self.stats
+    pub(crate) fn stats(&self) -> DiscoveryStats {
+        DiscoveryStats {
+            kdf_waiting: self.kdf.waiting() as u64,
+            scheduled: self.schedule.len() as u64,
+            ..self.stats.clone()
+        }
     }
 
     /// Marks this node's records stale (addresses, prekey or mailboxes changed).
     pub(crate) fn republish_soon(&mut self) {
         self.publish_dirty = true;
+    }
+
+    /// Whether our record for `phone` is still on its way into the DHT.
+    pub(super) fn publishing_for(&self, phone: &PhoneNumber) -> bool {
+        self.publishing.get(phone).is_some_and(|n| *n > 0)
+    }
+
+    /// Counts a hello received.
+    pub(super) fn hello_received(&mut self) {
+        self.stats.hellos_received += 1;
+    }
+
+    /// Counts a hello sent.
+    pub(super) fn hello_sent(&mut self) {
+        self.stats.hellos_sent += 1;
     }
 }
 
@@ -147,7 +212,6 @@ fn mutual_input(a: &PhoneNumber, b: &PhoneNumber) -> Option<Vec<u8>> {
     crate::rendezvous::kdf::mutual_input(a.as_str(), b.as_str()).ok()
 }
 
-/// Turns a verified, decrypted entry into what we keep about an identity.
 /// Our tag at the mailbox `peer` (public half of the tag key).
 fn mailbox_tag(identity: &libp2p::identity::ed25519::Keypair, peer: &libp2p::PeerId) -> [u8; 32] {
     crate::mailbox::wire::tag_keypair(identity, &peer.to_bytes())
@@ -155,6 +219,7 @@ fn mailbox_tag(identity: &libp2p::identity::ed25519::Keypair, peer: &libp2p::Pee
         .to_bytes()
 }
 
+/// Turns a verified, decrypted entry into what we keep about an identity.
 pub(super) fn peer_keys(candidate: Candidate) -> Option<PeerKeys> {
     let body = candidate.body;
     let peer_id = libp2p::PeerId::from_bytes(&body.peer_id).ok()?;
@@ -193,22 +258,12 @@ pub(super) fn peer_keys(candidate: Candidate) -> Option<PeerKeys> {
 }
 
 impl Actor {
-    /// Periodic work: rotate prekeys, republish, run due lookups, expire invites.
+    /// Periodic work: republish when due, start due lookups, expire invites.
     pub(super) fn discovery_tick(&mut self) {
         let now = now_ms();
-        if now.saturating_sub(self.discovery.last_schedule_ms) >= SCHEDULE_EVERY_MS {
-            self.discovery.last_schedule_ms = now;
-            let due: Vec<PhoneNumber> = self
-                .discovery
-                .due
-                .iter()
-                .filter(|(_, at)| **at <= now)
-                .map(|(p, _)| p.clone())
-                .collect();
-            for phone in due {
-                self.discovery.due.insert(phone.clone(), u64::MAX);
-                self.start_lookup(phone, None);
-            }
+        self.pump_lookups(now);
+        if now >= self.discovery.next_invite_check_ms {
+            self.discovery.next_invite_check_ms = now + INVITE_CHECK_MS;
             let before = self.discovery.invites.len();
             self.discovery.invites.retain(|i| i.expires_at() > now / 1000);
             if before != self.discovery.invites.len() {
@@ -223,6 +278,21 @@ impl Actor {
         }
     }
 
+    /// When discovery next has something to do (ms): a lookup falls due, or the record is
+    /// due for republication.
+    pub(super) fn discovery_deadline_ms(&self) -> Option<u64> {
+        let lookups = self.discovery.schedule.poll_timeout();
+        let publish = (self.joined || self.bootstrap_peers_empty()).then_some(if self.discovery.publish_dirty {
+            0
+        } else {
+            self.discovery.publish_due_ms
+        });
+        [lookups, publish, Some(self.discovery.next_invite_check_ms)]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
     /// Handles a result from a blocking thread.
     pub(super) fn on_internal(&mut self, internal: Internal) {
         match internal {
@@ -235,49 +305,64 @@ impl Actor {
                 {
                     tracing::warn!(error = %e, "cannot cache rendezvous keys");
                 }
-                self.durability.wrote();
-                let uses = self
-                    .discovery
-                    .deriving
-                    .remove(&(input.clone(), epoch.0))
-                    .unwrap_or_default();
-                self.discovery.keys.insert((input.clone(), epoch.0), keys.clone());
+                // A cache entry: lost in a crash, it is derived again.
+                self.durability.wrote_lazily();
+                let slot = (input, epoch.0);
+                self.discovery.kdf.done(&slot);
+                let uses = self.discovery.deriving.remove(&slot).unwrap_or_default();
+                self.remember_keys(slot, keys.clone());
                 for key_use in uses {
                     self.use_keys(key_use, epoch, &keys);
                 }
+                self.pump_kdf();
             }
         }
     }
 
+    fn remember_keys(&mut self, slot: (Vec<u8>, u32), keys: RendezvousKeys) {
+        if self.discovery.keys.len() >= MAX_KEYS_IN_MEMORY {
+            self.discovery.keys.clear();
+        }
+        self.discovery.keys.insert(slot, keys);
+    }
+
     /// Gets the keys for `input` in `epoch` and then does `key_use` with them: from memory,
-    /// from the store's cache, or by deriving them on a blocking thread.
-    fn with_keys(&mut self, input: Vec<u8>, epoch: Epoch, key_use: KeyUse) {
+    /// from the store's cache, or by deriving them on the pool (queued by `urgency`).
+    fn with_keys(&mut self, input: Vec<u8>, epoch: Epoch, key_use: KeyUse, urgency: Urgency) {
         let slot = (input, epoch.0);
         if let Some(keys) = self.discovery.keys.get(&slot).cloned() {
             return self.use_keys(key_use, epoch, &keys);
         }
         if let Ok(Some((dht_key, enc_key))) = self.store.cached_rendezvous_keys(epoch.0, &slot.0) {
             let keys = RendezvousKeys { dht_key, enc_key };
-            self.discovery.keys.insert(slot, keys.clone());
+            self.remember_keys(slot, keys.clone());
             return self.use_keys(key_use, epoch, &keys);
         }
-        if let Some(waiting) = self.discovery.deriving.get_mut(&slot) {
-            waiting.push(key_use);
-            return;
+        self.discovery.deriving.entry(slot.clone()).or_default().push(key_use);
+        self.discovery.kdf.request(slot, urgency);
+        self.pump_kdf();
+    }
+
+    /// Hands queued derivations to the pools while this node has fewer than its share
+    /// running (interactive ones to the normal-priority pool, the rest to the
+    /// low-priority one).
+    fn pump_kdf(&mut self) {
+        while let Some(((input, epoch), urgency)) = self.discovery.kdf.start_next() {
+            let internal = self.internal_tx.clone();
+            let background = urgency != Urgency::Interactive;
+            tokio::spawn(async move {
+                let epoch = Epoch(epoch);
+                if let Some((keys, ms)) = super::kdf::derive(input.clone(), epoch, background).await {
+                    let _ = internal.send(Internal::KeysDerived { input, epoch, keys, ms });
+                }
+            });
         }
-        self.discovery.deriving.insert(slot.clone(), vec![key_use]);
-        let internal = self.internal_tx.clone();
-        tokio::spawn(async move {
-            let (input, epoch) = (slot.0, Epoch(slot.1));
-            if let Some((keys, ms)) = super::kdf::derive(input.clone(), epoch).await {
-                let _ = internal.send(Internal::KeysDerived { input, epoch, keys, ms });
-            }
-        });
     }
 
     fn use_keys(&mut self, key_use: KeyUse, epoch: Epoch, keys: &RendezvousKeys) {
         match key_use {
-            KeyUse::Publish => self.publish_record(epoch, keys),
+            KeyUse::Publish(contact) => self.publish_record(epoch, keys, contact),
+            KeyUse::Withdraw => self.withdraw_record(epoch, keys),
             KeyUse::Lookup(phone) => self.lookup_get(phone, keys.clone()),
         }
     }
@@ -295,28 +380,32 @@ impl Actor {
             .contacts()
             .unwrap_or_default()
             .into_iter()
+            .filter(|c| !c.blocked)
             .map(|c| c.phone)
             .collect();
         for epoch in Epoch::to_publish(now) {
             match self.discovery.mode {
-                Discoverable::Everyone => self.with_keys(single_input(&me), epoch, KeyUse::Publish),
+                Discoverable::Everyone => {
+                    self.with_keys(single_input(&me), epoch, KeyUse::Publish(None), Urgency::Background)
+                }
                 Discoverable::Contacts => {
                     for phone in &contacts {
                         if let Some(input) = mutual_input(&me, phone) {
-                            self.with_keys(input, epoch, KeyUse::Publish);
+                            let key_use = KeyUse::Publish(Some(phone.clone()));
+                            self.with_keys(input, epoch, key_use, Urgency::Idle);
                         }
                     }
                 }
                 Discoverable::Nobody => {}
             }
             for invite in self.discovery.invites.clone() {
-                self.publish_record(epoch, &invite.keys(epoch));
+                self.publish_record(epoch, &invite.keys(epoch), None);
             }
         }
     }
 
     /// Publishes the mutual record for one contact (contacts mode), right after adding it.
-    fn publish_for_contact(&mut self, phone: &PhoneNumber) {
+    pub(super) fn publish_for_contact(&mut self, phone: &PhoneNumber, urgency: Urgency) {
         if self.discovery.mode != Discoverable::Contacts {
             return;
         }
@@ -325,7 +414,21 @@ impl Actor {
         };
         if let Some(input) = mutual_input(&me, phone) {
             for epoch in Epoch::to_publish(now_ms() / 1000) {
-                self.with_keys(input.clone(), epoch, KeyUse::Publish);
+                *self.discovery.publishing.entry(phone.clone()).or_default() += 1;
+                self.with_keys(input.clone(), epoch, KeyUse::Publish(Some(phone.clone())), urgency);
+            }
+        }
+    }
+
+    /// Replaces our entry under the mutual keys shared with `phone` by one nobody can
+    /// read (a blocked contact no longer finds us; storing nodes keep the higher `seq`).
+    pub(super) fn withdraw_for_contact(&mut self, phone: &PhoneNumber) {
+        let Some(me) = self.profile.phone.clone() else {
+            return;
+        };
+        if let Some(input) = mutual_input(&me, phone) {
+            for epoch in Epoch::to_publish(now_ms() / 1000) {
+                self.with_keys(input.clone(), epoch, KeyUse::Withdraw, Urgency::Interactive);
             }
         }
     }
@@ -357,10 +460,10 @@ impl Actor {
         addrs
     }
 
-    /// Builds, seals and publishes this node's entry under `keys`.
-    pub(super) fn publish_record(&mut self, epoch: Epoch, keys: &RendezvousKeys) {
-        let now = now_ms() / 1000;
-        let identity = self.config.identity.clone();
+    /// This node's record body: keys, prekey, addresses and mailboxes. The display name is
+    /// left empty: it goes to friends only, over the E2E channel (`profile` payloads).
+    fn record_body(&self) -> InnerBody {
+        let identity = &self.config.identity;
         let addrs = List::truncating(
             self.publishable_addrs()
                 .into_iter()
@@ -387,7 +490,6 @@ impl Actor {
                 })
                 .collect(),
         );
-        let name = Text::new(self.profile.name.as_str()).unwrap_or_default();
         let prekey = self.prekeys.current().sign(identity.ed25519());
         let mut body = InnerBody::new(
             &identity.ed25519().public(),
@@ -395,44 +497,74 @@ impl Actor {
             prekey,
             addrs,
             mailboxes,
-            name,
+            Text::default(),
         );
         body.trim_to_fit();
-        let seq = now_ms();
+        body
+    }
+
+    /// Builds, seals and publishes this node's entry under `keys` (for `contact`'s mutual
+    /// keys, if any).
+    pub(super) fn publish_record(&mut self, epoch: Epoch, keys: &RendezvousKeys, contact: Option<PhoneNumber>) {
+        let body = self.record_body();
+        self.put_entry(epoch, keys, &body, contact);
+    }
+
+    /// Seals our body under the real DHT key but a random encryption key: the slot (and
+    /// its `seq`) moves on, and nobody can open what it holds.
+    fn withdraw_record(&mut self, epoch: Epoch, keys: &RendezvousKeys) {
+        let mut unreadable = keys.clone();
+        rand::rngs::OsRng.fill_bytes(&mut unreadable.enc_key);
+        let body = self.record_body();
+        self.put_entry(epoch, &unreadable, &body, None);
+    }
+
+    fn put_entry(&mut self, epoch: Epoch, keys: &RendezvousKeys, body: &InnerBody, contact: Option<PhoneNumber>) {
+        let now = now_ms() / 1000;
         let entry = match seal_entry(
-            identity.ed25519(),
+            self.config.identity.ed25519(),
             keys,
             epoch,
-            seq,
+            now_ms(),
             now + DEFAULT_LIFETIME_SECS,
-            &body,
+            body,
             &mut rand::rngs::OsRng,
         ) {
             Ok(entry) => entry,
-            Err(e) => return tracing::warn!(error = %e, "cannot seal a rendezvous entry"),
+            Err(e) => {
+                self.publication_settled(contact);
+                return tracing::warn!(error = %e, "cannot seal a rendezvous entry");
+            }
         };
         match RendezvousValue::new(vec![entry]).and_then(|v| v.encode()) {
             Ok(value) => {
-                self.discovery.put_queue.push_back((keys.dht_key.to_vec(), value));
+                self.discovery.put_queue.push_back(Put {
+                    key: keys.dht_key.to_vec(),
+                    value,
+                    contact,
+                });
                 self.pump_puts();
             }
-            Err(e) => tracing::warn!(error = %e, "cannot encode a rendezvous value"),
+            Err(e) => {
+                self.publication_settled(contact);
+                tracing::warn!(error = %e, "cannot encode a rendezvous value")
+            }
         }
     }
 
     /// Starts queued publications up to the in-flight limit.
     pub(super) fn pump_puts(&mut self) {
         while self.discovery.puts_in_flight < MAX_PUTS_IN_FLIGHT {
-            let Some((key, value)) = self.discovery.put_queue.pop_front() else {
+            let Some(put) = self.discovery.put_queue.pop_front() else {
                 break;
             };
             self.discovery.puts_in_flight += 1;
-            self.dht_put_for(key, value, super::dht::PutDone::Publish);
+            self.dht_put_for(put.key, put.value, super::dht::PutDone::Publish(put.contact));
         }
     }
 
     /// A publication finished (whatever the outcome: the next republish retries).
-    pub(super) fn on_publish_done(&mut self, ok: bool) {
+    pub(super) fn on_publish_done(&mut self, ok: bool, contact: Option<PhoneNumber>) {
         self.discovery.puts_in_flight = self.discovery.puts_in_flight.saturating_sub(1);
         if ok {
             self.discovery.stats.records_published += 1;
@@ -440,52 +572,85 @@ impl Actor {
                 total: self.discovery.stats.records_published,
             });
         }
+        self.publication_settled(contact);
         self.pump_puts();
+    }
+
+    /// One of the publications counted for `contact` is over: greet it if it waits.
+    fn publication_settled(&mut self, contact: Option<PhoneNumber>) {
+        let Some(phone) = contact else { return };
+        if let Some(count) = self.discovery.publishing.get_mut(&phone) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                self.discovery.publishing.remove(&phone);
+                if self.discovery.hello_waiting.remove(&phone) {
+                    self.send_hello(&phone);
+                }
+            }
+        }
     }
 
     // --- lookups ---------------------------------------------------------------------
 
-    /// Looks `phone` up now (or joins the running lookup); `reply` gets the updated contact.
-    pub(super) fn start_lookup(
+    /// Looks `phone` up as soon as a slot is free, ahead of scheduled lookups (again after
+    /// the running one, if one runs); `reply` gets the updated contact.
+    pub(super) fn lookup_now(
         &mut self,
         phone: PhoneNumber,
         reply: Option<oneshot::Sender<Result<Contact, NodeError>>>,
     ) {
-        if let Some(lookup) = self.discovery.lookups.get_mut(&phone) {
-            lookup.replies.extend(reply);
-            return;
+        if let Some(reply) = reply {
+            self.discovery.replies.entry(phone.clone()).or_default().push(reply);
         }
-        if self.discovery.lookups.len() >= MAX_LOOKUPS_IN_FLIGHT {
-            if !self.discovery.queued.contains(&phone) {
-                self.discovery.queued.push_back(phone.clone());
-            }
-            self.discovery.queued_replies.entry(phone).or_default().extend(reply);
-            return;
+        self.discovery.schedule.urgent(phone);
+        self.pump_lookups(now_ms());
+    }
+
+    /// Starts every lookup the schedule lets start now.
+    pub(super) fn pump_lookups(&mut self, now: u64) {
+        while let Some((phone, urgency)) = self.discovery.schedule.poll_start(now) {
+            self.begin_lookup(phone, urgency);
         }
-        let Ok(Some(contact)) = self.store.contact(&phone) else {
-            if let Some(reply) = reply {
-                let _ = reply.send(Err(NodeError::NotFound(format!("no contact {phone}"))));
+    }
+
+    fn begin_lookup(&mut self, phone: PhoneNumber, urgency: Urgency) {
+        let replies = self.discovery.replies.remove(&phone).unwrap_or_default();
+        let contact = match self.store.contact(&phone) {
+            Ok(Some(contact)) if !contact.blocked => contact,
+            _ => {
+                self.discovery.schedule.remove(&phone);
+                for reply in replies {
+                    let _ = reply.send(Err(NodeError::NotFound(format!("no contact {phone} to look up"))));
+                }
+                return;
             }
-            return;
         };
+        if self.discovery.unpublished.remove(&phone) {
+            self.publish_for_contact(&phone, urgency);
+        }
         let mut epochs = Epoch::to_look_up(now_ms() / 1000).into_iter();
         let current = epochs.next().expect("the current epoch is always looked up");
+        // The previous epoch matters only for a friend whose current-epoch record is
+        // missing (a failed put, a skewed clock): worth two more derivations when someone
+        // waits, not for every imported or scheduled contact.
+        let fallback = epochs.next().filter(|_| urgency == Urgency::Interactive);
         self.discovery.lookups.insert(
             phone.clone(),
             Lookup {
                 started: Instant::now(),
+                urgency,
                 outstanding: 0,
-                fallback: epochs.next(),
+                fallback,
                 found: HashMap::new(),
-                replies: reply.into_iter().collect(),
+                replies,
             },
         );
-        self.lookup_epoch(&phone, contact.invite_secret, current);
+        self.lookup_epoch(&phone, contact.invite_secret, current, urgency);
     }
 
     /// Asks for every key `phone` could be found under in `epoch`: the number alone, both
     /// numbers, and the invite record if the contact came with an invite code.
-    fn lookup_epoch(&mut self, phone: &PhoneNumber, invite_secret: Option<[u8; 16]>, epoch: Epoch) {
+    fn lookup_epoch(&mut self, phone: &PhoneNumber, invite_secret: Option<[u8; 16]>, epoch: Epoch, urgency: Urgency) {
         let mut inputs = vec![single_input(phone)];
         if let Some(me) = &self.profile.phone {
             inputs.extend(mutual_input(me, phone));
@@ -498,7 +663,7 @@ impl Actor {
             self.lookup_get(phone.clone(), keys);
         }
         for input in inputs {
-            self.with_keys(input, epoch, KeyUse::Lookup(phone.clone()));
+            self.with_keys(input, epoch, KeyUse::Lookup(phone.clone()), urgency);
         }
     }
 
@@ -521,8 +686,11 @@ impl Actor {
             };
             for entry in value.entries.iter() {
                 match open_entry(entry, &keys, now).map(peer_keys) {
-                    // Our own entry under the shared mutual key is not the contact.
-                    Ok(Some(found)) if found.identity_pk == me => {}
+                    // Our own entry under the shared mutual key is not the contact, and
+                    // neither is one of our own previous installs.
+                    Ok(Some(found))
+                        if found.identity_pk == me
+                            || self.discovery.previous_identities.contains(&found.identity_pk) => {}
                     Ok(Some(found)) => {
                         let keep = lookup
                             .found
@@ -545,13 +713,14 @@ impl Actor {
         } else {
             None
         };
+        let urgency = lookup.urgency;
         for _ in 0..rejected {
             self.reject(None, "rendezvous", "invalid_entry");
         }
         match (done, fallback) {
             (true, Some(previous)) => {
                 let invite_secret = self.store.contact(&phone).ok().flatten().and_then(|c| c.invite_secret);
-                self.lookup_epoch(&phone, invite_secret, previous);
+                self.lookup_epoch(&phone, invite_secret, previous, urgency);
             }
             (true, None) => self.finish_lookup(phone),
             (false, _) => {}
@@ -565,9 +734,13 @@ impl Actor {
         let now = now_ms();
         let result = self.apply_lookup(&phone, lookup.found.into_values().collect(), now);
         self.discovery.stats.lookups += 1;
+        let again = self.discovery.schedule.finished(&phone);
         if let Ok(contact) = &result {
             if contact.pinned.is_some() || !contact.candidates.is_empty() {
                 self.discovery.stats.found += 1;
+            }
+            if !again && !contact.blocked {
+                self.discovery.schedule.schedule(phone.clone(), contact.next_lookup_ms);
             }
             tracing::debug!(%phone, ms = lookup.started.elapsed().as_millis(), state = contact.state.as_str(), "lookup done");
         }
@@ -577,16 +750,7 @@ impl Actor {
                 source: e.to_string().into(),
             }));
         }
-        while self.discovery.lookups.len() < MAX_LOOKUPS_IN_FLIGHT {
-            let Some(next) = self.discovery.queued.pop_front() else {
-                break;
-            };
-            let waiting = self.discovery.queued_replies.remove(&next).unwrap_or_default();
-            self.start_lookup(next.clone(), None);
-            if let Some(lookup) = self.discovery.lookups.get_mut(&next) {
-                lookup.replies.extend(waiting);
-            }
-        }
+        self.pump_lookups(now);
     }
 
     /// Applies the identities found to the stored contact, schedules its next lookup and
@@ -596,89 +760,46 @@ impl Actor {
             return Err(NodeError::NotFound(format!("no contact {phone}")));
         };
         let before = contact.state;
+        let noise_unknown = contact.pinned.as_ref().is_some_and(|p| p.noise_pk == [0; 32]);
         let events = trust::apply_lookup(&mut contact, found, now);
+        // A contact pinned from an invite becomes reachable once its record is found.
+        let reachable_now = noise_unknown && contact.pinned.as_ref().is_some_and(|p| p.noise_pk != [0; 32]);
+        let jitter = rand::rngs::OsRng.next_u32();
         let delay = match contact.state {
-            ContactState::Found | ContactState::Verified | ContactState::Conflict => REFRESH_FOUND_MS,
-            ContactState::Pending | ContactState::NotFound => {
-                (FIRST_RETRY_MS << contact.misses.saturating_sub(1).min(16)).min(MAX_RETRY_MS)
-            }
+            ContactState::Found | ContactState::Verified | ContactState::Conflict => refresh_delay_ms(jitter),
+            ContactState::Pending | ContactState::NotFound => retry_delay_ms(contact.misses, jitter),
         };
         contact.next_lookup_ms = now + delay;
-        self.discovery.due.insert(phone.clone(), contact.next_lookup_ms);
-        self.store.put_contact(&contact)?;
-        self.durability.wrote();
+        self.save_contact(&contact)?;
+        let name = contact.display_name();
         for event in events {
             match event {
                 TrustEvent::KeyChanged { .. } => self.emit(Event::KeyChanged {
                     phone: phone.to_string(),
-                    name: contact.name.clone(),
+                    name: name.clone(),
                 }),
                 TrustEvent::NewCandidate { .. } => self.emit(Event::CandidateSeen {
                     phone: phone.to_string(),
-                    name: contact.name.clone(),
+                    name: name.clone(),
                 }),
-                TrustEvent::Found | TrustEvent::NotFound | TrustEvent::Conflict | TrustEvent::Updated => {}
+                TrustEvent::Found => self.friend_found(phone),
+                TrustEvent::NotFound | TrustEvent::Conflict | TrustEvent::Updated => {}
             }
+        }
+        if reachable_now {
+            self.friend_found(phone);
         }
         if contact.state != before || before == ContactState::Pending {
             self.emit(Event::ContactUpdated {
                 phone: phone.to_string(),
-                name: contact.name.clone(),
+                name,
                 state: contact.state.as_str().to_owned(),
             });
         }
         Ok(contact)
     }
 
-    // --- contacts --------------------------------------------------------------------
-
-    /// Adds (or renames) contacts and starts finding them at once; returns how many were
-    /// new.
-    pub(super) fn add_contacts(&mut self, contacts: Vec<Contact>) -> Result<usize, NodeError> {
-        let mut added = 0;
-        let mut to_find = Vec::new();
-        for mut contact in contacts {
-            if Some(&contact.phone) == self.profile.phone.as_ref() {
-                continue;
-            }
-            match self.store.contact(&contact.phone)? {
-                Some(mut existing) => {
-                    if (existing.name.is_empty() || contact.source == crate::model::ContactSource::Manual)
-                        && !contact.name.is_empty()
-                    {
-                        existing.name = contact.name;
-                    }
-                    if contact.invite_secret.is_some() {
-                        existing.invite_secret = contact.invite_secret;
-                        existing.pinned = contact.pinned.or(existing.pinned);
-                        existing.state = ContactState::Verified;
-                    }
-                    self.store.put_contact(&existing)?;
-                }
-                None => {
-                    contact.next_lookup_ms = 0;
-                    self.store.put_contact(&contact)?;
-                    self.publish_for_contact(&contact.phone);
-                    added += 1;
-                }
-            }
-            self.discovery.due.insert(contact.phone.clone(), u64::MAX);
-            to_find.push(contact.phone);
-        }
-        self.durability.wrote();
-        for phone in to_find {
-            self.start_lookup(phone, None);
-        }
-        Ok(added)
-    }
-
-    /// Removes a contact (its mutual record simply expires).
-    pub(super) fn remove_contact(&mut self, phone: &PhoneNumber) -> Result<bool, NodeError> {
-        self.discovery.due.remove(phone);
-        let removed = self.store.remove_contact(phone)?;
-        self.durability.wrote();
-        Ok(removed)
-    }
+    // --- invites ---------------------------------------------------------------------
 
     /// Creates an invite code valid for `valid_secs` and publishes its record.
     pub(super) fn create_invite(&mut self, valid_secs: u64) -> Result<InviteCode, NodeError> {
@@ -693,7 +814,7 @@ impl Actor {
         self.discovery.invites.push(code.clone());
         self.save_invites();
         for epoch in Epoch::to_publish(now_ms() / 1000) {
-            self.publish_record(epoch, &code.keys(epoch));
+            self.publish_record(epoch, &code.keys(epoch), None);
         }
         Ok(code)
     }

@@ -142,18 +142,26 @@ pub(crate) struct Dm {
     in_flight: HashMap<OutboundRequestId, InFlight>,
     /// Receipts and typing indicators waiting to go (not persisted: best effort).
     ephemeral: HashMap<PhoneNumber, Vec<DmPayload>>,
-    /// Identity key → contact number, for contacts with a pinned key.
-    pub(super) friends: HashMap<[u8; 32], PhoneNumber>,
-    /// Identity key → the number a non-contact claimed in its handshake (its requests
-    /// are filed under it, never merged into a friend's conversation).
+    /// Identity key → contact number, for contacts with a pinned key (kept in step by
+    /// [`Dm::contact_changed`]).
+    friends: HashMap<[u8; 32], PhoneNumber>,
+    /// Contact number → its pinned identity key (the reverse of `friends`).
+    friend_keys: HashMap<PhoneNumber, [u8; 32]>,
+    /// Blocked contacts' numbers and pinned identities.
+    blocked_phones: HashSet<PhoneNumber>,
+    blocked_ids: HashSet<[u8; 32]>,
+    /// Identity key → what a non-contact claimed in its handshake or sealed box (its
+    /// requests are filed under that number, never merged into a friend's conversation).
     pub(super) claims: super::strangers::Claims,
     /// Responder sessions of non-contacts: in memory only, bounded.
     pub(super) strangers: super::lru::Lru<[u8; 16]>,
+    /// Strangers the owner blocked.
+    pub(super) blocked_strangers: super::friends::BlockedStrangers,
     inbound: KeyedLimiter<PeerId>,
     typing: KeyedLimiter<PhoneNumber>,
     /// Conversation rows changed this loop turn, written once at its end (before the
     /// turn's flush starts, so nothing waiting on that flush misses them).
-    conversations: HashMap<ConvId, Conversation>,
+    pub(super) conversations: HashMap<ConvId, Conversation>,
     /// Sessions changed this loop turn, written the same way.
     dirty_sessions: HashSet<[u8; 16]>,
     /// Outgoing messages queued by this run and not yet acknowledged, as stored (saves
@@ -179,7 +187,8 @@ impl Dm {
         let mut outbound = HashMap::new();
         for (name, mut session) in store.meta_values::<Session>(SESSION_PREFIX)? {
             if session.expired(now) {
-                store.remove_meta_value(&format!("{SESSION_PREFIX}{name}"))?;
+                // `name` is the whole meta name (`session/<hex id>`).
+                store.remove_meta_value(&name)?;
                 continue;
             }
             // Nonces of the last reservation may have been used before a crash.
@@ -221,14 +230,12 @@ impl Dm {
             in_flight: HashMap::new(),
             ephemeral: HashMap::new(),
             friends: HashMap::new(),
-            claims: super::strangers::Claims::load(
-                store
-                    .meta_values::<PhoneNumber>(super::strangers::CLAIM_PREFIX)?
-                    .into_iter()
-                    .filter_map(|(name, phone)| Some((hex::decode(name).ok()?.try_into().ok()?, phone)))
-                    .collect(),
-            ),
+            friend_keys: HashMap::new(),
+            blocked_phones: HashSet::new(),
+            blocked_ids: HashSet::new(),
+            claims: super::strangers::Claims::load(store)?,
             strangers: super::lru::Lru::new(super::strangers::MAX_STRANGER_SESSIONS),
+            blocked_strangers: super::friends::BlockedStrangers::load(store)?,
             inbound: KeyedLimiter::new(INBOUND_RATE, MAX_LIMITED),
             typing: KeyedLimiter::new(TYPING_RATE, MAX_LIMITED),
             conversations: HashMap::new(),
@@ -245,23 +252,59 @@ impl Dm {
             .map(|(sid, s)| (*sid, s.send_state().reserved_until))
             .collect();
         dm.stats.sessions = dm.sessions.len() as u64;
-        dm.refresh_friends(contacts);
+        for contact in contacts {
+            dm.contact_changed(contact);
+        }
         Ok(dm)
     }
 
-    /// Rebuilds the identity → number map from the address book.
-    pub(crate) fn refresh_friends(&mut self, contacts: &[Contact]) {
-        self.friends = contacts
-            .iter()
-            .filter_map(|c| c.pinned.as_ref().map(|p| (p.identity_pk, c.phone.clone())))
-            .collect();
+    /// Keeps the identity maps and the block list in step with a saved contact.
+    pub(crate) fn contact_changed(&mut self, contact: &Contact) {
+        self.contact_removed(contact);
+        if let Some(pinned) = &contact.pinned {
+            self.friends.insert(pinned.identity_pk, contact.phone.clone());
+            self.friend_keys.insert(contact.phone.clone(), pinned.identity_pk);
+            if contact.blocked {
+                self.blocked_ids.insert(pinned.identity_pk);
+            }
+        }
+        if contact.blocked {
+            self.blocked_phones.insert(contact.phone.clone());
+        }
+    }
+
+    /// Forgets a removed contact's identity and block.
+    pub(crate) fn contact_removed(&mut self, contact: &Contact) {
+        if let Some(old) = self.friend_keys.remove(&contact.phone) {
+            if self.friends.get(&old) == Some(&contact.phone) {
+                self.friends.remove(&old);
+            }
+            self.blocked_ids.remove(&old);
+        }
+        self.blocked_phones.remove(&contact.phone);
+        self.friend_cache.clear();
+    }
+
+    /// Whether `identity` is pinned for a contact.
+    pub(crate) fn is_friend(&self, identity: &[u8; 32]) -> bool {
+        self.friends.contains_key(identity)
+    }
+
+    /// Whether the owner blocked this identity, or the number it claims.
+    pub(crate) fn is_blocked(&self, identity: &[u8; 32], phone: Option<&PhoneNumber>) -> bool {
+        self.blocked_ids.contains(identity)
+            || phone.is_some_and(|p| self.blocked_phones.contains(p))
+            || self.blocked_strangers.is_blocked(identity, phone)
     }
 }
 
-/// A contact we may exchange messages with: pinned, not in conflict, Noise key known.
+/// A contact we may exchange messages with: pinned, not in conflict, not blocked, Noise
+/// key known.
 fn reachable(contact: &Contact) -> Option<&crate::model::PeerKeys> {
     match contact.state {
-        ContactState::Found | ContactState::Verified => contact.pinned.as_ref().filter(|p| p.noise_pk != [0; 32]),
+        ContactState::Found | ContactState::Verified if !contact.blocked => {
+            contact.pinned.as_ref().filter(|p| p.noise_pk != [0; 32])
+        }
         _ => None,
     }
 }
@@ -385,6 +428,20 @@ impl Actor {
         }
     }
 
+    /// Drops every session with `identity`, both directions (a blocked peer).
+    pub(super) fn drop_sessions_with(&mut self, identity: &[u8; 32]) {
+        let doomed: Vec<[u8; 16]> = self
+            .dm
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.remote_identity() == *identity)
+            .map(|(sid, _)| *sid)
+            .collect();
+        for sid in doomed {
+            self.drop_session(&sid);
+        }
+    }
+
     pub(super) fn drop_session(&mut self, sid: &[u8; 16]) {
         if let Some(session) = self.dm.sessions.remove(sid) {
             if self.dm.outbound.get(&session.remote_identity()) == Some(sid) {
@@ -406,11 +463,17 @@ impl Actor {
 
     /// Queues a text for `contact`; the reply goes out once it is durably in the outbox.
     pub(super) fn queue_message(&mut self, contact: &Contact, body: Body) -> Result<StoredMessage, super::NodeError> {
-        if contact.state == ContactState::Conflict {
+        if contact.blocked {
             return Err(super::NodeError::Blocked(format!(
-                "the key of {} changed; verify it before sending (chingu contacts verify)",
-                contact.phone
+                "you blocked {}; unblock them to send (chingu contacts unblock)",
+                contact.display_name()
             )));
+        }
+        if contact.state == ContactState::Conflict {
+            let name = contact.display_name();
+            return Err(super::NodeError::Blocked(
+                crate::contacts::standing::Standing::of(contact).explain(&name),
+            ));
         }
         WireBody::from_body(&body).map_err(|e| super::NodeError::Invalid(e.to_string()))?;
         let now = now_ms();
@@ -457,6 +520,9 @@ impl Actor {
 
     /// Queues a receipt or typing indicator for `phone` (dropped when too many wait).
     pub(super) fn queue_ephemeral(&mut self, phone: &PhoneNumber, payload: DmPayload) {
+        if self.dm.blocked_phones.contains(phone) {
+            return;
+        }
         let queue = self.dm.ephemeral.entry(phone.clone()).or_default();
         if queue.len() < MAX_EPHEMERAL {
             queue.push(payload);
@@ -961,21 +1027,27 @@ impl Actor {
             return self.respond_dm(channel, &refused("handshake_failed"));
         }
         let claimed_phone = initiator.phone.as_str().parse::<PhoneNumber>().ok();
+        if self.dm.is_blocked(&identity, claimed_phone.as_ref()) {
+            self.reject(Some(peer), "dm", "blocked");
+            return self.respond_dm(channel, &refused("handshake_failed"));
+        }
         if let Some(phone) = &claimed_phone {
             if let Ok(Some(contact)) = self.store.contact(phone) {
                 if let Some(pinned) = &contact.pinned {
                     if pinned.identity_pk != identity {
                         // Someone else claims a friend's number: never a silent switch.
+                        // A lookup checks the claim (a reinstall shows as a key change).
                         self.reject(Some(peer), "dm", "identity_mismatch");
                         self.emit(Event::CandidateSeen {
                             phone: phone.to_string(),
-                            name: contact.name,
+                            name: contact.display_name(),
                         });
+                        self.claim_seen(contact, identity);
                         return self.respond_dm(channel, &refused("handshake_failed"));
                     }
                 }
             }
-            self.remember_claim(identity, phone.clone());
+            self.remember_claim(identity, phone.clone(), responder.initiator_static());
         }
         // An invite proof is acted on only once the session is confirmed by its first
         // frame (protocol/session.md §3.2): message 1 alone may be a replay.
@@ -1011,6 +1083,8 @@ impl Actor {
                     self.save_guard();
                     self.durability.after_flush(Box::new(move |actor: &mut Actor| {
                         actor.respond_dm(channel, &response);
+                        // A friend who reaches us is reachable: what waits for them goes now.
+                        actor.friend_reachable(&identity);
                     }));
                 } else {
                     // Nothing of a stranger's session is written (SPEC.md §6.2): the guard
@@ -1024,6 +1098,30 @@ impl Actor {
                 self.respond_dm(channel, &refused("handshake_failed"));
             }
         }
+    }
+
+    /// Makes everything waiting for the friend with `identity` due now and sends it.
+    fn friend_reachable(&mut self, identity: &[u8; 32]) {
+        let Some(contact) = self.friend_of(identity) else {
+            return;
+        };
+        let target = direct(&contact.phone);
+        for entry in self.dm.outbox.values_mut().filter(|e| e.target == target) {
+            entry.next_attempt_ms = 0;
+        }
+        self.pump_friend(&contact.phone);
+    }
+
+    /// The pinned key of `phone` changed: its waiting messages are sealed and deposited
+    /// for the new key (a mailbox copy for the old one never reaches it) and sent now.
+    pub(super) fn key_switched(&mut self, phone: &PhoneNumber) {
+        let target = direct(phone);
+        for entry in self.dm.outbox.values_mut().filter(|e| e.target == target) {
+            entry.next_attempt_ms = 0;
+            entry.mailbox_ms = 0;
+        }
+        self.dm.friend_cache.clear();
+        self.dm.pump_soon.insert(phone.clone());
     }
 
     /// Writes the replay guard if strangers' handshakes changed it and it was last written
@@ -1073,22 +1171,22 @@ impl Actor {
         });
         pinned.noise_pk = noise;
         contact.state = ContactState::Verified;
-        match self.store.put_contact(&contact) {
-            Ok(()) => {
-                self.durability.wrote();
-                self.dm.friend_cache.remove(identity);
-                self.dm.friends.insert(*identity, phone.clone());
-                self.emit(Event::ContactUpdated {
-                    phone: phone.to_string(),
-                    name: contact.name.clone(),
-                    state: "verified".into(),
-                });
-            }
+        match self.save_contact(&contact) {
+            Ok(()) => self.emit(Event::ContactUpdated {
+                phone: phone.to_string(),
+                name: contact.name.clone(),
+                state: "verified".into(),
+            }),
             Err(e) => self.failed("store.put_contact", &e),
         }
     }
 
     fn on_frames(&mut self, peer: PeerId, frames: Vec<crate::session::Frame>, channel: ResponseChannel<Vec<u8>>) {
+        if self.dm.is_blocked(&identity_of(&peer), None) {
+            // Blocked: as if we held no session (a new handshake is refused too).
+            self.reject(Some(peer), "dm", "blocked");
+            return self.respond_dm(channel, &refused("unknown_session"));
+        }
         if frames.iter().all(|f| !self.dm.sessions.contains_key(&f.sid.0)) {
             self.reject(Some(peer), "dm", "unknown_session");
             return self.respond_dm(channel, &refused("unknown_session"));
@@ -1222,6 +1320,14 @@ impl Actor {
                 Outcome::Stored
             }
             DmPayload::Group { data } => self.on_group_control(identity, &data),
+            DmPayload::Hello { profile } => self.on_hello_payload(identity, friend, profile),
+            DmPayload::Profile { profile } => match friend {
+                Some(contact) => {
+                    self.profile_received(contact, profile);
+                    Outcome::Stored
+                }
+                None => Outcome::Held,
+            },
         }
     }
 
@@ -1237,12 +1343,6 @@ impl Actor {
     }
 
     fn lookup_friend(&mut self, identity: &[u8; 32]) -> Option<Contact> {
-        if !self.dm.friends.contains_key(identity) {
-            // Contacts change in many places (lookups, invites, verification): refresh
-            // the map on a miss.
-            let contacts = self.store.contacts().ok()?;
-            self.dm.refresh_friends(&contacts);
-        }
         let phone = self.dm.friends.get(identity)?.clone();
         let contact = self.store.contact(&phone).ok().flatten()?;
         let pinned = contact.pinned.as_ref()?;
@@ -1309,7 +1409,9 @@ impl Actor {
         } else {
             self.dm.stats.received += 1;
         }
-        let view = super::messages::MessageView::new(&message, &contact.name).titled(&contact.name);
+        let name = contact.display_name();
+        let mut view = super::messages::MessageView::new(&message, &name).titled(&name);
+        view.muted = contact.muted;
         self.durability.after_flush(Box::new(move |actor: &mut Actor| {
             actor.emit(Event::MessageReceived { message: view });
         }));
@@ -1335,7 +1437,7 @@ fn refused(reason: &str) -> DmResponse {
 }
 
 /// The ed25519 key inside a peer id (all zero if it is not an ed25519 peer id).
-fn identity_of(peer: &PeerId) -> [u8; 32] {
+pub(super) fn identity_of(peer: &PeerId) -> [u8; 32] {
     libp2p::identity::PublicKey::try_decode_protobuf(peer.as_ref().digest())
         .ok()
         .and_then(|pk| pk.try_into_ed25519().ok())

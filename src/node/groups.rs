@@ -552,7 +552,7 @@ impl Actor {
     }
 
     /// The group named by `query`: its id in hex, or its name.
-    fn group_id_for(&self, query: &str) -> Result<GroupId, NodeError> {
+    pub(super) fn group_id_for(&self, query: &str) -> Result<GroupId, NodeError> {
         if let Ok(bytes) = hex::decode(query) {
             if let Ok(id) = <[u8; 16]>::try_from(bytes.as_slice()) {
                 let id = GroupId(Fixed(id));
@@ -1234,10 +1234,18 @@ impl Actor {
         }
         let phone = member_number(member)?;
         match self.store.contact(&phone).ok()? {
-            Some(contact) => {
+            Some(mut contact) => {
                 let pinned = contact.pinned.as_ref()?;
-                (pinned.identity_pk == *member.identity_pk.as_bytes() && contact.state != ContactState::Conflict)
-                    .then_some(phone)
+                let same = pinned.identity_pk == *member.identity_pk.as_bytes();
+                if same && contact.name.is_empty() {
+                    // An unnamed contact (from an invite) takes the name it has in the group.
+                    contact.name = member.name.as_str().to_owned();
+                    if let Err(e) = self.save_contact(&contact) {
+                        self.failed("store.put_contact", &e);
+                        return None;
+                    }
+                }
+                (same && contact.state != ContactState::Conflict).then_some(phone)
             }
             None => {
                 let mut contact = Contact::new(phone.clone(), member.name.as_str(), ContactSource::Group);
@@ -1250,11 +1258,10 @@ impl Actor {
                     first_seen_ms: now_ms(),
                     record: Default::default(),
                 });
-                if let Err(e) = self.store.put_contact(&contact) {
+                if let Err(e) = self.save_contact(&contact) {
                     self.failed("store.put_contact", &e);
                     return None;
                 }
-                self.durability.wrote();
                 Some(phone)
             }
         }
@@ -2131,7 +2138,7 @@ impl Actor {
         for epoch in Epoch::to_publish(now) {
             let secret = CodeSecret::derive(code.as_bytes(), epoch);
             join_key = Some(secret.auth_key());
-            self.publish_record(epoch, &secret.keys());
+            self.publish_record(epoch, &secret.keys(), None);
         }
         let id = self.group_id_for(&view.group_id)?;
         if let Some(record) = self.groups.records.get_mut(&id) {

@@ -1,7 +1,13 @@
-//! The process-wide key-derivation pool: one thread per core runs the slow rendezvous
-//! KDF (argon2id, 16 MiB) for every node of the process. A fixed set of threads keeps both
-//! CPU and memory bounded however many nodes (a test net runs hundreds) ask at once; each
+//! The process-wide key-derivation pools: threads that run the slow rendezvous KDF
+//! (argon2id, 16 MiB) for every node of the process. Fixed sets of threads keep both CPU
+//! and memory bounded however many nodes (a test net runs hundreds) ask at once; each
 //! thread reuses its 16 MiB working memory.
+//!
+//! Two pools of one thread per core: derivations someone waits for (a contact added by
+//! hand, a friend's hello to check) run at normal priority; background ones (an imported
+//! address book, republication) run at the lowest scheduling priority (nice 19), so they
+//! use idle cycles and a node's event loop — delivering messages — always runs first: an
+//! import never starves conversations, and never delays what the owner is waiting for.
 
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -18,16 +24,42 @@ struct Job {
     reply: oneshot::Sender<(RendezvousKeys, f64)>,
 }
 
-fn pool() -> &'static mpsc::Sender<Job> {
-    static POOL: OnceLock<mpsc::Sender<Job>> = OnceLock::new();
-    POOL.get_or_init(|| {
-        let (tx, rx) = mpsc::channel::<Job>();
-        let rx = Arc::new(Mutex::new(rx));
-        for n in 0..std::thread::available_parallelism().map_or(2, |c| c.get()) {
-            let rx = rx.clone();
-            std::thread::Builder::new()
-                .name(format!("chingu-kdf-{n}"))
-                .spawn(move || loop {
+/// Scheduling niceness of the background pool's threads (the lowest priority).
+const BACKGROUND_NICENESS: i32 = 19;
+
+/// Threads in each pool: one per core.
+pub(crate) fn threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |c| c.get())
+}
+
+/// Lowers the calling thread's scheduling priority (Linux: `setpriority` on a thread id
+/// applies to that thread only). Failure only costs responsiveness, so it is logged.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        let tid = nix::unistd::gettid().as_raw();
+        // SAFETY: setpriority has no memory effects; it only reads its integer arguments.
+        let result = unsafe { libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, BACKGROUND_NICENESS) };
+        if result != 0 {
+            tracing::debug!(error = %std::io::Error::last_os_error(), "cannot lower the KDF threads' priority");
+        }
+    }
+}
+
+/// Starts a pool's threads; `background` ones at the lowest priority.
+fn start_pool(background: bool) -> mpsc::Sender<Job> {
+    let (tx, rx) = mpsc::channel::<Job>();
+    let rx = Arc::new(Mutex::new(rx));
+    let kind = if background { "bg" } else { "fg" };
+    for n in 0..threads() {
+        let rx = rx.clone();
+        std::thread::Builder::new()
+            .name(format!("chingu-kdf-{kind}-{n}"))
+            .spawn(move || {
+                if background {
+                    lower_priority();
+                }
+                loop {
                     let job = match rx.lock() {
                         Ok(rx) => match rx.recv() {
                             Ok(job) => job,
@@ -38,17 +70,28 @@ fn pool() -> &'static mpsc::Sender<Job> {
                     let started = Instant::now();
                     let keys = RendezvousKeys::from_secret(&derive_secret(&job.input, job.epoch, KdfParams::V1));
                     let _ = job.reply.send((keys, started.elapsed().as_secs_f64() * 1000.0));
-                })
-                .expect("the KDF threads start");
-        }
-        tx
-    })
+                }
+            })
+            .expect("the KDF threads start");
+    }
+    tx
 }
 
-/// Derives the rendezvous keys of `input` in `epoch` on the pool; resolves to the keys
-/// and the milliseconds the derivation itself took (`None` if the pool is gone).
-pub(crate) async fn derive(input: Vec<u8>, epoch: Epoch) -> Option<(RendezvousKeys, f64)> {
+fn pool(background: bool) -> &'static mpsc::Sender<Job> {
+    static FOREGROUND: OnceLock<mpsc::Sender<Job>> = OnceLock::new();
+    static BACKGROUND: OnceLock<mpsc::Sender<Job>> = OnceLock::new();
+    if background {
+        BACKGROUND.get_or_init(|| start_pool(true))
+    } else {
+        FOREGROUND.get_or_init(|| start_pool(false))
+    }
+}
+
+/// Derives the rendezvous keys of `input` in `epoch` on a pool (the low-priority one when
+/// `background`); resolves to the keys and the milliseconds the derivation itself took
+/// (`None` if the pool is gone).
+pub(crate) async fn derive(input: Vec<u8>, epoch: Epoch, background: bool) -> Option<(RendezvousKeys, f64)> {
     let (reply, rx) = oneshot::channel();
-    pool().send(Job { input, epoch, reply }).ok()?;
+    pool(background).send(Job { input, epoch, reply }).ok()?;
     rx.await.ok()
 }

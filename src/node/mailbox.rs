@@ -298,7 +298,14 @@ impl Actor {
                 }
             }
         }
-        for payload in ephemeral.into_iter().filter(|p| matches!(p, DmPayload::Receipt { .. })) {
+        // Receipts and profiles still matter later; a typing indicator does not.
+        let later = |p: &DmPayload| {
+            matches!(
+                p,
+                DmPayload::Receipt { .. } | DmPayload::Hello { .. } | DmPayload::Profile { .. }
+            )
+        };
+        for payload in ephemeral.into_iter().filter(later) {
             items.push((None, MsgId::generate().0, payload));
         }
         for (id, dedup, payload) in items {
@@ -538,7 +545,14 @@ impl Actor {
                 Ok(opened) => {
                     self.mailboxes.picked_up += 1;
                     let sender = opened.sender.identity_pk.0;
-                    if let Ok(phone) = opened.sender.phone.as_str().parse::<PhoneNumber>() {
+                    let claimed = opened.sender.phone.as_str().parse::<PhoneNumber>().ok();
+                    if self.dm.is_blocked(&sender, claimed.as_ref()) {
+                        // Picked up and dropped: nothing of a blocked sender is kept.
+                        self.reject(Some(peer), "mailbox", "blocked");
+                        done.push(item.id);
+                        continue;
+                    }
+                    if let Some(phone) = claimed {
                         // Someone else claiming a pinned contact's number: dropped, never
                         // filed under the contact.
                         let pinned_other = matches!(
@@ -550,7 +564,7 @@ impl Actor {
                             done.push(item.id);
                             continue;
                         }
-                        self.remember_claim(sender, phone);
+                        self.remember_claim(sender, phone, opened.sender_static);
                     }
                     match DmPayload::from_bytes(&opened.body) {
                         Ok(payload) => {

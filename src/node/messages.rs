@@ -41,6 +41,9 @@ pub struct MessageView {
     pub hlc: u64,
     /// When the sender wrote it (ms since the epoch).
     pub sent_ms: u64,
+    /// The conversation is muted: show it, without a notification.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub muted: bool,
 }
 
 impl MessageView {
@@ -65,6 +68,7 @@ impl MessageView {
             state: message.state,
             hlc: message.hlc,
             sent_ms: message.sent_ms,
+            muted: false,
         }
     }
 
@@ -80,7 +84,7 @@ impl MessageView {
 pub struct ConversationView {
     /// Conversation id (hex).
     pub id: String,
-    /// `direct`, `group` or `meetup`.
+    /// `direct`, `group`, `meetup`, or `request` (a stranger's messages, held apart).
     pub kind: String,
     /// The friend's number, for direct conversations.
     pub phone: Option<String>,
@@ -90,11 +94,35 @@ pub struct ConversationView {
     pub unread: u32,
     /// The newest message, shortened.
     pub preview: String,
+    /// Muted: new messages come without notification.
+    #[serde(default)]
+    pub muted: bool,
+    /// When the newest message was written, by its clock (ms since the epoch; 0: none).
+    #[serde(default)]
+    pub last_ms: u64,
+}
+
+impl ConversationView {
+    /// A conversation whose row is missing (its messages outlived it).
+    pub fn unknown(id: ConvId) -> Self {
+        Self {
+            id: id.to_string(),
+            kind: "direct".into(),
+            phone: None,
+            title: String::new(),
+            unread: 0,
+            preview: String::new(),
+            muted: false,
+            last_ms: 0,
+        }
+    }
 }
 
 impl From<&Conversation> for ConversationView {
     fn from(c: &Conversation) -> Self {
         let (kind, phone) = match &c.kind {
+            // Requests are filed under the claimed number but in a conversation of their own.
+            ConversationKind::Direct { phone } if ConvId::direct(phone) != c.id => ("request", Some(phone.to_string())),
             ConversationKind::Direct { phone } => ("direct", Some(phone.to_string())),
             ConversationKind::Group { .. } => ("group", None),
             ConversationKind::Meetup { .. } => ("meetup", None),
@@ -106,6 +134,8 @@ impl From<&Conversation> for ConversationView {
             title: c.title.clone(),
             unread: c.unread,
             preview: c.preview.clone(),
+            muted: false,
+            last_ms: crate::model::Hlc(c.last_hlc).millis(),
         }
     }
 }
@@ -145,9 +175,17 @@ pub fn history(
         .collect())
 }
 
-/// Every conversation, newest activity first.
+/// Every conversation, newest activity first (muted ones marked).
 pub fn conversations(store: &Store) -> Result<Vec<ConversationView>, NodeError> {
-    Ok(store.conversations()?.iter().map(ConversationView::from).collect())
+    let mut views = Vec::new();
+    for row in store.conversations()? {
+        let mut view = ConversationView::from(&row);
+        if let ConversationKind::Direct { phone } = &row.kind {
+            view.muted = view.kind == "direct" && store.contact(phone)?.is_some_and(|c| c.muted);
+        }
+        views.push(view);
+    }
+    Ok(views)
 }
 
 impl Actor {

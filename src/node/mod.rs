@@ -29,8 +29,10 @@ mod discovery;
 mod dm;
 mod durability;
 pub mod event;
+pub mod friends;
 pub mod gossip;
 pub mod groups;
+pub mod history;
 mod kdf;
 mod lru;
 mod mailbox;
@@ -46,12 +48,14 @@ use std::time::Duration;
 use libp2p::{Multiaddr, PeerId};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
-pub use contacts::{find_contact, ContactView, ImportSummary, InviteView, SafetyView, Verification};
+pub use contacts::{find_contact, ContactView, ImportSummary, InviteView, NumberView, SafetyView, Verification};
 pub use discovery::DiscoveryStats;
 pub use dm::DmStats;
 pub use event::{ConnectionInfo, Event, EventStream, PeerInfo, Status};
+pub use friends::{ProfileView, RequestView};
 pub use groups::{AdminAction, GroupStats, GroupView, InvitationView, MeetupView, MemberView};
 use groups::{Change, GroupCommand};
+pub use history::{ExportPage, ExportedConversation, HistoryPage, SearchHit, SearchPage};
 pub use messages::{ConversationView, MessageView};
 
 use crate::config::{Config, DhtMode, ReachabilityMode, Role};
@@ -466,7 +470,26 @@ impl NodeHandle {
     /// region) and starts finding it. An existing contact is renamed.
     pub async fn add_contact(&self, number: &str, name: &str) -> Result<ContactView, NodeError> {
         let (input, name) = (number.to_owned(), name.to_owned());
-        self.request(|reply| Command::AddContact { input, name, reply }).await?
+        self.request(|reply| Command::AddContact {
+            input,
+            name,
+            to: None,
+            reply,
+        })
+        .await?
+    }
+
+    /// Adds `number` as another number of the contact `to` (name or number): one person,
+    /// several numbers.
+    pub async fn add_number(&self, number: &str, to: &str) -> Result<ContactView, NodeError> {
+        let (input, to) = (number.to_owned(), Some(to.to_owned()));
+        self.request(|reply| Command::AddContact {
+            input,
+            name: String::new(),
+            to,
+            reply,
+        })
+        .await?
     }
 
     /// Adds the inviter of an invite code (`CHINGU-…` or `chingu://invite/…`) as a
@@ -484,7 +507,8 @@ impl NodeHandle {
 
     /// Imports persons an address book was already parsed into (by
     /// [`crate::contacts::import::import`], e.g. in a client that sends a large file in
-    /// parts); the report's issues are passed back in the summary.
+    /// parts; at most [`contacts::MAX_PERSONS_PER_IMPORT`] per call); each person's
+    /// numbers become one contact, and the report's issues are passed back in the summary.
     pub async fn import_persons(
         &self,
         report: crate::contacts::import::ImportReport,

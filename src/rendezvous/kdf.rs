@@ -82,10 +82,17 @@ impl Epoch {
     }
 
     /// The epochs a reader looks up at `now`: the current one, then the previous one
-    /// (a publisher that has been offline since last week).
+    /// (a publisher that has been offline since last week) — but only during the first
+    /// [`MAX_LIFETIME_SECS`](crate::rendezvous::record::MAX_LIFETIME_SECS) of the current
+    /// epoch: an entry of the previous epoch expires at most that long after it was
+    /// written, so later it cannot be alive.
     pub fn to_look_up(now: u64) -> Vec<Epoch> {
         let current = Self::at(now);
-        if current.0 == 0 {
+        let previous_alive = now
+            < current
+                .start()
+                .saturating_add(crate::rendezvous::record::MAX_LIFETIME_SECS);
+        if current.0 == 0 || !previous_alive {
             vec![current]
         } else {
             vec![current, current.prev()]
@@ -320,6 +327,12 @@ mod tests {
             vec![Epoch(2901), Epoch(2902)]
         );
         assert_eq!(Epoch::to_look_up(start), vec![Epoch(2901), Epoch(2900)]);
+        assert_eq!(
+            Epoch::to_look_up(start + 172_799),
+            vec![Epoch(2901), Epoch(2900)],
+            "an entry of last week may live 48 h into this one"
+        );
+        assert_eq!(Epoch::to_look_up(start + 172_800), vec![Epoch(2901)], "then none can");
         assert_eq!(Epoch::to_look_up(0), vec![Epoch(0)]);
         assert_eq!(Epoch::to_publish(u64::MAX), vec![Epoch(u32::MAX)]);
     }

@@ -64,11 +64,11 @@ pub struct Batch {
 }
 
 impl Batch {
-    fn insert(&mut self, key: &[u8], value: impl Into<sled::IVec>) {
+    pub(super) fn insert(&mut self, key: &[u8], value: impl Into<sled::IVec>) {
         self.writes.push((key.into(), Some(value.into())));
     }
 
-    fn remove(&mut self, key: &[u8]) {
+    pub(super) fn remove(&mut self, key: &[u8]) {
         self.writes.push((key.into(), None));
     }
 
@@ -80,14 +80,17 @@ impl Batch {
         );
     }
 
-    /// Stores a new message, then its index entry: an index entry (the deduplication
-    /// record) never exists without its message.
+    /// Stores a new message's search postings, the message, then its index entry: an
+    /// index entry (the deduplication record) never exists without its message, and a
+    /// message never without its postings.
     pub fn put_message(&mut self, message: &StoredMessage) {
+        self.put_postings(message);
         self.put_body(message);
         self.put_message_state(message);
     }
 
-    fn put_body(&mut self, message: &StoredMessage) {
+    /// Writes a message's value under its key (conversation, clock, id).
+    pub(super) fn put_body(&mut self, message: &StoredMessage) {
         self.insert(
             keys::message(&message.conv, message.hlc, &message.id).as_slice(),
             message_codec::encode(message),
@@ -108,8 +111,19 @@ impl Batch {
     /// outbox (an outbox entry whose message is missing is dropped when it comes due).
     pub fn put_outgoing(&mut self, message: &StoredMessage, entry: &OutboxEntry) {
         self.put_outbox(entry);
+        self.put_postings(message);
         self.put_message_state(message);
         self.put_body(message);
+    }
+
+    /// Indexes a message's text for search (postings before the message: a crash
+    /// between leaves postings without a message, which search skips).
+    fn put_postings(&mut self, message: &StoredMessage) {
+        if let Some(text) = super::search::searchable(&message.body) {
+            for gram in super::search::grams(text) {
+                self.insert(&super::search::posting(&gram, message.hlc, &message.id), &[][..]);
+            }
+        }
     }
 
     /// Stores an outbox entry.
@@ -150,7 +164,7 @@ impl Store {
         Ok(self.index_entry(id)?.map(|(conv, hlc, _)| (conv, hlc)))
     }
 
-    /// A message's index entry: where it is and, since schema 2, its current state.
+    /// A message's index entry: where it is and, since schema 3, its current state.
     fn index_entry(&self, id: &MsgId) -> Result<Option<(ConvId, u64, Option<MessageState>)>, StoreError> {
         let Some(v) = self.history.get(keys::index(id))? else {
             return Ok(None);
@@ -167,8 +181,8 @@ impl Store {
     }
 
     /// The message under `key` with its current state from the index (the one it was
-    /// stored with when the index predates schema 2 or is missing).
-    fn read_message(&self, key: &[u8], value: &[u8]) -> Result<StoredMessage, StoreError> {
+    /// stored with when the index predates schema 3 or is missing).
+    pub(super) fn read_message(&self, key: &[u8], value: &[u8]) -> Result<StoredMessage, StoreError> {
         let mut message = message_codec::decode(key, value)?;
         if let Some((_, _, Some(state))) = self.index_entry(&message.id)? {
             message.state = state;
@@ -252,6 +266,43 @@ impl Store {
         Ok(out)
     }
 
+    /// Up to `limit` messages in key order (conversation, then oldest first) strictly
+    /// after the message `after`, within `conv` when given; and whether more follow.
+    /// Export reads the whole history this way, one page at a time.
+    pub fn messages_after(
+        &self,
+        conv: Option<&ConvId>,
+        after: Option<&MsgId>,
+        limit: usize,
+    ) -> Result<(Vec<StoredMessage>, bool), StoreError> {
+        let prefix: Vec<u8> = match conv {
+            Some(conv) => keys::messages_of(conv).to_vec(),
+            None => vec![keys::MESSAGE],
+        };
+        let mut end = prefix.clone();
+        end.extend_from_slice(&[0xff; 41]);
+        let start = match after {
+            Some(id) => match self.message_location(id)? {
+                Some((c, hlc)) if conv.is_none_or(|conv| *conv == c) => {
+                    let mut key = keys::message(&c, hlc, id).to_vec();
+                    key.push(0);
+                    key
+                }
+                _ => return Ok((Vec::new(), false)),
+            },
+            None => prefix,
+        };
+        let mut out = Vec::new();
+        for item in self.history.range(start..end) {
+            if out.len() == limit {
+                return Ok((out, true));
+            }
+            let (key, value) = item?;
+            out.push(self.read_message(&key, &value)?);
+        }
+        Ok((out, false))
+    }
+
     /// Deletes a conversation: its messages (each message, then its id index), then its
     /// row. A crash midway leaves fewer messages, never a dangling one.
     pub fn forget_conversation(&self, conv: &ConvId) -> Result<usize, StoreError> {
@@ -261,10 +312,58 @@ impl Store {
             let message = message_codec::decode(&key, &value)?;
             self.history.remove(key)?;
             self.history.remove(keys::index(&message.id))?;
+            if let Some(text) = super::search::searchable(&message.body) {
+                for gram in super::search::grams(text) {
+                    self.history
+                        .remove(super::search::posting(&gram, message.hlc, &message.id))?;
+                }
+            }
             forgotten += 1;
         }
         self.history.remove(keys::conversation(conv))?;
         Ok(forgotten)
+    }
+
+    /// Moves every message of `from` into `to` (the direct conversation with `phone`,
+    /// titled `title` if new) in `state` — an accepted message request — and deletes
+    /// `from`'s row. Each message is written under its new key with its index entry
+    /// repointed before its old copy goes: a crash midway leaves a message in both
+    /// conversations (the index names the new one), never in neither. Returns how many
+    /// moved.
+    pub fn move_conversation(
+        &self,
+        from: &ConvId,
+        to: ConvId,
+        phone: &PhoneNumber,
+        title: &str,
+        state: MessageState,
+    ) -> Result<usize, StoreError> {
+        let mut row = self
+            .conversation(&to)?
+            .unwrap_or_else(|| Conversation::direct(to, phone, title));
+        let mut moved = 0;
+        for item in self.history.scan_prefix(keys::messages_of(from)) {
+            let (old_key, value) = item?;
+            let mut message = message_codec::decode(&old_key, &value)?;
+            message.conv = to;
+            message.state = state;
+            let mut batch = Batch::default();
+            batch.put_body(&message);
+            batch.put_message_state(&message);
+            batch.remove(&old_key);
+            self.apply(batch)?;
+            if message.hlc >= row.last_hlc {
+                row.preview = message.body.preview();
+            }
+            row.last_hlc = row.last_hlc.max(message.hlc);
+            row.unread = row.unread.saturating_add(1);
+            moved += 1;
+        }
+        let mut batch = Batch::default();
+        batch.put_conversation(&row);
+        batch.remove(&keys::conversation(from));
+        self.apply(batch)?;
+        Ok(moved)
     }
 
     /// One conversation.

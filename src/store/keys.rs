@@ -7,6 +7,7 @@
 //! 'i' | id(16)                        -> conv(16) | hlc(8) | state(1)  (message-id index:
 //!                                        dedup, lookup, and the message's current state)
 //! 'o' | id(16)                        -> OutboxEntry
+//! 's' | gram | 0x00 | hlc(8, BE) | id(16) -> (empty)  (search postings, see `search.rs`)
 //! ```
 
 use crate::model::{ConvId, MsgId};
@@ -15,9 +16,14 @@ use crate::model::{ConvId, MsgId};
 pub const SCHEMA: &[u8] = b"schema_version";
 /// `meta` key of the owner's profile.
 pub const PROFILE: &[u8] = b"profile";
+/// `meta` name of the identity keys `init --force` replaced.
+pub const PREVIOUS_IDENTITIES: &str = "previous_identities";
 
 const CONVERSATION: u8 = b'c';
-const MESSAGE: u8 = b'm';
+/// Prefix of message keys.
+pub const MESSAGE: u8 = b'm';
+/// Prefix of search postings.
+pub const SEARCH: u8 = b's';
 const INDEX: u8 = b'i';
 const OUTBOX: u8 = b'o';
 
@@ -85,8 +91,8 @@ pub fn index_value(conv: &ConvId, hlc: u64, state: u8) -> [u8; 25] {
     value
 }
 
-/// Parses an index entry's value back into (conversation, hlc, state); schema-1 entries
-/// (24 bytes) carry no state.
+/// Parses an index entry's value back into (conversation, hlc, state); entries of
+/// schemas 1 and 2 (24 bytes) carry no state.
 pub fn parse_index_value(value: &[u8]) -> Option<(ConvId, u64, Option<u8>)> {
     let conv: [u8; 16] = value.get(..16)?.try_into().ok()?;
     let hlc: [u8; 8] = value.get(16..24)?.try_into().ok()?;

@@ -1,4 +1,4 @@
-//! How a message is stored (schema 2, SPEC.md §8.3): its id, conversation and clock are
+//! How a message is stored (schema 3, SPEC.md §8.3): its id, conversation and clock are
 //! in the key already, so the value holds only the rest, in a compact binary layout:
 //!
 //! ```text
@@ -12,7 +12,7 @@
 //!                             tag 255 (any other kind): the body as CBOR to the end
 //! ```
 //!
-//! Schema 1 stored the whole [`StoredMessage`] as a CBOR map (about 150 bytes more per
+//! Schemas 1 and 2 stored the whole [`StoredMessage`] as a CBOR map (about 150 bytes more per
 //! message); [`decode_schema1`] reads it for the migration.
 
 use super::{keys, StoreError, MAX_STORED_VALUE};
@@ -168,7 +168,7 @@ pub fn decode(key: &[u8], value: &[u8]) -> Result<StoredMessage, StoreError> {
     })
 }
 
-/// A message as schema 1 stored it (a CBOR map of every field).
+/// A message as schemas 1 and 2 stored it (a CBOR map of every field).
 pub fn decode_schema1(value: &[u8]) -> Result<StoredMessage, StoreError> {
     super::decode(value, "message")
 }

@@ -1,14 +1,19 @@
 //! Keeping existing homes working across schema changes (SPEC.md §8.3).
 //!
-//! sled fixes a database's segment size and compression when it creates it, so schema 2
-//! (compressed, 512 KiB segments, compact message values) cannot be reached in place: a
-//! schema-1 database is **rebuilt** — every tree copied into a new database next to it
-//! (`<db>.rebuild`), message values re-encoded — and then swapped in by two renames:
+//! sled fixes a database's segment size and compression when it creates it. Schemas 1
+//! and 2 were written in the old layout (uncompressed, 64 KiB segments, CBOR message
+//! values; schema 2 added the search postings); schema 3 (compressed, 512 KiB segments,
+//! compact message values) cannot be reached from them in place: such a database is
+//! **rebuilt** — every tree copied into a new database next to it (`<db>.rebuild`),
+//! message values re-encoded, search postings copied as they are — and then swapped in
+//! by two renames:
 //!
 //! 1. `<db>` → `<db>.schema1`, 2. `<db>.rebuild` → `<db>`, 3. `<db>.schema1` deleted.
 //!
 //! A crash anywhere leaves a state [`finish_interrupted`] completes or undoes on the next
-//! open: a rebuild is only renamed into place after it was flushed whole.
+//! open: a rebuild is only renamed into place after it was flushed whole. A rebuilt
+//! schema 1 comes out as schema 2 in the new layout (no postings yet), which the in-place
+//! migration to schema 3 indexes; a rebuilt schema 2 comes out as schema 3.
 
 use std::path::{Path, PathBuf};
 
@@ -23,7 +28,7 @@ pub(super) struct Layout {
     pub compressed: bool,
 }
 
-/// Schema 2 and later: compressed pages in 512 KiB segments. Small segments (64 KiB)
+/// Schema 3 and later: compressed pages in 512 KiB segments. Small segments (64 KiB)
 /// leave most of the log as garbage between cleanings and make sled split large pages
 /// into blob files; compression takes the repeated key prefixes and field layouts out.
 pub(super) const CURRENT: Layout = Layout {
@@ -31,8 +36,8 @@ pub(super) const CURRENT: Layout = Layout {
     compressed: true,
 };
 
-/// Schema 1: uncompressed, 64 KiB segments.
-pub(super) const SCHEMA1: Layout = Layout {
+/// Schemas 1 and 2: uncompressed, 64 KiB segments.
+pub(super) const OLD_LAYOUT: Layout = Layout {
     segment_bytes: 64 << 10,
     compressed: false,
 };
@@ -87,8 +92,9 @@ pub(super) fn finish_interrupted(dir: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Copies every tree of `old` (schema 1) into a new database at [`rebuild_path`] in the
-/// [`CURRENT`] layout, re-encoding message values, with `schema` written last; flushes it.
+/// Copies every tree of `old` (schema 1 or 2, old layout) into a new database at
+/// [`rebuild_path`] in the [`CURRENT`] layout, re-encoding message values, with `schema`
+/// written last; flushes it.
 pub(super) fn rebuild(old: &sled::Db, new: &sled::Db, schema: u32) -> Result<u64, StoreError> {
     let mut copied = 0;
     for name in old.tree_names() {
@@ -144,21 +150,23 @@ mod tests {
         }
     }
 
-    /// A database as chingu wrote it at schema 1: uncompressed, 64 KiB segments, CBOR
-    /// messages. Returns its messages.
-    fn schema1(dir: &Path) -> Vec<StoredMessage> {
+    /// A database as chingu wrote it at `schema` 1 or 2: uncompressed, 64 KiB segments,
+    /// CBOR messages; schema 2 with their search postings. Returns its messages.
+    fn old_database(dir: &Path, schema: u32) -> Vec<StoredMessage> {
         let db = sled::Config::new()
             .path(dir)
-            .segment_size(SCHEMA1.segment_bytes)
+            .segment_size(OLD_LAYOUT.segment_bytes)
             .flush_every_ms(None)
             .open()
             .unwrap();
         let meta = db.open_tree("meta").unwrap();
-        meta.insert(keys::SCHEMA, &1u32.to_be_bytes()).unwrap();
+        meta.insert(keys::SCHEMA, &schema.to_be_bytes()).unwrap();
         let profile = Profile {
             phone: Some("+821012345678".parse().unwrap()),
             name: "민지".into(),
             created_ms: 1,
+            status: String::new(),
+            updated_ms: 0,
         };
         meta.insert(keys::PROFILE, crate::wire::to_cbor(&profile)).unwrap();
         let contact = Contact::new("+819012345678".parse().unwrap(), "Yuki", ContactSource::Manual);
@@ -175,6 +183,13 @@ mod tests {
             history
                 .insert(keys::index(&m.id), &keys::index_value(&m.conv, m.hlc, 0)[..24])
                 .unwrap();
+            if schema == 2 {
+                for gram in crate::store::search::grams(&m.body.preview()) {
+                    history
+                        .insert(crate::store::search::posting(&gram, m.hlc, &m.id), &[])
+                        .unwrap();
+                }
+            }
         }
         let entry = OutboxEntry {
             id: messages[1].id,
@@ -215,6 +230,8 @@ mod tests {
         assert_eq!(store.last_messages(&conv, 1_000, None).unwrap(), messages);
         assert_eq!(store.message(&messages[7].id).unwrap().as_ref(), Some(&messages[7]));
         assert_eq!(store.outbox().unwrap()[0].attempts, 2);
+        let found = store.search("message 299", None, 10, None).unwrap().messages;
+        assert_eq!(found, [messages[299].clone()], "searchable");
         let conf = String::from_utf8_lossy(&std::fs::read(db.join("conf")).unwrap()).into_owned();
         assert!(conf.contains("use_compression: true"), "{conf}");
         assert!(!rebuild_path(db).exists() && !aside_path(db).exists(), "no leftovers");
@@ -224,16 +241,24 @@ mod tests {
     fn a_schema1_database_is_rebuilt_with_everything_in_it() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("db");
-        let messages = schema1(&db);
+        let messages = old_database(&db, 1);
         assert_migrated(&db, &messages);
         assert_migrated(&db, &messages); // and opens again as it is
+    }
+
+    #[test]
+    fn a_schema2_database_is_rebuilt_with_its_search_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("db");
+        let messages = old_database(&db, 2);
+        assert_migrated(&db, &messages);
     }
 
     #[test]
     fn an_interrupted_rebuild_is_finished_or_started_over() {
         let dir = tempfile::tempdir().unwrap();
         let original = dir.path().join("original");
-        let messages = schema1(&original);
+        let messages = old_database(&original, 1);
 
         // Crashed between the two renames: the whole rebuild waits beside the old one.
         let done = dir.path().join("done");

@@ -33,6 +33,7 @@ mod migrate;
 mod panics;
 mod peers;
 mod permissions;
+mod search;
 
 use std::path::{Path, PathBuf};
 
@@ -42,28 +43,33 @@ use serde::{Deserialize, Serialize};
 pub use history::{Batch, Inserted, OutboxEntry, OutboxTarget};
 pub use mailbox::{MailboxItem, Registration};
 pub use peers::CachedPeer;
+pub use search::SearchResults;
 
 use crate::model::Contact;
 use crate::phone::PhoneNumber;
 
-/// The schema this version writes. Older databases are migrated on open (schema 1 by a
-/// rebuild: see `migrate`).
-pub const SCHEMA_VERSION: u32 = 2;
+/// The schema this version writes. Older databases are migrated on open: those in the
+/// layout of schemas 1 and 2 by a rebuild, later ones in place (see `migrate`).
+pub const SCHEMA_VERSION: u32 = 3;
 /// Largest value the store decodes (values are written by us, but files can rot).
 pub const MAX_STORED_VALUE: usize = 1 << 20;
 /// Default page cache: small, because a test net runs hundreds of stores per process.
 pub const DEFAULT_CACHE_BYTES: u64 = 16 << 20;
+/// Replaced identity keys remembered (`init --force` several times).
+pub const MAX_PREVIOUS_IDENTITIES: usize = 16;
 /// How often, and how far apart, opening retries a database lock still held by sled's
 /// I/O threads for a just-closed handle (2 s in all).
 const LOCK_RETRIES: u32 = 40;
 const LOCK_RETRY_DELAY: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// A migration from schema `n` to `n + 1` made in place.
-type Migration = fn(&sled::Db) -> Result<(), StoreError>;
+type Migration = fn(&Store) -> Result<(), StoreError>;
 
-/// In-place migrations, indexed by the schema they start from (`MIGRATIONS[0]` would turn
-/// 2 into 3). Schema 1 is rebuilt instead (`migrate::rebuild`).
-const MIGRATIONS: &[Migration] = &[];
+/// In-place migrations, indexed by the schema they start from, from schema 2 on
+/// (`MIGRATIONS[0]` turns 2 into 3): 2 → 3 indexes the history for search (a database
+/// rebuilt from schema 1). Schemas 1 and 2 in the old layout are rebuilt instead
+/// (`migrate::rebuild`).
+const MIGRATIONS: &[Migration] = &[|store| store.index_all_messages().map(|_| ())];
 
 /// Store failures.
 #[derive(Debug, thiserror::Error)]
@@ -142,6 +148,12 @@ pub struct Profile {
     pub name: String,
     /// When the home was created.
     pub created_ms: u64,
+    /// Status message shared with friends.
+    #[serde(default)]
+    pub status: String,
+    /// When name or status last changed (ms; 0: never since `init`).
+    #[serde(default)]
+    pub updated_ms: u64,
 }
 
 /// A handle on the database. Cheap to clone; all clones see the same data.
@@ -181,7 +193,7 @@ impl Store {
     /// directory 0700, its files 0600) and migrates it to [`SCHEMA_VERSION`].
     ///
     /// Blocking (it may wait up to 2 s for a just-closed handle's lock, and rebuilds a
-    /// schema-1 database): call it from a blocking thread in async code. A database sled
+    /// database of schema 1 or 2): call it from a blocking thread in async code. A database sled
     /// cannot read back — sled 0.34 panics on some truncated logs — is
     /// [`StoreError::Damaged`].
     pub fn open(dir: &Path, options: StoreOptions) -> Result<Self, StoreError> {
@@ -189,11 +201,12 @@ impl Store {
         let store = match Self::open_layout(dir, &options, migrate::CURRENT)? {
             Ok(store) => store,
             Err(_) => {
-                // A database made before schema 2, in the old layout: rebuild it.
-                let old = Self::open_layout(dir, &options, migrate::SCHEMA1)?.map_err(|message| StoreError::Open {
-                    path: dir.to_owned(),
-                    message,
-                })?;
+                // A database of schema 1 or 2, in the old layout: rebuild it.
+                let old =
+                    Self::open_layout(dir, &options, migrate::OLD_LAYOUT)?.map_err(|message| StoreError::Open {
+                        path: dir.to_owned(),
+                        message,
+                    })?;
                 Self::rebuild(old, dir, &options)?;
                 Self::open_layout(dir, &options, migrate::CURRENT)?.map_err(|message| StoreError::Open {
                     path: dir.to_owned(),
@@ -274,26 +287,32 @@ impl Store {
         }))
     }
 
-    /// Rebuilds the schema-1 database `old` (open on `dir`) into the current layout and
-    /// schema, and swaps it in (see `migrate`).
+    /// Rebuilds the database `old` (open on `dir`, in the layout of schemas 1 and 2) into
+    /// the current layout, and swaps it in (see `migrate`). Schema 1 becomes schema 2 in
+    /// the new layout (not yet indexed for search: the in-place migration to 3 does it);
+    /// schema 2, whose search postings are copied with the rest, becomes schema 3.
     fn rebuild(old: Self, dir: &Path, options: &StoreOptions) -> Result<(), StoreError> {
         let found = match old.meta.get(keys::SCHEMA)? {
             None => 1,
             Some(_) => old.schema_version()?,
         };
-        if found != 1 {
-            return Err(StoreError::Corrupt {
-                what: "schema version",
-                message: format!("schema {found} in the layout of schema 1"),
-            });
-        }
+        let rebuilt = match found {
+            1 => 2,
+            2 => 3,
+            _ => {
+                return Err(StoreError::Corrupt {
+                    what: "schema version",
+                    message: format!("schema {found} in the layout of schemas 1 and 2"),
+                })
+            }
+        };
         let started = std::time::Instant::now();
         let target = migrate::rebuild_path(dir);
         let new = Self::open_layout(&target, options, migrate::CURRENT)?.map_err(|message| StoreError::Open {
             path: target.clone(),
             message,
         })?;
-        let copied = migrate::rebuild(&old.db, &new.db, SCHEMA_VERSION)?;
+        let copied = migrate::rebuild(&old.db, &new.db, rebuilt)?;
         drop(old);
         drop(new);
         // sled's threads let go of the files a moment after the last handle.
@@ -305,7 +324,7 @@ impl Store {
             }
             std::thread::sleep(LOCK_RETRY_DELAY);
         }
-        tracing::info!(path = %dir.display(), copied, ms = started.elapsed().as_millis() as u64, "rebuilt the database for schema {SCHEMA_VERSION}");
+        tracing::info!(path = %dir.display(), copied, ms = started.elapsed().as_millis() as u64, "rebuilt the database of schema {found} in the new layout");
         Ok(())
     }
 
@@ -329,7 +348,7 @@ impl Store {
                 what: "schema version",
                 message: format!("no migration from schema {version}"),
             })?;
-            step(&self.db)?;
+            step(self)?;
             self.meta.insert(keys::SCHEMA, &(version + 1).to_be_bytes())?;
             self.db.flush()?;
         }
@@ -381,6 +400,25 @@ impl Store {
     /// Replaces the owner's profile.
     pub fn set_profile(&self, profile: &Profile) -> Result<(), StoreError> {
         put(&self.meta, keys::PROFILE, profile)
+    }
+
+    /// Identity keys this home had before `init --force` replaced them (its own old
+    /// installs: their records are never a friend's candidate).
+    pub fn previous_identities(&self) -> Result<Vec<[u8; 32]>, StoreError> {
+        let keys: Vec<crate::wire::Fixed<32>> = self.meta_value(keys::PREVIOUS_IDENTITIES)?.unwrap_or_default();
+        Ok(keys.into_iter().map(|k| *k.as_bytes()).collect())
+    }
+
+    /// Remembers a replaced identity key (at most [`MAX_PREVIOUS_IDENTITIES`], oldest
+    /// dropped).
+    pub fn add_previous_identity(&self, identity_pk: [u8; 32]) -> Result<(), StoreError> {
+        let mut keys = self.previous_identities()?;
+        if !keys.contains(&identity_pk) {
+            keys.push(identity_pk);
+        }
+        let skip = keys.len().saturating_sub(MAX_PREVIOUS_IDENTITIES);
+        let keys: Vec<crate::wire::Fixed<32>> = keys.into_iter().skip(skip).map(crate::wire::Fixed).collect();
+        self.set_meta_value(keys::PREVIOUS_IDENTITIES, &keys)
     }
 
     /// Reads a small named protocol value from `meta` (prekeys, counters, …).
@@ -471,6 +509,8 @@ mod tests {
                     phone: Some(phone("+821012345678")),
                     name: "민지".into(),
                     created_ms: 1,
+                    status: String::new(),
+                    updated_ms: 0,
                 })
                 .unwrap();
             store
@@ -534,7 +574,11 @@ mod damage_tests {
             .open()
             .unwrap();
         let meta = db.open_tree("meta").unwrap();
-        let schema: u32 = if layout == migrate::SCHEMA1 { 1 } else { SCHEMA_VERSION };
+        let schema: u32 = if layout == migrate::OLD_LAYOUT {
+            1
+        } else {
+            SCHEMA_VERSION
+        };
         meta.insert(keys::SCHEMA, &schema.to_be_bytes()).unwrap();
         let mut rng = rand::rngs::StdRng::seed_from_u64(3);
         for i in 0..3_000u32 {
@@ -587,7 +631,7 @@ mod damage_tests {
     fn a_truncated_database_is_a_typed_error_not_a_panic() {
         // sled 0.34 panics on a schema-1 log truncated at most offsets.
         let dir = tempfile::tempdir().unwrap();
-        filled(dir.path(), migrate::SCHEMA1);
+        filled(dir.path(), migrate::OLD_LAYOUT);
         let outcomes = open_damaged(dir.path(), |log, at| log.truncate(at));
         eprintln!("schema 1, truncated: {outcomes}");
         assert!(

@@ -421,6 +421,34 @@ impl TestNet {
         Ok(())
     }
 
+    /// Reinstalls node `index` with the same number, name and settings (what `chingu init
+    /// --force` does to a user's home): stops it, replaces its identity and database (the
+    /// old ones are moved aside, the old identity remembered) and starts it again.
+    pub async fn reinstall_node(&mut self, index: usize) -> Result<(), TestNetError> {
+        self.stop_node(index).await?;
+        let home = self.nodes[index].home.clone();
+        let home_error = |source| TestNetError::Home { index, source };
+        let settings = home.load_config().map_err(home_error)?;
+        let profile = crate::store::Store::open(&home.db_path(), Default::default())
+            .map_err(|e| home_error(e.into()))?
+            .profile()
+            .map_err(|e| home_error(e.into()))?
+            .ok_or_else(|| home_error(crate::home::HomeError::NotInitialized(home.dir().to_owned())))?;
+        let phone = profile.phone.ok_or_else(|| TestNetError::Node {
+            index,
+            source: NodeError::Invalid("a node without a number cannot be reinstalled with it".into()),
+        })?;
+        home.init(&InitOptions {
+            phone,
+            name: profile.name,
+            region: settings.region.clone(),
+            force: true,
+        })
+        .map_err(home_error)?;
+        settings.save(&home.config_path()).map_err(home_error)?;
+        self.restart_node(index).await
+    }
+
     /// Waits (until `deadline` from now) for every running node's routing table to hold
     /// min(N−1, [`READY_PEERS`]) peers.
     pub async fn wait_ready(&self, deadline: Duration, mut progress: impl FnMut(Progress)) -> Readiness {

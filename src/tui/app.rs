@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use super::input::{Key, LineEditor};
 use crate::model::{ConvId, Direction, MessageState};
-use crate::node::{ContactView, ConversationView, ImportSummary, InviteView, MessageView, Verification};
+use crate::node::{ContactView, ConversationView, ImportSummary, InviteView, MessageView, SearchPage, Verification};
 use crate::phone::PhoneNumber;
 use crate::text::for_terminal as clean;
 use crate::tr;
@@ -105,6 +105,11 @@ pub enum Request {
     GroupChange,
     /// `meetups.create`: show the code.
     MeetupCreate,
+    /// `history.search` for `query`: show the results.
+    Search {
+        /// What was searched.
+        query: String,
+    },
 }
 
 /// An API call failed.
@@ -321,6 +326,8 @@ pub enum FormKind {
     GroupInvite(String),
     /// Rename a group.
     GroupRename(String),
+    /// Search the history.
+    Search,
 }
 
 impl FormKind {
@@ -334,6 +341,7 @@ impl FormKind {
             FormKind::MeetupJoin => tr!("tui-form-join-title"),
             FormKind::GroupInvite(_) => tr!("tui-form-invite-member-title"),
             FormKind::GroupRename(_) => tr!("tui-form-rename-title"),
+            FormKind::Search => tr!("tui-form-search-title"),
         }
     }
 
@@ -346,6 +354,7 @@ impl FormKind {
             FormKind::MeetupJoin => vec![tr!("tui-field-meetup-code")],
             FormKind::GroupInvite(_) => vec![tr!("tui-field-contact")],
             FormKind::GroupRename(_) => vec![tr!("tui-field-group-name")],
+            FormKind::Search => vec![tr!("tui-field-search")],
         }
     }
 }
@@ -572,6 +581,11 @@ impl App {
         let contact = self.contacts.iter().find(|c| c.phone == phone);
         let title = match contact {
             Some(c) if !c.name.is_empty() => c.name.clone(),
+            // A contact the owner never named shows the name the friend chose.
+            Some(ContactView {
+                profile_name: Some(own),
+                ..
+            }) => own.clone(),
             _ if !fallback.is_empty() => fallback.to_owned(),
             _ => phone.to_owned(),
         };
@@ -742,6 +756,7 @@ impl App {
                 }
             }
             Key::Char('a') => self.form(FormKind::AddContact),
+            Key::Char('/') => self.form(FormKind::Search),
             Key::Char('i') => self.form(FormKind::Import),
             Key::Char('n') => return vec![call(Request::Invite, "invite.create", json!({}))],
             Key::Char('v') => match selected {
@@ -989,6 +1004,23 @@ impl App {
             effects.extend(self.mark_read());
             return effects;
         }
+        if let Target::Contact(phone) = &target {
+            // A friend not reachable yet: say why, and what to do.
+            if let Some(contact) = self.contacts.iter().find(|c| &c.phone == phone) {
+                if !matches!(contact.reason.as_str(), "found_unverified" | "verified" | "") {
+                    let name = if contact.name.is_empty() {
+                        &contact.phone
+                    } else {
+                        &contact.name
+                    };
+                    self.say(crate::contacts::standing::localized(
+                        &contact.reason,
+                        name,
+                        &contact.explanation,
+                    ));
+                }
+            }
+        }
         self.chat = Some(Chat::new(target.clone()));
         effects.push(history(target, None));
         effects.extend(self.mark_read());
@@ -1212,6 +1244,10 @@ impl App {
                 }
                 return vec![call(Request::Contacts, "contacts.list", json!({}))];
             }
+            Request::Search { query } => match serde_json::from_value::<SearchPage>(value) {
+                Ok(page) => self.overlay = Some(Overlay::Info(search_panel(&query, &page))),
+                Err(e) => self.complain(tr!("tui-bad-answer", message = e.to_string())),
+            },
             Request::Invite => match serde_json::from_value::<InviteView>(value) {
                 Ok(invite) => {
                     let hours = invite.expires.saturating_sub(self.now_ms / 1000).div_ceil(3600);
@@ -1518,7 +1554,45 @@ fn submit(kind: &FormKind, values: &[String]) -> Result<Effect, String> {
             "groups.rename",
             json!({ "group": group, "name": first }),
         ),
+        FormKind::Search => call(
+            Request::Search { query: first.clone() },
+            "history.search",
+            json!({ "query": first, "limit": SEARCH_RESULTS }),
+        ),
     })
+}
+
+/// Results shown for a search.
+const SEARCH_RESULTS: usize = 50;
+
+/// The results of a search, one line per message (newest first).
+fn search_panel(query: &str, page: &SearchPage) -> Info {
+    let mut lines: Vec<String> = page
+        .results
+        .iter()
+        .map(|hit| {
+            let who = match hit.message.direction {
+                crate::model::Direction::Outgoing => tr!("msg-me"),
+                crate::model::Direction::Incoming if hit.message.sender_name.is_empty() => hit.message.sender.clone(),
+                crate::model::Direction::Incoming => hit.message.sender_name.clone(),
+            };
+            tr!(
+                "search-hit",
+                time = super::view::clock(hit.message.sent_ms),
+                title = clean(&hit.title).into_owned(),
+                who = clean(&who).into_owned(),
+                text = clean(&hit.message.text).into_owned()
+            )
+        })
+        .collect();
+    if lines.is_empty() {
+        lines.push(tr!("search-none"));
+    }
+    Info {
+        title: tr!("tui-search-title", query = clean(query).into_owned()),
+        lines,
+        verify: None,
+    }
 }
 
 /// A meetup duration such as `90`, `90m` or `2h`, in minutes (at most a week).

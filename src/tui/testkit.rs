@@ -52,6 +52,7 @@ pub fn message(id: u32, phone: &str, incoming: bool, text: &str) -> MessageView 
         },
         hlc: u64::from(id),
         sent_ms: 1_700_000_000_000 + u64::from(id) * 1000,
+        muted: false,
     }
 }
 

@@ -157,7 +157,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
 }
 
 /// `HH:MM` (UTC) of a time in ms since the epoch.
-fn clock(ms: u64) -> String {
+pub(super) fn clock(ms: u64) -> String {
     format!("{:02}:{:02}", ms / 3_600_000 % 24, ms / 60_000 % 60)
 }
 
@@ -558,6 +558,7 @@ fn help_lines() -> Vec<Line<'static>> {
         Line::from(tr!("tui-help-list-people")),
         Line::from(tr!("tui-help-list-invite")),
         Line::from(tr!("tui-help-list-groups")),
+        Line::from(tr!("tui-help-search")),
         Line::from(tr!("tui-help-list-quit")),
         heading(tr!("tui-help-chat")),
         Line::from(tr!("tui-help-chat-send")),

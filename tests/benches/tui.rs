@@ -45,6 +45,7 @@ fn message(i: usize, conv: &str) -> MessageView {
         },
         hlc: i as u64,
         sent_ms: 1_700_000_000_000 + i as u64 * 1_000,
+        muted: false,
     }
 }
 

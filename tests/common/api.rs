@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::{http_get, Daemon};
 
@@ -40,16 +40,6 @@ pub fn metric(body: &str, series: &str) -> Option<f64> {
 /// The value of `series` in a fresh scrape of `metrics_url` (0 when absent).
 pub fn scrape(metrics_url: &str, series: &str) -> f64 {
     metric(&http_get(metrics_url).1, series).unwrap_or(0.0)
-}
-
-/// Polls `check` until it holds, panicking after the deadline.
-pub fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + DEADLINE;
-    while !check() {
-        assert!(Instant::now() < deadline, "never happened: {what}");
-        // Between polls of another process's state; not synchronisation.
-        std::thread::park_timeout(Duration::from_millis(50));
-    }
 }
 
 /// Resident memory of process `pid`, in KiB (`VmRSS` in /proc).

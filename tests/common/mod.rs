@@ -69,16 +69,29 @@ pub fn ok(home: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Polls `check` until it returns something, panicking after a minute.
+pub fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "never: {what}");
+        // Polling interval of a deadline loop, not a synchronisation.
+        std::thread::park_timeout(Duration::from_millis(100));
+    }
+}
+
 /// Looks `contact` up on `home` until it is found; panics after `timeout`.
 pub fn found(home: &Path, contact: &str, timeout: Duration) {
     let deadline = Instant::now() + timeout;
     // The state, not the text: "not found" contains "found".
-    let state = || {
-        let answer: serde_json::Value =
-            serde_json::from_str(&ok(home, &["--json", "contacts", "lookup", contact])).unwrap();
-        answer["state"].as_str().unwrap_or_default().to_owned()
-    };
-    while !matches!(state().as_str(), "found" | "verified") {
+    loop {
+        let out = ok(home, &["contacts", "lookup", contact, "--json"]);
+        let view: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+        if matches!(view["state"].as_str(), Some("found" | "verified")) {
+            return;
+        }
         assert!(Instant::now() < deadline, "{contact} never found");
     }
 }

@@ -406,7 +406,7 @@ impl Demo {
             at: self.started.elapsed(),
         });
         // The code carries Yuki's key, not her address: Alex's node finds that by
-        // looking her up (her record's profile then shows).
+        // looking her up, then greets her, and her profile comes back end to end.
         let alex = self.node(Who::Alex);
         within("the inviter's record", async {
             while alex.lookup_contact(Who::Yuki.name()).await?.profile_name.is_none() {}

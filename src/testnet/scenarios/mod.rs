@@ -8,6 +8,7 @@ mod discovery;
 mod dm;
 mod group;
 mod group_raw;
+mod mutual_add;
 mod raw;
 mod startup;
 
@@ -25,6 +26,9 @@ pub enum Scenario {
     Startup,
     /// Finding contacts by number: mutual and one-sided, mixed modes.
     Discovery,
+    /// Two people adding each other, in either order and after a delay: time until both
+    /// see `found`.
+    MutualAdd,
     /// 1:1 messages between online friends (`--messages`, `--rate`).
     Dm,
     /// The baseline for `dm`: plain libp2p request-response, no E2E, no store.
@@ -52,7 +56,9 @@ impl Scenario {
             Scenario::Discovery => Some(discovery::node_settings),
             Scenario::Dm | Scenario::Offline | Scenario::Group | Scenario::GroupChurn => Some(dm::node_settings),
             Scenario::InboundFlood => Some(attacks::node_settings),
-            Scenario::Startup | Scenario::DmRaw | Scenario::GroupRaw | Scenario::SessionFlood => None,
+            Scenario::Startup | Scenario::DmRaw | Scenario::GroupRaw | Scenario::SessionFlood | Scenario::MutualAdd => {
+                None
+            }
         }
     }
 }
@@ -103,6 +109,7 @@ pub async fn run(
         None => (None, serde_json::Map::new()),
         Some(Scenario::Startup) => (Some("startup"), startup::run(net, options.messages).await?),
         Some(Scenario::Discovery) => (Some("discovery"), discovery::run(net).await?),
+        Some(Scenario::MutualAdd) => (Some("mutual-add"), mutual_add::run(net).await?),
         Some(Scenario::Dm) => (Some("dm"), dm::run_online(net, options.messages, options.rate).await?),
         Some(Scenario::Offline) => (
             Some("offline"),

@@ -505,6 +505,29 @@ fn help_opens_and_closes_and_quit_quits() {
 }
 
 #[test]
+fn slash_searches_every_conversation_and_shows_the_results() {
+    let mut app = loaded();
+    keys(&mut app, &[Key::Char('/')]);
+    type_text(&mut app, "치킨");
+    let effects = keys(&mut app, &[Key::Enter]);
+    assert_eq!(params_of(&effects, "history.search")["query"], "치킨");
+    let hit = |id, text: &str| json!({"message": message(id, MINJI, true, text), "title": "민지"});
+    app.update(ok(
+        Request::Search { query: "치킨".into() },
+        json!({"results": [hit(2, "치킨 먹자"), hit(1, "오늘 치킨?")], "more": false}),
+    ));
+    let Some(Overlay::Info(info)) = &app.overlay else {
+        panic!("a results panel: {:?}", app.overlay)
+    };
+    assert_eq!(info.lines.len(), 2);
+    assert!(
+        info.lines[0].contains("민지") && info.lines[0].contains("치킨 먹자"),
+        "{:?}",
+        info.lines
+    );
+}
+
+#[test]
 fn a_delivery_state_that_overtakes_the_send_answer_is_kept() {
     let mut app = loaded();
     open_minji(&mut app, page(0..2, MINJI));
@@ -530,6 +553,23 @@ fn a_delivery_state_that_overtakes_the_send_answer_is_kept() {
     assert_eq!(
         (shown.id.as_str(), shown.state),
         (sent.id.as_str(), MessageState::Delivered)
+    );
+}
+
+#[test]
+fn opening_a_friend_not_found_yet_says_why() {
+    let mut app = loaded();
+    let mut contacts: Vec<ContactView> = serde_json::from_value(contacts()).unwrap();
+    contacts[1].reason = "waiting_for_them".into();
+    contacts[1].name = "ゆき".into();
+    app.contacts = contacts;
+    let yuki = app.contacts[1].phone.clone();
+    app.open(Target::Contact(yuki));
+    let notice = app.notice.as_ref().expect("a notice");
+    assert!(
+        notice.text.contains("Waiting for ゆき to add you back"),
+        "{}",
+        notice.text
     );
 }
 
