@@ -23,7 +23,7 @@ use chingu::api::client::ApiClient;
 use chingu::api::dispatch::ApiContext;
 use chingu::api::server::UnixServer;
 use chingu::api::{ws, Scope};
-use chingu::metrics::{ApiMetrics, HttpServer};
+use chingu::metrics::ApiMetrics;
 use chingu::testnet::{TestNet, TestNetOptions};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -95,13 +95,14 @@ async fn main() -> Result<(), BoxError> {
     let context = ApiContext {
         node: me.node().clone(),
         metrics: ApiMetrics::default(),
+        limits: Default::default(),
     };
     let dir = tempfile::tempdir()?;
     let unix = UnixServer::bind(&dir.path().join("bench.sock"), context.clone())?;
     let apps = AppStore::at(dir.path().join("apps.json"));
     let token = apps.add("bench", &[Scope::Read, Scope::Send])?.token;
     let verifier = Arc::new(TokenVerifier::new(apps));
-    let http = HttpServer::serve("127.0.0.1:0".parse()?, ws::router(context, verifier)).await?;
+    let http = ws::serve("127.0.0.1:0".parse()?, context, verifier).await?;
     let url = format!("ws://{}{}", http.local_addr(), ws::PATH);
 
     println!("{calls} sequential calls per row after {WARM_UP} warm-up calls");

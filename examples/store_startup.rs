@@ -1,16 +1,19 @@
-//! Measures a node's start-to-listening time when its store already holds a large
-//! history (BENCHMARKS.md, "Start-to-listening with 100,000 messages").
+//! Measures the size of a store holding a large history, against the text it holds, and
+//! a node's start-to-listening time on it (BENCHMARKS.md, "Store size and start-up").
 //!
-//! Creates a home in a temporary directory, fills its store through the library
-//! (`Store::batch`, `Batch::put_message`, `Store::apply`) with 100,000 messages spread
-//! over 100 conversations, flushes and closes it, then starts a node on that home five
-//! times, timing `Node::start` (open the database, build the swarm, wait until the TCP
-//! listener on 127.0.0.1 is up). Prints every run, min/median/max, and the size of the
-//! store on disk. The page cache is warm after the fill, so these are warm starts.
+//! Creates a home in a temporary directory and fills its store through the library with
+//! messages of 10–200 random letters spread over 100 conversations, each written as over
+//! its life in a node: an outgoing message is queued (outbox entry, index, message), then
+//! rewritten `sent`, `delivered` (its outbox entry removed) and `read`; an incoming one is
+//! stored `received`, then rewritten `seen`. Flushes and closes it, prints the size on
+//! disk (every file of `db/`, indexes included) and its ratio to the text bytes, then
+//! starts a node on that home several times, timing `Node::start` (open the database,
+//! build the swarm, wait until the TCP listener on 127.0.0.1 is up). The page cache is
+//! warm after the fill, so these are warm starts.
 //!
 //! ```text
-//! cargo run --release --example store_startup            # 100,000 messages, 5 runs
-//! cargo run --release --example store_startup -- 20000 3 # other sizes
+//! cargo run --release --example store_startup                  # 100,000 messages, 5 runs
+//! cargo run --release --example store_startup -- 1000000 3     # other sizes
 //! ```
 
 mod common;
@@ -21,9 +24,9 @@ use std::time::Instant;
 use rand::{Rng, SeedableRng};
 
 use chingu::home::{Home, InitOptions};
-use chingu::model::{now_ms, ConvId, Conversation, ConversationKind, Hlc, MessageState};
+use chingu::model::{now_ms, ConvId, Conversation, ConversationKind, Direction, Hlc, MessageState};
 use chingu::phone::{synthetic, PhoneNumber, Region};
-use chingu::store::Store;
+use chingu::store::{OutboxEntry, OutboxTarget, Store};
 use chingu::{Node, NodeConfig};
 
 /// Messages written unless told otherwise.
@@ -35,15 +38,18 @@ const RUNS: usize = 5;
 /// Messages per batch while filling.
 const BATCH: usize = 1_000;
 
-/// Writes `messages` messages over [`CONVERSATIONS`] conversations, in batches, and flushes.
-fn fill(store: &Store, owner: &PhoneNumber, messages: usize) -> Result<(), Box<dyn std::error::Error>> {
+/// Writes `messages` messages over [`CONVERSATIONS`] conversations, in batches, each
+/// through the writes of its life, and flushes. Returns the bytes of text written.
+fn fill(store: &Store, owner: &PhoneNumber, messages: usize) -> Result<u64, Box<dyn std::error::Error>> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     let peers: Vec<PhoneNumber> = (0..CONVERSATIONS).map(|i| synthetic(1_000_000 + i as u32)).collect();
     let mut clocks = vec![Hlc::default(); CONVERSATIONS];
     let mut previews = vec![String::new(); CONVERSATIONS];
     let mut written = 0;
+    let mut text_bytes = 0u64;
     while written < messages {
         let mut batch = store.batch();
+        let mut later = Vec::new();
         for _ in 0..BATCH.min(messages - written) {
             let c = rng.gen_range(0..CONVERSATIONS);
             let now = now_ms();
@@ -51,15 +57,47 @@ fn fill(store: &Store, owner: &PhoneNumber, messages: usize) -> Result<(), Box<d
             let incoming = rng.gen_bool(0.5);
             let len = rng.gen_range(10..=200);
             let text: String = (0..len).map(|_| rng.gen_range(b'a'..=b'z') as char).collect();
+            text_bytes += len as u64;
             previews[c] = text.chars().take(80).collect();
             let state = if incoming {
-                MessageState::Seen
+                MessageState::Received
             } else {
-                MessageState::Read
+                MessageState::Queued
             };
             let message = common::text_message(&peers[c], owner, clocks[c], incoming, text, state, now);
-            batch.put_message(&message);
+            if incoming {
+                batch.put_message(&message);
+            } else {
+                let entry = OutboxEntry {
+                    id: message.id,
+                    target: OutboxTarget::Direct {
+                        phone: peers[c].clone(),
+                    },
+                    attempts: 0,
+                    next_attempt_ms: now,
+                    created_ms: now,
+                    mailbox_ms: 0,
+                };
+                batch.put_outgoing(&message, &entry);
+            }
+            later.push(message);
             written += 1;
+        }
+        store.apply(batch)?;
+        // The rest of each message's life: state changes, the outbox entry's removal.
+        let mut batch = store.batch();
+        for message in &mut later {
+            let states: &[MessageState] = match message.direction {
+                Direction::Incoming => &[MessageState::Seen],
+                Direction::Outgoing => &[MessageState::Sent, MessageState::Delivered, MessageState::Read],
+            };
+            for state in states {
+                message.state = *state;
+                batch.put_message_state(message);
+                if *state == MessageState::Delivered {
+                    batch.remove_outbox(&message.id);
+                }
+            }
         }
         store.apply(batch)?;
     }
@@ -76,7 +114,7 @@ fn fill(store: &Store, owner: &PhoneNumber, messages: usize) -> Result<(), Box<d
     }
     store.apply(batch)?;
     store.flush()?;
-    Ok(())
+    Ok(text_bytes)
 }
 
 /// Bytes of every file under `dir`.
@@ -111,9 +149,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     })?;
     let store = report.store;
     let started = Instant::now();
-    let store = tokio::task::spawn_blocking(move || {
+    let (store, text_bytes) = tokio::task::spawn_blocking(move || {
         fill(&store, &owner, messages)
-            .map(|()| store)
+            .map(|text| (store, text))
             .map_err(|e| e.to_string())
     })
     .await??;
@@ -123,9 +161,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let disk_bytes = dir_bytes(&home.db_path())?;
     println!(
         "filled {messages} messages in {CONVERSATIONS} conversations in {fill_s:.1} s \
-         ({:.0} messages/s); store on disk: {disk_bytes} bytes ({:.1} MiB; sled reports {sled_bytes})",
+         ({:.0} messages/s); text {text_bytes} bytes; store on disk: {disk_bytes} bytes ({:.1} MiB; \
+         sled reports {sled_bytes}), {:.2}x the text",
         messages as f64 / fill_s,
         disk_bytes as f64 / (1024.0 * 1024.0),
+        disk_bytes as f64 / text_bytes as f64,
     );
 
     let mut starts = Vec::with_capacity(runs);

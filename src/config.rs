@@ -79,7 +79,7 @@ impl Spot {
         let shown: String = self
             .text
             .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
+            .map(|c| if crate::text::is_unsafe(c) { ' ' } else { c })
             .collect();
         let before: usize = shown
             .chars()
@@ -411,6 +411,24 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_key_is_in_the_spec_table() {
+        let spec = include_str!("../SPEC.md");
+        let table = &spec[spec.find("### 8.2").unwrap()..spec.find("### 8.3").unwrap()];
+        let defaults = toml::Value::try_from(Config::default()).unwrap();
+        let mut keys = Vec::new();
+        for (name, value) in defaults.as_table().unwrap() {
+            match value.as_table() {
+                Some(section) => keys.extend(section.keys().map(|key| format!("{name}.{key}"))),
+                None => keys.push(name.clone()),
+            }
+        }
+        assert!(keys.len() > 10, "{keys:?}");
+        for key in keys {
+            assert!(table.contains(&format!("| `{key}` |")), "SPEC.md §8.2 lacks `{key}`");
+        }
+    }
 
     #[test]
     fn defaults_round_trip() {

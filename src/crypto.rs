@@ -11,7 +11,8 @@ pub fn sign(key: &ed25519::Keypair, message: &[u8]) -> [u8; 64] {
 }
 
 /// Verifies `sig` over `message` by `public`, strictly. An invalid or weak public key
-/// counts as a failed signature.
+/// counts as a failed signature. Every protocol verifies Ed25519 through this function
+/// (vectors: `protocol/vectors/ed25519.json`).
 pub fn verify(public: &[u8; 32], message: &[u8], sig: &[u8; 64]) -> bool {
     let Ok(key) = ed25519_dalek::VerifyingKey::from_bytes(public) else {
         return false;
@@ -21,6 +22,12 @@ pub fn verify(public: &[u8; 32], message: &[u8], sig: &[u8; 64]) -> bool {
     }
     key.verify_strict(message, &ed25519_dalek::Signature::from_bytes(sig))
         .is_ok()
+}
+
+/// Whether `public` is a public key a signature could verify under: a curve point, not
+/// of small order.
+pub fn is_usable_key(public: &[u8; 32]) -> bool {
+    ed25519_dalek::VerifyingKey::from_bytes(public).is_ok_and(|key| !key.is_weak())
 }
 
 #[cfg(test)]
@@ -40,5 +47,30 @@ mod tests {
         let mut forged = [0u8; 64];
         forged[0] = 1;
         assert!(!verify(&weak, b"anything", &forged));
+    }
+
+    #[test]
+    fn edge_case_vectors_hold_for_every_protocol() {
+        let file: serde_json::Value =
+            serde_json::from_str(include_str!("../protocol/vectors/ed25519.json")).expect("valid JSON");
+        let vectors = file["vectors"].as_array().expect("vectors");
+        assert!(vectors.len() >= 7);
+        for v in vectors {
+            let field = |name: &str| hex::decode(v[name].as_str().unwrap()).unwrap();
+            let public: [u8; 32] = field("public_key").try_into().unwrap();
+            let sig: [u8; 64] = field("signature").try_into().unwrap();
+            let message = field("message");
+            let valid = v["valid"].as_bool().unwrap();
+            let name = v["name"].as_str().unwrap();
+            assert_eq!(verify(&public, &message, &sig), valid, "{name}");
+            // The group and mailbox protocols verify the same way.
+            let (pk, signature) = (crate::wire::Fixed(public), crate::wire::Fixed(sig));
+            assert_eq!(crate::group::verify(&pk, &message, &signature), valid, "group: {name}");
+            assert_eq!(
+                crate::mailbox::wire::verify(&public, &message, &signature),
+                valid,
+                "mailbox: {name}"
+            );
+        }
     }
 }

@@ -50,6 +50,14 @@ pub enum HomeError {
         /// The current effective uid.
         me: u32,
     },
+    /// The home directory can be entered or read by others.
+    #[error("{} has mode {mode:o}; a chingu home must be private to you: run `chmod 700 {}`", .path.display(), .path.display())]
+    InsecureHome {
+        /// The home.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
     /// A key file is readable or writable by others.
     #[error("{path} has mode {mode:o}; key files must be private: run `chmod 600 {path}`")]
     InsecurePermissions {
@@ -83,6 +91,9 @@ pub enum HomeError {
     /// The database could not be opened.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The owner's name is too long or unprintable.
+    #[error(transparent)]
+    Name(#[from] crate::text::NameError),
     /// A filesystem operation failed.
     #[error("{action} {path}: {source}")]
     Io {
@@ -226,6 +237,9 @@ impl Home {
         config: &Config,
         force: bool,
     ) -> Result<InitReport, HomeError> {
+        crate::text::check_name(name)?;
+        // `run` could not bind its control socket: refuse now, before anything is made.
+        self.checked_socket_path()?;
         let mut backup = None;
         let mut previous = None;
         if self.is_initialized() {
@@ -279,13 +293,22 @@ impl Home {
     }
 
     /// Checks that the home and its key files belong to the current user and that the
-    /// keys are private. Called before anything reads them.
+    /// home (mode 0700) and the keys (0600) are private. Called before anything reads
+    /// them.
     pub fn check_ownership(&self) -> Result<(), HomeError> {
         if !self.is_initialized() {
             return Err(HomeError::NotInitialized(self.dir.clone()));
         }
         let me = nix::unistd::geteuid().as_raw();
         check_owner(&self.dir, me)?;
+        // Refused, not fixed: a home others could enter may have been tampered with.
+        let mode = fs::metadata(&self.dir).map_err(io_err("reading", &self.dir))?.mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(HomeError::InsecureHome {
+                path: self.dir.clone(),
+                mode,
+            });
+        }
         for key in [self.identity_path(), self.noise_key_path()] {
             check_owner(&key, me)?;
             let mode = fs::metadata(&key).map_err(io_err("reading", &key))?.mode() & 0o777;
@@ -426,6 +449,17 @@ mod tests {
             1,
             "the old key is remembered"
         );
+    }
+
+    #[test]
+    fn a_home_others_can_enter_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = Home::at(dir.path().join("h"));
+        home.init(&options()).unwrap();
+        fs::set_permissions(home.dir(), fs::Permissions::from_mode(0o755)).unwrap();
+        let error = home.check_ownership().unwrap_err();
+        assert!(matches!(error, HomeError::InsecureHome { mode: 0o755, .. }), "{error}");
+        assert!(error.to_string().contains("chmod 700"));
     }
 
     #[test]

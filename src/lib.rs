@@ -34,6 +34,7 @@ pub mod group;
 pub mod home;
 pub mod i18n;
 pub mod identity;
+#[cfg(feature = "testnet")]
 pub mod lab;
 pub mod mailbox;
 pub mod metrics;
@@ -44,7 +45,10 @@ pub mod ratelimit;
 pub mod rendezvous;
 pub mod session;
 pub mod store;
+#[cfg(feature = "testnet")]
 pub mod testnet;
+pub mod text;
+#[cfg(feature = "tui")]
 pub mod tui;
 pub mod wire;
 

@@ -53,6 +53,13 @@ struct ReasonLabels {
     reason: &'static str,
 }
 
+/// Labels of a connection the server closed.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ClosedLabels {
+    transport: &'static str,
+    reason: &'static str,
+}
+
 /// Counters of the control API, shared (cheap clones of the same atomics) by every
 /// transport.
 #[derive(Debug, Clone, Default)]
@@ -61,6 +68,9 @@ pub struct ApiMetrics {
     connections: Family<TransportLabels, Counter>,
     open: Family<TransportLabels, Gauge>,
     refused: Family<ReasonLabels, Counter>,
+    closed_by_server: Family<ClosedLabels, Counter>,
+    backpressure: Family<TransportLabels, Counter>,
+    events_dropped: Family<TransportLabels, Counter>,
 }
 
 impl ApiMetrics {
@@ -78,6 +88,21 @@ impl ApiMetrics {
             "refused",
             "WebSocket connections refused before the upgrade, by reason",
             self.refused.clone(),
+        );
+        api.register(
+            "closed",
+            "API connections the server closed, by transport and reason (too_large, request_timeout, idle_timeout, evicted)",
+            self.closed_by_server.clone(),
+        );
+        api.register(
+            "backpressure",
+            "times a connection stopped being read because its answers were not taken",
+            self.backpressure.clone(),
+        );
+        api.register(
+            "events_dropped",
+            "events not sent to a subscriber that read too slowly",
+            self.events_dropped.clone(),
         );
     }
 
@@ -109,6 +134,25 @@ impl ApiMetrics {
     pub fn refused(&self, reason: &'static str) {
         self.refused.get_or_create(&ReasonLabels { reason }).inc();
     }
+
+    /// Counts a connection the server closed (see [`crate::api::limits::CloseReason`]).
+    pub fn closed_by_server(&self, transport: &'static str, reason: &'static str) {
+        self.closed_by_server
+            .get_or_create(&ClosedLabels { transport, reason })
+            .inc();
+    }
+
+    /// Counts a connection that stopped being read until its answers are taken.
+    pub fn backpressure(&self, transport: &'static str) {
+        self.backpressure.get_or_create(&TransportLabels { transport }).inc();
+    }
+
+    /// Counts events a slow subscriber missed.
+    pub fn events_dropped(&self, transport: &'static str, missed: u64) {
+        self.events_dropped
+            .get_or_create(&TransportLabels { transport })
+            .inc_by(missed);
+    }
 }
 
 /// Labels of a rejection of network input.
@@ -116,6 +160,12 @@ impl ApiMetrics {
 struct RejectionLabels {
     protocol: String,
     reason: String,
+}
+
+/// Labels naming a failed operation.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct WhatLabels {
+    what: String,
 }
 
 /// Labels of a message counter.
@@ -207,6 +257,18 @@ fn snapshot_registry(status: &Status) -> Registry {
             .inc_by(*value);
     }
     registry.register("rejected", "network input rejected, by protocol and reason", rejected);
+
+    let failures = Family::<WhatLabels, Counter>::default();
+    for (what, value) in &status.failures {
+        failures
+            .get_or_create(&WhatLabels { what: what.clone() })
+            .inc_by(*value);
+    }
+    registry.register(
+        "failures",
+        "the node's own operations that failed (store writes, encoding answers), by what",
+        failures,
+    );
 
     let g = &status.groups;
     events(
@@ -456,6 +518,12 @@ impl HttpServer {
         Ok(Self { addr, task })
     }
 
+    /// A server already running as `task` on `addr`.
+    #[cfg(feature = "websocket")]
+    pub(crate) fn from_task(addr: SocketAddr, task: JoinHandle<()>) -> Self {
+        Self { addr, task }
+    }
+
     /// The address it listens on (with the port the OS chose for port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
@@ -572,6 +640,7 @@ mod tests {
             dht_records: 2,
             uptime_s: 60,
             rejected: [("dm.bad_frame".to_owned(), 4), ("mailbox.rate_limited".to_owned(), 1)].into(),
+            failures: [("store.put_contact".to_owned(), 2)].into(),
             discovery: Default::default(),
             messages: crate::node::DmStats {
                 queued: 5,
@@ -604,6 +673,7 @@ mod tests {
             r#"chingu_api_open_connections{transport="websocket"} 1"#,
             r#"chingu_rejected_total{protocol="dm",reason="bad_frame"} 4"#,
             r#"chingu_rejected_total{protocol="mailbox",reason="rate_limited"} 1"#,
+            r#"chingu_failures_total{what="store.put_contact"} 2"#,
             r#"chingu_messages_total{event="delivered"} 4"#,
             r#"chingu_group_messages_total{event="received"} 3"#,
             "chingu_mailbox_items 9",

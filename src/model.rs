@@ -47,7 +47,7 @@ macro_rules! id16 {
 
 /// A string that is not a 32-hex-digit id.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0:?} is not an id (32 hex digits)")]
+#[error("{} is not an id (32 hex digits)", crate::text::quote(.0))]
 pub struct InvalidId(pub String);
 
 id16!(

@@ -8,14 +8,15 @@ mod common;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 use tungstenite::client::IntoClientRequest;
 use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
 
-use common::{chingu, http_get, init_home, Daemon};
+use common::api::{metric, printed_url, ws_url};
+use common::{chingu, eventually, found, http_get, init_home, Daemon};
 
 const DEADLINE: Duration = Duration::from_secs(60);
 
@@ -41,20 +42,6 @@ fn ok(home: &Path, args: &[&str]) -> String {
 /// Adds an app and returns its token.
 fn add_app(home: &Path, name: &str, scopes: &str) -> String {
     ok(home, &["apps", "add", name, "--scopes", scopes]).trim().to_owned()
-}
-
-/// The URL a daemon printed after `prefix`.
-fn printed_url(daemon: &Daemon, prefix: &str) -> String {
-    let line = daemon
-        .output
-        .iter()
-        .find(|l| l.starts_with(prefix))
-        .unwrap_or_else(|| panic!("no {prefix:?} line in {:?}", daemon.output));
-    line[prefix.len()..].trim().to_owned()
-}
-
-fn ws_url(daemon: &Daemon) -> String {
-    printed_url(daemon, "WebSocket API for app tokens:")
 }
 
 /// Opens a WebSocket with `token` as a bearer token (or none).
@@ -126,22 +113,6 @@ fn ask(ws: &mut Ws, message: Message, id: Value) -> Value {
 fn call(ws: &mut Ws, id: u64, method: &str, params: Value) -> Value {
     let request = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
     ask(ws, Message::text(request.to_string()), json!(id))
-}
-
-/// The value of the metric line starting with `series` (name and labels), if present.
-fn metric(body: &str, series: &str) -> Option<f64> {
-    body.lines()
-        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
-}
-
-/// Polls `check` until it holds, panicking after the deadline.
-fn eventually(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + DEADLINE;
-    while !check() {
-        assert!(Instant::now() < deadline, "never happened: {what}");
-        // Between polls of another process's state; not synchronisation.
-        std::thread::park_timeout(Duration::from_millis(50));
-    }
 }
 
 #[test]
@@ -226,12 +197,21 @@ fn the_websocket_api_serves_token_holders_within_their_scopes() {
     assert_eq!(parse["error"]["code"], -32700);
     let binary = ask(&mut ws, Message::binary(vec![1u8, 2, 3]), Value::Null);
     assert_eq!(binary["error"]["data"]["reason"], "binary_frame");
-    let huge = format!(r#"{{"jsonrpc":"2.0","id":9,"pad":"{}"}}"#, "x".repeat(2 << 20));
-    // Too large to read, but the answer still carries the request's id (read from its
-    // start), so a client waiting for it fails at once.
-    let too_large = ask(&mut ws, Message::text(huge), json!(9));
-    assert_eq!(too_large["error"]["data"]["reason"], "too_large");
     assert_eq!(call(&mut ws, 6, "api.version", json!({}))["result"]["api"], 1);
+    // A request over the limit is refused from its frame header: a typed error (with a null
+    // id: nothing of the frame was read), then the connection closes with 1009 (message
+    // too big).
+    let huge = format!(
+        r#"{{"jsonrpc":"2.0","id":9,"pad":"{}"}}"#,
+        "x".repeat(2 * chingu::api::MAX_REQUEST_BYTES)
+    );
+    let too_large = ask(&mut ws, Message::text(huge), Value::Null);
+    assert_eq!(too_large["error"]["data"]["reason"], "too_large");
+    match ws.read() {
+        Ok(Message::Close(Some(frame))) => assert_eq!(u16::from(frame.code), 1009, "{frame:?}"),
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+    let mut ws = connect(&url, Some(&reader)).unwrap();
 
     // The token may also come as a query parameter (browsers cannot set headers).
     let mut by_query = connect(&format!("{url}?token={writer}"), None).unwrap();
@@ -273,7 +253,7 @@ fn the_websocket_api_serves_token_holders_within_their_scopes() {
     // Metrics: libp2p's and ours, with the refusals above counted.
     let open = r#"chingu_api_open_connections{transport="websocket"}"#;
     eventually("the vanished and the revoked connections are closed", || {
-        metric(&http_get(&metrics_url).1, open) == Some(1.0)
+        (metric(&http_get(&metrics_url).1, open) == Some(1.0)).then_some(())
     });
     let (status, body) = http_get(&metrics_url);
     assert_eq!(status, 200);
@@ -360,10 +340,7 @@ impl Drop for Bot {
 
 #[test]
 fn the_python_bot_echoes_a_friends_message_over_the_websocket_api() {
-    let Some(python) = python3() else {
-        eprintln!("SKIPPED: python3 is not installed (.ci/run installs it)");
-        return;
-    };
+    let python = python3().expect("this test needs python3 on PATH (.ci/run installs it): install python3");
     let dir = tempfile::tempdir().unwrap();
     let (bot_home, friend_home) = (dir.path().join("bot"), dir.path().join("friend"));
     init_home(&bot_home, "010-1111-2222", "Echo");
@@ -374,9 +351,7 @@ fn the_python_bot_echoes_a_friends_message_over_the_websocket_api() {
     ok(&bot_home, &["contacts", "add", "010-3333-4444", "--name", "Minji"]);
     ok(&friend_home, &["contacts", "add", "010-1111-2222", "--name", "Echo"]);
     for (home, contact) in [(&bot_home, "Minji"), (&friend_home, "Echo")] {
-        eventually(&format!("{contact} found"), || {
-            ok(home, &["contacts", "lookup", contact]).contains(": found")
-        });
+        found(home, contact, DEADLINE);
     }
 
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/bot.py");
@@ -402,6 +377,7 @@ fn the_python_bot_echoes_a_friends_message_over_the_websocket_api() {
             .unwrap()
             .iter()
             .any(|m| m["direction"] == "incoming" && m["text"] == "echo: 안녕, 봇!")
+            .then_some(())
     });
     drop(bot);
 }

@@ -1,6 +1,7 @@
 //! `chingu chat` end to end: the real binary in a real terminal (tmux) attached to a real
-//! node, chatting with a second real node over loopback. Every wait polls the screen or
-//! the other node with a deadline.
+//! node, chatting with a second real node over loopback, and leaving the terminal as it
+//! was however it ends (q, SIGTERM, SIGINT, SIGHUP, a panic). Every wait polls the screen
+//! or the other node with a deadline.
 
 mod common;
 
@@ -121,16 +122,8 @@ fn chatting_in_the_terminal_with_a_friend_on_another_node() {
     tmux.wait_for("반가워! 👋");
 
     // SIGTERM also ends it cleanly and restores the terminal.
-    let shell = tmux.format("#{pane_pid}");
-    let out = Command::new("pgrep").args(["-P", &shell]).output().unwrap();
-    let pid: i32 = String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
-        .expect("the chat's pid");
-    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGTERM).unwrap();
-    tmux.wait_for("chat exited 0");
-    tmux.wait("the terminal mode", |s| s.lines().any(|l| l.trim() == "icanon"));
-    assert_eq!(tmux.format("#{alternate_on}"), "0");
+    nix::sys::signal::kill(chat_pid(&tmux), nix::sys::signal::Signal::SIGTERM).unwrap();
+    assert_restored(&tmux, "0");
 }
 
 #[test]
@@ -144,6 +137,67 @@ fn chat_without_a_node_says_so() {
         String::from_utf8_lossy(&out.stderr).contains("no chingu node is running"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The shell command that runs `chingu chat` with extra environment `env`.
+fn chat_command_with(home: &Path, env: &str) -> String {
+    format!(
+        "env LANG=en_US.UTF-8 RUST_LOG=off {env} {} --home {} chat; echo \"chat exited $?\"; stty -a | grep -o -- '-\\?icanon'; exec cat",
+        shell_quote(&bin()),
+        shell_quote(home)
+    )
+}
+
+/// The pid of the chat started in `tmux`'s pane.
+fn chat_pid(tmux: &Tmux) -> nix::unistd::Pid {
+    let shell = tmux.format("#{pane_pid}");
+    let out = Command::new("pgrep").args(["-P", &shell]).output().unwrap();
+    let pid: i32 = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("the chat's pid");
+    nix::unistd::Pid::from_raw(pid)
+}
+
+/// Waits for the chat's exit line and checks that the terminal is as it was: canonical
+/// mode, the main screen, the cursor shown.
+fn assert_restored(tmux: &Tmux, exit: &str) -> String {
+    let screen = tmux.wait_for(&format!("chat exited {exit}"));
+    tmux.wait("the terminal mode", |s| s.lines().any(|l| l.trim() == "icanon"));
+    assert_eq!(tmux.format("#{alternate_on}"), "0", "back on the main screen");
+    assert_eq!(tmux.format("#{cursor_flag}"), "1", "the cursor is visible");
+    screen
+}
+
+#[test]
+fn the_terminal_is_restored_after_sigint_sighup_and_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    init_home(&home, "010-1234-5678", "민지");
+    let _daemon = Daemon::start(&home, &[]);
+
+    for (socket, signal) in [
+        ("int.sock", nix::sys::signal::Signal::SIGINT),
+        ("hup.sock", nix::sys::signal::Signal::SIGHUP),
+    ] {
+        let tmux = Tmux::start(dir.path(), socket, &chat_command(&home));
+        tmux.wait_for("q quit");
+        assert_eq!(tmux.format("#{alternate_on}"), "1");
+        nix::sys::signal::kill(chat_pid(&tmux), signal).unwrap();
+        assert_restored(&tmux, "0");
+    }
+
+    // A panic (injected: debug builds only) restores the terminal before the message.
+    let tmux = Tmux::start(
+        dir.path(),
+        "panic.sock",
+        &chat_command_with(&home, "CHINGU_CHAT_TEST_PANIC=1"),
+    );
+    let screen = assert_restored(&tmux, "101");
+    assert!(
+        screen.contains("panicked"),
+        "the panic is reported on the main screen:\n{screen}"
     );
 }
 

@@ -144,11 +144,67 @@ fn key_files_readable_by_others_are_refused() {
 }
 
 #[test]
-fn a_home_owned_by_another_user_is_refused() {
-    if !nix::unistd::geteuid().is_root() {
-        // Changing a file's owner needs root; as an ordinary user the case cannot be built.
-        return;
+fn a_home_others_can_enter_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    init_home(&home, "010-1234-5678", "민지");
+    std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = chingu(&home)
+        .args(["run", "--listen", "/ip4/127.0.0.1/tcp/0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("chmod 700"), "{}", stderr(&out));
+}
+
+/// Modes of `dir` and everything under it, relative paths first.
+fn modes(dir: &std::path::Path) -> Vec<(String, u32)> {
+    let mut all = Vec::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(path) = pending.pop() {
+        let meta = std::fs::metadata(&path).unwrap();
+        all.push((path.display().to_string(), meta.permissions().mode() & 0o777));
+        if meta.is_dir() {
+            pending.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+        }
     }
+    all
+}
+
+#[test]
+fn the_database_is_private_and_a_damaged_one_is_a_clean_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    init_home(&home, "010-1234-5678", "민지");
+    let daemon = common::Daemon::start(&home, &[]);
+    assert!(common::ok(&home, &["status"]).contains("+821012345678"));
+    drop(daemon);
+    for (path, mode) in modes(&home.join("db")) {
+        let is_dir = std::path::Path::new(&path).is_dir();
+        assert_eq!(mode, if is_dir { 0o700 } else { 0o600 }, "{path}");
+    }
+
+    // A database truncated to nothing: a clean error naming it and what to do, not a
+    // panic (exit 101) or "not a chingu home".
+    std::fs::write(home.join("db").join("db"), b"").unwrap();
+    for args in [&["run", "--listen", "/ip4/127.0.0.1/tcp/0"][..], &["history", "anyone"]] {
+        let out = chingu(&home).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        let message = stderr(&out);
+        assert!(message.contains("is damaged"), "{args:?}: {message}");
+        assert!(message.contains(&home.join("db").display().to_string()), "{message}");
+        assert!(message.contains("chingu init --force"), "{message}");
+        assert!(!message.contains("panicked"), "{message}");
+    }
+}
+
+#[test]
+fn a_home_owned_by_another_user_is_refused() {
+    // Changing a file's owner needs root; CI runs as root.
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "this test needs root to give a key file another owner (CI runs as root): run the tests as root"
+    );
     let dir = tempfile::tempdir().unwrap();
     let home = dir.path().join("home");
     init_home(&home, "010-1234-5678", "민지");

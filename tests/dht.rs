@@ -1,6 +1,8 @@
 //! Real nodes on loopback form one DHT: ten nodes bootstrap from each other and a
 //! rendezvous record put by one node is read by another.
 
+mod common;
+
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -9,9 +11,12 @@ use libp2p::swarm::SwarmEvent;
 use libp2p::{noise, tcp, yamux, StreamProtocol, Swarm};
 
 use chingu::node::behaviour::KAD_PROTOCOL;
+use chingu::rendezvous::RecordError;
 use chingu::testnet::scenarios::{self, ScenarioOptions};
 use chingu::testnet::{TestNet, TestNetOptions, READY_PEERS};
 use chingu::Event;
+use chingu::NodeError;
+use common::net::still_serves;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_nodes_bootstrap_and_share_records() {
@@ -40,17 +45,26 @@ async fn ten_nodes_bootstrap_and_share_records() {
 async fn invalid_records_are_refused_and_counted_and_the_node_keeps_running() {
     let net = TestNet::start(TestNetOptions::new(3), |_| {}).await.unwrap();
     net.wait_ready(Duration::from_secs(60), |_| {}).await;
-    let node = net.nodes[1].node();
-    // Garbage under a well-formed key: refused locally before anything is sent.
-    let err = node
-        .dht_put(vec![7; 32], b"not a rendezvous value".to_vec())
-        .await
-        .unwrap_err();
-    assert!(err.to_string().contains("DHT put failed"), "{err}");
-    // A key of the wrong length.
-    assert!(node.dht_put(vec![7; 5], vec![]).await.is_err());
-    // The node is still fine.
-    assert!(node.status().await.unwrap().routing_table_size >= 2);
+    let node = net.nodes[1].node().clone();
+    // Garbage under a well-formed key, and a key of the wrong length: refused locally,
+    // before anything is sent, with storage validation's typed reasons.
+    for (key, value, reason) in [
+        (vec![7; 32], b"not a rendezvous value".to_vec(), "malformed"),
+        (vec![7; 5], Vec::new(), "bad_key"),
+    ] {
+        match node.dht_put(key, value).await {
+            Err(NodeError::Dht { op: "put", source }) => {
+                let error = source
+                    .downcast_ref::<RecordError>()
+                    .expect("a storage validation error");
+                assert_eq!(error.reason(), reason, "{error}");
+            }
+            other => panic!("expected a refused put, got {other:?}"),
+        }
+    }
+    // A fresh honest peer is still served: a real record put and read back through it.
+    let mut net = net;
+    still_serves(&mut net, 1).await;
     net.shutdown().await;
 }
 
@@ -90,30 +104,38 @@ async fn garbage_put_by_a_remote_peer_is_refused_counted_and_not_stored() {
     );
     rogue.behaviour_mut().put_record(garbage, Quorum::One).unwrap();
 
-    // Drive the rogue swarm until the node reports the rejection.
-    let rejected = tokio::time::timeout(Duration::from_secs(30), async {
-        loop {
+    // Drive the rogue swarm until the node reports the rejection and the rogue's PUT
+    // has its answer (so the node is done with it either way).
+    let mut rejected = None;
+    let mut answered = false;
+    tokio::time::timeout(Duration::from_secs(30), async {
+        while rejected.is_none() || !answered {
             tokio::select! {
-                event = rogue.select_next_some() => if let SwarmEvent::OutgoingConnectionError { error, .. } = event {
-                    panic!("the rogue could not reach the node: {error}");
+                event = rogue.select_next_some() => match event {
+                    SwarmEvent::OutgoingConnectionError { error, .. } => {
+                        panic!("the rogue could not reach the node: {error}")
+                    }
+                    SwarmEvent::Behaviour(kad::Event::OutboundQueryProgressed {
+                        result: kad::QueryResult::PutRecord(_),
+                        ..
+                    }) => answered = true,
+                    _ => {}
                 },
                 event = events.next() => if let Some(Event::Rejected { protocol, reason, .. }) = event {
-                    break (protocol, reason);
+                    rejected = Some((protocol, reason));
                 },
             }
         }
     })
     .await
-    .expect("a rejection within 30 s");
-    let (protocol, reason) = rejected;
-    assert_eq!(protocol, "kad");
-    let status = node.status().await.unwrap();
+    .expect("a rejection and the PUT's answer within 30 s");
     assert_eq!(
-        status.rejected.get(&format!("kad.{reason}")),
-        Some(&1),
-        "{:?}",
-        status.rejected
+        rejected,
+        Some(("kad".to_owned(), "malformed".to_owned())),
+        "not an rdv.value envelope"
     );
+    let status = node.status().await.unwrap();
+    assert_eq!(status.rejected.get("kad.malformed"), Some(&1), "{:?}", status.rejected);
     assert_eq!(status.dht_records, 0, "nothing unvalidated is stored");
     net.shutdown().await;
 }

@@ -16,14 +16,18 @@ use chingu::dm::wire::{DmRequest, DmResponse};
 use chingu::dm::DM_PROTOCOL;
 use chingu::model::MessageState;
 use chingu::session::Frame;
-use chingu::testnet::scenarios::attacks::{hello_request, session_flood};
+use chingu::session::Initiator;
+use chingu::testnet::scenarios::attacks::{hello_request, opening, session_flood};
 use chingu::testnet::{TestNet, TestNetOptions};
 use chingu::wire::{Bytes, Fixed, List};
 use chingu::{Event, NodeHandle};
-use common::net::{befriend, wait_states};
+use common::net::{befriend, never, still_serves, wait_states};
 use common::rogue::{ask_raw, framed, rogue, Rogue};
 
 const DEADLINE: Duration = Duration::from_secs(60);
+/// Long enough for a sender to retry an unacknowledged message a few times (its first
+/// retries come within seconds).
+const RETRY_WINDOW: Duration = Duration::from_secs(8);
 
 /// Sends one raw request and returns the decoded response, or None if the stream failed.
 async fn ask(rogue: &mut Rogue, peer: PeerId, addr: &Multiaddr, raw: Vec<u8>) -> Option<DmResponse> {
@@ -56,7 +60,7 @@ async fn single_node() -> (TestNet, NodeHandle, Multiaddr) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn garbage_oversized_and_unknown_session_frames_are_refused_and_counted() {
-    let (net, node, addr) = single_node().await;
+    let (mut net, node, addr) = single_node().await;
     let peer = node.peer_id();
     let mut rogue = rogue(ed25519::Keypair::generate(), DM_PROTOCOL);
 
@@ -86,10 +90,8 @@ async fn garbage_oversized_and_unknown_session_frames_are_refused_and_counted() 
         "unknown_session"
     );
     assert_eq!(rejected(&node, "dm.unknown_session").await, 1);
-    assert!(
-        node.status().await.unwrap().connected_peers >= 1,
-        "the node still serves"
-    );
+    // A fresh honest peer is served: friends, and a message delivered.
+    still_serves(&mut net, 0).await;
     net.shutdown().await;
 }
 
@@ -102,6 +104,56 @@ fn keys_of(net: &TestNet, index: usize) -> ([u8; 32], [u8; 32]) {
 /// A genuine Hello from `identity` claiming `phone`, to the owner of node `index`.
 fn hello(net: &TestNet, index: usize, identity: &ed25519::Keypair, phone: &str) -> Vec<u8> {
     framed(&hello_request(identity, phone, keys_of(net, index)).unwrap())
+}
+
+/// A handshake from `identity` claiming `phone` to the owner of node `index`: the
+/// initiator's state and its framed Hello.
+fn handshake(net: &TestNet, index: usize, identity: &ed25519::Keypair, phone: &str) -> (Initiator, Vec<u8>) {
+    let (initiator, hello) = opening(identity, phone, keys_of(net, index)).unwrap();
+    (initiator, framed(&hello))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_captured_frame_replayed_through_the_node_is_refused_and_counted() {
+    let (net, node, addr) = single_node().await;
+    let peer = node.peer_id();
+    let identity = ed25519::Keypair::generate();
+    let mut rogue = rogue(identity.clone(), DM_PROTOCOL);
+    // A genuine session and a genuine message frame, as a stranger's node sends them.
+    let (initiator, hello) = handshake(&net, 0, &identity, "+821099990001");
+    let Some(DmResponse::Welcome { msg2 }) = ask(&mut rogue, peer, &addr, hello).await else {
+        panic!("no welcome");
+    };
+    let now = chingu::model::now_ms() / 1000;
+    let (mut session, _) = initiator.finish(&msg2, now).unwrap();
+    session.reserve(16);
+    let body = chingu::dm::wire::WireBody::from_body(&chingu::model::Body::Text {
+        text: "captured".into(),
+    })
+    .unwrap();
+    let payload = chingu::dm::wire::DmPayload::message(chingu::model::MsgId::generate(), 1, now * 1000, &body);
+    let frame = session.encrypt(&payload.to_bytes()).unwrap();
+    let request = DmRequest::Frames {
+        frames: List::new(vec![frame]).unwrap(),
+    };
+    let captured = framed(&chingu::wire::encode(&request).unwrap());
+    let outcome = |response: Option<DmResponse>| match response {
+        Some(DmResponse::Acks { acks }) => acks[0].outcome,
+        other => panic!("expected acks, got {other:?}"),
+    };
+    assert_eq!(
+        outcome(ask(&mut rogue, peer, &addr, captured.clone()).await),
+        chingu::dm::wire::Outcome::Held,
+        "a stranger's message is held"
+    );
+    // The same bytes again: refused — nothing is stored twice — and counted.
+    ask(&mut rogue, peer, &addr, captured).await;
+    assert_eq!(rejected(&node, "dm.replay").await, 1);
+    let status = node.status().await.unwrap();
+    assert_eq!(status.messages.requests, 1, "held once");
+    let conversations = node.conversations().await.unwrap();
+    assert_eq!(conversations.len(), 1);
+    net.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -187,6 +239,16 @@ async fn messages_from_strangers_are_held_as_requests_and_never_acknowledged() {
     assert_eq!(alice.status().await.unwrap().messages.requests, 1);
     let conversations = alice.conversations().await.unwrap();
     assert_eq!(conversations.len(), 1);
+    // Never acknowledged: Carol keeps retrying, and through several of her retries the
+    // message stays in her outbox, never delivered.
+    let mut carol_events = carol.events();
+    never(
+        &mut carol_events,
+        RETRY_WINDOW,
+        "a stranger's message was acknowledged",
+        |e| matches!(e, Event::MessageState { id, state, .. } if *id == sent.id && *state >= MessageState::Delivered),
+    )
+    .await;
     let status = carol.status().await.unwrap();
     assert_eq!(status.messages.outbox, 1, "not acknowledged: still in Carol's outbox");
     assert_eq!(status.messages.delivered, 0);

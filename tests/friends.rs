@@ -13,7 +13,8 @@ use futures::StreamExt;
 
 use chingu::contacts::import::{checked_persons, PersonInput};
 use chingu::model::MessageState;
-use chingu::Event;
+use chingu::text::{NameError, MAX_NAME_CHARS};
+use chingu::{Event, NodeError};
 use common::net::{befriend, net, wait_event, wait_states, DEADLINE};
 
 /// Waits until `node` reports `contact` (its number) in one of `states`.
@@ -84,6 +85,20 @@ async fn two_people_adding_each_other_find_each_other_at_once_in_either_order() 
 
     // Profiles travel with the hello (end to end, never in the record).
     let mut c_events = c.events();
+    // Names have the limits of every name the owner gives, with typed refusals.
+    let long = "가".repeat(MAX_NAME_CHARS + 1);
+    match d.set_profile(Some(&long), None).await {
+        Err(NodeError::Name(NameError::TooLong { chars, .. })) => assert_eq!(chars, MAX_NAME_CHARS + 1),
+        other => panic!("a name too long is refused: {other:?}"),
+    }
+    match d.set_profile(Some("a\u{1b}[2Jb"), None).await {
+        Err(NodeError::Name(NameError::Unprintable)) => {}
+        other => panic!("a name with an escape sequence is refused: {other:?}"),
+    }
+    match d.set_profile(None, Some(&"s".repeat(1_000))).await {
+        Err(NodeError::Refused(refusal)) => assert_eq!(refusal.reason, "status_too_long"),
+        other => panic!("a status too long is refused: {other:?}"),
+    }
     d.set_profile(Some("디"), Some("여행 중 ✈")).await.unwrap();
     wait_event(&mut c_events, |e| match e {
         Event::ContactUpdated { phone: p, .. } if *p == phone(0) => Some(()),
@@ -337,6 +352,14 @@ async fn one_person_with_several_numbers_is_one_contact() {
     assert_eq!(a.contacts().await.unwrap().len(), 1, "one person, one entry");
     a.send("Bora", "보라야").await.unwrap();
 
+    match a.rename_contact("Bora", &"b".repeat(MAX_NAME_CHARS + 1)).await {
+        Err(NodeError::Name(NameError::TooLong { .. })) => {}
+        other => panic!("a new name too long is refused: {other:?}"),
+    }
+    match a.rename_contact("Bora", " ").await {
+        Err(NodeError::Refused(refusal)) => assert_eq!(refusal.reason, "empty_name"),
+        other => panic!("an empty new name is refused: {other:?}"),
+    }
     let renamed = a.rename_contact("Bora", "보라").await.unwrap();
     assert_eq!(renamed.name, "보라");
     a.add_number("+82 10-9999-0002", "보라").await.unwrap();

@@ -10,8 +10,25 @@ use std::time::Duration;
 
 use chingu::config::Discoverable;
 use chingu::testnet::{TestNet, TestNetOptions};
-use chingu::NodeHandle;
-use common::net::{befriend, found, group_changed, group_of_three, net, settings, wait_history, DEADLINE};
+use chingu::{Event, NodeError, NodeHandle};
+use common::net::{befriend, found, group_changed, group_of_three, net, never, settings, wait_history, DEADLINE};
+
+/// How long a check that a message did *not* arrive waits after it reached the others.
+const QUIET_WINDOW: Duration = Duration::from_secs(5);
+
+/// Copies a directory tree (a stopped node's database).
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
 
 fn unique_ids(history: &[chingu::node::MessageView]) -> usize {
     history.iter().map(|m| m.id.clone()).collect::<HashSet<_>>().len()
@@ -19,13 +36,13 @@ fn unique_ids(history: &[chingu::node::MessageView]) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_group_talks_and_a_removed_member_reads_nothing_after() {
-    let (net, group) = group_of_three("친구들").await;
+    let (mut net, group) = group_of_three("친구들").await;
     let (alice, bob, carol) = (
         net.nodes[0].node().clone(),
         net.nodes[1].node().clone(),
         net.nodes[2].node().clone(),
     );
-    let (mut bob_events, mut carol_events) = (bob.events(), carol.events());
+    let mut bob_events = bob.events();
     assert_eq!((group.members, group.epoch, group.is_admin), (3, 0, true));
     let id = group.group_id.clone();
     assert_eq!(bob.groups().await.unwrap()[0].group_id, id);
@@ -50,16 +67,29 @@ async fn a_group_talks_and_a_removed_member_reads_nothing_after() {
     assert_eq!(members.len(), 3);
     assert_eq!(members.iter().filter(|m| m.admin).count(), 1);
 
+    // Carol keeps a copy of everything she holds before her removal: her keys, her
+    // sender-key rings, her view of the group.
+    let keys_kept = tempfile::tempdir().unwrap();
+    net.stop_node(2).await.unwrap();
+    copy_dir(&net.nodes[2].home.db_path(), keys_kept.path());
+    net.restart_node(2).await.unwrap();
+    let carol = net.nodes[2].node().clone();
+    let mut carol_events = carol.events();
+
     // Carol is removed: a new epoch that she cannot read.
     let carol_phone = net.nodes[2].phone.to_string();
     let after = alice.group_remove(&id, &carol_phone).await.unwrap();
     assert_eq!((after.members, after.epoch), (2, 1));
     let removed = group_changed(&mut carol_events, "removed").await;
     assert!(!removed.active);
-    assert!(
-        carol.group_send(&id, "still here?").await.is_err(),
-        "a removed member cannot send"
-    );
+    // The commit that removed her carried no share of the new epoch's secret (a share
+    // would be refused and counted as `share_after_removal`).
+    let rejected = carol.status().await.unwrap().rejected;
+    assert_eq!(rejected.get("group.share_after_removal"), None, "{rejected:?}");
+    match carol.group_send(&id, "still here?").await {
+        Err(NodeError::Invalid(message)) => assert!(message.contains("no longer"), "{message}"),
+        other => panic!("a removed member cannot send: {other:?}"),
+    }
     tokio::time::timeout(DEADLINE, async {
         loop {
             let groups = bob.groups().await.unwrap();
@@ -71,12 +101,40 @@ async fn a_group_talks_and_a_removed_member_reads_nothing_after() {
     })
     .await
     .expect("bob reaches epoch 1");
-    alice.group_send(&id, "after carol left").await.unwrap();
-    let history = wait_history(&bob, &id, 21).await;
-    assert_eq!(history.last().unwrap().text, "after carol left");
-    let carol_history = carol.group_history(&id, 1000, None).await.unwrap();
+    // A removed member who keeps listening and keeps her keys: Carol's node runs again
+    // from the copy made before her removal, so it still believes itself a member,
+    // listens on the old epoch's topic and holds every key it had.
+    net.stop_node(2).await.unwrap();
+    let db = net.nodes[2].home.db_path();
+    std::fs::remove_dir_all(&db).unwrap();
+    copy_dir(keys_kept.path(), &db);
+    net.restart_node(2).await.unwrap();
+    let listener = net.nodes[2].node().clone();
     assert!(
-        carol_history.iter().all(|m| m.text != "after carol left"),
+        listener
+            .groups()
+            .await
+            .unwrap()
+            .iter()
+            .any(|g| g.group_id == id && g.active && g.epoch == 0),
+        "the kept state is from before the removal"
+    );
+    let mut listener_events = listener.events();
+    alice.group_send(&id, "after carol left").await.unwrap();
+    bob.group_send(&id, "bob, after carol left").await.unwrap();
+    let history = wait_history(&bob, &id, 22).await;
+    assert!(history.iter().any(|m| m.text == "after carol left"));
+    // She decrypts nothing sent after, however long she listens.
+    never(
+        &mut listener_events,
+        QUIET_WINDOW,
+        "the removed member read a later message",
+        |e| matches!(e, Event::MessageReceived { message } if message.text.contains("after carol left")),
+    )
+    .await;
+    let carol_history = listener.group_history(&id, 1000, None).await.unwrap();
+    assert!(
+        carol_history.iter().all(|m| !m.text.contains("after carol left")),
         "the removed member reads nothing sent after"
     );
     net.shutdown().await;
@@ -199,8 +257,14 @@ async fn strangers_join_a_flash_meetup_by_code_until_it_expires() {
     let mut wrong = meetup.code.clone();
     let last = if wrong.ends_with('0') { "1" } else { "0" };
     wrong.replace_range(10..11, last);
-    assert!(nodes[3].meetup_join(&wrong).await.is_err());
-    assert!(nodes[3].meetup_join("not a code!").await.is_err());
+    match nodes[3].meetup_join(&wrong).await {
+        Err(NodeError::NotFound(message)) => assert!(message.contains("no meetup"), "{message}"),
+        other => panic!("a mistyped code finds nothing: {other:?}"),
+    }
+    assert!(
+        matches!(nodes[3].meetup_join("not a code!").await, Err(NodeError::Invalid(_))),
+        "a malformed code is invalid input"
+    );
 
     // One member asks for its history to go when the meetup ends (`--forget`).
     nodes[2].meetup_forget_at_end(&meetup.group_id).await.unwrap();
@@ -217,11 +281,16 @@ async fn strangers_join_a_flash_meetup_by_code_until_it_expires() {
         conversations.iter().all(|c| c.title != "번개 치킨"),
         "and the conversation: {conversations:?}"
     );
-    assert!(
-        nodes[3].meetup_join(&meetup.code).await.is_err(),
-        "a closed meetup admits nobody"
-    );
-    assert!(nodes[0].group_send(&meetup.group_id, "late").await.is_err());
+    match nodes[3].meetup_join(&meetup.code).await {
+        // The creator forgot the code's key with the meetup, or refuses the join.
+        Err(NodeError::NotFound(_)) => {}
+        Err(NodeError::Blocked(message)) => assert!(message.contains("refused"), "{message}"),
+        other => panic!("a closed meetup admits nobody: {other:?}"),
+    }
+    assert!(matches!(
+        nodes[0].group_send(&meetup.group_id, "late").await,
+        Err(NodeError::Invalid(_))
+    ));
     let history = nodes[0].group_history(&meetup.group_id, 10, None).await.unwrap();
     assert_eq!(history.len(), 1, "the history stays");
 
@@ -270,12 +339,15 @@ async fn an_invitation_waits_for_join_or_decline_when_auto_join_is_off() {
     assert_eq!(invitations.len(), 1);
     assert_eq!(invitations[0].group.group_id, group.group_id);
     assert_eq!(invitations[0].from, net.nodes[0].phone.to_string());
-    assert!(bob.group_join("no such group").await.is_err());
+    assert!(matches!(
+        bob.group_join("no such group").await,
+        Err(NodeError::NotFound(_))
+    ));
 
-    assert!(
-        alice.meetup_forget_at_end("picnic").await.is_err(),
-        "only a meetup's history is forgotten at its end"
-    );
+    match alice.meetup_forget_at_end("picnic").await {
+        Err(NodeError::Invalid(message)) => assert!(message.contains("only a meetup"), "{message}"),
+        other => panic!("only a meetup's history is forgotten at its end: {other:?}"),
+    }
     let joined = bob.group_join("picnic").await.unwrap();
     assert!(joined.active);
     assert!(bob.group_invitations().await.unwrap().is_empty());

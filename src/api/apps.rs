@@ -38,10 +38,10 @@ pub enum AppError {
     #[error("an app named {0:?} already exists (revoke it first to replace its token)")]
     Duplicate(String),
     /// No app has that name.
-    #[error("no app named {0:?}")]
+    #[error("no app named {}", crate::text::quote(.0))]
     Unknown(String),
     /// The name is empty, too long or has characters other than letters, digits, `-`, `_`, `.`.
-    #[error("invalid app name {0:?}: use 1 to 64 letters, digits, '-', '_' or '.'")]
+    #[error("invalid app name {}: use 1 to 64 letters, digits, '-', '_' or '.'", crate::text::quote(.0))]
     InvalidName(String),
     /// No scope given.
     #[error("an app needs at least one scope")]

@@ -20,6 +20,10 @@ use super::{ApiError, Response, MAX_REQUEST_BYTES};
 use crate::contacts::import::{ImportReport, ImportedPerson};
 use crate::node::ImportSummary;
 
+/// Longest answer line the client reads (the node's own answers: a page of history is the
+/// largest).
+pub const MAX_ANSWER_BYTES: usize = 64 << 20;
+
 /// Most bytes of persons (as JSON) sent in one `contacts.import` call: a quarter of the
 /// request limit, so a part never comes near it.
 pub const IMPORT_PART_BYTES: usize = MAX_REQUEST_BYTES / 4;
@@ -72,7 +76,7 @@ impl ApiClient {
         })?;
         let (read, writer) = stream.into_split();
         Ok(Self {
-            lines: FramedRead::new(read, LinesCodec::new_with_max_length(MAX_REQUEST_BYTES * 16)),
+            lines: FramedRead::new(read, LinesCodec::new_with_max_length(MAX_ANSWER_BYTES)),
             writer,
             next_id: 1,
             events: VecDeque::new(),

@@ -1,30 +1,33 @@
 //! Transport-independent request handling: a [`Session`] is one client connection,
 //! whatever carries it (a Unix-socket line or a WebSocket text frame). It parses each
 //! request, resolves the caller's identity afresh for every call (so a revoked token stops
-//! working at once), checks the method's scope, runs it, counts it and queues the answer;
+//! working at once), checks the method's scope, runs it, counts it and queues the answer
+//! (on the connection's byte-bounded [`OutQueue`], waiting for room: see [`super::limits`]);
 //! it also owns the connection's event subscription and ends it when the client goes.
 
 use std::sync::{Arc, Mutex};
 
 use futures::StreamExt;
 use serde_json::Value;
-use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::apps::TokenVerifier;
+use super::limits::{ApiLimits, OutQueue, QueueError, Slot};
 use super::methods::{self, SUBSCRIBE, UNSUBSCRIBE};
-use super::{codes, ApiError, Caller, Notification, Request, Response, Scope, MAX_REQUEST_BYTES};
+use super::{codes, ApiError, Caller, Notification, Request, Response, Scope};
 use crate::metrics::ApiMetrics;
 use crate::node::Event;
 use crate::NodeHandle;
 
-/// What every transport shares: the node and the API's counters.
+/// What every transport shares: the node, the API's counters and its bounds.
 #[derive(Debug, Clone)]
 pub struct ApiContext {
     /// The node requests run against.
     pub node: NodeHandle,
     /// Counters of calls and connections.
     pub metrics: ApiMetrics,
+    /// Bounds on what clients can make the node hold.
+    pub limits: ApiLimits,
 }
 
 /// Who is on the other end of a connection.
@@ -70,12 +73,24 @@ impl Transport {
     }
 }
 
-/// The answer to a request longer than [`MAX_REQUEST_BYTES`].
-pub fn too_large() -> ApiError {
+/// The answer to a request longer than `max` bytes (the connection is closed after it).
+pub fn too_large(max: usize) -> ApiError {
     ApiError::new(
         codes::INVALID_REQUEST,
         "too_large",
-        format!("request longer than {MAX_REQUEST_BYTES} bytes"),
+        format!("request longer than {max} bytes; send large input in several requests"),
+    )
+}
+
+/// The answer to a request that did not arrive whole in time (the connection is closed).
+pub fn request_timeout(limits: &ApiLimits) -> ApiError {
+    ApiError::new(
+        codes::INVALID_REQUEST,
+        "request_timeout",
+        format!(
+            "the request did not arrive whole within {} s",
+            limits.request_timeout.as_secs()
+        ),
     )
 }
 
@@ -154,7 +169,8 @@ pub struct Session {
     context: ApiContext,
     identity: Identity,
     transport: Transport,
-    out: mpsc::Sender<String>,
+    out: OutQueue,
+    slot: Arc<Slot>,
     subscription: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -166,17 +182,57 @@ impl Drop for Session {
 }
 
 impl Session {
-    /// A connection of `identity` over `transport`; answers and notifications go to `out`
-    /// (one JSON text each), which the transport writes out.
-    pub fn new(context: ApiContext, identity: Identity, transport: Transport, out: mpsc::Sender<String>) -> Arc<Self> {
+    /// A connection of `identity` over `transport`, in `slot` of its transport's table;
+    /// answers and notifications go to `out` (one JSON text each), which the transport
+    /// writes out.
+    pub fn new(
+        context: ApiContext,
+        identity: Identity,
+        transport: Transport,
+        out: OutQueue,
+        slot: Arc<Slot>,
+    ) -> Arc<Self> {
         context.metrics.opened(transport.as_str());
         Arc::new(Self {
             context,
             identity,
             transport,
             out,
+            slot,
             subscription: Mutex::new(None),
         })
+    }
+
+    /// The bounds this connection is served with.
+    pub fn limits(&self) -> &ApiLimits {
+        &self.context.limits
+    }
+
+    /// Counts a connection closed by the server and why.
+    pub fn closed_because(&self, reason: super::limits::CloseReason) {
+        self.context
+            .metrics
+            .closed_by_server(self.transport.as_str(), reason.as_str());
+        if reason == super::limits::CloseReason::Revoked {
+            self.context
+                .metrics
+                .call(self.transport.as_str(), UNREADABLE, reason.as_str());
+        }
+    }
+
+    /// Whether the caller's app token can be revoked while the connection is open.
+    pub fn revocable(&self) -> bool {
+        matches!(self.identity, Identity::App { .. })
+    }
+
+    /// Whether the caller's token no longer works (always false for the owner).
+    pub fn revoked(&self) -> bool {
+        self.identity.caller().is_err()
+    }
+
+    /// Counts a stop in reading because answers were not taken.
+    pub fn backpressure(&self) {
+        self.context.metrics.backpressure(self.transport.as_str());
     }
 
     /// Counts a request's outcome and queues its answer (none for a notification, a
@@ -191,18 +247,22 @@ impl Session {
             let line = serde_json::to_string(&Response::new(id, outcome)).expect("responses serialise");
             let _ = self.out.send(line).await;
         }
+        self.slot.request_done();
     }
 
-    /// Answers (with a null id) a message the transport could not even read as text:
-    /// too large, not UTF-8, a binary frame.
+    /// Sends `error` for request `id` if the queue has room now, without waiting: the
+    /// last word on a connection the server closes.
+    pub fn tell(&self, id: Value, error: ApiError) {
+        let label = error.reason().unwrap_or("error").to_owned();
+        self.context.metrics.call(self.transport.as_str(), UNREADABLE, &label);
+        let line = serde_json::to_string(&Response::new(id, Err(error))).expect("responses serialise");
+        let _ = self.out.try_send(line);
+    }
+
+    /// Answers (with a null id) a message the transport could not read as text: not
+    /// UTF-8, a binary frame.
     pub async fn refuse(&self, error: ApiError) {
         self.answer(Some(Value::Null), UNREADABLE, Err(error)).await;
-    }
-
-    /// Answers a request too large to read, with the id found in its first bytes
-    /// ([`id_hint`]) so the caller waiting for it gets the error.
-    pub async fn refuse_too_large(&self, prefix: &[u8]) {
-        self.answer(Some(id_hint(prefix)), UNREADABLE, Err(too_large())).await;
     }
 
     /// Handles one request's text: parses it, checks the caller, runs it and queues the
@@ -245,14 +305,16 @@ impl Session {
             self.unsubscribe();
             return Ok(serde_json::json!({ "subscribed": false }));
         }
-        let mut slot = self.subscription.lock().expect("not poisoned");
-        if slot.is_none() {
+        let mut subscription = self.subscription.lock().expect("not poisoned");
+        if subscription.is_none() {
             let events = self.context.node.events();
-            *slot = Some(tokio::spawn(forward_events(
+            *subscription = Some(tokio::spawn(forward_events(
                 events,
                 self.identity.clone(),
                 self.out.clone(),
+                (self.context.metrics.clone(), self.transport.as_str()),
             )));
+            self.slot.set_subscribed(true);
         }
         Ok(serde_json::json!({ "subscribed": true }))
     }
@@ -261,13 +323,19 @@ impl Session {
     pub fn unsubscribe(&self) {
         if let Some(task) = self.subscription.lock().expect("not poisoned").take() {
             task.abort();
+            self.slot.set_subscribed(false);
         }
     }
 }
 
 /// Sends events to a subscriber as notifications while it still may read them; a slow
-/// subscriber gets [`Event::Lagged`] instead of what it missed.
-async fn forward_events(mut events: crate::node::EventStream, identity: Identity, out: mpsc::Sender<String>) {
+/// subscriber gets [`Event::Lagged`] instead of what it missed (counted in `metrics`).
+async fn forward_events(
+    mut events: crate::node::EventStream,
+    identity: Identity,
+    out: OutQueue,
+    (metrics, transport): (ApiMetrics, &'static str),
+) {
     let mut missed = 0u64;
     while let Some(event) = events.next().await {
         if !identity.caller().is_ok_and(|caller| caller.may(Scope::Read)) {
@@ -283,8 +351,11 @@ async fn forward_events(mut events: crate::node::EventStream, identity: Identity
             .expect("serialises");
         match out.try_send(line) {
             Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(_)) => missed += 1,
-            Err(mpsc::error::TrySendError::Closed(_)) => break,
+            Err(QueueError::Full) => {
+                missed += 1;
+                metrics.events_dropped(transport, 1);
+            }
+            Err(QueueError::Closed) => break,
         }
     }
 }

@@ -597,7 +597,7 @@ pub async fn call(node: &NodeHandle, caller: &Caller, name: &str, raw: Value) ->
         ApiError::new(
             codes::METHOD_NOT_FOUND,
             "method_not_found",
-            format!("no method {name:?}"),
+            format!("no method {}", crate::text::quote(name)),
         )
     })?;
     authorize(caller, method)?;

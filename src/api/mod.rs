@@ -3,16 +3,20 @@
 //! client of it, and so are third-party apps and bots. SPEC.md §9 specifies it.
 //!
 //! - [`server`] accepts the owner's connections on the Unix socket, [`ws`] token holders'
-//!   over WebSocket; both hand each request to a [`dispatch::Session`];
+//!   over WebSocket; [`connection`] serves each, within the bounds of [`limits`], handing
+//!   each request to a [`dispatch::Session`];
 //! - [`methods`] is the method table (names, required scope, parameters);
 //! - [`apps`] keeps third-party apps' tokens and checks them;
 //! - [`client`] is the blocking-free client the CLI uses.
 
 pub mod apps;
 pub mod client;
+pub mod connection;
 pub mod dispatch;
+pub mod limits;
 pub mod methods;
 pub mod server;
+#[cfg(feature = "websocket")]
 pub mod ws;
 
 use serde::{Deserialize, Serialize};
@@ -20,10 +24,7 @@ use serde_json::Value;
 
 /// Version of the API (`api.version`). Bumped on incompatible changes only.
 pub const API_VERSION: u32 = 1;
-/// Longest request line accepted; longer lines are answered with an error and skipped.
-pub const MAX_REQUEST_BYTES: usize = 1 << 20;
-/// Notifications buffered per connection before a slow client starts missing events.
-pub const MAX_QUEUED_NOTIFICATIONS: usize = 1024;
+pub use limits::MAX_REQUEST_BYTES;
 
 /// JSON-RPC error codes (SPEC.md §9.3).
 pub mod codes {
@@ -82,10 +83,12 @@ impl Scope {
 impl std::str::FromStr for Scope {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        Scope::ALL
-            .into_iter()
-            .find(|scope| scope.as_str() == s)
-            .ok_or_else(|| format!("unknown scope {s:?} (expected read, send, contacts or groups)"))
+        Scope::ALL.into_iter().find(|scope| scope.as_str() == s).ok_or_else(|| {
+            format!(
+                "unknown scope {} (expected read, send, contacts or groups)",
+                crate::text::quote(s)
+            )
+        })
     }
 }
 
@@ -127,11 +130,13 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// An error with a code, a message and a stable reason name.
+    /// An error with a code, a message (cut to [`crate::text::MAX_ERROR_CHARS`]: errors
+    /// never echo a huge input back) and a stable reason name.
     pub fn new(code: i64, reason: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
         Self {
             code,
-            message: message.into(),
+            message: crate::text::shorten(&message, crate::text::MAX_ERROR_CHARS).into_owned(),
             data: Some(serde_json::json!({ "reason": reason })),
         }
     }
@@ -141,7 +146,10 @@ impl ApiError {
         Self::new(codes::INVALID_PARAMS, "invalid_params", message)
     }
 
-    /// A node's refusal: its kind's code, and `data` holding the reason and the details.
+    /// A node's refusal: its kind's code, and `data` holding the reason and the details
+    /// (the message cut like [`ApiError::new`]'s, the details by [`Refusal::with`]).
+    ///
+    /// [`Refusal::with`]: crate::node::refusal::Refusal::with
     pub fn from_refusal(refusal: &crate::node::refusal::Refusal) -> Self {
         use crate::node::refusal::RefusalKind;
         let code = match refusal.kind {
@@ -156,7 +164,7 @@ impl ApiError {
         }
         Self {
             code,
-            message: refusal.message.clone(),
+            message: crate::text::shorten(&refusal.message, crate::text::MAX_ERROR_CHARS).into_owned(),
             data: Some(Value::Object(data)),
         }
     }
@@ -175,7 +183,7 @@ impl ApiError {
 impl From<crate::NodeError> for ApiError {
     fn from(e: crate::NodeError) -> Self {
         let reason = match &e {
-            crate::NodeError::Stopped => "stopped",
+            crate::NodeError::Stopped { .. } => "stopped",
             crate::NodeError::InvalidAddress { .. } => {
                 return ApiError::new(codes::INVALID_INPUT, "invalid_address", e.to_string())
             }
@@ -185,6 +193,7 @@ impl From<crate::NodeError> for ApiError {
             crate::NodeError::NotFound(_) => return ApiError::new(codes::NOT_FOUND, "not_found", e.to_string()),
             crate::NodeError::Invalid(_) => return ApiError::new(codes::INVALID_INPUT, "invalid_input", e.to_string()),
             crate::NodeError::Blocked(_) => return ApiError::new(codes::BLOCKED, "blocked", e.to_string()),
+            crate::NodeError::Name(name) => return ApiError::new(codes::INVALID_INPUT, name.reason(), e.to_string()),
             crate::NodeError::Refused(refusal) => return ApiError::from_refusal(refusal),
             _ => "node_error",
         };

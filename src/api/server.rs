@@ -1,21 +1,24 @@
 //! Serves the control API on a Unix socket (mode 0600) for the node's owner.
 //!
-//! Each connection reads newline-delimited JSON-RPC requests (at most
-//! [`super::MAX_REQUEST_BYTES`] per line), hands each to its [`Session`] in its own task
-//! so a slow call does not hold up the next, and writes responses and event notifications
-//! through a single writer. Garbage gets a JSON-RPC error and the connection (and the
-//! node) carry on.
+//! Each connection reads newline-delimited JSON-RPC requests and is served by
+//! [`super::connection::serve`] within the bounds of [`super::limits`]: a line is at most
+//! `max_request_bytes` (checked before it is buffered), a few requests run at once, and
+//! the connections of the socket are capped, evicting the one that keeps the node waiting
+//! longest. Garbage gets a JSON-RPC error and the connection (and the node) carry on.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use std::sync::Arc;
+
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::UnixListener;
-use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::dispatch::{ApiContext, Identity, Session, Transport, ID_HINT_BYTES};
-use super::{codes, ApiError, MAX_QUEUED_NOTIFICATIONS, MAX_REQUEST_BYTES};
+use super::connection::{self, Answers, Received, Requests};
+use super::dispatch::{id_hint, ApiContext, Identity, Session, Transport, ID_HINT_BYTES};
+use super::limits::{CloseReason, ConnectionTable, OutQueue, Slot};
+use super::{codes, ApiError};
 
 /// Problems starting the server.
 #[derive(Debug, thiserror::Error)]
@@ -30,15 +33,18 @@ pub enum ServerError {
     },
 }
 
-/// A running Unix-socket server; removes its socket file when dropped.
+/// A running Unix-socket server; removes its socket file and closes its connections when
+/// dropped.
 pub struct UnixServer {
     path: PathBuf,
     task: JoinHandle<()>,
+    connections: Arc<ConnectionTable>,
 }
 
 impl Drop for UnixServer {
     fn drop(&mut self) {
         self.task.abort();
+        self.connections.close_all();
         let _ = std::fs::remove_file(&self.path);
     }
 }
@@ -61,14 +67,22 @@ impl UnixServer {
         // between bind and chmod.
         let listener = UnixListener::bind(path).map_err(bind_error)?;
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(bind_error)?;
+        let connections = ConnectionTable::new(
+            Transport::Unix.as_str(),
+            context.limits.max_connections,
+            context.metrics.clone(),
+        );
+        let table = connections.clone();
         let task = tokio::spawn(async move {
             loop {
                 match listener.accept().await {
                     Ok((stream, _)) => {
+                        let admission = table.admit();
                         let context = context.clone();
                         tokio::spawn(async move {
                             let (read, write) = stream.into_split();
-                            serve_connection(read, write, context).await;
+                            serve_connection(read, write, context, admission.slot().clone()).await;
+                            drop(admission);
                         });
                     }
                     Err(e) => {
@@ -81,6 +95,7 @@ impl UnixServer {
         Ok(Self {
             path: path.to_owned(),
             task,
+            connections,
         })
     }
 
@@ -90,89 +105,96 @@ impl UnixServer {
     }
 }
 
-/// Serves the owner's connection until the client goes away.
-async fn serve_connection<R, W>(read: R, mut write: W, context: ApiContext)
+/// Serves the owner's connection (admitted as `slot`) until the client goes away or the
+/// server closes it.
+pub async fn serve_connection<R, W>(read: R, write: W, context: ApiContext, slot: Arc<Slot>)
 where
     R: AsyncRead + Unpin + Send + 'static,
     W: AsyncWrite + Unpin + Send + 'static,
 {
-    let (out_tx, mut out_rx) = mpsc::channel::<String>(MAX_QUEUED_NOTIFICATIONS);
-    let writer = tokio::spawn(async move {
-        while let Some(mut line) = out_rx.recv().await {
-            line.push('\n');
-            if write.write_all(line.as_bytes()).await.is_err() {
-                break;
+    let (queue, out) = OutQueue::new(context.limits.max_queued_bytes, slot.clone());
+    let requests = Lines {
+        reader: BufReader::new(read),
+        buf: Vec::new(),
+        max: context.limits.max_request_bytes,
+        slot: slot.clone(),
+    };
+    let session = Session::new(context, Identity::Owner, Transport::Unix, queue, slot.clone());
+    connection::serve(requests, LineWriter(write), session, out, slot).await;
+}
+
+/// Newline-delimited requests.
+struct Lines<R> {
+    reader: BufReader<R>,
+    /// The line read so far (kept across cancelled reads).
+    buf: Vec<u8>,
+    max: usize,
+    slot: Arc<Slot>,
+}
+
+impl<R: AsyncRead + Unpin + Send> Requests for Lines<R> {
+    async fn next(&mut self) -> Received {
+        loop {
+            let Ok(available) = self.reader.fill_buf().await else {
+                return Received::End;
+            };
+            if available.is_empty() {
+                return match std::mem::take(&mut self.buf) {
+                    line if line.is_empty() => Received::End,
+                    line => parse(line),
+                };
+            }
+            if self.buf.is_empty() {
+                self.slot.request_started();
+            }
+            let (chunk, used, done) = match available.iter().position(|&b| b == b'\n') {
+                Some(i) => (&available[..i], i + 1, true),
+                None => (available, available.len(), false),
+            };
+            if self.buf.len() + chunk.len() > self.max {
+                // Only the first bytes are looked at, for the id the error answers.
+                let mut start = std::mem::take(&mut self.buf);
+                start.truncate(ID_HINT_BYTES);
+                start.extend_from_slice(&chunk[..chunk.len().min(ID_HINT_BYTES - start.len())]);
+                return Received::TooLarge { id: id_hint(&start) };
+            }
+            self.buf.extend_from_slice(chunk);
+            self.reader.consume(used);
+            if done {
+                return parse(std::mem::take(&mut self.buf));
             }
         }
-    });
-    let session = Session::new(context, Identity::Owner, Transport::Unix, out_tx);
-    let mut reader = BufReader::new(read);
-    let mut buf = Vec::new();
-    loop {
-        match read_line(&mut reader, &mut buf, MAX_REQUEST_BYTES).await {
-            Ok(Line::End) | Err(_) => break,
-            Ok(Line::TooLong) => session.refuse_too_large(&buf).await,
-            Ok(Line::Complete) => match std::str::from_utf8(&buf) {
-                Ok(line) if line.trim().is_empty() => {}
-                Ok(line) => {
-                    let session = session.clone();
-                    let line = line.to_owned();
-                    tokio::spawn(async move { session.handle_line(&line).await });
-                }
-                Err(_) => {
-                    let error = ApiError::new(codes::PARSE_ERROR, "not_utf8", "request is not UTF-8");
-                    session.refuse(error).await;
-                }
-            },
+    }
+
+    async fn drain(&mut self) {
+        while let Ok(available) = self.reader.fill_buf().await {
+            match available.len() {
+                0 => return,
+                n => self.reader.consume(n),
+            }
         }
     }
-    session.unsubscribe();
-    drop(session);
-    let _ = writer.await;
 }
 
-/// The outcome of reading one line.
-enum Line {
-    /// A line (without its newline) is in the buffer.
-    Complete,
-    /// The line was longer than the limit and was skipped.
-    TooLong,
-    /// The peer closed the connection.
-    End,
+/// A whole line as a request.
+fn parse(line: Vec<u8>) -> Received {
+    match String::from_utf8(line) {
+        Ok(line) if line.trim().is_empty() => Received::Ignored,
+        Ok(line) => Received::Request(line),
+        Err(_) => Received::Unreadable(ApiError::new(codes::PARSE_ERROR, "not_utf8", "request is not UTF-8")),
+    }
 }
 
-/// Reads one `\n`-terminated line into `buf` (cleared first), keeping at most `max`
-/// bytes: a longer line is consumed and reported as [`Line::TooLong`] (with its first
-/// [`ID_HINT_BYTES`] left in `buf`, to find its id), so the connection can carry on with
-/// the next one.
-async fn read_line<R: AsyncBufRead + Unpin>(reader: &mut R, buf: &mut Vec<u8>, max: usize) -> std::io::Result<Line> {
-    buf.clear();
-    let mut too_long = false;
-    loop {
-        let available = reader.fill_buf().await?;
-        if available.is_empty() {
-            return Ok(if buf.is_empty() && !too_long {
-                Line::End
-            } else if too_long {
-                Line::TooLong
-            } else {
-                Line::Complete
-            });
-        }
-        let (chunk, used, done) = match available.iter().position(|&b| b == b'\n') {
-            Some(i) => (&available[..i], i + 1, true),
-            None => (available, available.len(), false),
-        };
-        if !too_long && buf.len() + chunk.len() <= max {
-            buf.extend_from_slice(chunk);
-        } else if !too_long {
-            too_long = true;
-            buf.extend_from_slice(chunk);
-            buf.truncate(ID_HINT_BYTES);
-        }
-        reader.consume(used);
-        if done {
-            return Ok(if too_long { Line::TooLong } else { Line::Complete });
-        }
+/// Writes each answer as a line.
+struct LineWriter<W>(W);
+
+impl<W: AsyncWrite + Unpin + Send + 'static> Answers for LineWriter<W> {
+    async fn send(&mut self, mut text: String) -> std::io::Result<()> {
+        text.push('\n');
+        self.0.write_all(text.as_bytes()).await
+    }
+
+    async fn finish(mut self, _reason: Option<CloseReason>) {
+        let _ = self.0.shutdown().await;
     }
 }

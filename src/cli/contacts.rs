@@ -16,10 +16,11 @@ use chingu::home::Home;
 use chingu::node::refusal::Refusal;
 use chingu::node::{ContactView, ImportSummary, InviteView, NodeError, Verification};
 use chingu::phone::{normalize, Region};
+use chingu::text::for_terminal;
 use chingu::tr;
 
 use super::errors::{FileError, PhoneProblem, UsageError};
-use super::output::{errln, outln, print_json, print_list, user_text};
+use super::output::{errln, outln, print_json, print_list};
 
 #[derive(Debug, Subcommand)]
 pub enum ContactsCommand {
@@ -150,12 +151,12 @@ pub fn display_name(contact: &ContactView) -> String {
         .into_iter()
         .find(|n| !n.trim().is_empty())
         .unwrap_or(&contact.phone);
-    user_text(name).into_owned()
+    for_terminal(name).into_owned()
 }
 
 /// The localised sentence saying where a contact stands and what to do.
 pub fn standing_text(contact: &ContactView) -> String {
-    let fallback = user_text(&contact.explanation);
+    let fallback = for_terminal(&contact.explanation);
     chingu::contacts::standing::localized(&contact.reason, &display_name(contact), &fallback)
 }
 
@@ -177,7 +178,10 @@ fn print_contact(contact: &ContactView) -> anyhow::Result<()> {
 fn print_details(contact: &ContactView) -> anyhow::Result<()> {
     print_contact(contact)?;
     if let Some(status) = &contact.status {
-        outln!("  {}", tr!("contact-status", status = user_text(status).into_owned()))?;
+        outln!(
+            "  {}",
+            tr!("contact-status", status = for_terminal(status).into_owned())
+        )?;
     }
     let others: Vec<String> = contact.numbers.iter().skip(1).map(|n| n.phone.clone()).collect();
     if !others.is_empty() {
@@ -200,7 +204,10 @@ fn find_listed(contacts: Vec<ContactView>, query: &str) -> anyhow::Result<Contac
         .into_iter()
         .find(|c| c.name.to_lowercase() == wanted || c.phone == query || c.numbers.iter().any(|n| n.phone == query))
         .ok_or_else(|| {
-            let refusal = Refusal::not_found("no_such_contact", format!("no contact named {query:?}"));
+            let refusal = Refusal::not_found(
+                "no_such_contact",
+                format!("no contact named {}", chingu::text::quote(query)),
+            );
             NodeError::from(refusal.with("contact", query)).into()
         })
 }
@@ -410,7 +417,7 @@ fn print_verification(v: &Verification, qr: bool) -> anyhow::Result<()> {
                 "verify-candidate",
                 index = candidate.index,
                 peer_id = candidate.peer_id.clone(),
-                name = user_text(&candidate.profile_name).into_owned()
+                name = for_terminal(&candidate.profile_name).into_owned()
             )
         )?;
         outln!("{}", candidate.safety_number)?;
@@ -468,7 +475,7 @@ async fn import_file(home: &Home, args: ImportArgs, json: bool) -> anyhow::Resul
                 tr!(
                     "import-issue",
                     line = issue.line,
-                    input = user_text(&issue.input).into_owned(),
+                    input = for_terminal(&issue.input).into_owned(),
                     reason = super::errors::phone_reason(&issue.error)
                 )
             );

@@ -3,24 +3,22 @@
 //! what the node is doing.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
 use futures::StreamExt;
 use serde::Serialize;
 
-use chingu::api::apps::{AppStore, TokenVerifier};
 use chingu::api::dispatch::ApiContext;
+use chingu::api::limits::ApiLimits;
 use chingu::api::server::UnixServer;
-use chingu::api::ws;
 use chingu::config::{ReachabilityMode, Role};
 use chingu::home::{Home, InitOptions};
 use chingu::metrics::{ApiMetrics, HttpServer};
 use chingu::node::metrics::SwarmMetrics;
-use chingu::node::{parse_addrs, Event};
+use chingu::node::{parse_addrs, Event, Exit};
 use chingu::phone::{normalize, Region};
-use chingu::{tr, Node, NodeConfig, NodeHandle};
+use chingu::{tr, Node, NodeConfig, NodeError, NodeHandle};
 
 use super::contacts::parse_region;
 use super::errors::PhoneProblem;
@@ -144,6 +142,7 @@ pub struct RunArgs {
     #[arg(long, value_enum, value_name = "public|private")]
     reachability: Option<ReachabilityFlag>,
     /// Serve the API over WebSocket at ws://ADDR/api for app tokens (see `chingu apps`)
+    #[cfg(feature = "websocket")]
     #[arg(long, value_name = "ADDR")]
     api: Option<SocketAddr>,
     /// Serve Prometheus metrics at http://ADDR/metrics, and /health and /ready
@@ -188,6 +187,7 @@ pub async fn run(home: &Home, args: RunArgs, json: bool) -> anyhow::Result<()> {
     home.check_ownership()?;
     let _lock = home.lock()?;
     let socket = home.checked_socket_path()?;
+    #[cfg(feature = "websocket")]
     check_local(args.api, "--api", args.allow_remote)?;
     check_local(args.metrics, "--metrics", args.allow_remote)?;
     let mut config = NodeConfig::from_home(home)?;
@@ -218,6 +218,7 @@ pub async fn run(home: &Home, args: RunArgs, json: bool) -> anyhow::Result<()> {
     let context = ApiContext {
         node: node.clone(),
         metrics: ApiMetrics::default(),
+        limits: ApiLimits::default(),
     };
     let server = UnixServer::bind(&socket, context.clone())?;
     let peer_id = node.peer_id();
@@ -228,13 +229,21 @@ pub async fn run(home: &Home, args: RunArgs, json: bool) -> anyhow::Result<()> {
         .map(|addr| format!("{addr}/p2p/{peer_id}"))
         .collect();
     let mut http = Vec::new();
-    let mut api_url = None;
-    if let Some(addr) = args.api {
-        let verifier = Arc::new(TokenVerifier::new(AppStore::at(home.apps_path())));
-        let api = HttpServer::serve(addr, ws::router(context.clone(), verifier)).await?;
-        api_url = Some(format!("ws://{}{}", api.local_addr(), ws::PATH));
-        http.push(api);
-    }
+    #[cfg(feature = "websocket")]
+    let api_url = match args.api {
+        Some(addr) => {
+            use chingu::api::apps::{AppStore, TokenVerifier};
+            use chingu::api::ws;
+            let verifier = std::sync::Arc::new(TokenVerifier::new(AppStore::at(home.apps_path())));
+            let api = ws::serve(addr, context.clone(), verifier).await?;
+            let url = format!("ws://{}{}", api.local_addr(), ws::PATH);
+            http.push(api);
+            Some(url)
+        }
+        None => None,
+    };
+    #[cfg(not(feature = "websocket"))]
+    let api_url: Option<String> = None;
     let mut metrics_url = None;
     if let Some(addr) = args.metrics {
         context.metrics.register(&mut registry);
@@ -257,10 +266,16 @@ pub async fn run(home: &Home, args: RunArgs, json: bool) -> anyhow::Result<()> {
     let _ = print_started(&started, json);
 
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminate.recv() => {}
-        _ = node.stopped() => {}
+    let exit = tokio::select! {
+        _ = tokio::signal::ctrl_c() => None,
+        _ = terminate.recv() => None,
+        exit = node.stopped() => exit,
+    };
+    if let Some(Exit::Panicked(panic)) = exit {
+        // The supervisor logged it; the process ends with an error.
+        drop(http);
+        drop(server);
+        return Err(NodeError::Stopped { panic: Some(panic) }.into());
     }
     if !json {
         errln!("{}", tr!("run-stopping"));

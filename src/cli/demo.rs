@@ -80,6 +80,7 @@ async fn chat_as(demo: &mut Demo, player: Who, narrate: &mut impl FnMut(Step)) -
     let context = ApiContext {
         node: demo.node(player),
         metrics: ApiMetrics::default(),
+        limits: Default::default(),
     };
     let _server = UnixServer::bind(&home.checked_socket_path()?, context)?;
     let replies = demo.keep_replying(player);

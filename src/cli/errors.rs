@@ -13,9 +13,8 @@ use chingu::contacts::import::ImportError;
 use chingu::home::HomeError;
 use chingu::node::NodeError;
 use chingu::phone::{regions_where_valid, PhoneError, Region, LIKELY_REGIONS};
+use chingu::text::for_terminal;
 use chingu::tr;
-
-use super::output::user_text;
 
 /// A mistake in how the command was called, found after parsing (exit code 2).
 #[derive(Debug, thiserror::Error)]
@@ -44,12 +43,13 @@ pub struct PhoneProblem {
     pub reason: PhoneError,
 }
 
-/// The message shown after `error:` for `error`.
+/// The message shown after `error:` for `error`, every line of it safe for the terminal
+/// (text from others and from files passes through [`for_terminal`]).
 pub fn describe(error: &anyhow::Error) -> String {
     error
         .chain()
         .find_map(known)
-        .unwrap_or_else(|| user_text(&format!("{error:#}")).into_owned())
+        .unwrap_or_else(|| chingu::text::error_message(&format!("{error:#}")))
 }
 
 /// The description of one error in a chain, if it is one chingu knows.
@@ -92,14 +92,14 @@ fn client(error: &ClientError) -> String {
             tr!("err-socket-denied", socket = socket.display().to_string())
         }
         ClientError::Io(e) => tr!("err-connection-lost", problem = io_problem(e)),
-        ClientError::Protocol(message) => tr!("err-protocol", message = user_text(message).into_owned()),
+        ClientError::Protocol(message) => tr!("err-protocol", message = for_terminal(message).into_owned()),
         ClientError::Rpc(e) => api(e),
     }
 }
 
 /// A node's answer, from its reason and details.
 fn api(error: &ApiError) -> String {
-    let detail = |key: &str| user_text(error.detail(key).unwrap_or_default()).into_owned();
+    let detail = |key: &str| for_terminal(error.detail(key).unwrap_or_default()).into_owned();
     match error.reason().unwrap_or_default() {
         "no_such_contact" => tr!("err-no-such-contact", contact = detail("contact")),
         "ambiguous_contact" => tr!(
@@ -117,9 +117,10 @@ fn api(error: &ApiError) -> String {
         "empty_message" => tr!("err-empty-message"),
         "is_a_group" => tr!("err-is-a-group", group = detail("group"), kind = detail("kind")),
         "no_such_group" => tr!("err-no-such-group", group = detail("group")),
-        "too_large" => tr!("err-too-large"),
-        "forbidden" => tr!("err-forbidden", message = user_text(&error.message).into_owned()),
-        _ => tr!("err-node", message = user_text(&error.message).into_owned()),
+        "too_large" => tr!("err-too-large", limit = chingu::api::MAX_REQUEST_BYTES >> 10),
+        reason @ ("name_too_long" | "name_unprintable") => name(reason),
+        "forbidden" => tr!("err-forbidden", message = for_terminal(&error.message).into_owned()),
+        _ => tr!("err-node", message = for_terminal(&error.message).into_owned()),
     }
 }
 
@@ -127,8 +128,22 @@ fn api(error: &ApiError) -> String {
 fn node(error: &NodeError) -> Option<String> {
     match error {
         NodeError::Refused(refusal) => Some(api(&ApiError::from_refusal(refusal))),
+        NodeError::Name(e) => Some(name(e.reason())),
         NodeError::Home(e) => home(e),
         _ => None,
+    }
+}
+
+/// A name refused for its length (`name_too_long`) or its characters
+/// ([`chingu::text::NameError::reason`]).
+fn name(reason: &str) -> String {
+    match reason {
+        "name_too_long" => tr!(
+            "err-name-too-long",
+            chars = chingu::text::MAX_NAME_CHARS,
+            bytes = chingu::text::MAX_NAME_BYTES
+        ),
+        _ => tr!("err-name-unprintable"),
     }
 }
 
@@ -141,13 +156,21 @@ fn home(error: &HomeError) -> Option<String> {
         HomeError::WrongOwner { path: p, owner, me } => {
             tr!("err-wrong-owner", path = path(p), owner = *owner, me = *me)
         }
+        HomeError::InsecureHome { path: p, mode } => {
+            tr!("err-insecure-home", path = path(p), mode = format!("{mode:o}"))
+        }
+        HomeError::Name(e) => name(e.reason()),
         HomeError::InsecurePermissions { path: p, mode } => {
             tr!("err-insecure-key", path = path(p), mode = format!("{mode:o}"))
         }
         HomeError::AlreadyRunning { home, pid } => {
             tr!("err-already-running", home = path(home), pid = pid.clone())
         }
-        HomeError::SocketPathTooLong(p) => tr!("err-socket-too-long", path = path(p)),
+        HomeError::SocketPathTooLong(p) => tr!(
+            "err-socket-too-long",
+            path = path(p),
+            max = chingu::home::MAX_SOCKET_PATH
+        ),
         HomeError::BadKeyFile { path: p, reason } => {
             tr!("err-bad-key-file", path = path(p), problem = reason.clone())
         }
@@ -200,7 +223,7 @@ fn import(error: ImportError) -> String {
 /// Why a number was refused, and how to write it: with its country code, or with
 /// `--region` for the regions where it is valid.
 pub fn phone_hint(input: &str, region: &str, problem: &str) -> String {
-    let input = user_text(input).into_owned();
+    let input = for_terminal(input).into_owned();
     let problem = phone_reason(problem);
     // Only likely regions are suggested: a Korean number that happens to be valid in
     // Finland helps nobody.
@@ -270,7 +293,10 @@ mod tests {
         let error: anyhow::Error = ClientError::Rpc(ApiError::from_refusal(&refusal)).into();
         let text = describe(&error);
         assert!(!text.contains("English text"), "{text}");
-        assert!(text.contains("Yuki[2J") && !text.contains('\u{1b}'), "{text}");
+        assert!(
+            text.contains("Yuki") && !text.contains("[2J") && !text.contains('\u{1b}'),
+            "{text}"
+        );
     }
 
     #[test]

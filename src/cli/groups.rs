@@ -6,9 +6,10 @@ use serde_json::json;
 
 use chingu::home::Home;
 use chingu::node::{GroupView, InvitationView, MemberView, MessageView};
+use chingu::text::for_terminal;
 use chingu::tr;
 
-use super::output::{outln, print_json, print_list, user_text, Table};
+use super::output::{outln, print_json, print_list, Table};
 
 #[derive(Debug, Subcommand)]
 pub enum GroupCommand {
@@ -125,7 +126,7 @@ fn kind_label(view: &GroupView) -> String {
 
 /// A group's name, safe for the terminal.
 fn name_of(view: &GroupView) -> String {
-    user_text(&view.name).into_owned()
+    for_terminal(&view.name).into_owned()
 }
 
 /// Prints a group after a change (or its JSON).
@@ -214,7 +215,7 @@ pub async fn run(home: &Home, command: GroupCommand, json: bool) -> anyhow::Resu
                         name_of(&i.group),
                         kind_label(&i.group),
                         i.group.members.to_string(),
-                        format!("{} {}", user_text(&i.from_name), i.from),
+                        format!("{} {}", for_terminal(&i.from_name), i.from),
                         i.group.group_id.clone(),
                     ]
                 },
@@ -287,7 +288,7 @@ pub async fn run(home: &Home, command: GroupCommand, json: bool) -> anyhow::Resu
                     role = tr!("group-role-me", role = role);
                 }
                 table.row([
-                    user_text(&m.name).into_owned(),
+                    for_terminal(&m.name).into_owned(),
                     m.phone.clone(),
                     m.fingerprint.clone(),
                     role,
@@ -312,7 +313,7 @@ pub async fn run(home: &Home, command: GroupCommand, json: bool) -> anyhow::Resu
                 "{}",
                 tr!(
                     "group-sent",
-                    name = user_text(name).into_owned(),
+                    name = for_terminal(name).into_owned(),
                     text = super::messages::short(&message.text)
                 )
             )?;

@@ -6,9 +6,10 @@ use serde_json::json;
 
 use chingu::home::Home;
 use chingu::node::{GroupView, MeetupView};
+use chingu::text::for_terminal;
 use chingu::tr;
 
-use super::output::{outln, print_json, user_text};
+use super::output::{outln, print_json};
 
 #[derive(Debug, Subcommand)]
 pub enum MeetupCommand {
@@ -58,7 +59,7 @@ pub async fn run(home: &Home, command: MeetupCommand, json: bool) -> anyhow::Res
                 "{}",
                 tr!(
                     "meetup-created",
-                    name = user_text(&meetup.name).into_owned(),
+                    name = for_terminal(&meetup.name).into_owned(),
                     code = meetup.code,
                     link = meetup.link,
                     until = super::output::clock(meetup.expires_ms)
@@ -79,7 +80,7 @@ pub async fn run(home: &Home, command: MeetupCommand, json: bool) -> anyhow::Res
                 "{}",
                 tr!(
                     "meetup-joined",
-                    name = user_text(&group.name).into_owned(),
+                    name = for_terminal(&group.name).into_owned(),
                     members = group.members
                 )
             )?;
@@ -89,7 +90,10 @@ pub async fn run(home: &Home, command: MeetupCommand, json: bool) -> anyhow::Res
             if json {
                 return print_json(&group);
             }
-            outln!("{}", tr!("meetup-closed", name = user_text(&group.name).into_owned()))?;
+            outln!(
+                "{}",
+                tr!("meetup-closed", name = for_terminal(&group.name).into_owned())
+            )?;
         }
     }
     Ok(())

@@ -13,9 +13,10 @@ use chingu::model::{Direction, MessageState};
 use chingu::node::messages::MAX_HISTORY_LIMIT;
 use chingu::node::{ContactView, ConversationView, MessageView};
 use chingu::store::{Store, StoreOptions};
+use chingu::text::for_terminal;
 use chingu::tr;
 
-use super::output::{errln, outln, print_json, print_json_line, print_list, user_text};
+use super::output::{errln, outln, print_json, print_json_line, print_list};
 
 /// Characters of a message shown in one-line summaries.
 const SHORT_TEXT: usize = 40;
@@ -101,7 +102,7 @@ impl Conversation<'_> {
 
 /// `text` cut to [`SHORT_TEXT`] characters (with `…`), made safe for the terminal.
 pub fn short(text: &str) -> String {
-    let clean = user_text(text);
+    let clean = for_terminal(text);
     let mut cut: String = clean.chars().take(SHORT_TEXT).collect();
     if clean.chars().nth(SHORT_TEXT).is_some() {
         cut.push('…');
@@ -140,7 +141,7 @@ pub fn print_message(m: &MessageView) -> anyhow::Result<()> {
     let who = match m.direction {
         Direction::Outgoing => tr!("msg-me"),
         Direction::Incoming if m.sender_name.is_empty() => m.sender.clone(),
-        Direction::Incoming => user_text(&m.sender_name).into_owned(),
+        Direction::Incoming => for_terminal(&m.sender_name).into_owned(),
     };
     outln!(
         "{}",
@@ -148,7 +149,7 @@ pub fn print_message(m: &MessageView) -> anyhow::Result<()> {
             "msg-line",
             time = super::output::clock(m.sent_ms),
             who = who,
-            text = user_text(&m.text).into_owned(),
+            text = for_terminal(&m.text).into_owned(),
             state = state_label(m.state)
         )
     )?;
@@ -164,9 +165,9 @@ pub async fn send(home: &Home, args: SendArgs, json: bool) -> anyhow::Result<()>
         return print_json(&message);
     }
     let name = if message.title.is_empty() {
-        user_text(&args.contact).into_owned()
+        for_terminal(&args.contact).into_owned()
     } else {
-        user_text(&message.title).into_owned()
+        for_terminal(&message.title).into_owned()
     };
     outln!("{}", tr!("msg-queued", name = name, text = short(&message.text)))?;
     Ok(())
@@ -185,6 +186,7 @@ pub async fn history(home: &Home, args: HistoryArgs, json: bool) -> anyhow::Resu
             let _lock = home.lock()?;
             let config = home.load_config()?;
             let store = Store::open(&home.db_path(), StoreOptions::default())?;
+            store.owner_profile()?;
             let contact = chingu::node::find_contact(&store, &config.region, &args.contact)?;
             Conversation::Stored(&store, &contact).last(limit, before).await?
         }
@@ -269,7 +271,7 @@ impl Names {
         let contact = conversation.phone.as_ref().and_then(|p| self.contacts.get(p));
         match (contact, conversation.phone.as_ref()) {
             (Some(name), _) => name.clone(),
-            _ if !conversation.title.trim().is_empty() => user_text(&conversation.title).into_owned(),
+            _ if !conversation.title.trim().is_empty() => for_terminal(&conversation.title).into_owned(),
             (None, Some(phone)) => phone.clone(),
             (None, None) => conversation.id.clone(),
         }
@@ -319,7 +321,7 @@ pub async fn watch(home: &Home, json: bool) -> anyhow::Result<()> {
             print_json_line(&event)?;
             continue;
         }
-        let text = |key: &str| user_text(event[key].as_str().unwrap_or_default()).into_owned();
+        let text = |key: &str| for_terminal(event[key].as_str().unwrap_or_default()).into_owned();
         match kind {
             "message_received" => {
                 if let Ok(mut m) = serde_json::from_value::<MessageView>(event["message"].clone()) {

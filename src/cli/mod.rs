@@ -10,13 +10,16 @@
 //! Exit codes: 0 success, 1 failure, 2 usage error, 3 no node running.
 
 mod apps;
+#[cfg(feature = "tui")]
 mod chat;
 mod contacts;
 mod daemon;
+#[cfg(feature = "testnet")]
 mod demo;
 mod errors;
 mod groups;
 mod help;
+#[cfg(feature = "testnet")]
 mod lab;
 mod man;
 mod meetups;
@@ -26,6 +29,7 @@ mod people;
 mod qr;
 mod query;
 mod search;
+#[cfg(feature = "testnet")]
 mod testnet;
 
 use std::path::PathBuf;
@@ -108,13 +112,17 @@ enum Command {
     #[command(subcommand)]
     Apps(apps::AppsCommand),
     /// Chat in the terminal with the running node's friends and groups
+    #[cfg(feature = "tui")]
     Chat,
     /// Start a local test net of many nodes in this process
+    #[cfg(feature = "testnet")]
     Testnet(testnet::TestnetArgs),
     /// Real nodes on emulated networks behind NATs (network namespaces; needs root)
+    #[cfg(feature = "testnet")]
     #[command(subcommand)]
     Lab(lab::LabCommand),
     /// Watch three people meet and chat on a local net in this process (or join them)
+    #[cfg(feature = "testnet")]
     Demo(demo::DemoArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions {
@@ -128,6 +136,8 @@ enum Command {
 /// Parses the command line (help and usage errors in the chosen language), runs the
 /// command and returns the process exit code.
 pub fn main() -> ExitCode {
+    // Whatever chingu creates (keys, config, the database sled writes) is private.
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let choice = chingu::i18n::init(help::requested_lang(&argv).as_deref());
     let matches = match help::command().try_get_matches_from(&argv) {
@@ -152,7 +162,14 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if matches!(error.downcast_ref::<OutputError>(), Some(OutputError::Closed)) => ExitCode::SUCCESS,
         Err(error) => {
-            errln!("{}", tr!("error-prefix", message = errors::describe(&error)));
+            // The first line goes through the sanitiser with the prefix; lines after it
+            // (a configuration error's excerpt and caret) are made safe by `describe`.
+            let description = errors::describe(&error);
+            let (first, rest) = description.split_once('\n').unwrap_or((&description, ""));
+            errln!("{}", tr!("error-prefix", message = first.to_owned()));
+            if !rest.is_empty() {
+                errln!("{rest}");
+            }
             match error.downcast_ref::<ClientError>() {
                 Some(ClientError::NotRunning { .. }) => ExitCode::from(EXIT_NOT_RUNNING),
                 _ if error.is::<errors::UsageError>() => ExitCode::from(EXIT_USAGE),
@@ -184,9 +201,13 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Group(command) => groups::run(&home, command, json).await,
         Command::Meetup(command) => meetups::run(&home, command, json).await,
         Command::Apps(command) => apps::run(&home, command, json),
+        #[cfg(feature = "testnet")]
         Command::Testnet(args) => testnet::run(args, json).await,
+        #[cfg(feature = "testnet")]
         Command::Lab(command) => lab::run(command, json).await,
+        #[cfg(feature = "testnet")]
         Command::Demo(args) => demo::run(args, json).await,
+        #[cfg(feature = "tui")]
         Command::Chat => chat::run(&home, json).await,
         Command::Completions { shell } => completions(shell, json),
         Command::Man(args) => man::run(args, json),

@@ -1,9 +1,8 @@
 //! Everything the CLI prints: lines and JSON on stdout through one writer that turns a
-//! closed pipe (`chingu contacts list | head -1`) into a normal end, text from other people
-//! made safe for the terminal in one place ([`user_text`]), aligned tables that measure text
+//! closed pipe (`chingu contacts list | head -1`) into a normal end, aligned tables that
+//! make their cells safe for the terminal ([`chingu::text::for_terminal`]) and measure text
 //! by display width (Hangul and kanji take two columns), durations, and logging set-up.
 
-use std::borrow::Cow;
 use std::fmt;
 use std::io::{self, Write};
 
@@ -68,13 +67,6 @@ macro_rules! errln {
     }};
 }
 pub(crate) use errln;
-
-/// Text that came from other people or the network (names, messages, group names, the
-/// node's error messages), made safe for the terminal. Every human output of such text
-/// goes through here.
-pub fn user_text(text: &str) -> Cow<'_, str> {
-    chingu::tui::input::clean(text)
-}
 
 /// Which log line format `chingu run` and `chingu testnet` write to stderr.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -198,8 +190,15 @@ impl Table {
         self.header = Some(cells.into());
     }
 
+    /// Adds a row; every cell is made safe for the terminal (cells show names and text
+    /// from others).
     pub fn row<const N: usize>(&mut self, cells: [String; N]) {
-        self.rows.push(cells.into());
+        self.rows.push(
+            cells
+                .into_iter()
+                .map(|cell| chingu::text::for_terminal(&cell).into_owned())
+                .collect(),
+        );
     }
 
     pub fn print(&self) -> Result<(), OutputError> {
@@ -241,5 +240,12 @@ mod tests {
         assert_eq!(pad("민지", 6), "민지  ");
         assert_eq!(pad("Yuki", 6), "Yuki  ");
         assert_eq!(duration(3725), "1h 02m");
+    }
+
+    #[test]
+    fn table_cells_are_sanitised() {
+        let mut table = Table::new();
+        table.row(["evil\x1b]0;title\x07name".to_owned(), "a\nb".to_owned()]);
+        assert_eq!(table.rows[0], ["evilname", "a b"]);
     }
 }

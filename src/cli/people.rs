@@ -6,10 +6,11 @@ use serde_json::json;
 
 use chingu::home::Home;
 use chingu::node::{ContactView, ProfileView, RequestView};
+use chingu::text::for_terminal;
 use chingu::tr;
 
 use super::errors::UsageError;
-use super::output::{outln, print_json, print_list, user_text, Table};
+use super::output::{outln, print_json, print_list, Table};
 
 #[derive(Debug, Subcommand)]
 pub enum RequestsCommand {
@@ -73,7 +74,7 @@ pub async fn requests(home: &Home, command: RequestsCommand, json: bool) -> anyh
                     [
                         r.phone.clone(),
                         r.messages.to_string(),
-                        user_text(&r.preview).into_owned(),
+                        r.preview.clone(),
                         r.peer_id.clone(),
                     ]
                 },
@@ -96,7 +97,10 @@ pub async fn requests(home: &Home, command: RequestsCommand, json: bool) -> anyh
             if json {
                 return print_json(&request);
             }
-            outln!("{}", tr!("request-blocked", phone = request.phone))?;
+            outln!(
+                "{}",
+                tr!("request-blocked", phone = for_terminal(&request.phone).into_owned())
+            )?;
         }
     }
     Ok(())
@@ -125,8 +129,8 @@ pub async fn profile(home: &Home, command: ProfileCommand, json: bool) -> anyhow
     }
     let mut table = Table::new();
     table.row([tr!("profile-phone"), profile.phone]);
-    table.row([tr!("profile-name"), user_text(&profile.name).into_owned()]);
-    table.row([tr!("profile-status"), user_text(&profile.status).into_owned()]);
+    table.row([tr!("profile-name"), profile.name]);
+    table.row([tr!("profile-status"), profile.status]);
     table.print()?;
     Ok(())
 }

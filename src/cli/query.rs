@@ -4,9 +4,10 @@ use serde_json::json;
 
 use chingu::home::Home;
 use chingu::node::{PeerInfo, Status};
+use chingu::text::for_terminal;
 use chingu::tr;
 
-use super::output::{duration, outln, print_json, print_list, user_text, Table};
+use super::output::{duration, outln, print_json, print_list, Table};
 
 pub async fn status(home: &Home, json: bool) -> anyhow::Result<()> {
     let mut client = super::connect(home).await?;
@@ -20,7 +21,7 @@ pub async fn status(home: &Home, json: bool) -> anyhow::Result<()> {
         table.row([tr!("status-phone"), status.phone.clone()]);
     }
     if !status.name.is_empty() {
-        table.row([tr!("status-name"), user_text(&status.name).into_owned()]);
+        table.row([tr!("status-name"), for_terminal(&status.name).into_owned()]);
     }
     table.row([tr!("status-uptime"), duration(status.uptime_s)]);
     if let Some(role) = &status.role {

@@ -11,10 +11,11 @@ use serde_json::json;
 use chingu::home::Home;
 use chingu::model::Direction;
 use chingu::node::{ExportPage, MessageView, SearchPage};
+use chingu::text::for_terminal;
 use chingu::tr;
 
 use super::errors::FileError;
-use super::output::{errln, outln, print_json, user_text, OutputError};
+use super::output::{errln, outln, print_json, OutputError};
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {
@@ -56,7 +57,7 @@ fn who(message: &MessageView) -> String {
     match message.direction {
         Direction::Outgoing => tr!("msg-me"),
         Direction::Incoming if message.sender_name.is_empty() => message.sender.clone(),
-        Direction::Incoming => user_text(&message.sender_name).into_owned(),
+        Direction::Incoming => for_terminal(&message.sender_name).into_owned(),
     }
 }
 
@@ -81,16 +82,20 @@ pub async fn search(home: &Home, args: SearchArgs, json: bool) -> anyhow::Result
             tr!(
                 "search-hit",
                 time = super::output::clock(hit.message.sent_ms),
-                title = user_text(&hit.title).into_owned(),
+                title = for_terminal(&hit.title).into_owned(),
                 who = who(&hit.message),
-                text = user_text(&hit.message.text).into_owned()
+                text = for_terminal(&hit.message.text).into_owned()
             )
         )?;
     }
     if let (true, Some(last)) = (page.more, page.results.last()) {
         outln!(
             "{}",
-            tr!("search-more", query = args.query, id = last.message.id.clone())
+            tr!(
+                "search-more",
+                query = for_terminal(&args.query).into_owned(),
+                id = last.message.id.clone()
+            )
         )?;
     }
     Ok(())
@@ -155,7 +160,7 @@ async fn export_pages(home: &Home, args: ExportArgs, json: bool) -> anyhow::Resu
                     }
                     Format::Text => {
                         let phone = part.conversation.phone.clone().unwrap_or_default();
-                        writeln!(out, "== {} {phone} ==", user_text(&part.conversation.title))?;
+                        writeln!(out, "== {} {phone} ==", for_terminal(&part.conversation.title))?;
                     }
                 }
                 current = Some(part.conversation.id.clone());
@@ -176,7 +181,7 @@ async fn export_pages(home: &Home, args: ExportArgs, json: bool) -> anyhow::Resu
                         "[{}] {}: {}",
                         super::output::clock(message.sent_ms),
                         who(message),
-                        user_text(&message.text)
+                        for_terminal(&message.text)
                     )?,
                 }
                 messages += 1;

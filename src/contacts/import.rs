@@ -23,8 +23,9 @@ use crate::phone::{format_international, normalize, split_extension, PhoneError,
 /// Largest file accepted, in bytes.
 pub const MAX_IMPORT_BYTES: usize = 32 * 1024 * 1024;
 
-/// Longest contact name kept, in UTF-8 bytes (cut on a character boundary).
-pub const MAX_NAME_BYTES: usize = 64;
+/// Longest contact name kept, in UTF-8 bytes (cut on a character boundary); names are
+/// also cut to [`crate::text::MAX_NAME_CHARS`] characters.
+pub const MAX_NAME_BYTES: usize = crate::text::MAX_NAME_BYTES;
 
 /// Longest offending input quoted in an [`ImportIssue`], in characters.
 pub const MAX_ISSUE_INPUT_CHARS: usize = 64;
@@ -907,12 +908,13 @@ fn is_east_asian(c: char) -> bool {
     is_hangul(c) || matches!(c, '\u{3040}'..='\u{30FF}' | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}')
 }
 
-/// Trims, collapses whitespace and control characters to single spaces, and cuts to
-/// [`MAX_NAME_BYTES`] on a character boundary. `None` when nothing is left.
+/// Trims, collapses whitespace, control characters and direction marks to single spaces,
+/// and cuts to [`MAX_NAME_BYTES`] and [`crate::text::MAX_NAME_CHARS`] on a character
+/// boundary. `None` when nothing is left.
 fn clean_name(raw: &str) -> Option<String> {
     let mut name = String::new();
     for word in raw
-        .split(|c: char| c.is_whitespace() || c.is_control())
+        .split(|c: char| c.is_whitespace() || crate::text::is_unsafe(c))
         .filter(|w| !w.is_empty())
     {
         if name.len() >= MAX_NAME_BYTES {
@@ -928,6 +930,10 @@ fn clean_name(raw: &str) -> Option<String> {
         while !name.is_char_boundary(end) {
             end -= 1;
         }
+        name.truncate(end);
+        name.truncate(name.trim_end().len());
+    }
+    if let Some((end, _)) = name.char_indices().nth(crate::text::MAX_NAME_CHARS) {
         name.truncate(end);
         name.truncate(name.trim_end().len());
     }
@@ -1290,7 +1296,8 @@ mod tests {
         assert_eq!(cut.len(), 63);
         assert!(cut.chars().all(|c| c == '가'));
         let words = format!("{} tail", "a".repeat(63));
-        assert_eq!(clean_name(&words).unwrap(), "a".repeat(63));
+        assert_eq!(clean_name(&words).unwrap(), "a".repeat(crate::text::MAX_NAME_CHARS));
+        assert_eq!(clean_name("evil\u{202e}name").as_deref(), Some("evil name"));
         assert_eq!(clean_name("👨‍👩‍👧 family").as_deref(), Some("👨‍👩‍👧 family"));
         assert_eq!(assemble_name("", "", "", "", ""), None);
     }

@@ -170,7 +170,10 @@ mod tests {
 
     #[test]
     fn garbage_and_oversized_input_is_a_typed_error() {
-        assert!(GroupControl::decode(&[0xff, 0x00]).is_err());
-        assert!(GroupControl::decode(&vec![0u8; MAX_CONTROL_BYTES + 1]).is_err());
+        assert_eq!(GroupControl::decode(&[0xff, 0x00]).unwrap_err().reason(), "malformed");
+        assert!(matches!(
+            GroupControl::decode(&vec![0u8; MAX_CONTROL_BYTES + 1]),
+            Err(crate::wire::WireError::Oversized { .. })
+        ));
     }
 }

@@ -141,9 +141,10 @@ pub(crate) fn decode_public(pk: &Fixed<32>) -> Option<ed25519::PublicKey> {
     ed25519::PublicKey::try_from_bytes(pk.as_ref()).ok()
 }
 
-/// Verifies an ed25519 signature by the key `pk` (false for an invalid key).
+/// Verifies an ed25519 signature by the key `pk`, strictly (false for an invalid or weak
+/// key: [`crate::crypto::verify`]).
 pub(crate) fn verify(pk: &Fixed<32>, message: &[u8], sig: &Fixed<64>) -> bool {
-    decode_public(pk).is_some_and(|key| key.verify(message, sig.as_ref()))
+    crate::crypto::verify(&pk.0, message, &sig.0)
 }
 
 /// Rebuilds an ed25519 key pair from its 32-byte secret seed.

@@ -284,7 +284,6 @@ pub struct SenderKeyState {
     epoch: Fixed<32>,
     key_id: Fixed<8>,
     signing_pk: Fixed<32>,
-    verifier: ed25519::PublicKey,
     /// Chain key for sequence number `next`.
     chain: [u8; 32],
     next: u64,
@@ -356,13 +355,15 @@ impl SenderKeyState {
         if key_id(&key.signing_pk) != key.key_id {
             return Err(GroupError::BadKeyId);
         }
-        let verifier = decode_public(&key.signing_pk).ok_or(GroupError::BadKeyId)?;
+        // A signing key that is no curve point, or a weak one, could never verify.
+        if decode_public(&key.signing_pk).is_none() || !crate::crypto::is_usable_key(&key.signing_pk.0) {
+            return Err(GroupError::BadKeyId);
+        }
         Ok(SenderKeyState {
             sender,
             epoch,
             key_id: key.key_id,
             signing_pk: key.signing_pk,
-            verifier,
             chain: key.chain.0,
             next: key.iteration,
             floor: key.iteration,
@@ -428,7 +429,7 @@ impl SenderKeyState {
             return Err(GroupError::UnknownKey);
         }
         let position = self.position(message.seq)?;
-        if !self.verifier.verify(&message.signed_bytes(), message.sig.as_ref()) {
+        if !crate::crypto::verify(&self.signing_pk.0, &message.signed_bytes(), &message.sig.0) {
             return Err(GroupError::BadSignature);
         }
         let aad = GroupMessage::aad(&message.epoch, &message.key_id, message.seq);

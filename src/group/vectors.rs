@@ -50,6 +50,8 @@ fn compute(v: &Value) -> Value {
             );
             json!({
                 "topic": keys.topic(),
+                // Topics are gossipsub `IdentTopic`s: the hash on the wire is the string.
+                "topic_hash": libp2p::gossipsub::IdentTopic::new(keys.topic()).hash().as_str(),
                 "check": hex::encode(keys.check()),
                 "sync_key": hex::encode(keys.sync_key()),
             })
@@ -165,11 +167,19 @@ fn sender_key(v: &Value) -> SenderKey {
     )
 }
 
+/// The body a node puts in a group message for `text`: the 1:1 protocol's `WireBody`.
+fn text_body(v: &Value) -> Vec<u8> {
+    let body = crate::model::Body::Text {
+        text: v["text"].as_str().expect("text").to_owned(),
+    };
+    crate::dm::wire::WireBody::from_body(&body).unwrap().encode().to_vec()
+}
+
 fn plain(v: &Value) -> GroupPlain {
     GroupPlain {
         id: Fixed(fixed(&v["plain_id"])),
         sent_ms: num(&v["sent_ms"]),
-        body: Bytes::new(bytes(&v["body"])).unwrap(),
+        body: Bytes::new(text_body(v)).unwrap(),
     }
 }
 
@@ -178,6 +188,7 @@ fn group_message(v: &Value) -> (GroupMessage, Value) {
     let public = key.public();
     let message = key.encrypt(&plain(v)).unwrap();
     let out = json!({
+        "body": hex::encode(text_body(v)),
         "key_id": hex::encode(public.key_id),
         "signing_pk": hex::encode(public.signing_pk),
         "plain_cbor": hex::encode(wire::to_cbor(&plain(v))),
@@ -242,7 +253,15 @@ fn check_decoding(v: &Value) {
             // Any identity may hand the key over; the message does not depend on it.
             let dist = sender_key(v).distribution(&keypair_from_seed([1; 32]), GroupId(Fixed([0; 16])));
             let mut receiver = SenderKeyState::from_distribution(&dist).unwrap();
-            assert_eq!(receiver.decrypt(&message).unwrap(), plain(v));
+            let received = receiver.decrypt(&message).unwrap();
+            assert_eq!(received, plain(v));
+            assert_eq!(
+                crate::dm::wire::WireBody::decode(&received.body).unwrap(),
+                crate::model::Body::Text {
+                    text: v["text"].as_str().unwrap().to_owned()
+                },
+                "the body is a WireBody"
+            );
         }
         "sender_key_distribution" => {
             let dist: SenderKeyDistribution = wire::from_cbor(&bytes(&v["cbor"]), 1 << 12).unwrap();
@@ -297,7 +316,7 @@ fn inputs() -> Vec<Value> {
         json!({"name": "sender_chain", "chain_key": h(0x55, 32)}),
         json!({"name": "group_message", "epoch": h(0x66, 32), "chain_key": h(0x55, 32), "iteration": 0,
                "signing_seed": h(0x77, 32), "plain_id": h(0x88, 16), "sent_ms": 1_750_000_000_123u64,
-               "body": hex::encode(b"\xa1\x64text\x6bannyeong!!")}),
+               "text": "annyeong!!"}),
         json!({"name": "sender_key_distribution", "identity_seed": h(0x11, 32), "group": h(0x33, 16), "epoch": h(0x66, 32),
                "chain_key": h(0x55, 32), "iteration": 0, "signing_seed": h(0x77, 32)}),
         json!({"name": "sync_request", "group": h(0x33, 16), "epoch_secret": h(0x44, 32), "epoch": h(0x66, 32),
@@ -326,8 +345,10 @@ fn print_vectors() {
     let file = json!({
         "description": "chingu group protocol vectors (protocol/group.md). Byte fields are lowercase hex. \
             genesis_commit: a genesis commit for fixed keys (ed25519 signatures are deterministic). \
-            epoch_keys: topic, check and sync key of a fixed epoch secret. sender_chain: the first three \
-            message keys of a fixed chain key. group_message: one group.msg for a fixed sender key. \
+            epoch_keys: topic, its gossipsub topic hash (an IdentTopic: the string itself), check and sync key \
+            of a fixed epoch secret. sender_chain: the first three \
+            message keys of a fixed chain key. group_message: one group.msg for a fixed sender key, \
+            its body the 1:1 protocol's WireBody of `text` ({\"text\": {\"text\": …}}). \
             sender_key_distribution: a distribution signed by a fixed identity. sync_request: an \
             authenticated history-sync request. meetup_code: a code from 8 fixed random bytes. \
             meetup_genesis_commit: a meetup's genesis (an expiry, the creator's entry without a number). \

@@ -187,10 +187,18 @@ pub fn help_ids(lang: Lang) -> Vec<(String, Option<String>)> {
     ids
 }
 
-/// Builds Fluent arguments (used by [`crate::tr!`]).
+/// Builds Fluent arguments (used by [`crate::tr!`]). Every string argument passes through
+/// [`crate::text::for_terminal`]: names, message texts and errors quoted into a localised
+/// line can neither carry escape sequences nor break the line.
 pub fn args<'a>(pairs: Vec<(&'a str, FluentValue<'a>)>) -> FluentArgs<'a> {
     let mut args = FluentArgs::new();
     for (k, v) in pairs {
+        let v = match v {
+            FluentValue::String(s) if matches!(crate::text::for_terminal(&s), std::borrow::Cow::Owned(_)) => {
+                FluentValue::String(crate::text::for_terminal(&s).into_owned().into())
+            }
+            other => other,
+        };
         args.set(k, v);
     }
     args

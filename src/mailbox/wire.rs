@@ -186,11 +186,9 @@ pub fn sign(key: &ed25519::Keypair, message: &[u8]) -> Fixed<64> {
     Fixed(sig)
 }
 
-/// Verifies a tag signature.
+/// Verifies a tag signature, strictly ([`crate::crypto::verify`]).
 pub fn verify(tag: &[u8; 32], message: &[u8], sig: &Fixed<64>) -> bool {
-    ed25519::PublicKey::try_from_bytes(tag)
-        .map(|pk| pk.verify(message, sig.as_bytes()))
-        .unwrap_or(false)
+    crate::crypto::verify(tag, message, &sig.0)
 }
 
 #[cfg(test)]

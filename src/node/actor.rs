@@ -23,7 +23,6 @@ use super::groups::Groups;
 use super::mailbox::Mailboxes;
 use super::nat::Nat;
 use super::{ConnectionInfo, Event, NodeConfig, NodeError, PeerInfo, Status, LISTEN_TIMEOUT};
-use crate::home::HomeError;
 use crate::model::now_ms;
 use crate::phone::PhoneNumber;
 use crate::rendezvous::InviteCode;
@@ -69,6 +68,7 @@ pub(crate) struct Actor {
     last_prekey_check: Instant,
     started: Instant,
     rejected: BTreeMap<String, u64>,
+    failures: BTreeMap<String, u64>,
     pending_dials: HashMap<ConnectionId, oneshot::Sender<Result<PeerId, NodeError>>>,
     peers: HashMap<PeerId, PeerMeta>,
     bootstrap_peers: Vec<PeerId>,
@@ -80,18 +80,14 @@ pub(crate) struct Actor {
 }
 
 impl Actor {
+    /// An actor on the open `store` (`Node::start` opens it on a blocking thread).
     pub(crate) fn new(
-        mut config: NodeConfig,
+        config: NodeConfig,
+        store: Store,
         commands: mpsc::Receiver<Command>,
         events: broadcast::Sender<Event>,
     ) -> Result<Self, NodeError> {
-        let store = match config.open_store.take() {
-            Some(store) => store,
-            None => Store::open(&config.db_path, config.store.clone())?,
-        };
-        let profile = store
-            .profile()?
-            .ok_or_else(|| HomeError::NotInitialized(config.db_path.parent().unwrap_or(&config.db_path).to_owned()))?;
+        let profile = store.owner_profile()?;
         let now = now_ms() / 1000;
         let prekeys = match store.meta_value::<PrekeyRing>(PREKEYS)? {
             Some(ring) => ring,
@@ -141,6 +137,7 @@ impl Actor {
             dht: Dht::default(),
             started: Instant::now(),
             rejected: BTreeMap::new(),
+            failures: BTreeMap::new(),
             pending_dials: HashMap::new(),
             peers: HashMap::new(),
             bootstrap_peers: Vec::new(),
@@ -157,7 +154,7 @@ impl Actor {
         for addr in self.config.listen.clone() {
             let id = self.swarm.listen_on(addr.clone()).map_err(|e| NodeError::Listen {
                 addr: addr.to_string(),
-                reason: e.to_string(),
+                source: e.into(),
             })?;
             waiting.insert(id, addr);
         }
@@ -167,7 +164,7 @@ impl Actor {
                 .await
                 .map_err(|_| NodeError::Listen {
                     addr: waiting.values().map(|a| a.to_string()).collect::<Vec<_>>().join(", "),
-                    reason: "no listen address reported in time".into(),
+                    source: "no listen address reported in time".into(),
                 })?;
             match &event {
                 SwarmEvent::NewListenAddr { listener_id, .. } => {
@@ -177,7 +174,7 @@ impl Actor {
                     if let Some(addr) = waiting.remove(listener_id) {
                         return Err(NodeError::Listen {
                             addr: addr.to_string(),
-                            reason: error.to_string(),
+                            source: error.to_string().into(),
                         });
                     }
                 }
@@ -191,7 +188,7 @@ impl Actor {
                         };
                         return Err(NodeError::Listen {
                             addr: addr.to_string(),
-                            reason,
+                            source: reason.into(),
                         });
                     }
                 }
@@ -304,7 +301,7 @@ impl Actor {
         drop(self.swarm);
         tokio::task::spawn_blocking(move || store.flush())
             .await
-            .map_err(|e| NodeError::Transport(e.to_string()))??;
+            .map_err(|source| NodeError::Task { what: "flush", source })??;
         Ok(())
     }
 
@@ -355,6 +352,13 @@ impl Actor {
     }
 
     /// Counts and reports rejected network input.
+    /// Counts and logs a failed operation of the node's own (`kind.operation`, e.g.
+    /// `store.put_contact`) whose caller cannot do more about it.
+    pub(super) fn failed(&mut self, what: &str, error: &dyn std::error::Error) {
+        *self.failures.entry(what.to_owned()).or_default() += 1;
+        tracing::error!(what, error = %error, "operation failed");
+    }
+
     pub(super) fn reject(&mut self, peer: Option<PeerId>, protocol: &str, reason: &str) {
         *self.rejected.entry(format!("{protocol}.{reason}")).or_default() += 1;
         tracing::debug!(?peer, protocol, reason, "rejected input");
@@ -437,6 +441,8 @@ impl Actor {
                 let _ = reply.send(super::messages::conversations(&self.store));
             }
             Command::Shutdown(_) => unreachable!("handled by the loop"),
+            #[cfg(test)]
+            Command::Panic => panic!("a panic the test asked for"),
         }
     }
 
@@ -456,7 +462,7 @@ impl Actor {
             Err(e) => {
                 let _ = reply.send(Err(NodeError::Dial {
                     peer: addr.to_string(),
-                    reason: e.to_string(),
+                    source: e.into(),
                 }));
             }
         }
@@ -518,6 +524,7 @@ impl Actor {
             dht_records: self.dht_record_count(),
             uptime_s: self.started.elapsed().as_secs(),
             rejected: self.rejected.clone(),
+            failures: self.failures.clone(),
             discovery: self.discovery.stats().clone(),
             messages: self.dm.stats.clone(),
             groups: self.groups.stats.clone(),
@@ -645,7 +652,7 @@ impl Actor {
                     let peer = peer_id.map(|p| p.to_string()).unwrap_or_else(|| "peer".into());
                     let _ = reply.send(Err(NodeError::Dial {
                         peer,
-                        reason: error.to_string(),
+                        source: error.into(),
                     }));
                 }
             }

@@ -311,7 +311,7 @@ pub(crate) fn build_swarm(
     relayed: Arc<RelayedBytes>,
     admission: Option<Arc<Mutex<RelayAdmission>>>,
 ) -> Result<Swarm<Behaviour>, NodeError> {
-    let transport_error = |e: &dyn std::fmt::Display| NodeError::Transport(e.to_string());
+    let transport_error = |e: &dyn std::fmt::Display| NodeError::Transport(e.to_string().into());
     let gate = AdmissionGate::new(config.inbound.clone());
     let (relay_transport, relay_client) = relay::client::new(config.identity.peer_id());
     Ok(libp2p::SwarmBuilder::with_existing_identity(config.identity.keypair())

@@ -99,6 +99,9 @@ pub(crate) enum Command {
     People(PeopleCommand),
     Browse(HistoryCommand),
     Shutdown(oneshot::Sender<Result<(), NodeError>>),
+    /// Makes the node's task panic (tests of the supervisor).
+    #[cfg(test)]
+    Panic,
 }
 
 /// Address-book and profile commands beyond adding and finding (handled in `friends.rs`

@@ -274,6 +274,7 @@ impl Actor {
         to: Option<String>,
     ) -> Result<ContactView, NodeError> {
         let own = self.own_phone()?;
+        crate::text::check_name(&name)?;
         let phone = normalize(input, self.region()).map_err(|e| invalid_phone(input, self.region(), e))?;
         if phone == own {
             return Err(Refusal::invalid("own_number", "that is your own number").into());
@@ -323,6 +324,7 @@ impl Actor {
     /// Adds the inviter of `code` as a verified contact.
     pub(super) fn cmd_add_invite(&mut self, code: &str, name: String) -> Result<ContactView, NodeError> {
         self.own_phone()?;
+        crate::text::check_name(&name)?;
         let invite = InviteCode::parse(code, now_ms() / 1000).map_err(|e| NodeError::Invalid(e.to_string()))?;
         let phone: PhoneNumber = invite.e164.parse().map_err(|e| NodeError::Invalid(format!("{e}")))?;
         if invite.identity_pk.0 == self.config.identity.public_key() {
@@ -514,11 +516,9 @@ impl Actor {
     /// Renames a person (every number) and its conversations.
     pub(super) fn cmd_rename(&mut self, query: &str, name: &str) -> Result<ContactView, NodeError> {
         let name = name.trim();
-        if name.is_empty() || name.len() > crate::contacts::import::MAX_NAME_BYTES {
-            return Err(NodeError::Invalid(format!(
-                "a name is 1 to {} bytes",
-                crate::contacts::import::MAX_NAME_BYTES
-            )));
+        crate::text::check_name(name)?;
+        if name.is_empty() {
+            return Err(Refusal::invalid("empty_name", "a contact's new name cannot be empty").into());
         }
         let contact = self.resolve_contact(query)?;
         for mut number in self.numbers_of(&contact)? {
@@ -623,7 +623,7 @@ impl Actor {
                 tokio::spawn(async move {
                     let result = match rx.await {
                         Ok(result) => result.map(|c| ContactView::from(&c)),
-                        Err(_) => Err(NodeError::Stopped),
+                        Err(_) => Err(NodeError::Stopped { panic: None }),
                     };
                     let _ = reply.send(result);
                 });
@@ -694,11 +694,12 @@ pub fn find_contact(
         .collect();
     let groups = persons(&matches);
     match groups.len() {
-        0 => Err(
-            Refusal::not_found("no_such_contact", format!("no contact named {query:?}"))
-                .with("contact", query)
-                .into(),
-        ),
+        0 => Err(Refusal::not_found(
+            "no_such_contact",
+            format!("no contact named {}", crate::text::quote(query)),
+        )
+        .with("contact", query)
+        .into()),
         1 => Ok(groups[0]
             .iter()
             .min_by_key(|c| (rank(c), c.added_ms))
@@ -710,12 +711,13 @@ pub fn find_contact(
                 .map(|g| format!("{} ({})", g[0].display_name(), g[0].phone))
                 .collect::<Vec<_>>()
                 .join(", ");
-            Err(
-                Refusal::invalid("ambiguous_contact", format!("{query:?} is ambiguous: {candidates}"))
-                    .with("contact", query)
-                    .with("candidates", candidates)
-                    .into(),
+            Err(Refusal::invalid(
+                "ambiguous_contact",
+                format!("{} is ambiguous: {candidates}", crate::text::quote(query)),
             )
+            .with("contact", query)
+            .with("candidates", candidates)
+            .into())
         }
     }
 }
@@ -726,7 +728,10 @@ pub fn invalid_phone(input: &str, region: &crate::phone::Region, error: crate::p
     let shown: String = input.chars().take(crate::phone::MAX_INPUT_CHARS).collect();
     Refusal::invalid(
         "invalid_phone",
-        format!("{shown:?} is not a phone number in {region} ({error})"),
+        format!(
+            "{} is not a phone number in {region} ({error})",
+            crate::text::quote(input)
+        ),
     )
     .with("input", shown)
     .with("region", region.as_str())

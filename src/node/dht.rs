@@ -51,6 +51,8 @@ struct PendingGet {
     quorum: usize,
     answers: usize,
     values: Vec<Vec<u8>>,
+    /// Why the query ended without an answer, unless it was because nobody held the key.
+    failure: Option<String>,
 }
 
 /// Kademlia bookkeeping owned by the actor.
@@ -99,7 +101,7 @@ impl Actor {
                     done,
                     Err(NodeError::Dht {
                         op: "put",
-                        reason: e.to_string(),
+                        source: e.into(),
                     }),
                 )
             }
@@ -114,7 +116,7 @@ impl Actor {
                 done,
                 Err(NodeError::Dht {
                     op: "put",
-                    reason: format!("{e:?}"),
+                    source: format!("{e:?}").into(),
                 }),
             ),
         }
@@ -139,6 +141,7 @@ impl Actor {
                 quorum: quorum.max(1),
                 answers: 0,
                 values: Vec::new(),
+                failure: None,
             },
         );
     }
@@ -166,7 +169,7 @@ impl Actor {
                     if let Some(done) = self.dht.puts.remove(&id) {
                         let result = result.map(|_| ()).map_err(|e| NodeError::Dht {
                             op: "put",
-                            reason: e.to_string(),
+                            source: e.into(),
                         });
                         self.put_finished(done, result);
                     }
@@ -210,6 +213,10 @@ impl Actor {
             return;
         };
         let mut junk_from = None;
+        match &result {
+            Err(kad::GetRecordError::NotFound { .. }) | Ok(_) => {}
+            Err(e) => pending.failure = Some(e.to_string()),
+        }
         if let Ok(GetRecordOk::FoundRecord(found)) = &result {
             pending.answers += 1;
             match storage::filter_answer(found.record.key.as_ref(), &found.record.value, now_ms() / 1000) {
@@ -229,8 +236,15 @@ impl Actor {
                     }
                 }
                 match pending.done {
+                    // A query that timed out is a failure, not an absence.
                     GetDone::Reply(reply) => {
-                        let _ = reply.send(Ok(pending.values));
+                        let _ = reply.send(match pending.failure {
+                            Some(failure) if pending.values.is_empty() => Err(NodeError::Dht {
+                                op: "get",
+                                source: failure.into(),
+                            }),
+                            _ => Ok(pending.values),
+                        });
                     }
                     GetDone::Lookup { phone, keys } => self.on_lookup_answer(phone, keys, pending.values),
                 }

@@ -747,7 +747,7 @@ impl Actor {
         for reply in lookup.replies {
             let _ = reply.send(result.as_ref().map(Clone::clone).map_err(|e| NodeError::Dht {
                 op: "lookup",
-                reason: e.to_string(),
+                source: e.to_string().into(),
             }));
         }
         self.pump_lookups(now);

@@ -450,7 +450,9 @@ impl Actor {
             self.dm.dirty_sessions.remove(sid);
             self.dm.redemptions.remove(sid);
             if !self.dm.strangers.remove(sid) {
-                let _ = self.store.remove_meta_value(&session_name(sid));
+                if let Err(e) = self.store.remove_meta_value(&session_name(sid)) {
+                    self.failed("store.remove_session", &e);
+                }
                 self.durability.wrote();
             }
             self.count_sessions();
@@ -777,7 +779,9 @@ impl Actor {
         self.dm.unacked.remove(id);
         let mut batch = self.store.batch();
         batch.remove_outbox(id);
-        let _ = self.store.apply(batch);
+        if let Err(e) = self.store.apply(batch) {
+            self.failed("store.forget_outbox", &e);
+        }
         self.durability.wrote();
     }
 
@@ -798,7 +802,7 @@ impl Actor {
             // The state first, then the outbox removal: a crash in between only causes
             // one more (deduplicated) delivery.
             message.state = state;
-            batch.put_message_body(&message);
+            batch.put_message_state(&message);
             if self.dm.outbox.remove(id).is_some() {
                 batch.remove_outbox(id);
                 self.dm.stats.delivered += 1;
@@ -1167,12 +1171,13 @@ impl Actor {
         });
         pinned.noise_pk = noise;
         contact.state = ContactState::Verified;
-        if self.save_contact(&contact).is_ok() {
-            self.emit(Event::ContactUpdated {
+        match self.save_contact(&contact) {
+            Ok(()) => self.emit(Event::ContactUpdated {
                 phone: phone.to_string(),
                 name: contact.name.clone(),
                 state: "verified".into(),
-            });
+            }),
+            Err(e) => self.failed("store.put_contact", &e),
         }
     }
 
@@ -1197,7 +1202,13 @@ impl Actor {
                 Some(session) => session.decrypt(&frame).map(|(_, pt)| (pt, session.remote_identity())),
             };
             let outcome = match decrypted {
-                Err(SessionError::Replay(_)) => Outcome::Stored,
+                // A frame seen before: refused (nothing is stored twice) and counted, yet
+                // acknowledged again, so an honest sender whose acknowledgement was lost
+                // stops retrying.
+                Err(SessionError::Replay(_)) => {
+                    self.reject(Some(peer), "dm", "replay");
+                    Outcome::Stored
+                }
                 Err(e) => {
                     self.reject(Some(peer), "dm", e.reason());
                     Outcome::Rejected

@@ -173,6 +173,10 @@ pub struct Status {
     pub uptime_s: u64,
     /// Rejected network input by `protocol.reason`.
     pub rejected: BTreeMap<String, u64>,
+    /// The node's own operations that failed (a write to the store, encoding an
+    /// answer), by `kind.operation`; each is also logged as an error.
+    #[serde(default)]
+    pub failures: BTreeMap<String, u64>,
     /// Discovery counters.
     pub discovery: super::DiscoveryStats,
     /// 1:1 message counters.

@@ -13,6 +13,7 @@ use super::actor::Actor;
 use super::command::{Command, PeopleCommand, Reply};
 use super::contacts::{ContactView, Verification};
 use super::event::Event;
+use super::refusal::Refusal;
 use super::NodeError;
 use crate::config::Discoverable;
 use crate::contacts::schedule::Urgency;
@@ -195,8 +196,9 @@ impl Actor {
             return;
         }
         contact.claimant = Some(identity);
-        if self.save_contact(&contact).is_ok() {
-            self.lookup_now(contact.phone, None);
+        match self.save_contact(&contact) {
+            Ok(()) => self.lookup_now(contact.phone, None),
+            Err(e) => self.failed("store.put_contact", &e),
         }
     }
 
@@ -288,12 +290,13 @@ impl Actor {
             status: profile.status.into_string(),
             updated_ms: profile.updated_ms,
         });
-        if self.save_contact(&contact).is_ok() {
-            self.emit(Event::ContactUpdated {
+        match self.save_contact(&contact) {
+            Ok(()) => self.emit(Event::ContactUpdated {
                 phone: contact.phone.to_string(),
                 name: contact.display_name(),
                 state: contact.state.as_str().to_owned(),
-            });
+            }),
+            Err(e) => self.failed("store.put_contact", &e),
         }
     }
 
@@ -315,12 +318,20 @@ impl Actor {
     ) -> Result<ProfileView, NodeError> {
         if let Some(name) = &name {
             let name = name.trim();
-            if name.is_empty() || name.len() > MAX_PROFILE_NAME {
-                return Err(NodeError::Invalid(format!("a name is 1 to {MAX_PROFILE_NAME} bytes")));
+            crate::text::check_name(name)?;
+            if name.is_empty() {
+                return Err(Refusal::invalid("empty_name", "your profile name cannot be empty").into());
             }
         }
-        if status.as_ref().is_some_and(|s| s.len() > MAX_STATUS) {
-            return Err(NodeError::Invalid(format!("a status is at most {MAX_STATUS} bytes")));
+        if let Some(status) = status.as_deref().filter(|s| s.trim().len() > MAX_STATUS) {
+            return Err(Refusal::invalid(
+                "status_too_long",
+                format!(
+                    "a status is at most {MAX_STATUS} bytes; this one has {}",
+                    status.trim().len()
+                ),
+            )
+            .into());
         }
         let mut profile = self.profile.clone();
         if let Some(name) = name {
@@ -451,6 +462,7 @@ impl Actor {
     /// that wrote (unverified), its messages move to the new conversation, and its
     /// retries are acknowledged from now on.
     pub(super) fn cmd_accept_request(&mut self, query: &str, name: &str) -> Result<ContactView, NodeError> {
+        crate::text::check_name(name.trim())?;
         let (request, identity) = self.find_request(query)?;
         let claim = self
             .dm

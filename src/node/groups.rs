@@ -541,7 +541,10 @@ impl Actor {
         let kind = if record.meetup { "meetup" } else { "group" };
         super::refusal::Refusal::not_found(
             "is_a_group",
-            format!("{query:?} is a {kind}, not a contact: send to it with `chingu group send`"),
+            format!(
+                "{} is a {kind}, not a contact: send to it with `chingu group send`",
+                crate::text::quote(query)
+            ),
         )
         .with("group", record.log.state().name())
         .with("kind", kind)
@@ -567,13 +570,15 @@ impl Actor {
         match (found.next(), found.next()) {
             (Some(id), None) => Ok(id),
             (Some(_), Some(_)) => Err(NodeError::Invalid(format!(
-                "more than one group is called {query:?}; use its id"
+                "more than one group is called {}; use its id",
+                crate::text::quote(query)
             ))),
-            _ => Err(
-                super::refusal::Refusal::not_found("no_such_group", format!("no group {query:?}"))
-                    .with("group", query)
-                    .into(),
-            ),
+            _ => Err(super::refusal::Refusal::not_found(
+                "no_such_group",
+                format!("no group {}", crate::text::quote(query)),
+            )
+            .with("group", query)
+            .into()),
         }
     }
 
@@ -860,6 +865,7 @@ impl Actor {
         members: &[String],
         meetup_secs: Option<u64>,
     ) -> Result<GroupView, NodeError> {
+        crate::text::check_name(name.trim())?;
         let name = text(name.trim(), "group name")?;
         if name.as_str().is_empty() {
             return Err(NodeError::Invalid("a group needs a name".into()));
@@ -934,7 +940,7 @@ impl Actor {
                         || PeerId::from_bytes(m.peer_id.as_ref()).is_ok_and(|p| p.to_string() == query)
                 })
                 .map(|m| m.identity_pk)
-                .ok_or_else(|| NodeError::NotFound(format!("no member {query:?} in this group")))
+                .ok_or_else(|| NodeError::NotFound(format!("no member {} in this group", crate::text::quote(query))))
         };
         let ops = match change {
             Change::Invite(query) => {
@@ -944,7 +950,10 @@ impl Actor {
             Change::Remove(query) => vec![Op::Remove(member_by(&query)?)],
             Change::Admins(AdminAction::Add, query) => vec![Op::AdminAdd(member_by(&query)?)],
             Change::Admins(AdminAction::Remove, query) => vec![Op::AdminRemove(member_by(&query)?)],
-            Change::Rename(name) => vec![Op::Rename(text(name.trim(), "group name")?)],
+            Change::Rename(name) => {
+                crate::text::check_name(name.trim())?;
+                vec![Op::Rename(text(name.trim(), "group name")?)]
+            }
             Change::Leave => vec![Op::Leave],
             Change::Close => vec![Op::Close],
         };
@@ -1231,7 +1240,10 @@ impl Actor {
                 if same && contact.name.is_empty() {
                     // An unnamed contact (from an invite) takes the name it has in the group.
                     contact.name = member.name.as_str().to_owned();
-                    self.save_contact(&contact).ok()?;
+                    if let Err(e) = self.save_contact(&contact) {
+                        self.failed("store.put_contact", &e);
+                        return None;
+                    }
                 }
                 (same && contact.state != ContactState::Conflict).then_some(phone)
             }
@@ -1246,7 +1258,10 @@ impl Actor {
                     first_seen_ms: now_ms(),
                     record: Default::default(),
                 });
-                self.save_contact(&contact).ok()?;
+                if let Err(e) = self.save_contact(&contact) {
+                    self.failed("store.put_contact", &e);
+                    return None;
+                }
                 Some(phone)
             }
         }
@@ -1304,7 +1319,9 @@ impl Actor {
             GroupControl::Ack { ids } => {
                 for id in ids.iter() {
                     if self.groups.controls.remove(id.as_bytes()).is_some() {
-                        let _ = self.store.remove_group_control(id.as_bytes());
+                        if let Err(e) = self.store.remove_group_control(id.as_bytes()) {
+                            self.failed("store.remove_group_control", &e);
+                        }
                         self.durability.wrote();
                     }
                 }
@@ -1499,9 +1516,13 @@ impl Actor {
         match (found.next(), found.next()) {
             (Some((id, _)), None) => Ok(*id),
             (Some(_), Some(_)) => Err(NodeError::Invalid(format!(
-                "more than one invitation matches {query:?}; use the group id"
+                "more than one invitation matches {}; use the group id",
+                crate::text::quote(query)
             ))),
-            _ => Err(NodeError::NotFound(format!("no invitation to {query:?}"))),
+            _ => Err(NodeError::NotFound(format!(
+                "no invitation to {}",
+                crate::text::quote(query)
+            ))),
         }
     }
 
@@ -1553,6 +1574,9 @@ impl Actor {
                     if let Some(share) = share {
                         if self.groups.records.get(&group).is_some_and(|r| !r.removed) {
                             self.enter_epoch(group, &commit, share.secret);
+                        } else {
+                            // The commit that removed us must not carry the new secret.
+                            self.reject(None, "group", "share_after_removal");
                         }
                     }
                 }
@@ -1606,8 +1630,18 @@ impl Actor {
                     .map(|b| b.take(&dist.epoch, &dist.key.key_id))
                     .unwrap_or_default();
                 for message in waiting {
-                    let envelope = message.encode().unwrap_or_default();
-                    let _ = self.accept_group_message(group, &message, &envelope, false);
+                    // Held messages were decoded from an envelope: they encode again.
+                    let envelope = match message.encode() {
+                        Ok(envelope) => envelope,
+                        Err(e) => {
+                            self.failed("encode.held_group_message", &e);
+                            continue;
+                        }
+                    };
+                    if let Err((Verdict::Reject, reason)) = self.accept_group_message(group, &message, &envelope, false)
+                    {
+                        self.reject(None, "group", reason);
+                    }
                 }
                 self.groups.stats.pending = self.groups.pending.values().map(|b| b.len() as u64).sum();
                 Ok(())
@@ -2056,7 +2090,7 @@ impl Actor {
             if let Some((_, Some(reply))) = self.groups.joining.remove(&creator) {
                 let _ = reply.send(Err(NodeError::Dial {
                     peer: "the meetup's creator".into(),
-                    reason: "no welcome in time".into(),
+                    source: "no welcome in time".into(),
                 }));
             }
         }
@@ -2153,8 +2187,13 @@ impl Actor {
                             crate::group::JoinResponse::refused(reason)
                         }
                     };
-                    let bytes = crate::wire::encode(&response).unwrap_or_default();
-                    let _ = self.swarm.behaviour_mut().meetup.send_response(channel, bytes);
+                    // Without an answer (never an empty one) the joiner's request fails.
+                    match crate::wire::encode(&response) {
+                        Ok(bytes) => {
+                            let _ = self.swarm.behaviour_mut().meetup.send_response(channel, bytes);
+                        }
+                        Err(e) => self.failed("encode.meetup_response", &e),
+                    }
                 }
                 request_response::Message::Response { request_id, response } => {
                     let Some(creator) = self.groups.joins_in_flight.remove(&request_id) else {
@@ -2176,7 +2215,7 @@ impl Actor {
                     if let Some((_, Some(reply))) = self.groups.joining.remove(&creator) {
                         let _ = reply.send(Err(NodeError::Dial {
                             peer: "the meetup's creator".into(),
-                            reason: error.to_string(),
+                            source: error.into(),
                         }));
                     }
                 }
@@ -2324,8 +2363,13 @@ impl Actor {
                 SyncResponse::default()
             }
         };
-        let bytes = crate::wire::encode(&response).unwrap_or_default();
-        let _ = self.swarm.behaviour_mut().group_sync.send_response(channel, bytes);
+        // Without an answer (never an empty one) the requester asks someone else.
+        match crate::wire::encode(&response) {
+            Ok(bytes) => {
+                let _ = self.swarm.behaviour_mut().group_sync.send_response(channel, bytes);
+            }
+            Err(e) => self.failed("encode.sync_response", &e),
+        }
     }
 
     fn answer_sync(&mut self, bytes: &[u8]) -> Result<SyncResponse, &'static str> {
@@ -2371,7 +2415,11 @@ impl Actor {
         let full = messages.len() as u64 == request.to_seq - request.from_seq + 1;
         let last = messages.last().map(|m| m.seq);
         for (message, envelope) in messages.iter().zip(response.messages.iter()) {
-            let _ = self.accept_group_message(group, message, envelope.as_ref(), true);
+            // Items were checked against the request; one that is still bad is counted
+            // against the peer that served it (duplicates and unknown keys are not).
+            if let Err((Verdict::Reject, reason)) = self.accept_group_message(group, message, envelope.as_ref(), true) {
+                self.reject(Some(peer), "group_sync", reason);
+            }
         }
         if full {
             if let Some(last) = last {

@@ -392,7 +392,7 @@ impl Actor {
             if let Some(mut message) = self.outgoing_message(id) {
                 if message.state == MessageState::Queued {
                     message.state = MessageState::Sent;
-                    batch.put_message_body(&message);
+                    batch.put_message_state(&message);
                     changed.push(message);
                 }
             }

@@ -262,7 +262,7 @@ impl Actor {
             if message.state == MessageState::Received {
                 let mut read = message.clone();
                 read.state = MessageState::Seen;
-                batch.put_message_body(&read);
+                batch.put_message_state(&read);
                 ids.push(message.id);
             }
         }

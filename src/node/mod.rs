@@ -46,7 +46,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use libp2p::{Multiaddr, PeerId};
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 pub use contacts::{find_contact, ContactView, ImportSummary, InviteView, NumberView, SafetyView, Verification};
 pub use discovery::DiscoveryStats;
@@ -74,38 +74,58 @@ pub const OPERATOR_MAX_CONNECTIONS: u32 = 2048;
 /// How long `Node::start` waits for its listeners to come up.
 pub const LISTEN_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Errors of the node API.
+/// What caused a [`NodeError`]: the underlying error, or an explanation where there is
+/// none (a timeout).
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
+
+/// Errors of the node API. Variants that come from a lower layer carry it as their
+/// [`std::error::Error::source`].
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
-    /// The node has shut down (or its task died).
-    #[error("the node is not running")]
-    Stopped,
+    /// The node has shut down, or its task ended with a panic (`panic` holds its
+    /// message; `chingu run` exits with an error then).
+    #[error("{}", match panic {
+        None => "the node is not running".to_owned(),
+        Some(panic) => format!("the node stopped: its task panicked ({panic})"),
+    })]
+    Stopped {
+        /// The panic that ended the node's task, if one did.
+        panic: Option<String>,
+    },
     /// A listen address could not be used.
-    #[error("cannot listen on {addr}: {reason}")]
+    #[error("cannot listen on {addr}: {source}")]
     Listen {
         /// The address.
         addr: String,
         /// Why.
-        reason: String,
+        source: Cause,
     },
     /// A multiaddr did not parse or is unusable here.
-    #[error("invalid address {addr:?}: {reason}")]
+    #[error("invalid address {}: {source}", crate::text::quote(addr))]
     InvalidAddress {
         /// The text given.
         addr: String,
         /// Why.
-        reason: String,
+        source: Cause,
     },
     /// The transport stack could not be built.
     #[error("cannot start the network: {0}")]
-    Transport(String),
+    Transport(#[source] Cause),
     /// A dial failed.
-    #[error("cannot reach {peer}: {reason}")]
+    #[error("cannot reach {peer}: {source}")]
     Dial {
         /// Who or where.
         peer: String,
         /// Why.
-        reason: String,
+        source: Cause,
+    },
+    /// A blocking task of the node (opening or flushing the store) failed.
+    #[error("the node's {what} task failed: {source}")]
+    Task {
+        /// Which task.
+        what: &'static str,
+        /// How it ended.
+        source: tokio::task::JoinError,
     },
     /// The home directory is unusable.
     #[error(transparent)]
@@ -122,16 +142,19 @@ pub enum NodeError {
     /// Refused for safety (a contact's key changed, a conflict awaits verification).
     #[error("{0}")]
     Blocked(String),
+    /// A name the owner gave is too long or unprintable.
+    #[error(transparent)]
+    Name(#[from] crate::text::NameError),
     /// A refusal with a stable reason and details clients can show in their language.
     #[error(transparent)]
     Refused(#[from] refusal::Refusal),
     /// A DHT operation failed.
-    #[error("DHT {op} failed: {reason}")]
+    #[error("DHT {op} failed: {source}")]
     Dht {
         /// `put` or `get`.
         op: &'static str,
         /// Why.
-        reason: String,
+        source: Cause,
     },
 }
 
@@ -272,7 +295,7 @@ pub fn parse_addrs(addrs: &[String]) -> Result<Vec<Multiaddr>, NodeError> {
         .map(|a| {
             a.parse::<Multiaddr>().map_err(|e| NodeError::InvalidAddress {
                 addr: a.clone(),
-                reason: e.to_string(),
+                source: e.into(),
             })
         })
         .collect()
@@ -282,22 +305,66 @@ pub fn parse_addrs(addrs: &[String]) -> Result<Vec<Multiaddr>, NodeError> {
 pub struct Node;
 
 impl Node {
-    /// Opens the store, builds the swarm, starts listening (waiting until every listener
-    /// is up), dials the bootstrap peers and spawns the actor. Returns a handle.
-    pub async fn start(config: NodeConfig) -> Result<NodeHandle, NodeError> {
+    /// Opens the store (on a blocking thread), builds the swarm, starts listening
+    /// (waiting until every listener is up), dials the bootstrap peers and spawns the
+    /// actor under a supervisor that records how its task ended. Returns a handle.
+    pub async fn start(mut config: NodeConfig) -> Result<NodeHandle, NodeError> {
+        let store = match config.open_store.take() {
+            Some(store) => store,
+            None => {
+                let (path, options) = (config.db_path.clone(), config.store.clone());
+                tokio::task::spawn_blocking(move || Store::open(&path, options))
+                    .await
+                    .map_err(|source| NodeError::Task {
+                        what: "open store",
+                        source,
+                    })??
+            }
+        };
         let (commands_tx, commands_rx) = mpsc::channel(COMMAND_QUEUE);
         let (events_tx, _) = broadcast::channel(EVENT_QUEUE);
         let peer_id = config.identity.peer_id();
-        let mut actor = actor::Actor::new(config, commands_rx, events_tx.clone())?;
+        let mut actor = actor::Actor::new(config, store, commands_rx, events_tx.clone())?;
         actor.listen().await?;
         actor.bootstrap();
-        tokio::spawn(actor.run());
+        let (exit_tx, exit) = watch::channel(None);
+        let task = tokio::spawn(actor.run());
+        tokio::spawn(supervise(task, exit_tx));
         Ok(NodeHandle {
             commands: commands_tx,
             events: events_tx,
             peer_id,
+            exit,
         })
     }
+}
+
+/// How the node's task ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exit {
+    /// It returned (shutdown, or every handle dropped).
+    Returned,
+    /// It panicked, with this message.
+    Panicked(String),
+}
+
+/// Waits for the node's task and records how it ended; a panic is logged as an error.
+async fn supervise(task: tokio::task::JoinHandle<()>, exit: watch::Sender<Option<Exit>>) {
+    let outcome = match task.await {
+        Ok(()) => Exit::Returned,
+        Err(e) if e.is_panic() => {
+            let payload = e.into_panic();
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".into());
+            tracing::error!(panic = %message, "the node's task panicked; the node stopped");
+            Exit::Panicked(message)
+        }
+        Err(_) => Exit::Returned,
+    };
+    exit.send_replace(Some(outcome));
 }
 
 /// A cloneable handle on a running node. Every method is a message to the node's task.
@@ -306,6 +373,7 @@ pub struct NodeHandle {
     commands: mpsc::Sender<Command>,
     events: broadcast::Sender<Event>,
     peer_id: PeerId,
+    exit: watch::Receiver<Option<Exit>>,
 }
 
 impl std::fmt::Debug for NodeHandle {
@@ -327,8 +395,36 @@ impl NodeHandle {
 
     async fn request<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Command) -> Result<T, NodeError> {
         let (tx, rx) = oneshot::channel();
-        self.commands.send(make(tx)).await.map_err(|_| NodeError::Stopped)?;
-        rx.await.map_err(|_| NodeError::Stopped)
+        if self.commands.send(make(tx)).await.is_err() {
+            return Err(self.stopped_error().await);
+        }
+        match rx.await {
+            Ok(answer) => Ok(answer),
+            Err(_) => Err(self.stopped_error().await),
+        }
+    }
+
+    /// The error for a request the node's task did not answer: it ended, and the
+    /// supervisor says how.
+    async fn stopped_error(&self) -> NodeError {
+        let exit = self.wait_exit().await;
+        NodeError::Stopped {
+            panic: match exit {
+                Some(Exit::Panicked(message)) => Some(message),
+                _ => None,
+            },
+        }
+    }
+
+    async fn wait_exit(&self) -> Option<Exit> {
+        let mut exit = self.exit.clone();
+        let ended = exit.wait_for(Option::is_some).await.ok()?.clone();
+        ended
+    }
+
+    /// How the node's task ended; `None` while it runs.
+    pub fn exit(&self) -> Option<Exit> {
+        self.exit.borrow().clone()
     }
 
     /// A snapshot of the node's state.
@@ -633,6 +729,8 @@ impl NodeHandle {
     pub async fn meetup_join(&self, code: &str) -> Result<GroupView, NodeError> {
         let code = crate::group::MeetupCode::parse(code).map_err(|e| NodeError::Invalid(e.to_string()))?;
         let now = crate::model::now_ms() / 1000;
+        // A lookup that failed (timed out) is not evidence that there is no meetup.
+        let mut failure = None;
         for epoch in crate::rendezvous::Epoch::to_look_up(now) {
             let bytes = *code.as_bytes();
             let secret = tokio::task::spawn_blocking(move || crate::rendezvous::CodeSecret::derive(&bytes, epoch))
@@ -641,7 +739,10 @@ impl NodeHandle {
             let keys = secret.keys();
             let values = match self.dht_get(keys.dht_key.to_vec(), 1).await {
                 Ok(values) => values,
-                Err(_) => continue,
+                Err(e) => {
+                    failure = Some(e);
+                    continue;
+                }
             };
             let creator = values
                 .iter()
@@ -661,9 +762,8 @@ impl NodeHandle {
                     .await;
             }
         }
-        Err(NodeError::NotFound(
-            "no meetup with this code (mistyped, expired or closed)".into(),
-        ))
+        Err(failure
+            .unwrap_or_else(|| NodeError::NotFound("no meetup with this code (mistyped, expired or closed)".into())))
     }
 
     /// Sends a text to a group. Returns once it is durable (state `queued`); it turns
@@ -712,17 +812,50 @@ impl NodeHandle {
     }
 
     /// Resolves when the node has stopped (after [`NodeHandle::shutdown`] from any handle,
-    /// or if its task ended).
-    pub async fn stopped(&self) {
-        self.commands.closed().await
+    /// or if its task ended), with how it ended.
+    pub async fn stopped(&self) -> Option<Exit> {
+        self.wait_exit().await
     }
 
     /// Stops the node: closes connections, flushes the store and waits for the task to end.
     pub async fn shutdown(&self) -> Result<(), NodeError> {
         match self.request(Command::Shutdown).await {
             Ok(result) => result,
-            Err(NodeError::Stopped) => Ok(()),
+            Err(NodeError::Stopped { panic: None }) => Ok(()),
             Err(e) => Err(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panic_in_the_node_is_reported_by_every_handle() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = Home::at(dir.path());
+        let report = home
+            .init(&crate::home::InitOptions {
+                phone: "+821012345678".parse().unwrap(),
+                name: String::new(),
+                region: Default::default(),
+                force: false,
+            })
+            .unwrap();
+        let mut config = NodeConfig::from_home(&home).unwrap();
+        config.open_store = Some(report.store);
+        config.listen = vec!["/ip4/127.0.0.1/tcp/0".parse().unwrap()];
+        let node = Node::start(config).await.unwrap();
+        assert_eq!(node.exit(), None);
+        node.commands.send(Command::Panic).await.unwrap();
+        let exit = node.stopped().await;
+        assert_eq!(exit, Some(Exit::Panicked("a panic the test asked for".into())));
+        match node.status().await {
+            Err(NodeError::Stopped { panic: Some(panic) }) => assert!(panic.contains("test asked for")),
+            other => panic!("expected Stopped with the panic, got {other:?}"),
+        }
+        let error = node.shutdown().await.unwrap_err();
+        assert!(error.to_string().contains("panicked"), "{error}");
     }
 }

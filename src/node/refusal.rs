@@ -55,9 +55,12 @@ impl Refusal {
         Self::new(RefusalKind::Blocked, reason, message)
     }
 
-    /// Adds a detail.
+    /// Adds a detail, cut to [`crate::text::MAX_ERROR_CHARS`] characters: a refusal never
+    /// echoes a huge input back whole.
     pub fn with(mut self, key: &'static str, value: impl Into<String>) -> Self {
-        self.details.insert(key, value.into());
+        let value = value.into();
+        let value = crate::text::shorten(&value, crate::text::MAX_ERROR_CHARS).into_owned();
+        self.details.insert(key, value);
         self
     }
 }

@@ -168,6 +168,24 @@ mod tests {
 
     const NOW: u64 = 1_754_524_800 + 3600; // one hour into epoch 2901
 
+    #[test]
+    fn storage_vectors_hold() {
+        use crate::rendezvous::testutil::{hex_of, vectors};
+        for v in vectors("storage") {
+            let outcome = validate_put(
+                &hex_of(&v["dht_key"]),
+                &hex_of(&v["value"]),
+                None,
+                v["now"].as_u64().unwrap(),
+            );
+            let got = match outcome {
+                Ok(_) => "stored",
+                Err(e) => e.reason(),
+            };
+            assert_eq!(got, v["result"].as_str().unwrap(), "{}", v["name"]);
+        }
+    }
+
     fn victim() -> RendezvousKeys {
         RendezvousKeys::from_secret(&[1; 32])
     }

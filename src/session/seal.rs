@@ -418,6 +418,8 @@ mod tests {
             &mut ScriptedRng::new(&[seed, hex32(v, "prekey_secret")]),
         )
         .unwrap();
+        // The vector spells the intro out: null, as the node's own boxes carry it.
+        assert!(v["sender_intro"].is_null(), "sender_intro is null in this vector");
         let payload = HandshakePayload::new(&sender, v["sender_phone"].as_str().unwrap(), None).unwrap();
         let rng = ScriptedRng::new(&[hex32(v, "sender_ephemeral_private")]);
         (sender, recipient, ring, payload, hex_field(v, "body"), rng)
@@ -439,6 +441,16 @@ mod tests {
         let sealed = seal(&sender, &recipient.identity_pk(), &signed, &payload, &body, &mut rng).unwrap();
         assert_eq!(hex::encode(&sealed.msg[..]), v["noise_msg"].as_str().unwrap());
         assert_eq!(hex::encode(sealed.to_bytes()), v["sealed_cbor"].as_str().unwrap());
+        // The sender payload and the plaintext the Noise message carries, byte for byte.
+        assert_eq!(
+            hex::encode(payload.encode()),
+            v["sender_payload_cbor"].as_str().unwrap()
+        );
+        let plaintext = to_cbor(&SealedPayload {
+            sender: payload.clone(),
+            body: Bytes::new(body.clone()).unwrap(),
+        });
+        assert_eq!(hex::encode(plaintext), v["plaintext_cbor"].as_str().unwrap());
         // Decode direction.
         let decoded = Sealed::from_bytes(&hex_field(&v, "sealed_cbor")).unwrap();
         let opened = open(&ring, &recipient.identity_pk(), &decoded).unwrap();

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{decode, get, keys, Store, StoreError};
+use super::{decode, get, keys, message_codec, Store, StoreError};
 use crate::model::{ConvId, Conversation, MessageState, MsgId, StoredMessage};
 use crate::phone::PhoneNumber;
 
@@ -85,18 +85,24 @@ impl Batch {
     /// message never without its postings.
     pub fn put_message(&mut self, message: &StoredMessage) {
         self.put_postings(message);
-        self.put_message_body(message);
+        self.put_body(message);
+        self.put_message_state(message);
+    }
+
+    /// Writes a message's value under its key (conversation, clock, id).
+    pub(super) fn put_body(&mut self, message: &StoredMessage) {
         self.insert(
-            keys::index(&message.id).as_slice(),
-            keys::index_value(&message.conv, message.hlc).as_slice(),
+            keys::message(&message.conv, message.hlc, &message.id).as_slice(),
+            message_codec::encode(message),
         );
     }
 
-    /// Rewrites an already indexed message in place (a state change).
-    pub fn put_message_body(&mut self, message: &StoredMessage) {
+    /// Records an already stored message's new state. The state lives in the message's
+    /// index entry (a few bytes), so a state change does not rewrite its text.
+    pub fn put_message_state(&mut self, message: &StoredMessage) {
         self.insert(
-            keys::message(&message.conv, message.hlc, &message.id).as_slice(),
-            crate::wire::to_cbor(message),
+            keys::index(&message.id).as_slice(),
+            keys::index_value(&message.conv, message.hlc, message_codec::state_byte(message.state)).as_slice(),
         );
     }
 
@@ -106,11 +112,8 @@ impl Batch {
     pub fn put_outgoing(&mut self, message: &StoredMessage, entry: &OutboxEntry) {
         self.put_outbox(entry);
         self.put_postings(message);
-        self.insert(
-            keys::index(&message.id).as_slice(),
-            keys::index_value(&message.conv, message.hlc).as_slice(),
-        );
-        self.put_message_body(message);
+        self.put_message_state(message);
+        self.put_body(message);
     }
 
     /// Indexes a message's text for search (postings before the message: a crash
@@ -158,13 +161,33 @@ impl Store {
 
     /// Where a message is stored, if it is.
     pub fn message_location(&self, id: &MsgId) -> Result<Option<(ConvId, u64)>, StoreError> {
-        match self.history.get(keys::index(id))? {
-            None => Ok(None),
-            Some(v) => keys::parse_index_value(&v).map(Some).ok_or(StoreError::Corrupt {
-                what: "message index",
-                message: format!("{} bytes", v.len()),
-            }),
+        Ok(self.index_entry(id)?.map(|(conv, hlc, _)| (conv, hlc)))
+    }
+
+    /// A message's index entry: where it is and, since schema 3, its current state.
+    fn index_entry(&self, id: &MsgId) -> Result<Option<(ConvId, u64, Option<MessageState>)>, StoreError> {
+        let Some(v) = self.history.get(keys::index(id))? else {
+            return Ok(None);
+        };
+        let corrupt = || StoreError::Corrupt {
+            what: "message index",
+            message: format!("{} bytes", v.len()),
+        };
+        let (conv, hlc, state) = keys::parse_index_value(&v).ok_or_else(corrupt)?;
+        let state = state
+            .map(|b| message_codec::state_from_byte(b).ok_or_else(corrupt))
+            .transpose()?;
+        Ok(Some((conv, hlc, state)))
+    }
+
+    /// The message under `key` with its current state from the index (the one it was
+    /// stored with when the index predates schema 3 or is missing).
+    pub(super) fn read_message(&self, key: &[u8], value: &[u8]) -> Result<StoredMessage, StoreError> {
+        let mut message = message_codec::decode(key, value)?;
+        if let Some((_, _, Some(state))) = self.index_entry(&message.id)? {
+            message.state = state;
         }
+        Ok(message)
     }
 
     /// Whether a message with this id is stored.
@@ -176,7 +199,13 @@ impl Store {
     pub fn message(&self, id: &MsgId) -> Result<Option<StoredMessage>, StoreError> {
         match self.message_location(id)? {
             None => Ok(None),
-            Some((conv, hlc)) => get(&self.history, &keys::message(&conv, hlc, id), "message"),
+            Some((conv, hlc)) => {
+                let key = keys::message(&conv, hlc, id);
+                self.history
+                    .get(key)?
+                    .map(|value| self.read_message(&key, &value))
+                    .transpose()
+            }
         }
     }
 
@@ -198,7 +227,7 @@ impl Store {
         };
         message.state = state;
         let mut batch = Batch::default();
-        batch.put_message_body(&message);
+        batch.put_message_state(&message);
         self.apply(batch)?;
         Ok(Some(message))
     }
@@ -228,7 +257,10 @@ impl Store {
             .range(start..end)
             .rev()
             .take(limit)
-            .map(|kv| decode::<StoredMessage>(&kv?.1, "message"))
+            .map(|kv| {
+                let (key, value) = kv?;
+                self.read_message(&key, &value)
+            })
             .collect::<Result<Vec<_>, _>>()?;
         out.reverse();
         Ok(out)
@@ -261,11 +293,12 @@ impl Store {
             None => prefix,
         };
         let mut out = Vec::new();
-        for item in self.history.range(start..end).values() {
+        for item in self.history.range(start..end) {
             if out.len() == limit {
                 return Ok((out, true));
             }
-            out.push(decode::<StoredMessage>(&item?, "message")?);
+            let (key, value) = item?;
+            out.push(self.read_message(&key, &value)?);
         }
         Ok((out, false))
     }
@@ -276,7 +309,7 @@ impl Store {
         let mut forgotten = 0;
         for item in self.history.scan_prefix(keys::messages_of(conv)) {
             let (key, value) = item?;
-            let message: StoredMessage = decode(&value, "message")?;
+            let message = message_codec::decode(&key, &value)?;
             self.history.remove(key)?;
             self.history.remove(keys::index(&message.id))?;
             if let Some(text) = super::search::searchable(&message.body) {
@@ -311,15 +344,12 @@ impl Store {
         let mut moved = 0;
         for item in self.history.scan_prefix(keys::messages_of(from)) {
             let (old_key, value) = item?;
-            let mut message: StoredMessage = decode(&value, "message")?;
+            let mut message = message_codec::decode(&old_key, &value)?;
             message.conv = to;
             message.state = state;
             let mut batch = Batch::default();
-            batch.put_message_body(&message);
-            batch.insert(
-                keys::index(&message.id).as_slice(),
-                keys::index_value(&to, message.hlc).as_slice(),
-            );
+            batch.put_body(&message);
+            batch.put_message_state(&message);
             batch.remove(&old_key);
             self.apply(batch)?;
             if message.hlc >= row.last_hlc {

@@ -3,8 +3,9 @@
 //! `history` tree (one key space, written by ordered batches):
 //! ```text
 //! 'c' | conv(16)                      -> Conversation
-//! 'm' | conv(16) | hlc(8, BE) | id(16) -> StoredMessage   (reverse range scan = newest first)
-//! 'i' | id(16)                        -> conv(16) | hlc(8)  (message-id index: dedup + lookup)
+//! 'm' | conv(16) | hlc(8, BE) | id(16) -> the rest of the message (message_codec)
+//! 'i' | id(16)                        -> conv(16) | hlc(8) | state(1)  (message-id index:
+//!                                        dedup, lookup, and the message's current state)
 //! 'o' | id(16)                        -> OutboxEntry
 //! 's' | gram | 0x00 | hlc(8, BE) | id(16) -> (empty)  (search postings, see `search.rs`)
 //! ```
@@ -54,6 +55,17 @@ pub fn message(conv: &ConvId, hlc: u64, id: &MsgId) -> [u8; 41] {
     key
 }
 
+/// The conversation, clock and id a message key holds.
+pub fn parse_message(key: &[u8]) -> Option<(ConvId, u64, MsgId)> {
+    if key.len() != 41 || key[0] != MESSAGE {
+        return None;
+    }
+    let conv: [u8; 16] = key[1..17].try_into().ok()?;
+    let hlc: [u8; 8] = key[17..25].try_into().ok()?;
+    let id: [u8; 16] = key[25..].try_into().ok()?;
+    Some((ConvId(conv), u64::from_be_bytes(hlc), MsgId(id)))
+}
+
 /// Prefix of a conversation's messages.
 pub fn messages_of(conv: &ConvId) -> [u8; 17] {
     let mut key = [0u8; 17];
@@ -70,19 +82,26 @@ pub fn index(id: &MsgId) -> [u8; 17] {
     key
 }
 
-/// The value of an index entry.
-pub fn index_value(conv: &ConvId, hlc: u64) -> [u8; 24] {
-    let mut value = [0u8; 24];
+/// The value of an index entry: where the message is, and its state.
+pub fn index_value(conv: &ConvId, hlc: u64, state: u8) -> [u8; 25] {
+    let mut value = [0u8; 25];
     value[..16].copy_from_slice(&conv.0);
-    value[16..].copy_from_slice(&hlc.to_be_bytes());
+    value[16..24].copy_from_slice(&hlc.to_be_bytes());
+    value[24] = state;
     value
 }
 
-/// Parses an index entry's value back into (conversation, hlc).
-pub fn parse_index_value(value: &[u8]) -> Option<(ConvId, u64)> {
+/// Parses an index entry's value back into (conversation, hlc, state); entries of
+/// schemas 1 and 2 (24 bytes) carry no state.
+pub fn parse_index_value(value: &[u8]) -> Option<(ConvId, u64, Option<u8>)> {
     let conv: [u8; 16] = value.get(..16)?.try_into().ok()?;
     let hlc: [u8; 8] = value.get(16..24)?.try_into().ok()?;
-    Some((ConvId(conv), u64::from_be_bytes(hlc)))
+    let state = match value.len() {
+        24 => None,
+        25 => Some(value[24]),
+        _ => return None,
+    };
+    Some((ConvId(conv), u64::from_be_bytes(hlc), state))
 }
 
 /// Key of an outbox entry.

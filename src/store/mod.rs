@@ -28,7 +28,11 @@ mod groups;
 mod history;
 mod keys;
 mod mailbox;
+mod message_codec;
+mod migrate;
+mod panics;
 mod peers;
+mod permissions;
 mod search;
 
 use std::path::{Path, PathBuf};
@@ -44,16 +48,13 @@ pub use search::SearchResults;
 use crate::model::Contact;
 use crate::phone::PhoneNumber;
 
-/// The schema this version writes. Older databases are migrated on open.
-pub const SCHEMA_VERSION: u32 = 2;
+/// The schema this version writes. Older databases are migrated on open: those in the
+/// layout of schemas 1 and 2 by a rebuild, later ones in place (see `migrate`).
+pub const SCHEMA_VERSION: u32 = 3;
 /// Largest value the store decodes (values are written by us, but files can rot).
 pub const MAX_STORED_VALUE: usize = 1 << 20;
 /// Default page cache: small, because a test net runs hundreds of stores per process.
 pub const DEFAULT_CACHE_BYTES: u64 = 16 << 20;
-/// sled log segment size (fixed when a database is created). sled keeps segment-sized
-/// buffers per open database: 64 KiB instead of the default 512 KiB cuts the memory of a
-/// reopened database from several MiB to a few hundred KiB (measured, BENCHMARKS.md).
-pub const SEGMENT_BYTES: usize = 64 << 10;
 /// Replaced identity keys remembered (`init --force` several times).
 pub const MAX_PREVIOUS_IDENTITIES: usize = 16;
 /// How often, and how far apart, opening retries a database lock still held by sled's
@@ -61,11 +62,13 @@ pub const MAX_PREVIOUS_IDENTITIES: usize = 16;
 const LOCK_RETRIES: u32 = 40;
 const LOCK_RETRY_DELAY: std::time::Duration = std::time::Duration::from_millis(50);
 
-/// A migration from schema `n` to `n + 1`.
+/// A migration from schema `n` to `n + 1` made in place.
 type Migration = fn(&Store) -> Result<(), StoreError>;
 
-/// Migrations, indexed by the schema they start from (`MIGRATIONS[0]` turns 1 into 2):
-/// 1 → 2 indexes the history for search.
+/// In-place migrations, indexed by the schema they start from, from schema 2 on
+/// (`MIGRATIONS[0]` turns 2 into 3): 2 → 3 indexes the history for search (a database
+/// rebuilt from schema 1). Schemas 1 and 2 in the old layout are rebuilt instead
+/// (`migrate::rebuild`).
 const MIGRATIONS: &[Migration] = &[|store| store.index_all_messages().map(|_| ())];
 
 /// Store failures.
@@ -96,6 +99,28 @@ pub enum StoreError {
     /// A sled operation failed (I/O error, or sled detected corruption).
     #[error("database error: {0}")]
     Sled(#[from] sled::Error),
+    /// The database cannot be read back (truncated or overwritten files), or holds
+    /// nothing although the home has keys.
+    #[error(
+        "the database at {} is damaged: {detail}. Restore it from a backup if you have one; otherwise move it \
+         aside (`mv {0} {0}.damaged`) and make the home again with `chingu init --force --phone NUMBER` \
+         (contacts and history are lost; the old keys are kept in a backup folder)",
+        .path.display()
+    )]
+    Damaged {
+        /// The database directory.
+        path: PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
+    /// Its files could not be made private.
+    #[error("cannot make {} private (mode 0700 for directories, 0600 for files): {source}", .path.display())]
+    Permissions {
+        /// The file or directory.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
 }
 
 /// Options for opening a store.
@@ -134,6 +159,7 @@ pub struct Profile {
 /// A handle on the database. Cheap to clone; all clones see the same data.
 #[derive(Clone)]
 pub struct Store {
+    path: PathBuf,
     db: sled::Db,
     meta: sled::Tree,
     contacts: sled::Tree,
@@ -163,16 +189,61 @@ impl Flusher {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database in `dir` and migrates it to
-    /// [`SCHEMA_VERSION`].
+    /// Opens (creating if needed) the database in `dir`, makes its files private (the
+    /// directory 0700, its files 0600) and migrates it to [`SCHEMA_VERSION`].
+    ///
+    /// Blocking (it may wait up to 2 s for a just-closed handle's lock, and rebuilds a
+    /// database of schema 1 or 2): call it from a blocking thread in async code. A database sled
+    /// cannot read back — sled 0.34 panics on some truncated logs — is
+    /// [`StoreError::Damaged`].
     pub fn open(dir: &Path, options: StoreOptions) -> Result<Self, StoreError> {
+        migrate::finish_interrupted(dir)?;
+        let store = match Self::open_layout(dir, &options, migrate::CURRENT)? {
+            Ok(store) => store,
+            Err(_) => {
+                // A database of schema 1 or 2, in the old layout: rebuild it.
+                let old =
+                    Self::open_layout(dir, &options, migrate::OLD_LAYOUT)?.map_err(|message| StoreError::Open {
+                        path: dir.to_owned(),
+                        message,
+                    })?;
+                Self::rebuild(old, dir, &options)?;
+                Self::open_layout(dir, &options, migrate::CURRENT)?.map_err(|message| StoreError::Open {
+                    path: dir.to_owned(),
+                    message,
+                })?
+            }
+        };
+        permissions::make_private(dir)?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Opens `dir` in `layout`; the inner error when its files have another layout.
+    fn open_layout(
+        dir: &Path,
+        options: &StoreOptions,
+        layout: migrate::Layout,
+    ) -> Result<Result<Self, String>, StoreError> {
         let config = sled::Config::new()
             .path(dir)
             .cache_capacity(options.cache_bytes)
-            .segment_size(SEGMENT_BYTES)
+            .segment_size(layout.segment_bytes)
+            .use_compression(layout.compressed)
+            .compression_factor(migrate::COMPRESSION_LEVEL)
             // No background flusher thread per database: the node flushes explicitly
             // (group commit), and a test net runs hundreds of stores per process.
             .flush_every_ms(None);
+        match panics::catch_quietly(|| Self::open_trees(&config, dir)) {
+            Ok(opened) => opened,
+            Err(panic) => Err(StoreError::Damaged {
+                path: dir.to_owned(),
+                detail: format!("sled cannot read its log back ({panic})"),
+            }),
+        }
+    }
+
+    fn open_trees(config: &sled::Config, dir: &Path) -> Result<Result<Self, String>, StoreError> {
         // sled's own I/O threads may hold a just-closed database's file lock a moment
         // after its last handle is dropped (a node restarted in the same process): wait
         // for it briefly. Two live openers are kept apart by the home's lock, not this.
@@ -187,6 +258,14 @@ impl Store {
                     attempts += 1;
                     std::thread::sleep(LOCK_RETRY_DELAY);
                 }
+                // Another segment size or compression than asked for.
+                Err(sled::Error::Unsupported(message)) => return Ok(Err(message)),
+                Err(sled::Error::Corruption { .. }) => {
+                    return Err(StoreError::Damaged {
+                        path: dir.to_owned(),
+                        detail: "sled found corrupted data in it".into(),
+                    })
+                }
                 Err(e) => {
                     return Err(StoreError::Open {
                         path: dir.to_owned(),
@@ -195,7 +274,8 @@ impl Store {
                 }
             }
         };
-        let store = Self {
+        Ok(Ok(Self {
+            path: dir.to_owned(),
             meta: db.open_tree("meta")?,
             contacts: db.open_tree("contacts")?,
             history: db.open_tree("history")?,
@@ -204,9 +284,48 @@ impl Store {
             cache: db.open_tree("cache")?,
             groups: db.open_tree("groups")?,
             db,
+        }))
+    }
+
+    /// Rebuilds the database `old` (open on `dir`, in the layout of schemas 1 and 2) into
+    /// the current layout, and swaps it in (see `migrate`). Schema 1 becomes schema 2 in
+    /// the new layout (not yet indexed for search: the in-place migration to 3 does it);
+    /// schema 2, whose search postings are copied with the rest, becomes schema 3.
+    fn rebuild(old: Self, dir: &Path, options: &StoreOptions) -> Result<(), StoreError> {
+        let found = match old.meta.get(keys::SCHEMA)? {
+            None => 1,
+            Some(_) => old.schema_version()?,
         };
-        store.migrate()?;
-        Ok(store)
+        let rebuilt = match found {
+            1 => 2,
+            2 => 3,
+            _ => {
+                return Err(StoreError::Corrupt {
+                    what: "schema version",
+                    message: format!("schema {found} in the layout of schemas 1 and 2"),
+                })
+            }
+        };
+        let started = std::time::Instant::now();
+        let target = migrate::rebuild_path(dir);
+        let new = Self::open_layout(&target, options, migrate::CURRENT)?.map_err(|message| StoreError::Open {
+            path: target.clone(),
+            message,
+        })?;
+        let copied = migrate::rebuild(&old.db, &new.db, rebuilt)?;
+        drop(old);
+        drop(new);
+        // sled's threads let go of the files a moment after the last handle.
+        let mut attempts = 0;
+        while let Err(e) = migrate::swap_in(dir) {
+            attempts += 1;
+            if attempts > LOCK_RETRIES {
+                return Err(e);
+            }
+            std::thread::sleep(LOCK_RETRY_DELAY);
+        }
+        tracing::info!(path = %dir.display(), copied, ms = started.elapsed().as_millis() as u64, "rebuilt the database of schema {found} in the new layout");
+        Ok(())
     }
 
     fn migrate(&self) -> Result<(), StoreError> {
@@ -224,7 +343,8 @@ impl Store {
             return Err(StoreError::NewerSchema { found });
         }
         for version in found..SCHEMA_VERSION {
-            let step = MIGRATIONS.get(version as usize - 1).ok_or(StoreError::Corrupt {
+            let step = (version as usize).checked_sub(2).and_then(|i| MIGRATIONS.get(i));
+            let step = step.ok_or(StoreError::Corrupt {
                 what: "schema version",
                 message: format!("no migration from schema {version}"),
             })?;
@@ -266,6 +386,15 @@ impl Store {
     /// The owner's profile, if the home was initialised.
     pub fn profile(&self) -> Result<Option<Profile>, StoreError> {
         get(&self.meta, keys::PROFILE, "profile")
+    }
+
+    /// The owner's profile, which `init` writes before anything else: a database without
+    /// one was emptied or truncated ([`StoreError::Damaged`]).
+    pub fn owner_profile(&self) -> Result<Profile, StoreError> {
+        self.profile()?.ok_or_else(|| StoreError::Damaged {
+            path: self.path.clone(),
+            detail: "it holds no profile (it was emptied or truncated, or not made by `chingu init`)".into(),
+        })
     }
 
     /// Replaces the owner's profile.
@@ -423,5 +552,128 @@ mod tests {
             store.contacts(),
             Err(StoreError::Corrupt { what: "contact", .. })
         ));
+    }
+}
+
+#[cfg(test)]
+mod damage_tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use rand::{Rng, SeedableRng};
+
+    use super::*;
+
+    /// Random values worth a log of a MiB or so over several segments, written in
+    /// `layout`.
+    fn filled(dir: &Path, layout: migrate::Layout) {
+        let db = sled::Config::new()
+            .path(dir)
+            .segment_size(layout.segment_bytes)
+            .use_compression(layout.compressed)
+            .flush_every_ms(None)
+            .open()
+            .unwrap();
+        let meta = db.open_tree("meta").unwrap();
+        let schema: u32 = if layout == migrate::OLD_LAYOUT {
+            1
+        } else {
+            SCHEMA_VERSION
+        };
+        meta.insert(keys::SCHEMA, &schema.to_be_bytes()).unwrap();
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        for i in 0..3_000u32 {
+            let value = vec![b'a' + (rng.gen::<u8>() % 2); 200];
+            meta.insert(format!("k{i}"), value).unwrap();
+            if i % 100 == 0 {
+                db.flush().unwrap();
+            }
+        }
+        db.flush().unwrap();
+    }
+
+    /// Opens copies of `db` damaged by `damage` at many offsets of its log; returns one
+    /// character per copy: `.` opened, `D` damaged.
+    fn open_damaged(db: &Path, damage: impl Fn(&mut Vec<u8>, usize)) -> String {
+        let log = std::fs::read(db.join("db")).unwrap();
+        let others: Vec<_> = std::fs::read_dir(db)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file() && p.file_name().unwrap() != "db")
+            .collect();
+        let mut outcomes = String::new();
+        for at in (0..log.len()).step_by(log.len() / 24) {
+            let copy = tempfile::tempdir().unwrap();
+            for file in &others {
+                std::fs::copy(file, copy.path().join(file.file_name().unwrap())).unwrap();
+            }
+            let mut damaged = log.clone();
+            damage(&mut damaged, at);
+            std::fs::write(copy.path().join("db"), &damaged).unwrap();
+            // sled panics on some of these; the store must not.
+            match Store::open(copy.path(), StoreOptions::default()) {
+                Ok(_) => outcomes.push('.'),
+                Err(StoreError::Damaged { path, detail }) => {
+                    assert_eq!(path, copy.path());
+                    assert!(!detail.is_empty());
+                    outcomes.push('D');
+                }
+                Err(e @ (StoreError::Corrupt { .. } | StoreError::Sled(_))) => {
+                    eprintln!("at {at}: {e}");
+                    outcomes.push('C');
+                }
+                Err(e) => panic!("damage at {at}: expected a damaged-database error, got {e}"),
+            }
+        }
+        outcomes
+    }
+
+    #[test]
+    fn a_truncated_database_is_a_typed_error_not_a_panic() {
+        // sled 0.34 panics on a schema-1 log truncated at most offsets.
+        let dir = tempfile::tempdir().unwrap();
+        filled(dir.path(), migrate::OLD_LAYOUT);
+        let outcomes = open_damaged(dir.path(), |log, at| log.truncate(at));
+        eprintln!("schema 1, truncated: {outcomes}");
+        assert!(
+            outcomes.contains('D'),
+            "no cut reached sled's panics ({outcomes}): the test proves nothing"
+        );
+        // Today's layout: truncated or overwritten, never a panic.
+        let dir = tempfile::tempdir().unwrap();
+        filled(dir.path(), migrate::CURRENT);
+        let outcomes = open_damaged(dir.path(), |log, at| log.truncate(at));
+        eprintln!("schema 2, truncated: {outcomes}");
+        let outcomes = open_damaged(dir.path(), |log, at| {
+            let end = (at + 64).min(log.len());
+            for b in &mut log[at..end] {
+                *b ^= 0x5a;
+            }
+        });
+        eprintln!("schema 2, overwritten: {outcomes}");
+    }
+
+    #[test]
+    fn the_database_is_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("db");
+        filled(&db, migrate::CURRENT);
+        let loosen = |path: &Path, mode| std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+        loosen(&db, 0o755);
+        loosen(&db.join("db"), 0o644);
+        let _store = Store::open(&db, StoreOptions::default()).unwrap();
+        let mut seen = 0;
+        let mut pending = vec![db.clone()];
+        while let Some(path) = pending.pop() {
+            let meta = std::fs::metadata(&path).unwrap();
+            let mode = meta.permissions().mode() & 0o777;
+            if meta.is_dir() {
+                assert_eq!(mode, 0o700, "{}", path.display());
+                pending.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            } else {
+                assert_eq!(mode, 0o600, "{}", path.display());
+            }
+            seen += 1;
+        }
+        assert!(seen >= 3);
     }
 }

@@ -22,7 +22,7 @@ use std::collections::BTreeSet;
 
 use unicode_normalization::UnicodeNormalization;
 
-use super::{decode, get, keys, Store, StoreError};
+use super::{keys, message_codec, Store, StoreError};
 use crate::model::{Body, ConvId, MsgId, StoredMessage};
 
 /// Postings counted per bigram to pick the rarest (beyond, "at least this many").
@@ -209,9 +209,11 @@ impl Store {
         if stored_hlc != hlc || conv.is_some_and(|c| *c != in_conv) {
             return Ok(None);
         }
-        let Some(message) = get::<StoredMessage>(&self.history, &keys::message(&in_conv, hlc, id), "message")? else {
+        let key = keys::message(&in_conv, hlc, id);
+        let Some(value) = self.history.get(key)? else {
             return Ok(None);
         };
+        let message = self.read_message(&key, &value)?;
         let matches = searchable(&message.body).is_some_and(|text| {
             let text = normalize(text);
             needles.iter().all(|n| text.contains(n.as_str()))
@@ -224,8 +226,8 @@ impl Store {
     pub(super) fn index_all_messages(&self) -> Result<usize, StoreError> {
         let mut indexed = 0;
         for item in self.history.scan_prefix([keys::MESSAGE]) {
-            let (_, value) = item?;
-            let message: StoredMessage = decode(&value, "message")?;
+            let (key, value) = item?;
+            let message = message_codec::decode(&key, &value)?;
             if let Some(text) = searchable(&message.body) {
                 for gram in grams(text) {
                     self.history.insert(posting(&gram, message.hlc, &message.id), &[])?;
@@ -361,8 +363,8 @@ mod tests {
             stored_ms: 0,
         };
         let mut batch = store.batch();
-        batch.put_message_body(&message);
-        batch.insert(&keys::index(&message.id), keys::index_value(&conv, 2).as_slice());
+        batch.put_body(&message);
+        batch.put_message_state(&message);
         store.apply(batch).unwrap();
         assert!(store.search("옛날", None, 1, None).unwrap().messages.is_empty());
         assert_eq!(store.index_all_messages().unwrap(), 1);

@@ -501,7 +501,7 @@ async fn listen_addr(handle: &NodeHandle, index: usize) -> Result<Multiaddr, Tes
         index,
         source: NodeError::Listen {
             addr: "127.0.0.1".into(),
-            reason: "no listen address".into(),
+            source: "no listen address".into(),
         },
     })?;
     Ok(addr.with_p2p(handle.peer_id()).unwrap_or_else(|a| a))

@@ -10,10 +10,11 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::input::{clean, Key, LineEditor};
+use super::input::{Key, LineEditor};
 use crate::model::{ConvId, Direction, MessageState};
 use crate::node::{ContactView, ConversationView, ImportSummary, InviteView, MessageView, SearchPage, Verification};
 use crate::phone::PhoneNumber;
+use crate::text::for_terminal as clean;
 use crate::tr;
 
 /// Most messages of one conversation kept in memory; older ones are fetched again from

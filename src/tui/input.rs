@@ -1,10 +1,8 @@
 //! Keyboard input for the chat client: the [`Key`]s the app understands (decoupled from
 //! the terminal library so the state machine can be driven by tests), the one-line
-//! [`LineEditor`] used by the composer and dialogs, and the text hygiene that keeps
-//! control characters out of the screen: pasted text, typed text and everything that
-//! arrives from the network passes through [`clean`] before it is shown or sent.
-
-use std::borrow::Cow;
+//! [`LineEditor`] used by the composer and dialogs. Pasted text, typed text and everything
+//! that arrives from the network passes through [`crate::text::for_terminal`] (the one
+//! sanitiser the CLI shares) before it is shown or sent.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -81,30 +79,6 @@ impl Key {
     }
 }
 
-/// Whether `c` must not reach the terminal: C0/C1 controls, and the bidirectional
-/// overrides and isolates that would reorder the rest of the line.
-fn is_unsafe(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
-}
-
-/// `text` made safe for one line of the screen: line breaks and tabs become spaces,
-/// other control characters (escape sequences included) and direction overrides are
-/// dropped. Borrowed when nothing had to change.
-pub fn clean(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_unsafe) {
-        return Cow::Borrowed(text);
-    }
-    Cow::Owned(
-        text.chars()
-            .filter_map(|c| match c {
-                '\n' | '\r' | '\t' => Some(' '),
-                c if is_unsafe(c) => None,
-                c => Some(c),
-            })
-            .collect(),
-    )
-}
-
 /// A one-line text editor with a cursor (counted in characters).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LineEditor {
@@ -142,7 +116,7 @@ impl LineEditor {
     /// Inserts `text` (cleaned, and cut at [`MAX_INPUT_CHARS`]) at the cursor.
     pub fn insert(&mut self, text: &str) {
         let room = MAX_INPUT_CHARS.saturating_sub(self.text.chars().count());
-        let cleaned: String = clean(text).chars().take(room).collect();
+        let cleaned: String = crate::text::for_terminal(text).chars().take(room).collect();
         let at = self.byte_at(self.cursor);
         self.text.insert_str(at, &cleaned);
         self.cursor += cleaned.chars().count();
@@ -187,14 +161,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn control_characters_never_reach_the_screen() {
-        assert_eq!(clean("plain 민지"), "plain 민지");
-        assert!(matches!(clean("plain"), Cow::Borrowed(_)));
-        assert_eq!(clean("a\x1b[2Jb\nc\td\u{7}"), "a[2Jb c d");
-        assert_eq!(clean("evil\u{202E}txt.exe"), "eviltxt.exe");
-    }
-
-    #[test]
     fn the_editor_handles_wide_characters_and_limits() {
         let mut editor = LineEditor::default();
         editor.insert("안녕");
@@ -205,10 +171,10 @@ mod tests {
         editor.edit(Key::Delete);
         assert_eq!(editor.text(), "안");
         editor.insert("paste\x1b[31m\nline");
-        assert_eq!(editor.text(), "안paste[31m line");
+        assert_eq!(editor.text(), "안paste line");
         editor.edit(Key::Home);
         assert_eq!(editor.cursor(), 0);
-        assert_eq!(editor.take(), "안paste[31m line");
+        assert_eq!(editor.take(), "안paste line");
         editor.insert(&"a".repeat(MAX_INPUT_CHARS + 10));
         assert_eq!(editor.text().len(), MAX_INPUT_CHARS);
         assert!(editor.edit(Key::Ctrl('u')));

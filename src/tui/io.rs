@@ -370,6 +370,12 @@ pub async fn run(socket: &Path, region: Region) -> Result<(), TuiError> {
             terminal.draw(|frame| view(&app, frame))?;
             dirty = false;
             last_draw = Instant::now();
+            // Fault injection for the test that the terminal survives a panic; debug
+            // builds only.
+            #[cfg(debug_assertions)]
+            if std::env::var_os("CHINGU_CHAT_TEST_PANIC").is_some() {
+                panic!("the panic CHINGU_CHAT_TEST_PANIC asked for");
+            }
         }
         let input = tokio::select! {
             biased;

@@ -13,9 +13,9 @@ use ratatui::Frame;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::app::{App, Badge, Chat, Focus, Form, Info, Members, Overlay, Target};
-use super::input::clean;
 use crate::model::{Direction, MessageState};
 use crate::node::MessageView;
+use crate::text::for_terminal as clean;
 use crate::tr;
 
 /// Narrowest terminal the client draws in.

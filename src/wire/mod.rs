@@ -350,6 +350,17 @@ mod tests {
                 v["name"]
             );
         }
+        for v in vectors["accepted"].as_array().unwrap() {
+            let envelope = hex::decode(v["envelope"].as_str().unwrap()).unwrap();
+            let parsed = Envelope::parse(&envelope).unwrap_or_else(|e| panic!("{}: {e}", v["name"]));
+            assert_eq!(parsed.kind.as_str(), v["kind"].as_str().unwrap(), "{}", v["name"]);
+            assert_eq!(
+                hex::encode(&parsed.body[..]),
+                v["body"].as_str().unwrap(),
+                "{}",
+                v["name"]
+            );
+        }
         for v in vectors["invalid"].as_array().unwrap() {
             let envelope = hex::decode(v["envelope"].as_str().unwrap()).unwrap();
             let err = Envelope::parse(&envelope).unwrap_err();

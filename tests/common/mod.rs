@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod api;
 pub mod forge;
 pub mod net;
 pub mod rogue;
@@ -84,6 +85,7 @@ pub fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
 /// Looks `contact` up on `home` until it is found; panics after `timeout`.
 pub fn found(home: &Path, contact: &str, timeout: Duration) {
     let deadline = Instant::now() + timeout;
+    // The state, not the text: "not found" contains "found".
     loop {
         let out = ok(home, &["contacts", "lookup", contact, "--json"]);
         let view: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));

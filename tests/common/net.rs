@@ -87,6 +87,38 @@ pub async fn wait_states(events: &mut chingu::node::EventStream, ids: &[String],
     .await
 }
 
+/// Waits out `window` on `events` and panics if one of them is `unwanted`: a check that
+/// something did not happen gives it the time it would have taken.
+pub async fn never(
+    events: &mut chingu::node::EventStream,
+    window: Duration,
+    what: &str,
+    mut unwanted: impl FnMut(&Event) -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + window;
+    while let Ok(Some(event)) = tokio::time::timeout_at(deadline, events.next()).await {
+        assert!(!unwanted(&event), "{what}: {event:?}");
+    }
+}
+
+/// Proves that node `victim` still serves, after an attack: a fresh honest node joins
+/// the net, becomes its friend (a record published and looked up each way over the DHT)
+/// and gets a message delivered to it (a 1:1 handshake, a frame and its acknowledgement).
+pub async fn still_serves(net: &mut TestNet, victim: usize) {
+    net.add_node_with(settings(false)).await.unwrap();
+    net.wait_ready(DEADLINE, |_| {}).await;
+    net.wait_joined(DEADLINE).await;
+    let fresh = net.nodes.len() - 1;
+    befriend(net, victim, fresh).await;
+    let sender = net.nodes[fresh].node().clone();
+    let mut events = sender.events();
+    let sent = sender
+        .send(&format!("n{victim}"), "are you still there?")
+        .await
+        .unwrap();
+    wait_states(&mut events, &[sent.id], MessageState::Delivered).await;
+}
+
 /// Waits for a `group_changed` event with `change` on `events`.
 pub async fn group_changed(events: &mut chingu::node::EventStream, change: &str) -> chingu::node::GroupView {
     wait_event(events, |e| match e {

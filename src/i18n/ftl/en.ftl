@@ -424,8 +424,11 @@ err-not-initialized = { $home } is not a chingu home yet: run chingu init --phon
 err-already-initialized = { $home } already holds a chingu identity; add --force to replace it (the old home is kept as a backup).
 err-wrong-owner = { $path } is owned by uid { $owner }, but you are uid { $me }: refusing to use another user's home.
 err-insecure-key = { $path } has mode { $mode }; key files must be private: run chmod 600 { $path }
+err-insecure-home = { $path } has mode { $mode }; a chingu home must be private to you: run chmod 700 { $path }
+err-name-too-long = Names are at most { $chars } characters and { $bytes } bytes; choose a shorter one.
+err-name-unprintable = Names cannot contain control characters or direction overrides.
 err-already-running = A chingu node is already running on { $home } (pid { $pid }).
-err-socket-too-long = The control socket path { $path } is too long for a Unix socket; use a shorter --home.
+err-socket-too-long = The control socket path { $path } is longer than { $max } bytes, too long for a Unix socket; use a shorter --home.
 err-bad-key-file = { $path } is not a valid chingu key file ({ $problem }).
 err-file = { $path }: { $problem }
 err-config = { $path } is not a valid chingu configuration: { $message }
@@ -443,7 +446,7 @@ err-is-a-group = “{ $group }” is a { $kind ->
    *[other] group
 }, not a contact: use the group commands, such as chingu group send “{ $group }” TEXT or chingu group read “{ $group }”.
 err-no-such-group = There is no group or meetup “{ $group }” (chingu group list shows them).
-err-too-large = The request was too large for the node (more than 1 MiB).
+err-too-large = The request was too large for the node (more than { $limit } KiB).
 err-forbidden = Not allowed: { $message }
 err-node = The node refused: { $message }
 err-invalid-phone = “{ $input }” is not a phone number in { $region } ({ $problem }). Numbers without a country code are read in { $region }: write it with its country code (such as +81 90-1234-5678), or give its region with --region.

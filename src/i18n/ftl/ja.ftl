@@ -369,8 +369,11 @@ err-not-initialized = { $home } はまだ chingu のホームではありませ�
 err-already-initialized = { $home } にはすでに chingu の ID があります。置き換えるには --force を付けてください（以前のホームはバックアップとして残ります）。
 err-wrong-owner = { $path } の所有者は uid { $owner } ですが、現在のユーザーは uid { $me } です。他のユーザーのホームは使いません。
 err-insecure-key = { $path } の権限が { $mode } です。鍵ファイルは本人だけが読めるようにしてください: chmod 600 { $path }
+err-insecure-home = { $path } の権限が { $mode } です。chingu のホームは本人だけが入れるようにしてください: chmod 700 { $path }
+err-name-too-long = 名前は { $chars } 文字・{ $bytes } バイトまでです。もっと短い名前にしてください。
+err-name-unprintable = 名前に制御文字や書字方向を変える文字は使えません。
 err-already-running = { $home } ではすでに chingu ノードが動いています（pid { $pid }）。
-err-socket-too-long = 制御ソケットのパス { $path } は Unix ソケットには長すぎます。もっと短い --home を使ってください。
+err-socket-too-long = 制御ソケットのパス { $path } は { $max } バイトを超えていて、Unix ソケットには長すぎます。もっと短い --home を使ってください。
 err-bad-key-file = { $path } は正しい chingu の鍵ファイルではありません（{ $problem }）。
 err-file = { $path }: { $problem }
 err-config = { $path } は正しい chingu の設定ではありません: { $message }
@@ -388,7 +391,7 @@ err-is-a-group = 「{ $group }」は連絡先ではなく{ $kind ->
    *[other] グループ
 }です。chingu group send 「{ $group }」 本文 や chingu group read 「{ $group }」 のようにグループのコマンドを使ってください。
 err-no-such-group = 「{ $group }」というグループやミートアップはありません（chingu group list で確認してください）。
-err-too-large = リクエストがノードの受け取れる大きさを超えています（1 MiB 超）。
+err-too-large = リクエストがノードの受け取れる大きさを超えています（{ $limit } KiB 超）。
 err-forbidden = 許可されていません: { $message }
 err-node = ノードが拒否しました: { $message }
 err-invalid-phone = 「{ $input }」は { $region } の電話番号ではありません（{ $problem }）。国番号のない番号は { $region } として読みます。国番号を付けて書く（例: +81 90-1234-5678）か、--region で地域を指定してください。

@@ -369,8 +369,11 @@ err-not-initialized = { $home }은(는) 아직 chingu 홈이 아니에요. 먼�
 err-already-initialized = { $home }에는 이미 chingu 신원이 있어요. 바꾸려면 --force를 붙이세요 (이전 홈은 백업으로 남아요).
 err-wrong-owner = { $path }의 소유자는 uid { $owner }인데 지금 사용자는 uid { $me }예요. 다른 사용자의 홈은 쓰지 않아요.
 err-insecure-key = { $path }의 권한이 { $mode }예요. 키 파일은 본인만 읽을 수 있어야 해요: chmod 600 { $path }를 실행하세요.
+err-insecure-home = { $path }의 권한이 { $mode }예요. chingu 홈은 본인만 들어갈 수 있어야 해요: chmod 700 { $path }를 실행하세요.
+err-name-too-long = 이름은 { $chars }자, { $bytes }바이트까지예요. 더 짧은 이름을 쓰세요.
+err-name-unprintable = 이름에는 제어 문자나 방향 바꿈 문자를 쓸 수 없어요.
 err-already-running = { $home }에서 chingu 노드가 이미 실행 중이에요 (pid { $pid }).
-err-socket-too-long = 제어 소켓 경로 { $path }가 Unix 소켓에 쓰기에는 너무 길어요. 더 짧은 --home을 쓰세요.
+err-socket-too-long = 제어 소켓 경로 { $path }가 { $max }바이트보다 길어서 Unix 소켓에 쓸 수 없어요. 더 짧은 --home을 쓰세요.
 err-bad-key-file = { $path }은(는) 올바른 chingu 키 파일이 아니에요 ({ $problem }).
 err-file = { $path }: { $problem }
 err-config = { $path }은(는) 올바른 chingu 설정이 아니에요: { $message }
@@ -388,7 +391,7 @@ err-is-a-group = “{ $group }”은(는) 연락처가 아니라 { $kind ->
    *[other] 그룹
 }이에요. chingu group send “{ $group }” 내용이나 chingu group read “{ $group }”처럼 그룹 명령을 쓰세요.
 err-no-such-group = “{ $group }” 그룹이나 번개가 없어요 (chingu group list로 확인하세요).
-err-too-large = 요청이 노드가 받기에 너무 커요 (1 MiB 초과).
+err-too-large = 요청이 노드가 받기에 너무 커요 ({ $limit } KiB 초과).
 err-forbidden = 허용되지 않아요: { $message }
 err-node = 노드가 거부했어요: { $message }
 err-invalid-phone = “{ $input }”은(는) { $region }의 전화번호가 아니에요 ({ $problem }). 국가 번호 없는 번호는 { $region } 기준으로 읽어요. 국가 번호를 붙여 쓰거나(예: +81 90-1234-5678) --region으로 지역을 알려 주세요.

@@ -461,7 +461,7 @@ impl Demo {
                     return Ok(());
                 }
             }
-            Err(NodeError::Stopped)
+            Err(NodeError::Stopped { panic: None })
         })
         .await?;
         observe(Step::Deposited {
@@ -511,7 +511,7 @@ impl Demo {
                         return Ok(());
                     }
                 }
-                Err(NodeError::Stopped)
+                Err(NodeError::Stopped { panic: None })
             })
             .await?;
             observe(Step::Joined {

@@ -224,16 +224,24 @@ pub async fn run_inbound_flood(net: &TestNet, messages: usize, rate: f64) -> Res
     }
 }
 
+/// The opening of a Noise session from `identity` (claiming `phone`) to the owner of the
+/// keys `target` (identity key, Noise static key): the initiator's state, to finish the
+/// session with the answer, and the first message as a `dm.req` envelope.
+pub fn opening(identity: &ed25519::Keypair, phone: &str, target: ([u8; 32], [u8; 32])) -> Option<(Initiator, Vec<u8>)> {
+    let local = LocalKeys::new(identity.clone(), rand::random());
+    let payload = HandshakePayload::new(&local, phone, None).ok()?;
+    let (initiator, msg1) = Initiator::new(&local, &target.1, &target.0, &payload, &mut rand::rngs::OsRng).ok()?;
+    let hello = crate::wire::encode(&DmRequest::Hello {
+        msg1: Bytes::new(msg1).ok()?,
+    })
+    .ok()?;
+    Some((initiator, hello))
+}
+
 /// The first message of a Noise session from `identity` (claiming `phone`) to the owner
 /// of the keys `target` (identity key, Noise static key), as a `dm.req` envelope.
 pub fn hello_request(identity: &ed25519::Keypair, phone: &str, target: ([u8; 32], [u8; 32])) -> Option<Vec<u8>> {
-    let local = LocalKeys::new(identity.clone(), rand::random());
-    let payload = HandshakePayload::new(&local, phone, None).ok()?;
-    let (_, msg1) = Initiator::new(&local, &target.1, &target.0, &payload, &mut rand::rngs::OsRng).ok()?;
-    crate::wire::encode(&DmRequest::Hello {
-        msg1: Bytes::new(msg1).ok()?,
-    })
-    .ok()
+    opening(identity, phone, target).map(|(_, hello)| hello)
 }
 
 /// What the session flood did.
