@@ -629,14 +629,21 @@ mod damage_tests {
 
     #[test]
     fn a_truncated_database_is_a_typed_error_not_a_panic() {
-        // sled 0.34 panics on a schema-1 log truncated at most offsets.
-        let dir = tempfile::tempdir().unwrap();
-        filled(dir.path(), migrate::OLD_LAYOUT);
-        let outcomes = open_damaged(dir.path(), |log, at| log.truncate(at));
-        eprintln!("schema 1, truncated: {outcomes}");
+        // sled 0.34 panics on a schema-1 log truncated at many offsets. Where exactly
+        // depends on how its threads laid out the log, which varies from run to run: a
+        // fresh log is written until one of the 24 cuts reaches a panic (bounded).
+        let mut tries = Vec::new();
+        while tries.len() < 10 && !tries.iter().any(|o: &String| o.contains('D')) {
+            let dir = tempfile::tempdir().unwrap();
+            filled(dir.path(), migrate::OLD_LAYOUT);
+            let outcomes = open_damaged(dir.path(), |log, at| log.truncate(at));
+            eprintln!("schema 1, truncated: {outcomes}");
+            tries.push(outcomes);
+        }
         assert!(
-            outcomes.contains('D'),
-            "no cut reached sled's panics ({outcomes}): the test proves nothing"
+            tries.iter().any(|o| o.contains('D')),
+            "no cut reached sled's panics in {} logs ({tries:?}): the test proves nothing",
+            tries.len()
         );
         // Today's layout: truncated or overwritten, never a panic.
         let dir = tempfile::tempdir().unwrap();
