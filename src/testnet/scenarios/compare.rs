@@ -88,3 +88,40 @@ fn side_by_side(group: &Map<String, Value>, raw: &Map<String, Value>, iroh: &Map
         "group_vs_iroh": ratios(iroh),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testnet::scenarios::Scenario;
+
+    #[test]
+    fn the_iroh_scenarios_name_their_feature_when_it_is_off() {
+        for scenario in [Scenario::GroupIroh, Scenario::GroupCompare] {
+            match scenario.check_available() {
+                Ok(()) => assert!(cfg!(feature = "iroh-baseline")),
+                Err(e) => {
+                    assert!(!cfg!(feature = "iroh-baseline"));
+                    assert!(e.to_string().contains("--features iroh-baseline"), "{e}");
+                }
+            }
+        }
+        assert!(Scenario::SeedDay.check_available().is_ok());
+    }
+
+    #[test]
+    fn side_by_side_lines_up_the_three_and_their_ratios() {
+        let run = |per_s: f64, p99: f64, cpu: f64| {
+            let value = json!({
+                "deliveries_per_s": per_s, "p50_ms": 1.0, "p99_ms": p99, "delivered": 1000,
+                "lost": 0, "duplicates": 0, "usage": {"cpu_s": cpu, "rss_peak_bytes": 10},
+            });
+            value.as_object().cloned().unwrap()
+        };
+        let table = side_by_side(&run(500.0, 40.0, 4.0), &run(1000.0, 10.0, 1.0), &run(2000.0, 20.0, 2.0));
+        assert_eq!(table["group"]["cpu_ms_per_delivery"], 4.0);
+        assert_eq!(table["group_raw"]["deliveries_per_s"], 1000.0);
+        assert_eq!(table["group_vs_raw"]["deliveries_per_s"], 0.5);
+        assert_eq!(table["group_vs_raw"]["p99"], 4.0);
+        assert_eq!(table["group_vs_iroh"]["cpu_per_delivery"], 2.0);
+    }
+}
