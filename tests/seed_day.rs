@@ -116,7 +116,11 @@ async fn a_short_seed_day_loses_nothing_and_reports_every_figure() {
         "{report:#}"
     );
     assert!(number(&report, "discovery/introductions") >= 1.0);
-    for path in ["latency/dm_online/count", "latency/group/count", "latency/discovery/count"] {
+    for path in [
+        "latency/dm_online/count",
+        "latency/group/count",
+        "latency/discovery/count",
+    ] {
         assert!(number(&report, path) > 0.0, "no {path}: {report:#}");
     }
     assert!(number(&report, "cpu_s_per_1000_messages") > 0.0);

@@ -292,7 +292,11 @@ impl SyncCounter {
                     Ok(counter) => per_thread.push(counter),
                     // The thread ended meanwhile: nothing of it to count.
                     Err(e) if e.raw_os_error() == Some(nix::libc::ESRCH) => {}
-                    Err(e) => return Err(format!("perf_event_open for {call} failed (needs root or CAP_PERFMON): {e}")),
+                    Err(e) => {
+                        return Err(format!(
+                            "perf_event_open for {call} failed (needs root or CAP_PERFMON): {e}"
+                        ))
+                    }
                 }
             }
         }
@@ -329,7 +333,9 @@ mod tests {
     fn slopes_are_per_minute() {
         // 1 MiB more every 10 s = 6 MiB/min; CPU flat.
         let series = Series {
-            samples: (0..10).map(|i| sample(i as f64 * 10.0, 100.0 + i as f64, 1.5)).collect(),
+            samples: (0..10)
+                .map(|i| sample(i as f64 * 10.0, 100.0 + i as f64, 1.5))
+                .collect(),
         };
         let trend = series.trend();
         assert!((trend.rss_mib_per_min - 6.0).abs() < 0.01, "{trend:?}");

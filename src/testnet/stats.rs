@@ -151,7 +151,10 @@ mod tests {
         samples.iter().for_each(|&ms| histogram.record(ms));
         let (exact, counted) = (Summary::of(&samples), histogram.summary());
         assert_eq!((counted.count, counted.max_ms), (exact.count, exact.max_ms));
-        assert!((counted.mean_ms - exact.mean_ms).abs() < 0.02, "{counted:?} vs {exact:?}");
+        assert!(
+            (counted.mean_ms - exact.mean_ms).abs() < 0.02,
+            "{counted:?} vs {exact:?}"
+        );
         for (c, e) in [
             (counted.p50_ms, exact.p50_ms),
             (counted.p90_ms, exact.p90_ms),
@@ -169,7 +172,10 @@ mod tests {
     fn every_value_falls_in_the_bucket_around_it() {
         for us in (0..5_000u64).chain((1..40).map(|s| (1u64 << s) + 12_345)) {
             let middle = bucket_middle_us(bucket_of(us));
-            assert!((middle - us as f64).abs() <= (us as f64 / 128.0).max(0.5), "{us} → {middle}");
+            assert!(
+                (middle - us as f64).abs() <= (us as f64 / 128.0).max(0.5),
+                "{us} → {middle}"
+            );
         }
     }
 }

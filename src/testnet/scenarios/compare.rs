@@ -71,7 +71,13 @@ fn side_by_side(group: &Map<String, Value>, raw: &Map<String, Value>, iroh: &Map
             "rss_peak_bytes": number(map, &["usage", "rss_peak_bytes"]),
         })
     };
-    let ratio = |a: f64, b: f64| if b > 0.0 { super::super::stats::round(a / b) } else { 0.0 };
+    let ratio = |a: f64, b: f64| {
+        if b > 0.0 {
+            super::super::stats::round(a / b)
+        } else {
+            0.0
+        }
+    };
     let ratios = |baseline: &Map<String, Value>| {
         let cpu_per = |m: &Map<String, Value>| number(m, &["usage", "cpu_s"]) / number(m, &["delivered"]).max(1.0);
         json!({
@@ -97,12 +103,10 @@ mod tests {
     #[test]
     fn the_iroh_scenarios_name_their_feature_when_it_is_off() {
         for scenario in [Scenario::GroupIroh, Scenario::GroupCompare] {
-            match scenario.check_available() {
-                Ok(()) => assert!(cfg!(feature = "iroh-baseline")),
-                Err(e) => {
-                    assert!(!cfg!(feature = "iroh-baseline"));
-                    assert!(e.to_string().contains("--features iroh-baseline"), "{e}");
-                }
+            let available = scenario.check_available();
+            assert_eq!(available.is_ok(), cfg!(feature = "iroh-baseline"), "{available:?}");
+            if let Err(e) = available {
+                assert!(e.to_string().contains("--features iroh-baseline"), "{e}");
             }
         }
         assert!(Scenario::SeedDay.check_available().is_ok());

@@ -87,7 +87,9 @@ async fn member(
         addr = addr.with_ip_addr(socket);
     }
     let gossip = Gossip::builder().spawn(endpoint.clone());
-    let router = Router::builder(endpoint).accept(iroh_gossip::ALPN, gossip.clone()).spawn();
+    let router = Router::builder(endpoint)
+        .accept(iroh_gossip::ALPN, gossip.clone())
+        .spawn();
     let topic = gossip
         .subscribe(TopicId::from_bytes(TOPIC), bootstrap)
         .await

@@ -128,7 +128,9 @@ pub async fn run(group_size: usize, messages: usize, rate: f64) -> Result<Map<St
     let started = Instant::now();
     let sent_at = publish_all(messages, rate, |seq| {
         let (done, published) = oneshot::channel();
-        let ordered = members[seq as usize % group_size].send(Order::Publish(seq, done)).is_ok();
+        let ordered = members[seq as usize % group_size]
+            .send(Order::Publish(seq, done))
+            .is_ok();
         async move { ordered && published.await.unwrap_or(false) }
     })
     .await;

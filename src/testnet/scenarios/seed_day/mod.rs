@@ -470,7 +470,12 @@ async fn send_all(plan: &Plan, roster: &Roster, group_ids: &[String], rate: f64,
         |planned| async move {
             let started = Instant::now();
             let Some(node) = roster.running(planned.traffic.from()).await else {
-                return (planned, started, false, Err("the sender's node did not come back".to_owned()));
+                return (
+                    planned,
+                    started,
+                    false,
+                    Err("the sender's node did not come back".to_owned()),
+                );
             };
             let text = text(planned.seq);
             let (recipient_away, result) = match planned.traffic {
@@ -565,7 +570,11 @@ async fn introduce_all(plan: &Plan, clock: tokio::time::Instant, roster: &Roster
         .map(|intro| async move {
             tokio::time::sleep_until(clock + intro.at).await;
             let sides = [(intro.a, intro.b), (intro.b, intro.a)].map(|(me, them)| introduce(me, them, roster, tally));
-            futures::future::join_all(sides).await.into_iter().filter(|found| *found).count()
+            futures::future::join_all(sides)
+                .await
+                .into_iter()
+                .filter(|found| *found)
+                .count()
         })
         .buffer_unordered(plan.introductions.len().max(1))
         .fold(0, |total, found| async move { total + found })

@@ -167,12 +167,7 @@ impl Plan {
                 .friendships
                 .iter()
                 .copied()
-                .chain(
-                    introductions
-                        .iter()
-                        .filter(|i| i.at + settle <= at)
-                        .map(|i| (i.a, i.b)),
-                )
+                .chain(introductions.iter().filter(|i| i.at + settle <= at).map(|i| (i.a, i.b)))
                 .collect();
             let group_first = !input.groups.is_empty() && rng.gen_bool(GROUP_SHARE);
             let traffic = if group_first {
@@ -355,12 +350,17 @@ mod tests {
         assert_eq!(plan.introductions.len(), 12);
         let length = length(6_000, 100.0);
         for intro in &plan.introductions {
-            assert!(!input.friendships.contains(&(intro.a, intro.b)) && !input.friendships.contains(&(intro.b, intro.a)));
+            assert!(
+                !input.friendships.contains(&(intro.a, intro.b)) && !input.friendships.contains(&(intro.b, intro.a))
+            );
             let talked = plan.sends.iter().any(|s| {
                 s.at >= intro.at + settle(length)
                     && matches!(s.traffic, Traffic::Direct { from, to } if (from, to) == (intro.a, intro.b) || (from, to) == (intro.b, intro.a))
             });
-            assert!(talked || intro.at + settle(length) > length.mul_f64(0.9), "{intro:?} never talked");
+            assert!(
+                talked || intro.at + settle(length) > length.mul_f64(0.9),
+                "{intro:?} never talked"
+            );
         }
     }
 

@@ -161,7 +161,11 @@ impl Tally {
             return;
         }
         flight.arrived.push(node);
-        let (traffic, sent_at, done) = (flight.traffic, flight.sent_at, flight.arrived.len() >= flight.recipients);
+        let (traffic, sent_at, done) = (
+            flight.traffic,
+            flight.sent_at,
+            flight.arrived.len() >= flight.recipients,
+        );
         if done {
             self.in_flight.remove(&id);
         }
@@ -191,7 +195,9 @@ impl Tally {
     pub fn handed_over(&mut self, id: Id) {
         if let Some(flight) = self.in_flight.get_mut(&id) {
             if std::mem::take(&mut flight.deposit_pending) {
-                self.latencies.dm_deposit.record(ms_between(flight.sent_at, Instant::now()));
+                self.latencies
+                    .dm_deposit
+                    .record(ms_between(flight.sent_at, Instant::now()));
             }
         }
     }
@@ -277,7 +283,10 @@ mod tests {
         // Once forgotten, another copy is unmatched: a duplicate.
         tally.arrived(2, 4, Instant::now());
         assert_eq!(tally.unmatched_arrivals(), 1);
-        assert_eq!(id_of("0192f0c1a2b34c5d8e9f00112233aabb"), Some(0x0192f0c1a2b34c5d8e9f00112233aabb));
+        assert_eq!(
+            id_of("0192f0c1a2b34c5d8e9f00112233aabb"),
+            Some(0x0192f0c1a2b34c5d8e9f00112233aabb)
+        );
         assert_eq!(id_of("xyz"), None);
     }
 }
