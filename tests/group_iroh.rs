@@ -2,26 +2,19 @@
 //! on loopback deliver every message once, and the report has its CPU and memory.
 #![cfg(feature = "iroh-baseline")]
 
-use std::time::Duration;
+use chingu::testnet::scenarios::{Scenario, ScenarioOptions};
 
-use chingu::testnet::scenarios::{self, Scenario, ScenarioOptions};
-use chingu::testnet::{TestNet, TestNetOptions};
+mod common;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn iroh_gossip_members_on_loopback_get_every_message_once() {
-    let mut net = TestNet::start(TestNetOptions::new(2), |_| {}).await.unwrap();
-    let readiness = net.wait_ready(Duration::from_secs(60), |_| {}).await;
     let options = ScenarioOptions {
         messages: 40,
         rate: 100.0,
         group_size: 4,
         ..ScenarioOptions::default()
     };
-    let report = scenarios::run(&mut net, readiness, Some(Scenario::GroupIroh), &options)
-        .await
-        .unwrap();
-    net.shutdown().await;
-    let report = serde_json::to_value(&report).unwrap();
+    let report = common::net::scenario_report(2, Scenario::GroupIroh, &options).await;
     assert_eq!(report["scenario"], "group-iroh");
     assert_eq!(report["expected_deliveries"], 120, "{report:#}");
     assert_eq!(report["delivered"], 120, "{report:#}");

@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use chingu::testnet::scenarios::{self, Scenario, ScenarioOptions};
-use chingu::testnet::{TestNet, TestNetOptions};
+use chingu::testnet::scenarios::{Scenario, ScenarioOptions};
+
+mod common;
 
 /// Every field of the seed-day report, by path.
 const FIELDS: &[&str] = &[
@@ -77,10 +78,6 @@ fn number(report: &Value, path: &str) -> f64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_short_seed_day_loses_nothing_and_reports_every_figure() {
-    let mut options = TestNetOptions::new(6);
-    options.node_settings = Scenario::SeedDay.node_settings();
-    let mut net = TestNet::start(options, |_| {}).await.unwrap();
-    let readiness = net.wait_ready(Duration::from_secs(60), |_| {}).await;
     let options = ScenarioOptions {
         rate: 20.0,
         group_size: 3,
@@ -88,11 +85,7 @@ async fn a_short_seed_day_loses_nothing_and_reports_every_figure() {
         seed: 7,
         ..ScenarioOptions::default()
     };
-    let report = scenarios::run(&mut net, readiness, Some(Scenario::SeedDay), &options)
-        .await
-        .unwrap();
-    net.shutdown().await;
-    let report = serde_json::to_value(&report).unwrap();
+    let report = common::net::scenario_report(6, Scenario::SeedDay, &options).await;
 
     for path in FIELDS {
         assert!(!field(&report, path).is_null(), "no {path} in {report:#}");

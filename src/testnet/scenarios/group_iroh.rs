@@ -40,10 +40,7 @@ const BOOTSTRAP: usize = 8;
 const NEIGHBOURS: usize = 3;
 
 fn scenario_error(reason: impl ToString) -> TestNetError {
-    TestNetError::Scenario {
-        scenario: "group-iroh",
-        reason: reason.to_string(),
-    }
+    super::dm::scenario_error("group-iroh")(reason.to_string())
 }
 
 /// An endpoint that only ever talks to 127.0.0.1 (see the module notes).
