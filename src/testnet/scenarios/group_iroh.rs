@@ -15,7 +15,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use futures::StreamExt;
 use iroh::address_lookup::memory::MemoryLookup;
@@ -29,8 +29,7 @@ use tokio::sync::mpsc;
 
 use super::super::resources::UsageMeter;
 use super::super::TestNetError;
-use super::group::SETUP_DEADLINE;
-use super::group_raw::{baseline_report, collect_arrivals, payload, publish_all, seq_of};
+use super::group_raw::{baseline_report, collect_arrivals, payload, poll_until_formed, publish_all, seq_of};
 
 /// The baseline's topic.
 const TOPIC: [u8; 32] = *b"chingu group-iroh baseline topic";
@@ -144,17 +143,14 @@ pub async fn run(group_size: usize, messages: usize, rate: f64) -> Result<Map<St
     }
     drop(arrivals_tx);
     let want = (group_size - 1).min(NEIGHBOURS);
-    tokio::time::timeout(SETUP_DEADLINE, async {
-        let mut poll = tokio::time::interval(Duration::from_millis(200));
-        loop {
-            poll.tick().await;
-            if members.iter().all(|m| m.neighbours.load(Ordering::Relaxed) >= want) {
-                return;
-            }
-        }
+    let formed = poll_until_formed(|| {
+        let ready = members.iter().all(|m| m.neighbours.load(Ordering::Relaxed) >= want);
+        std::future::ready(ready)
     })
-    .await
-    .map_err(|_| scenario_error("the overlay did not form in time"))?;
+    .await;
+    if !formed {
+        return Err(scenario_error("the overlay did not form in time"));
+    }
 
     let meter = UsageMeter::start();
     let started = Instant::now();

@@ -106,23 +106,22 @@ pub async fn run(group_size: usize, messages: usize, rate: f64) -> Result<Map<St
     drop(arrivals_tx);
     // Wait for every member's mesh (gossipsub's heartbeat grafts peers).
     let want = (group_size - 1).min(gossipsub::Config::default().mesh_n_low());
-    tokio::time::timeout(SETUP_DEADLINE, async {
-        let mut heartbeat = tokio::time::interval(Duration::from_millis(200));
-        loop {
-            heartbeat.tick().await;
+    let formed = poll_until_formed(|| {
+        let members = &members;
+        async move {
             let mut ready = true;
-            for orders in &members {
+            for orders in members {
                 let (reply, answer) = oneshot::channel();
                 let _ = orders.send(Order::MeshPeers(reply));
                 ready &= answer.await.unwrap_or(0) >= want;
             }
-            if ready {
-                return;
-            }
+            ready
         }
     })
-    .await
-    .map_err(|_| scenario_error("the mesh did not form in time"))?;
+    .await;
+    if !formed {
+        return Err(scenario_error("the mesh did not form in time"));
+    }
 
     let meter = UsageMeter::start();
     let started = Instant::now();
@@ -138,6 +137,22 @@ pub async fn run(group_size: usize, messages: usize, rate: f64) -> Result<Map<St
     let usage = meter.finish();
     drop(members);
     Ok(baseline_report(group_size, messages, started, sent_at, arrivals, usage))
+}
+
+/// Asks `formed` every 200 ms until it answers yes (true) or [`SETUP_DEADLINE`] passed
+/// (false).
+pub(super) async fn poll_until_formed<F: std::future::Future<Output = bool>>(mut formed: impl FnMut() -> F) -> bool {
+    tokio::time::timeout(SETUP_DEADLINE, async {
+        let mut poll = tokio::time::interval(Duration::from_millis(200));
+        loop {
+            poll.tick().await;
+            if formed().await {
+                return;
+            }
+        }
+    })
+    .await
+    .is_ok()
 }
 
 /// A baseline message: its sequence number (8 bytes, big-endian), then its text.
