@@ -228,14 +228,19 @@ async fn dcutr_upgrades_a_relayed_connection_to_a_direct_one() {
     let dir = tempfile::tempdir().unwrap();
     let relay = relay(dir.path(), Config::default()).await;
     let relay_addr = relay.addr.clone().unwrap();
-    let mut settings = Config::default();
-    settings.discovery.discoverable = Discoverable::Contacts;
-    // Alice listens and can be dialled, but serves no DHT: Bob's lookups never connect
-    // him to her, so her first message must take the relay.
-    settings.network.dht_mode = chingu::config::DhtMode::Client;
-    let alice = start(dir.path(), 1, settings, &["/ip4/127.0.0.1/tcp/0"], &[&relay_addr], None).await;
-    // Bob listens, but takes himself as private (as behind a NAT that forwards nothing):
-    // his record carries only his circuit address.
+    // Both listen, but take themselves as private (as behind NATs that forward nothing):
+    // their records carry only their circuit addresses, so neither finding the other
+    // nor the first message can take a direct path (a public Alice would be dialled
+    // directly by Bob's hello).
+    let alice = start(
+        dir.path(),
+        1,
+        behind(&relay_addr),
+        &["/ip4/127.0.0.1/tcp/0"],
+        &[&relay_addr],
+        None,
+    )
+    .await;
     let bob = start(
         dir.path(),
         2,
@@ -245,12 +250,16 @@ async fn dcutr_upgrades_a_relayed_connection_to_a_direct_one() {
         None,
     )
     .await;
+    reserved(&alice.node).await;
     reserved(&bob.node).await;
-    befriend(&alice, &bob).await;
     let (a, b) = (&alice.node, &bob.node);
-    let (mut alice_events, mut alice_states) = (a.events(), a.events());
-    // Alice can reach Bob only through the relay; DCUtR then dials the address the relay
-    // observed for Bob, which on loopback succeeds.
+    // Their first connection may come with finding each other (a hello): watched from
+    // before that.
+    let mut alice_events = a.events();
+    befriend(&alice, &bob).await;
+    let mut alice_states = a.events();
+    // Alice can reach Bob only through the relay; DCUtR then dials the addresses each
+    // observed for the other, which on loopback succeeds.
     let sent = a.send(&bob.phone, "hole punch?").await.unwrap();
     let mut paths = Vec::new();
     wait_event(&mut alice_events, |e| match e {
