@@ -22,8 +22,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await;
     let options = ScenarioOptions {
         messages: 0,
-        rate: 0.0,
-        group_size: 0,
+        ..ScenarioOptions::default()
     };
     let report = scenarios::run(&mut net, readiness, None, &options).await?;
     net.shutdown().await;

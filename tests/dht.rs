@@ -32,8 +32,7 @@ async fn ten_nodes_bootstrap_and_share_records() {
     }
     let options = ScenarioOptions {
         messages: 0,
-        rate: 0.0,
-        group_size: 0,
+        ..ScenarioOptions::default()
     };
     let report = scenarios::run(&mut net, readiness, None, &options).await.unwrap();
     assert_eq!(report.kad_put_get.ok, 10, "{:?}", report.kad_put_get);

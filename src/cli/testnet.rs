@@ -16,7 +16,9 @@ pub struct TestnetArgs {
     /// Number of nodes
     #[arg(long, default_value_t = 10)]
     nodes: usize,
-    /// Keep the nodes up this many seconds after the checks (Ctrl-C ends early)
+    /// Keep the nodes up this many seconds after the checks (Ctrl-C ends early); with
+    /// `--scenario seed-day`, how long its traffic runs instead (then `--messages` is
+    /// ignored)
     #[arg(long, default_value_t = 0, value_name = "SECS")]
     duration: u64,
     /// Scenario to run after start-up
@@ -31,7 +33,7 @@ pub struct TestnetArgs {
     /// Members of the group (group scenarios)
     #[arg(long, default_value_t = 10)]
     group_size: usize,
-    /// Seed for the harness's random choices
+    /// Seed for the harness's random choices (and seed-day's plan)
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Log line format on stderr: text or json
@@ -58,6 +60,10 @@ fn show(progress: Progress) {
 /// or with `--json` one line of JSON.
 pub async fn run(args: TestnetArgs, json: bool) -> anyhow::Result<()> {
     super::output::init_logging(args.log_format);
+    if let Some(scenario) = args.scenario {
+        scenario.check_available()?;
+    }
+    let seed_day = args.scenario == Some(Scenario::SeedDay);
     let mut options = TestNetOptions::new(args.nodes.max(1));
     options.seed = args.seed;
     options.node_settings = args.scenario.and_then(|s| s.node_settings());
@@ -70,9 +76,11 @@ pub async fn run(args: TestnetArgs, json: bool) -> anyhow::Result<()> {
         messages: args.messages,
         rate: args.rate,
         group_size: args.group_size,
+        duration: (seed_day && args.duration > 0).then(|| Duration::from_secs(args.duration)),
+        seed: args.seed,
     };
     let report = scenarios::run(&mut net, readiness, args.scenario, &scenario_options).await?;
-    if args.duration > 0 {
+    if args.duration > 0 && !seed_day {
         errln!("{}", tr!("testnet-keeping-up", secs = args.duration));
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(args.duration)) => {}

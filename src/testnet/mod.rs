@@ -4,6 +4,7 @@
 //! scenarios (in [`scenarios`]) drive the nodes and report figures as JSON.
 
 pub mod demo;
+pub mod resources;
 pub mod scenarios;
 pub mod stats;
 
@@ -505,14 +506,6 @@ async fn listen_addr(handle: &NodeHandle, index: usize) -> Result<Multiaddr, Tes
         },
     })?;
     Ok(addr.with_p2p(handle.peer_id()).unwrap_or_else(|a| a))
-}
-
-/// Peak resident memory of this process (`VmHWM`), in bytes.
-pub fn peak_rss_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
 }
 
 /// Outcome of the DHT check: every node puts a record that another random node gets.

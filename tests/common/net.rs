@@ -162,3 +162,21 @@ pub async fn group_of_three(name: &str) -> (TestNet, chingu::node::GroupView) {
     group_changed(&mut carol_events, "joined").await;
     (net, group)
 }
+
+/// Runs `scenario` on a fresh test net of `nodes` nodes (with the scenario's own node
+/// settings) and returns its JSON report.
+pub async fn scenario_report(
+    nodes: usize,
+    scenario: chingu::testnet::scenarios::Scenario,
+    options: &chingu::testnet::scenarios::ScenarioOptions,
+) -> serde_json::Value {
+    let mut net_options = TestNetOptions::new(nodes);
+    net_options.node_settings = scenario.node_settings();
+    let mut net = TestNet::start(net_options, |_| {}).await.unwrap();
+    let readiness = net.wait_ready(DEADLINE, |_| {}).await;
+    let report = chingu::testnet::scenarios::run(&mut net, readiness, Some(scenario), options)
+        .await
+        .unwrap();
+    net.shutdown().await;
+    serde_json::to_value(&report).unwrap()
+}

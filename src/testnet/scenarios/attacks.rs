@@ -28,6 +28,7 @@ use libp2p::{noise, ping, tcp, yamux, Multiaddr, PeerId, StreamProtocol};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::super::resources::rss_bytes;
 use super::super::{TestNet, TestNetError};
 use crate::config::Config;
 use crate::dm::wire::{DmRequest, DmResponse};
@@ -60,16 +61,6 @@ pub fn node_settings(index: usize, base: &Config) -> Config {
     let mut settings = base.clone();
     settings.network.limit_loopback = index == 0;
     settings
-}
-
-/// The resident memory of this process now.
-fn rss_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-        .map_or(0, |kib| kib * 1024)
 }
 
 /// The TCP address of a `/ip4/…/tcp/…` multiaddr.

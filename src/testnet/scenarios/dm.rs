@@ -58,7 +58,7 @@ pub(super) fn text(seq: usize) -> String {
 }
 
 /// Makes each pair mutual friends and waits until both found each other (and, with
-/// `mailboxes`, until the sender sees the recipient's mailbox).
+/// `mailboxes`, until each sees the other's mailbox).
 pub(super) async fn befriend(net: &TestNet, pairs: &[(usize, usize)], mailboxes: usize) -> Result<(), String> {
     for &(a, b) in pairs {
         let (na, nb) = (net.nodes[a].node(), net.nodes[b].node());
@@ -71,7 +71,7 @@ pub(super) async fn befriend(net: &TestNet, pairs: &[(usize, usize)], mailboxes:
     }
     let deadline = tokio::time::Instant::now() + SETUP_DEADLINE;
     for &(a, b) in pairs {
-        for (me, them, want) in [(a, b, mailboxes), (b, a, 0)] {
+        for (me, them, want) in [(a, b, mailboxes), (b, a, mailboxes)] {
             let node = net.nodes[me].node();
             let phone = net.nodes[them].phone.to_string();
             tokio::time::timeout_at(deadline, async {
@@ -184,7 +184,7 @@ fn record(
 }
 
 /// Distinct stored incoming messages and stored duplicates over the recipients' histories.
-async fn stored(net: &TestNet, pairs: &[(usize, usize)], limit: usize) -> (usize, usize) {
+pub(super) async fn stored(net: &TestNet, pairs: &[(usize, usize)], limit: usize) -> (usize, usize) {
     let page = crate::node::messages::MAX_HISTORY_LIMIT;
     let mut ids = HashSet::new();
     let mut duplicates = 0;

@@ -9,7 +9,8 @@
 //! stored, from the members' histories), `lost`, `duplicates` (arrivals reported twice
 //! plus stored twice), `repaired` (messages the members fetched by history sync),
 //! `deliveries_per_s` (from the first send to the last arrival), `p50_ms`, `p99_ms`
-//! (from the `group_send` call to each member's `message_received` event).
+//! (from the `group_send` call to each member's `message_received` event), and the
+//! `usage` (CPU and memory of the process) from the first send to the last arrival.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,6 +19,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use serde_json::{json, Map, Value};
 
+use super::super::resources::UsageMeter;
 use super::super::stats::{round, Summary};
 use super::super::{TestNet, TestNetError};
 use super::dm::{befriend, scenario_error, text};
@@ -45,16 +47,22 @@ async fn form_group(
     let members: Vec<usize> = (1..=group_size).collect();
     let pairs: Vec<(usize, usize)> = members[1..].iter().map(|&m| (1, m)).collect();
     befriend(net, &pairs, 0).await.map_err(error)?;
+    let group = create_group(net, &members).await.map_err(error)?;
+    Ok((members, group))
+}
+
+/// The first of `members` creates a group of them all (it must be friends with the
+/// others); returns its id once every member is in and no control message waits.
+pub(super) async fn create_group(net: &TestNet, members: &[usize]) -> Result<String, String> {
     let contacts: Vec<String> = members[1..].iter().map(|&m| net.nodes[m].phone.to_string()).collect();
     let contacts: Vec<&str> = contacts.iter().map(String::as_str).collect();
-    let group = net.nodes[1]
+    let group = net.nodes[members[0]]
         .node()
         .group_create("testnet group", &contacts, None)
         .await
-        .map_err(|e| error(e.to_string()))?;
-    let handles = handles_of(net, &members);
-    wait_formed(&handles, &group.group_id).await.map_err(error)?;
-    Ok((members, group.group_id))
+        .map_err(|e| e.to_string())?;
+    wait_formed(&handles_of(net, members), &group.group_id).await?;
+    Ok(group.group_id)
 }
 
 fn handles_of(net: &TestNet, members: &[usize]) -> Vec<NodeHandle> {
@@ -72,6 +80,7 @@ pub async fn run(
     let (members, group) = form_group(net, group_size, &error).await?;
     let handles = handles_of(net, &members);
     let streams: Vec<_> = handles.iter().map(|h| h.events()).collect();
+    let meter = UsageMeter::start();
     let started = Instant::now();
     let expected = messages * (group_size - 1);
     let sending = AtomicBool::new(true);
@@ -82,7 +91,8 @@ pub async fn run(
         result
     };
     let ((sent, errors), (arrivals, arrival_duplicates)) = tokio::join!(sender, collector);
-    summarise(
+    let usage = meter.finish();
+    let mut map = summarise(
         &handles,
         &group,
         messages,
@@ -92,7 +102,9 @@ pub async fn run(
         arrivals,
         arrival_duplicates,
     )
-    .await
+    .await?;
+    map.insert("usage".into(), json!(usage));
+    Ok(map)
 }
 
 /// `--scenario group-churn`: as `group`, but every fourth member but the creator goes
@@ -349,7 +361,7 @@ async fn collect(
 }
 
 /// Distinct incoming messages stored per member, summed, and stored duplicates.
-async fn stored(handles: &[NodeHandle], group: &str, limit: usize) -> (usize, usize) {
+pub(super) async fn stored(handles: &[NodeHandle], group: &str, limit: usize) -> (usize, usize) {
     let page = crate::node::messages::MAX_HISTORY_LIMIT;
     let (mut delivered, mut duplicates) = (0, 0);
     for handle in handles {

@@ -3,18 +3,25 @@
 //! put/get check; a scenario adds its own section.
 
 pub mod attacks;
+mod compare;
 mod dht;
 mod discovery;
 mod dm;
 mod group;
+#[cfg(feature = "iroh-baseline")]
+mod group_iroh;
 mod group_raw;
 mod mutual_add;
 mod raw;
+mod seed_day;
 mod startup;
+
+pub use compare::GROUP_IROH_FEATURE;
 
 use serde::Serialize;
 
-use super::{peak_rss_bytes, PutGetReport, Readiness, TestNet, TestNetError};
+use super::resources::peak_rss_bytes;
+use super::{PutGetReport, Readiness, TestNet, TestNetError};
 
 /// How long the DHT check waits for nodes to finish their first bootstrap.
 const JOIN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
@@ -47,6 +54,15 @@ pub enum Scenario {
     InboundFlood,
     /// `--messages` fresh identities open Noise sessions with node 0, `--rate` per second.
     SessionFlood,
+    /// The iroh-gossip baseline for `group`: iroh endpoints on loopback, no relays, no
+    /// address lookup. Needs a build with the `iroh-baseline` feature.
+    GroupIroh,
+    /// `group`, `group-raw` and `group-iroh` one after another in this process, side by
+    /// side with CPU and memory. Needs the `iroh-baseline` feature.
+    GroupCompare,
+    /// The seed's day: 1:1 (80 %) and group (20 %) traffic at `--rate`, friends found by
+    /// number and users going offline and back, for `--duration` seconds.
+    SeedDay,
 }
 
 impl Scenario {
@@ -54,11 +70,41 @@ impl Scenario {
     pub fn node_settings(self) -> Option<fn(usize, &crate::config::Config) -> crate::config::Config> {
         match self {
             Scenario::Discovery => Some(discovery::node_settings),
-            Scenario::Dm | Scenario::Offline | Scenario::Group | Scenario::GroupChurn => Some(dm::node_settings),
+            Scenario::Dm
+            | Scenario::Offline
+            | Scenario::Group
+            | Scenario::GroupChurn
+            | Scenario::GroupCompare
+            | Scenario::SeedDay => Some(dm::node_settings),
             Scenario::InboundFlood => Some(attacks::node_settings),
-            Scenario::Startup | Scenario::DmRaw | Scenario::GroupRaw | Scenario::SessionFlood | Scenario::MutualAdd => {
-                None
+            Scenario::Startup
+            | Scenario::DmRaw
+            | Scenario::GroupRaw
+            | Scenario::GroupIroh
+            | Scenario::SessionFlood
+            | Scenario::MutualAdd => None,
+        }
+    }
+
+    /// Whether this build can run the scenario: the iroh baselines need the
+    /// `iroh-baseline` feature; without it, the error says how to build with it.
+    pub fn check_available(self) -> Result<(), TestNetError> {
+        match self {
+            Scenario::GroupIroh | Scenario::GroupCompare if !cfg!(feature = "iroh-baseline") => {
+                Err(TestNetError::Scenario {
+                    scenario: if self == Scenario::GroupIroh {
+                        "group-iroh"
+                    } else {
+                        "group-compare"
+                    },
+                    reason: format!(
+                        "this chingu was built without the `{GROUP_IROH_FEATURE}` feature; \
+                         build it with `cargo build --release --features {GROUP_IROH_FEATURE}` \
+                         (or `cargo run --release --features {GROUP_IROH_FEATURE} -- testnet …`)"
+                    ),
+                })
             }
+            _ => Ok(()),
         }
     }
 }
@@ -72,6 +118,22 @@ pub struct ScenarioOptions {
     pub rate: f64,
     /// Group members (group scenarios).
     pub group_size: usize,
+    /// How long the traffic runs (`seed-day`; `None`: until `messages` are sent).
+    pub duration: Option<std::time::Duration>,
+    /// Seed of the scenario's random choices (`seed-day`'s plan).
+    pub seed: u64,
+}
+
+impl Default for ScenarioOptions {
+    fn default() -> Self {
+        Self {
+            messages: 1000,
+            rate: 0.0,
+            group_size: 10,
+            duration: None,
+            seed: 1,
+        }
+    }
 }
 
 /// The JSON report of a run.
@@ -91,6 +153,8 @@ pub struct Report {
     pub kad_put_get: PutGetReport,
     /// The scenario run, if any.
     pub scenario: Option<&'static str>,
+    /// CPU seconds the whole process used while the scenario ran (after the DHT check).
+    pub scenario_cpu_s: f64,
     /// The scenario's figures.
     #[serde(flatten)]
     pub figures: serde_json::Map<String, serde_json::Value>,
@@ -103,8 +167,12 @@ pub async fn run(
     scenario: Option<Scenario>,
     options: &ScenarioOptions,
 ) -> Result<Report, TestNetError> {
+    if let Some(scenario) = scenario {
+        scenario.check_available()?;
+    }
     net.wait_joined(JOIN_DEADLINE).await;
     let kad_put_get = dht::put_get(net).await?;
+    let cpu_before = super::resources::cpu_seconds();
     let (name, figures) = match scenario {
         None => (None, serde_json::Map::new()),
         Some(Scenario::Startup) => (Some("startup"), startup::run(net, options.messages).await?),
@@ -139,8 +207,12 @@ pub async fn run(
             Some("dm-raw"),
             raw::run(dm::pairs(net.nodes.len()).len(), options.messages, options.rate).await?,
         ),
+        Some(Scenario::GroupIroh) => (Some("group-iroh"), compare::run_iroh(options).await?),
+        Some(Scenario::GroupCompare) => (Some("group-compare"), compare::run(net, options).await?),
+        Some(Scenario::SeedDay) => (Some("seed-day"), seed_day::run(net, options).await?),
     };
-    let rss_bytes = peak_rss_bytes().unwrap_or_default();
+    let scenario_cpu_s = super::stats::round(super::resources::cpu_seconds() - cpu_before);
+    let rss_bytes = peak_rss_bytes();
     Ok(Report {
         nodes: net.nodes.len(),
         ready: readiness.ready,
@@ -149,6 +221,7 @@ pub async fn run(
         rss_per_node_bytes: rss_bytes / net.nodes.len().max(1) as u64,
         kad_put_get,
         scenario: name,
+        scenario_cpu_s,
         figures,
     })
 }
