@@ -455,6 +455,7 @@ async fn the_mutual_add_scenario_finds_every_pair() {
         messages: 0,
         rate: 0.0,
         group_size: 0,
+        ..ScenarioOptions::default()
     };
     let report = scenarios::run(&mut net, readiness, Some(Scenario::MutualAdd), &options)
         .await
