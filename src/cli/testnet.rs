@@ -18,7 +18,7 @@ pub struct TestnetArgs {
     nodes: usize,
     /// Keep the nodes up this many seconds after the checks (Ctrl-C ends early); with
     /// `--scenario seed-day`, how long its traffic runs instead (then `--messages` is
-    /// ignored)
+    /// ignored), with `relay-load` how long its circuits stream
     #[arg(long, default_value_t = 0, value_name = "SECS")]
     duration: u64,
     /// Scenario to run after start-up
@@ -36,6 +36,12 @@ pub struct TestnetArgs {
     /// Seed for the harness's random choices (and seed-day's plan)
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Reservations the relay holds (relay-load: its cap; a tenth more are asked for)
+    #[arg(long, default_value_t = 100)]
+    reservations: usize,
+    /// Circuits streaming through the relay (relay-load)
+    #[arg(long, default_value_t = 20)]
+    circuits: usize,
     /// Log line format on stderr: text or json
     #[arg(long, value_enum, default_value_t = super::output::LogFormat::Text, value_name = "FORMAT")]
     log_format: super::output::LogFormat,
@@ -64,6 +70,8 @@ pub async fn run(args: TestnetArgs, json: bool) -> anyhow::Result<()> {
         scenario.check_available()?;
     }
     let seed_day = args.scenario == Some(Scenario::SeedDay);
+    // Scenarios for which `--duration` is how long their traffic runs.
+    let timed = seed_day || args.scenario == Some(Scenario::RelayLoad);
     let mut options = TestNetOptions::new(args.nodes.max(1));
     options.seed = args.seed;
     options.node_settings = args.scenario.and_then(|s| s.node_settings());
@@ -76,11 +84,13 @@ pub async fn run(args: TestnetArgs, json: bool) -> anyhow::Result<()> {
         messages: args.messages,
         rate: args.rate,
         group_size: args.group_size,
-        duration: (seed_day && args.duration > 0).then(|| Duration::from_secs(args.duration)),
+        duration: (timed && args.duration > 0).then(|| Duration::from_secs(args.duration)),
         seed: args.seed,
+        reservations: args.reservations,
+        circuits: args.circuits,
     };
     let report = scenarios::run(&mut net, readiness, args.scenario, &scenario_options).await?;
-    if args.duration > 0 && !seed_day {
+    if args.duration > 0 && !timed {
         errln!("{}", tr!("testnet-keeping-up", secs = args.duration));
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(args.duration)) => {}

@@ -304,7 +304,8 @@ impl Drop for LabNode {
 /// Spawns `command` from a thread that lives as long as the process. The kernel sends a
 /// child its death signal when the *thread* that forked it ends, and runtime threads come
 /// and go (`block_in_place` hands a worker's place to a new thread that may later retire).
-async fn spawn(mut command: tokio::process::Command) -> std::io::Result<tokio::process::Child> {
+/// Test-net scenarios that start a node process use it too.
+pub async fn spawn(mut command: tokio::process::Command) -> std::io::Result<tokio::process::Child> {
     type Job = Box<dyn FnOnce() + Send>;
     static SPAWNER: OnceLock<Mutex<std::sync::mpsc::Sender<Job>>> = OnceLock::new();
     let spawner = SPAWNER.get_or_init(|| {
@@ -331,7 +332,7 @@ async fn spawn(mut command: tokio::process::Command) -> std::io::Result<tokio::p
 }
 
 /// The last lines of a node's log (for error messages).
-fn log_tail(path: &Path) -> String {
+pub fn log_tail(path: &Path) -> String {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(5)..].join(" | ")

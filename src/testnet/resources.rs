@@ -1,5 +1,7 @@
 //! What a test-net run costs the process: CPU seconds (`getrusage`), resident memory
-//! (`/proc/self/status`), and disk syncs counted by the kernel. Scenarios that judge
+//! (`/proc/self/status`), and disk syncs counted by the kernel. Another process (a node a
+//! scenario started as a child) is measured from `/proc/<pid>/stat` and
+//! `/proc/<pid>/status` alone: [`Process`]. Scenarios that judge
 //! whether a load can be carried for long sample these over time and report the slope:
 //! a flat line is what "CPU and RSS flat" means.
 //!
@@ -28,17 +30,76 @@ pub fn cpu_seconds() -> f64 {
     }
 }
 
-/// A field of `/proc/self/status` given in kB, in bytes.
-fn status_bytes(field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+/// A field of `/proc/<pid>/status` (`/proc/self/status` for `None`) given in kB, in bytes.
+fn status_bytes(pid: Option<u32>, field: &str) -> Option<u64> {
+    let path = match pid {
+        Some(pid) => format!("/proc/{pid}/status"),
+        None => "/proc/self/status".to_owned(),
+    };
+    let status = std::fs::read_to_string(path).ok()?;
     let line = status.lines().find(|l| l.starts_with(field))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
 }
 
+/// Another process of this machine, measured through `/proc` (Linux) alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Process {
+    /// Its process id.
+    pub pid: u32,
+}
+
+impl Process {
+    /// Its resident memory now (`VmRSS`), in bytes; `None` once it is gone.
+    pub fn rss_bytes(self) -> Option<u64> {
+        status_bytes(Some(self.pid), "VmRSS:")
+    }
+
+    /// Its peak resident memory (`VmHWM`) since it started or since the last
+    /// [`Process::reset_peak_rss`], in bytes.
+    pub fn peak_rss_bytes(self) -> Option<u64> {
+        status_bytes(Some(self.pid), "VmHWM:")
+    }
+
+    /// Resets its peak resident memory to its current one (`/proc/<pid>/clear_refs`; needs
+    /// the same user). Returns whether it worked.
+    pub fn reset_peak_rss(self) -> bool {
+        std::fs::write(format!("/proc/{}/clear_refs", self.pid), "5").is_ok()
+    }
+
+    /// CPU seconds (user + system) it used so far: `utime` and `stime` of
+    /// `/proc/<pid>/stat`, in clock ticks.
+    pub fn cpu_seconds(self) -> Option<f64> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).ok()?;
+        cpu_ticks_of_stat(&stat).map(|ticks| ticks as f64 / clock_ticks_per_second())
+    }
+}
+
+/// `utime + stime` of a `/proc/<pid>/stat` line. The command name (field 2) is in
+/// parentheses and may hold spaces or parentheses itself, so fields are counted from the
+/// last `)`: field 3 (the state) is the first after it, `utime` and `stime` are 14 and 15.
+fn cpu_ticks_of_stat(stat: &str) -> Option<u64> {
+    let after_name = &stat[stat.rfind(')')? + 1..];
+    let mut fields = after_name.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(utime + stime)
+}
+
+/// The kernel's clock ticks per second for `/proc` times (`USER_HZ`).
+fn clock_ticks_per_second() -> f64 {
+    // SAFETY: sysconf only reads a system constant.
+    let ticks = unsafe { nix::libc::sysconf(nix::libc::_SC_CLK_TCK) };
+    if ticks > 0 {
+        ticks as f64
+    } else {
+        100.0
+    }
+}
+
 /// Resident memory of this process now (`VmRSS`), in bytes.
 pub fn rss_bytes() -> u64 {
-    status_bytes("VmRSS:").unwrap_or_default()
+    status_bytes(None, "VmRSS:").unwrap_or_default()
 }
 
 /// The highest `VmHWM` seen before a [`reset_peak_rss`].
@@ -52,7 +113,7 @@ pub fn peak_rss_bytes() -> u64 {
 
 /// `VmHWM`: the peak since the start or the last [`reset_peak_rss`].
 fn current_peak_rss() -> u64 {
-    status_bytes("VmHWM:").unwrap_or_default()
+    status_bytes(None, "VmHWM:").unwrap_or_default()
 }
 
 /// Resets the kernel's peak resident memory of this process to its current one
@@ -155,22 +216,47 @@ pub struct Trend {
 impl Series {
     /// Samples the process every `every` until `stop` resolves.
     pub async fn record(every: Duration, stop: impl std::future::Future<Output = ()>) -> Self {
+        Self::record_with(every, stop, || (cpu_seconds(), rss_bytes())).await
+    }
+
+    /// Samples another process every `every` until `stop` resolves (or it is gone).
+    pub async fn record_process(
+        process: Process,
+        every: Duration,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> Self {
+        let read = || {
+            (
+                process.cpu_seconds().unwrap_or_default(),
+                process.rss_bytes().unwrap_or_default(),
+            )
+        };
+        Self::record_with(every, stop, read).await
+    }
+
+    /// Samples `read` (CPU seconds so far, resident bytes now) every `every` until `stop`.
+    async fn record_with(
+        every: Duration,
+        stop: impl std::future::Future<Output = ()>,
+        read: impl Fn() -> (f64, u64),
+    ) -> Self {
         let started = Instant::now();
         let mut series = Series::default();
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut last = (started, cpu_seconds());
+        let mut last = (started, read().0);
         tokio::pin!(stop);
         loop {
             tokio::select! {
                 _ = &mut stop => return series,
                 _ = ticks.tick() => {
-                    let (now, cpu) = (Instant::now(), cpu_seconds());
+                    let now = Instant::now();
+                    let (cpu, rss_bytes) = read();
                     let interval = now.duration_since(last.0).as_secs_f64();
                     if interval > 0.0 {
                         series.samples.push(Sample {
                             t_s: round(now.duration_since(started).as_secs_f64()),
-                            rss_bytes: rss_bytes(),
+                            rss_bytes,
                             cpu_cores: round((cpu - last.1) / interval),
                         });
                     }
@@ -353,6 +439,24 @@ mod tests {
         while spin.elapsed() < Duration::from_millis(20) {}
         let usage = meter.finish();
         assert!(usage.cpu_s > 0.0 && usage.rss_peak_bytes > 0, "{usage:?}");
+    }
+
+    #[test]
+    fn another_process_is_measured_through_proc() {
+        // The fields after the command name, which may hold spaces and parentheses.
+        let stat = "4242 (a (b) c) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 75 0 0 20 0 3 0";
+        assert_eq!(cpu_ticks_of_stat(stat), Some(325));
+        assert_eq!(cpu_ticks_of_stat("4242 (cut"), None);
+
+        let mut child = std::process::Command::new("sleep").arg("5").spawn().unwrap();
+        let process = Process { pid: child.id() };
+        let rss = process.rss_bytes();
+        let cpu = process.cpu_seconds();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(rss.is_some_and(|rss| rss > 0), "{rss:?}");
+        assert!(cpu.is_some_and(|cpu| cpu >= 0.0), "{cpu:?}");
+        assert_eq!(process.rss_bytes(), None, "reaped: gone from /proc");
     }
 
     #[test]

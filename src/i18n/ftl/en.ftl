@@ -670,6 +670,8 @@ cmd-testnet = Start a local test net of many nodes in this process
     .rate = Messages per second in total (0 = as fast as possible)
     .group_size = Members of the group (group scenarios)
     .seed = Seed for the harness's random choices
+    .reservations = Reservations the relay holds (relay-load: its cap; a tenth more are asked for)
+    .circuits = Circuits streaming through the relay (relay-load)
     .log_format = Log line format on stderr: text or json
 cmd-lab = Real nodes on emulated networks behind NATs (network namespaces; needs root)
 cmd-lab-run = Run pairs of friends behind every pair of NAT types and report each

@@ -615,6 +615,8 @@ cmd-testnet = 이 프로세스 안에서 노드 여러 개로 로컬 테스트�
     .rate = 전체 초당 메시지 수 (0 = 가능한 한 빨리)
     .group_size = 그룹 멤버 수 (그룹 시나리오)
     .seed = 하네스의 무작위 선택에 쓸 시드
+    .reservations = 릴레이가 유지하는 예약 수 (relay-load: 릴레이의 상한; 10분의 1을 더 요청)
+    .circuits = 릴레이를 거쳐 데이터를 주고받는 회로 수 (relay-load)
     .log_format = 표준 오류의 로그 형식: text 또는 json
 cmd-lab = NAT 뒤의 에뮬레이션 네트워크에서 실제 노드 실행(네트워크 네임스페이스, root 필요)
 cmd-lab-run = 모든 NAT 유형 쌍 뒤에 친구 쌍을 두고 각각 보고

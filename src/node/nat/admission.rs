@@ -209,8 +209,17 @@ impl RelayAdmission {
             (Status::NoReservation, _) => "no_reservation",
             (Status::ConnectionFailed, _) => "connection_failed",
             (_, Some(reason)) => reason,
+            // libp2p refused before asking. A new reservation is refused so for its total
+            // or for the peer's connections already holding one: a peer that holds none here
+            // met the total. libp2p counts a reservation the moment it grants it, before
+            // this module hears of it, so in a burst its total is ahead of ours.
             (_, None) => match kind {
-                Kind::Reservation if self.reservations.len() >= self.config.max_reservations => "reservations_full",
+                Kind::Reservation
+                    if self.reservations.len() >= self.config.max_reservations
+                        || !self.reservations.contains_key(&peer) =>
+                {
+                    "reservations_full"
+                }
                 Kind::Circuit if self.circuits.len() >= self.config.max_circuits => "circuits_full",
                 _ => "per_peer",
             },
@@ -285,15 +294,22 @@ mod tests {
             "reservations_full"
         );
         gate.on_reservation_ended(&b);
+        // Below the total by this module's count, a peer holding a reservation was refused
+        // for its connections' reservations…
+        assert_eq!(
+            gate.on_refused(Kind::Reservation, a, Status::ResourceLimitExceeded),
+            "per_peer"
+        );
+        // …and one holding none for libp2p's total, which counts grants not reported yet.
         assert_eq!(
             gate.on_refused(Kind::Reservation, d, Status::ResourceLimitExceeded),
-            "per_peer"
+            "reservations_full"
         );
         let stats = gate.stats();
         assert_eq!((stats.reservations, stats.reservations_accepted), (2, 3));
         assert_eq!(stats.reservations_refused["per_ip"], 1);
         assert_eq!(stats.reservations_refused["rate_limited"], 1);
-        assert_eq!(stats.reservations_refused["reservations_full"], 1);
+        assert_eq!(stats.reservations_refused["reservations_full"], 2);
         assert_eq!(stats.reservations_refused["per_peer"], 1);
     }
 

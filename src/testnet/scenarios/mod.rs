@@ -13,6 +13,7 @@ mod group_iroh;
 mod group_raw;
 mod mutual_add;
 mod raw;
+mod relay_load;
 mod seed_day;
 mod startup;
 
@@ -63,6 +64,10 @@ pub enum Scenario {
     /// The seed's day: 1:1 (80 %) and group (20 %) traffic at `--rate`, friends found by
     /// number and users going offline and back, for `--duration` seconds.
     SeedDay,
+    /// A circuit relay (a `chingu run --role relay` child process) holding
+    /// `--reservations` with `--circuits` streaming through it: its RSS and CPU, refusals
+    /// over its caps, and a circuit cut at its byte cap.
+    RelayLoad,
 }
 
 impl Scenario {
@@ -82,7 +87,8 @@ impl Scenario {
             | Scenario::GroupRaw
             | Scenario::GroupIroh
             | Scenario::SessionFlood
-            | Scenario::MutualAdd => None,
+            | Scenario::MutualAdd
+            | Scenario::RelayLoad => None,
         }
     }
 
@@ -118,10 +124,15 @@ pub struct ScenarioOptions {
     pub rate: f64,
     /// Group members (group scenarios).
     pub group_size: usize,
-    /// How long the traffic runs (`seed-day`; `None`: until `messages` are sent).
+    /// How long the traffic runs (`seed-day`; `None`: until `messages` are sent;
+    /// `relay-load`: how long the circuits stream, 10 s for `None`).
     pub duration: Option<std::time::Duration>,
     /// Seed of the scenario's random choices (`seed-day`'s plan).
     pub seed: u64,
+    /// Reservations the relay holds (`relay-load`: its cap; more are asked for).
+    pub reservations: usize,
+    /// Circuits streaming through the relay (`relay-load`).
+    pub circuits: usize,
 }
 
 impl Default for ScenarioOptions {
@@ -132,6 +143,8 @@ impl Default for ScenarioOptions {
             group_size: 10,
             duration: None,
             seed: 1,
+            reservations: 100,
+            circuits: 20,
         }
     }
 }
@@ -210,6 +223,10 @@ pub async fn run(
         Some(Scenario::GroupIroh) => (Some("group-iroh"), compare::run_iroh(options).await?),
         Some(Scenario::GroupCompare) => (Some("group-compare"), compare::run(net, options).await?),
         Some(Scenario::SeedDay) => (Some("seed-day"), seed_day::run(net, options).await?),
+        Some(Scenario::RelayLoad) => (
+            Some("relay-load"),
+            relay_load::run(options.reservations, options.circuits, options.duration).await?,
+        ),
     };
     let scenario_cpu_s = super::stats::round(super::resources::cpu_seconds() - cpu_before);
     let rss_bytes = peak_rss_bytes();
