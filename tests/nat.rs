@@ -44,10 +44,9 @@ async fn start(
         .with_test_writer()
         .try_init();
     let home = Home::at(dir.join(format!("node-{index}")));
-    let phone = chingu::phone::synthetic(index);
     let report = home
         .init(&InitOptions {
-            phone: phone.clone(),
+            phone: chingu::phone::synthetic(index),
             name: format!("n{index}"),
             region: settings.region.clone(),
             force: false,
@@ -55,12 +54,24 @@ async fn start(
         .unwrap();
     settings.save(&home.config_path()).unwrap();
     let mut config = NodeConfig::from_home(&home).unwrap();
-    config.listen = listen.iter().map(|a| a.parse().unwrap()).collect();
-    config.bootstrap = bootstrap.iter().map(|a| (*a).clone()).collect();
     config.open_store = Some(report.store);
     if let Some(role) = role {
         config.apply_role(role);
     }
+    launch(config, index, listen, bootstrap).await
+}
+
+/// Starts node `index` again from its home in `dir` (as after a move to another network:
+/// new ports), listening on `listen`.
+async fn restart(dir: &Path, index: u32, listen: &[&str], bootstrap: &[&Multiaddr]) -> TestNode {
+    let home = Home::at(dir.join(format!("node-{index}")));
+    launch(NodeConfig::from_home(&home).unwrap(), index, listen, bootstrap).await
+}
+
+async fn launch(mut config: NodeConfig, index: u32, listen: &[&str], bootstrap: &[&Multiaddr]) -> TestNode {
+    config.listen = listen.iter().map(|a| a.parse().unwrap()).collect();
+    config.bootstrap = bootstrap.iter().map(|a| (*a).clone()).collect();
+    let phone = chingu::phone::synthetic(index);
     let node = Node::start(config).await.unwrap();
     let addr = node
         .listen_addrs()
@@ -481,6 +492,70 @@ async fn reachability_and_external_addresses_in_status() {
     let first_status = status_until(&first.node, "the probe served", |s| s.nat.autonat.served == 1).await;
     assert_eq!(first_status.reachability, "unknown");
     for node in [&first.node, &second.node] {
+        node.shutdown().await.unwrap();
+    }
+}
+
+/// A friend who moved (here: started again on other ports) is reached at the new address:
+/// the old one refuses, so the sender looks the friend's record up again at once instead
+/// of waiting for the hourly refresh. Neither serves the DHT, so the record is the only
+/// place the sender learns addresses from; the friend has not added the sender, so nothing
+/// makes it call first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_friend_who_moved_is_looked_up_again_when_its_old_address_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let boot = start(
+        dir.path(),
+        0,
+        Config::default(),
+        &["/ip4/127.0.0.1/tcp/0"],
+        &[],
+        Some(Role::Bootstrap),
+    )
+    .await;
+    let boot_addr = boot.addr.clone().unwrap();
+    let mut settings = Config::default();
+    settings.network.dht_mode = chingu::config::DhtMode::Client;
+    settings.discovery.discoverable = Discoverable::Everyone;
+    let alice = start(
+        dir.path(),
+        1,
+        settings.clone(),
+        &["/ip4/127.0.0.1/tcp/0"],
+        &[&boot_addr],
+        None,
+    )
+    .await;
+    let bob = start(dir.path(), 2, settings, &["/ip4/127.0.0.1/tcp/0"], &[&boot_addr], None).await;
+    alice.node.add_contact(&bob.phone, "bob").await.unwrap();
+    tokio::time::timeout(DEADLINE, async {
+        while alice.node.lookup_contact(&bob.phone).await.unwrap().state != "found" {}
+    })
+    .await
+    .expect("Alice finds Bob");
+
+    bob.node.shutdown().await.unwrap();
+    let bob = restart(dir.path(), 2, &["/ip4/127.0.0.1/tcp/0"], &[&boot_addr]).await;
+    status_until(&bob.node, "Bob's record at his new address", |s| {
+        s.discovery.records_published >= 1
+    })
+    .await;
+
+    let mut bob_events = bob.node.events();
+    let sent = alice.node.send(&bob.phone, "moved?").await.unwrap();
+    // Alice is not Bob's contact: her message reaches him as a request.
+    let received = wait_event(&mut bob_events, |e| match e {
+        Event::MessageReceived { message } => Some(message.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!((received.id, received.text.as_str()), (sent.id, "moved?"));
+    let status = alice.node.status().await.unwrap();
+    assert!(
+        status.nat.dial_failures >= 1,
+        "the old address was tried first: {status:?}"
+    );
+    for node in [&alice.node, &bob.node, &boot.node] {
         node.shutdown().await.unwrap();
     }
 }

@@ -727,6 +727,20 @@ impl Actor {
         }
     }
 
+    /// A found friend could not be reached at any address its record gave, `failures`
+    /// times in a row: its record is looked up again after the retry delay of that many
+    /// misses (1 s, doubling), unless a lookup is due sooner (SPEC.md §5.6).
+    pub(super) fn look_up_again(&mut self, phone: &PhoneNumber, failures: u32) {
+        let schedule = &mut self.discovery.schedule;
+        if schedule.is_running(phone) {
+            return;
+        }
+        let at = now_ms() + retry_delay_ms(failures, rand::rngs::OsRng.next_u32());
+        if schedule.due_at(phone).is_some_and(|due| due > at) {
+            schedule.schedule(phone.clone(), at);
+        }
+    }
+
     fn finish_lookup(&mut self, phone: PhoneNumber) {
         let Some(lookup) = self.discovery.lookups.remove(&phone) else {
             return;
@@ -761,7 +775,9 @@ impl Actor {
         };
         let before = contact.state;
         let noise_unknown = contact.pinned.as_ref().is_some_and(|p| p.noise_pk == [0; 32]);
+        let addrs_before = contact.pinned.as_ref().map(|p| p.record.addrs.clone());
         let events = trust::apply_lookup(&mut contact, found, now);
+        let moved = addrs_before.is_some() && contact.pinned.as_ref().map(|p| &p.record.addrs) != addrs_before.as_ref();
         // A contact pinned from an invite becomes reachable once its record is found.
         let reachable_now = noise_unknown && contact.pinned.as_ref().is_some_and(|p| p.noise_pk != [0; 32]);
         let jitter = rand::rngs::OsRng.next_u32();
@@ -785,6 +801,9 @@ impl Actor {
                 TrustEvent::Found => self.friend_found(phone),
                 TrustEvent::NotFound | TrustEvent::Conflict | TrustEvent::Updated => {}
             }
+        }
+        if moved {
+            self.friend_moved(phone);
         }
         if reachable_now {
             self.friend_found(phone);

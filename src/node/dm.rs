@@ -956,11 +956,13 @@ impl Actor {
         let now = now_ms();
         let target = direct(phone);
         let mut to_deposit = Vec::new();
+        let mut failures = 1;
         for entry in self.dm.outbox.values_mut().filter(|e| e.target == target) {
             if entry.next_attempt_ms <= now {
                 entry.attempts += 1;
                 entry.next_attempt_ms = now + retry_delay_ms(entry.attempts, rand::rngs::OsRng.next_u32());
             }
+            failures = failures.max(entry.attempts);
             if unreachable && entry.mailbox_ms == 0 {
                 to_deposit.push(entry.id);
             }
@@ -968,7 +970,20 @@ impl Actor {
         let ephemeral = self.dm.ephemeral.remove(phone).unwrap_or_default();
         if unreachable {
             self.deposit_for(phone, &to_deposit, ephemeral);
+            // The addresses in the friend's record may be stale (it moved, or published
+            // before its relays accepted it): its record is looked up again, backing off.
+            self.look_up_again(phone, failures);
         }
+    }
+
+    /// The friend's record now gives other addresses: what waits for the friend is tried
+    /// there at once.
+    pub(super) fn friend_moved(&mut self, phone: &PhoneNumber) {
+        let target = direct(phone);
+        for entry in self.dm.outbox.values_mut().filter(|e| e.target == target) {
+            entry.next_attempt_ms = 0;
+        }
+        self.pump_friend(phone);
     }
 
     fn key_changed_warning(&mut self, phone: &PhoneNumber) {
