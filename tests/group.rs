@@ -205,6 +205,25 @@ async fn a_welcome_from_a_stranger_is_refused_and_counted() {
     net.shutdown().await;
 }
 
+/// A meetup's code is handed out only once its entry is stored in the DHT (a joiner told
+/// the code at once then finds it): a node no DHT node takes the entry from gets
+/// `dht_failed`, and the meetup it began is closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_meetup_whose_code_nobody_could_find_is_not_handed_out() {
+    let net = net(1, false).await;
+    let alone = net.nodes[0].node().clone();
+    match alone.meetup_create("혼자 번개", 3600).await {
+        Err(NodeError::Dht { op: "put", .. }) => {}
+        other => panic!("a code nobody could find is refused: {other:?}"),
+    }
+    let groups = alone.groups().await.unwrap();
+    assert!(
+        groups.iter().all(|g| g.kind == "meetup" && g.closed),
+        "the meetup begun is closed: {groups:?}"
+    );
+    net.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn strangers_join_a_flash_meetup_by_code_until_it_expires() {
     let net = net(4, false).await;

@@ -88,7 +88,8 @@ async fn history_sync_from_a_non_member_is_refused_and_counted() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_codes_and_borrowed_identities_cannot_join_a_meetup_and_guessing_is_rate_limited() {
-    let mut net = net(1, false).await;
+    // A second node stores the code's entry (a code is handed out only once stored).
+    let mut net = net(2, false).await;
     let creator = net.nodes[0].node().clone();
     let meetup = creator.meetup_create("번개", 3600).await.unwrap();
     let (peer, addr) = (creator.peer_id(), net.nodes[0].addr.clone());

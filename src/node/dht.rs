@@ -41,9 +41,12 @@ pub(crate) enum GetDone {
 pub(crate) enum PutDone {
     /// A `dht_put` caller.
     Reply(oneshot::Sender<Result<(), NodeError>>),
-    /// The node's own record publication (under the mutual keys shared with this
-    /// contact, if any).
-    Publish(Option<PhoneNumber>),
+    /// The node's own record publication (under the mutual keys shared with `contact`,
+    /// if any), and what runs when it is over.
+    Publish {
+        contact: Option<PhoneNumber>,
+        then: Option<super::discovery::AfterPut>,
+    },
 }
 
 struct PendingGet {
@@ -127,7 +130,7 @@ impl Actor {
             PutDone::Reply(reply) => {
                 let _ = reply.send(result);
             }
-            PutDone::Publish(contact) => self.on_publish_done(result.is_ok(), contact),
+            PutDone::Publish { contact, then } => self.on_publish_done(result.is_ok(), contact, then),
         }
     }
 

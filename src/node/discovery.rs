@@ -75,12 +75,16 @@ struct Lookup {
     replies: Vec<oneshot::Sender<Result<Contact, NodeError>>>,
 }
 
+/// What runs once a publication is over, told whether a DHT node stored it.
+pub(super) type AfterPut = Box<dyn FnOnce(&mut Actor, bool) + Send>;
+
 /// A record publication waiting for a slot.
 struct Put {
     key: Vec<u8>,
     value: Vec<u8>,
     /// The contact whose mutual keys these are.
     contact: Option<PhoneNumber>,
+    then: Option<AfterPut>,
 }
 
 /// Counters reported in status and metrics.
@@ -507,7 +511,14 @@ impl Actor {
     /// keys, if any).
     pub(super) fn publish_record(&mut self, epoch: Epoch, keys: &RendezvousKeys, contact: Option<PhoneNumber>) {
         let body = self.record_body();
-        self.put_entry(epoch, keys, &body, contact);
+        self.put_entry(epoch, keys, &body, contact, None);
+    }
+
+    /// Publishes our record under `keys` and runs `then` once a DHT node stored it (or
+    /// none would).
+    pub(super) fn publish_record_then(&mut self, epoch: Epoch, keys: &RendezvousKeys, then: AfterPut) {
+        let body = self.record_body();
+        self.put_entry(epoch, keys, &body, None, Some(then));
     }
 
     /// Seals our body under the real DHT key but a random encryption key: the slot (and
@@ -516,10 +527,17 @@ impl Actor {
         let mut unreadable = keys.clone();
         rand::rngs::OsRng.fill_bytes(&mut unreadable.enc_key);
         let body = self.record_body();
-        self.put_entry(epoch, &unreadable, &body, None);
+        self.put_entry(epoch, &unreadable, &body, None, None);
     }
 
-    fn put_entry(&mut self, epoch: Epoch, keys: &RendezvousKeys, body: &InnerBody, contact: Option<PhoneNumber>) {
+    fn put_entry(
+        &mut self,
+        epoch: Epoch,
+        keys: &RendezvousKeys,
+        body: &InnerBody,
+        contact: Option<PhoneNumber>,
+        then: Option<AfterPut>,
+    ) {
         let now = now_ms() / 1000;
         let entry = match seal_entry(
             self.config.identity.ed25519(),
@@ -532,8 +550,8 @@ impl Actor {
         ) {
             Ok(entry) => entry,
             Err(e) => {
-                self.publication_settled(contact);
-                return tracing::warn!(error = %e, "cannot seal a rendezvous entry");
+                tracing::warn!(error = %e, "cannot seal a rendezvous entry");
+                return self.publication_settled(contact, then, false);
             }
         };
         match RendezvousValue::new(vec![entry]).and_then(|v| v.encode()) {
@@ -542,12 +560,13 @@ impl Actor {
                     key: keys.dht_key.to_vec(),
                     value,
                     contact,
+                    then,
                 });
                 self.pump_puts();
             }
             Err(e) => {
-                self.publication_settled(contact);
-                tracing::warn!(error = %e, "cannot encode a rendezvous value")
+                tracing::warn!(error = %e, "cannot encode a rendezvous value");
+                self.publication_settled(contact, then, false);
             }
         }
     }
@@ -559,12 +578,16 @@ impl Actor {
                 break;
             };
             self.discovery.puts_in_flight += 1;
-            self.dht_put_for(put.key, put.value, super::dht::PutDone::Publish(put.contact));
+            let done = super::dht::PutDone::Publish {
+                contact: put.contact,
+                then: put.then,
+            };
+            self.dht_put_for(put.key, put.value, done);
         }
     }
 
     /// A publication finished (whatever the outcome: the next republish retries).
-    pub(super) fn on_publish_done(&mut self, ok: bool, contact: Option<PhoneNumber>) {
+    pub(super) fn on_publish_done(&mut self, ok: bool, contact: Option<PhoneNumber>, then: Option<AfterPut>) {
         self.discovery.puts_in_flight = self.discovery.puts_in_flight.saturating_sub(1);
         if ok {
             self.discovery.stats.records_published += 1;
@@ -572,12 +595,16 @@ impl Actor {
                 total: self.discovery.stats.records_published,
             });
         }
-        self.publication_settled(contact);
+        self.publication_settled(contact, then, ok);
         self.pump_puts();
     }
 
-    /// One of the publications counted for `contact` is over: greet it if it waits.
-    fn publication_settled(&mut self, contact: Option<PhoneNumber>) {
+    /// A publication is over (`stored`: a DHT node took it): its continuation runs, and if
+    /// it was the last one counted for `contact`, a hello waiting for it goes out.
+    fn publication_settled(&mut self, contact: Option<PhoneNumber>, then: Option<AfterPut>, stored: bool) {
+        if let Some(then) = then {
+            then(self, stored);
+        }
         let Some(phone) = contact else { return };
         if let Some(count) = self.discovery.publishing.get_mut(&phone) {
             *count = count.saturating_sub(1);

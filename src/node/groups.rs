@@ -257,9 +257,14 @@ struct GroupRecord {
     epochs: Vec<Fixed<32>>,
     /// We were removed or left: nothing is sent or accepted any more.
     removed: bool,
-    /// For a meetup this node created: its code's join key (forgotten at expiry).
+    /// For a meetup this node created: its code's join key in the epoch it was created
+    /// in (forgotten at expiry).
     #[serde(default)]
     join_key: Option<[u8; 32]>,
+    /// And in the next epoch, for a meetup created in the last day of its epoch (whose
+    /// entry was published for both).
+    #[serde(default)]
+    join_key_next: Option<[u8; 32]>,
     /// A meetup whose history this node deletes when it ends (`--forget`).
     #[serde(default)]
     forget_history: bool,
@@ -742,10 +747,7 @@ impl Actor {
                 self.reply_after_flush(reply, result);
             }
             GroupCommand::Send { group, text, reply } => self.cmd_group_send(&group, text, reply),
-            GroupCommand::CreateMeetup { name, secs, reply } => {
-                let result = self.cmd_meetup_create(&name, secs);
-                self.reply_after_flush(reply, result);
-            }
+            GroupCommand::CreateMeetup { name, secs, reply } => self.cmd_meetup_create(&name, secs, reply),
             GroupCommand::Join {
                 creator,
                 auth_key,
@@ -906,6 +908,7 @@ impl Actor {
             epochs: Vec::new(),
             removed: false,
             join_key: None,
+            join_key_next: None,
             forget_history: false,
         };
         self.groups.records.insert(id, record);
@@ -1463,6 +1466,7 @@ impl Actor {
                 epochs: Vec::new(),
                 removed: false,
                 join_key: None,
+                join_key_next: None,
                 forget_history: false,
             },
         );
@@ -2071,7 +2075,7 @@ impl Actor {
             .collect();
         for id in over {
             if let Some(record) = self.groups.records.get_mut(&id) {
-                record.join_key = None;
+                (record.join_key, record.join_key_next) = (None, None);
             }
             self.leave_group(id);
             self.announce_group(&id, "expired");
@@ -2127,31 +2131,60 @@ impl Actor {
 
     /// Creates a meetup (a group with an expiry), draws its code and publishes this
     /// node's rendezvous entry under the code's keys so joiners can find the creator.
-    fn cmd_meetup_create(&mut self, name: &str, secs: u64) -> Result<MeetupView, NodeError> {
+    /// Creates a meetup and answers once its code's entry is stored in the DHT, so the
+    /// code works from the moment it is shown; if no DHT node takes it, the meetup is
+    /// closed again and the answer is `dht_failed`.
+    fn cmd_meetup_create(&mut self, name: &str, secs: u64, reply: Reply<MeetupView>) {
         if secs == 0 || secs.saturating_mul(1000) > crate::group::log::MAX_MEETUP_LIFETIME_MS {
-            return Err(NodeError::Invalid("a meetup lasts from 1 second to 24 hours".into()));
+            let refusal = NodeError::Invalid("a meetup lasts from 1 second to 24 hours".into());
+            return drop(reply.send(Err(refusal)));
         }
-        let view = self.cmd_group_create(name, &[], Some(secs))?;
+        let view = match self.cmd_group_create(name, &[], Some(secs)) {
+            Ok(view) => view,
+            Err(e) => return drop(reply.send(Err(e))),
+        };
+        let id = match self.group_id_for(&view.group_id) {
+            Ok(id) => id,
+            Err(e) => return drop(reply.send(Err(e))),
+        };
         let code = crate::group::MeetupCode::generate(&mut rand::rngs::OsRng);
-        let now = now_ms() / 1000;
-        let mut join_key = None;
-        for epoch in Epoch::to_publish(now) {
-            let secret = CodeSecret::derive(code.as_bytes(), epoch);
-            join_key = Some(secret.auth_key());
-            self.publish_record(epoch, &secret.keys(), None);
-        }
-        let id = self.group_id_for(&view.group_id)?;
+        let secrets: Vec<(Epoch, CodeSecret)> = Epoch::to_publish(now_ms() / 1000)
+            .into_iter()
+            .map(|epoch| (epoch, CodeSecret::derive(code.as_bytes(), epoch)))
+            .collect();
         if let Some(record) = self.groups.records.get_mut(&id) {
-            record.join_key = join_key;
+            let mut keys = secrets.iter().map(|(_, secret)| secret.auth_key());
+            (record.join_key, record.join_key_next) = (keys.next(), keys.next());
         }
         self.mark_dirty(id);
-        Ok(MeetupView {
+        let meetup = MeetupView {
             group_id: view.group_id,
             name: view.name,
             code: code.display(),
             link: code.link(),
             expires_ms: view.expires_ms.unwrap_or_default(),
-        })
+        };
+        let mut reply = Some((reply, meetup));
+        for (epoch, secret) in &secrets {
+            // The current epoch's entry (the first) is the one joiners look up now.
+            let Some((reply, meetup)) = reply.take() else {
+                self.publish_record(*epoch, &secret.keys(), None);
+                continue;
+            };
+            let then = Box::new(move |actor: &mut Actor, stored: bool| {
+                if stored {
+                    return actor.reply_after_flush(reply, Ok(meetup));
+                }
+                if let Err(e) = actor.cmd_group_change(id, Change::Close) {
+                    tracing::warn!(error = %e, "cannot close a meetup nobody can join");
+                }
+                let _ = reply.send(Err(NodeError::Dht {
+                    op: "put",
+                    source: "no DHT node stored the meetup's code, so nobody could join: it was closed".into(),
+                }));
+            });
+            self.publish_record_then(*epoch, &secret.keys(), then);
+        }
     }
 
     /// Asks the creator found under a code to add us; the reply waits for its welcome.
@@ -2251,7 +2284,12 @@ impl Actor {
             .records
             .values()
             .filter(|r| !r.removed)
-            .find(|r| r.join_key.is_some_and(|k| request.proves(&k)))
+            .find(|r| {
+                [r.join_key, r.join_key_next]
+                    .iter()
+                    .flatten()
+                    .any(|k| request.proves(k))
+            })
             .map(|r| r.id())
             .ok_or("bad_code")?;
         if !self.groups.joins_per_meetup.allow(&id, now) {
