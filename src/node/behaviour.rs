@@ -59,6 +59,12 @@ pub const MAX_DHT_VALUE_BYTES: usize = 16 * 1024;
 pub const DHT_RECORD_TTL: Duration = Duration::from_secs(36 * 3600);
 /// How long a DHT query may take.
 pub const DHT_QUERY_TIMEOUT: Duration = Duration::from_secs(30);
+/// Setting up a connection (dial or accept, both upgrades included) gives up after this.
+/// It must be shorter than the 10 s an AutoNAT v2 client waits for its answer: a server's
+/// dial-back to a node behind a firewall that drops SYNs then fails in time to be
+/// reported, and the node learns it is private (libp2p's default, 10 s, lost that race
+/// and left such nodes `unknown`, publishing addresses nobody could dial).
+pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(7);
 /// How long a 1:1 or mailbox request may wait for its response.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Most concurrent request streams per connection.
@@ -347,5 +353,6 @@ pub(crate) fn build_swarm(
         .with_behaviour(|key| Behaviour::new(key, config, relay_client, admission))
         .map_err(|e| transport_error(&e))?
         .with_swarm_config(|c| c.with_idle_connection_timeout(config.idle_timeout))
+        .with_connection_timeout(CONNECTION_TIMEOUT)
         .build())
 }
