@@ -90,6 +90,11 @@ async fn small_matrix_of_real_nodes() {
         // Whatever path a message takes, the app never sees it twice.
         assert_eq!(pair.duplicates, 0, "{pair:#?}");
         assert!(pair.nodes.iter().all(|n| !n.peer_id.is_empty()), "{pair:#?}");
+        // Behind a NAT or a firewall that drops SYNs (AutoNAT dial-backs then fail rather
+        // than time out unreported), a node learns it is private.
+        for node in pair.nodes.iter().filter(|n| n.nat != NatType::Public) {
+            assert_eq!(node.reachability.as_deref(), Some("private"), "{pair:#?}");
+        }
     }
     let public = &report.pairs[0];
     assert_eq!(public.pair, [NatType::Public, NatType::Public]);

@@ -60,7 +60,8 @@ impl Default for PairOptions {
 /// Which pairs to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Matrix {
-    /// public↔public and port-restricted↔port-restricted (CI).
+    /// public↔public, port-restricted↔port-restricted and strict-firewall↔strict-firewall
+    /// (CI).
     Small,
     /// Every pair of the five types (15 pairs): the benchmark.
     Full,
@@ -73,6 +74,7 @@ impl Matrix {
             Matrix::Small => vec![
                 (NatType::Public, NatType::Public),
                 (NatType::PortRestricted, NatType::PortRestricted),
+                (NatType::StrictFirewall, NatType::StrictFirewall),
             ],
             Matrix::Full => {
                 let all = NatType::ALL;
