@@ -56,6 +56,7 @@ const IDLE_CHAT: Duration = Duration::from_secs(10);
 /// returns the one-way latencies (ms).
 async fn chat(a: NodeHandle, b: NodeHandle, stop: tokio::sync::watch::Receiver<bool>) -> Vec<f64> {
     let (mut a_events, mut b_events) = (a.events(), b.events());
+    // How each knows the other: `a` (the buddy) is "buddy" to `b`, `b` is "importer" to `a`.
     let (a_name, b_name) = ("buddy", "importer");
     let mut latencies = Vec::new();
     let mut tick = tokio::time::interval(CHAT_EVERY);
@@ -63,9 +64,9 @@ async fn chat(a: NodeHandle, b: NodeHandle, stop: tokio::sync::watch::Receiver<b
     while !*stop.borrow() {
         tick.tick().await;
         let (from, to, events) = if i.is_multiple_of(2) {
-            (&a, a_name, &mut b_events)
+            (&a, b_name, &mut b_events)
         } else {
-            (&b, b_name, &mut a_events)
+            (&b, a_name, &mut a_events)
         };
         let started = Instant::now();
         let Ok(sent) = from.send(to, &format!("ping {i}")).await else {
