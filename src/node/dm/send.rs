@@ -1,0 +1,544 @@
+//! Sending 1:1 (SPEC.md §6): queueing messages, receipts and typing; handshakes and frame
+//! requests to friends, their answers and failures, retries and the mailbox fallback.
+
+use super::*;
+
+impl Actor {
+    /// Queues a text for `contact`; the reply goes out once it is durably in the outbox.
+    pub(in crate::node) fn queue_message(
+        &mut self,
+        contact: &Contact,
+        body: Body,
+    ) -> Result<StoredMessage, crate::node::NodeError> {
+        if contact.blocked {
+            return Err(crate::node::NodeError::Blocked(format!(
+                "you blocked {}; unblock them to send (chingu contacts unblock)",
+                contact.display_name()
+            )));
+        }
+        if contact.state == ContactState::Conflict {
+            let name = contact.display_name();
+            return Err(crate::node::NodeError::Blocked(
+                crate::contacts::standing::Standing::of(contact).explain(&name),
+            ));
+        }
+        WireBody::from_body(&body).map_err(|e| crate::node::NodeError::Invalid(e.to_string()))?;
+        let now = now_ms();
+        let conv_id = ConvId::direct(&contact.phone);
+        let mut conv = self
+            .conversation_row(&conv_id)?
+            .unwrap_or_else(|| Conversation::direct(conv_id, &contact.phone, &contact.name));
+        let hlc = Hlc(conv.last_hlc).tick(now);
+        conv.last_hlc = hlc.0;
+        conv.preview = body.preview();
+        let message = StoredMessage {
+            id: MsgId::generate(),
+            conv: conv_id,
+            hlc: hlc.0,
+            direction: Direction::Outgoing,
+            sender: self.own_phone()?,
+            body,
+            state: MessageState::Queued,
+            sent_ms: now,
+            stored_ms: now,
+        };
+        let entry = OutboxEntry {
+            id: message.id,
+            target: OutboxTarget::Direct {
+                phone: contact.phone.clone(),
+            },
+            attempts: 0,
+            next_attempt_ms: 0,
+            created_ms: now,
+            mailbox_ms: 0,
+        };
+        let mut batch = self.store.batch();
+        batch.put_outgoing(&message, &entry);
+        self.store.apply(batch)?;
+        self.update_conversation(conv);
+        if self.dm.unacked.len() < MAX_UNACKED_CACHED {
+            self.dm.unacked.insert(message.id, message.clone());
+        }
+        self.dm.outbox.insert(entry.id, entry);
+        self.dm.stats.queued += 1;
+        self.dm.stats.outbox = self.dm.outbox.len() as u64;
+        Ok(message)
+    }
+
+    /// Queues a receipt or typing indicator for `phone` (dropped when too many wait).
+    pub(in crate::node) fn queue_ephemeral(&mut self, phone: &PhoneNumber, payload: DmPayload) {
+        if self.dm.blocked_phones.contains(phone) {
+            return;
+        }
+        let queue = self.dm.ephemeral.entry(phone.clone()).or_default();
+        if queue.len() < MAX_EPHEMERAL {
+            queue.push(payload);
+        }
+        self.pump_friend(phone);
+    }
+
+    /// Sends a typing indicator to `phone` if allowed (setting on, friend pinned, rate).
+    pub(in crate::node) fn send_typing(&mut self, phone: &PhoneNumber, active: bool) -> bool {
+        if !self.config.settings.messaging.typing || !self.dm.typing.allow(phone, now_ms()) {
+            return false;
+        }
+        self.queue_ephemeral(phone, DmPayload::Typing { active });
+        true
+    }
+
+    /// Starts deliveries that are due, for every friend without a request in flight.
+    pub(in crate::node) fn pump_outbox(&mut self) {
+        let now = now_ms();
+        let mut due: Vec<PhoneNumber> = self
+            .dm
+            .outbox
+            .values()
+            .filter(|e| e.next_attempt_ms <= now)
+            .filter_map(|e| match &e.target {
+                OutboxTarget::Direct { phone } => Some(phone.clone()),
+                OutboxTarget::Group { .. } => None,
+            })
+            .collect();
+        due.extend(self.dm.ephemeral.keys().cloned());
+        due.sort();
+        due.dedup();
+        for phone in due {
+            self.pump_friend(&phone);
+        }
+    }
+
+    /// Starts one delivery to `phone` if one is due and none is in flight.
+    pub(in crate::node) fn pump_friend(&mut self, phone: &PhoneNumber) {
+        if self.dm.handshaking.contains(phone) || self.requests_to(phone) >= MAX_IN_FLIGHT_PER_FRIEND {
+            return;
+        }
+        let Ok(Some(contact)) = self.store.contact(phone) else {
+            return;
+        };
+        let Some(keys) = reachable(&contact).cloned() else {
+            return;
+        };
+        let Ok(peer) = keys.peer_id.parse::<PeerId>() else {
+            return;
+        };
+        let now = now_ms();
+        let addrs: Vec<Multiaddr> = keys.record.addrs.iter().filter_map(|a| a.parse().ok()).collect();
+        if !self.learn_addrs(peer, addrs) && !self.swarm.is_connected(&peer) {
+            // Every address the friend published is unusable or backing off: no dial now;
+            // what is due goes to the friend's mailboxes (and retries later).
+            let due = self
+                .dm
+                .outbox
+                .values()
+                .any(|e| e.next_attempt_ms <= now && e.target == direct(phone));
+            if due && self.requests_to(phone) == 0 {
+                self.delivery_failed(phone, true);
+            }
+            return;
+        }
+        let session_ok = self
+            .dm
+            .outbound
+            .get(&keys.identity_pk)
+            .and_then(|sid| self.dm.sessions.get(sid))
+            .map(|s| !s.needs_rehandshake(now / 1000));
+        match session_ok {
+            Some(true) => {
+                while self.requests_to(phone) < MAX_IN_FLIGHT_PER_FRIEND
+                    && self.send_frames(&contact, peer, keys.identity_pk)
+                {}
+            }
+            _ if self.requests_to(phone) > 0 => {}
+            _ => {
+                let has_work = self
+                    .dm
+                    .outbox
+                    .values()
+                    .any(|e| e.next_attempt_ms <= now && e.target == direct(phone))
+                    || self.dm.ephemeral.get(phone).is_some_and(|q| !q.is_empty());
+                if has_work {
+                    self.start_handshake(&contact, peer, &keys);
+                }
+            }
+        }
+    }
+
+    pub(super) fn start_handshake(&mut self, contact: &Contact, peer: PeerId, keys: &crate::model::PeerKeys) {
+        let payload = match self.handshake_payload(Some(contact), !contact.phone.is_pseudonym()) {
+            Ok(p) => p,
+            Err(e) => return tracing::error!(error = %e, "cannot build a handshake payload"),
+        };
+        let local = self.local_keys();
+        let (initiator, msg1) = match Initiator::new(
+            &local,
+            &keys.noise_pk,
+            &keys.identity_pk,
+            &payload,
+            &mut rand::rngs::OsRng,
+        ) {
+            Ok(x) => x,
+            Err(e) => return tracing::error!(error = %e, "cannot start a handshake"),
+        };
+        let request = DmRequest::Hello {
+            msg1: Bytes::new(msg1).expect("message 1 is within its bound"),
+        };
+        let bytes = crate::wire::encode(&request).expect("a hello fits the envelope");
+        let id = self.swarm.behaviour_mut().dm.send_request(&peer, bytes);
+        self.dm.handshaking.insert(contact.phone.clone());
+        self.dm.in_flight.insert(
+            id,
+            InFlight::Hello {
+                phone: contact.phone.clone(),
+                initiator: Box::new(initiator),
+            },
+        );
+    }
+
+    pub(super) fn requests_to(&self, phone: &PhoneNumber) -> usize {
+        self.dm.in_flight_to.get(phone).copied().unwrap_or(0)
+    }
+
+    /// Notes that a frames request to `phone` finished.
+    pub(super) fn request_done(&mut self, phone: &PhoneNumber) {
+        if let Some(count) = self.dm.in_flight_to.get_mut(phone) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                self.dm.in_flight_to.remove(phone);
+            }
+        }
+    }
+
+    /// Encrypts due messages and waiting receipts for `contact` on our session and sends
+    /// them (after the nonce reservation is durable, when it had to grow). Returns
+    /// whether a request went out.
+    pub(super) fn send_frames(&mut self, contact: &Contact, peer: PeerId, identity: [u8; 32]) -> bool {
+        let now = now_ms();
+        let phone = contact.phone.clone();
+        let target = direct(&phone);
+        let due: Vec<MsgId> = self
+            .dm
+            .outbox
+            .values()
+            .filter(|e| e.target == target && e.next_attempt_ms <= now)
+            .map(|e| e.id)
+            .take(FRAMES_PER_REQUEST)
+            .collect();
+        // Frames are added while the request stays within the envelope.
+        let mut budget = REQUEST_BUDGET;
+        let mut payloads: Vec<(Option<MsgId>, Vec<u8>)> = Vec::new();
+        for id in due {
+            let bytes = match self.dm.unacked.get(&id) {
+                Some(message) => message_payload(message),
+                None => match self.store.message(&id) {
+                    Ok(Some(message)) => message_payload(&message),
+                    _ => None,
+                },
+            };
+            let Some(bytes) = bytes else {
+                self.forget_outbox(&id);
+                continue;
+            };
+            if bytes.len() + FRAME_OVERHEAD > budget {
+                break;
+            }
+            budget -= bytes.len() + FRAME_OVERHEAD;
+            payloads.push((Some(id), bytes));
+        }
+        if let Some(queue) = self.dm.ephemeral.get_mut(&phone) {
+            while payloads.len() < FRAMES_PER_REQUEST {
+                let Some(next) = queue.first() else { break };
+                let bytes = next.to_bytes();
+                if bytes.len() + FRAME_OVERHEAD > budget {
+                    break;
+                }
+                budget -= bytes.len() + FRAME_OVERHEAD;
+                queue.remove(0);
+                payloads.push((None, bytes));
+            }
+        }
+        if payloads.is_empty() {
+            return false;
+        }
+        let Some(sid) = self.dm.outbound.get(&identity).copied() else {
+            return false;
+        };
+        let session = self.dm.sessions.get_mut(&sid).expect("outbound sessions are live");
+        let state = session.send_state();
+        if state.reserved_until.saturating_sub(state.next) < payloads.len() as u64 {
+            session.reserve(DEFAULT_RESERVE_BLOCK.max(payloads.len() as u64));
+            self.dm.dirty_sessions.insert(sid);
+            self.durability.wrote();
+        }
+        let mut frames = Vec::with_capacity(payloads.len());
+        let mut messages = Vec::with_capacity(payloads.len());
+        for (id, payload) in payloads {
+            match session.encrypt(&payload) {
+                Ok(frame) => {
+                    frames.push(frame);
+                    messages.push(id);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot encrypt; re-handshaking");
+                    self.drop_session(&sid);
+                    return false;
+                }
+            }
+        }
+        for id in messages.iter().flatten() {
+            if let Some(entry) = self.dm.outbox.get_mut(id) {
+                entry.attempts += 1;
+                entry.next_attempt_ms = now + retry_delay_ms(entry.attempts, rand::rngs::OsRng.next_u32());
+            }
+        }
+        let request = DmRequest::Frames {
+            frames: List::new(frames).expect("at most MAX_FRAMES_PER_REQUEST frames"),
+        };
+        let bytes = match crate::wire::encode(&request) {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::error!(error = %e, "a frames request does not fit");
+                return false;
+            }
+        };
+        *self.dm.in_flight_to.entry(phone.clone()).or_default() += 1;
+        let in_flight = InFlight::Frames { phone, sid, messages };
+        // Every nonce used must lie inside a reservation already on disk; otherwise the
+        // request waits for the flush that writes the grown reservation.
+        let used_until = session.send_state().next;
+        let reserved_until = session.send_state().reserved_until;
+        if used_until > self.dm.durable_reservation.get(&sid).copied().unwrap_or(0) {
+            self.durability.after_flush(Box::new(move |actor: &mut Actor| {
+                let durable = actor.dm.durable_reservation.entry(sid).or_default();
+                *durable = (*durable).max(reserved_until);
+                let id = actor.swarm.behaviour_mut().dm.send_request(&peer, bytes);
+                actor.dm.in_flight.insert(id, in_flight);
+            }));
+        } else {
+            let id = self.swarm.behaviour_mut().dm.send_request(&peer, bytes);
+            self.dm.in_flight.insert(id, in_flight);
+        }
+        true
+    }
+
+    /// Drops an outbox entry that can never be sent (its message is gone or unsendable).
+    pub(super) fn forget_outbox(&mut self, id: &MsgId) {
+        self.dm.outbox.remove(id);
+        self.dm.unacked.remove(id);
+        let mut batch = self.store.batch();
+        batch.remove_outbox(id);
+        if let Err(e) = self.store.apply(batch) {
+            self.failed("store.forget_outbox", &e);
+        }
+        self.durability.wrote();
+    }
+
+    /// Marks `ids` delivered (or read): state change, outbox removal, event.
+    pub(in crate::node) fn settle_outgoing(&mut self, ids: &[MsgId], state: MessageState) {
+        let mut batch = self.store.batch();
+        let mut changed = Vec::new();
+        for id in ids {
+            let Some(mut message) = self.outgoing_message(id) else {
+                continue;
+            };
+            if message.direction != Direction::Outgoing || message.state >= state {
+                if self.dm.outbox.remove(id).is_some() {
+                    batch.remove_outbox(id);
+                }
+                continue;
+            }
+            // The state first, then the outbox removal: a crash in between only causes
+            // one more (deduplicated) delivery.
+            message.state = state;
+            batch.put_message_state(&message);
+            if self.dm.outbox.remove(id).is_some() {
+                batch.remove_outbox(id);
+                self.dm.stats.delivered += 1;
+            }
+            changed.push(message);
+        }
+        if batch.is_empty() {
+            return;
+        }
+        if let Err(e) = self.store.apply(batch) {
+            return tracing::error!(error = %e, "cannot record delivery");
+        }
+        self.dm.stats.outbox = self.dm.outbox.len() as u64;
+        self.announce_states(changed);
+    }
+
+    /// An outgoing message as stored, taken out of the unacknowledged cache (the caller
+    /// changes its state) or else read from the store.
+    pub(in crate::node) fn outgoing_message(&mut self, id: &MsgId) -> Option<StoredMessage> {
+        match self.dm.unacked.remove(id) {
+            Some(message) => Some(message),
+            None => self.store.message(id).ok().flatten(),
+        }
+    }
+
+    /// Emits state changes once the writes recording them are durable.
+    pub(in crate::node) fn announce_states(&mut self, changed: Vec<StoredMessage>) {
+        self.durability.after_flush(Box::new(move |actor: &mut Actor| {
+            for message in changed {
+                actor.emit(Event::MessageState {
+                    id: message.id.to_string(),
+                    conv: message.conv.to_string(),
+                    state: message.state,
+                    preview: message.body.preview(),
+                });
+            }
+        }));
+    }
+
+    /// Handles the answer to one of our requests.
+    pub(in crate::node) fn on_dm_response(&mut self, peer: PeerId, id: OutboundRequestId, bytes: &[u8]) {
+        let Some(in_flight) = self.dm.in_flight.remove(&id) else {
+            return;
+        };
+        let response = crate::wire::decode::<DmResponse>(bytes);
+        match in_flight {
+            InFlight::Hello { phone, initiator } => {
+                self.dm.handshaking.remove(&phone);
+                match response {
+                    Ok(DmResponse::Welcome { msg2 }) => match initiator.finish(&msg2, now_ms() / 1000) {
+                        Ok((session, _payload)) => {
+                            let sid = session.id();
+                            self.dm.outbound.insert(session.remote_identity(), sid);
+                            self.dm.sessions.insert(sid, session);
+                            self.count_sessions();
+                            self.dm.stats.handshakes += 1;
+                            self.save_session(&sid);
+                            self.pump_friend(&phone);
+                        }
+                        Err(e) => {
+                            self.reject(Some(peer), "dm", e.reason());
+                            if let SessionError::IdentityMismatch { .. } = e {
+                                self.key_changed_warning(&phone);
+                            }
+                            self.delivery_failed(&phone, false);
+                        }
+                    },
+                    Ok(_) => {
+                        self.reject(Some(peer), "dm", "refused_hello");
+                        self.delivery_failed(&phone, false);
+                    }
+                    Err(e) => {
+                        self.reject(Some(peer), "dm", e.reason());
+                        self.delivery_failed(&phone, false);
+                    }
+                }
+            }
+            InFlight::Frames { phone, sid, messages } => {
+                self.request_done(&phone);
+                match response {
+                    Ok(DmResponse::Acks { acks }) => {
+                        let mut stored = Vec::new();
+                        let mut rejected = false;
+                        for (ack, id) in acks.iter().zip(messages.iter()) {
+                            match (ack.outcome, id) {
+                                (Outcome::Stored, Some(id)) => stored.push(*id),
+                                (Outcome::Rejected, _) => rejected = true,
+                                _ => {}
+                            }
+                        }
+                        self.settle_outgoing(&stored, MessageState::Delivered);
+                        if rejected {
+                            self.drop_session(&sid);
+                        }
+                        self.pump_friend(&phone);
+                    }
+                    Ok(DmResponse::Refused { reason }) if reason.as_str() == "unknown_session" => {
+                        // The friend lost the session: open a new one and resend at once.
+                        self.drop_session(&sid);
+                        self.retry_now(&messages);
+                        self.pump_friend(&phone);
+                    }
+                    Ok(DmResponse::Refused { reason }) => {
+                        // `busy` (rate limit) or the like: the session is fine; the
+                        // messages wait for their retry time.
+                        tracing::debug!(%reason, "frames refused");
+                    }
+                    Ok(DmResponse::Welcome { .. }) | Err(_) => {
+                        self.reject(Some(peer), "dm", "bad_response");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Makes `messages` due again at once (their request was refused, not lost).
+    pub(super) fn retry_now(&mut self, messages: &[Option<MsgId>]) {
+        for id in messages.iter().flatten() {
+            if let Some(entry) = self.dm.outbox.get_mut(id) {
+                entry.next_attempt_ms = 0;
+            }
+        }
+    }
+
+    /// A request to `peer` failed (unreachable, timeout, stream error).
+    pub(in crate::node) fn on_dm_failure(&mut self, id: OutboundRequestId, error: &request_response::OutboundFailure) {
+        let Some(in_flight) = self.dm.in_flight.remove(&id) else {
+            return;
+        };
+        tracing::debug!(%error, "1:1 request failed");
+        let phone = match in_flight {
+            InFlight::Hello { phone, .. } => {
+                self.dm.handshaking.remove(&phone);
+                phone
+            }
+            InFlight::Frames { phone, .. } => {
+                self.request_done(&phone);
+                phone
+            }
+        };
+        let unreachable = matches!(
+            error,
+            request_response::OutboundFailure::DialFailure | request_response::OutboundFailure::Timeout
+        );
+        self.delivery_failed(&phone, unreachable);
+    }
+
+    /// The friend could not be reached directly: back off, and hand due messages to the
+    /// friend's mailboxes (once per message until a retry succeeds).
+    pub(super) fn delivery_failed(&mut self, phone: &PhoneNumber, unreachable: bool) {
+        let now = now_ms();
+        let target = direct(phone);
+        let mut to_deposit = Vec::new();
+        let mut failures = 1;
+        for entry in self.dm.outbox.values_mut().filter(|e| e.target == target) {
+            if entry.next_attempt_ms <= now {
+                entry.attempts += 1;
+                entry.next_attempt_ms = now + retry_delay_ms(entry.attempts, rand::rngs::OsRng.next_u32());
+            }
+            failures = failures.max(entry.attempts);
+            if unreachable && entry.mailbox_ms == 0 {
+                to_deposit.push(entry.id);
+            }
+        }
+        let ephemeral = self.dm.ephemeral.remove(phone).unwrap_or_default();
+        if unreachable {
+            self.deposit_for(phone, &to_deposit, ephemeral);
+            // The addresses in the friend's record may be stale (it moved, or published
+            // before its relays accepted it): its record is looked up again, backing off.
+            self.look_up_again(phone, failures);
+        }
+    }
+
+    /// The friend's record now gives other addresses: what waits for the friend is tried
+    /// there at once.
+    pub(in crate::node) fn friend_moved(&mut self, phone: &PhoneNumber) {
+        let target = direct(phone);
+        for entry in self.dm.outbox.values_mut().filter(|e| e.target == target) {
+            entry.next_attempt_ms = 0;
+        }
+        self.pump_friend(phone);
+    }
+
+    pub(super) fn key_changed_warning(&mut self, phone: &PhoneNumber) {
+        if let Ok(Some(contact)) = self.store.contact(phone) {
+            self.emit(Event::KeyChanged {
+                phone: phone.to_string(),
+                name: contact.name,
+            });
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! Group history sync (protocol/group.md): asking a sender (or another member) for the
+//! messages a member missed, and answering such requests from fellow members.
+
+use super::*;
+
+impl Actor {
+    /// Asks the sender of `key_id` (or, failing that, another member) for `from..=to`.
+    pub(super) fn request_sync(
+        &mut self,
+        group: GroupId,
+        epoch: Fixed<32>,
+        key_id: Fixed<8>,
+        from: u64,
+        to: Option<u64>,
+    ) {
+        let to = to
+            .unwrap_or(from.saturating_add(SYNC_SPAN))
+            .min(from.saturating_add(SYNC_SPAN));
+        let Some(record) = self.groups.records.get(&group) else {
+            return;
+        };
+        let Some(secret) = record.secrets.get(&epoch) else {
+            return;
+        };
+        let keys = EpochKeys::derive(&group, secret);
+        let Ok(request) = SyncRequest::new(&keys, group, epoch, key_id, from, to) else {
+            return;
+        };
+        let me = self.me();
+        let sender = record
+            .rings
+            .get(&epoch)
+            .and_then(|r| r.key(&key_id))
+            .map(|k| *k.sender());
+        let state = record.log.state();
+        let mut candidates: Vec<&Member> = state.members().iter().filter(|m| m.identity_pk != me).collect();
+        candidates.sort_by_key(|m| Some(m.identity_pk) != sender);
+        // The sender first; on a later attempt someone else, picked at random.
+        let activity = self.groups.activity.get(&(epoch, key_id)).copied().unwrap_or_default();
+        let pick = if activity.asked_ms == 0 || activity.ask_sender_next || candidates.len() < 2 {
+            0
+        } else {
+            1 + (rand::rngs::OsRng.next_u32() as usize % (candidates.len() - 1))
+        };
+        let Some(peer) = candidates
+            .get(pick)
+            .and_then(|m| PeerId::from_bytes(m.peer_id.as_ref()).ok())
+        else {
+            return;
+        };
+        let Ok(bytes) = crate::wire::encode(&request) else {
+            return;
+        };
+        let id = self.swarm.behaviour_mut().group_sync.send_request(&peer, bytes);
+        self.groups.syncs.insert(id, (group, request));
+        let activity = self.groups.activity.entry((epoch, key_id)).or_default();
+        activity.asked_ms = now_ms();
+        activity.ask_sender_next = false;
+    }
+
+    /// The peer of the member whose sender key `request` asks about.
+    pub(super) fn sync_sender_peer(&self, group: &GroupId, request: &SyncRequest) -> Option<PeerId> {
+        let record = self.groups.records.get(group)?;
+        let sender = *record.rings.get(&request.epoch)?.key(&request.key_id)?.sender();
+        let member = record.log.state().member(&sender)?;
+        PeerId::from_bytes(member.peer_id.as_ref()).ok()
+    }
+
+    /// After a sync that failed or left a hole: ask again at the next tick, the sender
+    /// first if someone else was asked.
+    pub(super) fn retry_sync_soon(&mut self, request: &SyncRequest, ask_sender_next: bool) {
+        if let Some(a) = self.groups.activity.get_mut(&(request.epoch, request.key_id)) {
+            a.asked_ms = a.asked_ms.min(a.last_message_ms.saturating_sub(1)).max(1);
+            a.ask_sender_next = ask_sender_next;
+        }
+    }
+
+    /// Whether the receive chain of `key_id` still has a hole below its highest message.
+    pub(super) fn has_hole(&self, group: &GroupId, epoch: &Fixed<32>, key_id: &Fixed<8>) -> bool {
+        self.groups
+            .records
+            .get(group)
+            .and_then(|r| r.rings.get(epoch)?.key(key_id).map(|k| k.first_missing() < k.next()))
+            .unwrap_or(false)
+    }
+
+    pub(in crate::node) fn on_group_sync_event(&mut self, event: request_response::Event<Vec<u8>, Vec<u8>>) {
+        match event {
+            request_response::Event::Message { peer, message, .. } => match message {
+                request_response::Message::Request { request, channel, .. } => {
+                    self.on_sync_request(peer, &request, channel)
+                }
+                request_response::Message::Response { request_id, response } => {
+                    self.on_sync_response(peer, request_id, &response)
+                }
+            },
+            request_response::Event::OutboundFailure { peer, request_id, .. } => {
+                if let Some((group, request)) = self.groups.syncs.remove(&request_id) {
+                    let asked_sender = self.sync_sender_peer(&group, &request) == Some(peer);
+                    self.retry_sync_soon(&request, !asked_sender);
+                }
+            }
+            request_response::Event::InboundFailure { peer, error, .. } => {
+                self.reject(Some(peer), "group_sync", crate::node::actor::inbound_reason(&error));
+            }
+            request_response::Event::ResponseSent { .. } => {}
+        }
+    }
+
+    pub(super) fn on_sync_request(&mut self, peer: PeerId, bytes: &[u8], channel: ResponseChannel<Vec<u8>>) {
+        let answer = self.answer_sync(bytes);
+        let response = match answer {
+            Ok(r) => r,
+            Err(reason) => {
+                self.reject(Some(peer), "group_sync", reason);
+                SyncResponse::default()
+            }
+        };
+        // Without an answer (never an empty one) the requester asks someone else.
+        match crate::wire::encode(&response) {
+            Ok(bytes) => {
+                let _ = self.swarm.behaviour_mut().group_sync.send_response(channel, bytes);
+            }
+            Err(e) => self.failed("encode.sync_response", &e),
+        }
+    }
+
+    pub(super) fn answer_sync(&mut self, bytes: &[u8]) -> Result<SyncResponse, &'static str> {
+        if bytes == crate::node::codec::OVERSIZED {
+            return Err("oversized");
+        }
+        let request: SyncRequest = crate::wire::decode(bytes).map_err(|e| e.reason())?;
+        request.validate().map_err(|e| e.reason())?;
+        let secret = self
+            .groups
+            .records
+            .get(&request.group)
+            .and_then(|r| r.secrets.get(&request.epoch))
+            .ok_or("unknown_epoch")?;
+        request
+            .verify(&EpochKeys::derive(&request.group, secret))
+            .map_err(|e| e.reason())?;
+        let stored = self
+            .store
+            .group_envelopes(
+                request.epoch.as_bytes(),
+                request.key_id.as_bytes(),
+                request.from_seq,
+                request.to_seq,
+            )
+            .map_err(|_| "store")?;
+        self.groups.stats.syncs_served += 1;
+        Ok(SyncResponse::pack(stored))
+    }
+
+    pub(super) fn on_sync_response(&mut self, peer: PeerId, id: OutboundRequestId, bytes: &[u8]) {
+        let Some((group, request)) = self.groups.syncs.remove(&id) else {
+            return;
+        };
+        let response: SyncResponse = match crate::wire::decode(bytes) {
+            Ok(r) => r,
+            Err(e) => return self.reject(Some(peer), "group_sync", e.reason()),
+        };
+        let messages = match response.open(&request) {
+            Ok(m) => m,
+            Err(e) => return self.reject(Some(peer), "group_sync", e.reason()),
+        };
+        let full = messages.len() as u64 == request.to_seq - request.from_seq + 1;
+        let last = messages.last().map(|m| m.seq);
+        for (message, envelope) in messages.iter().zip(response.messages.iter()) {
+            // Items were checked against the request; one that is still bad is counted
+            // against the peer that served it (duplicates and unknown keys are not).
+            if let Err((Verdict::Reject, reason)) = self.accept_group_message(group, message, envelope.as_ref(), true) {
+                self.reject(Some(peer), "group_sync", reason);
+            }
+        }
+        if full {
+            if let Some(last) = last {
+                self.request_sync(group, request.epoch, request.key_id, last + 1, None);
+            }
+        } else if self.has_hole(&group, &request.epoch, &request.key_id)
+            && self.sync_sender_peer(&group, &request) != Some(peer)
+        {
+            // Someone else lacked part of it: the sender, who keeps all its messages, next.
+            self.retry_sync_soon(&request, true);
+        }
+    }
+}
