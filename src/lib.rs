@@ -28,6 +28,7 @@
 pub mod api;
 pub mod config;
 pub mod contacts;
+pub mod content;
 pub mod crypto;
 pub mod dm;
 pub mod group;

@@ -270,6 +270,19 @@ fn snapshot_registry(status: &Status) -> Registry {
         failures,
     );
 
+    counter(
+        &mut registry,
+        "actions_applied",
+        "reactions, edits and deletes applied to their message",
+        status.content.applied,
+    );
+    gauge(
+        &mut registry,
+        "actions_waiting",
+        "reactions, edits and deletes waiting for their message to arrive",
+        status.content.pending,
+    );
+
     let g = &status.groups;
     events(
         &mut registry,
@@ -651,6 +664,7 @@ mod tests {
                 received: 3,
                 ..Default::default()
             },
+            content: Default::default(),
             mailbox: Some(crate::mailbox::service::MailboxStats {
                 tags: 2,
                 items: 9,

@@ -384,9 +384,12 @@ impl MessageState {
     }
 }
 
-/// A message body: an extensible tagged union. `text` today; cards, gifts, stickers,
-/// files and reactions later. A kind this version does not know is kept as
-/// [`Body::Unsupported`] rather than dropped.
+/// A message body: an extensible tagged union (SPEC.md §6.6). Texts, replies, forwards
+/// and cards are shown as messages; reactions, edits and deletes are *actions* on an
+/// earlier message of the same conversation: stored (so they are deduplicated and
+/// retried like any message) but never listed, their effect kept in the target's
+/// [`Annotations`]. A kind this version does not know is kept as [`Body::Unsupported`]
+/// rather than dropped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Body {
@@ -395,6 +398,49 @@ pub enum Body {
         /// The text.
         text: String,
     },
+    /// A text answering an earlier message.
+    Reply {
+        /// The message answered.
+        to: MsgId,
+        /// The text.
+        text: String,
+    },
+    /// A text passed on from another conversation.
+    Forward {
+        /// The forwarded text.
+        text: String,
+    },
+    /// A mobile card: a template, a title and a body.
+    Card {
+        /// The template's name (`birthday`, `thanks`, `congrats`, `love`, `plain`; an
+        /// unknown one is shown as `plain`).
+        template: String,
+        /// The title.
+        title: String,
+        /// The body.
+        text: String,
+    },
+    /// Action: the sender's reaction to a message ("" withdraws it).
+    React {
+        /// The message reacted to.
+        to: MsgId,
+        /// One emoji, or "" to withdraw.
+        emoji: String,
+    },
+    /// Action: the author replaces the text of their message.
+    Edit {
+        /// The message edited.
+        to: MsgId,
+        /// Its new text.
+        text: String,
+    },
+    /// Action: the author deletes their message everywhere.
+    Delete {
+        /// The message deleted.
+        to: MsgId,
+    },
+    /// What is left of a deleted message (local; never sent).
+    Deleted,
     /// A kind of message this version cannot show.
     Unsupported {
         /// The kind's name.
@@ -406,9 +452,67 @@ impl Body {
     /// A one-line preview.
     pub fn preview(&self) -> String {
         match self {
-            Body::Text { text } => text.chars().take(80).collect(),
+            Body::Text { text } | Body::Reply { text, .. } | Body::Forward { text } => text.chars().take(80).collect(),
+            Body::Card { title, .. } => format!("[card] {}", title.chars().take(72).collect::<String>()),
+            Body::Deleted => "[deleted]".into(),
+            Body::React { .. } | Body::Edit { .. } | Body::Delete { .. } => String::new(),
             Body::Unsupported { kind } => format!("[{kind}]"),
         }
+    }
+
+    /// The text a person reads, searches and may forward (None for cards' frames,
+    /// actions, deleted and unknown messages).
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Body::Text { text } | Body::Reply { text, .. } | Body::Forward { text } => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The message an action applies to, for reactions, edits and deletes.
+    pub fn action_target(&self) -> Option<MsgId> {
+        match self {
+            Body::React { to, .. } | Body::Edit { to, .. } | Body::Delete { to } => Some(*to),
+            _ => None,
+        }
+    }
+
+    /// An action (reaction, edit, delete): stored, never listed.
+    pub fn is_action(&self) -> bool {
+        self.action_target().is_some()
+    }
+}
+
+/// One person's reaction to a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reaction {
+    /// Who reacted: their number (or meetup pseudonym).
+    pub by: PhoneNumber,
+    /// The emoji.
+    pub emoji: String,
+    /// The clock of the action that set it (a later one from the same person wins).
+    pub hlc: u64,
+}
+
+/// What actions did to a message: reactions, the last edit, deletion (SPEC.md §6.6).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Annotations {
+    /// Reactions, at most one per person.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<Reaction>,
+    /// The clock of the edit now shown (0: never edited).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub edited_hlc: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
+impl Annotations {
+    /// No reactions and no edit.
+    pub fn is_empty(&self) -> bool {
+        self.reactions.is_empty() && self.edited_hlc == 0
     }
 }
 
@@ -433,6 +537,9 @@ pub struct StoredMessage {
     pub sent_ms: u64,
     /// When this node stored it (ms).
     pub stored_ms: u64,
+    /// Reactions and edits applied to it.
+    #[serde(default)]
+    pub annotations: Annotations,
 }
 
 /// A hybrid logical clock value: 48 bits of milliseconds and a 16-bit counter.

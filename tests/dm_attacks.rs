@@ -127,7 +127,7 @@ async fn a_captured_frame_replayed_through_the_node_is_refused_and_counted() {
     let now = chingu::model::now_ms() / 1000;
     let (mut session, _) = initiator.finish(&msg2, now).unwrap();
     session.reserve(16);
-    let body = chingu::dm::wire::WireBody::from_body(&chingu::model::Body::Text {
+    let body = chingu::content::body::WireBody::from_body(&chingu::model::Body::Text {
         text: "captured".into(),
     })
     .unwrap();

@@ -28,5 +28,6 @@ pub fn text_message(
         state,
         sent_ms: now,
         stored_ms: now,
+        annotations: Default::default(),
     }
 }

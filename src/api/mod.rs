@@ -14,6 +14,7 @@ pub mod client;
 pub mod connection;
 pub mod dispatch;
 pub mod limits;
+pub mod method_table;
 pub mod methods;
 pub mod server;
 #[cfg(feature = "websocket")]

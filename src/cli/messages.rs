@@ -149,7 +149,7 @@ pub fn print_message(m: &MessageView) -> anyhow::Result<()> {
             "msg-line",
             time = super::output::clock(m.sent_ms),
             who = who,
-            text = for_terminal(&m.text).into_owned(),
+            text = for_terminal(&m.shown_text()).into_owned(),
             state = state_label(m.state)
         )
     )?;
@@ -313,7 +313,7 @@ pub async fn watch(home: &Home, json: bool) -> anyhow::Result<()> {
         let kind = event["type"].as_str().unwrap_or_default();
         if !matches!(
             kind,
-            "message_received" | "message_state" | "typing" | "contact_updated" | "key_changed"
+            "message_received" | "message_changed" | "message_state" | "typing" | "contact_updated" | "key_changed"
         ) {
             continue;
         }
@@ -323,7 +323,7 @@ pub async fn watch(home: &Home, json: bool) -> anyhow::Result<()> {
         }
         let text = |key: &str| for_terminal(event[key].as_str().unwrap_or_default()).into_owned();
         match kind {
-            "message_received" => {
+            "message_received" | "message_changed" => {
                 if let Ok(mut m) = serde_json::from_value::<MessageView>(event["message"].clone()) {
                     // A group's message says which group it is in.
                     if !m.title.is_empty() && m.title != m.sender_name && m.direction == Direction::Incoming {

@@ -12,6 +12,7 @@
 mod apps;
 #[cfg(feature = "tui")]
 mod chat;
+mod compose;
 mod contacts;
 mod daemon;
 #[cfg(feature = "testnet")]
@@ -88,6 +89,18 @@ enum Command {
     Send(messages::SendArgs),
     /// Show the messages with a contact (works with no node running)
     History(messages::HistoryArgs),
+    /// Answer a message (the newest from the others, or --message ID)
+    Reply(compose::ReplyArgs),
+    /// React to a message with one emoji (the newest from the others, or --message ID)
+    React(compose::ReactArgs),
+    /// Change the text of one of your messages, everywhere (your newest, or --message ID)
+    Edit(compose::EditArgs),
+    /// Delete one of your messages, everywhere (your newest, or --message ID)
+    Delete(compose::DeleteArgs),
+    /// Pass a message on to a contact or a group (the newest, or --message ID)
+    Forward(compose::ForwardArgs),
+    /// Send a mobile card: birthday, thanks, congrats, love or plain
+    Card(compose::CardArgs),
     /// Follow incoming messages and delivery states as they happen
     Watch,
     /// Mark the conversation with a contact read
@@ -192,6 +205,12 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Inbox => messages::inbox(&home, json).await,
         Command::Send(args) => messages::send(&home, args, json).await,
         Command::History(args) => messages::history(&home, args, json).await,
+        Command::Reply(args) => compose::reply(&home, args, json).await,
+        Command::React(args) => compose::react(&home, args, json).await,
+        Command::Edit(args) => compose::edit(&home, args, json).await,
+        Command::Delete(args) => compose::delete(&home, args, json).await,
+        Command::Forward(args) => compose::forward(&home, args, json).await,
+        Command::Card(args) => compose::card(&home, args, json).await,
         Command::Watch => messages::watch(&home, json).await,
         Command::Read(args) => messages::read(&home, args, json).await,
         Command::Search(args) => search::search(&home, args, json).await,

@@ -4,17 +4,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Body, MsgId};
+use crate::content::body::{WireBody, MAX_BODY};
+use crate::model::MsgId;
 use crate::session::handshake::{MAX_MSG1, MAX_MSG2};
 use crate::session::Frame;
 use crate::wire::{from_cbor, to_cbor, Bytes, Fixed, List, Text, WireError, WireMessage, MAX_BODY_BYTES};
 
 /// Most frames in one request (and acknowledgements in one response).
 pub const MAX_FRAMES_PER_REQUEST: usize = 64;
-/// Largest message text, in bytes of UTF-8.
-pub const MAX_TEXT_BYTES: usize = 16 * 1024;
-/// Largest encoded message body.
-pub const MAX_BODY: usize = MAX_TEXT_BYTES + 256;
 /// Most message ids in one receipt.
 pub const MAX_RECEIPT_IDS: usize = 256;
 /// Largest `group` payload data: a `DmPayload::Group` at this size (16 bytes of CBOR
@@ -166,65 +163,6 @@ pub struct WireProfile {
     pub updated_ms: u64,
 }
 
-/// A message body on the wire: an extensible tagged union.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum WireBody {
-    /// Plain text.
-    Text {
-        /// The text (at most [`MAX_TEXT_BYTES`]).
-        text: Text<MAX_TEXT_BYTES>,
-    },
-}
-
-/// Why a body could not be turned into wire form.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum BodyError {
-    /// The text is longer than [`MAX_TEXT_BYTES`].
-    #[error("the message is {len} bytes; the limit is {MAX_TEXT_BYTES}")]
-    TooLong {
-        /// Its length.
-        len: usize,
-    },
-    /// The body kind cannot be sent.
-    #[error("this kind of message cannot be sent")]
-    NotSendable,
-}
-
-impl WireBody {
-    /// The wire form of a stored body.
-    pub fn from_body(body: &Body) -> Result<Self, BodyError> {
-        match body {
-            Body::Text { text } => Ok(WireBody::Text {
-                text: Text::new(text.as_str()).map_err(|_| BodyError::TooLong { len: text.len() })?,
-            }),
-            Body::Unsupported { .. } => Err(BodyError::NotSendable),
-        }
-    }
-
-    /// Encodes the body for a [`DmPayload::Message`].
-    pub fn encode(&self) -> Bytes<MAX_BODY> {
-        Bytes::new(to_cbor(self)).expect("a bounded body fits its encoding limit")
-    }
-
-    /// Decodes a received body. A well-formed body of a kind this version does not know
-    /// becomes [`Body::Unsupported`] naming the kind; anything else is an error.
-    pub fn decode(bytes: &[u8]) -> Result<Body, WireError> {
-        match from_cbor::<WireBody>(bytes, MAX_BODY) {
-            Ok(WireBody::Text { text }) => Ok(Body::Text {
-                text: text.into_string(),
-            }),
-            Err(error) => match from_cbor::<std::collections::BTreeMap<Text<64>, ciborium::Value>>(bytes, MAX_BODY) {
-                Ok(map) if map.len() == 1 => {
-                    let kind = map.into_keys().next().expect("one key").into_string();
-                    Ok(Body::Unsupported { kind })
-                }
-                _ => Err(error),
-            },
-        }
-    }
-}
-
 impl DmPayload {
     /// A message payload.
     pub fn message(id: MsgId, hlc: u64, sent_ms: u64, body: &WireBody) -> Self {
@@ -252,44 +190,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn unknown_body_kinds_are_reported_not_fatal() {
-        #[derive(Serialize)]
-        #[serde(rename_all = "snake_case")]
-        enum Future {
-            Sticker { pack: String, id: u32 },
-        }
-        let bytes = to_cbor(&Future::Sticker {
-            pack: "hello".into(),
-            id: 3,
-        });
-        assert_eq!(
-            WireBody::decode(&bytes).unwrap(),
-            Body::Unsupported { kind: "sticker".into() }
-        );
-        assert!(WireBody::decode(&[0xff, 0x00]).is_err());
-        let text = WireBody::from_body(&Body::Text { text: "안녕".into() }).unwrap();
-        assert_eq!(
-            WireBody::decode(&text.encode()).unwrap(),
-            Body::Text { text: "안녕".into() }
-        );
-    }
-
-    #[test]
-    fn long_texts_are_refused_before_sending() {
-        let body = Body::Text {
-            text: "가".repeat(MAX_TEXT_BYTES),
-        };
-        assert!(matches!(WireBody::from_body(&body), Err(BodyError::TooLong { .. })));
-    }
-
-    #[test]
     fn a_full_request_fits_the_envelope() {
         let payload = DmPayload::message(
             MsgId([7; 16]),
             u64::MAX,
             u64::MAX,
             &WireBody::Text {
-                text: Text::new("x".repeat(MAX_TEXT_BYTES)).unwrap(),
+                text: Text::new("x".repeat(crate::content::body::MAX_TEXT_BYTES)).unwrap(),
             },
         );
         assert!(payload.to_bytes().len() < crate::session::transport::MAX_PLAINTEXT);
@@ -493,7 +400,7 @@ mod vectors {
                 if v["variant"] == "message" {
                     assert_eq!(
                         WireBody::decode(&hex_of(&v["body_cbor"])).unwrap(),
-                        Body::Text {
+                        crate::model::Body::Text {
                             text: v["text"].as_str().unwrap().to_owned()
                         },
                         "{name}"

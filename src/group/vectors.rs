@@ -172,7 +172,10 @@ fn text_body(v: &Value) -> Vec<u8> {
     let body = crate::model::Body::Text {
         text: v["text"].as_str().expect("text").to_owned(),
     };
-    crate::dm::wire::WireBody::from_body(&body).unwrap().encode().to_vec()
+    crate::content::body::WireBody::from_body(&body)
+        .unwrap()
+        .encode()
+        .to_vec()
 }
 
 fn plain(v: &Value) -> GroupPlain {
@@ -256,7 +259,7 @@ fn check_decoding(v: &Value) {
             let received = receiver.decrypt(&message).unwrap();
             assert_eq!(received, plain(v));
             assert_eq!(
-                crate::dm::wire::WireBody::decode(&received.body).unwrap(),
+                crate::content::body::WireBody::decode(&received.body).unwrap(),
                 crate::model::Body::Text {
                     text: v["text"].as_str().unwrap().to_owned()
                 },

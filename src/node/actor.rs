@@ -62,6 +62,7 @@ pub(crate) struct Actor {
     pub(super) dm: Dm,
     pub(super) mailboxes: Mailboxes,
     pub(super) groups: Groups,
+    pub(super) content: super::content::Content,
     pub(super) nat: Nat,
     pub(super) internal_tx: mpsc::UnboundedSender<Internal>,
     internal_rx: mpsc::UnboundedReceiver<Internal>,
@@ -114,6 +115,7 @@ impl Actor {
             .then(|| config.identity.peer_id().to_bytes());
         let mailboxes = Mailboxes::load(&store, serve)?;
         let groups = Groups::load(&store)?;
+        let content = super::content::Content::load(store.count_pending_actions());
         let (internal_tx, internal_rx) = mpsc::unbounded_channel();
         let nat = Nat::new(&config);
         let swarm = build_swarm(&config, nat.relayed.clone(), nat.admission.clone())?;
@@ -124,6 +126,7 @@ impl Actor {
             dm,
             mailboxes,
             groups,
+            content,
             nat,
             internal_tx,
             internal_rx,
@@ -419,6 +422,7 @@ impl Actor {
                 let _ = reply.send(self.cmd_create_invite(valid_secs));
             }
             Command::Send { query, text, reply } => self.cmd_send(&query, text, reply),
+            Command::Compose { compose, reply } => self.cmd_compose(compose, reply),
             Command::History {
                 query,
                 limit,
@@ -528,6 +532,7 @@ impl Actor {
             discovery: self.discovery.stats().clone(),
             messages: self.dm.stats.clone(),
             groups: self.groups.stats.clone(),
+            content: self.content.stats,
             mailbox: self.mailboxes.service_stats(),
             my_mailboxes: self.mailboxes.registered().map(|m| m.peer_id.clone()).collect(),
         }

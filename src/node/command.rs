@@ -79,6 +79,10 @@ pub(crate) enum Command {
         text: String,
         reply: Reply<MessageView>,
     },
+    Compose {
+        compose: super::content::Compose,
+        reply: Reply<MessageView>,
+    },
     History {
         query: String,
         limit: usize,

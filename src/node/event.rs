@@ -79,6 +79,12 @@ pub enum Event {
         /// The message.
         message: super::messages::MessageView,
     },
+    /// A message shown earlier changed: a reaction, an edit or a delete (ours or its
+    /// author's) applied to it. Replace the message with the same id.
+    MessageChanged {
+        /// The message as it is now.
+        message: super::messages::MessageView,
+    },
     /// One of our messages changed state (`sent`, `delivered`, `read`).
     MessageState {
         /// Message id (hex).
@@ -184,6 +190,9 @@ pub struct Status {
     /// Group message counters.
     #[serde(default)]
     pub groups: super::GroupStats,
+    /// Reactions, edits and deletes applied and waiting.
+    #[serde(default)]
+    pub content: super::ContentStats,
     /// What this node holds as a mailbox for others (absent unless it serves).
     pub mailbox: Option<crate::mailbox::service::MailboxStats>,
     /// The mailboxes this node is registered with (peer ids).

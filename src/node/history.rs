@@ -213,7 +213,7 @@ impl Actor {
     }
 
     /// A message as shown: incoming ones carry the sender's name when it is a contact.
-    fn view(&self, message: &StoredMessage) -> MessageView {
+    pub(super) fn view_of(&self, message: &StoredMessage) -> MessageView {
         let name = match message.direction {
             Direction::Outgoing => String::new(),
             Direction::Incoming => self
@@ -250,7 +250,7 @@ impl Actor {
         };
         Ok(HistoryPage {
             conversation: ConversationView::from(&row),
-            messages: messages.iter().map(|m| self.view(m)).collect(),
+            messages: messages.iter().map(|m| self.view_of(m)).collect(),
             more,
         })
     }
@@ -286,7 +286,7 @@ impl Actor {
                     })
                     .clone();
                 SearchHit {
-                    message: self.view(m),
+                    message: self.view_of(m),
                     title,
                 }
             })
@@ -326,7 +326,7 @@ impl Actor {
                     messages: Vec::new(),
                 });
             }
-            let view = self.view(message);
+            let view = self.view_of(message);
             conversations.last_mut().expect("just pushed").messages.push(view);
         }
         Ok(ExportPage { conversations, cursor })

@@ -10,7 +10,8 @@ use libp2p::{Multiaddr, PeerId};
 use serde::{Deserialize, Serialize};
 
 use super::actor::Actor;
-use crate::dm::wire::{DmPayload, WireBody};
+use crate::content::body::WireBody;
+use crate::dm::wire::DmPayload;
 use crate::mailbox::service::{MailboxService, MailboxStats, Reply};
 use crate::mailbox::wire::{
     ack_message, fetch_message, register_message, sign, tag_keypair, Item, MboxRequest, MboxResponse,

@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 
 use super::actor::Actor;
 use super::command::Reply;
-use super::refusal::Refusal;
 use super::NodeError;
 use crate::dm::wire::{DmPayload, ReceiptState};
 use crate::model::{
@@ -33,8 +32,25 @@ pub struct MessageView {
     /// The conversation's name: the friend's (1:1) or the group's ("" when unknown).
     #[serde(default)]
     pub title: String,
-    /// The text (or `[kind]` for a kind this version cannot show).
+    /// The text (a card's body; "" when deleted; `[kind]` for a kind this version
+    /// cannot show).
     pub text: String,
+    /// `text`, `reply`, `forward`, `card`, `deleted`, `unsupported`, or — only in the
+    /// answer to sending one — the actions `reaction`, `edit`, `delete` (SPEC.md §6.6).
+    #[serde(default = "text_kind", skip_serializing_if = "is_text_kind")]
+    pub kind: String,
+    /// The message a reply answers, or an action applies to (hex id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
+    /// A card's template and title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<CardView>,
+    /// Reactions, counted by emoji, most frequent first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reactions: Vec<ReactionView>,
+    /// The author changed the text after sending it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub edited: bool,
     /// `queued`, `sent`, `delivered`, `read`, `received` or `request`.
     pub state: MessageState,
     /// Ordering key within the conversation (hybrid logical clock).
@@ -46,9 +62,73 @@ pub struct MessageView {
     pub muted: bool,
 }
 
+fn text_kind() -> String {
+    "text".into()
+}
+
+fn is_text_kind(kind: &str) -> bool {
+    kind == "text"
+}
+
+/// A card as shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardView {
+    /// The template (`plain` for one this version does not draw).
+    pub template: String,
+    /// The title.
+    pub title: String,
+}
+
+/// One emoji's reactions to a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReactionView {
+    /// The emoji.
+    pub emoji: String,
+    /// How many people chose it.
+    pub count: usize,
+    /// Who (numbers, E.164; empty for meetup members).
+    pub by: Vec<String>,
+}
+
 impl MessageView {
     /// The view of a stored message whose sender is called `sender_name`.
     pub fn new(message: &StoredMessage, sender_name: &str) -> Self {
+        let (kind, reply_to, card) = match &message.body {
+            Body::Text { .. } => ("text", None, None),
+            Body::Reply { to, .. } => ("reply", Some(to.to_string()), None),
+            Body::Forward { .. } => ("forward", None, None),
+            Body::Card { template, title, .. } => (
+                "card",
+                None,
+                Some(CardView {
+                    template: if crate::content::body::CARD_TEMPLATES.contains(&template.as_str()) {
+                        template.clone()
+                    } else {
+                        "plain".into()
+                    },
+                    title: title.clone(),
+                }),
+            ),
+            Body::Deleted => ("deleted", None, None),
+            Body::React { to, .. } => ("reaction", Some(to.to_string()), None),
+            Body::Edit { to, .. } => ("edit", Some(to.to_string()), None),
+            Body::Delete { to } => ("delete", Some(to.to_string()), None),
+            Body::Unsupported { .. } => ("unsupported", None, None),
+        };
+        let reactions = crate::content::annotate::tally(&message.annotations.reactions)
+            .into_iter()
+            .map(|(emoji, count)| ReactionView {
+                by: message
+                    .annotations
+                    .reactions
+                    .iter()
+                    .filter(|r| r.emoji == emoji && !r.by.is_pseudonym())
+                    .map(|r| r.by.to_string())
+                    .collect(),
+                emoji,
+                count,
+            })
+            .collect();
         Self {
             id: message.id.to_string(),
             conv: message.conv.to_string(),
@@ -62,14 +142,54 @@ impl MessageView {
             sender_name: sender_name.to_owned(),
             title: String::new(),
             text: match &message.body {
-                Body::Text { text } => text.clone(),
-                other => other.preview(),
+                Body::Card { text, .. } | Body::Edit { text, .. } => text.clone(),
+                Body::React { emoji, .. } => emoji.clone(),
+                Body::Deleted | Body::Delete { .. } => String::new(),
+                other => other.text().map_or_else(|| other.preview(), str::to_owned),
             },
+            kind: kind.into(),
+            reply_to,
+            card,
+            reactions,
+            edited: message.annotations.edited_hlc != 0,
             state: message.state,
             hlc: message.hlc,
             sent_ms: message.sent_ms,
             muted: false,
         }
+    }
+
+    /// The message as one line of text for people: the text with what kind of message it
+    /// is, `(edited)`, and its reactions (not yet made safe for a terminal).
+    pub fn shown_text(&self) -> String {
+        let mut line = match self.kind.as_str() {
+            "reply" => format!("↪ {}", self.text),
+            "forward" => format!("{} {}", crate::tr!("msg-forwarded"), self.text),
+            "card" => {
+                let card = self.card.as_ref();
+                let title = card.map_or("", |c| c.title.as_str());
+                let template = card.map_or("plain", |c| c.template.as_str());
+                let mut framed = format!("{} {title}", crate::tr!("msg-card", template = template));
+                if !self.text.is_empty() {
+                    framed = format!("{framed} — {}", self.text);
+                }
+                framed
+            }
+            "deleted" => crate::tr!("msg-deleted"),
+            _ => self.text.clone(),
+        };
+        if self.edited {
+            line = format!("{line} {}", crate::tr!("msg-edited"));
+        }
+        if !self.reactions.is_empty() {
+            let counts: Vec<String> = self
+                .reactions
+                .iter()
+                .map(|r| format!("{} {}", r.emoji, r.count))
+                .collect();
+            line = format!("{line}  [{}]", counts.join(" "));
+        }
+        line
     }
 
     /// The view with the conversation's name set.
@@ -140,16 +260,6 @@ impl From<&Conversation> for ConversationView {
     }
 }
 
-/// Refuses a text that shows nothing: empty, or only white space and invisible
-/// characters.
-pub(super) fn check_text(text: &str) -> Result<(), NodeError> {
-    let blank = |c: char| c.is_whitespace() || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}');
-    if text.chars().all(blank) {
-        return Err(Refusal::invalid("empty_message", "the message is empty: write something to send").into());
-    }
-    Ok(())
-}
-
 /// The last `limit` messages with `contact`, before message `before` (hex id), oldest
 /// first. Reads the store directly, so it works with no node running.
 pub fn history(
@@ -191,15 +301,19 @@ pub fn conversations(store: &Store) -> Result<Vec<ConversationView>, NodeError> 
 impl Actor {
     /// `send`: queue, make durable, answer.
     pub(super) fn cmd_send(&mut self, query: &str, text: String, reply: Reply<MessageView>) {
-        let result = check_text(&text)
-            .and_then(|()| self.resolve_contact(query).map_err(|e| self.maybe_a_group(query, e)))
-            .and_then(|contact| {
-                let message = self.queue_message(&contact, Body::Text { text })?;
-                Ok((message, contact.name))
-            });
-        match result {
-            Ok((message, title)) => {
-                let view = MessageView::new(&message, "").titled(&title);
+        match self.resolve_contact(query).map_err(|e| self.maybe_a_group(query, e)) {
+            Ok(contact) => self.post_direct(&contact, Body::Text { text }, reply),
+            Err(e) => {
+                let _ = reply.send(Err(e));
+            }
+        }
+    }
+
+    /// Queues `body` for `contact` and answers once it is durable.
+    pub(super) fn post_direct(&mut self, contact: &Contact, body: Body, reply: Reply<MessageView>) {
+        match self.queue_message(contact, body) {
+            Ok(message) => {
+                let view = MessageView::new(&message, "").titled(&contact.name);
                 let OutboxTarget::Direct { phone } = self.dm.outbox[&message.id].target.clone() else {
                     unreachable!("1:1 messages go to one friend")
                 };

@@ -24,6 +24,7 @@ pub mod behaviour;
 pub mod codec;
 mod command;
 pub mod contacts;
+pub mod content;
 mod dht;
 mod discovery;
 mod dm;
@@ -49,6 +50,7 @@ use libp2p::{Multiaddr, PeerId};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 pub use contacts::{find_contact, ContactView, ImportSummary, InviteView, NumberView, SafetyView, Verification};
+pub use content::{Compose, ContentStats};
 pub use discovery::DiscoveryStats;
 pub use dm::DmStats;
 pub use event::{ConnectionInfo, Event, EventStream, PeerInfo, Status};
@@ -56,7 +58,7 @@ pub use friends::{ProfileView, RequestView};
 pub use groups::{AdminAction, GroupStats, GroupView, InvitationView, MeetupView, MemberView};
 use groups::{Change, GroupCommand};
 pub use history::{ExportPage, ExportedConversation, HistoryPage, SearchHit, SearchPage};
-pub use messages::{ConversationView, MessageView};
+pub use messages::{CardView, ConversationView, MessageView, ReactionView};
 
 use crate::config::{Config, DhtMode, ReachabilityMode, Role};
 use crate::home::{Home, HomeError};
@@ -564,6 +566,14 @@ impl NodeHandle {
     pub async fn send(&self, contact: &str, text: &str) -> Result<MessageView, NodeError> {
         let (query, text) = (contact.to_owned(), text.to_owned());
         self.request(|reply| Command::Send { query, text, reply }).await?
+    }
+
+    /// Sends a reply, a reaction, an edit, a delete, a forward or a card (SPEC.md §6.6).
+    /// Like [`NodeHandle::send`], it returns once the message is durable and is retried
+    /// until delivered; reactions, edits and deletes change the message they name here at
+    /// once (an [`Event::MessageChanged`]) and at the recipients as they arrive.
+    pub async fn compose(&self, compose: Compose) -> Result<MessageView, NodeError> {
+        self.request(|reply| Command::Compose { compose, reply }).await?
     }
 
     /// The last `limit` messages with a contact, oldest first, strictly before the

@@ -118,10 +118,19 @@ impl Batch {
 
     /// Indexes a message's text for search (postings before the message: a crash
     /// between leaves postings without a message, which search skips).
-    fn put_postings(&mut self, message: &StoredMessage) {
+    pub(super) fn put_postings(&mut self, message: &StoredMessage) {
         if let Some(text) = super::search::searchable(&message.body) {
-            for gram in super::search::grams(text) {
+            for gram in super::search::grams(&text) {
                 self.insert(&super::search::posting(&gram, message.hlc, &message.id), &[][..]);
+            }
+        }
+    }
+
+    /// Removes a message's search postings (its text changed or was deleted).
+    pub(super) fn remove_postings(&mut self, message: &StoredMessage) {
+        if let Some(text) = super::search::searchable(&message.body) {
+            for gram in super::search::grams(&text) {
+                self.remove(&super::search::posting(&gram, message.hlc, &message.id));
             }
         }
     }
@@ -233,7 +242,8 @@ impl Store {
     }
 
     /// The last `limit` messages of a conversation strictly before `before` (or the
-    /// newest), oldest first. A reverse range scan: cost proportional to `limit`.
+    /// newest), oldest first. A reverse range scan: cost proportional to `limit` (and to
+    /// the actions passed over: reactions, edits and deletes are stored, never listed).
     pub fn last_messages(
         &self,
         conv: &ConvId,
@@ -252,23 +262,24 @@ impl Store {
                 end
             }
         };
-        let mut out = self
-            .history
-            .range(start..end)
-            .rev()
-            .take(limit)
-            .map(|kv| {
-                let (key, value) = kv?;
-                self.read_message(&key, &value)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut out = Vec::new();
+        for item in self.history.range(start..end).rev() {
+            if out.len() == limit {
+                break;
+            }
+            let (key, value) = item?;
+            let message = self.read_message(&key, &value)?;
+            if !message.body.is_action() {
+                out.push(message);
+            }
+        }
         out.reverse();
         Ok(out)
     }
 
     /// Up to `limit` messages in key order (conversation, then oldest first) strictly
     /// after the message `after`, within `conv` when given; and whether more follow.
-    /// Export reads the whole history this way, one page at a time.
+    /// Actions are not listed. Export reads the whole history this way, one page at a time.
     pub fn messages_after(
         &self,
         conv: Option<&ConvId>,
@@ -294,11 +305,15 @@ impl Store {
         };
         let mut out = Vec::new();
         for item in self.history.range(start..end) {
+            let (key, value) = item?;
+            let message = self.read_message(&key, &value)?;
+            if message.body.is_action() {
+                continue;
+            }
             if out.len() == limit {
                 return Ok((out, true));
             }
-            let (key, value) = item?;
-            out.push(self.read_message(&key, &value)?);
+            out.push(message);
         }
         Ok((out, false))
     }
@@ -313,7 +328,7 @@ impl Store {
             self.history.remove(key)?;
             self.history.remove(keys::index(&message.id))?;
             if let Some(text) = super::search::searchable(&message.body) {
-                for gram in super::search::grams(text) {
+                for gram in super::search::grams(&text) {
                     self.history
                         .remove(super::search::posting(&gram, message.hlc, &message.id))?;
                 }
@@ -415,6 +430,7 @@ mod tests {
             state: MessageState::Queued,
             sent_ms: 0,
             stored_ms: 0,
+            annotations: Default::default(),
         }
     }
 

@@ -8,6 +8,8 @@
 //!                                        dedup, lookup, and the message's current state)
 //! 'o' | id(16)                        -> OutboxEntry
 //! 's' | gram | 0x00 | hlc(8, BE) | id(16) -> (empty)  (search postings, see `search.rs`)
+//! 'p' | target(16) | action(16)       -> (empty)  (a reaction, edit or delete whose
+//!                                        target has not arrived, see `actions.rs`)
 //! ```
 
 use crate::model::{ConvId, MsgId};
@@ -26,6 +28,7 @@ pub const MESSAGE: u8 = b'm';
 pub const SEARCH: u8 = b's';
 const INDEX: u8 = b'i';
 const OUTBOX: u8 = b'o';
+const PENDING_ACTION: u8 = b'p';
 
 /// `meta` key of a named protocol value.
 pub fn meta_named(name: &str) -> Vec<u8> {
@@ -115,4 +118,26 @@ pub fn outbox(id: &MsgId) -> [u8; 17] {
 /// Prefix of all outbox entries.
 pub fn outbox_all() -> [u8; 1] {
     [OUTBOX]
+}
+
+/// Key recording that `action` waits for the message `target`.
+pub fn pending_action(target: &MsgId, action: &MsgId) -> [u8; 33] {
+    let mut key = [0u8; 33];
+    key[0] = PENDING_ACTION;
+    key[1..17].copy_from_slice(&target.0);
+    key[17..].copy_from_slice(&action.0);
+    key
+}
+
+/// Prefix of the actions waiting for `target`.
+pub fn pending_actions_of(target: &MsgId) -> [u8; 17] {
+    let mut key = [0u8; 17];
+    key[0] = PENDING_ACTION;
+    key[1..].copy_from_slice(&target.0);
+    key
+}
+
+/// Prefix of every waiting action.
+pub fn pending_actions() -> [u8; 1] {
+    [PENDING_ACTION]
 }

@@ -2,12 +2,15 @@
 //! in the key already, so the value holds only the rest, in a compact binary layout:
 //!
 //! ```text
-//! flags        u8       bit 7: incoming; bits 0-3: the state it was stored with (queued 0,
-//!                       sent 1, delivered 2, read 3, received 4, request 5, seen 6; the
-//!                       current state is in the message's index entry)
+//! flags        u8       bit 7: incoming; bit 6: annotated; bits 0-3: the state it was
+//!                       stored with (queued 0, sent 1, delivered 2, read 3, received 4,
+//!                       request 5, seen 6; the current state is in the message's index
+//!                       entry)
 //! sent_ms      varint   LEB128
 //! stored_ms    varint   zigzag LEB128 of stored_ms - sent_ms
 //! sender       varint length, then the E.164 text
+//! annotations  if annotated: varint length, then CBOR of its `Annotations` (reactions,
+//!              the clock of the edit shown)
 //! body         u8 tag, then: tag 0 (text): varint length, UTF-8;
 //!                             tag 255 (any other kind): the body as CBOR to the end
 //! ```
@@ -20,6 +23,7 @@ use crate::model::{Body, Direction, MessageState, StoredMessage};
 use crate::phone::PhoneNumber;
 
 const INCOMING: u8 = 0x80;
+const ANNOTATED: u8 = 0x40;
 const TEXT: u8 = 0;
 const OTHER: u8 = 255;
 
@@ -109,11 +113,15 @@ pub fn encode(message: &StoredMessage) -> Vec<u8> {
     } else {
         0
     };
-    out.push(incoming | state);
+    let annotated = if message.annotations.is_empty() { 0 } else { ANNOTATED };
+    out.push(incoming | annotated | state);
     put_varint(&mut out, message.sent_ms);
     let delta = message.stored_ms.wrapping_sub(message.sent_ms) as i64;
     put_varint(&mut out, ((delta << 1) ^ (delta >> 63)) as u64);
     put_bytes(&mut out, message.sender.as_str().as_bytes());
+    if annotated != 0 {
+        put_bytes(&mut out, &crate::wire::to_cbor(&message.annotations));
+    }
     match &message.body {
         Body::Text { text } => {
             out.push(TEXT);
@@ -148,6 +156,11 @@ pub fn decode(key: &[u8], value: &[u8]) -> Result<StoredMessage, StoreError> {
     // normalised when it was written, and a meetup member's pseudonym (SPEC.md §7.5) is
     // E.164-shaped but no number libphonenumber accepts.
     let sender = PhoneNumber::canonical(r.text()?).ok_or_else(|| corrupt("sender is not E.164"))?;
+    let annotations = if flags & ANNOTATED != 0 {
+        crate::wire::from_cbor(r.bytes()?, MAX_STORED_VALUE).map_err(|e| corrupt(e.to_string()))?
+    } else {
+        Default::default()
+    };
     let body = match r.byte()? {
         TEXT => Body::Text {
             text: r.text()?.to_owned(),
@@ -165,6 +178,7 @@ pub fn decode(key: &[u8], value: &[u8]) -> Result<StoredMessage, StoreError> {
         state,
         sent_ms,
         stored_ms,
+        annotations,
     })
 }
 
@@ -189,6 +203,7 @@ mod tests {
             state,
             sent_ms: 1_764_000_000_000,
             stored_ms: 1_763_999_999_000,
+            annotations: Default::default(),
         }
     }
 
@@ -204,9 +219,22 @@ mod tests {
                 Body::Text {
                     text: "안녕 👋".into()
                 },
-                Body::Unsupported { kind: "card".into() },
+                Body::Unsupported { kind: "sticker".into() },
+                Body::Reply {
+                    to: MsgId([1; 16]),
+                    text: "응".into(),
+                },
+                Body::Deleted,
             ] {
-                let m = message(direction, state, body);
+                let mut m = message(direction, state, body);
+                let key = keys::message(&m.conv, m.hlc, &m.id);
+                assert_eq!(decode(&key, &encode(&m)).unwrap(), m);
+                m.annotations.edited_hlc = 7;
+                m.annotations.reactions.push(crate::model::Reaction {
+                    by: "+819012345678".parse().unwrap(),
+                    emoji: "👍".into(),
+                    hlc: 9,
+                });
                 let key = keys::message(&m.conv, m.hlc, &m.id);
                 assert_eq!(decode(&key, &encode(&m)).unwrap(), m);
             }

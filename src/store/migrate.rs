@@ -147,6 +147,7 @@ mod tests {
             state: MessageState::Delivered,
             sent_ms: 1_764_000_000_000 + i,
             stored_ms: 1_764_000_000_100 + i,
+            annotations: Default::default(),
         }
     }
 

@@ -23,6 +23,7 @@
 //! applied in order; sled recovers a prefix of its log, so after a crash a prefix of the
 //! list is there, and the list is ordered so that every prefix is consistent.
 
+mod actions;
 mod cache;
 mod groups;
 mod history;

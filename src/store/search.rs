@@ -58,11 +58,12 @@ pub fn grams(text: &str) -> BTreeSet<String> {
     out
 }
 
-/// The text a message is searched by (none for kinds this version cannot show).
-pub(super) fn searchable(body: &Body) -> Option<&str> {
+/// The text a message is searched by: its text, a card's title and body (none for
+/// actions, deleted messages and kinds this version cannot show).
+pub(super) fn searchable(body: &Body) -> Option<std::borrow::Cow<'_, str>> {
     match body {
-        Body::Text { text } => Some(text),
-        Body::Unsupported { .. } => None,
+        Body::Card { title, text, .. } => Some(format!("{title}\n{text}").into()),
+        other => other.text().map(Into::into),
     }
 }
 
@@ -215,7 +216,7 @@ impl Store {
         };
         let message = self.read_message(&key, &value)?;
         let matches = searchable(&message.body).is_some_and(|text| {
-            let text = normalize(text);
+            let text = normalize(&text);
             needles.iter().all(|n| text.contains(n.as_str()))
         });
         Ok(matches.then_some(message))
@@ -229,7 +230,7 @@ impl Store {
             let (key, value) = item?;
             let message = message_codec::decode(&key, &value)?;
             if let Some(text) = searchable(&message.body) {
-                for gram in grams(text) {
+                for gram in grams(&text) {
                     self.history.insert(posting(&gram, message.hlc, &message.id), &[])?;
                 }
             }
@@ -262,6 +263,7 @@ mod tests {
             state: MessageState::Received,
             sent_ms: 0,
             stored_ms: 0,
+            annotations: Default::default(),
         };
         let mut batch = store.batch();
         batch.put_message(&message);
@@ -361,6 +363,7 @@ mod tests {
             state: MessageState::Delivered,
             sent_ms: 0,
             stored_ms: 0,
+            annotations: Default::default(),
         };
         let mut batch = store.batch();
         batch.put_body(&message);

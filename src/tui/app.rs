@@ -1429,6 +1429,19 @@ impl App {
                 }
                 effects
             }
+            Event::MessageChanged { message } => {
+                if let Some(held) = self
+                    .chat
+                    .as_mut()
+                    .filter(|c| c.conv_id == message.conv)
+                    .and_then(|chat| chat.messages.iter_mut().rev().find(|m| m.id == message.id))
+                {
+                    let state = held.state;
+                    *held = message;
+                    held.state = state;
+                }
+                Vec::new()
+            }
             Event::MessageState { id, conv, state, .. } => {
                 let held = self
                     .chat

@@ -99,7 +99,7 @@ impl Drop for TerminalGuard {
 
 /// What the terminal thread reports.
 enum TermInput {
-    Input(Input),
+    Input(Box<Input>),
     Resize(u16, u16),
 }
 
@@ -114,10 +114,10 @@ fn spawn_terminal_reader(tx: mpsc::Sender<TermInput>) {
             }
             let input = match crossterm::event::read() {
                 Ok(TermEvent::Key(key)) => match Key::from_terminal(key) {
-                    Some(key) => TermInput::Input(Input::Key(key)),
+                    Some(key) => TermInput::Input(Box::new(Input::Key(key))),
                     None => continue,
                 },
-                Ok(TermEvent::Paste(text)) => TermInput::Input(Input::Paste(text)),
+                Ok(TermEvent::Paste(text)) => TermInput::Input(Box::new(Input::Paste(text))),
                 Ok(TermEvent::Resize(width, height)) => TermInput::Resize(width, height),
                 Ok(_) => continue,
                 Err(_) => return,
@@ -380,7 +380,7 @@ pub async fn run(socket: &Path, region: Region) -> Result<(), TuiError> {
         let input = tokio::select! {
             biased;
             key = keys.recv() => match key {
-                Some(TermInput::Input(input)) => Some(input),
+                Some(TermInput::Input(input)) => Some(*input),
                 Some(TermInput::Resize(width, height)) => {
                     terminal.autoresize()?;
                     Some(Input::Resize(width, height))

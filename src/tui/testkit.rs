@@ -45,6 +45,11 @@ pub fn message(id: u32, phone: &str, incoming: bool, text: &str) -> MessageView 
         sender_name: if incoming { "민지".into() } else { String::new() },
         title: String::new(),
         text: text.into(),
+        kind: "text".into(),
+        reply_to: None,
+        card: None,
+        reactions: Vec::new(),
+        edited: false,
         state: if incoming {
             MessageState::Received
         } else {

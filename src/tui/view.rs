@@ -381,7 +381,7 @@ fn render_message(message: &MessageView, me: &str, width: usize) -> Vec<Line<'st
     };
     let prefix = format!("{} {}: ", clock(message.sent_ms), fit(&who, 16));
     let (mark, mark_color) = state_mark(message.state);
-    let text = clean(&message.text);
+    let text = clean(&message.shown_text()).into_owned();
     let body = if mark.is_empty() {
         format!("{prefix}{text}")
     } else {

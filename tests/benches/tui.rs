@@ -38,6 +38,11 @@ fn message(i: usize, conv: &str) -> MessageView {
         sender_name: if incoming { "민지".into() } else { String::new() },
         title: "민지".into(),
         text: format!("메시지 {i}: 오늘 저녁에 홍대에서 만나요 — 今日はいい天気ですね, see you at seven"),
+        kind: "text".into(),
+        reply_to: None,
+        card: None,
+        reactions: Vec::new(),
+        edited: false,
         state: if incoming {
             MessageState::Seen
         } else {

@@ -119,6 +119,24 @@ duration-invalid = "{ $text }" is not a duration (try 30m, 2h or 7d)
 msg-me = me
 msg-line = [{ $time }] { $who }: { $text }  ({ $state })
 msg-queued = Queued to { $name }: “{ $text }” — on disk, delivery in progress (chingu watch shows when it arrives).
+msg-forwarded = [forwarded]
+msg-edited = (edited)
+msg-deleted = (this message was deleted)
+msg-card = [{ $template ->
+    [birthday] 🎂 birthday card
+    [thanks] 🙏 thank-you card
+    [congrats] 🎉 congratulations card
+    [love] 💌 love card
+   *[other] card
+}]
+compose-none = No message in { $conversation } to do that with.
+compose-none-mine = You have sent nothing in { $conversation } yet.
+compose-emoji-or-remove = Give one emoji, or --remove to withdraw your reaction.
+compose-reacted = Reacted { $emoji } in { $title }.
+compose-unreacted = Withdrew your reaction in { $title }.
+compose-edited = Edited in { $title }: “{ $text }” — everyone who has it will see the new text.
+compose-deleted = Deleted in { $title } — removed for everyone who has it.
+compose-card = Card sent to { $title }.
 msg-marked-read = { $count ->
     [one] Marked one message read.
    *[other] Marked { $count } messages read.

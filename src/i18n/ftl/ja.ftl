@@ -108,6 +108,24 @@ duration-invalid = 「{ $text }」は期間として認識できません（30m�
 msg-me = 自分
 msg-line = [{ $time }] { $who }: { $text }  ({ $state })
 msg-queued = { $name } さんへの「{ $text }」をキューに入れました。ディスクに保存済みで、配信中です（届くと chingu watch に表示されます）。
+msg-forwarded = [転送]
+msg-edited = (編集済み)
+msg-deleted = (このメッセージは削除されました)
+msg-card = [{ $template ->
+    [birthday] 🎂 誕生日カード
+    [thanks] 🙏 ありがとうカード
+    [congrats] 🎉 お祝いカード
+    [love] 💌 ラブカード
+   *[other] カード
+}]
+compose-none = { $conversation } にはその操作ができるメッセージがありません。
+compose-none-mine = { $conversation } にはまだ何も送っていません。
+compose-emoji-or-remove = 絵文字を一つ指定するか、--remove でリアクションを取り消してください。
+compose-reacted = { $title } に { $emoji } でリアクションしました。
+compose-unreacted = { $title } のリアクションを取り消しました。
+compose-edited = { $title } で編集しました:「{ $text }」— 受け取った全員に新しい内容が表示されます。
+compose-deleted = { $title } で削除しました — 受け取った全員から消えます。
+compose-card = { $title } にカードを送りました。
 msg-marked-read = { $count } 件のメッセージを閲覧済みにしました。
 msg-state-queued = 送信待ち
 msg-state-sent = 送信済み

@@ -108,6 +108,24 @@ duration-invalid = "{ $text }"은(는) 올바른 기간이 아니에요 (예: 30
 msg-me = 나
 msg-line = [{ $time }] { $who }: { $text }  ({ $state })
 msg-queued = { $name } 님에게 보낼 메시지 “{ $text }”를 대기열에 넣었어요. 디스크에 저장했고 전송 중이에요 (도착하면 chingu watch에 표시돼요).
+msg-forwarded = [전달됨]
+msg-edited = (수정됨)
+msg-deleted = (삭제된 메시지입니다)
+msg-card = [{ $template ->
+    [birthday] 🎂 생일 카드
+    [thanks] 🙏 감사 카드
+    [congrats] 🎉 축하 카드
+    [love] 💌 사랑 카드
+   *[other] 카드
+}]
+compose-none = { $conversation }에 그렇게 할 메시지가 없어요.
+compose-none-mine = { $conversation }에 아직 보낸 메시지가 없어요.
+compose-emoji-or-remove = 이모지 하나를 쓰거나, 반응을 취소하려면 --remove를 쓰세요.
+compose-reacted = { $title }에 { $emoji } 반응을 남겼어요.
+compose-unreacted = { $title }에 남긴 반응을 취소했어요.
+compose-edited = { $title }에서 수정했어요: “{ $text }” — 받은 사람 모두에게 새 내용이 보여요.
+compose-deleted = { $title }에서 삭제했어요 — 받은 사람 모두에게서 지워져요.
+compose-card = { $title }에 카드를 보냈어요.
 msg-marked-read = 메시지 { $count }개를 확인한 것으로 표시했어요.
 msg-state-queued = 대기 중
 msg-state-sent = 전송됨

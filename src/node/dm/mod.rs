@@ -21,8 +21,9 @@ use serde::Serialize;
 
 use super::actor::Actor;
 use super::event::Event;
+use crate::content::body::WireBody;
 use crate::dm::retry_delay_ms;
-use crate::dm::wire::{Ack, DmPayload, DmRequest, DmResponse, Outcome, ReceiptState, WireBody};
+use crate::dm::wire::{Ack, DmPayload, DmRequest, DmResponse, Outcome, ReceiptState};
 use crate::model::{
     now_ms, Body, Contact, ContactState, ConvId, Conversation, Direction, Hlc, MessageState, MsgId, StoredMessage,
 };

@@ -407,36 +407,62 @@ impl Actor {
             _ => Conversation::direct(conv_id, &contact.phone, &contact.name),
         };
         conv.last_hlc = Hlc(conv.last_hlc).observe(Hlc(hlc), now).0;
-        conv.unread = conv.unread.saturating_add(1);
-        conv.preview = body.preview();
-        let message = StoredMessage {
+        let action = body.is_action();
+        if !action {
+            conv.unread = conv.unread.saturating_add(1);
+            conv.preview = body.preview();
+        }
+        let mut message = StoredMessage {
             id,
             conv: conv_id,
             hlc,
             direction: Direction::Incoming,
             sender: contact.phone.clone(),
             body,
-            state: if request {
+            state: if action {
+                MessageState::Seen
+            } else if request {
                 MessageState::Request
             } else {
                 MessageState::Received
             },
             sent_ms,
             stored_ms: now,
+            annotations: Default::default(),
         };
         let mut batch = self.store.batch();
+        let changed = match self.absorb(&mut batch, &mut message) {
+            Ok(changed) => changed,
+            // A refused action is acknowledged (resending cannot change the answer) and
+            // not stored; one refused only because too many wait is left unacknowledged,
+            // so the sender tries again later.
+            Err(e @ crate::content::annotate::ActionError::TooManyWaiting) => {
+                self.refuse_action(None, e);
+                return Outcome::Held;
+            }
+            Err(e) => {
+                self.refuse_action(None, e);
+                return Outcome::Stored;
+            }
+        };
         batch.put_message(&message);
         if let Err(e) = self.store.apply(batch) {
             tracing::error!(error = %e, "cannot store a message");
             return Outcome::Rejected;
         }
         self.update_conversation(conv);
+        let name = contact.display_name();
+        if action {
+            if let Some(changed) = changed {
+                self.announce_change(changed, name);
+            }
+            return Outcome::Stored;
+        }
         if request {
             self.dm.stats.requests += 1;
         } else {
             self.dm.stats.received += 1;
         }
-        let name = contact.display_name();
         let mut view = crate::node::messages::MessageView::new(&message, &name).titled(&name);
         view.muted = contact.muted;
         self.durability.after_flush(Box::new(move |actor: &mut Actor| {

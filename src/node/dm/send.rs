@@ -22,7 +22,7 @@ impl Actor {
                 crate::contacts::standing::Standing::of(contact).explain(&name),
             ));
         }
-        WireBody::from_body(&body).map_err(|e| crate::node::NodeError::Invalid(e.to_string()))?;
+        WireBody::from_body(&body)?;
         let now = now_ms();
         let conv_id = ConvId::direct(&contact.phone);
         let mut conv = self
@@ -30,8 +30,10 @@ impl Actor {
             .unwrap_or_else(|| Conversation::direct(conv_id, &contact.phone, &contact.name));
         let hlc = Hlc(conv.last_hlc).tick(now);
         conv.last_hlc = hlc.0;
-        conv.preview = body.preview();
-        let message = StoredMessage {
+        if !body.is_action() {
+            conv.preview = body.preview();
+        }
+        let mut message = StoredMessage {
             id: MsgId::generate(),
             conv: conv_id,
             hlc: hlc.0,
@@ -41,6 +43,7 @@ impl Actor {
             state: MessageState::Queued,
             sent_ms: now,
             stored_ms: now,
+            annotations: Default::default(),
         };
         let entry = OutboxEntry {
             id: message.id,
@@ -53,9 +56,13 @@ impl Actor {
             mailbox_ms: 0,
         };
         let mut batch = self.store.batch();
+        let changed = self.absorb(&mut batch, &mut message)?;
         batch.put_outgoing(&message, &entry);
         self.store.apply(batch)?;
         self.update_conversation(conv);
+        if let Some(changed) = changed {
+            self.announce_change(changed, contact.name.clone());
+        }
         if self.dm.unacked.len() < MAX_UNACKED_CACHED {
             self.dm.unacked.insert(message.id, message.clone());
         }

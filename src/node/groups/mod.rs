@@ -26,11 +26,12 @@ use super::actor::Actor;
 use super::command::Reply;
 use super::messages::MessageView;
 use super::{Event, NodeError};
-use crate::dm::wire::{DmPayload, WireBody};
+use crate::content::body::{BodyError, WireBody};
+use crate::dm::wire::DmPayload;
 use crate::group::{
     Commit, EpochKeys, EpochSecret, EpochSecretShare, GroupControl, GroupError, GroupId, GroupLog, GroupMessage,
     GroupPlain, GroupState, LogChange, LogError, Member, Op, PendingBuffer, SenderKey, SenderKeyDistribution,
-    SenderKeyRing, SyncRequest, SyncResponse, Verdict, MAX_GROUP_MESSAGE,
+    SenderKeyRing, SyncRequest, SyncResponse, Verdict, MAX_GROUP_BODY, MAX_GROUP_MESSAGE,
 };
 use crate::model::{
     now_ms, Body, Contact, ContactSource, ContactState, ConvId, Conversation, ConversationKind, Direction, Hlc,
@@ -39,7 +40,6 @@ use crate::model::{
 use crate::phone::PhoneNumber;
 use crate::ratelimit::{KeyedLimiter, Rate};
 use crate::rendezvous::{CodeSecret, Epoch};
-use crate::store::Inserted;
 use crate::wire::{Bytes, Fixed, List, Text};
 
 mod meetup;
@@ -749,7 +749,7 @@ impl Actor {
                     .and_then(|id| self.cmd_group_change(id, change));
                 self.reply_after_flush(reply, result);
             }
-            GroupCommand::Send { group, text, reply } => self.cmd_group_send(&group, text, reply),
+            GroupCommand::Send { group, text, reply } => self.post_group(&group, Body::Text { text }, reply),
             GroupCommand::CreateMeetup { name, secs, reply } => self.cmd_meetup_create(&name, secs, reply),
             GroupCommand::Join {
                 creator,
@@ -1682,9 +1682,9 @@ impl Actor {
 
     // --- messages ----------------------------------------------------------------------
 
-    fn cmd_group_send(&mut self, query: &str, text: String, reply: Reply<MessageView>) {
-        let result = super::messages::check_text(&text).and_then(|()| self.queue_group_message(query, text));
-        match result {
+    /// Queues `body` for the group `query` names and answers once it is durable.
+    pub(in crate::node) fn post_group(&mut self, query: &str, body: Body, reply: Reply<MessageView>) {
+        match self.queue_group_message(query, body) {
             Ok(view) => self.durability.after_flush(Box::new(move |actor: &mut Actor| {
                 actor.publish_unpublished();
                 let _ = reply.send(Ok(view));
@@ -1695,9 +1695,11 @@ impl Actor {
         }
     }
 
-    /// Encrypts a text with our current sender key, stores it and its envelope, and
+    /// Encrypts a body with our current sender key, stores it and its envelope, and
     /// queues it for publishing after the flush (the advanced key must be durable first).
-    fn queue_group_message(&mut self, query: &str, text: String) -> Result<MessageView, NodeError> {
+    /// A reaction, edit or delete changes its target here before it is encrypted (so a
+    /// refused one advances no key).
+    fn queue_group_message(&mut self, query: &str, body: Body) -> Result<MessageView, NodeError> {
         let id = self.group_id_for(query)?;
         let now = now_ms();
         let record = self.record(&id)?;
@@ -1707,24 +1709,13 @@ impl Actor {
                 "this group is closed or you are no longer in it".into(),
             ));
         }
-        let body = Body::Text { text };
-        let wire = WireBody::from_body(&body).map_err(|e| NodeError::Invalid(e.to_string()))?;
-        let msg_id = MsgId::generate();
-        let plain = GroupPlain {
-            id: Fixed(msg_id.0),
-            sent_ms: now,
-            body: Bytes::new(wire.encode().to_vec())
-                .map_err(|_| NodeError::Invalid("the message is too long".into()))?,
-        };
-        let record = self.groups.records.get_mut(&id).expect("checked above");
-        let epoch = *record
-            .current_epoch()
-            .ok_or_else(|| NodeError::Invalid("the group has no epoch yet".into()))?;
-        let key = record.own.get_mut(&epoch).expect("every kept epoch has our key");
-        let message = key.encrypt(&plain).map_err(|e| NodeError::Invalid(e.to_string()))?;
-        let envelope = message.encode().map_err(|e| NodeError::Invalid(e.to_string()))?;
-        self.store
-            .put_group_envelope(epoch.as_bytes(), message.key_id.as_bytes(), message.seq, &envelope)?;
+        let title = state.name().to_owned();
+        let wire = WireBody::from_body(&body)?;
+        let body_bytes = Bytes::new(wire.encode().to_vec()).map_err(|_| BodyError::TooLong {
+            field: "message",
+            len: wire.encode().len(),
+            max: MAX_GROUP_BODY,
+        })?;
         let conv_id = ConvId::group(*id.as_bytes());
         let mut conv = self.conversation_row(&conv_id)?.unwrap_or_else(|| Conversation {
             id: conv_id,
@@ -1738,9 +1729,11 @@ impl Actor {
         });
         let hlc = Hlc(conv.last_hlc).tick(now);
         conv.last_hlc = hlc.0;
-        conv.preview = body.preview();
-        let stored = StoredMessage {
-            id: msg_id,
+        if !body.is_action() {
+            conv.preview = body.preview();
+        }
+        let mut stored = StoredMessage {
+            id: MsgId::generate(),
             conv: conv_id,
             hlc: hlc.0,
             direction: Direction::Outgoing,
@@ -1749,18 +1742,33 @@ impl Actor {
             state: MessageState::Queued,
             sent_ms: now,
             stored_ms: now,
+            annotations: Default::default(),
         };
         let mut batch = self.store.batch();
+        let changed = self.absorb(&mut batch, &mut stored)?;
+        let plain = GroupPlain {
+            id: Fixed(stored.id.0),
+            sent_ms: now,
+            body: body_bytes,
+        };
+        let record = self.groups.records.get_mut(&id).expect("checked above");
+        let epoch = *record
+            .current_epoch()
+            .ok_or_else(|| NodeError::Invalid("the group has no epoch yet".into()))?;
+        let key = record.own.get_mut(&epoch).expect("every kept epoch has our key");
+        let message = key.encrypt(&plain).map_err(|e| NodeError::Invalid(e.to_string()))?;
+        let envelope = message.encode().map_err(|e| NodeError::Invalid(e.to_string()))?;
+        self.store
+            .put_group_envelope(epoch.as_bytes(), message.key_id.as_bytes(), message.seq, &envelope)?;
         batch.put_message(&stored);
         self.store.apply(batch)?;
         self.update_conversation(conv);
         self.mark_dirty(id);
-        self.groups.unpublished.push((id, msg_id, envelope));
+        self.groups.unpublished.push((id, stored.id, envelope));
         self.groups.stats.sent += 1;
-        let title = self
-            .record(&id)
-            .map(|r| r.log.state().name().to_owned())
-            .unwrap_or_default();
+        if let Some(changed) = changed {
+            self.announce_change(changed, title.clone());
+        }
         Ok(MessageView::new(&stored, "").titled(&title))
     }
 
@@ -1906,20 +1914,26 @@ impl Actor {
         let conv_id = ConvId::group(*group.as_bytes());
         let id = MsgId(received.plain.id.0);
         let hlc = Hlc::bounded(Hlc(received.plain.sent_ms << 16), now, 24 * 3600 * 1000).0;
-        let stored = StoredMessage {
+        let action = body.is_action();
+        let mut stored = StoredMessage {
             id,
             conv: conv_id,
             hlc,
             direction: Direction::Incoming,
             sender: phone,
             body,
-            state: MessageState::Received,
+            state: if action {
+                MessageState::Seen
+            } else {
+                MessageState::Received
+            },
             sent_ms: received.plain.sent_ms,
             stored_ms: now,
+            annotations: Default::default(),
         };
-        match self.store.insert_message(&stored) {
-            Ok(Inserted::New) => {}
-            Ok(Inserted::Duplicate) => {
+        match self.store.has_message(&stored.id) {
+            Ok(false) => {}
+            Ok(true) => {
                 self.groups.stats.duplicates += 1;
                 return Ok(());
             }
@@ -1928,20 +1942,41 @@ impl Actor {
                 return Ok(());
             }
         }
+        let mut batch = self.store.batch();
+        let changed = match self.absorb(&mut batch, &mut stored) {
+            Ok(changed) => changed,
+            Err(e) => {
+                self.refuse_action(None, e);
+                return Ok(());
+            }
+        };
+        batch.put_message(&stored);
+        if let Err(e) = self.store.apply(batch) {
+            tracing::error!(error = %e, "cannot store a group message");
+            return Ok(());
+        }
         self.groups.stats.received += 1;
         if repaired {
             self.groups.stats.repaired += 1;
         }
         if let Ok(Some(mut conv)) = self.conversation_row(&conv_id) {
             conv.last_hlc = Hlc(conv.last_hlc).observe(Hlc(hlc), now).0;
-            conv.unread = conv.unread.saturating_add(1);
-            conv.preview = stored.body.preview();
+            if !action {
+                conv.unread = conv.unread.saturating_add(1);
+                conv.preview = stored.body.preview();
+            }
             self.update_conversation_lazily(conv);
         }
         // Shown at once and flushed lazily: nobody is told it is stored, and if a crash
         // loses it, the receive ring on disk (written after it) does not count it either,
         // so the next tail sync fetches it again.
         self.durability.wrote_lazily();
+        if action {
+            if let Some(changed) = changed {
+                self.announce_change(changed, title);
+            }
+            return Ok(());
+        }
         self.emit(Event::MessageReceived {
             message: MessageView::new(&stored, sender.name.as_str()).titled(&title),
         });

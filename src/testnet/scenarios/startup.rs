@@ -55,6 +55,7 @@ fn fill(store: &Store, owner: &crate::phone::PhoneNumber, messages: usize) -> Re
                 state: MessageState::Delivered,
                 sent_ms: now_ms(),
                 stored_ms: now_ms(),
+                annotations: Default::default(),
             });
             batch.put_conversation(&Conversation {
                 id: conv,

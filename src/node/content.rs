@@ -1,0 +1,345 @@
+//! The actor's glue for rich content (SPEC.md §6.6, `content`): composing replies,
+//! forwards, cards, reactions, edits and deletes from the API's request, and applying
+//! actions — ours as we send them, others' as they arrive — to their target, or keeping
+//! them until it arrives. The rules themselves are in [`crate::content::annotate`].
+
+use serde::{Deserialize, Serialize};
+
+use super::actor::Actor;
+use super::command::Reply;
+use super::event::Event;
+use super::messages::MessageView;
+use super::refusal::Refusal;
+use super::NodeError;
+use crate::content::annotate::{self, ActionError, Applied};
+use crate::content::body::BodyError;
+use crate::model::{Body, ConvId, ConversationKind, Direction, MsgId, StoredMessage};
+use crate::store::Batch;
+
+/// Most actions kept waiting for a target that has not arrived; later ones are refused
+/// (`content.too_many_pending`) until targets arrive.
+pub const MAX_PENDING_ACTIONS: usize = 10_000;
+
+/// What to compose: every kind but plain text (`messages.send` and `groups.send`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Compose {
+    /// A text answering `message`, in its conversation.
+    Reply {
+        /// The message answered (hex id).
+        message: String,
+        /// The text.
+        text: String,
+    },
+    /// Our reaction to `message` ("" withdraws it).
+    React {
+        /// The message (hex id).
+        message: String,
+        /// One emoji, or "".
+        emoji: String,
+    },
+    /// A new text for our `message`.
+    Edit {
+        /// The message (hex id).
+        message: String,
+        /// Its new text.
+        text: String,
+    },
+    /// Deletes our `message` everywhere.
+    Delete {
+        /// The message (hex id).
+        message: String,
+    },
+    /// Passes `message` on to `to`.
+    Forward {
+        /// The message (hex id).
+        message: String,
+        /// A contact or group (name, number or id).
+        to: String,
+    },
+    /// A mobile card to `to`.
+    Card {
+        /// A contact or group (name, number or id).
+        to: String,
+        /// `birthday`, `thanks`, `congrats`, `love` or `plain`.
+        template: String,
+        /// The title.
+        title: String,
+        /// The body ("" for none).
+        #[serde(default)]
+        text: String,
+    },
+}
+
+/// The node's counts for rich content (in `status`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentStats {
+    /// Actions applied to their target.
+    pub applied: u64,
+    /// Actions waiting for their target now.
+    pub pending: u64,
+}
+
+/// The actor's rich-content state.
+#[derive(Debug, Default)]
+pub struct Content {
+    /// Counts.
+    pub stats: ContentStats,
+}
+
+impl Content {
+    /// The state of a node whose store holds `pending` waiting actions.
+    pub fn load(pending: usize) -> Self {
+        Self {
+            stats: ContentStats {
+                pending: pending as u64,
+                ..Default::default()
+            },
+        }
+    }
+}
+
+/// The stable reason an action was refused (API error data, metrics label).
+fn reason(error: ActionError) -> &'static str {
+    match error {
+        ActionError::NotTheAuthor => "not_the_author",
+        ActionError::OtherConversation => "other_conversation",
+        ActionError::NotEditable => "not_editable",
+        ActionError::Deleted => "deleted",
+        ActionError::TooManyReactions => "too_many_reactions",
+        ActionError::TooManyWaiting => "too_many_waiting",
+    }
+}
+
+impl From<ActionError> for NodeError {
+    fn from(error: ActionError) -> Self {
+        Refusal::invalid(reason(error), error.to_string()).into()
+    }
+}
+
+impl From<BodyError> for NodeError {
+    fn from(error: BodyError) -> Self {
+        let reason = match error {
+            BodyError::TooLong { .. } => "too_long",
+            BodyError::Empty { .. } => "empty_message",
+            BodyError::UnknownTemplate { .. } => "unknown_template",
+            BodyError::NotAnEmoji { .. } => "not_an_emoji",
+            BodyError::NotSendable => "not_sendable",
+        };
+        Refusal::invalid(reason, error.to_string()).into()
+    }
+}
+
+impl Actor {
+    /// `compose`: builds the body, finds its conversation, and sends it there like a
+    /// text (durable before the answer, retried until acknowledged or published).
+    pub(super) fn cmd_compose(&mut self, compose: Compose, reply: Reply<MessageView>) {
+        match self.composed(compose) {
+            Ok((conv, body)) => self.post(&conv, body, reply),
+            Err(e) => {
+                let _ = reply.send(Err(e));
+            }
+        }
+    }
+
+    fn composed(&self, compose: Compose) -> Result<(ConvId, Body), NodeError> {
+        Ok(match compose {
+            Compose::Reply { message, text } => {
+                let target = self.target(&message)?;
+                (target.conv, Body::Reply { to: target.id, text })
+            }
+            Compose::React { message, emoji } => {
+                let target = self.target(&message)?;
+                (target.conv, Body::React { to: target.id, emoji })
+            }
+            Compose::Edit { message, text } => {
+                let target = self.own_target(&message)?;
+                (target.conv, Body::Edit { to: target.id, text })
+            }
+            Compose::Delete { message } => {
+                let target = self.own_target(&message)?;
+                (target.conv, Body::Delete { to: target.id })
+            }
+            Compose::Forward { message, to } => {
+                let source = self.target(&message)?;
+                let body = match source.body {
+                    Body::Text { text } | Body::Reply { text, .. } | Body::Forward { text } => Body::Forward { text },
+                    card @ Body::Card { .. } => card,
+                    _ => {
+                        return Err(Refusal::invalid("not_forwardable", "this message cannot be forwarded").into());
+                    }
+                };
+                (self.destination(&to)?, body)
+            }
+            Compose::Card {
+                to,
+                template,
+                title,
+                text,
+            } => (self.destination(&to)?, Body::Card { template, title, text }),
+        })
+    }
+
+    /// The stored message `id` names (hex), in a conversation we can write to.
+    fn target(&self, id: &str) -> Result<StoredMessage, NodeError> {
+        let id = id
+            .trim()
+            .parse::<MsgId>()
+            .map_err(|e| NodeError::Invalid(e.to_string()))?;
+        match self.store.message(&id)? {
+            Some(message) if !message.body.is_action() => Ok(message),
+            _ => Err(Refusal::not_found("no_such_message", format!("no message {id}")).into()),
+        }
+    }
+
+    /// Like [`Actor::target`], for an edit or delete: the message must be ours.
+    fn own_target(&self, id: &str) -> Result<StoredMessage, NodeError> {
+        let target = self.target(id)?;
+        if target.direction != Direction::Outgoing {
+            return Err(ActionError::NotTheAuthor.into());
+        }
+        Ok(target)
+    }
+
+    /// The conversation a forward or card goes to: a contact's or a group's.
+    fn destination(&self, query: &str) -> Result<ConvId, NodeError> {
+        match self.resolve_contact(query) {
+            Ok(contact) => Ok(ConvId::direct(&contact.phone)),
+            Err(contact_error) => match self.group_id_for(query) {
+                Ok(group) => Ok(ConvId::group(*group.as_bytes())),
+                Err(_) => Err(contact_error),
+            },
+        }
+    }
+
+    /// Sends `body` to the conversation `conv`: a friend's, a group's or a meetup's.
+    fn post(&mut self, conv: &ConvId, body: Body, reply: Reply<MessageView>) {
+        let kind = match self.conversation_row(conv) {
+            Ok(Some(row)) => Some(row.kind),
+            Ok(None) => None,
+            Err(e) => {
+                let _ = reply.send(Err(e.into()));
+                return;
+            }
+        };
+        match kind {
+            Some(ConversationKind::Direct { phone }) if ConvId::direct(&phone) == *conv => {
+                match self.resolve_contact(phone.as_str()) {
+                    Ok(contact) => self.post_direct(&contact, body, reply),
+                    Err(e) => {
+                        let _ = reply.send(Err(e));
+                    }
+                }
+            }
+            Some(ConversationKind::Group { group_id } | ConversationKind::Meetup { group_id }) => {
+                self.post_group(&hex::encode(group_id), body, reply);
+            }
+            // A forward or a card to someone with no conversation yet.
+            None => match self.destination_of_new(conv) {
+                Some(contact) => self.post_direct(&contact, body, reply),
+                None => {
+                    let refusal = Refusal::invalid("not_writable", "this conversation cannot be written to");
+                    let _ = reply.send(Err(refusal.into()));
+                }
+            },
+            Some(_) => {
+                let refusal = Refusal::invalid("not_writable", "accept the request before answering it");
+                let _ = reply.send(Err(refusal.into()));
+            }
+        }
+    }
+
+    /// The contact whose direct conversation `conv` is, when none is stored yet.
+    fn destination_of_new(&self, conv: &ConvId) -> Option<crate::model::Contact> {
+        self.store
+            .contacts()
+            .ok()?
+            .into_iter()
+            .find(|c| ConvId::direct(&c.phone) == *conv)
+    }
+
+    /// Prepares storing `message`: an action is applied to its target (written into
+    /// `batch`) or kept waiting for it; a message is given the actions that waited for
+    /// it. Returns the target an action changed, to show again. Refused actions write
+    /// nothing.
+    pub(super) fn absorb(
+        &mut self,
+        batch: &mut Batch,
+        message: &mut StoredMessage,
+    ) -> Result<Option<StoredMessage>, ActionError> {
+        let Some(to) = message.body.action_target() else {
+            self.apply_waiting(batch, message);
+            return Ok(None);
+        };
+        let Ok(Some(old)) = self.store.message(&to) else {
+            if self.content.stats.pending as usize >= MAX_PENDING_ACTIONS {
+                return Err(ActionError::TooManyWaiting);
+            }
+            batch.put_pending_action(&to, &message.id);
+            self.content.stats.pending += 1;
+            return Ok(None);
+        };
+        let mut new = old.clone();
+        let applied = annotate::apply(&mut new, message)?;
+        self.content.stats.applied += 1;
+        self.blank_applied_edit(message);
+        if applied == Applied::Stale {
+            return Ok(None);
+        }
+        batch.rewrite_message(&old, &new);
+        Ok(Some(new))
+    }
+
+    /// The actions that waited for `message`, applied to it in clock order before it is
+    /// stored; refused ones are counted and dropped.
+    fn apply_waiting(&mut self, batch: &mut Batch, message: &mut StoredMessage) {
+        if self.content.stats.pending == 0 {
+            return;
+        }
+        let waiting = match self.store.pending_actions(&message.id) {
+            Ok(waiting) => waiting,
+            Err(e) => {
+                self.failed("store.pending_actions", &e);
+                return;
+            }
+        };
+        for mut action in waiting {
+            batch.remove_pending_action(&message.id, &action.id);
+            self.content.stats.pending = self.content.stats.pending.saturating_sub(1);
+            match annotate::apply(message, &action) {
+                Ok(_) => {
+                    self.content.stats.applied += 1;
+                    if self.blank_applied_edit(&mut action) {
+                        batch.put_message(&action);
+                    }
+                }
+                Err(e) => self.reject(None, "content", reason(e)),
+            }
+        }
+    }
+
+    /// An incoming edit, once applied, keeps no copy of the text (the target holds it,
+    /// and a later delete must leave none). True when it changed.
+    fn blank_applied_edit(&self, action: &mut StoredMessage) -> bool {
+        match &mut action.body {
+            Body::Edit { text, .. } if action.direction == Direction::Incoming && !text.is_empty() => {
+                text.clear();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Shows a message an action changed, once the change is durable.
+    pub(super) fn announce_change(&mut self, changed: StoredMessage, title: String) {
+        let view = self.view_of(&changed).titled(&title);
+        self.durability.after_flush(Box::new(move |actor: &mut Actor| {
+            actor.emit(Event::MessageChanged { message: view });
+        }));
+    }
+
+    /// A refused incoming action, counted and reported.
+    pub(super) fn refuse_action(&mut self, peer: Option<libp2p::PeerId>, error: ActionError) {
+        self.reject(peer, "content", reason(error));
+    }
+}

@@ -1,0 +1,243 @@
+//! More than text between real nodes on loopback (SPEC.md §6.6): replies, reactions,
+//! edits, deletes, forwards and cards in 1:1 chats and groups; an edit forged by a
+//! tampered node refused by the recipient. Every wait is on an event, with a deadline.
+
+mod common;
+
+use chingu::model::{Direction, MessageState};
+use chingu::node::{Compose, MessageView};
+use chingu::store::{Store, StoreOptions};
+use chingu::Event;
+use common::net::{befriend, group_of_three, net, wait_event, wait_history, wait_states};
+
+/// Waits for a `MessageChanged` of message `id` that passes `check` (earlier changes,
+/// such as our own reaction shown here, are passed over).
+async fn changed(
+    events: &mut chingu::node::EventStream,
+    id: &str,
+    check: impl Fn(&MessageView) -> bool,
+) -> MessageView {
+    wait_event(events, |e| match e {
+        Event::MessageChanged { message } if message.id == id && check(message) => Some(message.clone()),
+        _ => None,
+    })
+    .await
+}
+
+/// Waits for the next message received.
+async fn received(events: &mut chingu::node::EventStream) -> MessageView {
+    wait_event(events, |e| match e {
+        Event::MessageReceived { message } => Some(message.clone()),
+        _ => None,
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replies_reactions_edits_deletes_forwards_and_cards_between_friends() {
+    let net = net(2, false).await;
+    befriend(&net, 0, 1).await;
+    let (alice, bob) = (net.nodes[0].node().clone(), net.nodes[1].node().clone());
+    let mut alice_events = alice.events();
+    let mut bob_events = bob.events();
+
+    let first = alice.send("n1", "오늘 저녁 먹을래?").await.unwrap();
+    let arrived = received(&mut bob_events).await;
+    assert_eq!(arrived.id, first.id);
+
+    // A reply names the message it answers.
+    let reply = bob
+        .compose(Compose::Reply {
+            message: first.id.clone(),
+            text: "좋아!".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(reply.state, MessageState::Queued);
+    let got = received(&mut alice_events).await;
+    assert_eq!((got.kind.as_str(), got.text.as_str()), ("reply", "좋아!"));
+    assert_eq!(got.reply_to.as_deref(), Some(first.id.as_str()));
+
+    // A reaction changes the message at both ends, and is not listed as a message.
+    let bob_phone = net.nodes[1].phone.to_string();
+    bob.compose(Compose::React {
+        message: first.id.clone(),
+        emoji: "👍".into(),
+    })
+    .await
+    .unwrap();
+    let reacted = changed(&mut alice_events, &first.id, |m| !m.reactions.is_empty()).await;
+    assert_eq!(reacted.reactions.len(), 1);
+    assert_eq!(reacted.reactions[0].emoji, "👍");
+    assert_eq!(reacted.reactions[0].by, [bob_phone]);
+
+    // Only the author edits: Bob cannot, Alice can, and Bob sees the new text.
+    let refused = bob
+        .compose(Compose::Edit {
+            message: first.id.clone(),
+            text: "hacked".into(),
+        })
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("author"), "{refused}");
+    let edit = alice
+        .compose(Compose::Edit {
+            message: first.id.clone(),
+            text: "오늘 저녁 7시에 먹을래?".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(edit.kind, "edit");
+    let edited = changed(&mut bob_events, &first.id, |m| m.edited).await;
+    assert_eq!(edited.text, "오늘 저녁 7시에 먹을래?");
+    assert!(edited.edited);
+    assert_eq!(edited.reactions.len(), 1, "the reaction stays through an edit");
+    let found = bob.search("7시", None, 10, None).await.unwrap();
+    assert_eq!(found.results.len(), 1, "the new text is searchable");
+
+    // A card and a forward arrive as their kinds.
+    alice
+        .compose(Compose::Card {
+            to: "n1".into(),
+            template: "birthday".into(),
+            title: "생일 축하해!".into(),
+            text: "🎂".into(),
+        })
+        .await
+        .unwrap();
+    let card = received(&mut bob_events).await;
+    assert_eq!(card.kind, "card");
+    assert_eq!(card.card.as_ref().map(|c| c.template.as_str()), Some("birthday"));
+    assert!(card.shown_text().contains("생일 축하해!"));
+    bob.compose(Compose::Forward {
+        message: reply.id.clone(),
+        to: "n0".into(),
+    })
+    .await
+    .unwrap();
+    let forwarded = received(&mut alice_events).await;
+    assert_eq!((forwarded.kind.as_str(), forwarded.text.as_str()), ("forward", "좋아!"));
+
+    // A delete removes the text everywhere; history keeps "deleted".
+    let delete = alice
+        .compose(Compose::Delete {
+            message: first.id.clone(),
+        })
+        .await
+        .unwrap();
+    let gone = changed(&mut bob_events, &first.id, |m| m.kind == "deleted").await;
+    assert_eq!((gone.kind.as_str(), gone.text.as_str()), ("deleted", ""));
+    assert!(gone.reactions.is_empty());
+    wait_states(&mut alice_events, &[delete.id], MessageState::Delivered).await;
+    for node in [&alice, &bob] {
+        assert!(node.search("7시", None, 10, None).await.unwrap().results.is_empty());
+        assert!(node.search("저녁", None, 10, None).await.unwrap().results.is_empty());
+    }
+    let history = bob.history("n0", 100, None).await.unwrap();
+    let kinds: Vec<&str> = history.iter().map(|m| m.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["deleted", "reply", "card", "forward"],
+        "actions are never listed"
+    );
+    let status = bob.status().await.unwrap();
+    assert!(status.content.applied >= 3, "{:?}", status.content);
+    net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_forged_by_a_tampered_node_is_refused_by_the_recipient() {
+    let mut net = net(2, false).await;
+    befriend(&net, 0, 1).await;
+    let alice = net.nodes[0].node().clone();
+    let mut bob_events = net.nodes[1].node().events();
+    let original = alice.send("n1", "내가 쓴 글").await.unwrap();
+    received(&mut bob_events).await;
+
+    // Bob's node is made to believe Alice's message is his own.
+    net.stop_node(1).await.unwrap();
+    {
+        let store = Store::open(&net.nodes[1].home.db_path(), StoreOptions::default()).unwrap();
+        let id = original.id.parse().unwrap();
+        let mut message = store.message(&id).unwrap().unwrap();
+        let honest = message.clone();
+        message.direction = Direction::Outgoing;
+        message.sender = net.nodes[1].phone.clone();
+        let mut batch = store.batch();
+        batch.rewrite_message(&honest, &message);
+        store.apply(batch).unwrap();
+        store.flush().unwrap();
+    }
+    net.restart_node(1).await.unwrap();
+    let bob = net.nodes[1].node().clone();
+    let mut alice_events = alice.events();
+    bob.compose(Compose::Edit {
+        message: original.id.clone(),
+        text: "남이 고친 글".into(),
+    })
+    .await
+    .unwrap();
+    wait_event(&mut alice_events, |e| match e {
+        Event::Rejected { protocol, reason, .. } if protocol == "content" => Some(reason.clone()),
+        _ => None,
+    })
+    .await
+    .eq("not_the_author")
+    .then_some(())
+    .expect("refused as not the author's");
+    let history = alice.history("n1", 10, None).await.unwrap();
+    assert_eq!((history[0].text.as_str(), history[0].edited), ("내가 쓴 글", false));
+    let status = alice.status().await.unwrap();
+    assert_eq!(status.rejected.get("content.not_the_author"), Some(&1));
+
+    // Alice's node goes on: Bob's next message arrives.
+    bob.send("n0", "미안").await.unwrap();
+    assert_eq!(received(&mut alice_events).await.text, "미안");
+    net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_members_react_and_an_author_deletes_for_everyone() {
+    let (net, group) = group_of_three("주말 등산").await;
+    let (alice, bob, carol) = (
+        net.nodes[0].node().clone(),
+        net.nodes[1].node().clone(),
+        net.nodes[2].node().clone(),
+    );
+    let sent = bob.group_send(&group.group_id, "토요일 9시 출발").await.unwrap();
+    wait_history(&alice, &group.group_id, 1).await;
+    wait_history(&carol, &group.group_id, 1).await;
+
+    let mut bob_events = bob.events();
+    for (node, emoji) in [(&alice, "👍"), (&carol, "👍")] {
+        node.compose(Compose::React {
+            message: sent.id.clone(),
+            emoji: emoji.into(),
+        })
+        .await
+        .unwrap();
+    }
+    wait_event(&mut bob_events, |e| match e {
+        Event::MessageChanged { message } if message.id == sent.id => {
+            (message.reactions.first().map(|r| r.count) == Some(2)).then_some(())
+        }
+        _ => None,
+    })
+    .await;
+
+    let mut alice_events = alice.events();
+    let mut carol_events = carol.events();
+    bob.compose(Compose::Delete {
+        message: sent.id.clone(),
+    })
+    .await
+    .unwrap();
+    for events in [&mut alice_events, &mut carol_events] {
+        let gone = changed(events, &sent.id, |m| m.kind == "deleted").await;
+        assert_eq!(gone.kind, "deleted");
+    }
+    let history = carol.group_history(&group.group_id, 10, None).await.unwrap();
+    assert_eq!(history.len(), 1, "reactions and the delete are not listed");
+    assert_eq!(history[0].kind, "deleted");
+    net.shutdown().await;
+}
