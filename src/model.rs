@@ -384,7 +384,7 @@ impl MessageState {
     }
 }
 
-/// A message body: an extensible tagged union (SPEC.md §6.6). Texts, replies, forwards
+/// A message body: an extensible tagged union (SPEC.md §6.9). Texts, replies, forwards
 /// and cards are shown as messages; reactions, edits and deletes are *actions* on an
 /// earlier message of the same conversation: stored (so they are deduplicated and
 /// retried like any message) but never listed, their effect kept in the target's
@@ -494,7 +494,7 @@ pub struct Reaction {
     pub hlc: u64,
 }
 
-/// What actions did to a message: reactions, the last edit, deletion (SPEC.md §6.6).
+/// What actions did to a message: reactions, the last edit, deletion (SPEC.md §6.9).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Annotations {
     /// Reactions, at most one per person.

@@ -1,5 +1,5 @@
 //! `chingu reply`, `react`, `edit`, `delete`, `forward` and `card`: more than text, in
-//! a friend's conversation or a group's (SPEC.md §6.6). A message is named by its
+//! a friend's conversation or a group's (SPEC.md §6.9). A message is named by its
 //! conversation: by default the newest one the command can apply to (the newest from the
 //! others for `reply` and `react`, your own newest for `edit` and `delete`); `--message
 //! ID` names another (ids are in `history --json`).

@@ -1,4 +1,4 @@
-//! What a reaction, an edit or a delete does to the message it names (SPEC.md §6.6):
+//! What a reaction, an edit or a delete does to the message it names (SPEC.md §6.9):
 //! pure rules, no I/O. The node stores every action like a message (deduplicated by id,
 //! retried until acknowledged), then applies it here to the target it loaded; an action
 //! whose target has not arrived yet waits for it.

@@ -1,4 +1,4 @@
-//! The wire form of a message body (SPEC.md §6.6), shared by 1:1 messages (the `body`
+//! The wire form of a message body (SPEC.md §6.9), shared by 1:1 messages (the `body`
 //! of a `DmPayload::Message`) and group messages (the `body` of a `GroupPlain`): a CBOR
 //! map with one key naming the kind. Every field is bounded, so a decoded body is within
 //! its caps; a well-formed body of a kind this version does not know is kept as

@@ -1,4 +1,4 @@
-//! Message content beyond plain text (SPEC.md §6.6): replies, forwards and mobile cards,
+//! Message content beyond plain text (SPEC.md §6.9): replies, forwards and mobile cards,
 //! and the actions on an earlier message — reactions, edits and deletes — in 1:1 chats
 //! and groups alike.
 //!
@@ -10,3 +10,6 @@
 
 pub mod annotate;
 pub mod body;
+
+#[cfg(test)]
+mod vectors;

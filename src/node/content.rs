@@ -1,4 +1,4 @@
-//! The actor's glue for rich content (SPEC.md §6.6, `content`): composing replies,
+//! The actor's glue for rich content (SPEC.md §6.9, `content`): composing replies,
 //! forwards, cards, reactions, edits and deletes from the API's request, and applying
 //! actions — ours as we send them, others' as they arrive — to their target, or keeping
 //! them until it arrives. The rules themselves are in [`crate::content::annotate`].

@@ -36,7 +36,7 @@ pub struct MessageView {
     /// cannot show).
     pub text: String,
     /// `text`, `reply`, `forward`, `card`, `deleted`, `unsupported`, or — only in the
-    /// answer to sending one — the actions `reaction`, `edit`, `delete` (SPEC.md §6.6).
+    /// answer to sending one — the actions `reaction`, `edit`, `delete` (SPEC.md §6.9).
     #[serde(default = "text_kind", skip_serializing_if = "is_text_kind")]
     pub kind: String,
     /// The message a reply answers, or an action applies to (hex id).

@@ -1,4 +1,4 @@
-//! What the store keeps for reactions, edits and deletes (SPEC.md §6.6, §8.3): a target
+//! What the store keeps for reactions, edits and deletes (SPEC.md §6.9, §8.3): a target
 //! rewritten in place (new text or `deleted`, its annotations, its search postings), and
 //! the index of actions that arrived before their target.
 
