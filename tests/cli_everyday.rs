@@ -1,7 +1,8 @@
 //! The everyday commands end to end with the real binary and two real daemons on
 //! loopback: contact explanations, rename, mute, block, profiles, message requests,
-//! search, export in both formats, and importing an address book larger than one API
-//! request. Every wait polls a command with a deadline.
+//! search, export in both formats, importing an address book larger than one API
+//! request, and replies, reactions, edits, cards and deletes. Every wait polls a command
+//! with a deadline.
 
 mod common;
 
@@ -96,4 +97,66 @@ fn friends_profiles_search_export_and_a_large_import_from_the_command_line() {
     assert!(summary.contains("12000"), "{summary}");
     let list: serde_json::Value = serde_json::from_str(&ok(&ari, &["contacts", "list", "--json"])).unwrap();
     assert_eq!(list.as_array().unwrap().len(), 12_001);
+}
+
+#[test]
+fn replies_reactions_edits_cards_and_deletes_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ari, bora) = (dir.path().join("ari"), dir.path().join("bora"));
+    init_home(&ari, "010-1111-2222", "Ari");
+    init_home(&bora, "010-3333-4444", "보라");
+    let bora_daemon = Daemon::start(&bora, &[]);
+    let _ari_daemon = Daemon::start(&ari, &["--bootstrap", &bora_daemon.listen_addr()]);
+    ok(&ari, &["contacts", "add", "010-3333-4444", "--name", "Bora"]);
+    ok(&bora, &["contacts", "add", "010-1111-2222", "--name", "Ari"]);
+    found(&ari, "Bora", DEADLINE);
+    found(&bora, "Ari", DEADLINE);
+
+    ok(&ari, &["send", "Bora", "내일 등산 갈래?"]);
+    let arrived = |home: &Path, contact: &str, text: &str| {
+        let text = text.to_owned();
+        eventually(&format!("{text:?} shows"), || {
+            ok(home, &["history", contact]).contains(text.as_str()).then_some(())
+        });
+    };
+    arrived(&bora, "Ari", "내일 등산 갈래?");
+
+    // Reactions, replies and edits apply to the newest fitting message by default.
+    assert!(ok(&bora, &["react", "Ari", "👍"]).contains("Reacted 👍"));
+    arrived(&ari, "Bora", "내일 등산 갈래?  [👍 1]");
+    ok(&bora, &["reply", "Ari", "좋아!"]);
+    arrived(&ari, "Bora", "↪ 좋아!");
+    assert!(ok(&ari, &["edit", "Bora", "내일 아침 등산 갈래?"]).contains("Edited"));
+    arrived(&bora, "Ari", "내일 아침 등산 갈래? (edited)");
+    ok(
+        &ari,
+        &["card", "Bora", "--template", "thanks", "--title", "고마워", "정말로"],
+    );
+    arrived(&bora, "Ari", "[🙏 thank-you card] 고마워 — 정말로");
+
+    // An older message by id, from `history --json`; a delete leaves "deleted" everywhere.
+    let history: serde_json::Value = serde_json::from_str(&ok(&ari, &["history", "Bora", "--json"])).unwrap();
+    let first = history[0]["id"].as_str().unwrap().to_owned();
+    assert!(ok(&ari, &["delete", "Bora", "--message", &first]).contains("Deleted"));
+    arrived(&bora, "Ari", "(this message was deleted)");
+    assert!(!ok(&bora, &["history", "Ari"]).contains("등산"));
+    assert!(
+        ok(&bora, &["search", "등산"]).contains("Nothing found"),
+        "the text left the index"
+    );
+
+    // Refusals say why.
+    for (home, args, why) in [
+        (&bora, vec!["react", "Ari", "ok"], "one emoji"),
+        (
+            &ari,
+            vec!["card", "Bora", "--template", "funeral", "--title", "x"],
+            "no card template",
+        ),
+        (&bora, vec!["edit", "Ari", "x", "--message", first.as_str()], "author"),
+    ] {
+        let out = common::chingu(home).args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && stderr.contains(why), "{args:?}: {stderr}");
+    }
 }
