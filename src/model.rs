@@ -483,36 +483,43 @@ impl Body {
     }
 }
 
-/// One person's reaction to a message.
+/// When an action happened, for ordering actions of one kind on one message: its clock,
+/// then its id (two actions in the same millisecond still have an order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Stamp {
+    /// The action's clock.
+    pub hlc: u64,
+    /// The action's id.
+    pub id: MsgId,
+}
+
+/// One person's reaction to a message; a withdrawn one is kept with no emoji, so an older
+/// reaction arriving later cannot bring it back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reaction {
     /// Who reacted: their number (or meetup pseudonym).
     pub by: PhoneNumber,
-    /// The emoji.
+    /// The emoji ("" once withdrawn).
     pub emoji: String,
-    /// The clock of the action that set it (a later one from the same person wins).
-    pub hlc: u64,
+    /// The action that set it (a later one from the same person wins).
+    pub at: Stamp,
 }
 
-/// What actions did to a message: reactions, the last edit, deletion (SPEC.md §6.9).
+/// What actions did to a message: reactions and the edit shown (SPEC.md §6.9).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Annotations {
-    /// Reactions, at most one per person.
+    /// Reactions, at most one per person (withdrawn ones included).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<Reaction>,
-    /// The clock of the edit now shown (0: never edited).
-    #[serde(default, skip_serializing_if = "is_zero")]
-    pub edited_hlc: u64,
-}
-
-fn is_zero(v: &u64) -> bool {
-    *v == 0
+    /// The edit whose text is shown (none: never edited).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub edit: Option<Stamp>,
 }
 
 impl Annotations {
-    /// No reactions and no edit.
+    /// No reactions (not even withdrawn ones) and no edit.
     pub fn is_empty(&self) -> bool {
-        self.reactions.is_empty() && self.edited_hlc == 0
+        self.reactions.is_empty() && self.edit.is_none()
     }
 }
 

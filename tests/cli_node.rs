@@ -180,6 +180,19 @@ fn every_command_answers_in_json_and_a_closed_pipe_ends_it_normally() {
     assert_eq!(found["results"][0]["message"]["text"], "안녕!");
     let exported = check("export", json(&a, &["export", "Yuki"]));
     assert_eq!(exported["conversations"][0]["messages"][0]["text"], "안녕!");
+    let first = sent["id"].as_str().unwrap().to_owned();
+    let reply = check("reply", json(&a, &["reply", "Yuki", "응", "--message", &first]));
+    assert_eq!(
+        (reply["kind"].as_str(), reply["reply_to"].as_str()),
+        (Some("reply"), Some(first.as_str()))
+    );
+    let reaction = check("react", json(&a, &["react", "Yuki", "👍", "--message", &first]));
+    assert_eq!(reaction["kind"], "reaction");
+    check("edit", json(&a, &["edit", "Yuki", "응!"]));
+    check("forward", json(&a, &["forward", "Yuki", "Yuki"]));
+    let card = check("card", json(&a, &["card", "Yuki", "--title", "고마워"]));
+    assert_eq!(card["card"]["template"], "plain");
+    check("delete", json(&a, &["delete", "Yuki"]));
 
     // Groups, from create to close (Yuki joins at once: auto_join is on there).
     check(

@@ -7,9 +7,9 @@
 //! Noise session or sealed box (1:1), the member whose sender key signed it (groups).
 //! Only a message's author may edit or delete it; anyone in the conversation may react.
 //! Actions commute: the newest edit (by clock, then id) is shown whatever the arrival
-//! order, each person's newest reaction counts, and a delete is final.
+//! order, each person's newest reaction (or withdrawal) counts, and a delete is final.
 
-use crate::model::{Body, Reaction, StoredMessage};
+use crate::model::{Body, Reaction, Stamp, StoredMessage};
 
 /// Most people whose reactions one message keeps; later ones are refused.
 pub const MAX_REACTIONS: usize = 256;
@@ -51,6 +51,10 @@ pub enum Applied {
 
 /// Applies `action` (a stored reaction, edit or delete) to `target`.
 pub fn apply(target: &mut StoredMessage, action: &StoredMessage) -> Result<Applied, ActionError> {
+    let at = Stamp {
+        hlc: action.hlc,
+        id: action.id,
+    };
     if target.conv != action.conv {
         return Err(ActionError::OtherConversation);
     }
@@ -81,11 +85,11 @@ pub fn apply(target: &mut StoredMessage, action: &StoredMessage) -> Result<Appli
                 Body::Text { text } | Body::Reply { text, .. } => text,
                 _ => return Err(ActionError::NotEditable),
             };
-            if action.hlc <= target.annotations.edited_hlc {
+            if target.annotations.edit.is_some_and(|shown| at <= shown) {
                 return Ok(Applied::Stale);
             }
             text.clone_into(current);
-            target.annotations.edited_hlc = action.hlc;
+            target.annotations.edit = Some(at);
             Ok(Applied::Changed)
         }
         Body::React { emoji, .. } => {
@@ -94,23 +98,20 @@ pub fn apply(target: &mut StoredMessage, action: &StoredMessage) -> Result<Appli
             }
             let reactions = &mut target.annotations.reactions;
             match reactions.iter().position(|r| r.by == action.sender) {
-                Some(i) if reactions[i].hlc >= action.hlc => Ok(Applied::Stale),
-                Some(i) if emoji.is_empty() => {
-                    reactions.remove(i);
-                    Ok(Applied::Changed)
-                }
+                Some(i) if reactions[i].at >= at => Ok(Applied::Stale),
                 Some(i) => {
                     reactions[i].emoji.clone_from(emoji);
-                    reactions[i].hlc = action.hlc;
+                    reactions[i].at = at;
                     Ok(Applied::Changed)
                 }
-                None if emoji.is_empty() => Ok(Applied::Stale),
                 None if reactions.len() >= MAX_REACTIONS => Err(ActionError::TooManyReactions),
                 None => {
+                    // A withdrawal of a reaction not seen yet is kept too: the reaction
+                    // may still arrive, older.
                     reactions.push(Reaction {
                         by: action.sender.clone(),
                         emoji: emoji.clone(),
-                        hlc: action.hlc,
+                        at,
                     });
                     Ok(Applied::Changed)
                 }
@@ -120,10 +121,11 @@ pub fn apply(target: &mut StoredMessage, action: &StoredMessage) -> Result<Appli
     }
 }
 
-/// The reactions of a message counted by emoji, most frequent first (then by emoji).
+/// The reactions of a message counted by emoji, most frequent first (then by emoji);
+/// withdrawn ones are not counted.
 pub fn tally(reactions: &[Reaction]) -> Vec<(String, usize)> {
     let mut counts: Vec<(String, usize)> = Vec::new();
-    for reaction in reactions {
+    for reaction in reactions.iter().filter(|r| !r.emoji.is_empty()) {
         match counts.iter_mut().find(|(e, _)| *e == reaction.emoji) {
             Some((_, n)) => *n += 1,
             None => counts.push((reaction.emoji.clone(), 1)),
@@ -135,6 +137,8 @@ pub fn tally(reactions: &[Reaction]) -> Vec<(String, usize)> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
     use crate::model::{ConvId, Direction, MessageState, MsgId};
 
@@ -155,6 +159,7 @@ mod tests {
 
     const MINJI: &str = "+821012345678";
     const YUKI: &str = "+819012345678";
+    const AOI: &str = "+821055556666";
 
     fn text(m: &StoredMessage) -> &str {
         m.body.text().unwrap_or("")
@@ -186,7 +191,7 @@ mod tests {
                 apply(&mut target, edit).unwrap();
             }
             assert_eq!(text(&target), "hello!");
-            assert_eq!(target.annotations.edited_hlc, 30);
+            assert_eq!(target.annotations.edit.map(|e| e.hlc), Some(30));
         }
     }
 
@@ -290,7 +295,10 @@ mod tests {
         );
         apply(&mut target, &react(YUKI, 40, "")).unwrap();
         assert_eq!(tally(&target.annotations.reactions), [("👍".to_owned(), 1)]);
-        assert_eq!(apply(&mut target, &react(YUKI, 50, "")), Ok(Applied::Stale));
+        // A withdrawal seen before its reaction still wins over it.
+        apply(&mut target, &react(AOI, 60, "")).unwrap();
+        assert_eq!(apply(&mut target, &react(AOI, 50, "😂")), Ok(Applied::Stale));
+        assert_eq!(tally(&target.annotations.reactions), [("👍".to_owned(), 1)]);
     }
 
     #[test]
@@ -346,5 +354,46 @@ mod tests {
             },
         );
         assert_eq!(apply(&mut action, &react), Err(ActionError::NotEditable));
+    }
+
+    fn arbitrary_action(to: MsgId) -> impl Strategy<Value = StoredMessage> {
+        let authors = prop::sample::select(vec![MINJI, YUKI, AOI]);
+        let body = prop_oneof![
+            prop::sample::select(vec!["👍", "❤️", "😂", ""]).prop_map(move |e| Body::React { to, emoji: e.into() }),
+            "[a-c]{1,3}".prop_map(move |text| Body::Edit { to, text }),
+            Just(Body::Delete { to }),
+        ];
+        // Few distinct clocks, so ties (broken by id) are common.
+        (authors, 1u64..6, body).prop_map(|(author, hlc, body)| message(author, hlc * 10, body))
+    }
+
+    proptest! {
+        /// Whatever order actions arrive in, the message ends the same.
+        #[test]
+        fn actions_commute(
+            (actions, order) in prop::collection::vec(arbitrary_action(MsgId([7; 16])), 1..12)
+                .prop_flat_map(|actions| {
+                    let n = actions.len();
+                    (Just(actions), Just((0..n).collect::<Vec<usize>>()).prop_shuffle())
+                })
+        ) {
+            let mut original = message(MINJI, 5, Body::Text { text: "start".into() });
+            original.id = MsgId([7; 16]);
+            let mut in_order = original.clone();
+            for action in &actions {
+                let _ = apply(&mut in_order, action);
+            }
+            let mut shuffled = original;
+            for &i in &order {
+                let _ = apply(&mut shuffled, &actions[i]);
+            }
+            let mut a = in_order.annotations.reactions.clone();
+            let mut b = shuffled.annotations.reactions.clone();
+            a.sort_by(|x, y| x.by.as_str().cmp(y.by.as_str()));
+            b.sort_by(|x, y| x.by.as_str().cmp(y.by.as_str()));
+            prop_assert_eq!(a, b);
+            prop_assert_eq!(in_order.body, shuffled.body);
+            prop_assert_eq!(in_order.annotations.edit, shuffled.annotations.edit);
+        }
     }
 }

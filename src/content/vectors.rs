@@ -104,7 +104,7 @@ fn compute(v: &Value) -> Value {
                 .annotations
                 .reactions
                 .iter()
-                .map(|r| json!({ "by": r.by.to_string(), "emoji": r.emoji, "hlc": r.hlc }))
+                .map(|r| json!({ "by": r.by.to_string(), "emoji": r.emoji, "hlc": r.at.hlc }))
                 .collect();
             reactions.sort_by_key(|r| r["by"].as_str().unwrap().to_owned());
             json!({
@@ -112,7 +112,7 @@ fn compute(v: &Value) -> Value {
                 "final": {
                     "text": target.body.text().unwrap_or(""),
                     "deleted": target.body == Body::Deleted,
-                    "edited_hlc": target.annotations.edited_hlc,
+                    "edit_hlc": target.annotations.edit.map(|e| e.hlc),
                     "reactions": reactions,
                 },
             })
@@ -201,9 +201,10 @@ fn print_vectors() {
             ids are 16 bytes. body: a body kind and the CBOR of its WireBody. received: CBOR a receiver \
             gets and what it stores (shown, or unsupported with a kind name; `malformed` for a known kind \
             with a bad field). actions: a target message and actions applied in the order listed, each \
-            with its author and clock; `outcomes` is what each action did (changed, stale, or the reason it \
-            was refused) and `final` the target left (text, deleted, the clock of the edit shown, \
-            reactions sorted by author).",
+            with its author and clock (the i-th action, from 0, has the id of 16 bytes of i+1); `outcomes` \
+            is what each action did (changed, stale, or the reason it was refused) and `final` the target \
+            left (text, deleted, the clock of the edit shown, reactions sorted by author — a withdrawn \
+            one kept with emoji \"\").",
         "vectors": vectors,
     });
     println!("{}", serde_json::to_string_pretty(&file).unwrap());

@@ -151,7 +151,7 @@ impl MessageView {
             reply_to,
             card,
             reactions,
-            edited: message.annotations.edited_hlc != 0,
+            edited: message.annotations.edit.is_some(),
             state: message.state,
             hlc: message.hlc,
             sent_ms: message.sent_ms,

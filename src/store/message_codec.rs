@@ -229,11 +229,15 @@ mod tests {
                 let mut m = message(direction, state, body);
                 let key = keys::message(&m.conv, m.hlc, &m.id);
                 assert_eq!(decode(&key, &encode(&m)).unwrap(), m);
-                m.annotations.edited_hlc = 7;
+                let at = crate::model::Stamp {
+                    hlc: 7,
+                    id: MsgId([2; 16]),
+                };
+                m.annotations.edit = Some(at);
                 m.annotations.reactions.push(crate::model::Reaction {
                     by: "+819012345678".parse().unwrap(),
                     emoji: "👍".into(),
-                    hlc: 9,
+                    at,
                 });
                 let key = keys::message(&m.conv, m.hlc, &m.id);
                 assert_eq!(decode(&key, &encode(&m)).unwrap(), m);
