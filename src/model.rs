@@ -439,6 +439,31 @@ pub enum Body {
         /// The message deleted.
         to: MsgId,
     },
+    /// In a rolling paper's group, from its starter: what the paper is (SPEC.md §6.10).
+    PaperStart {
+        /// Who the paper is for.
+        recipient: PhoneNumber,
+        /// Its title.
+        title: String,
+        /// When it is delivered (ms since the epoch).
+        deliver_at_ms: u64,
+    },
+    /// In a rolling paper's group: a writer's note, signed with their identity key.
+    Note {
+        /// The note.
+        text: String,
+        /// Ed25519 signature by the author's identity key (`content::paper`).
+        sig: Vec<u8>,
+    },
+    /// A delivered rolling paper: every writer's note.
+    Paper {
+        /// The paper's id (its writers' group id).
+        paper: [u8; 16],
+        /// Its title.
+        title: String,
+        /// The notes, oldest first.
+        notes: Vec<PaperNote>,
+    },
     /// What is left of a deleted message (local; never sent).
     Deleted,
     /// A kind of message this version cannot show.
@@ -452,8 +477,12 @@ impl Body {
     /// A one-line preview.
     pub fn preview(&self) -> String {
         match self {
-            Body::Text { text } | Body::Reply { text, .. } | Body::Forward { text } => text.chars().take(80).collect(),
-            Body::Card { title, .. } => format!("[card] {}", title.chars().take(72).collect::<String>()),
+            Body::Text { text } | Body::Reply { text, .. } | Body::Forward { text } | Body::Note { text, .. } => {
+                text.chars().take(80).collect()
+            }
+            Body::Card { title, .. } | Body::PaperStart { title, .. } | Body::Paper { title, .. } => {
+                format!("[card] {}", title.chars().take(72).collect::<String>())
+            }
             Body::Deleted => "[deleted]".into(),
             Body::React { .. } | Body::Edit { .. } | Body::Delete { .. } => String::new(),
             Body::Unsupported { kind } => format!("[{kind}]"),
@@ -464,7 +493,9 @@ impl Body {
     /// actions, deleted and unknown messages).
     pub fn text(&self) -> Option<&str> {
         match self {
-            Body::Text { text } | Body::Reply { text, .. } | Body::Forward { text } => Some(text),
+            Body::Text { text } | Body::Reply { text, .. } | Body::Forward { text } | Body::Note { text, .. } => {
+                Some(text)
+            }
             _ => None,
         }
     }
@@ -481,6 +512,24 @@ impl Body {
     pub fn is_action(&self) -> bool {
         self.action_target().is_some()
     }
+}
+
+/// One note of a delivered rolling paper.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaperNote {
+    /// The author's number.
+    pub author: PhoneNumber,
+    /// The author's name in the paper's group.
+    pub name: String,
+    /// The author's identity key (Ed25519).
+    pub key: [u8; 32],
+    /// The note.
+    pub text: String,
+    /// The author's signature (`content::paper::note_signed_bytes`).
+    pub sig: Vec<u8>,
+    /// Set by the recipient: the key is the one it pinned for that number.
+    #[serde(default)]
+    pub verified: bool,
 }
 
 /// When an action happened, for ordering actions of one kind on one message: its clock,

@@ -241,3 +241,77 @@ async fn group_members_react_and_an_author_deletes_for_everyone() {
     assert_eq!(history[0].kind, "deleted");
     net.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rolling_paper_reaches_its_recipient_on_the_date_while_its_starter_is_offline() {
+    // 0 starts a paper for 1 with writers 2 (also 1's friend) and 3 (not 1's friend).
+    let mut net = net(4, false).await;
+    for (a, b) in [(0, 1), (0, 2), (0, 3), (2, 1)] {
+        befriend(&net, a, b).await;
+    }
+    let node = |i: usize| net.nodes[i].node().clone();
+    let (starter, recipient, writer, stranger) = (node(0), node(1), node(2), node(3));
+    let mut writer_events = writer.events();
+    let mut stranger_events = stranger.events();
+    let mut recipient_events = recipient.events();
+    // Refused: the recipient among the writers.
+    let hidden = starter
+        .start_paper("n1", "생일 축하해!", chingu::model::now_ms() + 60_000, &["n1", "n2"])
+        .await
+        .unwrap_err();
+    assert!(hidden.to_string().contains("hidden"), "{hidden}");
+    let deliver_at = chingu::model::now_ms() + 15_000;
+    let group = starter
+        .start_paper("n1", "생일 축하해!", deliver_at, &["n2", "n3"])
+        .await
+        .unwrap();
+    common::net::group_changed(&mut writer_events, "joined").await;
+    common::net::group_changed(&mut stranger_events, "joined").await;
+    // A writer can write once the paper's start reached it.
+    wait_history(&writer, &group.group_id, 1).await;
+    wait_history(&stranger, &group.group_id, 1).await;
+    for (node, text) in [
+        (&starter, "민지야 생일 축하해!"),
+        (&writer, "🎂🎉"),
+        (&stranger, "おめでとう"),
+    ] {
+        let note = node
+            .compose(Compose::Note {
+                paper: group.group_id.clone(),
+                text: text.into(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(note.kind, "note");
+    }
+    // The start and three notes reached the writer who will deliver; the starter leaves.
+    wait_history(&writer, &group.group_id, 4).await;
+    net.stop_node(0).await.unwrap();
+
+    let paper = wait_event(&mut recipient_events, |e| match e {
+        Event::MessageReceived { message } if message.kind == "paper" => Some(message.clone()),
+        _ => None,
+    })
+    .await;
+    assert!(chingu::model::now_ms() >= deliver_at, "not before its date");
+    let view = paper.paper.as_ref().unwrap();
+    assert_eq!(view.title, "생일 축하해!");
+    let notes: Vec<(&str, bool)> = view.notes.iter().map(|n| (n.text.as_str(), n.verified)).collect();
+    assert_eq!(
+        notes,
+        [("민지야 생일 축하해!", true), ("🎂🎉", true), ("おめでとう", false)],
+        "every note signed; the ones by the recipient's own contacts verified"
+    );
+    assert_eq!(paper.sender, net.nodes[2].phone.to_string(), "delivered by the writer");
+
+    // After delivery, notes are closed.
+    let late = stranger
+        .compose(Compose::Note {
+            paper: group.group_id.clone(),
+            text: "늦었다".into(),
+        })
+        .await
+        .unwrap_err();
+    assert!(late.to_string().contains("delivered"), "{late}");
+    net.shutdown().await;
+}

@@ -191,6 +191,16 @@ pub const METHODS: &[Method] = &[
         summary: "send a mobile card to a contact or a group",
     },
     Method {
+        name: "papers.start",
+        access: Access::Scoped(Scope::Send),
+        summary: "start a rolling paper for a friend: writers add notes, delivered on its date",
+    },
+    Method {
+        name: "papers.write",
+        access: Access::Scoped(Scope::Send),
+        summary: "add your signed note to a rolling paper",
+    },
+    Method {
         name: "messages.history",
         access: Access::Scoped(Scope::Read),
         summary: "the last messages with a contact",

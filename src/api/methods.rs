@@ -191,6 +191,25 @@ struct SendParams {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct PaperParams {
+    recipient: String,
+    title: String,
+    writers: Vec<String>,
+    #[serde(default)]
+    deliver_at_ms: Option<u64>,
+    #[serde(default)]
+    deliver_in_s: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoteParams {
+    paper: String,
+    text: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct HistoryParams {
     contact: String,
     #[serde(default = "default_history_limit")]
@@ -457,6 +476,29 @@ pub async fn call(node: &NodeHandle, caller: &Caller, name: &str, raw: Value) ->
             let kind = name.rsplit('.').next().expect("a dotted name");
             let compose: crate::node::Compose = params(json!({ kind: raw }))?;
             to_json(node.compose(compose).await?)
+        }
+        "papers.start" => {
+            let p: PaperParams = params(raw)?;
+            let deliver_at_ms = match (p.deliver_at_ms, p.deliver_in_s) {
+                (Some(at), None) => at,
+                (None, Some(secs)) => crate::model::now_ms() + secs.saturating_mul(1000),
+                _ => return Err(ApiError::invalid_params("give deliver_at_ms or deliver_in_s")),
+            };
+            let writers: Vec<&str> = p.writers.iter().map(String::as_str).collect();
+            to_json(
+                node.start_paper(&p.recipient, &p.title, deliver_at_ms, &writers)
+                    .await?,
+            )
+        }
+        "papers.write" => {
+            let p: NoteParams = params(raw)?;
+            to_json(
+                node.compose(crate::node::Compose::Note {
+                    paper: p.paper,
+                    text: p.text,
+                })
+                .await?,
+            )
         }
         "messages.history" => {
             let p: HistoryParams = params(raw)?;

@@ -26,6 +26,7 @@ mod man;
 mod meetups;
 mod messages;
 mod output;
+mod papers;
 mod people;
 mod qr;
 mod query;
@@ -121,6 +122,9 @@ enum Command {
     /// Flash meetups (번개): create one with a short code, join by code, close
     #[command(subcommand)]
     Meetup(meetups::MeetupCommand),
+    /// Rolling papers (롤링페이퍼): start one for a friend, add your note
+    #[command(subcommand)]
+    Paper(papers::PaperCommand),
     /// Third-party apps: tokens for the WebSocket API (add, list, revoke)
     #[command(subcommand)]
     Apps(apps::AppsCommand),
@@ -219,6 +223,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Profile(command) => people::profile(&home, command, json).await,
         Command::Group(command) => groups::run(&home, command, json).await,
         Command::Meetup(command) => meetups::run(&home, command, json).await,
+        Command::Paper(command) => papers::run(&home, command, json).await,
         Command::Apps(command) => apps::run(&home, command, json),
         #[cfg(feature = "testnet")]
         Command::Testnet(args) => testnet::run(args, json).await,

@@ -6,8 +6,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Body, MsgId};
-use crate::wire::{from_cbor, to_cbor, Bytes, Fixed, Text, WireError};
+use super::paper::{MAX_NOTE, MAX_NOTES};
+use crate::model::{Body, MsgId, PaperNote};
+use crate::phone::PhoneNumber;
+use crate::wire::{from_cbor, to_cbor, Bytes, Fixed, List, Text, WireError};
 
 /// Largest message text, in bytes of UTF-8.
 pub const MAX_TEXT_BYTES: usize = 16 * 1024;
@@ -74,6 +76,49 @@ pub enum WireBody {
         /// The message deleted.
         to: Fixed<16>,
     },
+    /// In a rolling paper's group, from its starter: what the paper is.
+    PaperStart {
+        /// The recipient's number (E.164).
+        to: Text<MAX_E164>,
+        /// The title.
+        title: Text<MAX_CARD_TITLE>,
+        /// Delivery time (ms since the epoch).
+        deliver_at: u64,
+    },
+    /// In a rolling paper's group: a writer's signed note.
+    Note {
+        /// The note.
+        text: Text<MAX_NOTE>,
+        /// The author's identity signature (`content::paper`).
+        sig: Fixed<64>,
+    },
+    /// A delivered rolling paper.
+    Paper {
+        /// The paper's id.
+        paper: Fixed<16>,
+        /// The title.
+        title: Text<MAX_CARD_TITLE>,
+        /// The notes.
+        notes: List<WireNote, MAX_NOTES>,
+    },
+}
+
+/// Longest E.164 number text.
+pub const MAX_E164: usize = 32;
+
+/// One note of a delivered paper on the wire.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WireNote {
+    /// The author's number (E.164).
+    pub author: Text<MAX_E164>,
+    /// The author's name.
+    pub name: Text<64>,
+    /// The author's identity key.
+    pub key: Fixed<32>,
+    /// The note.
+    pub text: Text<MAX_NOTE>,
+    /// The author's signature.
+    pub sig: Fixed<64>,
 }
 
 /// Why a body cannot be sent.
@@ -110,6 +155,12 @@ pub enum BodyError {
     /// The body kind cannot be sent (deleted or unknown messages).
     #[error("this kind of message cannot be sent")]
     NotSendable,
+}
+
+fn malformed() -> Body {
+    Body::Unsupported {
+        kind: "malformed".into(),
+    }
 }
 
 fn bounded<const N: usize>(field: &'static str, text: &str) -> Result<Text<N>, BodyError> {
@@ -183,6 +234,42 @@ impl WireBody {
                 text: shown("message", text)?,
             },
             Body::Delete { to } => WireBody::Delete { to: Fixed(to.0) },
+            Body::PaperStart {
+                recipient,
+                title,
+                deliver_at_ms,
+            } => WireBody::PaperStart {
+                to: bounded("number", recipient.as_str())?,
+                title: shown("title", title)?,
+                deliver_at: *deliver_at_ms,
+            },
+            Body::Note { text, sig } => WireBody::Note {
+                text: shown("note", text)?,
+                sig: Fixed(sig.as_slice().try_into().map_err(|_| BodyError::NotSendable)?),
+            },
+            Body::Paper { paper, title, notes } => WireBody::Paper {
+                paper: Fixed(*paper),
+                title: bounded("title", title)?,
+                notes: List::new(
+                    notes
+                        .iter()
+                        .map(|n| {
+                            Ok(WireNote {
+                                author: bounded("number", n.author.as_str())?,
+                                name: bounded("name", &n.name)?,
+                                key: Fixed(n.key),
+                                text: bounded("note", &n.text)?,
+                                sig: Fixed(n.sig.as_slice().try_into().map_err(|_| BodyError::NotSendable)?),
+                            })
+                        })
+                        .collect::<Result<Vec<_>, BodyError>>()?,
+                )
+                .map_err(|_| BodyError::TooLong {
+                    field: "paper",
+                    len: notes.len(),
+                    max: MAX_NOTES,
+                })?,
+            },
             Body::Deleted | Body::Unsupported { .. } => return Err(BodyError::NotSendable),
         })
     }
@@ -211,15 +298,48 @@ impl WireBody {
                     to: MsgId(to.0),
                     emoji: emoji.into_string(),
                 },
-                Err(_) => Body::Unsupported {
-                    kind: "malformed".into(),
-                },
+                Err(_) => malformed(),
             },
             WireBody::Edit { to, text } => Body::Edit {
                 to: MsgId(to.0),
                 text: text.into_string(),
             },
             WireBody::Delete { to } => Body::Delete { to: MsgId(to.0) },
+            WireBody::PaperStart { to, title, deliver_at } => match PhoneNumber::canonical(&to) {
+                Some(recipient) => Body::PaperStart {
+                    recipient,
+                    title: title.into_string(),
+                    deliver_at_ms: deliver_at,
+                },
+                None => malformed(),
+            },
+            WireBody::Note { text, sig } => Body::Note {
+                text: text.into_string(),
+                sig: sig.0.to_vec(),
+            },
+            WireBody::Paper { paper, title, notes } => {
+                let notes: Option<Vec<PaperNote>> = notes
+                    .iter()
+                    .map(|n| {
+                        Some(PaperNote {
+                            author: PhoneNumber::canonical(&n.author)?,
+                            name: n.name.to_string(),
+                            key: n.key.0,
+                            text: n.text.to_string(),
+                            sig: n.sig.0.to_vec(),
+                            verified: false,
+                        })
+                    })
+                    .collect();
+                match notes {
+                    Some(notes) => Body::Paper {
+                        paper: paper.0,
+                        title: title.into_string(),
+                        notes,
+                    },
+                    None => malformed(),
+                }
+            }
         }
     }
 
@@ -236,7 +356,18 @@ impl WireBody {
             Err(error) => match from_cbor::<std::collections::BTreeMap<Text<64>, ciborium::Value>>(bytes, MAX_BODY) {
                 Ok(map) if map.len() == 1 => {
                     let kind = map.into_keys().next().expect("one key").into_string();
-                    let known = ["text", "reply", "forward", "card", "react", "edit", "delete"];
+                    let known = [
+                        "text",
+                        "reply",
+                        "forward",
+                        "card",
+                        "react",
+                        "edit",
+                        "delete",
+                        "paper_start",
+                        "note",
+                        "paper",
+                    ];
                     if known.contains(&kind.as_str()) {
                         // A known kind with a bad field is malformed, not a future kind.
                         return Err(error);

@@ -63,6 +63,7 @@ pub(crate) struct Actor {
     pub(super) mailboxes: Mailboxes,
     pub(super) groups: Groups,
     pub(super) content: super::content::Content,
+    pub(super) papers: super::paper::Papers,
     pub(super) nat: Nat,
     pub(super) internal_tx: mpsc::UnboundedSender<Internal>,
     internal_rx: mpsc::UnboundedReceiver<Internal>,
@@ -116,6 +117,7 @@ impl Actor {
         let mailboxes = Mailboxes::load(&store, serve)?;
         let groups = Groups::load(&store)?;
         let content = super::content::Content::load(store.count_pending_actions());
+        let papers = super::paper::Papers::load(&store)?;
         let (internal_tx, internal_rx) = mpsc::unbounded_channel();
         let nat = Nat::new(&config);
         let swarm = build_swarm(&config, nat.relayed.clone(), nat.admission.clone())?;
@@ -127,6 +129,7 @@ impl Actor {
             mailboxes,
             groups,
             content,
+            papers,
             nat,
             internal_tx,
             internal_rx,
@@ -261,7 +264,10 @@ impl Actor {
                 }
                 Some(internal) = self.internal_rx.recv() => self.on_internal(internal),
                 _ = tick.tick() => self.on_tick(),
-                _ = tokio::time::sleep_until(wake) => self.discovery_tick(),
+                _ = tokio::time::sleep_until(wake) => {
+                    self.discovery_tick();
+                    self.deliver_due_papers();
+                }
             }
             self.end_turn();
             self.write_groups();
@@ -274,12 +280,14 @@ impl Actor {
     }
 
     /// When an engine next has something to do between ticks (discovery's lookups start
-    /// when due, not at the next tick).
+    /// when due, not at the next tick; a rolling paper is delivered on its date).
     fn next_wake(&self) -> tokio::time::Instant {
         let now = now_ms();
-        let wait = self
-            .discovery_deadline_ms()
-            .map_or(PREKEY_CHECK, |at| Duration::from_millis(at.saturating_sub(now)));
+        let due = match (self.discovery_deadline_ms(), self.paper_deadline_ms()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let wait = due.map_or(PREKEY_CHECK, |at| Duration::from_millis(at.saturating_sub(now)));
         tokio::time::Instant::now() + wait
     }
 
@@ -423,6 +431,13 @@ impl Actor {
             }
             Command::Send { query, text, reply } => self.cmd_send(&query, text, reply),
             Command::Compose { compose, reply } => self.cmd_compose(compose, reply),
+            Command::StartPaper {
+                recipient,
+                title,
+                deliver_at_ms,
+                writers,
+                reply,
+            } => self.cmd_paper_start(&recipient, &title, deliver_at_ms, &writers, reply),
             Command::History {
                 query,
                 limit,

@@ -83,6 +83,13 @@ pub(crate) enum Command {
         compose: super::content::Compose,
         reply: Reply<MessageView>,
     },
+    StartPaper {
+        recipient: String,
+        title: String,
+        deliver_at_ms: u64,
+        writers: Vec<String>,
+        reply: Reply<super::groups::GroupView>,
+    },
     History {
         query: String,
         limit: usize,

@@ -57,6 +57,13 @@ pub enum Compose {
         /// A contact or group (name, number or id).
         to: String,
     },
+    /// Our note for the rolling paper `paper` (its writers' group: name or id).
+    Note {
+        /// The paper.
+        paper: String,
+        /// The note.
+        text: String,
+    },
     /// A mobile card to `to`.
     Card {
         /// A contact or group (name, number or id).
@@ -177,6 +184,7 @@ impl Actor {
                 title,
                 text,
             } => (self.destination(&to)?, Body::Card { template, title, text }),
+            Compose::Note { paper, text } => self.note_body(&paper, text)?,
         })
     }
 

@@ -44,13 +44,16 @@ pub struct MessageView {
     pub reply_to: Option<String>,
     /// A card's template and title.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub card: Option<CardView>,
+    pub card: Option<Box<CardView>>,
     /// Reactions, counted by emoji, most frequent first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reactions: Vec<ReactionView>,
     /// The author changed the text after sending it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub edited: bool,
+    /// A rolling paper: its start (in the writers' group) or the delivered paper.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paper: Option<Box<PaperView>>,
     /// `queued`, `sent`, `delivered`, `read`, `received` or `request`.
     pub state: MessageState,
     /// Ordering key within the conversation (hybrid logical clock).
@@ -79,6 +82,35 @@ pub struct CardView {
     pub title: String,
 }
 
+/// A rolling paper as shown (SPEC.md §6.10).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaperView {
+    /// The paper's id (hex of its writers' group id; "" in a start).
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Who it is for (E.164).
+    pub recipient: String,
+    /// When it is delivered (ms since the epoch; 0 in a delivered paper).
+    pub deliver_at_ms: u64,
+    /// The notes of a delivered paper, oldest first.
+    pub notes: Vec<NoteView>,
+}
+
+/// One note of a delivered paper.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoteView {
+    /// The author's number (E.164).
+    pub author: String,
+    /// The author's name, as the writers' group knew it.
+    pub name: String,
+    /// The note.
+    pub text: String,
+    /// The signing key is the one the recipient pinned for that number (else the note is
+    /// genuine but its author is not the recipient's verified contact).
+    pub verified: bool,
+}
+
 /// One emoji's reactions to a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReactionView {
@@ -100,20 +132,52 @@ impl MessageView {
             Body::Card { template, title, .. } => (
                 "card",
                 None,
-                Some(CardView {
+                Some(Box::new(CardView {
                     template: if crate::content::body::CARD_TEMPLATES.contains(&template.as_str()) {
                         template.clone()
                     } else {
                         "plain".into()
                     },
                     title: title.clone(),
-                }),
+                })),
             ),
             Body::Deleted => ("deleted", None, None),
             Body::React { to, .. } => ("reaction", Some(to.to_string()), None),
             Body::Edit { to, .. } => ("edit", Some(to.to_string()), None),
             Body::Delete { to } => ("delete", Some(to.to_string()), None),
+            Body::PaperStart { .. } => ("paper_start", None, None),
+            Body::Note { .. } => ("note", None, None),
+            Body::Paper { .. } => ("paper", None, None),
             Body::Unsupported { .. } => ("unsupported", None, None),
+        };
+        let paper = match &message.body {
+            Body::PaperStart {
+                recipient,
+                title,
+                deliver_at_ms,
+            } => Some(Box::new(PaperView {
+                id: String::new(),
+                title: title.clone(),
+                recipient: recipient.to_string(),
+                deliver_at_ms: *deliver_at_ms,
+                notes: Vec::new(),
+            })),
+            Body::Paper { paper, title, notes } => Some(Box::new(PaperView {
+                id: hex::encode(paper),
+                title: title.clone(),
+                recipient: String::new(),
+                deliver_at_ms: 0,
+                notes: notes
+                    .iter()
+                    .map(|n| NoteView {
+                        author: n.author.to_string(),
+                        name: n.name.clone(),
+                        text: n.text.clone(),
+                        verified: n.verified,
+                    })
+                    .collect(),
+            })),
+            _ => None,
         };
         let reactions = crate::content::annotate::tally(&message.annotations.reactions)
             .into_iter()
@@ -152,6 +216,7 @@ impl MessageView {
             card,
             reactions,
             edited: message.annotations.edit.is_some(),
+            paper,
             state: message.state,
             hlc: message.hlc,
             sent_ms: message.sent_ms,
@@ -176,6 +241,30 @@ impl MessageView {
                 framed
             }
             "deleted" => crate::tr!("msg-deleted"),
+            "note" => format!("✍ {}", self.text),
+            "paper_start" | "paper" => {
+                let Some(paper) = &self.paper else {
+                    return self.text.clone();
+                };
+                if self.kind == "paper_start" {
+                    format!(
+                        "{} {}",
+                        crate::tr!("msg-paper-start", recipient = paper.recipient.clone()),
+                        paper.title
+                    )
+                } else {
+                    let notes: Vec<String> = paper
+                        .notes
+                        .iter()
+                        .map(|n| {
+                            let who = if n.name.is_empty() { &n.author } else { &n.name };
+                            let mark = if n.verified { " ✓" } else { "" };
+                            format!("{who}{mark}: {}", n.text)
+                        })
+                        .collect();
+                    format!("{} {} — {}", crate::tr!("msg-paper"), paper.title, notes.join(" · "))
+                }
+            }
             _ => self.text.clone(),
         };
         if self.edited {

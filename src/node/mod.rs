@@ -40,6 +40,7 @@ mod mailbox;
 pub mod messages;
 pub mod metrics;
 pub mod nat;
+mod paper;
 pub mod refusal;
 mod strangers;
 
@@ -58,7 +59,7 @@ pub use friends::{ProfileView, RequestView};
 pub use groups::{AdminAction, GroupStats, GroupView, InvitationView, MeetupView, MemberView};
 use groups::{Change, GroupCommand};
 pub use history::{ExportPage, ExportedConversation, HistoryPage, SearchHit, SearchPage};
-pub use messages::{CardView, ConversationView, MessageView, ReactionView};
+pub use messages::{CardView, ConversationView, MessageView, NoteView, PaperView, ReactionView};
 
 use crate::config::{Config, DhtMode, ReachabilityMode, Role};
 use crate::home::{Home, HomeError};
@@ -574,6 +575,29 @@ impl NodeHandle {
     /// once (an [`Event::MessageChanged`]) and at the recipients as they arrive.
     pub async fn compose(&self, compose: Compose) -> Result<MessageView, NodeError> {
         self.request(|reply| Command::Compose { compose, reply }).await?
+    }
+
+    /// Starts a rolling paper for `recipient` (a friend), delivered at `deliver_at_ms`:
+    /// a group of `writers` (contacts; never the recipient) that each add a note with
+    /// [`Compose::Note`]. On the date, whichever writer is the recipient's friend delivers
+    /// it (SPEC.md §6.10). Returns the writers' group.
+    pub async fn start_paper(
+        &self,
+        recipient: &str,
+        title: &str,
+        deliver_at_ms: u64,
+        writers: &[&str],
+    ) -> Result<GroupView, NodeError> {
+        let (recipient, title) = (recipient.to_owned(), title.to_owned());
+        let writers = writers.iter().map(|w| (*w).to_owned()).collect();
+        self.request(|reply| Command::StartPaper {
+            recipient,
+            title,
+            deliver_at_ms,
+            writers,
+            reply,
+        })
+        .await?
     }
 
     /// The last `limit` messages with a contact, oldest first, strictly before the

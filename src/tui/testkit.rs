@@ -50,6 +50,7 @@ pub fn message(id: u32, phone: &str, incoming: bool, text: &str) -> MessageView 
         card: None,
         reactions: Vec::new(),
         edited: false,
+        paper: None,
         state: if incoming {
             MessageState::Received
         } else {

@@ -43,6 +43,7 @@ fn message(i: usize, conv: &str) -> MessageView {
         card: None,
         reactions: Vec::new(),
         edited: false,
+        paper: None,
         state: if incoming {
             MessageState::Seen
         } else {

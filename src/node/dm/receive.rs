@@ -291,6 +291,7 @@ impl Actor {
                 let body = WireBody::decode(&body).unwrap_or(Body::Unsupported {
                     kind: "malformed".into(),
                 });
+                let body = self.accept_paper(body);
                 let id = MsgId(id.0);
                 match friend {
                     Some(contact) => {

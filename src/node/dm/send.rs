@@ -10,6 +10,17 @@ impl Actor {
         contact: &Contact,
         body: Body,
     ) -> Result<StoredMessage, crate::node::NodeError> {
+        self.queue_message_as(contact, body, MsgId::generate())
+    }
+
+    /// [`Actor::queue_message`] with the message id chosen by the caller (a rolling
+    /// paper's delivery has the same id from every deliverer).
+    pub(in crate::node) fn queue_message_as(
+        &mut self,
+        contact: &Contact,
+        body: Body,
+        id: MsgId,
+    ) -> Result<StoredMessage, crate::node::NodeError> {
         if contact.blocked {
             return Err(crate::node::NodeError::Blocked(format!(
                 "you blocked {}; unblock them to send (chingu contacts unblock)",
@@ -34,7 +45,7 @@ impl Actor {
             conv.preview = body.preview();
         }
         let mut message = StoredMessage {
-            id: MsgId::generate(),
+            id,
             conv: conv_id,
             hlc: hlc.0,
             direction: Direction::Outgoing,

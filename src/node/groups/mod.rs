@@ -471,7 +471,7 @@ fn topic_of(keys: &EpochKeys) -> IdentTopic {
 
 /// The number a member's messages are filed under: its number, or for a meetup member
 /// who shared none, its pseudonym (SPEC.md §7.5).
-fn member_number(member: &Member) -> Option<PhoneNumber> {
+pub(super) fn member_number(member: &Member) -> Option<PhoneNumber> {
     if member.phone.as_str().is_empty() {
         Some(PhoneNumber::pseudonym(member.identity_pk.as_bytes()))
     } else {
@@ -557,6 +557,13 @@ impl Actor {
         .with("group", record.log.state().name())
         .with("kind", kind)
         .into()
+    }
+
+    /// A group's members and its first admin (its creator, while it is the only one).
+    pub(in crate::node) fn group_members(&self, group: &[u8; 16]) -> Option<(Vec<Member>, Option<Fixed<32>>)> {
+        let record = self.groups.records.get(&GroupId(Fixed(*group)))?;
+        let state = record.log.state();
+        Some((state.members().to_vec(), state.admins().first().copied()))
     }
 
     /// The group named by `query`: its id in hex, or its name.
@@ -864,7 +871,7 @@ impl Actor {
             .collect())
     }
 
-    fn cmd_group_create(
+    pub(in crate::node) fn cmd_group_create(
         &mut self,
         name: &str,
         members: &[String],
@@ -1699,7 +1706,7 @@ impl Actor {
     /// queues it for publishing after the flush (the advanced key must be durable first).
     /// A reaction, edit or delete changes its target here before it is encrypted (so a
     /// refused one advances no key).
-    fn queue_group_message(&mut self, query: &str, body: Body) -> Result<MessageView, NodeError> {
+    pub(in crate::node) fn queue_group_message(&mut self, query: &str, body: Body) -> Result<MessageView, NodeError> {
         let id = self.group_id_for(query)?;
         let now = now_ms();
         let record = self.record(&id)?;
@@ -1744,6 +1751,11 @@ impl Actor {
             stored_ms: now,
             annotations: Default::default(),
         };
+        if crate::content::paper::is_paper_body(&stored.body) {
+            let me = self.my_member(false)?;
+            self.check_paper_body(id.as_bytes(), &me, &stored)
+                .map_err(super::paper::refused)?;
+        }
         let mut batch = self.store.batch();
         let changed = self.absorb(&mut batch, &mut stored)?;
         let plain = GroupPlain {
@@ -1941,6 +1953,10 @@ impl Actor {
                 tracing::error!(error = %e, "cannot store a group message");
                 return Ok(());
             }
+        }
+        if let Err(e) = self.check_paper_body(group.as_bytes(), &sender, &stored) {
+            self.reject(None, "content", super::paper::reason(e));
+            return Ok(());
         }
         let mut batch = self.store.batch();
         let changed = match self.absorb(&mut batch, &mut stored) {
