@@ -1,13 +1,16 @@
 //! Test vectors of `protocol/content.md` (`protocol/vectors/content.json`): the CBOR of
 //! every body kind, bodies a receiver must treat as malformed or unsupported, and action
-//! sequences with the outcome of each action and the target they leave. Checked both ways;
+//! sequences with the outcome of each action and the target they leave, and a rolling
+//! paper's signed note and delivery. Checked both ways;
 //! `print_vectors` (ignored) regenerates the file from the fixed inputs.
 
 use serde_json::{json, Map, Value};
 
 use super::annotate::{apply, ActionError, Applied};
 use super::body::WireBody;
-use crate::model::{Body, ConvId, Direction, MessageState, MsgId, StoredMessage};
+use super::paper::{delivery_id, note_signed_bytes};
+use crate::model::{Body, ConvId, Direction, MessageState, MsgId, PaperNote, StoredMessage};
+use crate::phone::PhoneNumber;
 
 const FILE: &str = include_str!("../../protocol/vectors/content.json");
 
@@ -43,6 +46,11 @@ fn body(v: &Value) -> Body {
             text: s(&f["text"]),
         },
         "delete" => Body::Delete { to: id(&f["to"]) },
+        "paper_start" => Body::PaperStart {
+            recipient: f["to"].as_str().unwrap().parse().unwrap(),
+            title: s(&f["title"]),
+            deliver_at_ms: f["deliver_at"].as_u64().unwrap(),
+        },
         other => panic!("no body kind {other}"),
     }
 }
@@ -81,6 +89,40 @@ fn compute(v: &Value) -> Value {
         "body" => {
             let wire = WireBody::from_body(&body(&v["body"])).unwrap();
             json!({ "cbor": hex::encode(wire.encode().as_ref()) })
+        }
+        "paper_note" => {
+            let key = crate::group::keypair_from_seed(hex::decode(s(&v["author_seed"])).unwrap().try_into().unwrap());
+            let paper: [u8; 16] = hex::decode(s(&v["paper"])).unwrap().try_into().unwrap();
+            let recipient: PhoneNumber = s(&v["recipient"]).parse().unwrap();
+            let author: PhoneNumber = s(&v["author"]).parse().unwrap();
+            let signed = note_signed_bytes(&paper, &recipient, &author, &s(&v["text"]));
+            let sig = crate::crypto::sign(&key, &signed);
+            let note = PaperNote {
+                author,
+                name: s(&v["name"]),
+                key: key.public().to_bytes(),
+                text: s(&v["text"]),
+                sig: sig.to_vec(),
+                verified: false,
+            };
+            let paper_body = Body::Paper {
+                paper,
+                title: s(&v["title"]),
+                notes: vec![note.clone()],
+            };
+            let note_body = Body::Note {
+                text: note.text.clone(),
+                sig: sig.to_vec(),
+            };
+            let cbor = |b: &Body| hex::encode(WireBody::from_body(b).unwrap().encode().as_ref());
+            json!({
+                "author_key": hex::encode(note.key),
+                "signed": hex::encode(&signed),
+                "sig": hex::encode(sig),
+                "note_cbor": cbor(&note_body),
+                "paper_cbor": cbor(&paper_body),
+                "delivery_id": delivery_id(&paper).to_string(),
+            })
         }
         "received" => {
             let bytes = hex::decode(v["cbor"].as_str().unwrap()).unwrap();
@@ -154,6 +196,10 @@ fn inputs() -> Vec<Value> {
         json!({"name": "react_withdrawn", "kind": "body", "body": {"react": {"to": t, "emoji": ""}}}),
         json!({"name": "edit", "kind": "body", "body": {"edit": {"to": t, "text": "hello"}}}),
         json!({"name": "delete", "kind": "body", "body": {"delete": {"to": t}}}),
+        json!({"name": "paper_start", "kind": "body",
+               "body": {"paper_start": {"to": minji, "title": "생일 축하해!", "deliver_at": 1_767_225_600_000u64}}}),
+        json!({"name": "paper_note", "kind": "paper_note", "author_seed": hex::encode([0x22; 32]), "paper": hex::encode([0x33; 16]),
+               "recipient": minji, "author": yuki, "name": "Yuki", "text": "おめでとう 🎂", "title": "생일 축하해!"}),
         // {"sticker": {"pack": "x"}}: a kind this version does not know.
         json!({"name": "unknown_kind", "kind": "received", "cbor": "a167737469636b6572a1647061636b6178"}),
         // {"react": {"to": h'010203'}}: a known kind with a bad field.
