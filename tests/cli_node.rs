@@ -220,6 +220,28 @@ fn every_command_answers_in_json_and_a_closed_pipe_ends_it_normally() {
     check("group remove", json(&a, &["group", "remove", "동창회", "Yuki"]));
     check("group invite", json(&a, &["group", "invite", "동창회", "Yuki"]));
     check("group close", json(&a, &["group", "close", "동창회"]));
+    // A rolling paper needs writers other than its recipient, and a note needs a paper:
+    // refused here, clearly, with exit 1 (papers between real nodes: tests/content.rs).
+    for args in [
+        &[
+            "paper",
+            "start",
+            "Yuki",
+            "--title",
+            "축하",
+            "--in",
+            "1d",
+            "--writers",
+            "Yuki",
+            "--json",
+        ][..],
+        &["paper", "write", "동창회", "축하해", "--json"],
+    ] {
+        let (code, out, err) = run(&a, args);
+        assert_eq!(code, Some(1), "{args:?}: {out} {err}");
+        assert!(out.is_empty() && err.starts_with("error:"), "{args:?}: {err}");
+        covered.borrow_mut().insert(args[..2].join(" "));
+    }
     // Yuki's invitations wait on 민지's node (auto_join = false there).
     until_ok(&y, &["group", "create", "초대", "--members", "민지"]);
     until_ok(&y, &["group", "create", "거절", "--members", "민지"]);
