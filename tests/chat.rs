@@ -5,12 +5,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::tmux::{shell_quote, Tmux};
-use common::{bin, chingu, found, init_home, ok, Daemon};
+use common::{bin, chingu, init_home, ok, two_friends, Daemon};
 
 const DEADLINE: Duration = Duration::from_secs(60);
 
@@ -20,25 +20,10 @@ fn chat_command(home: &Path) -> String {
     chat_command_with(home, "")
 }
 
-/// Alice and 민지, each with a node in `dir`, who found each other (the nodes run while
-/// the returned daemons live).
-fn friends(dir: &Path) -> (PathBuf, PathBuf, [Daemon; 2]) {
-    let (alice_home, minji_home) = (dir.join("alice"), dir.join("minji"));
-    init_home(&alice_home, "010-1111-2222", "Alice");
-    init_home(&minji_home, "010-3333-4444", "민지");
-    let minji = Daemon::start(&minji_home, &[]);
-    let alice = Daemon::start(&alice_home, &["--bootstrap", &minji.listen_addr()]);
-    ok(&alice_home, &["contacts", "add", "010-3333-4444", "--name", "민지"]);
-    ok(&minji_home, &["contacts", "add", "010-1111-2222", "--name", "Alice"]);
-    found(&alice_home, "민지", DEADLINE);
-    found(&minji_home, "Alice", DEADLINE);
-    (alice_home, minji_home, [alice, minji])
-}
-
 #[test]
 fn chatting_in_the_terminal_with_a_friend_on_another_node() {
     let dir = tempfile::tempdir().unwrap();
-    let (alice_home, minji_home, _nodes) = friends(dir.path());
+    let (alice_home, minji_home, _nodes) = two_friends(dir.path(), "Alice", "민지");
 
     let tmux = Tmux::start(dir.path(), "first.sock", &chat_command(&alice_home));
     tmux.wait("the friend list", |s| {
@@ -201,7 +186,7 @@ fn the_terminal_is_restored_after_sigint_sighup_and_a_panic() {
 #[test]
 fn scrolling_stops_at_the_top_ctrl_v_pastes_and_the_list_counts_groups_apart() {
     let dir = tempfile::tempdir().unwrap();
-    let (alice_home, minji_home, _nodes) = friends(dir.path());
+    let (alice_home, minji_home, _nodes) = two_friends(dir.path(), "Alice", "민지");
     // (A contact shown as found may still wait for its keys: retry until the group exists.)
     let deadline = Instant::now() + DEADLINE;
     while !chingu(&alice_home)

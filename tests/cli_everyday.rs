@@ -102,15 +102,7 @@ fn friends_profiles_search_export_and_a_large_import_from_the_command_line() {
 #[test]
 fn replies_reactions_edits_cards_and_deletes_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
-    let (ari, bora) = (dir.path().join("ari"), dir.path().join("bora"));
-    init_home(&ari, "010-1111-2222", "Ari");
-    init_home(&bora, "010-3333-4444", "보라");
-    let bora_daemon = Daemon::start(&bora, &[]);
-    let _ari_daemon = Daemon::start(&ari, &["--bootstrap", &bora_daemon.listen_addr()]);
-    ok(&ari, &["contacts", "add", "010-3333-4444", "--name", "Bora"]);
-    ok(&bora, &["contacts", "add", "010-1111-2222", "--name", "Ari"]);
-    found(&ari, "Bora", DEADLINE);
-    found(&bora, "Ari", DEADLINE);
+    let (ari, bora, _daemons) = common::two_friends(dir.path(), "Ari", "Bora");
 
     ok(&ari, &["send", "Bora", "내일 등산 갈래?"]);
     let arrived = |home: &Path, contact: &str, text: &str| {

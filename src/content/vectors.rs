@@ -4,7 +4,7 @@
 //! paper's signed note and delivery. Checked both ways;
 //! `print_vectors` (ignored) regenerates the file from the fixed inputs.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::annotate::{apply, ActionError, Applied};
 use super::body::WireBody;
@@ -233,15 +233,7 @@ fn inputs() -> Vec<Value> {
 #[test]
 #[ignore]
 fn print_vectors() {
-    let vectors: Vec<Value> = inputs()
-        .into_iter()
-        .map(|mut v| {
-            let out = compute(&v);
-            let obj: &mut Map<String, Value> = v.as_object_mut().unwrap();
-            obj.extend(out.as_object().unwrap().clone());
-            v
-        })
-        .collect();
+    let vectors = crate::wire::with_outputs(inputs(), compute);
     let file = json!({
         "description": "chingu message content vectors (protocol/content.md). Byte fields are lowercase hex; \
             ids are 16 bytes. body: a body kind and the CBOR of its WireBody. received: CBOR a receiver \

@@ -220,7 +220,7 @@ mod tests {
 /// rewrites the file from the fixed inputs below.
 #[cfg(test)]
 mod vectors {
-    use serde_json::{json, Map, Value};
+    use serde_json::{json, Value};
 
     use super::*;
     use crate::wire::{decode, encode, WireError};
@@ -515,15 +515,7 @@ mod vectors {
     #[ignore]
     fn generate_dm_vectors() {
         let (valid, invalid) = inputs();
-        let vectors: Vec<Value> = valid
-            .into_iter()
-            .map(|mut v| {
-                let out = compute(&v);
-                let obj: &mut Map<String, Value> = v.as_object_mut().unwrap();
-                obj.extend(out.as_object().unwrap().clone());
-                v
-            })
-            .collect();
+        let vectors = crate::wire::with_outputs(valid, compute);
         let file = json!({
             "description": "chingu /chingu/dm/1 vectors (protocol/dm.md). Byte fields are lowercase hex, text \
                 fields UTF-8, integers JSON numbers. Input fields carry the CBOR field names of the layout \

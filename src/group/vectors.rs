@@ -2,7 +2,7 @@
 //! and compared byte for byte, and every encoded value is decoded back to its inputs.
 //! `print_vectors` regenerates the file's content from the fixed inputs below.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::epoch::EpochKeys;
 use super::log::{Commit, GroupState, Member, Op, GENESIS_PREV};
@@ -336,15 +336,7 @@ fn inputs() -> Vec<Value> {
 #[test]
 #[ignore]
 fn print_vectors() {
-    let vectors: Vec<Value> = inputs()
-        .into_iter()
-        .map(|mut v| {
-            let out = compute(&v);
-            let obj: &mut Map<String, Value> = v.as_object_mut().unwrap();
-            obj.extend(out.as_object().unwrap().clone());
-            v
-        })
-        .collect();
+    let vectors = crate::wire::with_outputs(inputs(), compute);
     let file = json!({
         "description": "chingu group protocol vectors (protocol/group.md). Byte fields are lowercase hex. \
             genesis_commit: a genesis commit for fixed keys (ed25519 signatures are deterministic). \

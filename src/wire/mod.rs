@@ -225,6 +225,24 @@ pub fn decode<M: WireMessage>(bytes: &[u8]) -> Result<M, WireError> {
     Envelope::parse(bytes)?.open()
 }
 
+/// Test vectors: every input with the fields `compute` derives from it added (what the
+/// vector generators print).
+#[cfg(test)]
+pub(crate) fn with_outputs(
+    inputs: Vec<serde_json::Value>,
+    compute: impl Fn(&serde_json::Value) -> serde_json::Value,
+) -> Vec<serde_json::Value> {
+    inputs
+        .into_iter()
+        .map(|mut v| {
+            let out = compute(&v);
+            let obj = v.as_object_mut().expect("a vector is an object");
+            obj.extend(out.as_object().expect("outputs are an object").clone());
+            v
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

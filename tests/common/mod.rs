@@ -96,6 +96,22 @@ pub fn found(home: &Path, contact: &str, timeout: Duration) {
     }
 }
 
+/// Two people on two daemons who added each other and found each other: `a`
+/// (010-1111-2222) and `b` (010-3333-4444), homes named after them, each saved in the
+/// other's contacts under their name.
+pub fn two_friends(dir: &Path, a: &str, b: &str) -> (PathBuf, PathBuf, [Daemon; 2]) {
+    let (a_home, b_home) = (dir.join(a), dir.join(b));
+    init_home(&a_home, "010-1111-2222", a);
+    init_home(&b_home, "010-3333-4444", b);
+    let b_daemon = Daemon::start(&b_home, &[]);
+    let a_daemon = Daemon::start(&a_home, &["--bootstrap", &b_daemon.listen_addr()]);
+    ok(&a_home, &["contacts", "add", "010-3333-4444", "--name", b]);
+    ok(&b_home, &["contacts", "add", "010-1111-2222", "--name", a]);
+    found(&a_home, b, Duration::from_secs(60));
+    found(&b_home, a, Duration::from_secs(60));
+    (a_home, b_home, [a_daemon, b_daemon])
+}
+
 /// A running `chingu run` process; killed on drop.
 pub struct Daemon {
     pub child: Child,
