@@ -167,8 +167,8 @@ async fn a_forged_record_under_a_pinned_number_is_only_an_unverified_candidate()
 async fn invite_codes_add_a_verified_friend_even_when_they_hide() {
     let net = net_of(&[Discoverable::Nobody, Discoverable::Contacts]).await;
     let (host, guest) = (net.nodes[0].node().clone(), net.nodes[1].node().clone());
+    // The code is handed out once its entry is stored: usable at once, no wait.
     let invite = host.create_invite(3600).await.unwrap();
-    published(&host, 1).await;
     let added = guest.add_contact_from_invite(&invite.code, "Host").await.unwrap();
     assert_eq!(added.state, "verified", "an invite code is a verification");
     assert_eq!(added.peer_id.unwrap(), host.peer_id().to_string());
@@ -220,5 +220,15 @@ async fn an_imported_address_book_is_discovered_in_the_background() {
     .await
     .expect("the friend is found in the background");
     assert!(found);
+    net.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invite_no_dht_node_would_store_is_refused_not_handed_out() {
+    let mut net = TestNet::start(TestNetOptions::new(0), |_| {}).await.unwrap();
+    net.add_node_with(mode(Discoverable::Contacts)).await.unwrap();
+    let lone = net.nodes[0].node().clone();
+    let refused = lone.create_invite(3600).await.unwrap_err();
+    assert!(refused.to_string().contains("nobody could use it"), "{refused}");
     net.shutdown().await;
 }

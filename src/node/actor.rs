@@ -426,9 +426,7 @@ impl Actor {
                 let _ = reply.send(self.cmd_verify(&query, confirm, candidate));
             }
             Command::LookupContact { query, reply } => self.cmd_lookup(&query, reply),
-            Command::CreateInvite { valid_secs, reply } => {
-                let _ = reply.send(self.cmd_create_invite(valid_secs));
-            }
+            Command::CreateInvite { valid_secs, reply } => self.cmd_create_invite(valid_secs, reply),
             Command::Send { query, text, reply } => self.cmd_send(&query, text, reply),
             Command::Compose { compose, reply } => self.cmd_compose(compose, reply),
             Command::StartPaper {

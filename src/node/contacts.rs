@@ -631,19 +631,15 @@ impl Actor {
         }
     }
 
-    pub(super) fn cmd_create_invite(&mut self, valid_secs: u64) -> Result<InviteView, NodeError> {
+    pub(super) fn cmd_create_invite(&mut self, valid_secs: u64, reply: super::command::Reply<InviteView>) {
         if valid_secs == 0 || valid_secs > MAX_INVITE_SECS {
-            return Err(NodeError::Invalid(format!(
+            let _ = reply.send(Err(NodeError::Invalid(format!(
                 "an invite is valid for 1 second to {} days",
                 MAX_INVITE_SECS / 86_400
-            )));
+            ))));
+            return;
         }
-        let code = self.create_invite(valid_secs)?;
-        Ok(InviteView {
-            code: code.encode(),
-            link: code.link(),
-            expires: code.expires_at(),
-        })
+        self.create_invite(valid_secs, reply);
     }
 
     /// The stored contact for `phone`.

@@ -593,22 +593,59 @@ impl Actor {
 
     // --- invites ---------------------------------------------------------------------
 
-    /// Creates an invite code valid for `valid_secs` and publishes its record.
-    pub(super) fn create_invite(&mut self, valid_secs: u64) -> Result<InviteCode, NodeError> {
+    /// Creates an invite code valid for `valid_secs`, publishes its record, and answers
+    /// once the current epoch's entry is stored (an error, and the code dropped, when no
+    /// DHT node would store it).
+    pub(super) fn create_invite(&mut self, valid_secs: u64, reply: super::command::Reply<super::InviteView>) {
         let expires = now_ms() / 1000 + valid_secs;
-        let code = InviteCode::new(
-            self.config.identity.public_key(),
-            self.own_phone()?.as_str(),
-            expires,
-            &mut rand::rngs::OsRng,
-        )
-        .map_err(|e| NodeError::Invalid(e.to_string()))?;
+        let code = self.own_phone().and_then(|phone| {
+            InviteCode::new(
+                self.config.identity.public_key(),
+                phone.as_str(),
+                expires,
+                &mut rand::rngs::OsRng,
+            )
+            .map_err(|e| NodeError::Invalid(e.to_string()))
+        });
+        let code = match code {
+            Ok(code) => code,
+            Err(e) => {
+                let _ = reply.send(Err(e));
+                return;
+            }
+        };
         self.discovery.invites.push(code.clone());
         self.save_invites();
+        let view = super::InviteView {
+            code: code.encode(),
+            link: code.link(),
+            expires: code.expires_at(),
+        };
+        // The answer waits for the current epoch's entry (the one a friend looks up now)
+        // to be stored: a code handed out before that could not be found yet.
+        let mut reply = Some((reply, view));
         for epoch in Epoch::to_publish(now_ms() / 1000) {
-            self.publish_record(epoch, &code.keys(epoch), None);
+            let Some((reply, view)) = reply.take() else {
+                self.publish_record(epoch, &code.keys(epoch), None);
+                continue;
+            };
+            let secret = code.clone();
+            let then = Box::new(move |actor: &mut Actor, stored: bool| {
+                if stored {
+                    actor.durability.after_flush(Box::new(move |_: &mut Actor| {
+                        let _ = reply.send(Ok(view));
+                    }));
+                    return;
+                }
+                actor.discovery.invites.retain(|i| i.encode() != secret.encode());
+                actor.save_invites();
+                let _ = reply.send(Err(NodeError::Dht {
+                    op: "put",
+                    source: "no DHT node stored the invite, so nobody could use it: it was dropped".into(),
+                }));
+            });
+            self.publish_record_then(epoch, &code.keys(epoch), then);
         }
-        Ok(code)
     }
 
     /// Whether `proof` (from a handshake) proves the sender holds one of our live
