@@ -81,7 +81,9 @@ mod tests {
         let original = message(Body::Text {
             text: "비밀 이야기".into(),
         });
-        store.insert_message(&original).unwrap();
+        let mut batch = store.batch();
+        batch.put_message(&original);
+        store.apply(batch).unwrap();
         assert_eq!(store.search("비밀", None, 10, None).unwrap().messages.len(), 1);
         let mut deleted = original.clone();
         deleted.body = Body::Deleted;

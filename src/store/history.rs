@@ -41,15 +41,6 @@ pub struct OutboxEntry {
     pub mailbox_ms: u64,
 }
 
-/// Whether [`Store::insert_message`] stored a new message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Inserted {
-    /// It was new and is now stored.
-    New,
-    /// A message with that id was already stored; nothing changed.
-    Duplicate,
-}
-
 /// A list of writes applied in order by [`Store::apply`].
 ///
 /// Not a sled batch on purpose: sled 0.34 makes `apply_batch` atomic with a lock that is
@@ -216,17 +207,6 @@ impl Store {
                     .transpose()
             }
         }
-    }
-
-    /// Stores a message unless one with the same id exists (deduplication by id).
-    pub fn insert_message(&self, message: &StoredMessage) -> Result<Inserted, StoreError> {
-        if self.has_message(&message.id)? {
-            return Ok(Inserted::Duplicate);
-        }
-        let mut batch = Batch::default();
-        batch.put_message(message);
-        self.apply(batch)?;
-        Ok(Inserted::New)
     }
 
     /// Changes a stored message's state; returns the updated message.
@@ -446,8 +426,10 @@ mod tests {
             hlc = hlc.tick(1_000 + i);
             let m = message(conv, hlc.0, &format!("m{i}"));
             ids.push(m.id);
-            assert_eq!(store.insert_message(&m).unwrap(), Inserted::New);
-            store.insert_message(&message(other, hlc.0, "noise")).unwrap();
+            let mut batch = store.batch();
+            batch.put_message(&m);
+            batch.put_message(&message(other, hlc.0, "noise"));
+            store.apply(batch).unwrap();
         }
         let last = store.last_messages(&conv, 10, None).unwrap();
         let texts: Vec<_> = last.iter().map(|m| m.body.preview()).collect();
@@ -461,7 +443,7 @@ mod tests {
     }
 
     #[test]
-    fn duplicates_are_detected_and_batches_apply_in_order() {
+    fn stored_messages_are_found_by_id_and_batches_apply_in_order() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
         let conv = ConvId([3; 16]);
@@ -489,7 +471,7 @@ mod tests {
             mailbox_ms: 0,
         });
         store.apply(batch).unwrap();
-        assert_eq!(store.insert_message(&m).unwrap(), Inserted::Duplicate);
+        assert!(store.has_message(&m.id).unwrap(), "the id index finds it");
         assert_eq!(store.outbox().unwrap().len(), 1);
         assert_eq!(store.conversations().unwrap()[0].title, "Yuki");
         let updated = store

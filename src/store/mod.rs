@@ -41,7 +41,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-pub use history::{Batch, Inserted, OutboxEntry, OutboxTarget};
+pub use history::{Batch, OutboxEntry, OutboxTarget};
 pub use mailbox::{MailboxItem, Registration};
 pub use peers::CachedPeer;
 pub use search::SearchResults;
