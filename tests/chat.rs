@@ -1,5 +1,6 @@
 //! `chingu chat` end to end: the real binary in a real terminal (tmux) attached to a real
-//! node, chatting with a second real node over loopback, and leaving the terminal as it
+//! node, chatting with a second real node over loopback (slash commands for a reaction and
+//! an edit included), and leaving the terminal as it
 //! was however it ends (q, SIGTERM, SIGINT, SIGHUP, a panic). Every wait polls the screen
 //! or the other node with a deadline.
 
@@ -62,6 +63,19 @@ fn chatting_in_the_terminal_with_a_friend_on_another_node() {
     tmux.wait_for("민지: 반가워! 👋");
     ok(&minji_home, &["read", "Alice"]);
     tmux.wait("the read mark", |s| s.contains("from the terminal ✓✓ read"));
+
+    // Slash commands: a reaction to 민지's message, then an edit of ours, on both screens.
+    tmux.type_text("/react 👍");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("반가워! 👋  [👍 1]");
+    tmux.type_text("/edit 안녕 민지!");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("안녕 민지! (edited)");
+    let deadline = Instant::now() + DEADLINE;
+    while !ok(&minji_home, &["history", "Alice"]).contains("안녕 민지! (edited)") {
+        assert!(Instant::now() < deadline, "the edit never reached 민지");
+        std::thread::park_timeout(Duration::from_millis(50));
+    }
 
     // A terminal too small says so; enlarging it redraws the chat.
     assert!(tmux

@@ -74,11 +74,17 @@ pub enum Request {
         /// Whether this is an older page.
         older: bool,
     },
-    /// `messages.send` / `groups.send` of `text`.
+    /// `messages.send` / `groups.send` of `text` (or `messages.reply`).
     Send {
         /// The conversation.
         target: Target,
         /// The text (put back in the composer if sending fails).
+        text: String,
+    },
+    /// A reaction, edit or delete (`messages.react` …): the change shows when the node
+    /// reports it.
+    Act {
+        /// The composer line (put back if it fails).
         text: String,
     },
     /// `messages.read` / `groups.read`.
@@ -1092,13 +1098,32 @@ impl App {
             return Vec::new();
         }
         let target = chat.target.clone();
+        let command = super::commands::parse(self.composer.text(), &chat.messages);
         let mut effects = self.stop_typing();
-        let text = self.composer.take();
-        let (method, params) = match &target {
-            Target::Contact(phone) => ("messages.send", json!({ "contact": phone, "text": text })),
-            Target::Group(group) => ("groups.send", json!({ "group": group, "text": text })),
+        let line = self.composer.take();
+        let effect = match command {
+            super::commands::Command::Text(text) => {
+                let (method, params) = match &target {
+                    Target::Contact(phone) => ("messages.send", json!({ "contact": phone, "text": text })),
+                    Target::Group(group) => ("groups.send", json!({ "group": group, "text": text })),
+                };
+                call(Request::Send { target, text: line }, method, params)
+            }
+            super::commands::Command::Call {
+                method,
+                params,
+                shows: true,
+            } => call(Request::Send { target, text: line }, method, params),
+            super::commands::Command::Call { method, params, .. } => call(Request::Act { text: line }, method, params),
+            super::commands::Command::Nothing(whose) => {
+                self.composer.insert(&line);
+                self.complain(match whose {
+                    Direction::Incoming => tr!("tui-nothing-theirs"),
+                    Direction::Outgoing => tr!("tui-nothing-mine"),
+                });
+                return effects;
+            }
         };
-        let effect = call(Request::Send { target, text }, method, params);
         effects.push(effect);
         effects.extend(self.scroll_to_bottom());
         effects
@@ -1224,7 +1249,7 @@ impl App {
                     }
                 }
             }
-            Request::Typing => {}
+            Request::Typing | Request::Act { .. } => {}
             Request::AddContact => {
                 if let Ok(contact) = serde_json::from_value::<ContactView>(value) {
                     let name = clean(&contact.name).into_owned();
@@ -1353,7 +1378,9 @@ impl App {
                     chat.loading_older &= !older;
                 }
             }
-            Request::Send { ref text, .. } if self.composer.is_empty() => self.composer.insert(text),
+            Request::Send { ref text, .. } | Request::Act { ref text } if self.composer.is_empty() => {
+                self.composer.insert(text)
+            }
             Request::Typing => return Vec::new(),
             _ => {}
         }

@@ -3,11 +3,13 @@
 //! without losing anything.
 //!
 //! - [`app`]: the state and its update logic (pure: inputs in, API calls out);
+//! - [`commands`]: the composer's slash commands (`/reply`, `/react`, `/edit`, `/delete`);
 //! - [`view`]: drawing the state with ratatui;
 //! - [`input`]: keys, the line editor and control-character hygiene;
 //! - [`io`]: the terminal, the API connections and the event loop.
 
 pub mod app;
+pub mod commands;
 pub mod input;
 pub mod io;
 pub mod view;

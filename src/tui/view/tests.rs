@@ -194,6 +194,7 @@ fn hints_and_help_fit_80_columns_in_every_language() {
         ("tui-help-chat-send", 72),
         ("tui-help-chat-scroll", 72),
         ("tui-help-chat-more", 72),
+        ("tui-help-chat-actions", 72),
         ("tui-help-members-keys", 72),
         ("tui-members-keys-admin", 72),
         ("tui-members-keys-meetup-admin", 72),
