@@ -53,7 +53,10 @@ fuzz_target!(|data: &[u8]| {
         }
         12 => {
             if let Ok(payload) = DmPayload::from_bytes(bytes) {
-                assert_eq!(DmPayload::from_bytes(&payload.to_bytes()).expect("its encoding decodes"), payload);
+                assert_eq!(
+                    DmPayload::from_bytes(&payload.to_bytes()).expect("its encoding decodes"),
+                    payload
+                );
             }
         }
         _ => {

@@ -1,0 +1,414 @@
+//! Group messages (SPEC.md §7.4): encrypting and publishing ours, accepting members'
+//! from gossipsub (checked, decrypted, stored, shown), tail sync, and keeping connections
+//! to fellow members.
+
+use super::*;
+
+impl Actor {
+    /// Queues `body` for the group `query` names and answers once it is durable.
+    pub(in crate::node) fn post_group(&mut self, query: &str, body: Body, reply: Reply<MessageView>) {
+        match self.queue_group_message(query, body) {
+            Ok(view) => self.durability.after_flush(Box::new(move |actor: &mut Actor| {
+                actor.publish_unpublished();
+                let _ = reply.send(Ok(view));
+            })),
+            Err(e) => {
+                let _ = reply.send(Err(e));
+            }
+        }
+    }
+
+    /// Encrypts a body with our current sender key, stores it and its envelope, and
+    /// queues it for publishing after the flush (the advanced key must be durable first).
+    /// A reaction, edit or delete changes its target here before it is encrypted (so a
+    /// refused one advances no key).
+    pub(in crate::node) fn queue_group_message(&mut self, query: &str, body: Body) -> Result<MessageView, NodeError> {
+        let id = self.group_id_for(query)?;
+        let now = now_ms();
+        let record = self.record(&id)?;
+        let state = record.log.state();
+        if record.removed || state.closed() || state.is_expired(now) {
+            return Err(NodeError::Invalid(
+                "this group is closed or you are no longer in it".into(),
+            ));
+        }
+        let title = state.name().to_owned();
+        let wire = WireBody::from_body(&body)?;
+        let body_bytes = Bytes::new(wire.encode().to_vec()).map_err(|_| BodyError::TooLong {
+            field: "message",
+            len: wire.encode().len(),
+            max: MAX_GROUP_BODY,
+        })?;
+        let conv_id = ConvId::group(*id.as_bytes());
+        let mut conv = self.conversation_row(&conv_id)?.unwrap_or_else(|| Conversation {
+            id: conv_id,
+            kind: ConversationKind::Group {
+                group_id: *id.as_bytes(),
+            },
+            title: String::new(),
+            last_hlc: 0,
+            unread: 0,
+            preview: String::new(),
+        });
+        let hlc = Hlc(conv.last_hlc).tick(now);
+        conv.last_hlc = hlc.0;
+        if !body.is_action() {
+            conv.preview = body.preview();
+        }
+        let mut stored = StoredMessage {
+            id: MsgId::generate(),
+            conv: conv_id,
+            hlc: hlc.0,
+            direction: Direction::Outgoing,
+            sender: self.own_phone()?,
+            body,
+            state: MessageState::Queued,
+            sent_ms: now,
+            stored_ms: now,
+            annotations: Default::default(),
+        };
+        if crate::content::paper::is_paper_body(&stored.body) {
+            let me = self.my_member(false)?;
+            self.check_paper_body(id.as_bytes(), &me, &stored)
+                .map_err(crate::node::paper::refused)?;
+        }
+        let mut batch = self.store.batch();
+        let changed = self.absorb(&mut batch, &mut stored)?;
+        let plain = GroupPlain {
+            id: Fixed(stored.id.0),
+            sent_ms: now,
+            body: body_bytes,
+        };
+        let record = self.groups.records.get_mut(&id).expect("checked above");
+        let epoch = *record
+            .current_epoch()
+            .ok_or_else(|| NodeError::Invalid("the group has no epoch yet".into()))?;
+        let key = record.own.get_mut(&epoch).expect("every kept epoch has our key");
+        let message = key.encrypt(&plain).map_err(|e| NodeError::Invalid(e.to_string()))?;
+        let envelope = message.encode().map_err(|e| NodeError::Invalid(e.to_string()))?;
+        self.store
+            .put_group_envelope(epoch.as_bytes(), message.key_id.as_bytes(), message.seq, &envelope)?;
+        batch.put_message(&stored);
+        self.store.apply(batch)?;
+        self.update_conversation(conv);
+        self.mark_dirty(id);
+        self.groups.unpublished.push((id, stored.id, envelope));
+        self.groups.stats.sent += 1;
+        if let Some(changed) = changed {
+            self.announce_change(changed, title.clone());
+        }
+        Ok(MessageView::new(&stored, "").titled(&title))
+    }
+
+    /// Publishes what waited for its flush; what finds no peer yet is tried again on the
+    /// next tick (members find it by history sync meanwhile).
+    pub(in crate::node) fn publish_unpublished(&mut self) {
+        let waiting = std::mem::take(&mut self.groups.unpublished);
+        let mut published = Vec::new();
+        for (id, msg_id, envelope) in waiting {
+            let Some(topic) = self.current_topic(&id) else { continue };
+            match self.swarm.behaviour_mut().gossipsub.publish(topic, envelope.clone()) {
+                Ok(_) => published.push(msg_id),
+                Err(gossipsub::PublishError::Duplicate) => published.push(msg_id),
+                Err(e) => {
+                    tracing::debug!(error = %e, "group message not published yet");
+                    self.groups.unpublished.push((id, msg_id, envelope));
+                }
+            }
+        }
+        let mut changed = Vec::new();
+        for id in published {
+            if let Ok(Some(m)) = self.store.set_message_state(&id, MessageState::Sent) {
+                changed.push(m);
+            }
+        }
+        if !changed.is_empty() {
+            self.durability.wrote();
+            self.announce_states(changed);
+        }
+    }
+
+    pub(super) fn current_topic(&self, id: &GroupId) -> Option<IdentTopic> {
+        let record = self.groups.records.get(id)?;
+        let secret = record.secrets.get(record.current_epoch()?)?;
+        Some(topic_of(&EpochKeys::derive(id, secret)))
+    }
+
+    /// A message from gossipsub: validated here before gossipsub forwards it.
+    pub(in crate::node) fn on_gossip_message(
+        &mut self,
+        source: PeerId,
+        message_id: gossipsub::MessageId,
+        message: gossipsub::Message,
+    ) {
+        let verdict = self.check_gossip(&message);
+        let acceptance = match verdict {
+            Ok(()) => MessageAcceptance::Accept,
+            Err((Verdict::Ignore, _)) => MessageAcceptance::Ignore,
+            Err((Verdict::Reject, reason)) => {
+                self.reject(Some(source), "group", reason);
+                MessageAcceptance::Reject
+            }
+        };
+        self.swarm
+            .behaviour_mut()
+            .gossipsub
+            .report_message_validation_result(&message_id, &source, acceptance);
+    }
+
+    pub(super) fn check_gossip(&mut self, message: &gossipsub::Message) -> Result<(), (Verdict, &'static str)> {
+        if message.data.len() > MAX_GROUP_MESSAGE {
+            return Err((Verdict::Reject, "oversized"));
+        }
+        let Some(&(group, epoch)) = self.groups.topics.get(&message.topic) else {
+            return Err((Verdict::Ignore, "unknown_topic"));
+        };
+        let parsed = GroupMessage::decode(&message.data).map_err(|e| (e.verdict(), e.reason()))?;
+        if parsed.epoch != epoch {
+            return Err((Verdict::Reject, "wrong_epoch"));
+        }
+        self.accept_group_message(group, &parsed, &message.data, false)
+    }
+
+    /// Decrypts, deduplicates and stores one group message; buffers it when its sender
+    /// key has not arrived, and asks for a sync when it reveals a gap.
+    pub(super) fn accept_group_message(
+        &mut self,
+        group: GroupId,
+        message: &GroupMessage,
+        envelope: &[u8],
+        repaired: bool,
+    ) -> Result<(), (Verdict, &'static str)> {
+        let Some(record) = self.groups.records.get_mut(&group) else {
+            return Err((Verdict::Ignore, "unknown_group"));
+        };
+        let Some(ring) = record.rings.get_mut(&message.epoch) else {
+            return Err((Verdict::Ignore, "unknown_epoch"));
+        };
+        let expected = ring.key(&message.key_id).map(|k| k.next());
+        let received = match ring.decrypt(message) {
+            Ok(r) => r,
+            Err(GroupError::UnknownKey) => {
+                let buffer = self
+                    .groups
+                    .pending
+                    .entry(group)
+                    .or_insert_with(|| PendingBuffer::new(crate::group::message::MAX_PENDING));
+                buffer.push(message.clone());
+                self.groups.stats.pending = self.groups.pending.values().map(|b| b.len() as u64).sum();
+                return Err((Verdict::Ignore, "unknown_key"));
+            }
+            Err(e @ (GroupError::Replay(_) | GroupError::TooOld(_))) => {
+                self.groups.stats.duplicates += 1;
+                return Err((e.verdict(), e.reason()));
+            }
+            Err(e @ GroupError::TooFarAhead { .. }) => {
+                if let Some(next) = expected {
+                    self.request_sync(group, message.epoch, message.key_id, next, None);
+                }
+                return Err((e.verdict(), e.reason()));
+            }
+            Err(e) => return Err((e.verdict(), e.reason())),
+        };
+        // Only the sender's entry is needed (cloning the whole state per message is costly).
+        let sender = record.log.state().member(&received.sender).cloned();
+        let title = record.log.state().name().to_owned();
+        if let Some(next) = expected {
+            if received.seq > next {
+                self.request_sync(group, message.epoch, message.key_id, next, Some(received.seq - 1));
+            }
+        }
+        self.groups.ring_dirty.insert(group);
+        let now = now_ms();
+        let activity = self.groups.activity.entry((message.epoch, message.key_id)).or_default();
+        activity.last_message_ms = now;
+        if let Err(e) = self.store.put_group_envelope(
+            message.epoch.as_bytes(),
+            message.key_id.as_bytes(),
+            message.seq,
+            envelope,
+        ) {
+            tracing::error!(error = %e, "cannot keep a group envelope");
+        }
+        let Some(sender) = sender else {
+            return Ok(());
+        };
+        let Some(phone) = member_number(&sender) else {
+            return Ok(());
+        };
+        let body = WireBody::decode(&received.plain.body).unwrap_or(Body::Unsupported {
+            kind: "malformed".into(),
+        });
+        let conv_id = ConvId::group(*group.as_bytes());
+        let id = MsgId(received.plain.id.0);
+        let hlc = Hlc::bounded(Hlc(received.plain.sent_ms << 16), now, 24 * 3600 * 1000).0;
+        let action = body.is_action();
+        let mut stored = StoredMessage {
+            id,
+            conv: conv_id,
+            hlc,
+            direction: Direction::Incoming,
+            sender: phone,
+            body,
+            state: if action {
+                MessageState::Seen
+            } else {
+                MessageState::Received
+            },
+            sent_ms: received.plain.sent_ms,
+            stored_ms: now,
+            annotations: Default::default(),
+        };
+        match self.store.has_message(&stored.id) {
+            Ok(false) => {}
+            Ok(true) => {
+                self.groups.stats.duplicates += 1;
+                return Ok(());
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot store a group message");
+                return Ok(());
+            }
+        }
+        if let Err(e) = self.check_paper_body(group.as_bytes(), &sender, &stored) {
+            self.reject(None, "content", crate::node::paper::reason(e));
+            return Ok(());
+        }
+        let mut batch = self.store.batch();
+        let changed = match self.absorb(&mut batch, &mut stored) {
+            Ok(changed) => changed,
+            Err(e) => {
+                self.refuse_action(None, e);
+                return Ok(());
+            }
+        };
+        batch.put_message(&stored);
+        if let Err(e) = self.store.apply(batch) {
+            tracing::error!(error = %e, "cannot store a group message");
+            return Ok(());
+        }
+        self.groups.stats.received += 1;
+        if repaired {
+            self.groups.stats.repaired += 1;
+        }
+        if let Ok(Some(mut conv)) = self.conversation_row(&conv_id) {
+            conv.last_hlc = Hlc(conv.last_hlc).observe(Hlc(hlc), now).0;
+            if !action {
+                conv.unread = conv.unread.saturating_add(1);
+                conv.preview = stored.body.preview();
+            }
+            self.update_conversation_lazily(conv);
+        }
+        // Shown at once and flushed lazily: nobody is told it is stored, and if a crash
+        // loses it, the receive ring on disk (written after it) does not count it either,
+        // so the next tail sync fetches it again.
+        self.durability.wrote_lazily();
+        if action {
+            if let Some(changed) = changed {
+                self.announce_change(changed, title);
+            }
+            return Ok(());
+        }
+        self.emit(Event::MessageReceived {
+            message: MessageView::new(&stored, sender.name.as_str()).titled(&title),
+        });
+        Ok(())
+    }
+
+    /// Tail sync: senders that went quiet recently are asked for everything from their
+    /// first missing message (holes a lost gap request left, and what came after).
+    pub(in crate::node) fn group_tick(&mut self) {
+        let now = now_ms();
+        let quiet: Vec<(Fixed<32>, Fixed<8>, u64)> = self
+            .groups
+            .activity
+            .iter()
+            .filter(|(_, a)| {
+                let quiet_for = now.saturating_sub(a.last_message_ms);
+                let tail =
+                    (TAIL_SYNC_AFTER_MS..=TAIL_SYNC_WINDOW_MS).contains(&quiet_for) && a.asked_ms < a.last_message_ms;
+                tail || now.saturating_sub(a.asked_ms) >= POLL_SYNC_MS
+            })
+            .map(|((e, k), a)| (*e, *k, a.last_message_ms))
+            .take(SYNCS_PER_TICK)
+            .collect();
+        for (epoch, key_id, _) in quiet {
+            let found = self.groups.records.iter().find_map(|(id, r)| {
+                r.rings
+                    .get(&epoch)
+                    .and_then(|ring| ring.key(&key_id))
+                    .map(|k| (*id, k.first_missing(), *k.sender()))
+            });
+            match found {
+                Some((_, _, sender)) if sender == self.me() => {
+                    self.groups.activity.remove(&(epoch, key_id));
+                }
+                Some((group, next, _)) => self.request_sync(group, epoch, key_id, next, None),
+                None => {
+                    self.groups.activity.remove(&(epoch, key_id));
+                }
+            }
+        }
+        if !self.groups.unpublished.is_empty() {
+            self.publish_unpublished();
+        }
+        self.pump_control(None);
+        self.connect_members();
+        self.expire_meetups(now);
+    }
+
+    /// Dials fellow members of every active group until [`MEMBER_CONNECTIONS`] of them
+    /// are connected. Addresses come from the DHT's routing table, identify, the records of
+    /// members who are contacts and, for the others, circuits through our own relays.
+    pub(super) fn connect_members(&mut self) {
+        let me = self.me();
+        let now = now_ms();
+        let mut dials = Vec::new();
+        for record in self.groups.records.values().filter(|r| !r.removed) {
+            let peers: Vec<(PeerId, [u8; 32])> = record
+                .log
+                .state()
+                .members()
+                .iter()
+                .filter(|m| m.identity_pk != me)
+                .filter_map(|m| Some((PeerId::from_bytes(m.peer_id.as_ref()).ok()?, m.identity_pk.0)))
+                .collect();
+            let connected = peers.iter().filter(|(p, _)| self.swarm.is_connected(p)).count();
+            let missing = MEMBER_CONNECTIONS.min(peers.len()).saturating_sub(connected);
+            let offset = rand::rngs::OsRng.next_u32() as usize % peers.len().max(1);
+            dials.extend(
+                peers
+                    .iter()
+                    .cycle()
+                    .skip(offset)
+                    .take(peers.len())
+                    .filter(|(p, _)| !self.swarm.is_connected(p))
+                    .filter(|(p, _)| {
+                        self.groups
+                            .dialed
+                            .get(p)
+                            .is_none_or(|at| now.saturating_sub(*at) >= REDIAL_MS)
+                    })
+                    .take(missing)
+                    .copied(),
+            );
+        }
+        for (peer, identity) in dials {
+            self.groups.dialed.insert(peer, now);
+            let addrs: Vec<libp2p::Multiaddr> = match self.friend_of(&identity) {
+                Some(contact) => contact
+                    .pinned
+                    .iter()
+                    .flat_map(|k| k.record.addrs.iter().filter_map(|a| a.parse().ok()))
+                    .collect(),
+                None => self.routes_through_our_relays(peer),
+            };
+            self.learn_addrs(peer, addrs);
+            let opts = libp2p::swarm::dial_opts::DialOpts::peer_id(peer)
+                .condition(libp2p::swarm::dial_opts::PeerCondition::DisconnectedAndNotDialing)
+                .build();
+            let _ = self.swarm.dial(opts);
+        }
+        self.groups.dialed.retain(|_, at| now.saturating_sub(*at) < REDIAL_MS);
+    }
+}
