@@ -165,7 +165,7 @@ impl Actor {
                 state,
                 share,
             } => match self.on_welcome(identity, id, meetup, commit, state, share) {
-                Ok(WelcomeOutcome::Joined) => {}
+                Ok(WelcomeOutcome::Joined | WelcomeOutcome::Declined) => {}
                 Ok(WelcomeOutcome::Invited) => ack = None,
                 Err(reason) => self.reject(None, "group", reason),
             },
@@ -242,6 +242,9 @@ impl Actor {
             return Err("bad_welcome");
         }
         share.open(&commit).map_err(|e| e.reason())?;
+        if self.groups.declined.contains(&id) && !joining {
+            return Ok(WelcomeOutcome::Declined);
+        }
         if !joining && !self.config.settings.groups.auto_join {
             if !self.groups.invitations.contains_key(&id) {
                 let invitation = Invitation {
@@ -319,6 +322,10 @@ impl Actor {
         self.durability.wrote();
         self.acknowledge_control(invitation.from, invitation.id);
         if !join {
+            if self.groups.declined.len() == MAX_DECLINED {
+                self.groups.declined.pop_front();
+            }
+            self.groups.declined.push_back(id);
             return Ok(invitation.view().group);
         }
         let Invitation {

@@ -98,6 +98,9 @@ const JOINS_PER_MEETUP: Rate = Rate {
 };
 /// How long a joiner waits for the creator's welcome (ms).
 const JOIN_WAIT_MS: u64 = 60_000;
+/// Most declined groups remembered (the oldest is forgotten first).
+const MAX_DECLINED: usize = 256;
+
 /// Default lifetime of a flash meetup.
 pub const DEFAULT_MEETUP_SECS: u64 = 2 * 3600;
 
@@ -342,6 +345,8 @@ impl Invitation {
 /// What became of a welcome.
 enum WelcomeOutcome {
     Joined,
+    /// For a group whose invitation the owner declined: acknowledged, nothing kept.
+    Declined,
     /// Kept for the owner to answer; not acknowledged yet.
     Invited,
 }
@@ -410,6 +415,10 @@ pub(crate) struct Groups {
     unpublished: Vec<(GroupId, MsgId, Vec<u8>)>,
     /// Invitations waiting for the owner.
     invitations: BTreeMap<GroupId, Invitation>,
+    /// Groups whose invitation the owner declined since the node started (newest last,
+    /// at most [`MAX_DECLINED`]): a copy of the welcome still in flight is acknowledged
+    /// and dropped, not kept as a new invitation.
+    declined: std::collections::VecDeque<GroupId>,
     /// Short fingerprints of meetup members, by identity key.
     fingerprints: HashMap<[u8; 32], String>,
     pub(super) stats: GroupStats,
@@ -440,6 +449,7 @@ impl Groups {
             last_ring_write_ms: 0,
             unpublished: Vec::new(),
             invitations: invitations.into_iter().map(|i| (*i.state.group(), i)).collect(),
+            declined: std::collections::VecDeque::new(),
             fingerprints: HashMap::new(),
             stats: GroupStats::default(),
         })
