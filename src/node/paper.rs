@@ -124,12 +124,19 @@ impl Actor {
                 return Err(Refusal::invalid("recipient_invited", "the paper is hidden from its recipient").into());
             }
         }
-        let group = self.cmd_group_create(&format!("✉ {title}"), writers, None)?;
         let body = Body::PaperStart {
             recipient: friend.phone.clone(),
             title: title.to_owned(),
             deliver_at_ms,
         };
+        // Checked before the group exists (a title too long would leave a group behind).
+        crate::content::body::WireBody::from_body(&body)?;
+        // The group is named after the paper, cut to fit a group name.
+        let mut name = format!("✉ {title}");
+        while name.len() > crate::group::log::MAX_NAME_BYTES {
+            name.pop();
+        }
+        let group = self.cmd_group_create(&name, writers, None)?;
         self.queue_group_message(&group.group_id, body)?;
         Ok(group)
     }
