@@ -480,8 +480,9 @@ impl Body {
             Body::Text { text } | Body::Reply { text, .. } | Body::Forward { text } | Body::Note { text, .. } => {
                 text.chars().take(80).collect()
             }
-            Body::Card { title, .. } | Body::PaperStart { title, .. } | Body::Paper { title, .. } => {
-                format!("[card] {}", title.chars().take(72).collect::<String>())
+            Body::Card { title, .. } => format!("[card] {}", title.chars().take(72).collect::<String>()),
+            Body::PaperStart { title, .. } | Body::Paper { title, .. } => {
+                format!("[rolling paper] {}", title.chars().take(64).collect::<String>())
             }
             Body::Deleted => "[deleted]".into(),
             Body::React { .. } | Body::Edit { .. } | Body::Delete { .. } => String::new(),

@@ -10,7 +10,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
 use serde_json::Value;
@@ -385,9 +385,18 @@ fn messages_are_shown_by_name_and_text_and_empty_ones_are_refused() {
 
     // `send` names the friend and quotes the text; `watch` follows it by name.
     let mut watch = follow(&a, &["watch"]);
-    let out = ok(&a, &["send", "Yuki", "오늘 저녁 같이 먹을래?"]);
-    assert!(out.starts_with("Queued to Yuki: “오늘 저녁 같이 먹을래?”"), "{out}");
-    let line = watch.line_with("delivered");
+    // (A send before `watch` has subscribed is not seen: send again until one is.)
+    let line = eventually("watch follows a delivery", || {
+        let out = ok(&a, &["send", "Yuki", "오늘 저녁 같이 먹을래?"]);
+        assert!(out.starts_with("Queued to Yuki: “오늘 저녁 같이 먹을래?”"), "{out}");
+        let until = Instant::now() + Duration::from_secs(2);
+        while let Some(line) = watch.next_within(until.saturating_duration_since(Instant::now())) {
+            if line.contains("delivered") {
+                return Some(line);
+            }
+        }
+        None
+    });
     assert_eq!(line, "to Yuki: “오늘 저녁 같이 먹을래?” delivered");
     ok(&y, &["send", "민지", "좋아!"]);
     assert!(watch.line_with("좋아!").contains("Yuki: 좋아!"));

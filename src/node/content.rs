@@ -137,35 +137,46 @@ impl From<BodyError> for NodeError {
     }
 }
 
+/// Where a composed body goes.
+enum Destination {
+    /// A contact (a forward or card to someone, perhaps with no conversation yet).
+    Contact(crate::model::Contact),
+    /// A group or meetup, by id (hex).
+    Group(String),
+    /// The conversation of the message an action or reply names.
+    Conversation(ConvId),
+}
+
 impl Actor {
     /// `compose`: builds the body, finds its conversation, and sends it there like a
     /// text (durable before the answer, retried until acknowledged or published).
     pub(super) fn cmd_compose(&mut self, compose: Compose, reply: Reply<MessageView>) {
         match self.composed(compose) {
-            Ok((conv, body)) => self.post(&conv, body, reply),
+            Ok((destination, body)) => self.post(destination, body, reply),
             Err(e) => {
                 let _ = reply.send(Err(e));
             }
         }
     }
 
-    fn composed(&self, compose: Compose) -> Result<(ConvId, Body), NodeError> {
+    fn composed(&self, compose: Compose) -> Result<(Destination, Body), NodeError> {
+        let here = |target: &StoredMessage| Destination::Conversation(target.conv);
         Ok(match compose {
             Compose::Reply { message, text } => {
                 let target = self.target(&message)?;
-                (target.conv, Body::Reply { to: target.id, text })
+                (here(&target), Body::Reply { to: target.id, text })
             }
             Compose::React { message, emoji } => {
                 let target = self.target(&message)?;
-                (target.conv, Body::React { to: target.id, emoji })
+                (here(&target), Body::React { to: target.id, emoji })
             }
             Compose::Edit { message, text } => {
                 let target = self.own_target(&message)?;
-                (target.conv, Body::Edit { to: target.id, text })
+                (here(&target), Body::Edit { to: target.id, text })
             }
             Compose::Delete { message } => {
                 let target = self.own_target(&message)?;
-                (target.conv, Body::Delete { to: target.id })
+                (here(&target), Body::Delete { to: target.id })
             }
             Compose::Forward { message, to } => {
                 let source = self.target(&message)?;
@@ -184,7 +195,10 @@ impl Actor {
                 title,
                 text,
             } => (self.destination(&to)?, Body::Card { template, title, text }),
-            Compose::Note { paper, text } => self.note_body(&paper, text)?,
+            Compose::Note { paper, text } => {
+                let (conv, body) = self.note_body(&paper, text)?;
+                (Destination::Conversation(conv), body)
+            }
         })
     }
 
@@ -209,29 +223,33 @@ impl Actor {
         Ok(target)
     }
 
-    /// The conversation a forward or card goes to: a contact's or a group's.
-    fn destination(&self, query: &str) -> Result<ConvId, NodeError> {
+    /// Where a forward or card goes: a contact, or a group.
+    fn destination(&self, query: &str) -> Result<Destination, NodeError> {
         match self.resolve_contact(query) {
-            Ok(contact) => Ok(ConvId::direct(&contact.phone)),
+            Ok(contact) => Ok(Destination::Contact(contact)),
             Err(contact_error) => match self.group_id_for(query) {
-                Ok(group) => Ok(ConvId::group(*group.as_bytes())),
+                Ok(group) => Ok(Destination::Group(hex::encode(group.as_bytes()))),
                 Err(_) => Err(contact_error),
             },
         }
     }
 
-    /// Sends `body` to the conversation `conv`: a friend's, a group's or a meetup's.
-    fn post(&mut self, conv: &ConvId, body: Body, reply: Reply<MessageView>) {
-        let kind = match self.conversation_row(conv) {
-            Ok(Some(row)) => Some(row.kind),
-            Ok(None) => None,
+    /// Sends `body` to `destination`: a friend, a group or a meetup.
+    fn post(&mut self, destination: Destination, body: Body, reply: Reply<MessageView>) {
+        let conv = match destination {
+            Destination::Contact(contact) => return self.post_direct(&contact, body, reply),
+            Destination::Group(group) => return self.post_group(&group, body, reply),
+            Destination::Conversation(conv) => conv,
+        };
+        let kind = match self.conversation_row(&conv) {
+            Ok(row) => row.map(|r| r.kind),
             Err(e) => {
                 let _ = reply.send(Err(e.into()));
                 return;
             }
         };
         match kind {
-            Some(ConversationKind::Direct { phone }) if ConvId::direct(&phone) == *conv => {
+            Some(ConversationKind::Direct { phone }) if ConvId::direct(&phone) == conv => {
                 match self.resolve_contact(phone.as_str()) {
                     Ok(contact) => self.post_direct(&contact, body, reply),
                     Err(e) => {
@@ -242,28 +260,11 @@ impl Actor {
             Some(ConversationKind::Group { group_id } | ConversationKind::Meetup { group_id }) => {
                 self.post_group(&hex::encode(group_id), body, reply);
             }
-            // A forward or a card to someone with no conversation yet.
-            None => match self.destination_of_new(conv) {
-                Some(contact) => self.post_direct(&contact, body, reply),
-                None => {
-                    let refusal = Refusal::invalid("not_writable", "this conversation cannot be written to");
-                    let _ = reply.send(Err(refusal.into()));
-                }
-            },
-            Some(_) => {
+            _ => {
                 let refusal = Refusal::invalid("not_writable", "accept the request before answering it");
                 let _ = reply.send(Err(refusal.into()));
             }
         }
-    }
-
-    /// The contact whose direct conversation `conv` is, when none is stored yet.
-    fn destination_of_new(&self, conv: &ConvId) -> Option<crate::model::Contact> {
-        self.store
-            .contacts()
-            .ok()?
-            .into_iter()
-            .find(|c| ConvId::direct(&c.phone) == *conv)
     }
 
     /// Prepares storing `message`: an action is applied to its target (written into
@@ -289,11 +290,11 @@ impl Actor {
         };
         let mut new = old.clone();
         let applied = annotate::apply(&mut new, message)?;
-        self.content.stats.applied += 1;
         self.blank_applied_edit(message);
         if applied == Applied::Stale {
             return Ok(None);
         }
+        self.content.stats.applied += 1;
         batch.rewrite_message(&old, &new);
         Ok(Some(new))
     }
@@ -315,8 +316,10 @@ impl Actor {
             batch.remove_pending_action(&message.id, &action.id);
             self.content.stats.pending = self.content.stats.pending.saturating_sub(1);
             match annotate::apply(message, &action) {
-                Ok(_) => {
-                    self.content.stats.applied += 1;
+                Ok(applied) => {
+                    if applied == Applied::Changed {
+                        self.content.stats.applied += 1;
+                    }
                     if self.blank_applied_edit(&mut action) {
                         batch.put_message(&action);
                     }
