@@ -140,7 +140,7 @@ impl From<BodyError> for NodeError {
 /// Where a composed body goes.
 enum Destination {
     /// A contact (a forward or card to someone, perhaps with no conversation yet).
-    Contact(crate::model::Contact),
+    Contact(Box<crate::model::Contact>),
     /// A group or meetup, by id (hex).
     Group(String),
     /// The conversation of the message an action or reply names.
@@ -226,7 +226,7 @@ impl Actor {
     /// Where a forward or card goes: a contact, or a group.
     fn destination(&self, query: &str) -> Result<Destination, NodeError> {
         match self.resolve_contact(query) {
-            Ok(contact) => Ok(Destination::Contact(contact)),
+            Ok(contact) => Ok(Destination::Contact(Box::new(contact))),
             Err(contact_error) => match self.group_id_for(query) {
                 Ok(group) => Ok(Destination::Group(hex::encode(group.as_bytes()))),
                 Err(_) => Err(contact_error),
