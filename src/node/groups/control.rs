@@ -459,6 +459,7 @@ impl Actor {
                     (dist.epoch, dist.key.key_id),
                     SenderActivity {
                         last_message_ms: now_ms().saturating_sub(TAIL_SYNC_AFTER_MS),
+                        key_ms: now_ms(),
                         ..SenderActivity::default()
                     },
                 );

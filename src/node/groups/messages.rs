@@ -222,6 +222,7 @@ impl Actor {
         let now = now_ms();
         let activity = self.groups.activity.entry((message.epoch, message.key_id)).or_default();
         activity.last_message_ms = now;
+        activity.heard = true;
         if let Err(e) = self.store.put_group_envelope(
             message.epoch.as_bytes(),
             message.key_id.as_bytes(),
@@ -327,7 +328,12 @@ impl Actor {
                 let quiet_for = now.saturating_sub(a.last_message_ms);
                 let tail =
                     (TAIL_SYNC_AFTER_MS..=TAIL_SYNC_WINDOW_MS).contains(&quiet_for) && a.asked_ms < a.last_message_ms;
-                tail || now.saturating_sub(a.asked_ms) >= POLL_SYNC_MS
+                let key_age = now.saturating_sub(a.key_ms);
+                let unheard = !a.heard
+                    && a.key_ms > 0
+                    && key_age <= TAIL_SYNC_WINDOW_MS
+                    && now.saturating_sub(a.asked_ms) >= (key_age / 2).max(TAIL_SYNC_AFTER_MS);
+                tail || unheard || now.saturating_sub(a.asked_ms) >= POLL_SYNC_MS
             })
             .map(|((e, k), a)| (*e, *k, a.last_message_ms))
             .take(SYNCS_PER_TICK)

@@ -380,6 +380,13 @@ struct ControlEntry {
 struct SenderActivity {
     last_message_ms: u64,
     asked_ms: u64,
+    /// When the sender's key arrived (0: its messages came first).
+    key_ms: u64,
+    /// A message from this key arrived. Until one does, the sender is asked again at
+    /// doubling intervals (1, 2, 4 … s after its key, for [`TAIL_SYNC_WINDOW_MS`]): a
+    /// new member's first message can miss a member whose gossip mesh does not hold the
+    /// newcomer yet, and nothing else would fetch it before the next poll.
+    heard: bool,
     /// The last sync went to another member, who did not have everything: the sender
     /// (who keeps all its messages) is asked next.
     ask_sender_next: bool,
