@@ -190,19 +190,7 @@ impl Actor {
         )
         .map_err(log_error)?;
         let log = GroupLog::new(&commit).map_err(log_error)?;
-        let record = GroupRecord {
-            meetup: expires.is_some(),
-            log,
-            secrets: BTreeMap::new(),
-            own: BTreeMap::new(),
-            rings: BTreeMap::new(),
-            epochs: Vec::new(),
-            removed: false,
-            join_key: None,
-            join_key_next: None,
-            forget_history: false,
-        };
-        self.groups.records.insert(id, record);
+        self.groups.records.insert(id, GroupRecord::new(expires.is_some(), log));
         self.ensure_conversation(&id);
         self.enter_epoch(id, &commit, secret);
         let others: Vec<Member> = state

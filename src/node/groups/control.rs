@@ -286,21 +286,7 @@ impl Actor {
     ) -> Result<(), &'static str> {
         let id = *commit.group();
         let log = GroupLog::from_checkpoint(state.clone()).map_err(|e| e.reason())?;
-        self.groups.records.insert(
-            id,
-            GroupRecord {
-                meetup,
-                log,
-                secrets: BTreeMap::new(),
-                own: BTreeMap::new(),
-                rings: BTreeMap::new(),
-                epochs: Vec::new(),
-                removed: false,
-                join_key: None,
-                join_key_next: None,
-                forget_history: false,
-            },
-        );
+        self.groups.records.insert(id, GroupRecord::new(meetup, log));
         self.ensure_conversation(&id);
         self.enter_epoch(id, &commit, share.secret);
         self.announce_group(&id, "joined");

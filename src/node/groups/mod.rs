@@ -285,6 +285,22 @@ struct GroupRecord {
 }
 
 impl GroupRecord {
+    /// A group just entered (created or welcomed into): its log, nothing else yet.
+    fn new(meetup: bool, log: GroupLog) -> Self {
+        Self {
+            meetup,
+            log,
+            secrets: BTreeMap::new(),
+            own: BTreeMap::new(),
+            rings: BTreeMap::new(),
+            epochs: Vec::new(),
+            removed: false,
+            join_key: None,
+            join_key_next: None,
+            forget_history: false,
+        }
+    }
+
     fn id(&self) -> GroupId {
         *self.log.state().group()
     }
