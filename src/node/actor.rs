@@ -62,7 +62,7 @@ pub(crate) struct Actor {
     pub(super) dm: Dm,
     pub(super) mailboxes: Mailboxes,
     pub(super) groups: Groups,
-    pub(super) content: super::content::Content,
+    pub(super) content: super::content::ContentStats,
     pub(super) papers: super::paper::Papers,
     pub(super) nat: Nat,
     pub(super) internal_tx: mpsc::UnboundedSender<Internal>,
@@ -116,7 +116,10 @@ impl Actor {
             .then(|| config.identity.peer_id().to_bytes());
         let mailboxes = Mailboxes::load(&store, serve)?;
         let groups = Groups::load(&store)?;
-        let content = super::content::Content::load(store.count_pending_actions());
+        let content = super::content::ContentStats {
+            pending: store.count_pending_actions() as u64,
+            ..Default::default()
+        };
         let papers = super::paper::Papers::load(&store)?;
         let (internal_tx, internal_rx) = mpsc::unbounded_channel();
         let nat = Nat::new(&config);
@@ -545,7 +548,7 @@ impl Actor {
             discovery: self.discovery.stats().clone(),
             messages: self.dm.stats.clone(),
             groups: self.groups.stats.clone(),
-            content: self.content.stats,
+            content: self.content,
             mailbox: self.mailboxes.service_stats(),
             my_mailboxes: self.mailboxes.registered().map(|m| m.peer_id.clone()).collect(),
         }

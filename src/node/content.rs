@@ -87,22 +87,15 @@ pub struct ContentStats {
     pub pending: u64,
 }
 
-/// The actor's rich-content state.
-#[derive(Debug, Default)]
-pub struct Content {
-    /// Counts.
-    pub stats: ContentStats,
-}
-
-impl Content {
-    /// The state of a node whose store holds `pending` waiting actions.
-    pub fn load(pending: usize) -> Self {
-        Self {
-            stats: ContentStats {
-                pending: pending as u64,
-                ..Default::default()
-            },
+/// An incoming edit, once applied, keeps no copy of the text (the target holds it, and a
+/// later delete must leave none). True when it changed.
+fn blank_applied_edit(action: &mut StoredMessage) -> bool {
+    match &mut action.body {
+        Body::Edit { text, .. } if action.direction == Direction::Incoming && !text.is_empty() => {
+            text.clear();
+            true
         }
+        _ => false,
     }
 }
 
@@ -281,20 +274,20 @@ impl Actor {
             return Ok(None);
         };
         let Ok(Some(old)) = self.store.message(&to) else {
-            if self.content.stats.pending as usize >= MAX_PENDING_ACTIONS {
+            if self.content.pending as usize >= MAX_PENDING_ACTIONS {
                 return Err(ActionError::TooManyWaiting);
             }
             batch.put_pending_action(&to, &message.id);
-            self.content.stats.pending += 1;
+            self.content.pending += 1;
             return Ok(None);
         };
         let mut new = old.clone();
         let applied = annotate::apply(&mut new, message)?;
-        self.blank_applied_edit(message);
+        blank_applied_edit(message);
         if applied == Applied::Stale {
             return Ok(None);
         }
-        self.content.stats.applied += 1;
+        self.content.applied += 1;
         batch.rewrite_message(&old, &new);
         Ok(Some(new))
     }
@@ -302,7 +295,7 @@ impl Actor {
     /// The actions that waited for `message`, applied to it in clock order before it is
     /// stored; refused ones are counted and dropped.
     fn apply_waiting(&mut self, batch: &mut Batch, message: &mut StoredMessage) {
-        if self.content.stats.pending == 0 {
+        if self.content.pending == 0 {
             return;
         }
         let waiting = match self.store.pending_actions(&message.id) {
@@ -314,30 +307,18 @@ impl Actor {
         };
         for mut action in waiting {
             batch.remove_pending_action(&message.id, &action.id);
-            self.content.stats.pending = self.content.stats.pending.saturating_sub(1);
+            self.content.pending = self.content.pending.saturating_sub(1);
             match annotate::apply(message, &action) {
                 Ok(applied) => {
                     if applied == Applied::Changed {
-                        self.content.stats.applied += 1;
+                        self.content.applied += 1;
                     }
-                    if self.blank_applied_edit(&mut action) {
+                    if blank_applied_edit(&mut action) {
                         batch.put_message(&action);
                     }
                 }
                 Err(e) => self.reject(None, "content", reason(e)),
             }
-        }
-    }
-
-    /// An incoming edit, once applied, keeps no copy of the text (the target holds it,
-    /// and a later delete must leave none). True when it changed.
-    fn blank_applied_edit(&self, action: &mut StoredMessage) -> bool {
-        match &mut action.body {
-            Body::Edit { text, .. } if action.direction == Direction::Incoming && !text.is_empty() => {
-                text.clear();
-                true
-            }
-            _ => false,
         }
     }
 

@@ -422,6 +422,34 @@ impl Actor {
         }
     }
 
+    /// A message of ours about to be stored in `conv`: it takes the conversation's next
+    /// clock and, unless it is an action, becomes its preview.
+    pub(super) fn new_outgoing(
+        &self,
+        conv: &mut Conversation,
+        id: MsgId,
+        body: Body,
+        now: u64,
+    ) -> Result<StoredMessage, NodeError> {
+        let hlc = crate::model::Hlc(conv.last_hlc).tick(now);
+        conv.last_hlc = hlc.0;
+        if !body.is_action() {
+            conv.preview = body.preview();
+        }
+        Ok(StoredMessage {
+            id,
+            conv: conv.id,
+            hlc: hlc.0,
+            direction: Direction::Outgoing,
+            sender: self.own_phone()?,
+            body,
+            state: MessageState::Queued,
+            sent_ms: now,
+            stored_ms: now,
+            annotations: Default::default(),
+        })
+    }
+
     pub(super) fn cmd_history(
         &mut self,
         query: &str,

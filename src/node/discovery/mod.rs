@@ -623,29 +623,26 @@ impl Actor {
         };
         // The answer waits for the current epoch's entry (the one a friend looks up now)
         // to be stored: a code handed out before that could not be found yet.
-        let mut reply = Some((reply, view));
-        for epoch in Epoch::to_publish(now_ms() / 1000) {
-            let Some((reply, view)) = reply.take() else {
-                self.publish_record(epoch, &code.keys(epoch), None);
-                continue;
-            };
-            let secret = code.clone();
-            let then = Box::new(move |actor: &mut Actor, stored: bool| {
-                if stored {
-                    actor.durability.after_flush(Box::new(move |_: &mut Actor| {
-                        let _ = reply.send(Ok(view));
-                    }));
-                    return;
-                }
-                actor.discovery.invites.retain(|i| i.encode() != secret.encode());
-                actor.save_invites();
-                let _ = reply.send(Err(NodeError::Dht {
-                    op: "put",
-                    source: "no DHT node stored the invite, so nobody could use it: it was dropped".into(),
+        let secret = code.clone();
+        let then = Box::new(move |actor: &mut Actor, stored: bool| {
+            if stored {
+                actor.durability.after_flush(Box::new(move |_: &mut Actor| {
+                    let _ = reply.send(Ok(view));
                 }));
-            });
-            self.publish_record_then(epoch, &code.keys(epoch), then);
-        }
+                return;
+            }
+            actor.discovery.invites.retain(|i| i.encode() != secret.encode());
+            actor.save_invites();
+            let _ = reply.send(Err(NodeError::Dht {
+                op: "put",
+                source: "no DHT node stored the invite, so nobody could use it: it was dropped".into(),
+            }));
+        });
+        let entries = Epoch::to_publish(now_ms() / 1000)
+            .into_iter()
+            .map(|epoch| (epoch, code.keys(epoch)))
+            .collect();
+        self.publish_records_then(entries, then);
     }
 
     /// Whether `proof` (from a handshake) proves the sender holds one of our live

@@ -163,11 +163,14 @@ impl Actor {
         self.put_entry(epoch, keys, &body, contact, None);
     }
 
-    /// Publishes our record under `keys` and runs `then` once a DHT node stored it (or
-    /// none would).
-    pub(in crate::node) fn publish_record_then(&mut self, epoch: Epoch, keys: &RendezvousKeys, then: AfterPut) {
+    /// Publishes our record under each epoch's keys, and runs `then` once a DHT node
+    /// stored the first entry (the current epoch's: the one looked up now), or none would.
+    pub(in crate::node) fn publish_records_then(&mut self, entries: Vec<(Epoch, RendezvousKeys)>, then: AfterPut) {
         let body = self.record_body();
-        self.put_entry(epoch, keys, &body, None, Some(then));
+        let mut then = Some(then);
+        for (epoch, keys) in entries {
+            self.put_entry(epoch, &keys, &body, None, then.take());
+        }
     }
 
     /// Seals our body under the real DHT key but a random encryption key: the slot (and

@@ -39,23 +39,7 @@ impl Actor {
         let mut conv = self
             .conversation_row(&conv_id)?
             .unwrap_or_else(|| Conversation::direct(conv_id, &contact.phone, &contact.name));
-        let hlc = Hlc(conv.last_hlc).tick(now);
-        conv.last_hlc = hlc.0;
-        if !body.is_action() {
-            conv.preview = body.preview();
-        }
-        let mut message = StoredMessage {
-            id,
-            conv: conv_id,
-            hlc: hlc.0,
-            direction: Direction::Outgoing,
-            sender: self.own_phone()?,
-            body,
-            state: MessageState::Queued,
-            sent_ms: now,
-            stored_ms: now,
-            annotations: Default::default(),
-        };
+        let mut message = self.new_outgoing(&mut conv, id, body, now)?;
         let entry = OutboxEntry {
             id: message.id,
             target: OutboxTarget::Direct {

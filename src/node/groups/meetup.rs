@@ -104,27 +104,20 @@ impl Actor {
             link: code.link(),
             expires_ms: view.expires_ms.unwrap_or_default(),
         };
-        let mut reply = Some((reply, meetup));
-        for (epoch, secret) in &secrets {
-            // The current epoch's entry (the first) is the one joiners look up now.
-            let Some((reply, meetup)) = reply.take() else {
-                self.publish_record(*epoch, &secret.keys(), None);
-                continue;
-            };
-            let then = Box::new(move |actor: &mut Actor, stored: bool| {
-                if stored {
-                    return actor.reply_after_flush(reply, Ok(meetup));
-                }
-                if let Err(e) = actor.cmd_group_change(id, Change::Close) {
-                    tracing::warn!(error = %e, "cannot close a meetup nobody can join");
-                }
-                let _ = reply.send(Err(NodeError::Dht {
-                    op: "put",
-                    source: "no DHT node stored the meetup's code, so nobody could join: it was closed".into(),
-                }));
-            });
-            self.publish_record_then(*epoch, &secret.keys(), then);
-        }
+        let then = Box::new(move |actor: &mut Actor, stored: bool| {
+            if stored {
+                return actor.reply_after_flush(reply, Ok(meetup));
+            }
+            if let Err(e) = actor.cmd_group_change(id, Change::Close) {
+                tracing::warn!(error = %e, "cannot close a meetup nobody can join");
+            }
+            let _ = reply.send(Err(NodeError::Dht {
+                op: "put",
+                source: "no DHT node stored the meetup's code, so nobody could join: it was closed".into(),
+            }));
+        });
+        let entries = secrets.iter().map(|(epoch, secret)| (*epoch, secret.keys())).collect();
+        self.publish_records_then(entries, then);
     }
 
     /// Asks the creator found under a code to add us; the reply waits for its welcome.

@@ -34,9 +34,10 @@ impl Actor {
         }
         let title = state.name().to_owned();
         let wire = WireBody::from_body(&body)?;
-        let body_bytes = Bytes::new(wire.encode().to_vec()).map_err(|_| BodyError::TooLong {
+        let encoded = wire.encode();
+        let body_bytes = Bytes::new(encoded.to_vec()).map_err(|_| BodyError::TooLong {
             field: "message",
-            len: wire.encode().len(),
+            len: encoded.len(),
             max: MAX_GROUP_BODY,
         })?;
         let conv_id = ConvId::group(*id.as_bytes());
@@ -50,23 +51,7 @@ impl Actor {
             unread: 0,
             preview: String::new(),
         });
-        let hlc = Hlc(conv.last_hlc).tick(now);
-        conv.last_hlc = hlc.0;
-        if !body.is_action() {
-            conv.preview = body.preview();
-        }
-        let mut stored = StoredMessage {
-            id: MsgId::generate(),
-            conv: conv_id,
-            hlc: hlc.0,
-            direction: Direction::Outgoing,
-            sender: self.own_phone()?,
-            body,
-            state: MessageState::Queued,
-            sent_ms: now,
-            stored_ms: now,
-            annotations: Default::default(),
-        };
+        let mut stored = self.new_outgoing(&mut conv, MsgId::generate(), body, now)?;
         if crate::content::paper::is_paper_body(&stored.body) {
             let me = self.my_member(false)?;
             self.check_paper_body(id.as_bytes(), &me, &stored)
