@@ -185,6 +185,8 @@ pub struct Config {
     pub relay: RelayConfig,
     /// Local storage.
     pub storage: StorageConfig,
+    /// `[files]`: photos and files.
+    pub files: FilesConfig,
 }
 
 /// `[network]`.
@@ -368,6 +370,26 @@ pub struct StorageConfig {
 impl Default for StorageConfig {
     fn default() -> Self {
         Self { cache_mib: 16 }
+    }
+}
+
+/// `[files]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FilesConfig {
+    /// Files up to this size are fetched as soon as their message arrives; bigger ones
+    /// when asked for (`chingu save`).
+    pub auto_fetch_bytes: u64,
+    /// The most this node uploads per second, over every upload (0: no limit).
+    pub upload_bytes_per_second: u64,
+}
+
+impl Default for FilesConfig {
+    fn default() -> Self {
+        Self {
+            auto_fetch_bytes: 32 << 20,
+            upload_bytes_per_second: 0,
+        }
     }
 }
 

@@ -31,6 +31,7 @@ pub mod contacts;
 pub mod content;
 pub mod crypto;
 pub mod dm;
+pub mod files;
 pub mod group;
 pub mod home;
 pub mod i18n;

@@ -283,6 +283,29 @@ fn snapshot_registry(status: &Status) -> Registry {
         status.content.pending,
     );
 
+    let f = &status.files;
+    events(
+        &mut registry,
+        "files",
+        "photos and files by what happened to them (sent, received whole and verified, refused as corrupt)",
+        &[("sent", f.sent), ("received", f.received), ("corrupt", f.corrupt)],
+    );
+    counter(
+        &mut registry,
+        "file_uploaded_bytes",
+        "bytes of files sent to others' fetches",
+        f.uploaded_bytes,
+    );
+    counter(
+        &mut registry,
+        "file_downloaded_bytes",
+        "verified bytes of files received",
+        f.downloaded_bytes,
+    );
+    gauge(&mut registry, "file_fetches", "file fetches running", f.fetching);
+    gauge(&mut registry, "file_uploads", "file uploads running", f.uploading);
+    gauge(&mut registry, "files_wanted", "files wanted and not here yet", f.wanted);
+
     let g = &status.groups;
     events(
         &mut registry,
@@ -665,6 +688,7 @@ mod tests {
                 ..Default::default()
             },
             content: Default::default(),
+            files: Default::default(),
             mailbox: Some(crate::mailbox::service::MailboxStats {
                 tags: 2,
                 items: 9,

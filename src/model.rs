@@ -464,6 +464,11 @@ pub enum Body {
         /// The notes, oldest first.
         notes: Vec<PaperNote>,
     },
+    /// A photo or file (SPEC.md §6.11): what names it; the content travels apart.
+    File {
+        /// What names the file.
+        file: FileRef,
+    },
     /// What is left of a deleted message (local; never sent).
     Deleted,
     /// A kind of message this version cannot show.
@@ -484,6 +489,11 @@ impl Body {
             Body::PaperStart { title, .. } | Body::Paper { title, .. } => {
                 format!("[rolling paper] {}", title.chars().take(64).collect::<String>())
             }
+            Body::File { file } => format!(
+                "[file] {} ({})",
+                file.name.chars().take(64).collect::<String>(),
+                crate::text::human_bytes(file.size)
+            ),
             Body::Deleted => "[deleted]".into(),
             Body::React { .. } | Body::Edit { .. } | Body::Delete { .. } => String::new(),
             Body::Unsupported { kind } => format!("[{kind}]"),
@@ -513,6 +523,22 @@ impl Body {
     pub fn is_action(&self) -> bool {
         self.action_target().is_some()
     }
+}
+
+/// What a message says of a file (SPEC.md §6.11): enough to fetch it from any holder,
+/// check it and read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRef {
+    /// BLAKE3 of the ciphertext: the file's name on the network.
+    pub root: [u8; 32],
+    /// Bytes.
+    pub size: u64,
+    /// The file's ChaCha20 key.
+    pub key: [u8; 32],
+    /// The file name the sender gave (no directories; shown sanitised).
+    pub name: String,
+    /// Its media type (`image/jpeg`, `application/octet-stream`, …).
+    pub mime: String,
 }
 
 /// One note of a delivered rolling paper.

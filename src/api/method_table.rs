@@ -191,6 +191,22 @@ pub const METHODS: &[Method] = &[
         summary: "send a mobile card to a contact or a group",
     },
     Method {
+        name: "messages.file",
+        // The node reads a path of the owner's machine: only the owner may name one.
+        access: Access::OwnerOnly,
+        summary: "send a photo or file (a path on this machine) to a contact or a group",
+    },
+    Method {
+        name: "files.list",
+        access: Access::Scoped(Scope::Read),
+        summary: "files sent and received, and whether each is here",
+    },
+    Method {
+        name: "files.save",
+        access: Access::OwnerOnly,
+        summary: "write a file, decrypted, to a path (fetching it first if needed)",
+    },
+    Method {
         name: "papers.start",
         access: Access::Scoped(Scope::Send),
         summary: "start a rolling paper for a friend: writers add notes, delivered on its date",

@@ -191,6 +191,20 @@ struct SendParams {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct FileParams {
+    to: String,
+    path: std::path::PathBuf,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SaveParams {
+    id: String,
+    path: std::path::PathBuf,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct PaperParams {
     recipient: String,
     title: String,
@@ -469,6 +483,15 @@ pub async fn call(node: &NodeHandle, caller: &Caller, name: &str, raw: Value) ->
         "messages.send" => {
             let p: SendParams = params(raw)?;
             to_json(node.send(&p.contact, &p.text).await?)
+        }
+        "messages.file" => {
+            let p: FileParams = params(raw)?;
+            to_json(node.send_file(&p.to, p.path).await?)
+        }
+        "files.list" => to_json(node.files().await?),
+        "files.save" => {
+            let p: SaveParams = params(raw)?;
+            to_json(node.save_file(&p.id, p.path).await?)
         }
         "messages.reply" | "messages.react" | "messages.edit" | "messages.delete" | "messages.forward"
         | "messages.card" => {

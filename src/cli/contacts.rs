@@ -20,7 +20,10 @@ use chingu::text::for_terminal;
 use chingu::tr;
 
 use super::errors::{FileError, PhoneProblem, UsageError};
-use super::output::{errln, outln, print_json, print_list};
+use super::output::{errln, outln, print_json, print_list, progress_bar};
+
+/// The import progress bar: persons done of all.
+const COUNT_BAR: &str = "{msg} [{bar:30}] {pos}/{len} ({elapsed})";
 
 #[derive(Debug, Subcommand)]
 pub enum ContactsCommand {
@@ -462,7 +465,7 @@ async fn import_file(home: &Home, args: ImportArgs, json: bool) -> anyhow::Resul
     if wait {
         client.subscribe().await?;
     }
-    let bar = progress_bar(report.persons.len() as u64, json);
+    let bar = progress_bar(report.persons.len() as u64, json, COUNT_BAR);
     bar.set_message(tr!("import-sending"));
     let summary = client
         .import_persons(report, |sent, _| bar.set_position(sent as u64))
@@ -509,20 +512,6 @@ async fn import_file(home: &Home, args: ImportArgs, json: bool) -> anyhow::Resul
     Ok(())
 }
 
-/// A progress bar on stderr (hidden with `--json` and when stderr is not a terminal).
-fn progress_bar(total: u64, json: bool) -> indicatif::ProgressBar {
-    if json || !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(total);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({elapsed})")
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
-    bar
-}
-
 /// The imported numbers still `pending`, from the node's current list.
 async fn still_pending(client: &mut ApiClient, phones: &[String]) -> anyhow::Result<HashSet<String>> {
     let mut waiting: HashSet<String> = phones.iter().cloned().collect();
@@ -538,7 +527,7 @@ async fn still_pending(client: &mut ApiClient, phones: &[String]) -> anyhow::Res
 async fn follow_discovery(client: &mut ApiClient, summary: &ImportSummary, json: bool) -> anyhow::Result<usize> {
     let total = summary.phones.len();
     let mut waiting = still_pending(client, &summary.phones).await?;
-    let bar = progress_bar(total as u64, json);
+    let bar = progress_bar(total as u64, json, COUNT_BAR);
     bar.set_message(tr!("import-discovering"));
     bar.set_position((total - waiting.len()) as u64);
     let mut found = 0usize;

@@ -74,12 +74,16 @@ pub enum GroupCommand {
         /// The group: name or id
         group: String,
     },
-    /// Send a text to a group
+    /// Send a text, photo or file to a group
     Send {
         /// The group: name or id
         group: String,
         /// The text
-        text: String,
+        #[arg(required_unless_present = "file", conflicts_with = "file")]
+        text: Option<String>,
+        /// Send this photo or file instead of a text
+        #[arg(long, value_name = "PATH")]
+        file: Option<std::path::PathBuf>,
     },
     /// Show a group's messages
     History(GroupHistoryArgs),
@@ -297,7 +301,11 @@ pub async fn run(home: &Home, command: GroupCommand, json: bool) -> anyhow::Resu
             table.print()?;
             return Ok(());
         }
-        GroupCommand::Send { group, text } => {
+        GroupCommand::Send { group, text, file } => {
+            let (Some(text), None) = (text, &file) else {
+                let path = file.as_deref().expect("clap requires a text or a file");
+                return super::files::send(home, &group, path, json).await;
+            };
             let message: MessageView = client
                 .call_as("groups.send", json!({ "group": group, "text": text }))
                 .await?;

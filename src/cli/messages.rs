@@ -26,7 +26,11 @@ pub struct SendArgs {
     /// The contact: name or number
     contact: String,
     /// The text
-    text: String,
+    #[arg(required_unless_present = "file", conflicts_with = "file")]
+    text: Option<String>,
+    /// Send this photo or file instead of a text
+    #[arg(long, value_name = "PATH")]
+    file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -157,9 +161,13 @@ pub fn print_message(m: &MessageView) -> anyhow::Result<()> {
 }
 
 pub async fn send(home: &Home, args: SendArgs, json: bool) -> anyhow::Result<()> {
+    let (Some(text), None) = (&args.text, &args.file) else {
+        let path = args.file.as_deref().expect("clap requires a text or a file");
+        return super::files::send(home, &args.contact, path, json).await;
+    };
     let mut client = super::connect(home).await?;
     let message: MessageView = client
-        .call_as("messages.send", json!({ "contact": args.contact, "text": args.text }))
+        .call_as("messages.send", json!({ "contact": args.contact, "text": text }))
         .await?;
     if json {
         return print_json(&message);

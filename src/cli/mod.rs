@@ -18,6 +18,7 @@ mod daemon;
 #[cfg(feature = "testnet")]
 mod demo;
 mod errors;
+mod files;
 mod groups;
 mod help;
 #[cfg(feature = "testnet")]
@@ -102,6 +103,10 @@ enum Command {
     Forward(compose::ForwardArgs),
     /// Send a mobile card: birthday, thanks, congrats, love or plain
     Card(compose::CardArgs),
+    /// Photos and files sent and received, and whether each is here
+    Files,
+    /// Write a received file to a path (fetching it first if needed)
+    Save(files::SaveArgs),
     /// Follow incoming messages and delivery states as they happen
     Watch,
     /// Mark the conversation with a contact read
@@ -215,6 +220,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Delete(args) => compose::delete(&home, args, json).await,
         Command::Forward(args) => compose::forward(&home, args, json).await,
         Command::Card(args) => compose::card(&home, args, json).await,
+        Command::Files => files::list(&home, json).await,
+        Command::Save(args) => files::save(&home, args, json).await,
         Command::Watch => messages::watch(&home, json).await,
         Command::Read(args) => messages::read(&home, args, json).await,
         Command::Search(args) => search::search(&home, args, json).await,

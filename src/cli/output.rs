@@ -4,7 +4,7 @@
 //! by display width (Hangul and kanji take two columns), durations, and logging set-up.
 
 use std::fmt;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 
 use serde::Serialize;
 use unicode_width::UnicodeWidthStr;
@@ -229,6 +229,20 @@ impl Table {
         }
         Ok(())
     }
+}
+
+/// A progress bar on stderr (hidden with `--json` and when stderr is not a terminal).
+pub fn progress_bar(total: u64, json: bool, template: &str) -> indicatif::ProgressBar {
+    if json || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(template)
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar
 }
 
 #[cfg(test)]

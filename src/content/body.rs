@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::paper::{MAX_NOTE, MAX_NOTES};
-use crate::model::{Body, MsgId, PaperNote};
+use crate::model::{Body, FileRef, MsgId, PaperNote};
 use crate::phone::PhoneNumber;
 use crate::wire::{from_cbor, to_cbor, Bytes, Fixed, List, Text, WireError};
 
@@ -92,6 +92,19 @@ pub enum WireBody {
         /// The author's identity signature (`content::paper`).
         sig: Fixed<64>,
     },
+    /// A photo or file: what names it (SPEC.md §6.11).
+    File {
+        /// BLAKE3 of the ciphertext.
+        root: Fixed<32>,
+        /// Bytes.
+        size: u64,
+        /// The file's ChaCha20 key.
+        key: Fixed<32>,
+        /// The file name.
+        name: Text<MAX_FILE_NAME>,
+        /// Its media type.
+        mime: Text<MAX_MIME>,
+    },
     /// A delivered rolling paper.
     Paper {
         /// The paper's id.
@@ -102,6 +115,11 @@ pub enum WireBody {
         notes: List<WireNote, MAX_NOTES>,
     },
 }
+
+/// Longest file name, in bytes of UTF-8.
+pub const MAX_FILE_NAME: usize = 255;
+/// Longest media type.
+pub const MAX_MIME: usize = 100;
 
 /// Longest E.164 number text.
 pub const MAX_E164: usize = 32;
@@ -270,6 +288,22 @@ impl WireBody {
                     max: MAX_NOTES,
                 })?,
             },
+            Body::File { file } => {
+                if file.size > crate::files::MAX_FILE_BYTES {
+                    return Err(BodyError::TooLong {
+                        field: "file",
+                        len: usize::try_from(file.size).unwrap_or(usize::MAX),
+                        max: crate::files::MAX_FILE_BYTES as usize,
+                    });
+                }
+                WireBody::File {
+                    root: Fixed(file.root),
+                    size: file.size,
+                    key: Fixed(file.key),
+                    name: shown("file name", &file.name)?,
+                    mime: bounded("media type", &file.mime)?,
+                }
+            }
             Body::Deleted | Body::Unsupported { .. } => return Err(BodyError::NotSendable),
         })
     }
@@ -313,6 +347,22 @@ impl WireBody {
                 },
                 None => malformed(),
             },
+            WireBody::File {
+                root,
+                size,
+                key,
+                name,
+                mime,
+            } if size <= crate::files::MAX_FILE_BYTES => Body::File {
+                file: FileRef {
+                    root: root.0,
+                    size,
+                    key: key.0,
+                    name: name.into_string(),
+                    mime: mime.into_string(),
+                },
+            },
+            WireBody::File { .. } => malformed(),
             WireBody::Note { text, sig } => Body::Note {
                 text: text.into_string(),
                 sig: sig.0.to_vec(),

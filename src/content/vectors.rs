@@ -51,6 +51,15 @@ fn body(v: &Value) -> Body {
             title: s(&f["title"]),
             deliver_at_ms: f["deliver_at"].as_u64().unwrap(),
         },
+        "file" => Body::File {
+            file: crate::model::FileRef {
+                root: hex::decode(s(&f["root"])).unwrap().try_into().unwrap(),
+                size: f["size"].as_u64().unwrap(),
+                key: hex::decode(s(&f["key"])).unwrap().try_into().unwrap(),
+                name: s(&f["name"]),
+                mime: s(&f["mime"]),
+            },
+        },
         other => panic!("no body kind {other}"),
     }
 }
@@ -198,6 +207,9 @@ fn inputs() -> Vec<Value> {
         json!({"name": "delete", "kind": "body", "body": {"delete": {"to": t}}}),
         json!({"name": "paper_start", "kind": "body",
                "body": {"paper_start": {"to": minji, "title": "생일 축하해!", "deliver_at": 1_767_225_600_000u64}}}),
+        json!({"name": "file", "kind": "body",
+               "body": {"file": {"root": hex::encode([0xab; 32]), "size": 100_000, "key": hex::encode([0x42; 32]),
+                                 "name": "서울.jpg", "mime": "image/jpeg"}}}),
         json!({"name": "paper_note", "kind": "paper_note", "author_seed": hex::encode([0x22; 32]), "paper": hex::encode([0x33; 16]),
                "recipient": minji, "author": yuki, "name": "Yuki", "text": "おめでとう 🎂", "title": "생일 축하해!"}),
         // {"sticker": {"pack": "x"}}: a kind this version does not know.

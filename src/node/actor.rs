@@ -64,6 +64,7 @@ pub(crate) struct Actor {
     pub(super) groups: Groups,
     pub(super) content: super::content::ContentStats,
     pub(super) papers: super::paper::Papers,
+    pub(super) files: super::files::Files,
     pub(super) nat: Nat,
     pub(super) internal_tx: mpsc::UnboundedSender<Internal>,
     internal_rx: mpsc::UnboundedReceiver<Internal>,
@@ -124,7 +125,13 @@ impl Actor {
         let (internal_tx, internal_rx) = mpsc::unbounded_channel();
         let nat = Nat::new(&config);
         let swarm = build_swarm(&config, nat.relayed.clone(), nat.admission.clone())?;
+        let files = super::files::Files::new(
+            &config.files_dir,
+            swarm.behaviour().streams.new_control(),
+            &config.settings.files,
+        )?;
         Ok(Self {
+            files,
             durability: Durability::new(store.flusher()),
             discovery,
             prekeys,
@@ -240,6 +247,7 @@ impl Actor {
     /// before returning.
     pub(crate) async fn run(mut self) {
         self.resume_groups();
+        self.start_files();
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut shutdown_reply = None;
@@ -266,10 +274,12 @@ impl Actor {
                     for action in released { action(&mut self) }
                 }
                 Some(internal) = self.internal_rx.recv() => self.on_internal(internal),
+                Some(event) = self.files.events.recv() => self.on_file_event(event),
                 _ = tick.tick() => self.on_tick(),
                 _ = tokio::time::sleep_until(wake) => {
                     self.discovery_tick();
                     self.deliver_due_papers();
+                    self.pump_files();
                 }
             }
             self.end_turn();
@@ -283,13 +293,18 @@ impl Actor {
     }
 
     /// When an engine next has something to do between ticks (discovery's lookups start
-    /// when due, not at the next tick; a rolling paper is delivered on its date).
+    /// when due, not at the next tick; a rolling paper is delivered on its date; a file
+    /// fetch is retried when its wait is over).
     fn next_wake(&self) -> tokio::time::Instant {
         let now = now_ms();
-        let due = match (self.discovery_deadline_ms(), self.paper_deadline_ms()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        let due = [
+            self.discovery_deadline_ms(),
+            self.paper_deadline_ms(),
+            self.files.deadline_ms(),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
         let wait = due.map_or(PREKEY_CHECK, |at| Duration::from_millis(at.saturating_sub(now)));
         tokio::time::Instant::now() + wait
     }
@@ -432,6 +447,9 @@ impl Actor {
             Command::CreateInvite { valid_secs, reply } => self.cmd_create_invite(valid_secs, reply),
             Command::Send { query, text, reply } => self.cmd_send(&query, text, reply),
             Command::Compose { compose, reply } => self.cmd_compose(compose, reply),
+            Command::SendFile { to, path, reply } => self.cmd_send_file(to, path, reply),
+            Command::Files(reply) => self.cmd_files(reply),
+            Command::SaveFile { id, path, reply } => self.cmd_save_file(id, path, reply),
             Command::StartPaper {
                 recipient,
                 title,
@@ -549,6 +567,7 @@ impl Actor {
             messages: self.dm.stats.clone(),
             groups: self.groups.stats.clone(),
             content: self.content,
+            files: self.files.stats(),
             mailbox: self.mailboxes.service_stats(),
             my_mailboxes: self.mailboxes.registered().map(|m| m.peer_id.clone()).collect(),
         }

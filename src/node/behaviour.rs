@@ -173,6 +173,8 @@ pub struct Behaviour {
     pub group_sync: request_response::Behaviour<FrameCodec>,
     /// Meetup joins by code.
     pub meetup: request_response::Behaviour<FrameCodec>,
+    /// Raw streams: files (`/chingu/file/1`, `node::files`).
+    pub streams: libp2p_stream::Behaviour,
 }
 
 /// A request-response behaviour speaking `protocol` with our frame codec.
@@ -304,6 +306,7 @@ impl Behaviour {
             gossipsub: Gossip::new(gossipsub_behaviour()?),
             group_sync: frames(GROUP_SYNC_PROTOCOL, ProtocolSupport::Full),
             meetup: frames(MEETUP_PROTOCOL, ProtocolSupport::Full),
+            streams: libp2p_stream::Behaviour::new(),
         })
     }
 }

@@ -83,6 +83,17 @@ pub(crate) enum Command {
         compose: super::content::Compose,
         reply: Reply<MessageView>,
     },
+    SendFile {
+        to: String,
+        path: std::path::PathBuf,
+        reply: Reply<MessageView>,
+    },
+    Files(Reply<Vec<super::files::FileInfo>>),
+    SaveFile {
+        id: String,
+        path: std::path::PathBuf,
+        reply: Reply<super::files::SavedFile>,
+    },
     StartPaper {
         recipient: String,
         title: String,

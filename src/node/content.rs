@@ -131,7 +131,7 @@ impl From<BodyError> for NodeError {
 }
 
 /// Where a composed body goes.
-enum Destination {
+pub(crate) enum Destination {
     /// A contact (a forward or card to someone, perhaps with no conversation yet).
     Contact(Box<crate::model::Contact>),
     /// A group or meetup, by id (hex).
@@ -176,6 +176,7 @@ impl Actor {
                 let body = match source.body {
                     Body::Text { text } | Body::Reply { text, .. } | Body::Forward { text } => Body::Forward { text },
                     card @ Body::Card { .. } => card,
+                    file @ Body::File { .. } => file,
                     _ => {
                         return Err(Refusal::invalid("not_forwardable", "this message cannot be forwarded").into());
                     }
@@ -217,7 +218,7 @@ impl Actor {
     }
 
     /// Where a forward or card goes: a contact, or a group.
-    fn destination(&self, query: &str) -> Result<Destination, NodeError> {
+    pub(super) fn destination(&self, query: &str) -> Result<Destination, NodeError> {
         match self.resolve_contact(query) {
             Ok(contact) => Ok(Destination::Contact(Box::new(contact))),
             Err(contact_error) => match self.group_id_for(query) {
@@ -228,7 +229,7 @@ impl Actor {
     }
 
     /// Sends `body` to `destination`: a friend, a group or a meetup.
-    fn post(&mut self, destination: Destination, body: Body, reply: Reply<MessageView>) {
+    pub(super) fn post(&mut self, destination: Destination, body: Body, reply: Reply<MessageView>) {
         let conv = match destination {
             Destination::Contact(contact) => return self.post_direct(&contact, body, reply),
             Destination::Group(group) => return self.post_group(&group, body, reply),

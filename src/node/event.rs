@@ -85,6 +85,22 @@ pub enum Event {
         /// The message as it is now.
         message: super::messages::MessageView,
     },
+    /// Part of a file arrived (at most every few MiB).
+    FileProgress {
+        /// The file's id.
+        id: String,
+        /// Bytes of it here now.
+        received: u64,
+        /// Its size.
+        size: u64,
+    },
+    /// A whole file arrived and was verified.
+    FileReady {
+        /// The file's id.
+        id: String,
+        /// Its name, as the sender gave it.
+        name: String,
+    },
     /// One of our messages changed state (`sent`, `delivered`, `read`).
     MessageState {
         /// Message id (hex).
@@ -193,6 +209,9 @@ pub struct Status {
     /// Reactions, edits and deletes applied and waiting.
     #[serde(default)]
     pub content: super::ContentStats,
+    /// Photos and files sent, received, fetching and served.
+    #[serde(default)]
+    pub files: super::FileStats,
     /// What this node holds as a mailbox for others (absent unless it serves).
     pub mailbox: Option<crate::mailbox::service::MailboxStats>,
     /// The mailboxes this node is registered with (peer ids).

@@ -54,6 +54,9 @@ pub struct MessageView {
     /// A rolling paper: its start (in the writers' group) or the delivered paper.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub paper: Option<Box<PaperView>>,
+    /// A photo or file: what it is (`files.list` says whether it is here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<Box<FileView>>,
     /// `queued`, `sent`, `delivered`, `read`, `received` or `request`.
     pub state: MessageState,
     /// Ordering key within the conversation (hybrid logical clock).
@@ -111,6 +114,19 @@ pub struct NoteView {
     pub verified: bool,
 }
 
+/// A file a message names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileView {
+    /// Its id (the root, hex): what `files.save` takes.
+    pub id: String,
+    /// The file name the sender gave.
+    pub name: String,
+    /// Bytes.
+    pub size: u64,
+    /// Its media type.
+    pub mime: String,
+}
+
 /// One emoji's reactions to a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReactionView {
@@ -141,6 +157,7 @@ impl MessageView {
                     title: title.clone(),
                 })),
             ),
+            Body::File { .. } => ("file", None, None),
             Body::Deleted => ("deleted", None, None),
             Body::React { to, .. } => ("reaction", Some(to.to_string()), None),
             Body::Edit { to, .. } => ("edit", Some(to.to_string()), None),
@@ -179,6 +196,15 @@ impl MessageView {
             })),
             _ => None,
         };
+        let file = match &message.body {
+            Body::File { file } => Some(Box::new(FileView {
+                id: hex::encode(file.root),
+                name: file.name.clone(),
+                size: file.size,
+                mime: file.mime.clone(),
+            })),
+            _ => None,
+        };
         let reactions = crate::content::annotate::tally(&message.annotations.reactions)
             .into_iter()
             .map(|(emoji, count)| ReactionView {
@@ -208,6 +234,7 @@ impl MessageView {
             text: match &message.body {
                 Body::Card { text, .. } | Body::Edit { text, .. } => text.clone(),
                 Body::React { emoji, .. } => emoji.clone(),
+                Body::File { file } => file.name.clone(),
                 Body::Deleted | Body::Delete { .. } => String::new(),
                 other => other.text().map_or_else(|| other.preview(), str::to_owned),
             },
@@ -217,6 +244,7 @@ impl MessageView {
             reactions,
             edited: message.annotations.edit.is_some(),
             paper,
+            file,
             state: message.state,
             hlc: message.hlc,
             sent_ms: message.sent_ms,
@@ -230,6 +258,12 @@ impl MessageView {
         let mut line = match self.kind.as_str() {
             "reply" => format!("↪ {}", self.text),
             "forward" => format!("{} {}", crate::tr!("msg-forwarded"), self.text),
+            "file" => format!(
+                "{} {} ({})",
+                crate::tr!("msg-file"),
+                self.text,
+                crate::text::human_bytes(self.file.as_ref().map_or(0, |f| f.size))
+            ),
             "card" => {
                 let card = self.card.as_ref();
                 let title = card.map_or("", |c| c.title.as_str());

@@ -30,6 +30,7 @@ mod discovery;
 mod dm;
 mod durability;
 pub mod event;
+pub mod files;
 pub mod friends;
 pub mod gossip;
 pub mod groups;
@@ -55,6 +56,7 @@ pub use content::{Compose, ContentStats};
 pub use discovery::DiscoveryStats;
 pub use dm::DmStats;
 pub use event::{ConnectionInfo, Event, EventStream, PeerInfo, Status};
+pub use files::{FileInfo, FileStats, SavedFile};
 pub use friends::{ProfileView, RequestView};
 pub use groups::{AdminAction, GroupStats, GroupView, InvitationView, MeetupView, MemberView};
 
@@ -178,6 +180,8 @@ pub struct NodeConfig {
     /// Where the sled database lives (it holds the owner's profile, written by
     /// [`Home::init`]).
     pub db_path: PathBuf,
+    /// Where files (photos, attachments) are kept: `files/` beside the database.
+    pub files_dir: PathBuf,
     /// Database options.
     pub store: StoreOptions,
     /// An already open database to use instead of opening `db_path` (saves reopening the
@@ -228,6 +232,7 @@ impl NodeConfig {
     pub fn new(identity: Identity, db_path: PathBuf) -> Self {
         let mut config = Self {
             identity,
+            files_dir: db_path.with_file_name("files"),
             db_path,
             store: StoreOptions::default(),
             open_store: None,
@@ -575,6 +580,28 @@ impl NodeHandle {
     /// once (an [`Event::MessageChanged`]) and at the recipients as they arrive.
     pub async fn compose(&self, compose: Compose) -> Result<MessageView, NodeError> {
         self.request(|reply| Command::Compose { compose, reply }).await?
+    }
+
+    /// Sends the file at `path` to `to` (a contact or group; SPEC.md §6.11): encrypts it
+    /// under a fresh key into the node's files, then sends the message naming it like any
+    /// other. Recipients fetch the content from us (and, in a group, from each other).
+    pub async fn send_file(&self, to: &str, path: impl Into<PathBuf>) -> Result<MessageView, NodeError> {
+        let (to, path) = (to.to_owned(), path.into());
+        self.request(|reply| Command::SendFile { to, path, reply }).await?
+    }
+
+    /// Every file sent, received or arriving, newest first.
+    pub async fn files(&self) -> Result<Vec<FileInfo>, NodeError> {
+        self.request(Command::Files).await?
+    }
+
+    /// Writes the file `id` (a file id, a unique prefix of 8+ digits, or the id of the
+    /// message naming it), decrypted, to `path` (into it, under the sender's name made
+    /// safe, when it is a directory). Fetches it first if it is not here: returns once it
+    /// is written, reporting [`Event::FileProgress`] on the way.
+    pub async fn save_file(&self, id: &str, path: impl Into<PathBuf>) -> Result<SavedFile, NodeError> {
+        let (id, path) = (id.to_owned(), path.into());
+        self.request(|reply| Command::SaveFile { id, path, reply }).await?
     }
 
     /// Starts a rolling paper for `recipient` (a friend), delivered at `deliver_at_ms`:

@@ -29,6 +29,7 @@ pub const SEARCH: u8 = b's';
 const INDEX: u8 = b'i';
 const OUTBOX: u8 = b'o';
 const PENDING_ACTION: u8 = b'p';
+const FILE: u8 = b'f';
 
 /// `meta` key of a named protocol value.
 pub fn meta_named(name: &str) -> Vec<u8> {
@@ -140,4 +141,17 @@ pub fn pending_actions_of(target: &MsgId) -> [u8; 17] {
 /// Prefix of every waiting action.
 pub fn pending_actions() -> [u8; 1] {
     [PENDING_ACTION]
+}
+
+/// Key of a file's entry (SPEC.md §6.11).
+pub fn file(root: &[u8; 32]) -> [u8; 33] {
+    let mut key = [0u8; 33];
+    key[0] = FILE;
+    key[1..].copy_from_slice(root);
+    key
+}
+
+/// Prefix of every file entry.
+pub fn files() -> [u8; 1] {
+    [FILE]
 }

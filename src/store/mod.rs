@@ -25,6 +25,7 @@
 
 mod actions;
 mod cache;
+mod files;
 mod groups;
 mod history;
 mod keys;
@@ -41,6 +42,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+pub use files::FileEntry;
 pub use history::{Batch, OutboxEntry, OutboxTarget};
 pub use mailbox::{MailboxItem, Registration};
 pub use peers::CachedPeer;

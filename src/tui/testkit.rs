@@ -51,6 +51,7 @@ pub fn message(id: u32, phone: &str, incoming: bool, text: &str) -> MessageView 
         reactions: Vec::new(),
         edited: false,
         paper: None,
+        file: None,
         state: if incoming {
             MessageState::Received
         } else {

@@ -44,6 +44,7 @@ fn message(i: usize, conv: &str) -> MessageView {
         reactions: Vec::new(),
         edited: false,
         paper: None,
+        file: None,
         state: if incoming {
             MessageState::Seen
         } else {

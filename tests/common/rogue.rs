@@ -134,3 +134,52 @@ pub fn gossip_rogue(identity: Keypair) -> GossipRogue {
         .unwrap()
         .build()
 }
+
+/// A holder that serves the file protocol with data failing verification: under
+/// `identity`, listening on `addr`, it answers every request `sending` and then bytes that
+/// match nothing. Runs until the test ends.
+pub async fn corrupt_file_holder(identity: Keypair, addr: Multiaddr) {
+    let mut swarm = libp2p::SwarmBuilder::with_existing_identity(identity)
+        .with_tokio()
+        .with_tcp(tcp::Config::default(), noise::Config::new, yamux::Config::default)
+        .unwrap()
+        .with_behaviour(|_| libp2p_stream::Behaviour::new())
+        .unwrap()
+        .build();
+    let mut incoming = swarm
+        .behaviour()
+        .new_control()
+        .accept(StreamProtocol::new("/chingu/file/1"))
+        .unwrap();
+    swarm.listen_on(addr).unwrap();
+    loop {
+        match swarm.select_next_some().await {
+            SwarmEvent::NewListenAddr { .. } => break,
+            SwarmEvent::ListenerError { error, .. } => panic!("the rogue cannot listen: {error}"),
+            _ => {}
+        }
+    }
+    tokio::spawn(async move {
+        loop {
+            swarm.select_next_some().await;
+        }
+    });
+    tokio::spawn(async move {
+        while let Some((_, mut stream)) = incoming.next().await {
+            tokio::spawn(async move {
+                let mut len = [0u8; 4];
+                if stream.read_exact(&mut len).await.is_err() {
+                    return;
+                }
+                let mut request = vec![0u8; u32::from_be_bytes(len) as usize];
+                if stream.read_exact(&mut request).await.is_err() {
+                    return;
+                }
+                let answer = chingu::wire::to_cbor(&chingu::files::wire::FileAnswer::Sending);
+                let _ = stream.write_all(&framed(&answer)).await;
+                let _ = stream.write_all(&[0x5a; 64 * 1024]).await;
+                let _ = stream.close().await;
+            });
+        }
+    });
+}

@@ -781,3 +781,17 @@ cmd-completions = Print a shell completion script (bash, zsh, fish, elvish, powe
     .shell = The shell
 cmd-man = Print the man page (roff), or write one page per command with --dir
     .dir = Write one page per command into this directory instead of printing the top page
+
+# Files (chingu send --file, files, save)
+file-sent = Sent { $file } ({ $size }) to { $name } — encrypted and on disk; they fetch it from you.
+files-none = No files yet.
+files-col-id = ID
+files-col-name = NAME
+files-col-size = SIZE
+files-col-state = STATE
+file-state-here = here
+file-state-fetching = fetching { $percent }%
+file-state-not-fetched = not fetched (chingu save fetches it)
+file-fetching = fetching
+file-saved = Saved { $path } ({ $size }).
+msg-file = [file]

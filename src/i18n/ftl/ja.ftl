@@ -726,3 +726,17 @@ cmd-completions = シェルの補完スクリプトを出力（bash、zsh、fish
     .shell = シェル
 cmd-man = マニュアルページ（roff）を出力、または --dir でコマンドごとに 1 ページずつ書き出す
     .dir = 先頭のページを出力する代わりに、このディレクトリにコマンドごとに 1 ページずつ書き出す
+
+# Files (chingu send --file, files, save)
+file-sent = { $name } さんに { $file }（{ $size }）を送りました。暗号化してディスクに保存済みで、相手はあなたのノードから取得します。
+files-none = まだファイルはありません。
+files-col-id = ID
+files-col-name = 名前
+files-col-size = サイズ
+files-col-state = 状態
+file-state-here = 受信済み
+file-state-fetching = 受信中 { $percent }%
+file-state-not-fetched = 未取得（chingu save で取得します）
+file-fetching = 受信中
+file-saved = { $path } に保存しました（{ $size }）。
+msg-file = [ファイル]

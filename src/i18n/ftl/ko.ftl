@@ -726,3 +726,17 @@ cmd-completions = 셸 자동 완성 스크립트 출력 (bash, zsh, fish, elvish
     .shell = 셸
 cmd-man = 매뉴얼 페이지(roff) 출력, 또는 --dir로 명령마다 한 페이지씩 쓰기
     .dir = 맨 위 페이지를 출력하는 대신 이 디렉터리에 명령마다 한 페이지씩 쓰기
+
+# Files (chingu send --file, files, save)
+file-sent = { $name } 님에게 { $file } ({ $size })를 보냈어요. 암호화해서 디스크에 저장했고, 받는 쪽이 내 노드에서 가져가요.
+files-none = 아직 파일이 없어요.
+files-col-id = ID
+files-col-name = 이름
+files-col-size = 크기
+files-col-state = 상태
+file-state-here = 받음
+file-state-fetching = 받는 중 { $percent }%
+file-state-not-fetched = 아직 안 받음 (chingu save로 받아요)
+file-fetching = 받는 중
+file-saved = { $path }에 저장했어요 ({ $size }).
+msg-file = [파일]

@@ -446,6 +446,8 @@ impl Actor {
                 return Outcome::Stored;
             }
         };
+        let holder = contact.pinned.as_ref().and_then(|k| k.peer_id.parse().ok());
+        self.note_file(&mut batch, &message, holder);
         batch.put_message(&message);
         if let Err(e) = self.store.apply(batch) {
             tracing::error!(error = %e, "cannot store a message");

@@ -52,6 +52,7 @@ impl Actor {
         };
         let mut batch = self.store.batch();
         let changed = self.absorb(&mut batch, &mut message)?;
+        self.note_file(&mut batch, &message, None);
         batch.put_outgoing(&message, &entry);
         self.store.apply(batch)?;
         self.update_conversation(conv);

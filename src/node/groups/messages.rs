@@ -59,6 +59,7 @@ impl Actor {
         }
         let mut batch = self.store.batch();
         let changed = self.absorb(&mut batch, &mut stored)?;
+        self.note_file(&mut batch, &stored, None);
         let plain = GroupPlain {
             id: Fixed(stored.id.0),
             sent_ms: now,
@@ -268,6 +269,7 @@ impl Actor {
                 return Ok(());
             }
         };
+        self.note_file(&mut batch, &stored, PeerId::from_bytes(sender.peer_id.as_ref()).ok());
         batch.put_message(&stored);
         if let Err(e) = self.store.apply(batch) {
             tracing::error!(error = %e, "cannot store a group message");

@@ -608,6 +608,22 @@ impl Actor {
     }
 
     /// The group named by `query`: its id in hex, or its name.
+    /// Whether `peer` is a member of the group `group_id` we are in.
+    pub(super) fn is_member_peer(&self, group_id: [u8; 16], peer: &PeerId) -> bool {
+        let peer = peer.to_bytes();
+        self.groups
+            .records
+            .get(&GroupId(crate::wire::Fixed(group_id)))
+            .is_some_and(|r| {
+                !r.removed
+                    && r.log
+                        .state()
+                        .members()
+                        .iter()
+                        .any(|m| m.peer_id.as_ref() == peer.as_slice())
+            })
+    }
+
     pub(super) fn group_id_for(&self, query: &str) -> Result<GroupId, NodeError> {
         if let Ok(bytes) = hex::decode(query) {
             if let Ok(id) = <[u8; 16]>::try_from(bytes.as_slice()) {

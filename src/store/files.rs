@@ -1,0 +1,101 @@
+//! What the store keeps of files (SPEC.md §6.11): one entry per file root, written in the
+//! same batch as the message that named it, saying who may fetch it from us (the
+//! conversations it went through), whom to fetch it from, and whether it is here. The
+//! content itself lives in the node's `files/` directory ([`crate::files::blob`]).
+
+use serde::{Deserialize, Serialize};
+
+use super::history::Batch;
+use super::{keys, Store, StoreError};
+use crate::model::{ConvId, FileRef, MsgId};
+
+/// Conversations remembered per file (a file forwarded further is served to the newest).
+pub const MAX_FILE_CONVS: usize = 16;
+/// Holders remembered per file.
+pub const MAX_FILE_HOLDERS: usize = 16;
+/// Largest stored entry.
+const MAX_ENTRY: usize = 8 * 1024;
+
+/// One file this node sent, received or is receiving.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    /// What names it.
+    pub file: FileRef,
+    /// The conversations that named it: their people may fetch it from us.
+    pub convs: Vec<ConvId>,
+    /// Peers known to hold it (libp2p peer id bytes): whom to fetch it from.
+    pub holders: Vec<Vec<u8>>,
+    /// The whole file is on disk.
+    pub here: bool,
+    /// We sent it.
+    pub outgoing: bool,
+    /// It is being fetched (small enough to fetch at once, or asked for): resumed when
+    /// the node starts.
+    #[serde(default)]
+    pub wanted: bool,
+    /// The newest message naming it.
+    pub message: MsgId,
+    /// When it was first named (ms).
+    pub added_ms: u64,
+}
+
+impl FileEntry {
+    /// Adds the conversation `conv` (newest last, oldest forgotten past the cap).
+    pub fn add_conv(&mut self, conv: ConvId) {
+        self.convs.retain(|c| *c != conv);
+        self.convs.push(conv);
+        if self.convs.len() > MAX_FILE_CONVS {
+            self.convs.remove(0);
+        }
+    }
+
+    /// Adds a holder (newest last, oldest forgotten past the cap).
+    pub fn add_holder(&mut self, peer: Vec<u8>) {
+        self.holders.retain(|p| *p != peer);
+        self.holders.push(peer);
+        if self.holders.len() > MAX_FILE_HOLDERS {
+            self.holders.remove(0);
+        }
+    }
+}
+
+impl Batch {
+    /// Stores a file's entry.
+    pub fn put_file(&mut self, entry: &FileEntry) {
+        self.insert(&keys::file(&entry.file.root), crate::wire::to_cbor(entry));
+    }
+}
+
+impl Store {
+    /// The entry of the file `root`.
+    pub fn file(&self, root: &[u8; 32]) -> Result<Option<FileEntry>, StoreError> {
+        let Some(value) = self.history.get(keys::file(root))? else {
+            return Ok(None);
+        };
+        crate::wire::from_cbor(&value, MAX_ENTRY)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt {
+                what: "file entry",
+                message: e.to_string(),
+            })
+    }
+
+    /// Every file entry, in root order (an unreadable one is skipped).
+    pub fn files(&self) -> Result<Vec<FileEntry>, StoreError> {
+        let mut entries = Vec::new();
+        for item in self.history.scan_prefix(keys::files()) {
+            let (_, value) = item?;
+            if let Ok(entry) = crate::wire::from_cbor(&value, MAX_ENTRY) {
+                entries.push(entry);
+            }
+        }
+        Ok(entries)
+    }
+
+    /// Stores a file's entry now.
+    pub fn put_file(&self, entry: &FileEntry) -> Result<(), StoreError> {
+        let mut batch = self.batch();
+        batch.put_file(entry);
+        self.apply(batch)
+    }
+}
