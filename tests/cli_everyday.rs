@@ -152,3 +152,96 @@ fn replies_reactions_edits_cards_and_deletes_from_the_command_line() {
         assert!(!out.status.success() && stderr.contains(why), "{args:?}: {stderr}");
     }
 }
+
+/// `chingu files --json` on `home`.
+fn files(home: &Path) -> Vec<serde_json::Value> {
+    serde_json::from_str::<serde_json::Value>(&ok(home, &["files", "--json"]))
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn photos_and_files_from_the_command_line_and_a_fetch_resumed_after_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ari, bora) = (dir.path().join("ari"), dir.path().join("bora"));
+    init_home(&ari, "010-1111-2222", "Ari");
+    init_home(&bora, "010-3333-4444", "보라");
+    // Ari uploads slowly enough to be cut halfway; Bora fetches only small files unasked.
+    let set = |home: &Path, from: &str, to: &str| {
+        let path = home.join("config.toml");
+        let config = std::fs::read_to_string(&path).unwrap();
+        assert!(config.contains(from), "{config}");
+        std::fs::write(&path, config.replace(from, to)).unwrap();
+    };
+    set(&ari, "upload_bytes_per_second = 0", "upload_bytes_per_second = 4194304");
+    set(&bora, "auto_fetch_bytes = 33554432", "auto_fetch_bytes = 1048576");
+    let ari_daemon = Daemon::start(&ari, &[]);
+    let mut bora_daemon = Daemon::start(&bora, &["--bootstrap", &ari_daemon.listen_addr()]);
+    ok(&ari, &["contacts", "add", "010-3333-4444", "--name", "Bora"]);
+    ok(&bora, &["contacts", "add", "010-1111-2222", "--name", "Ari"]);
+    found(&ari, "Bora", DEADLINE);
+    found(&bora, "Ari", DEADLINE);
+
+    // A photo arrives by itself and saves under its name.
+    let photo = dir.path().join("벚꽃.jpg");
+    let photo_bytes: Vec<u8> = (0..300_000u32).map(|i| (i * 31 % 253) as u8).collect();
+    std::fs::write(&photo, &photo_bytes).unwrap();
+    let sent = ok(&ari, &["send", "Bora", "--file", photo.to_str().unwrap()]);
+    assert!(sent.contains("벚꽃.jpg") && sent.contains("293.0 KiB"), "{sent}");
+    eventually("the photo arrives", || {
+        ok(&bora, &["history", "Ari"])
+            .contains("[file] 벚꽃.jpg (293.0 KiB)")
+            .then_some(())
+    });
+    let id = eventually("the photo is fetched", || {
+        let list = files(&bora);
+        (list[0]["state"] == "here").then(|| list[0]["id"].as_str().unwrap().to_owned())
+    });
+    assert!(ok(&bora, &["files"]).contains("벚꽃.jpg"));
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    assert!(ok(&bora, &["save", &id[..8], out.to_str().unwrap()]).contains("Saved"));
+    assert_eq!(std::fs::read(out.join("벚꽃.jpg")).unwrap(), photo_bytes);
+
+    // A big file waits to be asked for; its fetch survives kill -9 and resumes.
+    let video = dir.path().join("여행.mp4");
+    let size = 16usize << 20;
+    let video_bytes: Vec<u8> = (0..size as u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(&video, &video_bytes).unwrap();
+    ok(&ari, &["send", "Bora", "--file", video.to_str().unwrap()]);
+    let id = eventually("the video's message arrives", || {
+        let list = files(&bora);
+        (list.len() == 2).then(|| list[0]["id"].as_str().unwrap().to_owned())
+    });
+    assert_eq!(files(&bora)[0]["state"], "not_fetched");
+    let target = out.join("video.mp4");
+    let mut save = common::chingu(&bora)
+        .args(["save", &id, target.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    eventually("part of the video arrives", || {
+        let received = files(&bora)[0]["received"].as_u64().unwrap();
+        (received >= 4 << 20).then_some(())
+    });
+    bora_daemon.stop(nix::sys::signal::Signal::SIGKILL);
+    let _ = save.wait();
+    bora_daemon = Daemon::start(&bora, &["--bootstrap", &ari_daemon.listen_addr()]);
+    eventually("the fetch resumes and completes", || {
+        (files(&bora)[0]["state"] == "here").then_some(())
+    });
+    let status: serde_json::Value = serde_json::from_str(&ok(&bora, &["status", "--json"])).unwrap();
+    let after_restart = status["files"]["downloaded_bytes"].as_u64().unwrap();
+    assert!(
+        after_restart < size as u64 - (2 << 20),
+        "resumed, not restarted: {after_restart}"
+    );
+    ok(&bora, &["save", &id, target.to_str().unwrap()]);
+    assert_eq!(std::fs::read(&target).unwrap(), video_bytes);
+    drop(bora_daemon);
+}

@@ -724,6 +724,15 @@ impl App {
                 };
                 call(Request::Send { target, text: line }, method, params)
             }
+            super::commands::Command::File(path) => {
+                let to = match &target {
+                    Target::Contact(phone) => phone.clone(),
+                    Target::Group(group) => group.clone(),
+                };
+                let path = std::path::absolute(&path).unwrap_or_else(|_| path.into());
+                let params = json!({ "to": to, "path": path });
+                call(Request::Send { target, text: line }, "messages.file", params)
+            }
             super::commands::Command::Call {
                 method,
                 params,

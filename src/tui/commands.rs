@@ -1,7 +1,9 @@
-//! Slash commands in the chat's composer (SPEC.md §6.9): `/reply TEXT` answers the newest
-//! message from the others, `/react EMOJI` reacts to it (`/react` alone withdraws), `/edit
-//! TEXT` and `/delete` change your own newest message. `//` starts a text that begins with
-//! a slash. Pure: the composer's text and the messages held in, the API call out.
+//! Slash commands in the chat's composer (SPEC.md §6.9, §6.11): `/reply TEXT` answers the
+//! newest message from the others, `/react EMOJI` reacts to it (`/react` alone withdraws),
+//! `/edit TEXT` and `/delete` change your own newest message, `/file PATH` sends a photo or
+//! file, `/save DIR` saves the newest file from the others there. `//` starts a text that
+//! begins with a slash. Pure: the composer's text and the messages held in, the API call
+//! out.
 
 use std::collections::VecDeque;
 
@@ -15,6 +17,8 @@ use crate::node::MessageView;
 pub enum Command {
     /// Send this text (a plain message; `//x` becomes `/x`).
     Text(String),
+    /// Send the file at this path to the open conversation.
+    File(String),
     /// Call `method` with `params`; `shows` when its answer is a new message to list
     /// (a reply), not an action on one.
     Call {
@@ -31,11 +35,12 @@ pub enum Command {
 }
 
 /// The newest held message from `direction` that an action can apply to.
-fn newest(messages: &VecDeque<MessageView>, direction: Direction) -> Option<&MessageView> {
-    messages
-        .iter()
-        .rev()
-        .find(|m| m.direction == direction && !matches!(m.kind.as_str(), "deleted" | "paper_start" | "paper"))
+fn newest(messages: &VecDeque<MessageView>, direction: Direction, files_only: bool) -> Option<&MessageView> {
+    messages.iter().rev().find(|m| {
+        m.direction == direction
+            && !matches!(m.kind.as_str(), "deleted" | "paper_start" | "paper")
+            && (!files_only || m.kind == "file")
+    })
 }
 
 /// Reads a composer line.
@@ -48,19 +53,24 @@ pub fn parse(line: &str, messages: &VecDeque<MessageView>) -> Command {
     };
     let (word, arg) = rest.split_once(' ').unwrap_or((rest, ""));
     let arg = arg.trim();
+    if word == "file" && !arg.is_empty() {
+        return Command::File(arg.to_owned());
+    }
     let (direction, method, shows) = match word {
         "reply" => (Direction::Incoming, "messages.reply", true),
         "react" => (Direction::Incoming, "messages.react", false),
         "edit" => (Direction::Outgoing, "messages.edit", false),
         "delete" => (Direction::Outgoing, "messages.delete", false),
+        "save" if !arg.is_empty() => (Direction::Incoming, "files.save", false),
         _ => return Command::Text(line.to_owned()),
     };
-    let Some(target) = newest(messages, direction) else {
+    let Some(target) = newest(messages, direction, word == "save") else {
         return Command::Nothing(direction);
     };
     let params = match word {
         "react" => json!({ "message": target.id, "emoji": arg }),
         "delete" => json!({ "message": target.id }),
+        "save" => json!({ "id": target.id, "path": std::path::absolute(arg).unwrap_or_else(|_| arg.into()) }),
         _ => json!({ "message": target.id, "text": arg }),
     };
     Command::Call { method, params, shows }
@@ -109,6 +119,25 @@ mod tests {
             Command::Call {
                 method: "messages.delete",
                 params: json!({ "message": id(3) }),
+                shows: false
+            }
+        );
+        assert_eq!(parse("/file ~/사진.jpg", &held), Command::File("~/사진.jpg".into()));
+        assert_eq!(
+            parse("/save /tmp", &held),
+            Command::Nothing(Direction::Incoming),
+            "no file held"
+        );
+        let mut with_file = held.clone();
+        let mut photo = message(4, "+821012345678", true, "사진.jpg");
+        photo.kind = "file".into();
+        with_file.push_back(photo);
+        with_file.push_back(message(5, "+821012345678", true, "later text"));
+        assert_eq!(
+            parse("/save /tmp", &with_file),
+            Command::Call {
+                method: "files.save",
+                params: json!({ "id": id(4), "path": "/tmp" }),
                 shows: false
             }
         );

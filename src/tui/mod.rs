@@ -3,7 +3,8 @@
 //! without losing anything.
 //!
 //! - [`app`]: the state and its update logic (pure: inputs in, API calls out);
-//! - [`commands`]: the composer's slash commands (`/reply`, `/react`, `/edit`, `/delete`);
+//! - [`commands`]: the composer's slash commands (`/reply`, `/react`, `/edit`, `/delete`,
+//!   `/file`, `/save`);
 //! - [`view`]: drawing the state with ratatui;
 //! - [`input`]: keys, the line editor and control-character hygiene;
 //! - [`io`]: the terminal, the API connections and the event loop.

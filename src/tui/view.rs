@@ -565,6 +565,7 @@ fn help_lines() -> Vec<Line<'static>> {
         Line::from(tr!("tui-help-chat-scroll")),
         Line::from(tr!("tui-help-chat-more")),
         Line::from(tr!("tui-help-chat-actions")),
+        Line::from(tr!("tui-help-chat-files")),
         heading(tr!("tui-help-members")),
         Line::from(tr!("tui-help-members-keys")),
         Line::from(""),

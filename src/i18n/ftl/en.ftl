@@ -274,6 +274,7 @@ tui-help-chat-send = type, Enter to send · paste works · Esc back to the list
 tui-help-chat-scroll = PgUp/PgDn or ↑↓ scroll; older messages load as you scroll back
 tui-help-chat-more = Ctrl-S safety number · Ctrl-G members · ○ queued ✓ sent ✓✓ delivered
 tui-help-chat-actions = /reply text · /react 👍 · /edit text · /delete: on the newest
+tui-help-chat-files = /file path: send a photo or file · /save dir: keep the newest file
 tui-nothing-theirs = No message from them here to answer or react to yet.
 tui-nothing-mine = You have sent nothing here to edit or delete yet.
 tui-help-members = Group members

@@ -238,6 +238,7 @@ tui-help-chat-send = 入力して Enter で送信 · 貼り付け可 · Esc 一�
 tui-help-chat-scroll = PgUp/PgDn または ↑↓ スクロール (古いメッセージは自動で読み込み)
 tui-help-chat-more = Ctrl-S 安全番号 · Ctrl-G メンバー · 印: ○ 待機 ✓ 送信済み ✓✓ 配達済み
 tui-help-chat-actions = /reply 本文 · /react 👍 · /edit 本文 · /delete: 最新のメッセージに
+tui-help-chat-files = /file パス: 写真やファイルを送る · /save フォルダ: 最新のファイルを保存
 tui-nothing-theirs = 返信やリアクションができる相手のメッセージがまだありません。
 tui-nothing-mine = 編集や削除ができる自分のメッセージがまだありません。
 tui-help-members = グループのメンバー

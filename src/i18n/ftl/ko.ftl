@@ -238,6 +238,7 @@ tui-help-chat-send = 입력 후 Enter로 보내기 · 붙여넣기 가능 · Esc
 tui-help-chat-scroll = PgUp/PgDn 또는 ↑↓ 스크롤 (이전 메시지는 자동으로 불러와요)
 tui-help-chat-more = Ctrl-S 안전 번호 · Ctrl-G 멤버 · ○ 대기 ✓ 전송 ✓✓ 전달
 tui-help-chat-actions = /reply 내용 · /react 👍 · /edit 내용 · /delete: 가장 최근 메시지에
+tui-help-chat-files = /file 경로: 사진·파일 보내기 · /save 폴더: 가장 최근 파일 저장
 tui-nothing-theirs = 아직 답장하거나 반응할 상대 메시지가 없어요.
 tui-nothing-mine = 아직 수정하거나 삭제할 내 메시지가 없어요.
 tui-help-members = 그룹 멤버

@@ -195,6 +195,7 @@ fn hints_and_help_fit_80_columns_in_every_language() {
         ("tui-help-chat-scroll", 72),
         ("tui-help-chat-more", 72),
         ("tui-help-chat-actions", 72),
+        ("tui-help-chat-files", 72),
         ("tui-help-members-keys", 72),
         ("tui-members-keys-admin", 72),
         ("tui-members-keys-meetup-admin", 72),
