@@ -539,6 +539,9 @@ pub struct FileRef {
     pub name: String,
     /// Its media type (`image/jpeg`, `application/octet-stream`, …).
     pub mime: String,
+    /// A photo's preview: a JPEG of at most 8 KiB (empty for none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "serde_bytes")]
+    pub preview: Vec<u8>,
 }
 
 /// One note of a delivered rolling paper.

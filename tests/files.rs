@@ -253,3 +253,51 @@ async fn a_holder_sending_data_that_fails_verification_is_refused_and_penalised(
     save.abort();
     bob.send("n0", "still here").await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_photo_loses_its_gps_position_and_arrives_with_a_preview() {
+    use img_parts::ImageEXIF;
+    let net = net(2, false).await;
+    befriend(&net, 0, 1).await;
+    let (alice, bob) = (net.nodes[0].node().clone(), net.nodes[1].node().clone());
+    let mut bob_events = bob.events();
+    let dir = tempfile::tempdir().unwrap();
+    // A camera photo: pixels, and an EXIF segment saying where it was taken.
+    let pixels = image::RgbImage::from_fn(640, 480, |x, y| image::Rgb([(x / 3) as u8, (y / 2) as u8, 128]));
+    let mut plain = Vec::new();
+    pixels
+        .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 85))
+        .unwrap();
+    let mut jpeg = img_parts::jpeg::Jpeg::from_bytes(plain.into()).unwrap();
+    jpeg.set_exif(Some(b"II*\0\x08\0\0\0GPS 37.5665N 126.9780E".to_vec().into()));
+    let photo = dir.path().join("camera.jpg");
+    std::fs::write(&photo, jpeg.encoder().bytes()).unwrap();
+
+    let sent = alice.send_file("n1", &photo).await.unwrap().file.unwrap();
+    assert!(sent.preview.is_some());
+    let arrived = wait_event(&mut bob_events, |e| match e {
+        Event::MessageReceived { message } if message.kind == "file" => Some(message.clone()),
+        _ => None,
+    })
+    .await;
+    let preview = arrived
+        .file
+        .as_ref()
+        .unwrap()
+        .preview
+        .clone()
+        .expect("a preview travels with the message");
+    let preview = data_encoding::BASE64.decode(preview.as_bytes()).unwrap();
+    let small = image::load_from_memory(&preview).unwrap();
+    assert_eq!((small.width(), small.height()), (96, 72));
+    ready(&mut bob_events, &sent.id).await;
+    let out = dir.path().join("saved.jpg");
+    bob.save_file(&sent.id, &out).await.unwrap();
+    let saved = std::fs::read(&out).unwrap();
+    assert!(!saved.windows(3).any(|w| w == b"GPS"), "the position did not travel");
+    let decoded = image::load_from_memory(&saved).unwrap().into_rgb8();
+    let original = image::load_from_memory(&std::fs::read(&photo).unwrap())
+        .unwrap()
+        .into_rgb8();
+    assert_eq!(decoded, original, "the pixels did");
+}

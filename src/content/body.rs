@@ -104,6 +104,9 @@ pub enum WireBody {
         name: Text<MAX_FILE_NAME>,
         /// Its media type.
         mime: Text<MAX_MIME>,
+        /// A photo's preview (a small JPEG).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        preview: Option<Bytes<{ crate::files::media::MAX_PREVIEW_BYTES }>>,
     },
     /// A delivered rolling paper.
     Paper {
@@ -302,6 +305,14 @@ impl WireBody {
                     key: Fixed(file.key),
                     name: shown("file name", &file.name)?,
                     mime: bounded("media type", &file.mime)?,
+                    preview: match file.preview.as_slice() {
+                        [] => None,
+                        bytes => Some(Bytes::new(bytes.to_vec()).map_err(|_| BodyError::TooLong {
+                            field: "preview",
+                            len: bytes.len(),
+                            max: crate::files::media::MAX_PREVIEW_BYTES,
+                        })?),
+                    },
                 }
             }
             Body::Deleted | Body::Unsupported { .. } => return Err(BodyError::NotSendable),
@@ -353,6 +364,7 @@ impl WireBody {
                 key,
                 name,
                 mime,
+                preview,
             } if size <= crate::files::MAX_FILE_BYTES => Body::File {
                 file: FileRef {
                     root: root.0,
@@ -360,6 +372,7 @@ impl WireBody {
                     key: key.0,
                     name: name.into_string(),
                     mime: mime.into_string(),
+                    preview: preview.map(Bytes::into_vec).unwrap_or_default(),
                 },
             },
             WireBody::File { .. } => malformed(),

@@ -58,6 +58,7 @@ fn body(v: &Value) -> Body {
                 key: hex::decode(s(&f["key"])).unwrap().try_into().unwrap(),
                 name: s(&f["name"]),
                 mime: s(&f["mime"]),
+                preview: Vec::new(),
             },
         },
         other => panic!("no body kind {other}"),

@@ -83,23 +83,23 @@ impl BlobDir {
         self.dir.join(format!("{}.{suffix}", root.to_hex()))
     }
 
-    /// Encrypts `source` under a fresh key and keeps it; returns what a message names.
-    /// Streams: memory stays bounded whatever the size.
-    pub fn seal(&self, source: &Path) -> Result<Sealed, FileError> {
+    /// Encrypts the `size` bytes `input` yields under a fresh key and keeps them;
+    /// returns what a message names. Streams: memory stays bounded whatever the size.
+    pub fn seal(&self, input: impl Read, size: u64) -> Result<Sealed, FileError> {
         let mut key = [0u8; 32];
         rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
-        self.seal_with_key(source, key)
+        self.seal_with_key(input, size, key)
     }
 
     /// [`BlobDir::seal`] with a given key (vectors).
-    pub fn seal_with_key(&self, source: &Path, key: [u8; 32]) -> Result<Sealed, FileError> {
-        let size = fs::metadata(source)?.len();
+    pub fn seal_with_key(&self, input: impl Read, size: u64, key: [u8; 32]) -> Result<Sealed, FileError> {
         if size > MAX_FILE_BYTES {
             return Err(FileError::TooLarge { size });
         }
+        // One byte more than announced is enough to tell that the source grew.
+        let mut input = input.take(size + 1);
         let staging = tempfile::Builder::new().prefix(".sealing").tempdir_in(&self.dir)?;
         let data = staging.path().join("data");
-        let mut input = File::open(source)?;
         let mut output = BufWriter::with_capacity(BUFFER, File::create(&data)?);
         let mut cipher = cipher(&key);
         let mut buf = vec![0u8; BUFFER];
@@ -297,9 +297,7 @@ mod tests {
     }
 
     fn sealed(dir: &BlobDir, plain: &[u8]) -> Sealed {
-        let source = tempfile::NamedTempFile::new().unwrap();
-        fs::write(source.path(), plain).unwrap();
-        dir.seal(source.path()).unwrap()
+        dir.seal(plain, plain.len() as u64).unwrap()
     }
 
     #[test]

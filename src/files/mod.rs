@@ -6,11 +6,13 @@
 //!   receiving in verified pieces, resuming.
 //! - [`wire`]: the protocol's request and answer.
 //! - [`fetch`]: which holder each wanted file is fetched from, and when (sans-IO).
+//! - [`media`]: a photo's metadata stripped and its preview drawn before sealing.
 //! - [`serve`]: which fetches a holder serves, and whom it refers askers to (pure).
 //! - [`throttle`]: the upload rate limit.
 
 pub mod blob;
 pub mod fetch;
+pub mod media;
 pub mod serve;
 pub mod throttle;
 #[cfg(test)]

@@ -35,10 +35,9 @@ fn ranges_of(v: &Value) -> ChunkRanges {
 fn sealed(v: &Value) -> (tempfile::TempDir, BlobDir, super::blob::Sealed) {
     let dir = tempfile::tempdir().unwrap();
     let blobs = BlobDir::open(dir.path().join("files")).unwrap();
-    let source = dir.path().join("plain");
-    std::fs::write(&source, plaintext(u(&v["size"]))).unwrap();
+    let plain = plaintext(u(&v["size"]));
     let key: [u8; 32] = hex::decode(v["key"].as_str().unwrap()).unwrap().try_into().unwrap();
-    let sealed = blobs.seal_with_key(&source, key).unwrap();
+    let sealed = blobs.seal_with_key(&plain[..], plain.len() as u64, key).unwrap();
     (dir, blobs, sealed)
 }
 

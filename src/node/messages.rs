@@ -125,6 +125,9 @@ pub struct FileView {
     pub size: u64,
     /// Its media type.
     pub mime: String,
+    /// A photo's preview: a small JPEG, base64 (absent for none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<String>,
 }
 
 /// One emoji's reactions to a message.
@@ -202,6 +205,7 @@ impl MessageView {
                 name: file.name.clone(),
                 size: file.size,
                 mime: file.mime.clone(),
+                preview: (!file.preview.is_empty()).then(|| data_encoding::BASE64.encode(&file.preview)),
             })),
             _ => None,
         };

@@ -5,7 +5,7 @@
 //! - [`app`]: the state and its update logic (pure: inputs in, API calls out);
 //! - [`commands`]: the composer's slash commands (`/reply`, `/react`, `/edit`, `/delete`,
 //!   `/file`, `/save`);
-//! - [`view`]: drawing the state with ratatui;
+//! - [`view`]: drawing the state with ratatui, and [`preview`] photos' previews in it;
 //! - [`input`]: keys, the line editor and control-character hygiene;
 //! - [`io`]: the terminal, the API connections and the event loop.
 
@@ -13,6 +13,7 @@ pub mod app;
 pub mod commands;
 pub mod input;
 pub mod io;
+pub mod preview;
 pub mod view;
 
 #[cfg(test)]

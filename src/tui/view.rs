@@ -417,6 +417,14 @@ fn render_message(message: &MessageView, me: &str, width: usize) -> Vec<Line<'st
             }
             Line::from(spans)
         })
+        .chain(
+            message
+                .file
+                .as_ref()
+                .and_then(|f| f.preview.as_deref())
+                .map(|preview| super::preview::lines(preview, 6, width))
+                .unwrap_or_default(),
+        )
         .collect()
 }
 

@@ -21,12 +21,12 @@ use super::event::Event;
 use super::messages::MessageView;
 use super::refusal::Refusal;
 use super::NodeError;
-use crate::files::blob::{BlobDir, Sealed};
+use crate::files::blob::BlobDir;
 use crate::files::fetch::{Effect, Fetches, Outcome};
 use crate::files::serve::{Admission, Uploads};
 use crate::files::throttle::Throttle;
 use crate::files::wire::FileRequest;
-use crate::files::{FileError, Root};
+use crate::files::{media, FileError, Root};
 use crate::model::{now_ms, Body, ConversationKind, Direction, FileRef, StoredMessage};
 use crate::store::{Batch, FileEntry};
 use transfer::{Decision, FileEvent};
@@ -172,6 +172,28 @@ fn media_type(name: &str) -> &'static str {
     }
 }
 
+/// Seals the file at `path` for a message: a photo small enough to hold in memory loses
+/// its metadata and gains a preview first; anything else is sealed as it is, streamed.
+fn seal_file(blobs: &BlobDir, path: &Path, name: String, mime: String) -> Result<FileRef, FileError> {
+    let size = std::fs::metadata(path)?.len();
+    let (sealed, preview) = if media::is_photo(&mime) && size <= media::MAX_PHOTO_BYTES {
+        let original = std::fs::read(path)?;
+        let bytes = media::strip_metadata(&mime, original.clone()).unwrap_or(original);
+        let preview = media::preview(&mime, &bytes).unwrap_or_default();
+        (blobs.seal(&bytes[..], bytes.len() as u64)?, preview)
+    } else {
+        (blobs.seal(std::fs::File::open(path)?, size)?, Vec::new())
+    };
+    Ok(FileRef {
+        root: sealed.root.0,
+        size: sealed.size,
+        key: sealed.key,
+        name,
+        mime,
+        preview,
+    })
+}
+
 fn file_reason(error: &FileError) -> &'static str {
     match error {
         FileError::TooLarge { .. } => "too_large",
@@ -248,36 +270,22 @@ impl Actor {
             }
         };
         let name = crate::text::safe_file_name(&path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
+        let mime = media_type(&name).to_owned();
         let blobs = self.files.blobs.clone();
         let tx = self.files.events_tx.clone();
         tokio::task::spawn_blocking(move || {
-            let sealed = blobs.seal(&path);
+            let file = seal_file(&blobs, &path, name, mime);
             let _ = tx.send(FileEvent::Sealed {
-                sealed,
-                name,
+                file,
                 destination,
                 reply,
             });
         });
     }
 
-    fn on_sealed(
-        &mut self,
-        sealed: Result<Sealed, FileError>,
-        name: String,
-        to: Destination,
-        reply: Reply<MessageView>,
-    ) {
-        match sealed {
-            Ok(sealed) => {
-                let mime = media_type(&name).to_owned();
-                let file = FileRef {
-                    root: sealed.root.0,
-                    size: sealed.size,
-                    key: sealed.key,
-                    name,
-                    mime,
-                };
+    fn on_sealed(&mut self, file: Result<FileRef, FileError>, to: Destination, reply: Reply<MessageView>) {
+        match file {
+            Ok(file) => {
                 self.files.stats.sent += 1;
                 self.post(to, Body::File { file }, reply);
             }
@@ -462,11 +470,10 @@ impl Actor {
     pub(super) fn on_file_event(&mut self, event: FileEvent) {
         match event {
             FileEvent::Sealed {
-                sealed,
-                name,
+                file,
                 destination,
                 reply,
-            } => self.on_sealed(sealed, name, destination, reply),
+            } => self.on_sealed(file, destination, reply),
             FileEvent::Asked { peer, request, answer } => {
                 let _ = answer.send(self.decide(peer, &request));
             }

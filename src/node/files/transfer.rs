@@ -40,8 +40,7 @@ const STREAM_BUFFER: usize = 256 * 1024;
 pub(crate) enum FileEvent {
     /// A file we send was sealed (or could not be).
     Sealed {
-        sealed: Result<crate::files::blob::Sealed, crate::files::FileError>,
-        name: String,
+        file: Result<crate::model::FileRef, crate::files::FileError>,
         destination: crate::node::content::Destination,
         reply: crate::node::command::Reply<crate::node::messages::MessageView>,
     },
