@@ -301,3 +301,53 @@ async fn a_photo_loses_its_gps_position_and_arrives_with_a_preview() {
         .into_rgb8();
     assert_eq!(decoded, original, "the pixels did");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_small_file_reaches_an_offline_friend_through_a_mailbox() {
+    let mut net = net(2, true).await;
+    let (alice_i, bob_i) = (1, 2);
+    befriend(&net, alice_i, bob_i).await;
+    let alice = net.nodes[alice_i].node().clone();
+    common::net::found(&alice, "n2", 1).await;
+    net.stop_node(bob_i).await.unwrap();
+
+    // Bob is away when Alice sends; then Alice goes away too.
+    let dir = tempfile::tempdir().unwrap();
+    let note = dir.path().join("메모.txt");
+    let plain = write_sample(&note, 200_000);
+    let mut alice_events = alice.events();
+    let sent = alice.send_file("n2", &note).await.unwrap();
+    common::net::wait_states(
+        &mut alice_events,
+        std::slice::from_ref(&sent.id),
+        chingu::model::MessageState::Sent,
+    )
+    .await;
+    // The message and the file's five parts wait on the mailbox.
+    let mailbox = net.nodes[0].node().clone();
+    tokio::time::timeout(DEADLINE, async {
+        while mailbox.status().await.unwrap().mailbox.unwrap().items < 1 + 5 {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the parts are deposited");
+    net.stop_node(alice_i).await.unwrap();
+
+    net.restart_node(bob_i).await.unwrap();
+    let bob = net.nodes[bob_i].node().clone();
+    let id = sent.file.unwrap().id;
+    tokio::time::timeout(DEADLINE, async {
+        loop {
+            if bob.files().await.unwrap().first().is_some_and(|f| f.state == "here") {
+                return;
+            }
+            tokio::task::yield_now().await;
+        }
+    })
+    .await
+    .expect("the file arrives with its message, with its sender away");
+    let out = dir.path().join("out.txt");
+    bob.save_file(&id, &out).await.unwrap();
+    assert_eq!(std::fs::read(&out).unwrap(), plain);
+}

@@ -149,6 +149,21 @@ pub enum DmPayload {
         /// The sender's profile.
         profile: WireProfile,
     },
+    /// Through a mailbox only: part `index` of `count` of a small file's verified
+    /// encoding (`protocol/files.md` §6), so an offline friend gets the file with its
+    /// message.
+    FilePart {
+        /// The file's root.
+        root: Fixed<32>,
+        /// Its size in bytes (at most `files::parts::MAX_MAILBOX_FILE`).
+        size: u64,
+        /// Which part, from 0.
+        index: u64,
+        /// How many parts.
+        count: u64,
+        /// The part.
+        data: Bytes<{ crate::files::parts::PART_BYTES }>,
+    },
 }
 
 /// A display name and a status message, shared only with friends, inside the E2E
@@ -317,6 +332,13 @@ mod vectors {
             "profile" => DmPayload::Profile {
                 profile: profile(&v["profile"]),
             },
+            "file_part" => DmPayload::FilePart {
+                root: fixed::<32>(&v["root"]),
+                size: num(&v["size"]),
+                index: num(&v["index"]),
+                count: num(&v["count"]),
+                data: Bytes::new(hex::decode(v["data"].as_str().expect("hex")).expect("hex")).expect("small"),
+            },
             other => panic!("no payload variant {other}"),
         }
     }
@@ -481,6 +503,8 @@ mod vectors {
                    "profile": {"name": "민지", "status": "", "updated_ms": sent_ms}}),
             json!({"name": "payload profile", "type": "DmPayload", "variant": "profile",
                    "profile": {"name": "Yuki", "status": "今日は休み 🌸", "updated_ms": sent_ms + 1}}),
+            json!({"name": "payload file_part", "type": "DmPayload", "variant": "file_part",
+                   "root": hex::encode([0xab; 32]), "size": 5, "index": 0, "count": 1, "data": "0102030405"}),
         ];
         let invalid = vec![
             json!({"name": "hello with a 305-byte msg1", "type": "DmRequest",

@@ -141,6 +141,24 @@ impl BlobDir {
         bao::encode_ranges_validated(data, outboard, ranges, out)
     }
 
+    /// The verified encoding of the whole file `root` (for a small file sent in parts).
+    pub fn encode_whole(&self, root: &Root, size: u64) -> Result<Vec<u8>, EncodeError> {
+        let mut encoded = Vec::new();
+        self.encode(root, size, &ChunkRanges::all(), &mut encoded)?;
+        Ok(encoded)
+    }
+
+    /// Keeps the whole file `root` from its verified encoding, checking every hash.
+    pub fn receive_whole(&self, root: &Root, size: u64, encoded: &[u8]) -> Result<(), ReceiveError> {
+        let mut part = self.partial(root, size).map_err(|e| match e {
+            FileError::Io(e) => ReceiveError::Disk(e),
+            other => ReceiveError::Disk(io::Error::other(other)),
+        })?;
+        let all = ChunkRanges::from(ChunkNum(0)..tree(size).chunks());
+        part.receive(encoded, &all)?;
+        part.complete().map_err(ReceiveError::Disk)
+    }
+
     /// The part of `root` received so far (created empty the first time).
     pub fn partial(&self, root: &Root, size: u64) -> Result<Partial, FileError> {
         if size > MAX_FILE_BYTES {

@@ -7,12 +7,14 @@
 //! - [`wire`]: the protocol's request and answer.
 //! - [`fetch`]: which holder each wanted file is fetched from, and when (sans-IO).
 //! - [`media`]: a photo's metadata stripped and its preview drawn before sealing.
+//! - [`parts`]: small files through mailboxes, in parts.
 //! - [`serve`]: which fetches a holder serves, and whom it refers askers to (pure).
 //! - [`throttle`]: the upload rate limit.
 
 pub mod blob;
 pub mod fetch;
 pub mod media;
+pub mod parts;
 pub mod serve;
 pub mod throttle;
 #[cfg(test)]

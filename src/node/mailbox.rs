@@ -297,6 +297,12 @@ impl Actor {
                         DmPayload::message(*id, message.hlc, message.sent_ms, &body),
                     ));
                 }
+                // A small file goes with its message (deduplicated by root and part).
+                items.extend(
+                    self.file_parts(&message.body)
+                        .into_iter()
+                        .map(|(dedup, part)| (None, dedup, part)),
+                );
             }
         }
         // Receipts and profiles still matter later; a typing indicator does not.

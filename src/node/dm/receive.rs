@@ -356,6 +356,19 @@ impl Actor {
                 }
                 None => Outcome::Held,
             },
+            DmPayload::FilePart {
+                root,
+                size,
+                index,
+                count,
+                data,
+            } => match friend {
+                Some(_) if via_mailbox => {
+                    self.on_file_part(crate::files::Root(root.0), size, index, count, data.into_vec());
+                    Outcome::Stored
+                }
+                _ => Outcome::Rejected,
+            },
         }
     }
 

@@ -21,12 +21,13 @@ use super::event::Event;
 use super::messages::MessageView;
 use super::refusal::Refusal;
 use super::NodeError;
+use crate::dm::wire::DmPayload;
 use crate::files::blob::BlobDir;
 use crate::files::fetch::{Effect, Fetches, Outcome};
 use crate::files::serve::{Admission, Uploads};
 use crate::files::throttle::Throttle;
 use crate::files::wire::FileRequest;
-use crate::files::{media, FileError, Root};
+use crate::files::{media, parts, FileError, Root};
 use crate::model::{now_ms, Body, ConversationKind, Direction, FileRef, StoredMessage};
 use crate::store::{Batch, FileEntry};
 use transfer::{Decision, FileEvent};
@@ -103,6 +104,7 @@ pub(crate) struct Files {
     pub(super) events: mpsc::UnboundedReceiver<FileEvent>,
     events_tx: mpsc::UnboundedSender<FileEvent>,
     waiters: HashMap<Root, Vec<SaveWaiter>>,
+    assemblies: parts::Assemblies,
     progress: HashMap<Root, u64>,
     stats: FileStats,
     auto_fetch_bytes: u64,
@@ -127,6 +129,7 @@ impl Files {
             events,
             events_tx,
             waiters: HashMap::new(),
+            assemblies: parts::Assemblies::default(),
             progress: HashMap::new(),
             stats: FileStats::default(),
             auto_fetch_bytes: config.auto_fetch_bytes,
@@ -478,6 +481,7 @@ impl Actor {
                 let _ = answer.send(self.decide(peer, &request));
             }
             FileEvent::BadRequest { peer, reason } => self.reject(Some(peer), "files", reason),
+            FileEvent::Delivered { root, kept } => self.on_delivered(root, kept),
             FileEvent::Uploaded { id, whole, bytes } => {
                 self.files.uploads.finished(id, whole);
                 self.files.stats.uploaded_bytes += bytes;
@@ -555,21 +559,26 @@ impl Actor {
         if !complete {
             return;
         }
+        if let Ok(Some(entry)) = self.store.file(&root.0) {
+            self.file_arrived(entry, Some(peer));
+        }
+    }
+
+    /// A whole file arrived (from `from`, or from a mailbox): marked here, announced,
+    /// and written out for whoever waits to save it.
+    fn file_arrived(&mut self, mut entry: FileEntry, from: Option<PeerId>) {
+        let root = Root(entry.file.root);
         self.files.progress.remove(&root);
-        let entry = match self.store.file(&root.0) {
-            Ok(Some(mut entry)) => {
-                entry.here = true;
-                entry.wanted = false;
-                if let Err(e) = self.store.put_file(&entry) {
-                    self.failed("store.put_file", &e);
-                }
-                self.durability.wrote_lazily();
-                entry
-            }
-            _ => return,
-        };
+        entry.here = true;
+        entry.wanted = false;
+        if let Err(e) = self.store.put_file(&entry) {
+            self.failed("store.put_file", &e);
+        }
+        self.durability.wrote_lazily();
         self.files.stats.received += 1;
-        self.files.uploads.holds(root, peer);
+        if let Some(peer) = from {
+            self.files.uploads.holds(root, peer);
+        }
         self.emit(Event::FileReady {
             id: root.to_hex(),
             name: entry.file.name.clone(),
@@ -604,6 +613,79 @@ impl Actor {
                     self.reject(Some(peer), "files", "corrupt_data");
                 }
             }
+        }
+    }
+}
+
+impl Actor {
+    /// The mailbox parts of the small file `body` names, if we hold it, each with the
+    /// id that deduplicates it on a mailbox (`protocol/files.md` §6).
+    pub(super) fn file_parts(&self, body: &Body) -> Vec<([u8; 16], DmPayload)> {
+        let Body::File { file } = body else {
+            return Vec::new();
+        };
+        let root = Root(file.root);
+        if file.size > parts::MAX_MAILBOX_FILE || !self.files.blobs.has(&root) {
+            return Vec::new();
+        }
+        let Ok(encoded) = self.files.blobs.encode_whole(&root, file.size) else {
+            return Vec::new();
+        };
+        let pieces = parts::split(&encoded);
+        let count = pieces.len() as u64;
+        pieces
+            .into_iter()
+            .enumerate()
+            .filter_map(|(index, piece)| {
+                let mut hasher = blake3::Hasher::new();
+                hasher.update(b"chingu file part");
+                hasher.update(&file.root);
+                hasher.update(&(index as u64).to_be_bytes());
+                let dedup: [u8; 16] = hasher.finalize().as_bytes()[..16].try_into().expect("16 bytes");
+                let part = DmPayload::FilePart {
+                    root: crate::wire::Fixed(file.root),
+                    size: file.size,
+                    index: index as u64,
+                    count,
+                    data: crate::wire::Bytes::new(piece.to_vec()).ok()?,
+                };
+                Some((dedup, part))
+            })
+            .collect()
+    }
+
+    /// A part of a small file from a friend's mailbox deposit: kept until the file is
+    /// whole, then checked against its root and kept on a blocking thread.
+    pub(super) fn on_file_part(&mut self, root: Root, size: u64, index: u64, count: u64, data: Vec<u8>) {
+        if self.files.blobs.has(&root) {
+            return;
+        }
+        let encoded = match self.files.assemblies.add(root, size, index, count, data) {
+            Ok(Some(encoded)) => encoded,
+            Ok(None) => return,
+            Err(_) => {
+                self.reject(None, "files", "bad_part");
+                return;
+            }
+        };
+        let (blobs, tx) = (self.files.blobs.clone(), self.files.events_tx.clone());
+        tokio::task::spawn_blocking(move || {
+            let kept = blobs.receive_whole(&root, size, &encoded).is_ok();
+            let _ = tx.send(FileEvent::Delivered { root, kept });
+        });
+    }
+
+    /// A small file from a mailbox was checked: whole and kept, or refused.
+    fn on_delivered(&mut self, root: Root, kept: bool) {
+        if !kept {
+            self.files.stats.corrupt += 1;
+            self.reject(None, "files", "corrupt_data");
+            return;
+        }
+        self.files.fetches.cancel(&root);
+        // Else the message naming it comes later, and its entry finds the file here.
+        if let Ok(Some(entry)) = self.store.file(&root.0) {
+            self.file_arrived(entry, None);
         }
     }
 }

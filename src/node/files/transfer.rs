@@ -50,6 +50,8 @@ pub(crate) enum FileEvent {
         request: FileRequest,
         answer: oneshot::Sender<Decision>,
     },
+    /// A small file from a mailbox was checked and kept (or failed its check).
+    Delivered { root: Root, kept: bool },
     /// A peer's request was malformed.
     BadRequest { peer: PeerId, reason: &'static str },
     /// An upload ended.
