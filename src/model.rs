@@ -469,6 +469,11 @@ pub enum Body {
         /// What names the file.
         file: FileRef,
     },
+    /// A sticker (SPEC.md §6.12): which pack, which one, and its preview.
+    Sticker {
+        /// The sticker.
+        sticker: StickerRef,
+    },
     /// What is left of a deleted message (local; never sent).
     Deleted,
     /// A kind of message this version cannot show.
@@ -494,6 +499,7 @@ impl Body {
                 file.name.chars().take(64).collect::<String>(),
                 crate::text::human_bytes(file.size)
             ),
+            Body::Sticker { sticker } => format!("[{}]", sticker.name.chars().take(32).collect::<String>()),
             Body::Deleted => "[deleted]".into(),
             Body::React { .. } | Body::Edit { .. } | Body::Delete { .. } => String::new(),
             Body::Unsupported { kind } => format!("[{kind}]"),
@@ -542,6 +548,20 @@ pub struct FileRef {
     /// A photo's preview: a JPEG of at most 8 KiB (empty for none).
     #[serde(default, skip_serializing_if = "Vec::is_empty", with = "serde_bytes")]
     pub preview: Vec<u8>,
+}
+
+/// What a sticker message says (SPEC.md §6.12).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StickerRef {
+    /// The pack's id: BLAKE3 of its bytes.
+    pub pack_id: [u8; 32],
+    /// Which sticker of the pack.
+    pub index: u16,
+    /// The sticker's name.
+    pub name: String,
+    /// The pack as a file (its name the pack's, its preview this sticker's): fetched from
+    /// the sender by a receiver that lacks it.
+    pub pack: FileRef,
 }
 
 /// One note of a delivered rolling paper.

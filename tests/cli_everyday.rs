@@ -153,13 +153,15 @@ fn replies_reactions_edits_cards_and_deletes_from_the_command_line() {
     }
 }
 
-/// `chingu files --json` on `home`.
-fn files(home: &Path) -> Vec<serde_json::Value> {
+/// The file called `name` in `chingu files --json` on `home`.
+fn file(home: &Path, name: &str) -> Option<serde_json::Value> {
     serde_json::from_str::<serde_json::Value>(&ok(home, &["files", "--json"]))
         .unwrap()
         .as_array()
         .unwrap()
-        .clone()
+        .iter()
+        .find(|f| f["name"] == name)
+        .cloned()
 }
 
 #[test]
@@ -196,14 +198,38 @@ fn photos_and_files_from_the_command_line_and_a_fetch_resumed_after_kill_9() {
             .then_some(())
     });
     let id = eventually("the photo is fetched", || {
-        let list = files(&bora);
-        (list[0]["state"] == "here").then(|| list[0]["id"].as_str().unwrap().to_owned())
+        let photo = file(&bora, "벚꽃.jpg")?;
+        (photo["state"] == "here").then(|| photo["id"].as_str().unwrap().to_owned())
     });
     assert!(ok(&bora, &["files"]).contains("벚꽃.jpg"));
     let out = dir.path().join("out");
     std::fs::create_dir(&out).unwrap();
     assert!(ok(&bora, &["save", &id[..8], out.to_str().unwrap()]).contains("Saved"));
     assert_eq!(std::fs::read(out.join("벚꽃.jpg")).unwrap(), photo_bytes);
+
+    // A sticker pack made from a directory of images; a sticker brings it to Bora.
+    let images = dir.path().join("images");
+    std::fs::create_dir(&images).unwrap();
+    for (name, rgb) in [("1-웃음.png", [250, 200, 0]), ("2-울음.png", [0, 120, 250])] {
+        let mut png = std::io::Cursor::new(Vec::new());
+        image::RgbImage::from_pixel(48, 48, image::Rgb(rgb))
+            .write_to(&mut png, image::ImageFormat::Png)
+            .unwrap();
+        std::fs::write(images.join(name), png.into_inner()).unwrap();
+    }
+    let made = ok(&ari, &["stickers", "create", "기분", images.to_str().unwrap()]);
+    assert!(made.contains("기분") && made.contains("2 stickers"), "{made}");
+    assert!(ok(&ari, &["send", "Bora", "--sticker", "기분:1"]).contains("울음"));
+    eventually("the sticker arrives and its pack is installed", || {
+        (ok(&bora, &["history", "Ari"]).contains("[sticker] 2-울음")
+            && ok(&bora, &["stickers", "list"]).contains("0:1-웃음 1:2-울음"))
+        .then_some(())
+    });
+    let bad = common::chingu(&ari)
+        .args(["send", "Bora", "--sticker", "기분"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("PACK:INDEX"));
 
     // A big file waits to be asked for; its fetch survives kill -9 and resumes.
     let video = dir.path().join("여행.mp4");
@@ -213,11 +239,11 @@ fn photos_and_files_from_the_command_line_and_a_fetch_resumed_after_kill_9() {
         .collect();
     std::fs::write(&video, &video_bytes).unwrap();
     ok(&ari, &["send", "Bora", "--file", video.to_str().unwrap()]);
+    let video_file = || file(&bora, "여행.mp4");
     let id = eventually("the video's message arrives", || {
-        let list = files(&bora);
-        (list.len() == 2).then(|| list[0]["id"].as_str().unwrap().to_owned())
+        video_file().map(|v| v["id"].as_str().unwrap().to_owned())
     });
-    assert_eq!(files(&bora)[0]["state"], "not_fetched");
+    assert_eq!(video_file().unwrap()["state"], "not_fetched");
     let target = out.join("video.mp4");
     let mut save = common::chingu(&bora)
         .args(["save", &id, target.to_str().unwrap()])
@@ -226,14 +252,14 @@ fn photos_and_files_from_the_command_line_and_a_fetch_resumed_after_kill_9() {
         .spawn()
         .unwrap();
     eventually("part of the video arrives", || {
-        let received = files(&bora)[0]["received"].as_u64().unwrap();
+        let received = video_file().unwrap()["received"].as_u64().unwrap();
         (received >= 4 << 20).then_some(())
     });
     bora_daemon.stop(nix::sys::signal::Signal::SIGKILL);
     let _ = save.wait();
     bora_daemon = Daemon::start(&bora, &["--bootstrap", &ari_daemon.listen_addr()]);
     eventually("the fetch resumes and completes", || {
-        (files(&bora)[0]["state"] == "here").then_some(())
+        (video_file().unwrap()["state"] == "here").then_some(())
     });
     let status: serde_json::Value = serde_json::from_str(&ok(&bora, &["status", "--json"])).unwrap();
     let after_restart = status["files"]["downloaded_bytes"].as_u64().unwrap();

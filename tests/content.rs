@@ -315,3 +315,94 @@ async fn a_rolling_paper_reaches_its_recipient_on_the_date_while_its_starter_is_
     assert!(late.to_string().contains("delivered"), "{late}");
     net.shutdown().await;
 }
+
+/// A 64×64 PNG of one colour.
+fn png(rgb: [u8; 3]) -> Vec<u8> {
+    let image = image::RgbImage::from_pixel(64, 64, image::Rgb(rgb));
+    let mut out = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sticker_shows_at_once_and_its_pack_is_fetched_from_the_sender() {
+    let net = net(2, false).await;
+    befriend(&net, 0, 1).await;
+    let (alice, bob) = (net.nodes[0].node().clone(), net.nodes[1].node().clone());
+    let mut alice_events = alice.events();
+    let mut bob_events = bob.events();
+    let dir = tempfile::tempdir().unwrap();
+    let images = dir.path().join("images");
+    std::fs::create_dir(&images).unwrap();
+    for (name, rgb) in [
+        ("1-하하.png", [250, 200, 0]),
+        ("2-ㅠㅠ.png", [0, 120, 250]),
+        ("3-최고.png", [40, 200, 90]),
+    ] {
+        std::fs::write(images.join(name), png(rgb)).unwrap();
+    }
+    std::fs::write(images.join("notes.txt"), "not a sticker").unwrap();
+    let pack = alice.create_pack("기분", &images).await.unwrap();
+    assert_eq!(pack.stickers, ["1-하하", "2-ㅠㅠ", "3-최고"]);
+
+    let sent = alice
+        .compose(Compose::Sticker {
+            to: "n1".into(),
+            pack: "기분".into(),
+            index: 1,
+        })
+        .await
+        .unwrap();
+    assert_eq!((sent.kind.as_str(), sent.text.as_str()), ("sticker", "2-ㅠㅠ"));
+    let sent_at = std::time::Instant::now();
+    // Shown at once, from the preview the message carries; the pack follows.
+    let got = received(&mut bob_events).await;
+    assert_eq!(got.kind, "sticker");
+    assert!(got.file.as_ref().unwrap().preview.is_some());
+    let installed = wait_event(&mut bob_events, |e| match e {
+        Event::StickersInstalled { pack } => Some(pack.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(installed, pack, "the same pack, checked against its author's signature");
+    // Reported, not asserted (SPEC: no timing assertions in tests).
+    eprintln!(
+        "sticker pack fetched and installed {:?} after sending",
+        sent_at.elapsed()
+    );
+    assert_eq!(bob.packs().await.unwrap(), vec![pack.clone()]);
+
+    // Bob answers with a sticker of the same pack: Alice has it, nothing is fetched.
+    bob.compose(Compose::Sticker {
+        to: "n0".into(),
+        pack: pack.id[..10].into(),
+        index: 2,
+    })
+    .await
+    .unwrap();
+    assert_eq!(received(&mut alice_events).await.text, "3-최고");
+    assert_eq!(alice.status().await.unwrap().files.downloaded_bytes, 0);
+
+    // A pack file changed after signing is refused.
+    let file = net.nodes[0]
+        .home
+        .dir()
+        .join("files/packs")
+        .join(format!("{}.pack", pack.id));
+    let mut bytes = std::fs::read(file).unwrap();
+    let at = bytes.len() - 100;
+    bytes[at] ^= 1;
+    let tampered = dir.path().join("tampered.pack");
+    std::fs::write(&tampered, bytes).unwrap();
+    let error = bob.install_pack(&tampered).await.unwrap_err();
+    assert!(error.to_string().contains("signature"), "{error}");
+    let error = alice
+        .compose(Compose::Sticker {
+            to: "n1".into(),
+            pack: "기분".into(),
+            index: 3,
+        })
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("3 stickers"), "{error}");
+}

@@ -207,6 +207,26 @@ pub const METHODS: &[Method] = &[
         summary: "write a file, decrypted, to a path (fetching it first if needed)",
     },
     Method {
+        name: "messages.sticker",
+        access: Access::Scoped(Scope::Send),
+        summary: "send a sticker of an installed pack to a contact or a group",
+    },
+    Method {
+        name: "stickers.list",
+        access: Access::Scoped(Scope::Read),
+        summary: "the installed sticker packs",
+    },
+    Method {
+        name: "stickers.create",
+        access: Access::OwnerOnly,
+        summary: "make a sticker pack, signed by you, of the images in a directory",
+    },
+    Method {
+        name: "stickers.install",
+        access: Access::OwnerOnly,
+        summary: "install the sticker pack in a file (its signature checked)",
+    },
+    Method {
         name: "papers.start",
         access: Access::Scoped(Scope::Send),
         summary: "start a rolling paper for a friend: writers add notes, delivered on its date",

@@ -198,6 +198,19 @@ struct FileParams {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct PackParams {
+    name: String,
+    dir: std::path::PathBuf,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InstallParams {
+    path: std::path::PathBuf,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct SaveParams {
     id: String,
     path: std::path::PathBuf,
@@ -489,12 +502,21 @@ pub async fn call(node: &NodeHandle, caller: &Caller, name: &str, raw: Value) ->
             to_json(node.send_file(&p.to, p.path).await?)
         }
         "files.list" => to_json(node.files().await?),
+        "stickers.list" => to_json(node.packs().await?),
+        "stickers.create" => {
+            let p: PackParams = params(raw)?;
+            to_json(node.create_pack(&p.name, p.dir).await?)
+        }
+        "stickers.install" => {
+            let p: InstallParams = params(raw)?;
+            to_json(node.install_pack(p.path).await?)
+        }
         "files.save" => {
             let p: SaveParams = params(raw)?;
             to_json(node.save_file(&p.id, p.path).await?)
         }
         "messages.reply" | "messages.react" | "messages.edit" | "messages.delete" | "messages.forward"
-        | "messages.card" => {
+        | "messages.card" | "messages.sticker" => {
             // The method's last word names the kind; its parameters are the kind's fields.
             let kind = name.rsplit('.').next().expect("a dotted name");
             let compose: crate::node::Compose = params(json!({ kind: raw }))?;

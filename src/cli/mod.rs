@@ -32,6 +32,7 @@ mod people;
 mod qr;
 mod query;
 mod search;
+mod stickers;
 #[cfg(feature = "testnet")]
 mod testnet;
 
@@ -105,6 +106,9 @@ enum Command {
     Card(compose::CardArgs),
     /// Photos and files sent and received, and whether each is here
     Files,
+    /// Emoticon packs: make one from images, install one, list them
+    #[command(subcommand)]
+    Stickers(stickers::StickersCommand),
     /// Write a received file to a path (fetching it first if needed)
     Save(files::SaveArgs),
     /// Follow incoming messages and delivery states as they happen
@@ -221,6 +225,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Forward(args) => compose::forward(&home, args, json).await,
         Command::Card(args) => compose::card(&home, args, json).await,
         Command::Files => files::list(&home, json).await,
+        Command::Stickers(command) => stickers::run(&home, command, json).await,
         Command::Save(args) => files::save(&home, args, json).await,
         Command::Watch => messages::watch(&home, json).await,
         Command::Read(args) => messages::read(&home, args, json).await,

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::paper::{MAX_NOTE, MAX_NOTES};
-use crate::model::{Body, FileRef, MsgId, PaperNote};
+use crate::model::{Body, FileRef, MsgId, PaperNote, StickerRef};
 use crate::phone::PhoneNumber;
 use crate::wire::{from_cbor, to_cbor, Bytes, Fixed, List, Text, WireError};
 
@@ -108,6 +108,26 @@ pub enum WireBody {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         preview: Option<Bytes<{ crate::files::media::MAX_PREVIEW_BYTES }>>,
     },
+    /// A sticker: its pack (as a file), its index and name, its preview.
+    Sticker {
+        /// The pack's id.
+        pack_id: Fixed<32>,
+        /// Which sticker.
+        index: u16,
+        /// Its name.
+        name: Text<{ super::sticker::MAX_STICKER_NAME }>,
+        /// The pack's name.
+        pack_name: Text<{ super::sticker::MAX_PACK_NAME }>,
+        /// The pack file's root.
+        root: Fixed<32>,
+        /// The pack file's size.
+        size: u64,
+        /// The pack file's key.
+        key: Fixed<32>,
+        /// The sticker's preview (a small JPEG).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        preview: Option<Bytes<{ crate::files::media::MAX_PREVIEW_BYTES }>>,
+    },
     /// A delivered rolling paper.
     Paper {
         /// The paper's id.
@@ -181,6 +201,18 @@ pub enum BodyError {
 fn malformed() -> Body {
     Body::Unsupported {
         kind: "malformed".into(),
+    }
+}
+
+/// A preview as the wire bounds it (none when empty).
+fn preview_bytes(preview: &[u8]) -> Result<Option<Bytes<{ crate::files::media::MAX_PREVIEW_BYTES }>>, BodyError> {
+    match preview {
+        [] => Ok(None),
+        bytes => Bytes::new(bytes.to_vec()).map(Some).map_err(|_| BodyError::TooLong {
+            field: "preview",
+            len: bytes.len(),
+            max: crate::files::media::MAX_PREVIEW_BYTES,
+        }),
     }
 }
 
@@ -305,16 +337,19 @@ impl WireBody {
                     key: Fixed(file.key),
                     name: shown("file name", &file.name)?,
                     mime: bounded("media type", &file.mime)?,
-                    preview: match file.preview.as_slice() {
-                        [] => None,
-                        bytes => Some(Bytes::new(bytes.to_vec()).map_err(|_| BodyError::TooLong {
-                            field: "preview",
-                            len: bytes.len(),
-                            max: crate::files::media::MAX_PREVIEW_BYTES,
-                        })?),
-                    },
+                    preview: preview_bytes(&file.preview)?,
                 }
             }
+            Body::Sticker { sticker } => WireBody::Sticker {
+                pack_id: Fixed(sticker.pack_id),
+                index: sticker.index,
+                name: shown("sticker name", &sticker.name)?,
+                pack_name: bounded("pack name", &sticker.pack.name)?,
+                root: Fixed(sticker.pack.root),
+                size: sticker.pack.size,
+                key: Fixed(sticker.pack.key),
+                preview: preview_bytes(&sticker.pack.preview)?,
+            },
             Body::Deleted | Body::Unsupported { .. } => return Err(BodyError::NotSendable),
         })
     }
@@ -376,6 +411,31 @@ impl WireBody {
                 },
             },
             WireBody::File { .. } => malformed(),
+            WireBody::Sticker {
+                pack_id,
+                index,
+                name,
+                pack_name,
+                root,
+                size,
+                key,
+                preview,
+            } if size <= super::sticker::MAX_PACK_BYTES as u64 => Body::Sticker {
+                sticker: StickerRef {
+                    pack_id: pack_id.0,
+                    index,
+                    name: name.into_string(),
+                    pack: FileRef {
+                        root: root.0,
+                        size,
+                        key: key.0,
+                        name: pack_name.into_string(),
+                        mime: super::sticker::PACK_MIME.into(),
+                        preview: preview.map(Bytes::into_vec).unwrap_or_default(),
+                    },
+                },
+            },
+            WireBody::Sticker { .. } => malformed(),
             WireBody::Note { text, sig } => Body::Note {
                 text: text.into_string(),
                 sig: sig.0.to_vec(),

@@ -12,6 +12,7 @@
 pub mod annotate;
 pub mod body;
 pub mod paper;
+pub mod sticker;
 
 #[cfg(test)]
 mod vectors;

@@ -61,6 +61,21 @@ fn body(v: &Value) -> Body {
                 preview: Vec::new(),
             },
         },
+        "sticker" => Body::Sticker {
+            sticker: crate::model::StickerRef {
+                pack_id: hex::decode(s(&f["pack_id"])).unwrap().try_into().unwrap(),
+                index: f["index"].as_u64().unwrap() as u16,
+                name: s(&f["name"]),
+                pack: crate::model::FileRef {
+                    root: hex::decode(s(&f["root"])).unwrap().try_into().unwrap(),
+                    size: f["size"].as_u64().unwrap(),
+                    key: hex::decode(s(&f["key"])).unwrap().try_into().unwrap(),
+                    name: s(&f["pack_name"]),
+                    mime: crate::content::sticker::PACK_MIME.into(),
+                    preview: Vec::new(),
+                },
+            },
+        },
         other => panic!("no body kind {other}"),
     }
 }
@@ -211,6 +226,9 @@ fn inputs() -> Vec<Value> {
         json!({"name": "file", "kind": "body",
                "body": {"file": {"root": hex::encode([0xab; 32]), "size": 100_000, "key": hex::encode([0x42; 32]),
                                  "name": "서울.jpg", "mime": "image/jpeg"}}}),
+        json!({"name": "sticker", "kind": "body",
+               "body": {"sticker": {"pack_id": hex::encode([0xcd; 32]), "index": 2, "name": "하하", "pack_name": "기분",
+                                    "root": hex::encode([0xab; 32]), "size": 30_000, "key": hex::encode([0x42; 32])}}}),
         json!({"name": "paper_note", "kind": "paper_note", "author_seed": hex::encode([0x22; 32]), "paper": hex::encode([0x33; 16]),
                "recipient": minji, "author": yuki, "name": "Yuki", "text": "おめでとう 🎂", "title": "생일 축하해!"}),
         // {"sticker": {"pack": "x"}}: a kind this version does not know.

@@ -79,6 +79,11 @@ impl BlobDir {
         Ok(Self { dir })
     }
 
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     fn path(&self, root: &Root, suffix: &str) -> PathBuf {
         self.dir.join(format!("{}.{suffix}", root.to_hex()))
     }

@@ -449,6 +449,9 @@ impl Actor {
             Command::Compose { compose, reply } => self.cmd_compose(compose, reply),
             Command::SendFile { to, path, reply } => self.cmd_send_file(to, path, reply),
             Command::Files(reply) => self.cmd_files(reply),
+            Command::CreatePack { name, dir, reply } => self.cmd_create_pack(name, dir, reply),
+            Command::InstallPack { path, reply } => self.cmd_install_pack(path, reply),
+            Command::Packs(reply) => self.cmd_packs(reply),
             Command::SaveFile { id, path, reply } => self.cmd_save_file(id, path, reply),
             Command::StartPaper {
                 recipient,

@@ -89,6 +89,16 @@ pub(crate) enum Command {
         reply: Reply<MessageView>,
     },
     Files(Reply<Vec<super::files::FileInfo>>),
+    CreatePack {
+        name: String,
+        dir: std::path::PathBuf,
+        reply: Reply<super::stickers::PackView>,
+    },
+    InstallPack {
+        path: std::path::PathBuf,
+        reply: Reply<super::stickers::PackView>,
+    },
+    Packs(Reply<Vec<super::stickers::PackView>>),
     SaveFile {
         id: String,
         path: std::path::PathBuf,

@@ -64,6 +64,15 @@ pub enum Compose {
         /// The note.
         text: String,
     },
+    /// Sticker `index` of the installed pack `pack` (its name or id) to `to`.
+    Sticker {
+        /// A contact or group (name, number or id).
+        to: String,
+        /// The pack: its name, or 8+ digits of its id.
+        pack: String,
+        /// Which sticker, from 0.
+        index: u16,
+    },
     /// A mobile card to `to`.
     Card {
         /// A contact or group (name, number or id).
@@ -176,7 +185,7 @@ impl Actor {
                 let body = match source.body {
                     Body::Text { text } | Body::Reply { text, .. } | Body::Forward { text } => Body::Forward { text },
                     card @ Body::Card { .. } => card,
-                    file @ Body::File { .. } => file,
+                    file @ (Body::File { .. } | Body::Sticker { .. }) => file,
                     _ => {
                         return Err(Refusal::invalid("not_forwardable", "this message cannot be forwarded").into());
                     }
@@ -189,6 +198,7 @@ impl Actor {
                 title,
                 text,
             } => (self.destination(&to)?, Body::Card { template, title, text }),
+            Compose::Sticker { to, pack, index } => (self.destination(&to)?, self.sticker_body(&pack, index)?),
             Compose::Note { paper, text } => {
                 let (conv, body) = self.note_body(&paper, text)?;
                 (Destination::Conversation(conv), body)

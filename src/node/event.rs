@@ -101,6 +101,11 @@ pub enum Event {
         /// Its name, as the sender gave it.
         name: String,
     },
+    /// A sticker pack a friend's sticker named arrived and was installed.
+    StickersInstalled {
+        /// The pack.
+        pack: super::stickers::PackView,
+    },
     /// One of our messages changed state (`sent`, `delivered`, `read`).
     MessageState {
         /// Message id (hex).

@@ -161,6 +161,7 @@ impl MessageView {
                 })),
             ),
             Body::File { .. } => ("file", None, None),
+            Body::Sticker { .. } => ("sticker", None, None),
             Body::Deleted => ("deleted", None, None),
             Body::React { to, .. } => ("reaction", Some(to.to_string()), None),
             Body::Edit { to, .. } => ("edit", Some(to.to_string()), None),
@@ -200,7 +201,10 @@ impl MessageView {
             _ => None,
         };
         let file = match &message.body {
-            Body::File { file } => Some(Box::new(FileView {
+            Body::File { file }
+            | Body::Sticker {
+                sticker: crate::model::StickerRef { pack: file, .. },
+            } => Some(Box::new(FileView {
                 id: hex::encode(file.root),
                 name: file.name.clone(),
                 size: file.size,
@@ -239,6 +243,7 @@ impl MessageView {
                 Body::Card { text, .. } | Body::Edit { text, .. } => text.clone(),
                 Body::React { emoji, .. } => emoji.clone(),
                 Body::File { file } => file.name.clone(),
+                Body::Sticker { sticker } => sticker.name.clone(),
                 Body::Deleted | Body::Delete { .. } => String::new(),
                 other => other.text().map_or_else(|| other.preview(), str::to_owned),
             },
@@ -262,6 +267,7 @@ impl MessageView {
         let mut line = match self.kind.as_str() {
             "reply" => format!("↪ {}", self.text),
             "forward" => format!("{} {}", crate::tr!("msg-forwarded"), self.text),
+            "sticker" => format!("{} {}", crate::tr!("msg-sticker"), self.text),
             "file" => format!(
                 "{} {} ({})",
                 crate::tr!("msg-file"),

@@ -43,6 +43,7 @@ pub mod metrics;
 pub mod nat;
 mod paper;
 pub mod refusal;
+mod stickers;
 mod strangers;
 
 use std::path::PathBuf;
@@ -59,6 +60,7 @@ pub use event::{ConnectionInfo, Event, EventStream, PeerInfo, Status};
 pub use files::{FileInfo, FileStats, SavedFile};
 pub use friends::{ProfileView, RequestView};
 pub use groups::{AdminAction, GroupStats, GroupView, InvitationView, MeetupView, MemberView};
+pub use stickers::PackView;
 
 pub use history::{ExportPage, ExportedConversation, HistoryPage, SearchHit, SearchPage};
 pub use messages::{CardView, ConversationView, MessageView, NoteView, PaperView, ReactionView};
@@ -588,6 +590,25 @@ impl NodeHandle {
     pub async fn send_file(&self, to: &str, path: impl Into<PathBuf>) -> Result<MessageView, NodeError> {
         let (to, path) = (to.to_owned(), path.into());
         self.request(|reply| Command::SendFile { to, path, reply }).await?
+    }
+
+    /// Makes a sticker pack of the images in `dir` (PNG, JPEG, WebP or GIF, at most 64 of
+    /// 64 KiB each, named after their files), signed by this node's identity, and
+    /// installs it (SPEC.md §6.12).
+    pub async fn create_pack(&self, name: &str, dir: impl Into<PathBuf>) -> Result<PackView, NodeError> {
+        let (name, dir) = (name.to_owned(), dir.into());
+        self.request(|reply| Command::CreatePack { name, dir, reply }).await?
+    }
+
+    /// Installs the sticker pack in the file at `path` (checked: its author's signature).
+    pub async fn install_pack(&self, path: impl Into<PathBuf>) -> Result<PackView, NodeError> {
+        let path = path.into();
+        self.request(|reply| Command::InstallPack { path, reply }).await?
+    }
+
+    /// The installed sticker packs.
+    pub async fn packs(&self) -> Result<Vec<PackView>, NodeError> {
+        self.request(Command::Packs).await?
     }
 
     /// Every file sent, received or arriving, newest first.

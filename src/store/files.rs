@@ -59,6 +59,25 @@ impl FileEntry {
     }
 }
 
+/// An installed sticker pack (SPEC.md §6.12); its bytes are in `files/packs/`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackEntry {
+    /// BLAKE3 of the pack's bytes.
+    pub id: [u8; 32],
+    /// Its name.
+    pub name: String,
+    /// Its author's identity key.
+    pub author: [u8; 32],
+    /// The author's version.
+    pub version: u32,
+    /// Its stickers' names, in order.
+    pub stickers: Vec<String>,
+    /// The pack sealed as a file: what sticker messages name, to be fetched from us.
+    pub file: FileRef,
+    /// When it was installed (ms).
+    pub installed_ms: u64,
+}
+
 impl Batch {
     /// Stores a file's entry.
     pub fn put_file(&mut self, entry: &FileEntry) {
@@ -90,6 +109,38 @@ impl Store {
             }
         }
         Ok(entries)
+    }
+
+    /// The installed pack `id`.
+    pub fn pack(&self, id: &[u8; 32]) -> Result<Option<PackEntry>, StoreError> {
+        let Some(value) = self.history.get(keys::pack(id))? else {
+            return Ok(None);
+        };
+        crate::wire::from_cbor(&value, MAX_ENTRY)
+            .map(Some)
+            .map_err(|e| StoreError::Corrupt {
+                what: "sticker pack entry",
+                message: e.to_string(),
+            })
+    }
+
+    /// Every installed pack, in id order (an unreadable entry is skipped).
+    pub fn packs(&self) -> Result<Vec<PackEntry>, StoreError> {
+        let mut entries = Vec::new();
+        for item in self.history.scan_prefix(keys::packs()) {
+            let (_, value) = item?;
+            if let Ok(entry) = crate::wire::from_cbor(&value, MAX_ENTRY) {
+                entries.push(entry);
+            }
+        }
+        Ok(entries)
+    }
+
+    /// Stores an installed pack's entry.
+    pub fn put_pack(&self, entry: &PackEntry) -> Result<(), StoreError> {
+        self.history
+            .insert(keys::pack(&entry.id), crate::wire::to_cbor(entry))?;
+        Ok(())
     }
 
     /// Stores a file's entry now.

@@ -30,6 +30,7 @@ const INDEX: u8 = b'i';
 const OUTBOX: u8 = b'o';
 const PENDING_ACTION: u8 = b'p';
 const FILE: u8 = b'f';
+const PACK: u8 = b'k';
 
 /// `meta` key of a named protocol value.
 pub fn meta_named(name: &str) -> Vec<u8> {
@@ -154,4 +155,17 @@ pub fn file(root: &[u8; 32]) -> [u8; 33] {
 /// Prefix of every file entry.
 pub fn files() -> [u8; 1] {
     [FILE]
+}
+
+/// Key of an installed sticker pack's entry.
+pub fn pack(id: &[u8; 32]) -> [u8; 33] {
+    let mut key = [0u8; 33];
+    key[0] = PACK;
+    key[1..].copy_from_slice(id);
+    key
+}
+
+/// Prefix of every sticker pack entry.
+pub fn packs() -> [u8; 1] {
+    [PACK]
 }

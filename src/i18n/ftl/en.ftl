@@ -796,3 +796,14 @@ file-state-not-fetched = not fetched (chingu save fetches it)
 file-fetching = fetching
 file-saved = Saved { $path } ({ $size }).
 msg-file = [file]
+
+# Sticker packs (chingu stickers, send --sticker)
+stickers-created = Made the sticker pack “{ $name }” ({ $count } stickers, id { $id }), signed by you and installed.
+stickers-installed = Installed the sticker pack “{ $name }” ({ $count } stickers, id { $id }).
+stickers-none = No sticker packs installed.
+stickers-col-name = PACK
+stickers-col-id = ID
+stickers-col-stickers = STICKERS
+stickers-bad-choice = { $given } is not PACK:INDEX (a pack's name or id, a colon, a sticker's number from 0).
+stickers-sent = Sent { $sticker } to { $name }.
+msg-sticker = [sticker]

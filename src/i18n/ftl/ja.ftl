@@ -741,3 +741,14 @@ file-state-not-fetched = 未取得（chingu save で取得します）
 file-fetching = 受信中
 file-saved = { $path } に保存しました（{ $size }）。
 msg-file = [ファイル]
+
+# Sticker packs (chingu stickers, send --sticker)
+stickers-created = スタンプパック「{ $name }」を作りました（{ $count } 個、ID { $id }）。あなたの鍵で署名し、インストール済みです。
+stickers-installed = スタンプパック「{ $name }」をインストールしました（{ $count } 個、ID { $id }）。
+stickers-none = インストール済みのスタンプパックはありません。
+stickers-col-name = パック
+stickers-col-id = ID
+stickers-col-stickers = スタンプ
+stickers-bad-choice = { $given } は パック:番号 の形ではありません（パック名か ID、コロン、0 から数えるスタンプ番号）。
+stickers-sent = { $name } さんに { $sticker } を送りました。
+msg-sticker = [スタンプ]

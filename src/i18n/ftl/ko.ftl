@@ -741,3 +741,14 @@ file-state-not-fetched = 아직 안 받음 (chingu save로 받아요)
 file-fetching = 받는 중
 file-saved = { $path }에 저장했어요 ({ $size }).
 msg-file = [파일]
+
+# Sticker packs (chingu stickers, send --sticker)
+stickers-created = 이모티콘 팩 “{ $name }”을 만들었어요 (이모티콘 { $count }개, ID { $id }). 내 키로 서명했고 설치했어요.
+stickers-installed = 이모티콘 팩 “{ $name }”을 설치했어요 (이모티콘 { $count }개, ID { $id }).
+stickers-none = 설치된 이모티콘 팩이 없어요.
+stickers-col-name = 팩
+stickers-col-id = ID
+stickers-col-stickers = 이모티콘
+stickers-bad-choice = { $given }는 팩:번호 형식이 아니에요 (팩 이름이나 ID, 콜론, 0부터 세는 이모티콘 번호).
+stickers-sent = { $name } 님에게 { $sticker }를 보냈어요.
+msg-sticker = [이모티콘]

@@ -153,7 +153,7 @@ impl Files {
 }
 
 /// The media type of a file name, by its extension.
-fn media_type(name: &str) -> &'static str {
+pub(super) fn media_type(name: &str) -> &'static str {
     let extension = name
         .rsplit_once('.')
         .map(|(_, e)| e.to_ascii_lowercase())
@@ -302,14 +302,20 @@ impl Actor {
     /// from us (the conversation) and, for one that arrived, `from` as a holder; a small
     /// one is fetched at once.
     pub(super) fn note_file(&mut self, batch: &mut Batch, message: &StoredMessage, from: Option<PeerId>) {
-        let Body::File { file } = &message.body else {
-            return;
+        // A sticker's pack travels as a file, fetched whatever its size unless installed.
+        let (file, must_fetch) = match &message.body {
+            Body::File { file } => (file, false),
+            Body::Sticker { sticker } => (&sticker.pack, !self.has_pack(&sticker.pack_id)),
+            _ => return,
         };
         let root = Root(file.root);
         let mut entry = match self.store.file(&file.root) {
             Ok(Some(entry)) => entry,
             Ok(None) => FileEntry {
-                file: file.clone(),
+                file: FileRef {
+                    preview: Vec::new(),
+                    ..file.clone()
+                },
                 convs: Vec::new(),
                 holders: Vec::new(),
                 here: false,
@@ -329,7 +335,7 @@ impl Actor {
         if let Some(peer) = from {
             entry.add_holder(peer.to_bytes());
         }
-        if !entry.here && (entry.wanted || file.size <= self.files.auto_fetch_bytes) {
+        if !entry.here && (entry.wanted || must_fetch || file.size <= self.files.auto_fetch_bytes) {
             entry.wanted = true;
             self.want_file(&entry);
         }
@@ -482,6 +488,7 @@ impl Actor {
             }
             FileEvent::BadRequest { peer, reason } => self.reject(Some(peer), "files", reason),
             FileEvent::Delivered { root, kept } => self.on_delivered(root, kept),
+            FileEvent::PackReady { ready, reply } => self.on_pack_ready(ready, reply),
             FileEvent::Uploaded { id, whole, bytes } => {
                 self.files.uploads.finished(id, whole);
                 self.files.stats.uploaded_bytes += bytes;
@@ -578,6 +585,9 @@ impl Actor {
         self.files.stats.received += 1;
         if let Some(peer) = from {
             self.files.uploads.holds(root, peer);
+        }
+        if entry.file.mime == crate::content::sticker::PACK_MIME {
+            self.install_fetched_pack(entry.file.clone());
         }
         self.emit(Event::FileReady {
             id: root.to_hex(),
@@ -687,5 +697,40 @@ impl Actor {
         if let Ok(Some(entry)) = self.store.file(&root.0) {
             self.file_arrived(entry, None);
         }
+    }
+}
+
+impl Actor {
+    /// The node's files directory.
+    pub(super) fn files_blobs(&self) -> BlobDir {
+        self.files.blobs.clone()
+    }
+
+    /// Where blocking file work reports back.
+    pub(super) fn files_events(&self) -> mpsc::UnboundedSender<FileEvent> {
+        self.files.events_tx.clone()
+    }
+
+    /// Records a file we hold whole (a pack we made or installed): it may be named by
+    /// messages we send and fetched from us.
+    pub(super) fn put_own_file(&mut self, file: &FileRef) -> Result<(), NodeError> {
+        let entry = match self.store.file(&file.root)? {
+            Some(mut entry) => {
+                entry.here = true;
+                entry
+            }
+            None => FileEntry {
+                file: file.clone(),
+                convs: Vec::new(),
+                holders: Vec::new(),
+                here: true,
+                outgoing: true,
+                wanted: false,
+                message: crate::model::MsgId([0; 16]),
+                added_ms: now_ms(),
+            },
+        };
+        self.store.put_file(&entry)?;
+        Ok(())
     }
 }

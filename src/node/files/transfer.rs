@@ -52,6 +52,11 @@ pub(crate) enum FileEvent {
     },
     /// A small file from a mailbox was checked and kept (or failed its check).
     Delivered { root: Root, kept: bool },
+    /// A sticker pack was made, installed or fetched (or could not be).
+    PackReady {
+        ready: Result<crate::node::stickers::ReadyPack, crate::node::stickers::PackError>,
+        reply: Option<crate::node::command::Reply<crate::node::stickers::PackView>>,
+    },
     /// A peer's request was malformed.
     BadRequest { peer: PeerId, reason: &'static str },
     /// An upload ended.
