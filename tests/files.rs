@@ -26,6 +26,24 @@ fn write_sample(path: &Path, len: usize) -> Vec<u8> {
     bytes
 }
 
+/// Two friends whose nodes fetch nothing unasked and upload at most `upload_rate` bytes
+/// per second (0: no limit).
+async fn two_friends(upload_rate: u64) -> chingu::testnet::TestNet {
+    let mut net = chingu::testnet::TestNet::start(chingu::testnet::TestNetOptions::new(0), |_| {})
+        .await
+        .unwrap();
+    let mut config = settings(false);
+    config.files.auto_fetch_bytes = 0;
+    config.files.upload_bytes_per_second = upload_rate;
+    for _ in 0..2 {
+        net.add_node_with(config.clone()).await.unwrap();
+    }
+    net.wait_ready(DEADLINE, |_| {}).await;
+    net.wait_joined(DEADLINE).await;
+    befriend(&net, 0, 1).await;
+    net
+}
+
 /// Waits until the file `id` is ready.
 async fn ready(events: &mut chingu::node::EventStream, id: &str) {
     wait_event(events, |e| match e {
@@ -94,19 +112,8 @@ async fn a_photo_sent_to_a_friend_arrives_verified_and_saves_to_its_plaintext() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_big_file_waits_for_save_and_resumes_where_it_was_cut() {
-    let mut net = chingu::testnet::TestNet::start(chingu::testnet::TestNetOptions::new(0), |_| {})
-        .await
-        .unwrap();
-    let mut config = settings(false);
     // Nothing is fetched unasked, and uploads are slow enough to be cut halfway.
-    config.files.auto_fetch_bytes = 0;
-    config.files.upload_bytes_per_second = 8 << 20;
-    for _ in 0..2 {
-        net.add_node_with(config.clone()).await.unwrap();
-    }
-    net.wait_ready(DEADLINE, |_| {}).await;
-    net.wait_joined(DEADLINE).await;
-    befriend(&net, 0, 1).await;
+    let mut net = two_friends(8 << 20).await;
     let (alice, bob) = (net.nodes[0].node().clone(), net.nodes[1].node().clone());
     let mut bob_events = bob.events();
     let dir = tempfile::tempdir().unwrap();
@@ -201,17 +208,7 @@ async fn a_group_s_members_fetch_a_photo_from_each_other() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_holder_sending_data_that_fails_verification_is_refused_and_penalised() {
-    let mut net = chingu::testnet::TestNet::start(chingu::testnet::TestNetOptions::new(0), |_| {})
-        .await
-        .unwrap();
-    let mut config = settings(false);
-    config.files.auto_fetch_bytes = 0;
-    for _ in 0..2 {
-        net.add_node_with(config.clone()).await.unwrap();
-    }
-    net.wait_ready(DEADLINE, |_| {}).await;
-    net.wait_joined(DEADLINE).await;
-    befriend(&net, 0, 1).await;
+    let mut net = two_friends(0).await;
     let (alice, bob) = (net.nodes[0].node().clone(), net.nodes[1].node().clone());
     let mut bob_events = bob.events();
     let dir = tempfile::tempdir().unwrap();

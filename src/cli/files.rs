@@ -17,6 +17,32 @@ use super::output::{outln, print_json, print_list, progress_bar};
 /// The download progress bar: bytes here of all.
 const BYTES_BAR: &str = "{msg} [{bar:30}] {bytes}/{total_bytes} ({bytes_per_sec}, {eta})";
 
+/// What `send` and `group send` send: a text, a file or a sticker.
+#[derive(Debug, Args)]
+pub struct Payload {
+    /// The text
+    #[arg(required_unless_present_any = ["file", "sticker"], conflicts_with_all = ["file", "sticker"])]
+    pub text: Option<String>,
+    /// Send this photo or file instead of a text
+    #[arg(long, value_name = "PATH", conflicts_with = "sticker")]
+    pub file: Option<PathBuf>,
+    /// Send a sticker instead: an installed pack (name or id) and the sticker's number
+    #[arg(long, value_name = "PACK:INDEX")]
+    pub sticker: Option<String>,
+}
+
+impl Payload {
+    /// Sends a file or sticker to `to` and returns `None`; for a text, returns it.
+    pub async fn send_attachment(&self, home: &Home, to: &str, json: bool) -> anyhow::Result<Option<&str>> {
+        match (&self.text, &self.file, &self.sticker) {
+            (_, _, Some(sticker)) => super::stickers::send(home, to, sticker, json).await?,
+            (_, Some(path), None) => send(home, to, path, json).await?,
+            (text, None, None) => return Ok(text.as_deref()),
+        }
+        Ok(None)
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct SaveArgs {
     /// The file: its id from `chingu files` (8+ digits are enough) or the id of the
@@ -32,7 +58,7 @@ fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
 }
 
 /// Sends the file at `path` to a contact or group (`to`).
-pub async fn send(home: &Home, to: &str, path: &Path, json: bool) -> anyhow::Result<()> {
+async fn send(home: &Home, to: &str, path: &Path, json: bool) -> anyhow::Result<()> {
     let mut client = super::connect(home).await?;
     let message: MessageView = client
         .call_as("messages.file", json!({ "to": to, "path": absolute(path)? }))

@@ -78,15 +78,8 @@ pub enum GroupCommand {
     Send {
         /// The group: name or id
         group: String,
-        /// The text
-        #[arg(required_unless_present_any = ["file", "sticker"], conflicts_with_all = ["file", "sticker"])]
-        text: Option<String>,
-        /// Send this photo or file instead of a text
-        #[arg(long, value_name = "PATH", conflicts_with = "sticker")]
-        file: Option<std::path::PathBuf>,
-        /// Send a sticker instead: an installed pack (name or id) and the sticker's number
-        #[arg(long, value_name = "PACK:INDEX")]
-        sticker: Option<String>,
+        #[command(flatten)]
+        payload: super::files::Payload,
     },
     /// Show a group's messages
     History(GroupHistoryArgs),
@@ -304,18 +297,9 @@ pub async fn run(home: &Home, command: GroupCommand, json: bool) -> anyhow::Resu
             table.print()?;
             return Ok(());
         }
-        GroupCommand::Send {
-            group,
-            text,
-            file,
-            sticker,
-        } => {
-            if let Some(sticker) = &sticker {
-                return super::stickers::send(home, &group, sticker, json).await;
-            }
-            let (Some(text), None) = (text, &file) else {
-                let path = file.as_deref().expect("clap requires a text or a file");
-                return super::files::send(home, &group, path, json).await;
+        GroupCommand::Send { group, payload } => {
+            let Some(text) = payload.send_attachment(home, &group, json).await? else {
+                return Ok(());
             };
             let message: MessageView = client
                 .call_as("groups.send", json!({ "group": group, "text": text }))

@@ -25,15 +25,8 @@ const SHORT_TEXT: usize = 40;
 pub struct SendArgs {
     /// The contact: name or number
     contact: String,
-    /// The text
-    #[arg(required_unless_present_any = ["file", "sticker"], conflicts_with_all = ["file", "sticker"])]
-    text: Option<String>,
-    /// Send this photo or file instead of a text
-    #[arg(long, value_name = "PATH", conflicts_with = "sticker")]
-    file: Option<std::path::PathBuf>,
-    /// Send a sticker instead: an installed pack (name or id) and the sticker's number
-    #[arg(long, value_name = "PACK:INDEX")]
-    sticker: Option<String>,
+    #[command(flatten)]
+    payload: super::files::Payload,
 }
 
 #[derive(Debug, Args)]
@@ -164,12 +157,8 @@ pub fn print_message(m: &MessageView) -> anyhow::Result<()> {
 }
 
 pub async fn send(home: &Home, args: SendArgs, json: bool) -> anyhow::Result<()> {
-    if let Some(sticker) = &args.sticker {
-        return super::stickers::send(home, &args.contact, sticker, json).await;
-    }
-    let (Some(text), None) = (&args.text, &args.file) else {
-        let path = args.file.as_deref().expect("clap requires a text, a file or a sticker");
-        return super::files::send(home, &args.contact, path, json).await;
+    let Some(text) = args.payload.send_attachment(home, &args.contact, json).await? else {
+        return Ok(());
     };
     let mut client = super::connect(home).await?;
     let message: MessageView = client

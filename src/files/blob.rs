@@ -319,18 +319,21 @@ mod tests {
         (0..len).map(|i| (i * 7 % 251) as u8).collect()
     }
 
+    /// A sender's and a receiver's files directories (in one temporary directory).
+    fn two_ends() -> (tempfile::TempDir, BlobDir, BlobDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let from = BlobDir::open(dir.path().join("from")).unwrap();
+        let to = BlobDir::open(dir.path().join("to")).unwrap();
+        (dir, from, to)
+    }
+
     fn sealed(dir: &BlobDir, plain: &[u8]) -> Sealed {
         dir.seal(plain, plain.len() as u64).unwrap()
     }
 
     #[test]
     fn a_sealed_file_travels_in_verified_pieces_and_opens_to_its_plaintext() {
-        let sender = tempfile::tempdir().unwrap();
-        let receiver = tempfile::tempdir().unwrap();
-        let (from, to) = (
-            BlobDir::open(sender.path()).unwrap(),
-            BlobDir::open(receiver.path()).unwrap(),
-        );
+        let (_dir, from, to) = two_ends();
         let plain = sample(100_000);
         let file = sealed(&from, &plain);
         assert_eq!(file.size, 100_000);
@@ -355,12 +358,7 @@ mod tests {
 
     #[test]
     fn a_flipped_byte_is_refused_as_corrupt_and_nothing_of_it_is_kept() {
-        let sender = tempfile::tempdir().unwrap();
-        let receiver = tempfile::tempdir().unwrap();
-        let (from, to) = (
-            BlobDir::open(sender.path()).unwrap(),
-            BlobDir::open(receiver.path()).unwrap(),
-        );
+        let (_dir, from, to) = two_ends();
         let file = sealed(&from, &sample(40_000));
         let all = ChunkRanges::all();
         let mut wire = Vec::new();
@@ -377,12 +375,7 @@ mod tests {
 
     #[test]
     fn a_cut_stream_resumes_from_what_was_written() {
-        let sender = tempfile::tempdir().unwrap();
-        let receiver = tempfile::tempdir().unwrap();
-        let (from, to) = (
-            BlobDir::open(sender.path()).unwrap(),
-            BlobDir::open(receiver.path()).unwrap(),
-        );
+        let (_dir, from, to) = two_ends();
         let file = sealed(&from, &sample(200_000));
         let all = ChunkRanges::all();
         let mut wire = Vec::new();

@@ -88,46 +88,41 @@ impl Batch {
 impl Store {
     /// The entry of the file `root`.
     pub fn file(&self, root: &[u8; 32]) -> Result<Option<FileEntry>, StoreError> {
-        let Some(value) = self.history.get(keys::file(root))? else {
-            return Ok(None);
-        };
-        crate::wire::from_cbor(&value, MAX_ENTRY)
-            .map(Some)
-            .map_err(|e| StoreError::Corrupt {
-                what: "file entry",
-                message: e.to_string(),
-            })
+        self.entry(&keys::file(root), "file entry")
     }
 
     /// Every file entry, in root order (an unreadable one is skipped).
     pub fn files(&self) -> Result<Vec<FileEntry>, StoreError> {
-        let mut entries = Vec::new();
-        for item in self.history.scan_prefix(keys::files()) {
-            let (_, value) = item?;
-            if let Ok(entry) = crate::wire::from_cbor(&value, MAX_ENTRY) {
-                entries.push(entry);
-            }
-        }
-        Ok(entries)
+        self.entries(&keys::files())
     }
 
     /// The installed pack `id`.
     pub fn pack(&self, id: &[u8; 32]) -> Result<Option<PackEntry>, StoreError> {
-        let Some(value) = self.history.get(keys::pack(id))? else {
+        self.entry(&keys::pack(id), "sticker pack entry")
+    }
+
+    /// Every installed pack, in id order (an unreadable entry is skipped).
+    pub fn packs(&self) -> Result<Vec<PackEntry>, StoreError> {
+        self.entries(&keys::packs())
+    }
+
+    /// The CBOR value under `key` in `history`.
+    fn entry<T: serde::de::DeserializeOwned>(&self, key: &[u8], what: &'static str) -> Result<Option<T>, StoreError> {
+        let Some(value) = self.history.get(key)? else {
             return Ok(None);
         };
         crate::wire::from_cbor(&value, MAX_ENTRY)
             .map(Some)
             .map_err(|e| StoreError::Corrupt {
-                what: "sticker pack entry",
+                what,
                 message: e.to_string(),
             })
     }
 
-    /// Every installed pack, in id order (an unreadable entry is skipped).
-    pub fn packs(&self) -> Result<Vec<PackEntry>, StoreError> {
+    /// The CBOR values under `prefix` in `history` (unreadable ones skipped).
+    fn entries<T: serde::de::DeserializeOwned>(&self, prefix: &[u8]) -> Result<Vec<T>, StoreError> {
         let mut entries = Vec::new();
-        for item in self.history.scan_prefix(keys::packs()) {
+        for item in self.history.scan_prefix(prefix) {
             let (_, value) = item?;
             if let Ok(entry) = crate::wire::from_cbor(&value, MAX_ENTRY) {
                 entries.push(entry);
