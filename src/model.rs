@@ -474,6 +474,11 @@ pub enum Body {
         /// The sticker.
         sticker: StickerRef,
     },
+    /// A gift: a card wrapping a voucher (SPEC.md §6.13).
+    Gift {
+        /// The gift.
+        gift: GiftRef,
+    },
     /// What is left of a deleted message (local; never sent).
     Deleted,
     /// A kind of message this version cannot show.
@@ -500,6 +505,7 @@ impl Body {
                 crate::text::human_bytes(file.size)
             ),
             Body::Sticker { sticker } => format!("[{}]", sticker.name.chars().take(32).collect::<String>()),
+            Body::Gift { gift } => format!("[gift] {}", gift.title.chars().take(64).collect::<String>()),
             Body::Deleted => "[deleted]".into(),
             Body::React { .. } | Body::Edit { .. } | Body::Delete { .. } => String::new(),
             Body::Unsupported { kind } => format!("[{kind}]"),
@@ -562,6 +568,20 @@ pub struct StickerRef {
     /// The pack as a file (its name the pack's, its preview this sticker's): fetched from
     /// the sender by a receiver that lacks it.
     pub pack: FileRef,
+}
+
+/// What a gift message says (SPEC.md §6.13): a card and the voucher it wraps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GiftRef {
+    /// The card's template.
+    pub template: String,
+    /// The card's title.
+    pub title: String,
+    /// The card's text.
+    pub text: String,
+    /// The voucher with its history: CBOR of `content::voucher::Gift`.
+    #[serde(with = "serde_bytes")]
+    pub voucher: Vec<u8>,
 }
 
 /// One note of a delivered rolling paper.

@@ -381,3 +381,61 @@ fn the_python_bot_echoes_a_friends_message_over_the_websocket_api() {
     });
     drop(bot);
 }
+
+#[test]
+fn the_python_shop_issues_a_voucher_and_sees_it_redeemed_once() {
+    let python = python3().expect("this test needs python3 on PATH (.ci/run installs it): install python3");
+    let dir = tempfile::tempdir().unwrap();
+    let (shop_home, friend_home) = (dir.path().join("shop"), dir.path().join("friend"));
+    init_home(&shop_home, "010-1111-2222", "카페");
+    init_home(&friend_home, "010-3333-4444", "민지");
+    let token = add_app(&shop_home, "shop", "read,issue");
+    let shop_node = Daemon::start(&shop_home, &["--api", "127.0.0.1:0"]);
+    let _friend = Daemon::start(&friend_home, &["--bootstrap", &shop_node.listen_addr()]);
+    ok(&shop_home, &["contacts", "add", "010-3333-4444", "--name", "Minji"]);
+    ok(&friend_home, &["contacts", "add", "010-1111-2222", "--name", "Cafe"]);
+    for (home, contact) in [(&shop_home, "Minji"), (&friend_home, "Cafe")] {
+        found(home, contact, DEADLINE);
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop.py");
+    let shop = |args: &[&str]| {
+        let mut command = Command::new(&python);
+        command
+            .arg(&script)
+            .arg(ws_url(&shop_node))
+            .args(args)
+            .env("CHINGU_TOKEN", &token);
+        command
+    };
+    // An app without the issue scope cannot mint.
+    let reader = add_app(&shop_home, "reader", "read,send");
+    let refused = shop(&["issue", "Minji", "x", "y"])
+        .env("CHINGU_TOKEN", &reader)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("refused"));
+
+    let mut counter = shop(&["counter"]).stdout(Stdio::piped()).spawn().unwrap();
+    let mut lines = std::io::BufReader::new(counter.stdout.take().unwrap());
+    let counter = Bot(counter);
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut lines, &mut line).unwrap();
+    assert!(line.contains("counter open"), "{line:?}");
+    let issued = shop(&["issue", "Minji", "아메리카노", "₩4,500"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&issued.stdout).contains("sent"), "{issued:?}");
+
+    let serial = eventually("the voucher arrives", || {
+        let list: Value = serde_json::from_str(&ok(&friend_home, &["vouchers", "list", "--json"])).unwrap();
+        list.as_array()?
+            .first()
+            .map(|v| v["serial"].as_str().unwrap().to_owned())
+    });
+    assert!(ok(&friend_home, &["history", "Cafe"]).contains("아메리카노 (₩4,500)"));
+    assert!(ok(&friend_home, &["vouchers", "redeem", &serial]).contains("Redeemed"));
+    line.clear();
+    std::io::BufRead::read_line(&mut lines, &mut line).unwrap();
+    assert!(line.contains(&serial) && line.contains("아메리카노"), "{line:?}");
+    let again = run(&friend_home, &["vouchers", "redeem", &serial]);
+    assert!(!again.0 && again.2.contains("redeemed already"), "{again:?}");
+    drop(counter);
+}

@@ -406,3 +406,72 @@ async fn a_sticker_shows_at_once_and_its_pack_is_fetched_from_the_sender() {
         .unwrap_err();
     assert!(error.to_string().contains("3 stickers"), "{error}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_voucher_is_given_on_and_redeemed_once_at_its_issuer() {
+    use chingu::content::voucher::{Gift, RedeemRequest, RedeemResponse};
+    let net = net(3, false).await;
+    befriend(&net, 0, 1).await;
+    befriend(&net, 1, 2).await;
+    let (shop, minji, yuki) = (
+        net.nodes[0].node().clone(),
+        net.nodes[1].node().clone(),
+        net.nodes[2].node().clone(),
+    );
+    let mut shop_events = shop.events();
+    let mut minji_events = minji.events();
+    let mut yuki_events = yuki.events();
+
+    // The shop's node mints a voucher for Minji, in a card.
+    shop.issue_voucher("n1", "아메리카노", "₩4,500", 30, "", "방문 감사합니다")
+        .await
+        .unwrap();
+    let got = received(&mut minji_events).await;
+    assert_eq!(got.kind, "gift");
+    assert_eq!(got.text, "방문 감사합니다 — 아메리카노 (₩4,500)");
+    let held = minji.vouchers().await.unwrap();
+    assert_eq!((held.len(), held[0].state.as_str()), (1, "held"));
+    let serial = held[0].serial.clone();
+
+    // Minji gives it to Yuki, who redeems it at the shop.
+    minji.give_voucher(&serial, "n2", "커피 한 잔 해").await.unwrap();
+    assert_eq!(received(&mut yuki_events).await.kind, "gift");
+    assert_eq!(minji.vouchers().await.unwrap()[0].state, "given");
+    let error = minji.redeem_voucher(&serial).await.unwrap_err();
+    assert!(error.to_string().contains("given"), "{error}");
+    let redeemed = yuki.redeem_voucher(&serial).await.unwrap();
+    assert_eq!((redeemed.state.as_str(), redeemed.hops), ("redeemed", 1));
+    let seen = wait_event(&mut shop_events, |e| match e {
+        Event::VoucherRedeemed { serial, item, .. } => Some((serial.clone(), item.clone())),
+        _ => None,
+    })
+    .await;
+    assert_eq!(seen, (serial.clone(), "아메리카노".to_owned()));
+
+    // Asked again — by its holder, or by Minji from her old copy — the shop refuses.
+    let gift_bytes = data_encoding::BASE64
+        .decode(yuki.vouchers().await.unwrap()[0].gift.as_bytes())
+        .unwrap();
+    let gift: Gift = chingu::wire::from_cbor(&gift_bytes, 65_536).unwrap();
+    let shop_addr = net.nodes[0].addr.clone();
+    for (who, reason) in [(2, "spent"), (1, "not_the_holder")] {
+        let identity = net.nodes[who].home.load_identity().unwrap();
+        let request = RedeemRequest::new(gift.clone(), identity.ed25519(), chingu::model::now_ms());
+        let mut rogue = common::rogue::rogue(identity.ed25519().clone(), "/chingu/voucher/1");
+        let answer = common::rogue::ask_raw(
+            &mut rogue,
+            shop.peer_id(),
+            &shop_addr,
+            common::rogue::framed(&chingu::wire::encode(&request).unwrap()),
+        )
+        .await
+        .expect("an answer");
+        let answer: RedeemResponse = chingu::wire::decode(&answer).unwrap();
+        assert!(
+            matches!(&answer, RedeemResponse::Refused { reason: r } if r.as_str() == reason),
+            "{answer:?}"
+        );
+    }
+    let status = shop.status().await.unwrap();
+    assert_eq!(status.rejected.get("vouchers.spent"), Some(&1));
+}

@@ -227,6 +227,26 @@ pub const METHODS: &[Method] = &[
         summary: "install the sticker pack in a file (its signature checked)",
     },
     Method {
+        name: "vouchers.issue",
+        access: Access::Scoped(Scope::Issue),
+        summary: "mint a voucher in this node's name and send it to a friend in a card",
+    },
+    Method {
+        name: "vouchers.list",
+        access: Access::Scoped(Scope::Read),
+        summary: "the vouchers you hold or held",
+    },
+    Method {
+        name: "vouchers.give",
+        access: Access::Scoped(Scope::Send),
+        summary: "pass a voucher you hold on to a friend",
+    },
+    Method {
+        name: "vouchers.redeem",
+        access: Access::Scoped(Scope::Send),
+        summary: "redeem a voucher you hold at the node that issued it",
+    },
+    Method {
         name: "papers.start",
         access: Access::Scoped(Scope::Send),
         summary: "start a rolling paper for a friend: writers add notes, delivered on its date",

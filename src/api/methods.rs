@@ -196,6 +196,39 @@ struct FileParams {
     path: std::path::PathBuf,
 }
 
+fn thirty() -> u32 {
+    30
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IssueParams {
+    to: String,
+    item: String,
+    value: String,
+    #[serde(default = "thirty")]
+    valid_days: u32,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    text: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GiveParams {
+    serial: String,
+    to: String,
+    #[serde(default)]
+    text: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SerialParams {
+    serial: String,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PackParams {
@@ -503,6 +536,22 @@ pub async fn call(node: &NodeHandle, caller: &Caller, name: &str, raw: Value) ->
         }
         "files.list" => to_json(node.files().await?),
         "stickers.list" => to_json(node.packs().await?),
+        "vouchers.issue" => {
+            let p: IssueParams = params(raw)?;
+            to_json(
+                node.issue_voucher(&p.to, &p.item, &p.value, p.valid_days, &p.title, &p.text)
+                    .await?,
+            )
+        }
+        "vouchers.list" => to_json(node.vouchers().await?),
+        "vouchers.give" => {
+            let p: GiveParams = params(raw)?;
+            to_json(node.give_voucher(&p.serial, &p.to, &p.text).await?)
+        }
+        "vouchers.redeem" => {
+            let p: SerialParams = params(raw)?;
+            to_json(node.redeem_voucher(&p.serial).await?)
+        }
         "stickers.create" => {
             let p: PackParams = params(raw)?;
             to_json(node.create_pack(&p.name, p.dir).await?)

@@ -64,11 +64,13 @@ pub enum Scope {
     Contacts,
     /// Manage groups and meetups.
     Groups,
+    /// Issue vouchers in this node's name and see them redeemed (a shop's app).
+    Issue,
 }
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Scope; 4] = [Scope::Read, Scope::Send, Scope::Contacts, Scope::Groups];
+    pub const ALL: [Scope; 5] = [Scope::Read, Scope::Send, Scope::Contacts, Scope::Groups, Scope::Issue];
 
     /// Its name.
     pub fn as_str(self) -> &'static str {
@@ -77,6 +79,7 @@ impl Scope {
             Scope::Send => "send",
             Scope::Contacts => "contacts",
             Scope::Groups => "groups",
+            Scope::Issue => "issue",
         }
     }
 }
@@ -86,7 +89,7 @@ impl std::str::FromStr for Scope {
     fn from_str(s: &str) -> Result<Self, String> {
         Scope::ALL.into_iter().find(|scope| scope.as_str() == s).ok_or_else(|| {
             format!(
-                "unknown scope {} (expected read, send, contacts or groups)",
+                "unknown scope {} (expected read, send, contacts, groups or issue)",
                 crate::text::quote(s)
             )
         })

@@ -35,6 +35,7 @@ mod search;
 mod stickers;
 #[cfg(feature = "testnet")]
 mod testnet;
+mod vouchers;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -106,6 +107,9 @@ enum Command {
     Card(compose::CardArgs),
     /// Photos and files sent and received, and whether each is here
     Files,
+    /// Gifts and vouchers: issue (a shop's node), list, give on, redeem
+    #[command(subcommand)]
+    Vouchers(vouchers::VouchersCommand),
     /// Emoticon packs: make one from images, install one, list them
     #[command(subcommand)]
     Stickers(stickers::StickersCommand),
@@ -226,6 +230,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Card(args) => compose::card(&home, args, json).await,
         Command::Files => files::list(&home, json).await,
         Command::Stickers(command) => stickers::run(&home, command, json).await,
+        Command::Vouchers(command) => vouchers::run(&home, command, json).await,
         Command::Save(args) => files::save(&home, args, json).await,
         Command::Watch => messages::watch(&home, json).await,
         Command::Read(args) => messages::read(&home, args, json).await,

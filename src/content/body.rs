@@ -128,6 +128,17 @@ pub enum WireBody {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         preview: Option<Bytes<{ crate::files::media::MAX_PREVIEW_BYTES }>>,
     },
+    /// A gift: a card wrapping a voucher.
+    Gift {
+        /// The card's template.
+        template: Text<MAX_TEMPLATE>,
+        /// The card's title.
+        title: Text<MAX_CARD_TITLE>,
+        /// The card's text.
+        text: Text<MAX_CARD_TEXT>,
+        /// The voucher and its history.
+        voucher: super::voucher::Gift,
+    },
     /// A delivered rolling paper.
     Paper {
         /// The paper's id.
@@ -350,6 +361,12 @@ impl WireBody {
                 key: Fixed(sticker.pack.key),
                 preview: preview_bytes(&sticker.pack.preview)?,
             },
+            Body::Gift { gift } => WireBody::Gift {
+                template: bounded("template", &gift.template)?,
+                title: shown("title", &gift.title)?,
+                text: bounded("card text", &gift.text)?,
+                voucher: from_cbor(&gift.voucher, MAX_BODY).map_err(|_| BodyError::NotSendable)?,
+            },
             Body::Deleted | Body::Unsupported { .. } => return Err(BodyError::NotSendable),
         })
     }
@@ -436,6 +453,19 @@ impl WireBody {
                 },
             },
             WireBody::Sticker { .. } => malformed(),
+            WireBody::Gift {
+                template,
+                title,
+                text,
+                voucher,
+            } => Body::Gift {
+                gift: crate::model::GiftRef {
+                    template: template.into_string(),
+                    title: title.into_string(),
+                    text: text.into_string(),
+                    voucher: to_cbor(&voucher),
+                },
+            },
             WireBody::Note { text, sig } => Body::Note {
                 text: text.into_string(),
                 sig: sig.0.to_vec(),

@@ -13,6 +13,7 @@ pub mod annotate;
 pub mod body;
 pub mod paper;
 pub mod sticker;
+pub mod voucher;
 
 #[cfg(test)]
 mod vectors;

@@ -115,6 +115,34 @@ fn compute(v: &Value) -> Value {
             let wire = WireBody::from_body(&body(&v["body"])).unwrap();
             json!({ "cbor": hex::encode(wire.encode().as_ref()) })
         }
+        "voucher" => {
+            use crate::content::voucher::{issue, redeem_bytes, RedeemRequest};
+            let seed =
+                |field: &str| crate::group::keypair_from_seed(hex::decode(s(&v[field])).unwrap().try_into().unwrap());
+            let (shop, first, second) = (seed("issuer_seed"), seed("first_seed"), seed("second_seed"));
+            let node = libp2p_identity::PublicKey::from(shop.public()).to_peer_id();
+            let at = v["at_ms"].as_u64().unwrap();
+            let serial: [u8; 16] = hex::decode(s(&v["serial"])).unwrap().try_into().unwrap();
+            let gift = issue(
+                &shop,
+                &node,
+                &s(&v["item"]),
+                &s(&v["value"]),
+                at,
+                30 * 86_400_000,
+                first.public().to_bytes(),
+                serial,
+            )
+            .unwrap();
+            let given = gift.give(&first, second.public().to_bytes(), at + 1_000).unwrap();
+            let request = RedeemRequest::new(given.clone(), &second, at + 2_000);
+            json!({
+                "issued_cbor": hex::encode(crate::wire::to_cbor(&gift)),
+                "given_cbor": hex::encode(crate::wire::to_cbor(&given)),
+                "redeem_signed": hex::encode(redeem_bytes(&serial, 1, at + 2_000)),
+                "redeem_envelope": hex::encode(crate::wire::encode(&request).unwrap()),
+            })
+        }
         "paper_note" => {
             let key = crate::group::keypair_from_seed(hex::decode(s(&v["author_seed"])).unwrap().try_into().unwrap());
             let paper: [u8; 16] = hex::decode(s(&v["paper"])).unwrap().try_into().unwrap();
@@ -229,6 +257,9 @@ fn inputs() -> Vec<Value> {
         json!({"name": "sticker", "kind": "body",
                "body": {"sticker": {"pack_id": hex::encode([0xcd; 32]), "index": 2, "name": "하하", "pack_name": "기분",
                                     "root": hex::encode([0xab; 32]), "size": 30_000, "key": hex::encode([0x42; 32])}}}),
+        json!({"name": "voucher_issued_given_redeemed", "kind": "voucher", "issuer_seed": hex::encode([0x44; 32]),
+               "first_seed": hex::encode([0x55; 32]), "second_seed": hex::encode([0x66; 32]), "serial": hex::encode([0x77; 16]),
+               "item": "아메리카노", "value": "₩4,500", "at_ms": 1_767_225_600_000u64}),
         json!({"name": "paper_note", "kind": "paper_note", "author_seed": hex::encode([0x22; 32]), "paper": hex::encode([0x33; 16]),
                "recipient": minji, "author": yuki, "name": "Yuki", "text": "おめでとう 🎂", "title": "생일 축하해!"}),
         // {"sticker": {"pack": "x"}}: a kind this version does not know.
@@ -273,7 +304,9 @@ fn print_vectors() {
             with its author and clock (the i-th action, from 0, has the id of 16 bytes of i+1); `outcomes` \
             is what each action did (changed, stale, or the reason it was refused) and `final` the target \
             left (text, deleted, the clock of the edit shown, reactions sorted by author — a withdrawn \
-            one kept with emoji \"\").",
+            one kept with emoji \"\"). voucher: a voucher issued under `issuer_seed`'s key to `first_seed`'s, \
+            valid 30 days from `at_ms`, given on to `second_seed`'s 1 s later, and the second holder's redemption \
+            2 s later (its signed bytes and its envelope); Ed25519 keys from 32-byte seeds.",
         "vectors": vectors,
     });
     println!("{}", serde_json::to_string_pretty(&file).unwrap());

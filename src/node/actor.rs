@@ -65,6 +65,7 @@ pub(crate) struct Actor {
     pub(super) content: super::content::ContentStats,
     pub(super) papers: super::paper::Papers,
     pub(super) files: super::files::Files,
+    pub(super) redemptions: super::vouchers::Redemptions,
     pub(super) nat: Nat,
     pub(super) internal_tx: mpsc::UnboundedSender<Internal>,
     internal_rx: mpsc::UnboundedReceiver<Internal>,
@@ -132,6 +133,7 @@ impl Actor {
         )?;
         Ok(Self {
             files,
+            redemptions: Default::default(),
             durability: Durability::new(store.flusher()),
             discovery,
             prekeys,
@@ -452,6 +454,23 @@ impl Actor {
             Command::CreatePack { name, dir, reply } => self.cmd_create_pack(name, dir, reply),
             Command::InstallPack { path, reply } => self.cmd_install_pack(path, reply),
             Command::Packs(reply) => self.cmd_packs(reply),
+            Command::IssueVoucher {
+                to,
+                item,
+                value,
+                valid_days,
+                title,
+                text,
+                reply,
+            } => self.cmd_issue_voucher(to, item, value, valid_days, title, text, reply),
+            Command::Vouchers(reply) => self.cmd_vouchers(reply),
+            Command::GiveVoucher {
+                serial,
+                to,
+                text,
+                reply,
+            } => self.cmd_give_voucher(serial, to, text, reply),
+            Command::RedeemVoucher { serial, reply } => self.cmd_redeem_voucher(serial, reply),
             Command::SaveFile { id, path, reply } => self.cmd_save_file(id, path, reply),
             Command::StartPaper {
                 recipient,
@@ -785,6 +804,7 @@ impl Actor {
             }
             BehaviourEvent::GroupSync(event) => self.on_group_sync_event(event),
             BehaviourEvent::Meetup(event) => self.on_meetup_event(event),
+            BehaviourEvent::Vouchers(event) => self.on_voucher_event(event),
             event @ (BehaviourEvent::Autonat(_)
             | BehaviourEvent::AutonatServer(_)
             | BehaviourEvent::RelayClient(_)

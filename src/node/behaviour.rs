@@ -175,6 +175,8 @@ pub struct Behaviour {
     pub meetup: request_response::Behaviour<FrameCodec>,
     /// Raw streams: files (`/chingu/file/1`, `node::files`).
     pub streams: libp2p_stream::Behaviour,
+    /// Voucher redemptions (`node::vouchers`).
+    pub vouchers: request_response::Behaviour<FrameCodec>,
 }
 
 /// A request-response behaviour speaking `protocol` with our frame codec.
@@ -307,6 +309,7 @@ impl Behaviour {
             group_sync: frames(GROUP_SYNC_PROTOCOL, ProtocolSupport::Full),
             meetup: frames(MEETUP_PROTOCOL, ProtocolSupport::Full),
             streams: libp2p_stream::Behaviour::new(),
+            vouchers: frames(super::vouchers::VOUCHER_PROTOCOL, ProtocolSupport::Full),
         })
     }
 }

@@ -99,6 +99,26 @@ pub(crate) enum Command {
         reply: Reply<super::stickers::PackView>,
     },
     Packs(Reply<Vec<super::stickers::PackView>>),
+    IssueVoucher {
+        to: String,
+        item: String,
+        value: String,
+        valid_days: u32,
+        title: String,
+        text: String,
+        reply: Reply<MessageView>,
+    },
+    Vouchers(Reply<Vec<super::vouchers::VoucherView>>),
+    GiveVoucher {
+        serial: String,
+        to: String,
+        text: String,
+        reply: Reply<MessageView>,
+    },
+    RedeemVoucher {
+        serial: String,
+        reply: Reply<super::vouchers::VoucherView>,
+    },
     SaveFile {
         id: String,
         path: std::path::PathBuf,

@@ -106,6 +106,17 @@ pub enum Event {
         /// The pack.
         pack: super::stickers::PackView,
     },
+    /// A voucher this node issued was redeemed (recorded as spent).
+    VoucherRedeemed {
+        /// Its serial (hex).
+        serial: String,
+        /// What it is for.
+        item: String,
+        /// What it is worth.
+        value: String,
+        /// Who redeemed it (identity key, hex).
+        holder: String,
+    },
     /// One of our messages changed state (`sent`, `delivered`, `read`).
     MessageState {
         /// Message id (hex).

@@ -130,6 +130,24 @@ pub struct FileView {
     pub preview: Option<String>,
 }
 
+/// A gift's card text and what its voucher is for: "text — item (value)".
+fn gift_line(gift: &crate::model::GiftRef) -> String {
+    let voucher =
+        crate::wire::from_cbor::<crate::content::voucher::Gift>(&gift.voucher, crate::content::body::MAX_BODY);
+    match voucher {
+        Ok(v) => {
+            let v = &v.voucher.voucher;
+            let item = format!("{} ({})", v.item.as_str(), v.value.as_str());
+            if gift.text.is_empty() {
+                item
+            } else {
+                format!("{} — {item}", gift.text)
+            }
+        }
+        Err(_) => gift.text.clone(),
+    }
+}
+
 /// One emoji's reactions to a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReactionView {
@@ -162,6 +180,18 @@ impl MessageView {
             ),
             Body::File { .. } => ("file", None, None),
             Body::Sticker { .. } => ("sticker", None, None),
+            Body::Gift { gift } => (
+                "gift",
+                None,
+                Some(Box::new(CardView {
+                    template: if crate::content::body::CARD_TEMPLATES.contains(&gift.template.as_str()) {
+                        gift.template.clone()
+                    } else {
+                        "plain".into()
+                    },
+                    title: gift.title.clone(),
+                })),
+            ),
             Body::Deleted => ("deleted", None, None),
             Body::React { to, .. } => ("reaction", Some(to.to_string()), None),
             Body::Edit { to, .. } => ("edit", Some(to.to_string()), None),
@@ -244,6 +274,7 @@ impl MessageView {
                 Body::React { emoji, .. } => emoji.clone(),
                 Body::File { file } => file.name.clone(),
                 Body::Sticker { sticker } => sticker.name.clone(),
+                Body::Gift { gift } => gift_line(gift),
                 Body::Deleted | Body::Delete { .. } => String::new(),
                 other => other.text().map_or_else(|| other.preview(), str::to_owned),
             },
@@ -283,6 +314,10 @@ impl MessageView {
                     framed = format!("{framed} — {}", self.text);
                 }
                 framed
+            }
+            "gift" => {
+                let title = self.card.as_ref().map_or("", |c| c.title.as_str());
+                format!("{} {title} — {}", crate::tr!("msg-gift"), self.text)
             }
             "deleted" => crate::tr!("msg-deleted"),
             "note" => format!("✍ {}", self.text),

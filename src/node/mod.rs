@@ -45,6 +45,7 @@ mod paper;
 pub mod refusal;
 mod stickers;
 mod strangers;
+pub mod vouchers;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -61,6 +62,7 @@ pub use files::{FileInfo, FileStats, SavedFile};
 pub use friends::{ProfileView, RequestView};
 pub use groups::{AdminAction, GroupStats, GroupView, InvitationView, MeetupView, MemberView};
 pub use stickers::PackView;
+pub use vouchers::VoucherView;
 
 pub use history::{ExportPage, ExportedConversation, HistoryPage, SearchHit, SearchPage};
 pub use messages::{CardView, ConversationView, MessageView, NoteView, PaperView, ReactionView};
@@ -609,6 +611,55 @@ impl NodeHandle {
     /// The installed sticker packs.
     pub async fn packs(&self) -> Result<Vec<PackView>, NodeError> {
         self.request(Command::Packs).await?
+    }
+
+    /// Mints a voucher in this node's name — for `item`, worth `value`, valid `valid_days`
+    /// — for the friend `to`, and sends it to them in a card titled `title` (the item if
+    /// empty) with `text` (SPEC.md §6.13). For a shop's node: apps need the `issue` scope.
+    pub async fn issue_voucher(
+        &self,
+        to: &str,
+        item: &str,
+        value: &str,
+        valid_days: u32,
+        title: &str,
+        text: &str,
+    ) -> Result<MessageView, NodeError> {
+        let (to, item, value, title, text) = (to.into(), item.into(), value.into(), title.into(), text.into());
+        self.request(|reply| Command::IssueVoucher {
+            to,
+            item,
+            value,
+            valid_days,
+            title,
+            text,
+            reply,
+        })
+        .await?
+    }
+
+    /// The vouchers this node holds or held.
+    pub async fn vouchers(&self) -> Result<Vec<VoucherView>, NodeError> {
+        self.request(Command::Vouchers).await?
+    }
+
+    /// Passes the voucher `serial` we hold to the friend `to`, with a hop signed by us.
+    pub async fn give_voucher(&self, serial: &str, to: &str, text: &str) -> Result<MessageView, NodeError> {
+        let (serial, to, text) = (serial.into(), to.into(), text.into());
+        self.request(|reply| Command::GiveVoucher {
+            serial,
+            to,
+            text,
+            reply,
+        })
+        .await?
+    }
+
+    /// Redeems the voucher `serial` we hold at its issuing node: answers once the issuer
+    /// recorded it as spent, or with its refusal.
+    pub async fn redeem_voucher(&self, serial: &str) -> Result<VoucherView, NodeError> {
+        let serial = serial.into();
+        self.request(|reply| Command::RedeemVoucher { serial, reply }).await?
     }
 
     /// Every file sent, received or arriving, newest first.

@@ -78,7 +78,21 @@ pub struct PackEntry {
     pub installed_ms: u64,
 }
 
+/// A voucher this node issued, redeemed (SPEC.md §6.13).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpentEntry {
+    /// When (ms).
+    pub at_ms: u64,
+    /// Who redeemed it (identity key).
+    pub holder: [u8; 32],
+}
+
 impl Batch {
+    /// Stores a voucher we hold or held.
+    pub fn put_voucher(&mut self, serial: &[u8; 16], entry: &crate::node::vouchers::VoucherEntry) {
+        self.insert(&keys::voucher(serial), crate::wire::to_cbor(entry));
+    }
+
     /// Stores a file's entry.
     pub fn put_file(&mut self, entry: &FileEntry) {
         self.insert(&keys::file(&entry.file.root), crate::wire::to_cbor(entry));
@@ -104,6 +118,28 @@ impl Store {
     /// Every installed pack, in id order (an unreadable entry is skipped).
     pub fn packs(&self) -> Result<Vec<PackEntry>, StoreError> {
         self.entries(&keys::packs())
+    }
+
+    /// The voucher `serial` we hold or held.
+    pub fn voucher(&self, serial: &[u8; 16]) -> Result<Option<crate::node::vouchers::VoucherEntry>, StoreError> {
+        self.entry(&keys::voucher(serial), "voucher")
+    }
+
+    /// Every voucher we hold or held.
+    pub fn vouchers(&self) -> Result<Vec<crate::node::vouchers::VoucherEntry>, StoreError> {
+        self.entries(&keys::vouchers())
+    }
+
+    /// Whether the voucher `serial` this node issued was redeemed.
+    pub fn spent(&self, serial: &[u8; 16]) -> Result<Option<SpentEntry>, StoreError> {
+        self.entry(&keys::spent(serial), "spent voucher")
+    }
+
+    /// Records the voucher `serial` this node issued as redeemed by `holder`.
+    pub fn put_spent(&self, serial: &[u8; 16], at_ms: u64, holder: &[u8; 32]) -> Result<(), StoreError> {
+        let entry = SpentEntry { at_ms, holder: *holder };
+        self.history.insert(keys::spent(serial), crate::wire::to_cbor(&entry))?;
+        Ok(())
     }
 
     /// The CBOR value under `key` in `history`.

@@ -31,6 +31,8 @@ const OUTBOX: u8 = b'o';
 const PENDING_ACTION: u8 = b'p';
 const FILE: u8 = b'f';
 const PACK: u8 = b'k';
+const VOUCHER: u8 = b'g';
+const SPENT: u8 = b'x';
 
 /// `meta` key of a named protocol value.
 pub fn meta_named(name: &str) -> Vec<u8> {
@@ -168,4 +170,25 @@ pub fn pack(id: &[u8; 32]) -> [u8; 33] {
 /// Prefix of every sticker pack entry.
 pub fn packs() -> [u8; 1] {
     [PACK]
+}
+
+/// Key of a voucher we hold or held.
+pub fn voucher(serial: &[u8; 16]) -> [u8; 17] {
+    let mut key = [0u8; 17];
+    key[0] = VOUCHER;
+    key[1..].copy_from_slice(serial);
+    key
+}
+
+/// Prefix of every voucher we hold or held.
+pub fn vouchers() -> [u8; 1] {
+    [VOUCHER]
+}
+
+/// Key recording that a voucher this node issued was redeemed.
+pub fn spent(serial: &[u8; 16]) -> [u8; 17] {
+    let mut key = [0u8; 17];
+    key[0] = SPENT;
+    key[1..].copy_from_slice(serial);
+    key
 }

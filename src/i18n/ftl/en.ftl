@@ -807,3 +807,13 @@ stickers-col-stickers = STICKERS
 stickers-bad-choice = { $given } is not PACK:INDEX (a pack's name or id, a colon, a sticker's number from 0).
 stickers-sent = Sent { $sticker } to { $name }.
 msg-sticker = [sticker]
+
+# Gifts and vouchers (chingu vouchers)
+msg-gift = [🎁 gift]
+vouchers-sent = Sent to { $name }: { $text }
+vouchers-redeemed = Redeemed: { $item } ({ $value }). The issuer recorded it as spent.
+vouchers-none = No vouchers.
+vouchers-col-serial = SERIAL
+vouchers-col-item = ITEM
+vouchers-col-value = VALUE
+vouchers-col-state = STATE

@@ -752,3 +752,13 @@ stickers-col-stickers = スタンプ
 stickers-bad-choice = { $given } は パック:番号 の形ではありません（パック名か ID、コロン、0 から数えるスタンプ番号）。
 stickers-sent = { $name } さんに { $sticker } を送りました。
 msg-sticker = [スタンプ]
+
+# Gifts and vouchers (chingu vouchers)
+msg-gift = [🎁 ギフト]
+vouchers-sent = { $name } さんに送りました: { $text }
+vouchers-redeemed = 使用しました: { $item }（{ $value }）。発行元が使用済みとして記録しました。
+vouchers-none = 引換券はありません。
+vouchers-col-serial = シリアル
+vouchers-col-item = 商品
+vouchers-col-value = 金額
+vouchers-col-state = 状態

@@ -752,3 +752,13 @@ stickers-col-stickers = 이모티콘
 stickers-bad-choice = { $given }는 팩:번호 형식이 아니에요 (팩 이름이나 ID, 콜론, 0부터 세는 이모티콘 번호).
 stickers-sent = { $name } 님에게 { $sticker }를 보냈어요.
 msg-sticker = [이모티콘]
+
+# Gifts and vouchers (chingu vouchers)
+msg-gift = [🎁 선물]
+vouchers-sent = { $name } 님에게 보냈어요: { $text }
+vouchers-redeemed = 사용했어요: { $item } ({ $value }). 발행한 곳에서 사용 처리했어요.
+vouchers-none = 교환권이 없어요.
+vouchers-col-serial = 일련번호
+vouchers-col-item = 상품
+vouchers-col-value = 금액
+vouchers-col-state = 상태

@@ -300,8 +300,11 @@ impl Actor {
 
     /// Records the file a message names in the batch that stores it: who may fetch it
     /// from us (the conversation) and, for one that arrived, `from` as a holder; a small
-    /// one is fetched at once.
+    /// one is fetched at once. (A gift's voucher is kept the same way, `node::vouchers`.)
     pub(super) fn note_file(&mut self, batch: &mut Batch, message: &StoredMessage, from: Option<PeerId>) {
+        if matches!(message.body, Body::Gift { .. }) {
+            return self.note_gift(batch, message);
+        }
         // A sticker's pack travels as a file, fetched whatever its size unless installed.
         let (file, must_fetch) = match &message.body {
             Body::File { file } => (file, false),
