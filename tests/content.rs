@@ -345,6 +345,7 @@ async fn a_sticker_shows_at_once_and_its_pack_is_fetched_from_the_sender() {
     let pack = alice.create_pack("기분", &images).await.unwrap();
     assert_eq!(pack.stickers, ["1-하하", "2-ㅠㅠ", "3-최고"]);
 
+    let sent_at = std::time::Instant::now();
     let sent = alice
         .compose(Compose::Sticker {
             to: "n1".into(),
@@ -354,7 +355,6 @@ async fn a_sticker_shows_at_once_and_its_pack_is_fetched_from_the_sender() {
         .await
         .unwrap();
     assert_eq!((sent.kind.as_str(), sent.text.as_str()), ("sticker", "2-ㅠㅠ"));
-    let sent_at = std::time::Instant::now();
     // Shown at once, from the preview the message carries; the pack follows.
     let got = received(&mut bob_events).await;
     assert_eq!(got.kind, "sticker");
@@ -367,7 +367,7 @@ async fn a_sticker_shows_at_once_and_its_pack_is_fetched_from_the_sender() {
     assert_eq!(installed, pack, "the same pack, checked against its author's signature");
     // Reported, not asserted (SPEC: no timing assertions in tests).
     eprintln!(
-        "sticker pack fetched and installed {:?} after sending",
+        "sticker pack fetched and installed {:?} after the send began",
         sent_at.elapsed()
     );
     assert_eq!(bob.packs().await.unwrap(), vec![pack.clone()]);
