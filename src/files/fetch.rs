@@ -7,7 +7,10 @@
 //! Rules: at most [`MAX_RUNNING`] fetches at once, one per file. A fetch cut short after
 //! progress resumes at once from the same holder; a holder that fails without progress
 //! waits a doubling delay and goes to the back of the line. Holders a busy holder names
-//! are tried first. A holder whose data fails verification is never asked for that file
+//! are tried first; a busy holder waits a doubling delay of its own, and busy answers do
+//! not make a fetch insist — only failures do (so askers keep going to the holders they
+//! are referred to, and a file sent to a big group leaves its sender about twice). A
+//! referred holder that cannot be reached is dropped, not waited for. A holder whose data fails verification is never asked for that file
 //! again and is penalised. A file with nobody to ask waits for new holders, however
 //! long: a big file waits until one of its holders is online.
 
@@ -27,6 +30,11 @@ pub const MAX_HOLDERS: usize = 32;
 pub const FIRST_RETRY_MS: u64 = 1_000;
 /// The longest wait between attempts.
 pub const MAX_RETRY_MS: u64 = 60_000;
+/// The first wait after a busy answer; it doubles per busy answer in a row.
+pub const FIRST_BUSY_MS: u64 = 250;
+/// The longest wait after a busy answer (a busy holder is asked again soon: a slot, or
+/// someone to refer to, comes as soon as a copy completes).
+pub const MAX_BUSY_MS: u64 = 4_000;
 /// Failures after which a fetch insists (asks a holder not to refer it on).
 const INSIST_AFTER: u32 = 2;
 
@@ -86,6 +94,9 @@ struct Holder {
     usable_ms: u64,
     /// Sent corrupt data or refused: never asked for this file again.
     excluded: bool,
+    /// Named by a busy holder (not by the message): one we cannot reach is dropped
+    /// rather than waited for.
+    referred: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -93,7 +104,10 @@ struct Want {
     size: u64,
     holders: Vec<Holder>,
     running: bool,
+    /// Fetches that failed without progress (a busy answer is not a failure).
     failures: u32,
+    /// Busy answers in a row.
+    busy: u32,
 }
 
 impl Want {
@@ -113,6 +127,7 @@ impl Want {
             peer,
             usable_ms: now_ms,
             excluded: false,
+            referred: front,
         };
         if front {
             self.holders.insert(0, holder);
@@ -131,10 +146,13 @@ impl Want {
     }
 }
 
+/// `first` doubled per count after the first, at most `max`.
+fn doubling(count: u32, first: u64, max: u64) -> u64 {
+    first.saturating_mul(1 << count.saturating_sub(1).min(16)).min(max)
+}
+
 fn retry_delay(failures: u32) -> u64 {
-    FIRST_RETRY_MS
-        .saturating_mul(1 << failures.saturating_sub(1).min(16))
-        .min(MAX_RETRY_MS)
+    doubling(failures, FIRST_RETRY_MS, MAX_RETRY_MS)
 }
 
 /// The fetcher's state.
@@ -162,6 +180,7 @@ impl Fetches {
             holders: Vec::new(),
             running: false,
             failures: 0,
+            busy: 0,
         });
         for peer in holders {
             want.add(peer, false, now_ms);
@@ -209,7 +228,11 @@ impl Fetches {
             Outcome::Complete => {
                 self.wants.remove(root);
             }
-            Outcome::Cut { received } if received > 0 => want.failures = 0,
+            Outcome::Cut { received } if received > 0 => {
+                want.failures = 0;
+                want.busy = 0;
+            }
+            Outcome::Unreachable if want.holders[index].referred => want.holders[index].excluded = true,
             Outcome::Cut { .. } | Outcome::Unreachable => {
                 want.failures += 1;
                 let mut holder = want.holders.remove(index);
@@ -222,8 +245,8 @@ impl Fetches {
             }
             Outcome::Refused => want.holders[index].excluded = true,
             Outcome::Busy { holders } => {
-                want.failures += 1;
-                want.holders[index].usable_ms = now_ms + retry_delay(want.failures);
+                want.busy += 1;
+                want.holders[index].usable_ms = now_ms + doubling(want.busy, FIRST_BUSY_MS, MAX_BUSY_MS);
                 for other in holders.into_iter().rev().filter(|p| *p != peer) {
                     want.add(other, true, now_ms);
                 }
@@ -325,11 +348,12 @@ mod tests {
         fetches.finished(&root, c, Outcome::Corrupt, 20);
         assert_eq!(fetches.poll_effect(20), Some(Effect::Penalise { peer: c }));
         assert_eq!(fetch_of(fetches.poll_effect(20)).1, d);
-        fetches.finished(&root, d, Outcome::Refused, 30);
+        fetches.finished(&root, d, Outcome::Unreachable, 30);
         // Only the sender is left, after its busy delay; c and d are never asked again.
         assert_eq!(fetches.poll_effect(30), None);
-        assert_eq!(fetches.poll_timeout(), Some(1_010));
-        assert_eq!(fetch_of(fetches.poll_effect(1_010)).1, sender);
+        assert_eq!(fetches.poll_timeout(), Some(10 + FIRST_BUSY_MS));
+        let (_, again, insist) = fetch_of(fetches.poll_effect(10 + FIRST_BUSY_MS));
+        assert_eq!((again, insist), (sender, false), "busy answers are not failures");
     }
 
     #[test]

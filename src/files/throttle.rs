@@ -52,8 +52,8 @@ impl<W> ThrottledWrite<W> {
     }
 
     /// The writer inside.
-    pub fn into_inner(self) -> W {
-        self.inner
+    pub fn inner_mut(&mut self) -> &mut W {
+        &mut self.inner
     }
 }
 

@@ -449,12 +449,13 @@ impl Actor {
             return;
         }
         if !entry.wanted {
+            // Durable at the next flush, not lazily: a fetch asked for survives a crash.
             entry.wanted = true;
             if let Err(e) = self.store.put_file(&entry) {
                 let _ = reply.send(Err(e.into()));
                 return;
             }
-            self.durability.wrote_lazily();
+            self.durability.wrote();
         }
         self.want_file(&entry);
         self.files.waiters.entry(root).or_default().push((path, reply));

@@ -224,23 +224,19 @@ pub(crate) async fn serve(
         return;
     }
     let bridge = SyncIoBridge::new(stream.compat_write());
+    // Bytes that went out count whether or not the upload finished.
     let sent = tokio::task::spawn_blocking(move || {
         let counted = Counted {
             inner: bridge,
             bytes: 0,
         };
         let mut out = BufWriter::with_capacity(STREAM_BUFFER, ThrottledWrite::new(counted, throttle));
-        blobs
-            .encode(&root, size, &ranges, &mut out)
-            .map_err(std::io::Error::other)?;
-        let mut counted = out.into_inner().map_err(|e| e.into_error())?.into_inner();
-        counted.inner.shutdown()?;
-        Ok::<u64, std::io::Error>(counted.bytes)
+        let encoded = blobs.encode(&root, size, &ranges, &mut out).is_ok() && out.flush().is_ok();
+        let counted = out.get_mut().inner_mut();
+        let whole = encoded && counted.inner.shutdown().is_ok();
+        (whole, counted.bytes)
     });
-    let (whole, bytes) = match sent.await {
-        Ok(Ok(bytes)) => (true, bytes),
-        _ => (false, 0),
-    };
+    let (whole, bytes) = sent.await.unwrap_or((false, 0));
     let _ = events.send(FileEvent::Uploaded { id, whole, bytes });
 }
 
