@@ -17,7 +17,7 @@ use super::messages::MessageView;
 use super::refusal::Refusal;
 use super::NodeError;
 use crate::content::voucher::{self, Gift, RedeemRequest, RedeemResponse, VoucherError};
-use crate::model::{now_ms, Body, GiftRef, StoredMessage};
+use crate::model::{now_ms, Body, Contact, GiftRef, StoredMessage};
 use crate::store::Batch;
 use crate::wire::{from_cbor, to_cbor, Text};
 
@@ -62,6 +62,15 @@ pub(crate) struct Redemptions {
     in_flight: HashMap<OutboundRequestId, ([u8; 16], Reply<VoucherView>)>,
 }
 
+/// The identity key a friend's vouchers are made out to.
+fn friend_key(contact: &Contact) -> Result<[u8; 32], NodeError> {
+    contact
+        .pinned
+        .as_ref()
+        .map(|k| k.identity_pk)
+        .ok_or_else(|| Refusal::invalid("not_a_friend", "vouchers go to friends whose key is known").into())
+}
+
 fn refused(error: VoucherError) -> NodeError {
     Refusal::invalid(error.reason(), error.to_string()).into()
 }
@@ -99,13 +108,9 @@ impl Actor {
         text: String,
         reply: Reply<MessageView>,
     ) {
-        let body = (|| {
+        let gift = (|| {
             let contact = self.resolve_contact(&to)?;
-            let holder = contact
-                .pinned
-                .as_ref()
-                .map(|k| k.identity_pk)
-                .ok_or_else(|| Refusal::invalid("not_a_friend", "vouchers go to friends whose key is known"))?;
+            let holder = friend_key(&contact)?;
             let mut serial = [0u8; 16];
             rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut serial);
             let gift = voucher::issue(
@@ -120,20 +125,25 @@ impl Actor {
             )
             .map_err(|e| Refusal::invalid("too_long", e.to_string()))?;
             let title = if title.trim().is_empty() { item.clone() } else { title };
-            Ok::<_, NodeError>((
-                contact,
-                Body::Gift {
+            Ok((contact, gift, title))
+        })();
+        self.send_gift(gift, text, reply);
+    }
+
+    /// Sends `gift` to its friend in a card titled as given, with `text`.
+    fn send_gift(&mut self, gift: Result<(Contact, Gift, String), NodeError>, text: String, reply: Reply<MessageView>) {
+        match gift {
+            Ok((contact, gift, title)) => {
+                let body = Body::Gift {
                     gift: GiftRef {
                         template: "thanks".into(),
                         title,
                         text,
                         voucher: to_cbor(&gift),
                     },
-                },
-            ))
-        })();
-        match body {
-            Ok((contact, body)) => self.post_direct(&contact, body, reply),
+                };
+                self.post_direct(&contact, body, reply);
+            }
             Err(e) => {
                 let _ = reply.send(Err(e));
             }
@@ -202,36 +212,17 @@ impl Actor {
 
     /// `vouchers.give`: passes a voucher we hold to the friend `to`, in a card.
     pub(super) fn cmd_give_voucher(&mut self, serial: String, to: String, text: String, reply: Reply<MessageView>) {
-        let body = (|| {
+        let gift = (|| {
             let gift = self.held_voucher(&serial)?;
             let contact = self.resolve_contact(&to)?;
-            let next = contact
-                .pinned
-                .as_ref()
-                .map(|k| k.identity_pk)
-                .ok_or_else(|| Refusal::invalid("not_a_friend", "vouchers go to friends whose key is known"))?;
+            let next = friend_key(&contact)?;
             let given = gift
                 .give(self.config.identity.ed25519(), next, now_ms())
                 .map_err(refused)?;
             let title = given.voucher.voucher.item.to_string();
-            Ok::<_, NodeError>((
-                contact,
-                Body::Gift {
-                    gift: GiftRef {
-                        template: "thanks".into(),
-                        title,
-                        text,
-                        voucher: to_cbor(&given),
-                    },
-                },
-            ))
+            Ok((contact, given, title))
         })();
-        match body {
-            Ok((contact, body)) => self.post_direct(&contact, body, reply),
-            Err(e) => {
-                let _ = reply.send(Err(e));
-            }
-        }
+        self.send_gift(gift, text, reply);
     }
 
     /// `vouchers.redeem`: asks the voucher's issuing node to redeem it.
