@@ -1,13 +1,15 @@
 //! The process-wide key-derivation pools: threads that run the slow rendezvous KDF
 //! (argon2id, 16 MiB) for every node of the process. Fixed sets of threads keep both CPU
 //! and memory bounded however many nodes (a test net runs hundreds) ask at once; each
-//! thread reuses its 16 MiB working memory.
+//! thread reuses its 16 MiB working memory while it is busy.
 //!
 //! Two pools of one thread per core: derivations someone waits for (a contact added by
 //! hand, a friend's hello to check) run at normal priority; background ones (an imported
 //! address book, republication) run at the lowest scheduling priority (nice 19), so they
 //! use idle cycles and a node's event loop — delivering messages — always runs first: an
 //! import never starves conversations, and never delays what the owner is waiting for.
+//! A thread idle for a second gives its working memory back (a node holds none of it
+//! between bursts of derivations).
 
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -24,6 +26,8 @@ struct Job {
     reply: oneshot::Sender<(RendezvousKeys, f64)>,
 }
 
+/// How long a KDF thread waits idle before it gives its working memory back.
+const IDLE_RELEASE: std::time::Duration = std::time::Duration::from_secs(1);
 /// Scheduling niceness of the background pool's threads (the lowest priority).
 const BACKGROUND_NICENESS: i32 = 19;
 
@@ -60,12 +64,25 @@ fn start_pool(background: bool) -> mpsc::Sender<Job> {
                     lower_priority();
                 }
                 loop {
-                    let job = match rx.lock() {
-                        Ok(rx) => match rx.recv() {
-                            Ok(job) => job,
-                            Err(_) => return,
-                        },
+                    let next = match rx.lock() {
+                        Ok(rx) => rx.recv_timeout(IDLE_RELEASE),
                         Err(_) => return,
+                    };
+                    let job = match next {
+                        Ok(job) => job,
+                        // Idle: the 16 MiB go back to the system until the next burst.
+                        Err(mpsc::RecvTimeoutError::Timeout) => {
+                            crate::rendezvous::kdf::release_working_memory();
+                            let next = match rx.lock() {
+                                Ok(rx) => rx.recv(),
+                                Err(_) => return,
+                            };
+                            match next {
+                                Ok(job) => job,
+                                Err(_) => return,
+                            }
+                        }
+                        Err(mpsc::RecvTimeoutError::Disconnected) => return,
                     };
                     let started = Instant::now();
                     let keys = RendezvousKeys::from_secret(&derive_secret(&job.input, job.epoch, KdfParams::V1));

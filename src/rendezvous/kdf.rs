@@ -144,9 +144,6 @@ impl KdfParams {
     /// next (16 MiB allocated once per thread instead of once per hash: the allocator
     /// would otherwise keep a freed 16 MiB region in every thread's arena).
     fn hash(&self, input: &[u8], salt: &[u8; 16]) -> [u8; 32] {
-        thread_local! {
-            static MEMORY: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
-        }
         let params = Params::new(self.m_kib, self.t_cost, self.p_cost, Some(32))
             .expect("KdfParams only holds parameters argon2 accepted");
         let blocks = params.block_count();
@@ -162,6 +159,28 @@ impl KdfParams {
         });
         out
     }
+}
+
+thread_local! {
+    /// This thread's argon2 working memory (see [`KdfParams::hash`]).
+    static MEMORY: std::cell::RefCell<Vec<Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Gives this thread's argon2 working memory back to the operating system (a KDF thread
+/// going idle): a node then holds none of it between bursts of derivations. The next
+/// derivation allocates it again (a few milliseconds against 25 for the hash).
+pub fn release_working_memory() {
+    let held = MEMORY.with_borrow_mut(|memory| std::mem::take(memory).capacity() > 0);
+    // glibc keeps a freed block this large in the thread's arena; trimming returns it.
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if held {
+        // SAFETY: malloc_trim only walks the allocator's own free lists.
+        unsafe {
+            libc::malloc_trim(0);
+        }
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    let _ = held;
 }
 
 /// The public argon2 salt of `epoch`: SHA-256(`"chingu/rdv/v1/salt"` || u32be(epoch))[0..16].
@@ -292,6 +311,18 @@ impl CodeSecret {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn an_idle_thread_gives_its_working_memory_back() {
+        let held = || MEMORY.with_borrow(|memory| memory.capacity());
+        derive_secret(b"+821012345678", Epoch(1), KdfParams::V1);
+        assert!(held() >= 16 * 1024 * 1024 / std::mem::size_of::<Block>());
+        release_working_memory();
+        assert_eq!(held(), 0);
+        // And the next derivation takes it again, with the same answer.
+        let again = derive_secret(b"+821012345678", Epoch(1), KdfParams::V1);
+        assert_eq!(again, derive_secret(b"+821012345678", Epoch(1), KdfParams::V1));
+    }
     use std::time::Instant;
 
     use super::*;
