@@ -333,6 +333,8 @@ fn examples(page: &str) -> &'static [&'static [&'static str]] {
         "chingu-send" => &[
             &["chingu", "send", "Yuki", "안녕! 잘 지내?"],
             &["chingu", "send", "+819012345678", "hello"],
+            &["chingu", "send", "Yuki", "--file", "서울 야경.jpg"],
+            &["chingu", "send", "Yuki", "--sticker", "기분:0"],
         ],
         "chingu-reply" => &[&["chingu", "reply", "Yuki", "좋아!"]],
         "chingu-react" => &[
@@ -358,6 +360,27 @@ fn examples(page: &str) -> &'static [&'static [&'static str]] {
             "생일 축하해!",
             "🎂🎉",
         ]],
+        "chingu-files" => &[&["chingu", "files"], &["chingu", "files", "--json"]],
+        "chingu-save" => &[
+            &["chingu", "save", "4f2a9c1e", "~/Pictures"],
+            &["chingu", "save", "0192b5c1a2f37c4e8d9a0b1c2d3e4f50", "trip.mp4"],
+        ],
+        "chingu-stickers-create" => &[&["chingu", "stickers", "create", "기분", "./my-stickers"]],
+        "chingu-stickers-install" => &[&["chingu", "stickers", "install", "mood.pack"]],
+        "chingu-stickers-list" => &[&["chingu", "stickers", "list"]],
+        "chingu-vouchers-issue" => &[&[
+            "chingu",
+            "vouchers",
+            "issue",
+            "Minji",
+            "아메리카노",
+            "₩4,500",
+            "--days",
+            "30",
+        ]],
+        "chingu-vouchers-list" => &[&["chingu", "vouchers", "list"]],
+        "chingu-vouchers-give" => &[&["chingu", "vouchers", "give", "77a3c0de9b1f4e2a8c5d6e7f80911223", "Yuki"]],
+        "chingu-vouchers-redeem" => &[&["chingu", "vouchers", "redeem", "77a3c0de9b1f4e2a8c5d6e7f80911223"]],
         "chingu-paper-start" => &[&[
             "chingu",
             "paper",
