@@ -173,6 +173,59 @@ fn every_command_answers_in_json_and_a_closed_pipe_ends_it_normally() {
     let sent = check("send", json(&a, &["send", "Yuki", "안녕!"]));
     assert_eq!(sent["text"], "안녕!");
     assert_eq!(sent["title"], "Yuki");
+
+    // Files, stickers and vouchers.
+    let scratch = tempfile::tempdir().unwrap();
+    let note = scratch.path().join("메모.txt");
+    std::fs::write(&note, "작은 파일").unwrap();
+    let sent = json(&a, &["send", "Yuki", "--file", note.to_str().unwrap()]);
+    assert_eq!(sent["kind"], "file");
+    let id = eventually("the file arrives", || {
+        let list = json(&y, &["files"]);
+        let here = list.as_array()?.iter().find(|f| f["state"] == "here")?.clone();
+        Some(here["id"].as_str()?.to_owned())
+    });
+    check("files", json(&y, &["files"]));
+    let out = scratch.path().join("out.txt");
+    let saved = check("save", json(&y, &["save", &id, out.to_str().unwrap()]));
+    assert_eq!(saved["size"], "작은 파일".len());
+    let images = scratch.path().join("images");
+    std::fs::create_dir(&images).unwrap();
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::RgbImage::from_pixel(32, 32, image::Rgb([250, 200, 0]))
+        .write_to(&mut png, image::ImageFormat::Png)
+        .unwrap();
+    std::fs::write(images.join("웃음.png"), png.into_inner()).unwrap();
+    let pack = check(
+        "stickers create",
+        json(&a, &["stickers", "create", "기분", images.to_str().unwrap()]),
+    );
+    check("stickers list", json(&a, &["stickers", "list"]));
+    let pack_file = a
+        .join("files/packs")
+        .join(format!("{}.pack", pack["id"].as_str().unwrap()));
+    check(
+        "stickers install",
+        json(&y, &["stickers", "install", pack_file.to_str().unwrap()]),
+    );
+    let voucher = |home: &Path| {
+        eventually("a voucher is held", || {
+            let list = json(home, &["vouchers", "list"]);
+            let held = list.as_array()?.iter().find(|v| v["state"] == "held")?.clone();
+            Some(held["serial"].as_str()?.to_owned())
+        })
+    };
+    check(
+        "vouchers issue",
+        json(&a, &["vouchers", "issue", "Yuki", "아메리카노", "₩4,500"]),
+    );
+    let serial = voucher(&y);
+    check("vouchers list", json(&y, &["vouchers", "list"]));
+    let redeemed = check("vouchers redeem", json(&y, &["vouchers", "redeem", &serial]));
+    assert_eq!(redeemed["state"], "redeemed");
+    json(&a, &["vouchers", "issue", "Yuki", "케이크", "₩6,000"]);
+    let serial = voucher(&y);
+    check("vouchers give", json(&y, &["vouchers", "give", &serial, "민지"]));
     check("history", json(&a, &["history", "Yuki"]));
     check("read", json(&a, &["read", "Yuki"]));
     check("inbox", json(&a, &["inbox"]));
