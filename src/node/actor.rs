@@ -79,8 +79,8 @@ pub(crate) struct Actor {
     bootstrapped: bool,
     /// The first Kademlia bootstrap finished (or there was nothing to bootstrap from).
     pub(super) joined: bool,
-    routing_waiters: Vec<(usize, oneshot::Sender<usize>)>,
-    join_waiters: Vec<oneshot::Sender<()>>,
+    pub(super) routing_waiters: Vec<(usize, oneshot::Sender<usize>)>,
+    pub(super) join_waiters: Vec<oneshot::Sender<()>>,
 }
 
 impl Actor {
@@ -400,113 +400,7 @@ impl Actor {
         });
     }
 
-    fn on_command(&mut self, command: Command) {
-        match command {
-            Command::Status(reply) => {
-                let _ = reply.send(self.status());
-            }
-            Command::Peers(reply) => {
-                let _ = reply.send(self.peer_infos());
-            }
-            Command::Dial { addr, reply } => self.dial(addr, reply),
-            Command::DhtPut { key, value, reply } => self.dht_put_for(key, value, super::dht::PutDone::Reply(reply)),
-            Command::DhtGet { key, quorum, reply } => self.dht_get_for(key, quorum, super::dht::GetDone::Reply(reply)),
-            Command::WaitRoutingTable { min, reply } => {
-                self.routing_waiters.push((min, reply));
-                self.check_routing_waiters();
-            }
-            Command::WaitJoined(reply) => {
-                self.join_waiters.push(reply);
-                self.check_routing_waiters();
-            }
-            Command::AddContact { input, name, to, reply } => {
-                let _ = reply.send(self.cmd_add_contact(&input, name, to));
-            }
-            Command::AddInvite { code, name, reply } => {
-                let _ = reply.send(self.cmd_add_invite(&code, name));
-            }
-            Command::ImportContacts { content, reply } => {
-                let _ = reply.send(self.cmd_import(&content));
-            }
-            Command::ImportPersons { report, reply } => {
-                let _ = reply.send(self.cmd_import_persons(report));
-            }
-            Command::Contacts(reply) => {
-                let _ = reply.send(self.cmd_contacts());
-            }
-            Command::RemoveContact { query, reply } => {
-                let _ = reply.send(self.cmd_remove_contact(&query));
-            }
-            Command::VerifyContact {
-                query,
-                confirm,
-                candidate,
-                reply,
-            } => {
-                let _ = reply.send(self.cmd_verify(&query, confirm, candidate));
-            }
-            Command::LookupContact { query, reply } => self.cmd_lookup(&query, reply),
-            Command::CreateInvite { valid_secs, reply } => self.cmd_create_invite(valid_secs, reply),
-            Command::Send { query, text, reply } => self.cmd_send(&query, text, reply),
-            Command::Compose { compose, reply } => self.cmd_compose(compose, reply),
-            Command::SendFile { to, path, reply } => self.cmd_send_file(to, path, reply),
-            Command::Files(reply) => self.cmd_files(reply),
-            Command::CreatePack { name, dir, reply } => self.cmd_create_pack(name, dir, reply),
-            Command::InstallPack { path, reply } => self.cmd_install_pack(path, reply),
-            Command::Packs(reply) => self.cmd_packs(reply),
-            Command::IssueVoucher {
-                to,
-                item,
-                value,
-                valid_days,
-                title,
-                text,
-                reply,
-            } => self.cmd_issue_voucher(to, item, value, valid_days, title, text, reply),
-            Command::Vouchers(reply) => self.cmd_vouchers(reply),
-            Command::GiveVoucher {
-                serial,
-                to,
-                text,
-                reply,
-            } => self.cmd_give_voucher(serial, to, text, reply),
-            Command::RedeemVoucher { serial, reply } => self.cmd_redeem_voucher(serial, reply),
-            Command::SaveFile { id, path, reply } => self.cmd_save_file(id, path, reply),
-            Command::StartPaper {
-                recipient,
-                title,
-                deliver_at_ms,
-                writers,
-                reply,
-            } => self.cmd_paper_start(&recipient, &title, deliver_at_ms, &writers, reply),
-            Command::History {
-                query,
-                limit,
-                before,
-                reply,
-            } => {
-                let _ = reply.send(self.cmd_history(&query, limit, before));
-            }
-            Command::Read { query, reply } => {
-                let _ = reply.send(self.cmd_read(&query));
-            }
-            Command::Typing { query, active, reply } => {
-                let _ = reply.send(self.cmd_typing(&query, active));
-            }
-            Command::Group(command) => self.on_group_command(command),
-            Command::People(command) => self.on_people_command(command),
-            Command::Browse(command) => self.on_history_command(command),
-            Command::Conversations(reply) => {
-                self.write_pending();
-                let _ = reply.send(super::messages::conversations(&self.store));
-            }
-            Command::Shutdown(_) => unreachable!("handled by the loop"),
-            #[cfg(test)]
-            Command::Panic => panic!("a panic the test asked for"),
-        }
-    }
-
-    fn dial(&mut self, addr: Multiaddr, reply: oneshot::Sender<Result<PeerId, NodeError>>) {
+    pub(super) fn dial(&mut self, addr: Multiaddr, reply: oneshot::Sender<Result<PeerId, NodeError>>) {
         if let Some(peer) = peer_of(&addr) {
             if self.swarm.is_connected(&peer) {
                 let _ = reply.send(Ok(peer));
@@ -566,7 +460,7 @@ impl Actor {
         }
     }
 
-    fn status(&mut self) -> Status {
+    pub(super) fn status(&mut self) -> Status {
         let routing_table_size = self.routing_table_size();
         let profile = &self.profile;
         Status {
@@ -595,7 +489,7 @@ impl Actor {
         }
     }
 
-    fn peer_infos(&mut self) -> Vec<PeerInfo> {
+    pub(super) fn peer_infos(&mut self) -> Vec<PeerInfo> {
         let mut routing = std::collections::HashSet::new();
         for bucket in self.swarm.behaviour_mut().kad.kbuckets() {
             for entry in bucket.iter() {

@@ -1,5 +1,5 @@
-//! Messages from [`super::NodeHandle`]s to the actor. Each carries a oneshot sender for
-//! its reply.
+//! Messages from [`super::NodeHandle`]s to the actor, and where the actor sends each.
+//! Each carries a oneshot sender for its reply.
 
 use libp2p::{Multiaddr, PeerId};
 use tokio::sync::oneshot;
@@ -222,4 +222,113 @@ pub(crate) enum HistoryCommand {
         conversation: String,
         reply: Reply<usize>,
     },
+}
+
+impl super::actor::Actor {
+    /// Runs a command from a handle: each goes to the part of the actor that owns it.
+    pub(super) fn on_command(&mut self, command: Command) {
+        match command {
+            Command::Status(reply) => {
+                let _ = reply.send(self.status());
+            }
+            Command::Peers(reply) => {
+                let _ = reply.send(self.peer_infos());
+            }
+            Command::Dial { addr, reply } => self.dial(addr, reply),
+            Command::DhtPut { key, value, reply } => self.dht_put_for(key, value, super::dht::PutDone::Reply(reply)),
+            Command::DhtGet { key, quorum, reply } => self.dht_get_for(key, quorum, super::dht::GetDone::Reply(reply)),
+            Command::WaitRoutingTable { min, reply } => {
+                self.routing_waiters.push((min, reply));
+                self.check_routing_waiters();
+            }
+            Command::WaitJoined(reply) => {
+                self.join_waiters.push(reply);
+                self.check_routing_waiters();
+            }
+            Command::AddContact { input, name, to, reply } => {
+                let _ = reply.send(self.cmd_add_contact(&input, name, to));
+            }
+            Command::AddInvite { code, name, reply } => {
+                let _ = reply.send(self.cmd_add_invite(&code, name));
+            }
+            Command::ImportContacts { content, reply } => {
+                let _ = reply.send(self.cmd_import(&content));
+            }
+            Command::ImportPersons { report, reply } => {
+                let _ = reply.send(self.cmd_import_persons(report));
+            }
+            Command::Contacts(reply) => {
+                let _ = reply.send(self.cmd_contacts());
+            }
+            Command::RemoveContact { query, reply } => {
+                let _ = reply.send(self.cmd_remove_contact(&query));
+            }
+            Command::VerifyContact {
+                query,
+                confirm,
+                candidate,
+                reply,
+            } => {
+                let _ = reply.send(self.cmd_verify(&query, confirm, candidate));
+            }
+            Command::LookupContact { query, reply } => self.cmd_lookup(&query, reply),
+            Command::CreateInvite { valid_secs, reply } => self.cmd_create_invite(valid_secs, reply),
+            Command::Send { query, text, reply } => self.cmd_send(&query, text, reply),
+            Command::Compose { compose, reply } => self.cmd_compose(compose, reply),
+            Command::SendFile { to, path, reply } => self.cmd_send_file(to, path, reply),
+            Command::Files(reply) => self.cmd_files(reply),
+            Command::CreatePack { name, dir, reply } => self.cmd_create_pack(name, dir, reply),
+            Command::InstallPack { path, reply } => self.cmd_install_pack(path, reply),
+            Command::Packs(reply) => self.cmd_packs(reply),
+            Command::IssueVoucher {
+                to,
+                item,
+                value,
+                valid_days,
+                title,
+                text,
+                reply,
+            } => self.cmd_issue_voucher(to, item, value, valid_days, title, text, reply),
+            Command::Vouchers(reply) => self.cmd_vouchers(reply),
+            Command::GiveVoucher {
+                serial,
+                to,
+                text,
+                reply,
+            } => self.cmd_give_voucher(serial, to, text, reply),
+            Command::RedeemVoucher { serial, reply } => self.cmd_redeem_voucher(serial, reply),
+            Command::SaveFile { id, path, reply } => self.cmd_save_file(id, path, reply),
+            Command::StartPaper {
+                recipient,
+                title,
+                deliver_at_ms,
+                writers,
+                reply,
+            } => self.cmd_paper_start(&recipient, &title, deliver_at_ms, &writers, reply),
+            Command::History {
+                query,
+                limit,
+                before,
+                reply,
+            } => {
+                let _ = reply.send(self.cmd_history(&query, limit, before));
+            }
+            Command::Read { query, reply } => {
+                let _ = reply.send(self.cmd_read(&query));
+            }
+            Command::Typing { query, active, reply } => {
+                let _ = reply.send(self.cmd_typing(&query, active));
+            }
+            Command::Group(command) => self.on_group_command(command),
+            Command::People(command) => self.on_people_command(command),
+            Command::Browse(command) => self.on_history_command(command),
+            Command::Conversations(reply) => {
+                self.write_pending();
+                let _ = reply.send(super::messages::conversations(&self.store));
+            }
+            Command::Shutdown(_) => unreachable!("handled by the loop"),
+            #[cfg(test)]
+            Command::Panic => panic!("a panic the test asked for"),
+        }
+    }
 }
