@@ -497,17 +497,15 @@ impl Actor {
                 self.files.uploads.finished(id, whole);
                 self.files.stats.uploaded_bytes += bytes;
             }
-            FileEvent::Progress { root, bytes } => {
+            FileEvent::Progress { root, bytes, size } => {
                 let base = self.files.progress.entry(root).or_default();
                 *base = (*base).max(bytes);
                 let received = *base;
-                if let Ok(Some(entry)) = self.store.file(&root.0) {
-                    self.emit(Event::FileProgress {
-                        id: root.to_hex(),
-                        received,
-                        size: entry.file.size,
-                    });
-                }
+                self.emit(Event::FileProgress {
+                    id: root.to_hex(),
+                    received,
+                    size,
+                });
             }
             FileEvent::Fetched {
                 root,

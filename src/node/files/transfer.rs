@@ -61,8 +61,8 @@ pub(crate) enum FileEvent {
     BadRequest { peer: PeerId, reason: &'static str },
     /// An upload ended.
     Uploaded { id: UploadId, whole: bool, bytes: u64 },
-    /// More of a file arrived.
-    Progress { root: Root, bytes: u64 },
+    /// More of a file (of `size` bytes) arrived.
+    Progress { root: Root, bytes: u64, size: u64 },
     /// A fetch ended.
     Fetched {
         root: Root,
@@ -332,6 +332,7 @@ async fn fetch_from(
         let mut input = Progress {
             inner: BufReader::with_capacity(STREAM_BUFFER, bridge),
             root,
+            size,
             bytes: 0,
             reported: 0,
             events,
@@ -355,6 +356,7 @@ async fn fetch_from(
 struct Progress<R> {
     inner: R,
     root: Root,
+    size: u64,
     bytes: u64,
     reported: u64,
     events: mpsc::UnboundedSender<FileEvent>,
@@ -369,6 +371,7 @@ impl<R: Read> Read for Progress<R> {
             let _ = self.events.send(FileEvent::Progress {
                 root: self.root,
                 bytes: self.bytes,
+                size: self.size,
             });
         }
         Ok(n)
