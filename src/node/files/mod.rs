@@ -300,7 +300,7 @@ impl Actor {
 
     /// Records the file a message names in the batch that stores it: who may fetch it
     /// from us (the conversation) and, for one that arrived, `from` as a holder; a small
-    /// one is fetched at once. (A gift's voucher is kept the same way, `node::vouchers`.)
+    /// one is fetched as soon as the message is on disk. (A gift's voucher is kept the same way, `node::vouchers`.)
     pub(super) fn note_file(&mut self, batch: &mut Batch, message: &StoredMessage, from: Option<PeerId>) {
         if matches!(message.body, Body::Gift { .. }) {
             return self.note_gift(batch, message);
@@ -340,7 +340,13 @@ impl Actor {
         }
         if !entry.here && (entry.wanted || must_fetch || file.size <= self.files.auto_fetch_bytes) {
             entry.wanted = true;
-            self.want_file(&entry);
+            // Fetched once the message is on disk, so the file is never ready before
+            // its message is announced.
+            let wanted = entry.clone();
+            self.durability.after_flush(Box::new(move |actor: &mut Actor| {
+                actor.want_file(&wanted);
+                actor.pump_files();
+            }));
         }
         batch.put_file(&entry);
     }
