@@ -276,14 +276,16 @@ impl Home {
         })
     }
 
-    fn move_aside(&self) -> Result<PathBuf, HomeError> {
+    /// Moves the home's keys, settings, apps, database and files into a new
+    /// `backup-<unix time>` directory inside it; returns that directory.
+    pub(crate) fn move_aside(&self) -> Result<PathBuf, HomeError> {
         let stamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or_default();
         let backup = self.dir.join(format!("backup-{stamp}"));
         create_private_dir(&backup)?;
-        for name in ["identity.key", "noise.key", "config.toml", "db"] {
+        for name in ["identity.key", "noise.key", "config.toml", "apps.json", "db", "files"] {
             let from = self.dir.join(name);
             if from.exists() {
                 fs::rename(&from, backup.join(name)).map_err(io_err("moving aside", &from))?;
@@ -392,7 +394,7 @@ fn check_owner(path: &Path, me: u32) -> Result<(), HomeError> {
     Ok(())
 }
 
-fn create_private_dir(dir: &Path) -> Result<(), HomeError> {
+pub(crate) fn create_private_dir(dir: &Path) -> Result<(), HomeError> {
     fs::create_dir_all(dir).map_err(io_err("creating", dir))?;
     fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(io_err("securing", dir))
 }

@@ -109,12 +109,18 @@ impl Identity {
         PeerId::from_public_key(&self.keypair().public())
     }
 
-    /// Writes both key files with mode 0600.
-    pub fn save(&self, identity_path: &Path, noise_path: &Path) -> Result<(), HomeError> {
+    /// The contents of the two key files: `identity.key`, then `noise.key`.
+    pub fn key_files(&self) -> (zeroize::Zeroizing<String>, zeroize::Zeroizing<String>) {
         let secret = self.ed25519.secret();
         let identity = format!("{IDENTITY_HEADER}\n{}\n", hex::encode(secret.as_ref()));
-        write_private(identity_path, identity.as_bytes())?;
         let noise = format!("{NOISE_HEADER}\n{}\n", hex::encode(self.noise.private));
+        (identity.into(), noise.into())
+    }
+
+    /// Writes both key files with mode 0600.
+    pub fn save(&self, identity_path: &Path, noise_path: &Path) -> Result<(), HomeError> {
+        let (identity, noise) = self.key_files();
+        write_private(identity_path, identity.as_bytes())?;
         write_private(noise_path, noise.as_bytes())
     }
 

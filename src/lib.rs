@@ -26,6 +26,7 @@
 //! - [`lab`]: real node processes behind emulated NATs, in network namespaces.
 
 pub mod api;
+pub mod backup;
 pub mod config;
 pub mod contacts;
 pub mod content;

@@ -197,6 +197,12 @@ pub const METHODS: &[Method] = &[
         summary: "send a photo or file (a path on this machine) to a contact or a group",
     },
     Method {
+        name: "backup.create",
+        // The archive holds the account key: only the owner may ask for one.
+        access: Access::OwnerOnly,
+        summary: "write an encrypted backup (keys, contacts, groups, history) to a path on this machine",
+    },
+    Method {
         name: "files.list",
         access: Access::Scoped(Scope::Read),
         summary: "files sent and received, and whether each is here",

@@ -251,6 +251,16 @@ struct SaveParams {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct BackupParams {
+    path: std::path::PathBuf,
+    passphrase: Option<String>,
+    recovery_code: Option<String>,
+    #[serde(default)]
+    new_recovery_code: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct PaperParams {
     recipient: String,
     title: String,
@@ -559,6 +569,21 @@ pub async fn call(node: &NodeHandle, caller: &Caller, name: &str, raw: Value) ->
         "stickers.install" => {
             let p: InstallParams = params(raw)?;
             to_json(node.install_pack(p.path).await?)
+        }
+        "backup.create" => {
+            use crate::node::backup::BackupKey;
+            let p: BackupParams = params(raw)?;
+            let key = match (p.passphrase, p.recovery_code, p.new_recovery_code) {
+                (Some(passphrase), None, false) => BackupKey::Passphrase(passphrase.into()),
+                (None, Some(words), false) => BackupKey::RecoveryCode(words.into()),
+                (None, None, true) => BackupKey::NewRecoveryCode,
+                _ => {
+                    return Err(ApiError::invalid_params(
+                        "give one of passphrase, recovery_code or new_recovery_code: true",
+                    ))
+                }
+            };
+            to_json(node.backup(p.path, key).await?)
         }
         "files.save" => {
             let p: SaveParams = params(raw)?;

@@ -10,6 +10,7 @@
 //! Exit codes: 0 success, 1 failure, 2 usage error, 3 no node running.
 
 mod apps;
+mod backup;
 #[cfg(feature = "tui")]
 mod chat;
 mod compose;
@@ -138,6 +139,10 @@ enum Command {
     /// Rolling papers (롤링페이퍼): start one for a friend, add your note
     #[command(subcommand)]
     Paper(papers::PaperCommand),
+    /// Write an encrypted backup of you: keys, contacts, groups and history
+    Backup(backup::BackupArgs),
+    /// Bring yourself back from a backup on this machine (no node may be running)
+    Restore(backup::RestoreArgs),
     /// Third-party apps: tokens for the WebSocket API (add, list, revoke)
     #[command(subcommand)]
     Apps(apps::AppsCommand),
@@ -241,6 +246,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Group(command) => groups::run(&home, command, json).await,
         Command::Meetup(command) => meetups::run(&home, command, json).await,
         Command::Paper(command) => papers::run(&home, command, json).await,
+        Command::Backup(args) => backup::backup(&home, args, json).await,
+        Command::Restore(args) => backup::restore(&home, args, json).await,
         Command::Apps(command) => apps::run(&home, command, json),
         #[cfg(feature = "testnet")]
         Command::Testnet(args) => testnet::run(args, json).await,

@@ -4,9 +4,10 @@
 //! A [`Commit`] is a list of [`Op`]s signed by its committer's identity key on top of a
 //! parent commit; applying it to the parent's [`GroupState`] yields the next state and a
 //! new epoch. Only admins commit, except that any member may commit a lone
-//! [`Op::Leave`]. The ops travel as the exact CBOR bytes the committer signed, so the
-//! signature and the commit hash never depend on a re-encoding. Choosing between
-//! concurrent commits is [`super::fork`]'s job; this file defines what one commit means.
+//! [`Op::Leave`] or a lone [`Op::Rekey`]. The ops travel as the exact CBOR bytes the
+//! committer signed, so the signature and the commit hash never depend on a re-encoding.
+//! Choosing between concurrent commits is [`super::fork`]'s job; this file defines what
+//! one commit means.
 
 use std::collections::BTreeSet;
 
@@ -74,7 +75,7 @@ impl Member {
 }
 
 /// One change to a group. Encoded with serde's external tagging: `{"add": {..}}`,
-/// `{"remove": h'..'}`, unit variants as text (`"leave"`, `"close"`).
+/// `{"remove": h'..'}`, unit variants as text (`"leave"`, `"rekey"`, `"close"`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Op {
@@ -91,6 +92,11 @@ pub enum Op {
     Remove(Fixed<32>),
     /// The committer leaves. Any member may commit `[Leave]`; always the last op.
     Leave,
+    /// The committer draws new sender keys: changes nothing in the state, but like every
+    /// commit starts a new epoch, so every member draws a fresh sender key. Any member may
+    /// commit `[Rekey]` (a node restored from a backup does, so that it never reuses the
+    /// sender-key chain it had at backup time); an admin may also put it among other ops.
+    Rekey,
     /// Renames the group.
     Rename(Text<MAX_NAME_BYTES>),
     /// Makes a member an admin.
@@ -364,7 +370,7 @@ pub enum LogError {
     #[error("parent commit lost a fork")]
     Superseded,
     /// The committer is not an admin of the parent state (nor a member committing only
-    /// `Leave`).
+    /// `Leave` or only `Rekey`).
     #[error("committer may not commit these ops")]
     NotAdmin,
     /// The committer's signature does not verify.
@@ -534,8 +540,8 @@ impl GroupState {
                 got: commit.epoch(),
             });
         }
-        let lone_leave = matches!(commit.ops(), [Op::Leave]);
-        if !(self.is_admin(commit.committer()) || lone_leave && self.is_member(commit.committer())) {
+        let lone_member_op = matches!(commit.ops(), [Op::Leave] | [Op::Rekey]);
+        if !(self.is_admin(commit.committer()) || lone_member_op && self.is_member(commit.committer())) {
             return Err(LogError::NotAdmin);
         }
         let mut next = self.clone();
@@ -577,6 +583,7 @@ impl GroupState {
             Op::Remove(pk) => self.remove_member(pk),
             Op::Leave if is_last => self.remove_member(committer),
             Op::Leave => Err("leave_not_last"),
+            Op::Rekey => Ok(()),
             Op::Rename(name) => {
                 self.name = name.clone();
                 Ok(())
@@ -727,7 +734,8 @@ impl GroupState {
 /// Re-bases the ops of one's own commit that lost a fork: the ops still valid, in order,
 /// on `state` (the new head) for `committer`. Ops the winner already did (an `Add` of the
 /// same member, a `Remove` of someone gone) drop out; a committer no longer an admin keeps
-/// only `Leave`; a closed group or a committer no longer a member keeps nothing. Commit
+/// only a `Leave` or else a `Rekey` (one lone op, as a member may commit; leaving starts a
+/// new epoch too); a closed group or a committer no longer a member keeps nothing. Commit
 /// the result with a fresh epoch secret if it is not empty.
 pub fn rebase(ops: &[Op], committer: &Fixed<32>, state: &GroupState) -> Vec<Op> {
     if state.closed || !state.is_member(committer) {
@@ -738,9 +746,13 @@ pub fn rebase(ops: &[Op], committer: &Fixed<32>, state: &GroupState) -> Vec<Op> 
     let last = ops.len().saturating_sub(1);
     let mut kept = Vec::new();
     for (i, op) in ops.iter().enumerate() {
-        if (admin || *op == Op::Leave) && scratch.apply_op(committer, op, i == last).is_ok() {
+        if (admin || matches!(op, Op::Leave | Op::Rekey)) && scratch.apply_op(committer, op, i == last).is_ok() {
             kept.push(op.clone());
         }
+    }
+    if !admin {
+        // Only `Leave` and `Rekey` were kept, a `Leave` last: keep that one op.
+        kept.drain(..kept.len().saturating_sub(1));
     }
     kept
 }
@@ -870,6 +882,45 @@ mod tests {
         // The former member's rights are gone.
         let (again, _) = kit.commit_unchecked(1, &state, vec![Op::Leave]);
         assert_eq!(state.apply(&again).unwrap_err(), LogError::NotAdmin);
+    }
+
+    #[test]
+    fn any_member_may_rekey_alone() {
+        let mut kit = Kit::new(4);
+        let (_, mut state) = state_with(&mut kit, &[0, 1, 2]);
+        assert_eq!(to_cbor(&Op::Rekey), b"\x65rekey");
+        assert_eq!(from_cbor::<Op>(b"\x65rekey", MAX_OPS_BYTES).unwrap(), Op::Rekey);
+        // Rekey plus anything else is an admin-only commit.
+        for ops in [
+            vec![Op::Rekey, Op::Rename(Text::new("x").unwrap())],
+            vec![Op::Rekey, Op::Leave],
+            vec![Op::Rekey, Op::Rekey],
+        ] {
+            let (commit, _) = kit.commit_unchecked(1, &state, ops.clone());
+            assert_eq!(state.apply(&commit).unwrap_err(), LogError::NotAdmin, "{ops:?}");
+        }
+        // A stranger cannot rekey.
+        let (stranger, _) = kit.commit_unchecked(3, &state, vec![Op::Rekey]);
+        assert_eq!(state.apply(&stranger).unwrap_err(), LogError::NotAdmin);
+
+        let before = state.clone();
+        let (rekey, _) = kit.commit(1, &state, vec![Op::Rekey]);
+        assert_eq!(state.apply(&rekey).unwrap(), Applied::default());
+        assert_eq!(state.members(), before.members());
+        assert_eq!(state.admins(), before.admins());
+        assert_eq!(state.name(), before.name());
+        assert_eq!(state.epoch(), before.epoch() + 1);
+        assert_eq!(state.head(), rekey.hash());
+        assert_ne!(state.head(), before.head());
+
+        // An admin may rekey anywhere among other ops.
+        let (mixed, _) = kit.commit(
+            0,
+            &state,
+            vec![Op::Rekey, Op::Rename(Text::new("y").unwrap()), Op::Rekey],
+        );
+        state.apply(&mixed).unwrap();
+        assert_eq!(state.name(), "y");
     }
 
     #[test]
@@ -1094,11 +1145,31 @@ mod tests {
             rebase(&[Op::Rename(Text::new("r").unwrap()), Op::Leave], &kit.pk(1), &demoted),
             vec![Op::Leave]
         );
+        // ... or else a Rekey, alone, which a member may commit.
+        let kept = rebase(
+            &[Op::Rekey, Op::Rename(Text::new("r").unwrap()), Op::Rekey],
+            &kit.pk(1),
+            &demoted,
+        );
+        assert_eq!(kept, vec![Op::Rekey]);
+        let (rekey, _) = kit.commit(1, &demoted, kept);
+        assert!(demoted.clone().apply(&rekey).is_ok());
+        assert_eq!(rebase(&[Op::Rekey, Op::Leave], &kit.pk(1), &demoted), vec![Op::Leave]);
+        // An admin keeps its Rekey among the rest.
+        assert_eq!(
+            rebase(&[Op::Rekey, Op::Add(kit.member(3))], &kit.pk(1), &won),
+            vec![Op::Rekey]
+        );
+        assert_eq!(
+            rebase(&[Op::Rekey, Op::Add(kit.member(4))], &kit.pk(1), &won),
+            vec![Op::Rekey, Op::Add(kit.member(4))]
+        );
         // Removed: nothing.
         let (remove, _) = kit.commit(0, &state, vec![Op::Remove(kit.pk(1))]);
         let mut removed = state;
         removed.apply(&remove).unwrap();
         assert_eq!(rebase(&mine, &kit.pk(1), &removed), vec![]);
+        assert_eq!(rebase(&[Op::Rekey], &kit.pk(1), &removed), vec![]);
     }
 
     #[test]

@@ -81,6 +81,8 @@ pub(crate) struct Actor {
     pub(super) joined: bool,
     pub(super) routing_waiters: Vec<(usize, oneshot::Sender<usize>)>,
     pub(super) join_waiters: Vec<oneshot::Sender<()>>,
+    /// A backup asked for, taken once the turn ends (`node::backup`).
+    pub(super) backup: Option<super::backup::BackupJob>,
 }
 
 impl Actor {
@@ -163,6 +165,7 @@ impl Actor {
             joined: false,
             routing_waiters: Vec::new(),
             join_waiters: Vec::new(),
+            backup: None,
         })
     }
 
@@ -287,6 +290,7 @@ impl Actor {
             self.end_turn();
             self.write_groups();
             self.durability.kick();
+            self.take_backup().await;
         }
         let result = self.finish().await;
         if let Some(reply) = shutdown_reply {
@@ -312,7 +316,7 @@ impl Actor {
     }
 
     /// Writes what was changed and kept in memory until the flush.
-    fn write_state(&mut self) {
+    pub(super) fn write_state(&mut self) {
         self.write_pending();
         self.write_guard_lazily(true);
         self.write_all_groups();

@@ -16,6 +16,11 @@ pub(crate) type Reply<T> = oneshot::Sender<Result<T, NodeError>>;
 /// A request to the node's task.
 pub(crate) enum Command {
     Status(oneshot::Sender<Status>),
+    Backup {
+        path: std::path::PathBuf,
+        key: super::backup::BackupKey,
+        reply: Reply<crate::backup::BackupReport>,
+    },
     Peers(oneshot::Sender<Vec<PeerInfo>>),
     Dial {
         addr: Multiaddr,
@@ -231,6 +236,7 @@ impl super::actor::Actor {
             Command::Status(reply) => {
                 let _ = reply.send(self.status());
             }
+            Command::Backup { path, key, reply } => self.cmd_backup(path, key, reply),
             Command::Peers(reply) => {
                 let _ = reply.send(self.peer_infos());
             }

@@ -20,6 +20,7 @@
 
 mod actor;
 pub mod admission;
+pub mod backup;
 pub mod behaviour;
 pub mod codec;
 mod command;
@@ -442,6 +443,17 @@ impl NodeHandle {
     /// A snapshot of the node's state.
     pub async fn status(&self) -> Result<Status, NodeError> {
         self.request(Command::Status).await
+    }
+
+    /// Writes an encrypted backup of this person (keys, contacts, groups, history) to
+    /// the absolute `path`, with the node's writes paused meanwhile (SPEC.md §8.6).
+    pub async fn backup(
+        &self,
+        path: impl Into<PathBuf>,
+        key: backup::BackupKey,
+    ) -> Result<crate::backup::BackupReport, NodeError> {
+        let path = path.into();
+        self.request(|reply| Command::Backup { path, key, reply }).await?
     }
 
     /// Connected peers.

@@ -18,6 +18,10 @@ use crate::model::{ConvId, MsgId};
 pub const SCHEMA: &[u8] = b"schema_version";
 /// `meta` key of the owner's profile.
 pub const PROFILE: &[u8] = b"profile";
+/// `meta` prefix of the persisted 1:1 sessions (`session/<hex id>`).
+pub const SESSION_PREFIX: &str = "session/";
+/// `meta` name of the 1:1 handshake-replay guard.
+pub const DM_GUARD: &str = "dm_guard";
 /// `meta` name of the identity keys `init --force` replaced.
 pub const PREVIOUS_IDENTITIES: &str = "previous_identities";
 

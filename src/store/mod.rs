@@ -24,11 +24,12 @@
 //! list is there, and the list is ordered so that every prefix is consistent.
 
 mod actions;
+mod backup;
 mod cache;
 mod files;
 mod groups;
 mod history;
-mod keys;
+pub mod keys;
 mod mailbox;
 mod message_codec;
 mod migrate;
@@ -42,6 +43,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+pub use backup::BackedUpTree;
 pub use files::{FileEntry, PackEntry};
 pub use history::{Batch, OutboxEntry, OutboxTarget};
 pub use mailbox::{MailboxItem, Registration};

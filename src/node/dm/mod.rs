@@ -31,6 +31,7 @@ use crate::phone::PhoneNumber;
 use crate::ratelimit::{KeyedLimiter, Rate};
 use crate::session::transport::DEFAULT_RESERVE_BLOCK;
 use crate::session::{HandshakePayload, Initiator, ReplayGuard, Responder, Role, Session, SessionError};
+use crate::store::keys::{DM_GUARD as GUARD, SESSION_PREFIX};
 use crate::store::{OutboxEntry, OutboxTarget};
 use crate::wire::{Bytes, Fixed, List, Text};
 
@@ -46,10 +47,6 @@ const FRAMES_PER_REQUEST: usize = crate::dm::wire::MAX_FRAMES_PER_REQUEST;
 /// Most frame requests in flight to one friend (pipelining: the friend's group commit
 /// then covers several requests at once).
 const MAX_IN_FLIGHT_PER_FRIEND: usize = 8;
-/// `meta` prefix of persisted sessions (`session/<hex id>`).
-const SESSION_PREFIX: &str = "session/";
-/// `meta` name of the handshake replay guard.
-const GUARD: &str = "dm_guard";
 /// How long strangers' handshakes may leave the replay guard unwritten (a friend's
 /// handshake writes it before its answer).
 const GUARD_LAZY_MS: u64 = 10_000;

@@ -1,0 +1,129 @@
+//! The actor's glue for backups (SPEC.md §8.6, [`crate::backup`]): `backup.create` waits
+//! for the end of the actor's turn, writes what the actor keeps in memory, then pauses
+//! the actor while a blocking thread copies its keys, database and sticker packs into an
+//! encrypted archive — nothing writes meanwhile, so the copy is of one moment.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use zeroize::Zeroizing;
+
+use super::actor::Actor;
+use super::command::Reply;
+use super::refusal::Refusal;
+use super::NodeError;
+use crate::backup::{
+    write_backup, ArchiveError, BackupError, BackupReport, BackupSecret, BackupSource, Manifest, RecoveryCode,
+};
+use crate::model::now_ms;
+
+/// What a backup is locked with.
+pub enum BackupKey {
+    /// A passphrase (at least [`crate::backup::archive::MIN_PASSPHRASE_CHARS`] characters).
+    Passphrase(Zeroizing<String>),
+    /// An existing recovery code's 24 words.
+    RecoveryCode(Zeroizing<String>),
+    /// A new recovery code, made for this backup and returned in its report.
+    NewRecoveryCode,
+}
+
+/// A backup asked for, taken at the end of the turn.
+pub(crate) struct BackupJob {
+    path: PathBuf,
+    key: BackupKey,
+    reply: Reply<BackupReport>,
+}
+
+impl From<BackupError> for NodeError {
+    fn from(error: BackupError) -> Self {
+        let message = error.to_string();
+        let reason = match error {
+            BackupError::Store(e) => return NodeError::Store(e),
+            BackupError::Archive(ArchiveError::WeakPassphrase) => "weak_passphrase",
+            BackupError::Archive(ArchiveError::BadRecoveryCode(_)) => "bad_recovery_code",
+            BackupError::Io { .. } | BackupError::Archive(ArchiveError::Io(_)) => "cannot_write",
+            _ => "backup_failed",
+        };
+        Refusal::invalid(reason, message).into()
+    }
+}
+
+impl Actor {
+    /// `backup.create`: queued for the end of this turn (one at a time).
+    pub(super) fn cmd_backup(&mut self, path: PathBuf, key: BackupKey, reply: Reply<BackupReport>) {
+        if !path.is_absolute() {
+            let _ = reply.send(Err(Refusal::invalid(
+                "relative_path",
+                "the backup's path must be absolute",
+            )
+            .into()));
+            return;
+        }
+        if self.backup.is_some() {
+            let _ = reply.send(Err(Refusal::invalid("busy", "a backup is being taken").into()));
+            return;
+        }
+        self.backup = Some(BackupJob { path, key, reply });
+    }
+
+    /// Takes the queued backup, if any, with the actor paused.
+    pub(super) async fn take_backup(&mut self) {
+        let Some(BackupJob { path, key, reply }) = self.backup.take() else {
+            return;
+        };
+        let started = Instant::now();
+        let (secret, new_code) = match key {
+            BackupKey::Passphrase(passphrase) => (BackupSecret::Passphrase(passphrase), None),
+            BackupKey::RecoveryCode(words) => match RecoveryCode::parse(&words) {
+                Ok(code) => (BackupSecret::RecoveryCode(code), None),
+                Err(e) => {
+                    let _ = reply.send(Err(BackupError::from(e).into()));
+                    return;
+                }
+            },
+            BackupKey::NewRecoveryCode => {
+                let code = RecoveryCode::generate(&mut rand::rngs::OsRng);
+                let words = code.words();
+                (BackupSecret::RecoveryCode(code), Some(words))
+            }
+        };
+        self.write_state();
+        let manifest = Manifest {
+            schema: crate::store::SCHEMA_VERSION,
+            created_ms: now_ms(),
+            peer_id: self.config.identity.peer_id().to_string(),
+            phone: self.profile.phone.as_ref().map(|p| p.to_string()),
+            name: self.profile.name.clone(),
+            chingu: crate::VERSION.into(),
+        };
+        let (identity, store) = (self.config.identity.clone(), self.store.clone());
+        let home = self.config.db_path.parent().map(PathBuf::from).unwrap_or_default();
+        let files = self.config.files_dir.clone();
+        let written = tokio::task::spawn_blocking(move || {
+            let source = BackupSource {
+                identity: &identity,
+                store: &store,
+                home: &home,
+                files: &files,
+            };
+            write_backup(&source, &path, &secret, manifest)
+        })
+        .await;
+        let outcome = match written {
+            Ok(Ok(mut report)) => {
+                report.recovery_code = new_code;
+                report.paused_ms = started.elapsed().as_millis() as u64;
+                tracing::info!(
+                    bytes = report.bytes,
+                    entries = report.entries,
+                    paused_ms = report.paused_ms,
+                    "backup taken"
+                );
+                Ok(report)
+            }
+            Ok(Err(e)) => Err(e.into()),
+            Err(source) => Err(NodeError::Task { what: "backup", source }),
+        };
+        let _ = reply.send(outcome);
+    }
+}
