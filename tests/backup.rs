@@ -1,4 +1,4 @@
-//! Backups between real nodes on loopback (SPEC.md §8.6): a member of a 1:1 chat and a
+//! Backups between real nodes on loopback (SPEC.md §8.4): a member of a 1:1 chat and a
 //! group is backed up while messages arrive, loses the machine, and is restored on a new
 //! one — the same account for friends (no key-change warning), what was sent while away
 //! still arrives, and the group works again under fresh sender keys. A damaged,

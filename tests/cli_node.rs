@@ -352,6 +352,23 @@ fn every_command_answers_in_json_and_a_closed_pipe_ends_it_normally() {
     covered.borrow_mut().insert("chat".into());
     // The demo's JSON is checked by tests/demo.rs (the_demo_reports_its_figures_as_json).
     covered.borrow_mut().insert("demo".into());
+    // A backup through the node (its secret from a file), restored into a new home.
+    let vault = tempfile::tempdir().unwrap();
+    let secret = vault.path().join("passphrase");
+    std::fs::write(&secret, "a long enough passphrase\n").unwrap();
+    let archive = vault.path().join("me.backup");
+    let (archive, secret) = (archive.to_str().unwrap(), secret.to_str().unwrap());
+    let written = check("backup", json(&a, &["backup", archive, "--passphrase-file", secret]));
+    assert!(written["messages"].as_u64().unwrap() > 0, "{written}");
+    let elsewhere = vault.path().join("new-machine");
+    let restored = check(
+        "restore",
+        json(&elsewhere, &["restore", archive, "--passphrase-file", secret]),
+    );
+    assert_eq!(restored["phone"], "+821011112222");
+    let (code, _, err) = run(&elsewhere, &["restore", archive, "--passphrase-file", secret]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("--force"), "{err}");
     // The group left last, so that its conversation still has members above.
     check("group leave", json(&a, &["group", "leave", "초대"]));
 

@@ -1,4 +1,4 @@
-//! Backups (SPEC.md §8.6): a person's account key, contacts, groups and history in one
+//! Backups (SPEC.md §8.4): a person's account key, contacts, groups and history in one
 //! encrypted archive, taken while the node runs, and a home rebuilt from one.
 //!
 //! - [`archive`]: the format — header, key derivation, encrypted chunk stream, records.

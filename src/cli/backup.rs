@@ -1,7 +1,7 @@
 //! `chingu backup FILE` (through the running node, which pauses its writes while it
 //! copies) and `chingu restore FILE` (with no node running: it rebuilds the home).
 //! Secrets come from a file given on the command line or, on a terminal, from a prompt
-//! that does not echo (SPEC.md §8.6).
+//! that does not echo (SPEC.md §8.4).
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};

@@ -8,6 +8,8 @@ use std::path::PathBuf;
 
 use chingu::api::client::ClientError;
 use chingu::api::ApiError;
+use chingu::backup::archive::MIN_PASSPHRASE_CHARS;
+use chingu::backup::{ArchiveError, BackupError};
 use chingu::config::ConfigError;
 use chingu::contacts::import::ImportError;
 use chingu::home::HomeError;
@@ -82,7 +84,57 @@ fn known(error: &(dyn std::error::Error + 'static)) -> Option<String> {
     if let Some(e) = error.downcast_ref::<UsageError>() {
         return Some(e.0.clone());
     }
+    if let Some(e) = error.downcast_ref::<BackupError>() {
+        return backup(e);
+    }
+    if let Some(e) = error.downcast_ref::<ArchiveError>() {
+        return Some(archive(e));
+    }
     None
+}
+
+/// A backup that cannot be restored, or a home that cannot take it.
+fn backup(error: &BackupError) -> Option<String> {
+    Some(match error {
+        BackupError::Archive(e) => archive(e),
+        BackupError::HomeExists(home) => tr!("err-backup-home-exists", home = home.display().to_string()),
+        BackupError::NewerSchema(_) => tr!("err-backup-newer"),
+        BackupError::Home(e) => return home(e),
+        BackupError::Io { path, source, .. } => tr!(
+            "err-file",
+            path = path.display().to_string(),
+            problem = io_problem(source)
+        ),
+        BackupError::Store(_) => return None,
+    })
+}
+
+fn archive(error: &ArchiveError) -> String {
+    match error {
+        ArchiveError::NotABackup => tr!("err-backup-not-a-backup", path = tr!("backup-the-file")),
+        ArchiveError::NewerFormat(_) => tr!("err-backup-newer"),
+        ArchiveError::WrongSecret => tr!("err-backup-wrong-secret"),
+        ArchiveError::Damaged { .. } => tr!("err-backup-damaged"),
+        ArchiveError::WeakPassphrase => tr!("err-backup-weak", chars = MIN_PASSPHRASE_CHARS),
+        ArchiveError::BadRecoveryCode(problem) => {
+            tr!("err-backup-bad-code", problem = for_terminal(problem).into_owned())
+        }
+        ArchiveError::WrongSecretKind { needed, .. } => tr!(
+            "err-backup-wrong-kind",
+            needed = if needed.contains("passphrase") {
+                "passphrase"
+            } else {
+                "code"
+            }
+        ),
+        ArchiveError::BadParameters { .. } | ArchiveError::Malformed(_) => {
+            tr!(
+                "err-backup-malformed",
+                problem = for_terminal(&error.to_string()).into_owned()
+            )
+        }
+        ArchiveError::Io(e) => tr!("err-file", path = tr!("backup-the-file"), problem = io_problem(e)),
+    }
 }
 
 fn client(error: &ClientError) -> String {
@@ -119,6 +171,11 @@ fn api(error: &ApiError) -> String {
         "no_such_group" => tr!("err-no-such-group", group = detail("group")),
         "too_large" => tr!("err-too-large", limit = chingu::api::MAX_REQUEST_BYTES >> 10),
         reason @ ("name_too_long" | "name_unprintable") => name(reason),
+        "weak_passphrase" => tr!("err-backup-weak", chars = MIN_PASSPHRASE_CHARS),
+        "bad_recovery_code" => tr!(
+            "err-backup-bad-code",
+            problem = for_terminal(&error.message).into_owned()
+        ),
         "forbidden" => tr!("err-forbidden", message = for_terminal(&error.message).into_owned()),
         _ => tr!("err-node", message = for_terminal(&error.message).into_owned()),
     }

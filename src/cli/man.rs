@@ -361,6 +361,14 @@ fn examples(page: &str) -> &'static [&'static [&'static str]] {
             "🎂🎉",
         ]],
         "chingu-files" => &[&["chingu", "files"], &["chingu", "files", "--json"]],
+        "chingu-backup" => &[
+            &["chingu", "backup", "chingu-2026-12-05.backup"],
+            &["chingu", "backup", "/media/usb/me.backup", "--new-recovery-code"],
+        ],
+        "chingu-restore" => &[
+            &["chingu", "restore", "/media/usb/me.backup"],
+            &["chingu", "--home", "/tmp/old-me", "restore", "me.backup", "--force"],
+        ],
         "chingu-save" => &[
             &["chingu", "save", "4f2a9c1e", "~/Pictures"],
             &["chingu", "save", "0192b5c1a2f37c4e8d9a0b1c2d3e4f50", "trip.mp4"],

@@ -1,4 +1,4 @@
-//! The actor's glue for backups (SPEC.md §8.6, [`crate::backup`]): `backup.create` waits
+//! The actor's glue for backups (SPEC.md §8.4, [`crate::backup`]): `backup.create` waits
 //! for the end of the actor's turn, writes what the actor keeps in memory, then pauses
 //! the actor while a blocking thread copies its keys, database and sticker packs into an
 //! encrypted archive — nothing writes meanwhile, so the copy is of one moment.

@@ -446,7 +446,7 @@ impl NodeHandle {
     }
 
     /// Writes an encrypted backup of this person (keys, contacts, groups, history) to
-    /// the absolute `path`, with the node's writes paused meanwhile (SPEC.md §8.6).
+    /// the absolute `path`, with the node's writes paused meanwhile (SPEC.md §8.4).
     pub async fn backup(
         &self,
         path: impl Into<PathBuf>,

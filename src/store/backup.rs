@@ -1,5 +1,5 @@
 //! What of the database a backup carries, and how a restored database is made whole
-//! (SPEC.md §8.6).
+//! (SPEC.md §8.4).
 //!
 //! Carried: `meta` (profile, prekeys, invites, …) without the 1:1 sessions and the
 //! handshake-replay guard — a session restored from a backup would send again under

@@ -743,6 +743,16 @@ cmd-meetup-join = Join a flash meetup by its code (XXXXX-XXXXX or chingu://meetu
     .forget = Delete its history on this device when it ends (kept otherwise)
 cmd-meetup-close = Close a meetup early (its creator)
     .group = The meetup: name or id
+cmd-backup = Write an encrypted backup of you: keys, contacts, groups and history
+    .path = Where to write the backup (an existing file is replaced once the new one is whole)
+    .passphrase_file = Read the passphrase from this file (its first line) instead of asking for it
+    .recovery_code_file = Lock it with this 24-word recovery code (read from the file) instead of a passphrase
+    .new_recovery_code = Lock it with a new 24-word recovery code, shown once: write it down
+cmd-restore = Bring yourself back from a backup on this machine (no node may be running)
+    .path = The backup file
+    .force = Replace the home's present contents (they are moved aside, not deleted)
+    .passphrase_file = Read the passphrase from this file (its first line) instead of asking for it
+    .recovery_code_file = Read the 24-word recovery code from this file instead of asking for it
 cmd-apps = Third-party apps: tokens for the WebSocket API (add, list, revoke)
 cmd-apps-add = Register an app and print its token (shown only once)
     .name = The app's name (letters, digits, '-', '_', '.')
@@ -846,3 +856,27 @@ vouchers-col-serial = SERIAL
 vouchers-col-item = ITEM
 vouchers-col-value = VALUE
 vouchers-col-state = STATE
+
+# Backups (chingu backup, restore)
+backup-passphrase-prompt = Passphrase for the backup:{" "}
+backup-passphrase-again = The same passphrase again:{" "}
+backup-passphrase-mismatch = the two passphrases differ; nothing was written
+backup-recovery-prompt = Recovery code (24 words):{" "}
+backup-secret-needed = no terminal to ask for the secret on: give --passphrase-file, --recovery-code-file or --new-recovery-code
+backup-written = Backup written to { $path }: { $messages } messages, { $size } (the node paused { $paused } ms).
+backup-recovery-code = Your recovery code. Write it down: chingu does not keep it, and nothing else opens this backup.
+restore-done = Restored { $name } ({ $phone }) into { $home }: { $messages } messages. Start it with `chingu run`: friends see the same account.
+restore-moved-aside = The home's previous contents were moved to { $path }.
+backup-the-file = the file
+err-backup-wrong-secret = wrong passphrase or recovery code; nothing was restored
+err-backup-damaged = the backup is damaged or cut short; nothing was restored
+err-backup-not-a-backup = { $path } is not a chingu backup
+err-backup-weak = the passphrase is too short: use at least { $chars } characters
+err-backup-bad-code = not a valid recovery code ({ $problem }): give the 24 words as they were shown
+err-backup-wrong-kind = this backup is locked with { $needed ->
+    [passphrase] a passphrase
+   *[code] a recovery code
+}; give that instead
+err-backup-home-exists = { $home } already holds a chingu home: pass --force to replace it (its contents are moved aside)
+err-backup-newer = this backup was written by a newer chingu; upgrade chingu to restore it
+err-backup-malformed = the backup's contents are not valid ({ $problem }); nothing was restored

@@ -688,6 +688,16 @@ cmd-meetup-join = コードでフラッシュミートアップに参加（XXXXX
     .forget = 終わったらこの端末の履歴を削除（既定では残します）
 cmd-meetup-close = ミートアップを早めに終了（作成者）
     .group = ミートアップ: 名前または ID
+cmd-backup = 自分を暗号化してバックアップ: 鍵、連絡先、グループ、履歴
+    .path = バックアップの書き込み先（同名のファイルは新しいバックアップが書き終わってから置き換え）
+    .passphrase_file = 尋ねずにこのファイルの1行目をパスフレーズに使う
+    .recovery_code_file = パスフレーズの代わりにこのファイルの24語の復元コードでロック
+    .new_recovery_code = 新しい24語の復元コードでロック（一度だけ表示: 書き留めてください）
+cmd-restore = このマシンでバックアップから自分を復元（ノードが実行中でないこと）
+    .path = バックアップファイル
+    .force = ホームの今の内容を置き換える（削除せず脇へ移動）
+    .passphrase_file = 尋ねずにこのファイルの1行目をパスフレーズに使う
+    .recovery_code_file = 尋ねずにこのファイルから24語の復元コードを読む
 cmd-apps = 外部アプリ: WebSocket API 用のトークン（追加、一覧、取り消し）
 cmd-apps-add = アプリを登録してトークンを表示（表示は一度だけ）
     .name = アプリの名前（文字、数字、'-'、'_'、'.'）
@@ -791,3 +801,27 @@ vouchers-col-serial = シリアル
 vouchers-col-item = 商品
 vouchers-col-value = 金額
 vouchers-col-state = 状態
+
+# バックアップ (chingu backup, restore)
+backup-passphrase-prompt = バックアップのパスフレーズ:{" "}
+backup-passphrase-again = もう一度同じパスフレーズ:{" "}
+backup-passphrase-mismatch = 2つのパスフレーズが違います。何も書き込んでいません
+backup-recovery-prompt = 復元コード（24語）:{" "}
+backup-secret-needed = 秘密を尋ねる端末がありません: --passphrase-file、--recovery-code-file または --new-recovery-code を指定してください
+backup-written = { $path } にバックアップしました: メッセージ { $messages } 件、{ $size }（ノードは { $paused } ms 停止）。
+backup-recovery-code = 復元コードです。必ず書き留めてください: chingu は保存せず、このバックアップはこのコードでしか開けません。
+restore-done = { $name }（{ $phone }）を { $home } に復元しました: メッセージ { $messages } 件。`chingu run` で起動してください。友だちには同じアカウントに見えます。
+restore-moved-aside = ホームにあった内容は { $path } に移しました。
+backup-the-file = このファイル
+err-backup-wrong-secret = パスフレーズか復元コードが違います。何も復元していません
+err-backup-damaged = バックアップが壊れているか途中で切れています。何も復元していません
+err-backup-not-a-backup = { $path } は chingu のバックアップではありません
+err-backup-weak = パスフレーズが短すぎます: { $chars } 文字以上にしてください
+err-backup-bad-code = 有効な復元コードではありません（{ $problem }）: 表示された24語をそのまま入力してください
+err-backup-wrong-kind = このバックアップは{ $needed ->
+    [passphrase] パスフレーズ
+   *[code] 復元コード
+}でロックされています。そちらを指定してください
+err-backup-home-exists = { $home } にはすでに chingu のホームがあります: 置き換えるには --force を指定してください（内容は脇へ移動）
+err-backup-newer = 新しい chingu が書いたバックアップです。復元するには chingu を更新してください
+err-backup-malformed = バックアップの内容が不正です（{ $problem }）。何も復元していません

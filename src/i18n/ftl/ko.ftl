@@ -688,6 +688,16 @@ cmd-meetup-join = 코드로 번개에 참여 (XXXXX-XXXXX 또는 chingu://meetup
     .forget = 끝나면 이 기기에서 기록 삭제 (기본은 보관)
 cmd-meetup-close = 번개를 일찍 닫기 (연 사람)
     .group = 번개: 이름 또는 ID
+cmd-backup = 나를 암호화해 백업하기: 키, 연락처, 그룹, 대화 기록
+    .path = 백업을 쓸 곳 (같은 파일이 있으면 새 백업이 다 쓰인 뒤 바뀌어요)
+    .passphrase_file = 묻지 않고 이 파일의 첫 줄을 암호 문구로 쓰기
+    .recovery_code_file = 암호 문구 대신 이 파일에 적힌 24단어 복구 코드로 잠그기
+    .new_recovery_code = 새 24단어 복구 코드로 잠그기 (한 번만 보여 줘요: 적어 두세요)
+cmd-restore = 이 기기에서 백업으로 나를 되살리기 (노드가 실행 중이면 안 돼요)
+    .path = 백업 파일
+    .force = 홈에 있는 내용을 바꾸기 (지우지 않고 옆으로 옮겨요)
+    .passphrase_file = 묻지 않고 이 파일의 첫 줄을 암호 문구로 쓰기
+    .recovery_code_file = 묻지 않고 이 파일에서 24단어 복구 코드를 읽기
 cmd-apps = 외부 앱: WebSocket API용 토큰 (추가, 목록, 취소)
 cmd-apps-add = 앱을 등록하고 토큰 보여 주기 (한 번만 보여요)
     .name = 앱 이름 (글자, 숫자, '-', '_', '.')
@@ -791,3 +801,27 @@ vouchers-col-serial = 일련번호
 vouchers-col-item = 상품
 vouchers-col-value = 금액
 vouchers-col-state = 상태
+
+# 백업 (chingu backup, restore)
+backup-passphrase-prompt = 백업 암호 문구:{" "}
+backup-passphrase-again = 같은 암호 문구를 한 번 더:{" "}
+backup-passphrase-mismatch = 두 암호 문구가 달라요. 아무것도 쓰지 않았어요
+backup-recovery-prompt = 복구 코드 (24단어):{" "}
+backup-secret-needed = 비밀을 물어볼 터미널이 없어요: --passphrase-file, --recovery-code-file 또는 --new-recovery-code 를 주세요
+backup-written = { $path }에 백업했어요: 메시지 { $messages }개, { $size } (노드가 { $paused } ms 동안 멈췄어요).
+backup-recovery-code = 복구 코드예요. 꼭 적어 두세요: chingu는 이 코드를 보관하지 않고, 이 백업은 이 코드로만 열려요.
+restore-done = { $name } ({ $phone })을(를) { $home }에 되살렸어요: 메시지 { $messages }개. `chingu run`으로 시작하세요. 친구에게는 같은 계정으로 보여요.
+restore-moved-aside = 홈에 있던 내용은 { $path }(으)로 옮겼어요.
+backup-the-file = 이 파일
+err-backup-wrong-secret = 암호 문구나 복구 코드가 틀렸어요. 아무것도 되살리지 않았어요
+err-backup-damaged = 백업이 손상되었거나 잘렸어요. 아무것도 되살리지 않았어요
+err-backup-not-a-backup = { $path }은(는) chingu 백업이 아니에요
+err-backup-weak = 암호 문구가 너무 짧아요: { $chars }자 이상으로 하세요
+err-backup-bad-code = 올바른 복구 코드가 아니에요 ({ $problem }): 보여 준 24단어를 그대로 주세요
+err-backup-wrong-kind = 이 백업은 { $needed ->
+    [passphrase] 암호 문구
+   *[code] 복구 코드
+}(으)로 잠겨 있어요. 그것을 주세요
+err-backup-home-exists = { $home }에 이미 chingu 홈이 있어요: 바꾸려면 --force 를 주세요 (내용은 옆으로 옮겨요)
+err-backup-newer = 더 새 chingu가 만든 백업이에요. 되살리려면 chingu를 업그레이드하세요
+err-backup-malformed = 백업 내용이 올바르지 않아요 ({ $problem }). 아무것도 되살리지 않았어요
