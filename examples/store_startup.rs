@@ -11,6 +11,11 @@
 //! build the swarm, wait until the TCP listener on 127.0.0.1 is up). The page cache is
 //! warm after the fill, so these are warm starts.
 //!
+//! Then takes a backup of that home through a running node (SPEC.md §8.4: the node
+//! pauses its writes meanwhile) and restores it into a new home, timing each and reading
+//! the process's peak RSS during each (reset between them through `/proc/self/clear_refs`)
+//! — BENCHMARKS.md, "Backup and restore".
+//!
 //! ```text
 //! cargo run --release --example store_startup                  # 100,000 messages, 5 runs
 //! cargo run --release --example store_startup -- 1000000 3     # other sizes
@@ -23,8 +28,10 @@ use std::time::Instant;
 
 use rand::{Rng, SeedableRng};
 
+use chingu::backup::{restore, BackupSecret, RestoreOptions};
 use chingu::home::{Home, InitOptions};
 use chingu::model::{now_ms, ConvId, Conversation, ConversationKind, Direction, Hlc, MessageState};
+use chingu::node::backup::BackupKey;
 use chingu::phone::{synthetic, PhoneNumber, Region};
 use chingu::store::{OutboxEntry, OutboxTarget, Store};
 use chingu::{Node, NodeConfig};
@@ -117,6 +124,72 @@ fn fill(store: &Store, owner: &PhoneNumber, messages: usize) -> Result<u64, Box<
     Ok(text_bytes)
 }
 
+/// The passphrase of the benchmark's backup.
+const PASSPHRASE: &str = "a benchmark passphrase";
+
+/// Resets the process's peak RSS (Linux ≥ 4.0), so the next reading covers what follows.
+fn reset_peak_rss() -> std::io::Result<()> {
+    std::fs::write("/proc/self/clear_refs", "5")
+}
+
+/// The process's peak RSS since the last reset, MiB.
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0.0);
+    kib / 1024.0
+}
+
+/// Starts a node on `home`, listening on loopback only and bootstrapping from nobody.
+async fn start_node(home: &Home) -> Result<chingu::node::NodeHandle, Box<dyn std::error::Error>> {
+    let mut config = NodeConfig::from_home(home)?;
+    config.listen = vec!["/ip4/127.0.0.1/tcp/0".parse()?];
+    config.bootstrap = Vec::new();
+    config.mdns = false;
+    Ok(Node::start(config).await?)
+}
+
+/// Backs `home` up through a running node and restores it into a new home beside it.
+async fn backup_and_restore(home: &Home, dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let node = start_node(home).await?;
+    let archive = dir.join("history.backup");
+    reset_peak_rss()?;
+    let started = Instant::now();
+    let report = node
+        .backup(&archive, BackupKey::Passphrase(PASSPHRASE.to_owned().into()))
+        .await?;
+    let backup_s = started.elapsed().as_secs_f64();
+    let backup_peak = peak_rss_mib();
+    node.shutdown().await?;
+    println!(
+        "backup: {} messages ({} entries) in {backup_s:.2} s, node paused {} ms; archive {} bytes          ({:.1} MiB); peak RSS {backup_peak:.0} MiB",
+        report.messages,
+        report.entries,
+        report.paused_ms,
+        report.bytes,
+        report.bytes as f64 / (1024.0 * 1024.0),
+    );
+    let restored_home = Home::at(dir.join("restored"));
+    reset_peak_rss()?;
+    let started = Instant::now();
+    let restored = tokio::task::spawn_blocking(move || {
+        let secret = BackupSecret::Passphrase(PASSPHRASE.to_owned().into());
+        restore(&restored_home, &archive, &secret, &RestoreOptions::default()).map_err(|e| e.to_string())
+    })
+    .await??;
+    println!(
+        "restore: {} messages ({} entries) in {:.2} s (argon2id included); peak RSS {:.0} MiB",
+        restored.messages,
+        restored.entries,
+        started.elapsed().as_secs_f64(),
+        peak_rss_mib()
+    );
+    Ok(())
+}
+
 /// Bytes of every file under `dir`.
 fn dir_bytes(dir: &Path) -> std::io::Result<u64> {
     let mut total = 0;
@@ -170,12 +243,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut starts = Vec::with_capacity(runs);
     for run in 1..=runs {
-        let mut config = NodeConfig::from_home(&home)?;
-        config.listen = vec!["/ip4/127.0.0.1/tcp/0".parse()?];
-        config.bootstrap = Vec::new();
-        config.mdns = false;
         let started = Instant::now();
-        let node = Node::start(config).await?;
+        let node = start_node(&home).await?;
         let listening_ms = started.elapsed().as_secs_f64() * 1000.0;
         let status = node.status().await?;
         let answering_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -194,5 +263,5 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         starts[starts.len() / 2],
         starts[starts.len() - 1]
     );
-    Ok(())
+    backup_and_restore(&home, dir.path()).await
 }

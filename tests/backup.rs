@@ -131,6 +131,25 @@ async fn a_person_restored_on_a_new_machine_is_the_same_friend_and_gets_what_was
     let unique: std::collections::HashSet<&str> = during.iter().copied().collect();
     assert_eq!(unique.len(), during.len(), "no duplicates: {during:?}");
 
+    // Search works again once the postings are rebuilt in the background.
+    tokio::time::timeout(DEADLINE, async {
+        while bob
+            .search("before the backup", None, 10, None)
+            .await
+            .unwrap()
+            .results
+            .is_empty()
+        {
+            let _ = tokio::time::timeout(
+                std::time::Duration::from_millis(200),
+                futures::StreamExt::next(&mut bob_events),
+            )
+            .await;
+        }
+    })
+    .await
+    .expect("restored messages are found by search");
+
     // The same account for Alice: the same key and state, and no key-change warning.
     bob.send("n0", "back on a new machine").await.unwrap();
     wait_event(&mut alice_events, |e| match e {

@@ -83,6 +83,8 @@ pub(crate) struct Actor {
     pub(super) join_waiters: Vec<oneshot::Sender<()>>,
     /// A backup asked for, taken once the turn ends (`node::backup`).
     pub(super) backup: Option<super::backup::BackupJob>,
+    /// The search index of a restored database, rebuilt in the background.
+    pub(super) reindex: Option<super::backup::Reindex>,
 }
 
 impl Actor {
@@ -166,6 +168,7 @@ impl Actor {
             routing_waiters: Vec::new(),
             join_waiters: Vec::new(),
             backup: None,
+            reindex: None,
         })
     }
 
@@ -253,6 +256,7 @@ impl Actor {
     pub(crate) async fn run(mut self) {
         self.resume_groups();
         self.start_files();
+        self.start_reindex();
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut shutdown_reply = None;
@@ -324,6 +328,7 @@ impl Actor {
 
     /// Lets in-flight durable actions complete, then flushes everything.
     async fn finish(mut self) -> Result<(), NodeError> {
+        self.stop_reindex().await;
         self.write_state();
         while !self.durability.is_idle() {
             self.write_state();

@@ -4,6 +4,8 @@
 //! encrypted archive — nothing writes meanwhile, so the copy is of one moment.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use zeroize::Zeroizing;
@@ -25,6 +27,12 @@ pub enum BackupKey {
     RecoveryCode(Zeroizing<String>),
     /// A new recovery code, made for this backup and returned in its report.
     NewRecoveryCode,
+}
+
+/// The search postings of a restored database being rebuilt on a thread of their own.
+pub(crate) struct Reindex {
+    stop: Arc<AtomicBool>,
+    task: tokio::task::JoinHandle<()>,
 }
 
 /// A backup asked for, taken at the end of the turn.
@@ -49,6 +57,30 @@ impl From<BackupError> for NodeError {
 }
 
 impl Actor {
+    /// On a restored database: rebuilds its search postings in the background (search
+    /// finds only part of the history until it is done; a restart resumes it).
+    pub(super) fn start_reindex(&mut self) {
+        if !matches!(self.store.meta_value::<u64>(crate::store::UNINDEXED), Ok(Some(_))) {
+            return;
+        }
+        let (store, stop) = (self.store.clone(), Arc::new(AtomicBool::new(false)));
+        let stopping = stop.clone();
+        let task = tokio::task::spawn_blocking(move || match store.index_if_unindexed(&stopping) {
+            Ok(Some(messages)) => tracing::info!(messages, "search index rebuilt after a restore"),
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "cannot rebuild the search index"),
+        });
+        self.reindex = Some(Reindex { stop, task });
+    }
+
+    /// Stops a rebuild still running (before the store closes).
+    pub(super) async fn stop_reindex(&mut self) {
+        if let Some(Reindex { stop, task }) = self.reindex.take() {
+            stop.store(true, Ordering::Relaxed);
+            let _ = task.await;
+        }
+    }
+
     /// `backup.create`: queued for the end of this turn (one at a time).
     pub(super) fn cmd_backup(&mut self, path: PathBuf, key: BackupKey, reply: Reply<BackupReport>) {
         if !path.is_absolute() {

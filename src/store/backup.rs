@@ -40,6 +40,8 @@ impl BackedUpTree {
 /// `meta` name set on a restored database until the node has made new sender keys in
 /// its groups (a restored chain must never be used again).
 pub const RESTORED: &str = "restored";
+/// `meta` name set on a restored database until its search postings are rebuilt.
+pub const UNINDEXED: &str = "unindexed";
 
 /// Whether an entry of `tree` stays out of a backup.
 fn left_out(tree: BackedUpTree, key: &[u8]) -> bool {
@@ -64,12 +66,22 @@ impl Store {
     }
 
     /// Every entry a backup carries, tree by tree, in key order. Consistent only while
-    /// nothing writes (the node pauses while it takes a backup).
+    /// nothing writes (the node pauses while it takes a backup). The search postings,
+    /// most of the history's keys, are skipped by range, not read.
     pub fn backup_entries(
         &self,
     ) -> impl Iterator<Item = Result<(BackedUpTree, sled::IVec, sled::IVec), StoreError>> + '_ {
         BackedUpTree::ALL.into_iter().flat_map(move |tree| {
-            self.backed_up(tree).iter().filter_map(move |item| match item {
+            let entries = self.backed_up(tree);
+            let all: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> = match tree {
+                BackedUpTree::History => Box::new(
+                    entries
+                        .range(..[keys::SEARCH].as_slice())
+                        .chain(entries.range([keys::SEARCH + 1].as_slice()..)),
+                ),
+                _ => Box::new(entries.iter()),
+            };
+            all.filter_map(move |item| match item {
                 Ok((key, _)) if left_out(tree, &key) => None,
                 Ok((key, value)) => Some(Ok((tree, key, value))),
                 Err(e) => Some(Err(e.into())),
@@ -86,12 +98,14 @@ impl Store {
         Ok(())
     }
 
-    /// Completes a restored database: its schema migrated, search rebuilt, files whose
-    /// bytes were not carried marked as not here (they are fetched again from their
-    /// holders), and the restored mark set. Returns how many messages it holds.
+    /// Completes a restored database: its schema migrated, files whose bytes were not
+    /// carried marked as not here (they are fetched again from their holders), and the
+    /// restored and unindexed marks set (the node re-keys its groups and rebuilds the
+    /// search postings in the background: [`Store::index_if_unindexed`]). Returns how
+    /// many messages it holds.
     pub fn finish_restore(&self, blob_here: impl Fn(&[u8; 32]) -> bool, now_ms: u64) -> Result<usize, StoreError> {
         self.migrate()?;
-        let messages = self.index_all_messages()?;
+        let messages = self.history.scan_prefix([keys::MESSAGE]).count();
         for mut file in self.files()? {
             if file.here && !blob_here(&file.file.root) {
                 file.here = false;
@@ -99,8 +113,25 @@ impl Store {
             }
         }
         self.set_meta_value(RESTORED, &now_ms)?;
+        self.set_meta_value(UNINDEXED, &now_ms)?;
         self.flush()?;
         Ok(messages)
+    }
+
+    /// Rebuilds the search postings of a restored database, if they are still to be
+    /// built, then clears the mark. Blocking and long (every message's grams): run on a
+    /// thread of its own; `stop` ends it early (the mark stays: the next start resumes
+    /// it — postings are idempotent). Returns the messages indexed, `None` if nothing
+    /// was to be done or it was stopped.
+    pub fn index_if_unindexed(&self, stop: &std::sync::atomic::AtomicBool) -> Result<Option<usize>, StoreError> {
+        if self.meta_value::<u64>(UNINDEXED)?.is_none() {
+            return Ok(None);
+        }
+        let indexed = self.index_messages_unless(stop)?;
+        if indexed.is_some() {
+            self.remove_meta_value(UNINDEXED)?;
+        }
+        Ok(indexed)
     }
 
     /// When this database was restored from a backup, until its groups were re-keyed.
@@ -146,6 +177,9 @@ mod tests {
             restored.restore_entry(*tree, key, value).unwrap();
         }
         restored.finish_restore(|_| false, 5).unwrap();
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        assert_eq!(restored.index_if_unindexed(&stop).unwrap(), Some(0));
+        assert_eq!(restored.index_if_unindexed(&stop).unwrap(), None, "done once");
         assert_eq!(restored.meta_value::<u32>("prekeys").unwrap(), Some(3));
         assert_eq!(restored.meta_value::<u32>("session/abc").unwrap(), None);
         assert_eq!(restored.restored_ms().unwrap(), Some(5));

@@ -43,7 +43,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-pub use backup::BackedUpTree;
+pub use backup::{BackedUpTree, UNINDEXED};
 pub use files::{FileEntry, PackEntry};
 pub use history::{Batch, OutboxEntry, OutboxTarget};
 pub use mailbox::{MailboxItem, Registration};

@@ -225,8 +225,20 @@ impl Store {
     /// Indexes every stored message (the migration that introduced search). Returns how
     /// many messages were indexed.
     pub(super) fn index_all_messages(&self) -> Result<usize, StoreError> {
+        let never = std::sync::atomic::AtomicBool::new(false);
+        Ok(self.index_messages_unless(&never)?.unwrap_or_default())
+    }
+
+    /// Indexes every message for search, stopping early (`None`) once `stop` is set.
+    pub(super) fn index_messages_unless(
+        &self,
+        stop: &std::sync::atomic::AtomicBool,
+    ) -> Result<Option<usize>, StoreError> {
         let mut indexed = 0;
         for item in self.history.scan_prefix([keys::MESSAGE]) {
+            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                return Ok(None);
+            }
             let (key, value) = item?;
             let message = message_codec::decode(&key, &value)?;
             if let Some(text) = searchable(&message.body) {
@@ -236,7 +248,7 @@ impl Store {
             }
             indexed += 1;
         }
-        Ok(indexed)
+        Ok(Some(indexed))
     }
 }
 

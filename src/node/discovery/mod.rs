@@ -453,28 +453,30 @@ impl Actor {
             return;
         };
         let mut rejected = 0;
-        for value in values {
-            let Ok(value) = RendezvousValue::decode(&value) else {
-                continue;
-            };
-            for entry in value.entries.iter() {
-                match open_entry(entry, &keys, now).map(peer_keys) {
-                    // Our own entry under the shared mutual key is not the contact, and
-                    // neither is one of our own previous installs.
-                    Ok(Some(found))
-                        if found.identity_pk == me
-                            || self.discovery.previous_identities.contains(&found.identity_pk) => {}
-                    Ok(Some(found)) => {
-                        let keep = lookup
-                            .found
-                            .get(&found.identity_pk)
-                            .is_none_or(|k| k.record.seq < found.record.seq);
-                        if keep {
-                            lookup.found.insert(found.identity_pk, found);
-                        }
+        // Storage nodes a withdrawal (or an update) did not reach may still answer with a
+        // slot's older entry: only each slot's newest entry among the answers counts.
+        let newest = crate::rendezvous::storage::merge_answers(
+            values
+                .iter()
+                .filter_map(|value| RendezvousValue::decode(value).ok())
+                .map(|value| value.entries.to_vec()),
+        );
+        for entry in &newest {
+            match open_entry(entry, &keys, now).map(peer_keys) {
+                // Our own entry under the shared mutual key is not the contact, and
+                // neither is one of our own previous installs.
+                Ok(Some(found))
+                    if found.identity_pk == me || self.discovery.previous_identities.contains(&found.identity_pk) => {}
+                Ok(Some(found)) => {
+                    let keep = lookup
+                        .found
+                        .get(&found.identity_pk)
+                        .is_none_or(|k| k.record.seq < found.record.seq);
+                    if keep {
+                        lookup.found.insert(found.identity_pk, found);
                     }
-                    _ => rejected += 1,
                 }
+                _ => rejected += 1,
             }
         }
         lookup.outstanding = lookup.outstanding.saturating_sub(1);
