@@ -16,15 +16,16 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub use archive::{ArchiveError, BackupSecret, RecoveryCode, SecretKind};
+pub use archive::{ArchiveError, BackupSecret, Manifest, RecoveryCode, SecretKind};
 pub use restore::{restore, RestoreOptions, Restored};
 
 use crate::store::{Store, StoreError};
-pub use archive::Manifest;
 use archive::{ArchiveWriter, Record};
 
-/// Files of a home a backup carries besides the database and sticker packs.
-const HOME_FILES: [&str; 4] = ["identity.key", "noise.key", "config.toml", "apps.json"];
+/// The key files a backup carries (written from the keys in memory).
+const KEY_FILES: [&str; 2] = ["identity.key", "noise.key"];
+/// The home's settings files a backup carries when present.
+const SETTINGS_FILES: [&str; 2] = ["config.toml", "apps.json"];
 
 /// Why a backup could not be taken or restored.
 #[derive(Debug, thiserror::Error)]
@@ -102,7 +103,7 @@ impl BackupSource<'_> {
     /// The home's settings and apps files and the sticker packs (with their sealed
     /// bytes), as (path in the archive, path on disk), those that exist.
     fn files(&self) -> Result<Vec<(String, PathBuf)>, BackupError> {
-        let mut paths: Vec<(String, PathBuf)> = ["config.toml", "apps.json"]
+        let mut paths: Vec<(String, PathBuf)> = SETTINGS_FILES
             .into_iter()
             .map(|name| (name.to_owned(), self.home.join(name)))
             .collect();
@@ -137,7 +138,7 @@ pub fn write_backup(
     writer.push(&Record::Manifest(manifest))?;
     let (mut entries, mut messages, mut files) = (0u64, 0u64, 0u64);
     let (identity_key, noise_key) = source.identity.key_files();
-    for (name, bytes) in [("identity.key", identity_key), ("noise.key", noise_key)] {
+    for (name, bytes) in KEY_FILES.into_iter().zip([identity_key, noise_key]) {
         writer.push(&Record::File {
             path: name.into(),
             bytes: bytes.as_bytes().to_vec(),

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::archive::{read_header, ArchiveReader, Manifest, Record};
-use super::{io_error, open_archive, BackupError, BackupSecret, HOME_FILES};
+use super::{io_error, open_archive, BackupError, BackupSecret, KEY_FILES, SETTINGS_FILES};
 use crate::home::{create_private_dir, write_private, Home};
 use crate::store::{BackedUpTree, Store, StoreOptions, SCHEMA_VERSION};
 
@@ -46,7 +46,7 @@ pub struct Restored {
 /// pack, or a pack's sealed bytes. Nothing else — no other name, no `..`.
 fn allowed(path: &str) -> bool {
     let hex64 = |s: &str| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
-    if HOME_FILES.contains(&path) {
+    if KEY_FILES.contains(&path) || SETTINGS_FILES.contains(&path) {
         return true;
     }
     if let Some(pack) = path.strip_prefix("files/packs/").and_then(|p| p.strip_suffix(".pack")) {
