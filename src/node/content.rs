@@ -149,21 +149,29 @@ pub(crate) enum Destination {
     Conversation(ConvId),
 }
 
+/// A composed message: ready to post, or a sticker whose preview is drawn first, off the
+/// actor (its pack is read from disk).
+enum Composed {
+    Ready(Destination, Body),
+    Sticker(Destination, super::stickers::ChosenSticker),
+}
+
 impl Actor {
     /// `compose`: builds the body, finds its conversation, and sends it there like a
     /// text (durable before the answer, retried until acknowledged or published).
     pub(super) fn cmd_compose(&mut self, compose: Compose, reply: Reply<MessageView>) {
         match self.composed(compose) {
-            Ok((destination, body)) => self.post(destination, body, reply),
+            Ok(Composed::Ready(destination, body)) => self.post(destination, body, reply),
+            Ok(Composed::Sticker(destination, sticker)) => self.send_sticker(destination, sticker, reply),
             Err(e) => {
                 let _ = reply.send(Err(e));
             }
         }
     }
 
-    fn composed(&self, compose: Compose) -> Result<(Destination, Body), NodeError> {
+    fn composed(&self, compose: Compose) -> Result<Composed, NodeError> {
         let here = |target: &StoredMessage| Destination::Conversation(target.conv);
-        Ok(match compose {
+        let (destination, body) = match compose {
             Compose::Reply { message, text } => {
                 let target = self.target(&message)?;
                 (here(&target), Body::Reply { to: target.id, text })
@@ -198,12 +206,18 @@ impl Actor {
                 title,
                 text,
             } => (self.destination(&to)?, Body::Card { template, title, text }),
-            Compose::Sticker { to, pack, index } => (self.destination(&to)?, self.sticker_body(&pack, index)?),
+            Compose::Sticker { to, pack, index } => {
+                return Ok(Composed::Sticker(
+                    self.destination(&to)?,
+                    self.sticker_of(&pack, index)?,
+                ))
+            }
             Compose::Note { paper, text } => {
                 let (conv, body) = self.note_body(&paper, text)?;
                 (Destination::Conversation(conv), body)
             }
-        })
+        };
+        Ok(Composed::Ready(destination, body))
     }
 
     /// The stored message `id` names (hex), in a conversation we can write to.

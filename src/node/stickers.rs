@@ -10,8 +10,10 @@ use serde::{Deserialize, Serialize};
 
 use super::actor::Actor;
 use super::command::Reply;
+use super::content::Destination;
 use super::event::Event;
 use super::files::transfer::FileEvent;
+use super::messages::MessageView;
 use super::refusal::Refusal;
 use super::NodeError;
 use crate::content::sticker::{self, StickerError, PACK_MIME};
@@ -246,33 +248,71 @@ impl Actor {
         }
     }
 
-    /// The body of a sticker message: sticker `index` of the pack `query` names, with
-    /// its preview.
-    pub(super) fn sticker_body(&self, query: &str, index: u16) -> Result<Body, NodeError> {
+    /// Sticker `index` of the pack `query` names (checked here; its preview is drawn by
+    /// [`Actor::send_sticker`], off the actor).
+    pub(super) fn sticker_of(&self, query: &str, index: u16) -> Result<ChosenSticker, NodeError> {
         let pack = self.find_pack(query)?;
-        let Some(name) = pack.stickers.get(usize::from(index)) else {
+        let Some(name) = pack.stickers.get(usize::from(index)).cloned() else {
             let why = format!("the pack has {} stickers, from 0", pack.stickers.len());
             return Err(Refusal::invalid("no_such_sticker", why).into());
         };
         let path = packs_dir(&self.files_blobs()).join(format!("{}.pack", hex::encode(pack.id)));
-        let bytes = read_bounded(&path)?;
-        let signed = sticker::open(&bytes).map_err(PackError::from)?;
-        let image = &signed.pack.stickers[usize::from(index)];
-        let mut file = pack.file.clone();
-        file.preview = media::preview(image.mime.as_str(), image.image.as_ref()).unwrap_or_default();
-        Ok(Body::Sticker {
-            sticker: StickerRef {
-                pack_id: pack.id,
-                index,
-                name: name.clone(),
-                pack: file,
-            },
+        Ok(ChosenSticker {
+            pack,
+            index,
+            name,
+            path,
         })
+    }
+
+    /// Draws the sticker's preview from its pack on a blocking thread, then sends the
+    /// message like any other (`FileEvent::Prepared`).
+    pub(super) fn send_sticker(&mut self, destination: Destination, chosen: ChosenSticker, reply: Reply<MessageView>) {
+        let tx = self.files_events();
+        tokio::task::spawn_blocking(move || {
+            let body = chosen.body().map_err(NodeError::from);
+            let _ = tx.send(FileEvent::Prepared {
+                body,
+                destination,
+                reply,
+            });
+        });
     }
 
     /// Whether the pack `id` is installed.
     pub(super) fn has_pack(&self, id: &[u8; 32]) -> bool {
         matches!(self.store.pack(id), Ok(Some(_)))
+    }
+}
+
+/// A sticker chosen for a message: its pack, checked to hold it, and the pack's file.
+pub(super) struct ChosenSticker {
+    pack: PackEntry,
+    index: u16,
+    name: String,
+    path: PathBuf,
+}
+
+impl ChosenSticker {
+    /// The message's body, with the sticker's preview. Blocking (reads the pack).
+    fn body(self) -> Result<Body, PackError> {
+        let bytes = read_bounded(&self.path)?;
+        let signed = sticker::open(&bytes)?;
+        let image = signed
+            .pack
+            .stickers
+            .get(usize::from(self.index))
+            .ok_or(StickerError::Malformed("fewer stickers than its entry lists".into()))?;
+        let mut file = self.pack.file.clone();
+        file.preview = media::preview(image.mime.as_str(), image.image.as_ref()).unwrap_or_default();
+        Ok(Body::Sticker {
+            sticker: StickerRef {
+                pack_id: self.pack.id,
+                index: self.index,
+                name: self.name,
+                pack: file,
+            },
+        })
     }
 }
 

@@ -277,23 +277,27 @@ impl Actor {
         let blobs = self.files.blobs.clone();
         let tx = self.files.events_tx.clone();
         tokio::task::spawn_blocking(move || {
-            let file = seal_file(&blobs, &path, name, mime);
-            let _ = tx.send(FileEvent::Sealed {
-                file,
+            let body = seal_file(&blobs, &path, name, mime)
+                .map(|file| Body::File { file })
+                .map_err(NodeError::from);
+            let _ = tx.send(FileEvent::Prepared {
+                body,
                 destination,
                 reply,
             });
         });
     }
 
-    fn on_sealed(&mut self, file: Result<FileRef, FileError>, to: Destination, reply: Reply<MessageView>) {
-        match file {
-            Ok(file) => {
-                self.files.stats.sent += 1;
-                self.post(to, Body::File { file }, reply);
+    fn on_prepared(&mut self, body: Result<Body, NodeError>, to: Destination, reply: Reply<MessageView>) {
+        match body {
+            Ok(body) => {
+                if matches!(body, Body::File { .. }) {
+                    self.files.stats.sent += 1;
+                }
+                self.post(to, body, reply);
             }
             Err(e) => {
-                let _ = reply.send(Err(e.into()));
+                let _ = reply.send(Err(e));
             }
         }
     }
@@ -488,11 +492,11 @@ impl Actor {
     /// Handles what the file tasks report.
     pub(super) fn on_file_event(&mut self, event: FileEvent) {
         match event {
-            FileEvent::Sealed {
-                file,
+            FileEvent::Prepared {
+                body,
                 destination,
                 reply,
-            } => self.on_sealed(file, destination, reply),
+            } => self.on_prepared(body, destination, reply),
             FileEvent::Asked { peer, request, answer } => {
                 let _ = answer.send(self.decide(peer, &request));
             }

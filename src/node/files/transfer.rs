@@ -38,9 +38,10 @@ const STREAM_BUFFER: usize = 256 * 1024;
 
 /// What the file tasks tell the actor.
 pub(crate) enum FileEvent {
-    /// A file we send was sealed (or could not be).
-    Sealed {
-        file: Result<crate::model::FileRef, crate::files::FileError>,
+    /// A message whose body was prepared off the actor (a file sealed, a sticker's
+    /// preview drawn), or could not be.
+    Prepared {
+        body: Result<crate::model::Body, crate::node::NodeError>,
         destination: crate::node::content::Destination,
         reply: crate::node::command::Reply<crate::node::messages::MessageView>,
     },
