@@ -56,6 +56,16 @@ impl From<BackupError> for NodeError {
     }
 }
 
+impl super::NodeHandle {
+    /// Writes an encrypted backup of this person (keys, contacts, groups, history) to
+    /// the absolute `path`, with the node's writes paused meanwhile (SPEC.md §8.4).
+    pub async fn backup(&self, path: impl Into<PathBuf>, key: BackupKey) -> Result<BackupReport, NodeError> {
+        let path = path.into();
+        self.request(|reply| super::command::Command::Backup { path, key, reply })
+            .await?
+    }
+}
+
 impl Actor {
     /// On a restored database: rebuilds its search postings in the background (search
     /// finds only part of the history until it is done; a restart resumes it).

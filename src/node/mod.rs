@@ -445,17 +445,6 @@ impl NodeHandle {
         self.request(Command::Status).await
     }
 
-    /// Writes an encrypted backup of this person (keys, contacts, groups, history) to
-    /// the absolute `path`, with the node's writes paused meanwhile (SPEC.md §8.4).
-    pub async fn backup(
-        &self,
-        path: impl Into<PathBuf>,
-        key: backup::BackupKey,
-    ) -> Result<crate::backup::BackupReport, NodeError> {
-        let path = path.into();
-        self.request(|reply| Command::Backup { path, key, reply }).await?
-    }
-
     /// Connected peers.
     pub async fn peers(&self) -> Result<Vec<PeerInfo>, NodeError> {
         self.request(Command::Peers).await

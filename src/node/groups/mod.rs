@@ -762,31 +762,6 @@ impl Actor {
         self.rekey_after_restore();
     }
 
-    /// On a home restored from a backup: a `rekey` commit in every group we are still in,
-    /// so the sender-key chains the backup held are never used again (a chain restored
-    /// at an older position would reuse message keys). The mark is cleared once done.
-    fn rekey_after_restore(&mut self) {
-        if !matches!(self.store.restored_ms(), Ok(Some(_))) {
-            return;
-        }
-        let me = self.me();
-        let ids: Vec<GroupId> = self
-            .groups
-            .records
-            .iter()
-            .filter(|(_, r)| !r.removed && !r.log.state().closed() && r.log.state().is_member(&me))
-            .map(|(id, _)| *id)
-            .collect();
-        for id in ids {
-            if let Err(e) = self.commit_ops(id, vec![Op::Rekey]) {
-                tracing::warn!(group = %group_hex(&id), error = %e, "cannot re-key a restored group");
-            }
-        }
-        if let Err(e) = self.store.clear_restored() {
-            self.failed("store.clear_restored", &e);
-        }
-    }
-
     fn subscribe_epoch(&mut self, id: GroupId, epoch: &Fixed<32>) {
         let Some(secret) = self.groups.records.get(&id).and_then(|r| r.secrets.get(epoch)) else {
             return;
