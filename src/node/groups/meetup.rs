@@ -135,11 +135,24 @@ impl Actor {
         let Ok(bytes) = crate::wire::encode(&request) else {
             return drop(reply.send(Err(NodeError::Invalid("join request".into()))));
         };
-        let id = self.swarm.behaviour_mut().meetup.send_request(&peer, bytes);
-        self.groups.joins_in_flight.insert(id, creator.identity_pk);
         self.groups
             .joining
             .insert(creator.identity_pk, (now_ms() + JOIN_WAIT_MS, Some(reply)));
+        self.send_join(JoinInFlight {
+            creator: creator.identity_pk,
+            peer,
+            request: bytes,
+            attempts: 1,
+        });
+    }
+
+    fn send_join(&mut self, join: JoinInFlight) {
+        let id = self
+            .swarm
+            .behaviour_mut()
+            .meetup
+            .send_request(&join.peer, join.request.clone());
+        self.groups.joins_in_flight.insert(id, join);
     }
 
     pub(in crate::node) fn on_meetup_event(&mut self, event: request_response::Event<Vec<u8>, Vec<u8>>) {
@@ -162,7 +175,7 @@ impl Actor {
                     }
                 }
                 request_response::Message::Response { request_id, response } => {
-                    let Some(creator) = self.groups.joins_in_flight.remove(&request_id) else {
+                    let Some(JoinInFlight { creator, .. }) = self.groups.joins_in_flight.remove(&request_id) else {
                         return;
                     };
                     let answer = crate::wire::decode::<crate::group::JoinResponse>(&response);
@@ -177,8 +190,21 @@ impl Actor {
                 }
             },
             request_response::Event::OutboundFailure { request_id, error, .. } => {
-                if let Some(creator) = self.groups.joins_in_flight.remove(&request_id) {
-                    if let Some((_, Some(reply))) = self.groups.joining.remove(&creator) {
+                if let Some(mut join) = self.groups.joins_in_flight.remove(&request_id) {
+                    // A connection lost under the request (or a failed dial) is asked again
+                    // on a fresh one, while the join is still awaited.
+                    let transient = matches!(
+                        error,
+                        request_response::OutboundFailure::ConnectionClosed
+                            | request_response::OutboundFailure::DialFailure
+                            | request_response::OutboundFailure::Io(_)
+                    );
+                    if transient && join.attempts < JOIN_ATTEMPTS && self.groups.joining.contains_key(&join.creator) {
+                        join.attempts += 1;
+                        tracing::debug!(%error, attempt = join.attempts, "meetup join asked again");
+                        return self.send_join(join);
+                    }
+                    if let Some((_, Some(reply))) = self.groups.joining.remove(&join.creator) {
                         let _ = reply.send(Err(NodeError::Dial {
                             peer: "the meetup's creator".into(),
                             source: error.into(),

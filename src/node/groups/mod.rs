@@ -98,6 +98,8 @@ const JOINS_PER_MEETUP: Rate = Rate {
 };
 /// How long a joiner waits for the creator's welcome (ms).
 const JOIN_WAIT_MS: u64 = 60_000;
+/// How many times a join request is sent when the connection to the creator fails under it.
+const JOIN_ATTEMPTS: u8 = 3;
 /// Most declined groups remembered (the oldest is forgotten first).
 const MAX_DECLINED: usize = 256;
 
@@ -408,6 +410,15 @@ struct SenderActivity {
     ask_sender_next: bool,
 }
 
+/// A meetup join request on its way to the creator, kept to ask again on a new connection.
+struct JoinInFlight {
+    /// The creator's identity key.
+    creator: [u8; 32],
+    peer: PeerId,
+    request: Vec<u8>,
+    attempts: u8,
+}
+
 /// The groups' state, owned by the actor.
 pub(crate) struct Groups {
     records: HashMap<GroupId, GroupRecord>,
@@ -424,7 +435,7 @@ pub(crate) struct Groups {
     /// Joins we asked for, by the creator's identity: until when we accept its welcome,
     /// and who waits for it.
     joining: HashMap<[u8; 32], (u64, Option<Reply<GroupView>>)>,
-    joins_in_flight: HashMap<OutboundRequestId, [u8; 32]>,
+    joins_in_flight: HashMap<OutboundRequestId, JoinInFlight>,
     joins_per_peer: KeyedLimiter<PeerId>,
     joins_per_meetup: KeyedLimiter<GroupId>,
     /// Groups changed this loop turn, written once at its end.
