@@ -2,7 +2,7 @@
 //! 100,000 messages").
 //!
 //! Fills a store in a temporary directory through the library (`Batch::put_message`,
-//! which writes each message's n-gram postings in the same batch) with 100,000 chat
+//! which writes each message's search signature in the same batch) with 100,000 chat
 //! messages over 200 conversations: 40 % Korean, 30 % Japanese, 30 % English, two to seven
 //! words each, drawn from a vocabulary of common words (Zipf-weighted) and a tail of
 //! 3,000 rare made-up words. Then runs query classes — a common word, a rare word, two
@@ -201,7 +201,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     store.flush()?;
     let fill_s = started.elapsed().as_secs_f64();
     println!(
-        "filled {messages} messages in {fill_s:.1} s ({:.0} messages/s, postings included); {:.1} MB on disk",
+        "filled {messages} messages in {fill_s:.1} s ({:.0} messages/s, signatures included); {:.1} MB on disk",
         messages as f64 / fill_s,
         store.size_on_disk()? as f64 / 1e6
     );

@@ -188,7 +188,7 @@ async fn backup_and_restore(home: &Home, dir: &Path) -> Result<(), Box<dyn std::
         started.elapsed().as_secs_f64(),
         peak_rss_mib()
     );
-    // What a restored node then does on a thread of its own: the search postings.
+    // What a restored node then does on a thread of its own: the search signatures.
     let restored_db = dir.join("restored").join("db");
     let started = Instant::now();
     let indexed = tokio::task::spawn_blocking(move || {

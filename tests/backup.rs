@@ -131,7 +131,7 @@ async fn a_person_restored_on_a_new_machine_is_the_same_friend_and_gets_what_was
     let unique: std::collections::HashSet<&str> = during.iter().copied().collect();
     assert_eq!(unique.len(), during.len(), "no duplicates: {during:?}");
 
-    // Search works again once the postings are rebuilt in the background.
+    // Search works again once the signatures are written in the background.
     tokio::time::timeout(DEADLINE, async {
         while bob
             .search("before the backup", None, 10, None)

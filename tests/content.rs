@@ -160,11 +160,10 @@ async fn an_edit_forged_by_a_tampered_node_is_refused_by_the_recipient() {
         let store = Store::open(&net.nodes[1].home.db_path(), StoreOptions::default()).unwrap();
         let id = original.id.parse().unwrap();
         let mut message = store.message(&id).unwrap().unwrap();
-        let honest = message.clone();
         message.direction = Direction::Outgoing;
         message.sender = net.nodes[1].phone.clone();
         let mut batch = store.batch();
-        batch.rewrite_message(&honest, &message);
+        batch.rewrite_message(&message);
         store.apply(batch).unwrap();
         store.flush().unwrap();
     }

@@ -29,7 +29,8 @@ pub enum BackupKey {
     NewRecoveryCode,
 }
 
-/// The search postings of a restored database being rebuilt on a thread of their own.
+/// The search signatures of a restored or migrated database being written on a thread
+/// of their own.
 pub(crate) struct Reindex {
     stop: Arc<AtomicBool>,
     task: tokio::task::JoinHandle<()>,
@@ -67,8 +68,8 @@ impl super::NodeHandle {
 }
 
 impl Actor {
-    /// On a restored database: rebuilds its search postings in the background (search
-    /// finds only part of the history until it is done; a restart resumes it).
+    /// On a restored or migrated database: writes its search signatures in the background
+    /// (search finds only part of the history until it is done; a restart resumes it).
     pub(super) fn start_reindex(&mut self) {
         if !matches!(self.store.meta_value::<u64>(crate::store::UNINDEXED), Ok(Some(_))) {
             return;
@@ -76,7 +77,7 @@ impl Actor {
         let (store, stop) = (self.store.clone(), Arc::new(AtomicBool::new(false)));
         let stopping = stop.clone();
         let task = tokio::task::spawn_blocking(move || match store.index_if_unindexed(&stopping) {
-            Ok(Some(messages)) => tracing::info!(messages, "search index rebuilt after a restore"),
+            Ok(Some(messages)) => tracing::info!(messages, "search index rebuilt"),
             Ok(None) => {}
             Err(e) => tracing::error!(error = %e, "cannot rebuild the search index"),
         });

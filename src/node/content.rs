@@ -313,7 +313,7 @@ impl Actor {
             return Ok(None);
         }
         self.content.applied += 1;
-        batch.rewrite_message(&old, &new);
+        batch.rewrite_message(&new);
         Ok(Some(new))
     }
 

@@ -1,5 +1,5 @@
 //! What the store keeps for reactions, edits and deletes (SPEC.md §6.9, §8.3): a target
-//! rewritten in place (new text or `deleted`, its annotations, its search postings), and
+//! rewritten in place (new text or `deleted`, its annotations, its search signature), and
 //! the index of actions that arrived before their target.
 
 use super::history::Batch;
@@ -9,12 +9,11 @@ use crate::store::Store;
 
 impl Batch {
     /// Replaces a stored message's content by `new` (same id, conversation and clock):
-    /// postings of the old text go first, then the new postings, then the value — a
-    /// crash between leaves postings search skips (it checks every hit against the
-    /// stored text), never old text findable after a delete.
-    pub fn rewrite_message(&mut self, old: &StoredMessage, new: &StoredMessage) {
-        self.remove_postings(old);
-        self.put_postings(new);
+    /// the new signature (none for a deleted text) goes first, then the value — a crash
+    /// between leaves a signature search checks against the stored text, never old text
+    /// findable after a delete.
+    pub fn rewrite_message(&mut self, new: &StoredMessage) {
+        self.put_signature(new);
         self.put_body(new);
     }
 
@@ -88,12 +87,12 @@ mod tests {
         let mut deleted = original.clone();
         deleted.body = Body::Deleted;
         let mut batch = store.batch();
-        batch.rewrite_message(&original, &deleted);
+        batch.rewrite_message(&deleted);
         store.apply(batch).unwrap();
         assert_eq!(store.message(&original.id).unwrap().unwrap().body, Body::Deleted);
         assert!(store.search("비밀", None, 10, None).unwrap().messages.is_empty());
-        let grams = store.history.scan_prefix([keys::SEARCH]).count();
-        assert_eq!(grams, 0, "no posting of the deleted text is left");
+        let signatures = store.history.scan_prefix([keys::SEARCH]).count();
+        assert_eq!(signatures, 0, "no signature of the deleted text is left");
 
         let target = MsgId::generate();
         let late = message(Body::Delete { to: target });

@@ -4,7 +4,7 @@
 //! Carried: `meta` (profile, prekeys, invites, …) without the 1:1 sessions and the
 //! handshake-replay guard — a session restored from a backup would send again under
 //! nonces it already used, so friends open new ones instead —, `contacts`, `history`
-//! without its search postings (rebuilt on restore), and `groups`. Not carried: the
+//! without its search signatures (written again on restore), and `groups`. Not carried: the
 //! peer-address cache, the rendezvous-key cache and what a mailbox node holds for others.
 
 use super::{keys, Store, StoreError};
@@ -40,8 +40,6 @@ impl BackedUpTree {
 /// `meta` name set on a restored database until the node has made new sender keys in
 /// its groups (a restored chain must never be used again).
 pub const RESTORED: &str = "restored";
-/// `meta` name set on a restored database until its search postings are rebuilt.
-pub const UNINDEXED: &str = "unindexed";
 
 /// Whether an entry of `tree` stays out of a backup.
 fn left_out(tree: BackedUpTree, key: &[u8]) -> bool {
@@ -66,8 +64,8 @@ impl Store {
     }
 
     /// Every entry a backup carries, tree by tree, in key order. Consistent only while
-    /// nothing writes (the node pauses while it takes a backup). The search postings,
-    /// most of the history's keys, are skipped by range, not read.
+    /// nothing writes (the node pauses while it takes a backup). The search signatures
+    /// are skipped by range, not read (rebuilt on restore).
     pub fn backup_entries(
         &self,
     ) -> impl Iterator<Item = Result<(BackedUpTree, sled::IVec, sled::IVec), StoreError>> + '_ {
@@ -100,8 +98,8 @@ impl Store {
 
     /// Completes a restored database: its schema migrated, files whose bytes were not
     /// carried marked as not here (they are fetched again from their holders), and the
-    /// restored and unindexed marks set (the node re-keys its groups and rebuilds the
-    /// search postings in the background: [`Store::index_if_unindexed`]). Returns how
+    /// restored and unindexed marks set (the node re-keys its groups and writes the
+    /// search signatures in the background: [`Store::index_if_unindexed`]). Returns how
     /// many messages it holds.
     pub fn finish_restore(&self, blob_here: impl Fn(&[u8; 32]) -> bool, now_ms: u64) -> Result<usize, StoreError> {
         self.migrate()?;
@@ -113,25 +111,9 @@ impl Store {
             }
         }
         self.set_meta_value(RESTORED, &now_ms)?;
-        self.set_meta_value(UNINDEXED, &now_ms)?;
+        self.set_meta_value(super::UNINDEXED, &now_ms)?;
         self.flush()?;
         Ok(messages)
-    }
-
-    /// Rebuilds the search postings of a restored database, if they are still to be
-    /// built, then clears the mark. Blocking and long (every message's grams): run on a
-    /// thread of its own; `stop` ends it early (the mark stays: the next start resumes
-    /// it — postings are idempotent). Returns the messages indexed, `None` if nothing
-    /// was to be done or it was stopped.
-    pub fn index_if_unindexed(&self, stop: &std::sync::atomic::AtomicBool) -> Result<Option<usize>, StoreError> {
-        if self.meta_value::<u64>(UNINDEXED)?.is_none() {
-            return Ok(None);
-        }
-        let indexed = self.index_messages_unless(stop)?;
-        if indexed.is_some() {
-            self.remove_meta_value(UNINDEXED)?;
-        }
-        Ok(indexed)
     }
 
     /// When this database was restored from a backup, until its groups were re-keyed.
@@ -151,7 +133,7 @@ mod tests {
     use crate::store::StoreOptions;
 
     #[test]
-    fn sessions_guards_and_search_postings_stay_out_and_the_rest_round_trips() {
+    fn sessions_guards_and_search_signatures_stay_out_and_the_rest_round_trips() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
         store.set_meta_value("session/abc", &1u32).unwrap();

@@ -71,11 +71,11 @@ impl Batch {
         );
     }
 
-    /// Stores a new message's search postings, the message, then its index entry: an
+    /// Stores a new message's search signature, the message, then its index entry: an
     /// index entry (the deduplication record) never exists without its message, and a
-    /// message never without its postings.
+    /// message never without its signature.
     pub fn put_message(&mut self, message: &StoredMessage) {
-        self.put_postings(message);
+        self.put_signature(message);
         self.put_body(message);
         self.put_message_state(message);
     }
@@ -102,27 +102,19 @@ impl Batch {
     /// outbox (an outbox entry whose message is missing is dropped when it comes due).
     pub fn put_outgoing(&mut self, message: &StoredMessage, entry: &OutboxEntry) {
         self.put_outbox(entry);
-        self.put_postings(message);
+        self.put_signature(message);
         self.put_message_state(message);
         self.put_body(message);
     }
 
-    /// Indexes a message's text for search (postings before the message: a crash
-    /// between leaves postings without a message, which search skips).
-    pub(super) fn put_postings(&mut self, message: &StoredMessage) {
-        if let Some(text) = super::search::searchable(&message.body) {
-            for gram in super::search::grams(&text) {
-                self.insert(&super::search::posting(&gram, message.hlc, &message.id), &[][..]);
-            }
-        }
-    }
-
-    /// Removes a message's search postings (its text changed or was deleted).
-    pub(super) fn remove_postings(&mut self, message: &StoredMessage) {
-        if let Some(text) = super::search::searchable(&message.body) {
-            for gram in super::search::grams(&text) {
-                self.remove(&super::search::posting(&gram, message.hlc, &message.id));
-            }
+    /// Writes a message's search signature (before the message: a crash between leaves
+    /// a signature without a message, which search skips), or removes it when the text
+    /// has nothing to find (an edit can empty it, a delete does).
+    pub(super) fn put_signature(&mut self, message: &StoredMessage) {
+        let key = super::search::signature_key(message.hlc, &message.id);
+        match super::search::message_signature(message) {
+            Some(filter) => self.insert(&key, filter),
+            None => self.remove(&key),
         }
     }
 
@@ -307,12 +299,8 @@ impl Store {
             let message = message_codec::decode(&key, &value)?;
             self.history.remove(key)?;
             self.history.remove(keys::index(&message.id))?;
-            if let Some(text) = super::search::searchable(&message.body) {
-                for gram in super::search::grams(&text) {
-                    self.history
-                        .remove(super::search::posting(&gram, message.hlc, &message.id))?;
-                }
-            }
+            self.history
+                .remove(super::search::signature_key(message.hlc, &message.id))?;
             forgotten += 1;
         }
         self.history.remove(keys::conversation(conv))?;

@@ -7,7 +7,7 @@
 //! 'i' | id(16)                        -> conv(16) | hlc(8) | state(1)  (message-id index:
 //!                                        dedup, lookup, and the message's current state)
 //! 'o' | id(16)                        -> OutboxEntry
-//! 's' | gram | 0x00 | hlc(8, BE) | id(16) -> (empty)  (search postings, see `search.rs`)
+//! 's' | hlc(8, BE) | id(16)           -> search signature (see `search.rs`)
 //! 'p' | target(16) | action(16)       -> (empty)  (a reaction, edit or delete whose
 //!                                        target has not arrived, see `actions.rs`)
 //! ```
@@ -28,7 +28,7 @@ pub const PREVIOUS_IDENTITIES: &str = "previous_identities";
 const CONVERSATION: u8 = b'c';
 /// Prefix of message keys.
 pub const MESSAGE: u8 = b'm';
-/// Prefix of search postings.
+/// Prefix of search signatures (of search postings before schema 4).
 pub const SEARCH: u8 = b's';
 const INDEX: u8 = b'i';
 const OUTBOX: u8 = b'o';
@@ -37,6 +37,11 @@ const FILE: u8 = b'f';
 const PACK: u8 = b'k';
 const VOUCHER: u8 = b'g';
 const SPENT: u8 = b'x';
+
+/// Every search key (signatures; postings before schema 4).
+pub fn search_range() -> std::ops::Range<&'static [u8]> {
+    &[SEARCH]..&[SEARCH + 1]
+}
 
 /// `meta` key of a named protocol value.
 pub fn meta_named(name: &str) -> Vec<u8> {

@@ -2,18 +2,20 @@
 //!
 //! sled fixes a database's segment size and compression when it creates it. Schemas 1
 //! and 2 were written in the old layout (uncompressed, 64 KiB segments, CBOR message
-//! values; schema 2 added the search postings); schema 3 (compressed, 512 KiB segments,
-//! compact message values) cannot be reached from them in place: such a database is
-//! **rebuilt** — every tree copied into a new database next to it (`<db>.rebuild`),
-//! message values re-encoded, search postings copied as they are — and then swapped in
-//! by two renames:
+//! values; schema 2 added per-gram search postings); schema 3 moved to the current layout
+//! (compressed, 512 KiB segments, compact message values) and kept the postings; schema 4
+//! replaced them by one search signature per message. A database of schema 1 or 2, or of
+//! schema 3 with its postings (tens of keys per message: deleting them in place would
+//! take longer than copying the rest), is **rebuilt** — every tree copied into a new
+//! database next to it (`<db>.rebuild`), message values re-encoded where the layout was
+//! old, search keys left behind — and then swapped in by two renames:
 //!
 //! 1. `<db>` → `<db>.schema1`, 2. `<db>.rebuild` → `<db>`, 3. `<db>.schema1` deleted.
 //!
 //! A crash anywhere leaves a state [`finish_interrupted`] completes or undoes on the next
 //! open: a rebuild is only renamed into place after it was flushed whole. A rebuilt
-//! schema 1 comes out as schema 2 in the new layout (no postings yet), which the in-place
-//! migration to schema 3 indexes; a rebuilt schema 2 comes out as schema 3.
+//! database is of the current schema and marked as still to be indexed: the node writes
+//! its search signatures in the background.
 
 use std::path::{Path, PathBuf};
 
@@ -92,17 +94,25 @@ pub(super) fn finish_interrupted(dir: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Copies every tree of `old` (schema 1 or 2, old layout) into a new database at
-/// [`rebuild_path`] in the [`CURRENT`] layout, re-encoding message values, with `schema`
-/// written last; flushes it.
-pub(super) fn rebuild(old: &sled::Db, new: &sled::Db, schema: u32) -> Result<u64, StoreError> {
+/// Copies every tree of `old` into the new database `new` (at [`rebuild_path`], in the
+/// [`CURRENT`] layout) but the schema version and the search keys, re-encoding message
+/// values when `old` is in the [`OLD_LAYOUT`] (`reencode`). Returns how many entries were
+/// copied.
+pub(super) fn rebuild(old: &sled::Db, new: &sled::Db, reencode: bool) -> Result<u64, StoreError> {
     let mut copied = 0;
     for name in old.tree_names() {
         let (from, to) = (old.open_tree(&name)?, new.open_tree(&name)?);
         let history = name.as_ref() == b"history";
-        for item in from.iter() {
+        let search = keys::search_range();
+        let entries: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> = if history {
+            // The postings are most of the keys: skipped by range, not read.
+            Box::new(from.range(..search.start).chain(from.range(search.end..)))
+        } else {
+            Box::new(from.iter())
+        };
+        for item in entries {
             let (key, value) = item?;
-            if history && keys::parse_message(&key).is_some() {
+            if history && reencode && keys::parse_message(&key).is_some() {
                 let message = message_codec::decode_schema1(&value)?;
                 to.insert(key, message_codec::encode(&message))?;
             } else if name.as_ref() != b"meta" || key.as_ref() != keys::SCHEMA {
@@ -111,8 +121,6 @@ pub(super) fn rebuild(old: &sled::Db, new: &sled::Db, schema: u32) -> Result<u64
             copied += 1;
         }
     }
-    new.open_tree("meta")?.insert(keys::SCHEMA, &schema.to_be_bytes())?;
-    new.flush()?;
     Ok(copied)
 }
 
@@ -151,6 +159,22 @@ mod tests {
         }
     }
 
+    /// The search postings schemas 2 and 3 wrote for a message: `'s' | gram | 0x00 | hlc |
+    /// id`, for each bigram and each run's last character.
+    fn postings(m: &StoredMessage) -> Vec<Vec<u8>> {
+        let text = crate::store::search::normalize(&m.body.preview());
+        let mut grams = std::collections::BTreeSet::new();
+        for run in text.split(|c: char| !c.is_alphanumeric()).filter(|r| !r.is_empty()) {
+            let chars: Vec<char> = run.chars().collect();
+            grams.extend(chars.windows(2).map(|p| p.iter().collect::<String>()));
+            grams.insert(chars[chars.len() - 1].to_string());
+        }
+        grams
+            .into_iter()
+            .map(|gram| [b"s", gram.as_bytes(), &[0], &m.hlc.to_be_bytes(), &m.id.0].concat())
+            .collect()
+    }
+
     /// A database as chingu wrote it at `schema` 1 or 2: uncompressed, 64 KiB segments,
     /// CBOR messages; schema 2 with their search postings. Returns its messages.
     fn old_database(dir: &Path, schema: u32) -> Vec<StoredMessage> {
@@ -185,10 +209,8 @@ mod tests {
                 .insert(keys::index(&m.id), &keys::index_value(&m.conv, m.hlc, 0)[..24])
                 .unwrap();
             if schema == 2 {
-                for gram in crate::store::search::grams(&m.body.preview()) {
-                    history
-                        .insert(crate::store::search::posting(&gram, m.hlc, &m.id), &[])
-                        .unwrap();
+                for key in postings(m) {
+                    history.insert(key, &[]).unwrap();
                 }
             }
         }
@@ -231,6 +253,16 @@ mod tests {
         assert_eq!(store.last_messages(&conv, 1_000, None).unwrap(), messages);
         assert_eq!(store.message(&messages[7].id).unwrap().as_ref(), Some(&messages[7]));
         assert_eq!(store.outbox().unwrap()[0].attempts, 2);
+        // No posting is left; the signatures are written once (by the node, in the
+        // background), and then every message is found.
+        let search_keys: Vec<_> = store.history.range(keys::search_range()).keys().collect();
+        assert!(
+            search_keys.iter().all(|k| k.as_ref().unwrap().len() == 25),
+            "signatures only"
+        );
+        let never = std::sync::atomic::AtomicBool::new(false);
+        store.index_if_unindexed(&never).unwrap();
+        assert_eq!(store.index_if_unindexed(&never).unwrap(), None, "indexed once");
         let found = store.search("message 299", None, 10, None).unwrap().messages;
         assert_eq!(found, [messages[299].clone()], "searchable");
         let conf = String::from_utf8_lossy(&std::fs::read(db.join("conf")).unwrap()).into_owned();
@@ -248,10 +280,58 @@ mod tests {
     }
 
     #[test]
-    fn a_schema2_database_is_rebuilt_with_its_search_index() {
+    fn a_schema2_database_is_rebuilt_without_its_postings() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("db");
         let messages = old_database(&db, 2);
+        assert_migrated(&db, &messages);
+    }
+
+    #[test]
+    fn a_schema3_database_is_rebuilt_without_its_postings() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("db");
+        let messages: Vec<StoredMessage> = (0..300).map(message).collect();
+        {
+            let store = Store::open(&db, StoreOptions::default()).unwrap();
+            store
+                .set_profile(&Profile {
+                    phone: Some("+821012345678".parse().unwrap()),
+                    name: "민지".into(),
+                    created_ms: 1,
+                    status: String::new(),
+                    updated_ms: 0,
+                })
+                .unwrap();
+            store
+                .put_contact(&Contact::new(
+                    "+819012345678".parse().unwrap(),
+                    "Yuki",
+                    ContactSource::Manual,
+                ))
+                .unwrap();
+            let mut batch = store.batch();
+            for m in &messages {
+                batch.put_body(m);
+                batch.put_message_state(m);
+            }
+            batch.put_outbox(&OutboxEntry {
+                id: messages[1].id,
+                target: OutboxTarget::Direct {
+                    phone: "+819012345678".parse().unwrap(),
+                },
+                attempts: 2,
+                next_attempt_ms: 5,
+                created_ms: 1,
+                mailbox_ms: 0,
+            });
+            store.apply(batch).unwrap();
+            for key in messages.iter().flat_map(postings) {
+                store.history.insert(key, &[]).unwrap();
+            }
+            store.meta.insert(keys::SCHEMA, &3u32.to_be_bytes()).unwrap();
+            store.flush().unwrap();
+        }
         assert_migrated(&db, &messages);
     }
 

@@ -37,25 +37,28 @@ mod panics;
 mod peers;
 mod permissions;
 mod search;
+#[cfg(test)]
+mod search_vectors;
+mod signature;
 
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-pub use backup::{BackedUpTree, UNINDEXED};
+pub use backup::BackedUpTree;
 pub use files::{FileEntry, PackEntry};
 pub use history::{Batch, OutboxEntry, OutboxTarget};
 pub use mailbox::{MailboxItem, Registration};
 pub use peers::CachedPeer;
-pub use search::SearchResults;
+pub use search::{SearchResults, UNINDEXED};
 
 use crate::model::Contact;
 use crate::phone::PhoneNumber;
 
-/// The schema this version writes. Older databases are migrated on open: those in the
-/// layout of schemas 1 and 2 by a rebuild, later ones in place (see `migrate`).
-pub const SCHEMA_VERSION: u32 = 3;
+/// The schema this version writes. Older databases are migrated on open (see `migrate`):
+/// rebuilt when their layout is older or they hold search postings, in place otherwise.
+pub const SCHEMA_VERSION: u32 = 4;
 /// Largest value the store decodes (values are written by us, but files can rot).
 pub const MAX_STORED_VALUE: usize = 1 << 20;
 /// Default page cache: small, because a test net runs hundreds of stores per process.
@@ -66,15 +69,6 @@ pub const MAX_PREVIOUS_IDENTITIES: usize = 16;
 /// I/O threads for a just-closed handle (2 s in all).
 const LOCK_RETRIES: u32 = 40;
 const LOCK_RETRY_DELAY: std::time::Duration = std::time::Duration::from_millis(50);
-
-/// A migration from schema `n` to `n + 1` made in place.
-type Migration = fn(&Store) -> Result<(), StoreError>;
-
-/// In-place migrations, indexed by the schema they start from, from schema 2 on
-/// (`MIGRATIONS[0]` turns 2 into 3): 2 → 3 indexes the history for search (a database
-/// rebuilt from schema 1). Schemas 1 and 2 in the old layout are rebuilt instead
-/// (`migrate::rebuild`).
-const MIGRATIONS: &[Migration] = &[|store| store.index_all_messages().map(|_| ())];
 
 /// Store failures.
 #[derive(Debug, thiserror::Error)]
@@ -203,7 +197,17 @@ impl Store {
     /// [`StoreError::Damaged`].
     pub fn open(dir: &Path, options: StoreOptions) -> Result<Self, StoreError> {
         migrate::finish_interrupted(dir)?;
+        let reopen = || {
+            Self::open_layout(dir, &options, migrate::CURRENT)?.map_err(|message| StoreError::Open {
+                path: dir.to_owned(),
+                message,
+            })
+        };
         let store = match Self::open_layout(dir, &options, migrate::CURRENT)? {
+            Ok(store) if store.holds_postings()? => {
+                Self::rebuild(store, dir, &options, migrate::CURRENT)?;
+                reopen()?
+            }
             Ok(store) => store,
             Err(_) => {
                 // A database of schema 1 or 2, in the old layout: rebuild it.
@@ -212,11 +216,8 @@ impl Store {
                         path: dir.to_owned(),
                         message,
                     })?;
-                Self::rebuild(old, dir, &options)?;
-                Self::open_layout(dir, &options, migrate::CURRENT)?.map_err(|message| StoreError::Open {
-                    path: dir.to_owned(),
-                    message,
-                })?
+                Self::rebuild(old, dir, &options, migrate::OLD_LAYOUT)?;
+                reopen()?
             }
         };
         permissions::make_private(dir)?;
@@ -292,32 +293,41 @@ impl Store {
         }))
     }
 
-    /// Rebuilds the database `old` (open on `dir`, in the layout of schemas 1 and 2) into
-    /// the current layout, and swaps it in (see `migrate`). Schema 1 becomes schema 2 in
-    /// the new layout (not yet indexed for search: the in-place migration to 3 does it);
-    /// schema 2, whose search postings are copied with the rest, becomes schema 3.
-    fn rebuild(old: Self, dir: &Path, options: &StoreOptions) -> Result<(), StoreError> {
+    /// Whether this database (in the current layout) still holds the per-gram search
+    /// postings of schemas 2 and 3, which only a rebuild drops cheaply.
+    fn holds_postings(&self) -> Result<bool, StoreError> {
+        if self.meta.get(keys::SCHEMA)?.is_none() || self.schema_version()? >= SCHEMA_VERSION {
+            return Ok(false);
+        }
+        Ok(self.history.range(keys::search_range()).next().is_some())
+    }
+
+    /// Rebuilds the database `old` (open on `dir` in `layout`: that of schemas 1 and 2, or
+    /// the current one for schemas 2 and 3 with search postings) into a new database of
+    /// the current schema, without any search keys and marked [`UNINDEXED`] (the node
+    /// writes the signatures in the background), and swaps it in (see `migrate`).
+    fn rebuild(old: Self, dir: &Path, options: &StoreOptions, layout: migrate::Layout) -> Result<(), StoreError> {
         let found = match old.meta.get(keys::SCHEMA)? {
             None => 1,
             Some(_) => old.schema_version()?,
         };
-        let rebuilt = match found {
-            1 => 2,
-            2 => 3,
-            _ => {
-                return Err(StoreError::Corrupt {
-                    what: "schema version",
-                    message: format!("schema {found} in the layout of schemas 1 and 2"),
-                })
-            }
-        };
+        let expected = if layout == migrate::OLD_LAYOUT { 1..=2 } else { 2..=3 };
+        if !expected.contains(&found) {
+            return Err(StoreError::Corrupt {
+                what: "schema version",
+                message: format!("schema {found} in a layout it was never written in"),
+            });
+        }
         let started = std::time::Instant::now();
         let target = migrate::rebuild_path(dir);
         let new = Self::open_layout(&target, options, migrate::CURRENT)?.map_err(|message| StoreError::Open {
             path: target.clone(),
             message,
         })?;
-        let copied = migrate::rebuild(&old.db, &new.db, rebuilt)?;
+        let copied = migrate::rebuild(&old.db, &new.db, layout == migrate::OLD_LAYOUT)?;
+        new.set_meta_value(UNINDEXED, &crate::model::now_ms())?;
+        new.meta.insert(keys::SCHEMA, &SCHEMA_VERSION.to_be_bytes())?;
+        new.db.flush()?;
         drop(old);
         drop(new);
         // sled's threads let go of the files a moment after the last handle.
@@ -329,10 +339,13 @@ impl Store {
             }
             std::thread::sleep(LOCK_RETRY_DELAY);
         }
-        tracing::info!(path = %dir.display(), copied, ms = started.elapsed().as_millis() as u64, "rebuilt the database of schema {found} in the new layout");
+        tracing::info!(path = %dir.display(), copied, ms = started.elapsed().as_millis() as u64, "rebuilt the database of schema {found} as schema {SCHEMA_VERSION}");
         Ok(())
     }
 
+    /// Brings a database in the current layout to the current schema in place: one of
+    /// schema 2 or 3 without postings (a restored backup, an interrupted older migration)
+    /// only needs its signatures, written in the background ([`UNINDEXED`]).
     fn migrate(&self) -> Result<(), StoreError> {
         let found = match self.meta.get(keys::SCHEMA)? {
             Some(v) => u32::from_be_bytes(v.as_ref().try_into().map_err(|_| StoreError::Corrupt {
@@ -347,14 +360,12 @@ impl Store {
         if found > SCHEMA_VERSION {
             return Err(StoreError::NewerSchema { found });
         }
-        for version in found..SCHEMA_VERSION {
-            let step = (version as usize).checked_sub(2).and_then(|i| MIGRATIONS.get(i));
-            let step = step.ok_or(StoreError::Corrupt {
-                what: "schema version",
-                message: format!("no migration from schema {version}"),
-            })?;
-            step(self)?;
-            self.meta.insert(keys::SCHEMA, &(version + 1).to_be_bytes())?;
+        if found < SCHEMA_VERSION {
+            for key in self.history.range(keys::search_range()).keys() {
+                self.history.remove(key?)?;
+            }
+            self.set_meta_value(UNINDEXED, &crate::model::now_ms())?;
+            self.meta.insert(keys::SCHEMA, &SCHEMA_VERSION.to_be_bytes())?;
             self.db.flush()?;
         }
         Ok(())

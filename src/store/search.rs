@@ -1,34 +1,29 @@
-//! Full-text search over local history: an n-gram index kept in the `history` tree and
-//! written in the same ordered [`Batch`](super::Batch) as the message it indexes.
+//! Full-text search over local history: a signature per message (a small Bloom filter
+//! over its grams, `signature.rs`) kept in the `history` tree and written in the same
+//! ordered [`Batch`](super::Batch) as the message it describes.
 //!
 //! Text is normalised (Unicode NFKC, then lower case: full-width Latin and half-width
 //! katakana fold to their usual forms) and split into *runs* of letters and digits —
 //! Hangul, kana and kanji included, so Korean and Japanese need no word segmentation.
-//! Each run contributes its character bigrams and its last character on its own; every
-//! character of a text therefore starts at least one gram. A posting is an empty value
-//! under
+//! Each run contributes its characters and its character bigrams as *grams*. A signature
+//! is stored under
 //!
 //! ```text
-//! 's' | gram (UTF-8) | 0x00 | hlc (u64be) | msg_id (16)
+//! 's' | hlc (u64be) | msg_id (16)  ->  Bloom filter of the text's grams
 //! ```
 //!
-//! so one gram's postings are a contiguous range, newest last. A query matches a message
-//! whose normalised text contains every run of the query as a substring. It reads the
-//! rarest bigram's postings newest first, skips candidates missing another bigram (point
-//! lookups), and checks the survivors' text; a one-character query scans the grams
-//! starting with that character.
+//! so the signatures are one contiguous range in the order messages were stored. A query
+//! matches a message whose normalised text contains every run of the query as a
+//! substring: such a message holds every gram of the query. Search reads the signatures
+//! newest first, and checks the text of those whose filter has every query gram.
 
 use std::collections::BTreeSet;
 
 use unicode_normalization::UnicodeNormalization;
 
+use super::signature::{self, Probe};
 use super::{keys, message_codec, Store, StoreError};
 use crate::model::{Body, ConvId, MsgId, StoredMessage};
-
-/// Postings counted per bigram to pick the rarest (beyond, "at least this many").
-const COUNT_CAP: usize = 4_096;
-/// Most postings a one-character query collects.
-const SINGLE_CHAR_CAP: usize = 200_000;
 
 /// The normalised form searched: NFKC, lower case.
 pub fn normalize(text: &str) -> String {
@@ -44,16 +39,12 @@ fn runs(normalized: &str) -> Vec<Vec<char>> {
         .collect()
 }
 
-/// The grams of `text`: every bigram of each run, and each run's last character.
+/// The grams of `text`: every character and every bigram of each run.
 pub fn grams(text: &str) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for run in runs(&normalize(text)) {
-        for pair in run.windows(2) {
-            out.insert(pair.iter().collect());
-        }
-        if let Some(last) = run.last() {
-            out.insert(last.to_string());
-        }
+        out.extend(run.iter().map(char::to_string));
+        out.extend(run.windows(2).map(|pair| pair.iter().collect::<String>()));
     }
     out
 }
@@ -67,30 +58,33 @@ pub(super) fn searchable(body: &Body) -> Option<std::borrow::Cow<'_, str>> {
     }
 }
 
-/// `'s' | gram | 0x00`: the prefix of one gram's postings.
-fn gram_prefix(gram: &str) -> Vec<u8> {
-    let mut key = Vec::with_capacity(gram.len() + 26);
-    key.push(keys::SEARCH);
-    key.extend_from_slice(gram.as_bytes());
-    key.push(0);
+/// The search signature of a message, if its text has anything to find.
+pub(super) fn message_signature(message: &StoredMessage) -> Option<Vec<u8>> {
+    let text = searchable(&message.body)?;
+    Some(signature::signature(&grams(&text))).filter(|s| !s.is_empty())
+}
+
+/// The key of the signature of the message `(hlc, id)`.
+pub(super) fn signature_key(hlc: u64, id: &MsgId) -> [u8; 25] {
+    let mut key = [0u8; 25];
+    key[0] = keys::SEARCH;
+    key[1..9].copy_from_slice(&hlc.to_be_bytes());
+    key[9..].copy_from_slice(&id.0);
     key
 }
 
-/// The posting of `gram` for the message `(hlc, id)`.
-pub(super) fn posting(gram: &str, hlc: u64, id: &MsgId) -> Vec<u8> {
-    let mut key = gram_prefix(gram);
-    key.extend_from_slice(&hlc.to_be_bytes());
-    key.extend_from_slice(&id.0);
-    key
+/// `(hlc, id)` of a signature key.
+fn parse_signature_key(key: &[u8]) -> Option<(u64, MsgId)> {
+    if key.len() != 25 || key[0] != keys::SEARCH {
+        return None;
+    }
+    let hlc = u64::from_be_bytes(key[1..9].try_into().ok()?);
+    Some((hlc, MsgId(key[9..].try_into().ok()?)))
 }
 
-/// `(hlc, id)` from the end of a posting key.
-fn parse_posting(key: &[u8]) -> Option<(u64, MsgId)> {
-    let tail = key.len().checked_sub(24)?;
-    let hlc = u64::from_be_bytes(key[tail..tail + 8].try_into().ok()?);
-    let id: [u8; 16] = key[tail + 8..].try_into().ok()?;
-    Some((hlc, MsgId(id)))
-}
+/// `meta` name set on a database whose search signatures are still to be written (a
+/// restored backup, or a database migrated from an older schema), until they are.
+pub const UNINDEXED: &str = "unindexed";
 
 /// One page of search results, newest first.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,84 +106,36 @@ impl Store {
         limit: usize,
         before: Option<&MsgId>,
     ) -> Result<SearchResults, StoreError> {
-        let words = runs(&normalize(query));
+        let needles: Vec<String> = runs(&normalize(query)).iter().map(|w| w.iter().collect()).collect();
         let mut results = SearchResults {
             messages: Vec::new(),
             more: false,
         };
-        if words.is_empty() || limit == 0 {
+        if needles.is_empty() || limit == 0 {
             return Ok(results);
         }
-        let bound = match before {
+        let end = match before {
             Some(id) => match self.message_location(id)? {
-                Some((_, hlc)) => Some((hlc, *id)),
+                Some((_, hlc)) => signature_key(hlc, id).to_vec(),
                 None => return Ok(results),
             },
-            None => None,
+            None => vec![keys::SEARCH + 1],
         };
-        let needles: Vec<String> = words.iter().map(|w| w.iter().collect()).collect();
-        let bigrams: BTreeSet<String> = words
-            .iter()
-            .flat_map(|w| w.windows(2).map(|p| p.iter().collect::<String>()))
-            .collect();
-        let accept = |hlc: u64, id: MsgId, results: &mut SearchResults| -> Result<bool, StoreError> {
+        let probes: Vec<Probe> = grams(query).iter().map(|g| Probe::of(g)).collect();
+        for item in self.history.range([keys::SEARCH].as_slice()..end.as_slice()).rev() {
+            let (key, filter) = item?;
+            let Some((hlc, id)) = parse_signature_key(&key) else {
+                continue;
+            };
+            if !signature::may_contain(&filter, &probes) {
+                continue;
+            }
             if let Some(message) = self.candidate(hlc, &id, conv, &needles)? {
                 if results.messages.len() == limit {
                     results.more = true;
-                    return Ok(false);
+                    break;
                 }
                 results.messages.push(message);
-            }
-            Ok(true)
-        };
-        if bigrams.is_empty() {
-            // One-character words only: every gram starting with that character.
-            let mut prefix = vec![keys::SEARCH];
-            prefix.extend_from_slice(needles[0].as_bytes());
-            let mut hits: Vec<(u64, MsgId)> = Vec::new();
-            for item in self.history.scan_prefix(&prefix).keys().take(SINGLE_CHAR_CAP) {
-                let key = item?;
-                // `'s' | c | 0x00 | …` or `'s' | c | d | 0x00 | …` (d: one character).
-                if let Some(hit) = parse_posting(&key).filter(|hit| bound.is_none_or(|b| *hit < b)) {
-                    hits.push(hit);
-                }
-            }
-            hits.sort_unstable_by(|a, b| b.cmp(a));
-            hits.dedup();
-            for (hlc, id) in hits {
-                if !accept(hlc, id, &mut results)? {
-                    break;
-                }
-            }
-            return Ok(results);
-        }
-        let rarest = bigrams
-            .iter()
-            .min_by_key(|g| self.history.scan_prefix(gram_prefix(g)).keys().take(COUNT_CAP).count())
-            .expect("at least one bigram")
-            .clone();
-        let start = gram_prefix(&rarest);
-        let end = match bound {
-            Some((hlc, id)) => posting(&rarest, hlc, &id),
-            None => {
-                let mut end = start.clone();
-                end.extend_from_slice(&[0xff; 24]);
-                end
-            }
-        };
-        for item in self.history.range(start..end).keys().rev() {
-            let Some((hlc, id)) = parse_posting(&item?) else {
-                continue;
-            };
-            let mut all = true;
-            for gram in bigrams.iter().filter(|g| **g != rarest) {
-                if !self.history.contains_key(posting(gram, hlc, &id))? {
-                    all = false;
-                    break;
-                }
-            }
-            if all && !accept(hlc, id, &mut results)? {
-                break;
             }
         }
         Ok(results)
@@ -222,18 +168,25 @@ impl Store {
         Ok(matches.then_some(message))
     }
 
-    /// Indexes every stored message (the migration that introduced search). Returns how
-    /// many messages were indexed.
-    pub(super) fn index_all_messages(&self) -> Result<usize, StoreError> {
-        let never = std::sync::atomic::AtomicBool::new(false);
-        Ok(self.index_messages_unless(&never)?.unwrap_or_default())
+    /// Writes the search signatures of a database marked [`UNINDEXED`], then clears the
+    /// mark. Blocking and long (every message's text): run on a thread of its own; `stop`
+    /// ends it early (the mark stays: the next start resumes it). Returns the messages
+    /// looked at, `None` if nothing was to be done or it was stopped.
+    pub fn index_if_unindexed(&self, stop: &std::sync::atomic::AtomicBool) -> Result<Option<usize>, StoreError> {
+        if self.meta_value::<u64>(UNINDEXED)?.is_none() {
+            return Ok(None);
+        }
+        let indexed = self.index_messages_unless(stop)?;
+        if indexed.is_some() {
+            self.remove_meta_value(UNINDEXED)?;
+        }
+        Ok(indexed)
     }
 
-    /// Indexes every message for search, stopping early (`None`) once `stop` is set.
-    pub(super) fn index_messages_unless(
-        &self,
-        stop: &std::sync::atomic::AtomicBool,
-    ) -> Result<Option<usize>, StoreError> {
+    /// Writes the signature of every stored message that has none, stopping early
+    /// (`None`) once `stop` is set. A signature written meanwhile by a newer write is
+    /// kept (compare-and-swap from absent). Returns how many messages were looked at.
+    fn index_messages_unless(&self, stop: &std::sync::atomic::AtomicBool) -> Result<Option<usize>, StoreError> {
         let mut indexed = 0;
         for item in self.history.scan_prefix([keys::MESSAGE]) {
             if stop.load(std::sync::atomic::Ordering::Relaxed) {
@@ -241,10 +194,13 @@ impl Store {
             }
             let (key, value) = item?;
             let message = message_codec::decode(&key, &value)?;
-            if let Some(text) = searchable(&message.body) {
-                for gram in grams(&text) {
-                    self.history.insert(posting(&gram, message.hlc, &message.id), &[])?;
-                }
+            if let Some(filter) = message_signature(&message) {
+                // Err: a signature is there already (written since), which is newer.
+                let _ = self.history.compare_and_swap(
+                    signature_key(message.hlc, &message.id),
+                    None::<&[u8]>,
+                    Some(filter),
+                )?;
             }
             indexed += 1;
         }
@@ -290,7 +246,9 @@ mod tests {
     #[test]
     fn grams_cover_every_character() {
         let g = grams("안녕하세요, Ｃｈｉｎｇｕ!");
-        for gram in ["안녕", "녕하", "하세", "세요", "요", "ch", "hi", "in", "ng", "gu", "u"] {
+        for gram in [
+            "안", "안녕", "녕하", "하세", "세요", "요", "c", "ch", "hi", "in", "ng", "gu", "u",
+        ] {
             assert!(g.contains(gram), "{gram} in {g:?}");
         }
         assert_eq!(grams("a").into_iter().collect::<Vec<_>>(), ["a"]);
@@ -356,13 +314,14 @@ mod tests {
     }
 
     #[test]
-    fn forgotten_conversations_leave_no_postings_and_old_histories_are_indexed() {
+    fn forgotten_conversations_leave_no_signatures_and_unindexed_histories_are_indexed() {
         let (_dir, store) = store();
         let conv = ConvId([4; 16]);
         put(&store, conv, 1, "잊어버릴 메시지");
         store.forget_conversation(&conv).unwrap();
         assert_eq!(store.history.scan_prefix([keys::SEARCH]).count(), 0);
-        // A message written without postings (an older schema) is found after indexing.
+        // A message written without a signature (restored, migrated) is found once the
+        // database marked unindexed has been indexed.
         let message = StoredMessage {
             id: MsgId::generate(),
             conv,
@@ -382,7 +341,11 @@ mod tests {
         batch.put_message_state(&message);
         store.apply(batch).unwrap();
         assert!(store.search("옛날", None, 1, None).unwrap().messages.is_empty());
-        assert_eq!(store.index_all_messages().unwrap(), 1);
+        let never = std::sync::atomic::AtomicBool::new(false);
+        assert_eq!(store.index_if_unindexed(&never).unwrap(), None, "not marked");
+        store.set_meta_value(UNINDEXED, &1u64).unwrap();
+        assert_eq!(store.index_if_unindexed(&never).unwrap(), Some(1));
         assert_eq!(store.search("옛날", None, 1, None).unwrap().messages.len(), 1);
+        assert_eq!(store.index_if_unindexed(&never).unwrap(), None, "the mark is gone");
     }
 }
