@@ -90,7 +90,7 @@ const GOSSIP_FRAMING: usize = 1024;
 /// payload), nothing forwarded before our validator accepts it, content-hash message
 /// ids, bounded message size and messages per RPC. Peer scoring is switched on by
 /// [`Behaviour::new`] and each topic gets [`topic_score_params`].
-fn gossipsub_behaviour() -> Result<gossipsub::Behaviour, Box<dyn std::error::Error + Send + Sync>> {
+pub(super) fn gossipsub_behaviour() -> Result<gossipsub::Behaviour, Box<dyn std::error::Error + Send + Sync>> {
     let config = gossipsub::ConfigBuilder::default()
         .validation_mode(gossipsub::ValidationMode::Anonymous)
         .validate_messages()

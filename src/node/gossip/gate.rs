@@ -25,13 +25,18 @@ use libp2p::gossipsub::TopicHash;
 use libp2p::swarm::ConnectionId;
 use libp2p::PeerId;
 
-/// What the glue must do to gossipsub.
+/// What the glue must do to gossipsub, in order. The counts are those gossipsub must be
+/// told at that step: when a peer's connections change together, only the first one
+/// activated is its first connection (the one gossipsub greets the peer on with our
+/// subscriptions), and only the last one deactivated leaves none.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Effect {
-    /// Hand the connection to gossipsub (it greets the peer with our subscriptions).
-    Activate(ConnectionId),
-    /// Take the connection away from gossipsub (as if it had closed).
-    Deactivate(ConnectionId),
+    /// Hand the connection to gossipsub, which already knows `others` active
+    /// connections to the peer (with none, it greets the peer with our subscriptions).
+    Activate { id: ConnectionId, others: usize },
+    /// Take the connection away from gossipsub (as if it had closed), leaving
+    /// `remaining` active connections to the peer.
+    Deactivate { id: ConnectionId, remaining: usize },
 }
 
 /// One established connection.
@@ -123,25 +128,45 @@ impl Gate {
     }
 
     /// Brings every connection in line with [`Gate::admits`], deactivations first (in
-    /// connection order, so the effects are deterministic).
+    /// connection order, so the effects are deterministic), each effect counting the
+    /// peer's active connections as they stand at its step.
     fn apply(&mut self) -> Vec<Effect> {
         let mut ids: Vec<ConnectionId> = self.connections.keys().copied().collect();
         ids.sort();
-        let mut deactivate = Vec::new();
-        let mut activate = Vec::new();
+        let (mut deactivate, mut activate) = (Vec::new(), Vec::new());
         for id in ids {
-            let admitted = self.admits(&self.connections[&id].peer);
-            let conn = self.connections.get_mut(&id).expect("listed above");
+            let conn = &self.connections[&id];
+            let admitted = self.admits(&conn.peer);
             if conn.active && !admitted {
-                conn.active = false;
-                deactivate.push(Effect::Deactivate(id));
+                deactivate.push(id);
             } else if !conn.active && admitted {
-                conn.active = true;
-                activate.push(Effect::Activate(id));
+                activate.push(id);
             }
         }
-        deactivate.extend(activate);
-        deactivate
+        let mut effects = Vec::with_capacity(deactivate.len() + activate.len());
+        for id in deactivate {
+            let peer = self.set_active(&id, false);
+            effects.push(Effect::Deactivate {
+                id,
+                remaining: self.active_count(&peer),
+            });
+        }
+        for id in activate {
+            let peer = self.connections[&id].peer;
+            effects.push(Effect::Activate {
+                id,
+                others: self.active_count(&peer),
+            });
+            self.set_active(&id, true);
+        }
+        effects
+    }
+
+    /// Marks a listed connection active or not; returns its peer.
+    fn set_active(&mut self, id: &ConnectionId, active: bool) -> PeerId {
+        let conn = self.connections.get_mut(id).expect("a listed connection");
+        conn.active = active;
+        conn.peer
     }
 }
 
@@ -179,13 +204,21 @@ mod tests {
         gate.established(c, stranger, listener());
 
         let effects = gate.set_members(members(&[stranger]), HashMap::new());
-        assert_eq!(effects, [Effect::Activate(c)], "joined: its connection starts gossip");
+        assert_eq!(
+            effects,
+            [Effect::Activate { id: c, others: 0 }],
+            "joined: its connection starts gossip"
+        );
         assert!(gate.is_active(&c));
         assert_eq!(gate.active_count(&stranger), 1);
         assert_eq!(gate.set_members(members(&[stranger]), HashMap::new()), []);
 
         let effects = gate.set_members(HashSet::new(), HashMap::new());
-        assert_eq!(effects, [Effect::Deactivate(c)], "removed: gossip stops");
+        assert_eq!(
+            effects,
+            [Effect::Deactivate { id: c, remaining: 0 }],
+            "removed: gossip stops"
+        );
         assert!(gate.closed(&c).is_none(), "gossipsub no longer knows the connection");
     }
 
@@ -210,7 +243,7 @@ mod tests {
             "topics not ours are no concern"
         );
 
-        assert_eq!(gate.shut_out(carol), [Effect::Deactivate(c)]);
+        assert_eq!(gate.shut_out(carol), [Effect::Deactivate { id: c, remaining: 0 }]);
         assert!(!gate.admits(&carol));
         let again = ConnectionId::new_unchecked(3);
         assert!(
@@ -223,7 +256,13 @@ mod tests {
         // Once she is no longer a member the record goes; if she is added again, she is in.
         gate.set_members(members(&[bob]), HashMap::new());
         let effects = gate.set_members(members(&[bob, carol]), entitled);
-        assert_eq!(effects, [Effect::Activate(c), Effect::Activate(again)]);
+        assert_eq!(
+            effects,
+            [
+                Effect::Activate { id: c, others: 0 },
+                Effect::Activate { id: again, others: 1 }
+            ]
+        );
     }
 
     #[test]
@@ -235,7 +274,53 @@ mod tests {
         gate.established(ca, a, listener());
         gate.established(cb, b, listener());
         let effects = gate.set_members(members(&[b]), HashMap::new());
-        assert_eq!(effects, [Effect::Deactivate(ca), Effect::Activate(cb)]);
+        assert_eq!(
+            effects,
+            [
+                Effect::Deactivate { id: ca, remaining: 0 },
+                Effect::Activate { id: cb, others: 0 }
+            ]
+        );
         assert_eq!(gate.connection(&cb).map(|c| c.peer), Some(b));
+    }
+
+    /// Two nodes that dialled each other at once hold two connections; when they become
+    /// fellow members both connections start gossip in one step. Gossipsub greets a peer
+    /// with our subscriptions only on what it is told is the first connection, so exactly
+    /// one activation may say "no others" (telling both "one other" left each side
+    /// believing the other subscribed to nothing: their messages reached nobody).
+    #[test]
+    fn a_peer_with_two_connections_is_greeted_once_and_dropped_once() {
+        let mut gate = Gate::default();
+        let (bob, carol) = (PeerId::random(), PeerId::random());
+        let (b1, c1, b2) = (
+            ConnectionId::new_unchecked(1),
+            ConnectionId::new_unchecked(2),
+            ConnectionId::new_unchecked(3),
+        );
+        gate.established(b1, bob, listener());
+        gate.established(c1, carol, listener());
+        gate.established(b2, bob, listener());
+
+        let effects = gate.set_members(members(&[bob, carol]), HashMap::new());
+        assert_eq!(
+            effects,
+            [
+                Effect::Activate { id: b1, others: 0 },
+                Effect::Activate { id: c1, others: 0 },
+                Effect::Activate { id: b2, others: 1 },
+            ]
+        );
+        assert_eq!(gate.active_count(&bob), 2);
+
+        let effects = gate.set_members(members(&[carol]), HashMap::new());
+        assert_eq!(
+            effects,
+            [
+                Effect::Deactivate { id: b1, remaining: 1 },
+                Effect::Deactivate { id: b2, remaining: 0 },
+            ]
+        );
+        assert_eq!(gate.active_count(&bob), 0);
     }
 }

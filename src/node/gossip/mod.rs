@@ -22,6 +22,8 @@
 
 mod gate;
 mod handler;
+#[cfg(test)]
+mod tests;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::ops::{Deref, DerefMut};
@@ -109,19 +111,18 @@ impl Gossip {
     fn apply(&mut self, effects: Vec<Effect>) {
         for effect in effects {
             match effect {
-                Effect::Activate(id) => self.activate(id),
-                Effect::Deactivate(id) => self.deactivate(id),
+                Effect::Activate { id, others } => self.activate(id, others),
+                Effect::Deactivate { id, remaining } => self.deactivate(id, remaining),
             }
         }
     }
 
     /// Gives gossipsub a connection it did not know: a handler of its own, then the
-    /// connection's establishment (after which it greets the peer).
-    fn activate(&mut self, id: ConnectionId) {
+    /// connection's establishment beside `others` it knows (with none, it greets the peer).
+    fn activate(&mut self, id: ConnectionId, others: usize) {
         let Some(conn) = self.gate.connection(&id).cloned() else {
             return;
         };
-        let others = self.gate.active_count(&conn.peer) - 1;
         let handler = match &conn.endpoint {
             ConnectedPoint::Listener {
                 local_addr,
@@ -155,8 +156,9 @@ impl Gossip {
         });
     }
 
-    /// Takes a connection away from gossipsub as if it had closed, and stops its handler.
-    fn deactivate(&mut self, id: ConnectionId) {
+    /// Takes a connection away from gossipsub as if it had closed, leaving `remaining`
+    /// it knows, and stops its handler.
+    fn deactivate(&mut self, id: ConnectionId, remaining: usize) {
         let Some(conn) = self.gate.connection(&id).cloned() else {
             return;
         };
@@ -165,7 +167,7 @@ impl Gossip {
             connection_id: id,
             endpoint: &conn.endpoint,
             cause: None,
-            remaining_established: self.gate.active_count(&conn.peer),
+            remaining_established: remaining,
         }));
         self.events.push_back(ToSwarm::NotifyHandler {
             peer_id: conn.peer,

@@ -35,7 +35,9 @@ impl Actor {
         let state = record.log.state();
         let mut candidates: Vec<&Member> = state.members().iter().filter(|m| m.identity_pk != me).collect();
         candidates.sort_by_key(|m| Some(m.identity_pk) != sender);
-        // The sender first; on a later attempt someone else, picked at random.
+        // The sender first, then by turns someone else picked at random and the sender
+        // again: a sender whose gossip reaches nobody is still heard from at every second
+        // poll, and one that is away does not stop others from serving what they hold.
         let activity = self.groups.activity.get(&(epoch, key_id)).copied().unwrap_or_default();
         let pick = if activity.asked_ms == 0 || activity.ask_sender_next || candidates.len() < 2 {
             0
@@ -55,7 +57,7 @@ impl Actor {
         self.groups.syncs.insert(id, (group, request));
         let activity = self.groups.activity.entry((epoch, key_id)).or_default();
         activity.asked_ms = now_ms();
-        activity.ask_sender_next = false;
+        activity.ask_sender_next = pick != 0;
     }
 
     /// The peer of the member whose sender key `request` asks about.
