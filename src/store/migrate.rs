@@ -161,6 +161,20 @@ mod tests {
 
     /// The search postings schemas 2 and 3 wrote for a message: `'s' | gram | 0x00 | hlc |
     /// id`, for each bigram and each run's last character.
+    /// An outbox entry for `m`, retried twice already: a migration must keep it as it is.
+    fn waiting_entry(m: &StoredMessage) -> OutboxEntry {
+        OutboxEntry {
+            id: m.id,
+            target: OutboxTarget::Direct {
+                phone: "+819012345678".parse().unwrap(),
+            },
+            attempts: 2,
+            next_attempt_ms: 5,
+            created_ms: 1,
+            mailbox_ms: 0,
+        }
+    }
+
     fn postings(m: &StoredMessage) -> Vec<Vec<u8>> {
         let text = crate::store::search::normalize(&m.body.preview());
         let mut grams = std::collections::BTreeSet::new();
@@ -214,16 +228,7 @@ mod tests {
                 }
             }
         }
-        let entry = OutboxEntry {
-            id: messages[1].id,
-            target: OutboxTarget::Direct {
-                phone: "+819012345678".parse().unwrap(),
-            },
-            attempts: 2,
-            next_attempt_ms: 5,
-            created_ms: 1,
-            mailbox_ms: 0,
-        };
+        let entry = waiting_entry(&messages[1]);
         history
             .insert(keys::outbox(&entry.id), crate::wire::to_cbor(&entry))
             .unwrap();
@@ -315,16 +320,7 @@ mod tests {
                 batch.put_body(m);
                 batch.put_message_state(m);
             }
-            batch.put_outbox(&OutboxEntry {
-                id: messages[1].id,
-                target: OutboxTarget::Direct {
-                    phone: "+819012345678".parse().unwrap(),
-                },
-                attempts: 2,
-                next_attempt_ms: 5,
-                created_ms: 1,
-                mailbox_ms: 0,
-            });
+            batch.put_outbox(&waiting_entry(&messages[1]));
             store.apply(batch).unwrap();
             for key in messages.iter().flat_map(postings) {
                 store.history.insert(key, &[]).unwrap();
