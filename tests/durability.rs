@@ -42,6 +42,24 @@ impl Watch {
         Watch { child, lines }
     }
 
+    /// Returns once `watch` is following: `watch` subscribes a moment after it starts, and
+    /// a message delivered before that is never shown to it (as `tests/cli_node.rs` found),
+    /// so `sender_home` sends a check message every 2 s until one is shown.
+    fn following(&self, sender_home: &Path) {
+        let deadline = Instant::now() + DEADLINE;
+        while Instant::now() < deadline {
+            ok(sender_home, &["send", "Bob", "is watch following?"]);
+            let until = Instant::now() + Duration::from_secs(2);
+            while let Ok(line) = self.lines.recv_timeout(until.saturating_duration_since(Instant::now())) {
+                let event: serde_json::Value = serde_json::from_str(&line).unwrap();
+                if event["type"] == "message_received" {
+                    return;
+                }
+            }
+        }
+        panic!("watch never showed a message");
+    }
+
     /// Collects received message ids until `want` are all seen (or the deadline).
     fn received(&self, want: &HashSet<String>, seen: &mut Vec<String>) {
         let deadline = Instant::now() + DEADLINE;
@@ -81,6 +99,7 @@ fn a_sender_killed_mid_stream_loses_and_duplicates_nothing() {
     found(&alice_home, "Bob", DEADLINE);
     found(&bob_home, "Alice", DEADLINE);
     let watch = Watch::start(&bob_home);
+    watch.following(&alice_home);
 
     let mut rng = rand::thread_rng();
     let mut confirmed: Vec<String> = Vec::new();
