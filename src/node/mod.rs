@@ -625,6 +625,7 @@ impl NodeHandle {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::home::Home;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_panic_in_the_node_is_reported_by_every_handle() {

@@ -111,7 +111,7 @@ impl Batch {
     /// a signature without a message, which search skips), or removes it when the text
     /// has nothing to find (an edit can empty it, a delete does).
     pub(super) fn put_signature(&mut self, message: &StoredMessage) {
-        let key = super::search::signature_key(message.hlc, &message.id);
+        let key = keys::signature(message.hlc, &message.id);
         match super::search::message_signature(message) {
             Some(filter) => self.insert(&key, filter),
             None => self.remove(&key),
@@ -299,8 +299,7 @@ impl Store {
             let message = message_codec::decode(&key, &value)?;
             self.history.remove(key)?;
             self.history.remove(keys::index(&message.id))?;
-            self.history
-                .remove(super::search::signature_key(message.hlc, &message.id))?;
+            self.history.remove(keys::signature(message.hlc, &message.id))?;
             forgotten += 1;
         }
         self.history.remove(keys::conversation(conv))?;

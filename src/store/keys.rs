@@ -82,6 +82,26 @@ pub fn parse_message(key: &[u8]) -> Option<(ConvId, u64, MsgId)> {
     Some((ConvId(conv), u64::from_be_bytes(hlc), MsgId(id)))
 }
 
+/// Key of a message's search signature.
+pub fn signature(hlc: u64, id: &MsgId) -> [u8; 25] {
+    let mut key = [0u8; 25];
+    key[0] = SEARCH;
+    key[1..9].copy_from_slice(&hlc.to_be_bytes());
+    key[9..].copy_from_slice(&id.0);
+    key
+}
+
+/// The clock and id a signature key holds (`None` for anything else, such as a
+/// posting of schemas 2 and 3).
+pub fn parse_signature(key: &[u8]) -> Option<(u64, MsgId)> {
+    if key.len() != 25 || key[0] != SEARCH {
+        return None;
+    }
+    let hlc: [u8; 8] = key[1..9].try_into().ok()?;
+    let id: [u8; 16] = key[9..].try_into().ok()?;
+    Some((u64::from_be_bytes(hlc), MsgId(id)))
+}
+
 /// Prefix of a conversation's messages.
 pub fn messages_of(conv: &ConvId) -> [u8; 17] {
     let mut key = [0u8; 17];

@@ -135,8 +135,9 @@ pub(super) fn swap_in(dir: &Path) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Body, Contact, ContactSource, ConvId, Direction, Hlc, MessageState, MsgId, StoredMessage};
-    use crate::store::{OutboxEntry, OutboxTarget, Profile, Store, StoreOptions, SCHEMA_VERSION};
+    use crate::model::{Body, ConvId, Direction, Hlc, MessageState, MsgId, StoredMessage};
+    use crate::store::tests::{owner_profile, yuki};
+    use crate::store::{OutboxEntry, OutboxTarget, Store, StoreOptions, SCHEMA_VERSION};
 
     fn message(i: u64) -> StoredMessage {
         StoredMessage {
@@ -200,15 +201,9 @@ mod tests {
             .unwrap();
         let meta = db.open_tree("meta").unwrap();
         meta.insert(keys::SCHEMA, &schema.to_be_bytes()).unwrap();
-        let profile = Profile {
-            phone: Some("+821012345678".parse().unwrap()),
-            name: "민지".into(),
-            created_ms: 1,
-            status: String::new(),
-            updated_ms: 0,
-        };
-        meta.insert(keys::PROFILE, crate::wire::to_cbor(&profile)).unwrap();
-        let contact = Contact::new("+819012345678".parse().unwrap(), "Yuki", ContactSource::Manual);
+        meta.insert(keys::PROFILE, crate::wire::to_cbor(&owner_profile()))
+            .unwrap();
+        let contact = yuki();
         db.open_tree("contacts")
             .unwrap()
             .insert(contact.phone.as_str(), crate::wire::to_cbor(&contact))
@@ -262,7 +257,9 @@ mod tests {
         // background), and then every message is found.
         let search_keys: Vec<_> = store.history.range(keys::search_range()).keys().collect();
         assert!(
-            search_keys.iter().all(|k| k.as_ref().unwrap().len() == 25),
+            search_keys
+                .iter()
+                .all(|k| keys::parse_signature(k.as_ref().unwrap()).is_some()),
             "signatures only"
         );
         let never = std::sync::atomic::AtomicBool::new(false);
@@ -299,22 +296,8 @@ mod tests {
         let messages: Vec<StoredMessage> = (0..300).map(message).collect();
         {
             let store = Store::open(&db, StoreOptions::default()).unwrap();
-            store
-                .set_profile(&Profile {
-                    phone: Some("+821012345678".parse().unwrap()),
-                    name: "민지".into(),
-                    created_ms: 1,
-                    status: String::new(),
-                    updated_ms: 0,
-                })
-                .unwrap();
-            store
-                .put_contact(&Contact::new(
-                    "+819012345678".parse().unwrap(),
-                    "Yuki",
-                    ContactSource::Manual,
-                ))
-                .unwrap();
+            store.set_profile(&owner_profile()).unwrap();
+            store.put_contact(&yuki()).unwrap();
             let mut batch = store.batch();
             for m in &messages {
                 batch.put_body(m);

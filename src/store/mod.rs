@@ -515,23 +515,29 @@ mod tests {
         n.parse().unwrap()
     }
 
+    /// The owner's profile the store tests (and the migration tests) write.
+    pub(super) fn owner_profile() -> Profile {
+        Profile {
+            phone: Some(phone("+821012345678")),
+            name: "민지".into(),
+            created_ms: 1,
+            status: String::new(),
+            updated_ms: 0,
+        }
+    }
+
+    /// A friend the store tests (and the migration tests) write.
+    pub(super) fn yuki() -> Contact {
+        Contact::new(phone("+819012345678"), "Yuki", ContactSource::Manual)
+    }
+
     #[test]
     fn data_survives_reopen() {
         let dir = tempfile::tempdir().unwrap();
         {
             let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
-            store
-                .set_profile(&Profile {
-                    phone: Some(phone("+821012345678")),
-                    name: "민지".into(),
-                    created_ms: 1,
-                    status: String::new(),
-                    updated_ms: 0,
-                })
-                .unwrap();
-            store
-                .put_contact(&Contact::new(phone("+819012345678"), "Yuki", ContactSource::Manual))
-                .unwrap();
+            store.set_profile(&owner_profile()).unwrap();
+            store.put_contact(&yuki()).unwrap();
             store.flush().unwrap();
         }
         let store = Store::open(dir.path(), StoreOptions::default()).unwrap();

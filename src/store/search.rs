@@ -64,24 +64,6 @@ pub(super) fn message_signature(message: &StoredMessage) -> Option<Vec<u8>> {
     Some(signature::signature(&grams(&text))).filter(|s| !s.is_empty())
 }
 
-/// The key of the signature of the message `(hlc, id)`.
-pub(super) fn signature_key(hlc: u64, id: &MsgId) -> [u8; 25] {
-    let mut key = [0u8; 25];
-    key[0] = keys::SEARCH;
-    key[1..9].copy_from_slice(&hlc.to_be_bytes());
-    key[9..].copy_from_slice(&id.0);
-    key
-}
-
-/// `(hlc, id)` of a signature key.
-fn parse_signature_key(key: &[u8]) -> Option<(u64, MsgId)> {
-    if key.len() != 25 || key[0] != keys::SEARCH {
-        return None;
-    }
-    let hlc = u64::from_be_bytes(key[1..9].try_into().ok()?);
-    Some((hlc, MsgId(key[9..].try_into().ok()?)))
-}
-
 /// `meta` name set on a database whose search signatures are still to be written (a
 /// restored backup, or a database migrated from an older schema), until they are.
 pub const UNINDEXED: &str = "unindexed";
@@ -116,7 +98,7 @@ impl Store {
         }
         let end = match before {
             Some(id) => match self.message_location(id)? {
-                Some((_, hlc)) => signature_key(hlc, id).to_vec(),
+                Some((_, hlc)) => keys::signature(hlc, id).to_vec(),
                 None => return Ok(results),
             },
             None => vec![keys::SEARCH + 1],
@@ -124,7 +106,7 @@ impl Store {
         let probes: Vec<Probe> = grams(query).iter().map(|g| Probe::of(g)).collect();
         for item in self.history.range([keys::SEARCH].as_slice()..end.as_slice()).rev() {
             let (key, filter) = item?;
-            let Some((hlc, id)) = parse_signature_key(&key) else {
+            let Some((hlc, id)) = keys::parse_signature(&key) else {
                 continue;
             };
             if !signature::may_contain(&filter, &probes) {
@@ -197,7 +179,7 @@ impl Store {
             if let Some(filter) = message_signature(&message) {
                 // Err: a signature is there already (written since), which is newer.
                 let _ = self.history.compare_and_swap(
-                    signature_key(message.hlc, &message.id),
+                    keys::signature(message.hlc, &message.id),
                     None::<&[u8]>,
                     Some(filter),
                 )?;

@@ -405,8 +405,8 @@ struct SenderActivity {
     /// new member's first message can miss a member whose gossip mesh does not hold the
     /// newcomer yet, and nothing else would fetch it before the next poll.
     heard: bool,
-    /// The last sync went to another member, who did not have everything: the sender
-    /// (who keeps all its messages) is asked next.
+    /// The sender (who keeps all its messages) is asked next: the last sync went to
+    /// another member (syncs alternate), or that member's answer left a hole.
     ask_sender_next: bool,
 }
 
