@@ -20,6 +20,11 @@ fn seal(id: &ed25519::Keypair, keys: &RendezvousKeys, seq: u64) -> Entry {
     .unwrap()
 }
 
+/// Seals `body` as `id`'s first entry under `keys(1)`, valid for a minute.
+fn seal_body(id: &ed25519::Keypair, body: &InnerBody) -> Result<Entry, RecordError> {
+    seal_entry(id, &keys(1), Epoch::at(NOW), 1, NOW + 60, body, &mut rand::rngs::OsRng)
+}
+
 /// Re-seals `inner` (already serialised) as an entry of `slot` under `keys`, the way
 /// an attacker holding the encryption key could.
 fn forge(slot: &ed25519::Keypair, keys: &RendezvousKeys, template: &Entry, plaintext: &[u8]) -> Entry {
@@ -259,15 +264,7 @@ fn oversized_bodies_are_refused_or_trimmed() {
     big.mailboxes = List::new(vec![mailbox; MAX_MAILBOXES]).unwrap();
     let len = to_cbor(&big).len();
     assert_eq!(
-        seal_entry(
-            &alice,
-            &keys(1),
-            Epoch::at(NOW),
-            1,
-            NOW + 60,
-            &big,
-            &mut rand::rngs::OsRng
-        ),
+        seal_body(&alice, &big),
         Err(RecordError::Oversized {
             what: "body",
             len,
@@ -278,16 +275,7 @@ fn oversized_bodies_are_refused_or_trimmed() {
     assert!(to_cbor(&big).len() <= MAX_BODY);
     assert_eq!(big.addrs.len(), 1, "direct addresses go first, one is kept");
     assert_eq!(dropped, MAX_ADDRS - 1 + MAX_MAILBOXES - big.mailboxes.len());
-    let entry = seal_entry(
-        &alice,
-        &keys(1),
-        Epoch::at(NOW),
-        1,
-        NOW + 60,
-        &big,
-        &mut rand::rngs::OsRng,
-    )
-    .unwrap();
+    let entry = seal_body(&alice, &big).unwrap();
     assert_eq!(open_entry(&entry, &keys(1), NOW).unwrap().body, big);
     let mut small = body(&alice);
     assert_eq!(small.trim_to_fit(), 0);
@@ -315,16 +303,7 @@ fn worst_case_value_fits() {
     let alice = identity(1);
     let body = largest_body(&alice);
     assert_eq!(to_cbor(&body).len(), MAX_BODY);
-    let entry = seal_entry(
-        &alice,
-        &keys(1),
-        Epoch::at(NOW),
-        1,
-        NOW + 60,
-        &body,
-        &mut rand::rngs::OsRng,
-    )
-    .unwrap();
+    let entry = seal_body(&alice, &body).unwrap();
     assert_eq!(entry.ct.len(), MAX_CT);
 }
 
