@@ -70,7 +70,7 @@ pub(crate) struct Actor {
     pub(super) internal_tx: mpsc::UnboundedSender<Internal>,
     internal_rx: mpsc::UnboundedReceiver<Internal>,
     last_prekey_check: Instant,
-    started: Instant,
+    pub(super) started: Instant,
     rejected: BTreeMap<String, u64>,
     failures: BTreeMap<String, u64>,
     pending_dials: HashMap<ConnectionId, oneshot::Sender<Result<PeerId, NodeError>>>,
@@ -641,6 +641,10 @@ impl Actor {
                     for addr in &info.listen_addrs {
                         self.swarm.behaviour_mut().kad.add_address(&peer_id, addr.clone());
                     }
+                } else {
+                    // It stopped serving the DHT (found itself private): libp2p would keep
+                    // it, unreachable, in the routing table and hand it out to lookups.
+                    self.swarm.behaviour_mut().kad.remove_peer(&peer_id);
                 }
                 let speaks = |protocol: &str| info.protocols.iter().any(|p| p.as_ref() == protocol);
                 // A mailbox must be reachable by everyone: one that found itself private
@@ -672,9 +676,12 @@ impl Actor {
                         self.on_dm_response(peer, request_id, &response)
                     }
                 },
-                request_response::Event::OutboundFailure { request_id, error, .. } => {
-                    self.on_dm_failure(request_id, &error)
-                }
+                request_response::Event::OutboundFailure {
+                    peer,
+                    request_id,
+                    error,
+                    ..
+                } => self.on_dm_failure(peer, request_id, &error),
                 request_response::Event::InboundFailure { peer, error, .. } => {
                     self.reject(Some(peer), "dm", inbound_reason(&error));
                 }

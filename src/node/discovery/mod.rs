@@ -266,6 +266,7 @@ impl Actor {
                 self.save_invites();
             }
         }
+        self.pump_puts();
         let joined = self.joined || self.bootstrap_peers_empty();
         if joined && (self.discovery.publish_dirty || now >= self.discovery.publish_due_ms) {
             self.discovery.publish_dirty = false;
@@ -283,10 +284,15 @@ impl Actor {
         } else {
             self.discovery.publish_due_ms
         });
-        [lookups, publish, Some(self.discovery.next_invite_check_ms)]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            lookups,
+            publish,
+            self.held_puts_deadline_ms(),
+            Some(self.discovery.next_invite_check_ms),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Handles a result from a blocking thread.
@@ -531,7 +537,13 @@ impl Actor {
             if !again && !contact.blocked {
                 self.discovery.schedule.schedule(phone.clone(), contact.next_lookup_ms);
             }
-            tracing::debug!(%phone, ms = lookup.started.elapsed().as_millis(), state = contact.state.as_str(), "lookup done");
+            tracing::debug!(
+                %phone,
+                ms = lookup.started.elapsed().as_millis(),
+                state = contact.state.as_str(),
+                addrs = ?contact.pinned.as_ref().map(|keys| &keys.record.addrs),
+                "lookup done"
+            );
         }
         for reply in lookup.replies {
             let _ = reply.send(result.as_ref().map(Clone::clone).map_err(|e| NodeError::Dht {

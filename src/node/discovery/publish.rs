@@ -7,10 +7,15 @@ use super::*;
 /// What runs once a publication is over, told whether a DHT node stored it.
 pub(in crate::node) type AfterPut = Box<dyn FnOnce(&mut Actor, bool) + Send>;
 
-/// A record publication waiting for a slot.
+/// How long after start a node may hold its first publications back while it learns
+/// which addresses to publish (SPEC.md §12.3).
+pub(in crate::node) const ADDRESS_SETTLE_MS: u64 = 3_000;
+
+/// A record publication waiting for a slot. It is sealed when it starts, so that it
+/// carries the addresses of that moment.
 pub(super) struct Put {
-    key: Vec<u8>,
-    value: Vec<u8>,
+    epoch: Epoch,
+    keys: RendezvousKeys,
     /// The contact whose mutual keys these are.
     contact: Option<PhoneNumber>,
     then: Option<AfterPut>,
@@ -112,8 +117,10 @@ impl Actor {
     /// left empty: it goes to friends only, over the E2E channel (`profile` payloads).
     pub(super) fn record_body(&self) -> InnerBody {
         let identity = &self.config.identity;
+        let publishable = self.publishable_addrs();
+        tracing::debug!(addrs = ?publishable, "our record's addresses");
         let addrs = List::truncating(
-            self.publishable_addrs()
+            publishable
                 .into_iter()
                 .filter_map(|a| crate::wire::Bytes::new(a.to_vec()).ok())
                 .collect(),
@@ -159,17 +166,15 @@ impl Actor {
         keys: &RendezvousKeys,
         contact: Option<PhoneNumber>,
     ) {
-        let body = self.record_body();
-        self.put_entry(epoch, keys, &body, contact, None);
+        self.queue_put(epoch, keys.clone(), contact, None);
     }
 
     /// Publishes our record under each epoch's keys, and runs `then` once a DHT node
     /// stored the first entry (the current epoch's: the one looked up now), or none would.
     pub(in crate::node) fn publish_records_then(&mut self, entries: Vec<(Epoch, RendezvousKeys)>, then: AfterPut) {
-        let body = self.record_body();
         let mut then = Some(then);
         for (epoch, keys) in entries {
-            self.put_entry(epoch, &keys, &body, None, then.take());
+            self.queue_put(epoch, keys, None, then.take());
         }
     }
 
@@ -178,63 +183,85 @@ impl Actor {
     pub(super) fn withdraw_record(&mut self, epoch: Epoch, keys: &RendezvousKeys) {
         let mut unreadable = keys.clone();
         rand::rngs::OsRng.fill_bytes(&mut unreadable.enc_key);
-        let body = self.record_body();
-        self.put_entry(epoch, &unreadable, &body, None, None);
+        self.queue_put(epoch, unreadable, None, None);
     }
 
-    pub(super) fn put_entry(
-        &mut self,
-        epoch: Epoch,
-        keys: &RendezvousKeys,
-        body: &InnerBody,
-        contact: Option<PhoneNumber>,
-        then: Option<AfterPut>,
-    ) {
-        let now = now_ms() / 1000;
-        let entry = match seal_entry(
-            self.config.identity.ed25519(),
-            keys,
+    fn queue_put(&mut self, epoch: Epoch, keys: RendezvousKeys, contact: Option<PhoneNumber>, then: Option<AfterPut>) {
+        self.discovery.put_queue.push_back(Put {
             epoch,
+            keys,
+            contact,
+            then,
+        });
+        self.pump_puts();
+    }
+
+    /// Whether the addresses our record would carry are the ones to publish: for the first
+    /// [`ADDRESS_SETTLE_MS`] after start, a node that has peers waits until it knows
+    /// whether it sits behind a NAT and, if so, until a relay accepted it — a record with
+    /// addresses nobody can dial would send friends' first messages to the mailbox.
+    pub(in crate::node) fn addresses_settled(&self) -> bool {
+        use crate::node::nat::reachability::Reachability;
+        if self.started.elapsed().as_millis() as u64 >= ADDRESS_SETTLE_MS || self.bootstrap_peers_empty() {
+            return true;
+        }
+        match self.reachability() {
+            Reachability::Public => true,
+            Reachability::Private => self.nat.relays.active().next().is_some(),
+            Reachability::Unknown => !self.nat.reachability.undecided(),
+        }
+    }
+
+    /// When held publications go out at the latest (ms), if any are held.
+    pub(super) fn held_puts_deadline_ms(&self) -> Option<u64> {
+        if self.discovery.put_queue.is_empty() || self.discovery.puts_in_flight >= MAX_PUTS_IN_FLIGHT {
+            return None;
+        }
+        let waited = self.started.elapsed().as_millis() as u64;
+        Some(now_ms() + ADDRESS_SETTLE_MS.saturating_sub(waited))
+    }
+
+    /// Seals one queued publication with our body as it is now.
+    fn seal_put(&self, put: &Put, body: &InnerBody) -> Option<Vec<u8>> {
+        let now = now_ms() / 1000;
+        let sealed = seal_entry(
+            self.config.identity.ed25519(),
+            &put.keys,
+            put.epoch,
             now_ms(),
             now + DEFAULT_LIFETIME_SECS,
             body,
             &mut rand::rngs::OsRng,
-        ) {
-            Ok(entry) => entry,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot seal a rendezvous entry");
-                return self.publication_settled(contact, then, false);
-            }
-        };
-        match RendezvousValue::new(vec![entry]).and_then(|v| v.encode()) {
-            Ok(value) => {
-                self.discovery.put_queue.push_back(Put {
-                    key: keys.dht_key.to_vec(),
-                    value,
-                    contact,
-                    then,
-                });
-                self.pump_puts();
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot encode a rendezvous value");
-                self.publication_settled(contact, then, false);
-            }
-        }
+        )
+        .map_err(|e| tracing::warn!(error = %e, "cannot seal a rendezvous entry"))
+        .ok()?;
+        RendezvousValue::new(vec![sealed])
+            .and_then(|v| v.encode())
+            .map_err(|e| tracing::warn!(error = %e, "cannot encode a rendezvous value"))
+            .ok()
     }
 
-    /// Starts queued publications up to the in-flight limit.
+    /// Starts queued publications up to the in-flight limit, once our addresses settled.
     pub(in crate::node) fn pump_puts(&mut self) {
+        if self.discovery.put_queue.is_empty() || !self.addresses_settled() {
+            return;
+        }
+        let mut body = None;
         while self.discovery.puts_in_flight < MAX_PUTS_IN_FLIGHT {
             let Some(put) = self.discovery.put_queue.pop_front() else {
                 break;
+            };
+            let body = body.get_or_insert_with(|| self.record_body());
+            let Some(value) = self.seal_put(&put, body) else {
+                self.publication_settled(put.contact, put.then, false);
+                continue;
             };
             self.discovery.puts_in_flight += 1;
             let done = crate::node::dht::PutDone::Publish {
                 contact: put.contact,
                 then: put.then,
             };
-            self.dht_put_for(put.key, put.value, done);
+            self.dht_put_for(put.keys.dht_key.to_vec(), value, done);
         }
     }
 

@@ -478,21 +478,37 @@ impl Actor {
     }
 
     /// A request to `peer` failed (unreachable, timeout, stream error).
-    pub(in crate::node) fn on_dm_failure(&mut self, id: OutboundRequestId, error: &request_response::OutboundFailure) {
+    pub(in crate::node) fn on_dm_failure(
+        &mut self,
+        peer: PeerId,
+        id: OutboundRequestId,
+        error: &request_response::OutboundFailure,
+    ) {
         let Some(in_flight) = self.dm.in_flight.remove(&id) else {
             return;
         };
         tracing::debug!(%error, "1:1 request failed");
-        let phone = match in_flight {
+        let (phone, carried) = match in_flight {
             InFlight::Hello { phone, .. } => {
                 self.dm.handshaking.remove(&phone);
-                phone
+                (phone, Vec::new())
             }
-            InFlight::Frames { phone, .. } => {
+            InFlight::Frames { phone, messages, .. } => {
                 self.request_done(&phone);
-                phone
+                (phone, messages)
             }
         };
+        if matches!(error, request_response::OutboundFailure::ConnectionClosed) && self.swarm.is_connected(&peer) {
+            // The connection it went on gave way to another (a relayed one closed once a
+            // hole punch gave a direct path): nothing failed, it goes again at once.
+            let now = now_ms();
+            for id in carried.iter().flatten() {
+                if let Some(entry) = self.dm.outbox.get_mut(id) {
+                    entry.next_attempt_ms = entry.next_attempt_ms.min(now);
+                }
+            }
+            return self.pump_friend(&phone);
+        }
         let unreachable = matches!(
             error,
             request_response::OutboundFailure::DialFailure | request_response::OutboundFailure::Timeout

@@ -292,7 +292,7 @@ impl Actor {
         match event {
             SwarmEvent::NewListenAddr { address, .. } => nat.reachability.on_listen_addr(address.clone(), now),
             SwarmEvent::ExpiredListenAddr { address, .. } => nat.reachability.on_listen_addr_expired(address, now),
-            SwarmEvent::NewExternalAddrCandidate { address } => nat.reachability.on_candidate(address.clone()),
+            SwarmEvent::NewExternalAddrCandidate { address } => nat.reachability.on_candidate(address.clone(), now),
             SwarmEvent::ExternalAddrConfirmed { address } => nat.reachability.on_confirmed(address.clone(), now),
             SwarmEvent::ExternalAddrExpired { address } => nat.reachability.on_expired(address, now),
             SwarmEvent::ListenerClosed {
@@ -563,5 +563,7 @@ impl Actor {
                 }
             }
         }
+        // Publications held while our addresses settled may go now.
+        self.pump_puts();
     }
 }

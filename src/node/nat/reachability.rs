@@ -7,7 +7,9 @@
 //!   UPnP, or by an inbound connection from another network segment to a port an observed
 //!   address maps to;
 //! - **private** once an AutoNAT probe failed and nothing was confirmed for
-//!   [`PRIVATE_GRACE_MS`] after (another candidate may still succeed);
+//!   [`PRIVATE_GRACE_MS`] after (another candidate may still succeed), or as soon as
+//!   [`NAT_EVIDENCE`] observations show the node behind a NAT (peers see it at an IP
+//!   address none of its listen addresses has), until a direct address is confirmed;
 //! - **unknown** otherwise: the node behaves as before reachability existed (serves the DHT,
 //!   publishes its listen addresses), so loopback and one-LAN nets work with no flag.
 //!
@@ -25,6 +27,9 @@ use crate::config::{DhtMode, ReachabilityMode};
 /// How long a failed probe must stand unanswered by a success before the node calls
 /// itself private (ms).
 pub const PRIVATE_GRACE_MS: u64 = 5_000;
+/// Observations of an IP address that is none of ours which show a node behind a NAT
+/// (more than one, so one peer's word is not enough).
+pub const NAT_EVIDENCE: u32 = 2;
 /// Observed addresses remembered (the most often seen are kept).
 pub const MAX_CANDIDATES: usize = 16;
 /// Failed addresses remembered.
@@ -124,6 +129,13 @@ impl ReachabilityState {
         self.mode == ReachabilityMode::Auto
     }
 
+    /// Whether detection runs and too little was observed yet to tell a node behind a NAT
+    /// from one on a LAN or on loopback ([`NAT_EVIDENCE`] observations).
+    pub fn undecided(&self) -> bool {
+        let observed: u32 = self.candidates.values().map(|c| c.seen).sum();
+        self.mode == ReachabilityMode::Auto && self.current == Reachability::Unknown && observed < NAT_EVIDENCE
+    }
+
     /// The next effect to execute.
     pub fn poll_effect(&mut self) -> Option<Effect> {
         self.effects.pop_front()
@@ -143,7 +155,7 @@ impl ReachabilityState {
     }
 
     /// A peer told us (identify) how it sees us.
-    pub fn on_candidate(&mut self, addr: Multiaddr) {
+    pub fn on_candidate(&mut self, addr: Multiaddr, now_ms: u64) {
         if is_relayed(&addr) {
             return;
         }
@@ -158,6 +170,7 @@ impl ReachabilityState {
             }
         }
         self.candidates.entry(addr).or_insert(Candidate { seen: 0 }).seen += 1;
+        self.evaluate(now_ms);
     }
 
     /// An AutoNAT server dialled `addr` back (`ok`) or could not.
@@ -244,6 +257,23 @@ impl ReachabilityState {
         self.evaluate(now_ms);
     }
 
+    /// Whether peers see this node at an IP address none of its listen addresses has,
+    /// [`NAT_EVIDENCE`] times or more: its packets pass a NAT, and nobody outside can dial
+    /// it until a probe or an inbound connection shows otherwise.
+    fn behind_nat(&self) -> bool {
+        let ours: BTreeSet<_> = self.listening.iter().filter_map(ip_of).collect();
+        if ours.is_empty() {
+            return false;
+        }
+        let elsewhere: u32 = self
+            .candidates
+            .iter()
+            .filter(|(addr, _)| ip_of(addr).is_some_and(|ip| !ours.contains(&ip)))
+            .map(|(_, c)| c.seen)
+            .sum();
+        elsewhere >= NAT_EVIDENCE
+    }
+
     fn verdict(&self, now_ms: u64) -> Reachability {
         match self.mode {
             ReachabilityMode::Public => Reachability::Public,
@@ -252,6 +282,7 @@ impl ReachabilityState {
             ReachabilityMode::Auto => match self.failed.values().min() {
                 Some(_) if self.current == Reachability::Private => Reachability::Private,
                 Some(first) if now_ms >= first + PRIVATE_GRACE_MS => Reachability::Private,
+                _ if self.behind_nat() => Reachability::Private,
                 _ => Reachability::Unknown,
             },
         }
@@ -339,7 +370,7 @@ mod tests {
     fn a_dial_back_makes_the_node_public() {
         let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], 0);
         drain(&mut state);
-        state.on_candidate(a("/ip4/203.0.113.5/tcp/4001"));
+        state.on_candidate(a("/ip4/203.0.113.5/tcp/4001"), 50);
         state.on_probe(a("/ip4/203.0.113.5/tcp/4001"), true, 100);
         assert_eq!(drain(&mut state), [], "the probe's success alone changes nothing");
         state.on_confirmed(a("/ip4/203.0.113.5/tcp/4001"), 110);
@@ -384,6 +415,41 @@ mod tests {
             [Effect::Changed(Reachability::Private), Effect::DhtServer(false)],
             "the failures still stand"
         );
+    }
+
+    #[test]
+    fn seen_from_outside_at_an_address_not_ours_it_is_private_at_once() {
+        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], 0);
+        state.on_listen_addr(a("/ip4/192.168.1.20/udp/4001/quic-v1"), 0);
+        drain(&mut state);
+        state.on_candidate(a("/ip4/203.0.113.5/udp/4001/quic-v1"), 10);
+        assert_eq!(drain(&mut state), [], "one peer's word is not enough");
+        state.on_candidate(a("/ip4/203.0.113.5/udp/4001/quic-v1"), 20);
+        assert_eq!(
+            drain(&mut state),
+            [Effect::Changed(Reachability::Private), Effect::DhtServer(false)]
+        );
+        // Behind a full-cone NAT the AutoNAT dial-back then succeeds.
+        state.on_confirmed(a("/ip4/203.0.113.5/udp/4001/quic-v1"), 3_000);
+        assert_eq!(
+            drain(&mut state),
+            [Effect::Changed(Reachability::Public), Effect::DhtServer(true)]
+        );
+    }
+
+    #[test]
+    fn seen_at_its_own_address_it_stays_unknown() {
+        // Loopback and one-LAN nets: peers see the node where it listens.
+        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], 0);
+        state.on_listen_addr(a("/ip4/127.0.0.1/tcp/4001"), 0);
+        state.on_listen_addr(a("/ip4/192.168.1.20/tcp/4001"), 0);
+        drain(&mut state);
+        for at in 1..10 {
+            state.on_candidate(a("/ip4/127.0.0.1/tcp/4001"), at);
+            state.on_candidate(a("/ip4/192.168.1.20/tcp/4001"), at);
+        }
+        assert_eq!(drain(&mut state), []);
+        assert_eq!(state.reachability(), Reachability::Unknown);
     }
 
     #[test]
@@ -461,8 +527,8 @@ mod tests {
     fn an_inbound_connection_from_elsewhere_confirms_the_mapped_address() {
         let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], 0);
         drain(&mut state);
-        state.on_candidate(a("/ip4/203.0.113.5/tcp/4001"));
-        state.on_candidate(a("/ip4/203.0.113.5/tcp/4999"));
+        state.on_candidate(a("/ip4/203.0.113.5/tcp/4001"), 0);
+        state.on_candidate(a("/ip4/203.0.113.5/tcp/4999"), 0);
         let local = a("/ip4/192.168.1.20/tcp/4001");
         // From the same LAN: proves nothing.
         state.on_inbound(&local, &a("/ip4/192.168.1.30/tcp/50000"), false, 1);
@@ -500,7 +566,7 @@ mod tests {
     fn memory_is_bounded() {
         let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], 0);
         for port in 1..1000u16 {
-            state.on_candidate(a(&format!("/ip4/203.0.113.5/tcp/{port}")));
+            state.on_candidate(a(&format!("/ip4/203.0.113.5/tcp/{port}")), u64::from(port));
             state.on_probe(a(&format!("/ip4/203.0.113.5/tcp/{port}")), false, u64::from(port));
         }
         assert!(state.candidates.len() <= MAX_CANDIDATES);
