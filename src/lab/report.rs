@@ -124,6 +124,9 @@ pub struct Delivery {
     /// Why the step could not run or stopped, if it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Where copies went missing: `[sender, receiver, copies]`, by the nodes' labels.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<(String, String, usize)>,
 }
 
 impl Delivery {

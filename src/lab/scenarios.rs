@@ -444,6 +444,12 @@ pub(super) async fn deliver(
     }
     let latencies: Vec<f64> = arrivals.iter().map(|((m, _), (at, _))| ms(*at - sent[*m].at)).collect();
     let expected = sent.len() * (nodes.len() - 1);
+    let mut missing: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+    for (m, message) in sent.iter().enumerate() {
+        for to in (0..nodes.len()).filter(|to| *to != message.from && !arrivals.contains_key(&(m, *to))) {
+            *missing.entry((message.from, to)).or_default() += 1;
+        }
+    }
     Delivery {
         sent: sent.len(),
         expected,
@@ -452,6 +458,10 @@ pub(super) async fn deliver(
         duplicates: arrivals.values().map(|(_, n)| n - 1).sum(),
         latency: Summary::of(&latencies),
         error,
+        missing: missing
+            .into_iter()
+            .map(|((from, to), copies)| (nodes[from].label.clone(), nodes[to].label.clone(), copies))
+            .collect(),
     }
 }
 

@@ -28,6 +28,10 @@ pub const PUT_RATE: Rate = Rate {
 pub const MAX_RATE_LIMITED_PEERS: usize = 4096;
 /// Protocol name used when counting rejections.
 const PROTOCOL: &str = "kad";
+/// A peer's addresses are asked of the DHT at most this often.
+const PEER_ROUTE_EVERY_MS: u64 = 30_000;
+/// Peers whose addresses may be asked for at once (more wait for the next turn).
+const MAX_PEER_ROUTES: usize = 256;
 
 /// Who waits for a get.
 pub(crate) enum GetDone {
@@ -62,6 +66,10 @@ struct PendingGet {
 pub(crate) struct Dht {
     puts: HashMap<QueryId, PutDone>,
     gets: HashMap<QueryId, PendingGet>,
+    /// Peer routing queries: whose addresses, and for which contact.
+    peer_routes: HashMap<QueryId, (PeerId, PhoneNumber)>,
+    /// When each peer's addresses were last asked for.
+    routed_at: HashMap<PeerId, u64>,
     put_limiter: KeyedLimiter<PeerId>,
     last_housekeeping: Instant,
 }
@@ -71,6 +79,8 @@ impl Default for Dht {
         Self {
             puts: HashMap::new(),
             gets: HashMap::new(),
+            peer_routes: HashMap::new(),
+            routed_at: HashMap::new(),
             put_limiter: KeyedLimiter::new(PUT_RATE, MAX_RATE_LIMITED_PEERS),
             last_housekeeping: Instant::now(),
         }
@@ -87,6 +97,37 @@ impl Dht {
 }
 
 impl Actor {
+    /// Asks the DHT where `peer` is (a fellow group member with no record of its own):
+    /// a public one is a DHT server whose addresses its neighbours know. At most once per
+    /// [`PEER_ROUTE_EVERY_MS`] per peer; what is found is tried for `phone` at once.
+    pub(super) fn route_to_peer(&mut self, peer: PeerId, phone: &PhoneNumber) {
+        let now = now_ms();
+        let routes = &mut self.dht;
+        routes
+            .routed_at
+            .retain(|_, at| now.saturating_sub(*at) < PEER_ROUTE_EVERY_MS);
+        if routes.routed_at.contains_key(&peer) || routes.routed_at.len() >= MAX_PEER_ROUTES {
+            return;
+        }
+        routes.routed_at.insert(peer, now);
+        let id = self.swarm.behaviour_mut().kad.get_closest_peers(peer);
+        self.dht.peer_routes.insert(id, (peer, phone.clone()));
+    }
+
+    fn on_peer_routed(&mut self, id: QueryId, peers: Vec<kad::PeerInfo>) {
+        let Some((peer, phone)) = self.dht.peer_routes.remove(&id) else {
+            return;
+        };
+        let addrs: Vec<libp2p::Multiaddr> = peers
+            .into_iter()
+            .filter(|info| info.peer_id == peer)
+            .flat_map(|info| info.addrs)
+            .collect();
+        if !addrs.is_empty() && self.learn_addrs(peer, addrs) {
+            self.pump_friend(&phone);
+        }
+    }
+
     pub(super) fn dht_record_count(&mut self) -> usize {
         self.swarm.behaviour_mut().kad.store_mut().records().count()
     }
@@ -178,6 +219,13 @@ impl Actor {
                     }
                 }
                 QueryResult::GetRecord(result) => self.on_get_progress(id, result, step.last),
+                QueryResult::GetClosestPeers(result) if step.last => {
+                    let peers = match result {
+                        Ok(kad::GetClosestPeersOk { peers, .. })
+                        | Err(kad::GetClosestPeersError::Timeout { peers, .. }) => peers,
+                    };
+                    self.on_peer_routed(id, peers);
+                }
                 QueryResult::Bootstrap(result)
                     if matches!(result, Ok(kad::BootstrapOk { num_remaining: 0, .. }) | Err(_)) && !self.joined =>
                 {

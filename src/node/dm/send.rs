@@ -125,7 +125,16 @@ impl Actor {
             return;
         };
         let now = now_ms();
-        let addrs: Vec<Multiaddr> = keys.record.addrs.iter().filter_map(|a| a.parse().ok()).collect();
+        let mut addrs: Vec<Multiaddr> = keys.record.addrs.iter().filter_map(|a| a.parse().ok()).collect();
+        if addrs.is_empty() {
+            // No record (a fellow group member who is no contact of ours): a private
+            // member is often reachable through the relays we use too, a public one
+            // through what the DHT knows of it.
+            addrs = self.routes_through_relays(peer);
+            if !self.swarm.is_connected(&peer) {
+                self.route_to_peer(peer, phone);
+            }
+        }
         if !self.learn_addrs(peer, addrs) && !self.swarm.is_connected(&peer) {
             // Every address the friend published is unusable or backing off: no dial now;
             // what is due goes to the friend's mailboxes (and retries later).

@@ -352,7 +352,7 @@ impl Actor {
 
     /// Dials fellow members of every active group until [`MEMBER_CONNECTIONS`] of them
     /// are connected. Addresses come from the DHT's routing table, identify, the records of
-    /// members who are contacts and, for the others, circuits through our own relays.
+    /// members who are contacts and, for the others, circuits through the relays they most likely use.
     pub(super) fn connect_members(&mut self) {
         let me = self.me();
         let now = now_ms();
@@ -394,7 +394,7 @@ impl Actor {
                     .iter()
                     .flat_map(|k| k.record.addrs.iter().filter_map(|a| a.parse().ok()))
                     .collect(),
-                None => self.routes_through_our_relays(peer),
+                None => self.routes_through_relays(peer),
             };
             self.learn_addrs(peer, addrs);
             let opts = libp2p::swarm::dial_opts::DialOpts::peer_id(peer)

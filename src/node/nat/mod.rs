@@ -92,6 +92,9 @@ pub struct NatStatus {
     pub relay_service: Option<RelayServiceStats>,
 }
 
+/// Relays tried at most for a peer known only by its id.
+const RELAY_ROUTES: usize = 3;
+
 /// NAT traversal state owned by the actor.
 pub(crate) struct Nat {
     pub(crate) reachability: ReachabilityState,
@@ -244,34 +247,36 @@ impl Actor {
         given == 0 || usable > 0
     }
 
-    /// Circuit addresses of `peer` through the relays we hold reservations on: nodes
-    /// reserve on the same well-known relays, so a private peer whose addresses we do not
-    /// know is often reachable this way.
-    pub(super) fn routes_through_our_relays(&self, peer: PeerId) -> Vec<Multiaddr> {
-        self.nat
-            .relays
-            .active()
-            .filter(|relay| **relay != peer)
-            .filter_map(|relay| {
-                let (_, addr) = self
-                    .nat
-                    .configured
-                    .iter()
-                    .find(|(p, _)| p == relay)
-                    .cloned()
-                    .or_else(|| {
-                        self.nat
-                            .paths
-                            .of(*relay)
-                            .find(|c| c.outbound && c.path == Path::Direct)
-                            .map(|c| (*relay, c.addr.clone()))
-                    })?;
-                Some(
-                    addrs::without_peer(&addr)
-                        .with(Protocol::P2p(*relay))
-                        .with(Protocol::P2pCircuit)
-                        .with(Protocol::P2p(peer)),
-                )
+    /// Circuit addresses of `peer` through the relays it most likely holds a reservation
+    /// on: ours first (nodes reserve on the same well-known relays), then the relays a
+    /// private node would pick — what a public node, which holds none, can try for a
+    /// private peer whose addresses it does not know. At most [`RELAY_ROUTES`].
+    pub(super) fn routes_through_relays(&self, peer: PeerId) -> Vec<Multiaddr> {
+        let ours = self.nat.relays.active().filter_map(|relay| {
+            let (_, addr) = self
+                .nat
+                .configured
+                .iter()
+                .find(|(p, _)| p == relay)
+                .cloned()
+                .or_else(|| {
+                    self.nat
+                        .paths
+                        .of(*relay)
+                        .find(|c| c.outbound && c.path == Path::Direct)
+                        .map(|c| (*relay, c.addr.clone()))
+                })?;
+            Some((*relay, addr))
+        });
+        let mut seen = std::collections::HashSet::new();
+        ours.chain(self.nat.relays.likely())
+            .filter(|(relay, _)| *relay != peer && seen.insert(*relay))
+            .take(RELAY_ROUTES)
+            .map(|(relay, addr)| {
+                addrs::without_peer(&addr)
+                    .with(Protocol::P2p(relay))
+                    .with(Protocol::P2pCircuit)
+                    .with(Protocol::P2p(peer))
             })
             .collect()
     }

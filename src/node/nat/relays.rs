@@ -138,6 +138,14 @@ impl Relays {
         self.candidates.len()
     }
 
+    /// Known relays in the order a private node picks them (configured ones first), with
+    /// their addresses: where other nodes of the same network most likely hold reservations.
+    pub fn likely(&self) -> Vec<(PeerId, Multiaddr)> {
+        let mut known: Vec<_> = self.candidates.iter().collect();
+        known.sort_by_key(|(_, c)| (c.source, std::cmp::Reverse(c.seen_ms)));
+        known.into_iter().map(|(p, c)| (*p, c.addr.clone())).collect()
+    }
+
     /// Offers `relay`, reachable at `addr` (without `/p2p`), as a candidate.
     pub fn add_candidate(&mut self, relay: PeerId, addr: Multiaddr, source: Source, now_ms: u64) {
         if relay == self.me {
