@@ -102,11 +102,13 @@ impl Actor {
     /// [`PEER_ROUTE_EVERY_MS`] per peer; what is found is tried for `phone` at once.
     pub(super) fn route_to_peer(&mut self, peer: PeerId, phone: &PhoneNumber) {
         let now = now_ms();
+        let fresh = |at: &u64| now.saturating_sub(*at) < PEER_ROUTE_EVERY_MS;
         let routes = &mut self.dht;
-        routes
-            .routed_at
-            .retain(|_, at| now.saturating_sub(*at) < PEER_ROUTE_EVERY_MS);
-        if routes.routed_at.contains_key(&peer) || routes.routed_at.len() >= MAX_PEER_ROUTES {
+        if routes.routed_at.get(&peer).is_some_and(fresh) {
+            return;
+        }
+        routes.routed_at.retain(|_, at| fresh(at));
+        if routes.routed_at.len() >= MAX_PEER_ROUTES {
             return;
         }
         routes.routed_at.insert(peer, now);

@@ -252,25 +252,11 @@ impl Actor {
     /// private node would pick — what a public node, which holds none, can try for a
     /// private peer whose addresses it does not know. At most [`RELAY_ROUTES`].
     pub(super) fn routes_through_relays(&self, peer: PeerId) -> Vec<Multiaddr> {
-        let ours = self.nat.relays.active().filter_map(|relay| {
-            let (_, addr) = self
-                .nat
-                .configured
-                .iter()
-                .find(|(p, _)| p == relay)
-                .cloned()
-                .or_else(|| {
-                    self.nat
-                        .paths
-                        .of(*relay)
-                        .find(|c| c.outbound && c.path == Path::Direct)
-                        .map(|c| (*relay, c.addr.clone()))
-                })?;
-            Some((*relay, addr))
-        });
-        let mut seen = std::collections::HashSet::new();
-        ours.chain(self.nat.relays.likely())
-            .filter(|(relay, _)| *relay != peer && seen.insert(*relay))
+        self.nat
+            .relays
+            .likely()
+            .into_iter()
+            .filter(|(relay, _)| *relay != peer)
             .take(RELAY_ROUTES)
             .map(|(relay, addr)| {
                 addrs::without_peer(&addr)

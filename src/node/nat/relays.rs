@@ -138,11 +138,13 @@ impl Relays {
         self.candidates.len()
     }
 
-    /// Known relays in the order a private node picks them (configured ones first), with
-    /// their addresses: where other nodes of the same network most likely hold reservations.
+    /// Known relays with their addresses, where other nodes of the same network most likely
+    /// hold reservations: ours first, then in the order a private node picks them
+    /// (configured ones first). A relay we hold a reservation on is always a candidate.
     pub fn likely(&self) -> Vec<(PeerId, Multiaddr)> {
+        let ours = |p: &PeerId| matches!(self.slots.get(p), Some(SlotState::Active { .. }));
         let mut known: Vec<_> = self.candidates.iter().collect();
-        known.sort_by_key(|(_, c)| (c.source, std::cmp::Reverse(c.seen_ms)));
+        known.sort_by_key(|(p, c)| (!ours(p), c.source, std::cmp::Reverse(c.seen_ms)));
         known.into_iter().map(|(p, c)| (*p, c.addr.clone())).collect()
     }
 
@@ -348,6 +350,23 @@ mod tests {
         assert_eq!(drain(&mut relays), [Effect::Changed, Effect::Changed]);
         assert_eq!(relays.active().count(), 2);
         assert_eq!(relays.poll_timeout(), None, "nothing to wait for");
+    }
+
+    #[test]
+    fn likely_relays_are_ours_first_then_as_a_private_node_picks() {
+        let (mut relays, [a, b, c, _]) = setup();
+        relays.add_candidate(c, addr(3), Source::Discovered, 0);
+        relays.add_candidate(b, addr(2), Source::Configured(1), 0);
+        relays.add_candidate(a, addr(1), Source::Configured(0), 0);
+        assert_eq!(relays.likely(), [(a, addr(1)), (b, addr(2)), (c, addr(3))]);
+        // Holding a reservation on the discovered one puts it first.
+        relays.set_wanted(true, 10);
+        drain(&mut relays);
+        relays.on_lost(a, 20);
+        relays.on_lost(b, 20);
+        drain(&mut relays);
+        relays.on_accepted(c, 30);
+        assert_eq!(relays.likely()[0], (c, addr(3)));
     }
 
     #[test]
