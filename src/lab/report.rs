@@ -127,7 +127,14 @@ pub struct Delivery {
     /// Where copies went missing: `[sender, receiver, copies]`, by the nodes' labels.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<(String, String, usize)>,
+    /// The slowest copies, slowest first (at most [`SLOWEST_SHOWN`]): `[sender, receiver,
+    /// message, ms]`, messages numbered from 0 in the order they were sent.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub slowest: Vec<(String, String, usize, f64)>,
 }
+
+/// How many of the slowest copies a [`Delivery`] names.
+pub const SLOWEST_SHOWN: usize = 12;
 
 impl Delivery {
     /// A step that could not run at all.

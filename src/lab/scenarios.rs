@@ -25,7 +25,7 @@ use super::nat::NatType;
 use super::procs::LabNode;
 use super::report::{
     count_at, fields, Delivery, Discovery, FirstMessage, HolePunch, MatrixReport, NodeReport, PairReport, PairSummary,
-    PathReport,
+    PathReport, SLOWEST_SHOWN,
 };
 use super::{probe, Lab, LabError, LabOptions};
 use crate::testnet::stats::{round, Summary};
@@ -442,7 +442,12 @@ pub(super) async fn deliver(
             }
         });
     }
-    let latencies: Vec<f64> = arrivals.iter().map(|((m, _), (at, _))| ms(*at - sent[*m].at)).collect();
+    let mut copies: Vec<(usize, usize, f64)> = arrivals
+        .iter()
+        .map(|((m, to), (at, _))| (*m, *to, ms(*at - sent[*m].at)))
+        .collect();
+    copies.sort_by(|a, b| b.2.total_cmp(&a.2));
+    let latencies: Vec<f64> = copies.iter().map(|c| c.2).collect();
     let expected = sent.len() * (nodes.len() - 1);
     let mut missing: BTreeMap<(usize, usize), usize> = BTreeMap::new();
     for (m, message) in sent.iter().enumerate() {
@@ -461,6 +466,11 @@ pub(super) async fn deliver(
         missing: missing
             .into_iter()
             .map(|((from, to), copies)| (nodes[from].label.clone(), nodes[to].label.clone(), copies))
+            .collect(),
+        slowest: copies
+            .iter()
+            .take(SLOWEST_SHOWN)
+            .map(|(m, to, ms)| (nodes[sent[*m].from].label.clone(), nodes[*to].label.clone(), *m, *ms))
             .collect(),
     }
 }
