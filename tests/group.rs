@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use chingu::config::Discoverable;
+use chingu::rendezvous::{CodeSecret, Epoch, RendezvousValue};
 use chingu::testnet::{TestNet, TestNetOptions};
 use chingu::{Event, NodeError, NodeHandle};
 use common::net::{befriend, found, group_changed, group_of_three, net, never, settings, wait_history, DEADLINE};
@@ -323,6 +324,75 @@ async fn strangers_join_a_flash_meetup_by_code_until_it_expires() {
         conversations.iter().all(|c| c.title != "조용한 번개"),
         "an empty forgotten meetup leaves no conversation: {conversations:?}"
     );
+    net.shutdown().await;
+}
+
+/// The port of the TCP address `addr`.
+fn tcp_port(addr: &libp2p::Multiaddr) -> u16 {
+    addr.iter()
+        .find_map(|p| match p {
+            libp2p::multiaddr::Protocol::Tcp(port) => Some(port),
+            _ => None,
+        })
+        .expect("a TCP address")
+}
+
+/// The TCP ports a meetup code's newest entry lists, as `reader` finds it in the DHT.
+async fn code_entry_ports(reader: &NodeHandle, code: &str) -> Vec<u16> {
+    let code = chingu::group::MeetupCode::parse(code).unwrap();
+    let now = chingu::model::now_ms() / 1000;
+    let mut newest: Option<chingu::rendezvous::Candidate> = None;
+    for epoch in Epoch::to_look_up(now) {
+        let keys = CodeSecret::derive(code.as_bytes(), epoch).keys();
+        for value in reader.dht_get(keys.dht_key.to_vec(), 1).await.unwrap_or_default() {
+            let Ok(value) = RendezvousValue::decode(&value) else {
+                continue;
+            };
+            for entry in value.entries.iter() {
+                if let Ok(found) = chingu::rendezvous::open_entry(entry, &keys, now) {
+                    if newest.as_ref().is_none_or(|n| n.seq < found.seq) {
+                        newest = Some(found);
+                    }
+                }
+            }
+        }
+    }
+    let addrs = newest
+        .map(|c| c.body.addrs.iter().cloned().collect::<Vec<_>>())
+        .unwrap_or_default();
+    addrs
+        .iter()
+        .filter_map(|a| libp2p::Multiaddr::try_from(a.as_ref().to_vec()).ok())
+        .filter(|a| a.iter().any(|p| matches!(p, libp2p::multiaddr::Protocol::Tcp(_))))
+        .map(|a| tcp_port(&a))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_meetup_code_leads_to_where_its_creator_listens_after_it_moved() {
+    let mut net = net(3, false).await;
+    let meetup = net.nodes[0].node().meetup_create("이사 간 번개", 3600).await.unwrap();
+    let reader = net.nodes[1].node().clone();
+    let before = tcp_port(&net.nodes[0].addr);
+    assert!(code_entry_ports(&reader, &meetup.code).await.contains(&before));
+
+    // The creator comes back on another port: the code's entry is published again with
+    // the address it has now (as when a relay reservation or a NAT mapping changes).
+    net.stop_node(0).await.unwrap();
+    net.restart_node(0).await.unwrap();
+    let after = tcp_port(&net.nodes[0].addr);
+    assert_ne!(before, after, "a restarted node listens on a new port");
+    tokio::time::timeout(DEADLINE, async {
+        let mut changes = net.nodes[0].node().events();
+        while !code_entry_ports(&reader, &meetup.code).await.contains(&after) {
+            // Wake on the creator's next event (a record published) or every second.
+            let _ = tokio::time::timeout(Duration::from_secs(1), futures::StreamExt::next(&mut changes)).await;
+        }
+    })
+    .await
+    .expect("the code's entry lists the creator's new address");
+    let joined = net.nodes[2].node().meetup_join(&meetup.code).await.unwrap();
+    assert_eq!(joined.group_id, meetup.group_id);
     net.shutdown().await;
 }
 

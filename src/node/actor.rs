@@ -636,10 +636,22 @@ impl Actor {
 
     fn on_behaviour_event(&mut self, event: BehaviourEvent) {
         match event {
-            BehaviourEvent::Identify(identify::Event::Received { peer_id, info, .. }) => {
+            BehaviourEvent::Identify(identify::Event::Received {
+                peer_id,
+                info,
+                connection_id,
+            }) => {
                 if info.protocols.iter().any(|p| p.as_ref() == KAD_PROTOCOL) {
+                    // Only addresses that reach it from where we see it: others learn
+                    // them from us in lookups.
+                    let seen = self.nat.paths.remote_addr(&connection_id).cloned();
                     for addr in &info.listen_addrs {
-                        self.swarm.behaviour_mut().kad.add_address(&peer_id, addr.clone());
+                        if seen
+                            .as_ref()
+                            .is_none_or(|seen| super::nat::addrs::reachable_from(addr, seen))
+                        {
+                            self.swarm.behaviour_mut().kad.add_address(&peer_id, addr.clone());
+                        }
                     }
                 } else {
                     // It stopped serving the DHT (found itself private): libp2p would keep

@@ -65,6 +65,10 @@ pub const DHT_QUERY_TIMEOUT: Duration = Duration::from_secs(30);
 /// reported, and the node learns it is private (libp2p's default, 10 s, lost that race
 /// and left such nodes `unknown`, publishing addresses nobody could dial).
 pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(7);
+/// How often the AutoNAT client looks for addresses not tested yet (libp2p's default,
+/// 5 s, made a node behind a firewall wait that long for its first probe; an address is
+/// tested once, so a shorter interval costs nothing more).
+pub const AUTONAT_PROBE_INTERVAL: Duration = Duration::from_secs(1);
 /// How long a 1:1 or mailbox request may wait for its response.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Most concurrent request streams per connection.
@@ -281,7 +285,12 @@ impl Behaviour {
             ping: ping::Behaviour::default(),
             kad,
             autonat: (config.reachability == ReachabilityMode::Auto)
-                .then(autonat::v2::client::Behaviour::default)
+                .then(|| {
+                    autonat::v2::client::Behaviour::new(
+                        rand_autonat::make_rng::<rand_autonat::rngs::StdRng>(),
+                        autonat::v2::client::Config::default().with_probe_interval(AUTONAT_PROBE_INTERVAL),
+                    )
+                })
                 .into(),
             autonat_server: autonat::v2::server::Behaviour::default(),
             relay_client,

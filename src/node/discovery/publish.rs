@@ -55,6 +55,9 @@ impl Actor {
                 self.publish_record(epoch, &invite.keys(epoch), None);
             }
         }
+        for (epoch, keys) in self.meetup_code_entries() {
+            self.publish_record(epoch, &keys, None);
+        }
     }
 
     /// Publishes the mutual record for one contact (contacts mode), right after adding it.

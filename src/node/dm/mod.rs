@@ -120,6 +120,9 @@ enum InFlight {
         phone: PhoneNumber,
         sid: [u8; 16],
         messages: Vec<Option<MsgId>>,
+        /// The ephemeral payloads it carries (they are in no outbox): put back in the
+        /// queue when the request is lost, not dropped.
+        ephemeral: Vec<DmPayload>,
     },
 }
 

@@ -80,6 +80,15 @@ impl Actor {
         self.pump_friend(phone);
     }
 
+    /// Puts ephemeral payloads whose request was lost back at the front of `phone`'s queue
+    /// (as far as its cap allows), so they go with the next request instead of never.
+    fn requeue_ephemeral(&mut self, phone: &PhoneNumber, payloads: Vec<DmPayload>) {
+        if payloads.is_empty() {
+            return;
+        }
+        put_back(self.dm.ephemeral.entry(phone.clone()).or_default(), payloads);
+    }
+
     /// Sends a typing indicator to `phone` if allowed (setting on, friend pinned, rate).
     pub(in crate::node) fn send_typing(&mut self, phone: &PhoneNumber, active: bool) -> bool {
         if !self.config.settings.messaging.typing || !self.dm.typing.allow(phone, now_ms()) {
@@ -256,6 +265,7 @@ impl Actor {
             budget -= bytes.len() + FRAME_OVERHEAD;
             payloads.push((Some(id), bytes));
         }
+        let mut ephemeral = Vec::new();
         if let Some(queue) = self.dm.ephemeral.get_mut(&phone) {
             while payloads.len() < FRAMES_PER_REQUEST {
                 let Some(next) = queue.first() else { break };
@@ -264,7 +274,7 @@ impl Actor {
                     break;
                 }
                 budget -= bytes.len() + FRAME_OVERHEAD;
-                queue.remove(0);
+                ephemeral.push(queue.remove(0));
                 payloads.push((None, bytes));
             }
         }
@@ -272,6 +282,7 @@ impl Actor {
             return false;
         }
         let Some(sid) = self.dm.outbound.get(&identity).copied() else {
+            self.requeue_ephemeral(&phone, ephemeral);
             return false;
         };
         let session = self.dm.sessions.get_mut(&sid).expect("outbound sessions are live");
@@ -292,6 +303,7 @@ impl Actor {
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot encrypt; re-handshaking");
                     self.drop_session(&sid);
+                    self.requeue_ephemeral(&phone, ephemeral);
                     return false;
                 }
             }
@@ -313,7 +325,12 @@ impl Actor {
             }
         };
         *self.dm.in_flight_to.entry(phone.clone()).or_default() += 1;
-        let in_flight = InFlight::Frames { phone, sid, messages };
+        let in_flight = InFlight::Frames {
+            phone,
+            sid,
+            messages,
+            ephemeral,
+        };
         // Every nonce used must lie inside a reservation already on disk; otherwise the
         // request waits for the flush that writes the grown reservation.
         let used_until = session.send_state().next;
@@ -439,7 +456,12 @@ impl Actor {
                     }
                 }
             }
-            InFlight::Frames { phone, sid, messages } => {
+            InFlight::Frames {
+                phone,
+                sid,
+                messages,
+                ephemeral,
+            } => {
                 self.request_done(&phone);
                 match response {
                     Ok(DmResponse::Acks { acks }) => {
@@ -462,12 +484,14 @@ impl Actor {
                         // The friend lost the session: open a new one and resend at once.
                         self.drop_session(&sid);
                         self.retry_now(&messages);
+                        self.requeue_ephemeral(&phone, ephemeral);
                         self.pump_friend(&phone);
                     }
                     Ok(DmResponse::Refused { reason }) => {
                         // `busy` (rate limit) or the like: the session is fine; the
-                        // messages wait for their retry time.
+                        // messages wait for their retry time, the rest for the next request.
                         tracing::debug!(%reason, "frames refused");
+                        self.requeue_ephemeral(&phone, ephemeral);
                     }
                     Ok(DmResponse::Welcome { .. }) | Err(_) => {
                         self.reject(Some(peer), "dm", "bad_response");
@@ -502,8 +526,16 @@ impl Actor {
                 self.dm.handshaking.remove(&phone);
                 (phone, Vec::new())
             }
-            InFlight::Frames { phone, messages, .. } => {
+            InFlight::Frames {
+                phone,
+                messages,
+                ephemeral,
+                ..
+            } => {
                 self.request_done(&phone);
+                // Back in the queue: resent with the next request, or handed to the
+                // friend's mailboxes below if the friend is unreachable.
+                self.requeue_ephemeral(&phone, ephemeral);
                 (phone, messages)
             }
         };
@@ -568,5 +600,41 @@ impl Actor {
                 name: contact.name,
             });
         }
+    }
+}
+
+/// Puts `payloads` (oldest first) back in front of `queue`, keeping it within
+/// [`MAX_EPHEMERAL`]: what went out first goes out first again, and what does not fit
+/// (the newest of them) is dropped.
+fn put_back(queue: &mut Vec<DmPayload>, payloads: Vec<DmPayload>) {
+    let room = MAX_EPHEMERAL.saturating_sub(queue.len());
+    queue.splice(0..0, payloads.into_iter().take(room));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn typing(n: usize) -> Vec<DmPayload> {
+        (0..n).map(|i| DmPayload::Typing { active: i % 2 == 0 }).collect()
+    }
+
+    #[test]
+    fn payloads_of_a_lost_request_go_back_in_front_within_the_cap() {
+        let mut queue = vec![DmPayload::Typing { active: false }];
+        put_back(&mut queue, vec![DmPayload::Typing { active: true }]);
+        assert_eq!(
+            queue,
+            [DmPayload::Typing { active: true }, DmPayload::Typing { active: false }]
+        );
+
+        let mut full = typing(MAX_EPHEMERAL - 1);
+        put_back(&mut full, typing(3));
+        assert_eq!(full.len(), MAX_EPHEMERAL, "the cap holds");
+        assert_eq!(
+            full[0],
+            DmPayload::Typing { active: true },
+            "the oldest put back is first"
+        );
     }
 }

@@ -116,10 +116,7 @@ impl Actor {
                 continue;
             };
             entry.attempts += 1;
-            let backoff = CONTROL_RETRY_MS
-                .saturating_mul(1 << entry.attempts.min(6))
-                .min(CONTROL_RETRY_CAP_MS);
-            entry.next_attempt_ms = now + backoff;
+            entry.next_attempt_ms = now + control_retry_ms(entry.attempts);
             let phone = entry.phone.clone();
             let Ok(data) = Bytes::new(entry.data.clone()) else {
                 continue;
@@ -455,6 +452,7 @@ impl Actor {
                     .get_mut(&group)
                     .map(|b| b.take(&dist.epoch, &dist.key.key_id))
                     .unwrap_or_default();
+                tracing::debug!(group = %group_hex(&group), held = waiting.len(), "a member's sender key arrived");
                 for message in waiting {
                     // Held messages were decoded from an envelope: they encode again.
                     let envelope = match message.encode() {
@@ -497,5 +495,26 @@ impl Actor {
                 _ => Ok(()),
             };
         }
+    }
+}
+
+/// How long a control message sent for the `attempts`-th time (1 = the first) waits for
+/// its acknowledgement before it goes again: 2 s, doubling, at most 60 s (SPEC.md §7.3).
+fn control_retry_ms(attempts: u32) -> u64 {
+    CONTROL_RETRY_MS
+        .saturating_mul(1 << attempts.saturating_sub(1).min(6))
+        .min(CONTROL_RETRY_CAP_MS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::control_retry_ms;
+
+    #[test]
+    fn control_messages_are_retried_after_2_s_doubling_up_to_60_s() {
+        let waits: Vec<u64> = (1..=8).map(control_retry_ms).collect();
+        assert_eq!(waits, [2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000, 60_000]);
+        assert_eq!(control_retry_ms(0), 2_000);
+        assert_eq!(control_retry_ms(u32::MAX), 60_000);
     }
 }

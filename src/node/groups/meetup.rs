@@ -18,6 +18,7 @@ impl Actor {
         for id in over {
             if let Some(record) = self.groups.records.get_mut(&id) {
                 (record.join_key, record.join_key_next) = (None, None);
+                record.code_entries.clear();
             }
             self.leave_group(id);
             self.announce_group(&id, "expired");
@@ -116,8 +117,23 @@ impl Actor {
                 source: "no DHT node stored the meetup's code, so nobody could join: it was closed".into(),
             }));
         });
-        let entries = secrets.iter().map(|(epoch, secret)| (*epoch, secret.keys())).collect();
+        let entries: Vec<(Epoch, RendezvousKeys)> =
+            secrets.iter().map(|(epoch, secret)| (*epoch, secret.keys())).collect();
+        if let Some(record) = self.groups.records.get_mut(&id) {
+            record.code_entries = entries.clone();
+        }
         self.publish_records_then(entries, then);
+    }
+
+    /// The code entries of the live meetups we created: published again with our other
+    /// records, so that joiners find the addresses we have now.
+    pub(in crate::node) fn meetup_code_entries(&self) -> Vec<(Epoch, RendezvousKeys)> {
+        self.groups
+            .records
+            .values()
+            .filter(|r| r.meetup && !r.removed)
+            .flat_map(|r| r.code_entries.iter().cloned())
+            .collect()
     }
 
     /// Asks the creator found under a code to add us; the reply waits for its welcome.

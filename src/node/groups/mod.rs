@@ -43,7 +43,7 @@ use crate::model::{
 };
 use crate::phone::PhoneNumber;
 use crate::ratelimit::{KeyedLimiter, Rate};
-use crate::rendezvous::{CodeSecret, Epoch};
+use crate::rendezvous::{CodeSecret, Epoch, RendezvousKeys};
 use crate::wire::{Bytes, Fixed, List, Text};
 
 mod commands;
@@ -281,6 +281,10 @@ struct GroupRecord {
     /// entry was published for both).
     #[serde(default)]
     join_key_next: Option<[u8; 32]>,
+    /// Where its code's entries live, per epoch: republished with our other records
+    /// (when our addresses change) until it ends.
+    #[serde(default)]
+    code_entries: Vec<(Epoch, RendezvousKeys)>,
     /// A meetup whose history this node deletes when it ends (`--forget`).
     #[serde(default)]
     forget_history: bool,
@@ -299,6 +303,7 @@ impl GroupRecord {
             removed: false,
             join_key: None,
             join_key_next: None,
+            code_entries: Vec::new(),
             forget_history: false,
         }
     }

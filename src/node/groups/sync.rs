@@ -53,6 +53,7 @@ impl Actor {
         let Ok(bytes) = crate::wire::encode(&request) else {
             return;
         };
+        tracing::debug!(%peer, from, to, sender = pick == 0, "asking for a group sync");
         let id = self.swarm.behaviour_mut().group_sync.send_request(&peer, bytes);
         self.groups.syncs.insert(id, (group, request));
         let activity = self.groups.activity.entry((epoch, key_id)).or_default();
@@ -167,6 +168,7 @@ impl Actor {
             Ok(m) => m,
             Err(e) => return self.reject(Some(peer), "group_sync", e.reason()),
         };
+        tracing::debug!(%peer, from = request.from_seq, got = messages.len(), "a group sync answered");
         let full = messages.len() as u64 == request.to_seq - request.from_seq + 1;
         let last = messages.last().map(|m| m.seq);
         for (message, envelope) in messages.iter().zip(response.messages.iter()) {

@@ -83,6 +83,47 @@ pub fn same_segment(a: IpAddr, b: IpAddr) -> bool {
     }
 }
 
+/// The network an IP address belongs to: the internet, or one kind of local network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Network {
+    Internet,
+    Loopback,
+    /// 10/8, 172.16/12, 192.168/16 (by their first octet), CGNAT's 100.64/10,
+    /// link-local, IPv6 unique-local.
+    Local(u16),
+}
+
+fn network(ip: IpAddr) -> Network {
+    match (scope(ip), ip) {
+        (Scope::Global, _) => Network::Internet,
+        (Scope::Loopback, _) => Network::Loopback,
+        (Scope::Local, IpAddr::V4(v4)) => Network::Local(u16::from(v4.octets()[0])),
+        (Scope::Local, IpAddr::V6(v6)) => Network::Local(match v6.to_ipv4_mapped() {
+            Some(v4) => u16::from(v4.octets()[0]),
+            None => v6.segments()[0] & 0xffc0,
+        }),
+    }
+}
+
+/// Whether `listed`, an address a peer gives for itself (identify), reaches the peer from
+/// where we are, judged by `seen`, the remote address of our connection to it. An
+/// internet address does. One on a narrower network — loopback, a private or link-local
+/// range, CGNAT's 100.64/10 — reaches the peer only from inside that network, so it is
+/// kept only if we reach the peer over the same kind of network (two nodes on one
+/// machine, or on one LAN), and not if we see the peer from the internet, from another
+/// private range or through a relay: a node behind a NAT lists its LAN and loopback
+/// addresses, and handing those to others makes their DHT lookups wait on dials that
+/// cannot succeed. Addresses without an IP are kept.
+pub fn reachable_from(listed: &Multiaddr, seen: &Multiaddr) -> bool {
+    let Some(listed) = ip_of(listed).map(network) else {
+        return true;
+    };
+    if listed == Network::Internet {
+        return true;
+    }
+    !is_relayed(seen) && ip_of(seen).map(network) == Some(listed)
+}
+
 /// Why an address is not worth dialling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unusable {
@@ -167,6 +208,40 @@ mod tests {
 
     fn a(text: &str) -> Multiaddr {
         text.parse().unwrap()
+    }
+
+    #[test]
+    fn listed_addresses_count_only_where_they_reach() {
+        let lab_router = a("/ip4/172.17.2.2/tcp/4005");
+        for (listed, seen, reaches) in [
+            // From the internet only internet addresses reach a peer.
+            ("/ip4/8.8.4.4/tcp/1", "/ip4/1.2.3.4/tcp/9", true),
+            ("/ip4/192.168.1.2/tcp/1", "/ip4/1.2.3.4/tcp/9", false),
+            ("/ip4/127.0.0.1/udp/1/quic-v1", "/ip4/1.2.3.4/tcp/9", false),
+            ("/ip6/fd00::1/tcp/1", "/ip6/2001:db8::1/tcp/9", false),
+            // One machine, one LAN.
+            ("/ip4/127.0.0.1/tcp/1", "/ip4/127.0.0.1/tcp/9", true),
+            ("/ip6/::1/tcp/1", "/ip4/127.0.0.1/tcp/9", true),
+            ("/ip4/192.168.1.7/tcp/1", "/ip4/192.168.1.2/tcp/9", true),
+            ("/ip6/fd00::7/tcp/1", "/ip6/fd12::2/tcp/9", true),
+            // Another private range: the lab's NAT'd node seen at its router's outside.
+            ("/ip4/192.168.1.2/tcp/4005", lab_router.to_string().as_str(), false),
+            ("/ip4/100.64.3.2/tcp/4007", lab_router.to_string().as_str(), false),
+            (
+                "/ip4/172.17.2.2/udp/4005/quic-v1",
+                lab_router.to_string().as_str(),
+                true,
+            ),
+            // Through a relay nothing local reaches the peer.
+            (
+                "/ip4/172.16.2.2/tcp/1",
+                "/ip4/172.16.1.2/tcp/4001/p2p/12D3KooWKf2cXbSQuY5iuF2qW6onr3bZcxmpeuCSAgmdtf7NZZwF/p2p-circuit",
+                false,
+            ),
+            ("/dns4/example.org/tcp/1", "/ip4/1.2.3.4/tcp/9", true),
+        ] {
+            assert_eq!(reachable_from(&a(listed), &a(seen)), reaches, "{listed} seen at {seen}");
+        }
     }
 
     #[test]

@@ -151,6 +151,11 @@ impl Paths {
         path
     }
 
+    /// The remote address of an open connection.
+    pub fn remote_addr(&self, id: &ConnectionId) -> Option<&Multiaddr> {
+        self.conns.get(id).map(|c| &c.addr)
+    }
+
     /// DCUtR reported its result for `peer` (`Ok` with the direct connection).
     pub fn on_dcutr(&mut self, peer: PeerId, result: Result<ConnectionId, ()>) {
         match result {
