@@ -51,7 +51,10 @@ mod control;
 mod handle;
 mod meetup;
 mod messages;
+mod record;
 mod sync;
+
+use record::GroupRecord;
 
 /// Protocol id of history sync.
 pub const GROUP_SYNC_PROTOCOL: &str = "/chingu/group-sync/1";
@@ -256,70 +259,6 @@ pub(crate) enum Change {
     Rename(String),
     Leave,
     Close,
-}
-
-/// Everything kept about one group (persisted in the `groups` tree).
-#[derive(Clone, Serialize, Deserialize)]
-struct GroupRecord {
-    meetup: bool,
-    log: GroupLog,
-    /// Epoch secrets of kept epochs, by commit hash.
-    secrets: BTreeMap<Fixed<32>, EpochSecret>,
-    /// Our sender key per kept epoch.
-    own: BTreeMap<Fixed<32>, SenderKey>,
-    /// Everyone's sender keys per kept epoch.
-    rings: BTreeMap<Fixed<32>, SenderKeyRing>,
-    /// Kept epochs, oldest first.
-    epochs: Vec<Fixed<32>>,
-    /// We were removed or left: nothing is sent or accepted any more.
-    removed: bool,
-    /// For a meetup this node created: its code's join key in the epoch it was created
-    /// in (forgotten at expiry).
-    #[serde(default)]
-    join_key: Option<[u8; 32]>,
-    /// And in the next epoch, for a meetup created in the last day of its epoch (whose
-    /// entry was published for both).
-    #[serde(default)]
-    join_key_next: Option<[u8; 32]>,
-    /// Where its code's entries live, per epoch: republished with our other records
-    /// (when our addresses change) until it ends.
-    #[serde(default)]
-    code_entries: Vec<(Epoch, RendezvousKeys)>,
-    /// A meetup whose history this node deletes when it ends (`--forget`).
-    #[serde(default)]
-    forget_history: bool,
-}
-
-impl GroupRecord {
-    /// A group just entered (created or welcomed into): its log, nothing else yet.
-    fn new(meetup: bool, log: GroupLog) -> Self {
-        Self {
-            meetup,
-            log,
-            secrets: BTreeMap::new(),
-            own: BTreeMap::new(),
-            rings: BTreeMap::new(),
-            epochs: Vec::new(),
-            removed: false,
-            join_key: None,
-            join_key_next: None,
-            code_entries: Vec::new(),
-            forget_history: false,
-        }
-    }
-
-    fn id(&self) -> GroupId {
-        *self.log.state().group()
-    }
-
-    fn current_epoch(&self) -> Option<&Fixed<32>> {
-        self.epochs.last()
-    }
-
-    fn view(&self, me: &Fixed<32>) -> GroupView {
-        let state = self.log.state();
-        group_view(state, self.meetup, state.is_admin(me), !self.removed)
-    }
 }
 
 /// How a group in `state` is shown to users and apps.

@@ -323,12 +323,18 @@ mod tests {
         (relays, peers)
     }
 
-    #[test]
-    fn nothing_is_reserved_until_wanted_then_two_configured_first() {
+    /// Candidates `a` and `b` configured (in that order), `c` discovered; added last first.
+    fn two_configured_one_discovered() -> (Relays, [PeerId; 3]) {
         let (mut relays, [a, b, c, _]) = setup();
         relays.add_candidate(c, addr(3), Source::Discovered, 0);
         relays.add_candidate(b, addr(2), Source::Configured(1), 0);
         relays.add_candidate(a, addr(1), Source::Configured(0), 0);
+        (relays, [a, b, c])
+    }
+
+    #[test]
+    fn nothing_is_reserved_until_wanted_then_two_configured_first() {
+        let (mut relays, [a, b, _]) = two_configured_one_discovered();
         assert_eq!(drain(&mut relays), []);
         relays.set_wanted(true, 10);
         assert_eq!(
@@ -354,10 +360,7 @@ mod tests {
 
     #[test]
     fn likely_relays_are_ours_first_then_as_a_private_node_picks() {
-        let (mut relays, [a, b, c, _]) = setup();
-        relays.add_candidate(c, addr(3), Source::Discovered, 0);
-        relays.add_candidate(b, addr(2), Source::Configured(1), 0);
-        relays.add_candidate(a, addr(1), Source::Configured(0), 0);
+        let (mut relays, [a, b, c]) = two_configured_one_discovered();
         assert_eq!(relays.likely(), [(a, addr(1)), (b, addr(2)), (c, addr(3))]);
         // Holding a reservation on the discovered one puts it first.
         relays.set_wanted(true, 10);

@@ -1,0 +1,69 @@
+//! What a node keeps about one group: its log, the epochs' secrets and sender keys, and
+//! for a meetup it created, the code's join keys and entries (persisted in the `groups`
+//! tree).
+
+use super::*;
+
+/// Everything kept about one group (persisted in the `groups` tree).
+#[derive(Clone, Serialize, Deserialize)]
+pub(super) struct GroupRecord {
+    pub(super) meetup: bool,
+    pub(super) log: GroupLog,
+    /// Epoch secrets of kept epochs, by commit hash.
+    pub(super) secrets: BTreeMap<Fixed<32>, EpochSecret>,
+    /// Our sender key per kept epoch.
+    pub(super) own: BTreeMap<Fixed<32>, SenderKey>,
+    /// Everyone's sender keys per kept epoch.
+    pub(super) rings: BTreeMap<Fixed<32>, SenderKeyRing>,
+    /// Kept epochs, oldest first.
+    pub(super) epochs: Vec<Fixed<32>>,
+    /// We were removed or left: nothing is sent or accepted any more.
+    pub(super) removed: bool,
+    /// For a meetup this node created: its code's join key in the epoch it was created
+    /// in (forgotten at expiry).
+    #[serde(default)]
+    pub(super) join_key: Option<[u8; 32]>,
+    /// And in the next epoch, for a meetup created in the last day of its epoch (whose
+    /// entry was published for both).
+    #[serde(default)]
+    pub(super) join_key_next: Option<[u8; 32]>,
+    /// Where its code's entries live, per epoch: republished with our other records
+    /// (when our addresses change) until it ends.
+    #[serde(default)]
+    pub(super) code_entries: Vec<(Epoch, RendezvousKeys)>,
+    /// A meetup whose history this node deletes when it ends (`--forget`).
+    #[serde(default)]
+    pub(super) forget_history: bool,
+}
+
+impl GroupRecord {
+    /// A group just entered (created or welcomed into): its log, nothing else yet.
+    pub(super) fn new(meetup: bool, log: GroupLog) -> Self {
+        Self {
+            meetup,
+            log,
+            secrets: BTreeMap::new(),
+            own: BTreeMap::new(),
+            rings: BTreeMap::new(),
+            epochs: Vec::new(),
+            removed: false,
+            join_key: None,
+            join_key_next: None,
+            code_entries: Vec::new(),
+            forget_history: false,
+        }
+    }
+
+    pub(super) fn id(&self) -> GroupId {
+        *self.log.state().group()
+    }
+
+    pub(super) fn current_epoch(&self) -> Option<&Fixed<32>> {
+        self.epochs.last()
+    }
+
+    pub(super) fn view(&self, me: &Fixed<32>) -> GroupView {
+        let state = self.log.state();
+        group_view(state, self.meetup, state.is_admin(me), !self.removed)
+    }
+}
