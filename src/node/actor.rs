@@ -641,6 +641,7 @@ impl Actor {
                 info,
                 connection_id,
             }) => {
+                self.nat_observed(&connection_id, &info.observed_addr);
                 if info.protocols.iter().any(|p| p.as_ref() == KAD_PROTOCOL) {
                     // Only addresses that reach it from where we see it: others learn
                     // them from us in lookups.

@@ -91,8 +91,9 @@ impl Actor {
 
     /// Addresses worth publishing (SPEC.md §12.3), direct ones first: the confirmed
     /// external addresses (direct ones, and circuits through relays that accepted a
-    /// reservation), plus, while reachability is unknown, the listen addresses others
-    /// could dial (as before reachability was detected: loopback and LAN nets).
+    /// reservation), plus, while reachability is unknown and not unproven, the listen
+    /// addresses others could dial (as before reachability was detected: loopback and LAN
+    /// nets).
     pub(super) fn publishable_addrs(&self) -> Vec<Multiaddr> {
         use crate::node::nat::addrs::{is_relayed, without_peer};
         let unspecified = |a: &Multiaddr| {
@@ -102,7 +103,9 @@ impl Actor {
             })
         };
         let mut addrs: Vec<Multiaddr> = self.swarm.external_addresses().map(without_peer).collect();
-        if self.reachability() == crate::node::nat::reachability::Reachability::Unknown {
+        if self.reachability() == crate::node::nat::reachability::Reachability::Unknown
+            && !self.nat.reachability.unproven()
+        {
             addrs.extend(
                 self.swarm
                     .listeners()
@@ -201,7 +204,7 @@ impl Actor {
 
     /// Whether the addresses our record would carry are the ones to publish: for the first
     /// [`ADDRESS_SETTLE_MS`] after start, a node that has peers waits until it knows
-    /// whether it sits behind a NAT and, if so, until a relay accepted it — a record with
+    /// whether it sits behind a NAT or a firewall and, if so, until a relay accepted it — a record with
     /// addresses nobody can dial would send friends' first messages to the mailbox.
     pub(in crate::node) fn addresses_settled(&self) -> bool {
         use crate::node::nat::reachability::Reachability;
@@ -211,7 +214,7 @@ impl Actor {
         match self.reachability() {
             Reachability::Public => true,
             Reachability::Private => self.nat.relays.active().next().is_some(),
-            Reachability::Unknown => !self.nat.reachability.undecided(),
+            Reachability::Unknown => !self.nat.reachability.undecided() && !self.nat.reachability.unproven(),
         }
     }
 

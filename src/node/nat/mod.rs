@@ -131,7 +131,13 @@ impl Nat {
             relays.add_candidate(*peer, addr.clone(), Source::Configured(i), now);
         }
         Self {
-            reachability: ReachabilityState::new(config.reachability, config.dht_mode, &config.announce, now),
+            reachability: ReachabilityState::new(
+                config.reachability,
+                config.dht_mode,
+                &config.announce,
+                !config.bootstrap.is_empty(),
+                now,
+            ),
             relays,
             paths: Paths::default(),
             addr_backoff: Backoff::new(ADDR_BACKOFF),
@@ -357,6 +363,17 @@ impl Actor {
         }
     }
 
+    /// Identify over connection `id` says the peer sees us at `observed`.
+    pub(super) fn nat_observed(&mut self, id: &ConnectionId, observed: &Multiaddr) {
+        if let Some(conn) = self.nat.paths.conn(id) {
+            let (observer, outbound) = (conn.addr.clone(), conn.outbound);
+            self.nat
+                .reachability
+                .on_observed(observed, &observer, outbound, now_ms());
+            self.run_nat_effects();
+        }
+    }
+
     /// Handles the events of the NAT protocols' behaviours.
     pub(super) fn on_nat_event(&mut self, event: BehaviourEvent) {
         let now = now_ms();
@@ -508,9 +525,9 @@ impl Actor {
                     let mode = if server { kad::Mode::Server } else { kad::Mode::Client };
                     self.swarm.behaviour_mut().kad.set_mode(Some(mode));
                 }
+                reachability::Effect::WantRelays(wanted) => self.nat.relays.set_wanted(wanted, now),
                 reachability::Effect::Changed(reachability) => {
                     tracing::info!(reachability = reachability.as_str(), "reachability changed");
-                    self.nat.relays.set_wanted(reachability == Reachability::Private, now);
                     self.discovery.republish_soon();
                     self.emit(Event::ReachabilityChanged {
                         reachability: reachability.as_str().to_owned(),

@@ -153,7 +153,12 @@ impl Paths {
 
     /// The remote address of an open connection.
     pub fn remote_addr(&self, id: &ConnectionId) -> Option<&Multiaddr> {
-        self.conns.get(id).map(|c| &c.addr)
+        self.conn(id).map(|c| &c.addr)
+    }
+
+    /// An open connection.
+    pub fn conn(&self, id: &ConnectionId) -> Option<&Conn> {
+        self.conns.get(id)
     }
 
     /// DCUtR reported its result for `peer` (`Ok` with the direct connection).

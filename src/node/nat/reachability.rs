@@ -7,14 +7,20 @@
 //!   UPnP, or by an inbound connection from another network segment to a port an observed
 //!   address maps to;
 //! - **private** once an AutoNAT probe failed and nothing was confirmed for
-//!   [`PRIVATE_GRACE_MS`] after (another candidate may still succeed), or as soon as
-//!   [`NAT_EVIDENCE`] observations show the node behind a NAT (peers see it at an IP
-//!   address none of its listen addresses has), until a direct address is confirmed;
+//!   [`PRIVATE_GRACE_MS`] after (another candidate may still succeed) — at once when every
+//!   observed address has failed —, or as soon as [`NAT_EVIDENCE`] observations show the
+//!   node behind a NAT (peers see it at an IP address none of its listen addresses has),
+//!   until a direct address is confirmed;
 //! - **unknown** otherwise: the node behaves as before reachability existed (serves the DHT,
-//!   publishes its listen addresses), so loopback and one-LAN nets work with no flag.
+//!   publishes its listen addresses), so loopback and one-LAN nets work with no flag —
+//!   unless it is *unproven*: a peer it dialled on another network segment sees it at its
+//!   own address, so it is a routed host that only a probe can tell from one behind a
+//!   firewall. An unproven node does not serve the DHT, publishes no listen address and
+//!   takes relay reservations, as a private one does, until the probe answers.
 //!
 //! `network.reachability = "public"` or `"private"` skips detection. The DHT serves unless
-//! the node is private (`network.dht_mode = "auto"`, operators' roles force `server`).
+//! the node is private or unproven (`network.dht_mode = "auto"`, operators' roles force
+//! `server`).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -70,6 +76,8 @@ pub enum Effect {
     Changed(Reachability),
     /// Serve the DHT (`true`) or only query it.
     DhtServer(bool),
+    /// Keep relay reservations (`true`: private or unproven) or release them.
+    WantRelays(bool),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -91,15 +99,29 @@ pub struct ReachabilityState {
     listening: BTreeSet<Multiaddr>,
     /// Addresses announced by the owner (`network.announce`): external without tests.
     announced: BTreeSet<Multiaddr>,
+    /// A peer we dialled on another network segment saw us at one of our own addresses.
+    routed: bool,
+    /// Some peer told us how it sees us (or nobody will: no peers to dial at start).
+    heard: bool,
     current: Reachability,
     dht_server: Option<bool>,
+    relays_wanted: bool,
     effects: VecDeque<Effect>,
 }
 
 impl ReachabilityState {
     /// Starts in `mode` with the owner's `announced` addresses; the first effects confirm
-    /// those and set the DHT mode (and the verdict if forced).
-    pub fn new(mode: ReachabilityMode, dht_mode: DhtMode, announced: &[Multiaddr], now_ms: u64) -> Self {
+    /// those and set the DHT mode (and the verdict if forced). `dials_at_start`: the node
+    /// dials bootstrap peers, whose identify will say how they see it — until the first
+    /// word, it does not serve the DHT (it may turn out unproven or behind a NAT); a node
+    /// with nobody to dial serves from the start.
+    pub fn new(
+        mode: ReachabilityMode,
+        dht_mode: DhtMode,
+        announced: &[Multiaddr],
+        dials_at_start: bool,
+        now_ms: u64,
+    ) -> Self {
         let mut state = Self {
             mode,
             dht_mode,
@@ -108,8 +130,11 @@ impl ReachabilityState {
             failed: BTreeMap::new(),
             listening: BTreeSet::new(),
             announced: announced.iter().filter(|a| !is_relayed(a)).cloned().collect(),
+            routed: false,
+            heard: !dials_at_start,
             current: Reachability::Unknown,
             dht_server: None,
+            relays_wanted: false,
             effects: VecDeque::new(),
         };
         for addr in state.announced.clone() {
@@ -134,6 +159,14 @@ impl ReachabilityState {
     pub fn undecided(&self) -> bool {
         let observed: u32 = self.candidates.values().map(|c| c.seen).sum();
         self.mode == ReachabilityMode::Auto && self.current == Reachability::Unknown && observed < NAT_EVIDENCE
+    }
+
+    /// Whether the node is `unknown` while a peer it dialled on another network segment
+    /// sees it at its own address: a routed host, reachable or firewalled — only an AutoNAT
+    /// probe tells, and until it does the node acts as a private one (it may not be
+    /// dialled: friends who try would wait out a dial timeout).
+    pub fn unproven(&self) -> bool {
+        self.mode == ReachabilityMode::Auto && self.current == Reachability::Unknown && self.routed
     }
 
     /// The next effect to execute.
@@ -171,6 +204,34 @@ impl ReachabilityState {
         }
         self.candidates.entry(addr).or_insert(Candidate { seen: 0 }).seen += 1;
         self.evaluate(now_ms);
+    }
+
+    /// Identify over a connection to `observer` (`outbound`: we dialled it) says the peer
+    /// sees us at `observed`.
+    pub fn on_observed(&mut self, observed: &Multiaddr, observer: &Multiaddr, outbound: bool, now_ms: u64) {
+        if is_relayed(observed) {
+            return;
+        }
+        let (before, heard) = (self.routed, self.heard);
+        self.heard = true;
+        self.routed |= self.routed_by(observed, observer, outbound);
+        if self.routed != before || !heard {
+            self.evaluate(now_ms);
+        }
+    }
+
+    /// Whether a peer at `observer` seeing us at `observed` shows a routed host: we dialled
+    /// it (only those can be asked for a probe: libp2p's AutoNAT v2 client — a node only
+    /// ever dialled, a lone first node, stays as it was), it is on another network segment,
+    /// and it sees one of our own addresses.
+    fn routed_by(&self, observed: &Multiaddr, observer: &Multiaddr, outbound: bool) -> bool {
+        if !outbound || is_relayed(observer) {
+            return false;
+        }
+        let (Some(seen), Some(from)) = (ip_of(observed), ip_of(observer)) else {
+            return false;
+        };
+        self.listening.iter().filter_map(ip_of).any(|ip| ip == seen) && !same_segment(seen, from)
     }
 
     /// An AutoNAT server dialled `addr` back (`ok`) or could not.
@@ -221,6 +282,7 @@ impl ReachabilityState {
         if !self.listening.remove(addr) {
             return;
         }
+        self.routed = false;
         let port = port_of(addr);
         self.candidates.retain(|a, _| port_of(a) != port);
         self.failed.retain(|a, _| port_of(a) != port);
@@ -274,6 +336,17 @@ impl ReachabilityState {
         elsewhere >= NAT_EVIDENCE
     }
 
+    /// Whether every address peers see us at (loopback aside) failed a probe: no other
+    /// candidate is left to succeed.
+    fn every_candidate_failed(&self) -> bool {
+        let mut tested = self
+            .candidates
+            .keys()
+            .filter(|a| ip_of(a).is_some_and(|ip| !ip.is_loopback()))
+            .peekable();
+        tested.peek().is_some() && tested.all(|a| self.failed.contains_key(a))
+    }
+
     fn verdict(&self, now_ms: u64) -> Reachability {
         match self.mode {
             ReachabilityMode::Public => Reachability::Public,
@@ -282,6 +355,7 @@ impl ReachabilityState {
             ReachabilityMode::Auto => match self.failed.values().min() {
                 Some(_) if self.current == Reachability::Private => Reachability::Private,
                 Some(first) if now_ms >= first + PRIVATE_GRACE_MS => Reachability::Private,
+                Some(_) if self.every_candidate_failed() => Reachability::Private,
                 _ if self.behind_nat() => Reachability::Private,
                 _ => Reachability::Unknown,
             },
@@ -300,11 +374,16 @@ impl ReachabilityState {
         let server = match self.dht_mode {
             DhtMode::Server => true,
             DhtMode::Client => false,
-            DhtMode::Auto => verdict != Reachability::Private,
+            DhtMode::Auto => verdict != Reachability::Private && !self.unproven() && self.heard,
         };
         if self.dht_server != Some(server) {
             self.dht_server = Some(server);
             self.effects.push_back(Effect::DhtServer(server));
+        }
+        let relays = verdict == Reachability::Private || self.unproven();
+        if self.relays_wanted != relays {
+            self.relays_wanted = relays;
+            self.effects.push_back(Effect::WantRelays(relays));
         }
     }
 
@@ -360,7 +439,7 @@ mod tests {
 
     #[test]
     fn starts_unknown_and_serving() {
-        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], 0);
+        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], false, 0);
         assert_eq!(drain(&mut state), [Effect::DhtServer(true)]);
         assert_eq!(state.reachability(), Reachability::Unknown);
         assert_eq!(state.poll_timeout(), None);
@@ -368,7 +447,7 @@ mod tests {
 
     #[test]
     fn a_dial_back_makes_the_node_public() {
-        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], 0);
+        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], false, 0);
         drain(&mut state);
         state.on_candidate(a("/ip4/203.0.113.5/tcp/4001"), 50);
         state.on_probe(a("/ip4/203.0.113.5/tcp/4001"), true, 100);
@@ -376,7 +455,7 @@ mod tests {
         state.on_confirmed(a("/ip4/203.0.113.5/tcp/4001"), 110);
         assert_eq!(drain(&mut state), [Effect::Changed(Reachability::Public)]);
         // Relay addresses confirmed by a reservation do not make a node public.
-        let mut other = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], 0);
+        let mut other = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], false, 0);
         drain(&mut other);
         other.on_confirmed(a("/ip4/198.51.100.1/tcp/1/p2p-circuit"), 10);
         assert_eq!(other.reachability(), Reachability::Unknown);
@@ -384,7 +463,7 @@ mod tests {
 
     #[test]
     fn failed_probes_make_it_private_after_the_grace_period() {
-        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], 0);
+        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], false, 0);
         drain(&mut state);
         state.on_probe(a("/ip4/203.0.113.5/tcp/50123"), false, 1_000);
         assert_eq!(drain(&mut state), []);
@@ -400,26 +479,38 @@ mod tests {
         state.handle_timeout(1_000 + PRIVATE_GRACE_MS);
         assert_eq!(
             drain(&mut state),
-            [Effect::Changed(Reachability::Private), Effect::DhtServer(false)]
+            [
+                Effect::Changed(Reachability::Private),
+                Effect::DhtServer(false),
+                Effect::WantRelays(true)
+            ]
         );
         assert_eq!(state.poll_timeout(), None);
         // A later confirmation (e.g. a UPnP mapping) makes it public again.
         state.on_confirmed(a("/ip4/203.0.113.5/tcp/4001"), 60_000);
         assert_eq!(
             drain(&mut state),
-            [Effect::Changed(Reachability::Public), Effect::DhtServer(true)]
+            [
+                Effect::Changed(Reachability::Public),
+                Effect::DhtServer(true),
+                Effect::WantRelays(false)
+            ]
         );
         state.on_expired(&a("/ip4/203.0.113.5/tcp/4001"), 70_000);
         assert_eq!(
             drain(&mut state),
-            [Effect::Changed(Reachability::Private), Effect::DhtServer(false)],
+            [
+                Effect::Changed(Reachability::Private),
+                Effect::DhtServer(false),
+                Effect::WantRelays(true)
+            ],
             "the failures still stand"
         );
     }
 
     #[test]
     fn seen_from_outside_at_an_address_not_ours_it_is_private_at_once() {
-        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], 0);
+        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], false, 0);
         state.on_listen_addr(a("/ip4/192.168.1.20/udp/4001/quic-v1"), 0);
         drain(&mut state);
         state.on_candidate(a("/ip4/203.0.113.5/udp/4001/quic-v1"), 10);
@@ -427,20 +518,28 @@ mod tests {
         state.on_candidate(a("/ip4/203.0.113.5/udp/4001/quic-v1"), 20);
         assert_eq!(
             drain(&mut state),
-            [Effect::Changed(Reachability::Private), Effect::DhtServer(false)]
+            [
+                Effect::Changed(Reachability::Private),
+                Effect::DhtServer(false),
+                Effect::WantRelays(true)
+            ]
         );
         // Behind a full-cone NAT the AutoNAT dial-back then succeeds.
         state.on_confirmed(a("/ip4/203.0.113.5/udp/4001/quic-v1"), 3_000);
         assert_eq!(
             drain(&mut state),
-            [Effect::Changed(Reachability::Public), Effect::DhtServer(true)]
+            [
+                Effect::Changed(Reachability::Public),
+                Effect::DhtServer(true),
+                Effect::WantRelays(false)
+            ]
         );
     }
 
     #[test]
     fn seen_at_its_own_address_it_stays_unknown() {
         // Loopback and one-LAN nets: peers see the node where it listens.
-        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], 0);
+        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], false, 0);
         state.on_listen_addr(a("/ip4/127.0.0.1/tcp/4001"), 0);
         state.on_listen_addr(a("/ip4/192.168.1.20/tcp/4001"), 0);
         drain(&mut state);
@@ -453,8 +552,86 @@ mod tests {
     }
 
     #[test]
+    fn a_routed_host_acts_private_until_its_probe_answers() {
+        let listen = a("/ip4/172.18.4.2/tcp/4005");
+        let boot = a("/ip4/172.16.1.2/tcp/4001/p2p/12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN");
+        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], true, 0);
+        state.on_listen_addr(a("/ip4/127.0.0.1/tcp/4005"), 0);
+        state.on_listen_addr(listen.clone(), 0);
+        assert_eq!(
+            drain(&mut state),
+            [Effect::DhtServer(false)],
+            "not before a peer's word"
+        );
+        // A peer we dialled elsewhere sees us where we listen: firewalled or reachable.
+        state.on_candidate(listen.clone(), 20);
+        state.on_observed(&listen, &boot, true, 20);
+        assert!(state.unproven());
+        assert_eq!(state.reachability(), Reachability::Unknown);
+        assert_eq!(drain(&mut state), [Effect::WantRelays(true)]);
+        // The only address seen failed its probe: private at once, no grace to wait out.
+        state.on_probe(listen.clone(), false, 7_500);
+        assert_eq!(drain(&mut state), [Effect::Changed(Reachability::Private)]);
+        assert!(!state.unproven());
+
+        // Reachable instead: the dial-back makes it public, a DHT server without relays.
+        let mut public = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], true, 0);
+        public.on_listen_addr(listen.clone(), 0);
+        public.on_candidate(listen.clone(), 20);
+        public.on_observed(&listen, &boot, true, 20);
+        drain(&mut public);
+        public.on_probe(listen.clone(), true, 600);
+        public.on_confirmed(listen.clone(), 600);
+        assert_eq!(
+            drain(&mut public),
+            [
+                Effect::Changed(Reachability::Public),
+                Effect::DhtServer(true),
+                Effect::WantRelays(false)
+            ]
+        );
+    }
+
+    #[test]
+    fn on_a_lan_or_loopback_it_serves_once_a_peer_said_how_it_sees_it() {
+        let listen = a("/ip4/192.168.1.20/tcp/4001");
+        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], true, 0);
+        state.on_listen_addr(listen.clone(), 0);
+        assert_eq!(drain(&mut state), [Effect::DhtServer(false)]);
+        // A peer that dialled us, or one we dialled on our own segment, proves nothing
+        // about the outside; the node serves as before reachability existed.
+        state.on_observed(&listen, &a("/ip4/172.16.1.2/tcp/50000"), false, 5);
+        assert_eq!(drain(&mut state), [Effect::DhtServer(true)]);
+        state.on_observed(&listen, &a("/ip4/192.168.1.1/tcp/4001"), true, 10);
+        assert!(!state.unproven());
+        assert_eq!(drain(&mut state), []);
+        // A node with nobody to dial at start serves at once.
+        let mut lone = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], false, 0);
+        assert_eq!(drain(&mut lone), [Effect::DhtServer(true)]);
+    }
+
+    #[test]
+    fn one_failed_candidate_of_two_waits_for_the_other() {
+        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], false, 0);
+        drain(&mut state);
+        state.on_candidate(a("/ip4/203.0.113.5/tcp/4001"), 0);
+        state.on_candidate(a("/ip4/203.0.113.5/udp/4001/quic-v1"), 0);
+        state.on_probe(a("/ip4/203.0.113.5/tcp/4001"), false, 1_000);
+        assert_eq!(drain(&mut state), [], "the QUIC address may still succeed");
+        state.on_probe(a("/ip4/203.0.113.5/udp/4001/quic-v1"), false, 2_000);
+        assert_eq!(
+            drain(&mut state),
+            [
+                Effect::Changed(Reachability::Private),
+                Effect::DhtServer(false),
+                Effect::WantRelays(true)
+            ]
+        );
+    }
+
+    #[test]
     fn a_success_within_the_grace_period_wins() {
-        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], 0);
+        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], false, 0);
         drain(&mut state);
         state.on_probe(a("/ip4/203.0.113.5/tcp/50123"), false, 1_000);
         state.on_confirmed(a("/ip4/203.0.113.5/tcp/4001"), 3_000);
@@ -464,22 +641,29 @@ mod tests {
 
     #[test]
     fn operators_roles_keep_serving_the_dht_when_private() {
-        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Server, &[], 0);
+        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Server, &[], false, 0);
         drain(&mut state);
         state.on_probe(a("/ip4/203.0.113.5/tcp/1"), false, 0);
         state.handle_timeout(PRIVATE_GRACE_MS);
-        assert_eq!(drain(&mut state), [Effect::Changed(Reachability::Private)]);
+        assert_eq!(
+            drain(&mut state),
+            [Effect::Changed(Reachability::Private), Effect::WantRelays(true)]
+        );
     }
 
     #[test]
     fn forced_modes() {
-        let mut private = ReachabilityState::new(ReachabilityMode::Private, DhtMode::Auto, &[], 0);
+        let mut private = ReachabilityState::new(ReachabilityMode::Private, DhtMode::Auto, &[], false, 0);
         assert_eq!(
             drain(&mut private),
-            [Effect::Changed(Reachability::Private), Effect::DhtServer(false)]
+            [
+                Effect::Changed(Reachability::Private),
+                Effect::DhtServer(false),
+                Effect::WantRelays(true)
+            ]
         );
         assert!(!private.detecting());
-        let mut public = ReachabilityState::new(ReachabilityMode::Public, DhtMode::Auto, &[], 0);
+        let mut public = ReachabilityState::new(ReachabilityMode::Public, DhtMode::Auto, &[], false, 0);
         assert_eq!(
             run(&mut public, 0),
             [Effect::Changed(Reachability::Public), Effect::DhtServer(true)]
@@ -506,7 +690,7 @@ mod tests {
     #[test]
     fn announced_addresses_are_confirmed_at_once() {
         let announced = [a("/ip4/203.0.113.5/tcp/4001")];
-        let mut public = ReachabilityState::new(ReachabilityMode::Public, DhtMode::Server, &announced, 0);
+        let mut public = ReachabilityState::new(ReachabilityMode::Public, DhtMode::Server, &announced, false, 0);
         assert_eq!(
             run(&mut public, 0),
             [
@@ -518,14 +702,14 @@ mod tests {
         // A 1:1-NATed host's private listen address is not taken as external.
         public.on_listen_addr(a("/ip4/172.31.5.9/tcp/4001"), 1);
         assert_eq!(run(&mut public, 1), []);
-        let mut auto = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &announced, 0);
+        let mut auto = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &announced, false, 0);
         run(&mut auto, 0);
         assert_eq!(auto.reachability(), Reachability::Public);
     }
 
     #[test]
     fn an_inbound_connection_from_elsewhere_confirms_the_mapped_address() {
-        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], 0);
+        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], false, 0);
         drain(&mut state);
         state.on_candidate(a("/ip4/203.0.113.5/tcp/4001"), 0);
         state.on_candidate(a("/ip4/203.0.113.5/tcp/4999"), 0);
@@ -547,7 +731,7 @@ mod tests {
 
     #[test]
     fn a_lost_listen_address_forgets_what_was_learnt_about_its_port() {
-        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], 0);
+        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], false, 0);
         drain(&mut state);
         state.on_listen_addr(a("/ip4/192.168.1.20/tcp/4001"), 0);
         state.on_confirmed(a("/ip4/203.0.113.5/tcp/4001"), 1);
@@ -564,7 +748,7 @@ mod tests {
 
     #[test]
     fn memory_is_bounded() {
-        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], 0);
+        let mut state = ReachabilityState::new(ReachabilityMode::Auto, DhtMode::Auto, &[], false, 0);
         for port in 1..1000u16 {
             state.on_candidate(a(&format!("/ip4/203.0.113.5/tcp/{port}")), u64::from(port));
             state.on_probe(a(&format!("/ip4/203.0.113.5/tcp/{port}")), false, u64::from(port));
