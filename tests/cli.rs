@@ -2,13 +2,14 @@
 //! foreign configuration, unsafe key permissions, a home owned by someone else, no running
 //! node), each a clear error in the user's language, a non-zero exit, and nothing written
 //! or lost; help in Korean and Japanese; operators' role homes; man pages; and a closed
-//! pipe ending output commands normally.
+//! pipe ending output commands normally. One test starts a node of its own: its refusals
+//! in Korean and Japanese.
 
 mod common;
 
 use std::os::unix::fs::PermissionsExt;
 
-use common::{chingu, closed_pipe, init_home};
+use common::{chingu, closed_pipe, init_home, ok, Daemon};
 
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
@@ -356,6 +357,83 @@ fn errors_and_help_speak_korean_and_japanese() {
         help.contains("Usage: chingu") && help.contains("Commands:") && help.contains("Print JSON instead of text"),
         "{help}"
     );
+    // clap's notes on defaults, values and the environment are in the language too, and
+    // unchanged in English.
+    for (lang, default, env, values) in [
+        (
+            "ko",
+            "[기본값: 20]",
+            "[환경 변수: CHINGU_HOME]",
+            "[가능한 값: text, json]",
+        ),
+        (
+            "ja",
+            "[既定値: 20]",
+            "[環境変数: CHINGU_HOME]",
+            "[指定できる値: text, json]",
+        ),
+    ] {
+        let help = |args: &[&str]| {
+            let out = chingu(&home).args(["--lang", lang]).args(args).output().unwrap();
+            assert!(out.status.success(), "{args:?}");
+            String::from_utf8(out.stdout).unwrap()
+        };
+        let history = help(&["history", "--help"]);
+        let run = help(&["run", "--help"]);
+        for text in [&history, &run] {
+            for english in ["[default:", "[possible values:", "[env:"] {
+                assert!(!text.contains(english), "{lang}: {english} in:\n{text}");
+            }
+        }
+        assert!(history.contains(default) && history.contains(env), "{history}");
+        assert!(run.contains(values), "{run}");
+    }
+    let out = chingu(&home).args(["history", "--help"]).output().unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        help.contains("[default: 20]") && help.contains("[env: CHINGU_HOME"),
+        "{help}"
+    );
+}
+
+/// The node's refusals arrive as a reason and details and are said in the user's language,
+/// never as a translated prefix before the node's English.
+#[test]
+fn node_refusals_speak_korean_and_japanese() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    init_home(&home, "010-1234-5678", "민지");
+    let _node = Daemon::start(&home, &[]);
+    ok(&home, &["contacts", "add", "010-5555-6666", "--name", "Bo"]);
+    let refused = |lang: &str, args: &[&str]| {
+        let out = chingu(&home).args(["--lang", lang]).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        // The translated prefix of an untyped refusal (err-node), and English words.
+        for fallback in ["노드가 거부했어요", "ノードが拒否しました", "you ", "no ", "the "] {
+            assert!(!err.contains(fallback), "{lang} {args:?}: {err}");
+        }
+        err
+    };
+    let err = refused("ko", &["contacts", "verify", "Bo", "--confirm"]);
+    assert!(err.contains("아직 Bo 님의 키를 몰라요"), "{err}");
+    let err = refused("ja", &["requests", "accept", "+819099990000"]);
+    assert!(
+        err.contains("「+819099990000」に当てはまるメッセージリクエストはありません"),
+        "{err}"
+    );
+    let err = refused("ko", &["meetup", "create", "--expires", "25h"]);
+    assert!(err.contains("번개는 1초에서 24시간까지"), "{err}");
+    let err = refused("ja", &["meetup", "join", "ABC"]);
+    assert!(err.contains("ミートアップのコードではありません"), "{err}");
+    ok(&home, &["contacts", "block", "Bo"]);
+    let err = refused("ko", &["send", "Bo", "안녕"]);
+    assert!(err.contains("Bo 님을 차단했어요"), "{err}");
+    let err = refused("ja", &["send", "Bo", "こんにちは"]);
+    assert!(err.contains("Bo さんをブロックしています"), "{err}");
+    // English is said from the reason too.
+    let err = stderr(&chingu(&home).args(["send", "Bo", "hi"]).output().unwrap());
+    assert!(err.contains("You blocked Bo"), "{err}");
 }
 
 #[test]

@@ -13,8 +13,10 @@ use chingu::backup::{ArchiveError, BackupError};
 use chingu::config::ConfigError;
 use chingu::contacts::import::ImportError;
 use chingu::home::HomeError;
+use chingu::i18n::refusals::{self, name};
+pub use chingu::i18n::refusals::{phone_hint, phone_reason};
 use chingu::node::NodeError;
-use chingu::phone::{regions_where_valid, PhoneError, Region, LIKELY_REGIONS};
+use chingu::phone::{PhoneError, Region};
 use chingu::text::for_terminal;
 use chingu::tr;
 
@@ -149,36 +151,11 @@ fn client(error: &ClientError) -> String {
     }
 }
 
-/// A node's answer, from its reason and details.
+/// A node's answer, from its reason and details ([`chingu::i18n::refusals`], which the
+/// chat UI uses too); the English message in a translated sentence for a reason this
+/// version does not know.
 fn api(error: &ApiError) -> String {
-    let detail = |key: &str| for_terminal(error.detail(key).unwrap_or_default()).into_owned();
-    match error.reason().unwrap_or_default() {
-        "no_such_contact" => tr!("err-no-such-contact", contact = detail("contact")),
-        "ambiguous_contact" => tr!(
-            "err-ambiguous-contact",
-            contact = detail("contact"),
-            candidates = detail("candidates")
-        ),
-        "invalid_phone" => phone_hint(
-            error.detail("input").unwrap_or_default(),
-            error.detail("region").unwrap_or_default(),
-            error.detail("problem").unwrap_or_default(),
-        ),
-        "own_number" => tr!("err-own-number"),
-        "own_invite" => tr!("err-own-invite"),
-        "empty_message" => tr!("err-empty-message"),
-        "is_a_group" => tr!("err-is-a-group", group = detail("group"), kind = detail("kind")),
-        "no_such_group" => tr!("err-no-such-group", group = detail("group")),
-        "too_large" => tr!("err-too-large", limit = chingu::api::MAX_REQUEST_BYTES >> 10),
-        reason @ ("name_too_long" | "name_unprintable") => name(reason),
-        "weak_passphrase" => tr!("err-backup-weak", chars = MIN_PASSPHRASE_CHARS),
-        "bad_recovery_code" => tr!(
-            "err-backup-bad-code",
-            problem = for_terminal(&error.message).into_owned()
-        ),
-        "forbidden" => tr!("err-forbidden", message = for_terminal(&error.message).into_owned()),
-        _ => tr!("err-node", message = for_terminal(&error.message).into_owned()),
-    }
+    refusals::describe(error).unwrap_or_else(|| tr!("err-node", message = for_terminal(&error.message).into_owned()))
 }
 
 /// A node error met without a running node (`history` reads the store itself).
@@ -188,19 +165,6 @@ fn node(error: &NodeError) -> Option<String> {
         NodeError::Name(e) => Some(name(e.reason())),
         NodeError::Home(e) => home(e),
         _ => None,
-    }
-}
-
-/// A name refused for its length (`name_too_long`) or its characters
-/// ([`chingu::text::NameError::reason`]).
-fn name(reason: &str) -> String {
-    match reason {
-        "name_too_long" => tr!(
-            "err-name-too-long",
-            chars = chingu::text::MAX_NAME_CHARS,
-            bytes = chingu::text::MAX_NAME_BYTES
-        ),
-        _ => tr!("err-name-unprintable"),
     }
 }
 
@@ -274,56 +238,6 @@ fn import(error: ImportError) -> String {
         ),
         ImportError::Binary => tr!("err-import-binary"),
         ImportError::NoHeader => tr!("err-import-no-header"),
-    }
-}
-
-/// Why a number was refused, and how to write it: with its country code, or with
-/// `--region` for the regions where it is valid.
-pub fn phone_hint(input: &str, region: &str, problem: &str) -> String {
-    let input = for_terminal(input).into_owned();
-    let problem = phone_reason(problem);
-    // Only likely regions are suggested: a Korean number that happens to be valid in
-    // Finland helps nobody.
-    let elsewhere: Vec<String> = regions_where_valid(&input)
-        .into_iter()
-        .map(|r| r.to_string())
-        .filter(|r| r != region && LIKELY_REGIONS.contains(&r.as_str()))
-        .take(3)
-        .collect();
-    match elsewhere.first() {
-        Some(first) => tr!(
-            "err-invalid-phone-elsewhere",
-            input = input.clone(),
-            region = region.to_owned(),
-            problem = problem,
-            regions = elsewhere.join(", "),
-            first = first.clone()
-        ),
-        None => tr!(
-            "err-invalid-phone",
-            input = input,
-            region = region.to_owned(),
-            problem = problem
-        ),
-    }
-}
-
-/// A number's or an import entry's refusal reason in words.
-pub fn phone_reason(reason: &str) -> String {
-    match reason {
-        "empty" => tr!("phone-empty"),
-        "too_long" => tr!("phone-too-long", max = chingu::phone::MAX_INPUT_CHARS),
-        "invalid_characters" => tr!("phone-invalid-characters"),
-        "extension" => tr!("phone-extension"),
-        "not_a_number" => tr!("phone-not-a-number"),
-        "invalid_for_region" => tr!("phone-invalid-for-region"),
-        "unknown_region" => tr!("phone-unknown-region"),
-        "not_e164" => tr!("phone-not-e164"),
-        "missing_end" => tr!("import-missing-end"),
-        "malformed_line" => tr!("import-malformed-line"),
-        "outside_card" => tr!("import-outside-card"),
-        "bad_record" => tr!("import-bad-record"),
-        other => other.to_owned(),
     }
 }
 

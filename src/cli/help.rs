@@ -59,22 +59,13 @@ fn localize(mut command: Command, id: &str, root: bool) -> Command {
             } else {
                 tr!("help-heading-options")
             };
-            // Value descriptions stay untranslated in the code: list the values' names only.
-            let values = a.get_possible_values();
-            let described = values.iter().any(|v| v.get_help().is_some());
-            let a = a.help_heading(heading).hide_possible_values(described);
+            let text = text.or_else(|| a.get_help().map(ToString::to_string));
+            let (a, notes) = value_notes(a.help_heading(heading));
             match text {
-                Some(text) if described => {
-                    let names: Vec<&str> = values
-                        .iter()
-                        .filter(|v| !v.is_hide_set())
-                        .map(|v| v.get_name())
-                        .collect();
-                    let list = tr!("help-possible-values", values = names.join(", "));
-                    a.help(format!("{text} {list}")).long_help(None)
-                }
-                Some(text) => a.help(text).long_help(None),
-                None => a,
+                Some(text) if notes.is_empty() => a.help(text).long_help(None),
+                Some(text) => a.help(format!("{text} {}", notes.join(" "))).long_help(None),
+                None if notes.is_empty() => a,
+                None => a.help(notes.join(" ")).long_help(None),
             }
         });
     }
@@ -114,6 +105,53 @@ fn localize(mut command: Command, id: &str, root: bool) -> Command {
         command = command.mut_subcommand(&name, |sub| localize(sub, &sub_id, false));
     }
     command
+}
+
+/// The notes clap would append to an argument's help in English (`[env: …]`,
+/// `[default: …]`, `[possible values: …]`), in the chosen language: clap's own are hidden
+/// outside English. In English only the possible values of an argument whose values carry
+/// descriptions are listed here (value descriptions stay untranslated in the code: the
+/// values' names only).
+fn value_notes(arg: Arg) -> (Arg, Vec<String>) {
+    if !arg.get_action().takes_values() {
+        return (arg, Vec::new());
+    }
+    let localized = i18n::lang() != Lang::En;
+    let values = arg.get_possible_values();
+    let described = values.iter().any(|v| v.get_help().is_some());
+    let mut notes = Vec::new();
+    let mut arg = arg.hide_possible_values(described || localized);
+    if localized {
+        if let Some(var) = arg.get_env().filter(|_| !arg.is_hide_env_set()) {
+            notes.push(tr!("help-env", var = var.to_string_lossy().into_owned()));
+            arg = arg.hide_env(true);
+        }
+        let defaults: Vec<String> = arg
+            .get_default_values()
+            .iter()
+            .map(|v| v.to_string_lossy().into_owned())
+            .map(|v| {
+                if v.is_empty() || v.contains(char::is_whitespace) {
+                    format!("{v:?}")
+                } else {
+                    v
+                }
+            })
+            .collect();
+        if !defaults.is_empty() && !arg.is_hide_default_value_set() {
+            notes.push(tr!("help-default", value = defaults.join(" ")));
+            arg = arg.hide_default_value(true);
+        }
+    }
+    let names: Vec<&str> = values
+        .iter()
+        .filter(|v| !v.is_hide_set())
+        .map(|v| v.get_name())
+        .collect();
+    if (described || localized) && !names.is_empty() {
+        notes.push(tr!("help-possible-values", values = names.join(", ")));
+    }
+    (arg, notes)
 }
 
 /// Gives the `help` subcommands clap adds while building their text in the language.

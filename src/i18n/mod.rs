@@ -1,5 +1,6 @@
 //! User-facing text in Korean, Japanese and English, from Fluent files embedded in the
-//! binary (`src/i18n/ftl/{en,ko,ja}.ftl`).
+//! binary (`src/i18n/ftl/{en,ko,ja}.ftl`, and the node's refusals in
+//! `src/i18n/ftl/refusals/{en,ko,ja}.ftl`, one bundle per language).
 //!
 //! The language is chosen once per process by [`init`]: an explicit `--lang`, else
 //! `LC_ALL`, `LC_MESSAGES` or `LANG`, else English. Text is fetched with the [`tr!`]
@@ -43,12 +44,12 @@ impl Lang {
         }
     }
 
-    /// The Fluent source for the language.
+    /// The Fluent source for the language (its main file, then its refusals').
     pub fn source(self) -> &'static str {
         match self {
-            Lang::En => include_str!("ftl/en.ftl"),
-            Lang::Ko => include_str!("ftl/ko.ftl"),
-            Lang::Ja => include_str!("ftl/ja.ftl"),
+            Lang::En => concat!(include_str!("ftl/en.ftl"), "\n", include_str!("ftl/refusals/en.ftl")),
+            Lang::Ko => concat!(include_str!("ftl/ko.ftl"), "\n", include_str!("ftl/refusals/ko.ftl")),
+            Lang::Ja => concat!(include_str!("ftl/ja.ftl"), "\n", include_str!("ftl/refusals/ja.ftl")),
         }
     }
 
@@ -123,12 +124,46 @@ pub fn lang() -> Lang {
     init(None).lang
 }
 
+#[cfg(test)]
+thread_local! {
+    static TEST_LANG: std::cell::Cell<Option<Lang>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `f` with [`text`] and [`help_text`] in `lang` on this thread, whatever the
+/// process chose: tests check every language in one process.
+#[cfg(test)]
+pub(crate) fn in_lang<T>(lang: Lang, f: impl FnOnce() -> T) -> T {
+    struct Restore(Option<Lang>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            TEST_LANG.with(|l| l.set(self.0));
+        }
+    }
+    let _restore = Restore(TEST_LANG.with(|l| l.replace(Some(lang))));
+    f()
+}
+
+/// The chosen language's bundle, then English's.
+fn bundles() -> [&'static FluentBundle<FluentResource>; 2] {
+    #[cfg(test)]
+    if let Some(lang) = TEST_LANG.with(std::cell::Cell::get) {
+        static ALL: OnceLock<Vec<FluentBundle<FluentResource>>> = OnceLock::new();
+        let all = ALL.get_or_init(|| Lang::ALL.into_iter().map(bundle).collect());
+        let at = Lang::ALL
+            .iter()
+            .position(|l| *l == lang)
+            .expect("every language is in ALL");
+        return [&all[at], &all[0]];
+    }
+    init(None);
+    let localizer = LOCALIZER.get().expect("init fills the localizer");
+    [&localizer.bundle, &localizer.fallback]
+}
+
 /// Formats message `id` with `args`, in the chosen language (English if missing there;
 /// the id itself if missing everywhere).
 pub fn text(id: &str, args: Option<&FluentArgs>) -> String {
-    init(None);
-    let localizer = LOCALIZER.get().expect("init fills the localizer");
-    for bundle in [&localizer.bundle, &localizer.fallback] {
+    for bundle in bundles() {
         if let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) {
             let mut errors = Vec::new();
             return bundle.format_pattern(pattern, args, &mut errors).into_owned();
@@ -142,9 +177,7 @@ pub fn text(id: &str, args: Option<&FluentArgs>) -> String {
 /// from the command tree (`cmd-contacts-add`, attribute `name`), so this is not `tr!`; the
 /// CLI's tests check that every command and argument has its text.
 pub fn help_text(id: &str, attribute: Option<&str>) -> Option<String> {
-    init(None);
-    let localizer = LOCALIZER.get().expect("init fills the localizer");
-    [&localizer.bundle, &localizer.fallback]
+    bundles()
         .into_iter()
         .find_map(|bundle| pattern_text(bundle, id, attribute))
 }
@@ -217,6 +250,8 @@ macro_rules! tr {
         ])))
     };
 }
+
+pub mod refusals;
 
 #[cfg(test)]
 mod tests;

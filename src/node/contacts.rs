@@ -19,7 +19,7 @@ use crate::contacts::standing::Standing;
 use crate::contacts::trust::{self, VerifyError};
 use crate::model::{now_ms, Contact, ContactSource, ContactState, PeerKeys};
 use crate::phone::{normalize, PhoneNumber};
-use crate::rendezvous::{InviteCode, SafetyNumber};
+use crate::rendezvous::{InviteCode, InviteError, SafetyNumber};
 
 /// Longest validity of an invite code.
 pub const MAX_INVITE_SECS: u64 = 30 * 24 * 3600;
@@ -313,10 +313,11 @@ impl Actor {
             }
         };
         if self.numbers_of(other)?.len() >= MAX_NUMBERS_PER_PERSON {
-            return Err(NodeError::Invalid(format!(
-                "{} already has {MAX_NUMBERS_PER_PERSON} numbers",
-                other.display_name()
-            )));
+            let message = format!("{} already has {MAX_NUMBERS_PER_PERSON} numbers", other.display_name());
+            return Err(Refusal::invalid("too_many_numbers", message)
+                .with("contact", other.display_name())
+                .with("max", MAX_NUMBERS_PER_PERSON.to_string())
+                .into());
         }
         Ok(id)
     }
@@ -325,14 +326,20 @@ impl Actor {
     pub(super) fn cmd_add_invite(&mut self, code: &str, name: String) -> Result<ContactView, NodeError> {
         self.own_phone()?;
         crate::text::check_name(&name)?;
-        let invite = InviteCode::parse(code, now_ms() / 1000).map_err(|e| NodeError::Invalid(e.to_string()))?;
-        let phone: PhoneNumber = invite.e164.parse().map_err(|e| NodeError::Invalid(format!("{e}")))?;
+        let invite = InviteCode::parse(code, now_ms() / 1000).map_err(|e| match e {
+            InviteError::Expired(_) => Refusal::invalid("invite_expired", e.to_string()).into(),
+            _ => bad_invite(e.reason(), e.to_string()),
+        })?;
+        let phone: PhoneNumber = invite
+            .e164
+            .parse()
+            .map_err(|e| bad_invite("bad_number", format!("{e}")))?;
         if invite.identity_pk.0 == self.config.identity.public_key() {
             return Err(Refusal::invalid("own_invite", "that is your own invite code").into());
         }
         let peer_id = libp2p::identity::ed25519::PublicKey::try_from_bytes(&invite.identity_pk.0)
             .map(|pk| libp2p::PeerId::from_public_key(&pk.into()).to_string())
-            .map_err(|e| NodeError::Invalid(e.to_string()))?;
+            .map_err(|e| bad_invite("bad_key", e.to_string()))?;
         let keys = PeerKeys {
             identity_pk: invite.identity_pk.0,
             noise_pk: [0; 32],
@@ -355,7 +362,8 @@ impl Actor {
 
     /// Imports an address book given as text (vCard or CSV).
     pub(super) fn cmd_import(&mut self, content: &str) -> Result<ImportSummary, NodeError> {
-        let report = import(content, self.region()).map_err(|e| NodeError::Invalid(e.to_string()))?;
+        let report = import(content, self.region())
+            .map_err(|e| Refusal::invalid("bad_import", e.to_string()).with("problem", e.reason()))?;
         self.cmd_import_persons(report)
     }
 
@@ -612,10 +620,9 @@ impl Actor {
                 let _ = reply.send(Err(e));
             }
             Ok(contact) if contact.blocked => {
-                let _ = reply.send(Err(NodeError::Blocked(format!(
-                    "you blocked {}; unblock them first",
-                    contact.display_name()
-                ))));
+                let message = format!("you blocked {}; unblock them first", contact.display_name());
+                let refusal = Refusal::blocked("contact_blocked", message).with("contact", contact.display_name());
+                let _ = reply.send(Err(refusal.into()));
             }
             Ok(contact) => {
                 let (tx, rx) = oneshot::channel();
@@ -633,10 +640,10 @@ impl Actor {
 
     pub(super) fn cmd_create_invite(&mut self, valid_secs: u64, reply: super::command::Reply<InviteView>) {
         if valid_secs == 0 || valid_secs > MAX_INVITE_SECS {
-            let _ = reply.send(Err(NodeError::Invalid(format!(
-                "an invite is valid for 1 second to {} days",
-                MAX_INVITE_SECS / 86_400
-            ))));
+            let days = MAX_INVITE_SECS / 86_400;
+            let message = format!("an invite is valid for 1 second to {days} days");
+            let refusal = Refusal::invalid("bad_invite_validity", message).with("max_days", days.to_string());
+            let _ = reply.send(Err(refusal.into()));
             return;
         }
         self.create_invite(valid_secs, reply);
@@ -644,19 +651,32 @@ impl Actor {
 
     /// The stored contact for `phone`.
     pub(super) fn contact(&self, phone: &PhoneNumber) -> Result<Contact, NodeError> {
-        self.store
-            .contact(phone)?
-            .ok_or_else(|| NodeError::NotFound(format!("no contact {phone}")))
+        self.store.contact(phone)?.ok_or_else(|| {
+            Refusal::not_found("no_such_contact", format!("no contact {phone}"))
+                .with("contact", phone.as_str())
+                .into()
+        })
     }
+}
+
+/// An invite code that cannot be used: `problem` is an [`InviteError::reason`] (or
+/// `bad_key` for an identity key that is not one).
+fn bad_invite(problem: &'static str, message: String) -> NodeError {
+    Refusal::invalid("bad_invite", message).with("problem", problem).into()
 }
 
 /// A verification refusal as a node error naming the contact.
 fn verify_error(contact: &Contact, error: VerifyError) -> NodeError {
     let message = format!("{}: {error}", contact.display_name());
-    match error {
-        VerifyError::NothingToVerify | VerifyError::NoKeyChange => NodeError::NotFound(message),
-        VerifyError::ChooseCandidate | VerifyError::NoSuchCandidate(_) => NodeError::Invalid(message),
-    }
+    let refusal = match error {
+        VerifyError::NothingToVerify => Refusal::not_found("nothing_to_verify", message),
+        VerifyError::NoKeyChange => Refusal::not_found("no_key_change", message),
+        VerifyError::ChooseCandidate => Refusal::invalid("choose_candidate", message),
+        VerifyError::NoSuchCandidate(n) => {
+            Refusal::invalid("no_such_candidate", message).with("candidate", n.to_string())
+        }
+    };
+    refusal.with("contact", contact.display_name()).into()
 }
 
 /// Finds a contact by number (any local format, read with `region`) or by name

@@ -222,10 +222,7 @@ impl Actor {
 
     /// The stored message `id` names (hex), in a conversation we can write to.
     fn target(&self, id: &str) -> Result<StoredMessage, NodeError> {
-        let id = id
-            .trim()
-            .parse::<MsgId>()
-            .map_err(|e| NodeError::Invalid(e.to_string()))?;
+        let id = id.trim().parse::<MsgId>().map_err(NodeError::from)?;
         match self.store.message(&id)? {
             Some(message) if !message.body.is_action() => Ok(message),
             _ => Err(Refusal::not_found("no_such_message", format!("no message {id}")).into()),

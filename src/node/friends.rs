@@ -451,10 +451,17 @@ impl Actor {
                     .ok_or_else(|| NodeError::Invalid("bad peer id".into()))?;
                 Ok((one.clone(), identity))
             }
-            [] => Err(NodeError::NotFound(format!("no message request matches {query:?}"))),
-            _ => Err(NodeError::Invalid(format!(
-                "{query:?} matches several requests; use the peer id"
-            ))),
+            [] => Err(
+                Refusal::not_found("no_such_request", format!("no message request matches {query:?}"))
+                    .with("request", query)
+                    .into(),
+            ),
+            _ => Err(Refusal::invalid(
+                "ambiguous_request",
+                format!("{query:?} matches several requests; use the peer id"),
+            )
+            .with("request", query)
+            .into()),
         }
     }
 
@@ -469,14 +476,16 @@ impl Actor {
             .claims
             .get(&identity)
             .cloned()
-            .ok_or_else(|| NodeError::NotFound("that request is gone".into()))?;
+            .ok_or_else(|| Refusal::not_found("request_gone", "that request is gone"))?;
         let mut contact = match self.store.contact(&claim.phone)? {
             Some(c) if c.pinned.as_ref().is_some_and(|p| p.identity_pk != identity) => {
-                return Err(NodeError::Blocked(format!(
-                    "{} is your contact with another key: this request claims their number; block it or verify {}",
-                    c.display_name(),
-                    c.display_name()
-                )))
+                let name = c.display_name();
+                let message = format!(
+                    "{name} is your contact with another key: this request claims their number; block it or verify {name}"
+                );
+                return Err(Refusal::blocked("request_claims_contact", message)
+                    .with("contact", name)
+                    .into());
             }
             Some(c) => c,
             None => Contact::new(claim.phone.clone(), name.trim(), ContactSource::Request),

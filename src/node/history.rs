@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::actor::Actor;
 use super::command::{Command, HistoryCommand, Reply};
 use super::messages::{ConversationView, MessageView, MAX_HISTORY_LIMIT};
+use super::refusal::Refusal;
 use super::NodeError;
 use crate::model::{ConvId, Conversation, Direction, MsgId, StoredMessage};
 
@@ -139,8 +140,7 @@ impl super::NodeHandle {
 }
 
 fn parse_id(text: Option<&str>) -> Result<Option<MsgId>, NodeError> {
-    text.map(|t| t.parse::<MsgId>().map_err(|e| NodeError::Invalid(e.to_string())))
-        .transpose()
+    text.map(|t| t.parse::<MsgId>().map_err(NodeError::from)).transpose()
 }
 
 impl Actor {
@@ -207,9 +207,11 @@ impl Actor {
                 Err(_) => return Err(contact_error),
             },
         };
-        self.store
-            .conversation(&id)?
-            .ok_or_else(|| NodeError::NotFound(format!("no messages with {query:?} yet")))
+        self.store.conversation(&id)?.ok_or_else(|| {
+            Refusal::not_found("no_messages", format!("no messages with {query:?} yet"))
+                .with("contact", query)
+                .into()
+        })
     }
 
     /// A message as shown: incoming ones carry the sender's name when it is a contact.
@@ -237,7 +239,9 @@ impl Actor {
         let row = self.conversation_named(query)?;
         let limit = limit.clamp(1, MAX_HISTORY_LIMIT);
         let (messages, more) = match (parse_id(before)?, parse_id(after)?) {
-            (Some(_), Some(_)) => return Err(NodeError::Invalid("give before or after, not both".into())),
+            (Some(_), Some(_)) => {
+                return Err(Refusal::invalid("before_and_after", "give before or after, not both").into())
+            }
             (before, None) => {
                 let mut messages = self.store.last_messages(&row.id, limit + 1, before.as_ref())?;
                 let more = messages.len() > limit;

@@ -437,7 +437,7 @@ pub fn history(
     before: Option<&str>,
 ) -> Result<Vec<MessageView>, NodeError> {
     let before = before
-        .map(|b| b.parse::<MsgId>().map_err(|e| NodeError::Invalid(e.to_string())))
+        .map(|b| b.parse::<MsgId>().map_err(NodeError::from))
         .transpose()?;
     let conv = ConvId::direct(&contact.phone);
     let messages = store.last_messages(&conv, limit.clamp(1, MAX_HISTORY_LIMIT), before.as_ref())?;

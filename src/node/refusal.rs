@@ -72,3 +72,22 @@ impl std::fmt::Display for Refusal {
 }
 
 impl std::error::Error for Refusal {}
+
+impl super::NodeError {
+    /// The refusal's stable reason, when this is a typed refusal.
+    pub fn reason(&self) -> Option<&'static str> {
+        match self {
+            super::NodeError::Refused(refusal) => Some(refusal.reason),
+            _ => None,
+        }
+    }
+}
+
+impl From<crate::model::InvalidId> for super::NodeError {
+    /// A message id that is not 32 hex digits (`invalid_id`, detail `id`).
+    fn from(error: crate::model::InvalidId) -> Self {
+        Refusal::invalid("invalid_id", error.to_string())
+            .with("id", error.0)
+            .into()
+    }
+}

@@ -205,7 +205,8 @@ impl Actor {
             .ok_or_else(missing)?;
         let entry = self.store.voucher(&serial)?.ok_or_else(missing)?;
         if entry.state != "held" {
-            return Err(Refusal::invalid("not_held", format!("the voucher was {} already", entry.state)).into());
+            let message = format!("the voucher was {} already", entry.state);
+            return Err(Refusal::invalid("not_held", message).with("state", entry.state).into());
         }
         from_cbor::<Gift>(&entry.gift, crate::content::body::MAX_BODY).map_err(|_| missing())
     }
@@ -268,11 +269,14 @@ impl Actor {
                             "refused",
                             format!("the issuer refused it ({})", crate::text::for_terminal(reason.as_str())),
                         )
+                        .with("problem", crate::text::for_terminal(reason.as_str()))
                         .into()),
-                        Err(e) => Err(NodeError::Invalid(format!(
-                            "the issuer's answer is malformed ({})",
-                            e.reason()
-                        ))),
+                        Err(e) => Err(Refusal::invalid(
+                            "malformed_answer",
+                            format!("the issuer's answer is malformed ({})", e.reason()),
+                        )
+                        .with("problem", e.reason())
+                        .into()),
                     };
                     let _ = reply.send(outcome);
                 }

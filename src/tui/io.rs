@@ -140,11 +140,13 @@ struct Caller {
     replies: mpsc::UnboundedSender<Input>,
 }
 
+/// A failed call as the UI shows it: a refusal in the user's language, from its reason
+/// and details like the CLI's errors (the English message for a reason not known here).
 fn failure(error: ClientError) -> Failure {
     match error {
         ClientError::Rpc(e) => Failure {
             code: Some(e.code),
-            message: e.message,
+            message: crate::i18n::refusals::describe(&e).unwrap_or(e.message),
         },
         other => Failure {
             code: None,
@@ -239,7 +241,7 @@ impl Caller {
         let text = crate::contacts::import::decode(&bytes);
         let report = crate::contacts::import::import(&text, &self.region).map_err(|e| Failure {
             code: None,
-            message: e.to_string(),
+            message: crate::tr!("err-bad-import", problem = e.reason()),
         })?;
         let mut client = ApiClient::connect(&self.socket).await.map_err(failure)?;
         let summary = client.import_persons(report, |_, _| {}).await.map_err(failure)?;

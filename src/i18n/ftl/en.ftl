@@ -521,6 +521,8 @@ help-flag = Print help
 help-version-flag = Print version
 help-subcommand = Print this message or the help of the given command(s)
 help-possible-values = { "[" }possible values: { $values }]
+help-default = { "[" }default: { $value }]
+help-env = { "[" }env: { $var }]
 
 ## Manual pages
 man-written = Wrote { $count } manual pages to { $dir }.

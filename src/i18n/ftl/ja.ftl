@@ -466,6 +466,8 @@ help-flag = ヘルプを表示
 help-version-flag = バージョンを表示
 help-subcommand = このヘルプ、または指定したコマンドのヘルプを表示
 help-possible-values = { "[" }指定できる値: { $values }]
+help-default = { "[" }既定値: { $value }]
+help-env = { "[" }環境変数: { $var }]
 
 ## マニュアルページ
 man-written = { $dir } にマニュアルページを { $count } 件書き出しました。

@@ -466,6 +466,8 @@ help-flag = 도움말 보기
 help-version-flag = 버전 보기
 help-subcommand = 이 도움말이나 지정한 명령의 도움말 보기
 help-possible-values = { "[" }가능한 값: { $values }]
+help-default = { "[" }기본값: { $value }]
+help-env = { "[" }환경 변수: { $var }]
 
 ## 매뉴얼 페이지
 man-written = { $dir }에 매뉴얼 페이지 { $count }개를 썼어요.

@@ -399,7 +399,9 @@ impl Actor {
             _ => {
                 self.discovery.schedule.remove(&phone);
                 for reply in replies {
-                    let _ = reply.send(Err(NodeError::NotFound(format!("no contact {phone} to look up"))));
+                    let refusal =
+                        super::refusal::Refusal::not_found("no_such_contact", format!("no contact {phone} to look up"));
+                    let _ = reply.send(Err(refusal.with("contact", phone.as_str()).into()));
                 }
                 return;
             }
@@ -558,7 +560,11 @@ impl Actor {
     /// tells subscribers what changed.
     fn apply_lookup(&mut self, phone: &PhoneNumber, found: Vec<PeerKeys>, now: u64) -> Result<Contact, NodeError> {
         let Some(mut contact) = self.store.contact(phone)? else {
-            return Err(NodeError::NotFound(format!("no contact {phone}")));
+            return Err(
+                super::refusal::Refusal::not_found("no_such_contact", format!("no contact {phone}"))
+                    .with("contact", phone.as_str())
+                    .into(),
+            );
         };
         let before = contact.state;
         let noise_unknown = contact.pinned.as_ref().is_some_and(|p| p.noise_pk == [0; 32]);

@@ -2,6 +2,7 @@
 //! requests to friends, their answers and failures, retries and the mailbox fallback.
 
 use super::*;
+use crate::node::refusal::Refusal;
 
 impl Actor {
     /// Queues a text for `contact`; the reply goes out once it is durably in the outbox.
@@ -22,16 +23,19 @@ impl Actor {
         id: MsgId,
     ) -> Result<StoredMessage, crate::node::NodeError> {
         if contact.blocked {
-            return Err(crate::node::NodeError::Blocked(format!(
-                "you blocked {}; unblock them to send (chingu contacts unblock)",
-                contact.display_name()
-            )));
+            let name = contact.display_name();
+            let message = format!("you blocked {name}; unblock them to send (chingu contacts unblock)");
+            return Err(Refusal::blocked("contact_blocked", message)
+                .with("contact", name)
+                .into());
         }
         if contact.state == ContactState::Conflict {
+            // `key_changed` or `several_keys`, as the contact's standing says.
             let name = contact.display_name();
-            return Err(crate::node::NodeError::Blocked(
-                crate::contacts::standing::Standing::of(contact).explain(&name),
-            ));
+            let standing = crate::contacts::standing::Standing::of(contact);
+            return Err(Refusal::blocked(standing.reason(), standing.explain(&name))
+                .with("contact", name)
+                .into());
         }
         WireBody::from_body(&body)?;
         let now = now_ms();

@@ -127,7 +127,7 @@ impl Actor {
         before: Option<String>,
     ) -> Result<Vec<MessageView>, NodeError> {
         let before = before
-            .map(|b| b.parse::<MsgId>().map_err(|e| NodeError::Invalid(e.to_string())))
+            .map(|b| b.parse::<MsgId>().map_err(NodeError::from))
             .transpose()?;
         let state = self.record(id)?.log.state();
         let messages = self.store.last_messages(
@@ -161,7 +161,7 @@ impl Actor {
         crate::text::check_name(name.trim())?;
         let name = text(name.trim(), "group name")?;
         if name.as_str().is_empty() {
-            return Err(NodeError::Invalid("a group needs a name".into()));
+            return Err(Refusal::invalid("group_needs_name", "a group needs a name").into());
         }
         let me = self.my_member(meetup_secs.is_some())?;
         let mut added = Vec::new();
@@ -209,7 +209,8 @@ impl Actor {
     pub(super) fn cmd_group_change(&mut self, id: GroupId, change: Change) -> Result<GroupView, NodeError> {
         let record = self.record(&id)?;
         if record.removed {
-            return Err(NodeError::Invalid("you are no longer a member of this group".into()));
+            let refusal = Refusal::invalid("not_a_member", "you are no longer a member of this group");
+            return Err(refusal.with("group", record.log.state().name()).into());
         }
         let state = record.log.state().clone();
         let member_by = |query: &str| -> Result<Fixed<32>, NodeError> {
@@ -222,7 +223,12 @@ impl Actor {
                         || PeerId::from_bytes(m.peer_id.as_ref()).is_ok_and(|p| p.to_string() == query)
                 })
                 .map(|m| m.identity_pk)
-                .ok_or_else(|| NodeError::NotFound(format!("no member {} in this group", crate::text::quote(query))))
+                .ok_or_else(|| {
+                    let message = format!("no member {} in this group", crate::text::quote(query));
+                    Refusal::not_found("no_such_member", message)
+                        .with("member", query)
+                        .into()
+                })
         };
         let ops = match change {
             Change::Invite(query) => {

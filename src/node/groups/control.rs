@@ -320,7 +320,13 @@ impl Actor {
             ..
         } = invitation;
         self.enter_welcomed(from, meetup, commit, state, share)
-            .map_err(|reason| NodeError::Invalid(format!("the invitation is no longer valid ({reason})")))?;
+            .map_err(|reason| {
+                Refusal::invalid(
+                    "invitation_invalid",
+                    format!("the invitation is no longer valid ({reason})"),
+                )
+                .with("problem", reason)
+            })?;
         self.retry_orphans(id);
         Ok(self.groups.records[&id].view(&self.me()))
     }
@@ -337,14 +343,21 @@ impl Actor {
         });
         match (found.next(), found.next()) {
             (Some((id, _)), None) => Ok(*id),
-            (Some(_), Some(_)) => Err(NodeError::Invalid(format!(
-                "more than one invitation matches {}; use the group id",
-                crate::text::quote(query)
-            ))),
-            _ => Err(NodeError::NotFound(format!(
-                "no invitation to {}",
-                crate::text::quote(query)
-            ))),
+            (Some(_), Some(_)) => Err(Refusal::invalid(
+                "ambiguous_invitation",
+                format!(
+                    "more than one invitation matches {}; use the group id",
+                    crate::text::quote(query)
+                ),
+            )
+            .with("group", query)
+            .into()),
+            _ => Err(Refusal::not_found(
+                "no_such_invitation",
+                format!("no invitation to {}", crate::text::quote(query)),
+            )
+            .with("group", query)
+            .into()),
         }
     }
 

@@ -128,7 +128,8 @@ impl NodeHandle {
     /// the code and waits for the welcome. Joiners reveal their number and name to the
     /// meetup's members.
     pub async fn meetup_join(&self, code: &str) -> Result<GroupView, NodeError> {
-        let code = crate::group::MeetupCode::parse(code).map_err(|e| NodeError::Invalid(e.to_string()))?;
+        let code = crate::group::MeetupCode::parse(code)
+            .map_err(|e| Refusal::invalid("bad_meetup_code", e.to_string()).with("problem", e.reason()))?;
         let now = crate::model::now_ms() / 1000;
         // A lookup that failed (timed out) is not evidence that there is no meetup.
         let mut failure = None;
@@ -163,8 +164,13 @@ impl NodeHandle {
                     .await;
             }
         }
-        Err(failure
-            .unwrap_or_else(|| NodeError::NotFound("no meetup with this code (mistyped, expired or closed)".into())))
+        Err(failure.unwrap_or_else(|| {
+            Refusal::not_found(
+                "no_such_meetup",
+                "no meetup with this code (mistyped, expired or closed)",
+            )
+            .into()
+        }))
     }
 
     /// Sends a text to a group. Returns once it is durable (state `queued`); it turns

@@ -48,9 +48,10 @@ impl Actor {
         let me = self.me();
         let record = self.groups.records.get_mut(&id).expect("looked up by id");
         if !record.meetup {
-            return Err(NodeError::Invalid(
-                "only a meetup's history is forgotten when it ends; this is a group".into(),
-            ));
+            let message = "only a meetup's history is forgotten when it ends; this is a group";
+            return Err(Refusal::invalid("not_a_meetup", message)
+                .with("group", record.log.state().name())
+                .into());
         }
         record.forget_history = true;
         let (ended, view) = (record.removed, record.view(&me));
@@ -77,8 +78,8 @@ impl Actor {
     /// closed again and the answer is `dht_failed`.
     pub(super) fn cmd_meetup_create(&mut self, name: &str, secs: u64, reply: Reply<MeetupView>) {
         if secs == 0 || secs.saturating_mul(1000) > crate::group::log::MAX_MEETUP_LIFETIME_MS {
-            let refusal = NodeError::Invalid("a meetup lasts from 1 second to 24 hours".into());
-            return drop(reply.send(Err(refusal)));
+            let refusal = Refusal::invalid("bad_meetup_duration", "a meetup lasts from 1 second to 24 hours");
+            return drop(reply.send(Err(refusal.into())));
         }
         let view = match self.cmd_group_create(name, &[], Some(secs)) {
             Ok(view) => view,
@@ -197,11 +198,19 @@ impl Actor {
                     let answer = crate::wire::decode::<crate::group::JoinResponse>(&response);
                     let refusal = match answer {
                         Ok(r) if r.accepted => return,
-                        Ok(r) => format!("the meetup refused to add you ({})", r.reason.as_str()),
-                        Err(e) => format!("the meetup's answer is malformed ({})", e.reason()),
+                        Ok(r) => Refusal::blocked(
+                            "meetup_refused",
+                            format!("the meetup refused to add you ({})", r.reason.as_str()),
+                        )
+                        .with("problem", r.reason.as_str()),
+                        Err(e) => Refusal::blocked(
+                            "meetup_refused",
+                            format!("the meetup's answer is malformed ({})", e.reason()),
+                        )
+                        .with("problem", e.reason()),
                     };
                     if let Some((_, Some(reply))) = self.groups.joining.remove(&creator) {
-                        let _ = reply.send(Err(NodeError::Blocked(refusal)));
+                        let _ = reply.send(Err(refusal.into()));
                     }
                 }
             },

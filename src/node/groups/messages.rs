@@ -28,9 +28,8 @@ impl Actor {
         let record = self.record(&id)?;
         let state = record.log.state();
         if record.removed || state.closed() || state.is_expired(now) {
-            return Err(NodeError::Invalid(
-                "this group is closed or you are no longer in it".into(),
-            ));
+            let refusal = Refusal::invalid("group_closed", "this group is closed or you are no longer in it");
+            return Err(refusal.with("group", state.name()).into());
         }
         let title = state.name().to_owned();
         let wire = WireBody::from_body(&body)?;
@@ -68,7 +67,7 @@ impl Actor {
         let record = self.groups.records.get_mut(&id).expect("checked above");
         let epoch = *record
             .current_epoch()
-            .ok_or_else(|| NodeError::Invalid("the group has no epoch yet".into()))?;
+            .ok_or_else(|| Refusal::invalid("no_epoch", "the group has no epoch yet"))?;
         let key = record.own.get_mut(&epoch).expect("every kept epoch has our key");
         let message = key.encrypt(&plain).map_err(|e| NodeError::Invalid(e.to_string()))?;
         let envelope = message.encode().map_err(|e| NodeError::Invalid(e.to_string()))?;

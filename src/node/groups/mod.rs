@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use super::actor::Actor;
 use super::command::Reply;
 use super::messages::MessageView;
+use super::refusal::Refusal;
 use super::{Event, NodeError};
 use crate::content::body::{BodyError, WireBody};
 use crate::dm::wire::DmPayload;
@@ -453,12 +454,27 @@ fn group_hex(id: &GroupId) -> String {
     hex::encode(id.as_bytes())
 }
 
-fn text<const N: usize>(s: &str, what: &str) -> Result<Text<N>, NodeError> {
-    Text::new(s).map_err(|_| NodeError::Invalid(format!("the {what} is longer than {N} bytes")))
+/// `s` as a wire text of at most `N` bytes; `what` names it in the refusal (`text_too_long`,
+/// details `what`: `group_name`, `name` or `number`, and `max`).
+fn text<const N: usize>(s: &str, what: &'static str) -> Result<Text<N>, NodeError> {
+    Text::new(s).map_err(|_| {
+        Refusal::invalid("text_too_long", format!("the {what} is longer than {N} bytes"))
+            .with("what", what.replace(' ', "_"))
+            .with("max", N.to_string())
+            .into()
+    })
 }
 
+/// A change the group's log refuses (`group_rules`, detail `rule`: the op's reason, such
+/// as `already_member` or `last_admin`, else the [`LogError::reason`]).
 fn log_error(e: LogError) -> NodeError {
-    NodeError::Invalid(format!("refused by the group's rules: {e}"))
+    let rule = match &e {
+        LogError::InvalidOp { reason, .. } | LogError::BadGenesis(reason) => *reason,
+        other => other.reason(),
+    };
+    Refusal::invalid("group_rules", format!("refused by the group's rules: {e}"))
+        .with("rule", rule)
+        .into()
 }
 
 fn topic_of(keys: &EpochKeys) -> IdentTopic {
@@ -502,18 +518,21 @@ impl Actor {
     /// The member entry of a contact whose keys are pinned.
     fn member_of_contact(&self, contact: &Contact) -> Result<Member, NodeError> {
         if contact.phone.is_pseudonym() {
-            return Err(NodeError::NotFound(format!(
-                "{} is only a meetup acquaintance, not a contact",
-                contact.name
-            )));
+            let message = format!("{} is only a meetup acquaintance, not a contact", contact.name);
+            return Err(Refusal::not_found("meetup_acquaintance", message)
+                .with("contact", contact.name.as_str())
+                .into());
         }
         let keys = match (contact.state, contact.pinned.as_ref()) {
             (ContactState::Found | ContactState::Verified, Some(k)) if k.noise_pk != [0; 32] => k,
             _ => {
-                return Err(NodeError::Blocked(format!(
+                let message = format!(
                     "{} has not been found on chingu yet (or their key needs verifying)",
                     contact.phone
-                )))
+                );
+                return Err(Refusal::blocked("contact_not_ready", message)
+                    .with("contact", contact.display_name())
+                    .into());
             }
         };
         let pk = Fixed(keys.identity_pk);
@@ -543,7 +562,7 @@ impl Actor {
         };
         let record = &self.groups.records[&id];
         let kind = if record.meetup { "meetup" } else { "group" };
-        super::refusal::Refusal::not_found(
+        Refusal::not_found(
             "is_a_group",
             format!(
                 "{} is a {kind}, not a contact: send to it with `chingu group send`",
@@ -596,24 +615,29 @@ impl Actor {
             .map(|r| r.id());
         match (found.next(), found.next()) {
             (Some(id), None) => Ok(id),
-            (Some(_), Some(_)) => Err(NodeError::Invalid(format!(
-                "more than one group is called {}; use its id",
-                crate::text::quote(query)
-            ))),
-            _ => Err(super::refusal::Refusal::not_found(
-                "no_such_group",
-                format!("no group {}", crate::text::quote(query)),
+            (Some(_), Some(_)) => Err(Refusal::invalid(
+                "ambiguous_group",
+                format!(
+                    "more than one group is called {}; use its id",
+                    crate::text::quote(query)
+                ),
             )
             .with("group", query)
             .into()),
+            _ => Err(
+                Refusal::not_found("no_such_group", format!("no group {}", crate::text::quote(query)))
+                    .with("group", query)
+                    .into(),
+            ),
         }
     }
 
     fn record(&self, id: &GroupId) -> Result<&GroupRecord, NodeError> {
-        self.groups
-            .records
-            .get(id)
-            .ok_or_else(|| NodeError::NotFound(format!("no group {}", group_hex(id))))
+        self.groups.records.get(id).ok_or_else(|| {
+            Refusal::not_found("no_such_group", format!("no group {}", group_hex(id)))
+                .with("group", group_hex(id))
+                .into()
+        })
     }
 
     fn mark_dirty(&mut self, id: GroupId) {

@@ -542,7 +542,7 @@ impl Demo {
                 // The code's record may not have spread yet: look again until the deadline.
                 loop {
                     match node.meetup_join(&meetup.code).await {
-                        Err(NodeError::NotFound(_)) => continue,
+                        Err(e) if e.reason() == Some("no_such_meetup") => continue,
                         joined => return joined.map(drop),
                     }
                 }

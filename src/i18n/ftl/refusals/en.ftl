@@ -1,0 +1,83 @@
+## The node's refusals (SPEC.md §9.3), described from their reason and details
+## (chingu::i18n::refusals). Loaded after en.ftl, as part of the same bundle.
+err-no-phone = This node has no phone number (an operator's bootstrap, mailbox or relay node): it keeps no contacts, messages or groups.
+err-empty-name = The name cannot be empty.
+err-status-too-long = A status is at most { $max } bytes: shorten it.
+err-too-many-persons = At most { $max } persons can be imported in one call: send the rest in another.
+err-invalid-id = “{ $id }” is not a message id (32 hex digits).
+err-no-messages = There are no messages with “{ $contact }” yet.
+err-before-and-after = Give a message to read before or after, not both.
+err-too-many-numbers = { $contact } already has { $max } numbers: remove one first.
+err-bad-invite = That invite code cannot be used ({ $problem ->
+    [bad_format] it is not an invite code
+    [bad_length] it is too short or too long
+    [bad_checksum] it has a typo
+    [bad_version] it was made by a newer chingu
+   *[other] it is damaged
+}): check it, or ask your friend for a new one.
+err-invite-expired = That invite code has expired: ask your friend for a new one.
+err-bad-invite-validity = An invite is valid for 1 second to { $days } days.
+err-bad-import = { $problem ->
+    [empty] The address book is empty.
+    [too_large] The address book is too large for one import.
+    [no_header] The CSV file's first row names no phone column (a header such as name,phone is needed).
+   *[other] The file is not a text address book (export vCard or CSV).
+}
+err-contact-blocked = You blocked { $contact }: unblock them first (chingu contacts unblock { $contact }).
+err-nothing-to-verify = No key of { $contact } is known yet: wait until they are found, or add them with an invite code.
+err-no-key-change = No new key of { $contact } waits to be accepted.
+err-choose-candidate = Several keys claim { $contact }'s number: compare safety numbers and choose one with --candidate N.
+err-no-such-candidate = { $contact } has no candidate { $candidate } (chingu contacts verify { $contact } lists them).
+err-no-such-request = No message request matches “{ $request }” (chingu requests list shows them).
+err-ambiguous-request = “{ $request }” matches several message requests: use the peer id.
+err-request-gone = That message request is gone.
+err-request-claims-contact = This request claims the number of your contact { $contact }, whose key is another: block the request, or verify { $contact } (chingu contacts verify { $contact }).
+err-group-needs-name = A group needs a name.
+err-not-a-member = You are no longer a member of “{ $group }”.
+err-no-such-member = There is no member “{ $member }” in this group (chingu group members shows them).
+err-group-closed = “{ $group }” is closed, or you are no longer in it.
+err-no-epoch = The group has no keys yet: try again in a moment.
+err-invitation-invalid = The invitation is no longer valid: ask for a new one.
+err-ambiguous-invitation = More than one invitation matches “{ $group }”: use the group id (chingu group invitations shows it).
+err-no-such-invitation = There is no invitation to “{ $group }” (chingu group invitations shows them).
+err-ambiguous-group = More than one group is called “{ $group }”: use its id (chingu group list shows it).
+err-not-a-meetup = “{ $group }” is a group, not a meetup: only a meetup's history is forgotten when it ends.
+err-bad-meetup-duration = A meetup lasts from 1 second to 24 hours.
+err-bad-meetup-code = That is not a meetup code: it has 10 letters and digits, such as 7K3QD-M9XAF.
+err-no-such-meetup = No meetup has this code: it is mistyped, expired or closed.
+err-meetup-refused = The meetup refused to add you ({ $problem }).
+err-text-too-long = The { $what ->
+    [group_name] group name
+    [number] number
+   *[other] name
+} is longer than { $max } bytes.
+err-group-rules = The group's rules refuse this: { $rule ->
+    [not_admin] only an admin may do it
+    [already_member] they are a member already
+    [already_admin] they are an admin already
+    [not_member] they are not a member
+    [last_admin] the last admin cannot leave or step down; make someone else an admin first
+    [too_many_members] the group is full
+    [closed] the group is closed
+   *[other] { $rule }
+}.
+err-meetup-acquaintance = { $contact } is only a meetup acquaintance, not a contact: add them with their number first.
+err-contact-not-ready = { $contact } has not been found on chingu yet, or their key needs verifying (chingu contacts show { $contact }).
+err-not-a-friend = They are not your friend yet: this needs a friend whose key is known.
+err-no-such-voucher = You hold no voucher with that serial (chingu vouchers list shows them).
+err-not-held = You no longer hold that voucher: it was { $state ->
+    [redeemed] redeemed
+    [given] given away
+    [expired] expired
+   *[other] { $state }
+} already.
+err-voucher-refused = The voucher's issuer refused it ({ $problem }).
+err-malformed-answer = The voucher's issuer sent an answer this chingu cannot read ({ $problem }).
+err-too-long = The text is too long: shorten it.
+err-bad-signature = The signature does not verify: it was not made by whom it claims.
+err-voucher-expired = The voucher has expired.
+err-voucher-spent = The voucher was redeemed already.
+err-not-the-holder = You do not hold this voucher.
+err-too-many-hops = The voucher was passed on too many times to be given again.
+err-not-ours = This node did not issue the voucher.
+err-stale-request = The request's time is too far from the issuer's clock: check this device's clock.

@@ -1,0 +1,83 @@
+## ノードの拒否（SPEC.md §9.3）を理由と詳細から説明します（chingu::i18n::refusals）。
+## ja.ftl の後に同じバンドルとして読み込みます。
+err-no-phone = このノードには電話番号がありません（運営者のブートストラップ・メールボックス・リレー用ノードです）。連絡先、メッセージ、グループは持ちません。
+err-empty-name = 名前を空にはできません。
+err-status-too-long = ステータスは { $max } バイトまでです。短くしてください。
+err-too-many-persons = 一度に取り込めるのは { $max } 人までです。残りは別に送ってください。
+err-invalid-id = 「{ $id }」はメッセージ ID ではありません（16 進数 32 桁）。
+err-no-messages = 「{ $contact }」とのメッセージはまだありません。
+err-before-and-after = 前か後のどちらか一方だけを指定してください。両方は指定できません。
+err-too-many-numbers = { $contact } さんにはすでに { $max } 個の番号があります。先にどれかを削除してください。
+err-bad-invite = この招待コードは使えません（{ $problem ->
+    [bad_format] 招待コードではありません
+    [bad_length] 短すぎるか長すぎます
+    [bad_checksum] 入力ミスがあります
+    [bad_version] 新しい chingu で作られたコードです
+   *[other] コードが壊れています
+}）。確認するか、友だちに新しいコードをもらってください。
+err-invite-expired = 招待コードの有効期限が切れています。友だちに新しいコードをもらってください。
+err-bad-invite-validity = 招待コードの有効期間は 1 秒から { $days } 日までです。
+err-bad-import = { $problem ->
+    [empty] アドレス帳が空です。
+    [too_large] アドレス帳が大きすぎて一度に取り込めません。
+    [no_header] CSV ファイルの 1 行目に電話番号の列がありません（name,phone のような見出しが必要です）。
+   *[other] テキストのアドレス帳ではありません（vCard か CSV で書き出してください）。
+}
+err-contact-blocked = { $contact } さんをブロックしています。先にブロックを解除してください（chingu contacts unblock { $contact }）。
+err-nothing-to-verify = { $contact } さんの鍵はまだわかりません。見つかるまで待つか、招待コードで追加してください。
+err-no-key-change = 承認を待っている { $contact } さんの新しい鍵はありません。
+err-choose-candidate = 複数の鍵が { $contact } さんの番号を名乗っています。安全番号を照合して --candidate N で一つ選んでください。
+err-no-such-candidate = { $contact } さんに候補 { $candidate } はありません（chingu contacts verify { $contact } で確認してください）。
+err-no-such-request = 「{ $request }」に当てはまるメッセージリクエストはありません（chingu requests list で確認してください）。
+err-ambiguous-request = 「{ $request }」に当てはまるメッセージリクエストが複数あります。ピア ID で指定してください。
+err-request-gone = そのメッセージリクエストはもうありません。
+err-request-claims-contact = このリクエストは連絡先の { $contact } さんの番号を名乗っていますが、鍵が違います。リクエストをブロックするか、{ $contact } さんを検証してください（chingu contacts verify { $contact }）。
+err-group-needs-name = グループには名前が必要です。
+err-not-a-member = あなたはもう「{ $group }」のメンバーではありません。
+err-no-such-member = このグループに「{ $member }」というメンバーはいません（chingu group members で確認してください）。
+err-group-closed = 「{ $group }」は終了したか、あなたはもうメンバーではありません。
+err-no-epoch = グループにはまだ鍵がありません。少し待ってからもう一度試してください。
+err-invitation-invalid = この招待はもう有効ではありません。新しい招待を頼んでください。
+err-ambiguous-invitation = 「{ $group }」に当てはまる招待が複数あります。グループ ID で指定してください（chingu group invitations で確認できます）。
+err-no-such-invitation = 「{ $group }」への招待はありません（chingu group invitations で確認してください）。
+err-ambiguous-group = 「{ $group }」という名前のグループが複数あります。グループ ID で指定してください（chingu group list で確認できます）。
+err-not-a-meetup = 「{ $group }」はミートアップではなくグループです。終了時に履歴を消せるのはミートアップだけです。
+err-bad-meetup-duration = ミートアップの長さは 1 秒から 24 時間までです。
+err-bad-meetup-code = ミートアップのコードではありません。コードは 7K3QD-M9XAF のような英数字 10 文字です。
+err-no-such-meetup = このコードのミートアップはありません。入力ミスか、期限切れか、終了しています。
+err-meetup-refused = ミートアップに参加を断られました（{ $problem }）。
+err-text-too-long = { $what ->
+    [group_name] グループ名
+    [number] 番号
+   *[other] 名前
+}が { $max } バイトを超えています。
+err-group-rules = グループのルールによりできません: { $rule ->
+    [not_admin] 管理者だけができます
+    [already_member] すでにメンバーです
+    [already_admin] すでに管理者です
+    [not_member] メンバーではありません
+    [last_admin] 最後の管理者は退出も辞任もできません。先にほかの人を管理者にしてください
+    [too_many_members] グループが満員です
+    [closed] グループは終了しています
+   *[other] { $rule }
+}。
+err-meetup-acquaintance = { $contact } さんはミートアップで会っただけで、連絡先ではありません。先に番号で追加してください。
+err-contact-not-ready = { $contact } さんはまだ chingu で見つかっていないか、鍵の検証が必要です（chingu contacts show { $contact }）。
+err-not-a-friend = まだ友だちではありません。鍵がわかっている友だちにしかできません。
+err-no-such-voucher = そのシリアルの引換券は持っていません（chingu vouchers list で確認してください）。
+err-not-held = その引換券はもう持っていません。すでに{ $state ->
+    [redeemed] 使用済み
+    [given] 譲渡済み
+    [expired] 期限切れ
+   *[other] { $state }
+}です。
+err-voucher-refused = 引換券の発行元に断られました（{ $problem }）。
+err-malformed-answer = 引換券の発行元から、この chingu が読めない応答が届きました（{ $problem }）。
+err-too-long = テキストが長すぎます。短くしてください。
+err-bad-signature = 署名が正しくありません。名乗っている相手が作ったものではありません。
+err-voucher-expired = 引換券の有効期限が切れています。
+err-voucher-spent = この引換券はすでに使用済みです。
+err-not-the-holder = この引換券を持っていません。
+err-too-many-hops = この引換券は何度も譲渡されたため、これ以上譲れません。
+err-not-ours = このノードが発行した引換券ではありません。
+err-stale-request = リクエストの時刻が発行元の時計と離れすぎています。この端末の時計を確認してください。

@@ -1,0 +1,263 @@
+//! The node's refusals in the user's language. A refusal reaches a client as a stable
+//! reason and details (SPEC.md §9.3) and is described from those, never from its English
+//! text: the CLI (`chingu::cli`'s errors) and the chat UI ([`crate::tui`]) both ask
+//! [`describe`]. [`REASONS`] is the one list of the reasons described and how; the tests
+//! check that each has its own text in every language.
+
+use crate::api::ApiError;
+use crate::phone::{regions_where_valid, LIKELY_REGIONS};
+use crate::text::for_terminal;
+
+/// How one reason is said, from the error's details.
+pub type Say = fn(&ApiError) -> String;
+
+/// A detail of the error, safe for a terminal (`""` when absent).
+fn detail(error: &ApiError, key: &str) -> String {
+    for_terminal(error.detail(key).unwrap_or_default()).into_owned()
+}
+
+/// The error's English message, safe for a terminal (for the few reasons whose message is
+/// the detail: the scope an app lacks, a recovery code's problem).
+fn message(error: &ApiError) -> String {
+    for_terminal(&error.message).into_owned()
+}
+
+/// Every reason described, and how.
+pub const REASONS: &[(&str, Say)] = &[
+    // Contacts and numbers.
+    ("no_such_contact", |e| {
+        tr!("err-no-such-contact", contact = detail(e, "contact"))
+    }),
+    ("ambiguous_contact", |e| {
+        tr!(
+            "err-ambiguous-contact",
+            contact = detail(e, "contact"),
+            candidates = detail(e, "candidates")
+        )
+    }),
+    ("invalid_phone", |e| {
+        phone_hint(
+            e.detail("input").unwrap_or_default(),
+            e.detail("region").unwrap_or_default(),
+            e.detail("problem").unwrap_or_default(),
+        )
+    }),
+    ("own_number", |_| tr!("err-own-number")),
+    ("own_invite", |_| tr!("err-own-invite")),
+    ("no_phone", |_| tr!("err-no-phone")),
+    ("empty_name", |_| tr!("err-empty-name")),
+    ("name_too_long", |_| name("name_too_long")),
+    ("name_unprintable", |_| name("name_unprintable")),
+    ("status_too_long", |_| {
+        tr!("err-status-too-long", max = crate::dm::wire::MAX_STATUS)
+    }),
+    ("too_many_persons", |_| {
+        tr!(
+            "err-too-many-persons",
+            max = crate::node::contacts::MAX_PERSONS_PER_IMPORT
+        )
+    }),
+    ("too_many_numbers", |e| {
+        tr!(
+            "err-too-many-numbers",
+            contact = detail(e, "contact"),
+            max = detail(e, "max")
+        )
+    }),
+    ("bad_invite", |e| tr!("err-bad-invite", problem = detail(e, "problem"))),
+    ("invite_expired", |_| tr!("err-invite-expired")),
+    ("bad_invite_validity", |e| {
+        tr!("err-bad-invite-validity", days = detail(e, "max_days"))
+    }),
+    ("bad_import", |e| tr!("err-bad-import", problem = detail(e, "problem"))),
+    ("contact_blocked", |e| {
+        tr!("err-contact-blocked", contact = detail(e, "contact"))
+    }),
+    ("key_changed", |e| standing(e, "key_changed")),
+    ("several_keys", |e| standing(e, "several_keys")),
+    ("nothing_to_verify", |e| {
+        tr!("err-nothing-to-verify", contact = detail(e, "contact"))
+    }),
+    ("no_key_change", |e| {
+        tr!("err-no-key-change", contact = detail(e, "contact"))
+    }),
+    ("choose_candidate", |e| {
+        tr!("err-choose-candidate", contact = detail(e, "contact"))
+    }),
+    ("no_such_candidate", |e| {
+        tr!(
+            "err-no-such-candidate",
+            contact = detail(e, "contact"),
+            candidate = detail(e, "candidate")
+        )
+    }),
+    // Message requests.
+    ("no_such_request", |e| {
+        tr!("err-no-such-request", request = detail(e, "request"))
+    }),
+    ("ambiguous_request", |e| {
+        tr!("err-ambiguous-request", request = detail(e, "request"))
+    }),
+    ("request_gone", |_| tr!("err-request-gone")),
+    ("request_claims_contact", |e| {
+        tr!("err-request-claims-contact", contact = detail(e, "contact"))
+    }),
+    // Messages and history.
+    ("empty_message", |_| tr!("err-empty-message")),
+    ("invalid_id", |e| tr!("err-invalid-id", id = detail(e, "id"))),
+    ("no_messages", |e| {
+        tr!("err-no-messages", contact = detail(e, "contact"))
+    }),
+    ("before_and_after", |_| tr!("err-before-and-after")),
+    // Groups and meetups.
+    ("is_a_group", |e| {
+        tr!("err-is-a-group", group = detail(e, "group"), kind = detail(e, "kind"))
+    }),
+    ("no_such_group", |e| {
+        tr!("err-no-such-group", group = detail(e, "group"))
+    }),
+    ("ambiguous_group", |e| {
+        tr!("err-ambiguous-group", group = detail(e, "group"))
+    }),
+    ("group_needs_name", |_| tr!("err-group-needs-name")),
+    ("text_too_long", |e| {
+        tr!("err-text-too-long", what = detail(e, "what"), max = detail(e, "max"))
+    }),
+    ("group_rules", |e| tr!("err-group-rules", rule = detail(e, "rule"))),
+    ("not_a_member", |e| tr!("err-not-a-member", group = detail(e, "group"))),
+    ("no_such_member", |e| {
+        tr!("err-no-such-member", member = detail(e, "member"))
+    }),
+    ("group_closed", |e| tr!("err-group-closed", group = detail(e, "group"))),
+    ("no_epoch", |_| tr!("err-no-epoch")),
+    ("meetup_acquaintance", |e| {
+        tr!("err-meetup-acquaintance", contact = detail(e, "contact"))
+    }),
+    ("contact_not_ready", |e| {
+        tr!("err-contact-not-ready", contact = detail(e, "contact"))
+    }),
+    ("invitation_invalid", |_| tr!("err-invitation-invalid")),
+    ("ambiguous_invitation", |e| {
+        tr!("err-ambiguous-invitation", group = detail(e, "group"))
+    }),
+    ("no_such_invitation", |e| {
+        tr!("err-no-such-invitation", group = detail(e, "group"))
+    }),
+    ("not_a_meetup", |e| tr!("err-not-a-meetup", group = detail(e, "group"))),
+    ("bad_meetup_duration", |_| tr!("err-bad-meetup-duration")),
+    ("bad_meetup_code", |_| tr!("err-bad-meetup-code")),
+    ("no_such_meetup", |_| tr!("err-no-such-meetup")),
+    ("meetup_refused", |e| {
+        tr!("err-meetup-refused", problem = detail(e, "problem"))
+    }),
+    // Vouchers.
+    ("not_a_friend", |_| tr!("err-not-a-friend")),
+    ("no_such_voucher", |_| tr!("err-no-such-voucher")),
+    ("not_held", |e| tr!("err-not-held", state = detail(e, "state"))),
+    ("refused", |e| {
+        tr!("err-voucher-refused", problem = detail(e, "problem"))
+    }),
+    ("malformed_answer", |e| {
+        tr!("err-malformed-answer", problem = detail(e, "problem"))
+    }),
+    ("too_long", |_| tr!("err-too-long")),
+    ("bad_signature", |_| tr!("err-bad-signature")),
+    ("expired", |_| tr!("err-voucher-expired")),
+    ("spent", |_| tr!("err-voucher-spent")),
+    ("not_the_holder", |_| tr!("err-not-the-holder")),
+    ("too_many_hops", |_| tr!("err-too-many-hops")),
+    ("not_ours", |_| tr!("err-not-ours")),
+    ("stale_request", |_| tr!("err-stale-request")),
+    // Requests and backups.
+    ("too_large", |_| {
+        tr!("err-too-large", limit = crate::api::MAX_REQUEST_BYTES >> 10)
+    }),
+    ("forbidden", |e| tr!("err-forbidden", message = message(e))),
+    ("weak_passphrase", |_| {
+        tr!("err-backup-weak", chars = crate::backup::archive::MIN_PASSPHRASE_CHARS)
+    }),
+    ("bad_recovery_code", |e| {
+        tr!("err-backup-bad-code", problem = message(e))
+    }),
+];
+
+/// The node's refusal `error` in the user's language, from its reason and details; `None`
+/// for a reason not in [`REASONS`] (the caller shows the English message then).
+pub fn describe(error: &ApiError) -> Option<String> {
+    let reason = error.reason()?;
+    REASONS
+        .iter()
+        .find(|(known, _)| *known == reason)
+        .map(|(_, say)| say(error))
+}
+
+/// A contact whose key changed or is contested, as its standing says it.
+fn standing(error: &ApiError, reason: &str) -> String {
+    crate::contacts::standing::localized(reason, &detail(error, "contact"), &error.message)
+}
+
+/// A name refused for its length (`name_too_long`) or its characters
+/// ([`crate::text::NameError::reason`]).
+pub fn name(reason: &str) -> String {
+    match reason {
+        "name_too_long" => tr!(
+            "err-name-too-long",
+            chars = crate::text::MAX_NAME_CHARS,
+            bytes = crate::text::MAX_NAME_BYTES
+        ),
+        _ => tr!("err-name-unprintable"),
+    }
+}
+
+/// Why a number was refused, and how to write it: with its country code, or with
+/// `--region` for the regions where it is valid.
+pub fn phone_hint(input: &str, region: &str, problem: &str) -> String {
+    let input = for_terminal(input).into_owned();
+    let problem = phone_reason(problem);
+    // Only likely regions are suggested: a Korean number that happens to be valid in
+    // Finland helps nobody.
+    let elsewhere: Vec<String> = regions_where_valid(&input)
+        .into_iter()
+        .map(|r| r.to_string())
+        .filter(|r| r != region && LIKELY_REGIONS.contains(&r.as_str()))
+        .take(3)
+        .collect();
+    match elsewhere.first() {
+        Some(first) => tr!(
+            "err-invalid-phone-elsewhere",
+            input = input.clone(),
+            region = region.to_owned(),
+            problem = problem,
+            regions = elsewhere.join(", "),
+            first = first.clone()
+        ),
+        None => tr!(
+            "err-invalid-phone",
+            input = input,
+            region = region.to_owned(),
+            problem = problem
+        ),
+    }
+}
+
+/// A number's or an import entry's refusal reason in words.
+pub fn phone_reason(reason: &str) -> String {
+    match reason {
+        "empty" => tr!("phone-empty"),
+        "too_long" => tr!("phone-too-long", max = crate::phone::MAX_INPUT_CHARS),
+        "invalid_characters" => tr!("phone-invalid-characters"),
+        "extension" => tr!("phone-extension"),
+        "not_a_number" => tr!("phone-not-a-number"),
+        "invalid_for_region" => tr!("phone-invalid-for-region"),
+        "unknown_region" => tr!("phone-unknown-region"),
+        "not_e164" => tr!("phone-not-e164"),
+        "missing_end" => tr!("import-missing-end"),
+        "malformed_line" => tr!("import-malformed-line"),
+        "outside_card" => tr!("import-outside-card"),
+        "bad_record" => tr!("import-bad-record"),
+        other => other.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests;
