@@ -359,3 +359,33 @@ fn requests_and_upgrades_that_never_finish_are_closed_in_time() {
         assert_eq!(closed, expected, "{series}");
     }
 }
+
+/// A call too large for the node through the typed client the CLI uses (issue 13: an
+/// address book over 1 MiB made the CLI wait forever): it fails at once with
+/// `too_large`, and a new connection is served as usual.
+#[test]
+fn an_oversized_call_through_the_client_fails_at_once() {
+    use chingu::api::client::{ApiClient, ClientError};
+    let target = Target::start();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut client = ApiClient::connect(&target.socket()).await.unwrap();
+        let huge = "가".repeat(chingu::api::MAX_REQUEST_BYTES / 3 + 1);
+        let call = client.call("messages.send", json!({ "contact": "Yuki", "text": huge }));
+        let answer = tokio::time::timeout(DEADLINE, call)
+            .await
+            .expect("an answer, not a wait");
+        match answer {
+            Err(ClientError::Rpc(error)) => assert_eq!(error.reason(), Some("too_large"), "{error:?}"),
+            other => panic!("expected too_large, got {other:?}"),
+        }
+        let mut again = ApiClient::connect(&target.socket()).await.unwrap();
+        let status = tokio::time::timeout(DEADLINE, again.call("node.status", json!({})))
+            .await
+            .expect("an answer");
+        assert!(status.is_ok(), "{status:?}");
+    });
+}

@@ -509,6 +509,15 @@ fn messages_are_shown_by_name_and_text_and_empty_ones_are_refused() {
     );
     let out = ok(&a, &["group", "send", "친구들", "모두 안녕"]);
     assert!(out.starts_with("Sent to “친구들”: “모두 안녕”"), "{out}");
+    // And to a meetup's name, to the same commands, calling it a meetup.
+    ok(&a, &["meetup", "create", "--name", "번개"]);
+    let (code, _, err) = run(&a, &["send", "번개", "hi"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("“번개” is a meetup, not a contact") && err.contains("chingu group send"),
+        "{err}"
+    );
+    ok(&a, &["meetup", "close", "번개"]);
 
     // The inbox: conversations by name with their unread counts.
     ok(&y, &["send", "민지", "하나"]);

@@ -223,4 +223,35 @@ mod tests {
         assert_eq!(super::parts(&persons, 1).len(), 1000, "one oversized person per part");
         assert!(super::parts(&[], 100).is_empty());
     }
+
+    /// A node that could not read a request answers with a null id: with one call in
+    /// flight, that answer is the call's (events before it are kept).
+    #[tokio::test]
+    async fn a_null_id_error_answers_the_call_in_flight() {
+        use tokio::io::{AsyncBufReadExt, BufReader};
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("node.sock");
+        let listener = tokio::net::UnixListener::bind(&socket).unwrap();
+        let node = tokio::spawn(async move {
+            let (stream, _) = listener.accept().await.unwrap();
+            let (read, mut write) = stream.into_split();
+            let mut line = String::new();
+            BufReader::new(read).read_line(&mut line).await.unwrap();
+            let event = r#"{"jsonrpc":"2.0","method":"event","params":{"type":"x"}}"#;
+            let refusal = r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"too large","data":{"reason":"too_large"}}}"#;
+            write
+                .write_all(format!("{event}\n{refusal}\n").as_bytes())
+                .await
+                .unwrap();
+            line
+        });
+        let mut client = ApiClient::connect(&socket).await.unwrap();
+        let answer = client.call("node.status", json!({})).await;
+        match answer {
+            Err(ClientError::Rpc(error)) => assert_eq!(error.reason(), Some("too_large")),
+            other => panic!("expected the refusal, got {other:?}"),
+        }
+        assert!(node.await.unwrap().contains("node.status"));
+        assert_eq!(client.events.len(), 1, "the event before it is kept");
+    }
 }
