@@ -426,6 +426,14 @@ fn node_refusals_speak_korean_and_japanese() {
     assert!(err.contains("번개는 1초에서 24시간까지"), "{err}");
     let err = refused("ja", &["meetup", "join", "ABC"]);
     assert!(err.contains("ミートアップのコードではありません"), "{err}");
+    // A message action, a card and a sticker pack.
+    let nobody = "0123456789abcdef0123456789abcdef";
+    let err = refused("ko", &["react", "Bo", "👍", "--message", nobody]);
+    assert!(err.contains(&format!("“{nobody}” 메시지가 없어요")), "{err}");
+    let err = refused("ja", &["card", "Bo", "--template", "funeral", "--title", "x"]);
+    assert!(err.contains("カードのテンプレート「funeral」はありません"), "{err}");
+    let err = refused("ko", &["send", "Bo", "--sticker", "토끼:0"]);
+    assert!(err.contains("“토끼” 이모티콘 팩이 없어요"), "{err}");
     ok(&home, &["contacts", "block", "Bo"]);
     let err = refused("ko", &["send", "Bo", "안녕"]);
     assert!(err.contains("Bo 님을 차단했어요"), "{err}");

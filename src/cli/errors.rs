@@ -248,6 +248,7 @@ fn io_problem(error: &std::io::Error) -> String {
         ErrorKind::NotFound => tr!("io-not-found"),
         ErrorKind::PermissionDenied => tr!("io-permission-denied"),
         ErrorKind::IsADirectory => tr!("io-is-a-directory"),
+        ErrorKind::StorageFull => tr!("io-no-space"),
         ErrorKind::UnexpectedEof | ErrorKind::ConnectionReset | ErrorKind::BrokenPipe => tr!("io-closed"),
         _ => error.to_string(),
     }

@@ -168,9 +168,58 @@ pub const REASONS: &[(&str, Say)] = &[
     ("too_many_hops", |_| tr!("err-too-many-hops")),
     ("not_ours", |_| tr!("err-not-ours")),
     ("stale_request", |_| tr!("err-stale-request")),
-    // Requests and backups.
-    ("too_large", |_| {
-        tr!("err-too-large", limit = crate::api::MAX_REQUEST_BYTES >> 10)
+    // Replies, reactions, edits, deletes, forwards and cards.
+    ("no_such_message", |e| tr!("err-no-such-message", id = detail(e, "id"))),
+    ("not_forwardable", |_| tr!("err-not-forwardable")),
+    ("not_writable", |_| tr!("err-not-writable")),
+    ("not_the_author", |_| tr!("err-not-the-author")),
+    ("other_conversation", |_| tr!("err-other-conversation")),
+    ("not_editable", |_| tr!("err-not-editable")),
+    ("deleted", |_| tr!("err-deleted")),
+    ("too_many_reactions", |_| tr!("err-too-many-reactions")),
+    ("too_many_waiting", |_| tr!("err-too-many-waiting")),
+    ("unknown_template", |e| {
+        tr!("err-unknown-template", template = detail(e, "template"))
+    }),
+    ("not_an_emoji", |e| tr!("err-not-an-emoji", text = detail(e, "text"))),
+    ("not_sendable", |_| tr!("err-not-sendable")),
+    // Rolling papers.
+    ("bad_date", |_| tr!("err-paper-bad-date")),
+    ("bad_writers", |e| tr!("err-paper-bad-writers", max = detail(e, "max"))),
+    ("recipient_invited", |_| tr!("err-paper-recipient-invited")),
+    ("too_late", |_| tr!("err-paper-too-late")),
+    ("not_the_starter", |_| tr!("err-paper-not-the-starter")),
+    ("not_a_paper", |_| tr!("err-not-a-paper")),
+    // Files and sticker packs.
+    ("no_such_file", |e| match error_detail(e, "file") {
+        Some(file) => tr!("err-no-such-file", file = file),
+        None => tr!("err-file-missing"),
+    }),
+    ("ambiguous", |e| {
+        tr!("err-ambiguous", what = detail(e, "what"), query = detail(e, "query"))
+    }),
+    ("changed", |_| tr!("err-file-changed")),
+    ("bad_id", |_| tr!("err-bad-file-id")),
+    ("unreadable", |e| tr!("err-unreadable", problem = io_words(e))),
+    ("no_such_pack", |e| tr!("err-no-such-pack", pack = detail(e, "pack"))),
+    ("no_such_sticker", |e| {
+        tr!(
+            "err-no-such-sticker",
+            pack = detail(e, "pack"),
+            count = detail(e, "count")
+        )
+    }),
+    ("bad_pack", |_| tr!("err-bad-pack")),
+    ("empty_pack", |_| tr!("err-empty-pack")),
+    ("bad_image", |e| tr!("err-bad-image", sticker = detail(e, "sticker"))),
+    // Requests (a file or a sticker pack too) and backups.
+    ("too_large", |e| match e.detail("what") {
+        Some("file") => tr!("err-file-too-large", gib = crate::files::MAX_FILE_BYTES >> 30),
+        Some("sticker_pack") => tr!(
+            "err-pack-too-large",
+            kib = crate::content::sticker::MAX_PACK_BYTES >> 10
+        ),
+        _ => tr!("err-too-large", limit = crate::api::MAX_REQUEST_BYTES >> 10),
     }),
     ("forbidden", |e| tr!("err-forbidden", message = message(e))),
     ("weak_passphrase", |_| {
@@ -179,7 +228,31 @@ pub const REASONS: &[(&str, Say)] = &[
     ("bad_recovery_code", |e| {
         tr!("err-backup-bad-code", problem = message(e))
     }),
+    ("relative_path", |_| tr!("err-backup-relative-path")),
+    ("busy", |_| tr!("err-backup-busy")),
+    ("cannot_write", |e| match error_detail(e, "path") {
+        Some(path) => tr!("err-backup-cannot-write-to", path = path, problem = io_words(e)),
+        None => tr!("err-backup-cannot-write", problem = io_words(e)),
+    }),
+    ("backup_failed", |e| tr!("err-backup-failed", message = message(e))),
 ];
+
+/// The error's detail `key` when it is there and not empty, safe for a terminal.
+fn error_detail(error: &ApiError, key: &str) -> Option<String> {
+    Some(detail(error, key)).filter(|value| !value.is_empty())
+}
+
+/// A file's `problem` ([`crate::node::refusal::io_problem`]) in words: the OS's own
+/// words for a rare one.
+fn io_words(error: &ApiError) -> String {
+    match error.detail("problem").unwrap_or_default() {
+        "not_found" => tr!("io-not-found"),
+        "permission_denied" => tr!("io-permission-denied"),
+        "is_a_directory" => tr!("io-is-a-directory"),
+        "no_space" => tr!("io-no-space"),
+        _ => detail(error, "problem"),
+    }
+}
 
 /// The node's refusal `error` in the user's language, from its reason and details; `None`
 /// for a reason not in [`REASONS`] (the caller shows the English message then).

@@ -44,6 +44,8 @@ pub(crate) struct BackupJob {
 }
 
 impl From<BackupError> for NodeError {
+    /// `weak_passphrase`, `bad_recovery_code`, `cannot_write` (details `problem`,
+    /// [`super::refusal::io_problem`], and `path` when known), `backup_failed`.
     fn from(error: BackupError) -> Self {
         let message = error.to_string();
         let reason = match error {
@@ -53,7 +55,13 @@ impl From<BackupError> for NodeError {
             BackupError::Io { .. } | BackupError::Archive(ArchiveError::Io(_)) => "cannot_write",
             _ => "backup_failed",
         };
-        Refusal::invalid(reason, message).into()
+        let refusal = Refusal::invalid(reason, message);
+        match &error {
+            BackupError::Io { path, source, .. } => refusal.with_io(source).with("path", path.display().to_string()),
+            BackupError::Archive(ArchiveError::Io(source)) => refusal.with_io(source),
+            _ => refusal,
+        }
+        .into()
     }
 }
 

@@ -127,6 +127,8 @@ impl From<ActionError> for NodeError {
 }
 
 impl From<BodyError> for NodeError {
+    /// `too_long` (details `field`, `max`), `empty_message` (`field`), `unknown_template`
+    /// (`template`), `not_an_emoji` (`text`), `not_sendable`.
     fn from(error: BodyError) -> Self {
         let reason = match error {
             BodyError::TooLong { .. } => "too_long",
@@ -135,7 +137,15 @@ impl From<BodyError> for NodeError {
             BodyError::NotAnEmoji { .. } => "not_an_emoji",
             BodyError::NotSendable => "not_sendable",
         };
-        Refusal::invalid(reason, error.to_string()).into()
+        let refusal = Refusal::invalid(reason, error.to_string());
+        match error {
+            BodyError::TooLong { field, max, .. } => refusal.with("field", field).with("max", max.to_string()),
+            BodyError::Empty { field } => refusal.with("field", field),
+            BodyError::UnknownTemplate { name } => refusal.with("template", name),
+            BodyError::NotAnEmoji { text } => refusal.with("text", text),
+            BodyError::NotSendable => refusal,
+        }
+        .into()
     }
 }
 
@@ -225,7 +235,9 @@ impl Actor {
         let id = id.trim().parse::<MsgId>().map_err(NodeError::from)?;
         match self.store.message(&id)? {
             Some(message) if !message.body.is_action() => Ok(message),
-            _ => Err(Refusal::not_found("no_such_message", format!("no message {id}")).into()),
+            _ => Err(Refusal::not_found("no_such_message", format!("no message {id}"))
+                .with("id", id.to_string())
+                .into()),
         }
     }
 

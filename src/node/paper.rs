@@ -117,7 +117,8 @@ impl Actor {
             return Err(Refusal::invalid("bad_date", "the delivery date must be within the next year").into());
         }
         if writers.is_empty() || writers.len() > MAX_WRITERS {
-            return Err(Refusal::invalid("bad_writers", format!("invite 1 to {MAX_WRITERS} writers")).into());
+            let refusal = Refusal::invalid("bad_writers", format!("invite 1 to {MAX_WRITERS} writers"));
+            return Err(refusal.with("max", MAX_WRITERS.to_string()).into());
         }
         for writer in writers {
             if self.resolve_contact(writer)?.phone == friend.phone {

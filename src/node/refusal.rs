@@ -55,6 +55,11 @@ impl Refusal {
         Self::new(RefusalKind::Blocked, reason, message)
     }
 
+    /// Adds `problem`: what went wrong with a file, as [`io_problem`] names it.
+    pub fn with_io(self, error: &std::io::Error) -> Self {
+        self.with("problem", io_problem(error))
+    }
+
     /// Adds a detail, cut to [`crate::text::MAX_ERROR_CHARS`] characters: a refusal never
     /// echoes a huge input back whole.
     pub fn with(mut self, key: &'static str, value: impl Into<String>) -> Self {
@@ -62,6 +67,19 @@ impl Refusal {
         let value = crate::text::shorten(&value, crate::text::MAX_ERROR_CHARS).into_owned();
         self.details.insert(key, value);
         self
+    }
+}
+
+/// An OS error as a refusal's `problem`: `not_found`, `permission_denied`,
+/// `is_a_directory`, `no_space`, or the OS's own words for a rarer one.
+pub fn io_problem(error: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match error.kind() {
+        ErrorKind::NotFound => "not_found".into(),
+        ErrorKind::PermissionDenied => "permission_denied".into(),
+        ErrorKind::IsADirectory => "is_a_directory".into(),
+        ErrorKind::StorageFull => "no_space".into(),
+        _ => error.to_string(),
     }
 }
 
@@ -91,3 +109,6 @@ impl From<crate::model::InvalidId> for super::NodeError {
             .into()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -81,7 +81,15 @@ impl From<PackError> for NodeError {
                     StickerError::Empty => "empty_pack",
                     StickerError::BadImage { .. } => "bad_image",
                 };
-                Refusal::invalid(reason, e.to_string()).into()
+                let refusal = Refusal::invalid(reason, e.to_string());
+                match &e {
+                    StickerError::TooLarge => refusal
+                        .with("what", "sticker_pack")
+                        .with("max", sticker::MAX_PACK_BYTES.to_string()),
+                    StickerError::BadImage { name, .. } => refusal.with("sticker", name),
+                    _ => refusal,
+                }
+                .into()
             }
         }
     }
@@ -240,10 +248,13 @@ impl Actor {
         match (found.next(), found.next()) {
             (Some(pack), None) => Ok(pack.clone()),
             (Some(_), Some(_)) => {
-                Err(Refusal::invalid("ambiguous", "more than one pack is called so: give its id").into())
+                let refusal = Refusal::invalid("ambiguous", "more than one pack is called so: give its id");
+                Err(refusal.with("what", "sticker_pack").with("query", query).into())
             }
             _ => {
-                Err(Refusal::not_found("no_such_pack", format!("no sticker pack {}", crate::text::quote(query))).into())
+                let refusal =
+                    Refusal::not_found("no_such_pack", format!("no sticker pack {}", crate::text::quote(query)));
+                Err(refusal.with("pack", query).into())
             }
         }
     }
@@ -254,7 +265,10 @@ impl Actor {
         let pack = self.find_pack(query)?;
         let Some(name) = pack.stickers.get(usize::from(index)).cloned() else {
             let why = format!("the pack has {} stickers, from 0", pack.stickers.len());
-            return Err(Refusal::invalid("no_such_sticker", why).into());
+            let refusal = Refusal::invalid("no_such_sticker", why)
+                .with("pack", pack.name.as_str())
+                .with("count", pack.stickers.len().to_string());
+            return Err(refusal.into());
         };
         let path = packs_dir(&self.files_blobs()).join(format!("{}.pack", hex::encode(pack.id)));
         Ok(ChosenSticker {

@@ -71,7 +71,7 @@ fn friend_key(contact: &Contact) -> Result<[u8; 32], NodeError> {
         .ok_or_else(|| Refusal::invalid("not_a_friend", "vouchers go to friends whose key is known").into())
 }
 
-fn refused(error: VoucherError) -> NodeError {
+pub(super) fn refused(error: VoucherError) -> NodeError {
     Refusal::invalid(error.reason(), error.to_string()).into()
 }
 

@@ -497,6 +497,7 @@ io-not-found = no such file or directory
 io-permission-denied = permission denied
 io-is-a-directory = it is a directory
 io-closed = the connection closed
+io-no-space = the disk is full
 
 ## Usage errors and help
 usage-invalid-value = “{ $value }” is not a valid value for { $arg }.

@@ -442,6 +442,7 @@ io-not-found = そのファイルやフォルダはありません
 io-permission-denied = 権限がありません
 io-is-a-directory = フォルダです
 io-closed = 接続が閉じられました
+io-no-space = ディスクがいっぱいです
 
 ## 使い方のエラーとヘルプ
 usage-invalid-value = 「{ $value }」は { $arg } に使えない値です。

@@ -442,6 +442,7 @@ io-not-found = 그런 파일이나 폴더가 없어요
 io-permission-denied = 권한이 없어요
 io-is-a-directory = 폴더예요
 io-closed = 연결이 닫혔어요
+io-no-space = 디스크가 가득 찼어요
 
 ## 사용법 오류와 도움말
 usage-invalid-value = “{ $value }”은(는) { $arg }에 쓸 수 없는 값이에요.

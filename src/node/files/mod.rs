@@ -208,12 +208,22 @@ fn file_reason(error: &FileError) -> &'static str {
 }
 
 impl From<FileError> for NodeError {
+    /// `too_large` (details `what`: `file`, `max`), `no_such_file` and `unreadable`
+    /// (detail `problem`, [`super::refusal::io_problem`]), `changed`, `bad_id`.
     fn from(error: FileError) -> Self {
         let reason = file_reason(&error);
-        match reason {
-            "no_such_file" => Refusal::not_found(reason, error.to_string()).into(),
-            _ => Refusal::invalid(reason, error.to_string()).into(),
+        let refusal = match reason {
+            "no_such_file" => Refusal::not_found(reason, error.to_string()),
+            _ => Refusal::invalid(reason, error.to_string()),
+        };
+        match &error {
+            FileError::TooLarge { .. } => refusal
+                .with("what", "file")
+                .with("max", crate::files::MAX_FILE_BYTES.to_string()),
+            FileError::Io(e) => refusal.with_io(e),
+            _ => refusal,
         }
+        .into()
     }
 }
 
@@ -407,10 +417,9 @@ impl Actor {
     fn find_file(&self, id: &str) -> Result<FileEntry, NodeError> {
         let id = id.trim().to_ascii_lowercase();
         let missing = || {
-            NodeError::from(Refusal::not_found(
-                "no_such_file",
-                format!("no file {}", crate::text::quote(&id)),
-            ))
+            NodeError::from(
+                Refusal::not_found("no_such_file", format!("no file {}", crate::text::quote(&id))).with("file", &id),
+            )
         };
         if let Ok(message) = id.parse::<crate::model::MsgId>() {
             if let Some(StoredMessage {
@@ -432,7 +441,8 @@ impl Actor {
         match (found.next(), found.next()) {
             (Some(entry), None) => Ok(entry),
             (Some(_), Some(_)) => {
-                Err(Refusal::invalid("ambiguous", "more than one file starts so: give more digits").into())
+                let refusal = Refusal::invalid("ambiguous", "more than one file starts so: give more digits");
+                Err(refusal.with("what", "file").with("query", &id).into())
             }
             _ => Err(missing()),
         }

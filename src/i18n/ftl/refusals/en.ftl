@@ -81,3 +81,43 @@ err-not-the-holder = You do not hold this voucher.
 err-too-many-hops = The voucher was passed on too many times to be given again.
 err-not-ours = This node did not issue the voucher.
 err-stale-request = The request's time is too far from the issuer's clock: check this device's clock.
+err-no-such-message = There is no message “{ $id }” (chingu history --json shows the ids).
+err-not-forwardable = This message cannot be forwarded.
+err-not-writable = Accept the message request before answering it (chingu requests accept).
+err-not-the-author = Only its author may edit or delete a message.
+err-other-conversation = The message is in another conversation.
+err-not-editable = This message cannot be edited or reacted to.
+err-deleted = The message was deleted.
+err-too-many-reactions = The message has too many reactions.
+err-too-many-waiting = Too many reactions, edits and deletes wait for their message: try again once it arrives.
+err-unknown-template = There is no card template “{ $template }”: choose birthday, thanks, congrats, love or plain.
+err-not-an-emoji = A reaction is one emoji, not “{ $text }”.
+err-not-sendable = This kind of message cannot be sent.
+err-paper-bad-date = The delivery date must be within the next year.
+err-paper-bad-writers = Invite 1 to { $max } writers.
+err-paper-recipient-invited = The paper is hidden from its recipient: they cannot be one of its writers.
+err-paper-too-late = The rolling paper was delivered: notes are closed.
+err-paper-not-the-starter = Only the paper's starter starts it, once.
+err-not-a-paper = That is not a rolling paper.
+err-no-such-file = No file matches “{ $file }” (chingu files shows them).
+err-file-missing = The file does not exist.
+err-ambiguous = { $what ->
+    [file] More than one file starts with “{ $query }”: give more digits.
+    [sticker_pack] More than one sticker pack is called “{ $query }”: use its id (chingu stickers list shows it).
+   *[other] “{ $query }” matches more than one: be more precise.
+}
+err-file-changed = The file changed while it was read: try again.
+err-bad-file-id = A file id is 64 hex digits (chingu files shows them).
+err-unreadable = The file cannot be read or written ({ $problem }).
+err-file-too-large = The file is too large: at most { $gib } GiB can be sent.
+err-pack-too-large = A sticker pack is at most { $kib } KiB.
+err-no-such-pack = There is no sticker pack “{ $pack }” (chingu stickers list shows them).
+err-no-such-sticker = The pack “{ $pack }” has { $count } stickers, numbered from 0.
+err-bad-pack = That is not a sticker pack, or it is damaged.
+err-empty-pack = A sticker pack holds at least one sticker.
+err-bad-image = The sticker “{ $sticker }” is not a PNG, JPEG, WebP or GIF image that can be read.
+err-backup-relative-path = The backup's path must be absolute.
+err-backup-busy = A backup is being taken already: try again when it is done.
+err-backup-cannot-write-to = The backup was not written ({ $path }: { $problem }).
+err-backup-cannot-write = The backup was not written ({ $problem }).
+err-backup-failed = The backup was not written: { $message }

@@ -81,3 +81,43 @@ err-not-the-holder = この引換券を持っていません。
 err-too-many-hops = この引換券は何度も譲渡されたため、これ以上譲れません。
 err-not-ours = このノードが発行した引換券ではありません。
 err-stale-request = リクエストの時刻が発行元の時計と離れすぎています。この端末の時計を確認してください。
+err-no-such-message = メッセージ「{ $id }」はありません（chingu history --json で ID を確認してください）。
+err-not-forwardable = このメッセージは転送できません。
+err-not-writable = 返信する前にメッセージリクエストを承認してください（chingu requests accept）。
+err-not-the-author = メッセージを編集・削除できるのは書いた本人だけです。
+err-other-conversation = そのメッセージは別の会話にあります。
+err-not-editable = このメッセージは編集もリアクションもできません。
+err-deleted = このメッセージは削除されています。
+err-too-many-reactions = このメッセージにはリアクションが多すぎます。
+err-too-many-waiting = まだ届いていないメッセージを待つリアクション・編集・削除が多すぎます。メッセージが届いてからもう一度試してください。
+err-unknown-template = カードのテンプレート「{ $template }」はありません。birthday、thanks、congrats、love、plain から選んでください。
+err-not-an-emoji = リアクションは絵文字一つだけです。「{ $text }」は使えません。
+err-not-sendable = この種類のメッセージは送れません。
+err-paper-bad-date = 届ける日は今から 1 年以内にしてください。
+err-paper-bad-writers = 書き手は 1 人から { $max } 人まで招待できます。
+err-paper-recipient-invited = 寄せ書きは受け取る人には秘密です。受け取る人を書き手にはできません。
+err-paper-too-late = 寄せ書きはもう届けられました。これ以上書き込めません。
+err-paper-not-the-starter = 寄せ書きを始められるのは始めた人だけで、一度きりです。
+err-not-a-paper = 寄せ書きではありません。
+err-no-such-file = 「{ $file }」に当てはまるファイルはありません（chingu files で確認してください）。
+err-file-missing = ファイルがありません。
+err-ambiguous = { $what ->
+    [file] 「{ $query }」で始まるファイルが複数あります。桁を増やしてください。
+    [sticker_pack] 「{ $query }」という名前のスタンプパックが複数あります。パック ID で指定してください（chingu stickers list で確認できます）。
+   *[other] 「{ $query }」に当てはまるものが複数あります。もっと詳しく指定してください。
+}
+err-file-changed = 読み込み中にファイルが変わりました。もう一度試してください。
+err-bad-file-id = ファイル ID は 16 進数 64 桁です（chingu files で確認してください）。
+err-unreadable = ファイルを読み書きできません（{ $problem }）。
+err-file-too-large = ファイルが大きすぎます。送れるのは { $gib } GiB までです。
+err-pack-too-large = スタンプパックは { $kib } KiB までです。
+err-no-such-pack = スタンプパック「{ $pack }」はありません（chingu stickers list で確認してください）。
+err-no-such-sticker = パック「{ $pack }」のスタンプは { $count } 個です。番号は 0 から数えます。
+err-bad-pack = スタンプパックではないか、壊れています。
+err-empty-pack = スタンプパックには少なくとも一つのスタンプが必要です。
+err-bad-image = スタンプ「{ $sticker }」は読み込める PNG、JPEG、WebP、GIF 画像ではありません。
+err-backup-relative-path = バックアップのパスは絶対パスにしてください。
+err-backup-busy = すでにバックアップ中です。終わってからもう一度試してください。
+err-backup-cannot-write-to = バックアップを書き込めませんでした（{ $path }: { $problem }）。
+err-backup-cannot-write = バックアップを書き込めませんでした（{ $problem }）。
+err-backup-failed = バックアップを書き込めませんでした: { $message }

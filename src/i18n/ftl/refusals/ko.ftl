@@ -81,3 +81,43 @@ err-not-the-holder = 이 교환권을 갖고 있지 않아요.
 err-too-many-hops = 이 교환권은 너무 여러 번 건너가서 더 선물할 수 없어요.
 err-not-ours = 이 노드가 발행한 교환권이 아니에요.
 err-stale-request = 요청 시각이 발행처의 시계와 너무 달라요. 이 기기의 시계를 확인하세요.
+err-no-such-message = “{ $id }” 메시지가 없어요 (chingu history --json으로 ID를 확인하세요).
+err-not-forwardable = 이 메시지는 전달할 수 없어요.
+err-not-writable = 답장하기 전에 메시지 요청을 수락하세요 (chingu requests accept).
+err-not-the-author = 메시지는 쓴 사람만 수정하거나 삭제할 수 있어요.
+err-other-conversation = 그 메시지는 다른 대화에 있어요.
+err-not-editable = 이 메시지는 수정하거나 반응을 남길 수 없어요.
+err-deleted = 삭제된 메시지예요.
+err-too-many-reactions = 이 메시지에는 반응이 너무 많아요.
+err-too-many-waiting = 아직 오지 않은 메시지를 기다리는 반응·수정·삭제가 너무 많아요. 메시지가 도착한 뒤에 다시 해 주세요.
+err-unknown-template = “{ $template }” 카드 템플릿은 없어요. birthday, thanks, congrats, love, plain 중에서 고르세요.
+err-not-an-emoji = 반응은 이모지 하나만 쓸 수 있어요. “{ $text }”은(는) 쓸 수 없어요.
+err-not-sendable = 이런 종류의 메시지는 보낼 수 없어요.
+err-paper-bad-date = 전달 날짜는 지금부터 1년 안이어야 해요.
+err-paper-bad-writers = 함께 쓸 사람은 1명에서 { $max }명까지 초대할 수 있어요.
+err-paper-recipient-invited = 롤링페이퍼는 받는 사람에게 비밀이에요. 받는 사람은 함께 쓸 수 없어요.
+err-paper-too-late = 롤링페이퍼가 이미 전달됐어요. 더 이상 글을 남길 수 없어요.
+err-paper-not-the-starter = 롤링페이퍼는 시작한 사람만 한 번 시작할 수 있어요.
+err-not-a-paper = 롤링페이퍼가 아니에요.
+err-no-such-file = “{ $file }”에 맞는 파일이 없어요 (chingu files로 확인하세요).
+err-file-missing = 파일이 없어요.
+err-ambiguous = { $what ->
+    [file] “{ $query }”(으)로 시작하는 파일이 여러 개예요. 숫자를 더 주세요.
+    [sticker_pack] “{ $query }”(이)라는 이모티콘 팩이 여러 개예요. 팩 ID로 지정해 주세요 (chingu stickers list로 확인하세요).
+   *[other] “{ $query }”에 맞는 것이 여러 개예요. 더 정확하게 지정해 주세요.
+}
+err-file-changed = 파일을 읽는 동안 내용이 바뀌었어요. 다시 해 주세요.
+err-bad-file-id = 파일 ID는 16진수 64자리예요 (chingu files로 확인하세요).
+err-unreadable = 파일을 읽거나 쓸 수 없어요 ({ $problem }).
+err-file-too-large = 파일이 너무 커요. { $gib } GiB까지 보낼 수 있어요.
+err-pack-too-large = 이모티콘 팩은 { $kib } KiB까지예요.
+err-no-such-pack = “{ $pack }” 이모티콘 팩이 없어요 (chingu stickers list로 확인하세요).
+err-no-such-sticker = “{ $pack }” 팩에는 이모티콘이 { $count }개 있어요. 번호는 0부터 시작해요.
+err-bad-pack = 이모티콘 팩이 아니거나 손상되었어요.
+err-empty-pack = 이모티콘 팩에는 이모티콘이 하나 이상 있어야 해요.
+err-bad-image = “{ $sticker }” 이모티콘은 읽을 수 있는 PNG, JPEG, WebP, GIF 이미지가 아니에요.
+err-backup-relative-path = 백업 경로는 절대 경로여야 해요.
+err-backup-busy = 이미 백업하는 중이에요. 끝난 뒤에 다시 해 주세요.
+err-backup-cannot-write-to = 백업을 쓰지 못했어요 ({ $path }: { $problem }).
+err-backup-cannot-write = 백업을 쓰지 못했어요 ({ $problem }).
+err-backup-failed = 백업을 쓰지 못했어요: { $message }

@@ -1,0 +1,270 @@
+//! No refusal the node makes is forgotten by [`crate::i18n::refusals::REASONS`]: the
+//! reasons written at a constructor are read from the sources, and the reasons mapped
+//! from an error type are made from each of its variants (a new variant breaks the
+//! matches below until it is listed).
+
+use std::path::{Path, PathBuf};
+
+use crate::api::ApiError;
+use crate::backup::{ArchiveError, BackupError};
+use crate::contacts::standing::Standing;
+use crate::content::annotate::ActionError;
+use crate::content::body::BodyError;
+use crate::content::paper::PaperError;
+use crate::content::sticker::StickerError;
+use crate::content::voucher::VoucherError;
+use crate::files::FileError;
+use crate::node::NodeError;
+use crate::text::NameError;
+
+/// Where a refusal's reason is not a literal but mapped from an error, and how many such
+/// constructors each file has: their errors' variants are all checked in
+/// [`every_error_mapped_to_a_refusal_is_described`].
+const MAPPED: &[(&str, usize)] = &[
+    ("src/node/backup.rs", 1),
+    ("src/node/content.rs", 2),
+    ("src/node/dm/send.rs", 1),
+    ("src/node/files/mod.rs", 2),
+    ("src/node/paper.rs", 1),
+    ("src/node/stickers.rs", 1),
+    ("src/node/vouchers.rs", 1),
+];
+
+fn described(reason: &str) -> bool {
+    crate::i18n::refusals::REASONS.iter().any(|(known, _)| *known == reason)
+}
+
+/// The `.rs` files under `dir`.
+fn sources(dir: &Path, found: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("src/ is readable") {
+        let path = entry.expect("src/ is readable").path();
+        if path.is_dir() {
+            sources(&path, found);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            found.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_reason_written_at_a_refusal_is_described() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    sources(&root.join("src"), &mut files);
+    files.sort();
+    let (mut literals, mut missing, mut mapped) = (0, Vec::new(), Vec::<(String, usize)>::new());
+    for file in files {
+        let name = file.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+        if name.starts_with("src/i18n/") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        for kind in ["not_found", "invalid", "blocked"] {
+            let constructor = format!("Refusal::{kind}(");
+            for (at, _) in text.match_indices(&constructor) {
+                let rest = text[at + constructor.len()..].trim_start();
+                match rest.strip_prefix('"') {
+                    Some(rest) => {
+                        let reason = &rest[..rest.find('"').unwrap()];
+                        literals += 1;
+                        if !described(reason) {
+                            missing.push(format!("{reason} ({name})"));
+                        }
+                    }
+                    None => match mapped.iter_mut().find(|(file, _)| *file == name) {
+                        Some((_, count)) => *count += 1,
+                        None => mapped.push((name.clone(), 1)),
+                    },
+                }
+            }
+        }
+    }
+    assert!(literals > 50, "the scan found only {literals} refusals");
+    assert!(
+        missing.is_empty(),
+        "reasons missing from i18n::refusals::REASONS: {missing:?}"
+    );
+    let expected: Vec<(String, usize)> = MAPPED.iter().map(|(f, n)| ((*f).to_owned(), *n)).collect();
+    assert_eq!(
+        mapped, expected,
+        "a refusal whose reason is not a literal: add its error's variants to \
+         every_error_mapped_to_a_refusal_is_described, then to MAPPED"
+    );
+}
+
+#[test]
+fn every_error_mapped_to_a_refusal_is_described() {
+    use ActionError as A;
+    use PaperError as P;
+    use StickerError as S;
+    use VoucherError as V;
+    // A new variant makes these matches fail to compile: list it below as well.
+    let _ = |e: P| matches!(e, P::TooLate | P::BadSignature | P::NotTheStarter | P::NotAPaper);
+    let _ = |e: A| {
+        matches!(
+            e,
+            A::NotTheAuthor
+                | A::OtherConversation
+                | A::NotEditable
+                | A::Deleted
+                | A::TooManyReactions
+                | A::TooManyWaiting
+        )
+    };
+    let _ = |e: BodyError| {
+        matches!(
+            e,
+            BodyError::TooLong { .. }
+                | BodyError::Empty { .. }
+                | BodyError::UnknownTemplate { .. }
+                | BodyError::NotAnEmoji { .. }
+                | BodyError::NotSendable
+        )
+    };
+    let _ = |e: FileError| {
+        matches!(
+            e,
+            FileError::TooLarge { .. } | FileError::Changed | FileError::BadId | FileError::Io(_)
+        )
+    };
+    let _ = |e: S| {
+        matches!(
+            e,
+            S::TooLarge | S::Malformed(_) | S::BadSignature | S::Empty | S::BadImage { .. }
+        )
+    };
+    let _ = |e: V| {
+        matches!(
+            e,
+            V::BadSignature | V::Expired | V::Spent | V::NotTheHolder | V::TooManyHops | V::NotOurs | V::Stale
+        )
+    };
+    let _ = |e: NameError| matches!(e, NameError::TooLong { .. } | NameError::Unprintable);
+
+    let io = |kind| std::io::Error::from(kind);
+    let mut errors: Vec<NodeError> = Vec::new();
+    errors.extend([P::TooLate, P::BadSignature, P::NotTheStarter, P::NotAPaper].map(super::super::paper::refused));
+    errors.extend(
+        [
+            A::NotTheAuthor,
+            A::OtherConversation,
+            A::NotEditable,
+            A::Deleted,
+            A::TooManyReactions,
+            A::TooManyWaiting,
+        ]
+        .map(NodeError::from),
+    );
+    errors.extend(
+        [
+            BodyError::TooLong {
+                field: "text",
+                len: 2,
+                max: 1,
+            },
+            BodyError::Empty { field: "title" },
+            BodyError::UnknownTemplate { name: "x".into() },
+            BodyError::NotAnEmoji { text: "ok".into() },
+            BodyError::NotSendable,
+        ]
+        .map(NodeError::from),
+    );
+    let files = || {
+        [
+            FileError::TooLarge { size: u64::MAX },
+            FileError::Changed,
+            FileError::BadId,
+            FileError::Io(io(std::io::ErrorKind::NotFound)),
+            FileError::Io(io(std::io::ErrorKind::PermissionDenied)),
+        ]
+    };
+    errors.extend(files().map(NodeError::from));
+    use super::super::stickers::PackError;
+    errors.extend(files().map(|e| NodeError::from(PackError::File(e))));
+    errors.extend(
+        [
+            S::TooLarge,
+            S::Malformed("x".into()),
+            S::BadSignature,
+            S::Empty,
+            S::BadImage {
+                name: "x".into(),
+                why: "y".into(),
+            },
+        ]
+        .map(|e| NodeError::from(PackError::Sticker(e))),
+    );
+    errors.extend(
+        [
+            V::BadSignature,
+            V::Expired,
+            V::Spent,
+            V::NotTheHolder,
+            V::TooManyHops,
+            V::NotOurs,
+            V::Stale,
+        ]
+        .map(super::super::vouchers::refused),
+    );
+    errors.extend(
+        [
+            BackupError::Archive(ArchiveError::WeakPassphrase),
+            BackupError::Archive(ArchiveError::BadRecoveryCode("x".into())),
+            BackupError::Archive(ArchiveError::Io(io(std::io::ErrorKind::StorageFull))),
+            BackupError::Io {
+                action: "cannot write",
+                path: "/backup".into(),
+                source: io(std::io::ErrorKind::PermissionDenied),
+            },
+            BackupError::Archive(ArchiveError::WrongSecret),
+            BackupError::NewerSchema(99),
+        ]
+        .map(NodeError::from),
+    );
+    errors.extend([NameError::TooLong { chars: 99, bytes: 99 }, NameError::Unprintable].map(NodeError::from));
+    errors.push(crate::model::InvalidId("x".into()).into());
+
+    // A contact in conflict is refused as its standing says (dm/send.rs).
+    let mut missing: Vec<String> = [Standing::KeyChanged, Standing::SeveralKeys]
+        .iter()
+        .map(|standing| standing.reason())
+        .filter(|reason| !described(reason))
+        .map(str::to_owned)
+        .collect();
+    for error in errors {
+        let api = ApiError::from(error);
+        match api.reason() {
+            Some(reason) if described(reason) => {}
+            other => missing.push(format!("{other:?}: {}", api.message)),
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "refusals missing from i18n::refusals::REASONS: {missing:?}"
+    );
+}
+
+#[test]
+fn a_file_or_pack_too_large_is_not_said_as_a_request_too_large() {
+    use crate::i18n::{in_lang, Lang};
+    let describe = |error: NodeError| {
+        let api = ApiError::from(error);
+        in_lang(Lang::En, || crate::i18n::refusals::describe(&api)).unwrap()
+    };
+    let file = describe(FileError::TooLarge { size: u64::MAX }.into());
+    assert!(file.contains("2 GiB"), "{file}");
+    let pack = describe(super::super::stickers::PackError::Sticker(StickerError::TooLarge).into());
+    assert!(pack.contains("sticker pack"), "{pack}");
+    let written = describe(
+        BackupError::Io {
+            action: "cannot write",
+            path: "/mnt/backup.chingu".into(),
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        }
+        .into(),
+    );
+    assert!(
+        written.contains("/mnt/backup.chingu") && written.contains("permission denied"),
+        "{written}"
+    );
+}
