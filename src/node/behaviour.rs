@@ -66,9 +66,10 @@ pub const DHT_QUERY_TIMEOUT: Duration = Duration::from_secs(30);
 /// and left such nodes `unknown`, publishing addresses nobody could dial).
 pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(7);
 /// How often the AutoNAT client looks for addresses not tested yet (libp2p's default,
-/// 5 s, made a node behind a firewall wait that long for its first probe; an address is
-/// tested once, so a shorter interval costs nothing more).
-pub const AUTONAT_PROBE_INTERVAL: Duration = Duration::from_secs(1);
+/// 5 s, made a node behind a firewall wait that long for its first probe, and a routed
+/// node acts private until its first probe answers; an address is tested once, so a
+/// shorter interval costs nothing more).
+pub const AUTONAT_PROBE_INTERVAL: Duration = Duration::from_millis(250);
 /// How long a 1:1 or mailbox request may wait for its response.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// Most concurrent request streams per connection.
