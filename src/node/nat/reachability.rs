@@ -214,7 +214,8 @@ impl ReachabilityState {
         }
         let (before, heard) = (self.routed, self.heard);
         self.heard = true;
-        self.routed |= self.routed_by(observed, observer, outbound);
+        // Once routed, it stays so (until a listen address goes): no need to look again.
+        self.routed = self.routed || self.routed_by(observed, observer, outbound);
         if self.routed != before || !heard {
             self.evaluate(now_ms);
         }
