@@ -17,8 +17,8 @@ pub struct TestnetArgs {
     #[arg(long, default_value_t = 10)]
     nodes: usize,
     /// Keep the nodes up this many seconds after the checks (Ctrl-C ends early); with
-    /// `--scenario seed-day`, how long its traffic runs instead (then `--messages` is
-    /// ignored), with `relay-load` how long its circuits stream
+    /// `--scenario seed-day` or `chaos`, how long its traffic runs instead (then
+    /// `--messages` is ignored), with `relay-load` how long its circuits stream
     #[arg(long, default_value_t = 0, value_name = "SECS")]
     duration: u64,
     /// Scenario to run after start-up
@@ -42,6 +42,12 @@ pub struct TestnetArgs {
     /// Circuits streaming through the relay (relay-load)
     #[arg(long, default_value_t = 20)]
     circuits: usize,
+    /// Users run as separate processes (chaos)
+    #[arg(long, default_value_t = 6)]
+    processes: usize,
+    /// Mean seconds between two kills (chaos)
+    #[arg(long, default_value_t = 3.0, value_name = "SECS")]
+    kill_every: f64,
     /// Log line format on stderr: text or json
     #[arg(long, value_enum, default_value_t = super::output::LogFormat::Text, value_name = "FORMAT")]
     log_format: super::output::LogFormat,
@@ -71,7 +77,7 @@ pub async fn run(args: TestnetArgs, json: bool) -> anyhow::Result<()> {
     }
     let seed_day = args.scenario == Some(Scenario::SeedDay);
     // Scenarios for which `--duration` is how long their traffic runs.
-    let timed = seed_day || args.scenario == Some(Scenario::RelayLoad);
+    let timed = seed_day || matches!(args.scenario, Some(Scenario::RelayLoad | Scenario::Chaos));
     let mut options = TestNetOptions::new(args.nodes.max(1));
     options.seed = args.seed;
     options.node_settings = args.scenario.and_then(|s| s.node_settings());
@@ -88,6 +94,8 @@ pub async fn run(args: TestnetArgs, json: bool) -> anyhow::Result<()> {
         seed: args.seed,
         reservations: args.reservations,
         circuits: args.circuits,
+        processes: args.processes,
+        kill_every: Duration::from_secs_f64(args.kill_every.max(0.1)),
     };
     let report = scenarios::run(&mut net, readiness, args.scenario, &scenario_options).await?;
     if args.duration > 0 && !timed {

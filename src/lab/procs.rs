@@ -1,6 +1,7 @@
-//! `chingu run` processes inside the lab's namespaces, driven through their control API.
+//! `chingu run` processes, driven through their control API: the lab's nodes inside its
+//! namespaces, and the test net's `chaos` scenario's on loopback.
 //!
-//! Each node is the real binary, started in its host's namespace (the child joins it with
+//! Each lab node is the real binary, started in its host's namespace (the child joins it with
 //! `setns` before `exec`, and asks to be sent SIGTERM if the lab dies). Its home lives in
 //! the run's directory, so its Unix control socket is reachable from the lab in the root
 //! namespace (Unix sockets belong to the file system, not to a network namespace). The lab
@@ -114,73 +115,81 @@ pub struct NodeSpec {
     pub port: u16,
 }
 
-/// A running node in the lab.
-pub struct LabNode {
+/// How to start a [`NodeProcess`].
+pub struct Launch<'a> {
+    /// The chingu executable.
+    pub bin: &'a Path,
+    /// Its label (in errors).
+    pub label: &'a str,
+    /// Its home, already initialised.
+    pub home: &'a Home,
+    /// Arguments after `run`.
+    pub run_args: Vec<String>,
+    /// Where its stdout and stderr go (appended to).
+    pub log: &'a Path,
+    /// The network namespace it joins before `exec` (none: this one).
+    pub netns: Option<File>,
+    /// Where its events go (kept across restarts when the caller passes the same log).
+    pub events: Arc<EventLog>,
+}
+
+/// A `chingu run` child process, driven through its control API: one connection for
+/// calls, one subscribed to events.
+pub struct NodeProcess {
     /// Its label.
     pub label: String,
-    /// The host it runs on.
-    pub host: Host,
     /// Its owner's number (E.164).
     pub phone: String,
     /// Its peer id.
     pub peer_id: String,
-    /// Its TCP address with `/p2p/`, as dialled on its own network.
-    pub addr: String,
-    /// Its home.
-    pub home: PathBuf,
     /// Its events.
     pub events: Arc<EventLog>,
     api: tokio::sync::Mutex<ApiClient>,
-    child: tokio::process::Child,
+    child: tokio::sync::Mutex<tokio::process::Child>,
+    pid: Option<u32>,
     tasks: Vec<JoinHandle<()>>,
 }
 
-impl LabNode {
-    /// Creates a home in `dir` and starts `bin run` for `spec` inside `host`'s namespace;
-    /// returns once its control API answers.
-    pub async fn start(bin: &Path, dir: &Path, host: &Host, spec: NodeSpec) -> Result<Self, LabError> {
-        let label = spec.label.clone();
+impl NodeProcess {
+    /// Starts `bin run` for `launch`; returns once its control API answers.
+    pub async fn start(launch: Launch<'_>) -> Result<Self, LabError> {
+        let Launch {
+            bin,
+            label,
+            home,
+            run_args,
+            log: log_path,
+            netns,
+            events,
+        } = launch;
+        let label = label.to_owned();
         let node_err = |reason: String| LabError::Node {
             label: label.clone(),
             reason,
         };
-        let home = Home::at(dir.join("homes").join(&spec.label));
-        home.init(&InitOptions {
-            phone: spec.phone.clone(),
-            name: spec.label.clone(),
-            region: Region::default(),
-            force: false,
-        })
-        .map_err(|e| node_err(e.to_string()))?;
-        let logs = dir.join("logs");
-        std::fs::create_dir_all(&logs).map_err(LabError::io(format!("creating {}", logs.display())))?;
-        let log_path = logs.join(format!("{}.log", spec.label));
-        let log = File::create(&log_path).map_err(LabError::io(format!("creating {}", log_path.display())))?;
-        let netns = File::open(host.ns.path()).map_err(LabError::io(format!("opening {}", host.ns.name())))?;
-
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log_path)
+            .map_err(LabError::io(format!("opening {}", log_path.display())))?;
         let mut command = tokio::process::Command::new(bin);
         command
             .arg("--home")
             .arg(home.dir())
             .args(["--lang", "en", "run"])
-            .args(["--listen", &format!("/ip4/0.0.0.0/tcp/{}", spec.port)])
-            .args(["--listen", &format!("/ip4/0.0.0.0/udp/{}/quic-v1", spec.port)])
+            .args(&run_args)
             .env_remove("CHINGU_HOME")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log.try_clone().map_err(LabError::io("log file"))?))
             .kill_on_drop(true);
-        for addr in &spec.bootstrap {
-            command.args(["--bootstrap", addr]);
-        }
-        if let Some(role) = spec.role {
-            command.args(["--role", role]);
-        }
         // SAFETY: only async-signal-safe system calls between fork and exec.
         unsafe {
             command.pre_exec(move || {
                 nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM)?;
-                nix::sched::setns(netns.as_fd(), nix::sched::CloneFlags::CLONE_NEWNET)?;
+                if let Some(netns) = &netns {
+                    nix::sched::setns(netns.as_fd(), nix::sched::CloneFlags::CLONE_NEWNET)?;
+                }
                 Ok(())
             });
         }
@@ -218,7 +227,7 @@ impl LabNode {
                 _ => None,
             };
             printer.abort();
-            let tail = log_tail(&log_path);
+            let tail = log_tail(log_path);
             return Err(match status.and_then(|s| s.code()) {
                 Some(2) => LabError::Usage { label, message: tail },
                 _ => node_err(format!(
@@ -235,7 +244,6 @@ impl LabNode {
         let mut api = ApiClient::connect(&socket).await.map_err(api_err("connect"))?;
         let mut subscriber = ApiClient::connect(&socket).await.map_err(api_err("connect"))?;
         subscriber.subscribe().await.map_err(api_err("events.subscribe"))?;
-        let events = Arc::new(EventLog::default());
         let sink = events.clone();
         let listener = tokio::spawn(async move {
             while let Ok(Some(event)) = subscriber.next_event().await {
@@ -247,17 +255,14 @@ impl LabNode {
             .await
             .map_err(api_err("node.status"))?;
         let text = |key: &str| status.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
-        let peer_id = text("peer_id");
         Ok(Self {
-            addr: format!("/ip4/{}/tcp/{}/p2p/{peer_id}", host.ip, spec.port),
-            label,
-            host: host.clone(),
             phone: text("phone"),
-            peer_id,
-            home: home.dir().to_owned(),
+            peer_id: text("peer_id"),
+            label,
             events,
             api: tokio::sync::Mutex::new(api),
-            child,
+            pid: child.id(),
+            child: tokio::sync::Mutex::new(child),
             tasks: vec![printer, listener],
         })
     }
@@ -277,27 +282,106 @@ impl LabNode {
     }
 
     /// Stops the node with SIGTERM (killing it if it does not stop in time).
-    pub async fn stop(mut self) {
-        if let Some(pid) = self.child.id() {
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(pid as i32),
-                nix::sys::signal::Signal::SIGTERM,
-            );
-            if tokio::time::timeout(STOP_DEADLINE, self.child.wait()).await.is_err() {
-                let _ = self.child.kill().await;
-            }
+    pub async fn stop(self) {
+        self.signal(nix::sys::signal::Signal::SIGTERM);
+        let mut child = self.child.lock().await;
+        if tokio::time::timeout(STOP_DEADLINE, child.wait()).await.is_err() {
+            let _ = child.kill().await;
         }
+    }
+
+    /// Kills the node at once (SIGKILL: no flush, no goodbye) and waits until it is gone;
+    /// calls in flight fail.
+    pub async fn kill(&self) {
+        self.signal(nix::sys::signal::Signal::SIGKILL);
+        let _ = self.child.lock().await.wait().await;
+    }
+
+    fn signal(&self, signal: nix::sys::signal::Signal) {
+        if let Some(pid) = self.pid {
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), signal);
+        }
+    }
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
         for task in &self.tasks {
             task.abort();
         }
     }
 }
 
-impl Drop for LabNode {
-    fn drop(&mut self) {
-        for task in &self.tasks {
-            task.abort();
+/// A running node in the lab: a [`NodeProcess`] in a host's namespace.
+pub struct LabNode {
+    /// The host it runs on.
+    pub host: Host,
+    /// Its TCP address with `/p2p/`, as dialled on its own network.
+    pub addr: String,
+    /// Its home.
+    pub home: PathBuf,
+    process: NodeProcess,
+}
+
+impl std::ops::Deref for LabNode {
+    type Target = NodeProcess;
+
+    fn deref(&self) -> &NodeProcess {
+        &self.process
+    }
+}
+
+impl LabNode {
+    /// Creates a home in `dir` and starts `bin run` for `spec` inside `host`'s namespace;
+    /// returns once its control API answers.
+    pub async fn start(bin: &Path, dir: &Path, host: &Host, spec: NodeSpec) -> Result<Self, LabError> {
+        let home = Home::at(dir.join("homes").join(&spec.label));
+        home.init(&InitOptions {
+            phone: spec.phone.clone(),
+            name: spec.label.clone(),
+            region: Region::default(),
+            force: false,
+        })
+        .map_err(|e| LabError::Node {
+            label: spec.label.clone(),
+            reason: e.to_string(),
+        })?;
+        let logs = dir.join("logs");
+        std::fs::create_dir_all(&logs).map_err(LabError::io(format!("creating {}", logs.display())))?;
+        let mut run_args = vec![
+            "--listen".to_owned(),
+            format!("/ip4/0.0.0.0/tcp/{}", spec.port),
+            "--listen".to_owned(),
+            format!("/ip4/0.0.0.0/udp/{}/quic-v1", spec.port),
+        ];
+        for addr in &spec.bootstrap {
+            run_args.extend(["--bootstrap".to_owned(), addr.clone()]);
         }
+        if let Some(role) = spec.role {
+            run_args.extend(["--role".to_owned(), role.to_owned()]);
+        }
+        let netns = File::open(host.ns.path()).map_err(LabError::io(format!("opening {}", host.ns.name())))?;
+        let process = NodeProcess::start(Launch {
+            bin,
+            label: &spec.label,
+            home: &home,
+            run_args,
+            log: &logs.join(format!("{}.log", spec.label)),
+            netns: Some(netns),
+            events: Arc::default(),
+        })
+        .await?;
+        Ok(Self {
+            addr: format!("/ip4/{}/tcp/{}/p2p/{}", host.ip, spec.port, process.peer_id),
+            host: host.clone(),
+            home: home.dir().to_owned(),
+            process,
+        })
+    }
+
+    /// Stops the node with SIGTERM (killing it if it does not stop in time).
+    pub async fn stop(self) {
+        self.process.stop().await;
     }
 }
 

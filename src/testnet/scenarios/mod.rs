@@ -3,6 +3,7 @@
 //! put/get check; a scenario adds its own section.
 
 pub mod attacks;
+mod chaos;
 mod compare;
 mod dht;
 mod discovery;
@@ -68,6 +69,11 @@ pub enum Scenario {
     /// `--reservations` with `--circuits` streaming through it: its RSS and CPU, refusals
     /// over its caps, and a circuit cut at its byte cap.
     RelayLoad,
+    /// `--processes` users as separate processes, killed with SIGKILL at random (every
+    /// `--kill-every` seconds on average) and started again, under 1:1 and group traffic
+    /// at `--rate` for `--duration` seconds; lost and duplicate messages from the stored
+    /// histories.
+    Chaos,
 }
 
 impl Scenario {
@@ -80,7 +86,8 @@ impl Scenario {
             | Scenario::Group
             | Scenario::GroupChurn
             | Scenario::GroupCompare
-            | Scenario::SeedDay => Some(dm::node_settings),
+            | Scenario::SeedDay
+            | Scenario::Chaos => Some(dm::node_settings),
             Scenario::InboundFlood => Some(attacks::node_settings),
             Scenario::Startup
             | Scenario::DmRaw
@@ -133,6 +140,10 @@ pub struct ScenarioOptions {
     pub reservations: usize,
     /// Circuits streaming through the relay (`relay-load`).
     pub circuits: usize,
+    /// Users run as separate processes (`chaos`).
+    pub processes: usize,
+    /// Mean time between two kills (`chaos`).
+    pub kill_every: std::time::Duration,
 }
 
 impl Default for ScenarioOptions {
@@ -145,6 +156,8 @@ impl Default for ScenarioOptions {
             seed: 1,
             reservations: 100,
             circuits: 20,
+            processes: 6,
+            kill_every: std::time::Duration::from_secs(3),
         }
     }
 }
@@ -227,6 +240,7 @@ pub async fn run(
             Some("relay-load"),
             relay_load::run(options.reservations, options.circuits, options.duration).await?,
         ),
+        Some(Scenario::Chaos) => (Some("chaos"), chaos::run(net, options).await?),
     };
     let scenario_cpu_s = super::stats::round(super::resources::cpu_seconds() - cpu_before);
     let rss_bytes = peak_rss_bytes();
