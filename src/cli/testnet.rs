@@ -42,6 +42,10 @@ pub struct TestnetArgs {
     /// Circuits streaming through the relay (relay-load)
     #[arg(long, default_value_t = 20)]
     circuits: usize,
+    /// Share of users away at any time, on average, from 0 to 1 (seed-day as a soak;
+    /// without it a few users leave in the run's middle)
+    #[arg(long, value_name = "SHARE")]
+    churn: Option<f64>,
     /// Users run as separate processes (chaos)
     #[arg(long, default_value_t = 6)]
     processes: usize,
@@ -94,6 +98,7 @@ pub async fn run(args: TestnetArgs, json: bool) -> anyhow::Result<()> {
         seed: args.seed,
         reservations: args.reservations,
         circuits: args.circuits,
+        churn: args.churn,
         processes: args.processes,
         kill_every: Duration::from_secs_f64(args.kill_every.max(0.1)),
     };

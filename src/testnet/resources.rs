@@ -73,6 +73,20 @@ impl Process {
         let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).ok()?;
         cpu_ticks_of_stat(&stat).map(|ticks| ticks as f64 / clock_ticks_per_second())
     }
+
+    /// Its open file descriptors now (`None` once it is gone).
+    pub fn open_fds(self) -> Option<u64> {
+        count_fds(&format!("/proc/{}/fd", self.pid))
+    }
+}
+
+/// Open file descriptors of this process now.
+pub fn open_fds() -> u64 {
+    count_fds("/proc/self/fd").unwrap_or_default()
+}
+
+fn count_fds(dir: &str) -> Option<u64> {
+    Some(std::fs::read_dir(dir).ok()?.count() as u64)
 }
 
 /// `utime + stime` of a `/proc/<pid>/stat` line. The command name (field 2) is in
@@ -187,6 +201,8 @@ pub struct Sample {
     pub rss_bytes: u64,
     /// CPU seconds per second over the interval that ended with this sample.
     pub cpu_cores: f64,
+    /// Open file descriptors (sockets, database files…).
+    pub fds: u64,
 }
 
 /// CPU and memory sampled at a fixed interval, with their trends.
@@ -207,6 +223,12 @@ pub struct Trend {
     pub cpu_cores_per_min: f64,
     /// The same over the second half of the samples.
     pub cpu_cores_per_min_second_half: f64,
+    /// Open file descriptors: least-squares slope, descriptors per minute.
+    pub fds_per_min: f64,
+    /// The same over the second half of the samples.
+    pub fds_per_min_second_half: f64,
+    /// Most descriptors sampled.
+    pub fds_max: u64,
     /// Highest resident memory sampled, bytes.
     pub rss_max_bytes: u64,
     /// Mean CPU use, cores.
@@ -216,7 +238,7 @@ pub struct Trend {
 impl Series {
     /// Samples the process every `every` until `stop` resolves.
     pub async fn record(every: Duration, stop: impl std::future::Future<Output = ()>) -> Self {
-        Self::record_with(every, stop, || (cpu_seconds(), rss_bytes())).await
+        Self::record_with(every, stop, || (cpu_seconds(), rss_bytes(), open_fds())).await
     }
 
     /// Samples another process every `every` until `stop` resolves (or it is gone).
@@ -229,16 +251,18 @@ impl Series {
             (
                 process.cpu_seconds().unwrap_or_default(),
                 process.rss_bytes().unwrap_or_default(),
+                process.open_fds().unwrap_or_default(),
             )
         };
         Self::record_with(every, stop, read).await
     }
 
-    /// Samples `read` (CPU seconds so far, resident bytes now) every `every` until `stop`.
+    /// Samples `read` (CPU seconds so far, resident bytes and open descriptors now) every
+    /// `every` until `stop`.
     async fn record_with(
         every: Duration,
         stop: impl std::future::Future<Output = ()>,
-        read: impl Fn() -> (f64, u64),
+        read: impl Fn() -> (f64, u64, u64),
     ) -> Self {
         let started = Instant::now();
         let mut series = Series::default();
@@ -251,13 +275,14 @@ impl Series {
                 _ = &mut stop => return series,
                 _ = ticks.tick() => {
                     let now = Instant::now();
-                    let (cpu, rss_bytes) = read();
+                    let (cpu, rss_bytes, fds) = read();
                     let interval = now.duration_since(last.0).as_secs_f64();
                     if interval > 0.0 {
                         series.samples.push(Sample {
                             t_s: round(now.duration_since(started).as_secs_f64()),
                             rss_bytes,
                             cpu_cores: round((cpu - last.1) / interval),
+                            fds,
                         });
                     }
                     last = (now, cpu);
@@ -271,6 +296,7 @@ impl Series {
         let second_half = &self.samples[self.samples.len() / 2..];
         let mib = |s: &Sample| s.rss_bytes as f64 / (1024.0 * 1024.0);
         let cores = |s: &Sample| s.cpu_cores;
+        let fds = |s: &Sample| s.fds as f64;
         let mean = if self.samples.is_empty() {
             0.0
         } else {
@@ -281,6 +307,9 @@ impl Series {
             rss_mib_per_min_second_half: round(slope_per_min(second_half, mib)),
             cpu_cores_per_min: round(slope_per_min(&self.samples, cores)),
             cpu_cores_per_min_second_half: round(slope_per_min(second_half, cores)),
+            fds_per_min: round(slope_per_min(&self.samples, fds)),
+            fds_per_min_second_half: round(slope_per_min(second_half, fds)),
+            fds_max: self.samples.iter().map(|s| s.fds).max().unwrap_or_default(),
             rss_max_bytes: self.samples.iter().map(|s| s.rss_bytes).max().unwrap_or_default(),
             cpu_cores_mean: round(mean),
         }
@@ -412,6 +441,7 @@ mod tests {
             t_s,
             rss_bytes: (mib * 1024.0 * 1024.0) as u64,
             cpu_cores,
+            fds: 40 + t_s as u64 / 10 * 2,
         }
     }
 
@@ -428,12 +458,18 @@ mod tests {
         assert!((trend.rss_mib_per_min_second_half - 6.0).abs() < 0.01, "{trend:?}");
         assert_eq!(trend.cpu_cores_per_min, 0.0);
         assert_eq!(trend.cpu_cores_mean, 1.5);
+        // 2 descriptors more every 10 s = 12 a minute.
+        assert!((trend.fds_per_min - 12.0).abs() < 0.01, "{trend:?}");
+        assert_eq!(trend.fds_max, 58);
         assert_eq!(Series::default().trend(), Trend::default());
     }
 
     #[test]
     fn the_process_measures_itself() {
-        assert!(rss_bytes() > 0 && peak_rss_bytes() >= rss_bytes());
+        // Memory now first: the peak read after it cannot be lower (other tests allocate
+        // meanwhile).
+        let rss = rss_bytes();
+        assert!(rss > 0 && peak_rss_bytes() >= rss);
         let meter = UsageMeter::start();
         let spin = Instant::now();
         while spin.elapsed() < Duration::from_millis(20) {}
@@ -452,10 +488,13 @@ mod tests {
         let process = Process { pid: child.id() };
         let rss = process.rss_bytes();
         let cpu = process.cpu_seconds();
+        let fds = process.open_fds();
         child.kill().unwrap();
         child.wait().unwrap();
         assert!(rss.is_some_and(|rss| rss > 0), "{rss:?}");
         assert!(cpu.is_some_and(|cpu| cpu >= 0.0), "{cpu:?}");
+        assert!(fds.is_some_and(|fds| fds >= 3), "stdin, stdout, stderr: {fds:?}");
+        assert!(open_fds() >= 3);
         assert_eq!(process.rss_bytes(), None, "reaped: gone from /proc");
     }
 

@@ -774,6 +774,7 @@ cmd-testnet = Start a local test net of many nodes in this process
     .seed = Seed for the harness's random choices
     .reservations = Reservations the relay holds (relay-load: its cap; a tenth more are asked for)
     .circuits = Circuits streaming through the relay (relay-load)
+    .churn = Share of users away at any time, on average, from 0 to 1 (seed-day as a soak)
     .processes = Users run as separate processes (chaos)
     .kill_every = Mean seconds between two kills (chaos)
     .log_format = Log line format on stderr: text or json

@@ -719,6 +719,7 @@ cmd-testnet = このプロセス内で多数のノードからなるローカル
     .seed = ハーネスのランダムな選択に使うシード
     .reservations = リレーが保持する予約数（relay-load: リレーの上限。さらに 1 割多く要求する）
     .circuits = リレーを経由してデータを流す回線数（relay-load）
+    .churn = 常にオフラインのユーザーの平均割合、0から1まで（seed-day を長時間試験として）
     .processes = 別プロセスで動かすユーザー数（chaos）
     .kill_every = 強制終了の平均間隔（秒、chaos）
     .log_format = 標準エラー出力のログ形式: text または json

@@ -719,6 +719,7 @@ cmd-testnet = 이 프로세스 안에서 노드 여러 개로 로컬 테스트�
     .seed = 하네스의 무작위 선택에 쓸 시드
     .reservations = 릴레이가 유지하는 예약 수 (relay-load: 릴레이의 상한; 10분의 1을 더 요청)
     .circuits = 릴레이를 거쳐 데이터를 주고받는 회로 수 (relay-load)
+    .churn = 평균적으로 언제나 오프라인인 사용자 비율, 0부터 1까지 (seed-day를 장시간 시험으로)
     .processes = 별도 프로세스로 실행하는 사용자 수 (chaos)
     .kill_every = 두 번의 강제 종료 사이 평균 초 (chaos)
     .log_format = 표준 오류의 로그 형식: text 또는 json

@@ -140,6 +140,9 @@ pub struct ScenarioOptions {
     pub reservations: usize,
     /// Circuits streaming through the relay (`relay-load`).
     pub circuits: usize,
+    /// Share of users away at any time, on average (`seed-day` as a soak; `None`: a
+    /// few absences in the run's middle).
+    pub churn: Option<f64>,
     /// Users run as separate processes (`chaos`).
     pub processes: usize,
     /// Mean time between two kills (`chaos`).
@@ -156,6 +159,7 @@ impl Default for ScenarioOptions {
             seed: 1,
             reservations: 100,
             circuits: 20,
+            churn: None,
             processes: 6,
             kill_every: std::time::Duration::from_secs(3),
         }

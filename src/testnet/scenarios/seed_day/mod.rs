@@ -159,6 +159,8 @@ pub struct SeedDayReport {
     pub send_errors: usize,
     /// Sends per second actually started (the plan's rate, if the harness kept up).
     pub offered_per_s: f64,
+    /// The share of users meant to be away at any time (`--churn`), if given.
+    pub churn: Option<f64>,
     /// Absences (node stopped and restarted) that took place.
     pub absences: usize,
     /// 1:1 messages.
@@ -272,6 +274,7 @@ pub async fn run(net: &mut TestNet, options: &ScenarioOptions) -> Result<Map<Str
         messages,
         rate: options.rate,
         seed: options.seed,
+        churn: options.churn,
     });
     let length = plan::length(messages, options.rate);
 
@@ -374,6 +377,7 @@ pub async fn run(net: &mut TestNet, options: &ScenarioOptions) -> Result<Map<Str
                     .map_or(0.0, |l| l.duration_since(started).as_secs_f64())
                     .max(1e-9),
         ),
+        churn: options.churn,
         absences,
         lost: dm.lost + group.lost,
         duplicates: dm.duplicates + group.duplicates + tally.duplicates + tally.unmatched_arrivals(),

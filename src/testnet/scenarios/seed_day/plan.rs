@@ -8,7 +8,9 @@
 //!   picked as the sender from [`guard`] before leaving until [`guard`] after returning.
 //! - Absences: one per [`ABSENCE_EVERY`] of the run (at least one), starting evenly
 //!   between 10 % and 60 % of it, each lasting [`ABSENCE_LENGTH`] (at most a quarter of
-//!   the run); overlapping absences are of different users.
+//!   the run); overlapping absences are of different users. With a churn share (a soak),
+//!   instead as many as keep that share of the users away on average, starting evenly
+//!   over the whole run (ending before it does); at least two users always stay online.
 //! - Introductions: one per [`INTRODUCTION_EVERY`] (at least one), evenly between 5 % and
 //!   60 % of the run, of two users who are not friends and stay online meanwhile. Their
 //!   1:1 messages start [`settle`] after the introduction.
@@ -108,6 +110,9 @@ pub struct PlanInput {
     pub rate: f64,
     /// Seed of every random choice.
     pub seed: u64,
+    /// Share of users away at any time, on average (`None`: one absence per
+    /// [`ABSENCE_EVERY`] in the run's middle).
+    pub churn: Option<f64>,
 }
 
 /// The whole schedule.
@@ -192,8 +197,20 @@ impl Plan {
 fn draw_absences(input: &PlanInput, length: Duration, rng: &mut StdRng) -> Vec<Absence> {
     let duration = ABSENCE_LENGTH.min(length / 4);
     let guard = guard(length);
+    let (count, from, to) = match input.churn {
+        Some(share) => {
+            let away = share.clamp(0.0, 1.0) * input.users.len() as f64 * length.as_secs_f64();
+            let last = 1.0 - (duration + guard).as_secs_f64() / length.as_secs_f64().max(1e-9);
+            (
+                (away / duration.as_secs_f64().max(1e-9)).round() as usize,
+                0.0,
+                last.max(0.0),
+            )
+        }
+        None => (occurrences(length, ABSENCE_EVERY), 0.1, 0.6),
+    };
     let mut absences: Vec<Absence> = Vec::new();
-    for leave in spread(occurrences(length, ABSENCE_EVERY), length, 0.1, 0.6) {
+    for leave in spread(count, length, from, to) {
         let back = leave + duration;
         let free: Vec<usize> = input
             .users
@@ -300,6 +317,7 @@ mod tests {
             messages,
             rate,
             seed,
+            churn: None,
         }
     }
 
@@ -341,6 +359,27 @@ mod tests {
                 "{send:?} while away"
             );
         }
+    }
+
+    #[test]
+    fn a_churn_share_keeps_that_share_of_users_away_over_the_whole_run() {
+        let (messages, rate) = (60_000, 100.0); // 600 s
+        let input = PlanInput {
+            churn: Some(0.3),
+            ..input(9, messages, rate)
+        };
+        let plan = Plan::draw(&input);
+        let length = length(messages, rate);
+        // 30 % of 40 users for 600 s, in absences of 15 s: 480 of them.
+        assert_eq!(plan.absences.len(), 480);
+        assert!(plan.absences.iter().all(|a| a.back + guard(length) <= length));
+        assert!(plan.absences.first().is_some_and(|a| a.leave < length / 100));
+        // Away at each second: 12 users on average, and never fewer than 2 online.
+        let away_at = |t: Duration| plan.absences.iter().filter(|a| a.leave <= t && t < a.back).count();
+        let seconds: Vec<usize> = (0..600).map(|s| away_at(Duration::from_secs(s))).collect();
+        let mean = seconds.iter().sum::<usize>() as f64 / seconds.len() as f64;
+        assert!((mean - 12.0).abs() < 1.0, "{mean} away on average");
+        assert!(seconds.iter().all(|&away| away + 2 <= input.users.len()));
     }
 
     #[test]
