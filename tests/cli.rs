@@ -3,7 +3,7 @@
 //! node), each a clear error in the user's language, a non-zero exit, and nothing written
 //! or lost; help in Korean and Japanese; operators' role homes; man pages; and a closed
 //! pipe ending output commands normally. One test starts a node of its own: its refusals
-//! in Korean and Japanese.
+//! in Korean and Japanese; another answers as a stand-in node with the API's own errors.
 
 mod common;
 
@@ -442,6 +442,58 @@ fn node_refusals_speak_korean_and_japanese() {
     // English is said from the reason too.
     let err = stderr(&chingu(&home).args(["send", "Bo", "hi"]).output().unwrap());
     assert!(err.contains("You blocked Bo"), "{err}");
+}
+
+/// The API's own errors, and a connection the node drops, are said in Korean from their
+/// details too (not as a translated prefix before English): a stand-in node on the home's
+/// socket answers the CLI with errors made by the API's own code.
+#[test]
+fn api_errors_speak_korean() {
+    use chingu::api::{params, ApiError};
+    use std::io::{BufRead, BufReader, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    // A bad parameter (as `methods::call` names its method) and a database failure.
+    let bad = params::decode_variant::<chingu::node::Compose>("reply", serde_json::json!({"message": 3}))
+        .unwrap_err()
+        .with("method", "messages.reply");
+    let storage = ApiError::from(chingu::NodeError::Store(chingu::store::StoreError::NewerSchema {
+        found: 99,
+    }));
+    let listener = std::os::unix::net::UnixListener::bind(home.join("chingu.sock")).unwrap();
+    let node = std::thread::spawn(move || {
+        for answer in [Some(bad), Some(storage), None] {
+            let (stream, _) = listener.accept().unwrap();
+            let mut line = String::new();
+            BufReader::new(&stream).read_line(&mut line).unwrap();
+            let request: serde_json::Value = serde_json::from_str(&line).unwrap();
+            if let Some(error) = answer {
+                let answer = serde_json::json!({"jsonrpc": "2.0", "id": request["id"], "error": error});
+                writeln!(&stream, "{answer}").unwrap();
+            }
+        }
+    });
+    let said = |expected: &str| {
+        let out = chingu(&home).args(["--lang", "ko", "status"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.starts_with(&format!("오류: {expected}")), "{err}");
+        for english in [
+            "노드가 거부했어요",
+            "invalid type",
+            "expected",
+            "database has schema 99",
+        ] {
+            assert!(!err.split("(자세히:").next().unwrap().contains(english), "{err}");
+        }
+        err
+    };
+    said("messages.reply의 “message” 매개변수는 텍스트여야 해요.");
+    let err = said("노드의 데이터베이스를 더 새 chingu가 만들었어요. chingu를 업데이트하세요.");
+    assert!(err.contains("(자세히: the database has schema 99"), "{err}");
+    said("노드와의 연결이 끊겼어요 (연결이 닫혔어요).");
+    node.join().unwrap();
 }
 
 #[test]

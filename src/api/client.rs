@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use tokio::io::AsyncWriteExt;
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::UnixStream;
-use tokio_util::codec::{FramedRead, LinesCodec};
+use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
 
 use super::{ApiError, Response, MAX_REQUEST_BYTES};
 use crate::contacts::import::{ImportReport, ImportedPerson};
@@ -28,7 +28,8 @@ pub const MAX_ANSWER_BYTES: usize = 64 << 20;
 /// request limit, so a part never comes near it.
 pub const IMPORT_PART_BYTES: usize = MAX_REQUEST_BYTES / 4;
 
-/// Client-side failures.
+/// Client-side failures ([`crate::i18n::api_errors::client`] says them in the user's
+/// language).
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// Nothing listens on the socket.
@@ -43,15 +44,39 @@ pub enum ClientError {
         /// The socket tried.
         socket: PathBuf,
     },
+    /// The socket answers but the connection could not be made.
+    #[error("cannot connect to the node at {socket}: {source}")]
+    Connect {
+        /// The socket tried.
+        socket: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The connection broke.
     #[error("lost the connection to the node: {0}")]
     Io(#[from] std::io::Error),
+    /// The node's answer was longer than the client reads ([`MAX_ANSWER_BYTES`]).
+    #[error("the node's answer is longer than {max} bytes")]
+    AnswerTooLarge {
+        /// The most bytes read.
+        max: usize,
+    },
     /// The node answered something that is not JSON-RPC.
     #[error("unexpected answer from the node: {0}")]
     Protocol(String),
     /// The node answered with an error.
     #[error("{0}")]
     Rpc(#[from] ApiError),
+}
+
+impl ClientError {
+    /// Whether the connection is no use after this error (a pooled client is dropped).
+    pub fn breaks_connection(&self) -> bool {
+        matches!(
+            self,
+            ClientError::Io(_) | ClientError::Protocol(_) | ClientError::AnswerTooLarge { .. }
+        )
+    }
 }
 
 /// A connection to a node's control API.
@@ -72,7 +97,10 @@ impl ApiClient {
             std::io::ErrorKind::PermissionDenied => ClientError::PermissionDenied {
                 socket: socket.to_owned(),
             },
-            _ => ClientError::Io(e),
+            _ => ClientError::Connect {
+                socket: socket.to_owned(),
+                source: e,
+            },
         })?;
         let (read, writer) = stream.into_split();
         Ok(Self {
@@ -177,7 +205,10 @@ impl ApiClient {
     async fn read_value(&mut self) -> Result<Value, ClientError> {
         match self.lines.next().await {
             None => Err(ClientError::Io(std::io::ErrorKind::UnexpectedEof.into())),
-            Some(Err(e)) => Err(ClientError::Protocol(e.to_string())),
+            Some(Err(LinesCodecError::MaxLineLengthExceeded)) => {
+                Err(ClientError::AnswerTooLarge { max: MAX_ANSWER_BYTES })
+            }
+            Some(Err(LinesCodecError::Io(e))) => Err(ClientError::Io(e)),
             Some(Ok(line)) => serde_json::from_str(&line).map_err(|e| ClientError::Protocol(e.to_string())),
         }
     }

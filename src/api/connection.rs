@@ -63,7 +63,7 @@ pub trait Answers: Send + 'static {
 }
 
 /// The error a client is sent when the server closes its connection, if any.
-fn close_error(reason: CloseReason, limits: &ApiLimits) -> Option<ApiError> {
+pub(crate) fn close_error(reason: CloseReason, limits: &ApiLimits) -> Option<ApiError> {
     match reason {
         CloseReason::TooLarge => Some(too_large(limits.max_request_bytes)),
         CloseReason::RequestTimeout => Some(request_timeout(limits)),

@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 use super::apps::TokenVerifier;
 use super::limits::{ApiLimits, OutQueue, QueueError, Slot};
 use super::methods::{self, SUBSCRIBE, UNSUBSCRIBE};
-use super::{codes, ApiError, Caller, Notification, Request, Response, Scope};
+use super::{codes, ApiError, Caller, Notification, Response, Scope};
 use crate::metrics::ApiMetrics;
 use crate::node::Event;
 use crate::NodeHandle;
@@ -73,24 +73,40 @@ impl Transport {
     }
 }
 
-/// The answer to a request longer than `max` bytes (the connection is closed after it).
+/// The answer to a request longer than `max` bytes (the connection is closed after it;
+/// detail `max`).
 pub fn too_large(max: usize) -> ApiError {
     ApiError::new(
         codes::INVALID_REQUEST,
         "too_large",
         format!("request longer than {max} bytes; send large input in several requests"),
     )
+    .with("max", max)
 }
 
-/// The answer to a request that did not arrive whole in time (the connection is closed).
+/// The answer to a request that did not arrive whole in time (the connection is closed;
+/// detail `seconds`).
 pub fn request_timeout(limits: &ApiLimits) -> ApiError {
+    let seconds = limits.request_timeout.as_secs();
     ApiError::new(
         codes::INVALID_REQUEST,
         "request_timeout",
-        format!(
-            "the request did not arrive whole within {} s",
-            limits.request_timeout.as_secs()
-        ),
+        format!("the request did not arrive whole within {seconds} s"),
+    )
+    .with("seconds", seconds)
+}
+
+/// The answer to a request that is not UTF-8 (the connection carries on).
+pub fn not_utf8() -> ApiError {
+    ApiError::new(codes::PARSE_ERROR, "not_utf8", "request is not UTF-8")
+}
+
+/// The answer to a binary WebSocket frame (the connection carries on).
+pub fn binary_frame() -> ApiError {
+    ApiError::new(
+        codes::INVALID_REQUEST,
+        "binary_frame",
+        "binary frames are not accepted: send each JSON-RPC request as a text frame",
     )
 }
 
@@ -268,25 +284,15 @@ impl Session {
     /// Handles one request's text: parses it, checks the caller, runs it and queues the
     /// answer.
     pub async fn handle_line(&self, line: &str) {
-        let value: Value = match serde_json::from_str(line) {
+        let value = match super::params::parse(line) {
             Ok(v) => v,
-            Err(e) => {
-                let error = ApiError::new(codes::PARSE_ERROR, "parse_error", e.to_string());
-                return self.refuse(error).await;
-            }
+            Err(error) => return self.refuse(error).await,
         };
         let id = Some(value.get("id").cloned().unwrap_or(Value::Null));
-        let request: Request = match serde_json::from_value(value) {
+        let request = match super::params::request(value) {
             Ok(r) => r,
-            Err(e) => {
-                let error = ApiError::new(codes::INVALID_REQUEST, "invalid_request", e.to_string());
-                return self.answer(id, UNREADABLE, Err(error)).await;
-            }
+            Err(error) => return self.answer(id, UNREADABLE, Err(error)).await,
         };
-        if request.jsonrpc != "2.0" {
-            let error = ApiError::new(codes::INVALID_REQUEST, "invalid_request", "jsonrpc must be \"2.0\"");
-            return self.answer(id, UNREADABLE, Err(error)).await;
-        }
         let label = methods::find(&request.method).map_or("unknown", |m| m.name);
         let outcome = match self.identity.caller() {
             Err(e) => Err(e),

@@ -2,10 +2,10 @@
 //! `method_table`) and runs the call against a node. Transports (Unix socket, WebSocket)
 //! share it, so a method behaves the same everywhere.
 
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::params::{choose_one, decode as params};
 use super::{codes, ApiError, Caller, API_VERSION};
 use crate::NodeHandle;
 
@@ -16,35 +16,41 @@ pub fn find(name: &str) -> Option<&'static Method> {
     METHODS.iter().find(|m| m.name == name)
 }
 
-/// Checks that `caller` may call `method`.
+/// Looks a method up, or `method_not_found` (detail `method`: the name, cut).
+pub fn method(name: &str) -> Result<&'static Method, ApiError> {
+    find(name).ok_or_else(|| {
+        ApiError::new(
+            codes::METHOD_NOT_FOUND,
+            "method_not_found",
+            format!("no method {}", crate::text::quote(name)),
+        )
+        .with("method", crate::text::shorten(name, crate::text::MAX_QUOTE_CHARS))
+    })
+}
+
+/// Checks that `caller` may call `method`: `forbidden` (details `method`, and `scope`:
+/// the scope it needs, or `owner`) when it may not.
 pub fn authorize(caller: &Caller, method: &Method) -> Result<(), ApiError> {
     let allowed = match method.access {
         Access::Scoped(scope) => caller.may(scope),
         Access::OwnerOnly => *caller == Caller::Owner,
     };
     if allowed {
-        Ok(())
-    } else {
-        let need = match method.access {
-            Access::Scoped(scope) => format!("the {} scope", scope.as_str()),
-            Access::OwnerOnly => "the node owner".into(),
-        };
-        Err(ApiError::new(
-            codes::FORBIDDEN,
-            "forbidden",
-            format!("{} needs {need}", method.name),
-        ))
+        return Ok(());
     }
-}
-
-/// Decodes a method's parameters (absent parameters mean `{}`).
-pub fn params<T: DeserializeOwned>(params: Value) -> Result<T, ApiError> {
-    let params = if params.is_null() { json!({}) } else { params };
-    serde_json::from_value(params).map_err(|e| ApiError::invalid_params(e.to_string()))
+    let (need, scope) = match method.access {
+        Access::Scoped(scope) => (format!("the {} scope", scope.as_str()), scope.as_str()),
+        Access::OwnerOnly => ("the node owner".into(), "owner"),
+    };
+    Err(
+        ApiError::new(codes::FORBIDDEN, "forbidden", format!("{} needs {need}", method.name))
+            .with("method", method.name)
+            .with("scope", scope),
+    )
 }
 
 fn to_json<T: Serialize>(value: T) -> Result<Value, ApiError> {
-    serde_json::to_value(value).map_err(|e| ApiError::new(codes::INTERNAL, "internal", e.to_string()))
+    serde_json::to_value(value).map_err(ApiError::internal)
 }
 
 #[derive(Deserialize)]
@@ -388,16 +394,20 @@ fn default_invite_secs() -> u64 {
 }
 
 /// Runs one call. `events.*` are connection-level and handled by the transport before
-/// this is reached.
+/// this is reached. Parameters it cannot take are refused naming the method (`method`).
 pub async fn call(node: &NodeHandle, caller: &Caller, name: &str, raw: Value) -> Result<Value, ApiError> {
-    let method = find(name).ok_or_else(|| {
-        ApiError::new(
-            codes::METHOD_NOT_FOUND,
-            "method_not_found",
-            format!("no method {}", crate::text::quote(name)),
-        )
-    })?;
+    let method = method(name)?;
     authorize(caller, method)?;
+    run(node, caller, method, raw)
+        .await
+        .map_err(|error| match error.reason() {
+            Some("invalid_params") => error.with("method", method.name),
+            _ => error,
+        })
+}
+
+/// Runs `method`, which `caller` may call.
+async fn run(node: &NodeHandle, caller: &Caller, method: &Method, raw: Value) -> Result<Value, ApiError> {
     match method.name {
         "api.version" => {
             params::<NoParams>(raw)?;
@@ -422,9 +432,13 @@ pub async fn call(node: &NodeHandle, caller: &Caller, name: &str, raw: Value) ->
         }
         "node.dial" => {
             let p: DialParams = params(raw)?;
-            let addr = p.addr.parse().map_err(|e: libp2p::multiaddr::Error| {
-                ApiError::new(codes::INVALID_INPUT, "invalid_address", format!("{:?}: {e}", p.addr))
-            })?;
+            let addr = p
+                .addr
+                .parse()
+                .map_err(|e: libp2p::multiaddr::Error| crate::NodeError::InvalidAddress {
+                    addr: p.addr.clone(),
+                    source: e.into(),
+                })?;
             let peer = node.dial(addr).await?;
             Ok(json!({ "peer_id": peer.to_string() }))
         }
@@ -439,9 +453,8 @@ pub async fn call(node: &NodeHandle, caller: &Caller, name: &str, raw: Value) ->
                 (Some(phone), None, None) => to_json(node.add_contact(&phone, &p.name).await?),
                 (Some(phone), None, Some(to)) => to_json(node.add_number(&phone, &to).await?),
                 (None, Some(code), None) => to_json(node.add_contact_from_invite(&code, &p.name).await?),
-                _ => Err(ApiError::invalid_params(
-                    "give exactly one of phone or invite (to goes with phone)",
-                )),
+                // `to` goes with `phone`.
+                _ => Err(choose_one(&["phone", "invite"])),
             }
         }
         "contacts.import" => {
@@ -452,7 +465,7 @@ pub async fn call(node: &NodeHandle, caller: &Caller, name: &str, raw: Value) ->
                     let report = crate::contacts::import::checked_persons(persons);
                     to_json(node.import_persons(report).await?)
                 }
-                _ => Err(ApiError::invalid_params("give exactly one of content or persons")),
+                _ => Err(choose_one(&["content", "persons"])),
             }
         }
         "contacts.rename" => {
@@ -577,11 +590,7 @@ pub async fn call(node: &NodeHandle, caller: &Caller, name: &str, raw: Value) ->
                 (Some(passphrase), None, false) => BackupKey::Passphrase(passphrase.into()),
                 (None, Some(words), false) => BackupKey::RecoveryCode(words.into()),
                 (None, None, true) => BackupKey::NewRecoveryCode,
-                _ => {
-                    return Err(ApiError::invalid_params(
-                        "give one of passphrase, recovery_code or new_recovery_code: true",
-                    ))
-                }
+                _ => return Err(choose_one(&["passphrase", "recovery_code", "new_recovery_code"])),
             };
             to_json(node.backup(p.path, key).await?)
         }
@@ -592,8 +601,8 @@ pub async fn call(node: &NodeHandle, caller: &Caller, name: &str, raw: Value) ->
         "messages.reply" | "messages.react" | "messages.edit" | "messages.delete" | "messages.forward"
         | "messages.card" | "messages.sticker" => {
             // The method's last word names the kind; its parameters are the kind's fields.
-            let kind = name.rsplit('.').next().expect("a dotted name");
-            let compose: crate::node::Compose = params(json!({ kind: raw }))?;
+            let kind = method.name.rsplit('.').next().expect("a dotted name");
+            let compose: crate::node::Compose = super::params::decode_variant(kind, raw)?;
             to_json(node.compose(compose).await?)
         }
         "papers.start" => {
@@ -601,7 +610,7 @@ pub async fn call(node: &NodeHandle, caller: &Caller, name: &str, raw: Value) ->
             let deliver_at_ms = match (p.deliver_at_ms, p.deliver_in_s) {
                 (Some(at), None) => at,
                 (None, Some(secs)) => crate::model::now_ms() + secs.saturating_mul(1000),
-                _ => return Err(ApiError::invalid_params("give deliver_at_ms or deliver_in_s")),
+                _ => return Err(choose_one(&["deliver_at_ms", "deliver_in_s"])),
             };
             let writers: Vec<&str> = p.writers.iter().map(String::as_str).collect();
             to_json(
@@ -713,10 +722,6 @@ pub async fn call(node: &NodeHandle, caller: &Caller, name: &str, raw: Value) ->
             let p: GroupParams = params(raw)?;
             Ok(json!({ "marked": node.group_read(&p.group).await? }))
         }
-        other => Err(ApiError::new(
-            codes::INTERNAL,
-            "internal",
-            format!("{other} is listed but not dispatched"),
-        )),
+        other => Err(ApiError::internal(format!("{other} is listed but not dispatched"))),
     }
 }

@@ -5,7 +5,10 @@
 //! - [`server`] accepts the owner's connections on the Unix socket, [`ws`] token holders'
 //!   over WebSocket; [`connection`] serves each, within the bounds of [`limits`], handing
 //!   each request to a [`dispatch::Session`];
-//! - [`methods`] is the method table (names, required scope, parameters);
+//! - [`methods`] is the method table (names, required scope, parameters), [`params`]
+//!   decodes a call's parameters and says which one is wrong and how;
+//! - [`error`] is the error answer: a code, a stable reason and the details a client
+//!   needs to say it in its user's language;
 //! - [`apps`] keeps third-party apps' tokens and checks them;
 //! - [`client`] is the blocking-free client the CLI uses.
 
@@ -13,9 +16,11 @@ pub mod apps;
 pub mod client;
 pub mod connection;
 pub mod dispatch;
+pub mod error;
 pub mod limits;
 pub mod method_table;
 pub mod methods;
+pub mod params;
 pub mod server;
 #[cfg(feature = "websocket")]
 pub mod ws;
@@ -25,6 +30,7 @@ use serde_json::Value;
 
 /// Version of the API (`api.version`). Bumped on incompatible changes only.
 pub const API_VERSION: u32 = 1;
+pub use error::ApiError;
 pub use limits::MAX_REQUEST_BYTES;
 
 /// JSON-RPC error codes (SPEC.md §9.3).
@@ -117,91 +123,6 @@ impl Caller {
             Caller::Owner => true,
             Caller::App { scopes, .. } => scopes.contains(&scope),
         }
-    }
-}
-
-/// An error answered to a request.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, thiserror::Error)]
-#[error("{message}")]
-pub struct ApiError {
-    /// JSON-RPC error code (see [`codes`]).
-    pub code: i64,
-    /// Human-readable explanation.
-    pub message: String,
-    /// Machine-readable details: `{"reason": "<stable name>"}`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data: Option<Value>,
-}
-
-impl ApiError {
-    /// An error with a code, a message (cut to [`crate::text::MAX_ERROR_CHARS`]: errors
-    /// never echo a huge input back) and a stable reason name.
-    pub fn new(code: i64, reason: &str, message: impl Into<String>) -> Self {
-        let message = message.into();
-        Self {
-            code,
-            message: crate::text::shorten(&message, crate::text::MAX_ERROR_CHARS).into_owned(),
-            data: Some(serde_json::json!({ "reason": reason })),
-        }
-    }
-
-    /// Invalid or missing parameters.
-    pub fn invalid_params(message: impl Into<String>) -> Self {
-        Self::new(codes::INVALID_PARAMS, "invalid_params", message)
-    }
-
-    /// A node's refusal: its kind's code, and `data` holding the reason and the details
-    /// (the message cut like [`ApiError::new`]'s, the details by [`Refusal::with`]).
-    ///
-    /// [`Refusal::with`]: crate::node::refusal::Refusal::with
-    pub fn from_refusal(refusal: &crate::node::refusal::Refusal) -> Self {
-        use crate::node::refusal::RefusalKind;
-        let code = match refusal.kind {
-            RefusalKind::NotFound => codes::NOT_FOUND,
-            RefusalKind::Invalid => codes::INVALID_INPUT,
-            RefusalKind::Blocked => codes::BLOCKED,
-        };
-        let mut data = serde_json::Map::new();
-        data.insert("reason".into(), refusal.reason.into());
-        for (key, value) in &refusal.details {
-            data.insert((*key).into(), value.clone().into());
-        }
-        Self {
-            code,
-            message: crate::text::shorten(&refusal.message, crate::text::MAX_ERROR_CHARS).into_owned(),
-            data: Some(Value::Object(data)),
-        }
-    }
-
-    /// A detail of `data` (besides the reason), as text.
-    pub fn detail(&self, key: &str) -> Option<&str> {
-        self.data.as_ref()?.get(key)?.as_str()
-    }
-
-    /// The stable reason name, if any.
-    pub fn reason(&self) -> Option<&str> {
-        self.data.as_ref()?.get("reason")?.as_str()
-    }
-}
-
-impl From<crate::NodeError> for ApiError {
-    fn from(e: crate::NodeError) -> Self {
-        let reason = match &e {
-            crate::NodeError::Stopped { .. } => "stopped",
-            crate::NodeError::InvalidAddress { .. } => {
-                return ApiError::new(codes::INVALID_INPUT, "invalid_address", e.to_string())
-            }
-            crate::NodeError::Dial { .. } => "unreachable",
-            crate::NodeError::Dht { .. } => "dht_failed",
-            crate::NodeError::Store(_) => "storage",
-            crate::NodeError::NotFound(_) => return ApiError::new(codes::NOT_FOUND, "not_found", e.to_string()),
-            crate::NodeError::Invalid(_) => return ApiError::new(codes::INVALID_INPUT, "invalid_input", e.to_string()),
-            crate::NodeError::Blocked(_) => return ApiError::new(codes::BLOCKED, "blocked", e.to_string()),
-            crate::NodeError::Name(name) => return ApiError::new(codes::INVALID_INPUT, name.reason(), e.to_string()),
-            crate::NodeError::Refused(refusal) => return ApiError::from_refusal(refusal),
-            _ => "node_error",
-        };
-        ApiError::new(codes::NODE_ERROR, reason, e.to_string())
     }
 }
 

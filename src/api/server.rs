@@ -18,7 +18,6 @@ use tokio::task::JoinHandle;
 use super::connection::{self, Answers, Received, Requests};
 use super::dispatch::{id_hint, ApiContext, Identity, Session, Transport, ID_HINT_BYTES};
 use super::limits::{CloseReason, ConnectionTable, OutQueue, Slot};
-use super::{codes, ApiError};
 
 /// Problems starting the server.
 #[derive(Debug, thiserror::Error)]
@@ -181,7 +180,7 @@ fn parse(line: Vec<u8>) -> Received {
     match String::from_utf8(line) {
         Ok(line) if line.trim().is_empty() => Received::Ignored,
         Ok(line) => Received::Request(line),
-        Err(_) => Received::Unreadable(ApiError::new(codes::PARSE_ERROR, "not_utf8", "request is not UTF-8")),
+        Err(_) => Received::Unreadable(super::dispatch::not_utf8()),
     }
 }
 

@@ -41,7 +41,6 @@ use super::apps::{token_digest, TokenVerifier};
 use super::connection::{self, Answers, Received, Requests};
 use super::dispatch::{id_hint, ApiContext, Identity, Session, Transport};
 use super::limits::{Admission, ApiLimits, CloseReason, ConnectionTable, OutQueue, Slot, LINGER};
-use super::{codes, ApiError};
 use crate::metrics::{BindError, HttpServer};
 
 /// The path the WebSocket API is served on.
@@ -320,11 +319,7 @@ impl Requests for Frames {
                 id: id_hint(text.as_bytes()),
             },
             Some(Ok(Message::Text(text))) => Received::Request(text.as_str().to_owned()),
-            Some(Ok(Message::Binary(_))) => Received::Unreadable(ApiError::new(
-                codes::INVALID_REQUEST,
-                "binary_frame",
-                "binary frames are not accepted: send each JSON-RPC request as a text frame",
-            )),
+            Some(Ok(Message::Binary(_))) => Received::Unreadable(super::dispatch::binary_frame()),
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => Received::Ignored,
             Some(Err(e)) => {
                 let inner = e.into_inner();

@@ -1,8 +1,9 @@
 //! Errors as people read them: every error the CLI meets is described in the chosen
-//! language, with what to do next. The node's refusals arrive as a stable reason and
-//! details (SPEC.md §9.3) and are described from those, never from their English text;
-//! only failures nobody can act on (a broken database, an OS error's own words) keep
-//! some English inside a translated sentence.
+//! language, with what to do next. The node's refusals and the API's errors arrive as a
+//! stable reason and details (SPEC.md §9.3) and are described from those, never from
+//! their English text ([`chingu::i18n::api_errors`], shared with the chat UI); only
+//! failures nobody can act on (a broken database, an OS error's own words) keep some
+//! English, inside or after a translated sentence.
 
 use std::path::PathBuf;
 
@@ -13,7 +14,8 @@ use chingu::backup::{ArchiveError, BackupError};
 use chingu::config::ConfigError;
 use chingu::contacts::import::ImportError;
 use chingu::home::HomeError;
-use chingu::i18n::refusals::{self, name};
+use chingu::i18n::api_errors::{self, io_problem};
+use chingu::i18n::refusals::name;
 pub use chingu::i18n::refusals::{phone_hint, phone_reason};
 use chingu::node::NodeError;
 use chingu::phone::{PhoneError, Region};
@@ -59,7 +61,7 @@ pub fn describe(error: &anyhow::Error) -> String {
 /// The description of one error in a chain, if it is one chingu knows.
 fn known(error: &(dyn std::error::Error + 'static)) -> Option<String> {
     if let Some(e) = error.downcast_ref::<ClientError>() {
-        return Some(client(e));
+        return Some(api_errors::client(e));
     }
     if let Some(e) = error.downcast_ref::<NodeError>() {
         return node(e);
@@ -139,29 +141,10 @@ fn archive(error: &ArchiveError) -> String {
     }
 }
 
-fn client(error: &ClientError) -> String {
-    match error {
-        ClientError::NotRunning { socket } => tr!("error-not-running", socket = socket.display().to_string()),
-        ClientError::PermissionDenied { socket } => {
-            tr!("err-socket-denied", socket = socket.display().to_string())
-        }
-        ClientError::Io(e) => tr!("err-connection-lost", problem = io_problem(e)),
-        ClientError::Protocol(message) => tr!("err-protocol", message = for_terminal(message).into_owned()),
-        ClientError::Rpc(e) => api(e),
-    }
-}
-
-/// A node's answer, from its reason and details ([`chingu::i18n::refusals`], which the
-/// chat UI uses too); the English message in a translated sentence for a reason this
-/// version does not know.
-fn api(error: &ApiError) -> String {
-    refusals::describe(error).unwrap_or_else(|| tr!("err-node", message = for_terminal(&error.message).into_owned()))
-}
-
 /// A node error met without a running node (`history` reads the store itself).
 fn node(error: &NodeError) -> Option<String> {
     match error {
-        NodeError::Refused(refusal) => Some(api(&ApiError::from_refusal(refusal))),
+        NodeError::Refused(refusal) => Some(api_errors::api(&ApiError::from_refusal(refusal))),
         NodeError::Name(e) => Some(name(e.reason())),
         NodeError::Home(e) => home(e),
         _ => None,
@@ -238,19 +221,6 @@ fn import(error: ImportError) -> String {
         ),
         ImportError::Binary => tr!("err-import-binary"),
         ImportError::NoHeader => tr!("err-import-no-header"),
-    }
-}
-
-/// An OS error in words (the OS's own words when it is a rare one).
-fn io_problem(error: &std::io::Error) -> String {
-    use std::io::ErrorKind;
-    match error.kind() {
-        ErrorKind::NotFound => tr!("io-not-found"),
-        ErrorKind::PermissionDenied => tr!("io-permission-denied"),
-        ErrorKind::IsADirectory => tr!("io-is-a-directory"),
-        ErrorKind::StorageFull => tr!("io-no-space"),
-        ErrorKind::UnexpectedEof | ErrorKind::ConnectionReset | ErrorKind::BrokenPipe => tr!("io-closed"),
-        _ => error.to_string(),
     }
 }
 

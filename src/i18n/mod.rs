@@ -1,6 +1,7 @@
 //! User-facing text in Korean, Japanese and English, from Fluent files embedded in the
-//! binary (`src/i18n/ftl/{en,ko,ja}.ftl`, and the node's refusals in
-//! `src/i18n/ftl/refusals/{en,ko,ja}.ftl`, one bundle per language).
+//! binary (`src/i18n/ftl/{en,ko,ja}.ftl`, the node's refusals in
+//! `src/i18n/ftl/refusals/{en,ko,ja}.ftl` and the API's own errors in
+//! `src/i18n/ftl/api/{en,ko,ja}.ftl`, one bundle per language).
 //!
 //! The language is chosen once per process by [`init`]: an explicit `--lang`, else
 //! `LC_ALL`, `LC_MESSAGES` or `LANG`, else English. Text is fetched with the [`tr!`]
@@ -44,12 +45,31 @@ impl Lang {
         }
     }
 
-    /// The Fluent source for the language (its main file, then its refusals').
+    /// The Fluent source for the language (its main file, then its refusals', then the
+    /// API's own errors').
     pub fn source(self) -> &'static str {
         match self {
-            Lang::En => concat!(include_str!("ftl/en.ftl"), "\n", include_str!("ftl/refusals/en.ftl")),
-            Lang::Ko => concat!(include_str!("ftl/ko.ftl"), "\n", include_str!("ftl/refusals/ko.ftl")),
-            Lang::Ja => concat!(include_str!("ftl/ja.ftl"), "\n", include_str!("ftl/refusals/ja.ftl")),
+            Lang::En => concat!(
+                include_str!("ftl/en.ftl"),
+                "\n",
+                include_str!("ftl/refusals/en.ftl"),
+                "\n",
+                include_str!("ftl/api/en.ftl")
+            ),
+            Lang::Ko => concat!(
+                include_str!("ftl/ko.ftl"),
+                "\n",
+                include_str!("ftl/refusals/ko.ftl"),
+                "\n",
+                include_str!("ftl/api/ko.ftl")
+            ),
+            Lang::Ja => concat!(
+                include_str!("ftl/ja.ftl"),
+                "\n",
+                include_str!("ftl/refusals/ja.ftl"),
+                "\n",
+                include_str!("ftl/api/ja.ftl")
+            ),
         }
     }
 
@@ -251,6 +271,7 @@ macro_rules! tr {
     };
 }
 
+pub mod api_errors;
 pub mod refusals;
 
 #[cfg(test)]

@@ -1,9 +1,11 @@
-//! The node's refusals in the user's language. A refusal reaches a client as a stable
-//! reason and details (SPEC.md §9.3) and is described from those, never from its English
-//! text: the CLI (`chingu::cli`'s errors) and the chat UI ([`crate::tui`]) both ask
-//! [`describe`]. [`REASONS`] is the one list of the reasons described and how; the tests
-//! check that each has its own text in every language.
+//! The node's refusals, and the API's own errors, in the user's language. An error reaches
+//! a client as a stable reason and details (SPEC.md §9.3) and is described from those,
+//! never from its English text: the CLI (`chingu::cli`'s errors) and the chat UI
+//! ([`crate::tui`]) both ask [`describe`] (through [`api_errors::client`]). [`REASONS`] is
+//! the one list of the reasons described and how; the tests check that each has its own
+//! text in every language, and that every reason the node and the API give is in it.
 
+use super::api_errors::{self, with_detail};
 use crate::api::ApiError;
 use crate::phone::{regions_where_valid, LIKELY_REGIONS};
 use crate::text::for_terminal;
@@ -12,12 +14,12 @@ use crate::text::for_terminal;
 pub type Say = fn(&ApiError) -> String;
 
 /// A detail of the error, safe for a terminal (`""` when absent).
-fn detail(error: &ApiError, key: &str) -> String {
+pub(super) fn detail(error: &ApiError, key: &str) -> String {
     for_terminal(error.detail(key).unwrap_or_default()).into_owned()
 }
 
 /// The error's English message, safe for a terminal (for the few reasons whose message is
-/// the detail: the scope an app lacks, a recovery code's problem).
+/// the detail: a recovery code's problem, a backup's failure).
 fn message(error: &ApiError) -> String {
     for_terminal(&error.message).into_owned()
 }
@@ -219,9 +221,15 @@ pub const REASONS: &[(&str, Say)] = &[
             "err-pack-too-large",
             kib = crate::content::sticker::MAX_PACK_BYTES >> 10
         ),
-        _ => tr!("err-too-large", limit = crate::api::MAX_REQUEST_BYTES >> 10),
+        // A request: the limit it went over (older nodes do not say; theirs is ours).
+        _ => {
+            let max = e.detail("max").and_then(|max| max.parse().ok());
+            tr!(
+                "err-too-large",
+                limit = max.unwrap_or(crate::api::MAX_REQUEST_BYTES) >> 10
+            )
+        }
     }),
-    ("forbidden", |e| tr!("err-forbidden", message = message(e))),
     ("weak_passphrase", |_| {
         tr!("err-backup-weak", chars = crate::backup::archive::MIN_PASSPHRASE_CHARS)
     }),
@@ -235,6 +243,55 @@ pub const REASONS: &[(&str, Say)] = &[
         None => tr!("err-backup-cannot-write", problem = io_words(e)),
     }),
     ("backup_failed", |e| tr!("err-backup-failed", message = message(e))),
+    // The API itself: calls, app tokens and connections (crate::api::params, dispatch).
+    ("invalid_params", api_errors::params),
+    ("method_not_found", |e| {
+        tr!("err-method-not-found", method = detail(e, "method"))
+    }),
+    ("forbidden", api_errors::forbidden),
+    ("unknown_token", |_| tr!("err-unknown-token")),
+    ("parse_error", |e| {
+        tr!(
+            "err-parse-error",
+            line = detail(e, "line"),
+            column = detail(e, "column")
+        )
+    }),
+    ("not_utf8", |_| tr!("err-not-utf8")),
+    ("binary_frame", |_| tr!("err-binary-frame")),
+    ("invalid_request", |e| match error_detail(e, "field") {
+        Some(field) => tr!("err-invalid-request", field = field),
+        None => tr!("err-invalid-request-any"),
+    }),
+    ("request_timeout", |e| {
+        tr!("err-request-timeout", seconds = detail(e, "seconds"))
+    }),
+    ("evicted", |_| tr!("err-evicted")),
+    // The node's failures (crate::api::error): what to do, then the node's words.
+    ("stopped", |e| match error_detail(e, "detail") {
+        Some(_) => with_detail(tr!("err-stopped-panic"), e),
+        None => tr!("err-stopped"),
+    }),
+    ("invalid_address", |e| {
+        with_detail(tr!("err-invalid-address", address = detail(e, "address")), e)
+    }),
+    ("unreachable", |e| {
+        with_detail(tr!("err-unreachable", peer = detail(e, "peer")), e)
+    }),
+    ("dht_failed", |e| {
+        with_detail(tr!("err-dht-failed", op = detail(e, "op")), e)
+    }),
+    ("storage", |e| {
+        with_detail(tr!("err-storage", problem = detail(e, "problem")), e)
+    }),
+    ("task_failed", |e| {
+        with_detail(tr!("err-task-failed", task = detail(e, "task")), e)
+    }),
+    ("node_error", |e| with_detail(tr!("err-node-failed"), e)),
+    ("internal", |e| with_detail(tr!("err-internal"), e)),
+    ("not_found", |e| with_detail(tr!("err-not-found"), e)),
+    ("invalid_input", |e| with_detail(tr!("err-invalid-input"), e)),
+    ("blocked", |e| with_detail(tr!("err-blocked"), e)),
 ];
 
 /// The error's detail `key` when it is there and not empty, safe for a terminal.

@@ -111,4 +111,4 @@ impl From<crate::model::InvalidId> for super::NodeError {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

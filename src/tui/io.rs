@@ -140,18 +140,15 @@ struct Caller {
     replies: mpsc::UnboundedSender<Input>,
 }
 
-/// A failed call as the UI shows it: a refusal in the user's language, from its reason
-/// and details like the CLI's errors (the English message for a reason not known here).
+/// A failed call as the UI shows it: in the user's language, a refusal from its reason
+/// and details, like the CLI's errors ([`crate::i18n::api_errors::client`]).
 fn failure(error: ClientError) -> Failure {
-    match error {
-        ClientError::Rpc(e) => Failure {
-            code: Some(e.code),
-            message: crate::i18n::refusals::describe(&e).unwrap_or(e.message),
+    Failure {
+        code: match &error {
+            ClientError::Rpc(e) => Some(e.code),
+            _ => None,
         },
-        other => Failure {
-            code: None,
-            message: other.to_string(),
-        },
+        message: crate::i18n::api_errors::client(&error),
     }
 }
 
@@ -176,7 +173,7 @@ impl Caller {
                 let result = match result {
                     Ok(mut c) => {
                         let result = c.call(method, params).await;
-                        if !matches!(result, Err(ClientError::Io(_) | ClientError::Protocol(_))) {
+                        if !result.as_ref().is_err_and(ClientError::breaks_connection) {
                             client = Some(c);
                         }
                         result
@@ -258,7 +255,7 @@ impl Caller {
             None => ApiClient::connect(&self.socket).await.map_err(failure)?,
         };
         let result = client.call(method, params).await;
-        if !matches!(result, Err(ClientError::Io(_) | ClientError::Protocol(_))) {
+        if !result.as_ref().is_err_and(ClientError::breaks_connection) {
             if let Ok(mut idle) = self.idle.lock() {
                 if idle.len() < IDLE_CONNECTIONS {
                     idle.push(client);

@@ -461,7 +461,7 @@ err-config = { $path } is not a valid chingu configuration: { $message }
 err-config-at = { $path } is not a valid chingu configuration (line { $line }, column { $column }): { $message }
 err-socket-denied = Permission denied on { $socket }: that node belongs to another user.
 err-connection-lost = Lost the connection to the node ({ $problem }).
-err-protocol = The node sent an answer this chingu does not understand: { $message }
+err-protocol = The node sent an answer this chingu does not understand: check that the node runs this version of chingu (chingu --version).
 err-no-such-contact = There is no contact “{ $contact }” (chingu contacts list shows them; add one with chingu contacts add).
 err-ambiguous-contact = More than one contact is called “{ $contact }”: { $candidates }. Use the number instead.
 err-own-number = That is your own number.
@@ -473,7 +473,6 @@ err-is-a-group = “{ $group }” is a { $kind ->
 }, not a contact: use the group commands, such as chingu group send “{ $group }” TEXT or chingu group read “{ $group }”.
 err-no-such-group = There is no group or meetup “{ $group }” (chingu group list shows them).
 err-too-large = The request was too large for the node (more than { $limit } KiB).
-err-forbidden = Not allowed: { $message }
 err-node = The node refused: { $message }
 err-invalid-phone = “{ $input }” is not a phone number in { $region } ({ $problem }). Numbers without a country code are read in { $region }: write it with its country code (such as +81 90-1234-5678), or give its region with --region.
 err-invalid-phone-elsewhere = “{ $input }” is not a phone number in { $region }, where numbers without a country code are read ({ $problem }), but it is one in { $regions }: add --region { $first }, or write it with its country code.
@@ -498,6 +497,7 @@ io-permission-denied = permission denied
 io-is-a-directory = it is a directory
 io-closed = the connection closed
 io-no-space = the disk is full
+io-timed-out = it timed out
 
 ## Usage errors and help
 usage-invalid-value = “{ $value }” is not a valid value for { $arg }.

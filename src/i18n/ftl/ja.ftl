@@ -406,7 +406,7 @@ err-config = { $path } は正しい chingu の設定ではありません: { $me
 err-config-at = { $path } は正しい chingu の設定ではありません（{ $line } 行目、{ $column } 桁目）: { $message }
 err-socket-denied = { $socket } にアクセスする権限がありません。そのノードは別のユーザーのものです。
 err-connection-lost = ノードとの接続が切れました（{ $problem }）。
-err-protocol = ノードから、この chingu が理解できない応答が届きました: { $message }
+err-protocol = ノードから、この chingu が理解できない応答が届きました。ノードが同じバージョンの chingu で動いているか確認してください（chingu --version）。
 err-no-such-contact = 「{ $contact }」という連絡先はありません（chingu contacts list で確認し、chingu contacts add で追加してください）。
 err-ambiguous-contact = 「{ $contact }」という連絡先が複数あります: { $candidates }。番号で指定してください。
 err-own-number = 自分の番号です。
@@ -418,7 +418,6 @@ err-is-a-group = 「{ $group }」は連絡先ではなく{ $kind ->
 }です。chingu group send 「{ $group }」 本文 や chingu group read 「{ $group }」 のようにグループのコマンドを使ってください。
 err-no-such-group = 「{ $group }」というグループやミートアップはありません（chingu group list で確認してください）。
 err-too-large = リクエストがノードの受け取れる大きさを超えています（{ $limit } KiB 超）。
-err-forbidden = 許可されていません: { $message }
 err-node = ノードが拒否しました: { $message }
 err-invalid-phone = 「{ $input }」は { $region } の電話番号ではありません（{ $problem }）。国番号のない番号は { $region } として読みます。国番号を付けて書く（例: +81 90-1234-5678）か、--region で地域を指定してください。
 err-invalid-phone-elsewhere = 「{ $input }」は国番号のない番号を読む基準の { $region } では電話番号ではありません（{ $problem }）が、{ $regions } では正しい番号です。--region { $first } を付けるか、国番号を付けて書いてください。
@@ -443,6 +442,7 @@ io-permission-denied = 権限がありません
 io-is-a-directory = フォルダです
 io-closed = 接続が閉じられました
 io-no-space = ディスクがいっぱいです
+io-timed-out = タイムアウトしました
 
 ## 使い方のエラーとヘルプ
 usage-invalid-value = 「{ $value }」は { $arg } に使えない値です。

@@ -406,7 +406,7 @@ err-config = { $path }은(는) 올바른 chingu 설정이 아니에요: { $messa
 err-config-at = { $path }은(는) 올바른 chingu 설정이 아니에요 ({ $line }번째 줄, { $column }번째 칸): { $message }
 err-socket-denied = { $socket }에 접근할 권한이 없어요. 그 노드는 다른 사용자의 것이에요.
 err-connection-lost = 노드와의 연결이 끊겼어요 ({ $problem }).
-err-protocol = 노드가 이 chingu가 이해하지 못하는 응답을 보냈어요: { $message }
+err-protocol = 노드가 이 chingu가 이해하지 못하는 응답을 보냈어요. 노드가 같은 버전의 chingu로 실행 중인지 확인하세요 (chingu --version).
 err-no-such-contact = “{ $contact }” 연락처가 없어요 (chingu contacts list로 확인하고, chingu contacts add로 추가하세요).
 err-ambiguous-contact = “{ $contact }”(이)라는 연락처가 여러 개예요: { $candidates }. 번호로 지정해 주세요.
 err-own-number = 내 번호예요.
@@ -418,7 +418,6 @@ err-is-a-group = “{ $group }”은(는) 연락처가 아니라 { $kind ->
 }이에요. chingu group send “{ $group }” 내용이나 chingu group read “{ $group }”처럼 그룹 명령을 쓰세요.
 err-no-such-group = “{ $group }” 그룹이나 번개가 없어요 (chingu group list로 확인하세요).
 err-too-large = 요청이 노드가 받기에 너무 커요 ({ $limit } KiB 초과).
-err-forbidden = 허용되지 않아요: { $message }
 err-node = 노드가 거부했어요: { $message }
 err-invalid-phone = “{ $input }”은(는) { $region }의 전화번호가 아니에요 ({ $problem }). 국가 번호 없는 번호는 { $region } 기준으로 읽어요. 국가 번호를 붙여 쓰거나(예: +81 90-1234-5678) --region으로 지역을 알려 주세요.
 err-invalid-phone-elsewhere = “{ $input }”은(는) 국가 번호 없는 번호를 읽는 기준인 { $region }의 전화번호가 아니에요 ({ $problem }). 하지만 { $regions }에서는 올바른 번호예요: --region { $first }를 붙이거나 국가 번호를 붙여 쓰세요.
@@ -443,6 +442,7 @@ io-permission-denied = 권한이 없어요
 io-is-a-directory = 폴더예요
 io-closed = 연결이 닫혔어요
 io-no-space = 디스크가 가득 찼어요
+io-timed-out = 시간이 초과됐어요
 
 ## 사용법 오류와 도움말
 usage-invalid-value = “{ $value }”은(는) { $arg }에 쓸 수 없는 값이에요.

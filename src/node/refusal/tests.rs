@@ -1,7 +1,8 @@
-//! No refusal the node makes is forgotten by [`crate::i18n::refusals::REASONS`]: the
-//! reasons written at a constructor are read from the sources, and the reasons mapped
-//! from an error type are made from each of its variants (a new variant breaks the
-//! matches below until it is listed).
+//! No refusal the node makes, and no error the API makes itself, is forgotten by
+//! [`crate::i18n::refusals::REASONS`]: the reasons written at a constructor
+//! (`Refusal::invalid("…")`, `ApiError::new(code, "…")`) are read from the sources, and
+//! the reasons mapped from an error type are made from each of its variants (a new
+//! variant breaks the matches below until it is listed).
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +22,7 @@ use crate::text::NameError;
 /// constructors each file has: their errors' variants are all checked in
 /// [`every_error_mapped_to_a_refusal_is_described`].
 const MAPPED: &[(&str, usize)] = &[
+    ("src/api/error.rs", 2),
     ("src/node/backup.rs", 1),
     ("src/node/content.rs", 2),
     ("src/node/dm/send.rs", 1),
@@ -28,6 +30,15 @@ const MAPPED: &[(&str, usize)] = &[
     ("src/node/paper.rs", 1),
     ("src/node/stickers.rs", 1),
     ("src/node/vouchers.rs", 1),
+];
+
+/// The constructors whose reason is read from the sources, and whether a code comes
+/// before it (the API's own errors: `ApiError::new(codes::…, "reason", …)`).
+const CONSTRUCTORS: &[(&str, bool)] = &[
+    ("Refusal::not_found(", false),
+    ("Refusal::invalid(", false),
+    ("Refusal::blocked(", false),
+    ("ApiError::new(", true),
 ];
 
 fn described(reason: &str) -> bool {
@@ -55,15 +66,18 @@ fn every_reason_written_at_a_refusal_is_described() {
     let (mut literals, mut missing, mut mapped) = (0, Vec::new(), Vec::<(String, usize)>::new());
     for file in files {
         let name = file.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
-        if name.starts_with("src/i18n/") {
+        // The texts, and this file's list of constructors.
+        if name.starts_with("src/i18n/") || name == file!() {
             continue;
         }
         let text = std::fs::read_to_string(&file).unwrap();
-        for kind in ["not_found", "invalid", "blocked"] {
-            let constructor = format!("Refusal::{kind}(");
-            for (at, _) in text.match_indices(&constructor) {
-                let rest = text[at + constructor.len()..].trim_start();
-                match rest.strip_prefix('"') {
+        for (constructor, after_code) in CONSTRUCTORS {
+            for (at, _) in text.match_indices(constructor) {
+                let mut rest = &text[at + constructor.len()..];
+                if *after_code {
+                    rest = &rest[rest.find(',').map_or(rest.len(), |comma| comma + 1)..];
+                }
+                match rest.trim_start().strip_prefix('"') {
                     Some(rest) => {
                         let reason = &rest[..rest.find('"').unwrap()];
                         literals += 1;
@@ -223,6 +237,7 @@ fn every_error_mapped_to_a_refusal_is_described() {
     );
     errors.extend([NameError::TooLong { chars: 99, bytes: 99 }, NameError::Unprintable].map(NodeError::from));
     errors.push(crate::model::InvalidId("x".into()).into());
+    errors.extend(node_failures());
 
     // A contact in conflict is refused as its standing says (dm/send.rs).
     let mut missing: Vec<String> = [Standing::KeyChanged, Standing::SeveralKeys]
@@ -242,6 +257,78 @@ fn every_error_mapped_to_a_refusal_is_described() {
         missing.is_empty(),
         "refusals missing from i18n::refusals::REASONS: {missing:?}"
     );
+}
+
+/// Every kind of failure of the node (a new variant fails to compile in `listed` until it
+/// is made below too).
+pub(crate) fn node_failures() -> Vec<NodeError> {
+    fn listed(error: &NodeError) {
+        match error {
+            NodeError::Stopped { .. }
+            | NodeError::Listen { .. }
+            | NodeError::InvalidAddress { .. }
+            | NodeError::Transport(_)
+            | NodeError::Dial { .. }
+            | NodeError::Task { .. }
+            | NodeError::Home(_)
+            | NodeError::Store(_)
+            | NodeError::NotFound(_)
+            | NodeError::Invalid(_)
+            | NodeError::Blocked(_)
+            | NodeError::Name(_)
+            | NodeError::Refused(_)
+            | NodeError::Dht { .. } => {}
+        }
+    }
+    use crate::store::StoreError;
+    let cause = || "the network's own words".into();
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let task = runtime.spawn(std::future::pending::<()>());
+    task.abort();
+    let cancelled = runtime.block_on(task).unwrap_err();
+    let failures = vec![
+        NodeError::Stopped { panic: None },
+        NodeError::Stopped {
+            panic: Some("index out of bounds".into()),
+        },
+        NodeError::Listen {
+            addr: "/ip4/0.0.0.0/tcp/1".into(),
+            source: cause(),
+        },
+        NodeError::InvalidAddress {
+            addr: "/ip5/x".into(),
+            source: cause(),
+        },
+        NodeError::Transport(cause()),
+        NodeError::Dial {
+            peer: "12D3KooWPeer".into(),
+            source: cause(),
+        },
+        NodeError::Task {
+            what: "flush",
+            source: cancelled,
+        },
+        NodeError::Home(crate::home::HomeError::NoDefault),
+        NodeError::Store(StoreError::NewerSchema { found: 99 }),
+        NodeError::Store(StoreError::Sled(sled::Error::Io(
+            std::io::ErrorKind::StorageFull.into(),
+        ))),
+        NodeError::Store(StoreError::Corrupt {
+            what: "contact",
+            message: "bad cbor".into(),
+        }),
+        NodeError::NotFound("no such thing".into()),
+        NodeError::Invalid("bad peer id".into()),
+        NodeError::Blocked("not now".into()),
+        NodeError::Name(NameError::Unprintable),
+        NodeError::Refused(crate::node::refusal::Refusal::invalid("own_number", "that is you")),
+        NodeError::Dht {
+            op: "put",
+            source: cause(),
+        },
+    ];
+    failures.iter().for_each(listed);
+    failures
 }
 
 #[test]
