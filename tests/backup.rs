@@ -12,7 +12,7 @@ use chingu::backup::{restore, ArchiveError, BackupError, BackupSecret, RecoveryC
 use chingu::home::Home;
 use chingu::node::backup::BackupKey;
 use chingu::Event;
-use common::net::{group_of_three, wait_event, wait_history, DEADLINE};
+use common::net::{befriend, group_changed, group_of_three, net, wait_event, wait_history, DEADLINE};
 use zeroize::Zeroizing;
 
 const PASSPHRASE: &str = "장미꽃 한 송이 at dawn";
@@ -191,6 +191,63 @@ async fn a_person_restored_on_a_new_machine_is_the_same_friend_and_gets_what_was
         groups[0].epoch > group.epoch,
         "a new epoch after the restore: {groups:?}"
     );
+    net.shutdown().await;
+}
+
+/// A sender key that reached a member after its backup is lost with its machine, though
+/// the member acknowledged it: Carol joins only after Bob's backup, so restored Bob lacks
+/// her key of the epoch. His `rekey` makes her send it again (protocol/group.md §5.3), and
+/// what she wrote while he was away arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restored_member_gets_again_a_sender_key_it_acknowledged_after_its_backup() {
+    let mut net = net(3, false).await;
+    befriend(&net, 0, 1).await;
+    befriend(&net, 0, 2).await;
+    net.stop_node(2).await.unwrap();
+    let mut bob_events = net.nodes[1].node().events();
+    let group = net.nodes[0]
+        .node()
+        .group_create("늦게 온 친구", &["n1", "n2"], None)
+        .await
+        .unwrap();
+    let id = group.group_id.clone();
+    group_changed(&mut bob_events, "joined").await;
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("bob.backup");
+    let report = net.nodes[1]
+        .node()
+        .backup(&archive, BackupKey::NewRecoveryCode)
+        .await
+        .unwrap();
+    let code = BackupSecret::RecoveryCode(RecoveryCode::parse(&report.recovery_code.unwrap()).unwrap());
+
+    // Carol comes online, joins, and Bob reads her first message: he holds her key.
+    net.restart_node(2).await.unwrap();
+    let carol = net.nodes[2].node().clone();
+    let mut carol_events = carol.events();
+    if !carol
+        .groups()
+        .await
+        .unwrap()
+        .iter()
+        .any(|g| g.group_id == id && g.active)
+    {
+        group_changed(&mut carol_events, "joined").await;
+    }
+    carol.group_send(&id, "carol, hello").await.unwrap();
+    wait_history(net.nodes[1].node(), &id, 1).await;
+
+    // Bob's machine is lost; Carol writes meanwhile.
+    net.stop_node(1).await.unwrap();
+    let home = net.nodes[1].home.clone();
+    std::fs::remove_dir_all(home.dir()).unwrap();
+    carol.group_send(&id, "carol, while bob was away").await.unwrap();
+    restore(&home, &archive, &code, &RestoreOptions::default()).unwrap();
+    net.restart_node(1).await.unwrap();
+    let history = wait_history(net.nodes[1].node(), &id, 2).await;
+    let texts: Vec<&str> = history.iter().map(|m| m.text.as_str()).collect();
+    assert!(texts.contains(&"carol, while bob was away"), "{texts:?}");
+    assert!(texts.contains(&"carol, hello"), "{texts:?}");
     net.shutdown().await;
 }
 

@@ -5,32 +5,28 @@
 //! decrypt (a reused nonce or a lost key would). The scenario waits on events and reads
 //! histories with deadlines; nothing here depends on timing.
 
-use std::process::Command;
-
-use serde_json::Value;
+use common::{count, testnet_report};
 
 mod common;
 
-fn count(chaos: &Value, path: &str) -> u64 {
-    path.split('/')
-        .fold(chaos, |value, key| &value[key])
-        .as_u64()
-        .unwrap_or_else(|| panic!("{path} is not a count in {chaos:#}"))
-}
-
 #[test]
 fn users_killed_at_random_lose_and_duplicate_nothing() {
-    let output = Command::new(common::bin())
-        .args(["--json", "testnet", "--nodes", "1", "--scenario", "chaos"])
-        .args(["--processes", "4", "--group-size", "4", "--rate", "20"])
-        .args(["--duration", "8", "--kill-every", "2"])
-        .env("RUST_LOG", "error")
-        .output()
-        .expect("chingu runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "testnet failed: {stderr}");
-    let report: Value = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&output.stdout)));
+    let report = testnet_report(&[
+        "--nodes",
+        "1",
+        "--scenario",
+        "chaos",
+        "--processes",
+        "4",
+        "--group-size",
+        "4",
+        "--rate",
+        "20",
+        "--duration",
+        "8",
+        "--kill-every",
+        "2",
+    ]);
     let chaos = &report["chaos"];
     // Kills come every 1–3 s over 8 s of traffic.
     assert!(count(chaos, "kills") >= 1, "{chaos:#}");

@@ -6,31 +6,24 @@
 //! relay, and the relay still serves a new circuit afterwards. The scenario waits on events
 //! with deadlines; nothing here depends on timing.
 
-use std::process::Command;
-
-use serde_json::Value;
+use common::{count as number, testnet_report};
 
 mod common;
 
-fn number(report: &Value, path: &str) -> u64 {
-    path.split('/')
-        .fold(report, |value, key| &value[key])
-        .as_u64()
-        .unwrap_or_else(|| panic!("{path} is not a count in {report:#}"))
-}
-
 #[test]
 fn a_loaded_relay_enforces_its_caps_and_keeps_serving() {
-    let output = Command::new(common::bin())
-        .args(["--json", "testnet", "--nodes", "1", "--scenario", "relay-load"])
-        .args(["--reservations", "10", "--circuits", "3", "--duration", "2"])
-        .env("RUST_LOG", "error")
-        .output()
-        .expect("chingu runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "testnet failed: {stderr}");
-    let report: Value = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&output.stdout)));
+    let report = testnet_report(&[
+        "--nodes",
+        "1",
+        "--scenario",
+        "relay-load",
+        "--reservations",
+        "10",
+        "--circuits",
+        "3",
+        "--duration",
+        "2",
+    ]);
     assert_eq!(report["scenario"], "relay-load", "{report:#}");
     assert_eq!(report["relay"]["role"], "relay", "a real relay process: {report:#}");
 

@@ -20,6 +20,29 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_chingu"))
 }
 
+/// Runs `chingu --json testnet ARGS` (logs at `error`), expects success, and returns
+/// its JSON report.
+pub fn testnet_report(args: &[&str]) -> serde_json::Value {
+    let output = Command::new(bin())
+        .args(["--json", "testnet"])
+        .args(args)
+        .env("RUST_LOG", "error")
+        .output()
+        .expect("chingu runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "testnet failed: {stderr}");
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&output.stdout)))
+}
+
+/// The count at `path` (`a/b/c`) of a JSON report.
+pub fn count(report: &serde_json::Value, path: &str) -> u64 {
+    path.split('/')
+        .fold(report, |value, key| &value[key])
+        .as_u64()
+        .unwrap_or_else(|| panic!("{path} is not a count in {report:#}"))
+}
+
 /// A `chingu` command on `home`, with a fixed language so output can be matched.
 pub fn chingu(home: &Path) -> Command {
     let mut cmd = Command::new(bin());

@@ -128,9 +128,10 @@ pub async fn group_changed(events: &mut chingu::node::EventStream, change: &str)
     .await
 }
 
-/// Polls a group's history until it holds `count` messages (or the deadline passes).
+/// Polls a group's history until it holds `count` messages (or the deadline passes; the
+/// panic then shows what the node holds and its counters, to tell why).
 pub async fn wait_history(node: &NodeHandle, group: &str, count: usize) -> Vec<chingu::node::MessageView> {
-    tokio::time::timeout(DEADLINE, async {
+    let reached = tokio::time::timeout(DEADLINE, async {
         let mut changes = node.events();
         loop {
             let history = node.group_history(group, 1000, None).await.unwrap();
@@ -141,8 +142,27 @@ pub async fn wait_history(node: &NodeHandle, group: &str, count: usize) -> Vec<c
             let _ = tokio::time::timeout(Duration::from_secs(1), changes.next()).await;
         }
     })
-    .await
-    .unwrap_or_else(|_| panic!("the group history did not reach {count} messages"))
+    .await;
+    match reached {
+        Ok(history) => history,
+        Err(_) => {
+            let texts: Vec<String> = node
+                .group_history(group, 1000, None)
+                .await
+                .map(|h| h.into_iter().map(|m| m.text).collect())
+                .unwrap_or_default();
+            let groups = node.groups().await.unwrap_or_default();
+            let status = node.status().await.ok();
+            panic!(
+                "the group history did not reach {count} messages: it holds {texts:?}; groups {groups:?}; \
+                 group counters {:?}; rejected {:?}; failures {:?}; {} peers connected",
+                status.as_ref().map(|s| &s.groups),
+                status.as_ref().map(|s| &s.rejected),
+                status.as_ref().map(|s| &s.failures),
+                status.as_ref().map_or(0, |s| s.connected_peers),
+            )
+        }
+    }
 }
 
 /// Three nodes: node 0 befriends nodes 1 and 2 and creates the group `name` with both;

@@ -353,6 +353,7 @@ impl Actor {
         let key = SenderKey::generate(epoch, &mut rand::rngs::OsRng);
         let dist = key.distribution(self.config.identity.ed25519(), id);
         record.own.insert(epoch, key);
+        record.own_dists.insert(epoch, dist.clone());
         record.epochs.push(epoch);
         let retired: Vec<Fixed<32>> = if record.epochs.len() > KEPT_EPOCHS {
             record.epochs.drain(..record.epochs.len() - KEPT_EPOCHS).collect()
@@ -378,12 +379,38 @@ impl Actor {
         self.connect_members();
     }
 
+    /// After a lone `rekey` by `member` (a node restored from a backup): sends it again our
+    /// sender key of every older epoch we keep, as first made — it may have acknowledged
+    /// one after its backup and lost it with its machine, and without it cannot read, or
+    /// ask for, what we sent in that epoch while it was away (protocol/group.md §5.3).
+    pub(super) fn resend_sender_keys(&mut self, id: GroupId, member: &Fixed<32>) {
+        let Some(record) = self.groups.records.get(&id) else {
+            return;
+        };
+        let Some(member) = record.log.state().member(member).cloned() else {
+            return;
+        };
+        let older = &record.epochs[..record.epochs.len().saturating_sub(1)];
+        let dists: Vec<SenderKeyDistribution> = older.iter().filter_map(|e| record.own_dists.get(e).cloned()).collect();
+        for dist in dists {
+            self.send_control_to(
+                &id,
+                &member,
+                GroupControl::SenderKey {
+                    id: Fixed(rand::random()),
+                    dist,
+                },
+            );
+        }
+    }
+
     /// Drops one epoch's keys, topic, buffered messages and kept envelopes.
     pub(super) fn forget_epoch(&mut self, id: GroupId, epoch: &Fixed<32>) {
         self.unsubscribe_epoch(id, epoch);
         if let Some(record) = self.groups.records.get_mut(&id) {
             record.secrets.remove(epoch);
             record.own.remove(epoch);
+            record.own_dists.remove(epoch);
             record.rings.remove(epoch);
             record.epochs.retain(|e| e != epoch);
         }

@@ -409,6 +409,9 @@ impl Actor {
                     if let Some(share) = share {
                         if self.groups.records.get(&group).is_some_and(|r| !r.removed) {
                             self.enter_epoch(group, &commit, share.secret);
+                            if commit.ops() == [Op::Rekey] && *commit.committer() != self.me() {
+                                self.resend_sender_keys(group, commit.committer());
+                            }
                         } else {
                             // The commit that removed us must not carry the new secret.
                             self.reject(None, "group", "share_after_removal");

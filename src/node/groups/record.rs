@@ -13,6 +13,11 @@ pub(super) struct GroupRecord {
     pub(super) secrets: BTreeMap<Fixed<32>, EpochSecret>,
     /// Our sender key per kept epoch.
     pub(super) own: BTreeMap<Fixed<32>, SenderKey>,
+    /// Our sender key's distribution per kept epoch as first made (iteration 0): sent
+    /// again to a member that commits a lone `rekey` (restored from a backup, it may have
+    /// lost the one it acknowledged after the backup).
+    #[serde(default)]
+    pub(super) own_dists: BTreeMap<Fixed<32>, SenderKeyDistribution>,
     /// Everyone's sender keys per kept epoch.
     pub(super) rings: BTreeMap<Fixed<32>, SenderKeyRing>,
     /// Kept epochs, oldest first.
@@ -44,6 +49,7 @@ impl GroupRecord {
             log,
             secrets: BTreeMap::new(),
             own: BTreeMap::new(),
+            own_dists: BTreeMap::new(),
             rings: BTreeMap::new(),
             epochs: Vec::new(),
             removed: false,

@@ -14,9 +14,10 @@
 //! sends answered and cut short by a kill, lost and duplicate copies per path, and every
 //! input the users refused over the run (by protocol and reason, from their `rejected`
 //! events). A sender never reuses a nonce after a crash (it encrypts only inside a nonce
-//! reservation already on disk, SPEC.md §6.3), and a frame under a nonce its receiver has
-//! seen is refused as a `replay` without being stored — so a reused nonce would show as a
-//! lost message; `dm.replay` alone counts honest re-sends whose acknowledgement a kill cut.
+//! reservation already on disk: SPEC.md §6.4, protocol/session.md §5.2), and a frame
+//! under a nonce its receiver has seen is refused as a `replay` without being stored — so
+//! a reused nonce would show as a lost message; `dm.replay` alone counts honest re-sends
+//! whose acknowledgement a kill cut.
 
 mod cluster;
 mod ledger;
