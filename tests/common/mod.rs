@@ -20,6 +20,34 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_chingu"))
 }
 
+/// Runs `chingu ARGS --json` on `home`, which must succeed with JSON on stdout.
+pub fn json(home: &Path, args: &[&str]) -> serde_json::Value {
+    let mut with = args.to_vec();
+    with.push("--json");
+    let out = ok(home, &with);
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("chingu {with:?} printed no JSON ({e}): {out}"))
+}
+
+/// Runs `chingu ARGS` on `home` and returns (exit code, stdout, stderr).
+pub fn run(home: &Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = chingu(home).args(args).output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `http://ADDR` of the metrics server a daemon printed.
+pub fn metrics_base(daemon: &Daemon) -> String {
+    let url = daemon
+        .output
+        .iter()
+        .find_map(|l| l.strip_prefix("Prometheus metrics: "))
+        .expect("a metrics line");
+    url.trim_end_matches("/metrics").to_owned()
+}
+
 /// Runs `chingu --json testnet ARGS` (logs at `error`), expects success, and returns
 /// its JSON report.
 pub fn testnet_report(args: &[&str]) -> serde_json::Value {
