@@ -281,6 +281,19 @@ impl NodeProcess {
             })
     }
 
+    /// Its process id (none once reaped).
+    pub fn pid(&self) -> Option<u32> {
+        self.pid
+    }
+
+    /// Whether the process still runs (a node busy being stopped or killed counts).
+    pub fn is_running(&self) -> bool {
+        match self.child.try_lock() {
+            Ok(mut child) => matches!(child.try_wait(), Ok(None)),
+            Err(_) => true,
+        }
+    }
+
     /// Stops the node with SIGTERM (killing it if it does not stop in time).
     pub async fn stop(self) {
         self.signal(nix::sys::signal::Signal::SIGTERM);

@@ -1,28 +1,22 @@
 //! The relay of `relay-load`: a real `chingu run --role relay` child process (this
-//! executable) listening on 127.0.0.1 only, with the scenario's `[relay]` limits written to
-//! its home's config.toml. Its CPU and memory are read from `/proc/<pid>` alone
-//! ([`Process`]); its counters come through its control API (`node.status`, whose
-//! `nat.relay_service` is what `/metrics` exports as `chingu_relay_service_*`).
+//! executable, driven as a [`NodeProcess`]) listening on 127.0.0.1 only, with the
+//! scenario's `[relay]` limits written to its home's config.toml. Its CPU and memory are
+//! read from `/proc/<pid>` alone ([`Process`]); its counters come through its control API
+//! (`node.status`, whose `nat.relay_service` is what `/metrics` exports as
+//! `chingu_relay_service_*`).
 
 use std::path::PathBuf;
-use std::process::Stdio;
-use std::time::Duration;
+use std::sync::Arc;
 
 use libp2p::{Multiaddr, PeerId};
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::api::client::ApiClient;
 use crate::config::{RelayConfig, Role};
 use crate::home::Home;
+use crate::lab::procs::{Launch, NodeProcess};
 use crate::node::nat::admission::RelayServiceStats;
 use crate::phone::Region;
 use crate::testnet::resources::Process;
-
-/// How long the relay may take to print that it serves.
-const START_DEADLINE: Duration = Duration::from_secs(30);
-/// How long it may take to stop after SIGTERM before it is killed.
-const STOP_DEADLINE: Duration = Duration::from_secs(15);
 
 /// A running relay process.
 pub struct RelayProcess {
@@ -32,17 +26,9 @@ pub struct RelayProcess {
     pub addr: Multiaddr,
     /// The process, for CPU and memory.
     pub process: Process,
-    api: ApiClient,
-    child: tokio::process::Child,
+    node: NodeProcess,
     log: PathBuf,
     _dir: tempfile::TempDir,
-}
-
-/// The `started` line `chingu --json run` prints once it serves.
-#[derive(serde::Deserialize)]
-struct Started {
-    peer_id: String,
-    listen: Vec<String>,
 }
 
 impl RelayProcess {
@@ -67,64 +53,43 @@ impl RelayProcess {
 
         let exe = std::env::current_exe().map_err(|e| format!("this executable: {e}"))?;
         let log = dir.path().join("relay.log");
-        let log_file = std::fs::File::create(&log).map_err(|e| format!("relay log: {e}"))?;
-        let mut command = tokio::process::Command::new(exe);
-        command
-            .arg("--home")
-            .arg(home.dir())
-            .args(["--json", "run", "--role", "relay", "--listen", "/ip4/127.0.0.1/tcp/0"])
-            .env_remove("CHINGU_HOME")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(log_file))
-            .kill_on_drop(true);
-        // SAFETY: only an async-signal-safe system call between fork and exec.
-        unsafe {
-            command.pre_exec(|| {
-                nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM)?;
-                Ok(())
-            });
-        }
-        let mut child = crate::lab::procs::spawn(command)
-            .await
-            .map_err(|e| format!("starting the relay: {e}"))?;
-        let pid = child.id().ok_or("the relay exited at once")?;
-        let stdout = child.stdout.take().expect("piped");
-        let mut lines = BufReader::new(stdout).lines();
-        let started = tokio::time::timeout(START_DEADLINE, async {
-            while let Ok(Some(line)) = lines.next_line().await {
-                if let Ok(started) = serde_json::from_str::<Started>(&line) {
-                    return Some(started);
-                }
-            }
-            None
+        let node = NodeProcess::start(Launch {
+            bin: &exe,
+            label: "relay",
+            home: &home,
+            run_args: ["--role", "relay", "--listen", "/ip4/127.0.0.1/tcp/0"]
+                .map(String::from)
+                .to_vec(),
+            log: &log,
+            netns: None,
+            events: Arc::default(),
         })
-        .await;
-        let Ok(Some(started)) = started else {
-            return Err(format!(
-                "the relay did not start within {START_DEADLINE:?}: {}",
-                crate::lab::procs::log_tail(&log)
-            ));
-        };
-        // Nothing more is read from stdout (only the `stopped` line comes).
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        let addr = started
-            .listen
-            .iter()
-            .find(|a| a.contains("/tcp/"))
-            .ok_or_else(|| format!("no TCP listen address in {:?}", started.listen))?
-            .parse()
-            .map_err(|e| format!("relay address: {e}"))?;
-        let peer_id = started.peer_id.parse().map_err(|e| format!("relay peer id: {e}"))?;
-        let api = ApiClient::connect(&home.socket_path())
+        .await
+        .map_err(|e| format!("the relay did not start: {e}"))?;
+        let pid = node.pid().ok_or("the relay exited at once")?;
+        let status = node
+            .call("node.status", json!({}))
             .await
-            .map_err(|e| format!("relay control API: {e}"))?;
+            .map_err(|e| format!("relay node.status: {e}"))?;
+        let addr = status["listen_addrs"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .find(|a| a.contains("/tcp/"))
+            .ok_or_else(|| format!("no TCP listen address in {status}"))?;
+        let peer_id: PeerId = node.peer_id.parse().map_err(|e| format!("relay peer id: {e}"))?;
+        let addr: Multiaddr = addr.parse().map_err(|e| format!("relay address: {e}"))?;
+        let addr = if addr.iter().any(|p| matches!(p, libp2p::multiaddr::Protocol::P2p(_))) {
+            addr
+        } else {
+            addr.with(libp2p::multiaddr::Protocol::P2p(peer_id))
+        };
         Ok(Self {
             peer_id,
             addr,
             process: Process { pid },
-            api,
-            child,
+            node,
             log,
             _dir: dir,
         })
@@ -132,7 +97,7 @@ impl RelayProcess {
 
     /// Its `node.status`.
     pub async fn status(&mut self) -> Result<Value, String> {
-        self.api
+        self.node
             .call("node.status", json!({}))
             .await
             .map_err(|e| format!("relay node.status: {e}"))
@@ -147,7 +112,7 @@ impl RelayProcess {
 
     /// Whether the process is still running.
     pub fn is_running(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
+        self.node.is_running()
     }
 
     /// The last lines of its log (for error messages).
@@ -156,13 +121,7 @@ impl RelayProcess {
     }
 
     /// Stops it with SIGTERM (killing it if it does not stop in time).
-    pub async fn stop(mut self) {
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(self.process.pid as i32),
-            nix::sys::signal::Signal::SIGTERM,
-        );
-        if tokio::time::timeout(STOP_DEADLINE, self.child.wait()).await.is_err() {
-            let _ = self.child.kill().await;
-        }
+    pub async fn stop(self) {
+        self.node.stop().await;
     }
 }
