@@ -9,8 +9,9 @@
 //! - Absences: one per [`ABSENCE_EVERY`] of the run (at least one), starting evenly
 //!   between 10 % and 60 % of it, each lasting [`ABSENCE_LENGTH`] (at most a quarter of
 //!   the run); overlapping absences are of different users. With a churn share (a soak),
-//!   instead as many as keep that share of the users away on average, starting evenly
-//!   over the whole run (ending before it does); at least two users always stay online.
+//!   instead as many absences of [`SOAK_ABSENCE_LENGTH`] as keep that share of the users
+//!   away on average, starting evenly over the whole run (ending before it does); at
+//!   least two users always stay online.
 //! - Introductions: one per [`INTRODUCTION_EVERY`] (at least one), evenly between 5 % and
 //!   60 % of the run, of two users who are not friends and stay online meanwhile. Their
 //!   1:1 messages start [`settle`] after the introduction.
@@ -27,6 +28,9 @@ pub const GROUP_SHARE: f64 = 0.2;
 pub const ABSENCE_EVERY: Duration = Duration::from_secs(10);
 /// How long a user stays offline.
 pub const ABSENCE_LENGTH: Duration = Duration::from_secs(15);
+/// How long a user stays offline in a soak (`churn`): longer, so that the moves (one
+/// node stopped or started at a time, in one process) keep up with the plan.
+pub const SOAK_ABSENCE_LENGTH: Duration = Duration::from_secs(60);
 /// One introduction per this much of the run.
 pub const INTRODUCTION_EVERY: Duration = Duration::from_secs(5);
 /// Longest an introduction is expected to take (its users stay online meanwhile).
@@ -195,7 +199,11 @@ impl Plan {
 }
 
 fn draw_absences(input: &PlanInput, length: Duration, rng: &mut StdRng) -> Vec<Absence> {
-    let duration = ABSENCE_LENGTH.min(length / 4);
+    let duration = match input.churn {
+        Some(_) => SOAK_ABSENCE_LENGTH,
+        None => ABSENCE_LENGTH,
+    }
+    .min(length / 4);
     let guard = guard(length);
     let (count, from, to) = match input.churn {
         Some(share) => {
@@ -370,8 +378,8 @@ mod tests {
         };
         let plan = Plan::draw(&input);
         let length = length(messages, rate);
-        // 30 % of 40 users for 600 s, in absences of 15 s: 480 of them.
-        assert_eq!(plan.absences.len(), 480);
+        // 30 % of 40 users for 600 s, in absences of 60 s: 120 of them.
+        assert_eq!(plan.absences.len(), 120);
         assert!(plan.absences.iter().all(|a| a.back + guard(length) <= length));
         assert!(plan.absences.first().is_some_and(|a| a.leave < length / 100));
         // Away at each second: 12 users on average, and never fewer than 2 online.
