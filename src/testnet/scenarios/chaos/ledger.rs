@@ -111,7 +111,9 @@ pub async fn check(
             path.lost += copies.iter().filter(|&&c| c == 0).count();
         } else {
             path.uncertain += 1;
-            path.uncertain_kept += usize::from(copies.first().is_some_and(|&c| c > 0));
+            // Whether the sender itself stored it before its answer was cut.
+            let at_sender = holders.iter().position(|&(user, _)| user == message.from);
+            path.uncertain_kept += usize::from(at_sender.is_some_and(|i| copies[i] > 0));
         }
     }
     Ok(check)

@@ -23,9 +23,10 @@ mod cluster;
 mod ledger;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
+use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -45,7 +46,7 @@ const MAX_DOWNTIME: Duration = Duration::from_secs(3);
 const SETUP_DEADLINE: Duration = Duration::from_secs(120);
 /// Longest wait, after the last send, for every answered message to be everywhere.
 const DELIVERY_DEADLINE: Duration = Duration::from_secs(180);
-/// Between two reads of all histories while waiting.
+/// Longest between two reads of all histories while waiting.
 const CHECK_EVERY: Duration = Duration::from_secs(2);
 
 /// The `chaos` section of the report.
@@ -90,13 +91,16 @@ pub async fn run(net: &mut TestNet, options: &ScenarioOptions) -> Result<Map<Str
     let members: Vec<usize> = (0..group_size).collect();
     let group = set_up(&users, &members).await.map_err(&error)?;
 
-    let rng = Arc::new(Mutex::new(rand::rngs::StdRng::seed_from_u64(options.seed)));
-    let sent = Arc::new(Mutex::new(Vec::<Sent>::new()));
-    let skipped = Arc::new(Mutex::new(0usize));
     let until = Instant::now() + duration;
-    let traffic = traffic(&users, &group, &members, options.rate, until, &rng, &sent, &skipped);
-    let chaos = kill_and_restart(&users, options.kill_every, until, &rng);
-    let ((), outcome) = tokio::join!(traffic, chaos);
+    let traffic = Traffic {
+        users: users.clone(),
+        group: group.clone(),
+        members: members.clone(),
+    };
+    // Separate random streams from one seed: the kills do not shift the traffic's draws.
+    let sending = traffic.run(options.rate, until, StdRng::seed_from_u64(options.seed));
+    let killing = kill_and_restart(&users, options.kill_every, until, StdRng::seed_from_u64(!options.seed));
+    let ((sent, skipped), outcome) = tokio::join!(sending, killing);
     let Chaos {
         kills,
         mut restarts,
@@ -110,7 +114,6 @@ pub async fn run(net: &mut TestNet, options: &ScenarioOptions) -> Result<Map<Str
         }
     }
 
-    let sent: Vec<Sent> = sent.lock().expect("not poisoned").clone();
     let last_send = Instant::now();
     let deadline = last_send + DELIVERY_DEADLINE;
     let (check, converged) = loop {
@@ -123,7 +126,9 @@ pub async fn run(net: &mut TestNet, options: &ScenarioOptions) -> Result<Map<Str
                 .then(|| round(last_send.elapsed().as_secs_f64() * 1000.0));
             break (check, converged);
         }
-        tokio::time::sleep(CHECK_EVERY).await;
+        // Read again once any user reports something (a message, a sync), or in a while.
+        let wait_until = deadline.min(Instant::now() + CHECK_EVERY);
+        futures::future::select_all(users.iter().map(|u| Box::pin(u.next_event(wait_until)))).await;
     };
     let Check {
         one_to_one,
@@ -145,7 +150,6 @@ pub async fn run(net: &mut TestNet, options: &ScenarioOptions) -> Result<Map<Str
     for user in users.iter() {
         user.stop().await;
     }
-    let skipped = *skipped.lock().expect("not poisoned");
     let report = ChaosReport {
         processes,
         group_members: members.len(),
@@ -235,52 +239,53 @@ async fn set_up(users: &[User], members: &[usize]) -> Result<String, String> {
     Ok(group)
 }
 
-/// Sends at `rate` until `until`: a running user picked at random, 80 % to its friend
-/// and 20 % to the group (when a member). Each send runs on its own, so a kill cuts
-/// only the sends of its user.
-#[allow(clippy::too_many_arguments)]
-async fn traffic(
-    users: &Arc<Vec<User>>,
-    group: &str,
-    members: &[usize],
-    rate: f64,
-    until: Instant,
-    rng: &Mutex<rand::rngs::StdRng>,
-    sent: &Arc<Mutex<Vec<Sent>>>,
-    skipped: &Mutex<usize>,
-) {
-    let mut pacer = tokio::time::interval(Duration::from_secs_f64(1.0 / rate.max(0.1)));
-    pacer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut sends = tokio::task::JoinSet::new();
-    let mut seq = 0usize;
-    while Instant::now() < until {
-        pacer.tick().await;
-        let (from, to_group) = {
-            let mut rng = rng.lock().expect("not poisoned");
-            (rng.gen_range(0..users.len()), rng.gen_bool(0.2))
-        };
-        if users[from].process().is_none() {
-            *skipped.lock().expect("not poisoned") += 1;
-            continue;
+/// What the traffic needs: the users, the group and who is in it.
+struct Traffic {
+    users: Arc<Vec<User>>,
+    group: String,
+    members: Vec<usize>,
+}
+
+impl Traffic {
+    /// Sends at `rate` until `until`: a running user picked at random, 80 % to its friend
+    /// and 20 % to the group (when a member). Each send runs on its own, so a kill cuts
+    /// only the sends of its user. Returns what was offered, and the picks that found
+    /// the user down.
+    async fn run(&self, rate: f64, until: Instant, mut rng: StdRng) -> (Vec<Sent>, usize) {
+        let mut pacer = tokio::time::interval(Duration::from_secs_f64(1.0 / rate.max(0.1)));
+        pacer.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut sends = tokio::task::JoinSet::new();
+        let (mut seq, mut skipped) = (0usize, 0usize);
+        while Instant::now() < until {
+            pacer.tick().await;
+            let (from, to_group) = (rng.gen_range(0..self.users.len()), rng.gen_bool(0.2));
+            if self.users[from].process().is_none() {
+                skipped += 1;
+                continue;
+            }
+            seq += 1;
+            let to = if to_group && self.members.contains(&from) {
+                To::Group
+            } else {
+                To::Friend(friend_of(from))
+            };
+            let text = format!("chaos {seq:06} from p{from} 안녕하세요");
+            let (method, params) = match to {
+                To::Group => ("groups.send", json!({ "group": self.group, "text": text })),
+                To::Friend(f) => ("messages.send", json!({ "contact": self.users[f].label, "text": text })),
+            };
+            let users = self.users.clone();
+            sends.spawn(async move {
+                let acked = users[from].call(method, params).await.is_ok();
+                Sent { from, to, text, acked }
+            });
         }
-        seq += 1;
-        let to = if to_group && members.contains(&from) {
-            To::Group
-        } else {
-            To::Friend(friend_of(from))
-        };
-        let text = format!("chaos {seq:06} from p{from} 안녕하세요");
-        let (method, params) = match to {
-            To::Group => ("groups.send", json!({ "group": group, "text": text })),
-            To::Friend(f) => ("messages.send", json!({ "contact": users[f].label, "text": text })),
-        };
-        let (users, sent) = (users.clone(), sent.clone());
-        sends.spawn(async move {
-            let acked = users[from].call(method, params).await.is_ok();
-            sent.lock().expect("not poisoned").push(Sent { from, to, text, acked });
-        });
+        let mut sent = Vec::with_capacity(seq);
+        while let Some(outcome) = sends.join_next().await {
+            sent.extend(outcome.ok());
+        }
+        (sent, skipped)
     }
-    while sends.join_next().await.is_some() {}
 }
 
 /// What the killing did.
@@ -293,19 +298,16 @@ struct Chaos {
 
 /// Until `until`: waits a random time around `every`, kills a running user with SIGKILL
 /// and starts it again after a random downtime (both within [`MAX_DOWNTIME`]).
-async fn kill_and_restart(users: &[User], every: Duration, until: Instant, rng: &Mutex<rand::rngs::StdRng>) -> Chaos {
+async fn kill_and_restart(users: &[User], every: Duration, until: Instant, mut rng: StdRng) -> Chaos {
     let mut chaos = Chaos {
         kills: 0,
         restarts: Vec::new(),
         failures: Vec::new(),
     };
     loop {
-        let (wait, victim, downtime) = {
-            let mut rng = rng.lock().expect("not poisoned");
-            let wait = every.mul_f64(rng.gen_range(0.5..1.5));
-            let downtime = MAX_DOWNTIME.mul_f64(rng.gen_range(0.0..1.0));
-            (wait, rng.gen_range(0..users.len()), downtime)
-        };
+        let wait = every.mul_f64(rng.gen_range(0.5..1.5));
+        let downtime = MAX_DOWNTIME.mul_f64(rng.gen_range(0.0..1.0));
+        let victim = rng.gen_range(0..users.len());
         if Instant::now() + wait >= until {
             return chaos;
         }

@@ -79,12 +79,11 @@ impl RelayProcess {
             .find(|a| a.contains("/tcp/"))
             .ok_or_else(|| format!("no TCP listen address in {status}"))?;
         let peer_id: PeerId = node.peer_id.parse().map_err(|e| format!("relay peer id: {e}"))?;
-        let addr: Multiaddr = addr.parse().map_err(|e| format!("relay address: {e}"))?;
-        let addr = if addr.iter().any(|p| matches!(p, libp2p::multiaddr::Protocol::P2p(_))) {
-            addr
-        } else {
-            addr.with(libp2p::multiaddr::Protocol::P2p(peer_id))
-        };
+        // Listen addresses come without the peer id.
+        let addr = addr
+            .parse::<Multiaddr>()
+            .map_err(|e| format!("relay address: {e}"))?
+            .with(libp2p::multiaddr::Protocol::P2p(peer_id));
         Ok(Self {
             peer_id,
             addr,
