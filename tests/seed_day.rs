@@ -55,6 +55,8 @@ const FIELDS: &[&str] = &[
     "rss/end_bytes",
     "trend/rss_mib_per_min",
     "trend/rss_mib_per_min_second_half",
+    "trend/heap_mib_per_min",
+    "trend/fds_per_min",
     "trend/cpu_cores_per_min",
     "trend/cpu_cores_per_min_second_half",
     "trend/rss_max_bytes",

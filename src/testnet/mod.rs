@@ -352,7 +352,7 @@ impl TestNet {
         if let Err(e) = settings.save(&home.config_path()) {
             return Err(TestNetError::Home { index, source: e });
         }
-        let handle = self.start_node(&home, bootstrap, index, Some(report.store)).await?;
+        let handle = Self::start_node(self.plan, &home, bootstrap, index, Some(report.store)).await?;
         let addr = listen_addr(&handle, index).await?;
         self.nodes.push(TestNode {
             handle: Some(handle),
@@ -364,7 +364,7 @@ impl TestNet {
     }
 
     async fn start_node(
-        &self,
+        plan: FdPlan,
         home: &Home,
         bootstrap: Vec<Multiaddr>,
         index: usize,
@@ -376,13 +376,13 @@ impl TestNet {
         config.bootstrap = bootstrap;
         config.mdns = false;
         config.store.cache_bytes = TESTNET_CACHE_BYTES;
-        config.max_connections = self.plan.max_connections;
-        config.idle_timeout = if self.plan.large {
+        config.max_connections = plan.max_connections;
+        config.idle_timeout = if plan.large {
             LARGE_NET_IDLE_TIMEOUT
         } else {
             SMALL_NET_IDLE_TIMEOUT
         };
-        if self.plan.large {
+        if plan.large {
             config.dht_refresh = Some(LARGE_NET_DHT_REFRESH);
         }
         // Every node of the net listens on loopback, reachable by all the others: no
@@ -415,11 +415,24 @@ impl TestNet {
             .take(2)
             .map(|(_, n)| n.addr.clone())
             .collect();
-        let home = self.nodes[index].home.clone();
-        let handle = self.start_node(&home, bootstrap, index, None).await?;
-        self.nodes[index].addr = listen_addr(&handle, index).await?;
+        let (handle, addr) = Self::start_again(self.plan, &self.nodes[index].home, bootstrap, index).await?;
+        self.nodes[index].addr = addr;
         self.nodes[index].handle = Some(handle);
         Ok(())
+    }
+
+    /// Starts a stopped node again from its home without borrowing the net, so that
+    /// several can start at once; returns its handle and listen address, which the caller
+    /// puts back into [`TestNet::nodes`].
+    pub async fn start_again(
+        plan: FdPlan,
+        home: &Home,
+        bootstrap: Vec<Multiaddr>,
+        index: usize,
+    ) -> Result<(NodeHandle, Multiaddr), TestNetError> {
+        let handle = Self::start_node(plan, home, bootstrap, index, None).await?;
+        let addr = listen_addr(&handle, index).await?;
+        Ok((handle, addr))
     }
 
     /// Reinstalls node `index` with the same number, name and settings (what `chingu init

@@ -3,7 +3,11 @@
 //! scenario started as a child) is measured from `/proc/<pid>/stat` and
 //! `/proc/<pid>/status` alone: [`Process`]. Scenarios that judge
 //! whether a load can be carried for long sample these over time and report the slope:
-//! a flat line is what "CPU and RSS flat" means.
+//! a flat line is what "CPU and RSS flat" means. This process's heap (what the allocator
+//! has handed out, [`heap_bytes`]) is sampled too: resident memory also rises while
+//! memory allocated at start-up is touched for the first time (sled allocates a few MiB
+//! of zeroed tables per store, which the kernel maps in page by page as they are
+//! written), so a rising RSS over a flat heap is that, not a leak.
 //!
 //! Disk syncs are counted with perf tracepoints on the `fsync`, `fdatasync` and
 //! `sync_file_range` system calls (sled makes its log durable with `sync_file_range`
@@ -111,6 +115,22 @@ fn clock_ticks_per_second() -> f64 {
     }
 }
 
+/// Bytes this process's allocator has handed out and not taken back (glibc
+/// `mallinfo2`: in use in every arena plus blocks mapped on their own), or `None` where
+/// the C library does not say. Allocated memory counts whether or not it was touched.
+pub fn heap_bytes() -> Option<u64> {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: mallinfo2 has no preconditions; it only reads the allocator's counters.
+        let info = unsafe { nix::libc::mallinfo2() };
+        Some((info.uordblks + info.hblkhd) as u64)
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    {
+        None
+    }
+}
+
 /// Resident memory of this process now (`VmRSS`), in bytes.
 pub fn rss_bytes() -> u64 {
     status_bytes(None, "VmRSS:").unwrap_or_default()
@@ -199,6 +219,9 @@ pub struct Sample {
     pub t_s: f64,
     /// Resident memory, bytes.
     pub rss_bytes: u64,
+    /// This process's heap, bytes ([`heap_bytes`]; absent for another process).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub heap_bytes: Option<u64>,
     /// CPU seconds per second over the interval that ended with this sample.
     pub cpu_cores: f64,
     /// Open file descriptors (sockets, database files…).
@@ -212,6 +235,15 @@ pub struct Series {
     pub samples: Vec<Sample>,
 }
 
+/// What one sample reads.
+struct Reading {
+    /// CPU seconds so far.
+    cpu_s: f64,
+    rss_bytes: u64,
+    heap_bytes: Option<u64>,
+    fds: u64,
+}
+
 /// The trends of a [`Series`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Trend {
@@ -219,6 +251,13 @@ pub struct Trend {
     pub rss_mib_per_min: f64,
     /// The same over the second half of the samples (after the warm-up).
     pub rss_mib_per_min_second_half: f64,
+    /// The heap ([`heap_bytes`]): least-squares slope over all samples, MiB per minute
+    /// (absent where it is not sampled).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub heap_mib_per_min: Option<f64>,
+    /// The same over the second half of the samples.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub heap_mib_per_min_second_half: Option<f64>,
     /// CPU use: least-squares slope, cores per minute (0.1 = 10 % of a core more each minute).
     pub cpu_cores_per_min: f64,
     /// The same over the second half of the samples.
@@ -238,7 +277,13 @@ pub struct Trend {
 impl Series {
     /// Samples the process every `every` until `stop` resolves.
     pub async fn record(every: Duration, stop: impl std::future::Future<Output = ()>) -> Self {
-        Self::record_with(every, stop, || (cpu_seconds(), rss_bytes(), open_fds())).await
+        let read = || Reading {
+            cpu_s: cpu_seconds(),
+            rss_bytes: rss_bytes(),
+            heap_bytes: heap_bytes(),
+            fds: open_fds(),
+        };
+        Self::record_with(every, stop, read).await
     }
 
     /// Samples another process every `every` until `stop` resolves (or it is gone).
@@ -247,45 +292,44 @@ impl Series {
         every: Duration,
         stop: impl std::future::Future<Output = ()>,
     ) -> Self {
-        let read = || {
-            (
-                process.cpu_seconds().unwrap_or_default(),
-                process.rss_bytes().unwrap_or_default(),
-                process.open_fds().unwrap_or_default(),
-            )
+        let read = || Reading {
+            cpu_s: process.cpu_seconds().unwrap_or_default(),
+            rss_bytes: process.rss_bytes().unwrap_or_default(),
+            heap_bytes: None,
+            fds: process.open_fds().unwrap_or_default(),
         };
         Self::record_with(every, stop, read).await
     }
 
-    /// Samples `read` (CPU seconds so far, resident bytes and open descriptors now) every
-    /// `every` until `stop`.
+    /// Samples `read` every `every` until `stop`.
     async fn record_with(
         every: Duration,
         stop: impl std::future::Future<Output = ()>,
-        read: impl Fn() -> (f64, u64, u64),
+        read: impl Fn() -> Reading,
     ) -> Self {
         let started = Instant::now();
         let mut series = Series::default();
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut last = (started, read().0);
+        let mut last = (started, read().cpu_s);
         tokio::pin!(stop);
         loop {
             tokio::select! {
                 _ = &mut stop => return series,
                 _ = ticks.tick() => {
                     let now = Instant::now();
-                    let (cpu, rss_bytes, fds) = read();
+                    let reading = read();
                     let interval = now.duration_since(last.0).as_secs_f64();
                     if interval > 0.0 {
                         series.samples.push(Sample {
                             t_s: round(now.duration_since(started).as_secs_f64()),
-                            rss_bytes,
-                            cpu_cores: round((cpu - last.1) / interval),
-                            fds,
+                            rss_bytes: reading.rss_bytes,
+                            heap_bytes: reading.heap_bytes,
+                            cpu_cores: round((reading.cpu_s - last.1) / interval),
+                            fds: reading.fds,
                         });
                     }
-                    last = (now, cpu);
+                    last = (now, reading.cpu_s);
                 }
             }
         }
@@ -295,6 +339,9 @@ impl Series {
     pub fn trend(&self) -> Trend {
         let second_half = &self.samples[self.samples.len() / 2..];
         let mib = |s: &Sample| s.rss_bytes as f64 / (1024.0 * 1024.0);
+        let heap_mib = |s: &Sample| s.heap_bytes.unwrap_or_default() as f64 / (1024.0 * 1024.0);
+        let heap_sampled = !self.samples.is_empty() && self.samples.iter().all(|s| s.heap_bytes.is_some());
+        let heap_slope = |samples: &[Sample]| heap_sampled.then(|| round(slope_per_min(samples, heap_mib)));
         let cores = |s: &Sample| s.cpu_cores;
         let fds = |s: &Sample| s.fds as f64;
         let mean = if self.samples.is_empty() {
@@ -305,6 +352,8 @@ impl Series {
         Trend {
             rss_mib_per_min: round(slope_per_min(&self.samples, mib)),
             rss_mib_per_min_second_half: round(slope_per_min(second_half, mib)),
+            heap_mib_per_min: heap_slope(&self.samples),
+            heap_mib_per_min_second_half: heap_slope(second_half),
             cpu_cores_per_min: round(slope_per_min(&self.samples, cores)),
             cpu_cores_per_min_second_half: round(slope_per_min(second_half, cores)),
             fds_per_min: round(slope_per_min(&self.samples, fds)),
@@ -440,6 +489,7 @@ mod tests {
         Sample {
             t_s,
             rss_bytes: (mib * 1024.0 * 1024.0) as u64,
+            heap_bytes: Some(200 << 20),
             cpu_cores,
             fds: 40 + t_s as u64 / 10 * 2,
         }
@@ -461,7 +511,16 @@ mod tests {
         // 2 descriptors more every 10 s = 12 a minute.
         assert!((trend.fds_per_min - 12.0).abs() < 0.01, "{trend:?}");
         assert_eq!(trend.fds_max, 58);
+        // The heap stayed at 200 MiB while RSS rose: pages touched, nothing allocated.
+        assert_eq!(
+            (trend.heap_mib_per_min, trend.heap_mib_per_min_second_half),
+            (Some(0.0), Some(0.0))
+        );
         assert_eq!(Series::default().trend(), Trend::default());
+        // Another process's heap is not sampled: no slope rather than a flat zero.
+        let mut other = series.clone();
+        other.samples.iter_mut().for_each(|s| s.heap_bytes = None);
+        assert_eq!(other.trend().heap_mib_per_min, None);
     }
 
     #[test]
@@ -470,6 +529,13 @@ mod tests {
         // meanwhile).
         let rss = rss_bytes();
         assert!(rss > 0 && peak_rss_bytes() >= rss);
+        // A block of its own, allocated and not touched, is heap though not resident.
+        let before = heap_bytes();
+        let untouched = std::hint::black_box(vec![0u8; 64 << 20]);
+        if cfg!(all(target_os = "linux", target_env = "gnu")) {
+            assert!(heap_bytes().unwrap() >= before.unwrap() + (64 << 20), "{before:?}");
+        }
+        drop(untouched);
         let meter = UsageMeter::start();
         let spin = Instant::now();
         while spin.elapsed() < Duration::from_millis(20) {}

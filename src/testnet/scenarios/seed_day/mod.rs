@@ -16,7 +16,7 @@
 mod plan;
 mod tally;
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -34,7 +34,8 @@ use crate::testnet::resources::{self, Sample, Series, SyncCounter, SyncCounts, T
 use crate::testnet::stats::round;
 use crate::testnet::{TestNet, TestNetError};
 use crate::{Event, NodeHandle};
-use plan::{Plan, PlanInput, Traffic};
+use libp2p::Multiaddr;
+use plan::{Absence, Plan, PlanInput, Traffic};
 use tally::{id_of, PathLatencies, Tally};
 
 /// Sends in flight at once (each waits for its flush); enough that the rate holds.
@@ -234,8 +235,8 @@ struct Sends {
     last_start: Option<Instant>,
 }
 
-fn lock(tally: &Mutex<Tally>) -> std::sync::MutexGuard<'_, Tally> {
-    tally.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// `--scenario seed-day`.
@@ -514,7 +515,10 @@ async fn send_all(plan: &Plan, roster: &Roster, group_ids: &[String], rate: f64,
     sends
 }
 
-/// Stops and restarts nodes as the plan says; returns how many came back.
+/// Stops and restarts nodes as the plan says; returns how many came back. Each user's
+/// absences are taken in order, different users' at once: a soak's plan has a move every
+/// fraction of a second, and one stop (outbox drained, store flushed) or start takes
+/// longer than that.
 async fn churn(
     net: &mut TestNet,
     plan: &Plan,
@@ -523,34 +527,52 @@ async fn churn(
     streams: &mpsc::UnboundedSender<(usize, EventStream)>,
     tally: &Mutex<Tally>,
 ) -> Result<usize, TestNetError> {
-    let mut moves: Vec<(Duration, bool, usize)> = plan
-        .absences
-        .iter()
-        .flat_map(|a| [(a.leave, true, a.node), (a.back, false, a.node)])
-        .collect();
-    moves.sort();
-    let mut returned = 0;
-    for (at, leaving, node) in moves {
-        tokio::time::sleep_until(clock + at).await;
-        if leaving {
+    let fd_plan = net.plan();
+    let addrs: Vec<Mutex<Multiaddr>> = net.nodes.iter().map(|n| Mutex::new(n.addr.clone())).collect();
+    let mut absences: BTreeMap<usize, Vec<&Absence>> = BTreeMap::new();
+    for absence in &plan.absences {
+        absences.entry(absence.node).or_default().push(absence);
+    }
+    let homes = &net.nodes;
+    let addrs = &addrs;
+    let users = absences.into_iter().map(|(node, mut absences)| async move {
+        absences.sort_by_key(|a| a.leave);
+        for absence in absences {
+            tokio::time::sleep_until(clock + absence.leave).await;
             // Like a user closing the app once their messages went out.
             let running = roster.handles[node].borrow().clone();
-            if let Some(handle) = running {
-                drain_outbox(&handle).await;
+            if let Some(handle) = &running {
+                drain_outbox(handle).await;
             }
             roster.set(node, None);
             lock(tally).left(node);
-            net.stop_node(node).await?;
-        } else {
-            net.restart_node(node).await?;
-            let handle = net.nodes[node].node().clone();
+            if let Some(handle) = running {
+                handle
+                    .shutdown()
+                    .await
+                    .map_err(|source| TestNetError::Node { index: node, source })?;
+            }
+            tokio::time::sleep_until(clock + absence.back).await;
+            let bootstrap: Vec<Multiaddr> = (0..addrs.len())
+                .filter(|&other| other != node && roster.is_running(other))
+                .take(2)
+                .map(|other| lock(&addrs[other]).clone())
+                .collect();
+            let (handle, addr) = TestNet::start_again(fd_plan, &homes[node].home, bootstrap, node).await?;
+            *lock(&addrs[node]) = addr;
             let _ = streams.send((node, handle.events()));
             roster.set(node, Some(handle));
             lock(tally).back(node);
-            returned += 1;
         }
+        Ok::<_, TestNetError>(())
+    });
+    let outcome: Result<Vec<()>, TestNetError> = futures::future::join_all(users).await.into_iter().collect();
+    for (node, addr) in addrs.iter().enumerate() {
+        net.nodes[node].handle = roster.handles[node].borrow().clone();
+        net.nodes[node].addr = lock(addr).clone();
     }
-    Ok(returned)
+    outcome?;
+    Ok(plan.absences.len())
 }
 
 /// Waits (bounded) until the node's outbox is empty.
