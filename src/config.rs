@@ -297,7 +297,7 @@ impl Default for GroupsConfig {
 }
 
 /// `[mailbox]`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MailboxConfig {
     /// Serve as a mailbox for others.
@@ -306,6 +306,22 @@ pub struct MailboxConfig {
     /// automatically among reachable mailbox nodes.
     #[serde(rename = "use")]
     pub use_nodes: Vec<String>,
+    /// Seconds between pickups from a mailbox that holds no watch of ours (at least 1);
+    /// with a live watch, at least this and normally 4 minutes (`protocol/mailbox.md` §8.6).
+    pub pickup_secs: u64,
+    /// Ask our mailboxes to tell us of deposits at once (push watches).
+    pub push: bool,
+}
+
+impl Default for MailboxConfig {
+    fn default() -> Self {
+        Self {
+            serve: false,
+            use_nodes: Vec::new(),
+            pickup_secs: 15,
+            push: true,
+        }
+    }
 }
 
 /// `[relay]`: limits of the relay service (when it serves) and relays to use.

@@ -362,6 +362,12 @@ fn snapshot_registry(status: &Status) -> Registry {
         );
         gauge(mailbox, "items", "sealed messages held for others", served.items);
         gauge(mailbox, "bytes", "bytes held for others", served.bytes);
+        gauge(
+            mailbox,
+            "watches",
+            "recipients told at once of deposits for them (push watches)",
+            served.watches as u64,
+        );
     }
     gauge(
         mailbox,
@@ -693,6 +699,7 @@ mod tests {
                 tags: 2,
                 items: 9,
                 bytes: 4096,
+                watches: 3,
             }),
             my_mailboxes: Vec::new(),
         }
@@ -715,6 +722,7 @@ mod tests {
             r#"chingu_messages_total{event="delivered"} 4"#,
             r#"chingu_group_messages_total{event="received"} 3"#,
             "chingu_mailbox_items 9",
+            "chingu_mailbox_watches 3",
             "chingu_connected_peers 3",
             "chingu_routing_table_peers 7",
             r#"chingu_reachability{state="private"} 1"#,

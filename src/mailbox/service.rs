@@ -5,13 +5,18 @@
 //! only to the holder of the tag key (challenge, signed fetch, signed acknowledgement,
 //! then deletion). It learns tags, sizes, times and depositing peers — never content,
 //! numbers or identities. Time and randomness are inputs; the store is the only I/O.
+//! Recipients that `watch` a tag are told of deposits for it ([`super::watch`]): the
+//! notices to send are taken with [`MailboxService::take_notices`].
 
 use std::collections::HashMap;
 
+use libp2p::swarm::ConnectionId;
 use rand::RngCore;
 
+use super::watch::{Notify, Watchers};
 use super::wire::{
-    ack_message, fetch_message, register_message, verify, Item, MboxRequest, MboxResponse, MAX_ITEMS_PER_FETCH,
+    ack_message, fetch_message, register_message, verify, watch_message, Item, MboxRequest, MboxResponse,
+    MAX_ITEMS_PER_FETCH,
 };
 use crate::ratelimit::{KeyedLimiter, Rate};
 use crate::store::{MailboxItem, Registration, Store, StoreError};
@@ -83,6 +88,9 @@ pub struct MailboxStats {
     pub items: u64,
     /// Bytes held.
     pub bytes: u64,
+    /// Watches held (recipients told of deposits, `protocol/mailbox.md` §5.7).
+    #[serde(default)]
+    pub watches: usize,
 }
 
 /// Who a challenge was issued to: (peer, tag).
@@ -99,6 +107,7 @@ pub struct MailboxService {
     deposits: KeyedLimiter<Vec<u8>>,
     pickups: KeyedLimiter<Vec<u8>>,
     challenges: HashMap<ChallengeKey, Challenge>,
+    watchers: Watchers<Vec<u8>, ConnectionId>,
 }
 
 fn refused(reason: &str) -> Result<Reply, StoreError> {
@@ -119,6 +128,7 @@ impl MailboxService {
             deposits: KeyedLimiter::new(DEPOSIT_RATE, MAX_LIMITED_PEERS),
             pickups: KeyedLimiter::new(PICKUP_RATE, MAX_LIMITED_PEERS),
             challenges: HashMap::new(),
+            watchers: Watchers::default(),
         };
         service.expire(store, now_ms)?;
         Ok(service)
@@ -148,6 +158,7 @@ impl MailboxService {
         }
         self.registered.retain(|_, expires| *expires * 1000 > now_ms);
         self.challenges.retain(|_, (_, expires)| *expires > now_ms);
+        self.watchers.expire(now_ms);
         self.deposits.forget_idle(now_ms);
         self.pickups.forget_idle(now_ms);
         Ok(deleted)
@@ -159,14 +170,31 @@ impl MailboxService {
             tags: self.registered.len(),
             items: self.usage.values().map(|u| u64::from(u.items)).sum(),
             bytes: self.usage.values().map(|u| u.bytes).sum(),
+            watches: self.watchers.len(),
         }
     }
 
-    /// Handles one request from `peer` (its peer id bytes).
+    /// Notices due to watching recipients (sent once what caused them is durable).
+    pub fn take_notices(&mut self) -> Vec<Notify<Vec<u8>>> {
+        self.watchers.take_notices()
+    }
+
+    /// A notice completed (`accepted`: answered `noted`); see [`Watchers::notice_done`].
+    pub fn notice_done(&mut self, peer: &[u8], tag: &[u8; 32], accepted: bool) {
+        self.watchers.notice_done(&peer.to_vec(), tag, accepted);
+    }
+
+    /// A connection of `peer` closed: its watches on it end.
+    pub fn connection_closed(&mut self, peer: &[u8], connection: ConnectionId) {
+        self.watchers.connection_closed(&peer.to_vec(), connection);
+    }
+
+    /// Handles one request from `peer` (its peer id bytes) on `connection`.
     pub fn handle(
         &mut self,
         store: &Store,
         peer: &[u8],
+        connection: ConnectionId,
         request: MboxRequest,
         now_ms: u64,
         rng: &mut impl RngCore,
@@ -269,6 +297,20 @@ impl MailboxService {
                     removed: removed.len() as u32,
                 }))
             }
+            MboxRequest::Watch { tag, nonce, sig } => {
+                if let Err(reason) = self.check_challenge(peer, &tag.0, &nonce.0, now_ms) {
+                    return refused(reason);
+                }
+                if !verify(&tag, &watch_message(&self.local_peer, &tag, &nonce), &sig) {
+                    return refused("bad_signature");
+                }
+                match self.registered.get(&tag.0) {
+                    Some(expires) if expires * 1000 > now_ms => {}
+                    _ => return refused("not_registered"),
+                }
+                let ttl = self.watchers.watch(peer.to_vec(), connection, tag.0, now_ms);
+                Ok(Reply::Now(MboxResponse::Watching { ttl: ttl / 1000 }))
+            }
         }
     }
 
@@ -322,6 +364,7 @@ impl MailboxService {
                 stored_ms: now_ms,
             },
         )?;
+        self.watchers.deposited(&tag, now_ms);
         Ok(Reply::AfterFlush(MboxResponse::Deposited))
     }
 }
@@ -377,7 +420,14 @@ mod tests {
     impl Fixture {
         fn handle(&mut self, peer: &[u8], request: MboxRequest, now_ms: u64) -> Reply {
             self.service
-                .handle(&self.store, peer, request, now_ms, &mut self.rng)
+                .handle(
+                    &self.store,
+                    peer,
+                    ConnectionId::new_unchecked(7),
+                    request,
+                    now_ms,
+                    &mut self.rng,
+                )
                 .unwrap()
         }
 
@@ -584,6 +634,55 @@ mod tests {
     }
 
     #[test]
+    fn only_the_tag_holder_watches_and_a_new_deposit_notifies_it() {
+        let mut f = fixture();
+        let (nonce, _) = f.fetch(b"recipient", 2_000);
+        let watch = |key: &ed25519::Keypair, tag: Fixed<32>| MboxRequest::Watch {
+            tag,
+            nonce,
+            sig: sign(key, &watch_message(MAILBOX, &tag, &nonce)),
+        };
+        // Another peer replaying the recipient's signature has no challenge of its own.
+        let genuine = watch(&f.key, f.tag);
+        assert_eq!(
+            reason(f.handle(b"other", genuine.clone(), 2_000).response()),
+            "bad_challenge"
+        );
+        // A fetch signature is no watch signature.
+        let fetch_sig = sign(&f.key, &fetch_message(MAILBOX, &f.tag, &nonce));
+        let forged = MboxRequest::Watch {
+            tag: f.tag,
+            nonce,
+            sig: fetch_sig,
+        };
+        assert_eq!(
+            reason(f.handle(b"recipient", forged, 2_000).response()),
+            "bad_signature"
+        );
+        assert_eq!(f.service.stats().watches, 0);
+        assert_eq!(
+            f.handle(b"recipient", genuine, 2_000).response(),
+            &MboxResponse::Watching { ttl: 1_800 }
+        );
+        assert_eq!(f.service.stats().watches, 1);
+        assert!(f.service.take_notices().is_empty());
+        f.deposit(b"alice", 1, 3_000);
+        f.deposit(b"alice", 1, 3_000); // a duplicate stores nothing and notifies nobody
+        let notices = f.service.take_notices();
+        assert_eq!(notices.len(), 1);
+        assert_eq!(
+            (notices[0].peer.as_slice(), notices[0].tag),
+            (&b"recipient"[..], f.tag.0)
+        );
+        // Its connection closes: the watch ends.
+        f.service
+            .connection_closed(b"recipient", ConnectionId::new_unchecked(7));
+        f.deposit(b"alice", 2, 4_000);
+        assert!(f.service.take_notices().is_empty());
+        assert_eq!(f.service.stats().watches, 0);
+    }
+
+    #[test]
     fn usage_survives_a_restart() {
         let mut f = fixture();
         f.deposit(b"alice", 1, 2_000);
@@ -594,7 +693,8 @@ mod tests {
             MailboxStats {
                 tags: 1,
                 items: 2,
-                bytes: 200
+                bytes: 200,
+                watches: 0,
             }
         );
     }

@@ -24,6 +24,7 @@ const TAG_INFO: &[u8] = b"chingu/mbox/v1/tag";
 const REGISTER_LABEL: &[u8] = b"chingu/mbox/v1/register";
 const FETCH_LABEL: &[u8] = b"chingu/mbox/v1/fetch";
 const ACK_LABEL: &[u8] = b"chingu/mbox/v1/ack";
+const WATCH_LABEL: &[u8] = b"chingu/mbox/v1/watch";
 
 /// `mbox.req`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,6 +73,16 @@ pub enum MboxRequest {
         /// Tag signature, see [`ack_message`].
         sig: Fixed<64>,
     },
+    /// The recipient asks to be told (on this connection) when something is deposited
+    /// for `tag` (`protocol/mailbox.md` §5.7).
+    Watch {
+        /// The tag.
+        tag: Fixed<32>,
+        /// The challenge nonce.
+        nonce: Fixed<32>,
+        /// Tag signature, see [`watch_message`].
+        sig: Fixed<64>,
+    },
 }
 
 impl WireMessage for MboxRequest {
@@ -115,8 +126,14 @@ pub enum MboxResponse {
         /// How many were deleted.
         removed: u32,
     },
+    /// The watch is held, on this connection, for `ttl` seconds at most.
+    Watching {
+        /// Seconds.
+        ttl: u64,
+    },
     /// Refused. Reasons: `not_registered`, `quota`, `rate_limited`, `bad_signature`,
-    /// `bad_challenge`, `expired`, `not_a_mailbox`, `too_many_tags`.
+    /// `bad_challenge`, `expired`, `not_a_mailbox`, `too_many_tags`, `busy`, `malformed`,
+    /// `oversized`.
     Refused {
         /// Stable reason name.
         reason: Text<MAX_REASON>,
@@ -131,6 +148,49 @@ impl MboxResponse {
     /// A refusal.
     pub fn refused(reason: &str) -> Self {
         MboxResponse::Refused {
+            reason: Text::new(reason).unwrap_or_default(),
+        }
+    }
+}
+
+/// `mbox.notice.req`, on `/chingu/mailbox-notice/1`: a mailbox tells a watching recipient
+/// that something was deposited for it (`protocol/mailbox.md` §5.8).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MboxNotice {
+    /// An item was stored for `tag`.
+    Arrived {
+        /// The watched tag.
+        tag: Fixed<32>,
+    },
+}
+
+impl WireMessage for MboxNotice {
+    const KIND: &'static str = "mbox.notice.req";
+}
+
+/// `mbox.notice.resp`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MboxNoticeResponse {
+    /// Taken: the recipient picks up (within its rate limit).
+    Noted,
+    /// Refused: `not_my_mailbox`, `not_watching`, `malformed`, `oversized`. The mailbox
+    /// drops the watch.
+    Refused {
+        /// Stable reason name.
+        reason: Text<MAX_REASON>,
+    },
+}
+
+impl WireMessage for MboxNoticeResponse {
+    const KIND: &'static str = "mbox.notice.resp";
+}
+
+impl MboxNoticeResponse {
+    /// A refusal.
+    pub fn refused(reason: &str) -> Self {
+        MboxNoticeResponse::Refused {
             reason: Text::new(reason).unwrap_or_default(),
         }
     }
@@ -178,6 +238,11 @@ pub fn ack_message(mailbox_peer: &[u8], tag: &[u8; 32], nonce: &[u8; 32], ids: &
         tail.extend_from_slice(id.as_bytes());
     }
     transcript(ACK_LABEL, mailbox_peer, tag, &[nonce, &tail])
+}
+
+/// Bytes signed to watch: `label || len32(mailbox peer id) || tag || nonce`.
+pub fn watch_message(mailbox_peer: &[u8], tag: &[u8; 32], nonce: &[u8; 32]) -> Vec<u8> {
+    transcript(WATCH_LABEL, mailbox_peer, tag, &[nonce])
 }
 
 /// Signs `message` with a tag key.
@@ -287,6 +352,11 @@ mod vectors {
                 ids: List::new(ids(&v["ids"])).expect("within its limit"),
                 sig: fixed(&v["sig"]),
             },
+            "watch" => MboxRequest::Watch {
+                tag: fixed(&v["tag"]),
+                nonce: fixed(&v["nonce"]),
+                sig: fixed(&v["sig"]),
+            },
             other => panic!("no request variant {other}"),
         }
     }
@@ -318,9 +388,44 @@ mod vectors {
             "acked" => MboxResponse::Acked {
                 removed: u32::try_from(num(&v["removed"])).expect("u32"),
             },
+            "watching" => MboxResponse::Watching { ttl: num(&v["ttl"]) },
             "refused" => MboxResponse::refused(v["reason"].as_str().expect("reason")),
             other => panic!("no response variant {other}"),
         }
+    }
+
+    fn notice(v: &Value) -> MboxNotice {
+        match v["variant"].as_str().expect("variant") {
+            "arrived" => MboxNotice::Arrived { tag: fixed(&v["tag"]) },
+            other => panic!("no notice variant {other}"),
+        }
+    }
+
+    fn notice_response(v: &Value) -> MboxNoticeResponse {
+        match v["variant"].as_str().expect("variant") {
+            "noted" => MboxNoticeResponse::Noted,
+            "refused" => MboxNoticeResponse::refused(v["reason"].as_str().expect("reason")),
+            other => panic!("no notice response variant {other}"),
+        }
+    }
+
+    /// `body` and `envelope` of a value.
+    fn encoded<M: WireMessage + Serialize>(value: &M) -> Value {
+        json!({ "body": hex::encode(to_cbor(value)), "envelope": hex::encode(encode(value).unwrap()) })
+    }
+
+    /// Decoding `envelope` and `body` gives back `expected`.
+    fn decodes_to<M>(v: &Value, expected: &M)
+    where
+        M: WireMessage + for<'de> Deserialize<'de> + PartialEq + std::fmt::Debug,
+    {
+        let name = v["name"].as_str().unwrap_or_default();
+        assert_eq!(&decode::<M>(&hex_of(&v["envelope"])).unwrap(), expected, "{name}");
+        assert_eq!(
+            &from_cbor::<M>(&hex_of(&v["body"]), MAX_BODY_BYTES).unwrap(),
+            expected,
+            "{name}"
+        );
     }
 
     /// The signed bytes of a transcript vector.
@@ -331,6 +436,7 @@ mod vectors {
             "register" => register_message(&peer, &tag, num(&v["expires"])),
             "fetch" => fetch_message(&peer, &tag, fixed::<32>(&v["nonce"]).as_bytes()),
             "ack" => ack_message(&peer, &tag, fixed::<32>(&v["nonce"]).as_bytes(), &ids(&v["ids"])),
+            "watch" => watch_message(&peer, &tag, fixed::<32>(&v["nonce"]).as_bytes()),
             other => panic!("no transcript {other}"),
         }
     }
@@ -354,14 +460,10 @@ mod vectors {
                     "sig": hex::encode(sign(&key, &message).as_bytes()),
                 })
             }
-            "MboxRequest" => {
-                let value = request(v);
-                json!({ "body": hex::encode(to_cbor(&value)), "envelope": hex::encode(encode(&value).unwrap()) })
-            }
-            "MboxResponse" => {
-                let value = response(v);
-                json!({ "body": hex::encode(to_cbor(&value)), "envelope": hex::encode(encode(&value).unwrap()) })
-            }
+            "MboxRequest" => encoded(&request(v)),
+            "MboxResponse" => encoded(&response(v)),
+            "MboxNotice" => encoded(&notice(v)),
+            "MboxNoticeResponse" => encoded(&notice_response(v)),
             other => panic!("no type {other}"),
         }
     }
@@ -380,32 +482,10 @@ mod vectors {
                 *flipped.last_mut().unwrap() ^= 1;
                 assert!(!verify(&tag, &flipped, &fixed(&v["sig"])), "{name}");
             }
-            "MboxRequest" => {
-                let expected = request(v);
-                assert_eq!(
-                    decode::<MboxRequest>(&hex_of(&v["envelope"])).unwrap(),
-                    expected,
-                    "{name}"
-                );
-                assert_eq!(
-                    from_cbor::<MboxRequest>(&hex_of(&v["body"]), MAX_BODY_BYTES).unwrap(),
-                    expected,
-                    "{name}"
-                );
-            }
-            "MboxResponse" => {
-                let expected = response(v);
-                assert_eq!(
-                    decode::<MboxResponse>(&hex_of(&v["envelope"])).unwrap(),
-                    expected,
-                    "{name}"
-                );
-                assert_eq!(
-                    from_cbor::<MboxResponse>(&hex_of(&v["body"]), MAX_BODY_BYTES).unwrap(),
-                    expected,
-                    "{name}"
-                );
-            }
+            "MboxRequest" => decodes_to(v, &request(v)),
+            "MboxResponse" => decodes_to(v, &response(v)),
+            "MboxNotice" => decodes_to(v, &notice(v)),
+            "MboxNoticeResponse" => decodes_to(v, &notice_response(v)),
             other => panic!("no type {other}"),
         }
     }
@@ -419,7 +499,7 @@ mod vectors {
     fn mailbox_vectors_encode_and_decode() {
         let file = file();
         let vectors = file["vectors"].as_array().expect("vectors");
-        assert!(vectors.len() >= 15);
+        assert!(vectors.len() >= 21);
         for v in vectors {
             let name = v["name"].as_str().expect("name");
             let computed = compute(v);
@@ -432,6 +512,7 @@ mod vectors {
             let bytes = hex_of(&v["envelope"]);
             let error: WireError = match v["type"].as_str().unwrap() {
                 "MboxRequest" => decode::<MboxRequest>(&bytes).unwrap_err(),
+                "MboxNotice" => decode::<MboxNotice>(&bytes).unwrap_err(),
                 _ => decode::<MboxResponse>(&bytes).unwrap_err(),
             };
             assert_eq!(error.reason(), v["error"].as_str().unwrap(), "{}", v["name"]);
@@ -473,11 +554,13 @@ mod vectors {
         let register = transcript("register", json!({"expires": expires}));
         let fetch = transcript("fetch", json!({"nonce": nonce}));
         let ack = transcript("ack", json!({"nonce": nonce, "ids": [id1, id2]}));
+        let watch = transcript("watch", json!({"nonce": nonce}));
         let valid = vec![
             tag_vector,
             register.clone(),
             fetch.clone(),
             ack.clone(),
+            watch.clone(),
             json!({"name": "mbox.req register", "type": "MboxRequest", "variant": "register", "tag": tag,
                    "expires": expires, "sig": register["sig"]}),
             json!({"name": "mbox.req deposit", "type": "MboxRequest", "variant": "deposit", "tag": tag,
@@ -487,6 +570,8 @@ mod vectors {
                    "nonce": nonce, "sig": fetch["sig"]}),
             json!({"name": "mbox.req ack", "type": "MboxRequest", "variant": "ack", "tag": tag,
                    "nonce": nonce, "ids": [id1, id2], "sig": ack["sig"]}),
+            json!({"name": "mbox.req watch", "type": "MboxRequest", "variant": "watch", "tag": tag,
+                   "nonce": nonce, "sig": watch["sig"]}),
             json!({"name": "mbox.resp registered", "type": "MboxResponse", "variant": "registered", "expires": expires}),
             json!({"name": "mbox.resp deposited", "type": "MboxResponse", "variant": "deposited"}),
             json!({"name": "mbox.resp challenge", "type": "MboxResponse", "variant": "challenge", "nonce": nonce}),
@@ -494,11 +579,18 @@ mod vectors {
                    "items": [{"id": id1, "sealed": sealed}], "more": false}),
             json!({"name": "mbox.resp acked", "type": "MboxResponse", "variant": "acked", "removed": 2}),
             json!({"name": "mbox.resp refused", "type": "MboxResponse", "variant": "refused", "reason": "quota"}),
+            json!({"name": "mbox.resp watching", "type": "MboxResponse", "variant": "watching", "ttl": 1800}),
+            json!({"name": "mbox.notice.req arrived", "type": "MboxNotice", "variant": "arrived", "tag": tag}),
+            json!({"name": "mbox.notice.resp noted", "type": "MboxNoticeResponse", "variant": "noted"}),
+            json!({"name": "mbox.notice.resp refused", "type": "MboxNoticeResponse", "variant": "refused",
+                   "reason": "not_watching"}),
         ];
         let mut short_tag = b"\xa1\x69challenge\xa1\x63tag\x58\x1f".to_vec();
         short_tag.extend_from_slice(&[7; 31]);
         let mut long_reason = b"\xa1\x67refused\xa1\x66reason\x78\x21".to_vec();
         long_reason.extend_from_slice(&[b'x'; 33]);
+        let mut short_notice = b"\xa1\x67arrived\xa1\x63tag\x58\x1f".to_vec();
+        short_notice.extend_from_slice(&[7; 31]);
         let invalid = vec![
             json!({"name": "challenge with a 31-byte tag", "type": "MboxRequest",
                    "envelope": hex::encode(encode_raw(MboxRequest::KIND, &short_tag).unwrap()), "error": "malformed"}),
@@ -508,6 +600,11 @@ mod vectors {
             json!({"name": "refusal reason of 33 bytes", "type": "MboxResponse",
                    "envelope": hex::encode(encode_raw(MboxResponse::KIND, &long_reason).unwrap()),
                    "error": "limit_exceeded"}),
+            json!({"name": "notice with a 31-byte tag", "type": "MboxNotice",
+                   "envelope": hex::encode(encode_raw(MboxNotice::KIND, &short_notice).unwrap()), "error": "malformed"}),
+            json!({"name": "notice where a mailbox request is expected", "type": "MboxRequest",
+                   "envelope": hex::encode(encode(&MboxNotice::Arrived { tag: Fixed([7; 32]) }).unwrap()),
+                   "error": "unexpected_kind"}),
         ];
         (valid, invalid)
     }
@@ -518,13 +615,14 @@ mod vectors {
         let (valid, invalid) = inputs();
         let vectors = crate::wire::with_outputs(valid, compute);
         let file = json!({
-            "description": "chingu /chingu/mailbox/1 vectors (protocol/mailbox.md). Byte fields are lowercase hex, \
+            "description": "chingu /chingu/mailbox/1 and /chingu/mailbox-notice/1 vectors (protocol/mailbox.md). Byte fields are lowercase hex, \
                 text fields UTF-8, integers JSON numbers; input fields carry the CBOR field names of the layout \
                 tables. tag: identity_secret (RFC 8032 seed) and mailbox_peer_id (binary libp2p peer id; the \
                 mailbox key is RFC 8032 test 1) -> tag_seed = HKDF-SHA256(salt = mailbox_peer_id, ikm = \
                 identity_secret, info = \"chingu/mbox/v1/tag\"), tag = its ed25519 public key. transcript: the \
-                signed bytes (message) and the tag key's ed25519 signature (sig). MboxRequest/MboxResponse: \
-                body = CBOR of the value, envelope = the SPEC §3.3 envelope (kind mbox.req / mbox.resp); the \
+                signed bytes (message) and the tag key's ed25519 signature (sig). MboxRequest/MboxResponse/MboxNotice/\
+                MboxNoticeResponse: body = CBOR of the value, envelope = the SPEC §3.3 envelope (kind mbox.req / \
+                mbox.resp / mbox.notice.req / mbox.notice.resp); the \
                 sealed box is the sealed-box vector of session.json. invalid: decoding the envelope must fail \
                 with the given reason (WireError::reason).",
             "vectors": vectors,

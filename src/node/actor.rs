@@ -115,12 +115,7 @@ impl Actor {
             store.previous_identities()?,
         );
         let dm = Dm::load(&store, &contacts)?;
-        let serve = config
-            .settings
-            .mailbox
-            .serve
-            .then(|| config.identity.peer_id().to_bytes());
-        let mailboxes = Mailboxes::load(&store, serve)?;
+        let mailboxes = Mailboxes::load(&store, &config)?;
         let groups = Groups::load(&store)?;
         let content = super::content::ContentStats {
             pending: store.count_pending_actions() as u64,
@@ -598,9 +593,14 @@ impl Actor {
             }
             SwarmEvent::ConnectionClosed {
                 peer_id,
-                num_established: 0,
+                connection_id,
+                num_established,
                 ..
             } => {
+                self.mailbox_connection_closed(peer_id, connection_id);
+                if num_established > 0 {
+                    return;
+                }
                 self.peers.remove(&peer_id);
                 self.mailboxes.forget_node(&peer_id);
                 self.emit(Event::PeerDisconnected {
@@ -701,12 +701,16 @@ impl Actor {
                 request_response::Event::ResponseSent { .. } => {}
             },
             BehaviourEvent::Mailbox(event) => match event {
-                request_response::Event::Message { peer, message, .. } => match message {
+                request_response::Event::Message {
+                    peer,
+                    connection_id: via,
+                    message,
+                } => match message {
                     request_response::Message::Request { request, channel, .. } => {
-                        self.on_mbox_request(peer, &request, channel)
+                        self.on_mbox_request(peer, via, &request, channel)
                     }
                     request_response::Message::Response { request_id, response } => {
-                        self.on_mbox_response(peer, request_id, &response)
+                        self.on_mbox_response(peer, via, request_id, &response)
                     }
                 },
                 request_response::Event::OutboundFailure { request_id, error, .. } => {
@@ -717,6 +721,7 @@ impl Actor {
                 }
                 request_response::Event::ResponseSent { .. } => {}
             },
+            BehaviourEvent::MailboxNotice(event) => self.on_notice_event(event),
             BehaviourEvent::Gossipsub(super::gossip::Event::Gossipsub(libp2p::gossipsub::Event::Message {
                 propagation_source,
                 message_id,

@@ -8,6 +8,7 @@
 //! | Kademlia | `/chingu/kad/1.0.0` | our own DHT (not the IPFS one), record filtering on |
 //! | 1:1 messages | `/chingu/dm/1` | Noise handshakes and encrypted frames (SPEC.md §6) |
 //! | mailbox | `/chingu/mailbox/1` | store-and-forward; inbound only on mailbox nodes |
+//! | mailbox notices | `/chingu/mailbox-notice/1` | a mailbox tells a watching recipient of a deposit |
 //! | gossipsub | `/meshsub/1.1.0`… | group messages on per-epoch topics, with fellow members only (SPEC.md §7.2) |
 //! | history sync | `/chingu/group-sync/1` | missed group messages from fellow members |
 //! | meetup join | `/chingu/meetup/1` | joining a flash meetup by its code |
@@ -45,7 +46,7 @@ use super::{NodeConfig, NodeError};
 use crate::config::{ReachabilityMode, RelayConfig};
 use crate::dm::DM_PROTOCOL;
 use crate::group::MAX_GROUP_MESSAGE;
-use crate::mailbox::MAILBOX_PROTOCOL;
+use crate::mailbox::{MAILBOX_NOTICE_PROTOCOL, MAILBOX_PROTOCOL};
 
 /// Our Kademlia protocol name: chingu nodes form their own DHT.
 pub const KAD_PROTOCOL: &str = "/chingu/kad/1.0.0";
@@ -170,6 +171,8 @@ pub struct Behaviour {
     pub dm: request_response::Behaviour<FrameCodec>,
     /// Mailbox requests (served only when this node is a mailbox).
     pub mailbox: request_response::Behaviour<FrameCodec>,
+    /// Notices from our mailboxes (sent by mailbox nodes, accepted by every node).
+    pub mailbox_notice: request_response::Behaviour<FrameCodec>,
     /// LAN discovery, when enabled.
     pub mdns: Toggle<mdns::tokio::Behaviour>,
     /// Group messages (gossipsub, its streams not keeping connections open).
@@ -314,6 +317,7 @@ impl Behaviour {
                     ProtocolSupport::Outbound
                 },
             ),
+            mailbox_notice: frames(MAILBOX_NOTICE_PROTOCOL, ProtocolSupport::Full),
             mdns: mdns.into(),
             gossipsub: Gossip::new(gossipsub_behaviour()?),
             group_sync: frames(GROUP_SYNC_PROTOCOL, ProtocolSupport::Full),

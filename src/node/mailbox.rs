@@ -1,20 +1,24 @@
 //! The node side of `/chingu/mailbox/1` (SPEC.md §6.6): serving as a mailbox
 //! (`run --mailbox`), choosing and registering with mailboxes for ourselves, depositing
-//! sealed messages for unreachable friends, and picking up what waits for us.
+//! sealed messages for unreachable friends, and picking up what waits for us (on the
+//! schedule of [`PickupSchedule`], watching where the mailbox can tell us of deposits;
+//! the notices themselves are in `mailbox_push`).
 
 use std::collections::HashMap;
 
 use libp2p::identity::ed25519;
 use libp2p::request_response::{self, OutboundRequestId, ResponseChannel};
+use libp2p::swarm::ConnectionId;
 use libp2p::{Multiaddr, PeerId};
 use serde::{Deserialize, Serialize};
 
 use super::actor::Actor;
 use crate::content::body::WireBody;
 use crate::dm::wire::DmPayload;
+use crate::mailbox::pickup::{Cause, PickupSchedule, WATCHED_PICKUP_EVERY_MS};
 use crate::mailbox::service::{MailboxService, MailboxStats, Reply};
 use crate::mailbox::wire::{
-    ack_message, fetch_message, register_message, sign, tag_keypair, Item, MboxRequest, MboxResponse,
+    ack_message, fetch_message, register_message, sign, tag_keypair, watch_message, Item, MboxRequest, MboxResponse,
 };
 use crate::model::{now_ms, MessageState, MsgId};
 use crate::phone::PhoneNumber;
@@ -27,8 +31,6 @@ pub const MAILBOXES_PER_NODE: usize = 2;
 /// Registration lifetime asked for (7 days); renewed when less than a day is left.
 const REGISTRATION_SECS: u64 = 7 * 24 * 3600;
 const RENEW_BEFORE_SECS: u64 = 24 * 3600;
-/// How often we ask our mailboxes for waiting items.
-const PICKUP_EVERY_MS: u64 = 15_000;
 /// How often a mailbox service drops expired items.
 const EXPIRE_EVERY_MS: u64 = 60_000;
 /// Deposits in flight per mailbox (more would exceed libp2p's concurrent-stream cap);
@@ -53,20 +55,22 @@ enum MboxInFlight {
     Register { peer: PeerId },
     Deposit { peer: PeerId, ids: Vec<MsgId> },
     Challenge { peer: PeerId },
+    Watch { peer: PeerId, nonce: [u8; 32] },
     Fetch { peer: PeerId, nonce: [u8; 32] },
     Ack { peer: PeerId, more: bool },
 }
 
 /// Mailbox state owned by the actor.
 pub(crate) struct Mailboxes {
-    service: Option<MailboxService>,
-    mine: Vec<MyMailbox>,
+    pub(super) service: Option<MailboxService>,
+    pub(super) mine: Vec<MyMailbox>,
     /// Reachable mailbox nodes learned from identify.
     candidates: HashMap<PeerId, Vec<Multiaddr>>,
     in_flight: HashMap<OutboundRequestId, MboxInFlight>,
-    /// Mailboxes with a registration or pickup in flight.
-    busy: std::collections::HashSet<PeerId>,
-    next_pickup_ms: u64,
+    /// When we pick up from each of our mailboxes, and the watches they hold for us.
+    pub(super) schedule: PickupSchedule<PeerId, ConnectionId>,
+    /// Notices we sent as a mailbox: (recipient, tag).
+    pub(super) notices: HashMap<OutboundRequestId, (PeerId, [u8; 32])>,
     next_expire_ms: u64,
     /// Items opened from our mailboxes.
     pub(super) picked_up: u64,
@@ -83,18 +87,32 @@ struct QueuedDeposit {
 }
 
 impl Mailboxes {
-    pub(crate) fn load(store: &crate::store::Store, serve: Option<Vec<u8>>) -> Result<Self, crate::store::StoreError> {
-        let service = match serve {
-            Some(local_peer) => Some(MailboxService::open(store, local_peer, now_ms())?),
-            None => None,
+    pub(crate) fn load(
+        store: &crate::store::Store,
+        config: &super::NodeConfig,
+    ) -> Result<Self, crate::store::StoreError> {
+        let settings = &config.settings.mailbox;
+        let service = if settings.serve {
+            Some(MailboxService::open(
+                store,
+                config.identity.peer_id().to_bytes(),
+                now_ms(),
+            )?)
+        } else {
+            None
         };
+        // With a live watch: 4 min, and well inside the idle timeout, so that the
+        // connection holding the watch stays in use.
+        let idle_ms = config.idle_timeout.as_millis() as u64;
+        let watched_ms = WATCHED_PICKUP_EVERY_MS.min(idle_ms / 5 * 4).max(1_000);
+        let schedule = PickupSchedule::new(settings.pickup_secs.max(1) * 1000, watched_ms, settings.push);
         Ok(Self {
             service,
             mine: store.meta_value(MY_MAILBOXES)?.unwrap_or_default(),
             candidates: HashMap::new(),
             in_flight: HashMap::new(),
-            busy: Default::default(),
-            next_pickup_ms: 0,
+            schedule,
+            notices: HashMap::new(),
             next_expire_ms: 0,
             picked_up: 0,
             deposit_queue: HashMap::new(),
@@ -125,7 +143,7 @@ impl Mailboxes {
 
 impl Actor {
     /// The tag key for the mailbox `peer`.
-    fn tag_for(&self, peer: &PeerId) -> ed25519::Keypair {
+    pub(super) fn tag_for(&self, peer: &PeerId) -> ed25519::Keypair {
         tag_keypair(self.config.identity.ed25519(), &peer.to_bytes())
     }
 
@@ -143,22 +161,21 @@ impl Actor {
             }
         }
         self.choose_mailboxes();
-        let mine = self.mailboxes.mine.clone();
-        for mailbox in &mine {
-            let Ok(peer) = mailbox.peer_id.parse::<PeerId>() else {
-                continue;
-            };
-            if self.mailboxes.busy.contains(&peer) {
+        let mine: Vec<(MyMailbox, PeerId)> = (self.mailboxes.mine.iter())
+            .filter_map(|m| Some((m.clone(), m.peer_id.parse().ok()?)))
+            .collect();
+        let peers: Vec<PeerId> = mine.iter().map(|(_, p)| *p).collect();
+        self.mailboxes.schedule.keep(&peers);
+        for (mailbox, peer) in &mine {
+            let peer = *peer;
+            if self.mailboxes.schedule.busy(&peer) {
                 continue;
             }
             if mailbox.registered_until < now / 1000 + RENEW_BEFORE_SECS {
                 self.register_with(peer, mailbox);
-            } else if now >= self.mailboxes.next_pickup_ms {
-                self.start_pickup(peer);
+            } else if let Some(cause) = self.mailboxes.schedule.due(&peer, now) {
+                self.start_pickup(peer, cause);
             }
-        }
-        if now >= self.mailboxes.next_pickup_ms {
-            self.mailboxes.next_pickup_ms = now + PICKUP_EVERY_MS;
         }
     }
 
@@ -236,14 +253,14 @@ impl Actor {
             expires,
             sig,
         };
-        self.mailboxes.busy.insert(peer);
+        self.mailboxes.schedule.hold(&peer);
         self.send_mbox(peer, &mailbox.addrs, &request, MboxInFlight::Register { peer });
     }
 
-    fn start_pickup(&mut self, peer: PeerId) {
+    pub(super) fn start_pickup(&mut self, peer: PeerId, cause: Cause) {
         let tag = Fixed(self.tag_for(&peer).public().to_bytes());
         let addrs = self.addrs_of_mine(&peer);
-        self.mailboxes.busy.insert(peer);
+        self.mailboxes.schedule.started(&peer, cause, now_ms());
         self.send_mbox(
             peer,
             &addrs,
@@ -414,7 +431,13 @@ impl Actor {
     }
 
     /// Handles a request to our mailbox service.
-    pub(super) fn on_mbox_request(&mut self, peer: PeerId, bytes: &[u8], channel: ResponseChannel<Vec<u8>>) {
+    pub(super) fn on_mbox_request(
+        &mut self,
+        peer: PeerId,
+        connection: ConnectionId,
+        bytes: &[u8],
+        channel: ResponseChannel<Vec<u8>>,
+    ) {
         if bytes == super::codec::OVERSIZED {
             self.reject(Some(peer), "mailbox", "oversized");
             return self.respond_mbox(channel, &MboxResponse::refused("oversized"));
@@ -429,7 +452,21 @@ impl Actor {
         let Some(service) = self.mailboxes.service.as_mut() else {
             return self.respond_mbox(channel, &MboxResponse::refused("not_a_mailbox"));
         };
-        match service.handle(&self.store, &peer.to_bytes(), request, now_ms(), &mut rand::rngs::OsRng) {
+        let handled = service.handle(
+            &self.store,
+            &peer.to_bytes(),
+            connection,
+            request,
+            now_ms(),
+            &mut rand::rngs::OsRng,
+        );
+        let notices = service.take_notices();
+        if !notices.is_empty() {
+            // Watchers are told once the deposit is durable, as its depositor is.
+            self.durability
+                .after_flush(Box::new(move |actor: &mut Actor| actor.send_notices(notices)));
+        }
+        match handled {
             Ok(Reply::Now(response)) => {
                 if let MboxResponse::Refused { reason } = &response {
                     let reason = reason.as_str().to_owned();
@@ -455,7 +492,13 @@ impl Actor {
     }
 
     /// Handles a mailbox's answer to one of our requests.
-    pub(super) fn on_mbox_response(&mut self, from: PeerId, id: OutboundRequestId, bytes: &[u8]) {
+    pub(super) fn on_mbox_response(
+        &mut self,
+        from: PeerId,
+        connection: ConnectionId,
+        id: OutboundRequestId,
+        bytes: &[u8],
+    ) {
         let Some(what) = self.mailboxes.in_flight.remove(&id) else {
             return;
         };
@@ -468,37 +511,57 @@ impl Actor {
         };
         match (what, response) {
             (MboxInFlight::Register { peer }, MboxResponse::Registered { expires }) => {
-                self.mailboxes.busy.remove(&peer);
                 if let Some(m) = self.mailboxes.mine.iter_mut().find(|m| m.peer_id == peer.to_string()) {
                     m.registered_until = expires;
                 }
                 self.save_my_mailboxes();
-                self.start_pickup(peer);
+                self.start_pickup(peer, Cause::Periodic);
             }
             (MboxInFlight::Deposit { peer, ids }, MboxResponse::Deposited) => {
                 self.deposited(&ids);
                 self.deposit_done(peer);
             }
             (MboxInFlight::Challenge { peer }, MboxResponse::Challenge { nonce }) => {
-                let tag = self.tag_for(&peer);
-                let tag_pk = tag.public().to_bytes();
-                let sig = sign(&tag, &fetch_message(&peer.to_bytes(), &tag_pk, &nonce.0));
-                let request = MboxRequest::Fetch {
-                    tag: Fixed(tag_pk),
-                    nonce,
-                    sig,
-                };
-                let addrs = self.addrs_of_mine(&peer);
-                self.send_mbox(peer, &addrs, &request, MboxInFlight::Fetch { peer, nonce: nonce.0 });
+                // Watch before fetching: whatever arrives after the fetch is read is noticed.
+                if self.mailboxes.schedule.should_watch(&peer, now_ms()) {
+                    let tag = self.tag_for(&peer);
+                    let tag_pk = tag.public().to_bytes();
+                    let sig = sign(&tag, &watch_message(&peer.to_bytes(), &tag_pk, &nonce.0));
+                    let request = MboxRequest::Watch {
+                        tag: Fixed(tag_pk),
+                        nonce,
+                        sig,
+                    };
+                    let addrs = self.addrs_of_mine(&peer);
+                    self.send_mbox(peer, &addrs, &request, MboxInFlight::Watch { peer, nonce: nonce.0 });
+                } else {
+                    self.fetch_from(peer, nonce.0);
+                }
+            }
+            (MboxInFlight::Watch { peer, nonce }, MboxResponse::Watching { ttl }) => {
+                let ttl_ms = ttl.saturating_mul(1000);
+                self.mailboxes.schedule.watching(&peer, connection, ttl_ms, now_ms());
+                self.fetch_from(peer, nonce);
+            }
+            (MboxInFlight::Watch { peer, nonce }, MboxResponse::Refused { reason }) => {
+                // An older mailbox does not know `watch` (`malformed`): pick up as before.
+                tracing::debug!(%reason, "mailbox refused to watch");
+                self.mailboxes
+                    .schedule
+                    .watch_refused(&peer, Some(reason.as_str()), now_ms());
+                self.fetch_from(peer, nonce);
             }
             (MboxInFlight::Fetch { peer, nonce }, MboxResponse::Items { items, more }) => {
                 self.on_items(peer, nonce, items.into_vec(), more)
             }
             (MboxInFlight::Ack { peer, more }, MboxResponse::Acked { .. }) => {
-                self.mailboxes.busy.remove(&peer);
+                self.mailboxes.schedule.release(&peer);
                 if more {
                     // More items wait: fetch the next batch at once.
-                    self.start_pickup(peer);
+                    self.start_pickup(peer, Cause::Periodic);
+                } else if let Some(cause) = self.mailboxes.schedule.due(&peer, now_ms()) {
+                    // A notice came during this pickup.
+                    self.start_pickup(peer, cause);
                 }
             }
             (what, MboxResponse::Refused { reason }) => {
@@ -526,7 +589,11 @@ impl Actor {
             | MboxInFlight::Challenge { peer }
             | MboxInFlight::Fetch { peer, .. }
             | MboxInFlight::Ack { peer, .. } => {
-                self.mailboxes.busy.remove(&peer);
+                self.mailboxes.schedule.release(&peer);
+            }
+            MboxInFlight::Watch { peer, .. } => {
+                self.mailboxes.schedule.watch_refused(&peer, None, now_ms());
+                self.mailboxes.schedule.release(&peer);
             }
             MboxInFlight::Deposit { peer, .. } => self.deposit_done(peer),
         }
@@ -537,6 +604,20 @@ impl Actor {
             tracing::debug!(%error, "mailbox request failed");
             self.mbox_failed(what);
         }
+    }
+
+    /// Sends the signed `fetch` of a pickup from `peer` with the challenge `nonce`.
+    fn fetch_from(&mut self, peer: PeerId, nonce: [u8; 32]) {
+        let tag = self.tag_for(&peer);
+        let tag_pk = tag.public().to_bytes();
+        let sig = sign(&tag, &fetch_message(&peer.to_bytes(), &tag_pk, &nonce));
+        let request = MboxRequest::Fetch {
+            tag: Fixed(tag_pk),
+            nonce: Fixed(nonce),
+            sig,
+        };
+        let addrs = self.addrs_of_mine(&peer);
+        self.send_mbox(peer, &addrs, &request, MboxInFlight::Fetch { peer, nonce });
     }
 
     /// Opens picked-up items, stores what they carry, then acknowledges them to the

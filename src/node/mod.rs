@@ -41,6 +41,7 @@ pub mod history;
 mod kdf;
 mod lru;
 mod mailbox;
+mod mailbox_push;
 pub mod messages;
 pub mod metrics;
 pub mod nat;

@@ -186,6 +186,8 @@ pub const KNOWN_KINDS: &[&str] = &[
     "dm.resp",
     "mbox.req",
     "mbox.resp",
+    "mbox.notice.req",
+    "mbox.notice.resp",
     "group.msg",
     "group.sync.req",
     "group.sync.resp",
