@@ -299,6 +299,72 @@ fn the_websocket_api_serves_token_holders_within_their_scopes() {
     assert!(body.ends_with("# EOF\n"));
 }
 
+/// A refused upgrade's body says why as the JSON-RPC errors do (a reason and details), and
+/// in the language the request accepts (English when it accepts none of ours).
+#[test]
+fn a_refused_upgrade_says_why_in_the_language_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    init_home(&home, "+81 90 1234 5678", "Yuki");
+    let daemon = Daemon::start(&home, &["--api", "127.0.0.1:0"]);
+    let url = ws_url(&daemon);
+    let refused = |token: Option<&str>, accepted: Option<&str>| {
+        let mut request = url.as_str().into_client_request().unwrap();
+        if let Some(token) = token {
+            request
+                .headers_mut()
+                .insert("Authorization", format!("Bearer {token}").parse().unwrap());
+        }
+        if let Some(accepted) = accepted {
+            request
+                .headers_mut()
+                .insert("Accept-Language", accepted.parse().unwrap());
+        }
+        let response = match tungstenite::connect(request) {
+            Err(tungstenite::Error::Http(response)) => response,
+            Err(e) => panic!("expected an HTTP refusal, got {e}"),
+            Ok(_) => panic!("expected an HTTP refusal, got a connection"),
+        };
+        assert_eq!(response.status().as_u16(), 401);
+        let body: Value = serde_json::from_slice(response.body().as_deref().expect("a body")).unwrap();
+        assert_eq!(response.headers()["content-language"], body["lang"].as_str().unwrap());
+        assert_eq!(body["error"]["code"], -32003, "{body}");
+        body
+    };
+    let unknown = Some("chg_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    let ko = refused(unknown, Some("ko-KR,ko;q=0.9,en;q=0.8"));
+    assert_eq!(ko["error"]["data"]["reason"], "unknown_token", "{ko}");
+    assert_eq!(ko["lang"], "ko");
+    assert!(
+        ko["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("모르는 앱 토큰이거나 취소된 토큰이에요."),
+        "{ko}"
+    );
+    let en = refused(unknown, None);
+    assert_eq!(en["error"]["data"]["reason"], "unknown_token", "{en}");
+    assert_eq!(en["lang"], "en");
+    assert!(
+        en["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("This app token is unknown or was revoked"),
+        "{en}"
+    );
+    // No token at all has a reason of its own; a language we do not speak is passed over.
+    let ja = refused(None, Some("fr-FR, ja;q=0.5, ko;q=0"));
+    assert_eq!(ja["error"]["data"]["reason"], "no_token", "{ja}");
+    assert_eq!(ja["lang"], "ja");
+    assert!(
+        ja["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("この接続にはアプリトークンが必要です。"),
+        "{ja}"
+    );
+}
+
 #[test]
 fn api_and_metrics_refuse_non_loopback_addresses_unless_allowed() {
     let dir = tempfile::tempdir().unwrap();

@@ -199,6 +199,51 @@ fn the_database_is_private_and_a_damaged_one_is_a_clean_error() {
     }
 }
 
+/// The node's failures the CLI meets with no node to ask (a database in use by another
+/// program or damaged, a home never made) are said in the user's language with the path
+/// and what to do, the database's English words only as a detail after the sentence.
+#[test]
+fn failures_without_a_node_speak_korean() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    init_home(&home, "010-1234-5678", "민지");
+    let db = home.join("db").display().to_string();
+    let said = |home: &std::path::Path, args: &[&str]| {
+        let out = chingu(home).env("LANG", "ko_KR.UTF-8").args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        let sentence = err.split("(자세히:").next().unwrap().to_owned();
+        for english in ["database", "is damaged", "Restore", "error:", "process"] {
+            assert!(!sentence.contains(english), "{args:?}: {err}");
+        }
+        sentence
+    };
+    // The database held by another program (here, past the home's lock).
+    let held = chingu::store::Store::open(&home.join("db"), Default::default()).unwrap();
+    let sentence = said(&home, &["history", "Yuki"]);
+    assert!(
+        sentence.starts_with(&format!("오류: {db}의 데이터베이스를 다른 프로그램이 쓰고 있어요.")),
+        "{sentence}"
+    );
+    drop(held);
+    // A database truncated to nothing: where it is, and how to restore or remake it.
+    std::fs::write(home.join("db").join("db"), b"").unwrap();
+    for args in [&["run", "--listen", "/ip4/127.0.0.1/tcp/0"][..], &["history", "Yuki"]] {
+        let sentence = said(&home, args);
+        assert!(
+            sentence.starts_with(&format!("오류: {db}의 데이터베이스가 손상됐어요.")),
+            "{sentence}"
+        );
+        assert!(
+            sentence.contains(&format!("mv {db} {db}.damaged"))
+                && sentence.contains("chingu init --force --phone 번호"),
+            "{sentence}"
+        );
+    }
+    let sentence = said(&dir.path().join("nothing"), &["history", "Yuki"]);
+    assert!(sentence.contains("아직 chingu 홈이 아니에요"), "{sentence}");
+}
+
 #[test]
 fn a_home_owned_by_another_user_is_refused() {
     // Changing a file's owner needs root; CI runs as root.

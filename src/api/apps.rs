@@ -303,6 +303,16 @@ impl TokenVerifier {
     }
 }
 
+/// The refusal of a WebSocket upgrade that presents no token (`FORBIDDEN`, reason
+/// `no_token`; HTTP 401, SPEC.md §9.7).
+pub fn no_token() -> ApiError {
+    ApiError::new(
+        codes::FORBIDDEN,
+        "no_token",
+        "an app token is required: Authorization: Bearer <token> or ?token=<token>",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

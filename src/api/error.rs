@@ -90,13 +90,20 @@ impl ApiError {
 }
 
 impl From<NodeError> for ApiError {
+    fn from(e: NodeError) -> Self {
+        ApiError::from(&e)
+    }
+}
+
+impl From<&NodeError> for ApiError {
     /// The node's failures, each with a reason and its details (`detail`: the English
     /// words of what failed, shown after a translated sentence). Every variant is listed:
-    /// a new one needs its reason, and that reason its texts.
-    fn from(e: NodeError) -> Self {
+    /// a new one needs its reason, and that reason its texts. The CLI says the failures it
+    /// meets starting the node itself (`chingu run`) with these too.
+    fn from(e: &NodeError) -> Self {
         let message = e.to_string();
         let failed = |reason| ApiError::new(codes::NODE_ERROR, reason, &message);
-        match &e {
+        match e {
             NodeError::Refused(refusal) => ApiError::from_refusal(refusal),
             NodeError::Name(name) => ApiError::new(codes::INVALID_INPUT, name.reason(), &message),
             NodeError::Stopped { panic: None } => failed("stopped"),
@@ -104,28 +111,68 @@ impl From<NodeError> for ApiError {
             NodeError::InvalidAddress { addr, source } => {
                 ApiError::new(codes::INVALID_INPUT, "invalid_address", &message)
                     .with("address", crate::text::shorten(addr, crate::text::MAX_QUOTE_CHARS))
-                    .with("detail", source)
+                    .with("detail", words(source.as_ref()))
             }
-            NodeError::Dial { peer, source } => failed("unreachable").with("peer", peer).with("detail", source),
-            NodeError::Dht { op, source } => failed("dht_failed").with("op", op).with("detail", source),
-            NodeError::Store(store) => failed("storage")
-                .with("problem", storage_problem(store))
-                .with("detail", &message),
-            NodeError::Task { what, source } => failed("task_failed").with("task", what).with("detail", source),
-            NodeError::NotFound(_) => ApiError::new(codes::NOT_FOUND, "not_found", &message).with("detail", &message),
-            NodeError::Invalid(_) => {
-                ApiError::new(codes::INVALID_INPUT, "invalid_input", &message).with("detail", &message)
+            NodeError::Listen { addr, source } => failed("cannot_listen")
+                .with("address", crate::text::shorten(addr, crate::text::MAX_QUOTE_CHARS))
+                .with("detail", words(source.as_ref())),
+            NodeError::Dial { peer, source } => failed("unreachable")
+                .with("peer", peer)
+                .with("detail", words(source.as_ref())),
+            NodeError::Dht { op, source } => failed("dht_failed")
+                .with("op", op)
+                .with("detail", words(source.as_ref())),
+            NodeError::Store(store) => ApiError::storage(store),
+            NodeError::Task { what, source } => failed("task_failed").with("task", what).with("detail", words(source)),
+            NodeError::Internal { what, source } => ApiError::new(codes::INTERNAL, "internal", &message)
+                .with("step", what)
+                .with("detail", words(source.as_ref())),
+            NodeError::Transport(_) | NodeError::Home(_) => failed("node_error").with("detail", &message),
+        }
+    }
+}
+
+impl ApiError {
+    /// A database failure (`storage`): what it means for its owner (`problem`), the
+    /// database's `path` when the failure names it (the CLI meets those opening the
+    /// database itself), and the database's own words (`detail`).
+    pub fn storage(error: &StoreError) -> Self {
+        let failed =
+            ApiError::new(codes::NODE_ERROR, "storage", error.to_string()).with("problem", storage_problem(error));
+        match error {
+            StoreError::Open { path, message } => failed.with("path", path.display()).with("detail", message),
+            StoreError::Damaged { path, detail } => failed.with("path", path.display()).with("detail", detail),
+            StoreError::Locked { path } => failed.with("path", path.display()),
+            StoreError::Permissions { path, source } => {
+                failed.with("path", path.display()).with("detail", words(source))
             }
-            NodeError::Blocked(_) => ApiError::new(codes::BLOCKED, "blocked", &message).with("detail", &message),
-            NodeError::Listen { .. } | NodeError::Transport(_) | NodeError::Home(_) => {
-                failed("node_error").with("detail", &message)
+            StoreError::NewerSchema { .. } | StoreError::Corrupt { .. } | StoreError::Sled(_) => {
+                failed.with("detail", error)
             }
         }
     }
 }
 
+/// An error's words and its sources', each said once (libp2p's transport errors say
+/// nothing themselves and leave it to their source).
+fn words(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut words = String::new();
+    let mut next = Some(error);
+    while let Some(error) = next {
+        let said = error.to_string();
+        if !said.is_empty() && !words.contains(&said) {
+            if !words.is_empty() {
+                words.push_str(": ");
+            }
+            words.push_str(&said);
+        }
+        next = error.source();
+    }
+    words
+}
+
 /// What a database failure means for its owner (the `problem` of `storage`): `no_space`,
-/// `damaged`, `newer_schema` or `other`.
+/// `damaged`, `newer_schema`, `locked` or `other`.
 fn storage_problem(error: &StoreError) -> &'static str {
     match error {
         StoreError::Sled(sled::Error::Io(io)) if io.kind() == std::io::ErrorKind::StorageFull => "no_space",
@@ -133,6 +180,7 @@ fn storage_problem(error: &StoreError) -> &'static str {
             "damaged"
         }
         StoreError::NewerSchema { .. } => "newer_schema",
+        StoreError::Locked { .. } => "locked",
         _ => "other",
     }
 }

@@ -4,7 +4,8 @@
 //!
 //! The token comes in an `Authorization: Bearer <token>` header or, for browsers (which
 //! cannot set headers on a WebSocket), a `token` query parameter. A missing, unknown or
-//! revoked token is refused with HTTP 401 before the upgrade. Each call on an open
+//! revoked token is refused with HTTP 401 before the upgrade, its JSON body said in the
+//! language the request accepts (`Accept-Language`). Each call on an open
 //! connection is checked against the token as the apps file says *now*, and every open
 //! connection checks its token every [`super::connection::REVOCATION_CHECK`]: revoking an
 //! app closes its connections with close code 1008 and [`CLOSE_REVOKED_REASON`].
@@ -37,10 +38,12 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::sync::WaitForCancellationFutureOwned;
 
-use super::apps::{token_digest, TokenVerifier};
+use super::apps::{no_token, token_digest, TokenVerifier};
 use super::connection::{self, Answers, Received, Requests};
 use super::dispatch::{id_hint, ApiContext, Identity, Session, Transport};
 use super::limits::{Admission, ApiLimits, CloseReason, ConnectionTable, OutQueue, Slot, LINGER};
+use super::ApiError;
+use crate::i18n::Lang;
 use crate::metrics::{BindError, HttpServer};
 
 /// The path the WebSocket API is served on.
@@ -251,11 +254,25 @@ fn presented_token(headers: &HeaderMap, query: &HashMap<String, String>) -> Opti
     bearer.or_else(|| query.get("token").cloned())
 }
 
-fn unauthorized(message: &str) -> Response {
+/// The refusal of an upgrade without a valid token: HTTP 401 with a JSON body holding
+/// the error as §9.3 has it (`error`) and, as `text`, the error said in the language
+/// `Accept-Language` prefers among ours (else English), named by `lang` and
+/// `Content-Language` (SPEC.md §9.7).
+fn unauthorized(error: ApiError, headers: &HeaderMap) -> Response {
+    let lang = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Lang::from_accept_language)
+        .unwrap_or(Lang::En);
+    let text = crate::i18n::in_lang(lang, || crate::i18n::api_errors::api(&error));
+    let body = serde_json::json!({ "error": error, "lang": lang.code(), "text": text });
     (
         StatusCode::UNAUTHORIZED,
-        [(header::WWW_AUTHENTICATE, "Bearer")],
-        format!("{message}\n"),
+        [
+            (header::WWW_AUTHENTICATE, "Bearer"),
+            (header::CONTENT_LANGUAGE, lang.code()),
+        ],
+        axum::Json(body),
     )
         .into_response()
 }
@@ -270,7 +287,7 @@ async fn upgrade(
     let metrics = &shared.context.metrics;
     let Some(token) = presented_token(&headers, &query) else {
         metrics.refused("no_token");
-        return unauthorized("an app token is required: Authorization: Bearer <token> or ?token=<token>");
+        return unauthorized(no_token(), &headers);
     };
     let identity = Identity::App {
         digest: token_digest(&token),
@@ -278,7 +295,7 @@ async fn upgrade(
     };
     if let Err(e) = identity.caller() {
         metrics.refused("unknown_token");
-        return unauthorized(&e.message);
+        return unauthorized(e, &headers);
     }
     admitted.upgraded.store(true, Ordering::Release);
     admitted.slot.request_ignored();

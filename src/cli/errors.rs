@@ -1,9 +1,11 @@
 //! Errors as people read them: every error the CLI meets is described in the chosen
 //! language, with what to do next. The node's refusals and the API's errors arrive as a
 //! stable reason and details (SPEC.md §9.3) and are described from those, never from
-//! their English text ([`chingu::i18n::api_errors`], shared with the chat UI); only
-//! failures nobody can act on (a broken database, an OS error's own words) keep some
-//! English, inside or after a translated sentence.
+//! their English text ([`chingu::i18n::api_errors`], shared with the chat UI). The node's
+//! failures the CLI meets without a node to ask (`run` starting it, `history` and `init`
+//! opening the database) are said from the same reasons ([`ApiError::from`],
+//! [`ApiError::storage`]). Only failures nobody can act on (an OS error's own words, a
+//! database's) keep some English, inside or after a translated sentence.
 
 use std::path::PathBuf;
 
@@ -19,6 +21,7 @@ use chingu::i18n::refusals::name;
 pub use chingu::i18n::refusals::{phone_hint, phone_reason};
 use chingu::node::NodeError;
 use chingu::phone::{PhoneError, Region};
+use chingu::store::StoreError;
 use chingu::text::for_terminal;
 use chingu::tr;
 
@@ -64,10 +67,13 @@ fn known(error: &(dyn std::error::Error + 'static)) -> Option<String> {
         return Some(api_errors::client(e));
     }
     if let Some(e) = error.downcast_ref::<NodeError>() {
-        return node(e);
+        return Some(node(e));
+    }
+    if let Some(e) = error.downcast_ref::<StoreError>() {
+        return Some(api_errors::api(&ApiError::storage(e)));
     }
     if let Some(e) = error.downcast_ref::<HomeError>() {
-        return home(e);
+        return Some(home(e));
     }
     if let Some(e) = error.downcast_ref::<ConfigError>() {
         return Some(config(e));
@@ -89,7 +95,7 @@ fn known(error: &(dyn std::error::Error + 'static)) -> Option<String> {
         return Some(e.0.clone());
     }
     if let Some(e) = error.downcast_ref::<BackupError>() {
-        return backup(e);
+        return Some(backup(e));
     }
     if let Some(e) = error.downcast_ref::<ArchiveError>() {
         return Some(archive(e));
@@ -98,19 +104,19 @@ fn known(error: &(dyn std::error::Error + 'static)) -> Option<String> {
 }
 
 /// A backup that cannot be restored, or a home that cannot take it.
-fn backup(error: &BackupError) -> Option<String> {
-    Some(match error {
+fn backup(error: &BackupError) -> String {
+    match error {
         BackupError::Archive(e) => archive(e),
         BackupError::HomeExists(home) => tr!("err-backup-home-exists", home = home.display().to_string()),
         BackupError::NewerSchema(_) => tr!("err-backup-newer"),
-        BackupError::Home(e) => return home(e),
+        BackupError::Home(e) => home(e),
         BackupError::Io { path, source, .. } => tr!(
             "err-file",
             path = path.display().to_string(),
             problem = io_problem(source)
         ),
-        BackupError::Store(_) => return None,
-    })
+        BackupError::Store(e) => api_errors::api(&ApiError::storage(e)),
+    }
 }
 
 fn archive(error: &ArchiveError) -> String {
@@ -141,19 +147,18 @@ fn archive(error: &ArchiveError) -> String {
     }
 }
 
-/// A node error met without a running node (`history` reads the store itself).
-fn node(error: &NodeError) -> Option<String> {
+/// A node error met without a running node (`run` starts the node, `history` reads the
+/// store itself): as the API would send it, the home's own problems in more words.
+fn node(error: &NodeError) -> String {
     match error {
-        NodeError::Refused(refusal) => Some(api_errors::api(&ApiError::from_refusal(refusal))),
-        NodeError::Name(e) => Some(name(e.reason())),
         NodeError::Home(e) => home(e),
-        _ => None,
+        other => api_errors::api(&ApiError::from(other)),
     }
 }
 
-fn home(error: &HomeError) -> Option<String> {
+fn home(error: &HomeError) -> String {
     let path = |p: &std::path::Path| p.display().to_string();
-    Some(match error {
+    match error {
         HomeError::NoDefault => tr!("err-no-home"),
         HomeError::NotInitialized(dir) => tr!("err-not-initialized", home = path(dir)),
         HomeError::AlreadyInitialized(dir) => tr!("err-already-initialized", home = path(dir)),
@@ -180,8 +185,8 @@ fn home(error: &HomeError) -> Option<String> {
         }
         HomeError::Config(e) => config(e),
         HomeError::Io { path: p, source, .. } => tr!("err-file", path = path(p), problem = io_problem(source)),
-        HomeError::Store(_) => return None,
-    })
+        HomeError::Store(e) => api_errors::api(&ApiError::storage(e)),
+    }
 }
 
 /// A configuration error: the translated sentence, then the offending line and a caret.

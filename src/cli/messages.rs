@@ -186,6 +186,7 @@ pub async fn history(home: &Home, args: HistoryArgs, json: bool) -> anyhow::Resu
         }
         Err(ClientError::NotRunning { .. }) => {
             // No node: read the store directly (the lock keeps a node from starting meanwhile).
+            home.check_ownership()?;
             let _lock = home.lock()?;
             let config = home.load_config()?;
             let store = Store::open(&home.db_path(), StoreOptions::default())?;

@@ -11,7 +11,9 @@
 //! and that en.ftl and the code agree: every id the code looks up exists, every id is used
 //! (by a `tr!` call or a reference from another message), and every `tr!` call passes
 //! exactly the variables its message uses. Ids must be string literals in the `tr!` call
-//! so the tests can see them.
+//! so the tests can see them. Text for someone other than the user (the WebSocket API's
+//! answer to a refused upgrade, in the language the request asks for) is said inside
+//! [`in_lang`].
 //!
 //! [`tr!`]: crate::tr
 
@@ -77,6 +79,27 @@ impl Lang {
     pub fn from_locale(locale: &str) -> Option<Lang> {
         let primary = locale.split(['_', '-', '.', '@']).next()?.to_ascii_lowercase();
         Lang::ALL.into_iter().find(|l| l.code() == primary)
+    }
+
+    /// The language an HTTP `Accept-Language` header prefers among ours (`ko-KR,ko;q=0.9,
+    /// en;q=0.8`: Korean): the highest `q` first, the earlier one among equals; ranges
+    /// with `q=0`, `*` and languages we do not speak are passed over.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        let mut ranges: Vec<(Lang, u16)> = header
+            .split(',')
+            .filter_map(|range| {
+                let mut parts = range.split(';');
+                let lang = Lang::from_locale(parts.next()?.trim())?;
+                let q = parts
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())?;
+                // Thousandths, as the header writes them (at most three decimals).
+                let q = (q.clamp(0.0, 1.0) * 1000.0).round() as u16;
+                (q > 0).then_some((lang, q))
+            })
+            .collect();
+        ranges.sort_by_key(|(_, q)| std::cmp::Reverse(*q));
+        ranges.first().map(|(lang, _)| *lang)
     }
 }
 
@@ -144,29 +167,28 @@ pub fn lang() -> Lang {
     init(None).lang
 }
 
-#[cfg(test)]
 thread_local! {
-    static TEST_LANG: std::cell::Cell<Option<Lang>> = const { std::cell::Cell::new(None) };
+    /// The language [`in_lang`] chose for this thread, if any.
+    static SCOPED_LANG: std::cell::Cell<Option<Lang>> = const { std::cell::Cell::new(None) };
 }
 
 /// Runs `f` with [`text`] and [`help_text`] in `lang` on this thread, whatever the
-/// process chose: tests check every language in one process.
-#[cfg(test)]
+/// process chose: the WebSocket API refuses an upgrade in the language the request asks
+/// for, and tests check every language in one process.
 pub(crate) fn in_lang<T>(lang: Lang, f: impl FnOnce() -> T) -> T {
     struct Restore(Option<Lang>);
     impl Drop for Restore {
         fn drop(&mut self) {
-            TEST_LANG.with(|l| l.set(self.0));
+            SCOPED_LANG.with(|l| l.set(self.0));
         }
     }
-    let _restore = Restore(TEST_LANG.with(|l| l.replace(Some(lang))));
+    let _restore = Restore(SCOPED_LANG.with(|l| l.replace(Some(lang))));
     f()
 }
 
 /// The chosen language's bundle, then English's.
 fn bundles() -> [&'static FluentBundle<FluentResource>; 2] {
-    #[cfg(test)]
-    if let Some(lang) = TEST_LANG.with(std::cell::Cell::get) {
+    if let Some(lang) = SCOPED_LANG.with(std::cell::Cell::get) {
         static ALL: OnceLock<Vec<FluentBundle<FluentResource>>> = OnceLock::new();
         let all = ALL.get_or_init(|| Lang::ALL.into_iter().map(bundle).collect());
         let at = Lang::ALL

@@ -249,6 +249,7 @@ pub const REASONS: &[(&str, Say)] = &[
         tr!("err-method-not-found", method = detail(e, "method"))
     }),
     ("forbidden", api_errors::forbidden),
+    ("no_token", |_| tr!("err-no-token")),
     ("unknown_token", |_| tr!("err-unknown-token")),
     ("parse_error", |e| {
         tr!(
@@ -275,6 +276,9 @@ pub const REASONS: &[(&str, Say)] = &[
     ("invalid_address", |e| {
         with_detail(tr!("err-invalid-address", address = detail(e, "address")), e)
     }),
+    ("cannot_listen", |e| {
+        with_detail(tr!("err-cannot-listen", address = detail(e, "address")), e)
+    }),
     ("unreachable", |e| {
         with_detail(tr!("err-unreachable", peer = detail(e, "peer")), e)
     }),
@@ -282,7 +286,11 @@ pub const REASONS: &[(&str, Say)] = &[
         with_detail(tr!("err-dht-failed", op = detail(e, "op")), e)
     }),
     ("storage", |e| {
-        with_detail(tr!("err-storage", problem = detail(e, "problem")), e)
+        let problem = detail(e, "problem");
+        match error_detail(e, "path") {
+            Some(path) => with_detail(tr!("err-storage-at", problem = problem, path = path), e),
+            None => with_detail(tr!("err-storage", problem = problem), e),
+        }
     }),
     ("task_failed", |e| {
         with_detail(tr!("err-task-failed", task = detail(e, "task")), e)

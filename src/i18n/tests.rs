@@ -635,3 +635,21 @@ fn unknown_locale_falls_back_to_english_with_a_note() {
     }
     assert_eq!(text("no-such-message", None), "no-such-message");
 }
+
+#[test]
+fn accept_language_picks_the_most_wanted_language_we_speak() {
+    for (header, expected) in [
+        ("ko-KR,ko;q=0.9,en;q=0.8", Some(Lang::Ko)),
+        ("fr, ja;q=0.5, ko;q=0.4", Some(Lang::Ja)),
+        ("en;q=0.2, ja;q=0.7", Some(Lang::Ja)),
+        ("ko;q=0.5, en;q=0.5", Some(Lang::Ko)),
+        ("ko;q=0, en", Some(Lang::En)),
+        ("ja;q=many, ko", Some(Lang::Ko)),
+        ("ko;q=0", None),
+        ("*", None),
+        ("fr-FR", None),
+        ("", None),
+    ] {
+        assert_eq!(Lang::from_accept_language(header), expected, "{header:?}");
+    }
+}

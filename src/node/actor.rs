@@ -100,8 +100,10 @@ impl Actor {
         let prekeys = match store.meta_value::<PrekeyRing>(PREKEYS)? {
             Some(ring) => ring,
             None => {
-                let ring =
-                    PrekeyRing::new(now, &mut rand::rngs::OsRng).map_err(|e| NodeError::Invalid(e.to_string()))?;
+                let ring = PrekeyRing::new(now, &mut rand::rngs::OsRng).map_err(|e| NodeError::Internal {
+                    what: "make_prekey",
+                    source: e.into(),
+                })?;
                 store.set_meta_value(PREKEYS, &ring)?;
                 ring
             }

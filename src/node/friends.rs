@@ -448,7 +448,10 @@ impl Actor {
                     .parse::<PeerId>()
                     .ok()
                     .map(|p| super::dm::identity_of(&p))
-                    .ok_or_else(|| NodeError::Invalid("bad peer id".into()))?;
+                    .ok_or_else(|| StoreError::Corrupt {
+                        what: "message request",
+                        message: format!("peer id {:?} does not parse", one.peer_id),
+                    })?;
                 Ok((one.clone(), identity))
             }
             [] => Err(

@@ -145,15 +145,15 @@ pub enum NodeError {
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// The thing named does not exist.
-    #[error("{0}")]
-    NotFound(String),
-    /// The input is not acceptable (a number, a code, a name…).
-    #[error("{0}")]
-    Invalid(String),
-    /// Refused for safety (a contact's key changed, a conflict awaits verification).
-    #[error("{0}")]
-    Blocked(String),
+    /// A step that cannot fail unless the node has a bug (encoding or encrypting a value
+    /// it made, using a key of its own).
+    #[error("internal error ({what}): {source}")]
+    Internal {
+        /// The step, a stable snake_case name (`encode_join_request`…).
+        what: &'static str,
+        /// Why.
+        source: Cause,
+    },
     /// A name the owner gave is too long or unprintable.
     #[error(transparent)]
     Name(#[from] crate::text::NameError),

@@ -18,7 +18,7 @@ use super::refusal::Refusal;
 use super::NodeError;
 use crate::content::voucher::{self, Gift, RedeemRequest, RedeemResponse, VoucherError};
 use crate::model::{now_ms, Body, Contact, GiftRef, StoredMessage};
-use crate::store::Batch;
+use crate::store::{Batch, StoreError};
 use crate::wire::{from_cbor, to_cbor, Text};
 
 /// The protocol name.
@@ -247,7 +247,10 @@ impl Actor {
                 self.redemptions.in_flight.insert(id, (serial, reply));
             }
             Err(e) => {
-                let _ = reply.send(Err(NodeError::Invalid(e.to_string())));
+                let _ = reply.send(Err(NodeError::Internal {
+                    what: "encode_redeem_request",
+                    source: e.into(),
+                }));
             }
         }
     }
@@ -306,8 +309,10 @@ impl Actor {
         batch.put_voucher(serial, &entry);
         self.store.apply(batch)?;
         self.durability.wrote();
-        let gift = from_cbor::<Gift>(&entry.gift, crate::content::body::MAX_BODY)
-            .map_err(|e| NodeError::Invalid(e.to_string()))?;
+        let gift = from_cbor::<Gift>(&entry.gift, crate::content::body::MAX_BODY).map_err(|e| StoreError::Corrupt {
+            what: "voucher",
+            message: e.to_string(),
+        })?;
         Ok(Self::view_of_gift(&gift, "redeemed"))
     }
 

@@ -112,6 +112,13 @@ pub enum StoreError {
         /// What is wrong.
         detail: String,
     },
+    /// Another process holds the database's lock (sled's file lock: a second opener of
+    /// the same directory that the home's lock did not keep out).
+    #[error("the database at {} is in use by another process: stop it, then try again", .path.display())]
+    Locked {
+        /// The database directory.
+        path: PathBuf,
+    },
     /// Its files could not be made private.
     #[error("cannot make {} private (mode 0700 for directories, 0600 for files): {source}", .path.display())]
     Permissions {
@@ -258,9 +265,10 @@ impl Store {
             match config.open() {
                 Ok(db) => break db,
                 // sled reports it as an `Other` I/O error naming the lock.
-                Err(sled::Error::Io(e))
-                    if e.to_string().contains("could not acquire lock") && attempts < LOCK_RETRIES =>
-                {
+                Err(sled::Error::Io(e)) if e.to_string().contains("could not acquire lock") => {
+                    if attempts == LOCK_RETRIES {
+                        return Err(StoreError::Locked { path: dir.to_owned() });
+                    }
                     attempts += 1;
                     std::thread::sleep(LOCK_RETRY_DELAY);
                 }

@@ -450,7 +450,11 @@ impl TestNet {
             .ok_or_else(|| home_error(crate::home::HomeError::NotInitialized(home.dir().to_owned())))?;
         let phone = profile.phone.ok_or_else(|| TestNetError::Node {
             index,
-            source: NodeError::Invalid("a node without a number cannot be reinstalled with it".into()),
+            source: crate::node::refusal::Refusal::invalid(
+                "no_phone",
+                "a node without a number cannot be reinstalled with it",
+            )
+            .into(),
         })?;
         home.init(&InitOptions {
             phone,

@@ -67,6 +67,7 @@ fn api_errors() -> Vec<ApiError> {
         methods::authorize(&app, find("messages.send").unwrap()).unwrap_err(),
         methods::authorize(&app, find("node.shutdown").unwrap()).unwrap_err(),
         tokens.caller("00").unwrap_err(),
+        crate::api::apps::no_token(),
         params::parse("{\"id\": ").unwrap_err(),
         params::request(json!({"jsonrpc": "2.0"})).unwrap_err(),
         params::request(json!([])).unwrap_err(),
@@ -147,6 +148,7 @@ const API_REASONS: &[&str] = &[
     "invalid_params",
     "method_not_found",
     "forbidden",
+    "no_token",
     "unknown_token",
     "parse_error",
     "not_utf8",
@@ -157,15 +159,13 @@ const API_REASONS: &[&str] = &[
     "evicted",
     "stopped",
     "invalid_address",
+    "cannot_listen",
     "unreachable",
     "dht_failed",
     "storage",
     "task_failed",
     "node_error",
     "internal",
-    "not_found",
-    "invalid_input",
-    "blocked",
 ];
 
 #[test]

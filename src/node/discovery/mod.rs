@@ -625,7 +625,10 @@ impl Actor {
                 expires,
                 &mut rand::rngs::OsRng,
             )
-            .map_err(|e| NodeError::Invalid(e.to_string()))
+            .map_err(|e| NodeError::Internal {
+                what: "make_invite_code",
+                source: e.into(),
+            })
         });
         let code = match code {
             Ok(code) => code,

@@ -117,8 +117,11 @@ impl Files {
         control: libp2p_stream::Control,
         config: &crate::config::FilesConfig,
     ) -> Result<Self, NodeError> {
-        let blobs =
-            BlobDir::open(dir).map_err(|e| NodeError::Invalid(format!("cannot open {}: {e}", dir.display())))?;
+        let blobs = BlobDir::open(dir).map_err(|source| crate::home::HomeError::Io {
+            action: "creating",
+            path: dir.to_owned(),
+            source,
+        })?;
         let (events_tx, events) = mpsc::unbounded_channel();
         Ok(Self {
             blobs,

@@ -137,7 +137,10 @@ impl NodeHandle {
             let bytes = *code.as_bytes();
             let secret = tokio::task::spawn_blocking(move || crate::rendezvous::CodeSecret::derive(&bytes, epoch))
                 .await
-                .map_err(|e| NodeError::Invalid(e.to_string()))?;
+                .map_err(|source| NodeError::Task {
+                    what: "meetup code",
+                    source,
+                })?;
             let keys = secret.keys();
             let values = match self.dht_get(keys.dht_key.to_vec(), 1).await {
                 Ok(values) => values,

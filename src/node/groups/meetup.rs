@@ -141,7 +141,13 @@ impl Actor {
     pub(super) fn cmd_meetup_join(&mut self, creator: PeerKeys, auth_key: [u8; 32], reply: Reply<GroupView>) {
         let peer = match creator.peer_id.parse::<PeerId>() {
             Ok(p) => p,
-            Err(e) => return drop(reply.send(Err(NodeError::Invalid(e.to_string())))),
+            Err(e) => {
+                let source = e.into();
+                return drop(reply.send(Err(NodeError::Internal {
+                    what: "creator_peer_id",
+                    source,
+                })));
+            }
         };
         let member = match self.my_member(true) {
             Ok(m) => m,
@@ -149,8 +155,15 @@ impl Actor {
         };
         self.learn_addrs(peer, creator.record.addrs.iter().filter_map(|a| a.parse().ok()));
         let request = crate::group::JoinRequest::new(&auth_key, member);
-        let Ok(bytes) = crate::wire::encode(&request) else {
-            return drop(reply.send(Err(NodeError::Invalid("join request".into()))));
+        let bytes = match crate::wire::encode(&request) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                let source = e.into();
+                return drop(reply.send(Err(NodeError::Internal {
+                    what: "encode_join_request",
+                    source,
+                })));
+            }
         };
         self.groups
             .joining

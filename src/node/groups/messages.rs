@@ -69,8 +69,9 @@ impl Actor {
             .current_epoch()
             .ok_or_else(|| Refusal::invalid("no_epoch", "the group has no epoch yet"))?;
         let key = record.own.get_mut(&epoch).expect("every kept epoch has our key");
-        let message = key.encrypt(&plain).map_err(|e| NodeError::Invalid(e.to_string()))?;
-        let envelope = message.encode().map_err(|e| NodeError::Invalid(e.to_string()))?;
+        let internal = |what| move |e: crate::group::GroupError| NodeError::Internal { what, source: e.into() };
+        let message = key.encrypt(&plain).map_err(internal("encrypt_group_message"))?;
+        let envelope = message.encode().map_err(internal("encode_group_message"))?;
         self.store
             .put_group_envelope(epoch.as_bytes(), message.key_id.as_bytes(), message.seq, &envelope)?;
         batch.put_message(&stored);

@@ -45,6 +45,7 @@ use crate::model::{
 use crate::phone::PhoneNumber;
 use crate::ratelimit::{KeyedLimiter, Rate};
 use crate::rendezvous::{CodeSecret, Epoch, RendezvousKeys};
+use crate::store::StoreError;
 use crate::wire::{Bytes, Fixed, List, Text};
 
 mod commands;
@@ -505,7 +506,10 @@ impl Actor {
         Ok(Member {
             identity_pk: pk,
             noise_pk: Fixed(self.config.identity.noise().public),
-            peer_id: Member::peer_id_of(&pk).ok_or_else(|| NodeError::Invalid("own identity key".into()))?,
+            peer_id: Member::peer_id_of(&pk).ok_or_else(|| NodeError::Internal {
+                what: "own_peer_id",
+                source: "the identity key is not an ed25519 key".into(),
+            })?,
             phone: if meetup {
                 Text::default()
             } else {
@@ -544,7 +548,10 @@ impl Actor {
         Ok(Member {
             identity_pk: pk,
             noise_pk: Fixed(keys.noise_pk),
-            peer_id: Member::peer_id_of(&pk).ok_or_else(|| NodeError::Invalid("contact key".into()))?,
+            peer_id: Member::peer_id_of(&pk).ok_or_else(|| StoreError::Corrupt {
+                what: "contact",
+                message: format!("{}'s identity key is not an ed25519 key", contact.display_name()),
+            })?,
             phone: text(contact.phone.as_str(), "number")?,
             name: text(name.chars().take(32).collect::<String>().as_str(), "name")?,
         })

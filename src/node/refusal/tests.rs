@@ -272,9 +272,7 @@ pub(crate) fn node_failures() -> Vec<NodeError> {
             | NodeError::Task { .. }
             | NodeError::Home(_)
             | NodeError::Store(_)
-            | NodeError::NotFound(_)
-            | NodeError::Invalid(_)
-            | NodeError::Blocked(_)
+            | NodeError::Internal { .. }
             | NodeError::Name(_)
             | NodeError::Refused(_)
             | NodeError::Dht { .. } => {}
@@ -317,9 +315,21 @@ pub(crate) fn node_failures() -> Vec<NodeError> {
             what: "contact",
             message: "bad cbor".into(),
         }),
-        NodeError::NotFound("no such thing".into()),
-        NodeError::Invalid("bad peer id".into()),
-        NodeError::Blocked("not now".into()),
+        NodeError::Store(StoreError::Damaged {
+            path: "/home/minji/.chingu/db".into(),
+            detail: "sled cannot read its log back".into(),
+        }),
+        NodeError::Store(StoreError::Locked {
+            path: "/home/minji/.chingu/db".into(),
+        }),
+        NodeError::Store(StoreError::Open {
+            path: "/home/minji/.chingu/db".into(),
+            message: "Is a directory".into(),
+        }),
+        NodeError::Internal {
+            what: "encode_join_request",
+            source: cause(),
+        },
         NodeError::Name(NameError::Unprintable),
         NodeError::Refused(crate::node::refusal::Refusal::invalid("own_number", "that is you")),
         NodeError::Dht {
@@ -329,6 +339,24 @@ pub(crate) fn node_failures() -> Vec<NodeError> {
     ];
     failures.iter().for_each(listed);
     failures
+}
+
+/// Reasons said only for older nodes' errors, which had no reason of their own and said
+/// what went wrong in English words alone.
+const CATCH_ALL: &[&str] = &["not_found", "invalid_input", "blocked"];
+
+#[test]
+fn every_node_failure_has_a_reason_of_its_own() {
+    let generic: Vec<String> = node_failures()
+        .into_iter()
+        .map(ApiError::from)
+        .filter(|api| api.reason().is_some_and(|reason| CATCH_ALL.contains(&reason)))
+        .map(|api| format!("{:?}: {}", api.reason(), api.message))
+        .collect();
+    assert!(
+        generic.is_empty(),
+        "said only as a kind, with English words: {generic:?}"
+    );
 }
 
 #[test]

@@ -28,6 +28,7 @@ err-method-not-found = The node has no method “{ $method }”: it may run an o
 err-forbidden-scope = This app may not call { $method }: that needs the “{ $scope }” scope (the node's owner can add the app again with it: chingu apps add NAME --scopes { $scope }).
 err-forbidden-owner = Only the node's owner may call { $method }.
 err-forbidden-any = This app is not allowed to do that.
+err-no-token = This connection needs an app token: send it as Authorization: Bearer TOKEN, or as ?token=TOKEN (the node's owner makes one with chingu apps add).
 err-unknown-token = This app token is unknown or was revoked: ask the node's owner for a new one (chingu apps add).
 err-parse-error = The request is not valid JSON (line { $line }, column { $column }).
 err-not-utf8 = The request is not UTF-8 text.
@@ -41,6 +42,7 @@ err-evicted = The node closed this connection to make room for others (too many 
 err-stopped = The node is shutting down: start it again with chingu run.
 err-stopped-panic = The node stopped after an internal error: see the log of chingu run, then start it again.
 err-invalid-address = “{ $address }” is not an address the node can use (a multiaddr such as /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW…).
+err-cannot-listen = Cannot listen on { $address }: another program may be using that port, or the address is not one of this machine's. Choose another with --listen (or network.listen in config.toml).
 err-unreachable = Cannot reach { $peer }: they may be offline or behind a firewall; try again later.
 err-dht-failed = The node could not { $op ->
     [put] publish to
@@ -51,6 +53,13 @@ err-storage = { $problem ->
     [damaged] The node's database is damaged: see the log of chingu run; it may need restoring from a backup (chingu restore).
     [newer_schema] The node's database was written by a newer chingu: upgrade chingu.
    *[other] The node could not read or write its database: check that its disk has free space, and see the log of chingu run.
+}
+# The database the CLI opened itself (chingu run, history, init, restore): named by its path.
+err-storage-at = { $problem ->
+    [damaged] The database at { $path } is damaged: restore it from a backup if you have one (chingu restore); otherwise move it aside (mv { $path } { $path }.damaged) and make the home again with chingu init --force --phone NUMBER (contacts and history are lost; the old keys are kept in a backup folder).
+    [locked] The database at { $path } is in use by another program: stop it, then try again.
+    [no_space] The disk holding the database at { $path } is full: free some space, then try again.
+   *[other] Cannot open the database at { $path }: check that its disk has free space and that its files belong to you.
 }
 err-task-failed = A task of the node failed ({ $task }): see the log of chingu run, and restart the node if it keeps failing.
 err-node-failed = The node failed: see the log of chingu run.

@@ -28,6 +28,7 @@ err-method-not-found = 노드에 “{ $method }” 메서드가 없어요. 노�
 err-forbidden-scope = 이 앱은 { $method }을(를) 호출할 수 없어요. “{ $scope }” 권한이 필요해요 (노드 주인이 그 권한으로 앱을 다시 추가할 수 있어요: chingu apps add 이름 --scopes { $scope }).
 err-forbidden-owner = { $method }은(는) 노드 주인만 호출할 수 있어요.
 err-forbidden-any = 이 앱에는 그 일을 할 권한이 없어요.
+err-no-token = 이 연결에는 앱 토큰이 필요해요. Authorization: Bearer 토큰 헤더나 ?token=토큰으로 보내 주세요 (노드 주인이 chingu apps add로 만들 수 있어요).
 err-unknown-token = 모르는 앱 토큰이거나 취소된 토큰이에요. 노드 주인에게 새 토큰을 받으세요 (chingu apps add).
 err-parse-error = 요청이 올바른 JSON이 아니에요 ({ $line }번째 줄, { $column }번째 칸).
 err-not-utf8 = 요청이 UTF-8 텍스트가 아니에요.
@@ -41,6 +42,7 @@ err-evicted = 연결이 너무 많아서 노드가 다른 연결을 받으려고
 err-stopped = 노드가 종료되는 중이에요. chingu run으로 다시 시작하세요.
 err-stopped-panic = 노드가 내부 오류로 멈췄어요. chingu run의 로그를 확인한 뒤 다시 시작하세요.
 err-invalid-address = “{ $address }”은(는) 노드가 쓸 수 있는 주소가 아니에요 (/ip4/192.0.2.7/tcp/4001/p2p/12D3KooW… 같은 multiaddr이어야 해요).
+err-cannot-listen = { $address }에서 연결을 받을 수 없어요. 다른 프로그램이 그 포트를 쓰고 있거나 이 컴퓨터의 주소가 아닐 수 있어요. --listen(또는 config.toml의 network.listen)으로 다른 주소를 고르세요.
 err-unreachable = { $peer }에 연결할 수 없어요. 상대가 오프라인이거나 방화벽 뒤에 있을 수 있어요. 나중에 다시 시도하세요.
 err-dht-failed = 노드가 네트워크 디렉터리(DHT){ $op ->
     [put] 에 정보를 올리지
@@ -51,6 +53,13 @@ err-storage = { $problem ->
     [damaged] 노드의 데이터베이스가 손상됐어요. chingu run의 로그를 확인하세요. 백업에서 복원(chingu restore)해야 할 수도 있어요.
     [newer_schema] 노드의 데이터베이스를 더 새 chingu가 만들었어요. chingu를 업데이트하세요.
    *[other] 노드가 데이터베이스를 읽거나 쓰지 못했어요. 디스크에 빈 공간이 있는지 확인하고 chingu run의 로그를 보세요.
+}
+# CLI가 직접 연 데이터베이스 (chingu run, history, init, restore): 경로로 가리켜요.
+err-storage-at = { $problem ->
+    [damaged] { $path }의 데이터베이스가 손상됐어요. 백업이 있으면 복원하세요 (chingu restore). 없으면 옆으로 옮기고 (mv { $path } { $path }.damaged) chingu init --force --phone 번호로 홈을 다시 만드세요 (연락처와 대화 기록은 사라지고, 예전 키는 백업 폴더에 남아요).
+    [locked] { $path }의 데이터베이스를 다른 프로그램이 쓰고 있어요. 그 프로그램을 멈춘 뒤 다시 시도하세요.
+    [no_space] { $path }의 데이터베이스가 있는 디스크가 가득 찼어요. 공간을 비운 뒤 다시 시도하세요.
+   *[other] { $path }의 데이터베이스를 열 수 없어요. 디스크에 빈 공간이 있는지, 파일의 주인이 나인지 확인하세요.
 }
 err-task-failed = 노드의 작업({ $task })이 실패했어요. chingu run의 로그를 확인하고, 계속 실패하면 노드를 다시 시작하세요.
 err-node-failed = 노드에 문제가 생겼어요. chingu run의 로그를 확인하세요.
