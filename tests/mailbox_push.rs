@@ -8,75 +8,21 @@
 mod common;
 
 use std::path::Path;
-use std::time::Duration;
 
-use futures::StreamExt;
 use libp2p::identity::ed25519;
-use libp2p::Multiaddr;
 
 use chingu::config::{Config, Discoverable, ReachabilityMode, Role};
-use chingu::home::{Home, InitOptions};
 use chingu::mailbox::wire::{MboxNotice, MboxNoticeResponse};
 use chingu::mailbox::MAILBOX_NOTICE_PROTOCOL;
 use chingu::model::MessageState;
-use chingu::node::Status;
 use chingu::wire::Fixed;
-use chingu::{Event, Node, NodeConfig, NodeHandle};
+use chingu::Event;
+use common::lone::{befriend, start, start_configured, status_until, LoneNode};
 use common::net::{wait_event, wait_states, DEADLINE};
 use common::rogue::{ask_raw, framed, rogue};
 
 /// Far longer than any wait here: only a notice makes these nodes pick up in time.
 const SLOW_PICKUP_SECS: u64 = 600;
-
-struct TestNode {
-    node: NodeHandle,
-    phone: String,
-    addr: Option<Multiaddr>,
-}
-
-/// Starts node `index` in `dir` with `settings`, listening on `listen` (none: nobody can
-/// dial it) and bootstrapping from `bootstrap`; `role` applies an operator's preset.
-async fn start(
-    dir: &Path,
-    index: u32,
-    settings: Config,
-    listen: &[&str],
-    bootstrap: &[&Multiaddr],
-    role: Option<Role>,
-) -> TestNode {
-    let home = Home::at(dir.join(format!("node-{index}")));
-    let report = home
-        .init(&InitOptions {
-            phone: chingu::phone::synthetic(index),
-            name: format!("n{index}"),
-            region: settings.region.clone(),
-            force: false,
-        })
-        .unwrap();
-    settings.save(&home.config_path()).unwrap();
-    let mut config = NodeConfig::from_home(&home).unwrap();
-    config.open_store = Some(report.store);
-    if let Some(role) = role {
-        config.apply_role(role);
-        // A mailbox that relays nothing: its users stay unreachable to each other.
-        config.settings.relay.serve = false;
-    }
-    config.listen = listen.iter().map(|a| a.parse().unwrap()).collect();
-    config.bootstrap = bootstrap.iter().map(|a| (*a).clone()).collect();
-    let node = Node::start(config).await.unwrap();
-    let addr = node
-        .listen_addrs()
-        .await
-        .unwrap()
-        .into_iter()
-        .next()
-        .map(|a| a.with_p2p(node.peer_id()).unwrap());
-    TestNode {
-        node,
-        phone: chingu::phone::synthetic(index).to_string(),
-        addr,
-    }
-}
 
 /// A person's node that nobody can dial, picking up only every [`SLOW_PICKUP_SECS`].
 fn unreachable_and_slow() -> Config {
@@ -87,51 +33,18 @@ fn unreachable_and_slow() -> Config {
     settings
 }
 
-/// Polls `node`'s status until `ready` holds (waking on its events, at least each second).
-async fn status_until(node: &NodeHandle, what: &str, ready: impl Fn(&Status) -> bool) -> Status {
-    tokio::time::timeout(DEADLINE, async {
-        let mut events = node.events();
-        loop {
-            let status = node.status().await.unwrap();
-            if ready(&status) {
-                return status;
-            }
-            let _ = tokio::time::timeout(Duration::from_secs(1), events.next()).await;
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("{what}: not reached in time"))
-}
-
-/// Makes `a` and `b` mutual contacts and waits until each found the other's record with
-/// its mailbox.
-async fn befriend(a: &TestNode, b: &TestNode) {
-    a.node.add_contact(&b.phone, &b.phone).await.unwrap();
-    b.node.add_contact(&a.phone, &a.phone).await.unwrap();
-    for (node, contact) in [(&a.node, &b.phone), (&b.node, &a.phone)] {
-        tokio::time::timeout(DEADLINE, async {
-            loop {
-                let view = node.lookup_contact(contact).await.unwrap();
-                if view.state == "found" && view.mailboxes >= 1 {
-                    return;
-                }
-            }
-        })
-        .await
-        .unwrap_or_else(|_| panic!("{contact} not found with its mailbox"));
-    }
-}
-
 /// A mailbox node and two friends, Alice and Bob, who can reach it but not each other,
 /// with `settings`; returns once both registered (and, with push, watch their box).
-async fn friends_apart(dir: &Path, settings: Config) -> (TestNode, TestNode, TestNode) {
-    let mailbox = start(
+async fn friends_apart(dir: &Path, settings: Config) -> (LoneNode, LoneNode, LoneNode) {
+    // A mailbox that relays nothing: its users stay unreachable to each other.
+    let mailbox = start_configured(
         dir,
         0,
         Config::default(),
         &["/ip4/127.0.0.1/tcp/0"],
         &[],
         Some(Role::Mailbox),
+        |config| config.settings.relay.serve = false,
     )
     .await;
     let mailbox_addr = mailbox.addr.clone().unwrap();
@@ -143,7 +56,7 @@ async fn friends_apart(dir: &Path, settings: Config) -> (TestNode, TestNode, Tes
         s.mailbox.is_some_and(|m| m.tags == 2 && m.watches == watches)
     })
     .await;
-    befriend(&alice, &bob).await;
+    befriend(&alice, &bob, 1).await;
     (mailbox, alice, bob)
 }
 

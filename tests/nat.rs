@@ -9,7 +9,6 @@
 mod common;
 
 use std::path::Path;
-use std::time::Duration;
 
 use futures::StreamExt;
 use libp2p::swarm::SwarmEvent;
@@ -19,76 +18,12 @@ use chingu::config::{Config, Discoverable, ReachabilityMode, Role};
 use chingu::home::{Home, InitOptions};
 use chingu::model::MessageState;
 use chingu::node::Status;
-use chingu::{Event, Node, NodeConfig, NodeHandle};
+use chingu::{Event, NodeHandle};
+use common::lone::{befriend, restart, start, status_until, LoneNode};
 use common::net::{wait_event, wait_states, DEADLINE};
 
-/// One node of a test: its handle, its number and its dialable address.
-struct TestNode {
-    node: NodeHandle,
-    phone: String,
-    addr: Option<Multiaddr>,
-}
-
-/// Starts node `index` in `dir` with `settings`, listening on `listen` (none: only
-/// through relays), bootstrapping from `bootstrap`.
-async fn start(
-    dir: &Path,
-    index: u32,
-    settings: Config,
-    listen: &[&str],
-    bootstrap: &[&Multiaddr],
-    role: Option<Role>,
-) -> TestNode {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_test_writer()
-        .try_init();
-    let home = Home::at(dir.join(format!("node-{index}")));
-    let report = home
-        .init(&InitOptions {
-            phone: chingu::phone::synthetic(index),
-            name: format!("n{index}"),
-            region: settings.region.clone(),
-            force: false,
-        })
-        .unwrap();
-    settings.save(&home.config_path()).unwrap();
-    let mut config = NodeConfig::from_home(&home).unwrap();
-    config.open_store = Some(report.store);
-    if let Some(role) = role {
-        config.apply_role(role);
-    }
-    launch(config, index, listen, bootstrap).await
-}
-
-/// Starts node `index` again from its home in `dir` (as after a move to another network:
-/// new ports), listening on `listen`.
-async fn restart(dir: &Path, index: u32, listen: &[&str], bootstrap: &[&Multiaddr]) -> TestNode {
-    let home = Home::at(dir.join(format!("node-{index}")));
-    launch(NodeConfig::from_home(&home).unwrap(), index, listen, bootstrap).await
-}
-
-async fn launch(mut config: NodeConfig, index: u32, listen: &[&str], bootstrap: &[&Multiaddr]) -> TestNode {
-    config.listen = listen.iter().map(|a| a.parse().unwrap()).collect();
-    config.bootstrap = bootstrap.iter().map(|a| (*a).clone()).collect();
-    let phone = chingu::phone::synthetic(index);
-    let node = Node::start(config).await.unwrap();
-    let addr = node
-        .listen_addrs()
-        .await
-        .unwrap()
-        .into_iter()
-        .next()
-        .map(|a| a.with_p2p(node.peer_id()).unwrap());
-    TestNode {
-        node,
-        phone: phone.to_string(),
-        addr,
-    }
-}
-
 /// A relay (`--role relay`) with `relay` settings.
-async fn relay(dir: &Path, settings: Config) -> TestNode {
+async fn relay(dir: &Path, settings: Config) -> LoneNode {
     start(dir, 0, settings, &["/ip4/127.0.0.1/tcp/0"], &[], Some(Role::Relay)).await
 }
 
@@ -101,44 +36,12 @@ fn behind(relay: &Multiaddr) -> Config {
     settings
 }
 
-/// Polls `node`'s status until `ready` holds (waking on its events, at least each second).
-async fn status_until(node: &NodeHandle, what: &str, ready: impl Fn(&Status) -> bool) -> Status {
-    let last = std::sync::Mutex::new(None);
-    tokio::time::timeout(DEADLINE, async {
-        let mut events = node.events();
-        loop {
-            let status = node.status().await.unwrap();
-            if ready(&status) {
-                return status;
-            }
-            *last.lock().unwrap() = Some(status);
-            let _ = tokio::time::timeout(Duration::from_secs(1), events.next()).await;
-        }
-    })
-    .await
-    .unwrap_or_else(|_| panic!("{what}: not reached in time; last status: {:#?}", last.lock().unwrap()))
-}
-
 /// Waits until `node` holds an accepted reservation and publishes a circuit address.
 async fn reserved(node: &NodeHandle) -> Status {
     status_until(node, "a relay reservation", |s| {
         s.nat.relays.iter().any(|r| r.state == "active") && s.external_addrs.iter().any(|a| a.contains("p2p-circuit"))
     })
     .await
-}
-
-/// Makes `a` and `b` mutual contacts (named by their numbers) and waits until each found
-/// the other.
-async fn befriend(a: &TestNode, b: &TestNode) {
-    a.node.add_contact(&b.phone, &b.phone).await.unwrap();
-    b.node.add_contact(&a.phone, &a.phone).await.unwrap();
-    for (node, contact) in [(&a.node, &b.phone), (&b.node, &a.phone)] {
-        tokio::time::timeout(DEADLINE, async {
-            while node.lookup_contact(contact).await.unwrap().state != "found" {}
-        })
-        .await
-        .unwrap_or_else(|_| panic!("{contact} not found"));
-    }
 }
 
 /// The best path `node` reports for `peer`, once it is connected.
@@ -174,7 +77,7 @@ async fn nodes_listening_only_through_a_relay_find_each_other_and_talk_through_i
         assert_eq!(status.reachability, "private");
         assert!(status.listen_addrs.iter().all(|a| a.contains("p2p-circuit")));
     }
-    befriend(&alice, &bob).await;
+    befriend(&alice, &bob, 0).await;
     let (a, b) = (&alice.node, &bob.node);
     let (mut alice_events, mut bob_events) = (a.events(), b.events());
 
@@ -267,7 +170,7 @@ async fn dcutr_upgrades_a_relayed_connection_to_a_direct_one() {
     // Their first connection may come with finding each other (a hello): watched from
     // before that.
     let mut alice_events = a.events();
-    befriend(&alice, &bob).await;
+    befriend(&alice, &bob, 0).await;
     let mut alice_states = a.events();
     // Alice can reach Bob only through the relay; DCUtR then dials the addresses each
     // observed for the other, which on loopback succeeds.
@@ -319,7 +222,7 @@ async fn a_relay_refuses_over_limit_requests_with_reasons_and_keeps_serving_its_
     let bob = start(dir.path(), 2, behind(&relay_addr), &[], &[&relay_addr], None).await;
     reserved(&alice.node).await;
     reserved(&bob.node).await;
-    befriend(&alice, &bob).await;
+    befriend(&alice, &bob, 0).await;
 
     // A stranger asks for a third reservation: refused, the relay is full.
     let mut stranger = stranger();

@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod forge;
+pub mod lone;
 pub mod net;
 pub mod rogue;
 pub mod tmux;
