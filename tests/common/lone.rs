@@ -13,7 +13,7 @@ use chingu::home::{Home, InitOptions};
 use chingu::node::Status;
 use chingu::{Node, NodeConfig, NodeHandle};
 
-use super::net::DEADLINE;
+use super::net::{found, DEADLINE};
 
 /// One node of a test: its handle, its number and its dialable address (none when it
 /// listens nowhere).
@@ -119,16 +119,6 @@ pub async fn status_until(node: &NodeHandle, what: &str, ready: impl Fn(&Status)
 pub async fn befriend(a: &LoneNode, b: &LoneNode, mailboxes: usize) {
     a.node.add_contact(&b.phone, &b.phone).await.unwrap();
     b.node.add_contact(&a.phone, &a.phone).await.unwrap();
-    for (node, contact) in [(&a.node, &b.phone), (&b.node, &a.phone)] {
-        tokio::time::timeout(DEADLINE, async {
-            loop {
-                let view = node.lookup_contact(contact).await.unwrap();
-                if view.state == "found" && view.mailboxes >= mailboxes {
-                    return;
-                }
-            }
-        })
-        .await
-        .unwrap_or_else(|_| panic!("{contact} not found (with {mailboxes} mailboxes or more)"));
-    }
+    found(&a.node, &b.phone, mailboxes).await;
+    found(&b.node, &a.phone, mailboxes).await;
 }

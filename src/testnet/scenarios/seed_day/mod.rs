@@ -533,7 +533,7 @@ async fn churn(
     for absence in &plan.absences {
         absences.entry(absence.node).or_default().push(absence);
     }
-    let homes = &net.nodes;
+    let nodes = &net.nodes;
     let addrs = &addrs;
     let users = absences.into_iter().map(|(node, mut absences)| async move {
         absences.sort_by_key(|a| a.leave);
@@ -558,7 +558,7 @@ async fn churn(
                 .take(2)
                 .map(|other| lock(&addrs[other]).clone())
                 .collect();
-            let (handle, addr) = TestNet::start_again(fd_plan, &homes[node].home, bootstrap, node).await?;
+            let (handle, addr) = TestNet::start_again(fd_plan, &nodes[node].home, bootstrap, node).await?;
             *lock(&addrs[node]) = addr;
             let _ = streams.send((node, handle.events()));
             roster.set(node, Some(handle));
