@@ -16,6 +16,11 @@
 //! the process's peak RSS during each (reset between them through `/proc/self/clear_refs`)
 //! — BENCHMARKS.md, "Backup and restore".
 //!
+//! Last, links a new device to that home's account through a running node (SPEC.md §8.5,
+//! both confirmations answered at once) and times it until the new device's own node
+//! shows the newest conversation: the history (90 days: all of it) streamed, verified and
+//! written into the new home — BENCHMARKS.md, "Linking a device".
+//!
 //! ```text
 //! cargo run --release --example store_startup                  # 100,000 messages, 5 runs
 //! cargo run --release --example store_startup -- 1000000 3     # other sizes
@@ -28,10 +33,14 @@ use std::time::Instant;
 
 use rand::{Rng, SeedableRng};
 
+use chingu::account::history::DEFAULT_HISTORY_DAYS;
+use chingu::account::LinkCode;
 use chingu::backup::{restore, BackupSecret, RestoreOptions};
 use chingu::home::{Home, InitOptions};
+use chingu::identity::Identity;
 use chingu::model::{now_ms, ConvId, Conversation, ConversationKind, Direction, Hlc, MessageState};
 use chingu::node::backup::BackupKey;
+use chingu::node::link::join::join;
 use chingu::phone::{synthetic, PhoneNumber, Region};
 use chingu::store::{OutboxEntry, OutboxTarget, Store};
 use chingu::{Node, NodeConfig};
@@ -205,6 +214,67 @@ async fn backup_and_restore(home: &Home, dir: &Path) -> Result<(), Box<dyn std::
     Ok(())
 }
 
+/// Links a new device to `home`'s account and times each step until its node shows the
+/// history.
+async fn link_new_device(home: &Home, dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    use futures::StreamExt;
+    let node = start_node(home).await?;
+    let (answering, mut events) = (node.clone(), node.events());
+    tokio::spawn(async move {
+        while let Some(event) = events.next().await {
+            if let chingu::Event::DeviceLinkPending { .. } = event {
+                let _ = answering.link_decide(true).await;
+            }
+        }
+    });
+    reset_peak_rss()?;
+    let started = Instant::now();
+    let offer = node.link_offer(DEFAULT_HISTORY_DAYS).await?;
+    let code = LinkCode::parse(&offer.code, now_ms())?;
+    let identity = Identity::generate();
+    let joined = join(&code, &identity, "laptop", |_| async { true }).await?;
+    let linked_s = started.elapsed().as_secs_f64();
+    let messages = joined
+        .history
+        .iter()
+        .filter(|e| e.tree == 3 && e.key.first() == Some(&b'm'))
+        .count();
+    let entries = joined.history.len();
+    let laptop = Home::at(dir.join("laptop"));
+    let made = laptop.clone();
+    tokio::task::spawn_blocking(move || {
+        made.init_linked(
+            identity,
+            &joined.list,
+            &joined.history,
+            &joined.account_name,
+            Region::default(),
+            false,
+        )
+        .map(drop)
+        .map_err(|e| e.to_string())
+    })
+    .await??;
+    let written_s = started.elapsed().as_secs_f64();
+    let peak = peak_rss_mib();
+    node.shutdown().await?;
+    let second = start_node(&laptop).await?;
+    let newest = second
+        .conversations()
+        .await?
+        .into_iter()
+        .next()
+        .ok_or("no conversation")?;
+    let page = second.history_page(&newest.id, 50, None, None).await?;
+    println!(
+        "link: {messages} messages ({entries} entries) streamed and verified in {linked_s:.2} s,          written at {written_s:.2} s, the new device's node showing its newest conversation          ({} messages) at {:.2} s; peak RSS of both sides {peak:.0} MiB",
+        page.messages.len(),
+        started.elapsed().as_secs_f64()
+    );
+    second.shutdown().await?;
+    Ok(())
+}
+
 /// Bytes of every file under `dir`.
 fn dir_bytes(dir: &Path) -> std::io::Result<u64> {
     let mut total = 0;
@@ -278,5 +348,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         starts[starts.len() / 2],
         starts[starts.len() - 1]
     );
-    backup_and_restore(&home, dir.path()).await
+    backup_and_restore(&home, dir.path()).await?;
+    link_new_device(&home, dir.path()).await
 }

@@ -127,6 +127,17 @@ pub struct InitOptions {
     pub force: bool,
 }
 
+/// The keys and account of a home being made.
+struct Made<'a> {
+    identity: Identity,
+    phone: Option<PhoneNumber>,
+    /// A linked device's account list and the history its link carried.
+    devices: Option<(
+        &'a crate::account::SignedDeviceList,
+        &'a [crate::account::history::HistoryEntry],
+    )>,
+}
+
 /// What `init` did.
 #[derive(Debug)]
 pub struct InitReport {
@@ -215,7 +226,38 @@ impl Home {
             region: options.region.clone(),
             ..Config::default()
         };
-        self.create(Some(options.phone.clone()), &options.name, &config, options.force)
+        let made = Made {
+            identity: Identity::generate(),
+            phone: Some(options.phone.clone()),
+            devices: None,
+        };
+        self.create(made, &options.name, &config, options.force)
+    }
+
+    /// Creates the home of a device that joined an account (`chingu init --link`): its
+    /// own `identity` (the keys the link run certified), the account's device `list` and
+    /// the `history` the link carried (contacts, 1:1 conversations and messages). It keeps
+    /// no number of its own: the account's first device publishes the account's record.
+    /// Otherwise like [`Home::init`].
+    pub fn init_linked(
+        &self,
+        identity: Identity,
+        list: &crate::account::SignedDeviceList,
+        history: &[crate::account::history::HistoryEntry],
+        name: &str,
+        region: Region,
+        force: bool,
+    ) -> Result<InitReport, HomeError> {
+        let config = Config {
+            region,
+            ..Config::default()
+        };
+        let made = Made {
+            identity,
+            phone: None,
+            devices: Some((list, history)),
+        };
+        self.create(made, name, &config, force)
     }
 
     /// Creates the home of an operator's node with `role` and no phone number: it keeps no
@@ -227,16 +269,15 @@ impl Home {
             role: Some(role),
             ..Config::default()
         };
-        self.create(None, name, &config, force)
+        let made = Made {
+            identity: Identity::generate(),
+            phone: None,
+            devices: None,
+        };
+        self.create(made, name, &config, force)
     }
 
-    fn create(
-        &self,
-        phone: Option<PhoneNumber>,
-        name: &str,
-        config: &Config,
-        force: bool,
-    ) -> Result<InitReport, HomeError> {
+    fn create(&self, made: Made<'_>, name: &str, config: &Config, force: bool) -> Result<InitReport, HomeError> {
         crate::text::check_name(name)?;
         // `run` could not bind its control socket: refuse now, before anything is made.
         self.checked_socket_path()?;
@@ -254,7 +295,11 @@ impl Home {
             drop(lock);
         }
         create_private_dir(&self.dir)?;
-        let identity = Identity::generate();
+        let Made {
+            identity,
+            phone,
+            devices,
+        } = made;
         identity.save(&self.identity_path(), &self.noise_key_path())?;
         config.save(&self.config_path())?;
         let store = Store::open(&self.db_path(), StoreOptions::default())?;
@@ -267,6 +312,16 @@ impl Home {
         })?;
         if let Some(old) = previous {
             store.add_previous_identity(old)?;
+        }
+        if let Some((list, history)) = devices {
+            store.set_meta_value(crate::account::LIST_META, list)?;
+            for entry in history {
+                // The link run let only contacts and history entries through.
+                if let Some(tree) = crate::store::BackedUpTree::from_byte(entry.tree) {
+                    store.restore_entry(tree, entry.key.as_ref(), entry.value.as_ref())?;
+                }
+            }
+            store.finish_device_copy(crate::model::now_ms())?;
         }
         store.flush()?;
         Ok(InitReport {

@@ -25,6 +25,7 @@
 //! - [`testnet`]: many nodes in one process, the macro benchmark.
 //! - [`lab`]: real node processes behind emulated NATs, in network namespaces.
 
+pub mod account;
 pub mod api;
 pub mod backup;
 pub mod config;

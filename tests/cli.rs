@@ -245,6 +245,30 @@ fn failures_without_a_node_speak_korean() {
 }
 
 #[test]
+fn a_port_another_program_holds_is_said_in_korean() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    init_home(&home, "010-1234-5678", "민지");
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let taken = held.local_addr().unwrap().to_string();
+    for (flag, what) in [("--metrics", "메트릭을"), ("--api", "앱 API를")] {
+        let out = chingu(&home)
+            .env("LANG", "ko_KR.UTF-8")
+            .args(["run", "--listen", "/ip4/127.0.0.1/tcp/0", flag, &taken])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{flag}: {}", stderr(&out));
+        let said = stderr(&out);
+        assert!(
+            said.starts_with(&format!(
+                "오류: {taken}에서 {what} 열 수 없어요: 다른 프로그램이 이미 그 포트를 쓰고 있어요. {flag}로 다른 주소를 고르세요."
+            )),
+            "{flag}: {said}"
+        );
+    }
+}
+
+#[test]
 fn a_home_owned_by_another_user_is_refused() {
     // Changing a file's owner needs root; CI runs as root.
     assert!(

@@ -351,6 +351,34 @@ fn every_command_answers_in_json_and_a_closed_pipe_ends_it_normally() {
     let (code, _, err) = run(&elsewhere, &["restore", archive, "--passphrase-file", secret]);
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("--force"), "{err}");
+    // A second device: `link` shows a code, `init --link` joins with it, both people say
+    // yes at their prompts (their stdin); `devices` lists it, `devices remove` takes it out.
+    let yes = vault.path().join("yes");
+    std::fs::write(&yes, "y\n").unwrap();
+    let mut linking = chingu(&a);
+    linking
+        .args(["link", "--json"])
+        .stdin(std::fs::File::open(&yes).unwrap());
+    let mut link = Lines::start(linking, false);
+    let offer: Value = serde_json::from_str(&link.line_with("\"code\"")).unwrap();
+    let laptop = vault.path().join("laptop");
+    let code = offer["code"].as_str().unwrap();
+    let out = chingu(&laptop)
+        .args(["init", "--link", code, "--device", "laptop", "--json"])
+        .stdin(std::fs::File::open(&yes).unwrap())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let joined: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (joined["phone"].as_str(), joined["device"].as_str()),
+        (Some("+821011112222"), Some("laptop"))
+    );
+    check("link", serde_json::from_str(&link.line_with("device_linked")).unwrap());
+    let devices = check("devices", json(&a, &["devices"]));
+    assert_eq!(devices["devices"].as_array().unwrap().len(), 2, "{devices}");
+    let removed = check("devices remove", json(&a, &["devices", "remove", "laptop"]));
+    assert_eq!(removed["devices"].as_array().unwrap().len(), 1, "{removed}");
     // The group left last, so that its conversation still has members above.
     check("group leave", json(&a, &["group", "leave", "초대"]));
 

@@ -203,6 +203,27 @@ pub const METHODS: &[Method] = &[
         summary: "write an encrypted backup (keys, contacts, groups, history) to a path on this machine",
     },
     Method {
+        name: "devices.list",
+        access: Access::Scoped(Scope::Read),
+        summary: "the account's devices",
+    },
+    Method {
+        name: "devices.link",
+        // Whoever holds the code joins the account: only the owner may show one.
+        access: Access::OwnerOnly,
+        summary: "open a link offer: a one-time code a new device joins the account with",
+    },
+    Method {
+        name: "devices.link_confirm",
+        access: Access::OwnerOnly,
+        summary: "answer a waiting new device: whether both screens show the same string",
+    },
+    Method {
+        name: "devices.remove",
+        access: Access::OwnerOnly,
+        summary: "remove a device from the account",
+    },
+    Method {
         name: "files.list",
         access: Access::Scoped(Scope::Read),
         summary: "files sent and received, and whether each is here",

@@ -231,6 +231,29 @@ struct GiveParams {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct DeviceParams {
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinkParams {
+    #[serde(default = "default_history_days")]
+    history_days: u32,
+}
+
+fn default_history_days() -> u32 {
+    crate::account::history::DEFAULT_HISTORY_DAYS
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfirmParams {
+    accept: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct SerialParams {
     serial: String,
 }
@@ -558,6 +581,23 @@ async fn run(node: &NodeHandle, caller: &Caller, method: &Method, raw: Value) ->
             to_json(node.send_file(&p.to, p.path).await?)
         }
         "files.list" => to_json(node.files().await?),
+        "devices.list" => {
+            params::<NoParams>(raw)?;
+            to_json(node.devices().await?)
+        }
+        "devices.link" => {
+            let p: LinkParams = params(raw)?;
+            to_json(node.link_offer(p.history_days).await?)
+        }
+        "devices.link_confirm" => {
+            let p: ConfirmParams = params(raw)?;
+            node.link_decide(p.accept).await?;
+            Ok(json!({ "accepted": p.accept }))
+        }
+        "devices.remove" => {
+            let p: DeviceParams = params(raw)?;
+            to_json(node.remove_device(&p.name).await?)
+        }
         "stickers.list" => to_json(node.packs().await?),
         "vouchers.issue" => {
             let p: IssueParams = params(raw)?;

@@ -21,7 +21,7 @@ use chingu::phone::{normalize, Region};
 use chingu::{tr, Node, NodeConfig, NodeError, NodeHandle};
 
 use super::contacts::parse_region;
-use super::errors::PhoneProblem;
+use super::errors::{PhoneProblem, ServeError};
 use super::output::{errln, outln, print_json, print_json_line, LogFormat};
 
 /// How often a running node logs a one-line summary of its state.
@@ -39,7 +39,7 @@ pub enum ReachabilityFlag {
 #[derive(Debug, Args)]
 pub struct InitArgs {
     /// Your phone number (any local format; normalised to E.164)
-    #[arg(long, value_name = "NUMBER", required_unless_present = "role")]
+    #[arg(long, value_name = "NUMBER", required_unless_present_any = ["role", "link"])]
     phone: Option<String>,
     /// The name your friends see
     #[arg(long, default_value = "")]
@@ -50,6 +50,12 @@ pub struct InitArgs {
     /// An operator's always-on node with no phone number: bootstrap, mailbox or relay
     #[arg(long, value_enum, conflicts_with = "phone")]
     role: Option<Role>,
+    /// Join your account as a new device with the code `chingu link` shows on your first device
+    #[arg(long, value_name = "CODE", conflicts_with_all = ["phone", "role"])]
+    link: Option<String>,
+    /// This device's name in your account (with --link) [default: this machine's host name]
+    #[arg(long, value_name = "NAME", requires = "link")]
+    device: Option<String>,
     /// Replace an existing home (the old one is kept in a backup folder)
     #[arg(long)]
     force: bool,
@@ -66,11 +72,22 @@ struct Created {
     backup: Option<String>,
 }
 
-pub fn init(home: &Home, args: InitArgs, json: bool) -> anyhow::Result<()> {
+pub async fn init(home: &Home, args: InitArgs, json: bool) -> anyhow::Result<()> {
     let region = match args.region {
         Some(region) => region,
         None => home.load_config().map(|c| c.region).unwrap_or_default(),
     };
+    if let Some(code) = &args.link {
+        let device = match args.device {
+            Some(device) => device,
+            None => nix::unistd::gethostname()
+                .ok()
+                .and_then(|name| name.into_string().ok())
+                .filter(|name| !name.is_empty())
+                .unwrap_or_else(|| "device".to_owned()),
+        };
+        return super::devices::init_linked(home, code, &device, region, args.force, json).await;
+    }
     let (phone, report) = match (args.role, args.phone) {
         (Some(role), _) => (None, home.init_role(role, &args.name, region.clone(), args.force)?),
         (None, phone) => {
@@ -235,7 +252,9 @@ pub async fn run(home: &Home, args: RunArgs, json: bool) -> anyhow::Result<()> {
             use chingu::api::apps::{AppStore, TokenVerifier};
             use chingu::api::ws;
             let verifier = std::sync::Arc::new(TokenVerifier::new(AppStore::at(home.apps_path())));
-            let api = ws::serve(addr, context.clone(), verifier).await?;
+            let api = ws::serve(addr, context.clone(), verifier)
+                .await
+                .map_err(|source| ServeError { flag: "--api", source })?;
             let url = format!("ws://{}{}", api.local_addr(), ws::PATH);
             http.push(api);
             Some(url)
@@ -247,7 +266,12 @@ pub async fn run(home: &Home, args: RunArgs, json: bool) -> anyhow::Result<()> {
     let mut metrics_url = None;
     if let Some(addr) = args.metrics {
         context.metrics.register(&mut registry);
-        let metrics = HttpServer::serve(addr, chingu::metrics::router(node.clone(), registry)).await?;
+        let metrics = HttpServer::serve(addr, chingu::metrics::router(node.clone(), registry))
+            .await
+            .map_err(|source| ServeError {
+                flag: "--metrics",
+                source,
+            })?;
         metrics_url = Some(format!("http://{}/metrics", metrics.local_addr()));
         http.push(metrics);
     }

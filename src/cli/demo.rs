@@ -139,6 +139,7 @@ fn describe(step: &Step) -> String {
                 Stage::Offline => tr!("demo-stage-offline"),
                 Stage::Group => tr!("demo-stage-group"),
                 Stage::Meetup => tr!("demo-stage-meetup"),
+                Stage::Devices => tr!("demo-stage-devices"),
             };
             format!("\n── {title} ──")
         }
@@ -226,6 +227,27 @@ fn describe(step: &Step) -> String {
             code = code.clone()
         ),
         Step::MeetupClosed { who, name } => tr!("demo-meetup-closed", name = who.name(), meetup = name.clone()),
+        Step::LinkShown { who, code } => tr!(
+            "demo-link-shown",
+            name = who.name(),
+            code = code.chars().take(20).collect::<String>()
+        ),
+        Step::DeviceLinked {
+            who,
+            device,
+            sas,
+            devices,
+            messages,
+            at: t,
+        } => tr!(
+            "demo-device-linked",
+            at = at(*t),
+            name = who.name(),
+            device = *device,
+            sas = sas.clone(),
+            devices = *devices,
+            messages = *messages
+        ),
     }
 }
 

@@ -9,7 +9,9 @@
 
 use std::path::PathBuf;
 
+use chingu::account::AccountError;
 use chingu::api::client::ClientError;
+use chingu::api::server::ServerError;
 use chingu::api::ApiError;
 use chingu::backup::archive::MIN_PASSPHRASE_CHARS;
 use chingu::backup::{ArchiveError, BackupError};
@@ -19,6 +21,7 @@ use chingu::home::HomeError;
 use chingu::i18n::api_errors::{self, io_problem};
 use chingu::i18n::refusals::name;
 pub use chingu::i18n::refusals::{phone_hint, phone_reason};
+use chingu::metrics::BindError;
 use chingu::node::NodeError;
 use chingu::phone::{PhoneError, Region};
 use chingu::store::StoreError;
@@ -38,6 +41,16 @@ pub struct FileError {
     pub path: PathBuf,
     /// Why.
     pub source: std::io::Error,
+}
+
+/// The daemon could not serve an address given with `flag` (`--api`, `--metrics`).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot serve {flag} on {}: {}", source.addr, source.source)]
+pub struct ServeError {
+    /// The option that named the address.
+    pub flag: &'static str,
+    /// Why the address could not be served.
+    pub source: BindError,
 }
 
 /// A number that is not valid in the region it was read in.
@@ -90,6 +103,25 @@ fn known(error: &(dyn std::error::Error + 'static)) -> Option<String> {
             path = e.path.display().to_string(),
             problem = io_problem(&e.source)
         ));
+    }
+    if let Some(e) = error.downcast_ref::<ServeError>() {
+        let (address, problem) = (e.source.addr.to_string(), io_problem(&e.source.source));
+        return Some(match e.flag {
+            "--api" => tr!("err-cannot-serve-api", address = address, problem = problem),
+            _ => tr!("err-cannot-serve-metrics", address = address, problem = problem),
+        });
+    }
+    if let Some(ServerError::Bind { path, source }) = error.downcast_ref::<ServerError>() {
+        return Some(tr!(
+            "err-cannot-serve-socket",
+            path = path.display().to_string(),
+            problem = io_problem(source)
+        ));
+    }
+    if let Some(e) = error.downcast_ref::<AccountError>() {
+        return Some(api_errors::api(&ApiError::from_refusal(&chingu::node::link::refusal(
+            e,
+        ))));
     }
     if let Some(e) = error.downcast_ref::<UsageError>() {
         return Some(e.0.clone());

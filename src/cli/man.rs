@@ -259,6 +259,7 @@ fn examples(page: &str) -> &'static [&'static [&'static str]] {
                 "Yuki",
             ],
             &["chingu", "--home", "/var/lib/chingu", "init", "--role", "bootstrap"],
+            &["chingu", "init", "--link", "CHINGU-LINK-…", "--device", "laptop"],
         ],
         "chingu-run" => &[
             &["chingu", "run"],
@@ -365,6 +366,9 @@ fn examples(page: &str) -> &'static [&'static [&'static str]] {
             &["chingu", "backup", "chingu-2026-12-05.backup"],
             &["chingu", "backup", "/media/usb/me.backup", "--new-recovery-code"],
         ],
+        "chingu-link" => &[&["chingu", "link"], &["chingu", "link", "--json"]],
+        "chingu-devices" => &[&["chingu", "devices"], &["chingu", "devices", "--json"]],
+        "chingu-devices-remove" => &[&["chingu", "devices", "remove", "old-laptop"]],
         "chingu-restore" => &[
             &["chingu", "restore", "/media/usb/me.backup"],
             &["chingu", "--home", "/tmp/old-me", "restore", "me.backup", "--force"],

@@ -18,6 +18,7 @@ mod contacts;
 mod daemon;
 #[cfg(feature = "testnet")]
 mod demo;
+mod devices;
 mod errors;
 mod files;
 mod groups;
@@ -143,6 +144,10 @@ enum Command {
     Backup(backup::BackupArgs),
     /// Bring yourself back from a backup on this machine (no node may be running)
     Restore(backup::RestoreArgs),
+    /// Show a one-time code a new device joins your account with (chingu init --link)
+    Link(devices::LinkArgs),
+    /// Your account's devices; remove one with chingu devices remove NAME
+    Devices(devices::DevicesArgs),
     /// Third-party apps: tokens for the WebSocket API (add, list, revoke)
     #[command(subcommand)]
     Apps(apps::AppsCommand),
@@ -218,7 +223,9 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
     let json = cli.json;
     let home = Home::resolve(cli.home)?;
     match cli.command {
-        Command::Init(args) => daemon::init(&home, args, json),
+        Command::Init(args) => daemon::init(&home, args, json).await,
+        Command::Link(args) => devices::link(&home, args, json).await,
+        Command::Devices(args) => devices::devices(&home, args, json).await,
         Command::Run(args) => daemon::run(&home, args, json).await,
         Command::Status => query::status(&home, json).await,
         Command::Peers => query::peers(&home, json).await,

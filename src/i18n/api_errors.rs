@@ -50,6 +50,8 @@ pub fn io_problem(error: &std::io::Error) -> String {
         ErrorKind::IsADirectory => tr!("io-is-a-directory"),
         ErrorKind::StorageFull => tr!("io-no-space"),
         ErrorKind::TimedOut => tr!("io-timed-out"),
+        ErrorKind::AddrInUse => tr!("io-addr-in-use"),
+        ErrorKind::AddrNotAvailable => tr!("io-addr-not-available"),
         ErrorKind::UnexpectedEof | ErrorKind::ConnectionReset | ErrorKind::BrokenPipe => tr!("io-closed"),
         _ => error.to_string(),
     }

@@ -47,6 +47,7 @@ pub const REASONS: &[(&str, Say)] = &[
     ("own_number", |_| tr!("err-own-number")),
     ("own_invite", |_| tr!("err-own-invite")),
     ("no_phone", |_| tr!("err-no-phone")),
+    ("linked_device", |_| tr!("err-linked-device")),
     ("empty_name", |_| tr!("err-empty-name")),
     ("name_too_long", |_| name("name_too_long")),
     ("name_unprintable", |_| name("name_unprintable")),
@@ -237,6 +238,32 @@ pub const REASONS: &[(&str, Say)] = &[
         tr!("err-backup-bad-code", problem = message(e))
     }),
     ("relative_path", |_| tr!("err-backup-relative-path")),
+    // Devices and linking (crate::account).
+    ("bad_link_code", |_| tr!("err-bad-link-code")),
+    ("link_code_expired", |_| tr!("err-link-code-expired")),
+    ("wrong_link_code", |_| tr!("err-wrong-link-code")),
+    ("no_link_offer", |_| tr!("err-no-link-offer")),
+    ("link_not_confirmed", |_| tr!("err-link-not-confirmed")),
+    ("link_failed", |e| with_detail(tr!("err-link-failed"), e)),
+    ("link_malformed", |e| with_detail(tr!("err-link-malformed"), e)),
+    ("other_account", |_| tr!("err-other-account")),
+    ("too_many_devices", |_| {
+        tr!("err-too-many-devices", max = crate::account::MAX_DEVICES)
+    }),
+    ("device_name_taken", |e| {
+        tr!("err-device-name-taken", device = detail(e, "device"))
+    }),
+    ("no_such_device", |e| {
+        tr!("err-no-such-device", device = detail(e, "device"))
+    }),
+    ("account_device", |_| tr!("err-account-device")),
+    ("not_the_account_device", |_| tr!("err-not-the-account-device")),
+    ("bad_device_name", |_| tr!("err-bad-device-name")),
+    ("no_link_waiting", |_| tr!("err-no-link-waiting")),
+    ("not_listening", |_| tr!("err-not-listening")),
+    ("bad_history_days", |e| {
+        tr!("err-bad-history-days", max = detail(e, "max"))
+    }),
     ("busy", |_| tr!("err-backup-busy")),
     ("cannot_write", |e| match error_detail(e, "path") {
         Some(path) => tr!("err-backup-cannot-write-to", path = path, problem = io_words(e)),

@@ -65,6 +65,7 @@ pub(crate) struct Actor {
     pub(super) content: super::content::ContentStats,
     pub(super) papers: super::paper::Papers,
     pub(super) files: super::files::Files,
+    pub(super) links: super::link::Links,
     pub(super) redemptions: super::vouchers::Redemptions,
     pub(super) nat: Nat,
     pub(super) internal_tx: mpsc::UnboundedSender<Internal>,
@@ -132,8 +133,10 @@ impl Actor {
             swarm.behaviour().streams.new_control(),
             &config.settings.files,
         )?;
+        let links = super::link::Links::load(&store, &config.identity, swarm.behaviour().streams.new_control())?;
         Ok(Self {
             files,
+            links,
             redemptions: Default::default(),
             durability: Durability::new(store.flusher()),
             discovery,
@@ -253,6 +256,7 @@ impl Actor {
     pub(crate) async fn run(mut self) {
         self.resume_groups();
         self.start_files();
+        self.start_links();
         self.start_reindex();
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -281,6 +285,7 @@ impl Actor {
                 }
                 Some(internal) = self.internal_rx.recv() => self.on_internal(internal),
                 Some(event) = self.files.events.recv() => self.on_file_event(event),
+                Some(event) = self.links.events.recv() => self.on_link_event(event),
                 _ = tick.tick() => self.on_tick(),
                 _ = tokio::time::sleep_until(wake) => {
                     self.discovery_tick();
@@ -432,12 +437,17 @@ impl Actor {
         self.swarm.behaviour_mut().kad.kbuckets().map(|b| b.num_entries()).sum()
     }
 
-    /// Answers `wait_routing_table` callers whose minimum is reached, and `wait_joined`
-    /// callers once the node has joined (its first bootstrap finished, or it had nobody to
-    /// bootstrap from).
     /// The owner's number; a refusal on an operator's node, which has none (and so no
-    /// contacts, messages or groups).
+    /// contacts, messages or groups), and on a device linked to an account (SPEC.md §8.5:
+    /// friends do not take messages from it yet).
     pub(super) fn own_phone(&self) -> Result<PhoneNumber, NodeError> {
+        if self.is_linked_device() {
+            return Err(super::refusal::Refusal::invalid(
+                "linked_device",
+                "this device is linked to an account: friends do not take messages from a linked device yet; send from the account's first device",
+            )
+            .into());
+        }
         self.profile.phone.clone().ok_or_else(|| {
             super::refusal::Refusal::invalid(
                 "no_phone",
@@ -447,6 +457,9 @@ impl Actor {
         })
     }
 
+    /// Answers `wait_routing_table` callers whose minimum is reached, and `wait_joined`
+    /// callers once the node has joined (its first bootstrap finished, or it had nobody to
+    /// bootstrap from).
     pub(super) fn check_routing_waiters(&mut self) {
         if self.joined || self.bootstrap_peers.is_empty() {
             for reply in self.join_waiters.drain(..) {

@@ -155,6 +155,7 @@ pub(crate) enum Command {
     Group(super::groups::GroupCommand),
     People(PeopleCommand),
     Browse(HistoryCommand),
+    Devices(super::link::DeviceCommand),
     Shutdown(oneshot::Sender<Result<(), NodeError>>),
     /// Makes the node's task panic (tests of the supervisor).
     #[cfg(test)]
@@ -237,6 +238,7 @@ impl super::actor::Actor {
                 let _ = reply.send(self.status());
             }
             Command::Backup { path, key, reply } => self.cmd_backup(path, key, reply),
+            Command::Devices(command) => self.on_device_command(command),
             Command::Peers(reply) => {
                 let _ = reply.send(self.peer_infos());
             }

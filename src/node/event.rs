@@ -166,6 +166,34 @@ pub enum Event {
         /// The best path now.
         path: String,
     },
+    /// A new device said hello to an open link offer: the owner compares `sas` with the
+    /// new device's screen and answers with `devices.link_confirm`.
+    DeviceLinkPending {
+        /// The string both screens show.
+        sas: String,
+        /// The name the new device gave itself.
+        name: String,
+    },
+    /// A device joined the account (the list is stored).
+    DeviceLinked {
+        /// Its name.
+        name: String,
+        /// Its peer id.
+        peer_id: String,
+    },
+    /// A link run ended without a device (`reason`: SPEC.md §9.3).
+    DeviceLinkFailed {
+        /// Why.
+        reason: String,
+        /// The offer ended with it (a refusal by a person, its expiry, or the third failed
+        /// run); otherwise its code still works.
+        withdrawn: bool,
+    },
+    /// A device was removed from the account.
+    DeviceRemoved {
+        /// Its name.
+        name: String,
+    },
     /// A subscriber was too slow and missed `missed` events.
     Lagged {
         /// How many events were dropped for this subscriber.

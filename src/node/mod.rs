@@ -39,6 +39,7 @@ pub mod gossip;
 pub mod groups;
 pub mod history;
 mod kdf;
+pub mod link;
 mod lru;
 mod mailbox;
 mod mailbox_push;

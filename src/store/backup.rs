@@ -116,6 +116,50 @@ impl Store {
         Ok(messages)
     }
 
+    /// What a new device of the account gets (SPEC.md §8.5): every contact, the 1:1
+    /// conversations, and their messages from `since_ms` on with their id-index entries —
+    /// no outbox, search signatures, files or groups (a group's keys are never copied: a
+    /// device joins groups as the person's member later). Read while the node runs: a
+    /// message written meanwhile may be in it or not, never half.
+    pub fn device_history(&self, since_ms: u64) -> Result<Vec<(BackedUpTree, sled::IVec, sled::IVec)>, StoreError> {
+        let mut entries = Vec::new();
+        for item in self.contacts.iter() {
+            let (key, value) = item?;
+            entries.push((BackedUpTree::Contacts, key, value));
+        }
+        let since_hlc = since_ms << 16;
+        for conversation in self.conversations()? {
+            if !matches!(conversation.kind, crate::model::ConversationKind::Direct { .. }) {
+                continue;
+            }
+            let key = keys::conversation(&conversation.id);
+            if let Some(row) = self.history.get(key)? {
+                entries.push((BackedUpTree::History, key.as_slice().into(), row));
+            }
+            let start = keys::message(&conversation.id, since_hlc, &crate::model::MsgId([0; 16]));
+            let end = keys::message(&conversation.id, u64::MAX, &crate::model::MsgId([0xff; 16]));
+            for item in self.history.range(start..=end) {
+                let (key, value) = item?;
+                let id: [u8; 16] = key[key.len() - 16..]
+                    .try_into()
+                    .expect("a message key ends with its id");
+                let index = keys::index(&crate::model::MsgId(id));
+                if let Some(row) = self.history.get(index)? {
+                    entries.push((BackedUpTree::History, index.as_slice().into(), row));
+                }
+                entries.push((BackedUpTree::History, key, value));
+            }
+        }
+        Ok(entries)
+    }
+
+    /// Completes the database of a new device after its history was written: the search
+    /// signatures are written in the background at its first start.
+    pub fn finish_device_copy(&self, now_ms: u64) -> Result<(), StoreError> {
+        self.set_meta_value(super::UNINDEXED, &now_ms)?;
+        self.flush()
+    }
+
     /// When this database was restored from a backup, until its groups were re-keyed.
     pub fn restored_ms(&self) -> Result<Option<u64>, StoreError> {
         self.meta_value(RESTORED)

@@ -402,6 +402,45 @@ mod tests {
     }
 
     #[test]
+    fn a_new_device_gets_contacts_and_the_window_of_1_1_history_only() {
+        use crate::model::{Contact, ContactSource, Conversation};
+        use crate::store::BackedUpTree;
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        let yuki: crate::phone::PhoneNumber = "+819012345678".parse().unwrap();
+        store
+            .put_contact(&Contact::new(yuki.clone(), "Yuki", ContactSource::Manual))
+            .unwrap();
+        let (direct, group) = (ConvId([1; 16]), ConvId([2; 16]));
+        let at = |ms| Hlc::default().tick(ms).0;
+        let (old, new) = (message(direct, at(1_000), "old"), message(direct, at(5_000), "new"));
+        let mut batch = store.batch();
+        batch.put_conversation(&Conversation::direct(direct, &yuki, "Yuki"));
+        batch.put_conversation(&Conversation {
+            kind: ConversationKind::Group { group_id: [3; 16] },
+            ..Conversation::direct(group, &yuki, "g")
+        });
+        batch.put_message(&old);
+        batch.put_message(&new);
+        batch.put_message(&message(group, at(5_000), "in a group"));
+        store.apply(batch).unwrap();
+
+        let copied = store.device_history(4_000).unwrap();
+        let contacts = copied.iter().filter(|(t, _, _)| *t == BackedUpTree::Contacts).count();
+        // The contact; the direct conversation's row, its new message and that one's index.
+        assert_eq!((contacts, copied.len()), (1, 4));
+        let other = tempfile::tempdir().unwrap();
+        let copy = Store::open(other.path(), StoreOptions::default()).unwrap();
+        for (tree, key, value) in &copied {
+            copy.restore_entry(*tree, key, value).unwrap();
+        }
+        assert_eq!(copy.message(&new.id).unwrap().map(|m| m.body), Some(new.body));
+        assert_eq!(copy.message(&old.id).unwrap(), None);
+        assert_eq!(copy.conversations().unwrap().len(), 1);
+        assert_eq!(copy.contacts().unwrap().len(), 1);
+    }
+
+    #[test]
     fn last_n_is_a_reverse_scan_and_pages_with_before() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), StoreOptions::default()).unwrap();

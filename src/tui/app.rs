@@ -380,6 +380,7 @@ impl App {
             Key::Char('/') => self.form(FormKind::Search),
             Key::Char('i') => self.form(FormKind::Import),
             Key::Char('n') => return vec![call(Request::Invite, "invite.create", json!({}))],
+            Key::Char('D') => return vec![call(Request::Devices, "devices.list", json!({}))],
             Key::Char('v') => match selected {
                 Some(Target::Contact(phone)) => return self.safety_numbers(phone),
                 _ => self.complain(tr!("tui-verify-needs-contact")),

@@ -566,6 +566,7 @@ fn help_lines() -> Vec<Line<'static>> {
         Line::from(tr!("tui-help-list-people")),
         Line::from(tr!("tui-help-list-invite")),
         Line::from(tr!("tui-help-list-groups")),
+        Line::from(tr!("tui-help-list-devices")),
         Line::from(tr!("tui-help-search")),
         Line::from(tr!("tui-help-list-quit")),
         heading(tr!("tui-help-chat")),

@@ -94,14 +94,8 @@ impl Actor {
     /// reservation), plus, while reachability is unknown and not unproven, the listen
     /// addresses others could dial (as before reachability was detected: loopback and LAN
     /// nets).
-    pub(super) fn publishable_addrs(&self) -> Vec<Multiaddr> {
-        use crate::node::nat::addrs::{is_relayed, without_peer};
-        let unspecified = |a: &Multiaddr| {
-            a.iter().any(|p| {
-                matches!(p, libp2p::multiaddr::Protocol::Ip4(ip) if ip.is_unspecified())
-                    || matches!(p, libp2p::multiaddr::Protocol::Ip6(ip) if ip.is_unspecified())
-            })
-        };
+    pub(crate) fn publishable_addrs(&self) -> Vec<Multiaddr> {
+        use crate::node::nat::addrs::{is_relayed, is_unspecified, without_peer};
         let mut addrs: Vec<Multiaddr> = self.swarm.external_addresses().map(without_peer).collect();
         if self.reachability() == crate::node::nat::reachability::Reachability::Unknown
             && !self.nat.reachability.unproven()
@@ -109,7 +103,7 @@ impl Actor {
             addrs.extend(
                 self.swarm
                     .listeners()
-                    .filter(|a| !unspecified(a) && !is_relayed(a))
+                    .filter(|a| !is_unspecified(a) && !is_relayed(a))
                     .cloned(),
             );
         }

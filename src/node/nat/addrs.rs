@@ -25,6 +25,11 @@ pub fn is_relayed(addr: &Multiaddr) -> bool {
     addr.iter().any(|p| p == Protocol::P2pCircuit)
 }
 
+/// Whether `addr` listens on every interface (`0.0.0.0`, `::`): not an address to dial.
+pub fn is_unspecified(addr: &Multiaddr) -> bool {
+    ip_of(addr).is_some_and(|ip| ip.is_unspecified())
+}
+
 /// The first IP address in `addr`.
 pub fn ip_of(addr: &Multiaddr) -> Option<IpAddr> {
     addr.iter().find_map(|p| match p {

@@ -27,6 +27,7 @@ const MAPPED: &[(&str, usize)] = &[
     ("src/node/content.rs", 2),
     ("src/node/dm/send.rs", 1),
     ("src/node/files/mod.rs", 2),
+    ("src/node/link/mod.rs", 2),
     ("src/node/paper.rs", 1),
     ("src/node/stickers.rs", 1),
     ("src/node/vouchers.rs", 1),
@@ -154,6 +155,45 @@ fn every_error_mapped_to_a_refusal_is_described() {
         )
     };
     let _ = |e: NameError| matches!(e, NameError::TooLong { .. } | NameError::Unprintable);
+    let accounts = || {
+        use crate::account::AccountError as C;
+        let all = [
+            C::BadCode,
+            C::CodeExpired,
+            C::WrongCode,
+            C::NoOffer,
+            C::NotConfirmed,
+            C::Handshake("x".into()),
+            C::BadSignature,
+            C::OtherAccount,
+            C::Malformed("x"),
+            C::TooManyDevices,
+            C::NameTaken("x".into()),
+            C::NoSuchDevice("x".into()),
+            C::AccountDevice,
+            C::NotTheAccountDevice,
+            C::BadName,
+        ];
+        // A new variant makes this match fail to compile: list it above as well.
+        let _ = |e: C| match e {
+            C::BadCode
+            | C::CodeExpired
+            | C::WrongCode
+            | C::NoOffer
+            | C::NotConfirmed
+            | C::Handshake(_)
+            | C::BadSignature
+            | C::OtherAccount
+            | C::Malformed(_)
+            | C::TooManyDevices
+            | C::NameTaken(_)
+            | C::NoSuchDevice(_)
+            | C::AccountDevice
+            | C::NotTheAccountDevice
+            | C::BadName => (),
+        };
+        all
+    };
 
     let io = |kind| std::io::Error::from(kind);
     let mut errors: Vec<NodeError> = Vec::new();
@@ -237,6 +277,7 @@ fn every_error_mapped_to_a_refusal_is_described() {
     );
     errors.extend([NameError::TooLong { chars: 99, bytes: 99 }, NameError::Unprintable].map(NodeError::from));
     errors.push(crate::model::InvalidId("x".into()).into());
+    errors.extend(accounts().map(|e| NodeError::from(super::super::link::refusal(&e))));
     errors.extend(node_failures());
 
     // A contact in conflict is refused as its standing says (dm/send.rs).

@@ -7,6 +7,7 @@
 //!
 //! Each person writes in their own language; the narration is in the user's.
 
+mod devices;
 pub mod report;
 
 use std::future::Future;
@@ -44,6 +45,12 @@ pub enum DemoError {
     /// A person's number did not parse (a bug in the cast).
     #[error(transparent)]
     Phone(#[from] PhoneError),
+    /// A device could not be linked.
+    #[error(transparent)]
+    Link(#[from] crate::account::AccountError),
+    /// A home could not be made.
+    #[error(transparent)]
+    Home(#[from] crate::home::HomeError),
     /// Something did not happen within [`STEP_DEADLINE`].
     #[error("timed out waiting for {0}")]
     Timeout(&'static str),
@@ -158,6 +165,8 @@ pub enum Stage {
     Group,
     /// A flash meetup.
     Meetup,
+    /// A second device for one person.
+    Devices,
 }
 
 /// What happened, in order. `at` is the time since the demo started.
@@ -293,6 +302,28 @@ pub enum Step {
         who: Who,
         /// Its name.
         name: String,
+    },
+    /// A person's node shows a link code for a new device.
+    LinkShown {
+        /// Who.
+        who: Who,
+        /// The code.
+        code: String,
+    },
+    /// A person's new device joined their account and its node is up.
+    DeviceLinked {
+        /// Whose.
+        who: Who,
+        /// Its name.
+        device: &'static str,
+        /// The string both screens showed.
+        sas: String,
+        /// Devices the account has now, as the new device's node lists them.
+        devices: usize,
+        /// 1:1 messages the new device's node shows.
+        messages: usize,
+        /// Since start.
+        at: Duration,
     },
 }
 
@@ -705,7 +736,8 @@ async fn script(demo: &mut Demo, observe: &mut impl FnMut(Step)) -> Result<(), D
     demo.chat_online(observe).await?;
     demo.chat_offline(observe).await?;
     demo.group(observe).await?;
-    demo.meetup(observe).await
+    demo.meetup(observe).await?;
+    demo.link_laptop(observe).await
 }
 
 #[cfg(test)]

@@ -97,6 +97,10 @@ impl App {
                 }
                 Err(e) => self.complain(tr!("tui-bad-answer", message = e.to_string())),
             },
+            Request::Devices => match serde_json::from_value::<crate::node::link::DevicesView>(value) {
+                Ok(devices) => self.overlay = Some(Overlay::Info(devices_panel(&devices))),
+                Err(e) => self.complain(tr!("tui-bad-answer", message = e.to_string())),
+            },
             Request::SafetyNumbers => match serde_json::from_value::<Verification>(value) {
                 Ok(verification) => self.overlay = Some(Overlay::Info(safety_panel(&verification))),
                 Err(e) => self.complain(tr!("tui-bad-answer", message = e.to_string())),

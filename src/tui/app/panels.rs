@@ -120,6 +120,40 @@ pub(super) fn code_panel(title: String, code: String, link: String, howto: Strin
     })
 }
 
+/// The account's devices, one line each, with how to link and remove them.
+pub(super) fn devices_panel(view: &crate::node::link::DevicesView) -> Info {
+    let mut lines: Vec<String> = view
+        .devices
+        .iter()
+        .map(|device| {
+            let mut marks = Vec::new();
+            if device.this_device {
+                marks.push(tr!("devices-this"));
+            }
+            if device.account_device {
+                marks.push(tr!("devices-account"));
+            }
+            let peer: String = device
+                .peer_id
+                .chars()
+                .rev()
+                .take(8)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            format!("{}  …{peer}  {}", clean(&device.name), marks.join(", "))
+        })
+        .collect();
+    lines.push(String::new());
+    lines.push(tr!("tui-devices-howto"));
+    Info {
+        title: tr!("tui-devices-title", count = view.devices.len()),
+        lines,
+        verify: None,
+    }
+}
+
 /// The safety-number panel of a verification answer.
 pub(super) fn safety_panel(verification: &Verification) -> Info {
     let contact = &verification.contact;

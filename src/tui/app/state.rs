@@ -67,6 +67,8 @@ pub enum Request {
     Import,
     /// `invite.create`.
     Invite,
+    /// `devices.list`: show the account's devices.
+    Devices,
     /// `contacts.verify` without confirming: show the safety numbers.
     SafetyNumbers,
     /// `contacts.verify` confirming a key.

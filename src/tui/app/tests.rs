@@ -342,6 +342,25 @@ fn invite_codes_are_shown() {
 }
 
 #[test]
+fn the_accounts_devices_are_shown() {
+    let mut app = loaded();
+    assert_eq!(methods(&keys(&mut app, &[Key::Char('D')])), ["devices.list"]);
+    app.update(ok(
+        Request::Devices,
+        json!({"account": "ab", "version": 2, "removed": 0, "devices": [
+            {"name": "main", "peer_id": "12D3KooWAAAAAAAA11112222", "added_ms": 1, "this_device": true, "account_device": true},
+            {"name": "laptop\u{1b}[2J", "peer_id": "12D3KooWBBBBBBBB33334444", "added_ms": 2, "this_device": false, "account_device": false}
+        ]}),
+    ));
+    let Some(Overlay::Info(info)) = &app.overlay else {
+        panic!("no devices panel")
+    };
+    assert!(info.lines[0].starts_with("main  …11112222"), "{:?}", info.lines);
+    // A device's name passes through the terminal sanitiser.
+    assert!(info.lines[1].starts_with("laptop  …33334444"), "{:?}", info.lines);
+}
+
+#[test]
 fn groups_show_in_the_list_and_use_the_group_methods() {
     let mut app = loaded();
     app.update(ok(Request::Groups, groups(true)));

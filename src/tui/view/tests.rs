@@ -192,6 +192,7 @@ fn hints_and_help_fit_80_columns_in_every_language() {
         ("tui-help-list-groups", 72),
         ("tui-help-list-quit", 72),
         ("tui-help-chat-send", 72),
+        ("tui-help-list-devices", 72),
         ("tui-help-chat-scroll", 72),
         ("tui-help-chat-more", 72),
         ("tui-help-chat-actions", 72),

@@ -1,0 +1,181 @@
+//! The history a new device receives while it links (`protocol/devices.md` §5): database
+//! entries in batches inside the link channel, then their count and digest. Pure: cutting
+//! entries into batches, and the receiving side's bounds and checks.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::AccountError;
+use crate::group::Transcript;
+use crate::wire::{Bytes, Fixed, List};
+
+/// Largest entry value carried (a bigger one is left out and counted as skipped).
+pub const MAX_HISTORY_VALUE: usize = 48_000;
+/// Bytes of keys and values a batch holds at most (one entry alone may reach
+/// [`MAX_HISTORY_VALUE`]).
+pub const HISTORY_BATCH_BYTES: usize = 48_000;
+/// Most entries in one batch.
+pub const MAX_HISTORY_BATCH: usize = 4_096;
+/// Most bytes of history a new device accepts in all.
+pub const MAX_HISTORY_BYTES: u64 = 256 * 1024 * 1024;
+/// The window of history a new device gets unless told otherwise (days).
+pub const DEFAULT_HISTORY_DAYS: u32 = 90;
+/// The longest window (days).
+pub const MAX_HISTORY_DAYS: u32 = 3_650;
+
+const DIGEST_LABEL: &[u8] = b"chingu/link/v1/history";
+
+/// One database entry: the tree (SPEC.md §8.4's numbers: 2 contacts, 3 history), its key
+/// and its value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// The tree.
+    pub tree: u8,
+    /// The key.
+    pub key: Bytes<64>,
+    /// The value.
+    pub value: Bytes<MAX_HISTORY_VALUE>,
+}
+
+/// The running digest of the entries in order: SHA-256 over `"chingu/link/v1/history" ||
+/// (tree(1) || var(key) || var(value))…`.
+#[derive(Clone)]
+pub struct HistoryDigest(Sha256);
+
+impl Default for HistoryDigest {
+    fn default() -> Self {
+        Self(Sha256::new_with_prefix(DIGEST_LABEL))
+    }
+}
+
+impl HistoryDigest {
+    /// Adds one entry.
+    pub fn add(&mut self, entry: &HistoryEntry) {
+        let bytes = Transcript::new(&[entry.tree])
+            .var(entry.key.as_ref())
+            .var(entry.value.as_ref())
+            .into_bytes();
+        self.0.update(bytes);
+    }
+
+    /// The digest so far.
+    pub fn value(&self) -> [u8; 32] {
+        self.0.clone().finalize().into()
+    }
+}
+
+/// `entries` cut into batches; returns them, the digest of what they carry, and how many
+/// entries were left out (a key over 64 bytes or a value over [`MAX_HISTORY_VALUE`]).
+pub fn batches(
+    entries: impl IntoIterator<Item = (u8, Vec<u8>, Vec<u8>)>,
+) -> (Vec<Vec<HistoryEntry>>, HistoryDigest, usize) {
+    let (mut batches, mut digest, mut skipped) = (Vec::new(), HistoryDigest::default(), 0);
+    let (mut batch, mut bytes) = (Vec::new(), 0);
+    for (tree, key, value) in entries {
+        let size = key.len() + value.len();
+        let (Ok(key), Ok(value)) = (Bytes::new(key), Bytes::new(value)) else {
+            skipped += 1;
+            continue;
+        };
+        let entry = HistoryEntry { tree, key, value };
+        if !batch.is_empty() && (bytes + size > HISTORY_BATCH_BYTES || batch.len() == MAX_HISTORY_BATCH) {
+            batches.push(std::mem::take(&mut batch));
+            bytes = 0;
+        }
+        digest.add(&entry);
+        batch.push(entry);
+        bytes += size;
+    }
+    if !batch.is_empty() {
+        batches.push(batch);
+    }
+    (batches, digest, skipped)
+}
+
+/// The new device's side: entries as they arrive, within [`MAX_HISTORY_BYTES`].
+#[derive(Default)]
+pub struct HistoryReceiver {
+    entries: Vec<HistoryEntry>,
+    bytes: u64,
+    digest: HistoryDigest,
+}
+
+impl HistoryReceiver {
+    /// Takes one batch.
+    pub fn add(&mut self, batch: List<HistoryEntry, MAX_HISTORY_BATCH>) -> Result<(), AccountError> {
+        for entry in batch.into_vec() {
+            if !matches!(entry.tree, 2 | 3) {
+                return Err(AccountError::Malformed(
+                    "a history entry of a tree a device does not copy",
+                ));
+            }
+            self.bytes += (entry.key.len() + entry.value.len()) as u64;
+            if self.bytes > MAX_HISTORY_BYTES {
+                return Err(AccountError::Malformed("more history than a new device takes"));
+            }
+            self.digest.add(&entry);
+            self.entries.push(entry);
+        }
+        Ok(())
+    }
+
+    /// Checks the end's count and digest; returns the entries.
+    pub fn finish(self, entries: u64, digest: &Fixed<32>) -> Result<Vec<HistoryEntry>, AccountError> {
+        if entries != self.entries.len() as u64 || digest.as_bytes() != &self.digest.value() {
+            return Err(AccountError::Malformed("the history does not match its digest"));
+        }
+        Ok(self.entries)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(n: usize, size: usize) -> Vec<(u8, Vec<u8>, Vec<u8>)> {
+        (0..n)
+            .map(|i| (3, (i as u64).to_be_bytes().to_vec(), vec![7; size]))
+            .collect()
+    }
+
+    #[test]
+    fn batches_arrive_whole_and_a_changed_or_dropped_entry_fails_the_digest() {
+        let (sent, digest, skipped) = batches(entries(100, 1_000));
+        assert_eq!(skipped, 0);
+        assert!(
+            sent.len() >= 2
+                && sent
+                    .iter()
+                    .all(|b| b.iter().map(|e| e.value.len()).sum::<usize>() <= HISTORY_BATCH_BYTES)
+        );
+        let receive = |batches: &[Vec<HistoryEntry>]| {
+            let mut receiver = HistoryReceiver::default();
+            for batch in batches {
+                receiver.add(List::new(batch.clone()).unwrap()).unwrap();
+            }
+            receiver.finish(100, &Fixed(digest.value()))
+        };
+        assert_eq!(receive(&sent).unwrap().len(), 100);
+        let mut changed = sent.clone();
+        changed[1][0].value = Bytes::new(vec![8; 1_000]).unwrap();
+        assert!(receive(&changed).is_err());
+        let mut dropped = sent.clone();
+        dropped[0].pop();
+        assert!(receive(&dropped).is_err());
+    }
+
+    #[test]
+    fn oversized_entries_are_left_out_and_foreign_trees_refused() {
+        let mut input = entries(2, 10);
+        input.push((3, vec![1], vec![0; MAX_HISTORY_VALUE + 1]));
+        let (sent, _, skipped) = batches(input);
+        assert_eq!((sent.concat().len(), skipped), (2, 1));
+        let mut receiver = HistoryReceiver::default();
+        let meta = HistoryEntry {
+            tree: 1,
+            key: Bytes::new(b"v/x".to_vec()).unwrap(),
+            value: Bytes::new(Vec::new()).unwrap(),
+        };
+        assert!(receiver.add(List::new(vec![meta]).unwrap()).is_err());
+    }
+}

@@ -1,0 +1,142 @@
+//! Test vectors of `protocol/devices.md` (`protocol/vectors/devices.json`): a device list
+//! of two versions, a link code with its text, PSK and prologue inputs, and a whole link
+//! handshake with fixed static and ephemeral keys — its three messages, the handshake
+//! hash, the SAS, the hello's signature and the first transport message. Checked both
+//! ways; `print_vectors` (ignored) regenerates the file from the fixed inputs.
+
+use serde_json::{json, Value};
+
+use super::devices::{device_name, list_bytes, Device, SignedDeviceList};
+use super::link::{hello_bytes, sas, Admitter, Joiner, LinkCode, LinkMessage, LINK_CODE_VERSION};
+use crate::identity::Identity;
+use crate::wire::{to_cbor, Bytes, Fixed, List};
+
+const FILE: &str = include_str!("../../protocol/vectors/devices.json");
+
+fn identity(byte: u8) -> Identity {
+    Identity::from_secrets([byte; 32], [byte.wrapping_add(0x40); 32])
+}
+
+fn code(first: &Identity) -> LinkCode {
+    LinkCode {
+        v: LINK_CODE_VERSION,
+        peer: Bytes::new(first.peer_id().to_bytes()).unwrap(),
+        addrs: List::new(vec![Bytes::new(
+            "/ip4/127.0.0.1/tcp/4001".parse::<libp2p::Multiaddr>().unwrap().to_vec(),
+        )
+        .unwrap()])
+        .unwrap(),
+        secret: Fixed([0x5a; 16]),
+        expires_ms: 1_764_893_400_000,
+    }
+}
+
+fn compute() -> Value {
+    let (first, new) = (identity(1), identity(2));
+    let list1 = SignedDeviceList::first(first.ed25519(), first.noise().public, "phone", 1_764_892_800_000).unwrap();
+    let laptop = Device {
+        device: Fixed(new.public_key()),
+        noise: Fixed(new.noise().public),
+        name: device_name("laptop").unwrap(),
+        added_ms: 1_764_892_860_000,
+    };
+    let list2 = list1.with_device(first.ed25519(), laptop, 1_764_892_860_000).unwrap();
+    let (list3, _) = list2
+        .without_device(first.ed25519(), "laptop", 1_764_892_920_000)
+        .unwrap();
+    let lists: Vec<Value> = [&list1, &list2, &list3]
+        .iter()
+        .map(|l| {
+            json!({
+                "version": l.list.version,
+                "signed_bytes": hex::encode(list_bytes(&l.list)),
+                "sig": hex::encode(l.sig.as_bytes()),
+                "cbor": hex::encode(to_cbor(l)),
+            })
+        })
+        .collect();
+    let code = code(&first);
+    let (joiner, msg1) = Joiner::start(&code, new.noise(), [0x11; 32]).unwrap();
+    let (admitter, msg2) = Admitter::start(&code, first.noise(), &msg1, [0x22; 32]).unwrap();
+    let (mut joined, msg3) = joiner.finish(&msg2).unwrap();
+    let mut admitted = admitter.finish(&msg3).unwrap();
+    let hello = joined
+        .hello(new.ed25519(), &new.noise().public, &first.public_key(), "laptop")
+        .unwrap();
+    let LinkMessage::Hello { sig, .. } = &hello else {
+        unreachable!("hello() makes a hello")
+    };
+    let intro = LinkMessage::Account {
+        account: Fixed(first.public_key()),
+        phone: crate::wire::Text::new("+821012345678").unwrap(),
+        name: crate::wire::Text::new("민지").unwrap(),
+    };
+    let intro_sealed = admitted.seal(&intro).unwrap();
+    assert_eq!(joined.open(&intro_sealed).unwrap(), intro);
+    let handshake_hash = joined.handshake_hash().to_vec();
+    assert_eq!(admitted.sas(), joined.sas());
+    json!({
+        "account_secret": hex::encode([1u8; 32]),
+        "new_device_secret": hex::encode([2u8; 32]),
+        "noise_privates": [hex::encode([0x41u8; 32]), hex::encode([0x42u8; 32])],
+        "device_lists": lists,
+        "link_code": {
+            "cbor": hex::encode(to_cbor(&code)),
+            "text": code.encode(),
+            "psk": hex::encode(code.psk()),
+        },
+        "handshake": {
+            "initiator_ephemeral_private": hex::encode([0x11u8; 32]),
+            "responder_ephemeral_private": hex::encode([0x22u8; 32]),
+            "msg1": hex::encode(&msg1),
+            "msg2": hex::encode(&msg2),
+            "msg3": hex::encode(&msg3),
+            "handshake_hash": hex::encode(&handshake_hash),
+            "sas": sas(&handshake_hash),
+            "hello_signed": hex::encode(hello_bytes(
+                &handshake_hash,
+                &first.public_key(),
+                &new.public_key(),
+                &new.noise().public
+            )),
+            "hello_sig": hex::encode(sig.as_bytes()),
+            "account_message_plaintext": hex::encode(to_cbor(&intro)),
+            "account_message": hex::encode(&intro_sealed),
+        },
+    })
+}
+
+#[test]
+fn vectors_match_the_file() {
+    let file: Value = serde_json::from_str(FILE).unwrap();
+    let computed = compute();
+    for key in [
+        "account_secret",
+        "new_device_secret",
+        "noise_privates",
+        "device_lists",
+        "link_code",
+        "handshake",
+    ] {
+        assert_eq!(file[key], computed[key], "{key}");
+    }
+    // The file's lists verify, and its code parses before its expiry.
+    let first = identity(1);
+    for list in file["device_lists"].as_array().unwrap() {
+        let bytes = hex::decode(list["cbor"].as_str().unwrap()).unwrap();
+        let list: SignedDeviceList = crate::wire::from_cbor(&bytes, 4096).unwrap();
+        list.verify(&first.public_key()).unwrap();
+    }
+    let text = file["link_code"]["text"].as_str().unwrap();
+    assert_eq!(LinkCode::parse(text, 1_764_892_800_000).unwrap(), code(&first));
+}
+
+#[test]
+#[ignore = "prints protocol/vectors/devices.json"]
+fn print_vectors() {
+    let mut file = compute();
+    file["description"] = json!(
+        "protocol/devices.md: device lists (first, +laptop, -laptop), a link code, and a whole link handshake with fixed keys (account_secret and noise_privates[0]: the first device (responder); new_device_secret and noise_privates[1]: the new device (initiator); ephemeral privates as given; account message = E's first transport message)."
+    );
+    println!("{}", serde_json::to_string_pretty(&file).unwrap());
+}

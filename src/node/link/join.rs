@@ -1,0 +1,191 @@
+//! The new device's side of a link run (`chingu init --link CODE`): before it has a home
+//! or a node, it dials the code's device with its fresh keys on a small swarm of its own
+//! (TCP and QUIC, the link protocol only), runs the handshake, introduces itself, shows
+//! the string to compare, and comes back with the account's signed device list.
+
+use std::future::Future;
+
+use futures::{AsyncWriteExt, StreamExt};
+use libp2p::swarm::dial_opts::DialOpts;
+use libp2p::swarm::SwarmEvent;
+use libp2p::{noise, tcp, yamux, Multiaddr, PeerId};
+use tokio::sync::oneshot;
+
+use super::admit::{read_message, read_noise, write_noise};
+use super::{protocol, STEP_TIMEOUT};
+use crate::account::history::{HistoryEntry, HistoryReceiver};
+use crate::account::link::{Joiner, LinkCode, LinkMessage};
+use crate::account::{AccountError, SignedDeviceList};
+use crate::identity::Identity;
+use crate::model::now_ms;
+
+/// What the new device's person is asked to confirm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinPrompt {
+    /// The account's display name.
+    pub account_name: String,
+    /// The account's number.
+    pub phone: String,
+    /// The string both screens show.
+    pub sas: String,
+}
+
+/// A device that joined.
+#[derive(Debug, Clone)]
+pub struct Joined {
+    /// The account's list, with this device in it.
+    pub list: SignedDeviceList,
+    /// The account's number.
+    pub phone: String,
+    /// The account's display name.
+    pub account_name: String,
+    /// The history it got, verified: database entries for its new home.
+    pub history: Vec<HistoryEntry>,
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Joins the account whose device showed `code`, as the device `identity` called
+/// `device_name`; `confirm` asks this device's person whether both screens show the same
+/// string.
+pub async fn join<F, Fut>(
+    code: &LinkCode,
+    identity: &Identity,
+    device_name: &str,
+    confirm: F,
+) -> Result<Joined, AccountError>
+where
+    F: FnOnce(JoinPrompt) -> Fut,
+    Fut: Future<Output = bool>,
+{
+    crate::account::devices::device_name(device_name)?;
+    let peer = PeerId::from_bytes(code.peer.as_ref()).map_err(|_| AccountError::BadCode)?;
+    let addrs: Vec<Multiaddr> = code
+        .addrs
+        .iter()
+        .filter_map(|a| Multiaddr::try_from(a.as_ref().to_vec()).ok())
+        .collect();
+    let io = |e: &dyn std::fmt::Display| AccountError::Handshake(e.to_string());
+    let mut swarm = libp2p::SwarmBuilder::with_existing_identity(identity.keypair())
+        .with_tokio()
+        .with_tcp(
+            tcp::Config::default().nodelay(true),
+            noise::Config::new,
+            yamux::Config::default,
+        )
+        .map_err(|e| io(&e))?
+        .with_quic()
+        .with_behaviour(|_| libp2p_stream::Behaviour::new())
+        .map_err(|e| io(&e))?
+        .build();
+    let mut control = swarm.behaviour().new_control();
+    swarm
+        .dial(DialOpts::peer_id(peer).addresses(addrs).build())
+        .map_err(|e| io(&e))?;
+    let (connected_tx, connected) = oneshot::channel();
+    let _driver = AbortOnDrop(tokio::spawn(async move {
+        let mut connected_tx = Some(connected_tx);
+        loop {
+            match swarm.select_next_some().await {
+                SwarmEvent::ConnectionEstablished { peer_id, .. } if peer_id == peer => {
+                    if let Some(tx) = connected_tx.take() {
+                        let _ = tx.send(Ok(()));
+                    }
+                }
+                SwarmEvent::OutgoingConnectionError {
+                    peer_id: Some(p),
+                    error,
+                    ..
+                } if p == peer => {
+                    if let Some(tx) = connected_tx.take() {
+                        let _ = tx.send(Err(error.to_string()));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }));
+    tokio::time::timeout(STEP_TIMEOUT, connected)
+        .await
+        .map_err(|_| AccountError::Handshake("the device that showed the code did not answer".into()))?
+        .map_err(|_| AccountError::Handshake("the link client stopped".into()))?
+        .map_err(|e| AccountError::Handshake(format!("cannot reach the device that showed the code: {e}")))?;
+    let mut stream = tokio::time::timeout(STEP_TIMEOUT, control.open_stream(peer, protocol()))
+        .await
+        .map_err(|_| AccountError::Handshake("the device that showed the code did not answer".into()))?
+        .map_err(|e| io(&e))?;
+    let joined = run(&mut stream, code, identity, device_name, confirm).await;
+    let _ = stream.close().await;
+    joined
+}
+
+async fn run<F, Fut>(
+    stream: &mut libp2p::Stream,
+    code: &LinkCode,
+    identity: &Identity,
+    device_name: &str,
+    confirm: F,
+) -> Result<Joined, AccountError>
+where
+    F: FnOnce(JoinPrompt) -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let entropy = crate::session::keys::draw_entropy(&mut rand::rngs::OsRng);
+    let (joiner, msg1) = Joiner::start(code, identity.noise(), entropy)?;
+    write_noise(stream, msg1).await?;
+    let msg2 = read_noise(stream, STEP_TIMEOUT).await?;
+    let (mut channel, msg3) = joiner.finish(&msg2)?;
+    write_noise(stream, msg3).await?;
+    let LinkMessage::Account { account, phone, name } = read_message(stream, &mut channel, STEP_TIMEOUT).await? else {
+        return Err(AccountError::Malformed("expected the account's introduction"));
+    };
+    let hello = channel.hello(
+        identity.ed25519(),
+        &identity.noise().public,
+        account.as_bytes(),
+        device_name,
+    )?;
+    write_noise(stream, channel.seal(&hello)?).await?;
+    let prompt = JoinPrompt {
+        account_name: crate::text::for_terminal(name.as_str()).into_owned(),
+        phone: crate::text::for_terminal(phone.as_str()).into_owned(),
+        sas: channel.sas(),
+    };
+    let (phone, account_name) = (prompt.phone.clone(), prompt.account_name.clone());
+    if !confirm(prompt).await {
+        return Err(AccountError::NotConfirmed);
+    }
+    write_noise(stream, channel.seal(&LinkMessage::Confirm)?).await?;
+    // The other person may still be comparing: wait until the code expires.
+    let wait = std::time::Duration::from_millis(code.expires_ms.saturating_sub(now_ms())) + STEP_TIMEOUT;
+    let mut receiver = HistoryReceiver::default();
+    let history = loop {
+        match read_message(stream, &mut channel, wait).await? {
+            LinkMessage::History(batch) => receiver.add(batch)?,
+            LinkMessage::HistoryEnd { entries, digest } => break receiver.finish(entries, &digest)?,
+            _ => return Err(AccountError::Malformed("expected the account's history")),
+        }
+    };
+    write_noise(stream, channel.seal(&LinkMessage::HistoryOk)?).await?;
+    let LinkMessage::Granted(list) = read_message(stream, &mut channel, STEP_TIMEOUT).await? else {
+        return Err(AccountError::Malformed("expected the account's device list"));
+    };
+    let verified = list.verify(account.as_bytes())?;
+    let me = identity.public_key();
+    let listed = verified.devices.iter().find(|d| d.device.as_bytes() == &me);
+    if listed.is_none_or(|d| d.noise.as_bytes() != &identity.noise().public) {
+        return Err(AccountError::Malformed("the device list does not hold this device"));
+    }
+    Ok(Joined {
+        list,
+        phone,
+        account_name,
+        history,
+    })
+}

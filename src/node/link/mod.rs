@@ -1,0 +1,469 @@
+//! The node's devices (SPEC.md §8.5): the account's device list kept in the store, the
+//! link offer `chingu link` opens, and the glue that runs [`crate::account::link`] over
+//! `/chingu/link/1` ([`admit`] on the existing device, [`join`] on the new one).
+//!
+//! One offer at a time. An incoming link stream is admitted only while an offer is open
+//! and no other run holds it; every failed run counts (`link.<reason>` in `rejected`) and
+//! the third withdraws the offer. The device list changes only on the account's first
+//! device, and is on disk before the new device is told it joined.
+
+mod admit;
+pub mod join;
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use libp2p::{Multiaddr, PeerId, StreamProtocol};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{mpsc, oneshot};
+
+use super::actor::Actor;
+use super::command::Reply;
+use super::refusal::Refusal;
+use super::{Event, NodeError, NodeHandle};
+use crate::account::history::MAX_HISTORY_DAYS;
+use crate::account::link::{LinkCode, LINK_CODE_VERSION, LINK_LIFETIME_MS, LINK_SECRET_LEN, MAX_LINK_FAILURES};
+use crate::account::{AccountError, Device, SignedDeviceList, LIST_META};
+use crate::model::now_ms;
+use crate::wire::{Bytes, Fixed, List};
+
+/// The name the first device gets until its owner renames it.
+pub const FIRST_DEVICE_NAME: &str = "main";
+/// Longest one step of a link run may wait for the other side (the people's
+/// confirmation waits until the code expires instead).
+const STEP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The link stream protocol.
+pub(crate) fn protocol() -> StreamProtocol {
+    StreamProtocol::new(crate::account::link::LINK_PROTOCOL)
+}
+
+/// One device of the account, as `chingu devices` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceView {
+    /// Its name.
+    pub name: String,
+    /// Its peer id.
+    pub peer_id: String,
+    /// When it joined (ms).
+    pub added_ms: u64,
+    /// This node.
+    pub this_device: bool,
+    /// It holds the account key (the first device).
+    pub account_device: bool,
+}
+
+/// The account's devices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DevicesView {
+    /// The account key, hex.
+    pub account: String,
+    /// The list's version.
+    pub version: u64,
+    /// Current devices, in the order they joined.
+    pub devices: Vec<DeviceView>,
+    /// How many devices were removed.
+    pub removed: usize,
+}
+
+/// An open link offer: what `chingu link` shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkOfferView {
+    /// The code, text form (also what the QR code holds).
+    pub code: String,
+    /// When it stops working (ms).
+    pub expires_ms: u64,
+}
+
+/// What a link run reports to the actor.
+pub(crate) enum LinkEvent {
+    /// A stream arrived on `/chingu/link/1`.
+    Incoming(PeerId, libp2p::Stream),
+    /// A run's channel is up and its device said hello: the owner must compare `sas`.
+    Pending {
+        sas: String,
+        name: String,
+        decide: oneshot::Sender<bool>,
+    },
+    /// Both people confirmed: add `device` and answer with the new list, once stored.
+    Grant {
+        device: Device,
+        reply: oneshot::Sender<Result<SignedDeviceList, AccountError>>,
+    },
+    /// A run ended without a device.
+    Failed(PeerId, AccountError),
+}
+
+struct Offer {
+    code: LinkCode,
+    history_days: u32,
+    failures: u32,
+    running: bool,
+    decide: Option<oneshot::Sender<bool>>,
+}
+
+/// The actor's device state.
+pub(crate) struct Links {
+    list: SignedDeviceList,
+    offer: Option<Offer>,
+    control: libp2p_stream::Control,
+    events_tx: mpsc::UnboundedSender<LinkEvent>,
+    pub(super) events: mpsc::UnboundedReceiver<LinkEvent>,
+}
+
+impl Links {
+    /// The stored device list, or a first one for a home made before devices existed
+    /// (stored at once: its signature must not change from one start to the next).
+    pub(crate) fn load(
+        store: &crate::store::Store,
+        identity: &crate::identity::Identity,
+        control: libp2p_stream::Control,
+    ) -> Result<Self, NodeError> {
+        let list = match store.meta_value::<SignedDeviceList>(LIST_META)? {
+            Some(list) => list,
+            None => {
+                let list =
+                    SignedDeviceList::first(identity.ed25519(), identity.noise().public, FIRST_DEVICE_NAME, now_ms())
+                        .map_err(|e| NodeError::Internal {
+                        what: "first_device_list",
+                        source: e.into(),
+                    })?;
+                store.set_meta_value(LIST_META, &list)?;
+                list
+            }
+        };
+        let (events_tx, events) = mpsc::unbounded_channel();
+        Ok(Self {
+            list,
+            offer: None,
+            control,
+            events_tx,
+            events,
+        })
+    }
+}
+
+/// Commands of the devices API.
+pub(crate) enum DeviceCommand {
+    List(Reply<DevicesView>),
+    Offer {
+        history_days: u32,
+        reply: Reply<LinkOfferView>,
+    },
+    Decide {
+        accept: bool,
+        reply: Reply<()>,
+    },
+    Remove {
+        name: String,
+        reply: Reply<DevicesView>,
+    },
+}
+
+/// `error` as a refusal people meet (the node's API, and `init --link` in the CLI).
+pub fn refusal(error: &AccountError) -> Refusal {
+    let refusal = match error {
+        AccountError::NoSuchDevice(_) => Refusal::not_found(error.reason(), error.to_string()),
+        _ => Refusal::invalid(error.reason(), error.to_string()),
+    };
+    match error {
+        AccountError::NoSuchDevice(name) | AccountError::NameTaken(name) => refusal.with("device", name.clone()),
+        AccountError::Handshake(detail) => refusal.with("detail", detail.clone()),
+        AccountError::Malformed(what) => refusal.with("detail", *what),
+        _ => refusal,
+    }
+}
+
+fn refused(error: AccountError) -> NodeError {
+    refusal(&error).into()
+}
+
+impl Actor {
+    /// Starts taking link streams (they are refused unless an offer is open).
+    pub(super) fn start_links(&mut self) {
+        let incoming = match self.links.control.accept(protocol()) {
+            Ok(incoming) => incoming,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot take link streams");
+                return;
+            }
+        };
+        let tx = self.links.events_tx.clone();
+        tokio::spawn(incoming.for_each(move |(peer, stream)| {
+            let _ = tx.send(LinkEvent::Incoming(peer, stream));
+            futures::future::ready(())
+        }));
+    }
+
+    fn is_account_device(&self) -> bool {
+        self.links.list.list.account.as_bytes() == &self.config.identity.public_key()
+    }
+
+    /// A device that joined another device's account (`init --link`).
+    pub(super) fn is_linked_device(&self) -> bool {
+        !self.is_account_device()
+    }
+
+    fn devices_view(&self) -> DevicesView {
+        let list = &self.links.list.list;
+        let me = self.config.identity.public_key();
+        DevicesView {
+            account: hex::encode(list.account.as_bytes()),
+            version: list.version,
+            devices: list
+                .devices
+                .iter()
+                .map(|d| DeviceView {
+                    name: d.name.as_str().to_owned(),
+                    peer_id: crate::rendezvous::record::peer_id_bytes(d.device.as_bytes())
+                        .and_then(|b| PeerId::from_bytes(&b).ok())
+                        .map(|p| p.to_string())
+                        .unwrap_or_default(),
+                    added_ms: d.added_ms,
+                    this_device: d.device.as_bytes() == &me,
+                    account_device: d.device == list.account,
+                })
+                .collect(),
+            removed: list.removed.len(),
+        }
+    }
+
+    /// Addresses a new device may dial: published ones first, then this node's listeners.
+    fn link_addrs(&self) -> Vec<Multiaddr> {
+        let mut addrs = self.publishable_addrs();
+        let unspecified = crate::node::nat::addrs::is_unspecified;
+        addrs.extend(self.swarm.listeners().filter(|a| !unspecified(a)).cloned());
+        let mut seen = std::collections::HashSet::new();
+        addrs.retain(|a| seen.insert(a.clone()));
+        addrs
+    }
+
+    pub(super) fn on_device_command(&mut self, command: DeviceCommand) {
+        match command {
+            DeviceCommand::List(reply) => {
+                let _ = reply.send(Ok(self.devices_view()));
+            }
+            DeviceCommand::Offer { history_days, reply } => {
+                let _ = reply.send(self.open_offer(history_days));
+            }
+            DeviceCommand::Decide { accept, reply } => {
+                let decide = self.links.offer.as_mut().and_then(|o| o.decide.take());
+                let answer = match decide {
+                    Some(decide) => {
+                        let _ = decide.send(accept);
+                        Ok(())
+                    }
+                    None => {
+                        Err(Refusal::not_found("no_link_waiting", "no new device is waiting for a confirmation").into())
+                    }
+                };
+                let _ = reply.send(answer);
+            }
+            DeviceCommand::Remove { name, reply } => self.remove_device(&name, reply),
+        }
+    }
+
+    fn open_offer(&mut self, history_days: u32) -> Result<LinkOfferView, NodeError> {
+        if history_days > MAX_HISTORY_DAYS {
+            return Err(
+                Refusal::invalid("bad_history_days", "a new device gets at most ten years of history")
+                    .with("max", MAX_HISTORY_DAYS.to_string())
+                    .into(),
+            );
+        }
+        if !self.is_account_device() {
+            return Err(refused(AccountError::NotTheAccountDevice));
+        }
+        if self.profile.phone.is_none() {
+            return Err(Refusal::invalid("no_phone", "an operator's node has no account to link devices to").into());
+        }
+        if self.links.list.list.devices.len() >= crate::account::MAX_DEVICES {
+            return Err(refused(AccountError::TooManyDevices));
+        }
+        let addrs = self.link_addrs();
+        if addrs.is_empty() {
+            return Err(Refusal::invalid("not_listening", "this node has no address a new device could dial").into());
+        }
+        let mut secret = [0u8; LINK_SECRET_LEN];
+        rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut secret);
+        let code = LinkCode {
+            v: LINK_CODE_VERSION,
+            peer: Bytes::new(self.config.identity.peer_id().to_bytes()).map_err(|e| NodeError::Internal {
+                what: "link_code",
+                source: e.into(),
+            })?,
+            addrs: List::truncating(addrs.iter().filter_map(|a| Bytes::new(a.to_vec()).ok()).collect()),
+            secret: Fixed(secret),
+            expires_ms: now_ms() + LINK_LIFETIME_MS,
+        };
+        let view = LinkOfferView {
+            code: code.encode(),
+            expires_ms: code.expires_ms,
+        };
+        // A new offer replaces an open one (its code stops working).
+        self.links.offer = Some(Offer {
+            code,
+            history_days,
+            failures: 0,
+            running: false,
+            decide: None,
+        });
+        Ok(view)
+    }
+
+    fn remove_device(&mut self, name: &str, reply: Reply<DevicesView>) {
+        if !self.is_account_device() {
+            let _ = reply.send(Err(refused(AccountError::NotTheAccountDevice)));
+            return;
+        }
+        let (next, gone) = match self
+            .links
+            .list
+            .without_device(self.config.identity.ed25519(), name, now_ms())
+        {
+            Ok(changed) => changed,
+            Err(e) => {
+                let _ = reply.send(Err(refused(e)));
+                return;
+            }
+        };
+        if let Err(e) = self.store.set_meta_value(LIST_META, &next) {
+            let _ = reply.send(Err(e.into()));
+            return;
+        }
+        self.links.list = next;
+        self.durability.wrote();
+        let name = gone.name.as_str().to_owned();
+        self.durability.after_flush(Box::new(move |actor: &mut Actor| {
+            actor.emit(Event::DeviceRemoved { name });
+            let _ = reply.send(Ok(actor.devices_view()));
+        }));
+    }
+
+    pub(super) fn on_link_event(&mut self, event: LinkEvent) {
+        match event {
+            LinkEvent::Incoming(peer, stream) => {
+                let now = now_ms();
+                if self.links.offer.as_ref().is_some_and(|o| o.code.expires_ms <= now) {
+                    self.links.offer = None;
+                }
+                let Some(offer) = self.links.offer.as_mut().filter(|o| !o.running) else {
+                    self.reject(Some(peer), "link", AccountError::NoOffer.reason());
+                    tokio::spawn(admit::refuse(stream, AccountError::NoOffer));
+                    return;
+                };
+                offer.running = true;
+                let account = admit::AccountInfo {
+                    account: *self.links.list.list.account.as_bytes(),
+                    phone: self
+                        .profile
+                        .phone
+                        .as_ref()
+                        .map(|p| p.as_str().to_owned())
+                        .unwrap_or_default(),
+                    name: self.profile.name.clone(),
+                    history_days: offer.history_days,
+                    store: self.store.clone(),
+                };
+                tokio::spawn(admit::admit(
+                    peer,
+                    stream,
+                    offer.code.clone(),
+                    self.config.identity.noise().clone(),
+                    account,
+                    self.links.events_tx.clone(),
+                ));
+            }
+            LinkEvent::Pending { sas, name, decide } => {
+                if let Some(offer) = self.links.offer.as_mut() {
+                    offer.decide = Some(decide);
+                    self.emit(Event::DeviceLinkPending { sas, name });
+                }
+            }
+            LinkEvent::Grant { mut device, reply } => {
+                device.added_ms = now_ms();
+                let granted =
+                    self.links
+                        .list
+                        .with_device(self.config.identity.ed25519(), device.clone(), device.added_ms);
+                let next = match granted {
+                    Ok(next) => next,
+                    Err(e) => {
+                        let _ = reply.send(Err(e));
+                        return;
+                    }
+                };
+                if let Err(e) = self.store.set_meta_value(LIST_META, &next) {
+                    tracing::error!(error = %e, "cannot store the device list");
+                    let _ = reply.send(Err(AccountError::Handshake(
+                        "the device list could not be stored".into(),
+                    )));
+                    return;
+                }
+                self.links.list = next.clone();
+                self.links.offer = None;
+                self.durability.wrote();
+                let name = device.name.as_str().to_owned();
+                let peer_id = crate::rendezvous::record::peer_id_bytes(device.device.as_bytes())
+                    .and_then(|b| PeerId::from_bytes(&b).ok())
+                    .map(|p| p.to_string())
+                    .unwrap_or_default();
+                self.durability.after_flush(Box::new(move |actor: &mut Actor| {
+                    let _ = reply.send(Ok(next));
+                    actor.emit(Event::DeviceLinked { name, peer_id });
+                }));
+            }
+            LinkEvent::Failed(peer, error) => {
+                self.reject(Some(peer), "link", error.reason());
+                let mut withdrawn = true;
+                if let Some(offer) = self.links.offer.as_mut() {
+                    offer.running = false;
+                    offer.decide = None;
+                    offer.failures += 1;
+                    withdrawn = offer.failures >= MAX_LINK_FAILURES
+                        || matches!(error, AccountError::NotConfirmed | AccountError::CodeExpired);
+                }
+                if withdrawn {
+                    self.links.offer = None;
+                }
+                self.emit(Event::DeviceLinkFailed {
+                    reason: error.reason().to_owned(),
+                    withdrawn,
+                });
+            }
+        }
+    }
+}
+
+impl NodeHandle {
+    /// The account's devices.
+    pub async fn devices(&self) -> Result<DevicesView, NodeError> {
+        self.device_request(DeviceCommand::List).await
+    }
+
+    /// Opens a link offer (replacing an open one): its code is shown to the new device,
+    /// which gets the last `history_days` days of 1:1 history. Only the account's first
+    /// device links.
+    pub async fn link_offer(&self, history_days: u32) -> Result<LinkOfferView, NodeError> {
+        self.device_request(|reply| DeviceCommand::Offer { history_days, reply })
+            .await
+    }
+
+    /// The owner's answer to [`Event::DeviceLinkPending`]: whether both screens show the
+    /// same string.
+    pub async fn link_decide(&self, accept: bool) -> Result<(), NodeError> {
+        self.device_request(|reply| DeviceCommand::Decide { accept, reply })
+            .await
+    }
+
+    /// Removes the device called `name` from the account.
+    pub async fn remove_device(&self, name: &str) -> Result<DevicesView, NodeError> {
+        let name = name.to_owned();
+        self.device_request(|reply| DeviceCommand::Remove { name, reply }).await
+    }
+
+    async fn device_request<T>(&self, make: impl FnOnce(Reply<T>) -> DeviceCommand) -> Result<T, NodeError> {
+        self.request(|reply| super::command::Command::Devices(make(reply)))
+            .await?
+    }
+}

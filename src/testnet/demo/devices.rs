@@ -1,0 +1,76 @@
+//! The tour's last part: 민지 links her laptop to her account (SPEC.md §8.5). Her node
+//! shows a link code, the laptop joins with it once both screens' numbers are confirmed
+//! (answered at once, as two people would after comparing them), and the laptop's own
+//! node then lists her devices and shows the 1:1 history it got.
+
+use super::*;
+use crate::account::history::DEFAULT_HISTORY_DAYS;
+use crate::account::LinkCode;
+use crate::identity::Identity;
+use crate::node::link::join::join;
+use crate::{Node, NodeConfig};
+
+/// The name of 민지's second device.
+pub const LAPTOP: &str = "laptop";
+
+impl Demo {
+    /// 민지 links her laptop; its node comes up with her devices and her history.
+    pub async fn link_laptop(&mut self, observe: &mut impl FnMut(Step)) -> Result<(), DemoError> {
+        observe(Step::Stage(Stage::Devices));
+        let minji = self.node(Who::Minji);
+        let (answering, mut events) = (minji.clone(), minji.events());
+        let confirmed = tokio::spawn(async move {
+            while let Some(event) = events.next().await {
+                if let Event::DeviceLinkPending { sas, .. } = event {
+                    answering.link_decide(true).await.ok()?;
+                    return Some(sas);
+                }
+            }
+            None
+        });
+        let offer = minji.link_offer(DEFAULT_HISTORY_DAYS).await?;
+        observe(Step::LinkShown {
+            who: Who::Minji,
+            code: offer.code.clone(),
+        });
+        let code = LinkCode::parse(&offer.code, crate::model::now_ms())?;
+        let identity = Identity::generate();
+        let joined = tokio::time::timeout(STEP_DEADLINE, join(&code, &identity, LAPTOP, |_| async { true }))
+            .await
+            .map_err(|_| DemoError::Timeout("the laptop's link"))??;
+        let sas = confirmed.await.ok().flatten().unwrap_or_default();
+        let home = Home::at(self.home(Who::Minji).dir().join(LAPTOP));
+        home.init_linked(
+            identity,
+            &joined.list,
+            &joined.history,
+            &joined.account_name,
+            Who::Minji.region(),
+            false,
+        )?;
+        let mut config = NodeConfig::from_home(&home)?;
+        config.listen = vec!["/ip4/127.0.0.1/tcp/0".parse().expect("a valid multiaddr")];
+        config.bootstrap = Vec::new();
+        config.mdns = false;
+        let laptop = Node::start(config).await?;
+        let devices = laptop.devices().await?.devices.len();
+        let mut messages = 0;
+        for conversation in laptop.conversations().await? {
+            messages += laptop
+                .history_page(&conversation.id, 1_000, None, None)
+                .await?
+                .messages
+                .len();
+        }
+        observe(Step::DeviceLinked {
+            who: Who::Minji,
+            device: LAPTOP,
+            sas,
+            devices,
+            messages,
+            at: self.started.elapsed(),
+        });
+        laptop.shutdown().await?;
+        Ok(())
+    }
+}

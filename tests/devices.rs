@@ -1,0 +1,248 @@
+//! One person, several devices (SPEC.md §8.5): a new device joins the account over
+//! `/chingu/link/1` only after both people confirm the same string; wrong codes, a "no"
+//! on either side and a used offer change nothing and are counted.
+
+mod common;
+
+use std::path::Path;
+
+use futures::StreamExt;
+use tokio::sync::mpsc;
+
+use chingu::account::{AccountError, LinkCode};
+use chingu::config::Config;
+use chingu::home::Home;
+use chingu::identity::Identity;
+use chingu::node::link::join::{join, JoinPrompt, Joined};
+use chingu::node::{Event, NodeError};
+use chingu::NodeHandle;
+use common::lone::{self, LoneNode};
+use common::net::DEADLINE;
+
+const LOOPBACK: &str = "/ip4/127.0.0.1/tcp/0";
+
+async fn first_device(dir: &Path) -> LoneNode {
+    lone::start(dir, 1, Config::default(), &[LOOPBACK], &[], None).await
+}
+
+/// Answers the first device's next `device_link_pending` with `accept`; returns the
+/// string it showed.
+fn answer_on(node: &NodeHandle, accept: bool) -> tokio::task::JoinHandle<String> {
+    let (node, mut events) = (node.clone(), node.events());
+    tokio::spawn(async move {
+        tokio::time::timeout(DEADLINE, async {
+            while let Some(event) = events.next().await {
+                if let Event::DeviceLinkPending { sas, name } = event {
+                    assert_eq!(name, "laptop");
+                    node.link_decide(accept).await.unwrap();
+                    return sas;
+                }
+            }
+            panic!("the event stream ended");
+        })
+        .await
+        .expect("no device_link_pending in time")
+    })
+}
+
+/// Runs the new device's side with `code`, its person answering `accept`; returns the
+/// outcome and the string the new device showed (if it got that far).
+async fn join_with(
+    code: &LinkCode,
+    identity: &Identity,
+    accept: bool,
+) -> (Result<Joined, AccountError>, Option<String>) {
+    let (shown_tx, mut shown) = mpsc::unbounded_channel();
+    let confirm = |prompt: JoinPrompt| {
+        let _ = shown_tx.send(prompt);
+        async move { accept }
+    };
+    let joined = tokio::time::timeout(DEADLINE, join(code, identity, "laptop", confirm))
+        .await
+        .expect("the link run did not end in time");
+    (joined, shown.try_recv().ok().map(|p| p.sas))
+}
+
+fn refusal_reason(error: NodeError) -> &'static str {
+    match error {
+        NodeError::Refused(refusal) => refusal.reason,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+async fn offer(node: &NodeHandle) -> LinkCode {
+    let offer = node
+        .link_offer(chingu::account::history::DEFAULT_HISTORY_DAYS)
+        .await
+        .unwrap();
+    LinkCode::parse(&offer.code, chingu::model::now_ms()).unwrap()
+}
+
+async fn rejected(node: &NodeHandle, reason: &str) -> u64 {
+    let key = format!("link.{reason}");
+    lone::status_until(node, &key, |s| s.rejected.contains_key(&key))
+        .await
+        .rejected[&key]
+}
+
+/// Waits until `node`'s conversation with `contact` holds `count` messages; returns them.
+async fn messages(node: &NodeHandle, contact: &str, count: usize) -> Vec<String> {
+    tokio::time::timeout(DEADLINE, async {
+        let mut events = node.events();
+        loop {
+            if let Ok(page) = node.history_page(contact, 100, None, None).await {
+                if page.messages.len() >= count {
+                    return page.messages.into_iter().map(|m| m.text).collect();
+                }
+            }
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(1), events.next()).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{contact}: {count} messages not there in time"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = first_device(dir.path()).await;
+    // A friend to have history with.
+    let friend = lone::start(
+        dir.path(),
+        3,
+        Config::default(),
+        &[LOOPBACK],
+        &[first.addr.as_ref().unwrap()],
+        None,
+    )
+    .await;
+    lone::befriend(&first, &friend, 0).await;
+    for i in 0..3 {
+        first.node.send(&friend.phone, &format!("안녕 {i}")).await.unwrap();
+        friend.node.send(&first.phone, &format!("やあ {i}")).await.unwrap();
+    }
+    let history = messages(&first.node, &friend.phone, 6).await;
+    let before = first.node.devices().await.unwrap();
+    assert_eq!(before.devices.len(), 1);
+    assert!(before.devices[0].this_device && before.devices[0].account_device);
+    assert_eq!(before.devices[0].name, "main");
+
+    let code = offer(&first.node).await;
+    let answered = answer_on(&first.node, true);
+    let mut linked = first.node.events();
+    let identity = Identity::generate();
+    let (joined, shown) = join_with(&code, &identity, true).await;
+    let joined = joined.unwrap();
+    // Both screens showed one string.
+    assert_eq!(shown.unwrap(), answered.await.unwrap());
+    assert_eq!(joined.phone, first.phone);
+    assert_eq!(joined.account_name, "n1");
+    tokio::time::timeout(DEADLINE, async {
+        while let Some(event) = linked.next().await {
+            if let Event::DeviceLinked { name, peer_id } = event {
+                assert_eq!((name.as_str(), peer_id), ("laptop", identity.peer_id().to_string()));
+                return;
+            }
+        }
+    })
+    .await
+    .expect("no device_linked");
+
+    // The first device stored the list; the new device's home holds it and starts.
+    let on_first = first.node.devices().await.unwrap();
+    assert_eq!((on_first.version, on_first.devices.len()), (2, 2));
+    let home = Home::at(dir.path().join("node-2"));
+    home.init_linked(
+        identity,
+        &joined.list,
+        &joined.history,
+        &joined.account_name,
+        Default::default(),
+        false,
+    )
+    .unwrap();
+    let second = lone::restart(dir.path(), 2, &[LOOPBACK], &[]).await;
+    let on_second = second.node.devices().await.unwrap();
+    assert_eq!(on_second.account, on_first.account);
+    let me = on_second.devices.iter().find(|d| d.this_device).unwrap();
+    assert_eq!((me.name.as_str(), me.account_device), ("laptop", false));
+    assert_eq!(second.node.status().await.unwrap().name, "n1");
+    // The 1:1 history came along, with the friend's name.
+    let mut copied = messages(&second.node, &friend.phone, 6).await;
+    let mut history = history;
+    copied.sort();
+    history.sort();
+    assert_eq!(copied, history);
+    // Friends do not take messages from a linked device yet: it says so.
+    assert_eq!(
+        refusal_reason(second.node.send(&friend.phone, "hi").await.unwrap_err()),
+        "linked_device"
+    );
+    // Only the first device links and removes.
+    assert_eq!(
+        refusal_reason(
+            second
+                .node
+                .link_offer(chingu::account::history::DEFAULT_HISTORY_DAYS)
+                .await
+                .unwrap_err()
+        ),
+        "not_the_account_device"
+    );
+    // The used offer is gone: its code no longer works.
+    let (again, _) = join_with(&code, &Identity::generate(), true).await;
+    assert_eq!(again.unwrap_err(), AccountError::NoOffer);
+
+    assert_eq!(
+        refusal_reason(first.node.remove_device("main").await.unwrap_err()),
+        "account_device"
+    );
+    assert_eq!(
+        refusal_reason(first.node.remove_device("desk").await.unwrap_err()),
+        "no_such_device"
+    );
+    let after = first.node.remove_device("laptop").await.unwrap();
+    assert_eq!((after.version, after.devices.len(), after.removed), (3, 1, 1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_code_or_a_no_on_either_side_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = first_device(dir.path()).await;
+
+    // A code whose secret is not the offer's: refused at message 3, counted; the offer
+    // stays open.
+    let code = offer(&first.node).await;
+    let mut wrong = code.clone();
+    wrong.secret.0[0] ^= 1;
+    let (joined, shown) = join_with(&wrong, &Identity::generate(), true).await;
+    assert_eq!(joined.unwrap_err(), AccountError::WrongCode);
+    assert_eq!(shown, None);
+    assert_eq!(rejected(&first.node, "wrong_link_code").await, 1);
+
+    // The first device's person says no: nothing stored, the offer withdrawn.
+    let answered = answer_on(&first.node, false);
+    let (joined, _) = join_with(&code, &Identity::generate(), true).await;
+    assert_eq!(joined.unwrap_err(), AccountError::NotConfirmed);
+    answered.await.unwrap();
+    let (joined, _) = join_with(&code, &Identity::generate(), true).await;
+    assert_eq!(joined.unwrap_err(), AccountError::NoOffer);
+
+    // The new device's person says no.
+    let code = offer(&first.node).await;
+    let (joined, shown) = join_with(&code, &Identity::generate(), false).await;
+    assert_eq!(joined.unwrap_err(), AccountError::NotConfirmed);
+    assert!(shown.is_some());
+    rejected(&first.node, "link_not_confirmed").await;
+
+    // An expired code is refused before anything is sent.
+    let mut expired = code.clone();
+    expired.expires_ms = chingu::model::now_ms() - 1;
+    assert_eq!(
+        LinkCode::parse(&expired.encode(), chingu::model::now_ms()),
+        Err(AccountError::CodeExpired)
+    );
+
+    let devices = first.node.devices().await.unwrap();
+    assert_eq!((devices.version, devices.devices.len()), (1, 1));
+}
