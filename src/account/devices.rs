@@ -187,7 +187,7 @@ impl SignedDeviceList {
         Ok(Self::sign(
             account,
             DeviceList {
-                account: list.account.clone(),
+                account: list.account,
                 version: list.version + 1,
                 devices: List::truncating(devices),
                 removed: list.removed.clone(),
@@ -221,13 +221,13 @@ impl SignedDeviceList {
             .cloned()
             .collect();
         let mut removed = list.removed.to_vec();
-        removed.push(gone.device.clone());
+        removed.push(gone.device);
         let skip = removed.len().saturating_sub(MAX_REMOVED);
         let removed = removed.into_iter().skip(skip).collect();
         let next = Self::sign(
             account,
             DeviceList {
-                account: list.account.clone(),
+                account: list.account,
                 version: list.version + 1,
                 devices: List::truncating(devices),
                 removed: List::truncating(removed),

@@ -308,12 +308,33 @@ impl LinkChannel {
             return Err(AccountError::BadSignature);
         }
         Ok(super::Device {
-            device: device.clone(),
+            device: *device,
             noise: Fixed(self.remote_noise),
             name: name.clone(),
             added_ms: 0,
         })
     }
+}
+
+/// A handshake state for `code` with the local static key `noise` (the new device is the
+/// initiator); `entropy` seeds the ephemeral key.
+fn handshake(
+    code: &LinkCode,
+    noise: &NoiseKeypair,
+    entropy: [u8; 32],
+    initiator: bool,
+) -> Result<HandshakeState, AccountError> {
+    let (psk, prologue) = (code.psk(), code.prologue());
+    noise_builder(LINK_PATTERN, Some(entropy))
+        .and_then(|b| {
+            let b = b.local_private_key(&noise.private)?.psk(3, &psk)?.prologue(&prologue)?;
+            Ok(if initiator {
+                b.build_initiator()?
+            } else {
+                b.build_responder()?
+            })
+        })
+        .map_err(|e| AccountError::Handshake(e.to_string()))
 }
 
 /// The new device's side of the handshake (the initiator: it dials the code's address).
@@ -324,16 +345,7 @@ pub struct Joiner {
 impl Joiner {
     /// Starts: returns the state and message 1. `entropy` seeds the ephemeral key.
     pub fn start(code: &LinkCode, noise: &NoiseKeypair, entropy: [u8; 32]) -> Result<(Self, Vec<u8>), AccountError> {
-        let psk = code.psk();
-        let prologue = code.prologue();
-        let mut state = noise_builder(LINK_PATTERN, Some(entropy))
-            .and_then(|b| {
-                Ok(b.local_private_key(&noise.private)?
-                    .psk(3, &psk)?
-                    .prologue(&prologue)?
-                    .build_initiator()?)
-            })
-            .map_err(|e| AccountError::Handshake(e.to_string()))?;
+        let mut state = handshake(code, noise, entropy, true)?;
         let msg1 = write(&mut state)?;
         Ok((Self { state }, msg1))
     }
@@ -362,16 +374,7 @@ impl Admitter {
         msg1: &[u8],
         entropy: [u8; 32],
     ) -> Result<(Self, Vec<u8>), AccountError> {
-        let psk = code.psk();
-        let prologue = code.prologue();
-        let mut state = noise_builder(LINK_PATTERN, Some(entropy))
-            .and_then(|b| {
-                Ok(b.local_private_key(&noise.private)?
-                    .psk(3, &psk)?
-                    .prologue(&prologue)?
-                    .build_responder()?)
-            })
-            .map_err(|e| AccountError::Handshake(e.to_string()))?;
+        let mut state = handshake(code, noise, entropy, false)?;
         let mut buf = vec![0u8; MAX_LINK_FRAME];
         state
             .read_message(msg1, &mut buf)

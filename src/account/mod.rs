@@ -69,6 +69,9 @@ pub enum AccountError {
     /// Only the device holding the account key adds or removes devices.
     #[error("only the account's first device can link or remove devices")]
     NotTheAccountDevice,
+    /// The window of history holds more than a new device takes.
+    #[error("the history of that window is more than a new device takes: choose fewer days with --history-days")]
+    HistoryTooLarge,
     /// An empty or unprintable device name.
     #[error("a device name must be 1–64 bytes of printable text")]
     BadName,
@@ -93,6 +96,7 @@ impl AccountError {
             AccountError::AccountDevice => "account_device",
             AccountError::NotTheAccountDevice => "not_the_account_device",
             AccountError::BadName => "bad_device_name",
+            AccountError::HistoryTooLarge => "history_too_large",
         }
     }
 
@@ -105,6 +109,7 @@ impl AccountError {
             "no_link_offer" => AccountError::NoOffer,
             "link_not_confirmed" => AccountError::NotConfirmed,
             "too_many_devices" => AccountError::TooManyDevices,
+            "history_too_large" => AccountError::HistoryTooLarge,
             other => AccountError::Handshake(format!("refused: {}", crate::text::for_terminal(other))),
         }
     }

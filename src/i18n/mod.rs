@@ -175,6 +175,7 @@ thread_local! {
 /// Runs `f` with [`text`] and [`help_text`] in `lang` on this thread, whatever the
 /// process chose: the WebSocket API refuses an upgrade in the language the request asks
 /// for, and tests check every language in one process.
+#[cfg(any(test, feature = "websocket"))]
 pub(crate) fn in_lang<T>(lang: Lang, f: impl FnOnce() -> T) -> T {
     struct Restore(Option<Lang>);
     impl Drop for Restore {

@@ -264,6 +264,7 @@ pub const REASONS: &[(&str, Say)] = &[
     ("bad_history_days", |e| {
         tr!("err-bad-history-days", max = detail(e, "max"))
     }),
+    ("history_too_large", |_| tr!("err-history-too-large")),
     ("busy", |_| tr!("err-backup-busy")),
     ("cannot_write", |e| match error_detail(e, "path") {
         Some(path) => tr!("err-backup-cannot-write-to", path = path, problem = io_words(e)),

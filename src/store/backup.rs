@@ -37,6 +37,9 @@ impl BackedUpTree {
     }
 }
 
+/// One database entry a new device gets: its tree, key and value.
+pub type DeviceEntry = (BackedUpTree, sled::IVec, sled::IVec);
+
 /// `meta` name set on a restored database until the node has made new sender keys in
 /// its groups (a restored chain must never be used again).
 pub const RESTORED: &str = "restored";
@@ -120,12 +123,21 @@ impl Store {
     /// conversations, and their messages from `since_ms` on with their id-index entries —
     /// no outbox, search signatures, files or groups (a group's keys are never copied: a
     /// device joins groups as the person's member later). Read while the node runs: a
-    /// message written meanwhile may be in it or not, never half.
-    pub fn device_history(&self, since_ms: u64) -> Result<Vec<(BackedUpTree, sled::IVec, sled::IVec)>, StoreError> {
+    /// message written meanwhile may be in it or not, never half. `None` once the keys
+    /// and values pass `max_bytes` (the window holds more than a new device takes).
+    pub fn device_history(&self, since_ms: u64, max_bytes: u64) -> Result<Option<Vec<DeviceEntry>>, StoreError> {
         let mut entries = Vec::new();
+        let mut bytes = 0u64;
+        let mut keep = |entries: &mut Vec<DeviceEntry>, entry: DeviceEntry| {
+            bytes += (entry.1.len() + entry.2.len()) as u64;
+            entries.push(entry);
+            bytes <= max_bytes
+        };
         for item in self.contacts.iter() {
             let (key, value) = item?;
-            entries.push((BackedUpTree::Contacts, key, value));
+            if !keep(&mut entries, (BackedUpTree::Contacts, key, value)) {
+                return Ok(None);
+            }
         }
         let since_hlc = since_ms << 16;
         for conversation in self.conversations()? {
@@ -134,7 +146,9 @@ impl Store {
             }
             let key = keys::conversation(&conversation.id);
             if let Some(row) = self.history.get(key)? {
-                entries.push((BackedUpTree::History, key.as_slice().into(), row));
+                if !keep(&mut entries, (BackedUpTree::History, key.as_slice().into(), row)) {
+                    return Ok(None);
+                }
             }
             let start = keys::message(&conversation.id, since_hlc, &crate::model::MsgId([0; 16]));
             let end = keys::message(&conversation.id, u64::MAX, &crate::model::MsgId([0xff; 16]));
@@ -145,12 +159,16 @@ impl Store {
                     .expect("a message key ends with its id");
                 let index = keys::index(&crate::model::MsgId(id));
                 if let Some(row) = self.history.get(index)? {
-                    entries.push((BackedUpTree::History, index.as_slice().into(), row));
+                    if !keep(&mut entries, (BackedUpTree::History, index.as_slice().into(), row)) {
+                        return Ok(None);
+                    }
                 }
-                entries.push((BackedUpTree::History, key, value));
+                if !keep(&mut entries, (BackedUpTree::History, key, value)) {
+                    return Ok(None);
+                }
             }
         }
-        Ok(entries)
+        Ok(Some(entries))
     }
 
     /// Completes the database of a new device after its history was written: the search

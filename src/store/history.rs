@@ -425,7 +425,8 @@ mod tests {
         batch.put_message(&message(group, at(5_000), "in a group"));
         store.apply(batch).unwrap();
 
-        let copied = store.device_history(4_000).unwrap();
+        assert_eq!(store.device_history(4_000, 10).unwrap(), None, "over the budget");
+        let copied = store.device_history(4_000, u64::MAX).unwrap().unwrap();
         let contacts = copied.iter().filter(|(t, _, _)| *t == BackedUpTree::Contacts).count();
         // The contact; the direct conversation's row, its new message and that one's index.
         assert_eq!((contacts, copied.len()), (1, 4));

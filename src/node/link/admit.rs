@@ -53,7 +53,11 @@ pub(super) async fn admit(
         }
         Err(error) => {
             refuse(stream, error.clone()).await;
-            let _ = events.send(LinkEvent::Failed(peer, error));
+            let _ = events.send(LinkEvent::Failed {
+                offer: *code.secret.as_bytes(),
+                peer,
+                error,
+            });
         }
     }
 }
@@ -103,10 +107,11 @@ async fn send_history(
 ) -> Result<(), AccountError> {
     let since_ms = now_ms().saturating_sub(u64::from(account.history_days) * 24 * 3600 * 1000);
     let store = account.store.clone();
-    let entries = tokio::task::spawn_blocking(move || store.device_history(since_ms))
+    let entries = tokio::task::spawn_blocking(move || store.device_history(since_ms, history::MAX_HISTORY_BYTES))
         .await
         .map_err(|e| AccountError::Handshake(e.to_string()))?
-        .map_err(|e| AccountError::Handshake(e.to_string()))?;
+        .map_err(|e| AccountError::Handshake(e.to_string()))?
+        .ok_or(AccountError::HistoryTooLarge)?;
     let (batches, digest, skipped) = history::batches(
         entries
             .into_iter()
@@ -159,6 +164,7 @@ async fn run(
     // expires. The new device's answer arrives as `Confirm`, or as the stream closing.
     let (decide, decided) = oneshot::channel();
     let _ = events.send(LinkEvent::Pending {
+        offer: *code.secret.as_bytes(),
         sas: channel.sas(),
         name: device.name.as_str().to_owned(),
         decide,
@@ -187,7 +193,11 @@ async fn run(
     drop(remote);
     send_history(stream, &mut channel, account).await?;
     let (reply, granted) = oneshot::channel();
-    let _ = events.send(LinkEvent::Grant { device, reply });
+    let _ = events.send(LinkEvent::Grant {
+        offer: *code.secret.as_bytes(),
+        device,
+        reply,
+    });
     let list = granted
         .await
         .map_err(|_| AccountError::Handshake("the node stopped".into()))??;

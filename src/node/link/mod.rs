@@ -27,6 +27,8 @@ use crate::account::{AccountError, Device, SignedDeviceList, LIST_META};
 use crate::model::now_ms;
 use crate::wire::{Bytes, Fixed, List};
 
+/// Most refusals written at once to link streams that came with no offer open.
+const MAX_REFUSING: usize = 8;
 /// The name the first device gets until its owner renames it.
 pub const FIRST_DEVICE_NAME: &str = "main";
 /// Longest one step of a link run may wait for the other side (the people's
@@ -80,18 +82,26 @@ pub(crate) enum LinkEvent {
     /// A stream arrived on `/chingu/link/1`.
     Incoming(PeerId, libp2p::Stream),
     /// A run's channel is up and its device said hello: the owner must compare `sas`.
+    /// (Every event of a run names its offer by the code's secret: a run of an offer that
+    /// was replaced meanwhile changes nothing.)
     Pending {
+        offer: [u8; LINK_SECRET_LEN],
         sas: String,
         name: String,
         decide: oneshot::Sender<bool>,
     },
     /// Both people confirmed: add `device` and answer with the new list, once stored.
     Grant {
+        offer: [u8; LINK_SECRET_LEN],
         device: Device,
         reply: oneshot::Sender<Result<SignedDeviceList, AccountError>>,
     },
     /// A run ended without a device.
-    Failed(PeerId, AccountError),
+    Failed {
+        offer: [u8; LINK_SECRET_LEN],
+        peer: PeerId,
+        error: AccountError,
+    },
 }
 
 struct Offer {
@@ -107,11 +117,19 @@ pub(crate) struct Links {
     list: SignedDeviceList,
     offer: Option<Offer>,
     control: libp2p_stream::Control,
+    /// Refusals being written to streams that came with no offer open (at most
+    /// [`MAX_REFUSING`]; more are closed without a word).
+    refusing: std::sync::Arc<tokio::sync::Semaphore>,
     events_tx: mpsc::UnboundedSender<LinkEvent>,
     pub(super) events: mpsc::UnboundedReceiver<LinkEvent>,
 }
 
 impl Links {
+    /// The open offer, if its code's secret is `secret` (not replaced meanwhile).
+    fn current(&mut self, secret: &[u8; LINK_SECRET_LEN]) -> Option<&mut Offer> {
+        self.offer.as_mut().filter(|o| o.code.secret.as_bytes() == secret)
+    }
+
     /// The stored device list, or a first one for a home made before devices existed
     /// (stored at once: its signature must not change from one start to the next).
     pub(crate) fn load(
@@ -137,6 +155,7 @@ impl Links {
             list,
             offer: None,
             control,
+            refusing: std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_REFUSING)),
             events_tx,
             events,
         })
@@ -349,7 +368,12 @@ impl Actor {
                 }
                 let Some(offer) = self.links.offer.as_mut().filter(|o| !o.running) else {
                     self.reject(Some(peer), "link", AccountError::NoOffer.reason());
-                    tokio::spawn(admit::refuse(stream, AccountError::NoOffer));
+                    if let Ok(permit) = self.links.refusing.clone().try_acquire_owned() {
+                        tokio::spawn(async move {
+                            admit::refuse(stream, AccountError::NoOffer).await;
+                            drop(permit);
+                        });
+                    }
                     return;
                 };
                 offer.running = true;
@@ -374,13 +398,27 @@ impl Actor {
                     self.links.events_tx.clone(),
                 ));
             }
-            LinkEvent::Pending { sas, name, decide } => {
-                if let Some(offer) = self.links.offer.as_mut() {
-                    offer.decide = Some(decide);
+            LinkEvent::Pending {
+                offer,
+                sas,
+                name,
+                decide,
+            } => {
+                // A replaced offer's run gets no answer: dropping `decide` says no.
+                if let Some(current) = self.links.current(&offer) {
+                    current.decide = Some(decide);
                     self.emit(Event::DeviceLinkPending { sas, name });
                 }
             }
-            LinkEvent::Grant { mut device, reply } => {
+            LinkEvent::Grant {
+                offer,
+                mut device,
+                reply,
+            } => {
+                if self.links.current(&offer).is_none() {
+                    let _ = reply.send(Err(AccountError::NoOffer));
+                    return;
+                }
                 device.added_ms = now_ms();
                 let granted =
                     self.links
@@ -413,10 +451,10 @@ impl Actor {
                     actor.emit(Event::DeviceLinked { name, peer_id });
                 }));
             }
-            LinkEvent::Failed(peer, error) => {
+            LinkEvent::Failed { offer, peer, error } => {
                 self.reject(Some(peer), "link", error.reason());
                 let mut withdrawn = true;
-                if let Some(offer) = self.links.offer.as_mut() {
+                if let Some(offer) = self.links.current(&offer) {
                     offer.running = false;
                     offer.decide = None;
                     offer.failures += 1;

@@ -173,6 +173,7 @@ fn every_error_mapped_to_a_refusal_is_described() {
             C::AccountDevice,
             C::NotTheAccountDevice,
             C::BadName,
+            C::HistoryTooLarge,
         ];
         // A new variant makes this match fail to compile: list it above as well.
         let _ = |e: C| match e {
@@ -190,7 +191,8 @@ fn every_error_mapped_to_a_refusal_is_described() {
             | C::NoSuchDevice(_)
             | C::AccountDevice
             | C::NotTheAccountDevice
-            | C::BadName => (),
+            | C::BadName
+            | C::HistoryTooLarge => (),
         };
         all
     };

@@ -139,3 +139,4 @@ err-no-link-waiting = No new device is waiting for a confirmation.
 err-not-listening = This node has no address a new device could reach: start it with --listen.
 err-bad-history-days = A new device gets at most { $max } days of history.
 err-linked-device = This device is linked to your account, and friends do not take messages from a linked device yet: send from your first device.
+err-history-too-large = The history of that window is more than a new device takes: link again with fewer days (chingu link --history-days N).

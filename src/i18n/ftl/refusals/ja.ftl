@@ -139,3 +139,4 @@ err-no-link-waiting = 確認を待っている新しい端末はありません�
 err-not-listening = 新しい端末が接続できるアドレスがありません。--listen を付けてノードを起動してください。
 err-bad-history-days = 新しい端末に送れる履歴は最大 { $max } 日分です。
 err-linked-device = この端末はアカウントにリンクされた端末で、友だちはまだリンクされた端末からのメッセージを受け取りません。最初の端末から送ってください。
+err-history-too-large = その期間の履歴は新しい端末が受け取れる量を超えています。日数を減らしてリンクし直してください（chingu link --history-days 日数）。
