@@ -243,16 +243,9 @@ async fn link_new_device(home: &Home, dir: &Path) -> Result<(), Box<dyn std::err
     let laptop = Home::at(dir.join("laptop"));
     let made = laptop.clone();
     tokio::task::spawn_blocking(move || {
-        made.init_linked(
-            identity,
-            &joined.list,
-            &joined.history,
-            &joined.account_name,
-            Region::default(),
-            false,
-        )
-        .map(drop)
-        .map_err(|e| e.to_string())
+        made.init_linked(joined.home(identity), Region::default(), false)
+            .map(drop)
+            .map_err(|e| e.to_string())
     })
     .await??;
     let written_s = started.elapsed().as_secs_f64();

@@ -131,11 +131,27 @@ pub struct InitOptions {
 struct Made<'a> {
     identity: Identity,
     phone: Option<PhoneNumber>,
-    /// A linked device's account list and the history its link carried.
+    /// A linked device's account list, the history its link carried and where its first
+    /// device was reached.
     devices: Option<(
         &'a crate::account::SignedDeviceList,
         &'a [crate::account::history::HistoryEntry],
+        &'a [String],
     )>,
+}
+
+/// What a device that joined an account starts its home with ([`Home::init_linked`]).
+pub struct LinkedHome<'a> {
+    /// Its own keys (the ones the link run certified).
+    pub identity: Identity,
+    /// The account's device list.
+    pub list: &'a crate::account::SignedDeviceList,
+    /// The history the link carried.
+    pub history: &'a [crate::account::history::HistoryEntry],
+    /// Where the account's first device was reached (multiaddrs).
+    pub first_addrs: &'a [String],
+    /// The account's display name (the device's profile name).
+    pub name: &'a str,
 }
 
 /// What `init` did.
@@ -235,29 +251,22 @@ impl Home {
     }
 
     /// Creates the home of a device that joined an account (`chingu init --link`): its
-    /// own `identity` (the keys the link run certified), the account's device `list` and
-    /// the `history` the link carried (contacts, 1:1 conversations and messages). It keeps
-    /// no number of its own: the account's first device publishes the account's record.
+    /// own keys, the account's device list, the history the link carried (contacts, 1:1
+    /// conversations and messages) and where the first device was reached. It keeps no
+    /// number of its own: the account's first device publishes the account's record.
     /// Otherwise like [`Home::init`].
-    pub fn init_linked(
-        &self,
-        identity: Identity,
-        list: &crate::account::SignedDeviceList,
-        history: &[crate::account::history::HistoryEntry],
-        name: &str,
-        region: Region,
-        force: bool,
-    ) -> Result<InitReport, HomeError> {
+    pub fn init_linked(&self, linked: LinkedHome<'_>, region: Region, force: bool) -> Result<InitReport, HomeError> {
         let config = Config {
             region,
             ..Config::default()
         };
+        let name = linked.name.to_owned();
         let made = Made {
-            identity,
+            identity: linked.identity,
             phone: None,
-            devices: Some((list, history)),
+            devices: Some((linked.list, linked.history, linked.first_addrs)),
         };
-        self.create(made, name, &config, force)
+        self.create(made, &name, &config, force)
     }
 
     /// Creates the home of an operator's node with `role` and no phone number: it keeps no
@@ -313,8 +322,9 @@ impl Home {
         if let Some(old) = previous {
             store.add_previous_identity(old)?;
         }
-        if let Some((list, history)) = devices {
+        if let Some((list, history, first_addrs)) = devices {
             store.set_meta_value(crate::account::LIST_META, list)?;
+            store.set_meta_value(crate::node::link::FIRST_ADDRS_META, &first_addrs)?;
             for entry in history {
                 // The link run let only contacts and history entries through.
                 if let Some(tree) = crate::store::BackedUpTree::from_byte(entry.tree) {

@@ -79,7 +79,12 @@ async fn offer(node: &NodeHandle) -> LinkCode {
 }
 
 async fn rejected(node: &NodeHandle, reason: &str) -> u64 {
-    let key = format!("link.{reason}");
+    let protocol = if reason == "revoked_device" {
+        "device_sync"
+    } else {
+        "link"
+    };
+    let key = format!("{protocol}.{reason}");
     lone::status_until(node, &key, |s| s.rejected.contains_key(&key))
         .await
         .rejected[&key]
@@ -152,15 +157,8 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
     let on_first = first.node.devices().await.unwrap();
     assert_eq!((on_first.version, on_first.devices.len()), (2, 2));
     let home = Home::at(dir.path().join("node-2"));
-    home.init_linked(
-        identity,
-        &joined.list,
-        &joined.history,
-        &joined.account_name,
-        Default::default(),
-        false,
-    )
-    .unwrap();
+    home.init_linked(joined.home(identity), Default::default(), false)
+        .unwrap();
     let second = lone::restart(dir.path(), 2, &[LOOPBACK], &[]).await;
     let on_second = second.node.devices().await.unwrap();
     assert_eq!(on_second.account, on_first.account);
@@ -173,6 +171,10 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
     copied.sort();
     history.sort();
     assert_eq!(copied, history);
+    // What arrives later reaches the laptop too, through the first device.
+    friend.node.send(&first.phone, "later").await.unwrap();
+    let on_laptop = messages(&second.node, &friend.phone, 7).await;
+    assert!(on_laptop.contains(&"later".to_owned()), "{on_laptop:?}");
     // Friends do not take messages from a linked device yet: it says so.
     assert_eq!(
         refusal_reason(second.node.send(&friend.phone, "hi").await.unwrap_err()),
@@ -201,8 +203,21 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
         refusal_reason(first.node.remove_device("desk").await.unwrap_err()),
         "no_such_device"
     );
+    let mut on_second = second.node.events();
     let after = first.node.remove_device("laptop").await.unwrap();
     assert_eq!((after.version, after.devices.len(), after.removed), (3, 1, 1));
+    // The removed laptop dials again and is refused, counted; it hears it was removed.
+    rejected(&first.node, "revoked_device").await;
+    tokio::time::timeout(DEADLINE, async {
+        while let Some(event) = on_second.next().await {
+            if let Event::DeviceRemoved { name } = event {
+                assert_eq!(name, "laptop");
+                return;
+            }
+        }
+    })
+    .await
+    .expect("the laptop never heard it was removed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -238,6 +238,11 @@ impl SignedDeviceList {
     }
 }
 
+/// The libp2p peer id of the device whose identity key is `device`.
+pub fn peer_of(device: &[u8; 32]) -> Option<libp2p::PeerId> {
+    crate::rendezvous::record::peer_id_bytes(device).and_then(|b| libp2p::PeerId::from_bytes(&b).ok())
+}
+
 /// A device name as the list holds it: trimmed, checked like a display name.
 pub fn device_name(name: &str) -> Result<Text<MAX_DEVICE_NAME>, AccountError> {
     let name = name.trim();

@@ -14,6 +14,7 @@
 pub mod devices;
 pub mod history;
 pub mod link;
+pub mod sync;
 #[cfg(test)]
 mod vectors;
 
@@ -69,6 +70,12 @@ pub enum AccountError {
     /// Only the device holding the account key adds or removes devices.
     #[error("only the account's first device can link or remove devices")]
     NotTheAccountDevice,
+    /// A device the account removed asked to be kept up to date.
+    #[error("this device was removed from the account")]
+    RevokedDevice,
+    /// A peer that is no linked device of the account asked to be kept up to date.
+    #[error("that peer is not a device of this account")]
+    NotADevice,
     /// The window of history holds more than a new device takes.
     #[error("the history of that window is more than a new device takes: choose fewer days with --history-days")]
     HistoryTooLarge,
@@ -97,6 +104,8 @@ impl AccountError {
             AccountError::NotTheAccountDevice => "not_the_account_device",
             AccountError::BadName => "bad_device_name",
             AccountError::HistoryTooLarge => "history_too_large",
+            AccountError::RevokedDevice => "revoked_device",
+            AccountError::NotADevice => "not_a_device",
         }
     }
 
@@ -110,6 +119,8 @@ impl AccountError {
             "link_not_confirmed" => AccountError::NotConfirmed,
             "too_many_devices" => AccountError::TooManyDevices,
             "history_too_large" => AccountError::HistoryTooLarge,
+            "revoked_device" => AccountError::RevokedDevice,
+            "not_a_device" => AccountError::NotADevice,
             other => AccountError::Handshake(format!("refused: {}", crate::text::for_terminal(other))),
         }
     }

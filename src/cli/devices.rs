@@ -176,14 +176,7 @@ pub async fn init_linked(
         ))
     };
     let joined = join(&code, &identity, device, confirm).await?;
-    let report = home.init_linked(
-        identity,
-        &joined.list,
-        &joined.history,
-        &joined.account_name,
-        region,
-        force,
-    )?;
+    let report = home.init_linked(joined.home(identity), region, force)?;
     let linked = Linked {
         home: home.dir().display().to_string(),
         peer_id: report.peer_id.to_string(),

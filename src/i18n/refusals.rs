@@ -265,6 +265,8 @@ pub const REASONS: &[(&str, Say)] = &[
         tr!("err-bad-history-days", max = detail(e, "max"))
     }),
     ("history_too_large", |_| tr!("err-history-too-large")),
+    ("revoked_device", |_| tr!("err-revoked-device")),
+    ("not_a_device", |_| tr!("err-not-a-device")),
     ("busy", |_| tr!("err-backup-busy")),
     ("cannot_write", |e| match error_detail(e, "path") {
         Some(path) => tr!("err-backup-cannot-write-to", path = path, problem = io_words(e)),

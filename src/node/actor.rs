@@ -389,6 +389,11 @@ impl Actor {
     }
 
     /// Publishes an event to every subscriber (none listening is fine).
+    /// A new receiver of the node's events (a linked device's sync follows them).
+    pub(super) fn subscribe_events(&self) -> broadcast::Receiver<Event> {
+        self.events.subscribe()
+    }
+
     pub(super) fn emit(&self, event: Event) {
         let _ = self.events.send(event);
     }

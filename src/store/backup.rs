@@ -171,6 +171,96 @@ impl Store {
         Ok(Some(entries))
     }
 
+    /// The entries of one message a linked device gets when it changes: its conversation's
+    /// row, its index entry and the message; `None` when it is not in a 1:1 conversation
+    /// (or not stored).
+    pub fn message_entries(&self, id: &crate::model::MsgId) -> Result<Option<Vec<DeviceEntry>>, StoreError> {
+        let Some((conv, hlc)) = self.message_location(id)? else {
+            return Ok(None);
+        };
+        let row_key = keys::conversation(&conv);
+        let Some(row) = self.history.get(row_key)? else {
+            return Ok(None);
+        };
+        if !matches!(
+            super::decode::<crate::model::Conversation>(&row, "conversation")?.kind,
+            crate::model::ConversationKind::Direct { .. }
+        ) {
+            return Ok(None);
+        }
+        let mut entries = vec![(BackedUpTree::History, row_key.as_slice().into(), row)];
+        let index = keys::index(id);
+        let message = keys::message(&conv, hlc, id);
+        for key in [index.as_slice(), message.as_slice()] {
+            if let Some(value) = self.history.get(key)? {
+                entries.push((BackedUpTree::History, key.into(), value));
+            }
+        }
+        Ok(Some(entries))
+    }
+
+    /// Writes entries a linked device got from its first device: contacts and
+    /// conversation rows as they are, each message with its search signature and the
+    /// state its index entry carries. Other entries are left out and counted. Returns the
+    /// messages written, each with whether it was new here, and how many were left out.
+    pub fn apply_device_entries(
+        &self,
+        entries: &[crate::account::history::HistoryEntry],
+    ) -> Result<(Vec<(crate::model::MsgId, bool)>, usize), StoreError> {
+        use super::message_codec;
+        let mut states = std::collections::HashMap::new();
+        for entry in entries.iter().filter(|e| e.tree == BackedUpTree::History as u8) {
+            if entry.key.first() == Some(&b'i') {
+                if let Some((_, _, Some(state))) = keys::parse_index_value(&entry.value) {
+                    states.insert(entry.key[1..].to_vec(), state);
+                }
+            }
+        }
+        let (mut written, mut left_out) = (Vec::new(), 0);
+        let mut batch = self.batch();
+        for entry in entries {
+            let (tree, key, value) = (entry.tree, entry.key.as_ref(), entry.value.as_ref());
+            match (BackedUpTree::from_byte(tree), key.first()) {
+                (Some(BackedUpTree::Contacts), _) => {
+                    self.contacts.insert(key, value)?;
+                }
+                (Some(BackedUpTree::History), Some(b'c')) if key.len() == 17 => {
+                    batch.insert(key, value.to_vec());
+                }
+                (Some(BackedUpTree::History), Some(b'm')) => {
+                    let Ok(mut message) = message_codec::decode(key, value) else {
+                        left_out += 1;
+                        continue;
+                    };
+                    if let Some(state) = states
+                        .get(message.id.0.as_slice())
+                        .and_then(|b| message_codec::state_from_byte(*b))
+                    {
+                        message.state = state;
+                    }
+                    written.push((message.id, !self.has_message(&message.id)?));
+                    batch.put_message(&message);
+                }
+                (Some(BackedUpTree::History), Some(b'i')) => {}
+                _ => left_out += 1,
+            }
+        }
+        self.apply(batch)?;
+        Ok((written, left_out))
+    }
+
+    /// The time of the newest message in a 1:1 conversation (ms; 0 with none): where a
+    /// linked device asks its first device to go on from.
+    pub fn newest_direct_ms(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .conversations()?
+            .iter()
+            .filter(|c| matches!(c.kind, crate::model::ConversationKind::Direct { .. }))
+            .map(|c| crate::model::Hlc(c.last_hlc).millis())
+            .max()
+            .unwrap_or(0))
+    }
+
     /// Completes the database of a new device after its history was written: the search
     /// signatures are written in the background at its first start.
     pub fn finish_device_copy(&self, now_ms: u64) -> Result<(), StoreError> {

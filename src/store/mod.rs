@@ -46,7 +46,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-pub use backup::BackedUpTree;
+pub use backup::{BackedUpTree, DeviceEntry};
 pub use files::{FileEntry, PackEntry};
 pub use history::{Batch, OutboxEntry, OutboxTarget};
 pub use mailbox::{MailboxItem, Registration};

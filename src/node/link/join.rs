@@ -41,6 +41,21 @@ pub struct Joined {
     pub account_name: String,
     /// The history it got, verified: database entries for its new home.
     pub history: Vec<HistoryEntry>,
+    /// Where the first device was reached (the code's addresses).
+    pub first_addrs: Vec<String>,
+}
+
+impl Joined {
+    /// What the new device's home is made of, with its keys `identity`.
+    pub fn home(&self, identity: Identity) -> crate::home::LinkedHome<'_> {
+        crate::home::LinkedHome {
+            identity,
+            list: &self.list,
+            history: &self.history,
+            first_addrs: &self.first_addrs,
+            name: &self.account_name,
+        }
+    }
 }
 
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
@@ -182,10 +197,17 @@ where
     if listed.is_none_or(|d| d.noise.as_bytes() != &identity.noise().public) {
         return Err(AccountError::Malformed("the device list does not hold this device"));
     }
+    let first_addrs = code
+        .addrs
+        .iter()
+        .filter_map(|a| Multiaddr::try_from(a.as_ref().to_vec()).ok())
+        .map(|a| a.to_string())
+        .collect();
     Ok(Joined {
         list,
         phone,
         account_name,
         history,
+        first_addrs,
     })
 }

@@ -9,6 +9,7 @@
 
 mod admit;
 pub mod join;
+mod sync;
 
 use std::time::Duration;
 
@@ -23,10 +24,13 @@ use super::refusal::Refusal;
 use super::{Event, NodeError, NodeHandle};
 use crate::account::history::MAX_HISTORY_DAYS;
 use crate::account::link::{LinkCode, LINK_CODE_VERSION, LINK_LIFETIME_MS, LINK_SECRET_LEN, MAX_LINK_FAILURES};
+use crate::account::sync::served_device;
 use crate::account::{AccountError, Device, SignedDeviceList, LIST_META};
 use crate::model::now_ms;
 use crate::wire::{Bytes, Fixed, List};
 
+/// The store's meta value holding the first device's addresses (a linked device's home).
+pub const FIRST_ADDRS_META: &str = "account.first_addrs";
 /// Most refusals written at once to link streams that came with no offer open.
 const MAX_REFUSING: usize = 8;
 /// The name the first device gets until its owner renames it.
@@ -96,6 +100,12 @@ pub(crate) enum LinkEvent {
         device: Device,
         reply: oneshot::Sender<Result<SignedDeviceList, AccountError>>,
     },
+    /// A linked device dialled `/chingu/device-sync/1` (first device).
+    SyncIncoming(PeerId, libp2p::Stream),
+    /// Entries from the first device (linked device).
+    Synced(Vec<crate::account::history::HistoryEntry>),
+    /// The first device said this device was removed (linked device).
+    Removed,
     /// A run ended without a device.
     Failed {
         offer: [u8; LINK_SECRET_LEN],
@@ -120,6 +130,8 @@ pub(crate) struct Links {
     /// Refusals being written to streams that came with no offer open (at most
     /// [`MAX_REFUSING`]; more are closed without a word).
     refusing: std::sync::Arc<tokio::sync::Semaphore>,
+    /// The linked devices this (first) device serves, one task each.
+    syncing: std::collections::HashMap<PeerId, tokio::task::AbortHandle>,
     events_tx: mpsc::UnboundedSender<LinkEvent>,
     pub(super) events: mpsc::UnboundedReceiver<LinkEvent>,
 }
@@ -156,6 +168,7 @@ impl Links {
             offer: None,
             control,
             refusing: std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_REFUSING)),
+            syncing: std::collections::HashMap::new(),
             events_tx,
             events,
         })
@@ -198,20 +211,47 @@ fn refused(error: AccountError) -> NodeError {
 }
 
 impl Actor {
-    /// Starts taking link streams (they are refused unless an offer is open).
+    /// Starts taking link streams (they are refused unless an offer is open) and sync
+    /// streams (served to the account's linked devices only); a linked device starts
+    /// following its first device.
     pub(super) fn start_links(&mut self) {
-        let incoming = match self.links.control.accept(protocol()) {
-            Ok(incoming) => incoming,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot take link streams");
-                return;
+        let take = |control: &mut libp2p_stream::Control,
+                    protocol,
+                    wrap: fn(PeerId, libp2p::Stream) -> LinkEvent,
+                    tx: mpsc::UnboundedSender<LinkEvent>| {
+            match control.accept(protocol) {
+                Ok(incoming) => {
+                    tokio::spawn(incoming.for_each(move |(peer, stream)| {
+                        let _ = tx.send(wrap(peer, stream));
+                        futures::future::ready(())
+                    }));
+                }
+                Err(e) => tracing::error!(error = %e, "cannot take device streams"),
             }
         };
         let tx = self.links.events_tx.clone();
-        tokio::spawn(incoming.for_each(move |(peer, stream)| {
-            let _ = tx.send(LinkEvent::Incoming(peer, stream));
-            futures::future::ready(())
-        }));
+        take(&mut self.links.control, protocol(), LinkEvent::Incoming, tx.clone());
+        take(
+            &mut self.links.control,
+            sync::protocol(),
+            LinkEvent::SyncIncoming,
+            tx.clone(),
+        );
+        if self.is_linked_device() {
+            let Some(first) = crate::account::devices::peer_of(self.links.list.list.account.as_bytes()) else {
+                return;
+            };
+            let addrs: Vec<String> = self
+                .store
+                .meta_value(FIRST_ADDRS_META)
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            for addr in addrs.iter().filter_map(|a| a.parse::<Multiaddr>().ok()) {
+                self.swarm.add_peer_address(first, addr);
+            }
+            tokio::spawn(sync::follow(self.links.control.clone(), first, self.store.clone(), tx));
+        }
     }
 
     fn is_account_device(&self) -> bool {
@@ -234,8 +274,7 @@ impl Actor {
                 .iter()
                 .map(|d| DeviceView {
                     name: d.name.as_str().to_owned(),
-                    peer_id: crate::rendezvous::record::peer_id_bytes(d.device.as_bytes())
-                        .and_then(|b| PeerId::from_bytes(&b).ok())
+                    peer_id: crate::account::devices::peer_of(d.device.as_bytes())
                         .map(|p| p.to_string())
                         .unwrap_or_default(),
                     added_ms: d.added_ms,
@@ -351,12 +390,44 @@ impl Actor {
             return;
         }
         self.links.list = next;
+        // Its sync ends now; if it dials again it is refused as removed.
+        if let Some(peer) = crate::account::devices::peer_of(gone.device.as_bytes()) {
+            if let Some(task) = self.links.syncing.remove(&peer) {
+                task.abort();
+            }
+        }
         self.durability.wrote();
         let name = gone.name.as_str().to_owned();
         self.durability.after_flush(Box::new(move |actor: &mut Actor| {
             actor.emit(Event::DeviceRemoved { name });
             let _ = reply.send(Ok(actor.devices_view()));
         }));
+    }
+
+    /// Writes what the first device sent (a linked device) and tells the apps: a message
+    /// new here as received, a known one as changed.
+    fn apply_synced(&mut self, entries: Vec<crate::account::history::HistoryEntry>) {
+        let (written, left_out) = match self.store.apply_device_entries(&entries) {
+            Ok(applied) => applied,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot keep what the first device sent");
+                return;
+            }
+        };
+        for _ in 0..left_out {
+            self.reject(None, "device_sync", AccountError::Malformed("").reason());
+        }
+        self.durability.wrote();
+        for (id, new) in written {
+            if let Ok(Some(message)) = self.store.message(&id) {
+                let message = self.view_of(&message);
+                self.emit(if new {
+                    Event::MessageReceived { message }
+                } else {
+                    Event::MessageChanged { message }
+                });
+            }
+        }
     }
 
     pub(super) fn on_link_event(&mut self, event: LinkEvent) {
@@ -442,14 +513,41 @@ impl Actor {
                 self.links.offer = None;
                 self.durability.wrote();
                 let name = device.name.as_str().to_owned();
-                let peer_id = crate::rendezvous::record::peer_id_bytes(device.device.as_bytes())
-                    .and_then(|b| PeerId::from_bytes(&b).ok())
+                let peer_id = crate::account::devices::peer_of(device.device.as_bytes())
                     .map(|p| p.to_string())
                     .unwrap_or_default();
                 self.durability.after_flush(Box::new(move |actor: &mut Actor| {
                     let _ = reply.send(Ok(next));
                     actor.emit(Event::DeviceLinked { name, peer_id });
                 }));
+            }
+            LinkEvent::SyncIncoming(peer, stream) => match served_device(&self.links.list, &peer) {
+                Ok(_) => {
+                    let task = tokio::spawn(sync::serve(stream, self.store.clone(), self.subscribe_events()));
+                    if let Some(old) = self.links.syncing.insert(peer, task.abort_handle()) {
+                        old.abort();
+                    }
+                }
+                Err(error) => {
+                    self.reject(Some(peer), "device_sync", error.reason());
+                    if let Ok(permit) = self.links.refusing.clone().try_acquire_owned() {
+                        tokio::spawn(async move {
+                            sync::refuse(stream, error).await;
+                            drop(permit);
+                        });
+                    }
+                }
+            },
+            LinkEvent::Synced(entries) => self.apply_synced(entries),
+            LinkEvent::Removed => {
+                let me = self.config.identity.public_key();
+                let name = self
+                    .links
+                    .list
+                    .device(&me)
+                    .map(|d| d.name.as_str().to_owned())
+                    .unwrap_or_default();
+                self.emit(Event::DeviceRemoved { name });
             }
             LinkEvent::Failed { offer, peer, error } => {
                 self.reject(Some(peer), "link", error.reason());

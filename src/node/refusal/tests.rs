@@ -174,6 +174,8 @@ fn every_error_mapped_to_a_refusal_is_described() {
             C::NotTheAccountDevice,
             C::BadName,
             C::HistoryTooLarge,
+            C::RevokedDevice,
+            C::NotADevice,
         ];
         // A new variant makes this match fail to compile: list it above as well.
         let _ = |e: C| match e {
@@ -192,7 +194,9 @@ fn every_error_mapped_to_a_refusal_is_described() {
             | C::AccountDevice
             | C::NotTheAccountDevice
             | C::BadName
-            | C::HistoryTooLarge => (),
+            | C::HistoryTooLarge
+            | C::RevokedDevice
+            | C::NotADevice => (),
         };
         all
     };

@@ -40,14 +40,7 @@ impl Demo {
             .map_err(|_| DemoError::Timeout("the laptop's link"))??;
         let sas = confirmed.await.ok().flatten().unwrap_or_default();
         let home = Home::at(self.home(Who::Minji).dir().join(LAPTOP));
-        home.init_linked(
-            identity,
-            &joined.list,
-            &joined.history,
-            &joined.account_name,
-            Who::Minji.region(),
-            false,
-        )?;
+        home.init_linked(joined.home(identity), Who::Minji.region(), false)?;
         let mut config = NodeConfig::from_home(&home)?;
         config.listen = vec!["/ip4/127.0.0.1/tcp/0".parse().expect("a valid multiaddr")];
         config.bootstrap = Vec::new();

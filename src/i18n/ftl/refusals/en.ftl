@@ -140,3 +140,5 @@ err-not-listening = This node has no address a new device could reach: start it 
 err-bad-history-days = A new device gets at most { $max } days of history.
 err-linked-device = This device is linked to your account, and friends do not take messages from a linked device yet: send from your first device.
 err-history-too-large = The history of that window is more than a new device takes: link again with fewer days (chingu link --history-days N).
+err-revoked-device = This device was removed from the account: it gets nothing more from the account's first device.
+err-not-a-device = That peer is not a device of this account.

@@ -140,3 +140,5 @@ err-not-listening = 新しい端末が接続できるアドレスがありませ
 err-bad-history-days = 新しい端末に送れる履歴は最大 { $max } 日分です。
 err-linked-device = この端末はアカウントにリンクされた端末で、友だちはまだリンクされた端末からのメッセージを受け取りません。最初の端末から送ってください。
 err-history-too-large = その期間の履歴は新しい端末が受け取れる量を超えています。日数を減らしてリンクし直してください（chingu link --history-days 日数）。
+err-revoked-device = この端末はアカウントから外されました。アカウントの最初の端末からはもう何も届きません。
+err-not-a-device = そのピアはこのアカウントの端末ではありません。

@@ -140,3 +140,5 @@ err-not-listening = 새 기기가 접속할 수 있는 주소가 없어요. --li
 err-bad-history-days = 새 기기에는 기록을 최대 { $max }일까지 보낼 수 있어요.
 err-linked-device = 이 기기는 계정에 연결된 기기인데, 친구들은 아직 연결된 기기의 메시지를 받지 않아요. 첫 기기에서 보내세요.
 err-history-too-large = 그 기간의 기록이 새 기기가 받을 수 있는 양보다 많아요. 더 짧은 기간으로 다시 연결하세요 (chingu link --history-days 일수).
+err-revoked-device = 이 기기는 계정에서 빠졌어요. 계정의 첫 기기에서 더 이상 아무것도 받지 않아요.
+err-not-a-device = 그 피어는 이 계정의 기기가 아니에요.

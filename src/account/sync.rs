@@ -1,0 +1,85 @@
+//! Keeping a linked device up to date (`protocol/devices.md` §6): the messages on
+//! `/chingu/device-sync/1`, and who the account's first device serves. Pure.
+//!
+//! The stream runs between two devices of one account over libp2p's authenticated,
+//! encrypted connection: the peer id at the other end is a device key, which the account's
+//! signed list names or not. No second Noise layer is needed.
+
+use libp2p::PeerId;
+use serde::{Deserialize, Serialize};
+
+use super::history::{HistoryEntry, MAX_HISTORY_BATCH};
+use super::{AccountError, SignedDeviceList};
+use crate::wire::{List, Text};
+
+/// The stream protocol.
+pub const SYNC_PROTOCOL: &str = "/chingu/device-sync/1";
+/// Largest frame on it (a batch of history).
+pub const MAX_SYNC_FRAME: usize = 60_000;
+
+/// A message on `/chingu/device-sync/1`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncMessage {
+    /// Linked → first device: send what changed since this time (ms), then keep sending.
+    Hello {
+        /// Messages from this time on are sent again (ms).
+        since_ms: u64,
+    },
+    /// First → linked device: database entries, as while linking.
+    History(List<HistoryEntry, MAX_HISTORY_BATCH>),
+    /// First → linked device: why it is not served (then the stream closes).
+    Refused(Text<32>),
+}
+
+/// The device key of `peer`, if `list` names it as a current device of the account;
+/// [`AccountError::RevokedDevice`] for a removed one, [`AccountError::NotADevice`] for
+/// any other peer. The account's own device is never served (it is the server).
+pub fn served_device(list: &SignedDeviceList, peer: &PeerId) -> Result<[u8; 32], AccountError> {
+    let is = |key: &[u8; 32]| super::devices::peer_of(key).as_ref() == Some(peer);
+    if let Some(device) = list.list.devices.iter().find(|d| is(d.device.as_bytes())) {
+        if device.device != list.list.account {
+            return Ok(*device.device.as_bytes());
+        }
+    }
+    if list.list.removed.iter().any(|key| is(key.as_bytes())) {
+        return Err(AccountError::RevokedDevice);
+    }
+    Err(AccountError::NotADevice)
+}
+
+#[cfg(test)]
+mod tests {
+    use libp2p_identity::ed25519::Keypair;
+
+    use super::*;
+    use crate::account::devices::device_name;
+    use crate::account::Device;
+    use crate::wire::Fixed;
+
+    fn peer(key: &Keypair) -> PeerId {
+        PeerId::from_public_key(&libp2p_identity::PublicKey::from(key.public()))
+    }
+
+    #[test]
+    fn only_current_linked_devices_are_served() {
+        let account = Keypair::generate();
+        let laptop = Keypair::generate();
+        let list = SignedDeviceList::first(&account, [1; 32], "main", 1).unwrap();
+        let device = Device {
+            device: Fixed(laptop.public().to_bytes()),
+            noise: Fixed([2; 32]),
+            name: device_name("laptop").unwrap(),
+            added_ms: 2,
+        };
+        let two = list.with_device(&account, device, 2).unwrap();
+        assert_eq!(served_device(&two, &peer(&laptop)), Ok(laptop.public().to_bytes()));
+        assert_eq!(served_device(&two, &peer(&account)), Err(AccountError::NotADevice));
+        assert_eq!(
+            served_device(&two, &peer(&Keypair::generate())),
+            Err(AccountError::NotADevice)
+        );
+        let (three, _) = two.without_device(&account, "laptop", 3).unwrap();
+        assert_eq!(served_device(&three, &peer(&laptop)), Err(AccountError::RevokedDevice));
+    }
+}
