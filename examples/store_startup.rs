@@ -260,7 +260,9 @@ async fn link_new_device(home: &Home, dir: &Path) -> Result<(), Box<dyn std::err
         .ok_or("no conversation")?;
     let page = second.history_page(&newest.id, 50, None, None).await?;
     println!(
-        "link: {messages} messages ({entries} entries) streamed and verified in {linked_s:.2} s,          written at {written_s:.2} s, the new device's node showing its newest conversation          ({} messages) at {:.2} s; peak RSS of both sides {peak:.0} MiB",
+        "link: {messages} messages ({entries} entries) streamed and verified in {linked_s:.2} s, \
+         written at {written_s:.2} s, the new device's node showing its newest conversation \
+         ({} messages) at {:.2} s; peak RSS of both sides {peak:.0} MiB",
         page.messages.len(),
         started.elapsed().as_secs_f64()
     );
