@@ -175,9 +175,19 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
     friend.node.send(&first.phone, "later").await.unwrap();
     let on_laptop = messages(&second.node, &friend.phone, 7).await;
     assert!(on_laptop.contains(&"later".to_owned()), "{on_laptop:?}");
-    // Friends do not take messages from a linked device yet: it says so.
+    // A 1:1 text written on the laptop goes through the first device: the friend gets it
+    // from the key they pinned, and both devices show it.
+    let sent = second.node.send(&friend.phone, "노트북에서").await.unwrap();
+    assert_eq!(sent.text, "노트북에서");
+    assert!(messages(&friend.node, &first.phone, 8)
+        .await
+        .contains(&"노트북에서".to_owned()));
+    assert!(messages(&first.node, &friend.phone, 8)
+        .await
+        .contains(&"노트북에서".to_owned()));
+    // Anything else is done on the first device for now: the laptop says so.
     assert_eq!(
-        refusal_reason(second.node.send(&friend.phone, "hi").await.unwrap_err()),
+        refusal_reason(second.node.add_contact("010-5555-6666", "Bo").await.unwrap_err()),
         "linked_device"
     );
     // Only the first device links and removes.
@@ -208,6 +218,11 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
     assert_eq!((after.version, after.devices.len(), after.removed), (3, 1, 1));
     // The removed laptop dials again and is refused, counted; it hears it was removed.
     rejected(&first.node, "revoked_device").await;
+    // Removed, it cannot send through the first device any more.
+    assert_eq!(
+        refusal_reason(second.node.send(&friend.phone, "still me?").await.unwrap_err()),
+        "first_device_unreachable"
+    );
     tokio::time::timeout(DEADLINE, async {
         while let Some(event) = on_second.next().await {
             if let Event::DeviceRemoved { name } = event {

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::history::{HistoryEntry, MAX_HISTORY_BATCH};
 use super::{AccountError, SignedDeviceList};
+use crate::content::body::MAX_TEXT_BYTES;
 use crate::wire::{List, Text};
 
 /// The stream protocol.
@@ -30,7 +31,35 @@ pub enum SyncMessage {
     History(List<HistoryEntry, MAX_HISTORY_BATCH>),
     /// First → linked device: why it is not served (then the stream closes).
     Refused(Text<32>),
+    /// Linked → first device: send this 1:1 text as the account (the first device's node
+    /// sends it as its own, so friends get it from the key they pinned).
+    Send {
+        /// Numbers this request's answer.
+        request: u64,
+        /// The contact, as the linked device's person named it (name or number).
+        contact: Text<MAX_CONTACT_QUERY>,
+        /// The text.
+        text: Text<MAX_TEXT_BYTES>,
+    },
+    /// First → linked device: the message is on the first device's disk and queued; its
+    /// conversation row, index entry and message follow.
+    Sent {
+        /// The request answered.
+        request: u64,
+        /// The message's entries.
+        entries: List<HistoryEntry, 3>,
+    },
+    /// First → linked device: the send was refused (a reason of SPEC.md §9.3).
+    NotSent {
+        /// The request answered.
+        request: u64,
+        /// Why.
+        reason: Text<32>,
+    },
 }
+
+/// Longest contact query a linked device forwards (a name or a number as typed).
+pub const MAX_CONTACT_QUERY: usize = 128;
 
 /// The device key of `peer`, if `list` names it as a current device of the account;
 /// [`AccountError::RevokedDevice`] for a removed one, [`AccountError::NotADevice`] for

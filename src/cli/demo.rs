@@ -227,6 +227,20 @@ fn describe(step: &Step) -> String {
             code = code.clone()
         ),
         Step::MeetupClosed { who, name } => tr!("demo-meetup-closed", name = who.name(), meetup = name.clone()),
+        Step::SentFromDevice {
+            who,
+            device,
+            to,
+            text,
+            latency,
+        } => tr!(
+            "demo-sent-from-device",
+            name = who.name(),
+            device = *device,
+            friend = to.name(),
+            text = *text,
+            ms = latency.as_millis() as u64
+        ),
         Step::LinkShown { who, code } => tr!(
             "demo-link-shown",
             name = who.name(),

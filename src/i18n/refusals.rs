@@ -48,6 +48,7 @@ pub const REASONS: &[(&str, Say)] = &[
     ("own_invite", |_| tr!("err-own-invite")),
     ("no_phone", |_| tr!("err-no-phone")),
     ("linked_device", |_| tr!("err-linked-device")),
+    ("first_device_unreachable", |_| tr!("err-first-device-unreachable")),
     ("empty_name", |_| tr!("err-empty-name")),
     ("name_too_long", |_| name("name_too_long")),
     ("name_unprintable", |_| name("name_unprintable")),

@@ -449,7 +449,7 @@ impl Actor {
         if self.is_linked_device() {
             return Err(super::refusal::Refusal::invalid(
                 "linked_device",
-                "this device is linked to an account: friends do not take messages from a linked device yet; send from the account's first device",
+                "this device is linked to an account: it sends 1:1 texts through the account's first device; anything else is sent from the first device for now",
             )
             .into());
         }

@@ -281,6 +281,9 @@ impl super::actor::Actor {
             }
             Command::LookupContact { query, reply } => self.cmd_lookup(&query, reply),
             Command::CreateInvite { valid_secs, reply } => self.cmd_create_invite(valid_secs, reply),
+            Command::Send { query, text, reply } if self.is_linked_device() => {
+                self.send_through_first(query, text, reply)
+            }
             Command::Send { query, text, reply } => self.cmd_send(&query, text, reply),
             Command::Compose { compose, reply } => self.cmd_compose(compose, reply),
             Command::SendFile { to, path, reply } => self.cmd_send_file(to, path, reply),

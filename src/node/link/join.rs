@@ -12,7 +12,7 @@ use libp2p::{noise, tcp, yamux, Multiaddr, PeerId};
 use tokio::sync::oneshot;
 
 use super::admit::{read_message, read_noise, write_noise};
-use super::{protocol, STEP_TIMEOUT};
+use super::{protocol, AbortOnDrop, STEP_TIMEOUT};
 use crate::account::history::{HistoryEntry, HistoryReceiver};
 use crate::account::link::{Joiner, LinkCode, LinkMessage};
 use crate::account::{AccountError, SignedDeviceList};
@@ -55,14 +55,6 @@ impl Joined {
             first_addrs: &self.first_addrs,
             name: &self.account_name,
         }
-    }
-}
-
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
 

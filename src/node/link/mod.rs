@@ -31,6 +31,8 @@ use crate::wire::{Bytes, Fixed, List};
 
 /// The store's meta value holding the first device's addresses (a linked device's home).
 pub const FIRST_ADDRS_META: &str = "account.first_addrs";
+/// Most sends a linked device's person may have on their way to the first device.
+const MAX_FORWARDS: usize = 64;
 /// Most refusals written at once to link streams that came with no offer open.
 const MAX_REFUSING: usize = 8;
 /// The name the first device gets until its owner renames it.
@@ -38,6 +40,15 @@ pub const FIRST_DEVICE_NAME: &str = "main";
 /// Longest one step of a link run may wait for the other side (the people's
 /// confirmation waits until the code expires instead).
 const STEP_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A task that ends with its owner.
+pub(crate) struct AbortOnDrop(pub(crate) tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
 
 /// The link stream protocol.
 pub(crate) fn protocol() -> StreamProtocol {
@@ -104,6 +115,14 @@ pub(crate) enum LinkEvent {
     SyncIncoming(PeerId, libp2p::Stream),
     /// Entries from the first device (linked device).
     Synced(Vec<crate::account::history::HistoryEntry>),
+    /// A linked device's person sent a 1:1 text: send it as this (first) device.
+    SendFor(sync::Forward),
+    /// The first device sent a forwarded text: its entries, and the answer to give
+    /// (linked device).
+    SentThrough {
+        entries: Vec<crate::account::history::HistoryEntry>,
+        reply: Reply<crate::node::MessageView>,
+    },
     /// The first device said this device was removed (linked device).
     Removed,
     /// A run ended without a device.
@@ -132,6 +151,8 @@ pub(crate) struct Links {
     refusing: std::sync::Arc<tokio::sync::Semaphore>,
     /// The linked devices this (first) device serves, one task each.
     syncing: std::collections::HashMap<PeerId, tokio::task::AbortHandle>,
+    /// Where a linked device's sends go (to the task following its first device).
+    forwards: Option<mpsc::Sender<sync::Forward>>,
     events_tx: mpsc::UnboundedSender<LinkEvent>,
     pub(super) events: mpsc::UnboundedReceiver<LinkEvent>,
 }
@@ -169,6 +190,7 @@ impl Links {
             control,
             refusing: std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_REFUSING)),
             syncing: std::collections::HashMap::new(),
+            forwards: None,
             events_tx,
             events,
         })
@@ -250,7 +272,15 @@ impl Actor {
             for addr in addrs.iter().filter_map(|a| a.parse::<Multiaddr>().ok()) {
                 self.swarm.add_peer_address(first, addr);
             }
-            tokio::spawn(sync::follow(self.links.control.clone(), first, self.store.clone(), tx));
+            let (forwards, forwarded) = mpsc::channel(MAX_FORWARDS);
+            self.links.forwards = Some(forwards);
+            tokio::spawn(sync::follow(
+                self.links.control.clone(),
+                first,
+                self.store.clone(),
+                tx,
+                forwarded,
+            ));
         }
     }
 
@@ -523,7 +553,12 @@ impl Actor {
             }
             LinkEvent::SyncIncoming(peer, stream) => match served_device(&self.links.list, &peer) {
                 Ok(_) => {
-                    let task = tokio::spawn(sync::serve(stream, self.store.clone(), self.subscribe_events()));
+                    let task = tokio::spawn(sync::serve(
+                        stream,
+                        self.store.clone(),
+                        self.subscribe_events(),
+                        self.links.events_tx.clone(),
+                    ));
                     if let Some(old) = self.links.syncing.insert(peer, task.abort_handle()) {
                         old.abort();
                     }
@@ -539,6 +574,26 @@ impl Actor {
                 }
             },
             LinkEvent::Synced(entries) => self.apply_synced(entries),
+            LinkEvent::SendFor(forward) => self.on_command(crate::node::command::Command::Send {
+                query: forward.contact,
+                text: forward.text,
+                reply: forward.reply,
+            }),
+            LinkEvent::SentThrough { entries, reply } => {
+                let answer = match self.store.apply_device_entries(&entries) {
+                    Ok((written, _)) => written
+                        .first()
+                        .and_then(|(id, _)| self.store.message(id).ok().flatten())
+                        .map(|message| self.view_of(&message))
+                        .ok_or_else(|| NodeError::Internal {
+                            what: "forwarded_send",
+                            source: "the first device's answer held no message".into(),
+                        }),
+                    Err(e) => Err(e.into()),
+                };
+                self.durability.wrote();
+                let _ = reply.send(answer);
+            }
             LinkEvent::Removed => {
                 let me = self.config.identity.public_key();
                 let name = self
@@ -566,6 +621,34 @@ impl Actor {
                     reason: error.reason().to_owned(),
                     withdrawn,
                 });
+            }
+        }
+    }
+}
+
+impl Actor {
+    /// Sends a 1:1 text written on this linked device through the account's first device.
+    pub(super) fn send_through_first(&mut self, contact: String, text: String, reply: Reply<crate::node::MessageView>) {
+        let forward = sync::Forward { contact, text, reply };
+        match &self.links.forwards {
+            Some(forwards) => {
+                if let Err(e) = forwards.try_send(forward) {
+                    let forward = match e {
+                        mpsc::error::TrySendError::Full(f) | mpsc::error::TrySendError::Closed(f) => f,
+                    };
+                    let _ = forward.reply.send(Err(Refusal::invalid(
+                        "first_device_unreachable",
+                        "the account's first device cannot take more messages now",
+                    )
+                    .into()));
+                }
+            }
+            None => {
+                let _ = forward.reply.send(Err(Refusal::invalid(
+                    "first_device_unreachable",
+                    "this linked device does not know where its first device is",
+                )
+                .into()));
             }
         }
     }

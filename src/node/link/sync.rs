@@ -3,23 +3,29 @@
 //! history since the device's hello, then every message its node reports as received,
 //! changed or moved on. A linked device [`follow`]s its first device: it dials, says
 //! since when, hands what arrives to its actor, and dials again after a growing pause
-//! when the stream ends — until the first device says it was removed.
+//! when the stream ends — until the first device says it was removed. A 1:1 text its
+//! person writes goes to the first device on the same stream, which sends it as its own
+//! (friends take messages from the key they pinned only).
 
+use std::collections::HashMap;
 use std::time::Duration;
 
-use futures::AsyncWriteExt;
+use futures::{AsyncReadExt, AsyncWriteExt, StreamExt};
 use libp2p::{PeerId, StreamProtocol};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, oneshot};
 
-use super::{LinkEvent, STEP_TIMEOUT};
+use super::{AbortOnDrop, LinkEvent, STEP_TIMEOUT};
 use crate::account::history::{self, HistoryEntry, MAX_HISTORY_BYTES};
 use crate::account::sync::{SyncMessage, MAX_SYNC_FRAME, SYNC_PROTOCOL};
 use crate::account::AccountError;
 use crate::model::{now_ms, MsgId};
+use crate::node::command::Reply;
+use crate::node::refusal::Refusal;
 use crate::node::Event;
+use crate::node::{MessageView, NodeError};
 use crate::store::{DeviceEntry, Store};
 use crate::wire::frame::{read_frame, write_frame};
-use crate::wire::{from_cbor, to_cbor, List, Text};
+use crate::wire::{from_cbor, to_cbor, Bytes, List, Text};
 
 /// The sync stream protocol.
 pub(crate) fn protocol() -> StreamProtocol {
@@ -32,27 +38,48 @@ const LONGEST_PAUSE: Duration = Duration::from_secs(60);
 /// How far back a first device sends again after its event stream lagged (ms).
 const LAG_MARGIN_MS: u64 = 60_000;
 
-async fn write(stream: &mut libp2p::Stream, message: &SyncMessage) -> Result<(), AccountError> {
+type Reader = futures::io::ReadHalf<libp2p::Stream>;
+type Writer = futures::io::WriteHalf<libp2p::Stream>;
+
+/// A 1:1 text a linked device's person sent, on its way to the first device.
+pub(crate) struct Forward {
+    pub(crate) contact: String,
+    pub(crate) text: String,
+    pub(crate) reply: Reply<MessageView>,
+}
+
+async fn write(stream: &mut Writer, message: &SyncMessage) -> Result<(), AccountError> {
     tokio::time::timeout(STEP_TIMEOUT, write_frame(stream, &to_cbor(message)))
         .await
         .map_err(|_| AccountError::Handshake("the other device stopped reading".into()))?
         .map_err(|e| AccountError::Handshake(e.to_string()))
 }
 
-async fn read(stream: &mut libp2p::Stream, wait: Option<Duration>) -> Result<SyncMessage, AccountError> {
-    let frame = read_frame(stream, MAX_SYNC_FRAME + 64);
-    let frame = match wait {
-        Some(wait) => tokio::time::timeout(wait, frame)
-            .await
-            .map_err(|_| AccountError::Handshake("the other device stopped answering".into()))?,
-        None => frame.await,
-    }
-    .map_err(|e| AccountError::Handshake(e.to_string()))?;
+async fn read(stream: &mut Reader) -> Result<SyncMessage, AccountError> {
+    let frame = read_frame(stream, MAX_SYNC_FRAME + 64)
+        .await
+        .map_err(|e| AccountError::Handshake(e.to_string()))?;
     from_cbor(&frame, MAX_SYNC_FRAME + 64).map_err(|_| AccountError::Malformed("not a device-sync message"))
 }
 
+/// Reads `reader`'s messages on a task of their own (a frame half read is never dropped
+/// by a `select!`); they arrive on the receiver until the stream fails.
+fn reading(mut reader: Reader) -> (AbortOnDrop, mpsc::Receiver<Result<SyncMessage, AccountError>>) {
+    let (tx, rx) = mpsc::channel(4);
+    let task = tokio::spawn(async move {
+        loop {
+            let message = read(&mut reader).await;
+            let failed = message.is_err();
+            if tx.send(message).await.is_err() || failed {
+                return;
+            }
+        }
+    });
+    (AbortOnDrop(task), rx)
+}
+
 /// Sends `entries` in batches.
-async fn send_entries(stream: &mut libp2p::Stream, entries: Vec<DeviceEntry>) -> Result<(), AccountError> {
+async fn send_entries(stream: &mut Writer, entries: Vec<DeviceEntry>) -> Result<(), AccountError> {
     let (batches, _, _) = history::batches(
         entries
             .into_iter()
@@ -65,7 +92,7 @@ async fn send_entries(stream: &mut libp2p::Stream, entries: Vec<DeviceEntry>) ->
 }
 
 /// Sends the 1:1 history from `since_ms` on.
-async fn send_since(stream: &mut libp2p::Stream, store: &Store, since_ms: u64) -> Result<(), AccountError> {
+async fn send_since(stream: &mut Writer, store: &Store, since_ms: u64) -> Result<(), AccountError> {
     let store = store.clone();
     let entries = tokio::task::spawn_blocking(move || store.device_history(since_ms, MAX_HISTORY_BYTES))
         .await
@@ -75,67 +102,140 @@ async fn send_since(stream: &mut libp2p::Stream, store: &Store, since_ms: u64) -
     send_entries(stream, entries).await
 }
 
-/// Writes a refusal and closes.
-pub(super) async fn refuse(mut stream: libp2p::Stream, error: AccountError) {
-    if let Ok(reason) = Text::new(error.reason()) {
-        let _ = write(&mut stream, &SyncMessage::Refused(reason)).await;
-    }
-    let _ = tokio::time::timeout(STEP_TIMEOUT, stream.close()).await;
+/// One message's entries (conversation row, index, message), if it is a 1:1 message.
+async fn message_entries(store: &Store, id: &str) -> Result<Option<Vec<DeviceEntry>>, AccountError> {
+    let Ok(id) = id.parse::<MsgId>() else {
+        return Ok(None);
+    };
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || store.message_entries(&id))
+        .await
+        .map_err(|e| AccountError::Handshake(e.to_string()))?
+        .map_err(|e| AccountError::Handshake(e.to_string()))
 }
 
-/// The first device's side: serves one linked device until the stream fails.
-pub(super) async fn serve(mut stream: libp2p::Stream, store: Store, mut events: broadcast::Receiver<Event>) {
-    if let Err(e) = serve_on(&mut stream, &store, &mut events).await {
+/// Writes a refusal and closes.
+pub(super) async fn refuse(stream: libp2p::Stream, error: AccountError) {
+    let (_, mut writer) = stream.split();
+    if let Ok(reason) = Text::new(error.reason()) {
+        let _ = write(&mut writer, &SyncMessage::Refused(reason)).await;
+    }
+    let _ = tokio::time::timeout(STEP_TIMEOUT, writer.close()).await;
+}
+
+/// The first device's side: serves one linked device until the stream fails, sending
+/// what its person writes through `actor`.
+pub(super) async fn serve(
+    stream: libp2p::Stream,
+    store: Store,
+    mut events: broadcast::Receiver<Event>,
+    actor: mpsc::UnboundedSender<LinkEvent>,
+) {
+    if let Err(e) = serve_on(stream, &store, &mut events, &actor).await {
         tracing::debug!(error = %e, "a linked device's sync ended");
     }
 }
 
 async fn serve_on(
-    stream: &mut libp2p::Stream,
+    stream: libp2p::Stream,
     store: &Store,
     events: &mut broadcast::Receiver<Event>,
+    actor: &mpsc::UnboundedSender<LinkEvent>,
 ) -> Result<(), AccountError> {
-    let SyncMessage::Hello { since_ms } = read(stream, Some(STEP_TIMEOUT)).await? else {
+    let (reader, mut writer) = stream.split();
+    let (_reader, mut incoming) = reading(reader);
+    let hello = tokio::time::timeout(STEP_TIMEOUT, incoming.recv())
+        .await
+        .map_err(|_| AccountError::Handshake("the linked device said nothing".into()))?;
+    let Some(Ok(SyncMessage::Hello { since_ms })) = hello else {
         return Err(AccountError::Malformed("expected the linked device's hello"));
     };
-    send_since(stream, store, since_ms).await?;
+    send_since(&mut writer, store, since_ms).await?;
+    let mut sending = futures::stream::FuturesUnordered::new();
     loop {
-        let id = match events.recv().await {
-            Ok(Event::MessageReceived { message } | Event::MessageChanged { message }) => message.id,
-            Ok(Event::MessageState { id, .. }) => id,
-            Ok(_) => continue,
-            Err(broadcast::error::RecvError::Lagged(_)) => {
-                send_since(stream, store, now_ms().saturating_sub(LAG_MARGIN_MS)).await?;
-                continue;
+        tokio::select! {
+            event = events.recv() => {
+                let id = match event {
+                    Ok(Event::MessageReceived { message } | Event::MessageChanged { message }) => message.id,
+                    Ok(Event::MessageState { id, .. }) => id,
+                    Ok(_) => continue,
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        send_since(&mut writer, store, now_ms().saturating_sub(LAG_MARGIN_MS)).await?;
+                        continue;
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return Ok(()),
+                };
+                if let Some(entries) = message_entries(store, &id).await? {
+                    send_entries(&mut writer, entries).await?;
+                }
             }
-            Err(broadcast::error::RecvError::Closed) => return Ok(()),
-        };
-        let Ok(id) = id.parse::<MsgId>() else {
-            continue;
-        };
-        let store = store.clone();
-        let entries = tokio::task::spawn_blocking(move || store.message_entries(&id))
-            .await
-            .map_err(|e| AccountError::Handshake(e.to_string()))?
-            .map_err(|e| AccountError::Handshake(e.to_string()))?;
-        if let Some(entries) = entries {
-            send_entries(stream, entries).await?;
+            message = incoming.recv() => match message {
+                Some(Ok(SyncMessage::Send { request, contact, text })) => {
+                    let (reply, answer) = oneshot::channel();
+                    let forward = Forward {
+                        contact: contact.into_string(),
+                        text: text.into_string(),
+                        reply,
+                    };
+                    if actor.send(LinkEvent::SendFor(forward)).is_err() {
+                        return Ok(());
+                    }
+                    sending.push(async move { (request, answer.await) });
+                }
+                Some(Ok(_)) => return Err(AccountError::Malformed("a device-sync message for the other side")),
+                Some(Err(e)) => return Err(e),
+                None => return Ok(()),
+            },
+            Some((request, answer)) = sending.next(), if !sending.is_empty() => {
+                let answer = match answer {
+                    Ok(Ok(view)) => match message_entries(store, &view.id).await? {
+                        Some(entries) => SyncMessage::Sent {
+                            request,
+                            entries: List::truncating(
+                                entries
+                                    .into_iter()
+                                    .filter_map(|(tree, key, value)| {
+                                        Some(HistoryEntry {
+                                            tree: tree as u8,
+                                            key: Bytes::new(key.to_vec()).ok()?,
+                                            value: Bytes::new(value.to_vec()).ok()?,
+                                        })
+                                    })
+                                    .collect(),
+                            ),
+                        },
+                        None => not_sent(request, "internal"),
+                    },
+                    Ok(Err(e)) => not_sent(request, crate::api::ApiError::from(&e).reason().unwrap_or("not_sent")),
+                    Err(_) => not_sent(request, "stopped"),
+                };
+                write(&mut writer, &answer).await?;
+            }
         }
     }
 }
 
+fn not_sent(request: u64, reason: &str) -> SyncMessage {
+    SyncMessage::NotSent {
+        request,
+        reason: Text::new(reason).unwrap_or_else(|_| Text::new("not_sent").expect("a short reason fits")),
+    }
+}
+
 /// The linked device's side: follows `first` (the account's first device) for as long
-/// as the node runs, handing every batch to the actor.
+/// as the node runs, handing every batch to the actor and sending what its person writes
+/// (`forwards`) through it.
 pub(super) async fn follow(
     mut control: libp2p_stream::Control,
     first: PeerId,
     store: Store,
     events: mpsc::UnboundedSender<LinkEvent>,
+    mut forwards: mpsc::Receiver<Forward>,
 ) {
     let mut pause = FIRST_PAUSE;
     loop {
-        if let Ok(Ok(mut stream)) = tokio::time::timeout(STEP_TIMEOUT, control.open_stream(first, protocol())).await {
-            match follow_on(&mut stream, &store, &events, &mut pause).await {
+        if let Ok(Ok(stream)) = tokio::time::timeout(STEP_TIMEOUT, control.open_stream(first, protocol())).await {
+            match follow_on(stream, &store, &events, &mut pause, &mut forwards).await {
                 Err(AccountError::RevokedDevice) => {
                     let _ = events.send(LinkEvent::Removed);
                     return;
@@ -147,34 +247,102 @@ pub(super) async fn follow(
         if events.is_closed() {
             return;
         }
-        tokio::time::sleep(pause).await;
+        // Meanwhile what the person writes cannot go: say so at once.
+        let paused = tokio::time::sleep(pause);
+        tokio::pin!(paused);
+        loop {
+            tokio::select! {
+                _ = &mut paused => break,
+                Some(forward) = forwards.recv() => unreachable_first(forward.reply),
+            }
+        }
         pause = (pause * 2).min(LONGEST_PAUSE);
     }
 }
 
+/// The answer to a send the first device cannot take now.
+fn unreachable_first(reply: Reply<MessageView>) {
+    let _ = reply.send(Err(Refusal::invalid(
+        "first_device_unreachable",
+        "the account's first device cannot be reached now: the message was not sent",
+    )
+    .into()));
+}
+
 async fn follow_on(
-    stream: &mut libp2p::Stream,
+    stream: libp2p::Stream,
     store: &Store,
     events: &mpsc::UnboundedSender<LinkEvent>,
     pause: &mut Duration,
+    forwards: &mut mpsc::Receiver<Forward>,
 ) -> Result<(), AccountError> {
+    let (reader, mut writer) = stream.split();
+    let (_reader, mut incoming) = reading(reader);
     let store = store.clone();
     let since_ms = tokio::task::spawn_blocking(move || store.newest_direct_ms())
         .await
         .map_err(|e| AccountError::Handshake(e.to_string()))?
         .map_err(|e| AccountError::Handshake(e.to_string()))?;
-    write(stream, &SyncMessage::Hello { since_ms }).await?;
-    loop {
-        match read(stream, None).await? {
-            SyncMessage::History(batch) => {
-                *pause = FIRST_PAUSE;
-                let entries: Vec<HistoryEntry> = batch.into_vec();
-                if events.send(LinkEvent::Synced(entries)).is_err() {
-                    return Ok(());
+    write(&mut writer, &SyncMessage::Hello { since_ms }).await?;
+    let mut waiting: HashMap<u64, Reply<MessageView>> = HashMap::new();
+    let mut next_request = 0u64;
+    let ended = loop {
+        tokio::select! {
+            message = incoming.recv() => match message {
+                Some(Ok(SyncMessage::History(batch))) => {
+                    *pause = FIRST_PAUSE;
+                    if events.send(LinkEvent::Synced(batch.into_vec())).is_err() {
+                        break Ok(());
+                    }
                 }
+                Some(Ok(SyncMessage::Sent { request, entries })) => {
+                    if let Some(reply) = waiting.remove(&request) {
+                        let _ = events.send(LinkEvent::SentThrough { entries: entries.into_vec(), reply });
+                    }
+                }
+                Some(Ok(SyncMessage::NotSent { request, reason })) => {
+                    if let Some(reply) = waiting.remove(&request) {
+                        let _ = reply.send(Err(refused_by_first(reason.as_str())));
+                    }
+                }
+                Some(Ok(SyncMessage::Refused(reason))) => break Err(AccountError::from_reason(reason.as_str())),
+                Some(Ok(_)) => break Err(AccountError::Malformed("a device-sync message for the other side")),
+                Some(Err(e)) => break Err(e),
+                None => break Ok(()),
+            },
+            Some(forward) = forwards.recv() => {
+                let (Ok(contact), Ok(text)) = (Text::new(forward.contact.as_str()), Text::new(forward.text.as_str())) else {
+                    let _ = forward.reply.send(Err(Refusal::invalid("too_long", "the contact or the text is over its limit").into()));
+                    continue;
+                };
+                next_request += 1;
+                let request = SyncMessage::Send { request: next_request, contact, text };
+                if let Err(e) = write(&mut writer, &request).await {
+                    unreachable_first(forward.reply);
+                    break Err(e);
+                }
+                waiting.insert(next_request, forward.reply);
             }
-            SyncMessage::Refused(reason) => return Err(AccountError::from_reason(reason.as_str())),
-            SyncMessage::Hello { .. } => return Err(AccountError::Malformed("a hello from the first device")),
         }
+    };
+    for (_, reply) in waiting {
+        unreachable_first(reply);
+    }
+    ended
+}
+
+/// A refusal the first device gave a forwarded send, as the linked device's own.
+fn refused_by_first(reason: &str) -> NodeError {
+    let known = crate::i18n::refusals::REASONS
+        .iter()
+        .map(|(known, _)| *known)
+        .find(|known| *known == reason);
+    match known {
+        Some(reason) => Refusal::invalid(reason, format!("the first device refused: {reason}")).into(),
+        None => Refusal::invalid(
+            "first_device_unreachable",
+            format!("the first device refused: {reason}"),
+        )
+        .into(),
     }
 }

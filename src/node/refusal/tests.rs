@@ -28,6 +28,9 @@ const MAPPED: &[(&str, usize)] = &[
     ("src/node/dm/send.rs", 1),
     ("src/node/files/mod.rs", 2),
     ("src/node/link/mod.rs", 2),
+    // A first device's refusal of a forwarded send, when REASONS has it: described by
+    // construction.
+    ("src/node/link/sync.rs", 1),
     ("src/node/paper.rs", 1),
     ("src/node/stickers.rs", 1),
     ("src/node/vouchers.rs", 1),

@@ -12,6 +12,8 @@ use crate::{Node, NodeConfig};
 
 /// The name of 민지's second device.
 pub const LAPTOP: &str = "laptop";
+/// What 민지 writes from it.
+const LAPTOP_LINE: &str = "노트북으로 보내요 💻";
 
 impl Demo {
     /// 민지 links her laptop; its node comes up with her devices and her history.
@@ -46,6 +48,24 @@ impl Demo {
         config.bootstrap = Vec::new();
         config.mdns = false;
         let laptop = Node::start(config).await?;
+        // The laptop follows her phone: once the phone's first batch is in, it writes to
+        // Yuki through the phone, and Yuki's node gets it from 민지's key.
+        let mut on_laptop = laptop.events();
+        within("the laptop's first batch from the phone", async {
+            while let Some(event) = on_laptop.next().await {
+                if matches!(event, Event::MessageReceived { .. } | Event::MessageChanged { .. }) {
+                    break;
+                }
+            }
+            Ok(())
+        })
+        .await?;
+        let mut at_yuki = self.node(Who::Yuki).events();
+        let sent_at = Instant::now();
+        let sent = laptop.send(Who::Yuki.name(), LAPTOP_LINE).await?;
+        let arrived = wait_received(&mut at_yuki, &sent, sent_at)
+            .await
+            .ok_or(DemoError::Timeout("the laptop's message at Yuki's"))?;
         let devices = laptop.devices().await?.devices.len();
         let mut messages = 0;
         for conversation in laptop.conversations().await? {
@@ -62,6 +82,13 @@ impl Demo {
             devices,
             messages,
             at: self.started.elapsed(),
+        });
+        observe(Step::SentFromDevice {
+            who: Who::Minji,
+            device: LAPTOP,
+            to: Who::Yuki,
+            text: LAPTOP_LINE,
+            latency: arrived,
         });
         laptop.shutdown().await?;
         Ok(())

@@ -310,6 +310,19 @@ pub enum Step {
         /// The code.
         code: String,
     },
+    /// A person wrote to a friend from a linked device (sent through their first device).
+    SentFromDevice {
+        /// Who.
+        who: Who,
+        /// From which device.
+        device: &'static str,
+        /// To whom.
+        to: Who,
+        /// What.
+        text: &'static str,
+        /// From the send to the friend's node having it.
+        latency: Duration,
+    },
     /// A person's new device joined their account and its node is up.
     DeviceLinked {
         /// Whose.
