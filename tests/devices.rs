@@ -185,6 +185,17 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
     assert!(messages(&first.node, &friend.phone, 8)
         .await
         .contains(&"노트북에서".to_owned()));
+    // The used offer is gone: its code no longer works.
+    let (again, _) = join_with(&code, &Identity::generate(), true).await;
+    assert_eq!(again.unwrap_err(), AccountError::NoOffer);
+    // The first device starts again on new ports: it dials the laptop where the laptop
+    // said it listens, and the laptop keeps up again.
+    first.node.shutdown().await.unwrap();
+    let first = lone::restart(dir.path(), 1, &[LOOPBACK], &[friend.addr.as_ref().unwrap()]).await;
+    friend.node.send(&first.phone, "이사 후").await.unwrap();
+    assert!(messages(&second.node, &friend.phone, 9)
+        .await
+        .contains(&"이사 후".to_owned()));
     // Anything else is done on the first device for now: the laptop says so.
     assert_eq!(
         refusal_reason(second.node.add_contact("010-5555-6666", "Bo").await.unwrap_err()),
@@ -201,9 +212,6 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
         ),
         "not_the_account_device"
     );
-    // The used offer is gone: its code no longer works.
-    let (again, _) = join_with(&code, &Identity::generate(), true).await;
-    assert_eq!(again.unwrap_err(), AccountError::NoOffer);
 
     assert_eq!(
         refusal_reason(first.node.remove_device("main").await.unwrap_err()),

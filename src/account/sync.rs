@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::history::{HistoryEntry, MAX_HISTORY_BATCH};
 use super::{AccountError, SignedDeviceList};
 use crate::content::body::MAX_TEXT_BYTES;
-use crate::wire::{List, Text};
+use crate::wire::{Bytes, List, Text};
 
 /// The stream protocol.
 pub const SYNC_PROTOCOL: &str = "/chingu/device-sync/1";
@@ -26,6 +26,9 @@ pub enum SyncMessage {
     Hello {
         /// Messages from this time on are sent again (ms).
         since_ms: u64,
+        /// Where the linked device listens (binary multiaddrs): the first device dials it
+        /// there when it starts again, on new addresses of its own.
+        addrs: List<Bytes<256>, MAX_HELLO_ADDRS>,
     },
     /// First → linked device: database entries, as while linking.
     History(List<HistoryEntry, MAX_HISTORY_BATCH>),
@@ -58,6 +61,8 @@ pub enum SyncMessage {
     },
 }
 
+/// Most addresses a linked device names in its hello.
+pub const MAX_HELLO_ADDRS: usize = 4;
 /// Longest contact query a linked device forwards (a name or a number as typed).
 pub const MAX_CONTACT_QUERY: usize = 128;
 

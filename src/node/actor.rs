@@ -583,6 +583,7 @@ impl Actor {
                 if let Some(reply) = self.pending_dials.remove(&connection_id) {
                     let _ = reply.send(Ok(peer_id));
                 }
+                self.link_peer_connected(&peer_id);
                 let dialled = match &endpoint {
                     ConnectedPoint::Dialer { address, .. } if !super::nat::addrs::is_relayed(address) => Some(address),
                     _ => None, // accepted, or a circuit: no address to bootstrap from

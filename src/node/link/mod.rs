@@ -29,6 +29,9 @@ use crate::account::{AccountError, Device, SignedDeviceList, LIST_META};
 use crate::model::now_ms;
 use crate::wire::{Bytes, Fixed, List};
 
+/// The store's meta value holding where each linked device said it listens (the first
+/// device's home): peer id → multiaddrs.
+pub const DEVICE_ADDRS_META: &str = "account.device_addrs";
 /// The store's meta value holding the first device's addresses (a linked device's home).
 pub const FIRST_ADDRS_META: &str = "account.first_addrs";
 /// Most sends a linked device's person may have on their way to the first device.
@@ -115,6 +118,8 @@ pub(crate) enum LinkEvent {
     SyncIncoming(PeerId, libp2p::Stream),
     /// Entries from the first device (linked device).
     Synced(Vec<crate::account::history::HistoryEntry>),
+    /// A linked device named where it listens (first device).
+    DeviceAddrs { peer: PeerId, addrs: Vec<String> },
     /// A linked device's person sent a 1:1 text: send it as this (first) device.
     SendFor(sync::Forward),
     /// The first device sent a forwarded text: its entries, and the answer to give
@@ -153,6 +158,8 @@ pub(crate) struct Links {
     syncing: std::collections::HashMap<PeerId, tokio::task::AbortHandle>,
     /// Where a linked device's sends go (to the task following its first device).
     forwards: Option<mpsc::Sender<sync::Forward>>,
+    /// A linked device's first device, and what to wake when a connection to it comes up.
+    first: Option<(PeerId, std::sync::Arc<tokio::sync::Notify>)>,
     events_tx: mpsc::UnboundedSender<LinkEvent>,
     pub(super) events: mpsc::UnboundedReceiver<LinkEvent>,
 }
@@ -191,6 +198,7 @@ impl Links {
             refusing: std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_REFUSING)),
             syncing: std::collections::HashMap::new(),
             forwards: None,
+            first: None,
             events_tx,
             events,
         })
@@ -274,13 +282,36 @@ impl Actor {
             }
             let (forwards, forwarded) = mpsc::channel(MAX_FORWARDS);
             self.links.forwards = Some(forwards);
-            tokio::spawn(sync::follow(
-                self.links.control.clone(),
+            let connected = std::sync::Arc::new(tokio::sync::Notify::new());
+            self.links.first = Some((first, connected.clone()));
+            let following = sync::Following {
                 first,
-                self.store.clone(),
-                tx,
-                forwarded,
-            ));
+                own_addrs: self.link_addrs(),
+                store: self.store.clone(),
+                events: tx,
+                forwards: forwarded,
+                connected,
+            };
+            tokio::spawn(sync::follow(self.links.control.clone(), following));
+        } else {
+            // Linked devices that moved while this one was away are dialled where they said
+            // they listen; they then sync over that connection.
+            let known: std::collections::BTreeMap<String, Vec<String>> = self
+                .store
+                .meta_value(DEVICE_ADDRS_META)
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            for (peer, addrs) in known {
+                let Ok(peer) = peer.parse::<PeerId>() else { continue };
+                let addrs: Vec<Multiaddr> = addrs.iter().filter_map(|a| a.parse().ok()).collect();
+                let opts = libp2p::swarm::dial_opts::DialOpts::peer_id(peer)
+                    .addresses(addrs)
+                    .build();
+                if let Err(e) = self.swarm.dial(opts) {
+                    tracing::debug!(%peer, error = %e, "cannot dial a linked device");
+                }
+            }
         }
     }
 
@@ -554,6 +585,7 @@ impl Actor {
             LinkEvent::SyncIncoming(peer, stream) => match served_device(&self.links.list, &peer) {
                 Ok(_) => {
                     let task = tokio::spawn(sync::serve(
+                        peer,
                         stream,
                         self.store.clone(),
                         self.subscribe_events(),
@@ -574,6 +606,24 @@ impl Actor {
                 }
             },
             LinkEvent::Synced(entries) => self.apply_synced(entries),
+            LinkEvent::DeviceAddrs { peer, addrs } => {
+                if served_device(&self.links.list, &peer).is_err() {
+                    return;
+                }
+                let mut known: std::collections::BTreeMap<String, Vec<String>> = self
+                    .store
+                    .meta_value(DEVICE_ADDRS_META)
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default();
+                // Only current devices are kept (at most MAX_DEVICES − 1).
+                known.retain(|p, _| p.parse().is_ok_and(|p| served_device(&self.links.list, &p).is_ok()));
+                known.insert(peer.to_string(), addrs);
+                match self.store.set_meta_value(DEVICE_ADDRS_META, &known) {
+                    Ok(()) => self.durability.wrote_lazily(),
+                    Err(e) => tracing::warn!(error = %e, "cannot keep a linked device's addresses"),
+                }
+            }
             LinkEvent::SendFor(forward) => self.on_command(crate::node::command::Command::Send {
                 query: forward.contact,
                 text: forward.text,
@@ -627,6 +677,16 @@ impl Actor {
 }
 
 impl Actor {
+    /// A connection came up: if it is to this linked device's first device, the sync
+    /// follower dials at once instead of finishing its pause.
+    pub(super) fn link_peer_connected(&self, peer: &PeerId) {
+        if let Some((first, connected)) = &self.links.first {
+            if first == peer {
+                connected.notify_one();
+            }
+        }
+    }
+
     /// Sends a 1:1 text written on this linked device through the account's first device.
     pub(super) fn send_through_first(&mut self, contact: String, text: String, reply: Reply<crate::node::MessageView>) {
         let forward = sync::Forward { contact, text, reply };

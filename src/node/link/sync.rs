@@ -126,17 +126,19 @@ pub(super) async fn refuse(stream: libp2p::Stream, error: AccountError) {
 /// The first device's side: serves one linked device until the stream fails, sending
 /// what its person writes through `actor`.
 pub(super) async fn serve(
+    peer: PeerId,
     stream: libp2p::Stream,
     store: Store,
     mut events: broadcast::Receiver<Event>,
     actor: mpsc::UnboundedSender<LinkEvent>,
 ) {
-    if let Err(e) = serve_on(stream, &store, &mut events, &actor).await {
+    if let Err(e) = serve_on(peer, stream, &store, &mut events, &actor).await {
         tracing::debug!(error = %e, "a linked device's sync ended");
     }
 }
 
 async fn serve_on(
+    peer: PeerId,
     stream: libp2p::Stream,
     store: &Store,
     events: &mut broadcast::Receiver<Event>,
@@ -147,9 +149,15 @@ async fn serve_on(
     let hello = tokio::time::timeout(STEP_TIMEOUT, incoming.recv())
         .await
         .map_err(|_| AccountError::Handshake("the linked device said nothing".into()))?;
-    let Some(Ok(SyncMessage::Hello { since_ms })) = hello else {
+    let Some(Ok(SyncMessage::Hello { since_ms, addrs })) = hello else {
         return Err(AccountError::Malformed("expected the linked device's hello"));
     };
+    let addrs = addrs
+        .iter()
+        .filter_map(|a| libp2p::Multiaddr::try_from(a.as_ref().to_vec()).ok())
+        .map(|a| a.to_string())
+        .collect();
+    let _ = actor.send(LinkEvent::DeviceAddrs { peer, addrs });
     send_since(&mut writer, store, since_ms).await?;
     let mut sending = futures::stream::FuturesUnordered::new();
     loop {
@@ -225,17 +233,19 @@ fn not_sent(request: u64, reason: &str) -> SyncMessage {
 /// The linked device's side: follows `first` (the account's first device) for as long
 /// as the node runs, handing every batch to the actor and sending what its person writes
 /// (`forwards`) through it.
-pub(super) async fn follow(
-    mut control: libp2p_stream::Control,
-    first: PeerId,
-    store: Store,
-    events: mpsc::UnboundedSender<LinkEvent>,
-    mut forwards: mpsc::Receiver<Forward>,
-) {
+pub(super) async fn follow(mut control: libp2p_stream::Control, following: Following) {
+    let Following {
+        first,
+        own_addrs,
+        store,
+        events,
+        mut forwards,
+        connected,
+    } = following;
     let mut pause = FIRST_PAUSE;
     loop {
         if let Ok(Ok(stream)) = tokio::time::timeout(STEP_TIMEOUT, control.open_stream(first, protocol())).await {
-            match follow_on(stream, &store, &events, &mut pause, &mut forwards).await {
+            match follow_on(stream, &own_addrs, &store, &events, &mut pause, &mut forwards).await {
                 Err(AccountError::RevokedDevice) => {
                     let _ = events.send(LinkEvent::Removed);
                     return;
@@ -247,17 +257,33 @@ pub(super) async fn follow(
         if events.is_closed() {
             return;
         }
-        // Meanwhile what the person writes cannot go: say so at once.
+        // Meanwhile what the person writes cannot go: say so at once. A connection to
+        // the first device (it dialled us after moving) ends the pause.
         let paused = tokio::time::sleep(pause);
         tokio::pin!(paused);
         loop {
             tokio::select! {
                 _ = &mut paused => break,
+                _ = connected.notified() => break,
                 Some(forward) = forwards.recv() => unreachable_first(forward.reply),
             }
         }
         pause = (pause * 2).min(LONGEST_PAUSE);
     }
+}
+
+/// What a linked device's follower needs.
+pub(super) struct Following {
+    /// The account's first device.
+    pub(super) first: PeerId,
+    /// Where this device listens (named in the hello).
+    pub(super) own_addrs: Vec<libp2p::Multiaddr>,
+    pub(super) store: Store,
+    pub(super) events: mpsc::UnboundedSender<LinkEvent>,
+    /// Texts the person writes.
+    pub(super) forwards: mpsc::Receiver<Forward>,
+    /// Woken when a connection to the first device comes up.
+    pub(super) connected: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// The answer to a send the first device cannot take now.
@@ -271,6 +297,7 @@ fn unreachable_first(reply: Reply<MessageView>) {
 
 async fn follow_on(
     stream: libp2p::Stream,
+    own_addrs: &[libp2p::Multiaddr],
     store: &Store,
     events: &mpsc::UnboundedSender<LinkEvent>,
     pause: &mut Duration,
@@ -283,7 +310,11 @@ async fn follow_on(
         .await
         .map_err(|e| AccountError::Handshake(e.to_string()))?
         .map_err(|e| AccountError::Handshake(e.to_string()))?;
-    write(&mut writer, &SyncMessage::Hello { since_ms }).await?;
+    let hello = SyncMessage::Hello {
+        since_ms,
+        addrs: List::truncating(own_addrs.iter().filter_map(|a| Bytes::new(a.to_vec()).ok()).collect()),
+    };
+    write(&mut writer, &hello).await?;
     let mut waiting: HashMap<u64, Reply<MessageView>> = HashMap::new();
     let mut next_request = 0u64;
     let ended = loop {
