@@ -145,11 +145,11 @@ async fn main() -> Result<(), Error> {
     while arrived.values().map(HashMap::len).sum::<usize>() < 3 * messages {
         match tokio::time::timeout_at(deadline, rx.recv()).await {
             Ok(Some((device, text, at))) if sent_at.contains_key(&text) => {
-                let seen = arrived.entry(device).or_default();
-                if seen.contains_key(&text) {
-                    *duplicates.entry(device).or_default() += 1;
-                } else {
-                    seen.insert(text, at);
+                match arrived.entry(device).or_default().entry(text) {
+                    std::collections::hash_map::Entry::Vacant(first) => {
+                        first.insert(at);
+                    }
+                    std::collections::hash_map::Entry::Occupied(_) => *duplicates.entry(device).or_default() += 1,
                 }
             }
             Ok(Some(_)) => {}
