@@ -1,6 +1,8 @@
 //! The node's devices (SPEC.md §8.5): the account's device list kept in the store, the
-//! link offer `chingu link` opens, and the glue that runs [`crate::account::link`] over
-//! `/chingu/link/1` ([`admit`] on the existing device, [`join`] on the new one).
+//! link offer `chingu link` opens, the glue that runs [`crate::account::link`] over
+//! `/chingu/link/1` ([`admit`] on the existing device, [`join`] on the new one), and the
+//! sync between a first device and its linked devices over `/chingu/device-sync/1`
+//! ([`sync`]).
 //!
 //! One offer at a time. An incoming link stream is admitted only while an offer is open
 //! and no other run holds it; every failed run counts (`link.<reason>` in `rejected`) and
@@ -38,7 +40,7 @@ pub const FIRST_ADDRS_META: &str = "account.first_addrs";
 const MAX_FORWARDS: usize = 64;
 /// Most refusals written at once to link streams that came with no offer open.
 const MAX_REFUSING: usize = 8;
-/// The name the first device gets until its owner renames it.
+/// The name a first device has in its account's list.
 pub const FIRST_DEVICE_NAME: &str = "main";
 /// Longest one step of a link run may wait for the other side (the people's
 /// confirmation waits until the code expires instead).
@@ -645,6 +647,7 @@ impl Actor {
                 let _ = reply.send(answer);
             }
             LinkEvent::Removed => {
+                self.links.forwards = None;
                 let me = self.config.identity.public_key();
                 let name = self
                     .links

@@ -247,6 +247,7 @@ pub(super) async fn follow(mut control: libp2p_stream::Control, following: Follo
         if let Ok(Ok(stream)) = tokio::time::timeout(STEP_TIMEOUT, control.open_stream(first, protocol())).await {
             match follow_on(stream, &own_addrs, &store, &events, &mut pause, &mut forwards).await {
                 Err(AccountError::RevokedDevice) => {
+                    refuse_the_rest(&mut forwards);
                     let _ = events.send(LinkEvent::Removed);
                     return;
                 }
@@ -255,6 +256,7 @@ pub(super) async fn follow(mut control: libp2p_stream::Control, following: Follo
             }
         }
         if events.is_closed() {
+            refuse_the_rest(&mut forwards);
             return;
         }
         // Meanwhile what the person writes cannot go: say so at once. A connection to
@@ -286,6 +288,15 @@ pub(super) struct Following {
     pub(super) connected: std::sync::Arc<tokio::sync::Notify>,
 }
 
+/// Stops taking sends and answers every one still queued: a send whose answer is
+/// dropped would leave its caller waiting for ever.
+fn refuse_the_rest(forwards: &mut mpsc::Receiver<Forward>) {
+    forwards.close();
+    while let Ok(forward) = forwards.try_recv() {
+        unreachable_first(forward.reply);
+    }
+}
+
 /// The answer to a send the first device cannot take now.
 fn unreachable_first(reply: Reply<MessageView>) {
     let _ = reply.send(Err(Refusal::invalid(
@@ -315,10 +326,21 @@ async fn follow_on(
         addrs: List::truncating(own_addrs.iter().filter_map(|a| Bytes::new(a.to_vec()).ok()).collect()),
     };
     write(&mut writer, &hello).await?;
-    let mut waiting: HashMap<u64, Reply<MessageView>> = HashMap::new();
+    // Sends waiting for the first device's answer, each until its deadline.
+    let mut waiting: HashMap<u64, (tokio::time::Instant, Reply<MessageView>)> = HashMap::new();
     let mut next_request = 0u64;
     let ended = loop {
+        let next_deadline = waiting.values().map(|(deadline, _)| *deadline).min();
         tokio::select! {
+            _ = tokio::time::sleep_until(next_deadline.unwrap_or_else(tokio::time::Instant::now)), if next_deadline.is_some() => {
+                let now = tokio::time::Instant::now();
+                let late: Vec<u64> = waiting.iter().filter(|(_, (d, _))| *d <= now).map(|(r, _)| *r).collect();
+                for request in late {
+                    if let Some((_, reply)) = waiting.remove(&request) {
+                        unreachable_first(reply);
+                    }
+                }
+            }
             message = incoming.recv() => match message {
                 Some(Ok(SyncMessage::History(batch))) => {
                     *pause = FIRST_PAUSE;
@@ -327,12 +349,12 @@ async fn follow_on(
                     }
                 }
                 Some(Ok(SyncMessage::Sent { request, entries })) => {
-                    if let Some(reply) = waiting.remove(&request) {
+                    if let Some((_, reply)) = waiting.remove(&request) {
                         let _ = events.send(LinkEvent::SentThrough { entries: entries.into_vec(), reply });
                     }
                 }
                 Some(Ok(SyncMessage::NotSent { request, reason })) => {
-                    if let Some(reply) = waiting.remove(&request) {
+                    if let Some((_, reply)) = waiting.remove(&request) {
                         let _ = reply.send(Err(refused_by_first(reason.as_str())));
                     }
                 }
@@ -352,11 +374,11 @@ async fn follow_on(
                     unreachable_first(forward.reply);
                     break Err(e);
                 }
-                waiting.insert(next_request, forward.reply);
+                waiting.insert(next_request, (tokio::time::Instant::now() + STEP_TIMEOUT, forward.reply));
             }
         }
     };
-    for (_, reply) in waiting {
+    for (_, (_, reply)) in waiting {
         unreachable_first(reply);
     }
     ended
