@@ -52,6 +52,14 @@ impl NoiseKeypair {
     }
 }
 
+/// The libp2p peer id of the node whose Ed25519 identity key is `identity_pk` (`None` for
+/// bytes that are no Ed25519 key).
+pub fn peer_id_of(identity_pk: &[u8; 32]) -> Option<PeerId> {
+    ed25519::PublicKey::try_from_bytes(identity_pk)
+        .ok()
+        .map(|pk| PeerId::from_public_key(&pk.into()))
+}
+
 /// The node's identity and Noise keys.
 #[derive(Clone)]
 pub struct Identity {

@@ -78,14 +78,15 @@ async fn offer(node: &NodeHandle) -> LinkCode {
     LinkCode::parse(&offer.code, chingu::model::now_ms()).unwrap()
 }
 
-async fn rejected(node: &NodeHandle, reason: &str) -> u64 {
+/// Waits until `node` counted at least `count` refusals for `reason`; returns how many.
+async fn rejected(node: &NodeHandle, reason: &str, count: u64) -> u64 {
     let protocol = if reason == "revoked_device" {
         "device_sync"
     } else {
         "link"
     };
     let key = format!("{protocol}.{reason}");
-    lone::status_until(node, &key, |s| s.rejected.contains_key(&key))
+    lone::status_until(node, &key, |s| s.rejected.get(&key).is_some_and(|n| *n >= count))
         .await
         .rejected[&key]
 }
@@ -225,7 +226,7 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
     let after = first.node.remove_device("laptop").await.unwrap();
     assert_eq!((after.version, after.devices.len(), after.removed), (3, 1, 1));
     // The removed laptop dials again and is refused, counted; it hears it was removed.
-    rejected(&first.node, "revoked_device").await;
+    rejected(&first.node, "revoked_device", 1).await;
     // Removed, it cannot send through the first device any more.
     assert_eq!(
         refusal_reason(second.node.send(&friend.phone, "still me?").await.unwrap_err()),
@@ -244,7 +245,7 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_wrong_code_or_a_no_on_either_side_changes_nothing() {
+async fn a_wrong_code_a_no_on_either_side_or_a_replaced_offer_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let first = first_device(dir.path()).await;
 
@@ -256,13 +257,14 @@ async fn a_wrong_code_or_a_no_on_either_side_changes_nothing() {
     let (joined, shown) = join_with(&wrong, &Identity::generate(), true).await;
     assert_eq!(joined.unwrap_err(), AccountError::WrongCode);
     assert_eq!(shown, None);
-    assert_eq!(rejected(&first.node, "wrong_link_code").await, 1);
+    assert_eq!(rejected(&first.node, "wrong_link_code", 1).await, 1);
 
     // The first device's person says no: nothing stored, the offer withdrawn.
     let answered = answer_on(&first.node, false);
     let (joined, _) = join_with(&code, &Identity::generate(), true).await;
     assert_eq!(joined.unwrap_err(), AccountError::NotConfirmed);
     answered.await.unwrap();
+    rejected(&first.node, "link_not_confirmed", 1).await;
     let (joined, _) = join_with(&code, &Identity::generate(), true).await;
     assert_eq!(joined.unwrap_err(), AccountError::NoOffer);
 
@@ -271,7 +273,34 @@ async fn a_wrong_code_or_a_no_on_either_side_changes_nothing() {
     let (joined, shown) = join_with(&code, &Identity::generate(), false).await;
     assert_eq!(joined.unwrap_err(), AccountError::NotConfirmed);
     assert!(shown.is_some());
-    rejected(&first.node, "link_not_confirmed").await;
+    rejected(&first.node, "link_not_confirmed", 2).await;
+
+    // A run of an offer replaced while it waited ends without touching the new offer.
+    let replaced = offer(&first.node).await;
+    let (shown_tx, mut shown) = mpsc::unbounded_channel();
+    let (release, released) = tokio::sync::oneshot::channel::<()>();
+    let stale = tokio::spawn(async move {
+        let identity = Identity::generate();
+        let confirm = |prompt: JoinPrompt| {
+            let _ = shown_tx.send(prompt);
+            async move {
+                let _ = released.await;
+                false
+            }
+        };
+        join(&replaced, &identity, "laptop", confirm).await
+    });
+    tokio::time::timeout(DEADLINE, shown.recv())
+        .await
+        .expect("the replaced offer's run never showed its string");
+    let code = offer(&first.node).await;
+    release.send(()).unwrap();
+    assert_eq!(stale.await.unwrap().unwrap_err(), AccountError::NotConfirmed);
+    rejected(&first.node, "link_not_confirmed", 3).await;
+    let answered = answer_on(&first.node, true);
+    let (joined, _) = join_with(&code, &Identity::generate(), true).await;
+    joined.expect("the offer that replaced the stale one still links");
+    answered.await.unwrap();
 
     // An expired code is refused before anything is sent.
     let mut expired = code.clone();
@@ -282,5 +311,6 @@ async fn a_wrong_code_or_a_no_on_either_side_changes_nothing() {
     );
 
     let devices = first.node.devices().await.unwrap();
-    assert_eq!((devices.version, devices.devices.len()), (1, 1));
+    // Only the run of the live offer added a device.
+    assert_eq!((devices.version, devices.devices.len()), (2, 2));
 }

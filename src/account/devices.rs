@@ -16,7 +16,7 @@ pub const MAX_REMOVED: usize = 32;
 /// Longest device name, in bytes of UTF-8.
 pub const MAX_DEVICE_NAME: usize = 64;
 
-const CERT_LABEL: &[u8] = b"chingu/account/v1/device";
+const POSSESSION_LABEL: &[u8] = b"chingu/account/v1/device";
 const LIST_LABEL: &[u8] = b"chingu/account/v1/devices";
 
 /// What the account key certifies about one device.
@@ -88,7 +88,7 @@ pub fn list_bytes(list: &DeviceList) -> Vec<u8> {
 /// `label || account(32) || device(32) || noise(32)`: what a device's identity key signs
 /// to show it holds the keys it asks the account to certify (sent while linking).
 pub fn possession_bytes(account: &[u8; 32], device: &[u8; 32], noise: &[u8; 32]) -> Vec<u8> {
-    Transcript::new(CERT_LABEL)
+    Transcript::new(POSSESSION_LABEL)
         .fixed(account)
         .fixed(device)
         .fixed(noise)
@@ -236,11 +236,6 @@ impl SignedDeviceList {
         );
         Ok((next, gone))
     }
-}
-
-/// The libp2p peer id of the device whose identity key is `device`.
-pub fn peer_of(device: &[u8; 32]) -> Option<libp2p::PeerId> {
-    crate::rendezvous::record::peer_id_bytes(device).and_then(|b| libp2p::PeerId::from_bytes(&b).ok())
 }
 
 /// A device name as the list holds it: trimmed, checked like a display name.

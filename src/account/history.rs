@@ -37,6 +37,17 @@ pub struct HistoryEntry {
     pub value: Bytes<MAX_HISTORY_VALUE>,
 }
 
+impl HistoryEntry {
+    /// An entry of `tree`, if its key and value are within their limits.
+    pub fn new(tree: u8, key: Vec<u8>, value: Vec<u8>) -> Option<Self> {
+        Some(Self {
+            tree,
+            key: Bytes::new(key).ok()?,
+            value: Bytes::new(value).ok()?,
+        })
+    }
+}
+
 /// The running digest of the entries in order: SHA-256 over `"chingu/link/v1/history" ||
 /// (tree(1) || var(key) || var(value))…`.
 #[derive(Clone)]
@@ -73,11 +84,10 @@ pub fn batches(
     let (mut batch, mut bytes) = (Vec::new(), 0);
     for (tree, key, value) in entries {
         let size = key.len() + value.len();
-        let (Ok(key), Ok(value)) = (Bytes::new(key), Bytes::new(value)) else {
+        let Some(entry) = HistoryEntry::new(tree, key, value) else {
             skipped += 1;
             continue;
         };
-        let entry = HistoryEntry { tree, key, value };
         if !batch.is_empty() && (bytes + size > HISTORY_BATCH_BYTES || batch.len() == MAX_HISTORY_BATCH) {
             batches.push(std::mem::take(&mut batch));
             bytes = 0;

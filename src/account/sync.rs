@@ -70,7 +70,7 @@ pub const MAX_CONTACT_QUERY: usize = 128;
 /// [`AccountError::RevokedDevice`] for a removed one, [`AccountError::NotADevice`] for
 /// any other peer. The account's own device is never served (it is the server).
 pub fn served_device(list: &SignedDeviceList, peer: &PeerId) -> Result<[u8; 32], AccountError> {
-    let is = |key: &[u8; 32]| super::devices::peer_of(key).as_ref() == Some(peer);
+    let is = |key: &[u8; 32]| crate::identity::peer_id_of(key).as_ref() == Some(peer);
     if let Some(device) = list.list.devices.iter().find(|d| is(d.device.as_bytes())) {
         if device.device != list.list.account {
             return Ok(*device.device.as_bytes());

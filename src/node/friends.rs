@@ -150,12 +150,6 @@ impl super::NodeHandle {
     }
 }
 
-fn peer_id_of(identity: &[u8; 32]) -> Option<PeerId> {
-    libp2p::identity::ed25519::PublicKey::try_from_bytes(identity)
-        .ok()
-        .map(|pk| PeerId::from_public_key(&pk.into()))
-}
-
 impl Actor {
     pub(super) fn on_people_command(&mut self, command: PeopleCommand) {
         match command {
@@ -417,7 +411,7 @@ impl Actor {
             .filter_map(|conv| {
                 let (identity, phone) = by_conv.get(&conv.id)?;
                 Some(RequestView {
-                    peer_id: peer_id_of(identity)?.to_string(),
+                    peer_id: crate::identity::peer_id_of(identity)?.to_string(),
                     phone: phone.to_string(),
                     conv: conv.id.to_string(),
                     messages: conv.unread,

@@ -26,6 +26,7 @@
 mod actions;
 mod backup;
 mod cache;
+mod device_copy;
 mod files;
 mod groups;
 mod history;
@@ -46,7 +47,8 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-pub use backup::{BackedUpTree, DeviceEntry};
+pub use backup::BackedUpTree;
+pub use device_copy::DeviceEntry;
 pub use files::{FileEntry, PackEntry};
 pub use history::{Batch, OutboxEntry, OutboxTarget};
 pub use mailbox::{MailboxItem, Registration};

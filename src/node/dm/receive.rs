@@ -41,9 +41,7 @@ impl Actor {
         let initiator = responder.initiator().clone();
         let identity = initiator.identity_pk.0;
         // The connection must come from the identity's own node.
-        let claimed_peer = libp2p::identity::ed25519::PublicKey::try_from_bytes(&identity)
-            .map(|pk| PeerId::from_public_key(&pk.into()))
-            .ok();
+        let claimed_peer = crate::identity::peer_id_of(&identity);
         if claimed_peer != Some(peer) {
             self.reject(Some(peer), "dm", "peer_mismatch");
             return self.respond_dm(channel, &refused("handshake_failed"));

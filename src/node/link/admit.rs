@@ -7,14 +7,14 @@ use futures::{AsyncWriteExt, FutureExt};
 use libp2p::PeerId;
 use tokio::sync::{mpsc, oneshot};
 
+use super::io::{history_since, read_value, write_value};
 use super::{LinkEvent, STEP_TIMEOUT};
 use crate::account::history;
 use crate::account::link::{Admitter, LinkChannel, LinkCode, LinkFrame, LinkMessage, MAX_LINK_FRAME};
 use crate::account::AccountError;
 use crate::identity::NoiseKeypair;
 use crate::model::now_ms;
-use crate::wire::frame::{read_frame, write_frame};
-use crate::wire::{from_cbor, to_cbor, Bytes, Fixed, List, Text};
+use crate::wire::{Bytes, Fixed, List, Text};
 
 /// Who the new device is joining, and what history it gets.
 pub(super) struct AccountInfo {
@@ -27,15 +27,8 @@ pub(super) struct AccountInfo {
 }
 
 /// Writes a refusal in clear and closes.
-pub(super) async fn refuse(mut stream: libp2p::Stream, error: AccountError) {
-    let _ = tokio::time::timeout(STEP_TIMEOUT, async {
-        // Every reason is a short ASCII name: it always fits.
-        if let Ok(reason) = Text::new(error.reason()) {
-            let _ = write_frame(&mut stream, &to_cbor(&LinkFrame::Refused(reason))).await;
-        }
-        let _ = stream.close().await;
-    })
-    .await;
+pub(super) async fn refuse(stream: libp2p::Stream, error: AccountError) {
+    super::io::refuse(stream, error, LinkFrame::Refused).await
 }
 
 /// Runs one link run for `peer` on `stream` with the open offer's `code`.
@@ -67,14 +60,9 @@ pub(crate) async fn read_noise(
     stream: &mut libp2p::Stream,
     wait: std::time::Duration,
 ) -> Result<Vec<u8>, AccountError> {
-    let frame = tokio::time::timeout(wait, read_frame(stream, MAX_LINK_FRAME + 64))
-        .await
-        .map_err(|_| AccountError::Handshake("the other device stopped answering".into()))?
-        .map_err(|e| AccountError::Handshake(e.to_string()))?;
-    match from_cbor::<LinkFrame>(&frame, MAX_LINK_FRAME + 64) {
-        Ok(LinkFrame::Noise(bytes)) => Ok(bytes.into_vec()),
-        Ok(LinkFrame::Refused(reason)) => Err(AccountError::from_reason(reason.as_str())),
-        Err(_) => Err(AccountError::Malformed("not a link frame")),
+    match read_value(stream, MAX_LINK_FRAME + 64, Some(wait)).await? {
+        LinkFrame::Noise(bytes) => Ok(bytes.into_vec()),
+        LinkFrame::Refused(reason) => Err(AccountError::from_reason(reason.as_str())),
     }
 }
 
@@ -82,10 +70,7 @@ pub(crate) async fn read_noise(
 pub(crate) async fn write_noise(stream: &mut libp2p::Stream, bytes: Vec<u8>) -> Result<(), AccountError> {
     let frame =
         LinkFrame::Noise(Bytes::new(bytes).map_err(|_| AccountError::Malformed("a link message over its limit"))?);
-    tokio::time::timeout(STEP_TIMEOUT, write_frame(stream, &to_cbor(&frame)))
-        .await
-        .map_err(|_| AccountError::Handshake("the other device stopped reading".into()))?
-        .map_err(|e| AccountError::Handshake(e.to_string()))
+    write_value(stream, &frame).await
 }
 
 /// Reads and opens one channel message.
@@ -106,17 +91,7 @@ async fn send_history(
     account: &AccountInfo,
 ) -> Result<(), AccountError> {
     let since_ms = now_ms().saturating_sub(u64::from(account.history_days) * 24 * 3600 * 1000);
-    let store = account.store.clone();
-    let entries = tokio::task::spawn_blocking(move || store.device_history(since_ms, history::MAX_HISTORY_BYTES))
-        .await
-        .map_err(|e| AccountError::Handshake(e.to_string()))?
-        .map_err(|e| AccountError::Handshake(e.to_string()))?
-        .ok_or(AccountError::HistoryTooLarge)?;
-    let (batches, digest, skipped) = history::batches(
-        entries
-            .into_iter()
-            .map(|(tree, key, value)| (tree as u8, key.to_vec(), value.to_vec())),
-    );
+    let (batches, digest, skipped) = history::batches(history_since(&account.store, since_ms).await?);
     if skipped > 0 {
         tracing::warn!(skipped, "history entries too large for a new device were left out");
     }

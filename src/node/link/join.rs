@@ -5,7 +5,7 @@
 
 use std::future::Future;
 
-use futures::{AsyncWriteExt, StreamExt};
+use futures::StreamExt;
 use libp2p::swarm::dial_opts::DialOpts;
 use libp2p::swarm::SwarmEvent;
 use libp2p::{noise, tcp, yamux, Multiaddr, PeerId};
@@ -72,12 +72,85 @@ where
     Fut: Future<Output = bool>,
 {
     crate::account::devices::device_name(device_name)?;
-    let peer = PeerId::from_bytes(code.peer.as_ref()).map_err(|_| AccountError::BadCode)?;
     let addrs: Vec<Multiaddr> = code
         .addrs
         .iter()
         .filter_map(|a| Multiaddr::try_from(a.as_ref().to_vec()).ok())
         .collect();
+    let (_driver, mut stream) = open_stream(code, identity, addrs.clone()).await?;
+    let stream = &mut stream;
+    let joined = async {
+        let entropy = crate::session::keys::draw_entropy(&mut rand::rngs::OsRng);
+        let (joiner, msg1) = Joiner::start(code, identity.noise(), entropy)?;
+        write_noise(stream, msg1).await?;
+        let msg2 = read_noise(stream, STEP_TIMEOUT).await?;
+        let (mut channel, msg3) = joiner.finish(&msg2)?;
+        write_noise(stream, msg3).await?;
+        let LinkMessage::Account { account, phone, name } = read_message(stream, &mut channel, STEP_TIMEOUT).await?
+        else {
+            return Err(AccountError::Malformed("expected the account's introduction"));
+        };
+        let hello = channel.hello(
+            identity.ed25519(),
+            &identity.noise().public,
+            account.as_bytes(),
+            device_name,
+        )?;
+        write_noise(stream, channel.seal(&hello)?).await?;
+        let prompt = JoinPrompt {
+            account_name: crate::text::for_terminal(name.as_str()).into_owned(),
+            phone: crate::text::for_terminal(phone.as_str()).into_owned(),
+            sas: channel.sas(),
+        };
+        let (phone, account_name) = (prompt.phone.clone(), prompt.account_name.clone());
+        if !confirm(prompt).await {
+            return Err(AccountError::NotConfirmed);
+        }
+        write_noise(stream, channel.seal(&LinkMessage::Confirm)?).await?;
+        // The other person may still be comparing: wait until the code expires.
+        let wait = std::time::Duration::from_millis(code.expires_ms.saturating_sub(now_ms())) + STEP_TIMEOUT;
+        let mut receiver = HistoryReceiver::default();
+        let history = loop {
+            match read_message(stream, &mut channel, wait).await? {
+                LinkMessage::History(batch) => receiver.add(batch)?,
+                LinkMessage::HistoryEnd { entries, digest } => break receiver.finish(entries, &digest)?,
+                _ => return Err(AccountError::Malformed("expected the account's history")),
+            }
+        };
+        write_noise(stream, channel.seal(&LinkMessage::HistoryOk)?).await?;
+        let LinkMessage::Granted(list) = read_message(stream, &mut channel, STEP_TIMEOUT).await? else {
+            return Err(AccountError::Malformed("expected the account's device list"));
+        };
+        let verified = list.verify(account.as_bytes())?;
+        let me = identity.public_key();
+        let listed = verified.devices.iter().find(|d| d.device.as_bytes() == &me);
+        if listed.is_none_or(|d| d.noise.as_bytes() != &identity.noise().public) {
+            return Err(AccountError::Malformed("the device list does not hold this device"));
+        }
+        Ok(Joined {
+            list,
+            phone,
+            account_name,
+            history,
+            first_addrs: addrs.iter().map(ToString::to_string).collect(),
+        })
+    }
+    .await;
+    // The swarm under the stream stops with `_driver`: first let the other device have
+    // what we wrote last (a hello followed by a "no" would otherwise be lost with it).
+    super::io::close_and_drain(stream).await;
+    joined
+}
+
+/// Dials the device that showed `code` at `addrs` from a swarm of its own (TCP and QUIC,
+/// the link protocol only) and opens the link stream; the swarm runs until the returned
+/// guard drops.
+async fn open_stream(
+    code: &LinkCode,
+    identity: &Identity,
+    addrs: Vec<Multiaddr>,
+) -> Result<(AbortOnDrop, libp2p::Stream), AccountError> {
+    let peer = PeerId::from_bytes(code.peer.as_ref()).map_err(|_| AccountError::BadCode)?;
     let io = |e: &dyn std::fmt::Display| AccountError::Handshake(e.to_string());
     let mut swarm = libp2p::SwarmBuilder::with_existing_identity(identity.keypair())
         .with_tokio()
@@ -96,7 +169,7 @@ where
         .dial(DialOpts::peer_id(peer).addresses(addrs).build())
         .map_err(|e| io(&e))?;
     let (connected_tx, connected) = oneshot::channel();
-    let _driver = AbortOnDrop(tokio::spawn(async move {
+    let driver = AbortOnDrop(tokio::spawn(async move {
         let mut connected_tx = Some(connected_tx);
         loop {
             match swarm.select_next_some().await {
@@ -123,83 +196,9 @@ where
         .map_err(|_| AccountError::Handshake("the device that showed the code did not answer".into()))?
         .map_err(|_| AccountError::Handshake("the link client stopped".into()))?
         .map_err(|e| AccountError::Handshake(format!("cannot reach the device that showed the code: {e}")))?;
-    let mut stream = tokio::time::timeout(STEP_TIMEOUT, control.open_stream(peer, protocol()))
+    let stream = tokio::time::timeout(STEP_TIMEOUT, control.open_stream(peer, protocol()))
         .await
         .map_err(|_| AccountError::Handshake("the device that showed the code did not answer".into()))?
         .map_err(|e| io(&e))?;
-    let joined = run(&mut stream, code, identity, device_name, confirm).await;
-    let _ = stream.close().await;
-    joined
-}
-
-async fn run<F, Fut>(
-    stream: &mut libp2p::Stream,
-    code: &LinkCode,
-    identity: &Identity,
-    device_name: &str,
-    confirm: F,
-) -> Result<Joined, AccountError>
-where
-    F: FnOnce(JoinPrompt) -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let entropy = crate::session::keys::draw_entropy(&mut rand::rngs::OsRng);
-    let (joiner, msg1) = Joiner::start(code, identity.noise(), entropy)?;
-    write_noise(stream, msg1).await?;
-    let msg2 = read_noise(stream, STEP_TIMEOUT).await?;
-    let (mut channel, msg3) = joiner.finish(&msg2)?;
-    write_noise(stream, msg3).await?;
-    let LinkMessage::Account { account, phone, name } = read_message(stream, &mut channel, STEP_TIMEOUT).await? else {
-        return Err(AccountError::Malformed("expected the account's introduction"));
-    };
-    let hello = channel.hello(
-        identity.ed25519(),
-        &identity.noise().public,
-        account.as_bytes(),
-        device_name,
-    )?;
-    write_noise(stream, channel.seal(&hello)?).await?;
-    let prompt = JoinPrompt {
-        account_name: crate::text::for_terminal(name.as_str()).into_owned(),
-        phone: crate::text::for_terminal(phone.as_str()).into_owned(),
-        sas: channel.sas(),
-    };
-    let (phone, account_name) = (prompt.phone.clone(), prompt.account_name.clone());
-    if !confirm(prompt).await {
-        return Err(AccountError::NotConfirmed);
-    }
-    write_noise(stream, channel.seal(&LinkMessage::Confirm)?).await?;
-    // The other person may still be comparing: wait until the code expires.
-    let wait = std::time::Duration::from_millis(code.expires_ms.saturating_sub(now_ms())) + STEP_TIMEOUT;
-    let mut receiver = HistoryReceiver::default();
-    let history = loop {
-        match read_message(stream, &mut channel, wait).await? {
-            LinkMessage::History(batch) => receiver.add(batch)?,
-            LinkMessage::HistoryEnd { entries, digest } => break receiver.finish(entries, &digest)?,
-            _ => return Err(AccountError::Malformed("expected the account's history")),
-        }
-    };
-    write_noise(stream, channel.seal(&LinkMessage::HistoryOk)?).await?;
-    let LinkMessage::Granted(list) = read_message(stream, &mut channel, STEP_TIMEOUT).await? else {
-        return Err(AccountError::Malformed("expected the account's device list"));
-    };
-    let verified = list.verify(account.as_bytes())?;
-    let me = identity.public_key();
-    let listed = verified.devices.iter().find(|d| d.device.as_bytes() == &me);
-    if listed.is_none_or(|d| d.noise.as_bytes() != &identity.noise().public) {
-        return Err(AccountError::Malformed("the device list does not hold this device"));
-    }
-    let first_addrs = code
-        .addrs
-        .iter()
-        .filter_map(|a| Multiaddr::try_from(a.as_ref().to_vec()).ok())
-        .map(|a| a.to_string())
-        .collect();
-    Ok(Joined {
-        list,
-        phone,
-        account_name,
-        history,
-        first_addrs,
-    })
+    Ok((driver, stream))
 }

@@ -10,6 +10,7 @@
 //! device, and is on disk before the new device is told it joined.
 
 mod admit;
+mod io;
 pub mod join;
 mod sync;
 
@@ -167,6 +168,17 @@ pub(crate) struct Links {
 }
 
 impl Links {
+    /// Writes a refusal on a task of its own, if fewer than [`MAX_REFUSING`] are being
+    /// written (else the stream is dropped, closing it, without a word).
+    fn refuse_later(&self, refusal: impl std::future::Future<Output = ()> + Send + 'static) {
+        if let Ok(permit) = self.refusing.clone().try_acquire_owned() {
+            tokio::spawn(async move {
+                refusal.await;
+                drop(permit);
+            });
+        }
+    }
+
     /// The open offer, if its code's secret is `secret` (not replaced meanwhile).
     fn current(&mut self, secret: &[u8; LINK_SECRET_LEN]) -> Option<&mut Offer> {
         self.offer.as_mut().filter(|o| o.code.secret.as_bytes() == secret)
@@ -270,7 +282,7 @@ impl Actor {
             tx.clone(),
         );
         if self.is_linked_device() {
-            let Some(first) = crate::account::devices::peer_of(self.links.list.list.account.as_bytes()) else {
+            let Some(first) = crate::identity::peer_id_of(self.links.list.list.account.as_bytes()) else {
                 return;
             };
             let addrs: Vec<String> = self
@@ -305,7 +317,14 @@ impl Actor {
                 .flatten()
                 .unwrap_or_default();
             for (peer, addrs) in known {
-                let Ok(peer) = peer.parse::<PeerId>() else { continue };
+                // Removed since they said where they listen: not dialled.
+                let Some(peer) = peer
+                    .parse::<PeerId>()
+                    .ok()
+                    .filter(|p| served_device(&self.links.list, p).is_ok())
+                else {
+                    continue;
+                };
                 let addrs: Vec<Multiaddr> = addrs.iter().filter_map(|a| a.parse().ok()).collect();
                 let opts = libp2p::swarm::dial_opts::DialOpts::peer_id(peer)
                     .addresses(addrs)
@@ -337,7 +356,7 @@ impl Actor {
                 .iter()
                 .map(|d| DeviceView {
                     name: d.name.as_str().to_owned(),
-                    peer_id: crate::account::devices::peer_of(d.device.as_bytes())
+                    peer_id: crate::identity::peer_id_of(d.device.as_bytes())
                         .map(|p| p.to_string())
                         .unwrap_or_default(),
                     added_ms: d.added_ms,
@@ -454,7 +473,7 @@ impl Actor {
         }
         self.links.list = next;
         // Its sync ends now; if it dials again it is refused as removed.
-        if let Some(peer) = crate::account::devices::peer_of(gone.device.as_bytes()) {
+        if let Some(peer) = crate::identity::peer_id_of(gone.device.as_bytes()) {
             if let Some(task) = self.links.syncing.remove(&peer) {
                 task.abort();
             }
@@ -502,12 +521,7 @@ impl Actor {
                 }
                 let Some(offer) = self.links.offer.as_mut().filter(|o| !o.running) else {
                     self.reject(Some(peer), "link", AccountError::NoOffer.reason());
-                    if let Ok(permit) = self.links.refusing.clone().try_acquire_owned() {
-                        tokio::spawn(async move {
-                            admit::refuse(stream, AccountError::NoOffer).await;
-                            drop(permit);
-                        });
-                    }
+                    self.links.refuse_later(admit::refuse(stream, AccountError::NoOffer));
                     return;
                 };
                 offer.running = true;
@@ -576,7 +590,7 @@ impl Actor {
                 self.links.offer = None;
                 self.durability.wrote();
                 let name = device.name.as_str().to_owned();
-                let peer_id = crate::account::devices::peer_of(device.device.as_bytes())
+                let peer_id = crate::identity::peer_id_of(device.device.as_bytes())
                     .map(|p| p.to_string())
                     .unwrap_or_default();
                 self.durability.after_flush(Box::new(move |actor: &mut Actor| {
@@ -599,12 +613,7 @@ impl Actor {
                 }
                 Err(error) => {
                     self.reject(Some(peer), "device_sync", error.reason());
-                    if let Ok(permit) = self.links.refusing.clone().try_acquire_owned() {
-                        tokio::spawn(async move {
-                            sync::refuse(stream, error).await;
-                            drop(permit);
-                        });
-                    }
+                    self.links.refuse_later(sync::refuse(stream, error));
                 }
             },
             LinkEvent::Synced(entries) => self.apply_synced(entries),
@@ -658,15 +667,19 @@ impl Actor {
                 self.emit(Event::DeviceRemoved { name });
             }
             LinkEvent::Failed { offer, peer, error } => {
+                tracing::debug!(%peer, %error, "a link run failed");
                 self.reject(Some(peer), "link", error.reason());
-                let mut withdrawn = true;
-                if let Some(offer) = self.links.current(&offer) {
-                    offer.running = false;
-                    offer.decide = None;
-                    offer.failures += 1;
-                    withdrawn = offer.failures >= MAX_LINK_FAILURES
-                        || matches!(error, AccountError::NotConfirmed | AccountError::CodeExpired);
-                }
+                // A replaced offer's run counts, and leaves the offer that replaced it be.
+                let withdrawn = match self.links.current(&offer) {
+                    Some(offer) => {
+                        offer.running = false;
+                        offer.decide = None;
+                        offer.failures += 1;
+                        offer.failures >= MAX_LINK_FAILURES
+                            || matches!(error, AccountError::NotConfirmed | AccountError::CodeExpired)
+                    }
+                    None => self.links.offer.is_none(),
+                };
                 if withdrawn {
                     self.links.offer = None;
                 }

@@ -10,12 +10,13 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use futures::{AsyncReadExt, AsyncWriteExt, StreamExt};
+use futures::{AsyncReadExt, StreamExt};
 use libp2p::{PeerId, StreamProtocol};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
+use super::io::{as_wire, blocking, history_since, read_value, write_value};
 use super::{AbortOnDrop, LinkEvent, STEP_TIMEOUT};
-use crate::account::history::{self, HistoryEntry, MAX_HISTORY_BYTES};
+use crate::account::history::{self, HistoryEntry};
 use crate::account::sync::{SyncMessage, MAX_SYNC_FRAME, SYNC_PROTOCOL};
 use crate::account::AccountError;
 use crate::model::{now_ms, MsgId};
@@ -23,9 +24,8 @@ use crate::node::command::Reply;
 use crate::node::refusal::Refusal;
 use crate::node::Event;
 use crate::node::{MessageView, NodeError};
-use crate::store::{DeviceEntry, Store};
-use crate::wire::frame::{read_frame, write_frame};
-use crate::wire::{from_cbor, to_cbor, Bytes, List, Text};
+use crate::store::Store;
+use crate::wire::{Bytes, List, Text};
 
 /// The sync stream protocol.
 pub(crate) fn protocol() -> StreamProtocol {
@@ -49,17 +49,7 @@ pub(crate) struct Forward {
 }
 
 async fn write(stream: &mut Writer, message: &SyncMessage) -> Result<(), AccountError> {
-    tokio::time::timeout(STEP_TIMEOUT, write_frame(stream, &to_cbor(message)))
-        .await
-        .map_err(|_| AccountError::Handshake("the other device stopped reading".into()))?
-        .map_err(|e| AccountError::Handshake(e.to_string()))
-}
-
-async fn read(stream: &mut Reader) -> Result<SyncMessage, AccountError> {
-    let frame = read_frame(stream, MAX_SYNC_FRAME + 64)
-        .await
-        .map_err(|e| AccountError::Handshake(e.to_string()))?;
-    from_cbor(&frame, MAX_SYNC_FRAME + 64).map_err(|_| AccountError::Malformed("not a device-sync message"))
+    write_value(stream, message).await
 }
 
 /// Reads `reader`'s messages on a task of their own (a frame half read is never dropped
@@ -68,7 +58,7 @@ fn reading(mut reader: Reader) -> (AbortOnDrop, mpsc::Receiver<Result<SyncMessag
     let (tx, rx) = mpsc::channel(4);
     let task = tokio::spawn(async move {
         loop {
-            let message = read(&mut reader).await;
+            let message = read_value(&mut reader, MAX_SYNC_FRAME + 64, None).await;
             let failed = message.is_err();
             if tx.send(message).await.is_err() || failed {
                 return;
@@ -78,49 +68,27 @@ fn reading(mut reader: Reader) -> (AbortOnDrop, mpsc::Receiver<Result<SyncMessag
     (AbortOnDrop(task), rx)
 }
 
-/// Sends `entries` in batches.
-async fn send_entries(stream: &mut Writer, entries: Vec<DeviceEntry>) -> Result<(), AccountError> {
-    let (batches, _, _) = history::batches(
-        entries
-            .into_iter()
-            .map(|(tree, key, value)| (tree as u8, key.to_vec(), value.to_vec())),
-    );
+/// Sends `entries` (wire-shaped) in batches.
+async fn send_entries(stream: &mut Writer, entries: Vec<(u8, Vec<u8>, Vec<u8>)>) -> Result<(), AccountError> {
+    let (batches, _, _) = history::batches(entries);
     for batch in batches {
         write(stream, &SyncMessage::History(List::truncating(batch))).await?;
     }
     Ok(())
 }
 
-/// Sends the 1:1 history from `since_ms` on.
-async fn send_since(stream: &mut Writer, store: &Store, since_ms: u64) -> Result<(), AccountError> {
-    let store = store.clone();
-    let entries = tokio::task::spawn_blocking(move || store.device_history(since_ms, MAX_HISTORY_BYTES))
-        .await
-        .map_err(|e| AccountError::Handshake(e.to_string()))?
-        .map_err(|e| AccountError::Handshake(e.to_string()))?
-        .ok_or(AccountError::HistoryTooLarge)?;
-    send_entries(stream, entries).await
-}
-
 /// One message's entries (conversation row, index, message), if it is a 1:1 message.
-async fn message_entries(store: &Store, id: &str) -> Result<Option<Vec<DeviceEntry>>, AccountError> {
+async fn message_entries(store: &Store, id: &str) -> Result<Option<Vec<(u8, Vec<u8>, Vec<u8>)>>, AccountError> {
     let Ok(id) = id.parse::<MsgId>() else {
         return Ok(None);
     };
     let store = store.clone();
-    tokio::task::spawn_blocking(move || store.message_entries(&id))
-        .await
-        .map_err(|e| AccountError::Handshake(e.to_string()))?
-        .map_err(|e| AccountError::Handshake(e.to_string()))
+    Ok(blocking(move || store.message_entries(&id)).await?.map(as_wire))
 }
 
 /// Writes a refusal and closes.
 pub(super) async fn refuse(stream: libp2p::Stream, error: AccountError) {
-    let (_, mut writer) = stream.split();
-    if let Ok(reason) = Text::new(error.reason()) {
-        let _ = write(&mut writer, &SyncMessage::Refused(reason)).await;
-    }
-    let _ = tokio::time::timeout(STEP_TIMEOUT, writer.close()).await;
+    super::io::refuse(stream, error, SyncMessage::Refused).await
 }
 
 /// The first device's side: serves one linked device until the stream fails, sending
@@ -158,7 +126,7 @@ async fn serve_on(
         .map(|a| a.to_string())
         .collect();
     let _ = actor.send(LinkEvent::DeviceAddrs { peer, addrs });
-    send_since(&mut writer, store, since_ms).await?;
+    send_entries(&mut writer, history_since(store, since_ms).await?).await?;
     let mut sending = futures::stream::FuturesUnordered::new();
     loop {
         tokio::select! {
@@ -168,7 +136,8 @@ async fn serve_on(
                     Ok(Event::MessageState { id, .. }) => id,
                     Ok(_) => continue,
                     Err(broadcast::error::RecvError::Lagged(_)) => {
-                        send_since(&mut writer, store, now_ms().saturating_sub(LAG_MARGIN_MS)).await?;
+                        let since_ms = now_ms().saturating_sub(LAG_MARGIN_MS);
+                        send_entries(&mut writer, history_since(store, since_ms).await?).await?;
                         continue;
                     }
                     Err(broadcast::error::RecvError::Closed) => return Ok(()),
@@ -202,13 +171,7 @@ async fn serve_on(
                             entries: List::truncating(
                                 entries
                                     .into_iter()
-                                    .filter_map(|(tree, key, value)| {
-                                        Some(HistoryEntry {
-                                            tree: tree as u8,
-                                            key: Bytes::new(key.to_vec()).ok()?,
-                                            value: Bytes::new(value.to_vec()).ok()?,
-                                        })
-                                    })
+                                    .filter_map(|(tree, key, value)| HistoryEntry::new(tree, key, value))
                                     .collect(),
                             ),
                         },
@@ -317,10 +280,7 @@ async fn follow_on(
     let (reader, mut writer) = stream.split();
     let (_reader, mut incoming) = reading(reader);
     let store = store.clone();
-    let since_ms = tokio::task::spawn_blocking(move || store.newest_direct_ms())
-        .await
-        .map_err(|e| AccountError::Handshake(e.to_string()))?
-        .map_err(|e| AccountError::Handshake(e.to_string()))?;
+    let since_ms = blocking(move || store.newest_direct_ms()).await?;
     let hello = SyncMessage::Hello {
         since_ms,
         addrs: List::truncating(own_addrs.iter().filter_map(|a| Bytes::new(a.to_vec()).ok()).collect()),

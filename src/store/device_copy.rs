@@ -1,0 +1,160 @@
+//! What of the database a device of the same account gets (SPEC.md §8.5,
+//! `protocol/devices.md` §5–6): the window of 1:1 history a new device is linked with, a
+//! changed message's entries for a linked device, and writing what a linked device got.
+//! The trees are numbered as in a backup ([`BackedUpTree`]).
+
+use super::{keys, BackedUpTree, Store, StoreError};
+
+/// One database entry a device gets: its tree, key and value.
+pub type DeviceEntry = (BackedUpTree, sled::IVec, sled::IVec);
+
+impl Store {
+    /// What a new device of the account gets (SPEC.md §8.5): every contact, the 1:1
+    /// conversations, and their messages from `since_ms` on with their id-index entries —
+    /// no outbox, search signatures, files or groups (a group's keys are never copied: a
+    /// device joins groups as the person's member later). Read while the node runs: a
+    /// message written meanwhile may be in it or not, never half. `None` once the keys
+    /// and values pass `max_bytes` (the window holds more than a new device takes).
+    pub fn device_history(&self, since_ms: u64, max_bytes: u64) -> Result<Option<Vec<DeviceEntry>>, StoreError> {
+        let mut entries = Vec::new();
+        let mut bytes = 0u64;
+        let mut keep = |entries: &mut Vec<DeviceEntry>, entry: DeviceEntry| {
+            bytes += (entry.1.len() + entry.2.len()) as u64;
+            entries.push(entry);
+            bytes <= max_bytes
+        };
+        for item in self.contacts.iter() {
+            let (key, value) = item?;
+            if !keep(&mut entries, (BackedUpTree::Contacts, key, value)) {
+                return Ok(None);
+            }
+        }
+        let since_hlc = since_ms << 16;
+        for conversation in self.conversations()? {
+            if !matches!(conversation.kind, crate::model::ConversationKind::Direct { .. }) {
+                continue;
+            }
+            let key = keys::conversation(&conversation.id);
+            if let Some(row) = self.history.get(key)? {
+                if !keep(&mut entries, (BackedUpTree::History, key.as_slice().into(), row)) {
+                    return Ok(None);
+                }
+            }
+            let start = keys::message(&conversation.id, since_hlc, &crate::model::MsgId([0; 16]));
+            let end = keys::message(&conversation.id, u64::MAX, &crate::model::MsgId([0xff; 16]));
+            for item in self.history.range(start..=end) {
+                let (key, value) = item?;
+                let id: [u8; 16] = key[key.len() - 16..]
+                    .try_into()
+                    .expect("a message key ends with its id");
+                let index = keys::index(&crate::model::MsgId(id));
+                if let Some(row) = self.history.get(index)? {
+                    if !keep(&mut entries, (BackedUpTree::History, index.as_slice().into(), row)) {
+                        return Ok(None);
+                    }
+                }
+                if !keep(&mut entries, (BackedUpTree::History, key, value)) {
+                    return Ok(None);
+                }
+            }
+        }
+        Ok(Some(entries))
+    }
+
+    /// The entries of one message a linked device gets when it changes: its conversation's
+    /// row, its index entry and the message; `None` when it is not in a 1:1 conversation
+    /// (or not stored).
+    pub fn message_entries(&self, id: &crate::model::MsgId) -> Result<Option<Vec<DeviceEntry>>, StoreError> {
+        let Some((conv, hlc)) = self.message_location(id)? else {
+            return Ok(None);
+        };
+        let row_key = keys::conversation(&conv);
+        let Some(row) = self.history.get(row_key)? else {
+            return Ok(None);
+        };
+        if !matches!(
+            super::decode::<crate::model::Conversation>(&row, "conversation")?.kind,
+            crate::model::ConversationKind::Direct { .. }
+        ) {
+            return Ok(None);
+        }
+        let mut entries = vec![(BackedUpTree::History, row_key.as_slice().into(), row)];
+        let index = keys::index(id);
+        let message = keys::message(&conv, hlc, id);
+        for key in [index.as_slice(), message.as_slice()] {
+            if let Some(value) = self.history.get(key)? {
+                entries.push((BackedUpTree::History, key.into(), value));
+            }
+        }
+        Ok(Some(entries))
+    }
+
+    /// Writes entries a linked device got from its first device: contacts and
+    /// conversation rows as they are, each message with its search signature and the
+    /// state its index entry carries. Other entries are left out and counted. Returns the
+    /// messages written, each with whether it was new here, and how many were left out.
+    pub fn apply_device_entries(
+        &self,
+        entries: &[crate::account::history::HistoryEntry],
+    ) -> Result<(Vec<(crate::model::MsgId, bool)>, usize), StoreError> {
+        use super::message_codec;
+        let mut states = std::collections::HashMap::new();
+        for entry in entries.iter().filter(|e| e.tree == BackedUpTree::History as u8) {
+            if entry.key.first() == Some(&b'i') {
+                if let Some((_, _, Some(state))) = keys::parse_index_value(&entry.value) {
+                    states.insert(entry.key[1..].to_vec(), state);
+                }
+            }
+        }
+        let (mut written, mut left_out) = (Vec::new(), 0);
+        let mut batch = self.batch();
+        for entry in entries {
+            let (tree, key, value) = (entry.tree, entry.key.as_ref(), entry.value.as_ref());
+            match (BackedUpTree::from_byte(tree), key.first()) {
+                (Some(BackedUpTree::Contacts), _) => {
+                    self.contacts.insert(key, value)?;
+                }
+                (Some(BackedUpTree::History), Some(b'c')) if key.len() == 17 => {
+                    batch.insert(key, value.to_vec());
+                }
+                (Some(BackedUpTree::History), Some(b'm')) => {
+                    let Ok(mut message) = message_codec::decode(key, value) else {
+                        left_out += 1;
+                        continue;
+                    };
+                    if let Some(state) = states
+                        .get(message.id.0.as_slice())
+                        .and_then(|b| message_codec::state_from_byte(*b))
+                    {
+                        message.state = state;
+                    }
+                    written.push((message.id, !self.has_message(&message.id)?));
+                    batch.put_message(&message);
+                }
+                (Some(BackedUpTree::History), Some(b'i')) => {}
+                _ => left_out += 1,
+            }
+        }
+        self.apply(batch)?;
+        Ok((written, left_out))
+    }
+
+    /// The time of the newest message in a 1:1 conversation (ms; 0 with none): where a
+    /// linked device asks its first device to go on from.
+    pub fn newest_direct_ms(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .conversations()?
+            .iter()
+            .filter(|c| matches!(c.kind, crate::model::ConversationKind::Direct { .. }))
+            .map(|c| crate::model::Hlc(c.last_hlc).millis())
+            .max()
+            .unwrap_or(0))
+    }
+
+    /// Completes the database of a new device after its history was written: the search
+    /// signatures are written in the background at its first start.
+    pub fn finish_device_copy(&self, now_ms: u64) -> Result<(), StoreError> {
+        self.set_meta_value(super::UNINDEXED, &now_ms)?;
+        self.flush()
+    }
+}
