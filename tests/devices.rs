@@ -93,19 +93,11 @@ async fn rejected(node: &NodeHandle, reason: &str, count: u64) -> u64 {
 
 /// Waits until `node`'s conversation with `contact` holds `count` messages; returns them.
 async fn messages(node: &NodeHandle, contact: &str, count: usize) -> Vec<String> {
-    tokio::time::timeout(DEADLINE, async {
-        let mut events = node.events();
-        loop {
-            if let Ok(page) = node.history_page(contact, 100, None, None).await {
-                if page.messages.len() >= count {
-                    return page.messages.into_iter().map(|m| m.text).collect();
-                }
-            }
-            let _ = tokio::time::timeout(std::time::Duration::from_secs(1), events.next()).await;
-        }
+    eventually(node, &format!("{contact}: {count} messages"), || async {
+        let page = node.history_page(contact, 100, None, None).await.ok()?;
+        (page.messages.len() >= count).then(|| page.messages.into_iter().map(|m| m.text).collect())
     })
     .await
-    .unwrap_or_else(|_| panic!("{contact}: {count} messages not there in time"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -197,9 +189,74 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
     assert!(messages(&second.node, &friend.phone, 9)
         .await
         .contains(&"이사 후".to_owned()));
-    // Anything else is done on the first device for now: the laptop says so.
+    // What the laptop's person does to the address book is done by the first device, and
+    // both devices show it.
+    let bo = second.node.add_contact("010-5555-6666", "Bo").await.unwrap();
+    assert_eq!(bo.name, "Bo");
+    assert!(contact(&first.node, "Bo").await.is_some());
+    second.node.add_contact("010-7777-8888", "Cy").await.unwrap();
+    let renamed = second.node.rename_contact(&friend.phone, "친구").await.unwrap();
+    assert_eq!(renamed.name, "친구");
+    assert_eq!(contact(&first.node, "친구").await.unwrap().phone, friend.phone);
+    assert!(second.node.block_contact("Bo", true).await.unwrap().blocked);
+    assert!(contact(&first.node, "Bo").await.unwrap().blocked);
+    // What the first device's person does reaches the laptop.
+    first.node.rename_contact("Cy", "Cyan").await.unwrap();
+    eventually(&second.node, "Cy renamed on the laptop", || async {
+        contact(&second.node, "Cyan").await.map(|_| ())
+    })
+    .await;
+    // A contact removed while the laptop is off is gone when it comes back; and the
+    // laptop, started again on new ports too, dials the first device where the first
+    // device last said it listens, and keeps up.
+    second.node.shutdown().await.unwrap();
+    first.node.remove_contact("Bo").await.unwrap();
+    let second = lone::restart(dir.path(), 2, &[LOOPBACK], &[]).await;
+    friend.node.send(&first.phone, "둘 다 이사").await.unwrap();
+    assert!(messages(&second.node, &friend.phone, 10)
+        .await
+        .contains(&"둘 다 이사".to_owned()));
+    eventually(&second.node, "Bo gone from the laptop", || async {
+        contact(&second.node, "Bo").await.is_none().then_some(())
+    })
+    .await;
+    assert!(contact(&second.node, "Cyan").await.is_some());
+    // A contact removed while it is on goes at once.
+    first.node.remove_contact("Cyan").await.unwrap();
+    eventually(&second.node, "Cyan gone from the laptop", || async {
+        contact(&second.node, "Cyan").await.is_none().then_some(())
+    })
+    .await;
+    // Reading on the laptop: the first device sends the read receipts (the friend sees
+    // its messages read) and both devices count nothing unread.
+    for i in 0..2 {
+        friend.node.send(&first.phone, &format!("읽어 {i}")).await.unwrap();
+    }
+    messages(&second.node, &friend.phone, 12).await;
+    assert!(second.node.mark_read("친구").await.unwrap() >= 2);
+    assert_eq!(unread(&first.node).await, 0);
+    eventually(&second.node, "the laptop's unread count", || async {
+        (unread(&second.node).await == 0).then_some(())
+    })
+    .await;
+    eventually(&friend.node, "the friend's messages read", || async {
+        let page = friend.node.history_page(&first.phone, 100, None, None).await.ok()?;
+        page.messages
+            .iter()
+            .filter(|m| m.text.starts_with("읽어"))
+            .all(|m| m.state == chingu::model::MessageState::Read)
+            .then_some(())
+    })
+    .await;
+    // Groups are the first device's for now: the laptop says so.
     assert_eq!(
-        refusal_reason(second.node.add_contact("010-5555-6666", "Bo").await.unwrap_err()),
+        refusal_reason(
+            second
+                .node
+                .group_create("모임", &[&friend.phone], None)
+                .await
+                .unwrap_err()
+        ),
         "linked_device"
     );
     // Only the first device links and removes.
@@ -225,13 +282,7 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
     let mut on_second = second.node.events();
     let after = first.node.remove_device("laptop").await.unwrap();
     assert_eq!((after.version, after.devices.len(), after.removed), (3, 1, 1));
-    // The removed laptop dials again and is refused, counted; it hears it was removed.
-    rejected(&first.node, "revoked_device", 1).await;
-    // Removed, it cannot send through the first device any more.
-    assert_eq!(
-        refusal_reason(second.node.send(&friend.phone, "still me?").await.unwrap_err()),
-        "first_device_unreachable"
-    );
+    // The laptop hears at once that it was removed (the first device sends it the list).
     tokio::time::timeout(DEADLINE, async {
         while let Some(event) = on_second.next().await {
             if let Event::DeviceRemoved { name } = event {
@@ -242,6 +293,43 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
     })
     .await
     .expect("the laptop never heard it was removed");
+    let on_laptop = second.node.devices().await.unwrap();
+    assert_eq!(on_laptop.version, 3);
+    assert!(!on_laptop.devices.iter().any(|d| d.this_device));
+    // Removed, it cannot send through the first device any more.
+    assert_eq!(
+        refusal_reason(second.node.send(&friend.phone, "still me?").await.unwrap_err()),
+        "revoked_device"
+    );
+}
+
+/// Waits until `check` gives a value (tried at each of `node`'s events, and every second).
+async fn eventually<T, F, Fut>(node: &NodeHandle, what: &str, check: F) -> T
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    tokio::time::timeout(DEADLINE, async {
+        let mut events = node.events();
+        loop {
+            if let Some(value) = check().await {
+                return value;
+            }
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(1), events.next()).await;
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("{what}: not there in time"))
+}
+
+/// The contact `name` names on `node`, if any.
+async fn contact(node: &NodeHandle, name: &str) -> Option<chingu::node::ContactView> {
+    node.contacts().await.unwrap().into_iter().find(|c| c.name == name)
+}
+
+/// Unread messages in every conversation of `node`.
+async fn unread(node: &NodeHandle) -> u32 {
+    node.conversations().await.unwrap().iter().map(|c| c.unread).sum()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

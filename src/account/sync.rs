@@ -52,12 +52,97 @@ pub enum SyncMessage {
         /// The message's entries.
         entries: List<HistoryEntry, 3>,
     },
-    /// First → linked device: the send was refused (a reason of SPEC.md §9.3).
+    /// First → linked device: the send or action was refused (a reason of SPEC.md §9.3).
     NotSent {
         /// The request answered.
         request: u64,
         /// Why.
         reason: Text<32>,
+    },
+    /// Linked → first device: do this as the account (the first device's node does it
+    /// as if its own person had, and what changes comes back as entries).
+    Act {
+        /// Numbers this request's answer.
+        request: u64,
+        /// What to do.
+        action: Action,
+    },
+    /// First → linked device: the action is done (its changed entries went first).
+    Done {
+        /// The request answered.
+        request: u64,
+        /// What the action counts (messages marked read; 0 for the others).
+        count: u64,
+    },
+    /// First → linked device: the keys (numbers) of every contact the account has, in
+    /// frames; after the `last` one the linked device forgets the contacts not named
+    /// (sent when the stream starts, and after a contact is removed).
+    ContactKeys {
+        /// This frame's keys.
+        keys: List<Bytes<MAX_CONTACT_KEY>, MAX_CONTACT_KEYS>,
+        /// The last frame.
+        last: bool,
+    },
+    /// First → linked device: the account's device list changed (sent when the stream
+    /// starts, and after each change).
+    Devices(SignedDeviceList),
+    /// First → linked device: where the first device listens now (binary multiaddrs; sent
+    /// when the stream starts): the linked device dials it there next time.
+    Here(List<Bytes<256>, MAX_HELLO_ADDRS>),
+}
+
+/// What a linked device's person did that the first device carries out for the account
+/// (`protocol/devices.md` §6). `contact` is a name or number as typed, resolved in the
+/// first device's address book.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Mark a 1:1 conversation read (read receipts go to the friend).
+    Read {
+        /// The conversation's contact.
+        contact: Text<MAX_CONTACT_QUERY>,
+    },
+    /// Tell a friend whether the person is typing.
+    Typing {
+        /// The friend.
+        contact: Text<MAX_CONTACT_QUERY>,
+        /// Typing or stopped.
+        active: bool,
+    },
+    /// Add a contact (`to`: as another number of an existing contact).
+    AddContact {
+        /// The number as typed.
+        number: Text<MAX_CONTACT_QUERY>,
+        /// Its name.
+        name: Text<{ crate::text::MAX_NAME_BYTES }>,
+        /// The contact it is another number of.
+        to: Option<Text<MAX_CONTACT_QUERY>>,
+    },
+    /// Remove a contact (a number: that number; a name: the person).
+    RemoveContact {
+        /// The contact.
+        contact: Text<MAX_CONTACT_QUERY>,
+    },
+    /// Rename a person.
+    Rename {
+        /// The contact.
+        contact: Text<MAX_CONTACT_QUERY>,
+        /// The new name.
+        name: Text<{ crate::text::MAX_NAME_BYTES }>,
+    },
+    /// Block or unblock a person.
+    Block {
+        /// The contact.
+        contact: Text<MAX_CONTACT_QUERY>,
+        /// Block (true) or unblock.
+        blocked: bool,
+    },
+    /// Mute or unmute a person.
+    Mute {
+        /// The contact.
+        contact: Text<MAX_CONTACT_QUERY>,
+        /// Mute (true) or unmute.
+        muted: bool,
     },
 }
 
@@ -65,6 +150,10 @@ pub enum SyncMessage {
 pub const MAX_HELLO_ADDRS: usize = 4;
 /// Longest contact query a linked device forwards (a name or a number as typed).
 pub const MAX_CONTACT_QUERY: usize = 128;
+/// Longest key of the contacts tree (a number).
+pub const MAX_CONTACT_KEY: usize = 64;
+/// Most keys one `contact_keys` frame carries.
+pub const MAX_CONTACT_KEYS: usize = 2_048;
 
 /// The device key of `peer`, if `list` names it as a current device of the account;
 /// [`AccountError::RevokedDevice`] for a removed one, [`AccountError::NotADevice`] for

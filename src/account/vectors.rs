@@ -1,7 +1,8 @@
 //! Test vectors of `protocol/devices.md` (`protocol/vectors/devices.json`): a device list
 //! of two versions, a link code with its text, PSK and prologue inputs, and a whole link
 //! handshake with fixed static and ephemeral keys — its three messages, the handshake
-//! hash, the SAS, the hello's signature and the first transport message. Checked both
+//! hash, the SAS, the hello's signature and the first transport message — and one of
+//! each device-sync message. Checked both
 //! ways; `print_vectors` (ignored) regenerates the file from the fixed inputs.
 
 use serde_json::{json, Value};
@@ -85,6 +86,7 @@ fn compute() -> Value {
             "text": code.encode(),
             "psk": hex::encode(code.psk()),
         },
+        "sync_messages": sync_messages(&list2),
         "handshake": {
             "initiator_ephemeral_private": hex::encode([0x11u8; 32]),
             "responder_ephemeral_private": hex::encode([0x22u8; 32]),
@@ -106,6 +108,131 @@ fn compute() -> Value {
     })
 }
 
+/// One of each `/chingu/device-sync/1` message (protocol/devices.md §6), as CBOR.
+fn sync_messages(list: &SignedDeviceList) -> Value {
+    use super::history::HistoryEntry;
+    use super::sync::{Action, SyncMessage};
+    use crate::wire::Text;
+    fn text<const N: usize>(s: &str) -> Text<N> {
+        Text::new(s).unwrap()
+    }
+    let addr = || Bytes::new("/ip4/127.0.0.1/tcp/4002".parse::<libp2p::Multiaddr>().unwrap().to_vec()).unwrap();
+    let entry = HistoryEntry::new(2, b"+821012345678".to_vec(), vec![0xa0]).unwrap();
+    let messages = [
+        (
+            "hello",
+            SyncMessage::Hello {
+                since_ms: 1_764_892_860_000,
+                addrs: List::new(vec![addr()]).unwrap(),
+            },
+        ),
+        ("history", SyncMessage::History(List::new(vec![entry.clone()]).unwrap())),
+        ("refused", SyncMessage::Refused(text("revoked_device"))),
+        ("here", SyncMessage::Here(List::new(vec![addr()]).unwrap())),
+        ("devices", SyncMessage::Devices(list.clone())),
+        (
+            "contact_keys",
+            SyncMessage::ContactKeys {
+                keys: List::new(vec![Bytes::new(b"+821012345678".to_vec()).unwrap()]).unwrap(),
+                last: true,
+            },
+        ),
+        (
+            "send",
+            SyncMessage::Send {
+                request: 1,
+                contact: text("Yuki"),
+                text: text("안녕"),
+            },
+        ),
+        (
+            "sent",
+            SyncMessage::Sent {
+                request: 1,
+                entries: List::new(vec![entry]).unwrap(),
+            },
+        ),
+        (
+            "not_sent",
+            SyncMessage::NotSent {
+                request: 1,
+                reason: text("contact_blocked"),
+            },
+        ),
+        (
+            "act_read",
+            SyncMessage::Act {
+                request: 2,
+                action: Action::Read { contact: text("Yuki") },
+            },
+        ),
+        (
+            "act_typing",
+            SyncMessage::Act {
+                request: 3,
+                action: Action::Typing {
+                    contact: text("Yuki"),
+                    active: true,
+                },
+            },
+        ),
+        (
+            "act_add_contact",
+            SyncMessage::Act {
+                request: 4,
+                action: Action::AddContact {
+                    number: text("010-5555-6666"),
+                    name: text("Bo"),
+                    to: None,
+                },
+            },
+        ),
+        (
+            "act_remove_contact",
+            SyncMessage::Act {
+                request: 5,
+                action: Action::RemoveContact { contact: text("Bo") },
+            },
+        ),
+        (
+            "act_rename",
+            SyncMessage::Act {
+                request: 6,
+                action: Action::Rename {
+                    contact: text("Yuki"),
+                    name: text("유키"),
+                },
+            },
+        ),
+        (
+            "act_block",
+            SyncMessage::Act {
+                request: 7,
+                action: Action::Block {
+                    contact: text("Bo"),
+                    blocked: true,
+                },
+            },
+        ),
+        (
+            "act_mute",
+            SyncMessage::Act {
+                request: 8,
+                action: Action::Mute {
+                    contact: text("Bo"),
+                    muted: false,
+                },
+            },
+        ),
+        ("done", SyncMessage::Done { request: 2, count: 3 }),
+    ];
+    messages
+        .iter()
+        .map(|(name, message)| (name.to_string(), json!(hex::encode(to_cbor(message)))))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
 #[test]
 fn vectors_match_the_file() {
     let file: Value = serde_json::from_str(FILE).unwrap();
@@ -117,6 +244,7 @@ fn vectors_match_the_file() {
         "device_lists",
         "link_code",
         "handshake",
+        "sync_messages",
     ] {
         assert_eq!(file[key], computed[key], "{key}");
     }

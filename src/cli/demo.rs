@@ -241,6 +241,20 @@ fn describe(step: &Step) -> String {
             text = *text,
             ms = latency.as_millis() as u64
         ),
+        Step::ReadOnDevice {
+            who,
+            device,
+            friend,
+            unread,
+            latency,
+        } => tr!(
+            "demo-read-on-device",
+            name = who.name(),
+            device = *device,
+            friend = friend.name(),
+            unread = *unread,
+            ms = latency.as_millis() as u64
+        ),
         Step::LinkShown { who, code } => tr!(
             "demo-link-shown",
             name = who.name(),

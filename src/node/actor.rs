@@ -443,13 +443,13 @@ impl Actor {
     }
 
     /// The owner's number; a refusal on an operator's node, which has none (and so no
-    /// contacts, messages or groups), and on a device linked to an account (SPEC.md §8.5:
-    /// friends do not take messages from it yet).
+    /// contacts, messages or groups), and on a device linked to an account for what it does
+    /// not forward to its first device (SPEC.md §8.5).
     pub(super) fn own_phone(&self) -> Result<PhoneNumber, NodeError> {
         if self.is_linked_device() {
             return Err(super::refusal::Refusal::invalid(
                 "linked_device",
-                "this device is linked to an account: it sends 1:1 texts through the account's first device; anything else is sent from the first device for now",
+                "this device is linked to an account: its 1:1 texts, reads and contacts go through the account's first device; groups, files and other kinds are sent from the first device for now",
             )
             .into());
         }

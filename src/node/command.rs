@@ -233,6 +233,9 @@ pub(crate) enum HistoryCommand {
 impl super::actor::Actor {
     /// Runs a command from a handle: each goes to the part of the actor that owns it.
     pub(super) fn on_command(&mut self, command: Command) {
+        let Some(command) = self.forward_to_first(command) else {
+            return;
+        };
         match command {
             Command::Status(reply) => {
                 let _ = reply.send(self.status());
@@ -281,9 +284,6 @@ impl super::actor::Actor {
             }
             Command::LookupContact { query, reply } => self.cmd_lookup(&query, reply),
             Command::CreateInvite { valid_secs, reply } => self.cmd_create_invite(valid_secs, reply),
-            Command::Send { query, text, reply } if self.is_linked_device() => {
-                self.send_through_first(query, text, reply)
-            }
             Command::Send { query, text, reply } => self.cmd_send(&query, text, reply),
             Command::Compose { compose, reply } => self.cmd_compose(compose, reply),
             Command::SendFile { to, path, reply } => self.cmd_send_file(to, path, reply),

@@ -244,6 +244,7 @@ impl Actor {
         self.store.put_contact(contact)?;
         self.durability.wrote();
         self.dm.contact_changed(contact);
+        self.note_devices(super::link::DeviceNote::Contacts(vec![contact.phone.clone()]));
         Ok(())
     }
 
@@ -518,6 +519,7 @@ impl Actor {
             self.dm.contact_removed(&c);
         }
         self.durability.wrote();
+        self.note_devices(super::link::DeviceNote::ContactRemoved);
         Ok(view)
     }
 

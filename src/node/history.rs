@@ -193,7 +193,7 @@ impl Actor {
     }
 
     /// The conversation named by `query`: a conversation id, a contact or a group.
-    fn conversation_named(&self, query: &str) -> Result<Conversation, NodeError> {
+    pub(in crate::node) fn conversation_named(&self, query: &str) -> Result<Conversation, NodeError> {
         let query = query.trim();
         if let Ok(id) = query.parse::<ConvId>() {
             if let Some(row) = self.store.conversation(&id)? {

@@ -579,6 +579,11 @@ impl Actor {
         conv.unread = 0;
         self.store.apply(batch)?;
         self.update_conversation(conv);
+        // Linked devices hear of it once the row is written too (at the turn's end).
+        let read = ids.clone();
+        self.durability.after_flush(Box::new(move |actor: &mut Actor| {
+            actor.note_devices(super::link::DeviceNote::Read(read));
+        }));
         Ok(ids)
     }
 

@@ -89,6 +89,37 @@ impl Store {
         Ok(Some(entries))
     }
 
+    /// The contacts entries of `phones` still stored: what a linked device gets when
+    /// they change.
+    pub fn contact_entries(&self, phones: &[crate::phone::PhoneNumber]) -> Result<Vec<DeviceEntry>, StoreError> {
+        let mut entries = Vec::new();
+        for phone in phones {
+            let key = phone.as_str().as_bytes();
+            if let Some(value) = self.contacts.get(key)? {
+                entries.push((BackedUpTree::Contacts, key.into(), value));
+            }
+        }
+        Ok(entries)
+    }
+
+    /// Every contact's key (its number).
+    pub fn contact_keys(&self) -> Result<Vec<sled::IVec>, StoreError> {
+        self.contacts.iter().keys().map(|key| key.map_err(Into::into)).collect()
+    }
+
+    /// Forgets the contacts whose key is not in `keep` (a linked device, once its first
+    /// device named every contact the account has); returns how many went.
+    pub fn keep_only_contacts(&self, keep: &std::collections::HashSet<Vec<u8>>) -> Result<usize, StoreError> {
+        let mut gone = 0;
+        for key in self.contact_keys()? {
+            if !keep.contains(key.as_ref()) {
+                self.contacts.remove(key)?;
+                gone += 1;
+            }
+        }
+        Ok(gone)
+    }
+
     /// Writes entries a linked device got from its first device: contacts and
     /// conversation rows as they are, each message with its search signature and the
     /// state its index entry carries. Other entries are left out and counted. Returns the
@@ -156,5 +187,33 @@ impl Store {
     pub fn finish_device_copy(&self, now_ms: u64) -> Result<(), StoreError> {
         self.set_meta_value(super::UNINDEXED, &now_ms)?;
         self.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::StoreOptions;
+    use super::*;
+    use crate::model::{Contact, ContactSource};
+
+    #[test]
+    fn a_linked_device_keeps_only_the_contacts_its_first_device_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        let numbers = ["+819012345678", "+821055556666", "+821077778888"];
+        for number in numbers {
+            store
+                .put_contact(&Contact::new(number.parse().unwrap(), "x", ContactSource::Manual))
+                .unwrap();
+        }
+        let wanted: Vec<crate::phone::PhoneNumber> = vec![numbers[0].parse().unwrap(), "+12025550100".parse().unwrap()];
+        let entries = store.contact_entries(&wanted).unwrap();
+        assert_eq!(entries.len(), 1, "only stored contacts have entries");
+        assert_eq!(entries[0].1.as_ref(), numbers[0].as_bytes());
+        assert_eq!(store.contact_keys().unwrap().len(), 3);
+        let keep = [numbers[0], numbers[2]].iter().map(|n| n.as_bytes().to_vec()).collect();
+        assert_eq!(store.keep_only_contacts(&keep).unwrap(), 1);
+        let left: Vec<String> = store.contacts().unwrap().iter().map(|c| c.phone.to_string()).collect();
+        assert_eq!(left, [numbers[0], numbers[2]]);
     }
 }

@@ -339,6 +339,7 @@ demo-meetup-closed = { $name } が全員に対して「{ $meetup }」を閉じ�
 demo-link-shown = { $name } のスマホが一回限りのリンクコード（{ $code }…）を表示します
 demo-device-linked = [{ $at }] { $name } の { $device } がアカウントに参加しました。両方の画面に { $sas } が表示され、新しい端末のノードには端末 { $devices } 台と 1 対 1 のメッセージ { $messages } 件が表示されます
 demo-sent-from-device = { $name } が { $device } から { $friend } へ「{ $text }」— スマホ経由で { $ms } ms 後に { $friend } に届きます
+demo-read-on-device = { $name } が { $device } で { $friend } の返信を読みます — スマホも既読に（未読 { $unread } 件）、{ $ms } ms 後に { $friend } に既読が届きます
 demo-path-online = 1:1 オンライン
 demo-path-mailbox = 1:1 オフライン（メールボックス経由）
 demo-path-group = グループ

@@ -10,16 +10,20 @@
 //! device, and is on disk before the new device is told it joined.
 
 mod admit;
+mod forward;
 mod io;
 pub mod join;
+mod keep_up;
 mod sync;
+
+pub(crate) use sync::DeviceNote;
 
 use std::time::Duration;
 
 use futures::StreamExt;
 use libp2p::{Multiaddr, PeerId, StreamProtocol};
 use serde::{Deserialize, Serialize};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
 
 use super::actor::Actor;
 use super::command::Reply;
@@ -37,8 +41,12 @@ use crate::wire::{Bytes, Fixed, List};
 pub const DEVICE_ADDRS_META: &str = "account.device_addrs";
 /// The store's meta value holding the first device's addresses (a linked device's home).
 pub const FIRST_ADDRS_META: &str = "account.first_addrs";
-/// Most sends a linked device's person may have on their way to the first device.
+/// Most sends and actions a linked device's person may have on their way to the first
+/// device.
 const MAX_FORWARDS: usize = 64;
+/// Most notes for linked devices kept for a server that has not read them (one that
+/// falls further behind sends everything again).
+const MAX_NOTES: usize = 256;
 /// Most refusals written at once to link streams that came with no offer open.
 const MAX_REFUSING: usize = 8;
 /// The name a first device has in its account's list.
@@ -124,7 +132,27 @@ pub(crate) enum LinkEvent {
     /// A linked device named where it listens (first device).
     DeviceAddrs { peer: PeerId, addrs: Vec<String> },
     /// A linked device's person sent a 1:1 text: send it as this (first) device.
-    SendFor(sync::Forward),
+    SendFor {
+        contact: String,
+        text: String,
+        reply: Reply<crate::node::MessageView>,
+    },
+    /// A linked device's person did something else the account does (first device).
+    ActFor {
+        action: crate::account::sync::Action,
+        reply: Reply<u64>,
+    },
+    /// The first device answered an action (linked device): run `then`.
+    Acted {
+        result: Result<u64, NodeError>,
+        then: sync::Then,
+    },
+    /// The first device named every contact of the account (linked device).
+    ContactKeys(std::collections::HashSet<Vec<u8>>),
+    /// The first device said where it listens (linked device).
+    FirstAddrs(Vec<Multiaddr>),
+    /// The first device sent the account's device list (linked device).
+    DeviceList(SignedDeviceList),
     /// The first device sent a forwarded text: its entries, and the answer to give
     /// (linked device).
     SentThrough {
@@ -159,8 +187,11 @@ pub(crate) struct Links {
     refusing: std::sync::Arc<tokio::sync::Semaphore>,
     /// The linked devices this (first) device serves, one task each.
     syncing: std::collections::HashMap<PeerId, tokio::task::AbortHandle>,
-    /// Where a linked device's sends go (to the task following its first device).
+    /// Where a linked device's sends and actions go (to the task following its first
+    /// device).
     forwards: Option<mpsc::Sender<sync::Forward>>,
+    /// What the linked devices' servers must tell their devices (a first device).
+    notes: broadcast::Sender<DeviceNote>,
     /// A linked device's first device, and what to wake when a connection to it comes up.
     first: Option<(PeerId, std::sync::Arc<tokio::sync::Notify>)>,
     events_tx: mpsc::UnboundedSender<LinkEvent>,
@@ -212,6 +243,7 @@ impl Links {
             refusing: std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_REFUSING)),
             syncing: std::collections::HashMap::new(),
             forwards: None,
+            notes: broadcast::channel(MAX_NOTES).0,
             first: None,
             events_tx,
             events,
@@ -282,7 +314,10 @@ impl Actor {
             tx.clone(),
         );
         if self.is_linked_device() {
-            let Some(first) = crate::identity::peer_id_of(self.links.list.list.account.as_bytes()) else {
+            let me = self.config.identity.public_key();
+            let first = crate::identity::peer_id_of(self.links.list.list.account.as_bytes());
+            // A device its list no longer names was removed: it follows nobody.
+            let Some(first) = first.filter(|_| self.links.list.device(&me).is_some()) else {
                 return;
             };
             let addrs: Vec<String> = self
@@ -300,6 +335,8 @@ impl Actor {
             self.links.first = Some((first, connected.clone()));
             let following = sync::Following {
                 first,
+                account: *self.links.list.list.account.as_bytes(),
+                me,
                 own_addrs: self.link_addrs(),
                 store: self.store.clone(),
                 events: tx,
@@ -471,45 +508,19 @@ impl Actor {
             let _ = reply.send(Err(e.into()));
             return;
         }
-        self.links.list = next;
-        // Its sync ends now; if it dials again it is refused as removed.
+        self.links.list = next.clone();
+        // Its server tells it and ends its sync (within a step's deadline); if it dials
+        // again it is refused as removed.
         if let Some(peer) = crate::identity::peer_id_of(gone.device.as_bytes()) {
-            if let Some(task) = self.links.syncing.remove(&peer) {
-                task.abort();
-            }
+            self.links.syncing.remove(&peer);
         }
+        self.note_devices(DeviceNote::List(next));
         self.durability.wrote();
         let name = gone.name.as_str().to_owned();
         self.durability.after_flush(Box::new(move |actor: &mut Actor| {
             actor.emit(Event::DeviceRemoved { name });
             let _ = reply.send(Ok(actor.devices_view()));
         }));
-    }
-
-    /// Writes what the first device sent (a linked device) and tells the apps: a message
-    /// new here as received, a known one as changed.
-    fn apply_synced(&mut self, entries: Vec<crate::account::history::HistoryEntry>) {
-        let (written, left_out) = match self.store.apply_device_entries(&entries) {
-            Ok(applied) => applied,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot keep what the first device sent");
-                return;
-            }
-        };
-        for _ in 0..left_out {
-            self.reject(None, "device_sync", AccountError::Malformed("").reason());
-        }
-        self.durability.wrote();
-        for (id, new) in written {
-            if let Ok(Some(message)) = self.store.message(&id) {
-                let message = self.view_of(&message);
-                self.emit(if new {
-                    Event::MessageReceived { message }
-                } else {
-                    Event::MessageChanged { message }
-                });
-            }
-        }
     }
 
     pub(super) fn on_link_event(&mut self, event: LinkEvent) {
@@ -588,6 +599,7 @@ impl Actor {
                 }
                 self.links.list = next.clone();
                 self.links.offer = None;
+                self.note_devices(DeviceNote::List(next.clone()));
                 self.durability.wrote();
                 let name = device.name.as_str().to_owned();
                 let peer_id = crate::identity::peer_id_of(device.device.as_bytes())
@@ -600,13 +612,18 @@ impl Actor {
             }
             LinkEvent::SyncIncoming(peer, stream) => match served_device(&self.links.list, &peer) {
                 Ok(_) => {
-                    let task = tokio::spawn(sync::serve(
+                    let serving = sync::Serving {
                         peer,
-                        stream,
-                        self.store.clone(),
-                        self.subscribe_events(),
-                        self.links.events_tx.clone(),
-                    ));
+                        store: self.store.clone(),
+                        events: self.subscribe_events(),
+                        notes: self.links.notes.subscribe(),
+                        actor: self.links.events_tx.clone(),
+                        opening: sync::Opening {
+                            addrs: self.link_addrs(),
+                            list: self.links.list.clone(),
+                        },
+                    };
+                    let task = tokio::spawn(sync::serve(stream, serving));
                     if let Some(old) = self.links.syncing.insert(peer, task.abort_handle()) {
                         old.abort();
                     }
@@ -635,36 +652,21 @@ impl Actor {
                     Err(e) => tracing::warn!(error = %e, "cannot keep a linked device's addresses"),
                 }
             }
-            LinkEvent::SendFor(forward) => self.on_command(crate::node::command::Command::Send {
-                query: forward.contact,
-                text: forward.text,
-                reply: forward.reply,
+            LinkEvent::SendFor { contact, text, reply } => self.on_command(crate::node::command::Command::Send {
+                query: contact,
+                text,
+                reply,
             }),
-            LinkEvent::SentThrough { entries, reply } => {
-                let answer = match self.store.apply_device_entries(&entries) {
-                    Ok((written, _)) => written
-                        .first()
-                        .and_then(|(id, _)| self.store.message(id).ok().flatten())
-                        .map(|message| self.view_of(&message))
-                        .ok_or_else(|| NodeError::Internal {
-                            what: "forwarded_send",
-                            source: "the first device's answer held no message".into(),
-                        }),
-                    Err(e) => Err(e.into()),
-                };
-                self.durability.wrote();
-                let _ = reply.send(answer);
-            }
+            LinkEvent::ActFor { action, reply } => self.act_for_device(action, reply),
+            LinkEvent::Acted { result, then } => then(self, result),
+            LinkEvent::ContactKeys(keep) => self.keep_only_contacts(&keep),
+            LinkEvent::FirstAddrs(addrs) => self.first_moved(addrs),
+            LinkEvent::DeviceList(list) => self.take_device_list(list),
+            LinkEvent::SentThrough { entries, reply } => self.sent_through(entries, reply),
             LinkEvent::Removed => {
-                self.links.forwards = None;
                 let me = self.config.identity.public_key();
-                let name = self
-                    .links
-                    .list
-                    .device(&me)
-                    .map(|d| d.name.as_str().to_owned())
-                    .unwrap_or_default();
-                self.emit(Event::DeviceRemoved { name });
+                let name = self.links.list.device(&me).map(|d| d.name.as_str().to_owned());
+                self.device_gone(name.unwrap_or_default());
             }
             LinkEvent::Failed { offer, peer, error } => {
                 tracing::debug!(%peer, %error, "a link run failed");
@@ -699,32 +701,6 @@ impl Actor {
         if let Some((first, connected)) = &self.links.first {
             if first == peer {
                 connected.notify_one();
-            }
-        }
-    }
-
-    /// Sends a 1:1 text written on this linked device through the account's first device.
-    pub(super) fn send_through_first(&mut self, contact: String, text: String, reply: Reply<crate::node::MessageView>) {
-        let forward = sync::Forward { contact, text, reply };
-        match &self.links.forwards {
-            Some(forwards) => {
-                if let Err(e) = forwards.try_send(forward) {
-                    let forward = match e {
-                        mpsc::error::TrySendError::Full(f) | mpsc::error::TrySendError::Closed(f) => f,
-                    };
-                    let _ = forward.reply.send(Err(Refusal::invalid(
-                        "first_device_unreachable",
-                        "the account's first device cannot take more messages now",
-                    )
-                    .into()));
-                }
-            }
-            None => {
-                let _ = forward.reply.send(Err(Refusal::invalid(
-                    "first_device_unreachable",
-                    "this linked device does not know where its first device is",
-                )
-                .into()));
             }
         }
     }

@@ -17,13 +17,14 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use super::io::{as_wire, blocking, history_since, read_value, write_value};
 use super::{AbortOnDrop, LinkEvent, STEP_TIMEOUT};
 use crate::account::history::{self, HistoryEntry};
-use crate::account::sync::{SyncMessage, MAX_SYNC_FRAME, SYNC_PROTOCOL};
-use crate::account::AccountError;
+use crate::account::sync::{Action, SyncMessage, MAX_CONTACT_KEYS, MAX_SYNC_FRAME, SYNC_PROTOCOL};
+use crate::account::{AccountError, SignedDeviceList};
 use crate::model::{now_ms, MsgId};
 use crate::node::command::Reply;
 use crate::node::refusal::Refusal;
 use crate::node::Event;
 use crate::node::{MessageView, NodeError};
+use crate::phone::PhoneNumber;
 use crate::store::Store;
 use crate::wire::{Bytes, List, Text};
 
@@ -41,11 +42,42 @@ const LAG_MARGIN_MS: u64 = 60_000;
 type Reader = futures::io::ReadHalf<libp2p::Stream>;
 type Writer = futures::io::WriteHalf<libp2p::Stream>;
 
-/// A 1:1 text a linked device's person sent, on its way to the first device.
-pub(crate) struct Forward {
-    pub(crate) contact: String,
-    pub(crate) text: String,
-    pub(crate) reply: Reply<MessageView>,
+/// What a linked device's person did, on its way to the first device.
+pub(crate) enum Forward {
+    /// A 1:1 text.
+    Send {
+        contact: String,
+        text: String,
+        reply: Reply<MessageView>,
+    },
+    /// Anything else the first device does for the account; `then` runs on the linked
+    /// device's actor with the first device's answer (what the action counts).
+    Act { action: Action, then: Then },
+}
+
+/// What a linked device does with the first device's answer to an action.
+pub(crate) type Then = Box<dyn FnOnce(&mut crate::node::actor::Actor, Result<u64, NodeError>) + Send>;
+
+/// What changed on the first device that its linked devices must hear of (besides the
+/// messages its events name).
+#[derive(Clone)]
+pub(crate) enum DeviceNote {
+    /// These contacts were written.
+    Contacts(Vec<PhoneNumber>),
+    /// A contact was removed.
+    ContactRemoved,
+    /// These messages were marked read (their entries are on disk).
+    Read(Vec<MsgId>),
+    /// The device list changed (stored).
+    List(SignedDeviceList),
+}
+
+/// What a first device says when a linked device's stream starts.
+pub(super) struct Opening {
+    /// Where the first device listens.
+    pub(super) addrs: Vec<libp2p::Multiaddr>,
+    /// The account's device list.
+    pub(super) list: SignedDeviceList,
 }
 
 async fn write(stream: &mut Writer, message: &SyncMessage) -> Result<(), AccountError> {
@@ -77,6 +109,75 @@ async fn send_entries(stream: &mut Writer, entries: Vec<(u8, Vec<u8>, Vec<u8>)>)
     Ok(())
 }
 
+/// Names every contact the account has, in frames (the linked device forgets the others).
+async fn send_contact_keys(stream: &mut Writer, store: &Store) -> Result<(), AccountError> {
+    let store = store.clone();
+    let keys = blocking(move || store.contact_keys()).await?;
+    let keys: Vec<Bytes<{ crate::account::sync::MAX_CONTACT_KEY }>> =
+        keys.iter().filter_map(|k| Bytes::new(k.to_vec()).ok()).collect();
+    let mut frames = keys.chunks(MAX_CONTACT_KEYS).peekable();
+    if frames.peek().is_none() {
+        return write(
+            stream,
+            &SyncMessage::ContactKeys {
+                keys: List::truncating(Vec::new()),
+                last: true,
+            },
+        )
+        .await;
+    }
+    while let Some(frame) = frames.next() {
+        let last = frames.peek().is_none();
+        write(
+            stream,
+            &SyncMessage::ContactKeys {
+                keys: List::truncating(frame.to_vec()),
+                last,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Tells the linked device `peer` what `note` says; `false` once the device list no
+/// longer names it (the stream then ends).
+async fn tell(stream: &mut Writer, store: &Store, peer: &PeerId, note: DeviceNote) -> Result<bool, AccountError> {
+    match note {
+        DeviceNote::Contacts(phones) => {
+            let store = store.clone();
+            let entries = blocking(move || store.contact_entries(&phones)).await?;
+            send_entries(stream, super::io::as_wire(entries)).await?;
+        }
+        DeviceNote::ContactRemoved => send_contact_keys(stream, store).await?,
+        DeviceNote::Read(ids) => {
+            let store = store.clone();
+            let entries = blocking(move || {
+                let mut entries = Vec::new();
+                for id in &ids {
+                    entries.extend(store.message_entries(id)?.unwrap_or_default());
+                }
+                Ok(entries)
+            })
+            .await?;
+            send_entries(stream, super::io::as_wire(entries)).await?;
+        }
+        DeviceNote::List(list) => {
+            let still = crate::account::sync::served_device(&list, peer).is_ok();
+            write(stream, &SyncMessage::Devices(list)).await?;
+            return Ok(still);
+        }
+    }
+    Ok(true)
+}
+
+/// The 1:1 history from `since_ms` on and every contact (the stream's start, and after
+/// the first device lagged behind its own events or notes).
+async fn catch_up(stream: &mut Writer, store: &Store, since_ms: u64) -> Result<(), AccountError> {
+    send_entries(stream, history_since(store, since_ms).await?).await?;
+    send_contact_keys(stream, store).await
+}
+
 /// One message's entries (conversation row, index, message), if it is a 1:1 message.
 async fn message_entries(store: &Store, id: &str) -> Result<Option<Vec<(u8, Vec<u8>, Vec<u8>)>>, AccountError> {
     let Ok(id) = id.parse::<MsgId>() else {
@@ -91,27 +192,44 @@ pub(super) async fn refuse(stream: libp2p::Stream, error: AccountError) {
     super::io::refuse(stream, error, SyncMessage::Refused).await
 }
 
-/// The first device's side: serves one linked device until the stream fails, sending
-/// what its person writes through `actor`.
-pub(super) async fn serve(
-    peer: PeerId,
-    stream: libp2p::Stream,
-    store: Store,
-    mut events: broadcast::Receiver<Event>,
-    actor: mpsc::UnboundedSender<LinkEvent>,
-) {
-    if let Err(e) = serve_on(peer, stream, &store, &mut events, &actor).await {
+/// What a first device's server of one linked device needs.
+pub(super) struct Serving {
+    pub(super) peer: PeerId,
+    pub(super) store: Store,
+    pub(super) events: broadcast::Receiver<Event>,
+    pub(super) notes: broadcast::Receiver<DeviceNote>,
+    /// Where the device's person's sends and actions go.
+    pub(super) actor: mpsc::UnboundedSender<LinkEvent>,
+    pub(super) opening: Opening,
+}
+
+/// The first device's side: serves one linked device until the stream fails, or until
+/// the device list no longer names it, carrying out what its person does through
+/// `actor`.
+pub(super) async fn serve(stream: libp2p::Stream, serving: Serving) {
+    if let Err(e) = serve_on(stream, serving).await {
         tracing::debug!(error = %e, "a linked device's sync ended");
     }
 }
 
-async fn serve_on(
-    peer: PeerId,
-    stream: libp2p::Stream,
-    store: &Store,
-    events: &mut broadcast::Receiver<Event>,
-    actor: &mpsc::UnboundedSender<LinkEvent>,
-) -> Result<(), AccountError> {
+/// An answer the first device's actor owes the linked device.
+type Owed = futures::future::BoxFuture<'static, (u64, Answer)>;
+
+enum Answer {
+    Sent(Result<Result<MessageView, NodeError>, oneshot::error::RecvError>),
+    Done(Result<Result<u64, NodeError>, oneshot::error::RecvError>),
+}
+
+async fn serve_on(stream: libp2p::Stream, serving: Serving) -> Result<(), AccountError> {
+    let Serving {
+        peer,
+        store,
+        mut events,
+        mut notes,
+        actor,
+        opening,
+    } = serving;
+    let store = &store;
     let (reader, mut writer) = stream.split();
     let (_reader, mut incoming) = reading(reader);
     let hello = tokio::time::timeout(STEP_TIMEOUT, incoming.recv())
@@ -126,8 +244,15 @@ async fn serve_on(
         .map(|a| a.to_string())
         .collect();
     let _ = actor.send(LinkEvent::DeviceAddrs { peer, addrs });
-    send_entries(&mut writer, history_since(store, since_ms).await?).await?;
-    let mut sending = futures::stream::FuturesUnordered::new();
+    let here = opening
+        .addrs
+        .iter()
+        .filter_map(|a| Bytes::new(a.to_vec()).ok())
+        .collect();
+    write(&mut writer, &SyncMessage::Here(List::truncating(here))).await?;
+    write(&mut writer, &SyncMessage::Devices(opening.list)).await?;
+    catch_up(&mut writer, store, since_ms).await?;
+    let mut owed = futures::stream::FuturesUnordered::<Owed>::new();
     loop {
         tokio::select! {
             event = events.recv() => {
@@ -136,8 +261,7 @@ async fn serve_on(
                     Ok(Event::MessageState { id, .. }) => id,
                     Ok(_) => continue,
                     Err(broadcast::error::RecvError::Lagged(_)) => {
-                        let since_ms = now_ms().saturating_sub(LAG_MARGIN_MS);
-                        send_entries(&mut writer, history_since(store, since_ms).await?).await?;
+                        catch_up(&mut writer, store, now_ms().saturating_sub(LAG_MARGIN_MS)).await?;
                         continue;
                     }
                     Err(broadcast::error::RecvError::Closed) => return Ok(()),
@@ -146,26 +270,51 @@ async fn serve_on(
                     send_entries(&mut writer, entries).await?;
                 }
             }
+            note = notes.recv() => match note {
+                Ok(note) => {
+                    if !tell(&mut writer, store, &peer, note).await? {
+                        return Ok(());
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    catch_up(&mut writer, store, now_ms().saturating_sub(LAG_MARGIN_MS)).await?;
+                }
+                Err(broadcast::error::RecvError::Closed) => return Ok(()),
+            },
             message = incoming.recv() => match message {
                 Some(Ok(SyncMessage::Send { request, contact, text })) => {
                     let (reply, answer) = oneshot::channel();
-                    let forward = Forward {
+                    let send = LinkEvent::SendFor {
                         contact: contact.into_string(),
                         text: text.into_string(),
                         reply,
                     };
-                    if actor.send(LinkEvent::SendFor(forward)).is_err() {
+                    if actor.send(send).is_err() {
                         return Ok(());
                     }
-                    sending.push(async move { (request, answer.await) });
+                    owed.push(Box::pin(async move { (request, Answer::Sent(answer.await)) }));
+                }
+                Some(Ok(SyncMessage::Act { request, action })) => {
+                    let (reply, answer) = oneshot::channel();
+                    if actor.send(LinkEvent::ActFor { action, reply }).is_err() {
+                        return Ok(());
+                    }
+                    owed.push(Box::pin(async move { (request, Answer::Done(answer.await)) }));
                 }
                 Some(Ok(_)) => return Err(AccountError::Malformed("a device-sync message for the other side")),
                 Some(Err(e)) => return Err(e),
                 None => return Ok(()),
             },
-            Some((request, answer)) = sending.next(), if !sending.is_empty() => {
+            Some((request, answer)) = owed.next(), if !owed.is_empty() => {
+                // What the actor changed went out as notes before it answered: they
+                // reach the device before the answer does.
+                while let Ok(note) = notes.try_recv() {
+                    if !tell(&mut writer, store, &peer, note).await? {
+                        return Ok(());
+                    }
+                }
                 let answer = match answer {
-                    Ok(Ok(view)) => match message_entries(store, &view.id).await? {
+                    Answer::Sent(Ok(Ok(view))) => match message_entries(store, &view.id).await? {
                         Some(entries) => SyncMessage::Sent {
                             request,
                             entries: List::truncating(
@@ -177,8 +326,11 @@ async fn serve_on(
                         },
                         None => not_sent(request, "internal"),
                     },
-                    Ok(Err(e)) => not_sent(request, crate::api::ApiError::from(&e).reason().unwrap_or("not_sent")),
-                    Err(_) => not_sent(request, "stopped"),
+                    Answer::Done(Ok(Ok(count))) => SyncMessage::Done { request, count },
+                    Answer::Sent(Ok(Err(e))) | Answer::Done(Ok(Err(e))) => {
+                        not_sent(request, crate::api::ApiError::from(&e).reason().unwrap_or("not_sent"))
+                    }
+                    Answer::Sent(Err(_)) | Answer::Done(Err(_)) => not_sent(request, "stopped"),
                 };
                 write(&mut writer, &answer).await?;
             }
@@ -194,11 +346,13 @@ fn not_sent(request: u64, reason: &str) -> SyncMessage {
 }
 
 /// The linked device's side: follows `first` (the account's first device) for as long
-/// as the node runs, handing every batch to the actor and sending what its person writes
+/// as the node runs, handing every batch to the actor and sending what its person does
 /// (`forwards`) through it.
 pub(super) async fn follow(mut control: libp2p_stream::Control, following: Following) {
     let Following {
         first,
+        account,
+        me,
         own_addrs,
         store,
         events,
@@ -208,9 +362,18 @@ pub(super) async fn follow(mut control: libp2p_stream::Control, following: Follo
     let mut pause = FIRST_PAUSE;
     loop {
         if let Ok(Ok(stream)) = tokio::time::timeout(STEP_TIMEOUT, control.open_stream(first, protocol())).await {
-            match follow_on(stream, &own_addrs, &store, &events, &mut pause, &mut forwards).await {
+            let mut on = FollowOn {
+                account,
+                me,
+                own_addrs: &own_addrs,
+                store: &store,
+                events: &events,
+                pause: &mut pause,
+                forwards: &mut forwards,
+            };
+            match on.run(stream).await {
                 Err(AccountError::RevokedDevice) => {
-                    refuse_the_rest(&mut forwards);
+                    refuse_the_rest(&mut forwards, &events);
                     let _ = events.send(LinkEvent::Removed);
                     return;
                 }
@@ -219,18 +382,18 @@ pub(super) async fn follow(mut control: libp2p_stream::Control, following: Follo
             }
         }
         if events.is_closed() {
-            refuse_the_rest(&mut forwards);
+            refuse_the_rest(&mut forwards, &events);
             return;
         }
-        // Meanwhile what the person writes cannot go: say so at once. A connection to
-        // the first device (it dialled us after moving) ends the pause.
+        // Meanwhile what the person does cannot go: say so at once. A connection to the
+        // first device (it dialled us after moving) ends the pause.
         let paused = tokio::time::sleep(pause);
         tokio::pin!(paused);
         loop {
             tokio::select! {
                 _ = &mut paused => break,
                 _ = connected.notified() => break,
-                Some(forward) = forwards.recv() => unreachable_first(forward.reply),
+                Some(forward) = forwards.recv() => unreachable_first(forward, &events),
             }
         }
         pause = (pause * 2).min(LONGEST_PAUSE);
@@ -241,107 +404,219 @@ pub(super) async fn follow(mut control: libp2p_stream::Control, following: Follo
 pub(super) struct Following {
     /// The account's first device.
     pub(super) first: PeerId,
+    /// The account key (the first device's).
+    pub(super) account: [u8; 32],
+    /// This device's key.
+    pub(super) me: [u8; 32],
     /// Where this device listens (named in the hello).
     pub(super) own_addrs: Vec<libp2p::Multiaddr>,
     pub(super) store: Store,
     pub(super) events: mpsc::UnboundedSender<LinkEvent>,
-    /// Texts the person writes.
+    /// What the person does.
     pub(super) forwards: mpsc::Receiver<Forward>,
     /// Woken when a connection to the first device comes up.
     pub(super) connected: std::sync::Arc<tokio::sync::Notify>,
 }
 
-/// Stops taking sends and answers every one still queued: a send whose answer is
-/// dropped would leave its caller waiting for ever.
-fn refuse_the_rest(forwards: &mut mpsc::Receiver<Forward>) {
+/// Stops taking sends and actions and answers every one still queued: one whose answer
+/// is dropped would leave its caller waiting for ever.
+fn refuse_the_rest(forwards: &mut mpsc::Receiver<Forward>, events: &mpsc::UnboundedSender<LinkEvent>) {
     forwards.close();
     while let Ok(forward) = forwards.try_recv() {
-        unreachable_first(forward.reply);
+        unreachable_first(forward, events);
     }
 }
 
-/// The answer to a send the first device cannot take now.
-fn unreachable_first(reply: Reply<MessageView>) {
-    let _ = reply.send(Err(Refusal::invalid(
+/// The refusal of what the first device cannot take now.
+pub(super) fn first_unreachable() -> NodeError {
+    Refusal::invalid(
         "first_device_unreachable",
-        "the account's first device cannot be reached now: the message was not sent",
+        "the account's first device cannot be reached now: nothing was sent or changed",
     )
-    .into()));
+    .into()
 }
 
-async fn follow_on(
-    stream: libp2p::Stream,
-    own_addrs: &[libp2p::Multiaddr],
-    store: &Store,
-    events: &mpsc::UnboundedSender<LinkEvent>,
-    pause: &mut Duration,
-    forwards: &mut mpsc::Receiver<Forward>,
-) -> Result<(), AccountError> {
-    let (reader, mut writer) = stream.split();
-    let (_reader, mut incoming) = reading(reader);
-    let store = store.clone();
-    let since_ms = blocking(move || store.newest_direct_ms()).await?;
-    let hello = SyncMessage::Hello {
-        since_ms,
-        addrs: List::truncating(own_addrs.iter().filter_map(|a| Bytes::new(a.to_vec()).ok()).collect()),
-    };
-    write(&mut writer, &hello).await?;
-    // Sends waiting for the first device's answer, each until its deadline.
-    let mut waiting: HashMap<u64, (tokio::time::Instant, Reply<MessageView>)> = HashMap::new();
-    let mut next_request = 0u64;
-    let ended = loop {
-        let next_deadline = waiting.values().map(|(deadline, _)| *deadline).min();
-        tokio::select! {
-            _ = tokio::time::sleep_until(next_deadline.unwrap_or_else(tokio::time::Instant::now)), if next_deadline.is_some() => {
-                let now = tokio::time::Instant::now();
-                let late: Vec<u64> = waiting.iter().filter(|(_, (d, _))| *d <= now).map(|(r, _)| *r).collect();
-                for request in late {
-                    if let Some((_, reply)) = waiting.remove(&request) {
-                        unreachable_first(reply);
+/// Answers `forward` with [`first_unreachable`].
+fn unreachable_first(forward: Forward, events: &mpsc::UnboundedSender<LinkEvent>) {
+    answer(Waiting::from(forward), first_unreachable(), events);
+}
+
+/// A send or action waiting for the first device's answer.
+enum Waiting {
+    Send(Reply<MessageView>),
+    Act(Then),
+}
+
+impl From<Forward> for Waiting {
+    fn from(forward: Forward) -> Self {
+        match forward {
+            Forward::Send { reply, .. } => Self::Send(reply),
+            Forward::Act { then, .. } => Self::Act(then),
+        }
+    }
+}
+
+/// Gives `waiting` a refusal (an action's goes through the actor, which runs its `then`).
+fn answer(waiting: Waiting, refusal: NodeError, events: &mpsc::UnboundedSender<LinkEvent>) {
+    match waiting {
+        Waiting::Send(reply) => {
+            let _ = reply.send(Err(refusal));
+        }
+        Waiting::Act(then) => {
+            let _ = events.send(LinkEvent::Acted {
+                result: Err(refusal),
+                then,
+            });
+        }
+    }
+}
+
+/// One stream to the first device.
+struct FollowOn<'a> {
+    account: [u8; 32],
+    me: [u8; 32],
+    own_addrs: &'a [libp2p::Multiaddr],
+    store: &'a Store,
+    events: &'a mpsc::UnboundedSender<LinkEvent>,
+    pause: &'a mut Duration,
+    forwards: &'a mut mpsc::Receiver<Forward>,
+}
+
+impl FollowOn<'_> {
+    async fn run(&mut self, stream: libp2p::Stream) -> Result<(), AccountError> {
+        let (reader, mut writer) = stream.split();
+        let (_reader, mut incoming) = reading(reader);
+        let store = self.store.clone();
+        let since_ms = blocking(move || store.newest_direct_ms()).await?;
+        let hello = SyncMessage::Hello {
+            since_ms,
+            addrs: List::truncating(
+                self.own_addrs
+                    .iter()
+                    .filter_map(|a| Bytes::new(a.to_vec()).ok())
+                    .collect(),
+            ),
+        };
+        write(&mut writer, &hello).await?;
+        // Sends and actions waiting for the first device's answer, each until its deadline.
+        let mut waiting: HashMap<u64, (tokio::time::Instant, Waiting)> = HashMap::new();
+        // The account's contacts named so far by `contact_keys` frames.
+        let mut contact_keys = std::collections::HashSet::new();
+        let mut next_request = 0u64;
+        let ended = loop {
+            let next_deadline = waiting.values().map(|(deadline, _)| *deadline).min();
+            tokio::select! {
+                _ = tokio::time::sleep_until(next_deadline.unwrap_or_else(tokio::time::Instant::now)), if next_deadline.is_some() => {
+                    let now = tokio::time::Instant::now();
+                    let late: Vec<u64> = waiting.iter().filter(|(_, (d, _))| *d <= now).map(|(r, _)| *r).collect();
+                    for request in late {
+                        if let Some((_, late)) = waiting.remove(&request) {
+                            answer(late, first_unreachable(), self.events);
+                        }
                     }
+                }
+                message = incoming.recv() => {
+                    let message = match message {
+                        Some(Ok(message)) => message,
+                        Some(Err(e)) => break Err(e),
+                        None => break Ok(()),
+                    };
+                    if let Err(e) = self.take(message, &mut waiting, &mut contact_keys) {
+                        break Err(e);
+                    }
+                }
+                Some(forward) = self.forwards.recv() => {
+                    let message = match &forward {
+                        Forward::Send { contact, text, .. } => match (Text::new(contact.as_str()), Text::new(text.as_str())) {
+                            (Ok(contact), Ok(text)) => Some(SyncMessage::Send { request: next_request + 1, contact, text }),
+                            _ => None,
+                        },
+                        Forward::Act { action, .. } => Some(SyncMessage::Act { request: next_request + 1, action: action.clone() }),
+                    };
+                    let Some(message) = message else {
+                        let too_long = Refusal::invalid("too_long", "the contact or the text is over its limit");
+                        answer(forward.into(), too_long.into(), self.events);
+                        continue;
+                    };
+                    next_request += 1;
+                    if let Err(e) = write(&mut writer, &message).await {
+                        unreachable_first(forward, self.events);
+                        break Err(e);
+                    }
+                    waiting.insert(next_request, (tokio::time::Instant::now() + STEP_TIMEOUT, forward.into()));
                 }
             }
-            message = incoming.recv() => match message {
-                Some(Ok(SyncMessage::History(batch))) => {
-                    *pause = FIRST_PAUSE;
-                    if events.send(LinkEvent::Synced(batch.into_vec())).is_err() {
-                        break Ok(());
-                    }
+        };
+        for (_, (_, left)) in waiting {
+            answer(left, first_unreachable(), self.events);
+        }
+        ended
+    }
+
+    /// Takes one message from the first device.
+    fn take(
+        &mut self,
+        message: SyncMessage,
+        waiting: &mut HashMap<u64, (tokio::time::Instant, Waiting)>,
+        contact_keys: &mut std::collections::HashSet<Vec<u8>>,
+    ) -> Result<(), AccountError> {
+        let events = self.events;
+        let gone = || AccountError::Handshake("the node stopped".into());
+        match message {
+            SyncMessage::History(batch) => {
+                *self.pause = FIRST_PAUSE;
+                events.send(LinkEvent::Synced(batch.into_vec())).map_err(|_| gone())?;
+            }
+            SyncMessage::ContactKeys { keys, last } => {
+                contact_keys.extend(keys.iter().map(|k| k.as_ref().to_vec()));
+                if last {
+                    let keep = std::mem::take(contact_keys);
+                    events.send(LinkEvent::ContactKeys(keep)).map_err(|_| gone())?;
                 }
-                Some(Ok(SyncMessage::Sent { request, entries })) => {
-                    if let Some((_, reply)) = waiting.remove(&request) {
-                        let _ = events.send(LinkEvent::SentThrough { entries: entries.into_vec(), reply });
-                    }
+            }
+            SyncMessage::Here(addrs) => {
+                let addrs = addrs
+                    .iter()
+                    .filter_map(|a| libp2p::Multiaddr::try_from(a.as_ref().to_vec()).ok())
+                    .collect();
+                events.send(LinkEvent::FirstAddrs(addrs)).map_err(|_| gone())?;
+            }
+            SyncMessage::Devices(list) => {
+                list.verify(&self.account)?;
+                let removed = list.device(&self.me).is_none();
+                events.send(LinkEvent::DeviceList(list)).map_err(|_| gone())?;
+                if removed {
+                    return Err(AccountError::RevokedDevice);
                 }
-                Some(Ok(SyncMessage::NotSent { request, reason })) => {
-                    if let Some((_, reply)) = waiting.remove(&request) {
-                        let _ = reply.send(Err(refused_by_first(reason.as_str())));
-                    }
+            }
+            SyncMessage::Sent { request, entries } => {
+                if let Some((_, Waiting::Send(reply))) = waiting.remove(&request) {
+                    let _ = events.send(LinkEvent::SentThrough {
+                        entries: entries.into_vec(),
+                        reply,
+                    });
                 }
-                Some(Ok(SyncMessage::Refused(reason))) => break Err(AccountError::from_reason(reason.as_str())),
-                Some(Ok(_)) => break Err(AccountError::Malformed("a device-sync message for the other side")),
-                Some(Err(e)) => break Err(e),
-                None => break Ok(()),
-            },
-            Some(forward) = forwards.recv() => {
-                let (Ok(contact), Ok(text)) = (Text::new(forward.contact.as_str()), Text::new(forward.text.as_str())) else {
-                    let _ = forward.reply.send(Err(Refusal::invalid("too_long", "the contact or the text is over its limit").into()));
-                    continue;
-                };
-                next_request += 1;
-                let request = SyncMessage::Send { request: next_request, contact, text };
-                if let Err(e) = write(&mut writer, &request).await {
-                    unreachable_first(forward.reply);
-                    break Err(e);
+            }
+            SyncMessage::Done { request, count } => {
+                if let Some((_, Waiting::Act(then))) = waiting.remove(&request) {
+                    let _ = events.send(LinkEvent::Acted {
+                        result: Ok(count),
+                        then,
+                    });
                 }
-                waiting.insert(next_request, (tokio::time::Instant::now() + STEP_TIMEOUT, forward.reply));
+            }
+            SyncMessage::NotSent { request, reason } => {
+                if let Some((_, left)) = waiting.remove(&request) {
+                    answer(left, refused_by_first(reason.as_str()), events);
+                }
+            }
+            SyncMessage::Refused(reason) => return Err(AccountError::from_reason(reason.as_str())),
+            SyncMessage::Hello { .. } | SyncMessage::Send { .. } | SyncMessage::Act { .. } => {
+                return Err(AccountError::Malformed("a device-sync message for the other side"))
             }
         }
-    };
-    for (_, (_, reply)) in waiting {
-        unreachable_first(reply);
+        Ok(())
     }
-    ended
 }
 
 /// A refusal the first device gave a forwarded send, as the linked device's own.

@@ -1,7 +1,8 @@
 //! The tour's last part: 민지 links her laptop to her account (SPEC.md §8.5). Her node
 //! shows a link code, the laptop joins with it once both screens' numbers are confirmed
 //! (answered at once, as two people would after comparing them), and the laptop's own
-//! node then lists her devices and shows the 1:1 history it got.
+//! node then lists her devices and shows the 1:1 history it got, writes to Yuki and reads
+//! Yuki's answer — both through her phone.
 
 use super::*;
 use crate::account::history::DEFAULT_HISTORY_DAYS;
@@ -14,6 +15,8 @@ use crate::{Node, NodeConfig};
 pub const LAPTOP: &str = "laptop";
 /// What 민지 writes from it.
 const LAPTOP_LINE: &str = "노트북으로 보내요 💻";
+/// What Yuki answers (민지 reads it on the laptop).
+const YUKI_REPLY: &str = "届いたよ！";
 
 impl Demo {
     /// 민지 links her laptop; its node comes up with her devices and her history.
@@ -89,6 +92,42 @@ impl Demo {
             to: Who::Yuki,
             text: LAPTOP_LINE,
             latency: arrived,
+        });
+        // Yuki answers; 민지 reads it on the laptop, and her phone marks it read and
+        // tells Yuki.
+        let mut on_laptop = laptop.events();
+        let reply = self.node(Who::Yuki).send(Who::Minji.name(), YUKI_REPLY).await?;
+        wait_received(&mut on_laptop, &reply, Instant::now())
+            .await
+            .ok_or(DemoError::Timeout("Yuki's reply on the laptop"))?;
+        let mut at_yuki = self.node(Who::Yuki).events();
+        let read_at = Instant::now();
+        laptop.mark_read(Who::Yuki.name()).await?;
+        within("Yuki's reply read", async {
+            while let Some(event) = at_yuki.next().await {
+                if let Event::MessageState { id, state, .. } = event {
+                    if id == reply.id && state == crate::model::MessageState::Read {
+                        break;
+                    }
+                }
+            }
+            Ok(())
+        })
+        .await?;
+        let latency = read_at.elapsed();
+        let unread = minji
+            .conversations()
+            .await?
+            .iter()
+            .filter(|c| c.kind == "direct" && c.title == Who::Yuki.name())
+            .map(|c| c.unread)
+            .sum();
+        observe(Step::ReadOnDevice {
+            who: Who::Minji,
+            device: LAPTOP,
+            friend: Who::Yuki,
+            unread,
+            latency,
         });
         laptop.shutdown().await?;
         Ok(())

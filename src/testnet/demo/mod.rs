@@ -323,6 +323,20 @@ pub enum Step {
         /// From the send to the friend's node having it.
         latency: Duration,
     },
+    /// A person read a friend's message on a linked device: the first device marked it
+    /// read and sent the receipt.
+    ReadOnDevice {
+        /// Who.
+        who: Who,
+        /// On which device.
+        device: &'static str,
+        /// Whose message.
+        friend: Who,
+        /// Messages unread on the first device afterwards.
+        unread: u32,
+        /// From the read to the friend's node seeing it read.
+        latency: Duration,
+    },
     /// A person's new device joined their account and its node is up.
     DeviceLinked {
         /// Whose.

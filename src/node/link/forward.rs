@@ -1,0 +1,210 @@
+//! What a linked device's person does goes to the account's first device, which does it
+//! for the account (`protocol/devices.md` §6): friends take messages, receipts and
+//! typing only from the key they pinned, and the first device keeps the account's
+//! address book. On the linked device, [`Actor::forward_to_first`] turns those commands
+//! into [`sync::Forward`]s and answers each caller once the first device did it and what
+//! changed is written here; on the first device, [`Actor::act_for_device`] carries an
+//! action out and answers once its changes are on disk (and went to the linked devices
+//! as notes first).
+
+use tokio::sync::mpsc;
+
+use super::sync::{self, Forward, Then};
+use crate::account::sync::{Action, MAX_CONTACT_QUERY};
+use crate::account::AccountError;
+use crate::model::ConversationKind;
+use crate::node::actor::Actor;
+use crate::node::command::{Command, HistoryCommand, PeopleCommand, Reply};
+use crate::node::contacts::ContactView;
+use crate::node::refusal::Refusal;
+use crate::node::NodeError;
+use crate::wire::Text;
+
+/// `value` as a bounded text of the protocol, or a refusal naming what is too long.
+fn bounded<const N: usize>(value: &str, what: &'static str) -> Result<Text<N>, NodeError> {
+    Text::new(value).map_err(|_| {
+        Refusal::invalid("too_long", format!("the {what} is over its limit of {N} bytes"))
+            .with("max", N.to_string())
+            .into()
+    })
+}
+
+fn contact_text(query: &str) -> Result<Text<MAX_CONTACT_QUERY>, NodeError> {
+    bounded(query, "contact")
+}
+
+impl Actor {
+    /// On a linked device, runs the commands the first device does for the account by
+    /// sending them there; gives any other command back.
+    pub(in crate::node) fn forward_to_first(&mut self, command: Command) -> Option<Command> {
+        if !self.is_linked_device() {
+            return Some(command);
+        }
+        match command {
+            Command::Send { query, text, reply } => self.forward(Forward::Send {
+                contact: query,
+                text,
+                reply,
+            }),
+            Command::Read { query, reply } => {
+                let action = contact_text(&query).map(|contact| Action::Read { contact });
+                self.act(
+                    action,
+                    Box::new(move |_, counted| {
+                        let _ = reply.send(counted.map(|n| n as usize));
+                    }),
+                );
+            }
+            Command::Browse(HistoryCommand::MarkRead { conversation, reply }) => {
+                // A linked device has 1:1 conversations only.
+                let action = self.conversation_named(&conversation).and_then(|row| match row.kind {
+                    ConversationKind::Direct { phone } => Ok(Action::Read {
+                        contact: contact_text(phone.as_str())?,
+                    }),
+                    _ => Err(self.own_phone().expect_err("a linked device")),
+                });
+                self.act(
+                    action,
+                    Box::new(move |_, counted| {
+                        let _ = reply.send(counted.map(|n| n as usize));
+                    }),
+                );
+            }
+            Command::Typing { query, active, reply } => {
+                let action = contact_text(&query).map(|contact| Action::Typing { contact, active });
+                self.act(
+                    action,
+                    Box::new(move |_, done| {
+                        let _ = reply.send(done.map(|_| true));
+                    }),
+                );
+            }
+            Command::AddContact { input, name, to, reply } => {
+                let action = (|| {
+                    Ok(Action::AddContact {
+                        number: contact_text(&input)?,
+                        name: bounded(&name, "name")?,
+                        to: to.as_deref().map(contact_text).transpose()?,
+                    })
+                })();
+                self.act(action, view_of(input, reply));
+            }
+            Command::RemoveContact { query, reply } => {
+                // The view is of the contact as it was (as on the first device).
+                let before = self.resolve_contact(&query).and_then(|c| self.person_view(&c));
+                let action = contact_text(&query).map(|contact| Action::RemoveContact { contact });
+                self.act(
+                    action,
+                    Box::new(move |_, done| {
+                        let _ = reply.send(done.and(before));
+                    }),
+                );
+            }
+            Command::People(PeopleCommand::Rename { query, name, reply }) => {
+                self.act_on_contact(&query, reply, |contact| {
+                    Ok(Action::Rename {
+                        contact,
+                        name: bounded(&name, "name")?,
+                    })
+                })
+            }
+            Command::People(PeopleCommand::Block { query, blocked, reply }) => {
+                self.act_on_contact(&query, reply, |contact| Ok(Action::Block { contact, blocked }))
+            }
+            Command::People(PeopleCommand::Mute { query, muted, reply }) => {
+                self.act_on_contact(&query, reply, |contact| Ok(Action::Mute { contact, muted }))
+            }
+            other => return Some(other),
+        }
+        None
+    }
+
+    /// Sends an action on a contact this device knows, named by its number (a name may
+    /// change with the action), and answers with the person's view afterwards.
+    fn act_on_contact(
+        &mut self,
+        query: &str,
+        reply: Reply<ContactView>,
+        action: impl FnOnce(Text<MAX_CONTACT_QUERY>) -> Result<Action, NodeError>,
+    ) {
+        let action = self
+            .resolve_contact(query)
+            .and_then(|contact| action(contact_text(contact.phone.as_str())?).map(|a| (a, contact.phone)));
+        match action {
+            Ok((action, phone)) => self.act(Ok(action), view_of(phone.to_string(), reply)),
+            Err(e) => {
+                let _ = reply.send(Err(e));
+            }
+        }
+    }
+
+    /// Sends `action` to the first device; `then` gets its answer (or the refusal).
+    fn act(&mut self, action: Result<Action, NodeError>, then: Then) {
+        match action {
+            Ok(action) => self.forward(Forward::Act { action, then }),
+            Err(e) => then(self, Err(e)),
+        }
+    }
+
+    /// Hands `forward` to the task following the first device, or refuses it at once.
+    fn forward(&mut self, forward: Forward) {
+        let refusal = match &self.links.forwards {
+            Some(forwards) => match forwards.try_send(forward) {
+                Ok(()) => return,
+                Err(mpsc::error::TrySendError::Full(f) | mpsc::error::TrySendError::Closed(f)) => (
+                    f,
+                    Refusal::invalid(
+                        "first_device_unreachable",
+                        "the account's first device cannot take more now",
+                    )
+                    .into(),
+                ),
+            },
+            None if self.links.list.device(&self.config.identity.public_key()).is_none() => {
+                (forward, super::refused(AccountError::RevokedDevice))
+            }
+            None => (forward, sync::first_unreachable()),
+        };
+        match refusal {
+            (Forward::Send { reply, .. }, refusal) => {
+                let _ = reply.send(Err(refusal));
+            }
+            (Forward::Act { then, .. }, refusal) => then(self, Err(refusal)),
+        }
+    }
+
+    /// Carries out what a linked device's person did, as this (first) device's own; the
+    /// answer goes once what changed is on disk, after the notes that carry it to the
+    /// linked devices.
+    pub(super) fn act_for_device(&mut self, action: Action, reply: Reply<u64>) {
+        let contact = |text: &Text<MAX_CONTACT_QUERY>| text.as_str().to_owned();
+        let done = match &action {
+            Action::Read { contact: c } => self.cmd_read(&contact(c)).map(|n| n as u64),
+            Action::Typing { contact: c, active } => self.cmd_typing(&contact(c), *active).map(|_| 0),
+            Action::AddContact { number, name, to } => self
+                .cmd_add_contact(number.as_str(), name.as_str().to_owned(), to.as_ref().map(contact))
+                .map(|_| 0),
+            Action::RemoveContact { contact: c } => self.cmd_remove_contact(&contact(c)).map(|_| 0),
+            Action::Rename { contact: c, name } => self.cmd_rename(&contact(c), name.as_str()).map(|_| 0),
+            Action::Block { contact: c, blocked } => self.cmd_block(&contact(c), *blocked).map(|_| 0),
+            Action::Mute { contact: c, muted } => self.cmd_mute(&contact(c), *muted).map(|_| 0),
+        };
+        self.durability.after_flush(Box::new(move |_: &mut Actor| {
+            let _ = reply.send(done);
+        }));
+    }
+
+    /// Tells the servers of the linked devices (if any listen) what `note` says.
+    pub(in crate::node) fn note_devices(&self, note: super::DeviceNote) {
+        let _ = self.links.notes.send(note);
+    }
+}
+
+/// Answers `reply` with the view of the person `query` names, once the first device's
+/// changes are written here.
+fn view_of(query: String, reply: Reply<ContactView>) -> Then {
+    Box::new(move |actor: &mut Actor, done: Result<u64, NodeError>| {
+        let view = done.and_then(|_| actor.resolve_contact(&query).and_then(|c| actor.person_view(&c)));
+        let _ = reply.send(view);
+    })
+}

@@ -1,0 +1,143 @@
+//! What a linked device's actor does with what its first device sends over
+//! `/chingu/device-sync/1` (`protocol/devices.md` §6): writes messages, conversation rows
+//! and contacts and tells its apps, forgets the contacts the account no longer has, keeps
+//! the device list and where the first device listens, and stops following once the
+//! list no longer names it.
+
+use std::collections::HashSet;
+
+use libp2p::Multiaddr;
+
+use super::{FIRST_ADDRS_META, LIST_META};
+use crate::account::history::HistoryEntry;
+use crate::account::{AccountError, SignedDeviceList};
+use crate::model::Contact;
+use crate::node::actor::Actor;
+use crate::node::command::Reply;
+use crate::node::{Event, MessageView, NodeError};
+use crate::store::BackedUpTree;
+
+impl Actor {
+    /// Writes what the first device sent and tells the apps: a message new here as
+    /// received, a known one as changed, a contact as updated.
+    pub(super) fn apply_synced(&mut self, entries: Vec<HistoryEntry>) {
+        let contacts: Vec<Contact> = entries
+            .iter()
+            .filter(|e| e.tree == BackedUpTree::Contacts as u8)
+            .filter_map(|e| crate::wire::from_cbor(e.value.as_ref(), e.value.len()).ok())
+            .collect();
+        let (written, left_out) = match self.store.apply_device_entries(&entries) {
+            Ok(applied) => applied,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot keep what the first device sent");
+                return;
+            }
+        };
+        for _ in 0..left_out {
+            self.reject(None, "device_sync", AccountError::Malformed("").reason());
+        }
+        self.durability.wrote();
+        for contact in contacts {
+            self.dm.contact_changed(&contact);
+            self.emit(Event::ContactUpdated {
+                phone: contact.phone.to_string(),
+                name: contact.display_name(),
+                state: contact.state.as_str().to_owned(),
+            });
+        }
+        for (id, new) in written {
+            if let Ok(Some(message)) = self.store.message(&id) {
+                let message = self.view_of(&message);
+                self.emit(if new {
+                    Event::MessageReceived { message }
+                } else {
+                    Event::MessageChanged { message }
+                });
+            }
+        }
+    }
+
+    /// Writes a text the first device sent for this device's person, and answers its
+    /// caller with it.
+    pub(super) fn sent_through(&mut self, entries: Vec<HistoryEntry>, reply: Reply<MessageView>) {
+        let answer = match self.store.apply_device_entries(&entries) {
+            Ok((written, _)) => written
+                .first()
+                .and_then(|(id, _)| self.store.message(id).ok().flatten())
+                .map(|message| self.view_of(&message))
+                .ok_or_else(|| NodeError::Internal {
+                    what: "forwarded_send",
+                    source: "the first device's answer held no message".into(),
+                }),
+            Err(e) => Err(e.into()),
+        };
+        self.durability.wrote();
+        let _ = reply.send(answer);
+    }
+
+    /// The first device named every contact the account has: the others go.
+    pub(super) fn keep_only_contacts(&mut self, keep: &HashSet<Vec<u8>>) {
+        let gone: Vec<Contact> = match self.store.contacts() {
+            Ok(all) => all
+                .into_iter()
+                .filter(|c| !keep.contains(c.phone.as_str().as_bytes()))
+                .collect(),
+            Err(e) => return self.failed("store.contacts", &e),
+        };
+        if let Err(e) = self.store.keep_only_contacts(keep) {
+            return self.failed("store.remove_contact", &e);
+        }
+        self.durability.wrote();
+        for contact in gone {
+            self.dm.contact_removed(&contact);
+            self.emit(Event::ContactUpdated {
+                phone: contact.phone.to_string(),
+                name: contact.display_name(),
+                state: "removed".to_owned(),
+            });
+        }
+    }
+
+    /// The first device listens at `addrs` now: this device dials it there next time.
+    pub(super) fn first_moved(&mut self, addrs: Vec<Multiaddr>) {
+        let Some((first, _)) = &self.links.first else {
+            return;
+        };
+        let first = *first;
+        for addr in &addrs {
+            self.swarm.add_peer_address(first, addr.clone());
+        }
+        let addrs: Vec<String> = addrs.iter().map(ToString::to_string).collect();
+        match self.store.set_meta_value(FIRST_ADDRS_META, &addrs) {
+            Ok(()) => self.durability.wrote_lazily(),
+            Err(e) => self.failed("store.first_addrs", &e),
+        }
+    }
+
+    /// Keeps a newer device list the first device sent (it is checked against the
+    /// account key); one that no longer names this device ends its following.
+    pub(super) fn take_device_list(&mut self, list: SignedDeviceList) {
+        let account = *self.links.list.list.account.as_bytes();
+        if list.verify(&account).is_err() || list.list.version <= self.links.list.list.version {
+            return;
+        }
+        if let Err(e) = self.store.set_meta_value(LIST_META, &list) {
+            return self.failed("store.device_list", &e);
+        }
+        self.durability.wrote();
+        let me = self.config.identity.public_key();
+        let name = self.links.list.device(&me).map(|d| d.name.as_str().to_owned());
+        self.links.list = list;
+        if self.links.list.device(&me).is_none() {
+            self.device_gone(name.unwrap_or_default());
+        }
+    }
+
+    /// This device was removed from the account: it stops following its first device
+    /// and tells its apps (once).
+    pub(super) fn device_gone(&mut self, name: String) {
+        if self.links.forwards.take().is_some() {
+            self.emit(Event::DeviceRemoved { name });
+        }
+    }
+}
