@@ -22,9 +22,11 @@ pub const MAX_SYNC_FRAME: usize = 60_000;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncMessage {
-    /// Linked → first device: send what changed since this time (ms), then keep sending.
+    /// Linked → first device: send what was stored since this time (ms), then keep
+    /// sending.
     Hello {
-        /// Messages from this time on are sent again (ms).
+        /// Messages the first device stored from this time on (its `stored_ms`, its own
+        /// clock: the newest among those the linked device has) are sent again.
         since_ms: u64,
         /// Where the linked device listens (binary multiaddrs): the first device dials it
         /// there when it starts again, on new addresses of its own.

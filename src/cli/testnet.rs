@@ -52,6 +52,9 @@ pub struct TestnetArgs {
     /// Mean seconds between two kills (chaos)
     #[arg(long, default_value_t = 3.0, value_name = "SECS")]
     kill_every: f64,
+    /// Devices linked to user 0's account, each a process killed like the users (chaos)
+    #[arg(long, default_value_t = 0)]
+    devices: usize,
     /// Log line format on stderr: text or json
     #[arg(long, value_enum, default_value_t = super::output::LogFormat::Text, value_name = "FORMAT")]
     log_format: super::output::LogFormat,
@@ -101,6 +104,7 @@ pub async fn run(args: TestnetArgs, json: bool) -> anyhow::Result<()> {
         churn: args.churn,
         processes: args.processes,
         kill_every: Duration::from_secs_f64(args.kill_every.max(0.1)),
+        devices: args.devices,
     };
     let report = scenarios::run(&mut net, readiness, args.scenario, &scenario_options).await?;
     if args.duration > 0 && !timed {

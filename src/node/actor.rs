@@ -447,11 +447,7 @@ impl Actor {
     /// not forward to its first device (SPEC.md §8.5).
     pub(super) fn own_phone(&self) -> Result<PhoneNumber, NodeError> {
         if self.is_linked_device() {
-            return Err(super::refusal::Refusal::invalid(
-                "linked_device",
-                "this device is linked to an account: its 1:1 texts, reads and contacts go through the account's first device; groups, files and other kinds are sent from the first device for now",
-            )
-            .into());
+            return Err(super::link::linked_device());
         }
         self.profile.phone.clone().ok_or_else(|| {
             super::refusal::Refusal::invalid(

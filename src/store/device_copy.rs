@@ -1,6 +1,7 @@
 //! What of the database a device of the same account gets (SPEC.md §8.5,
-//! `protocol/devices.md` §5–6): the window of 1:1 history a new device is linked with, a
-//! changed message's entries for a linked device, and writing what a linked device got.
+//! `protocol/devices.md` §5–6): the window of 1:1 history a new device is linked with, or
+//! that a linked device missed, a changed message's entries or contacts for a linked
+//! device, and writing what a linked device got.
 //! The trees are numbered as in a backup ([`BackedUpTree`]).
 
 use super::{keys, BackedUpTree, Store, StoreError};
@@ -8,14 +9,28 @@ use super::{keys, BackedUpTree, Store, StoreError};
 /// One database entry a device gets: its tree, key and value.
 pub type DeviceEntry = (BackedUpTree, sled::IVec, sled::IVec);
 
+/// Which messages of the 1:1 conversations a device gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    /// Those written from this time on (their HLC's milliseconds): a new device's history.
+    WrittenSince(u64),
+    /// Those this node stored from this time on (its own clock, `stored_ms`): what a
+    /// linked device missed since the newest message it has from this node.
+    StoredSince(u64),
+}
+
+/// The meta value where a linked device keeps the newest `stored_ms` among the messages
+/// its first device sent it (the first device's clock): where it asks to go on from.
+const SYNCED_META: &str = "account.synced_ms";
+
 impl Store {
-    /// What a new device of the account gets (SPEC.md §8.5): every contact, the 1:1
-    /// conversations, and their messages from `since_ms` on with their id-index entries —
-    /// no outbox, search signatures, files or groups (a group's keys are never copied: a
+    /// What a device of the account gets (SPEC.md §8.5): every contact, the 1:1
+    /// conversations, and their messages in `window` with their id-index entries — no
+    /// outbox, search signatures, files or groups (a group's keys are never copied: a
     /// device joins groups as the person's member later). Read while the node runs: a
     /// message written meanwhile may be in it or not, never half. `None` once the keys
     /// and values pass `max_bytes` (the window holds more than a new device takes).
-    pub fn device_history(&self, since_ms: u64, max_bytes: u64) -> Result<Option<Vec<DeviceEntry>>, StoreError> {
+    pub fn device_history(&self, window: Window, max_bytes: u64) -> Result<Option<Vec<DeviceEntry>>, StoreError> {
         let mut entries = Vec::new();
         let mut bytes = 0u64;
         let mut keep = |entries: &mut Vec<DeviceEntry>, entry: DeviceEntry| {
@@ -29,7 +44,10 @@ impl Store {
                 return Ok(None);
             }
         }
-        let since_hlc = since_ms << 16;
+        let (since_hlc, stored_since) = match window {
+            Window::WrittenSince(ms) => (ms << 16, None),
+            Window::StoredSince(ms) => (0, Some(ms)),
+        };
         for conversation in self.conversations()? {
             if !matches!(conversation.kind, crate::model::ConversationKind::Direct { .. }) {
                 continue;
@@ -44,6 +62,11 @@ impl Store {
             let end = keys::message(&conversation.id, u64::MAX, &crate::model::MsgId([0xff; 16]));
             for item in self.history.range(start..=end) {
                 let (key, value) = item?;
+                if let Some(since) = stored_since {
+                    if super::message_codec::decode(&key, &value)?.stored_ms < since {
+                        continue;
+                    }
+                }
                 let id: [u8; 16] = key[key.len() - 16..]
                     .try_into()
                     .expect("a message key ends with its id");
@@ -138,6 +161,7 @@ impl Store {
             }
         }
         let (mut written, mut left_out) = (Vec::new(), 0);
+        let mut synced = 0;
         let mut batch = self.batch();
         for entry in entries {
             let (tree, key, value) = (entry.tree, entry.key.as_ref(), entry.value.as_ref());
@@ -160,6 +184,7 @@ impl Store {
                         message.state = state;
                     }
                     written.push((message.id, !self.has_message(&message.id)?));
+                    synced = synced.max(message.stored_ms);
                     batch.put_message(&message);
                 }
                 (Some(BackedUpTree::History), Some(b'i')) => {}
@@ -167,25 +192,33 @@ impl Store {
             }
         }
         self.apply(batch)?;
+        if synced > self.synced_ms()? {
+            self.set_meta_value(SYNCED_META, &synced)?;
+        }
         Ok((written, left_out))
     }
 
-    /// The time of the newest message in a 1:1 conversation (ms; 0 with none): where a
-    /// linked device asks its first device to go on from.
-    pub fn newest_direct_ms(&self) -> Result<u64, StoreError> {
-        Ok(self
-            .conversations()?
-            .iter()
-            .filter(|c| matches!(c.kind, crate::model::ConversationKind::Direct { .. }))
-            .map(|c| crate::model::Hlc(c.last_hlc).millis())
-            .max()
-            .unwrap_or(0))
+    /// The newest `stored_ms` among the messages a linked device got from its first
+    /// device (the first device's clock; 0 with none): where it asks to go on from.
+    pub fn synced_ms(&self) -> Result<u64, StoreError> {
+        if let Some(ms) = self.meta_value::<u64>(SYNCED_META)? {
+            return Ok(ms);
+        }
+        // A home written before this was kept: its messages say.
+        let mut newest = 0;
+        for item in self.history.scan_prefix(b"m") {
+            let (key, value) = item?;
+            newest = newest.max(super::message_codec::decode(&key, &value)?.stored_ms);
+        }
+        Ok(newest)
     }
 
     /// Completes the database of a new device after its history was written: the search
     /// signatures are written in the background at its first start.
     pub fn finish_device_copy(&self, now_ms: u64) -> Result<(), StoreError> {
         self.set_meta_value(super::UNINDEXED, &now_ms)?;
+        let synced = self.synced_ms()?;
+        self.set_meta_value(SYNCED_META, &synced)?;
         self.flush()
     }
 }

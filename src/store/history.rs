@@ -413,7 +413,9 @@ mod tests {
             .unwrap();
         let (direct, group) = (ConvId([1; 16]), ConvId([2; 16]));
         let at = |ms| Hlc::default().tick(ms).0;
-        let (old, new) = (message(direct, at(1_000), "old"), message(direct, at(5_000), "new"));
+        let (mut old, new) = (message(direct, at(1_000), "old"), message(direct, at(5_000), "new"));
+        // Written earlier, but stored last (it came late, from a mailbox).
+        old.stored_ms = 9_000;
         let mut batch = store.batch();
         batch.put_conversation(&Conversation::direct(direct, &yuki, "Yuki"));
         batch.put_conversation(&Conversation {
@@ -425,8 +427,17 @@ mod tests {
         batch.put_message(&message(group, at(5_000), "in a group"));
         store.apply(batch).unwrap();
 
-        assert_eq!(store.device_history(4_000, 10).unwrap(), None, "over the budget");
-        let copied = store.device_history(4_000, u64::MAX).unwrap().unwrap();
+        assert_eq!(
+            store
+                .device_history(crate::store::Window::WrittenSince(4_000), 10)
+                .unwrap(),
+            None,
+            "over the budget"
+        );
+        let copied = store
+            .device_history(crate::store::Window::WrittenSince(4_000), u64::MAX)
+            .unwrap()
+            .unwrap();
         let contacts = copied.iter().filter(|(t, _, _)| *t == BackedUpTree::Contacts).count();
         // The contact; the direct conversation's row, its new message and that one's index.
         assert_eq!((contacts, copied.len()), (1, 4));
@@ -439,6 +450,17 @@ mod tests {
         assert_eq!(copy.message(&old.id).unwrap(), None);
         assert_eq!(copy.conversations().unwrap().len(), 1);
         assert_eq!(copy.contacts().unwrap().len(), 1);
+        // A linked device that has what was stored until 8,000 gets the late message.
+        let missed = store
+            .device_history(crate::store::Window::StoredSince(8_000), u64::MAX)
+            .unwrap()
+            .unwrap();
+        let messages: Vec<_> = missed.iter().filter(|(_, key, _)| key.first() == Some(&b'm')).collect();
+        assert_eq!(messages.len(), 1);
+        assert_eq!(
+            messages[0].1.as_ref(),
+            keys::message(&direct, old.hlc, &old.id).as_slice()
+        );
     }
 
     #[test]

@@ -790,6 +790,7 @@ cmd-testnet = Start a local test net of many nodes in this process
     .churn = Share of users away at any time, on average, from 0 to 1 (seed-day as a soak)
     .processes = Users run as separate processes (chaos)
     .kill_every = Mean seconds between two kills (chaos)
+    .devices = Devices linked to user 0’s account, each a process killed like the users (chaos)
     .log_format = Log line format on stderr: text or json
 cmd-lab = Real nodes on emulated networks behind NATs (network namespaces; needs root)
 cmd-lab-run = Run pairs of friends behind every pair of NAT types and report each

@@ -735,6 +735,7 @@ cmd-testnet = 이 프로세스 안에서 노드 여러 개로 로컬 테스트�
     .churn = 평균적으로 언제나 오프라인인 사용자 비율, 0부터 1까지 (seed-day를 장시간 시험으로)
     .processes = 별도 프로세스로 실행하는 사용자 수 (chaos)
     .kill_every = 두 번의 강제 종료 사이 평균 초 (chaos)
+    .devices = 사용자 0의 계정에 연결할 기기 수, 각각 사용자처럼 강제 종료되는 프로세스 (chaos)
     .log_format = 표준 오류의 로그 형식: text 또는 json
 cmd-lab = NAT 뒤의 에뮬레이션 네트워크에서 실제 노드 실행(네트워크 네임스페이스, root 필요)
 cmd-lab-run = 모든 NAT 유형 쌍 뒤에 친구 쌍을 두고 각각 보고

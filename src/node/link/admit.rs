@@ -91,7 +91,8 @@ async fn send_history(
     account: &AccountInfo,
 ) -> Result<(), AccountError> {
     let since_ms = now_ms().saturating_sub(u64::from(account.history_days) * 24 * 3600 * 1000);
-    let (batches, digest, skipped) = history::batches(history_since(&account.store, since_ms).await?);
+    let (batches, digest, skipped) =
+        history::batches(history_since(&account.store, crate::store::Window::WrittenSince(since_ms)).await?);
     if skipped > 0 {
         tracing::warn!(skipped, "history entries too large for a new device were left out");
     }

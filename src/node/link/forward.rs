@@ -29,6 +29,15 @@ fn bounded<const N: usize>(value: &str, what: &'static str) -> Result<Text<N>, N
     })
 }
 
+/// The refusal of what a linked device does not forward to its first device.
+pub(in crate::node) fn linked_device() -> NodeError {
+    Refusal::invalid(
+        "linked_device",
+        "this device is linked to an account: its 1:1 texts, reads and contacts go through the account's first device; groups, files and other kinds are sent from the first device for now",
+    )
+    .into()
+}
+
 fn contact_text(query: &str) -> Result<Text<MAX_CONTACT_QUERY>, NodeError> {
     bounded(query, "contact")
 }
@@ -61,7 +70,7 @@ impl Actor {
                     ConversationKind::Direct { phone } => Ok(Action::Read {
                         contact: contact_text(phone.as_str())?,
                     }),
-                    _ => Err(self.own_phone().expect_err("a linked device")),
+                    _ => Err(linked_device()),
                 });
                 self.act(
                     action,

@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::STEP_TIMEOUT;
 use crate::account::history::MAX_HISTORY_BYTES;
 use crate::account::AccountError;
-use crate::store::{DeviceEntry, Store, StoreError};
+use crate::store::{DeviceEntry, Store, StoreError, Window};
 use crate::wire::frame::{read_frame, write_frame};
 use crate::wire::{from_cbor, to_cbor, Text};
 
@@ -83,11 +83,11 @@ pub(super) async fn blocking<T: Send + 'static>(
         .map_err(|e| AccountError::Handshake(e.to_string()))
 }
 
-/// The 1:1 history from `since_ms` on (protocol/devices.md §5), as the wire carries it
-/// (tree number, key, value); [`AccountError::HistoryTooLarge`] past the budget.
-pub(super) async fn history_since(store: &Store, since_ms: u64) -> Result<Vec<(u8, Vec<u8>, Vec<u8>)>, AccountError> {
+/// The 1:1 history in `window` and every contact (protocol/devices.md §5–6), as the wire
+/// carries it (tree number, key, value); [`AccountError::HistoryTooLarge`] past the budget.
+pub(super) async fn history_since(store: &Store, window: Window) -> Result<Vec<(u8, Vec<u8>, Vec<u8>)>, AccountError> {
     let store = store.clone();
-    let entries = blocking(move || store.device_history(since_ms, MAX_HISTORY_BYTES))
+    let entries = blocking(move || store.device_history(window, MAX_HISTORY_BYTES))
         .await?
         .ok_or(AccountError::HistoryTooLarge)?;
     Ok(as_wire(entries))

@@ -16,6 +16,7 @@ pub mod join;
 mod keep_up;
 mod sync;
 
+pub(in crate::node) use forward::linked_device;
 pub(crate) use sync::DeviceNote;
 
 use std::time::Duration;

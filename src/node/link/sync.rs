@@ -171,10 +171,14 @@ async fn tell(stream: &mut Writer, store: &Store, peer: &PeerId, note: DeviceNot
     Ok(true)
 }
 
-/// The 1:1 history from `since_ms` on and every contact (the stream's start, and after
-/// the first device lagged behind its own events or notes).
+/// Every contact and the 1:1 messages this (first) device stored from `since_ms` on
+/// (the stream's start, and after it lagged behind its own events or notes).
 async fn catch_up(stream: &mut Writer, store: &Store, since_ms: u64) -> Result<(), AccountError> {
-    send_entries(stream, history_since(store, since_ms).await?).await?;
+    send_entries(
+        stream,
+        history_since(store, crate::store::Window::StoredSince(since_ms)).await?,
+    )
+    .await?;
     send_contact_keys(stream, store).await
 }
 
@@ -487,7 +491,7 @@ impl FollowOn<'_> {
         let (reader, mut writer) = stream.split();
         let (_reader, mut incoming) = reading(reader);
         let store = self.store.clone();
-        let since_ms = blocking(move || store.newest_direct_ms()).await?;
+        let since_ms = blocking(move || store.synced_ms()).await?;
         let hello = SyncMessage::Hello {
             since_ms,
             addrs: List::truncating(

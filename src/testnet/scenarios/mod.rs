@@ -69,10 +69,10 @@ pub enum Scenario {
     /// `--reservations` with `--circuits` streaming through it: its RSS and CPU, refusals
     /// over its caps, and a circuit cut at its byte cap.
     RelayLoad,
-    /// `--processes` users as separate processes, killed with SIGKILL at random (every
-    /// `--kill-every` seconds on average) and started again, under 1:1 and group traffic
-    /// at `--rate` for `--duration` seconds; lost and duplicate messages from the stored
-    /// histories.
+    /// `--processes` users (and `--devices` linked to user 0) as separate processes,
+    /// killed with SIGKILL at random (every `--kill-every` seconds on average) and started
+    /// again, under 1:1 and group traffic at `--rate` for `--duration` seconds; lost and
+    /// duplicate messages from the stored histories.
     Chaos,
 }
 
@@ -147,6 +147,8 @@ pub struct ScenarioOptions {
     pub processes: usize,
     /// Mean time between two kills (`chaos`).
     pub kill_every: std::time::Duration,
+    /// Devices linked to user 0's account, each a process too (`chaos`).
+    pub devices: usize,
 }
 
 impl Default for ScenarioOptions {
@@ -162,6 +164,7 @@ impl Default for ScenarioOptions {
             churn: None,
             processes: 6,
             kill_every: std::time::Duration::from_secs(3),
+            devices: 0,
         }
     }
 }

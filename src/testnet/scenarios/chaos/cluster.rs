@@ -1,6 +1,7 @@
-//! The `chaos` scenario's users: `chingu run` child processes (this executable) on
-//! 127.0.0.1, each with its home, its port and its event log kept across restarts, so a
-//! user killed with SIGKILL comes back as the same node at the same address.
+//! The `chaos` scenario's users and their linked devices: `chingu run` child processes
+//! (this executable) on 127.0.0.1, each with its home, its port and its event log kept
+//! across restarts, so a node killed with SIGKILL comes back as the same node at the same
+//! address.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -10,9 +11,13 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
+use crate::account::LinkCode;
 use crate::config::ReachabilityMode;
 use crate::home::{Home, InitOptions};
+use crate::identity::Identity;
 use crate::lab::procs::{EventLog, Launch, NodeProcess};
+use crate::model::now_ms;
+use crate::node::link::join::join;
 use crate::phone::{synthetic, Region};
 
 /// Numbers of the users start here (the in-process nodes have the first ones).
@@ -21,12 +26,15 @@ const FIRST_USER_NUMBER: u32 = 100_000;
 const RESTART_TRIES: usize = 5;
 /// Wait between two tries to start a user again.
 const RESTART_RETRY: Duration = Duration::from_secs(1);
+/// Longest a device's link may take.
+const LINK_DEADLINE: Duration = Duration::from_secs(60);
 
-/// One user: its home and, while it runs, its process.
+/// One user's node (or a linked device of one): its home and, while it runs, its
+/// process.
 pub struct User {
-    /// `p<index>`.
+    /// `p<index>` (a device: its name).
     pub label: String,
-    /// Its number (E.164).
+    /// Its number (E.164; a device: its account's).
     pub phone: String,
     /// Its events, over all its lives.
     pub events: Arc<EventLog>,
@@ -46,8 +54,8 @@ pub struct Restart {
 }
 
 impl User {
-    /// Creates user `index`'s home under `dir` (settings for a loopback net: no mDNS,
-    /// reachable as it is) and starts it, bootstrapping from `bootstrap`.
+    /// Creates user `index`'s home under `dir` and starts it, bootstrapping from
+    /// `bootstrap`.
     pub async fn start(dir: &Path, index: usize, bootstrap: String) -> Result<Self, String> {
         let label = format!("p{index}");
         let home = Home::at(dir.join(&label));
@@ -59,6 +67,47 @@ impl User {
             force: false,
         })
         .map_err(|e| format!("{label}: {e}"))?;
+        Self::start_home(dir, label, home, phone.to_string(), bootstrap).await
+    }
+
+    /// Links a new device called `name` to this user's account — both people confirm at
+    /// once — and starts it (SPEC.md §8.5).
+    pub async fn link_device(&self, dir: &Path, name: &str, bootstrap: String) -> Result<Self, String> {
+        let failed = |e: &dyn std::fmt::Display| format!("{name}: {e}");
+        let from = self.events.len();
+        let offer = self.call("devices.link", json!({})).await?;
+        let code = LinkCode::parse(offer["code"].as_str().unwrap_or_default(), now_ms()).map_err(|e| failed(&e))?;
+        let confirming = async {
+            let deadline = Instant::now() + LINK_DEADLINE;
+            let pending = |e: &Value| (e["type"] == "device_link_pending").then_some(());
+            self.events
+                .wait_for(from, deadline, pending)
+                .await
+                .ok_or_else(|| failed(&"no device_link_pending"))?;
+            self.call("devices.link_confirm", json!({ "accept": true })).await
+        };
+        let identity = Identity::generate();
+        let joining = tokio::time::timeout(LINK_DEADLINE, join(&code, &identity, name, |_| async { true }));
+        let (joined, confirmed) = tokio::join!(joining, confirming);
+        confirmed?;
+        let joined = joined
+            .map_err(|_| failed(&"the link took too long"))?
+            .map_err(|e| failed(&e))?;
+        let home = Home::at(dir.join(name));
+        home.init_linked(joined.home(identity), Region::default(), false)
+            .map_err(|e| failed(&e))?;
+        Self::start_home(dir, name.to_owned(), home, self.phone.clone(), bootstrap).await
+    }
+
+    /// Starts the node of `home` (settings for a loopback net: no mDNS, reachable as it
+    /// is) on a port of its own.
+    async fn start_home(
+        dir: &Path,
+        label: String,
+        home: Home,
+        phone: String,
+        bootstrap: String,
+    ) -> Result<Self, String> {
         let mut config = home.load_config().map_err(|e| format!("{label}: {e}"))?;
         config.network.mdns = false;
         config.network.reachability = ReachabilityMode::Public;
@@ -66,7 +115,7 @@ impl User {
         let port = free_port().map_err(|e| format!("{label}: a free port: {e}"))?;
         let user = Self {
             log: dir.join(format!("{label}.log")),
-            phone: phone.to_string(),
+            phone,
             label,
             events: Arc::default(),
             home,

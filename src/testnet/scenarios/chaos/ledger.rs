@@ -1,7 +1,8 @@
 //! What the `chaos` scenario sent, and the check against the stored histories: every
 //! message whose send was answered (so it was on its sender's disk) must be in the
-//! history of its sender and of each recipient exactly once; a message whose send
-//! failed when its sender was killed may be anywhere or nowhere, but never twice.
+//! history of its sender and of each recipient exactly once — on every device of each,
+//! for a person with linked devices; a message whose send failed when its sender was
+//! killed may be anywhere or nowhere, but never twice.
 
 use std::collections::HashMap;
 
@@ -10,6 +11,47 @@ use serde_json::{json, Value};
 
 use super::cluster::User;
 use crate::node::messages::MAX_HISTORY_LIMIT;
+
+/// Who is who among the scenario's nodes: `0..people` are people, friends in pairs
+/// (0–1, 2–3, …); the `devices` after them are linked devices of person 0.
+#[derive(Debug, Clone, Copy)]
+pub struct Roster {
+    /// People (an even number).
+    pub people: usize,
+    /// Person 0's linked devices.
+    pub devices: usize,
+}
+
+impl Roster {
+    /// The person node `i` is a device of (itself for a person).
+    pub fn person_of(&self, i: usize) -> usize {
+        if i < self.people {
+            i
+        } else {
+            0
+        }
+    }
+
+    /// The friend of node `i`'s person.
+    pub fn friend_of(&self, i: usize) -> usize {
+        self.person_of(i) ^ 1
+    }
+
+    /// Person `p`'s nodes: itself, and person 0's linked devices.
+    pub fn nodes_of(&self, p: usize) -> Vec<usize> {
+        let devices = if p == 0 {
+            self.people..self.people + self.devices
+        } else {
+            0..0
+        };
+        std::iter::once(p).chain(devices).collect()
+    }
+
+    /// Whether node `i` is a linked device.
+    pub fn is_device(&self, i: usize) -> bool {
+        i >= self.people
+    }
+}
 
 /// Where a message went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -48,11 +90,29 @@ pub struct PathCheck {
     pub duplicates: usize,
 }
 
+impl PathCheck {
+    /// Counts one message's copies in the histories it should be in (`kept`: a cut send
+    /// was stored anyway).
+    fn count(&mut self, copies: &[usize], acked: bool, kept: bool) {
+        self.duplicates += copies.iter().map(|c| c.saturating_sub(1)).sum::<usize>();
+        if acked {
+            self.acked += 1;
+            self.lost += copies.iter().filter(|&&c| c == 0).count();
+        } else {
+            self.uncertain += 1;
+            self.uncertain_kept += usize::from(kept);
+        }
+    }
+}
+
 /// The check over both paths.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Check {
-    /// 1:1 between friends.
+    /// 1:1 between friends (the people's first devices).
     pub one_to_one: PathCheck,
+    /// The copies of person 0's 1:1 messages on its linked devices (`acked`: answered
+    /// sends to or from person 0).
+    pub linked_devices: PathCheck,
     /// The group.
     pub group: PathCheck,
 }
@@ -60,24 +120,27 @@ pub struct Check {
 impl Check {
     /// Whether nothing answered is missing.
     pub fn complete(&self) -> bool {
-        self.one_to_one.lost == 0 && self.group.lost == 0
+        self.one_to_one.lost == 0 && self.linked_devices.lost == 0 && self.group.lost == 0
     }
 }
 
-/// How often each text is in each history: `(user, conversation)` → text → copies.
-type Histories = HashMap<(usize, To), HashMap<String, usize>>;
+/// A history a message should be in: a node's conversation.
+type Holder = (usize, To);
+
+/// How often each text is in each history: `(node, conversation)` → text → copies.
+type Histories = HashMap<Holder, HashMap<String, usize>>;
 
 /// Reads every history the sent messages should be in, and checks them.
 pub async fn check(
     users: &[User],
+    roster: Roster,
     sent: &[Sent],
-    friend_of: impl Fn(usize) -> usize,
     group: &str,
     members: &[usize],
 ) -> Result<Check, String> {
     let mut histories = Histories::new();
     for (index, user) in users.iter().enumerate() {
-        let friend = friend_of(index);
+        let friend = roster.friend_of(index);
         let texts = history(user, "messages.history", json!({ "contact": users[friend].label })).await?;
         histories.insert((index, To::Friend(friend)), texts);
         if members.contains(&index) {
@@ -86,34 +149,36 @@ pub async fn check(
         }
     }
     let mut check = Check::default();
+    let copies_at =
+        |holder: &(usize, To), text: &str| histories.get(holder).and_then(|t| t.get(text)).copied().unwrap_or(0);
     for message in sent {
-        let holders: Vec<(usize, To)> = match message.to {
-            To::Friend(friend) => vec![(message.from, To::Friend(friend)), (friend, To::Friend(message.from))],
+        let holders: Vec<Holder> = match message.to {
+            To::Friend(friend) => {
+                let sender = roster.person_of(message.from);
+                let at_sender = roster.nodes_of(sender).into_iter().map(|n| (n, To::Friend(friend)));
+                let at_friend = roster.nodes_of(friend).into_iter().map(|n| (n, To::Friend(sender)));
+                at_sender.chain(at_friend).collect()
+            }
             To::Group => members.iter().map(|&m| (m, To::Group)).collect(),
         };
+        let (on_devices, on_people): (Vec<Holder>, Vec<Holder>) =
+            holders.into_iter().partition(|(node, _)| roster.is_device(*node));
         let path = match message.to {
             To::Friend(_) => &mut check.one_to_one,
             To::Group => &mut check.group,
         };
-        let copies: Vec<usize> = holders
+        let copies: Vec<usize> = on_people.iter().map(|h| copies_at(h, &message.text)).collect();
+        // Whether the sender's person stored it before a cut answer.
+        let sender = roster.person_of(message.from);
+        let kept = on_people
             .iter()
-            .map(|h| {
-                histories
-                    .get(h)
-                    .and_then(|t| t.get(&message.text))
-                    .copied()
-                    .unwrap_or(0)
-            })
-            .collect();
-        path.duplicates += copies.iter().map(|c| c.saturating_sub(1)).sum::<usize>();
-        if message.acked {
-            path.acked += 1;
-            path.lost += copies.iter().filter(|&&c| c == 0).count();
-        } else {
-            path.uncertain += 1;
-            // Whether the sender itself stored it before its answer was cut.
-            let at_sender = holders.iter().position(|&(user, _)| user == message.from);
-            path.uncertain_kept += usize::from(at_sender.is_some_and(|i| copies[i] > 0));
+            .zip(&copies)
+            .any(|(&(node, _), &c)| node == sender && c > 0);
+        path.count(&copies, message.acked, kept);
+        if !on_devices.is_empty() {
+            let copies: Vec<usize> = on_devices.iter().map(|h| copies_at(h, &message.text)).collect();
+            let kept = copies.iter().any(|&c| c > 0);
+            check.linked_devices.count(&copies, message.acked, kept);
         }
     }
     Ok(check)

@@ -4,11 +4,14 @@
 //!
 //! The test net's in-process nodes are the always-on part (node 0 keeps mailboxes).
 //! `--processes` users join it: pairs of friends (0–1, 2–3, …), and a group of
-//! `--group-size` of them created by user 0, who befriends each member. For `--duration`
-//! seconds at `--rate` messages per second, a running user picked at random sends 80 % to
-//! its friend and 20 % to the group; meanwhile every `--kill-every` seconds (on average) a
-//! running user is killed and started again after up to [`MAX_DOWNTIME`]. Then all run,
-//! and the histories are read until nothing answered is missing, or [`DELIVERY_DEADLINE`].
+//! `--group-size` of them created by user 0, who befriends each member; then user 0 links
+//! `--devices` more devices to its account (SPEC.md §8.5), each a process of its own. For
+//! `--duration` seconds at `--rate` messages per second, a running node picked at random
+//! sends: a person 80 % to its friend and 20 % to the group, a linked device to user 0's
+//! friend (through user 0); meanwhile every `--kill-every` seconds (on average) a running
+//! node — a person's or a linked device's — is killed and started again after up to
+//! [`MAX_DOWNTIME`]. Then all run, and the histories are read until nothing answered is
+//! missing, or [`DELIVERY_DEADLINE`].
 //!
 //! Reported: kills and restarts (how long each took to answer again, and any that failed),
 //! sends answered and cut short by a kill, lost and duplicate copies per path, and every
@@ -36,7 +39,7 @@ use super::ScenarioOptions;
 use crate::testnet::stats::{round, Summary};
 use crate::testnet::{TestNet, TestNetError};
 use cluster::User;
-use ledger::{Check, Sent, To};
+use ledger::{Check, Roster, Sent, To};
 
 /// How long the traffic runs without `--duration`.
 const DEFAULT_DURATION: Duration = Duration::from_secs(60);
@@ -53,6 +56,8 @@ const CHECK_EVERY: Duration = Duration::from_secs(2);
 #[derive(Debug, Serialize)]
 struct ChaosReport {
     processes: usize,
+    /// User 0's linked devices.
+    devices: usize,
     group_members: usize,
     duration_s: f64,
     rate: f64,
@@ -70,6 +75,7 @@ struct ChaosReport {
     /// After the last send, until nothing answered was missing (none: it never was).
     converged_after_ms: Option<f64>,
     one_to_one: ledger::PathCheck,
+    linked_devices: ledger::PathCheck,
     group: ledger::PathCheck,
     /// Input the users refused over the run, `protocol.reason` → count.
     rejected: BTreeMap<String, u64>,
@@ -86,14 +92,26 @@ pub async fn run(net: &mut TestNet, options: &ScenarioOptions) -> Result<Map<Str
     let dir = net.root().join("chaos");
     std::fs::create_dir_all(&dir).map_err(|e| error(format!("{}: {e}", dir.display())))?;
     let starts = (0..processes).map(|i| User::start(&dir, i, bootstrap.clone()));
-    let users: Vec<User> = futures::future::try_join_all(starts).await.map_err(&error)?;
-    let users = Arc::new(users);
+    let mut users: Vec<User> = futures::future::try_join_all(starts).await.map_err(&error)?;
     let members: Vec<usize> = (0..group_size).collect();
     let group = set_up(&users, &members).await.map_err(&error)?;
+    let roster = Roster {
+        people: processes,
+        devices: options.devices.min(crate::account::MAX_DEVICES - 1),
+    };
+    for k in 1..=roster.devices {
+        let device = users[0]
+            .link_device(&dir, &format!("p0-device{k}"), bootstrap.clone())
+            .await
+            .map_err(&error)?;
+        users.push(device);
+    }
+    let users = Arc::new(users);
 
     let until = Instant::now() + duration;
     let traffic = Traffic {
         users: users.clone(),
+        roster,
         group: group.clone(),
         members: members.clone(),
     };
@@ -117,7 +135,7 @@ pub async fn run(net: &mut TestNet, options: &ScenarioOptions) -> Result<Map<Str
     let last_send = Instant::now();
     let deadline = last_send + DELIVERY_DEADLINE;
     let (check, converged) = loop {
-        let check = ledger::check(&users, &sent, friend_of, &group, &members)
+        let check = ledger::check(&users, roster, &sent, &group, &members)
             .await
             .map_err(&error)?;
         if check.complete() || Instant::now() >= deadline {
@@ -132,6 +150,7 @@ pub async fn run(net: &mut TestNet, options: &ScenarioOptions) -> Result<Map<Str
     };
     let Check {
         one_to_one,
+        linked_devices,
         group: group_check,
     } = check;
     let mut rejected = BTreeMap::new();
@@ -152,6 +171,7 @@ pub async fn run(net: &mut TestNet, options: &ScenarioOptions) -> Result<Map<Str
     }
     let report = ChaosReport {
         processes,
+        devices: roster.devices,
         group_members: members.len(),
         duration_s: duration.as_secs_f64(),
         rate: options.rate,
@@ -163,6 +183,7 @@ pub async fn run(net: &mut TestNet, options: &ScenarioOptions) -> Result<Map<Str
         skipped,
         converged_after_ms: converged,
         one_to_one,
+        linked_devices,
         group: group_check,
         rejected,
     };
@@ -172,11 +193,6 @@ pub async fn run(net: &mut TestNet, options: &ScenarioOptions) -> Result<Map<Str
         serde_json::to_value(report).map_err(|e| error(e.to_string()))?,
     );
     Ok(map)
-}
-
-/// User `i`'s friend: pairs 0–1, 2–3, … (there is an even number of users).
-fn friend_of(i: usize) -> usize {
-    i ^ 1
 }
 
 /// Friends found both ways, then the group created by user 0 and joined by every
@@ -239,16 +255,17 @@ async fn set_up(users: &[User], members: &[usize]) -> Result<String, String> {
     Ok(group)
 }
 
-/// What the traffic needs: the users, the group and who is in it.
+/// What the traffic needs: the nodes and who is who, the group and who is in it.
 struct Traffic {
     users: Arc<Vec<User>>,
+    roster: Roster,
     group: String,
     members: Vec<usize>,
 }
 
 impl Traffic {
-    /// Sends at `rate` until `until`: a running user picked at random, 80 % to its friend
-    /// and 20 % to the group (when a member). Each send runs on its own, so a kill cuts
+    /// Sends at `rate` until `until`: a running node picked at random, 80 % to its
+    /// person's friend and 20 % to the group (when a member; linked devices are not). Each send runs on its own, so a kill cuts
     /// only the sends of its user. Returns what was offered, and the picks that found
     /// the user down.
     async fn run(&self, rate: f64, until: Instant, mut rng: StdRng) -> (Vec<Sent>, usize) {
@@ -267,7 +284,7 @@ impl Traffic {
             let to = if to_group && self.members.contains(&from) {
                 To::Group
             } else {
-                To::Friend(friend_of(from))
+                To::Friend(self.roster.friend_of(from))
             };
             let text = format!("chaos {seq:06} from p{from} 안녕하세요");
             let (method, params) = match to {
