@@ -13,7 +13,7 @@ use chingu::account::{AccountError, LinkCode};
 use chingu::config::Config;
 use chingu::home::Home;
 use chingu::identity::Identity;
-use chingu::node::link::join::{join, JoinPrompt, Joined};
+use chingu::node::link::join::{join, join_with_cuts, JoinPrompt, Joined};
 use chingu::node::{Event, NodeError};
 use chingu::NodeHandle;
 use common::lone::{self, LoneNode};
@@ -401,4 +401,65 @@ async fn a_wrong_code_a_no_on_either_side_or_a_replaced_offer_changes_nothing() 
     let devices = first.node.devices().await.unwrap();
     // Only the run of the live offer added a device.
     assert_eq!((devices.version, devices.devices.len()), (2, 2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_cut_while_its_history_streams_resumes_without_asking_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = first_device(dir.path()).await;
+    let friend = lone::start(
+        dir.path(),
+        3,
+        Config::default(),
+        &[LOOPBACK],
+        &[first.addr.as_ref().unwrap()],
+        None,
+    )
+    .await;
+    lone::befriend(&first, &friend, 0).await;
+    // Enough history for several batches (each holds at most 48,000 bytes).
+    let filler = "가".repeat(100);
+    for i in 0..400 {
+        first
+            .node
+            .send(&friend.phone, &format!("{i:03} {filler}"))
+            .await
+            .unwrap();
+    }
+    let code = offer(&first.node).await;
+    let answered = answer_on(&first.node, true);
+    let mut asked = first.node.events();
+    let identity = Identity::generate();
+    // Three runs are cut after their first batch: the fourth ends the link. Cut runs
+    // count against the offer no more than they ask either person again.
+    let confirm = |_| async { true };
+    let joined = tokio::time::timeout(
+        DEADLINE,
+        join_with_cuts(&code, &identity, "laptop", confirm, &[1, 1, 1]),
+    )
+    .await
+    .expect("the link did not end in time")
+    .unwrap();
+    answered.await.unwrap();
+    let mut pending = 0;
+    while let Ok(Some(event)) = tokio::time::timeout(std::time::Duration::from_millis(100), asked.next()).await {
+        pending += usize::from(matches!(event, Event::DeviceLinkPending { .. }));
+    }
+    assert_eq!(pending, 1, "the person was asked once");
+    // Every message came, once.
+    let keys: Vec<&[u8]> = joined
+        .history
+        .iter()
+        .filter(|e| e.tree == 3 && e.key.first() == Some(&b'm'))
+        .map(|e| e.key.as_ref())
+        .collect();
+    let distinct: std::collections::HashSet<&[u8]> = keys.iter().copied().collect();
+    assert_eq!((keys.len(), distinct.len()), (400, 400));
+    assert_eq!(first.node.devices().await.unwrap().devices.len(), 2);
+    let home = Home::at(dir.path().join("node-2"));
+    home.init_linked(joined.home(identity), Default::default(), false)
+        .unwrap();
+    let laptop = lone::restart(dir.path(), 2, &[LOOPBACK], &[]).await;
+    let page = laptop.node.history_page(&friend.phone, 500, None, None).await.unwrap();
+    assert_eq!(page.messages.len(), 400);
 }

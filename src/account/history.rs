@@ -105,9 +105,13 @@ pub fn batches(
 /// The new device's side: entries as they arrive, within [`MAX_HISTORY_BYTES`].
 #[derive(Default)]
 pub struct HistoryReceiver {
+    /// What earlier runs of the link brought before they were cut.
+    kept: Vec<HistoryEntry>,
+    /// This run's entries, and their digest.
     entries: Vec<HistoryEntry>,
-    bytes: u64,
     digest: HistoryDigest,
+    /// Keys and values over all runs.
+    bytes: u64,
 }
 
 impl HistoryReceiver {
@@ -129,12 +133,32 @@ impl HistoryReceiver {
         Ok(())
     }
 
-    /// Checks the end's count and digest; returns the entries.
-    pub fn finish(self, entries: u64, digest: &Fixed<32>) -> Result<Vec<HistoryEntry>, AccountError> {
+    /// The run was cut: keeps this run's entries up to its last message (what follows it —
+    /// a conversation's row, the index entry of a message that did not come — is sent
+    /// again) and starts the next run's count. Returns the key of the last message held
+    /// (empty: none), which the next run's `resume` names.
+    pub fn cut(&mut self) -> Vec<u8> {
+        let is_message = |e: &HistoryEntry| e.tree == 3 && e.key.first() == Some(&b'm');
+        let mut run = std::mem::take(&mut self.entries);
+        run.truncate(run.iter().rposition(is_message).map_or(0, |i| i + 1));
+        self.kept.extend(run);
+        self.digest = HistoryDigest::default();
+        self.kept
+            .iter()
+            .rev()
+            .find(|e| is_message(e))
+            .map(|e| e.key.as_ref().to_vec())
+            .unwrap_or_default()
+    }
+
+    /// Checks this run's end — its count and digest — and returns every run's entries,
+    /// in the order they came.
+    pub fn finish(mut self, entries: u64, digest: &Fixed<32>) -> Result<Vec<HistoryEntry>, AccountError> {
         if entries != self.entries.len() as u64 || digest.as_bytes() != &self.digest.value() {
             return Err(AccountError::Malformed("the history does not match its digest"));
         }
-        Ok(self.entries)
+        self.kept.extend(self.entries);
+        Ok(self.kept)
     }
 }
 
@@ -187,5 +211,32 @@ mod tests {
             value: Bytes::new(Vec::new()).unwrap(),
         };
         assert!(receiver.add(List::new(vec![meta]).unwrap()).is_err());
+    }
+
+    #[test]
+    fn a_cut_run_keeps_what_came_up_to_its_last_message_and_the_next_run_is_checked_alone() {
+        let entry = |tree: u8, key: &[u8]| HistoryEntry::new(tree, key.to_vec(), vec![1]).unwrap();
+        let first_run = vec![
+            entry(2, b"+821012345678"),
+            entry(3, b"c-row"),
+            entry(3, b"i-one"),
+            entry(3, b"m-one"),
+            entry(3, b"i-two"),
+        ];
+        let mut receiver = HistoryReceiver::default();
+        receiver.add(List::new(first_run.clone()).unwrap()).unwrap();
+        // The index entry of a message that did not come is sent again with it.
+        assert_eq!(receiver.cut(), b"m-one");
+        let second_run = vec![entry(2, b"+821012345678"), entry(3, b"i-two"), entry(3, b"m-two")];
+        let mut digest = HistoryDigest::default();
+        second_run.iter().for_each(|e| digest.add(e));
+        receiver.add(List::new(second_run.clone()).unwrap()).unwrap();
+        let all = receiver.finish(3, &Fixed(digest.value())).unwrap();
+        assert_eq!(all, [&first_run[..4], &second_run[..]].concat());
+        // A run cut before any message keeps nothing of it.
+        let mut early = HistoryReceiver::default();
+        early.add(List::new(first_run[..3].to_vec()).unwrap()).unwrap();
+        assert_eq!(early.cut(), Vec::<u8>::new());
+        assert_eq!(early.finish(0, &Fixed(HistoryDigest::default().value())).unwrap(), []);
     }
 }

@@ -160,6 +160,13 @@ pub enum LinkMessage {
     },
     /// New → existing: its owner confirmed the SAS.
     Confirm,
+    /// New → existing, before its hello: both people confirmed this device in an earlier
+    /// run of this code whose history was cut; it holds that run's entries up to the
+    /// message whose key is `after` (empty: none), and asks for the rest.
+    Resume {
+        /// The key of the last message entry it holds (`'m' || conv || hlc || id`).
+        after: Bytes<64>,
+    },
     /// Existing → new: a batch of the history the new device gets.
     History(List<HistoryEntry, MAX_HISTORY_BATCH>),
     /// Existing → new: the history is whole — this many entries, this digest.

@@ -87,6 +87,13 @@ fn compute() -> Value {
             "psk": hex::encode(code.psk()),
         },
         "sync_messages": sync_messages(&list2),
+        "link_messages": {
+            "confirm": hex::encode(to_cbor(&LinkMessage::Confirm)),
+            "resume": hex::encode(to_cbor(&LinkMessage::Resume {
+                after: Bytes::new([&b"m"[..], &[0x11; 16], &[0; 8], &[0x22; 16]].concat()).unwrap(),
+            })),
+            "history_ok": hex::encode(to_cbor(&LinkMessage::HistoryOk)),
+        },
         "handshake": {
             "initiator_ephemeral_private": hex::encode([0x11u8; 32]),
             "responder_ephemeral_private": hex::encode([0x22u8; 32]),
@@ -245,6 +252,7 @@ fn vectors_match_the_file() {
         "link_code",
         "handshake",
         "sync_messages",
+        "link_messages",
     ] {
         assert_eq!(file[key], computed[key], "{key}");
     }

@@ -25,12 +25,19 @@ const SYNCED_META: &str = "account.synced_ms";
 
 impl Store {
     /// What a device of the account gets (SPEC.md §8.5): every contact, the 1:1
-    /// conversations, and their messages in `window` with their id-index entries — no
-    /// outbox, search signatures, files or groups (a group's keys are never copied: a
-    /// device joins groups as the person's member later). Read while the node runs: a
+    /// conversations in the order of their ids, and their messages in `window` with their
+    /// id-index entries — no outbox, search signatures, files or groups (a group's keys
+    /// are never copied: a device joins groups as the person's member later). With
+    /// `after` (a message key), only what comes after that message in this order, besides
+    /// the contacts: what a cut link run had not brought yet. Read while the node runs: a
     /// message written meanwhile may be in it or not, never half. `None` once the keys
     /// and values pass `max_bytes` (the window holds more than a new device takes).
-    pub fn device_history(&self, window: Window, max_bytes: u64) -> Result<Option<Vec<DeviceEntry>>, StoreError> {
+    pub fn device_history(
+        &self,
+        window: Window,
+        after: Option<&[u8]>,
+        max_bytes: u64,
+    ) -> Result<Option<Vec<DeviceEntry>>, StoreError> {
         let mut entries = Vec::new();
         let mut bytes = 0u64;
         let mut keep = |entries: &mut Vec<DeviceEntry>, entry: DeviceEntry| {
@@ -48,8 +55,15 @@ impl Store {
             Window::WrittenSince(ms) => (ms << 16, None),
             Window::StoredSince(ms) => (0, Some(ms)),
         };
-        for conversation in self.conversations()? {
-            if !matches!(conversation.kind, crate::model::ConversationKind::Direct { .. }) {
+        // A message key: 'm' || conv(16) || hlc(8) || id(16).
+        let after = after.filter(|k| k.len() == 41 && k[0] == b'm');
+        let after_conv = after.map(|k| &k[1..17]);
+        let mut conversations = self.conversations()?;
+        conversations.sort_by_key(|c| c.id.0);
+        for conversation in conversations {
+            if !matches!(conversation.kind, crate::model::ConversationKind::Direct { .. })
+                || after_conv.is_some_and(|c| conversation.id.0.as_slice() < c)
+            {
                 continue;
             }
             let key = keys::conversation(&conversation.id);
@@ -60,7 +74,14 @@ impl Store {
             }
             let start = keys::message(&conversation.id, since_hlc, &crate::model::MsgId([0; 16]));
             let end = keys::message(&conversation.id, u64::MAX, &crate::model::MsgId([0xff; 16]));
-            for item in self.history.range(start..=end) {
+            let start = match after {
+                Some(k) if &k[1..17] == conversation.id.0.as_slice() && k > start.as_slice() => {
+                    std::ops::Bound::Excluded(k.to_vec())
+                }
+                _ => std::ops::Bound::Included(start.to_vec()),
+            };
+            let range = (start, std::ops::Bound::Included(end.to_vec()));
+            for item in self.history.range::<Vec<u8>, _>(range) {
                 let (key, value) = item?;
                 if let Some(since) = stored_since {
                     if super::message_codec::decode(&key, &value)?.stored_ms < since {

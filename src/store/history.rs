@@ -429,13 +429,13 @@ mod tests {
 
         assert_eq!(
             store
-                .device_history(crate::store::Window::WrittenSince(4_000), 10)
+                .device_history(crate::store::Window::WrittenSince(4_000), None, 10)
                 .unwrap(),
             None,
             "over the budget"
         );
         let copied = store
-            .device_history(crate::store::Window::WrittenSince(4_000), u64::MAX)
+            .device_history(crate::store::Window::WrittenSince(4_000), None, u64::MAX)
             .unwrap()
             .unwrap();
         let contacts = copied.iter().filter(|(t, _, _)| *t == BackedUpTree::Contacts).count();
@@ -452,7 +452,7 @@ mod tests {
         assert_eq!(copy.contacts().unwrap().len(), 1);
         // A linked device that has what was stored until 8,000 gets the late message.
         let missed = store
-            .device_history(crate::store::Window::StoredSince(8_000), u64::MAX)
+            .device_history(crate::store::Window::StoredSince(8_000), None, u64::MAX)
             .unwrap()
             .unwrap();
         let messages: Vec<_> = missed.iter().filter(|(_, key, _)| key.first() == Some(&b'm')).collect();
@@ -460,6 +460,18 @@ mod tests {
         assert_eq!(
             messages[0].1.as_ref(),
             keys::message(&direct, old.hlc, &old.id).as_slice()
+        );
+        // A cut link run that holds `old` gets what follows it: `new`.
+        let after = keys::message(&direct, old.hlc, &old.id);
+        let rest = store
+            .device_history(crate::store::Window::WrittenSince(0), Some(after.as_slice()), u64::MAX)
+            .unwrap()
+            .unwrap();
+        let messages: Vec<_> = rest.iter().filter(|(_, key, _)| key.first() == Some(&b'm')).collect();
+        assert_eq!(messages.len(), 1);
+        assert_eq!(
+            messages[0].1.as_ref(),
+            keys::message(&direct, new.hlc, &new.id).as_slice()
         );
     }
 

@@ -1,7 +1,9 @@
 //! The existing device's side of one link run over `/chingu/link/1`: the handshake, the
-//! account's introduction, the new device's hello, both people's confirmations, then the
-//! grant with the stored list. Every step has a deadline; whatever ends a run without a
-//! device is reported to the actor as [`LinkEvent::Failed`].
+//! account's introduction, the new device's hello, both people's confirmations, the
+//! history, then the grant with the stored list. A run that resumes one whose history was
+//! cut skips the confirmations (both people gave them for this device key) and sends what
+//! the cut run had not. Every step has a deadline; whatever ends a run without a device is
+//! reported to the actor as [`LinkEvent::Failed`].
 
 use futures::{AsyncWriteExt, FutureExt};
 use libp2p::PeerId;
@@ -24,6 +26,17 @@ pub(super) struct AccountInfo {
     /// The window of history sent (days).
     pub(super) history_days: u32,
     pub(super) store: crate::store::Store,
+    /// The device both people confirmed in an earlier run of this offer, if any.
+    pub(super) confirmed: Option<Confirmed>,
+}
+
+/// A device both people confirmed, and the history window its runs send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Confirmed {
+    /// Its identity key.
+    pub(crate) device: [u8; 32],
+    /// Messages from this time on (ms) are in its history.
+    pub(crate) since_ms: u64,
 }
 
 /// Writes a refusal in clear and closes.
@@ -40,7 +53,8 @@ pub(super) async fn admit(
     account: AccountInfo,
     events: mpsc::UnboundedSender<LinkEvent>,
 ) {
-    match run(&mut stream, &code, &noise, &account, &events).await {
+    let mut confirmed = false;
+    match run(&mut stream, &code, &noise, &account, &events, &mut confirmed).await {
         Ok(()) => {
             let _ = stream.close().await;
         }
@@ -50,6 +64,7 @@ pub(super) async fn admit(
                 offer: *code.secret.as_bytes(),
                 peer,
                 error,
+                confirmed,
             });
         }
     }
@@ -83,16 +98,17 @@ pub(crate) async fn read_message(
     channel.open(&bytes)
 }
 
-/// Sends the history of the last `history_days` days and waits until the new device
-/// says it arrived whole.
+/// Sends the history from `since_ms` on (after the message `after`, for a resumed run)
+/// and waits until the new device says it arrived whole.
 async fn send_history(
     stream: &mut libp2p::Stream,
     channel: &mut LinkChannel,
     account: &AccountInfo,
+    since_ms: u64,
+    after: Option<Vec<u8>>,
 ) -> Result<(), AccountError> {
-    let since_ms = now_ms().saturating_sub(u64::from(account.history_days) * 24 * 3600 * 1000);
-    let (batches, digest, skipped) =
-        history::batches(history_since(&account.store, crate::store::Window::WrittenSince(since_ms)).await?);
+    let window = crate::store::Window::WrittenSince(since_ms);
+    let (batches, digest, skipped) = history::batches(history_since(&account.store, window, after).await?);
     if skipped > 0 {
         tracing::warn!(skipped, "history entries too large for a new device were left out");
     }
@@ -114,14 +130,16 @@ async fn send_history(
     }
 }
 
+/// One run; `confirmed` turns true once both people confirmed its device (from then on a
+/// cut run can be resumed).
 async fn run(
     stream: &mut libp2p::Stream,
     code: &LinkCode,
     noise: &NoiseKeypair,
     account: &AccountInfo,
     events: &mpsc::UnboundedSender<LinkEvent>,
+    confirmed: &mut bool,
 ) -> Result<(), AccountError> {
-    let until_expiry = std::time::Duration::from_millis(code.expires_ms.saturating_sub(now_ms()));
     let msg1 = read_noise(stream, STEP_TIMEOUT).await?;
     let entropy = crate::session::keys::draw_entropy(&mut rand::rngs::OsRng);
     let (admitter, msg2) = Admitter::start(code, noise, &msg1, entropy)?;
@@ -134,8 +152,58 @@ async fn run(
         name: Text::new(account.name.as_str()).map_err(|_| AccountError::Malformed("a name over its limit"))?,
     };
     write_noise(stream, channel.seal(&intro)?).await?;
-    let hello = read_message(stream, &mut channel, STEP_TIMEOUT).await?;
+    let (resume, hello) = match read_message(stream, &mut channel, STEP_TIMEOUT).await? {
+        LinkMessage::Resume { after } => (Some(after), read_message(stream, &mut channel, STEP_TIMEOUT).await?),
+        hello => (None, hello),
+    };
     let device = channel.check_hello(&account.account, &hello)?;
+    let (since_ms, after) = match resume {
+        // Resuming: only the device both people confirmed before, with its window.
+        Some(after) => {
+            let earlier = account
+                .confirmed
+                .filter(|c| &c.device == device.device.as_bytes())
+                .ok_or(AccountError::NotConfirmed)?;
+            *confirmed = true;
+            (earlier.since_ms, Some(after.into_vec()))
+        }
+        None => {
+            confirm(stream, &mut channel, code, &device, events).await?;
+            let since_ms = now_ms().saturating_sub(u64::from(account.history_days) * 24 * 3600 * 1000);
+            let _ = events.send(LinkEvent::Confirmed {
+                offer: *code.secret.as_bytes(),
+                confirmed: Confirmed {
+                    device: *device.device.as_bytes(),
+                    since_ms,
+                },
+            });
+            *confirmed = true;
+            (since_ms, None)
+        }
+    };
+    send_history(stream, &mut channel, account, since_ms, after).await?;
+    let (reply, granted) = oneshot::channel();
+    let _ = events.send(LinkEvent::Grant {
+        offer: *code.secret.as_bytes(),
+        device,
+        reply,
+    });
+    let list = granted
+        .await
+        .map_err(|_| AccountError::Handshake("the node stopped".into()))??;
+    write_noise(stream, channel.seal(&LinkMessage::Granted(list))?).await
+}
+
+/// Both people compare the string: the run waits for both answers until the code
+/// expires.
+async fn confirm(
+    stream: &mut libp2p::Stream,
+    channel: &mut LinkChannel,
+    code: &LinkCode,
+    device: &crate::account::Device,
+    events: &mpsc::UnboundedSender<LinkEvent>,
+) -> Result<(), AccountError> {
+    let until_expiry = std::time::Duration::from_millis(code.expires_ms.saturating_sub(now_ms()));
     // Both people compare the string; the run waits for both answers until the code
     // expires. The new device's answer arrives as `Confirm`, or as the stream closing.
     let (decide, decided) = oneshot::channel();
@@ -146,7 +214,7 @@ async fn run(
         decide,
     });
     let mut local = decided.map(|answer| answer.unwrap_or(false)).boxed();
-    let mut remote = Box::pin(read_message(stream, &mut channel, until_expiry));
+    let mut remote = Box::pin(read_message(stream, channel, until_expiry));
     let (mut local_ok, mut remote_ok) = (None, None);
     let deadline = tokio::time::sleep(until_expiry);
     tokio::pin!(deadline);
@@ -166,16 +234,5 @@ async fn run(
             _ = &mut deadline => return Err(AccountError::CodeExpired),
         }
     }
-    drop(remote);
-    send_history(stream, &mut channel, account).await?;
-    let (reply, granted) = oneshot::channel();
-    let _ = events.send(LinkEvent::Grant {
-        offer: *code.secret.as_bytes(),
-        device,
-        reply,
-    });
-    let list = granted
-        .await
-        .map_err(|_| AccountError::Handshake("the node stopped".into()))??;
-    write_noise(stream, channel.seal(&LinkMessage::Granted(list))?).await
+    Ok(())
 }

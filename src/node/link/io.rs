@@ -83,11 +83,16 @@ pub(super) async fn blocking<T: Send + 'static>(
         .map_err(|e| AccountError::Handshake(e.to_string()))
 }
 
-/// The 1:1 history in `window` and every contact (protocol/devices.md §5–6), as the wire
-/// carries it (tree number, key, value); [`AccountError::HistoryTooLarge`] past the budget.
-pub(super) async fn history_since(store: &Store, window: Window) -> Result<Vec<(u8, Vec<u8>, Vec<u8>)>, AccountError> {
+/// The 1:1 history in `window` (after the message `after`, if any) and every contact
+/// (protocol/devices.md §5–6), as the wire carries it (tree number, key, value);
+/// [`AccountError::HistoryTooLarge`] past the budget.
+pub(super) async fn history_since(
+    store: &Store,
+    window: Window,
+    after: Option<Vec<u8>>,
+) -> Result<Vec<(u8, Vec<u8>, Vec<u8>)>, AccountError> {
     let store = store.clone();
-    let entries = blocking(move || store.device_history(window, MAX_HISTORY_BYTES))
+    let entries = blocking(move || store.device_history(window, after.as_deref(), MAX_HISTORY_BYTES))
         .await?
         .ok_or(AccountError::HistoryTooLarge)?;
     Ok(as_wire(entries))

@@ -162,11 +162,18 @@ pub(crate) enum LinkEvent {
     },
     /// The first device said this device was removed (linked device).
     Removed,
-    /// A run ended without a device.
+    /// Both people confirmed a run's device: a cut run of it may resume.
+    Confirmed {
+        offer: [u8; LINK_SECRET_LEN],
+        confirmed: admit::Confirmed,
+    },
+    /// A run ended without a device (`confirmed`: after both people confirmed it — a cut,
+    /// which does not count against the offer).
     Failed {
         offer: [u8; LINK_SECRET_LEN],
         peer: PeerId,
         error: AccountError,
+        confirmed: bool,
     },
 }
 
@@ -176,6 +183,8 @@ struct Offer {
     failures: u32,
     running: bool,
     decide: Option<oneshot::Sender<bool>>,
+    /// The device both people confirmed, once they did.
+    confirmed: Option<admit::Confirmed>,
 }
 
 /// The actor's device state.
@@ -485,6 +494,7 @@ impl Actor {
             failures: 0,
             running: false,
             decide: None,
+            confirmed: None,
         });
         Ok(view)
     }
@@ -548,6 +558,7 @@ impl Actor {
                     name: self.profile.name.clone(),
                     history_days: offer.history_days,
                     store: self.store.clone(),
+                    confirmed: offer.confirmed,
                 };
                 tokio::spawn(admit::admit(
                     peer,
@@ -669,7 +680,17 @@ impl Actor {
                 let name = self.links.list.device(&me).map(|d| d.name.as_str().to_owned());
                 self.device_gone(name.unwrap_or_default());
             }
-            LinkEvent::Failed { offer, peer, error } => {
+            LinkEvent::Confirmed { offer, confirmed } => {
+                if let Some(current) = self.links.current(&offer) {
+                    current.confirmed = Some(confirmed);
+                }
+            }
+            LinkEvent::Failed {
+                offer,
+                peer,
+                error,
+                confirmed,
+            } => {
                 tracing::debug!(%peer, %error, "a link run failed");
                 self.reject(Some(peer), "link", error.reason());
                 // A replaced offer's run counts, and leaves the offer that replaced it be.
@@ -677,7 +698,7 @@ impl Actor {
                     Some(offer) => {
                         offer.running = false;
                         offer.decide = None;
-                        offer.failures += 1;
+                        offer.failures += u32::from(!confirmed);
                         offer.failures >= MAX_LINK_FAILURES
                             || matches!(error, AccountError::NotConfirmed | AccountError::CodeExpired)
                     }

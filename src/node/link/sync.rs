@@ -176,7 +176,7 @@ async fn tell(stream: &mut Writer, store: &Store, peer: &PeerId, note: DeviceNot
 async fn catch_up(stream: &mut Writer, store: &Store, since_ms: u64) -> Result<(), AccountError> {
     send_entries(
         stream,
-        history_since(store, crate::store::Window::StoredSince(since_ms)).await?,
+        history_since(store, crate::store::Window::StoredSince(since_ms), None).await?,
     )
     .await?;
     send_contact_keys(stream, store).await

@@ -62,8 +62,10 @@ struct ChaosReport {
     duration_s: f64,
     rate: f64,
     kill_every_s: f64,
-    /// Users killed with SIGKILL.
+    /// Nodes killed with SIGKILL.
     kills: usize,
+    /// Of those, by node (`p<i>`, or a linked device's name).
+    kills_by_node: BTreeMap<String, usize>,
     /// Kills the user came back from (started again, same home).
     kills_survived: usize,
     /// Time from the restart to its control API answering.
@@ -121,6 +123,7 @@ pub async fn run(net: &mut TestNet, options: &ScenarioOptions) -> Result<Map<Str
     let ((sent, skipped), outcome) = tokio::join!(sending, killing);
     let Chaos {
         kills,
+        kills_by_node,
         mut restarts,
         mut failures,
     } = outcome;
@@ -177,6 +180,7 @@ pub async fn run(net: &mut TestNet, options: &ScenarioOptions) -> Result<Map<Str
         rate: options.rate,
         kill_every_s: options.kill_every.as_secs_f64(),
         kills,
+        kills_by_node,
         kills_survived: restarts.len(),
         restart: Summary::of(&restarts),
         restart_failures: failures,
@@ -308,6 +312,7 @@ impl Traffic {
 /// What the killing did.
 struct Chaos {
     kills: usize,
+    kills_by_node: BTreeMap<String, usize>,
     /// Milliseconds each restart took.
     restarts: Vec<f64>,
     failures: Vec<String>,
@@ -318,6 +323,7 @@ struct Chaos {
 async fn kill_and_restart(users: &[User], every: Duration, until: Instant, mut rng: StdRng) -> Chaos {
     let mut chaos = Chaos {
         kills: 0,
+        kills_by_node: BTreeMap::new(),
         restarts: Vec::new(),
         failures: Vec::new(),
     };
@@ -333,6 +339,7 @@ async fn kill_and_restart(users: &[User], every: Duration, until: Instant, mut r
             continue;
         }
         chaos.kills += 1;
+        *chaos.kills_by_node.entry(users[victim].label.clone()).or_default() += 1;
         tokio::time::sleep(downtime).await;
         match users[victim].restart().await {
             Ok(restart) => {
