@@ -19,11 +19,13 @@
 //! Last, links a new device to that home's account through a running node (SPEC.md §8.5,
 //! both confirmations answered at once) and times it until the new device's own node
 //! shows the newest conversation: the history (90 days: all of it) streamed, verified and
-//! written into the new home — BENCHMARKS.md, "Linking a device".
+//! written into the new home — BENCHMARKS.md, "Linking a device". A third argument cuts
+//! the link's connection after those numbers of history batches (each run resumes).
 //!
 //! ```text
 //! cargo run --release --example store_startup                  # 100,000 messages, 5 runs
 //! cargo run --release --example store_startup -- 1000000 3     # other sizes
+//! cargo run --release --example store_startup -- 10000 1 1,1   # the link cut twice
 //! ```
 
 mod common;
@@ -40,7 +42,7 @@ use chingu::home::{Home, InitOptions};
 use chingu::identity::Identity;
 use chingu::model::{now_ms, ConvId, Conversation, ConversationKind, Direction, Hlc, MessageState};
 use chingu::node::backup::BackupKey;
-use chingu::node::link::join::join;
+use chingu::node::link::join::join_with_cuts;
 use chingu::phone::{synthetic, PhoneNumber, Region};
 use chingu::store::{OutboxEntry, OutboxTarget, Store};
 use chingu::{Node, NodeConfig};
@@ -216,7 +218,7 @@ async fn backup_and_restore(home: &Home, dir: &Path) -> Result<(), Box<dyn std::
 
 /// Links a new device to `home`'s account and times each step until its node shows the
 /// history.
-async fn link_new_device(home: &Home, dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+async fn link_new_device(home: &Home, dir: &Path, cuts: &[usize]) -> Result<(), Box<dyn std::error::Error>> {
     use futures::StreamExt;
     let node = start_node(home).await?;
     let (answering, mut events) = (node.clone(), node.events());
@@ -232,7 +234,7 @@ async fn link_new_device(home: &Home, dir: &Path) -> Result<(), Box<dyn std::err
     let offer = node.link_offer(DEFAULT_HISTORY_DAYS).await?;
     let code = LinkCode::parse(&offer.code, now_ms())?;
     let identity = Identity::generate();
-    let joined = join(&code, &identity, "laptop", |_| async { true }).await?;
+    let joined = join_with_cuts(&code, &identity, "laptop", |_| async { true }, cuts).await?;
     let linked_s = started.elapsed().as_secs_f64();
     let messages = joined
         .history
@@ -260,9 +262,10 @@ async fn link_new_device(home: &Home, dir: &Path) -> Result<(), Box<dyn std::err
         .ok_or("no conversation")?;
     let page = second.history_page(&newest.id, 50, None, None).await?;
     println!(
-        "link: {messages} messages ({entries} entries) streamed and verified in {linked_s:.2} s, \
+        "link ({} cuts): {messages} messages ({entries} entries) streamed and verified in {linked_s:.2} s, \
          written at {written_s:.2} s, the new device's node showing its newest conversation \
          ({} messages) at {:.2} s; peak RSS of both sides {peak:.0} MiB",
+        cuts.len(),
         page.messages.len(),
         started.elapsed().as_secs_f64()
     );
@@ -290,6 +293,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let messages: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(MESSAGES);
     let runs: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(RUNS).max(1);
+    let cuts: Vec<usize> = match args.next() {
+        Some(list) => list.split(',').map(str::parse).collect::<Result<_, _>>()?,
+        None => Vec::new(),
+    };
 
     let dir = tempfile::tempdir()?;
     let home = Home::at(dir.path().join("home"));
@@ -344,5 +351,5 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         starts[starts.len() - 1]
     );
     backup_and_restore(&home, dir.path()).await?;
-    link_new_device(&home, dir.path()).await
+    link_new_device(&home, dir.path(), &cuts).await
 }

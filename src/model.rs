@@ -163,6 +163,23 @@ pub struct FriendRecord {
     pub seq: u64,
     /// When it was fetched (ms).
     pub fetched_ms: u64,
+    /// The account's other devices, from the device list the record carries (SPEC.md
+    /// §5.3): known, not yet sent to.
+    #[serde(default)]
+    pub devices: Vec<FriendDevice>,
+}
+
+/// A device of a friend's account other than the one that holds the account key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FriendDevice {
+    /// Its name.
+    pub name: String,
+    /// Its libp2p peer id.
+    pub peer_id: String,
+    /// Its Noise static key.
+    pub noise_pk: [u8; 32],
+    /// Where it listens, best first.
+    pub addrs: Vec<String>,
 }
 
 /// Everything learned about one identity claiming a contact's number.

@@ -25,6 +25,22 @@ async fn first_device(dir: &Path) -> LoneNode {
     lone::start(dir, 1, Config::default(), &[LOOPBACK], &[], None).await
 }
 
+/// The first device and a friend of its person (to have history with).
+async fn first_device_with_friend(dir: &Path) -> (LoneNode, LoneNode) {
+    let first = first_device(dir).await;
+    let friend = lone::start(
+        dir,
+        3,
+        Config::default(),
+        &[LOOPBACK],
+        &[first.addr.as_ref().unwrap()],
+        None,
+    )
+    .await;
+    lone::befriend(&first, &friend, 0).await;
+    (first, friend)
+}
+
 /// Answers the first device's next `device_link_pending` with `accept`; returns the
 /// string it showed.
 fn answer_on(node: &NodeHandle, accept: bool) -> tokio::task::JoinHandle<String> {
@@ -103,18 +119,7 @@ async fn messages(node: &NodeHandle, contact: &str, count: usize) -> Vec<String>
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
     let dir = tempfile::tempdir().unwrap();
-    let first = first_device(dir.path()).await;
-    // A friend to have history with.
-    let friend = lone::start(
-        dir.path(),
-        3,
-        Config::default(),
-        &[LOOPBACK],
-        &[first.addr.as_ref().unwrap()],
-        None,
-    )
-    .await;
-    lone::befriend(&first, &friend, 0).await;
+    let (first, friend) = first_device_with_friend(dir.path()).await;
     for i in 0..3 {
         first.node.send(&friend.phone, &format!("안녕 {i}")).await.unwrap();
         friend.node.send(&first.phone, &format!("やあ {i}")).await.unwrap();
@@ -164,6 +169,13 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
     copied.sort();
     history.sort();
     assert_eq!(copied, history);
+    // The first device's record lists the laptop now (SPEC.md §5.3): a friend's lookup
+    // finds it, with where it listens.
+    eventually(&friend.node, "the laptop in the friend's view of n1", || async {
+        let view = friend.node.lookup_contact(&first.phone).await.ok()?;
+        (view.devices == ["laptop"]).then_some(())
+    })
+    .await;
     // What arrives later reaches the laptop too, through the first device.
     friend.node.send(&first.phone, "later").await.unwrap();
     let on_laptop = messages(&second.node, &friend.phone, 7).await;
@@ -295,6 +307,12 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
     .expect("the laptop never heard it was removed");
     let on_laptop = second.node.devices().await.unwrap();
     assert_eq!(on_laptop.version, 3);
+    // And friends' lookups no longer find it.
+    eventually(&friend.node, "the laptop gone from the friend's view of n1", || async {
+        let view = friend.node.lookup_contact(&first.phone).await.ok()?;
+        view.devices.is_empty().then_some(())
+    })
+    .await;
     assert!(!on_laptop.devices.iter().any(|d| d.this_device));
     // Removed, it cannot send through the first device any more.
     assert_eq!(
@@ -406,17 +424,7 @@ async fn a_wrong_code_a_no_on_either_side_or_a_replaced_offer_changes_nothing() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_link_cut_while_its_history_streams_resumes_without_asking_again() {
     let dir = tempfile::tempdir().unwrap();
-    let first = first_device(dir.path()).await;
-    let friend = lone::start(
-        dir.path(),
-        3,
-        Config::default(),
-        &[LOOPBACK],
-        &[first.addr.as_ref().unwrap()],
-        None,
-    )
-    .await;
-    lone::befriend(&first, &friend, 0).await;
+    let (first, friend) = first_device_with_friend(dir.path()).await;
     // Enough history for several batches (each holds at most 48,000 bytes).
     let filler = "가".repeat(100);
     for i in 0..400 {

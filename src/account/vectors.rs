@@ -1,9 +1,10 @@
 //! Test vectors of `protocol/devices.md` (`protocol/vectors/devices.json`): a device list
 //! of two versions, a link code with its text, PSK and prologue inputs, and a whole link
 //! handshake with fixed static and ephemeral keys — its three messages, the handshake
-//! hash, the SAS, the hello's signature and the first transport message — and one of
-//! each device-sync message. Checked both
-//! ways; `print_vectors` (ignored) regenerates the file from the fixed inputs.
+//! hash, the SAS, the hello's signature and the first transport message — one of each
+//! device-sync message, three link channel plaintexts, and the `devices` field of a
+//! rendezvous body. Checked both ways; `print_vectors` (ignored) regenerates the file
+//! from the fixed inputs.
 
 use serde_json::{json, Value};
 
@@ -87,6 +88,18 @@ fn compute() -> Value {
             "psk": hex::encode(code.psk()),
         },
         "sync_messages": sync_messages(&list2),
+        "record_devices": hex::encode(to_cbor(&crate::rendezvous::record::AccountDevices {
+            list: list2.clone(),
+            addrs: List::new(vec![crate::rendezvous::record::DeviceAddrs {
+                device: Fixed(new.public_key()),
+                addrs: List::new(vec![Bytes::new(
+                    "/ip4/127.0.0.1/tcp/4002".parse::<libp2p::Multiaddr>().unwrap().to_vec(),
+                )
+                .unwrap()])
+                .unwrap(),
+            }])
+            .unwrap(),
+        })),
         "link_messages": {
             "confirm": hex::encode(to_cbor(&LinkMessage::Confirm)),
             "resume": hex::encode(to_cbor(&LinkMessage::Resume {
@@ -253,6 +266,7 @@ fn vectors_match_the_file() {
         "handshake",
         "sync_messages",
         "link_messages",
+        "record_devices",
     ] {
         assert_eq!(file[key], computed[key], "{key}");
     }
@@ -272,7 +286,7 @@ fn vectors_match_the_file() {
 fn print_vectors() {
     let mut file = compute();
     file["description"] = json!(
-        "protocol/devices.md: device lists (first, +laptop, -laptop), a link code, and a whole link handshake with fixed keys (account_secret and noise_privates[0]: the first device (responder); new_device_secret and noise_privates[1]: the new device (initiator); ephemeral privates as given; account message = E's first transport message)."
+        "protocol/devices.md: device lists (first, +laptop, -laptop), a link code, one of each device-sync message (sync_messages: CBOR, `devices` carrying the second list), three link channel plaintexts (link_messages: CBOR; `resume` names a message key), the `devices` field of the first device's rendezvous body with the second list and the laptop at /ip4/127.0.0.1/tcp/4002 (record_devices: CBOR, SPEC §5.3), and a whole link handshake with fixed keys (account_secret and noise_privates[0]: the first device (responder); new_device_secret and noise_privates[1]: the new device (initiator); ephemeral privates as given; account message = E's first transport message)."
     );
     println!("{}", serde_json::to_string_pretty(&file).unwrap());
 }

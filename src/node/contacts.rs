@@ -81,6 +81,10 @@ pub struct ContactView {
     /// Every number of the person, the one in use first.
     #[serde(default)]
     pub numbers: Vec<NumberView>,
+    /// The names of the friend's other devices, from the device list their record
+    /// carries (SPEC.md §5.3).
+    #[serde(default)]
+    pub devices: Vec<String>,
 }
 
 /// How good a number is to reach someone: found and verified numbers first.
@@ -121,6 +125,11 @@ impl ContactView {
             profile_name,
             candidates: main.candidates.len(),
             mailboxes: main.pinned.as_ref().map_or(0, |p| p.record.mailboxes.len()),
+            devices: main
+                .pinned
+                .as_ref()
+                .map(|p| p.record.devices.iter().map(|d| d.name.clone()).collect())
+                .unwrap_or_default(),
             source,
             status: main
                 .profile

@@ -95,6 +95,10 @@ pub enum RecordError {
     /// The body's peer id is not the one derived from its identity key.
     #[error("peer id does not match the identity key")]
     PeerIdMismatch,
+    /// The body's device list is not signed by its identity key (the account key), breaks
+    /// the list's rules, or addresses a device the list does not name.
+    #[error("the device list does not verify")]
+    BadDeviceList,
     /// Authenticated decryption failed: another key (number, epoch) or tampered bytes.
     #[error("decryption failed")]
     DecryptFailed,
@@ -127,6 +131,7 @@ impl RecordError {
             RecordError::BadIdentitySignature => "bad_identity_signature",
             RecordError::BadPrekeySignature => "bad_prekey_signature",
             RecordError::PeerIdMismatch => "peer_id_mismatch",
+            RecordError::BadDeviceList => "bad_device_list",
             RecordError::DecryptFailed => "decrypt_failed",
             RecordError::StaleSeq => "stale_seq",
             RecordError::SlotsFull => "slots_full",

@@ -79,6 +79,30 @@ fn sign_fixed(key: &ed25519::Keypair, message: &[u8]) -> Fixed<64> {
     Fixed(crate::crypto::sign(key, message))
 }
 
+/// Most devices besides the publisher a body gives addresses for.
+pub const MAX_LINKED_DEVICES: usize = crate::account::MAX_DEVICES - 1;
+/// Most addresses per linked device.
+pub const MAX_DEVICE_ADDRS: usize = 4;
+
+/// The publisher's account's devices (SPEC.md §5.3): the list its account key signed — the
+/// body's identity key — and where its other devices listen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountDevices {
+    /// The signed device list (`"list"`).
+    pub list: crate::account::SignedDeviceList,
+    /// Where each of the other current devices listens (`"addrs"`).
+    pub addrs: List<DeviceAddrs, MAX_LINKED_DEVICES>,
+}
+
+/// Where one linked device listens.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceAddrs {
+    /// Its identity key (`"device"`).
+    pub device: Fixed<32>,
+    /// Its binary multiaddrs, best first (`"addrs"`).
+    pub addrs: List<Addr, MAX_DEVICE_ADDRS>,
+}
+
 /// Where to leave messages for the publisher while it is offline.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MailboxRef {
@@ -107,6 +131,10 @@ pub struct InnerBody {
     pub mailboxes: List<MailboxRef, MAX_MAILBOXES>,
     /// Self-chosen display name, unverified (`"name"`).
     pub name: Text<MAX_NAME_BYTES>,
+    /// The account's devices, when it has more than this one (`"devices"`; left out,
+    /// not `null`, otherwise, so one device's body is what it always was).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub devices: Option<AccountDevices>,
 }
 
 impl InnerBody {
@@ -127,14 +155,19 @@ impl InnerBody {
             addrs,
             mailboxes,
             name,
+            devices: None,
         }
     }
 
-    /// Drops addresses until the encoding fits in [`MAX_BODY`]: direct addresses from
-    /// the end while more than one is left, then whole mailboxes from the end, then the
-    /// last direct address. Returns how many items it dropped.
+    /// Drops what does not fit in [`MAX_BODY`]: the account's devices first, then direct
+    /// addresses from the end while more than one is left, then whole mailboxes from the
+    /// end, then the last direct address. Returns how many items it dropped.
     pub fn trim_to_fit(&mut self) -> usize {
         let mut dropped = 0;
+        if self.devices.is_some() && to_cbor(self).len() > MAX_BODY {
+            self.devices = None;
+            dropped += 1;
+        }
         while to_cbor(self).len() > MAX_BODY {
             let mut addrs = std::mem::take(&mut self.addrs).into_vec();
             let mut mailboxes = std::mem::take(&mut self.mailboxes).into_vec();
@@ -154,14 +187,25 @@ impl InnerBody {
     }
 
     /// The checks that only need the body: its peer id is its identity's, its prekey is
-    /// signed by its identity.
+    /// signed by its identity, and its device list (if any) by its identity as the
+    /// account key, with addresses only for the list's current devices.
     fn check(&self) -> Result<(), RecordError> {
         if peer_id_bytes(&self.identity_pk).as_deref() != Some(&self.peer_id[..]) {
             return Err(RecordError::PeerIdMismatch);
         }
         self.prekey
             .verify(&self.identity_pk)
-            .map_err(|_| RecordError::BadPrekeySignature)
+            .map_err(|_| RecordError::BadPrekeySignature)?;
+        if let Some(devices) = &self.devices {
+            devices
+                .list
+                .verify(&self.identity_pk)
+                .map_err(|_| RecordError::BadDeviceList)?;
+            if devices.addrs.iter().any(|a| devices.list.device(&a.device).is_none()) {
+                return Err(RecordError::BadDeviceList);
+            }
+        }
+        Ok(())
     }
 }
 

@@ -460,6 +460,7 @@ mod tests {
             (RecordError::BadIdentitySignature, "bad_identity_signature"),
             (RecordError::BadPrekeySignature, "bad_prekey_signature"),
             (RecordError::PeerIdMismatch, "peer_id_mismatch"),
+            (RecordError::BadDeviceList, "bad_device_list"),
             (RecordError::DecryptFailed, "decrypt_failed"),
             (RecordError::StaleSeq, "stale_seq"),
             (RecordError::SlotsFull, "slots_full"),

@@ -215,6 +215,32 @@ fn mailbox_tag(identity: &libp2p::identity::ed25519::Keypair, peer: &libp2p::Pee
         .to_bytes()
 }
 
+/// The devices of a record's account other than its first (the record's own identity),
+/// each with the addresses the record gives it.
+fn friend_devices(
+    devices: &crate::rendezvous::record::AccountDevices,
+    addrs: impl Fn(&[crate::rendezvous::record::Addr]) -> Vec<String>,
+) -> Vec<crate::model::FriendDevice> {
+    let list = &devices.list.list;
+    list.devices
+        .iter()
+        .filter(|d| d.device != list.account)
+        .filter_map(|d| {
+            Some(crate::model::FriendDevice {
+                name: d.name.as_str().to_owned(),
+                peer_id: crate::identity::peer_id_of(d.device.as_bytes())?.to_string(),
+                noise_pk: *d.noise.as_bytes(),
+                addrs: devices
+                    .addrs
+                    .iter()
+                    .find(|a| a.device == d.device)
+                    .map(|a| addrs(&a.addrs))
+                    .unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
 /// Turns a verified, decrypted entry into what we keep about an identity.
 pub(super) fn peer_keys(candidate: Candidate) -> Option<PeerKeys> {
     let body = candidate.body;
@@ -245,6 +271,11 @@ pub(super) fn peer_keys(candidate: Candidate) -> Option<PeerKeys> {
         first_seen_ms: 0,
         record: FriendRecord {
             addrs: addrs(&body.addrs),
+            devices: body
+                .devices
+                .as_ref()
+                .map(|d| friend_devices(d, addrs))
+                .unwrap_or_default(),
             prekey: Some(body.prekey),
             mailboxes,
             seq: candidate.seq,

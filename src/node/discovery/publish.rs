@@ -154,8 +154,47 @@ impl Actor {
             mailboxes,
             Text::default(),
         );
+        body.devices = self.account_devices();
         body.trim_to_fit();
         body
+    }
+
+    /// The account's devices for this node's record, when it holds the account key and
+    /// has linked devices: the signed list and where they last said they listen.
+    fn account_devices(&self) -> Option<crate::rendezvous::record::AccountDevices> {
+        let list = self.links.device_list();
+        if list.list.devices.len() < 2 || list.list.account.as_bytes() != &self.config.identity.public_key() {
+            return None;
+        }
+        let known: std::collections::BTreeMap<String, Vec<String>> = self
+            .store
+            .meta_value(crate::node::link::DEVICE_ADDRS_META)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        let addrs = list
+            .list
+            .devices
+            .iter()
+            .filter_map(|d| {
+                let peer = crate::identity::peer_id_of(d.device.as_bytes())?;
+                let addrs = known.get(&peer.to_string())?;
+                Some(crate::rendezvous::record::DeviceAddrs {
+                    device: d.device,
+                    addrs: List::truncating(
+                        addrs
+                            .iter()
+                            .filter_map(|a| a.parse::<Multiaddr>().ok())
+                            .filter_map(|a| crate::wire::Bytes::new(a.to_vec()).ok())
+                            .collect(),
+                    ),
+                })
+            })
+            .collect();
+        Some(crate::rendezvous::record::AccountDevices {
+            list: list.clone(),
+            addrs: List::truncating(addrs),
+        })
     }
 
     /// Builds, seals and publishes this node's entry under `keys` (for `contact`'s mutual

@@ -39,11 +39,7 @@ impl Actor {
         self.durability.wrote();
         for contact in contacts {
             self.dm.contact_changed(&contact);
-            self.emit(Event::ContactUpdated {
-                phone: contact.phone.to_string(),
-                name: contact.display_name(),
-                state: contact.state.as_str().to_owned(),
-            });
+            self.contact_updated(&contact, contact.state.as_str());
         }
         for (id, new) in written {
             if let Ok(Some(message)) = self.store.message(&id) {
@@ -90,12 +86,17 @@ impl Actor {
         self.durability.wrote();
         for contact in gone {
             self.dm.contact_removed(&contact);
-            self.emit(Event::ContactUpdated {
-                phone: contact.phone.to_string(),
-                name: contact.display_name(),
-                state: "removed".to_owned(),
-            });
+            self.contact_updated(&contact, "removed");
         }
+    }
+
+    /// Tells the apps that `contact` is now in `state`.
+    fn contact_updated(&mut self, contact: &Contact, state: &str) {
+        self.emit(Event::ContactUpdated {
+            phone: contact.phone.to_string(),
+            name: contact.display_name(),
+            state: state.to_owned(),
+        });
     }
 
     /// The first device listens at `addrs` now: this device dials it there next time.

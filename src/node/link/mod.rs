@@ -209,6 +209,11 @@ pub(crate) struct Links {
 }
 
 impl Links {
+    /// The account's device list.
+    pub(crate) fn device_list(&self) -> &SignedDeviceList {
+        &self.list
+    }
+
     /// Writes a refusal on a task of its own, if fewer than [`MAX_REFUSING`] are being
     /// written (else the stream is dropped, closing it, without a word).
     fn refuse_later(&self, refusal: impl std::future::Future<Output = ()> + Send + 'static) {
@@ -526,6 +531,7 @@ impl Actor {
             self.links.syncing.remove(&peer);
         }
         self.note_devices(DeviceNote::List(next));
+        self.discovery.republish_soon();
         self.durability.wrote();
         let name = gone.name.as_str().to_owned();
         self.durability.after_flush(Box::new(move |actor: &mut Actor| {
@@ -612,6 +618,7 @@ impl Actor {
                 self.links.list = next.clone();
                 self.links.offer = None;
                 self.note_devices(DeviceNote::List(next.clone()));
+                self.discovery.republish_soon();
                 self.durability.wrote();
                 let name = device.name.as_str().to_owned();
                 let peer_id = crate::identity::peer_id_of(device.device.as_bytes())
@@ -658,7 +665,12 @@ impl Actor {
                     .unwrap_or_default();
                 // Only current devices are kept (at most MAX_DEVICES − 1).
                 known.retain(|p, _| p.parse().is_ok_and(|p| served_device(&self.links.list, &p).is_ok()));
+                if known.get(&peer.to_string()) == Some(&addrs) {
+                    return;
+                }
                 known.insert(peer.to_string(), addrs);
+                // The record gives friends where the account's devices listen.
+                self.discovery.republish_soon();
                 match self.store.set_meta_value(DEVICE_ADDRS_META, &known) {
                     Ok(()) => self.durability.wrote_lazily(),
                     Err(e) => tracing::warn!(error = %e, "cannot keep a linked device's addresses"),

@@ -251,6 +251,54 @@ fn outer_checks() {
 }
 
 #[test]
+fn a_body_carries_its_accounts_devices_signed_by_its_identity() {
+    use crate::account::{devices::device_name, Device, SignedDeviceList};
+    let alice = identity(1);
+    let laptop = identity(2);
+    let first = SignedDeviceList::first(&alice, [7; 32], "phone", 1).unwrap();
+    let device = Device {
+        device: Fixed(laptop.public().to_bytes()),
+        noise: Fixed([8; 32]),
+        name: device_name("laptop").unwrap(),
+        added_ms: 2,
+    };
+    let list = first.with_device(&alice, device, 2).unwrap();
+    let where_laptop = DeviceAddrs {
+        device: Fixed(laptop.public().to_bytes()),
+        addrs: List::new(vec![Addr::new(vec![4, 127, 0, 0, 1, 6, 0x0f, 0xa2]).unwrap()]).unwrap(),
+    };
+    let mut with_devices = body(&alice);
+    with_devices.devices = Some(AccountDevices {
+        list: list.clone(),
+        addrs: List::new(vec![where_laptop.clone()]).unwrap(),
+    });
+    let entry = seal_body(&alice, &with_devices).unwrap();
+    assert_eq!(open_entry(&entry, &keys(1), NOW).unwrap().body, with_devices);
+    // Without devices the body encodes as it always did: no `devices` key.
+    assert!(!to_cbor(&body(&alice)).windows(7).any(|w| w == b"devices"));
+    // Another account's list, or addresses for a device the list does not name, are
+    // refused.
+    let bob = identity(3);
+    let mut foreign = with_devices.clone();
+    foreign.devices.as_mut().unwrap().list = SignedDeviceList::first(&bob, [9; 32], "phone", 1).unwrap();
+    assert_eq!(seal_body(&alice, &foreign), Err(RecordError::BadDeviceList));
+    let mut stray = with_devices.clone();
+    stray.devices.as_mut().unwrap().addrs = List::new(vec![DeviceAddrs {
+        device: Fixed(bob.public().to_bytes()),
+        ..where_laptop
+    }])
+    .unwrap();
+    assert_eq!(seal_body(&alice, &stray), Err(RecordError::BadDeviceList));
+    // (Opening runs the same checks on the body, after the identity signature.)
+    // A body too large for its devices drops them before any address.
+    let mut crowded = with_devices;
+    crowded.addrs = List::new(vec![Addr::new(vec![0xaa; MAX_ADDR_BYTES]).unwrap(); 5]).unwrap();
+    assert!(to_cbor(&crowded).len() > MAX_BODY);
+    assert_eq!(crowded.trim_to_fit(), 1);
+    assert_eq!((crowded.devices, crowded.addrs.len()), (None, 5));
+}
+
+#[test]
 fn oversized_bodies_are_refused_or_trimmed() {
     let alice = identity(1);
     let big_addr = Addr::new(vec![0xaa; MAX_ADDR_BYTES]).unwrap();
@@ -379,6 +427,7 @@ fn body_from(v: &serde_json::Value) -> InnerBody {
         addrs: List::new(addrs(&v["addrs"])).unwrap(),
         mailboxes: List::new(mailboxes).unwrap(),
         name: Text::new(text(&v["name"])).unwrap(),
+        devices: None,
     }
 }
 
