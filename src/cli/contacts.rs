@@ -190,6 +190,10 @@ fn print_details(contact: &ContactView) -> anyhow::Result<()> {
     if !others.is_empty() {
         outln!("  {}", tr!("contact-numbers", numbers = others.join(", ")))?;
     }
+    if !contact.devices.is_empty() {
+        let devices: Vec<String> = contact.devices.iter().map(|d| for_terminal(d).into_owned()).collect();
+        outln!("  {}", tr!("contact-devices", devices = devices.join(", ")))?;
+    }
     if let Some(secs) = contact.next_lookup_s {
         outln!(
             "  {}",

@@ -423,6 +423,7 @@ standing-blocked = You blocked { $name }: no messages either way, and they canno
 standing-next-lookup = Next try in { $time }.
 contact-status = Status: “{ $status }”
 contact-numbers = Other numbers: { $numbers }
+contact-devices = Also uses: { $devices } (devices linked to their account)
 contact-renamed = Renamed to { $name }.
 contact-blocked = Blocked { $name }: no messages either way, and they can no longer find you.
 contact-unblocked = Unblocked { $name }.

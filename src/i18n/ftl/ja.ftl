@@ -368,6 +368,7 @@ standing-blocked = { $name } さんをブロックしました: お互いにメ�
 standing-next-lookup = 次の検索まで { $time }。
 contact-status = ステータス: “{ $status }”
 contact-numbers = ほかの番号: { $numbers }
+contact-devices = ほかの端末: { $devices }（アカウントにリンクされた端末）
 contact-renamed = 名前を { $name } に変えました。
 contact-blocked = { $name } さんをブロックしました: お互いにメッセージは届かず、相手はもうあなたを見つけられません。
 contact-unblocked = { $name } さんのブロックを解除しました。

@@ -368,6 +368,7 @@ standing-blocked = { $name } 님을 차단했습니다: 서로 메시지를 주�
 standing-next-lookup = 다음 시도: { $time } 후.
 contact-status = 상태 메시지: “{ $status }”
 contact-numbers = 다른 번호: { $numbers }
+contact-devices = 함께 쓰는 기기: { $devices } (계정에 연결된 기기)
 contact-renamed = 이름을 { $name }(으)로 바꿨습니다.
 contact-blocked = { $name } 님을 차단했습니다: 서로 메시지를 주고받을 수 없고, 상대는 더 이상 나를 찾을 수 없습니다.
 contact-unblocked = { $name } 님의 차단을 풀었습니다.
