@@ -26,6 +26,7 @@
 //! - [`lab`]: real node processes behind emulated NATs, in network namespaces.
 
 pub mod account;
+pub mod allocator;
 pub mod api;
 pub mod backup;
 pub mod config;

@@ -176,6 +176,7 @@ enum Command {
 /// Parses the command line (help and usage errors in the chosen language), runs the
 /// command and returns the process exit code.
 pub fn main() -> ExitCode {
+    chingu::allocator::tune();
     // Whatever chingu creates (keys, config, the database sled writes) is private.
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
