@@ -17,37 +17,17 @@ use futures::StreamExt;
 
 use chingu::account::history::DEFAULT_HISTORY_DAYS;
 use chingu::account::LinkCode;
-use chingu::home::{Home, InitOptions};
+use chingu::home::Home;
 use chingu::identity::Identity;
 use chingu::node::link::join::join;
-use chingu::{Event, Node, NodeConfig, NodeHandle};
+use chingu::{Event, NodeHandle};
+
+#[path = "common/people.rs"]
+mod people;
+
+use people::{find, person, start_home};
 
 type Error = Box<dyn std::error::Error>;
-
-async fn start(home: &Home, bootstrap: Option<libp2p::Multiaddr>) -> Result<NodeHandle, Error> {
-    let mut config = NodeConfig::from_home(home)?;
-    config.listen = vec!["/ip4/127.0.0.1/tcp/0".parse()?];
-    config.bootstrap = bootstrap.into_iter().collect();
-    config.mdns = false;
-    Ok(Node::start(config).await?)
-}
-
-async fn person(
-    dir: &std::path::Path,
-    phone: &str,
-    name: &str,
-    bootstrap: Option<libp2p::Multiaddr>,
-) -> Result<NodeHandle, Error> {
-    let home = Home::at(dir.join(name));
-    let region = "KR".parse()?;
-    home.init(&InitOptions {
-        phone: chingu::phone::normalize(phone, &region)?,
-        name: name.into(),
-        region,
-        force: false,
-    })?;
-    start(&home, bootstrap).await
-}
 
 /// Links a new device called `name` to `first`'s account and starts its node.
 async fn link(first: &NodeHandle, dir: &std::path::Path, name: &str) -> Result<NodeHandle, Error> {
@@ -66,7 +46,7 @@ async fn link(first: &NodeHandle, dir: &std::path::Path, name: &str) -> Result<N
     let joined = join(&code, &identity, name, |_| async { true }).await?;
     let home = Home::at(dir.join(name));
     home.init_linked(joined.home(identity), "KR".parse()?, false)?;
-    start(&home, None).await
+    start_home(&home, None).await
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -89,14 +69,8 @@ async fn main() -> Result<(), Error> {
     let yuki = person(dir.path(), "010-8765-4321", "Yuki", Some(at)).await?;
     phone.add_contact("010-8765-4321", "Yuki").await?;
     yuki.add_contact("010-1234-5678", "민지").await?;
-    for (node, contact) in [(&phone, "Yuki"), (&yuki, "민지")] {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while node.lookup_contact(contact).await?.state != "found" {
-            if Instant::now() > deadline {
-                return Err(format!("{contact} not found").into());
-            }
-        }
-    }
+    find(&phone, "Yuki").await?;
+    find(&yuki, "민지").await?;
     // One message first, so each linked device has a conversation to follow from.
     yuki.send("민지", "warm-up").await?;
     let laptop = link(&phone, dir.path(), "laptop").await?;

@@ -8,53 +8,25 @@
 
 use futures::StreamExt;
 
-use chingu::home::{Home, InitOptions};
 use chingu::model::MessageState;
-use chingu::{Event, Node, NodeConfig, NodeHandle};
+use chingu::Event;
 
-async fn start(
-    dir: &std::path::Path,
-    phone: &str,
-    name: &str,
-    bootstrap: Option<libp2p::Multiaddr>,
-) -> Result<NodeHandle, Box<dyn std::error::Error>> {
-    let home = Home::at(dir.join(name));
-    let region = "KR".parse()?;
-    let report = home.init(&InitOptions {
-        phone: chingu::phone::normalize(phone, &region)?,
-        name: name.into(),
-        region,
-        force: false,
-    })?;
-    let mut config = NodeConfig::from_home(&home)?;
-    config.listen = vec!["/ip4/127.0.0.1/tcp/0".parse()?];
-    config.bootstrap = bootstrap.into_iter().collect();
-    config.open_store = Some(report.store);
-    Ok(Node::start(config).await?)
-}
+#[path = "common/people.rs"]
+mod people;
 
-/// Looks `contact` up until its record is found.
-async fn find(node: &NodeHandle, contact: &str) -> Result<(), Box<dyn std::error::Error>> {
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
-    while node.lookup_contact(contact).await?.state != "found" {
-        if tokio::time::Instant::now() > deadline {
-            return Err(format!("{contact} not found").into());
-        }
-    }
-    Ok(())
-}
+use people::{find, person};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
-    let minji = start(dir.path(), "010-1234-5678", "민지", None).await?;
+    let minji = person(dir.path(), "010-1234-5678", "민지", None).await?;
     let first = minji
         .listen_addrs()
         .await?
         .remove(0)
         .with_p2p(minji.peer_id())
         .expect("no /p2p yet");
-    let yuki = start(dir.path(), "010-8765-4321", "Yuki", Some(first)).await?;
+    let yuki = person(dir.path(), "010-8765-4321", "Yuki", Some(first)).await?;
     minji.wait_joined().await?;
     yuki.wait_joined().await?;
 

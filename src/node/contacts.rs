@@ -253,7 +253,7 @@ impl Actor {
         self.store.put_contact(contact)?;
         self.durability.wrote();
         self.dm.contact_changed(contact);
-        self.note_devices(super::link::DeviceNote::Contacts(vec![contact.phone.clone()]));
+        self.note_devices(|| super::link::DeviceNote::Contacts(vec![contact.phone.clone()]));
         Ok(())
     }
 
@@ -528,7 +528,7 @@ impl Actor {
             self.dm.contact_removed(&c);
         }
         self.durability.wrote();
-        self.note_devices(super::link::DeviceNote::ContactRemoved);
+        self.note_devices(|| super::link::DeviceNote::ContactRemoved);
         Ok(view)
     }
 

@@ -580,10 +580,12 @@ impl Actor {
         self.store.apply(batch)?;
         self.update_conversation(conv);
         // Linked devices hear of it once the row is written too (at the turn's end).
-        let read = ids.clone();
-        self.durability.after_flush(Box::new(move |actor: &mut Actor| {
-            actor.note_devices(super::link::DeviceNote::Read(read));
-        }));
+        if self.linked_devices_listen() {
+            let read = ids.clone();
+            self.durability.after_flush(Box::new(move |actor: &mut Actor| {
+                actor.note_devices(|| super::link::DeviceNote::Read(read));
+            }));
+        }
         Ok(ids)
     }
 

@@ -58,19 +58,15 @@ impl Store {
         // A message key: 'm' || conv(16) || hlc(8) || id(16).
         let after = after.filter(|k| k.len() == 41 && k[0] == b'm');
         let after_conv = after.map(|k| &k[1..17]);
-        let mut conversations = self.conversations()?;
-        conversations.sort_by_key(|c| c.id.0);
-        for conversation in conversations {
-            if !matches!(conversation.kind, crate::model::ConversationKind::Direct { .. })
-                || after_conv.is_some_and(|c| conversation.id.0.as_slice() < c)
-            {
+        // Rows in key order: the order of their ids.
+        for item in self.history.scan_prefix(keys::conversations()) {
+            let (key, row) = item?;
+            let conversation = super::decode::<crate::model::Conversation>(&row, "conversation")?;
+            if !is_direct(&conversation) || after_conv.is_some_and(|c| conversation.id.0.as_slice() < c) {
                 continue;
             }
-            let key = keys::conversation(&conversation.id);
-            if let Some(row) = self.history.get(key)? {
-                if !keep(&mut entries, (BackedUpTree::History, key.as_slice().into(), row)) {
-                    return Ok(None);
-                }
+            if !keep(&mut entries, (BackedUpTree::History, key, row)) {
+                return Ok(None);
             }
             let start = keys::message(&conversation.id, since_hlc, &crate::model::MsgId([0; 16]));
             let end = keys::message(&conversation.id, u64::MAX, &crate::model::MsgId([0xff; 16]));
@@ -105,32 +101,46 @@ impl Store {
         Ok(Some(entries))
     }
 
-    /// The entries of one message a linked device gets when it changes: its conversation's
-    /// row, its index entry and the message; `None` when it is not in a 1:1 conversation
-    /// (or not stored).
-    pub fn message_entries(&self, id: &crate::model::MsgId) -> Result<Option<Vec<DeviceEntry>>, StoreError> {
-        let Some((conv, hlc)) = self.message_location(id)? else {
-            return Ok(None);
-        };
-        let row_key = keys::conversation(&conv);
-        let Some(row) = self.history.get(row_key)? else {
-            return Ok(None);
-        };
-        if !matches!(
-            super::decode::<crate::model::Conversation>(&row, "conversation")?.kind,
-            crate::model::ConversationKind::Direct { .. }
-        ) {
-            return Ok(None);
-        }
-        let mut entries = vec![(BackedUpTree::History, row_key.as_slice().into(), row)];
-        let index = keys::index(id);
-        let message = keys::message(&conv, hlc, id);
-        for key in [index.as_slice(), message.as_slice()] {
-            if let Some(value) = self.history.get(key)? {
-                entries.push((BackedUpTree::History, key.into(), value));
+    /// The entries of messages a linked device gets when they change: each one's
+    /// conversation row (once per conversation), index entry and message — those of 1:1
+    /// conversations that are stored.
+    pub fn message_entries(&self, ids: &[crate::model::MsgId]) -> Result<Vec<DeviceEntry>, StoreError> {
+        let mut rows: std::collections::HashMap<crate::model::ConvId, bool> = std::collections::HashMap::new();
+        let mut entries = Vec::new();
+        for id in ids {
+            let index = keys::index(id);
+            let Some(location) = self.history.get(index)? else {
+                continue;
+            };
+            let Some((conv, hlc, _)) = keys::parse_index_value(&location) else {
+                continue;
+            };
+            let direct = match rows.get(&conv) {
+                Some(direct) => *direct,
+                None => {
+                    let row_key = keys::conversation(&conv);
+                    let row = self.history.get(row_key)?;
+                    let direct = match &row {
+                        Some(row) => is_direct(&super::decode(row, "conversation")?),
+                        None => false,
+                    };
+                    if let (true, Some(row)) = (direct, row) {
+                        entries.push((BackedUpTree::History, row_key.as_slice().into(), row));
+                    }
+                    rows.insert(conv, direct);
+                    direct
+                }
+            };
+            if !direct {
+                continue;
+            }
+            let message = keys::message(&conv, hlc, id);
+            if let Some(value) = self.history.get(message)? {
+                entries.push((BackedUpTree::History, index.as_slice().into(), location));
+                entries.push((BackedUpTree::History, message.as_slice().into(), value));
             }
         }
-        Ok(Some(entries))
+        Ok(entries)
     }
 
     /// The contacts entries of `phones` still stored: what a linked device gets when
@@ -152,13 +162,17 @@ impl Store {
     }
 
     /// Forgets the contacts whose key is not in `keep` (a linked device, once its first
-    /// device named every contact the account has); returns how many went.
-    pub fn keep_only_contacts(&self, keep: &std::collections::HashSet<Vec<u8>>) -> Result<usize, StoreError> {
-        let mut gone = 0;
-        for key in self.contact_keys()? {
+    /// device named every contact the account has); returns them.
+    pub fn forget_contacts_except(
+        &self,
+        keep: &std::collections::HashSet<Vec<u8>>,
+    ) -> Result<Vec<crate::model::Contact>, StoreError> {
+        let mut gone = Vec::new();
+        for item in self.contacts.iter() {
+            let (key, value) = item?;
             if !keep.contains(key.as_ref()) {
+                gone.push(super::decode(&value, "contact")?);
                 self.contacts.remove(key)?;
-                gone += 1;
             }
         }
         Ok(gone)
@@ -225,12 +239,13 @@ impl Store {
         if let Some(ms) = self.meta_value::<u64>(SYNCED_META)? {
             return Ok(ms);
         }
-        // A home written before this was kept: its messages say.
+        // A home written before this was kept: its messages say, once.
         let mut newest = 0;
         for item in self.history.scan_prefix(b"m") {
             let (key, value) = item?;
             newest = newest.max(super::message_codec::decode(&key, &value)?.stored_ms);
         }
+        self.set_meta_value(SYNCED_META, &newest)?;
         Ok(newest)
     }
 
@@ -238,10 +253,14 @@ impl Store {
     /// signatures are written in the background at its first start.
     pub fn finish_device_copy(&self, now_ms: u64) -> Result<(), StoreError> {
         self.set_meta_value(super::UNINDEXED, &now_ms)?;
-        let synced = self.synced_ms()?;
-        self.set_meta_value(SYNCED_META, &synced)?;
+        self.synced_ms()?;
         self.flush()
     }
+}
+
+/// Whether `conversation` is a 1:1 one (the only kind a device copies).
+fn is_direct(conversation: &crate::model::Conversation) -> bool {
+    matches!(conversation.kind, crate::model::ConversationKind::Direct { .. })
 }
 
 #[cfg(test)]
@@ -266,7 +285,11 @@ mod tests {
         assert_eq!(entries[0].1.as_ref(), numbers[0].as_bytes());
         assert_eq!(store.contact_keys().unwrap().len(), 3);
         let keep = [numbers[0], numbers[2]].iter().map(|n| n.as_bytes().to_vec()).collect();
-        assert_eq!(store.keep_only_contacts(&keep).unwrap(), 1);
+        let gone = store.forget_contacts_except(&keep).unwrap();
+        assert_eq!(
+            gone.iter().map(|c| c.phone.to_string()).collect::<Vec<_>>(),
+            [numbers[1]]
+        );
         let left: Vec<String> = store.contacts().unwrap().iter().map(|c| c.phone.to_string()).collect();
         assert_eq!(left, [numbers[0], numbers[2]]);
     }

@@ -50,19 +50,15 @@ impl Actor {
             return Some(command);
         }
         match command {
-            Command::Send { query, text, reply } => self.forward(Forward::Send {
-                contact: query,
-                text,
-                reply,
-            }),
+            Command::Send { query, text, reply } => match (contact_text(&query), bounded(&text, "text")) {
+                (Ok(contact), Ok(text)) => self.forward(Forward::Send { contact, text, reply }),
+                (Err(e), _) | (_, Err(e)) => {
+                    let _ = reply.send(Err(e));
+                }
+            },
             Command::Read { query, reply } => {
                 let action = contact_text(&query).map(|contact| Action::Read { contact });
-                self.act(
-                    action,
-                    Box::new(move |_, counted| {
-                        let _ = reply.send(counted.map(|n| n as usize));
-                    }),
-                );
+                self.act(action, counted(reply));
             }
             Command::Browse(HistoryCommand::MarkRead { conversation, reply }) => {
                 // A linked device has 1:1 conversations only.
@@ -72,12 +68,7 @@ impl Actor {
                     }),
                     _ => Err(linked_device()),
                 });
-                self.act(
-                    action,
-                    Box::new(move |_, counted| {
-                        let _ = reply.send(counted.map(|n| n as usize));
-                    }),
-                );
+                self.act(action, counted(reply));
             }
             Command::Typing { query, active, reply } => {
                 let action = contact_text(&query).map(|contact| Action::Typing { contact, active });
@@ -160,14 +151,9 @@ impl Actor {
         let refusal = match &self.links.forwards {
             Some(forwards) => match forwards.try_send(forward) {
                 Ok(()) => return,
-                Err(mpsc::error::TrySendError::Full(f) | mpsc::error::TrySendError::Closed(f)) => (
-                    f,
-                    Refusal::invalid(
-                        "first_device_unreachable",
-                        "the account's first device cannot take more now",
-                    )
-                    .into(),
-                ),
+                Err(mpsc::error::TrySendError::Full(f) | mpsc::error::TrySendError::Closed(f)) => {
+                    (f, sync::first_unreachable())
+                }
             },
             None if self.links.list.device(&self.config.identity.public_key()).is_none() => {
                 (forward, super::refused(AccountError::RevokedDevice))
@@ -203,10 +189,24 @@ impl Actor {
         }));
     }
 
-    /// Tells the servers of the linked devices (if any listen) what `note` says.
-    pub(in crate::node) fn note_devices(&self, note: super::DeviceNote) {
-        let _ = self.links.notes.send(note);
+    /// Whether any linked device is being served (notes for them are made only then).
+    pub(in crate::node) fn linked_devices_listen(&self) -> bool {
+        self.links.notes.receiver_count() > 0
     }
+
+    /// Tells the servers of the linked devices what `note` says (made only if any listen).
+    pub(in crate::node) fn note_devices(&self, note: impl FnOnce() -> super::DeviceNote) {
+        if self.linked_devices_listen() {
+            let _ = self.links.notes.send(note());
+        }
+    }
+}
+
+/// Answers `reply` with what the first device's action counted.
+fn counted(reply: Reply<usize>) -> Then {
+    Box::new(move |_: &mut Actor, counted: Result<u64, NodeError>| {
+        let _ = reply.send(counted.map(|n| n as usize));
+    })
 }
 
 /// Answers `reply` with the view of the person `query` names, once the first device's

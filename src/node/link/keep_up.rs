@@ -73,16 +73,10 @@ impl Actor {
 
     /// The first device named every contact the account has: the others go.
     pub(super) fn keep_only_contacts(&mut self, keep: &HashSet<Vec<u8>>) {
-        let gone: Vec<Contact> = match self.store.contacts() {
-            Ok(all) => all
-                .into_iter()
-                .filter(|c| !keep.contains(c.phone.as_str().as_bytes()))
-                .collect(),
-            Err(e) => return self.failed("store.contacts", &e),
+        let gone = match self.store.forget_contacts_except(keep) {
+            Ok(gone) => gone,
+            Err(e) => return self.failed("store.remove_contact", &e),
         };
-        if let Err(e) = self.store.keep_only_contacts(keep) {
-            return self.failed("store.remove_contact", &e);
-        }
         self.durability.wrote();
         for contact in gone {
             self.dm.contact_removed(&contact);
@@ -115,11 +109,10 @@ impl Actor {
         }
     }
 
-    /// Keeps a newer device list the first device sent (it is checked against the
-    /// account key); one that no longer names this device ends its following.
+    /// Keeps a newer device list the first device sent (the follower checked it against
+    /// the account key); one that no longer names this device ends its following.
     pub(super) fn take_device_list(&mut self, list: SignedDeviceList) {
-        let account = *self.links.list.list.account.as_bytes();
-        if list.verify(&account).is_err() || list.list.version <= self.links.list.list.version {
+        if list.list.version <= self.links.list.list.version {
             return;
         }
         if let Err(e) = self.store.set_meta_value(LIST_META, &list) {

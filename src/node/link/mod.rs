@@ -504,6 +504,17 @@ impl Actor {
         Ok(view)
     }
 
+    /// Stores the account's new device list (this, the first device, signed it), tells the
+    /// linked devices and republishes the record that carries it.
+    fn change_device_list(&mut self, next: SignedDeviceList) -> Result<(), crate::store::StoreError> {
+        self.store.set_meta_value(LIST_META, &next)?;
+        self.durability.wrote();
+        self.links.list = next.clone();
+        self.note_devices(|| DeviceNote::List(next));
+        self.discovery.republish_soon();
+        Ok(())
+    }
+
     fn remove_device(&mut self, name: &str, reply: Reply<DevicesView>) {
         if !self.is_account_device() {
             let _ = reply.send(Err(refused(AccountError::NotTheAccountDevice)));
@@ -520,19 +531,15 @@ impl Actor {
                 return;
             }
         };
-        if let Err(e) = self.store.set_meta_value(LIST_META, &next) {
+        if let Err(e) = self.change_device_list(next) {
             let _ = reply.send(Err(e.into()));
             return;
         }
-        self.links.list = next.clone();
         // Its server tells it and ends its sync (within a step's deadline); if it dials
         // again it is refused as removed.
         if let Some(peer) = crate::identity::peer_id_of(gone.device.as_bytes()) {
             self.links.syncing.remove(&peer);
         }
-        self.note_devices(DeviceNote::List(next));
-        self.discovery.republish_soon();
-        self.durability.wrote();
         let name = gone.name.as_str().to_owned();
         self.durability.after_flush(Box::new(move |actor: &mut Actor| {
             actor.emit(Event::DeviceRemoved { name });
@@ -608,18 +615,14 @@ impl Actor {
                         return;
                     }
                 };
-                if let Err(e) = self.store.set_meta_value(LIST_META, &next) {
+                if let Err(e) = self.change_device_list(next.clone()) {
                     tracing::error!(error = %e, "cannot store the device list");
                     let _ = reply.send(Err(AccountError::Handshake(
                         "the device list could not be stored".into(),
                     )));
                     return;
                 }
-                self.links.list = next.clone();
                 self.links.offer = None;
-                self.note_devices(DeviceNote::List(next.clone()));
-                self.discovery.republish_soon();
-                self.durability.wrote();
                 let name = device.name.as_str().to_owned();
                 let peer_id = crate::identity::peer_id_of(device.device.as_bytes())
                     .map(|p| p.to_string())

@@ -17,8 +17,9 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use super::io::{as_wire, blocking, history_since, read_value, write_value};
 use super::{AbortOnDrop, LinkEvent, STEP_TIMEOUT};
 use crate::account::history::{self, HistoryEntry};
-use crate::account::sync::{Action, SyncMessage, MAX_CONTACT_KEYS, MAX_SYNC_FRAME, SYNC_PROTOCOL};
+use crate::account::sync::{Action, SyncMessage, MAX_CONTACT_KEYS, MAX_CONTACT_QUERY, MAX_SYNC_FRAME, SYNC_PROTOCOL};
 use crate::account::{AccountError, SignedDeviceList};
+use crate::content::body::MAX_TEXT_BYTES;
 use crate::model::{now_ms, MsgId};
 use crate::node::command::Reply;
 use crate::node::refusal::Refusal;
@@ -46,8 +47,8 @@ type Writer = futures::io::WriteHalf<libp2p::Stream>;
 pub(crate) enum Forward {
     /// A 1:1 text.
     Send {
-        contact: String,
-        text: String,
+        contact: Text<MAX_CONTACT_QUERY>,
+        text: Text<MAX_TEXT_BYTES>,
         reply: Reply<MessageView>,
     },
     /// Anything else the first device does for the account; `then` runs on the linked
@@ -115,27 +116,15 @@ async fn send_contact_keys(stream: &mut Writer, store: &Store) -> Result<(), Acc
     let keys = blocking(move || store.contact_keys()).await?;
     let keys: Vec<Bytes<{ crate::account::sync::MAX_CONTACT_KEY }>> =
         keys.iter().filter_map(|k| Bytes::new(k.to_vec()).ok()).collect();
-    let mut frames = keys.chunks(MAX_CONTACT_KEYS).peekable();
-    if frames.peek().is_none() {
-        return write(
-            stream,
-            &SyncMessage::ContactKeys {
-                keys: List::truncating(Vec::new()),
-                last: true,
-            },
-        )
-        .await;
-    }
-    while let Some(frame) = frames.next() {
-        let last = frames.peek().is_none();
-        write(
-            stream,
-            &SyncMessage::ContactKeys {
-                keys: List::truncating(frame.to_vec()),
-                last,
-            },
-        )
-        .await?;
+    // At least one frame, the last one saying so (none: the account has no contacts).
+    let frames: Vec<&[_]> = match keys.is_empty() {
+        true => vec![&[]],
+        false => keys.chunks(MAX_CONTACT_KEYS).collect(),
+    };
+    for (i, frame) in frames.iter().enumerate() {
+        let last = i + 1 == frames.len();
+        let keys = List::truncating(frame.to_vec());
+        write(stream, &SyncMessage::ContactKeys { keys, last }).await?;
     }
     Ok(())
 }
@@ -150,18 +139,7 @@ async fn tell(stream: &mut Writer, store: &Store, peer: &PeerId, note: DeviceNot
             send_entries(stream, super::io::as_wire(entries)).await?;
         }
         DeviceNote::ContactRemoved => send_contact_keys(stream, store).await?,
-        DeviceNote::Read(ids) => {
-            let store = store.clone();
-            let entries = blocking(move || {
-                let mut entries = Vec::new();
-                for id in &ids {
-                    entries.extend(store.message_entries(id)?.unwrap_or_default());
-                }
-                Ok(entries)
-            })
-            .await?;
-            send_entries(stream, super::io::as_wire(entries)).await?;
-        }
+        DeviceNote::Read(ids) => send_entries(stream, message_entries(store, ids).await?).await?,
         DeviceNote::List(list) => {
             let still = crate::account::sync::served_device(&list, peer).is_ok();
             write(stream, &SyncMessage::Devices(list)).await?;
@@ -182,13 +160,18 @@ async fn catch_up(stream: &mut Writer, store: &Store, since_ms: u64) -> Result<(
     send_contact_keys(stream, store).await
 }
 
-/// One message's entries (conversation row, index, message), if it is a 1:1 message.
-async fn message_entries(store: &Store, id: &str) -> Result<Option<Vec<(u8, Vec<u8>, Vec<u8>)>>, AccountError> {
-    let Ok(id) = id.parse::<MsgId>() else {
-        return Ok(None);
-    };
+/// The entries of 1:1 messages (their conversations' rows, index entries, messages).
+async fn message_entries(store: &Store, ids: Vec<MsgId>) -> Result<Vec<(u8, Vec<u8>, Vec<u8>)>, AccountError> {
     let store = store.clone();
-    Ok(blocking(move || store.message_entries(&id)).await?.map(as_wire))
+    Ok(as_wire(blocking(move || store.message_entries(&ids)).await?))
+}
+
+/// The entries of the 1:1 message `id` names (none for another kind, or a bad id).
+async fn entries_of(store: &Store, id: &str) -> Result<Vec<(u8, Vec<u8>, Vec<u8>)>, AccountError> {
+    match id.parse::<MsgId>() {
+        Ok(id) => message_entries(store, vec![id]).await,
+        Err(_) => Ok(Vec::new()),
+    }
 }
 
 /// Writes a refusal and closes.
@@ -270,9 +253,7 @@ async fn serve_on(stream: libp2p::Stream, serving: Serving) -> Result<(), Accoun
                     }
                     Err(broadcast::error::RecvError::Closed) => return Ok(()),
                 };
-                if let Some(entries) = message_entries(store, &id).await? {
-                    send_entries(&mut writer, entries).await?;
-                }
+                send_entries(&mut writer, entries_of(store, &id).await?).await?;
             }
             note = notes.recv() => match note {
                 Ok(note) => {
@@ -318,8 +299,9 @@ async fn serve_on(stream: libp2p::Stream, serving: Serving) -> Result<(), Accoun
                     }
                 }
                 let answer = match answer {
-                    Answer::Sent(Ok(Ok(view))) => match message_entries(store, &view.id).await? {
-                        Some(entries) => SyncMessage::Sent {
+                    Answer::Sent(Ok(Ok(view))) => match entries_of(store, &view.id).await? {
+                        entries if entries.is_empty() => not_sent(request, "internal"),
+                        entries => SyncMessage::Sent {
                             request,
                             entries: List::truncating(
                                 entries
@@ -328,7 +310,6 @@ async fn serve_on(stream: libp2p::Stream, serving: Serving) -> Result<(), Accoun
                                     .collect(),
                             ),
                         },
-                        None => not_sent(request, "internal"),
                     },
                     Answer::Done(Ok(Ok(count))) => SyncMessage::Done { request, count },
                     Answer::Sent(Ok(Err(e))) | Answer::Done(Ok(Err(e))) => {
@@ -530,19 +511,14 @@ impl FollowOn<'_> {
                     }
                 }
                 Some(forward) = self.forwards.recv() => {
-                    let message = match &forward {
-                        Forward::Send { contact, text, .. } => match (Text::new(contact.as_str()), Text::new(text.as_str())) {
-                            (Ok(contact), Ok(text)) => Some(SyncMessage::Send { request: next_request + 1, contact, text }),
-                            _ => None,
-                        },
-                        Forward::Act { action, .. } => Some(SyncMessage::Act { request: next_request + 1, action: action.clone() }),
-                    };
-                    let Some(message) = message else {
-                        let too_long = Refusal::invalid("too_long", "the contact or the text is over its limit");
-                        answer(forward.into(), too_long.into(), self.events);
-                        continue;
-                    };
                     next_request += 1;
+                    let request = next_request;
+                    let message = match &forward {
+                        Forward::Send { contact, text, .. } => {
+                            SyncMessage::Send { request, contact: contact.clone(), text: text.clone() }
+                        }
+                        Forward::Act { action, .. } => SyncMessage::Act { request, action: action.clone() },
+                    };
                     if let Err(e) = write(&mut writer, &message).await {
                         unreachable_first(forward, self.events);
                         break Err(e);
