@@ -25,7 +25,7 @@ use chingu::{Event, NodeHandle};
 #[path = "common/people.rs"]
 mod people;
 
-use people::{find, person, start_home};
+use people::{dial_addr, find, person, start_home};
 
 type Error = Box<dyn std::error::Error>;
 
@@ -60,12 +60,7 @@ async fn main() -> Result<(), Error> {
     let rate: f64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(50.0);
     let dir = tempfile::tempdir()?;
     let phone = person(dir.path(), "010-1234-5678", "민지", None).await?;
-    let at = phone
-        .listen_addrs()
-        .await?
-        .remove(0)
-        .with_p2p(phone.peer_id())
-        .expect("a /p2p suffix");
+    let at = dial_addr(&phone).await?;
     let yuki = person(dir.path(), "010-8765-4321", "Yuki", Some(at)).await?;
     phone.add_contact("010-8765-4321", "Yuki").await?;
     yuki.add_contact("010-1234-5678", "민지").await?;

@@ -14,18 +14,13 @@ use chingu::Event;
 #[path = "common/people.rs"]
 mod people;
 
-use people::{find, person};
+use people::{dial_addr, find, person};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let minji = person(dir.path(), "010-1234-5678", "민지", None).await?;
-    let first = minji
-        .listen_addrs()
-        .await?
-        .remove(0)
-        .with_p2p(minji.peer_id())
-        .expect("no /p2p yet");
+    let first = dial_addr(&minji).await?;
     let yuki = person(dir.path(), "010-8765-4321", "Yuki", Some(first)).await?;
     minji.wait_joined().await?;
     yuki.wait_joined().await?;

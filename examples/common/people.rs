@@ -44,3 +44,11 @@ pub async fn find(node: &NodeHandle, contact: &str) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// Where another node dials `node`: its first listening address, with its peer id.
+pub async fn dial_addr(node: &NodeHandle) -> Result<libp2p::Multiaddr, Error> {
+    let addr = node.listen_addrs().await?.into_iter().next().ok_or("not listening")?;
+    Ok(addr
+        .with_p2p(node.peer_id())
+        .map_err(|_| "an address with another peer id")?)
+}
