@@ -193,14 +193,37 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
     // The used offer is gone: its code no longer works.
     let (again, _) = join_with(&code, &Identity::generate(), true).await;
     assert_eq!(again.unwrap_err(), AccountError::NoOffer);
-    // The first device starts again on new ports: it dials the laptop where the laptop
-    // said it listens, and the laptop keeps up again.
+    // The first device stops. The friend's node, which cannot reach it, sends to the
+    // laptop its record lists (protocol/devices.md §7): the laptop shows the message and
+    // the friend sees it delivered.
+    eventually(&friend.node, "the friend's view of n1, now", || async {
+        let view = friend.node.lookup_contact(&first.phone).await.ok()?;
+        (view.devices == ["laptop"]).then_some(())
+    })
+    .await;
     first.node.shutdown().await.unwrap();
-    let first = lone::restart(dir.path(), 1, &[LOOPBACK], &[friend.addr.as_ref().unwrap()]).await;
-    friend.node.send(&first.phone, "이사 후").await.unwrap();
+    friend.node.send(&first.phone, "폰 꺼짐").await.unwrap();
     assert!(messages(&second.node, &friend.phone, 9)
         .await
+        .contains(&"폰 꺼짐".to_owned()));
+    eventually(&friend.node, "the message to the laptop delivered", || async {
+        let page = friend.node.history_page(&first.phone, 100, None, None).await.ok()?;
+        page.messages
+            .iter()
+            .any(|m| m.text == "폰 꺼짐" && m.state == chingu::model::MessageState::Delivered)
+            .then_some(())
+    })
+    .await;
+    // The first device starts again on new ports: it dials the laptop where the laptop
+    // said it listens, the laptop keeps up again and hands it what the friend left.
+    let first = lone::restart(dir.path(), 1, &[LOOPBACK], &[friend.addr.as_ref().unwrap()]).await;
+    friend.node.send(&first.phone, "이사 후").await.unwrap();
+    assert!(messages(&second.node, &friend.phone, 10)
+        .await
         .contains(&"이사 후".to_owned()));
+    let on_first = messages(&first.node, &friend.phone, 10).await;
+    assert!(on_first.contains(&"폰 꺼짐".to_owned()), "{on_first:?}");
+    assert_eq!(on_first.iter().filter(|m| *m == "폰 꺼짐").count(), 1);
     // What the laptop's person does to the address book is done by the first device, and
     // both devices show it.
     let bo = second.node.add_contact("010-5555-6666", "Bo").await.unwrap();
@@ -225,7 +248,7 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
     first.node.remove_contact("Bo").await.unwrap();
     let second = lone::restart(dir.path(), 2, &[LOOPBACK], &[]).await;
     friend.node.send(&first.phone, "둘 다 이사").await.unwrap();
-    assert!(messages(&second.node, &friend.phone, 10)
+    assert!(messages(&second.node, &friend.phone, 11)
         .await
         .contains(&"둘 다 이사".to_owned()));
     eventually(&second.node, "Bo gone from the laptop", || async {
@@ -244,7 +267,7 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
     for i in 0..2 {
         friend.node.send(&first.phone, &format!("읽어 {i}")).await.unwrap();
     }
-    messages(&second.node, &friend.phone, 12).await;
+    messages(&second.node, &friend.phone, 13).await;
     assert!(second.node.mark_read("친구").await.unwrap() >= 2);
     assert_eq!(unread(&first.node).await, 0);
     eventually(&second.node, "the laptop's unread count", || async {

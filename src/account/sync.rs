@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use super::history::{HistoryEntry, MAX_HISTORY_BATCH};
 use super::{AccountError, SignedDeviceList};
-use crate::content::body::MAX_TEXT_BYTES;
-use crate::wire::{Bytes, List, Text};
+use crate::content::body::{MAX_BODY, MAX_TEXT_BYTES};
+use crate::wire::{Bytes, Fixed, List, Text};
 
 /// The stream protocol.
 pub const SYNC_PROTOCOL: &str = "/chingu/device-sync/1";
@@ -91,6 +91,32 @@ pub enum SyncMessage {
     /// First → linked device: where the first device listens now (binary multiaddrs; sent
     /// when the stream starts): the linked device dials it there next time.
     Here(List<Bytes<256>, MAX_HELLO_ADDRS>),
+    /// Linked → first device: a friend reached this device while the first device could
+    /// not be reached, and left this 1:1 message with it; the first device takes it as if
+    /// the friend had sent it there, and answers `done` (`count` 1) once it is on disk.
+    Hand {
+        /// Numbers this request's answer.
+        request: u64,
+        /// The friend's number (the contact's key).
+        from: Text<MAX_CONTACT_KEY>,
+        /// The message, as the friend's frame carried it.
+        message: HandedMessage,
+    },
+}
+
+/// A friend's 1:1 message as a linked device hands it to the first device: the fields
+/// of the `message` payload of `/chingu/dm/1` (protocol/session.md), the HLC as the
+/// linked device stored it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandedMessage {
+    /// The message id.
+    pub id: Fixed<16>,
+    /// The sender's hybrid logical clock.
+    pub hlc: u64,
+    /// The sender's wall clock (ms).
+    pub sent_ms: u64,
+    /// The body (CBOR of a content body, as sent).
+    pub body: Bytes<MAX_BODY>,
 }
 
 /// What a linked device's person did that the first device carries out for the account

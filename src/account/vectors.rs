@@ -245,6 +245,24 @@ fn sync_messages(list: &SignedDeviceList) -> Value {
             },
         ),
         ("done", SyncMessage::Done { request: 2, count: 3 }),
+        (
+            "hand",
+            SyncMessage::Hand {
+                request: 9,
+                from: text("+818012345678"),
+                message: super::sync::HandedMessage {
+                    id: crate::wire::Fixed([0x01; 16]),
+                    hlc: 1_764_892_860_000 << 16,
+                    sent_ms: 1_764_892_860_000,
+                    // A text body, as `/chingu/dm/1` carries it.
+                    body: crate::content::body::WireBody::from_body(&crate::model::Body::Text {
+                        text: "やあ".into()
+                    })
+                    .unwrap()
+                    .encode(),
+                },
+            },
+        ),
     ];
     messages
         .iter()

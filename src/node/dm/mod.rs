@@ -35,6 +35,7 @@ use crate::store::keys::{DM_GUARD as GUARD, SESSION_PREFIX};
 use crate::store::{OutboxEntry, OutboxTarget};
 use crate::wire::{Bytes, Fixed, List, Text};
 
+mod devices;
 mod receive;
 mod send;
 
@@ -180,6 +181,9 @@ pub(crate) struct Dm {
     durable_reservation: HashMap<[u8; 16], u64>,
     /// Invite proofs from handshakes, redeemed when the session's first frame arrives.
     redemptions: HashMap<[u8; 16], PendingRedemption>,
+    /// Friends whose messages go to another device of their account for now (their
+    /// first device could not be reached); one entry per such friend.
+    routes: HashMap<PhoneNumber, devices::DeviceRoute>,
     pub(super) stats: DmStats,
 }
 
@@ -249,6 +253,7 @@ impl Dm {
             friend_cache: HashMap::new(),
             durable_reservation: HashMap::new(),
             redemptions: HashMap::new(),
+            routes: HashMap::new(),
         };
         dm.durable_reservation = dm
             .sessions

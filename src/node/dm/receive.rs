@@ -125,6 +125,7 @@ impl Actor {
         let Some(contact) = self.friend_of(identity) else {
             return;
         };
+        self.back_to_first_device(&contact.phone);
         let target = direct(&contact.phone);
         for entry in self.dm.outbox.values_mut().filter(|e| e.target == target) {
             entry.next_attempt_ms = 0;
@@ -283,6 +284,9 @@ impl Actor {
         now: u64,
         via_mailbox: bool,
     ) -> Outcome {
+        if let Some(outcome) = self.linked_device_takes(&identity, &payload) {
+            return outcome;
+        }
         let friend = self.friend_of(&identity);
         match payload {
             DmPayload::Message { id, hlc, sent_ms, body } => {

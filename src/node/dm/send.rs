@@ -134,12 +134,13 @@ impl Actor {
         let Some(keys) = reachable(&contact).cloned() else {
             return;
         };
-        let Ok(peer) = keys.peer_id.parse::<PeerId>() else {
+        let Some(to) = self.send_to(&contact, &keys) else {
             return;
         };
         let now = now_ms();
-        let mut addrs: Vec<Multiaddr> = keys.record.addrs.iter().filter_map(|a| a.parse().ok()).collect();
-        if addrs.is_empty() {
+        let peer = to.peer;
+        let mut addrs = to.addrs.clone();
+        if addrs.is_empty() && to.first {
             // No record (a fellow group member who is no contact of ours): a private
             // member is often reachable through the relays we use too, a public one
             // through what the DHT knows of it.
@@ -164,14 +165,12 @@ impl Actor {
         let session_ok = self
             .dm
             .outbound
-            .get(&keys.identity_pk)
+            .get(&to.identity)
             .and_then(|sid| self.dm.sessions.get(sid))
             .map(|s| !s.needs_rehandshake(now / 1000));
         match session_ok {
             Some(true) => {
-                while self.requests_to(phone) < MAX_IN_FLIGHT_PER_FRIEND
-                    && self.send_frames(&contact, peer, keys.identity_pk)
-                {}
+                while self.requests_to(phone) < MAX_IN_FLIGHT_PER_FRIEND && self.send_frames(&contact, &to) {}
             }
             _ if self.requests_to(phone) > 0 => {}
             _ => {
@@ -180,27 +179,26 @@ impl Actor {
                     .outbox
                     .values()
                     .any(|e| e.next_attempt_ms <= now && e.target == direct(phone))
-                    || self.dm.ephemeral.get(phone).is_some_and(|q| !q.is_empty());
+                    || self
+                        .dm
+                        .ephemeral
+                        .get(phone)
+                        .is_some_and(|q| q.iter().any(|p| to.takes(p)));
                 if has_work {
-                    self.start_handshake(&contact, peer, &keys);
+                    self.start_handshake(&contact, &to);
                 }
             }
         }
     }
 
-    pub(super) fn start_handshake(&mut self, contact: &Contact, peer: PeerId, keys: &crate::model::PeerKeys) {
+    pub(super) fn start_handshake(&mut self, contact: &Contact, to: &devices::SendTo) {
         let payload = match self.handshake_payload(Some(contact), !contact.phone.is_pseudonym()) {
             Ok(p) => p,
             Err(e) => return tracing::error!(error = %e, "cannot build a handshake payload"),
         };
         let local = self.local_keys();
-        let (initiator, msg1) = match Initiator::new(
-            &local,
-            &keys.noise_pk,
-            &keys.identity_pk,
-            &payload,
-            &mut rand::rngs::OsRng,
-        ) {
+        let (initiator, msg1) = match Initiator::new(&local, &to.noise, &to.identity, &payload, &mut rand::rngs::OsRng)
+        {
             Ok(x) => x,
             Err(e) => return tracing::error!(error = %e, "cannot start a handshake"),
         };
@@ -208,7 +206,7 @@ impl Actor {
             msg1: Bytes::new(msg1).expect("message 1 is within its bound"),
         };
         let bytes = crate::wire::encode(&request).expect("a hello fits the envelope");
-        let id = self.swarm.behaviour_mut().dm.send_request(&peer, bytes);
+        let id = self.swarm.behaviour_mut().dm.send_request(&to.peer, bytes);
         self.dm.handshaking.insert(contact.phone.clone());
         self.dm.in_flight.insert(
             id,
@@ -233,10 +231,11 @@ impl Actor {
         }
     }
 
-    /// Encrypts due messages and waiting receipts for `contact` on our session and sends
-    /// them (after the nonce reservation is durable, when it had to grow). Returns
-    /// whether a request went out.
-    pub(super) fn send_frames(&mut self, contact: &Contact, peer: PeerId, identity: [u8; 32]) -> bool {
+    /// Encrypts due messages and waiting receipts for `contact` on our session with the
+    /// device `to` and sends them (after the nonce reservation is durable, when it had to
+    /// grow). Returns whether a request went out.
+    pub(super) fn send_frames(&mut self, contact: &Contact, to: &devices::SendTo) -> bool {
+        let (peer, identity) = (to.peer, to.identity);
         let now = now_ms();
         let phone = contact.phone.clone();
         let target = direct(&phone);
@@ -271,14 +270,17 @@ impl Actor {
         }
         let mut ephemeral = Vec::new();
         if let Some(queue) = self.dm.ephemeral.get_mut(&phone) {
+            // What this device does not take stays for the first device.
             while payloads.len() < FRAMES_PER_REQUEST {
-                let Some(next) = queue.first() else { break };
-                let bytes = next.to_bytes();
+                let Some(at) = queue.iter().position(|p| to.takes(p)) else {
+                    break;
+                };
+                let bytes = queue[at].to_bytes();
                 if bytes.len() + FRAME_OVERHEAD > budget {
                     break;
                 }
                 budget -= bytes.len() + FRAME_OVERHEAD;
-                ephemeral.push(queue.remove(0));
+                ephemeral.push(queue.remove(at));
                 payloads.push((None, bytes));
             }
         }
@@ -444,8 +446,12 @@ impl Actor {
                         }
                         Err(e) => {
                             self.reject(Some(peer), "dm", e.reason());
-                            if let SessionError::IdentityMismatch { .. } = e {
-                                self.key_changed_warning(&phone);
+                            // Another device of the account presenting a wrong key is no
+                            // key change of the account.
+                            if let SessionError::IdentityMismatch { expected, .. } = e {
+                                if self.dm.friend_keys.get(&phone) == Some(&expected.0) {
+                                    self.key_changed_warning(&phone);
+                                }
                             }
                             self.delivery_failed(&phone, false);
                         }
@@ -564,6 +570,9 @@ impl Actor {
     /// The friend could not be reached directly: back off, and hand due messages to the
     /// friend's mailboxes (once per message until a retry succeeds).
     pub(super) fn delivery_failed(&mut self, phone: &PhoneNumber, unreachable: bool) {
+        if unreachable && self.try_other_device(phone) {
+            return;
+        }
         let now = now_ms();
         let target = direct(phone);
         let mut to_deposit = Vec::new();
@@ -590,6 +599,7 @@ impl Actor {
     /// The friend's record now gives other addresses: what waits for the friend is tried
     /// there at once.
     pub(in crate::node) fn friend_moved(&mut self, phone: &PhoneNumber) {
+        self.back_to_first_device(phone);
         let target = direct(phone);
         for entry in self.dm.outbox.values_mut().filter(|e| e.target == target) {
             entry.next_attempt_ms = 0;

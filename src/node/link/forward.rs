@@ -147,7 +147,7 @@ impl Actor {
     }
 
     /// Hands `forward` to the task following the first device, or refuses it at once.
-    fn forward(&mut self, forward: Forward) {
+    pub(super) fn forward(&mut self, forward: Forward) {
         let refusal = match &self.links.forwards {
             Some(forwards) => match forwards.try_send(forward) {
                 Ok(()) => return,
@@ -164,7 +164,7 @@ impl Actor {
             (Forward::Send { reply, .. }, refusal) => {
                 let _ = reply.send(Err(refusal));
             }
-            (Forward::Act { then, .. }, refusal) => then(self, Err(refusal)),
+            (Forward::Act { then, .. } | Forward::Hand { then, .. }, refusal) => then(self, Err(refusal)),
         }
     }
 

@@ -11,6 +11,7 @@
 
 mod admit;
 mod forward;
+mod hand;
 mod io;
 pub mod join;
 mod keep_up;
@@ -143,6 +144,12 @@ pub(crate) enum LinkEvent {
         action: crate::account::sync::Action,
         reply: Reply<u64>,
     },
+    /// A linked device hands over a friend's message left with it (first device).
+    HandFor {
+        from: String,
+        message: crate::account::sync::HandedMessage,
+        reply: Reply<u64>,
+    },
     /// The first device answered an action (linked device): run `then`.
     Acted {
         result: Result<u64, NodeError>,
@@ -204,6 +211,8 @@ pub(crate) struct Links {
     notes: broadcast::Sender<DeviceNote>,
     /// A linked device's first device, and what to wake when a connection to it comes up.
     first: Option<(PeerId, std::sync::Arc<tokio::sync::Notify>)>,
+    /// Friends' messages a linked device has to hand to its first device.
+    handing: hand::Handing,
     events_tx: mpsc::UnboundedSender<LinkEvent>,
     pub(super) events: mpsc::UnboundedReceiver<LinkEvent>,
 }
@@ -260,6 +269,7 @@ impl Links {
             forwards: None,
             notes: broadcast::channel(MAX_NOTES).0,
             first: None,
+            handing: hand::Handing::load(store)?,
             events_tx,
             events,
         })
@@ -685,9 +695,14 @@ impl Actor {
                 reply,
             }),
             LinkEvent::ActFor { action, reply } => self.act_for_device(action, reply),
+            LinkEvent::HandFor { from, message, reply } => self.take_handed(from, message, reply),
             LinkEvent::Acted { result, then } => then(self, result),
             LinkEvent::ContactKeys(keep) => self.keep_only_contacts(&keep),
-            LinkEvent::FirstAddrs(addrs) => self.first_moved(addrs),
+            LinkEvent::FirstAddrs(addrs) => {
+                // The stream to the first device is up: what friends left here goes too.
+                self.first_moved(addrs);
+                self.hand_to_first();
+            }
             LinkEvent::DeviceList(list) => self.take_device_list(list),
             LinkEvent::SentThrough { entries, reply } => self.sent_through(entries, reply),
             LinkEvent::Removed => {

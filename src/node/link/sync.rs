@@ -17,7 +17,10 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use super::io::{as_wire, blocking, history_since, read_value, write_value};
 use super::{AbortOnDrop, LinkEvent, STEP_TIMEOUT};
 use crate::account::history::{self, HistoryEntry};
-use crate::account::sync::{Action, SyncMessage, MAX_CONTACT_KEYS, MAX_CONTACT_QUERY, MAX_SYNC_FRAME, SYNC_PROTOCOL};
+use crate::account::sync::{
+    Action, HandedMessage, SyncMessage, MAX_CONTACT_KEY, MAX_CONTACT_KEYS, MAX_CONTACT_QUERY, MAX_SYNC_FRAME,
+    SYNC_PROTOCOL,
+};
 use crate::account::{AccountError, SignedDeviceList};
 use crate::content::body::MAX_TEXT_BYTES;
 use crate::model::{now_ms, MsgId};
@@ -54,6 +57,13 @@ pub(crate) enum Forward {
     /// Anything else the first device does for the account; `then` runs on the linked
     /// device's actor with the first device's answer (what the action counts).
     Act { action: Action, then: Then },
+    /// A friend's message left with this device while the first device was away; `then`
+    /// runs with the first device's answer (1 once it has it on disk).
+    Hand {
+        from: Text<MAX_CONTACT_KEY>,
+        message: HandedMessage,
+        then: Then,
+    },
 }
 
 /// What a linked device does with the first device's answer to an action.
@@ -286,6 +296,13 @@ async fn serve_on(stream: libp2p::Stream, serving: Serving) -> Result<(), Accoun
                     }
                     owed.push(Box::pin(async move { (request, Answer::Done(answer.await)) }));
                 }
+                Some(Ok(SyncMessage::Hand { request, from, message })) => {
+                    let (reply, answer) = oneshot::channel();
+                    if actor.send(LinkEvent::HandFor { from: from.into_string(), message, reply }).is_err() {
+                        return Ok(());
+                    }
+                    owed.push(Box::pin(async move { (request, Answer::Done(answer.await)) }));
+                }
                 Some(Ok(_)) => return Err(AccountError::Malformed("a device-sync message for the other side")),
                 Some(Err(e)) => return Err(e),
                 None => return Ok(()),
@@ -436,7 +453,7 @@ impl From<Forward> for Waiting {
     fn from(forward: Forward) -> Self {
         match forward {
             Forward::Send { reply, .. } => Self::Send(reply),
-            Forward::Act { then, .. } => Self::Act(then),
+            Forward::Act { then, .. } | Forward::Hand { then, .. } => Self::Act(then),
         }
     }
 }
@@ -518,6 +535,9 @@ impl FollowOn<'_> {
                             SyncMessage::Send { request, contact: contact.clone(), text: text.clone() }
                         }
                         Forward::Act { action, .. } => SyncMessage::Act { request, action: action.clone() },
+                        Forward::Hand { from, message, .. } => {
+                            SyncMessage::Hand { request, from: from.clone(), message: message.clone() }
+                        }
                     };
                     if let Err(e) = write(&mut writer, &message).await {
                         unreachable_first(forward, self.events);
@@ -591,7 +611,10 @@ impl FollowOn<'_> {
                 }
             }
             SyncMessage::Refused(reason) => return Err(AccountError::from_reason(reason.as_str())),
-            SyncMessage::Hello { .. } | SyncMessage::Send { .. } | SyncMessage::Act { .. } => {
+            SyncMessage::Hello { .. }
+            | SyncMessage::Send { .. }
+            | SyncMessage::Act { .. }
+            | SyncMessage::Hand { .. } => {
                 return Err(AccountError::Malformed("a device-sync message for the other side"))
             }
         }
