@@ -131,12 +131,13 @@ pub struct InitOptions {
 struct Made<'a> {
     identity: Identity,
     phone: Option<PhoneNumber>,
-    /// A linked device's account list, the history its link carried and where its first
-    /// device was reached.
+    /// A linked device's account list, the history its link carried, where its first
+    /// device was reached and the account's number.
     devices: Option<(
         &'a crate::account::SignedDeviceList,
         &'a [crate::account::history::HistoryEntry],
         &'a [String],
+        &'a str,
     )>,
 }
 
@@ -152,6 +153,9 @@ pub struct LinkedHome<'a> {
     pub first_addrs: &'a [String],
     /// The account's display name (the device's profile name).
     pub name: &'a str,
+    /// The account's number (the device keeps none of its own; its person's texts name
+    /// it as their sender).
+    pub phone: &'a str,
 }
 
 /// What `init` did.
@@ -264,7 +268,7 @@ impl Home {
         let made = Made {
             identity: linked.identity,
             phone: None,
-            devices: Some((linked.list, linked.history, linked.first_addrs)),
+            devices: Some((linked.list, linked.history, linked.first_addrs, linked.phone)),
         };
         self.create(made, &name, &config, force)
     }
@@ -322,9 +326,10 @@ impl Home {
         if let Some(old) = previous {
             store.add_previous_identity(old)?;
         }
-        if let Some((list, history, first_addrs)) = devices {
+        if let Some((list, history, first_addrs, phone)) = devices {
             store.set_meta_value(crate::account::LIST_META, list)?;
             store.set_meta_value(crate::node::link::FIRST_ADDRS_META, &first_addrs)?;
+            store.set_meta_value(crate::node::link::ACCOUNT_PHONE_META, &phone)?;
             for entry in history {
                 // The link run let only contacts and history entries through.
                 if let Some(tree) = crate::store::BackedUpTree::from_byte(entry.tree) {

@@ -214,16 +214,27 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
             .then_some(())
     })
     .await;
+    // And a text written on the laptop meanwhile goes to the friend from the laptop (the
+    // friend's node takes it from a device n1's record lists).
+    second.node.send(&friend.phone, "폰 없이").await.unwrap();
+    assert!(messages(&friend.node, &first.phone, 10)
+        .await
+        .contains(&"폰 없이".to_owned()));
     // The first device starts again on new ports: it dials the laptop where the laptop
-    // said it listens, the laptop keeps up again and hands it what the friend left.
+    // said it listens, the laptop keeps up again and hands it both messages.
     let first = lone::restart(dir.path(), 1, &[LOOPBACK], &[friend.addr.as_ref().unwrap()]).await;
     friend.node.send(&first.phone, "이사 후").await.unwrap();
-    assert!(messages(&second.node, &friend.phone, 10)
+    assert!(messages(&second.node, &friend.phone, 11)
         .await
         .contains(&"이사 후".to_owned()));
-    let on_first = messages(&first.node, &friend.phone, 10).await;
-    assert!(on_first.contains(&"폰 꺼짐".to_owned()), "{on_first:?}");
-    assert_eq!(on_first.iter().filter(|m| *m == "폰 꺼짐").count(), 1);
+    let on_first = messages(&first.node, &friend.phone, 11).await;
+    for text in ["폰 꺼짐", "폰 없이"] {
+        assert_eq!(
+            on_first.iter().filter(|m| *m == text).count(),
+            1,
+            "{text}: {on_first:?}"
+        );
+    }
     // What the laptop's person does to the address book is done by the first device, and
     // both devices show it.
     let bo = second.node.add_contact("010-5555-6666", "Bo").await.unwrap();
@@ -248,7 +259,7 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
     first.node.remove_contact("Bo").await.unwrap();
     let second = lone::restart(dir.path(), 2, &[LOOPBACK], &[]).await;
     friend.node.send(&first.phone, "둘 다 이사").await.unwrap();
-    assert!(messages(&second.node, &friend.phone, 11)
+    assert!(messages(&second.node, &friend.phone, 12)
         .await
         .contains(&"둘 다 이사".to_owned()));
     eventually(&second.node, "Bo gone from the laptop", || async {
@@ -267,7 +278,13 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
     for i in 0..2 {
         friend.node.send(&first.phone, &format!("읽어 {i}")).await.unwrap();
     }
-    messages(&second.node, &friend.phone, 13).await;
+    let on_laptop = messages(&second.node, &friend.phone, 14).await;
+    // The text the laptop sent while the phone was off is one message everywhere (the
+    // phone sent it again as its own; the friend kept one copy).
+    let on_friend = messages(&friend.node, &first.phone, 14).await;
+    for held in [&on_laptop, &on_friend] {
+        assert_eq!(held.iter().filter(|m| *m == "폰 없이").count(), 1, "{held:?}");
+    }
     assert!(second.node.mark_read("친구").await.unwrap() >= 2);
     assert_eq!(unread(&first.node).await, 0);
     eventually(&second.node, "the laptop's unread count", || async {

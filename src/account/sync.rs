@@ -91,15 +91,19 @@ pub enum SyncMessage {
     /// First → linked device: where the first device listens now (binary multiaddrs; sent
     /// when the stream starts): the linked device dials it there next time.
     Here(List<Bytes<256>, MAX_HELLO_ADDRS>),
-    /// Linked → first device: a friend reached this device while the first device could
-    /// not be reached, and left this 1:1 message with it; the first device takes it as if
-    /// the friend had sent it there, and answers `done` (`count` 1) once it is on disk.
+    /// Linked → first device: a 1:1 message that went between a friend and this device
+    /// while the first device could not be reached — a friend's (`sent` false), which the
+    /// first device takes as if the friend had sent it there, or this device's person's
+    /// (`sent` true), which the first device keeps and sends as its own (the friend
+    /// keeps one copy). Answered `done` (`count` 1) once it is on disk.
     Hand {
         /// Numbers this request's answer.
         request: u64,
         /// The friend's number (the contact's key).
-        from: Text<MAX_CONTACT_KEY>,
-        /// The message, as the friend's frame carried it.
+        contact: Text<MAX_CONTACT_KEY>,
+        /// Sent by the account (true) or by the friend.
+        sent: bool,
+        /// The message, as the frame carried it.
         message: HandedMessage,
     },
 }

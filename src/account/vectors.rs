@@ -249,7 +249,8 @@ fn sync_messages(list: &SignedDeviceList) -> Value {
             "hand",
             SyncMessage::Hand {
                 request: 9,
-                from: text("+818012345678"),
+                contact: text("+818012345678"),
+                sent: false,
                 message: super::sync::HandedMessage {
                     id: crate::wire::Fixed([0x01; 16]),
                     hlc: 1_764_892_860_000 << 16,

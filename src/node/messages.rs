@@ -479,7 +479,19 @@ impl Actor {
 
     /// Queues `body` for `contact` and answers once it is durable.
     pub(super) fn post_direct(&mut self, contact: &Contact, body: Body, reply: Reply<MessageView>) {
-        match self.queue_message(contact, body) {
+        let queued = self.queue_message(contact, body);
+        self.answer_queued(queued, contact, reply);
+    }
+
+    /// Answers a 1:1 message's caller once the message `queued` for `contact` is durable
+    /// (and sends it); returns its id when queued.
+    pub(super) fn answer_queued(
+        &mut self,
+        queued: Result<StoredMessage, NodeError>,
+        contact: &Contact,
+        reply: Reply<MessageView>,
+    ) -> Option<MsgId> {
+        match queued {
             Ok(message) => {
                 let view = MessageView::new(&message, "").titled(&contact.name);
                 let OutboxTarget::Direct { phone } = self.dm.outbox[&message.id].target.clone() else {
@@ -494,39 +506,43 @@ impl Actor {
                     let _ = reply.send(Ok(view));
                 }));
                 self.dm.pump_soon.insert(phone);
+                Some(message.id)
             }
             Err(e) => {
                 let _ = reply.send(Err(e));
+                None
             }
         }
     }
 
-    /// A message of ours about to be stored in `conv`: it takes the conversation's next
-    /// clock and, unless it is an action, becomes its preview.
+    /// A message of ours (`sender`: the account's number) about to be stored in `conv`: it
+    /// takes the conversation's next clock and, unless it is an action, becomes its
+    /// preview.
     pub(super) fn new_outgoing(
         &self,
         conv: &mut Conversation,
         id: MsgId,
         body: Body,
         now: u64,
-    ) -> Result<StoredMessage, NodeError> {
+        sender: crate::phone::PhoneNumber,
+    ) -> StoredMessage {
         let hlc = crate::model::Hlc(conv.last_hlc).tick(now);
         conv.last_hlc = hlc.0;
         if !body.is_action() {
             conv.preview = body.preview();
         }
-        Ok(StoredMessage {
+        StoredMessage {
             id,
             conv: conv.id,
             hlc: hlc.0,
             direction: Direction::Outgoing,
-            sender: self.own_phone()?,
+            sender,
             body,
             state: MessageState::Queued,
             sent_ms: now,
             stored_ms: now,
             annotations: Default::default(),
-        })
+        }
     }
 
     pub(super) fn cmd_history(

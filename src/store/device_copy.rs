@@ -218,7 +218,15 @@ impl Store {
                     {
                         message.state = state;
                     }
-                    written.push((message.id, !self.has_message(&message.id)?));
+                    let known = self.message_location(&message.id)?;
+                    // One row per message: the first device's copy of one this device
+                    // stored itself (a text its person sent while the first device was
+                    // away) may have another clock; it replaces this one.
+                    if let Some((conv, hlc)) = known.filter(|at| *at != (message.conv, message.hlc)) {
+                        batch.remove(keys::message(&conv, hlc, &message.id).as_slice());
+                        batch.remove(keys::signature(hlc, &message.id).as_slice());
+                    }
+                    written.push((message.id, known.is_none()));
                     synced = synced.max(message.stored_ms);
                     batch.put_message(&message);
                 }

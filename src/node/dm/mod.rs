@@ -152,6 +152,9 @@ pub(crate) struct Dm {
     friends: HashMap<[u8; 32], PhoneNumber>,
     /// Contact number → its pinned identity key (the reverse of `friends`).
     friend_keys: HashMap<PhoneNumber, [u8; 32]>,
+    /// Contact number → the keys of the other devices its record lists (each also in
+    /// `friends`): they speak for the contact's account too (protocol/devices.md §7).
+    device_keys: HashMap<PhoneNumber, Vec<[u8; 32]>>,
     /// Blocked contacts' numbers and pinned identities.
     blocked_phones: HashSet<PhoneNumber>,
     blocked_ids: HashSet<[u8; 32]>,
@@ -239,6 +242,7 @@ impl Dm {
             ephemeral: HashMap::new(),
             friends: HashMap::new(),
             friend_keys: HashMap::new(),
+            device_keys: HashMap::new(),
             blocked_phones: HashSet::new(),
             blocked_ids: HashSet::new(),
             claims: super::strangers::Claims::load(store)?,
@@ -271,10 +275,16 @@ impl Dm {
     pub(crate) fn contact_changed(&mut self, contact: &Contact) {
         self.contact_removed(contact);
         if let Some(pinned) = &contact.pinned {
-            self.friends.insert(pinned.identity_pk, contact.phone.clone());
+            let devices = device_identities(pinned);
+            for key in std::iter::once(&pinned.identity_pk).chain(&devices) {
+                self.friends.insert(*key, contact.phone.clone());
+                if contact.blocked {
+                    self.blocked_ids.insert(*key);
+                }
+            }
             self.friend_keys.insert(contact.phone.clone(), pinned.identity_pk);
-            if contact.blocked {
-                self.blocked_ids.insert(pinned.identity_pk);
+            if !devices.is_empty() {
+                self.device_keys.insert(contact.phone.clone(), devices);
             }
         }
         if contact.blocked {
@@ -284,11 +294,14 @@ impl Dm {
 
     /// Forgets a removed contact's identity and block.
     pub(crate) fn contact_removed(&mut self, contact: &Contact) {
+        let devices = self.device_keys.remove(&contact.phone).unwrap_or_default();
         if let Some(old) = self.friend_keys.remove(&contact.phone) {
-            if self.friends.get(&old) == Some(&contact.phone) {
-                self.friends.remove(&old);
+            for key in std::iter::once(old).chain(devices) {
+                if self.friends.get(&key) == Some(&contact.phone) {
+                    self.friends.remove(&key);
+                }
+                self.blocked_ids.remove(&key);
             }
-            self.blocked_ids.remove(&old);
         }
         self.blocked_phones.remove(&contact.phone);
         self.friend_cache.clear();
@@ -484,6 +497,23 @@ fn refused(reason: &str) -> DmResponse {
     DmResponse::Refused {
         reason: Text::new(reason).unwrap_or_default(),
     }
+}
+
+/// The keys of the other devices a contact's record lists (their peer ids' keys).
+fn device_identities(pinned: &crate::model::PeerKeys) -> Vec<[u8; 32]> {
+    pinned
+        .record
+        .devices
+        .iter()
+        .filter_map(|d| d.peer_id.parse::<PeerId>().ok())
+        .map(|peer| identity_of(&peer))
+        .filter(|key| *key != [0; 32])
+        .collect()
+}
+
+/// Whether `identity` is `pinned`'s account key or one of its other devices' keys.
+fn speaks_for(pinned: &crate::model::PeerKeys, identity: &[u8; 32]) -> bool {
+    pinned.identity_pk == *identity || device_identities(pinned).contains(identity)
 }
 
 /// The ed25519 key inside a peer id (all zero if it is not an ed25519 peer id).

@@ -54,7 +54,9 @@ impl Actor {
         if let Some(phone) = &claimed_phone {
             if let Ok(Some(contact)) = self.store.contact(phone) {
                 if let Some(pinned) = &contact.pinned {
-                    if pinned.identity_pk != identity {
+                    // Another device of the account speaks for it (its record lists it,
+                    // signed by the pinned key: protocol/devices.md §7).
+                    if !speaks_for(pinned, &identity) {
                         // Someone else claims a friend's number: never a silent switch.
                         // A lookup checks the claim (a reinstall shows as a key change).
                         self.reject(Some(peer), "dm", "identity_mismatch");
@@ -125,7 +127,9 @@ impl Actor {
         let Some(contact) = self.friend_of(identity) else {
             return;
         };
-        self.back_to_first_device(&contact.phone);
+        if contact.pinned.as_ref().is_some_and(|p| p.identity_pk == *identity) {
+            self.back_to_first_device(&contact.phone);
+        }
         let target = direct(&contact.phone);
         for entry in self.dm.outbox.values_mut().filter(|e| e.target == target) {
             entry.next_attempt_ms = 0;
@@ -389,7 +393,7 @@ impl Actor {
         let phone = self.dm.friends.get(identity)?.clone();
         let contact = self.store.contact(&phone).ok().flatten()?;
         let pinned = contact.pinned.as_ref()?;
-        (pinned.identity_pk == *identity && contact.state != ContactState::Conflict).then_some(contact)
+        (speaks_for(pinned, identity) && contact.state != ContactState::Conflict).then_some(contact)
     }
 
     /// Stores an incoming message (deduplicated by id). Returns `Stored` for new and

@@ -22,6 +22,19 @@ impl Actor {
         body: Body,
         id: MsgId,
     ) -> Result<StoredMessage, crate::node::NodeError> {
+        let sender = self.own_phone()?;
+        self.queue_message_from(contact, body, id, sender)
+    }
+
+    /// [`Actor::queue_message_as`] naming the account's number `sender` (a linked device
+    /// sending while its first device is away names it itself).
+    pub(in crate::node) fn queue_message_from(
+        &mut self,
+        contact: &Contact,
+        body: Body,
+        id: MsgId,
+        sender: PhoneNumber,
+    ) -> Result<StoredMessage, crate::node::NodeError> {
         if contact.blocked {
             let name = contact.display_name();
             let message = format!("you blocked {name}; unblock them to send (chingu contacts unblock)");
@@ -43,7 +56,7 @@ impl Actor {
         let mut conv = self
             .conversation_row(&conv_id)?
             .unwrap_or_else(|| Conversation::direct(conv_id, &contact.phone, &contact.name));
-        let mut message = self.new_outgoing(&mut conv, id, body, now)?;
+        let mut message = self.new_outgoing(&mut conv, id, body, now, sender);
         let entry = OutboxEntry {
             id: message.id,
             target: OutboxTarget::Direct {

@@ -50,7 +50,7 @@ impl Actor {
             unread: 0,
             preview: String::new(),
         });
-        let mut stored = self.new_outgoing(&mut conv, MsgId::generate(), body, now)?;
+        let mut stored = self.new_outgoing(&mut conv, MsgId::generate(), body, now, self.own_phone()?);
         if crate::content::paper::is_paper_body(&stored.body) {
             let me = self.my_member(false)?;
             self.check_paper_body(id.as_bytes(), &me, &stored)

@@ -50,6 +50,10 @@ impl Actor {
             return Some(command);
         }
         match command {
+            // With no stream to the first device, a text goes to the friend from here.
+            Command::Send { query, text, reply } if !self.links.first_up => {
+                self.send_without_first(&query, text, reply);
+            }
             Command::Send { query, text, reply } => match (contact_text(&query), bounded(&text, "text")) {
                 (Ok(contact), Ok(text)) => self.forward(Forward::Send { contact, text, reply }),
                 (Err(e), _) | (_, Err(e)) => {

@@ -1,25 +1,28 @@
-//! Friends' 1:1 messages that reach a linked device directly — their node could not
-//! reach the account's first device (`protocol/devices.md` §7) — and how the linked device
-//! hands them to the first device. The linked device stores each and notes it in `meta`
-//! before the friend's acknowledgement; it hands the noted ones over
+//! 1:1 messages that go between a linked device and friends directly while the account's
+//! first device cannot be reached (`protocol/devices.md` §7), and how the linked device
+//! hands them to the first device: a friend's message that reached it (the friend's node
+//! could not reach the first device), and a text its person sent while it had no stream
+//! to the first device. The linked device notes each in `meta` with the message (a
+//! friend's before the acknowledgement); it hands the noted ones over
 //! `/chingu/device-sync/1` whenever its stream to the first device is up, a few at a
-//! time, and forgets each once the first device has it on disk. The first device takes
-//! one as if the friend had sent it there (its linked devices then hear of it as of any).
+//! time, and forgets each once the first device has it on disk. The first device takes a
+//! friend's as if the friend had sent it there, and keeps and sends its person's as its
+//! own (its linked devices then hear of either as of any).
 
 use std::collections::HashMap;
 
 use super::sync::Forward;
-use crate::account::sync::HandedMessage;
+use crate::account::sync::{HandedMessage, MAX_CONTACT_KEY};
 use crate::content::body::WireBody;
 use crate::dm::wire::{DmPayload, Outcome};
-use crate::model::{now_ms, MsgId};
+use crate::model::{now_ms, Body, Contact, ConversationKind, Direction, MsgId};
 use crate::node::actor::Actor;
 use crate::node::command::Reply;
-use crate::node::NodeError;
+use crate::node::{MessageView, NodeError};
 use crate::wire::{Fixed, Text};
 
-/// The store's meta entries naming the friends' messages a linked device has not yet
-/// handed to its first device: `account.handed/<message id in hex>`.
+/// The store's meta entries naming the messages a linked device has not yet handed to
+/// its first device: `account.handed/<message id in hex>`.
 pub const HANDED_PREFIX: &str = "account.handed/";
 /// Most such messages a linked device keeps at once: beyond, a friend's message is left
 /// unacknowledged (`dm.handing_full`) and the friend tries again later.
@@ -27,7 +30,7 @@ pub const MAX_HANDED: usize = 4_096;
 /// Most handed messages waiting for the first device's answer at once.
 const HANDING_WINDOW: usize = 16;
 
-/// The friends' messages a linked device still has to hand over.
+/// The messages a linked device still has to hand over.
 #[derive(Default)]
 pub(crate) struct Handing {
     /// Message id → whether it is on its way (waiting for the first device's answer).
@@ -72,7 +75,7 @@ impl Actor {
         match payload {
             DmPayload::Message { id, .. } => {
                 let id = MsgId(id.0);
-                let handing = &mut self.links.handing;
+                let handing = &self.links.handing;
                 if handing.waiting.contains_key(&id) || matches!(self.store.has_message(&id), Ok(true)) {
                     // A duplicate: acknowledged as any.
                     return None;
@@ -81,21 +84,58 @@ impl Actor {
                     self.reject(None, "dm", "handing_full");
                     return Some(Outcome::Held);
                 }
-                handing.waiting.insert(id, false);
                 // Noted before the message is stored, both before the acknowledgement's
                 // flush: a note whose message never got stored is dropped when handed.
-                if let Err(e) = self.store.set_meta_value(&handed_name(&id), &()) {
-                    self.failed("store.note_handed", &e);
-                }
-                self.durability.wrote();
-                if !std::mem::replace(&mut self.links.handing.due, true) {
-                    self.durability
-                        .after_flush(Box::new(|actor: &mut Actor| actor.hand_to_first()));
-                }
+                self.note_handed(id);
                 None
             }
             DmPayload::Typing { .. } => None,
             _ => Some(Outcome::Held),
+        }
+    }
+
+    /// Notes `id` to be handed to the first device (written with the next flush, after
+    /// which a hand-over starts).
+    fn note_handed(&mut self, id: MsgId) {
+        self.links.handing.waiting.insert(id, false);
+        if let Err(e) = self.store.set_meta_value(&handed_name(&id), &()) {
+            self.failed("store.note_handed", &e);
+        }
+        self.durability.wrote();
+        if !std::mem::replace(&mut self.links.handing.due, true) {
+            self.durability
+                .after_flush(Box::new(|actor: &mut Actor| actor.hand_to_first()));
+        }
+    }
+
+    /// On a linked device with no stream to its first device: its person's 1:1 text goes
+    /// to the friend from here (the friend's node takes it from a device its copy of the
+    /// account's record lists), and to the first device once the two meet again.
+    pub(super) fn send_without_first(&mut self, query: &str, text: String, reply: Reply<MessageView>) {
+        if self.links.handing.waiting.len() >= MAX_HANDED {
+            let _ = reply.send(Err(super::sync::first_unreachable()));
+            return;
+        }
+        let account = self
+            .store
+            .meta_value::<String>(super::ACCOUNT_PHONE_META)
+            .ok()
+            .flatten()
+            .and_then(|phone| phone.parse().ok());
+        match (self.resolve_contact(query), account) {
+            (Ok(contact), Some(account)) => {
+                let queued = self.queue_message_from(&contact, Body::Text { text }, MsgId::generate(), account);
+                if let Some(id) = self.answer_queued(queued, &contact, reply) {
+                    self.note_handed(id);
+                }
+            }
+            (Err(e), _) => {
+                let _ = reply.send(Err(e));
+            }
+            // A device linked before it kept the account's number.
+            (_, None) => {
+                let _ = reply.send(Err(super::sync::first_unreachable()));
+            }
         }
     }
 
@@ -117,29 +157,39 @@ impl Actor {
             .take(HANDING_WINDOW.saturating_sub(on_way))
             .collect();
         for id in next {
-            let handed = self.store.message(&id).ok().flatten().and_then(|message| {
-                let from = Text::new(message.sender.as_str()).ok()?;
-                let body = WireBody::from_body(&message.body).ok()?.encode();
-                let message = HandedMessage {
-                    id: Fixed(id.0),
-                    hlc: message.hlc,
-                    sent_ms: message.sent_ms,
-                    body,
-                };
-                Some((from, message))
-            });
-            let Some((from, message)) = handed else {
+            let Some((contact, sent, message)) = self.handed_message(&id) else {
                 // Never stored (or gone since): nothing to hand.
                 self.handed(&id);
                 continue;
             };
             self.links.handing.waiting.insert(id, true);
             self.forward(Forward::Hand {
-                from,
+                contact,
+                sent,
                 message,
                 then: Box::new(move |actor: &mut Actor, answer| actor.hand_answered(id, answer)),
             });
         }
+    }
+
+    /// The stored message `id` as handed: the friend's number, whether the account sent
+    /// it, its fields.
+    fn handed_message(&self, id: &MsgId) -> Option<(Text<MAX_CONTACT_KEY>, bool, HandedMessage)> {
+        let message = self.store.message(id).ok()??;
+        let ConversationKind::Direct { phone } = self.conversation_row(&message.conv).ok()??.kind else {
+            return None;
+        };
+        let handed = HandedMessage {
+            id: Fixed(id.0),
+            hlc: message.hlc,
+            sent_ms: message.sent_ms,
+            body: WireBody::from_body(&message.body).ok()?.encode(),
+        };
+        Some((
+            Text::new(phone.as_str()).ok()?,
+            message.direction == Direction::Outgoing,
+            handed,
+        ))
     }
 
     /// The first device answered a hand-over: taken (or refused for good: it does not
@@ -151,7 +201,7 @@ impl Actor {
                 self.hand_to_first();
             }
             Err(e) => {
-                tracing::debug!(error = %e, "a friend's message is not handed yet");
+                tracing::debug!(error = %e, "a message is not handed yet");
                 if let Some(on_way) = self.links.handing.waiting.get_mut(&id) {
                     *on_way = false;
                 }
@@ -167,21 +217,23 @@ impl Actor {
         self.durability.wrote_lazily();
     }
 
-    /// On the first device: a linked device hands over a message `from` (a friend's
-    /// number) left with it. Taken as if the friend had sent it here; the answer (1:
-    /// stored, 0: not taken — the friend is unknown, blocked or in conflict here) goes
-    /// once it is on disk. A message refused only for now (too many waiting) is refused,
-    /// and handed again later.
-    pub(super) fn take_handed(&mut self, from: String, message: HandedMessage, reply: Reply<u64>) {
-        let friend = from
+    /// On the first device: a linked device hands over a message that went between it and
+    /// `contact` (a friend's number). A friend's is taken as if the friend had sent it
+    /// here; one the account `sent` is kept and sent as this device's own (the friend
+    /// keeps one copy). The answer (1: stored, 0: not taken — the friend is unknown,
+    /// blocked or in conflict here) goes once it is on disk. A message refused only for
+    /// now (too many waiting) is refused, and handed again later.
+    pub(super) fn take_handed(&mut self, contact: String, sent: bool, message: HandedMessage, reply: Reply<u64>) {
+        let friend = contact
             .parse()
             .ok()
             .and_then(|phone| self.store.contact(&phone).ok().flatten())
             .filter(|contact| !contact.blocked)
-            .and_then(|contact| contact.pinned.map(|pinned| pinned.identity_pk))
-            .filter(|identity| self.friend_of(identity).is_some());
+            .and_then(|contact| Some((contact.pinned.as_ref()?.identity_pk, contact)))
+            .filter(|(identity, _)| self.friend_of(identity).is_some());
         let outcome = match friend {
-            Some(identity) => {
+            Some((_, contact)) if sent => self.keep_handed_sent(&contact, message),
+            Some((identity, _)) => {
                 let payload = DmPayload::Message {
                     id: message.id,
                     hlc: message.hlc,
@@ -204,5 +256,29 @@ impl Actor {
         self.durability.after_flush(Box::new(move |_: &mut Actor| {
             let _ = reply.send(answer);
         }));
+    }
+
+    /// Keeps a text a linked device's person sent to `contact` as this device's own, and
+    /// sends it (the friend acknowledges a copy it has as any duplicate).
+    fn keep_handed_sent(&mut self, contact: &Contact, message: HandedMessage) -> Outcome {
+        let id = MsgId(message.id.0);
+        match self.store.has_message(&id) {
+            Ok(true) => return Outcome::Stored,
+            Ok(false) => {}
+            Err(_) => return Outcome::Held,
+        }
+        let body = WireBody::decode(&message.body).unwrap_or(Body::Unsupported {
+            kind: "malformed".into(),
+        });
+        match self.queue_message_as(contact, body, id) {
+            Ok(_) => {
+                self.dm.pump_soon.insert(contact.phone.clone());
+                Outcome::Stored
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "a handed text is not kept");
+                Outcome::Rejected
+            }
+        }
     }
 }

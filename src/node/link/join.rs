@@ -55,6 +55,7 @@ impl Joined {
             history: &self.history,
             first_addrs: &self.first_addrs,
             name: &self.account_name,
+            phone: &self.phone,
         }
     }
 }

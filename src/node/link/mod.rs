@@ -43,6 +43,8 @@ use crate::wire::{Bytes, Fixed, List};
 pub const DEVICE_ADDRS_META: &str = "account.device_addrs";
 /// The store's meta value holding the first device's addresses (a linked device's home).
 pub const FIRST_ADDRS_META: &str = "account.first_addrs";
+/// The store's meta value holding the account's number (a linked device's home).
+pub const ACCOUNT_PHONE_META: &str = "account.phone";
 /// Most sends and actions a linked device's person may have on their way to the first
 /// device.
 const MAX_FORWARDS: usize = 64;
@@ -144,9 +146,11 @@ pub(crate) enum LinkEvent {
         action: crate::account::sync::Action,
         reply: Reply<u64>,
     },
-    /// A linked device hands over a friend's message left with it (first device).
+    /// A linked device hands over a message that went between it and a friend (first
+    /// device).
     HandFor {
-        from: String,
+        contact: String,
+        sent: bool,
         message: crate::account::sync::HandedMessage,
         reply: Reply<u64>,
     },
@@ -157,8 +161,10 @@ pub(crate) enum LinkEvent {
     },
     /// The first device named every contact of the account (linked device).
     ContactKeys(std::collections::HashSet<Vec<u8>>),
-    /// The first device said where it listens (linked device).
+    /// The first device said where it listens, as its stream starts (linked device).
     FirstAddrs(Vec<Multiaddr>),
+    /// The stream to the first device ended (linked device).
+    FirstGone,
     /// The first device sent the account's device list (linked device).
     DeviceList(SignedDeviceList),
     /// The first device sent a forwarded text: its entries, and the answer to give
@@ -211,8 +217,10 @@ pub(crate) struct Links {
     notes: broadcast::Sender<DeviceNote>,
     /// A linked device's first device, and what to wake when a connection to it comes up.
     first: Option<(PeerId, std::sync::Arc<tokio::sync::Notify>)>,
-    /// Friends' messages a linked device has to hand to its first device.
+    /// Messages a linked device has to hand to its first device.
     handing: hand::Handing,
+    /// A linked device's stream to its first device is up.
+    first_up: bool,
     events_tx: mpsc::UnboundedSender<LinkEvent>,
     pub(super) events: mpsc::UnboundedReceiver<LinkEvent>,
 }
@@ -270,6 +278,7 @@ impl Links {
             notes: broadcast::channel(MAX_NOTES).0,
             first: None,
             handing: hand::Handing::load(store)?,
+            first_up: false,
             events_tx,
             events,
         })
@@ -695,14 +704,22 @@ impl Actor {
                 reply,
             }),
             LinkEvent::ActFor { action, reply } => self.act_for_device(action, reply),
-            LinkEvent::HandFor { from, message, reply } => self.take_handed(from, message, reply),
+            LinkEvent::HandFor {
+                contact,
+                sent,
+                message,
+                reply,
+            } => self.take_handed(contact, sent, message, reply),
             LinkEvent::Acted { result, then } => then(self, result),
             LinkEvent::ContactKeys(keep) => self.keep_only_contacts(&keep),
             LinkEvent::FirstAddrs(addrs) => {
-                // The stream to the first device is up: what friends left here goes too.
+                // The stream to the first device is up: what went between friends and
+                // this device meanwhile goes too.
+                self.links.first_up = true;
                 self.first_moved(addrs);
                 self.hand_to_first();
             }
+            LinkEvent::FirstGone => self.links.first_up = false,
             LinkEvent::DeviceList(list) => self.take_device_list(list),
             LinkEvent::SentThrough { entries, reply } => self.sent_through(entries, reply),
             LinkEvent::Removed => {

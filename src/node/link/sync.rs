@@ -60,7 +60,8 @@ pub(crate) enum Forward {
     /// A friend's message left with this device while the first device was away; `then`
     /// runs with the first device's answer (1 once it has it on disk).
     Hand {
-        from: Text<MAX_CONTACT_KEY>,
+        contact: Text<MAX_CONTACT_KEY>,
+        sent: bool,
         message: HandedMessage,
         then: Then,
     },
@@ -296,9 +297,10 @@ async fn serve_on(stream: libp2p::Stream, serving: Serving) -> Result<(), Accoun
                     }
                     owed.push(Box::pin(async move { (request, Answer::Done(answer.await)) }));
                 }
-                Some(Ok(SyncMessage::Hand { request, from, message })) => {
+                Some(Ok(SyncMessage::Hand { request, contact, sent, message })) => {
                     let (reply, answer) = oneshot::channel();
-                    if actor.send(LinkEvent::HandFor { from: from.into_string(), message, reply }).is_err() {
+                    let hand = LinkEvent::HandFor { contact: contact.into_string(), sent, message, reply };
+                    if actor.send(hand).is_err() {
                         return Ok(());
                     }
                     owed.push(Box::pin(async move { (request, Answer::Done(answer.await)) }));
@@ -382,6 +384,7 @@ pub(super) async fn follow(mut control: libp2p_stream::Control, following: Follo
                 Err(e) => tracing::debug!(error = %e, "the sync with the first device ended"),
                 Ok(()) => {}
             }
+            let _ = events.send(LinkEvent::FirstGone);
         }
         if events.is_closed() {
             refuse_the_rest(&mut forwards, &events);
@@ -535,9 +538,12 @@ impl FollowOn<'_> {
                             SyncMessage::Send { request, contact: contact.clone(), text: text.clone() }
                         }
                         Forward::Act { action, .. } => SyncMessage::Act { request, action: action.clone() },
-                        Forward::Hand { from, message, .. } => {
-                            SyncMessage::Hand { request, from: from.clone(), message: message.clone() }
-                        }
+                        Forward::Hand { contact, sent, message, .. } => SyncMessage::Hand {
+                            request,
+                            contact: contact.clone(),
+                            sent: *sent,
+                            message: message.clone(),
+                        },
                     };
                     if let Err(e) = write(&mut writer, &message).await {
                         unreachable_first(forward, self.events);
