@@ -43,6 +43,10 @@ fn the_demo_delivers_every_message_on_every_path() {
     }
     assert!(stdout.contains("Alex adds Yuki from the code"), "{stdout}");
     assert!(stdout.contains("sealed on the mailbox"), "{stdout}");
+    // With her phone off, 민지's laptop takes Yuki's message and answers; the phone,
+    // back, gets both from the laptop.
+    assert!(stdout.contains("phone goes off"), "{stdout}");
+    assert!(stdout.contains("has both from the laptop"), "{stdout}");
     assert!(!stdout.contains("NOT delivered"), "{stdout}");
     let header = stdout
         .lines()

@@ -255,6 +255,22 @@ fn describe(step: &Step) -> String {
             unread = *unread,
             ms = latency.as_millis() as u64
         ),
+        Step::FirstDeviceOff {
+            who,
+            device,
+            friend,
+            received,
+            answered,
+            handed,
+        } => tr!(
+            "demo-first-device-off",
+            name = who.name(),
+            device = *device,
+            friend = friend.name(),
+            ms = received.as_millis() as u64,
+            answer_ms = answered.as_millis() as u64,
+            handed_ms = handed.as_millis() as u64
+        ),
         Step::LinkShown { who, code } => tr!(
             "demo-link-shown",
             name = who.name(),

@@ -395,6 +395,7 @@ demo-link-shown = { $name }'s phone shows a one-time link code ({ $code }…)
 demo-device-linked = [{ $at }] { $name }'s { $device } joined her account: both screens showed { $sas }; its node lists { $devices } devices and shows { $messages } 1:1 messages
 demo-sent-from-device = { $name } writes from her { $device } to { $friend }: “{ $text }” — through her phone, { $friend } has it in { $ms } ms
 demo-read-on-device = { $name } reads { $friend }’s reply on her { $device }: her phone marks it read ({ $unread } unread there) and { $friend } sees it read in { $ms } ms
+demo-first-device-off = { $name }'s phone goes off: { $friend }'s next message reaches her { $device } in { $ms } ms, her answer from the { $device } reaches { $friend } in { $answer_ms } ms; her phone, back on, has both from the { $device } within { $handed_ms } ms
 demo-path-online = 1:1 online
 demo-path-mailbox = 1:1 offline, via mailbox
 demo-path-group = group

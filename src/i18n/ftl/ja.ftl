@@ -340,6 +340,7 @@ demo-link-shown = { $name } のスマホが一回限りのリンクコード（{
 demo-device-linked = [{ $at }] { $name } の { $device } がアカウントに参加しました。両方の画面に { $sas } が表示され、新しい端末のノードには端末 { $devices } 台と 1 対 1 のメッセージ { $messages } 件が表示されます
 demo-sent-from-device = { $name } が { $device } から { $friend } へ「{ $text }」— スマホ経由で { $ms } ms 後に { $friend } に届きます
 demo-read-on-device = { $name } が { $device } で { $friend } の返信を読みます — スマホも既読に（未読 { $unread } 件）、{ $ms } ms 後に { $friend } に既読が届きます
+demo-first-device-off = { $name } のスマホがオフに — { $friend } の次のメッセージは { $ms } ms で { $device } に届き、{ $device } からの返事は { $answer_ms } ms で { $friend } に届きます。スマホは再起動後 { $handed_ms } ms 以内に { $device } から両方を受け取ります
 demo-path-online = 1:1 オンライン
 demo-path-mailbox = 1:1 オフライン（メールボックス経由）
 demo-path-group = グループ

@@ -340,6 +340,7 @@ demo-link-shown = { $name }님의 폰이 일회용 연결 코드({ $code }…)�
 demo-device-linked = [{ $at }] { $name }님의 { $device }이(가) 계정에 연결됐어요. 두 화면에 { $sas }이(가) 보였고, 새 기기의 노드에는 기기 { $devices }대와 1:1 메시지 { $messages }개가 보여요
 demo-sent-from-device = { $name }님이 { $device }에서 { $friend }에게 “{ $text }” — 폰을 거쳐 { $ms }ms 만에 { $friend }에게 도착
 demo-read-on-device = { $name }님이 { $device }에서 { $friend }의 답장을 읽음 — 폰도 읽음으로 표시(안 읽은 메시지 { $unread }개), { $ms }ms 만에 { $friend }에게 읽음 표시
+demo-first-device-off = { $name }님의 폰이 꺼짐 — { $friend }의 다음 메시지가 { $ms }ms 만에 { $device }에 도착, { $device }에서 보낸 답장이 { $answer_ms }ms 만에 { $friend }에게 도착; 다시 켠 폰은 { $handed_ms }ms 안에 { $device }에서 둘 다 받음
 demo-path-online = 1:1 온라인
 demo-path-mailbox = 1:1 오프라인, 메일박스 경유
 demo-path-group = 그룹

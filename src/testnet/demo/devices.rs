@@ -2,7 +2,9 @@
 //! shows a link code, the laptop joins with it once both screens' numbers are confirmed
 //! (answered at once, as two people would after comparing them), and the laptop's own
 //! node then lists her devices and shows the 1:1 history it got, writes to Yuki and reads
-//! Yuki's answer — both through her phone.
+//! Yuki's answer — both through her phone. Then her phone goes off: Yuki's next message
+//! reaches the laptop, her answer goes from it, and the phone, back, gets both from the
+//! laptop (protocol/devices.md §7).
 
 use super::*;
 use crate::account::history::DEFAULT_HISTORY_DAYS;
@@ -17,6 +19,9 @@ pub const LAPTOP: &str = "laptop";
 const LAPTOP_LINE: &str = "노트북으로 보내요 💻";
 /// What Yuki answers (민지 reads it on the laptop).
 const YUKI_REPLY: &str = "届いたよ！";
+/// What Yuki writes while 민지's phone is off, and her answer from the laptop.
+const WHILE_PHONE_OFF: &str = "スマホ切れてる？";
+const LAPTOP_ANSWER: &str = "응, 노트북으로 받았어";
 
 impl Demo {
     /// 민지 links her laptop; its node comes up with her devices and her history.
@@ -129,7 +134,61 @@ impl Demo {
             unread,
             latency,
         });
+        self.phone_off(observe, &laptop).await?;
         laptop.shutdown().await?;
+        Ok(())
+    }
+
+    /// 민지's phone goes off: Yuki's node, which cannot reach it, sends to her laptop (her
+    /// record lists it); her answer goes from the laptop; the phone, back, gets both.
+    async fn phone_off(&mut self, observe: &mut impl FnMut(Step), laptop: &NodeHandle) -> Result<(), DemoError> {
+        let (minji, yuki) = (Who::Minji, Who::Yuki);
+        let at_yuki = self.node(yuki);
+        // Yuki's copy of 민지's record says where the laptop listens.
+        within("the laptop in Yuki's view of 민지", async {
+            while at_yuki.lookup_contact(minji.name()).await?.devices.is_empty() {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Ok(())
+        })
+        .await?;
+        self.net.stop_node(minji.index()).await?;
+        let mut on_laptop = laptop.events();
+        let sent_at = Instant::now();
+        let message = at_yuki.send(minji.name(), WHILE_PHONE_OFF).await?;
+        let received = wait_received(&mut on_laptop, &message, sent_at)
+            .await
+            .ok_or(DemoError::Timeout("Yuki's message on the laptop, the phone off"))?;
+        let mut yuki_events = at_yuki.events();
+        let answered_at = Instant::now();
+        let answer = laptop.send(yuki.name(), LAPTOP_ANSWER).await?;
+        let answered = wait_received(&mut yuki_events, &answer, answered_at)
+            .await
+            .ok_or(DemoError::Timeout("the laptop's answer at Yuki's, the phone off"))?;
+        let back = Instant::now();
+        self.net.restart_node(minji.index()).await?;
+        let phone = self.node(minji);
+        within("both messages on the phone, back", async {
+            loop {
+                let held = phone.history(yuki.name(), 50, None).await?;
+                if [&message.id, &answer.id]
+                    .iter()
+                    .all(|id| held.iter().any(|m| m.id == **id))
+                {
+                    return Ok(());
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await?;
+        observe(Step::FirstDeviceOff {
+            who: minji,
+            device: LAPTOP,
+            friend: yuki,
+            received,
+            answered,
+            handed: back.elapsed(),
+        });
         Ok(())
     }
 }

@@ -9,8 +9,8 @@
 
 mod devices;
 pub mod report;
+mod wait;
 
-use std::future::Future;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
@@ -19,12 +19,13 @@ use crate::config::{Config, Discoverable};
 use crate::home::Home;
 use crate::model::{Direction, MessageState};
 use crate::node::MessageView;
-use crate::node::{EventStream, NodeError, NodeHandle};
+use crate::node::{NodeError, NodeHandle};
 use crate::phone::{normalize, PhoneError, PhoneNumber, Region};
 use crate::Event;
 
 use super::{Owner, TestNet, TestNetError, TestNetOptions};
 use report::{Path, Report, Tally};
+use wait::{wait_received, within};
 
 /// Longest wait for any one thing the demo waits on (a lookup, a delivery…).
 pub const STEP_DEADLINE: Duration = Duration::from_secs(30);
@@ -336,6 +337,22 @@ pub enum Step {
         unread: u32,
         /// From the read to the friend's node seeing it read.
         latency: Duration,
+    },
+    /// A person's first device went off: a friend's message reached their linked device,
+    /// their answer went from it, and the first device, back, got both from it.
+    FirstDeviceOff {
+        /// Who.
+        who: Who,
+        /// The linked device.
+        device: &'static str,
+        /// The friend.
+        friend: Who,
+        /// From the friend's send to the linked device having it.
+        received: Duration,
+        /// From the answer's send on the linked device to the friend having it.
+        answered: Duration,
+        /// From the first device's start to it holding both.
+        handed: Duration,
     },
     /// A person's new device joined their account and its node is up.
     DeviceLinked {
@@ -722,30 +739,6 @@ impl Demo {
 async fn group_of(node: &NodeHandle, conv: &str) -> Option<String> {
     let groups = node.groups().await.ok()?;
     groups.into_iter().find(|g| g.group_id == conv).map(|g| g.group_id)
-}
-
-/// Runs `work` with the step deadline.
-async fn within<T>(what: &'static str, work: impl Future<Output = Result<T, NodeError>>) -> Result<T, DemoError> {
-    match tokio::time::timeout(STEP_DEADLINE, work).await {
-        Ok(result) => Ok(result?),
-        Err(_) => Err(DemoError::Timeout(what)),
-    }
-}
-
-/// Waits (until the step deadline) for `sent` to arrive on a subscription taken before
-/// it was sent; returns the time since `sent_at`, or `None` if it never came.
-async fn wait_received(events: &mut EventStream, sent: &MessageView, sent_at: Instant) -> Option<Duration> {
-    let arrived = async {
-        while let Some(event) = events.next().await {
-            if let Event::MessageReceived { message } = event {
-                if message.id == sent.id {
-                    return Some(sent_at.elapsed());
-                }
-            }
-        }
-        None
-    };
-    tokio::time::timeout(STEP_DEADLINE, arrived).await.ok().flatten()
 }
 
 /// The whole scripted demo: start, meet, chat online and offline, a group, a meetup;
