@@ -257,7 +257,23 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
     // device last said it listens, and keeps up.
     second.node.shutdown().await.unwrap();
     first.node.remove_contact("Bo").await.unwrap();
+    // The friend reads n1's texts meanwhile: their state changes on the phone, and the
+    // laptop hears of it when it is back.
+    let read_by_friend = |node: NodeHandle, phone: String| async move {
+        let page = node.history_page(&phone, 100, None, None).await.ok()?;
+        let hello = page.messages.iter().find(|m| m.text == "안녕 0")?;
+        (hello.state == chingu::model::MessageState::Read).then_some(())
+    };
+    friend.node.mark_read(&first.phone).await.unwrap();
+    eventually(&first.node, "the friend's read marks on the phone", || {
+        read_by_friend(first.node.clone(), friend.phone.clone())
+    })
+    .await;
     let second = lone::restart(dir.path(), 2, &[LOOPBACK], &[]).await;
+    eventually(&second.node, "the friend's read marks on the laptop", || {
+        read_by_friend(second.node.clone(), friend.phone.clone())
+    })
+    .await;
     friend.node.send(&first.phone, "둘 다 이사").await.unwrap();
     assert!(messages(&second.node, &friend.phone, 12)
         .await

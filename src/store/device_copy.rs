@@ -22,6 +22,11 @@ pub enum Window {
 /// The meta value where a linked device keeps the newest `stored_ms` among the messages
 /// its first device sent it (the first device's clock): where it asks to go on from.
 const SYNCED_META: &str = "account.synced_ms";
+/// The meta entries naming 1:1 messages whose state changed on a first device with linked
+/// devices, by when: `account.changed/<ms, 16 hex digits><message id, 32 hex digits>`.
+const CHANGED_PREFIX: &str = "account.changed/";
+/// Most such entries kept (the oldest are forgotten first).
+pub const MAX_STATE_CHANGES: usize = 4_096;
 
 impl Store {
     /// What a device of the account gets (SPEC.md §8.5): every contact, the 1:1
@@ -257,6 +262,54 @@ impl Store {
         Ok(newest)
     }
 
+    /// Notes that the states of the messages `ids` changed at `at_ms` (a first device with
+    /// linked devices: one that was off hears of it when it is back).
+    pub fn note_state_changes(&self, at_ms: u64, ids: &[crate::model::MsgId]) -> Result<(), StoreError> {
+        for id in ids {
+            self.set_meta_value(&format!("{CHANGED_PREFIX}{at_ms:016x}{}", hex::encode(id.0)), &())?;
+        }
+        Ok(())
+    }
+
+    /// How many state changes are noted.
+    pub fn state_changes_kept(&self) -> Result<usize, StoreError> {
+        Ok(self.meta.scan_prefix(keys::meta_named(CHANGED_PREFIX)).count())
+    }
+
+    /// Forgets the `n` oldest noted state changes.
+    pub fn forget_oldest_state_changes(&self, n: usize) -> Result<(), StoreError> {
+        let oldest: Vec<sled::IVec> = self
+            .meta
+            .scan_prefix(keys::meta_named(CHANGED_PREFIX))
+            .keys()
+            .take(n)
+            .collect::<Result<_, _>>()?;
+        for key in oldest {
+            self.meta.remove(key)?;
+        }
+        Ok(())
+    }
+
+    /// The messages whose states changed from `since_ms` on (oldest first).
+    pub fn state_changes_since(&self, since_ms: u64) -> Result<Vec<crate::model::MsgId>, StoreError> {
+        let prefix = keys::meta_named(CHANGED_PREFIX);
+        let start = keys::meta_named(&format!("{CHANGED_PREFIX}{since_ms:016x}"));
+        let mut ids = Vec::new();
+        for key in self.meta.range(start..).keys() {
+            let key = key?;
+            if !key.starts_with(&prefix) {
+                break;
+            }
+            let id = hex::decode(&key[prefix.len() + 16..])
+                .ok()
+                .and_then(|id| <[u8; 16]>::try_from(id).ok());
+            if let Some(id) = id {
+                ids.push(crate::model::MsgId(id));
+            }
+        }
+        Ok(ids)
+    }
+
     /// Completes the database of a new device after its history was written: the search
     /// signatures are written in the background at its first start.
     pub fn finish_device_copy(&self, now_ms: u64) -> Result<(), StoreError> {
@@ -276,6 +329,24 @@ mod tests {
     use super::super::StoreOptions;
     use super::*;
     use crate::model::{Contact, ContactSource};
+
+    #[test]
+    fn state_changes_are_kept_by_time_and_the_oldest_forgotten_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), StoreOptions::default()).unwrap();
+        let id = |n: u8| crate::model::MsgId([n; 16]);
+        store.note_state_changes(1_000, &[id(1), id(2)]).unwrap();
+        store.note_state_changes(2_000, &[id(3)]).unwrap();
+        store.note_state_changes(3_000, &[id(1)]).unwrap();
+        assert_eq!(store.state_changes_kept().unwrap(), 4);
+        assert_eq!(store.state_changes_since(2_000).unwrap(), [id(3), id(1)]);
+        assert_eq!(store.state_changes_since(3_001).unwrap(), []);
+        store.forget_oldest_state_changes(2).unwrap();
+        assert_eq!(store.state_changes_since(0).unwrap(), [id(3), id(1)]);
+        // Other meta values are not taken for changes.
+        store.set_meta_value("account.changes_elsewhere", &1u8).unwrap();
+        assert_eq!(store.state_changes_kept().unwrap(), 2);
+    }
 
     #[test]
     fn a_linked_device_keeps_only_the_contacts_its_first_device_names() {

@@ -3,7 +3,8 @@
 //! cannot, each other device its record lists, in turn, which takes the messages and
 //! hands them to the first device later. Back to the first device a minute on, or as soon
 //! as it reaches us. Receipts, group controls and profiles are for the first device only:
-//! they go to its mailboxes meanwhile.
+//! those waiting when we switch go to its mailboxes, and a new one makes us try the first
+//! device again at once.
 //!
 //! [`DeviceRoute`] is the per-friend state machine (time in, the device to use out);
 //! the actor glue below resolves a device to a peer, keys and addresses.

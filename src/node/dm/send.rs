@@ -90,6 +90,10 @@ impl Actor {
         if self.dm.blocked_phones.contains(phone) {
             return;
         }
+        // What only the first device takes makes us try it again now.
+        if !matches!(payload, DmPayload::Typing { .. }) {
+            self.back_to_first_device(phone);
+        }
         let queue = self.dm.ephemeral.entry(phone.clone()).or_default();
         if queue.len() < MAX_EPHEMERAL {
             queue.push(payload);
@@ -411,6 +415,8 @@ impl Actor {
             return tracing::error!(error = %e, "cannot record delivery");
         }
         self.dm.stats.outbox = self.dm.outbox.len() as u64;
+        let ids: Vec<MsgId> = changed.iter().map(|m| m.id).collect();
+        self.note_state_changes(&ids);
         self.announce_states(changed);
     }
 

@@ -185,6 +185,8 @@ pub(crate) struct Links {
     handing: hand::Handing,
     /// A linked device's stream to its first device is up.
     first_up: bool,
+    /// How many state changes a first device keeps noted (counted at the first note).
+    state_changes: Option<usize>,
     events_tx: mpsc::UnboundedSender<LinkEvent>,
     pub(super) events: mpsc::UnboundedReceiver<LinkEvent>,
 }
@@ -243,6 +245,7 @@ impl Links {
             first: None,
             handing: hand::Handing::load(store)?,
             first_up: false,
+            state_changes: None,
             events_tx,
             events,
         })
@@ -369,6 +372,32 @@ impl Actor {
                 }
             }
         }
+    }
+
+    /// On a first device with linked devices: notes that the states of these 1:1
+    /// messages changed now, so a linked device that is off hears of it when it is back
+    /// (protocol/devices.md §6).
+    pub(in crate::node) fn note_state_changes(&mut self, ids: &[crate::model::MsgId]) {
+        if ids.is_empty() || self.is_linked_device() || self.links.list.list.devices.len() < 2 {
+            return;
+        }
+        let kept = match self.links.state_changes {
+            Some(kept) => kept,
+            None => self.store.state_changes_kept().unwrap_or(0),
+        };
+        if let Err(e) = self.store.note_state_changes(now_ms(), ids) {
+            return self.failed("store.note_state_changes", &e);
+        }
+        let mut kept = kept + ids.len();
+        let excess = kept.saturating_sub(crate::store::MAX_STATE_CHANGES);
+        if excess > 0 {
+            match self.store.forget_oldest_state_changes(excess) {
+                Ok(()) => kept -= excess,
+                Err(e) => self.failed("store.forget_state_changes", &e),
+            }
+        }
+        self.links.state_changes = Some(kept);
+        self.durability.wrote_lazily();
     }
 
     fn is_account_device(&self) -> bool {

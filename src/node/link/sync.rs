@@ -160,14 +160,20 @@ async fn tell(stream: &mut Writer, store: &Store, peer: &PeerId, note: DeviceNot
     Ok(true)
 }
 
-/// Every contact and the 1:1 messages this (first) device stored from `since_ms` on
-/// (the stream's start, and after it lagged behind its own events or notes).
+/// Every contact, the 1:1 messages this (first) device stored from `since_ms` on and
+/// those whose state changed since (the stream's start, and after it lagged behind its
+/// own events or notes).
 async fn catch_up(stream: &mut Writer, store: &Store, since_ms: u64) -> Result<(), AccountError> {
     send_entries(
         stream,
         history_since(store, crate::store::Window::StoredSince(since_ms), None).await?,
     )
     .await?;
+    let reading = store.clone();
+    let changed = blocking(move || reading.state_changes_since(since_ms)).await?;
+    if !changed.is_empty() {
+        send_entries(stream, message_entries(store, changed).await?).await?;
+    }
     send_contact_keys(stream, store).await
 }
 
