@@ -220,9 +220,26 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
     assert!(messages(&friend.node, &first.phone, 10)
         .await
         .contains(&"폰 없이".to_owned()));
+    // Reading on the laptop meanwhile: the friend sees its message read at once, and the
+    // phone marks the conversation read once it is back.
+    assert!(second.node.mark_read(&friend.phone).await.unwrap() >= 1);
+    eventually(&friend.node, "the laptop's read at the friend", || async {
+        let page = friend.node.history_page(&first.phone, 100, None, None).await.ok()?;
+        page.messages
+            .iter()
+            .any(|m| m.text == "폰 꺼짐" && m.state == chingu::model::MessageState::Read)
+            .then_some(())
+    })
+    .await;
     // The first device starts again on new ports: it dials the laptop where the laptop
     // said it listens, the laptop keeps up again and hands it both messages.
     let first = lone::restart(dir.path(), 1, &[LOOPBACK], &[friend.addr.as_ref().unwrap()]).await;
+    eventually(&first.node, "the laptop's read on the phone", || async {
+        let page = first.node.history_page(&friend.phone, 100, None, None).await.ok()?;
+        let handed = page.messages.iter().any(|m| m.text == "폰 꺼짐");
+        (handed && unread(&first.node).await == 0).then_some(())
+    })
+    .await;
     friend.node.send(&first.phone, "이사 후").await.unwrap();
     assert!(messages(&second.node, &friend.phone, 11)
         .await

@@ -60,6 +60,19 @@ impl Actor {
                     let _ = reply.send(Err(e));
                 }
             },
+            // With no stream to the first device, a read is made here and passed on later.
+            Command::Read { query, reply } if !self.links.first_up => self.read_without_first(&query, reply),
+            Command::Browse(HistoryCommand::MarkRead { conversation, reply }) if !self.links.first_up => {
+                match self.conversation_named(&conversation).map(|row| row.kind) {
+                    Ok(ConversationKind::Direct { phone }) => self.read_without_first(phone.as_str(), reply),
+                    Ok(_) => {
+                        let _ = reply.send(Err(linked_device()));
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(e));
+                    }
+                }
+            }
             Command::Read { query, reply } => {
                 let action = contact_text(&query).map(|contact| Action::Read { contact });
                 self.act(action, counted(reply));

@@ -12,13 +12,14 @@
 use std::collections::HashMap;
 
 use super::sync::Forward;
-use crate::account::sync::{HandedMessage, MAX_CONTACT_KEY};
+use crate::account::sync::{Action, HandedMessage, MAX_CONTACT_KEY};
 use crate::content::body::WireBody;
 use crate::dm::wire::{DmPayload, Outcome};
 use crate::model::{now_ms, Body, Contact, ConversationKind, Direction, MsgId};
 use crate::node::actor::Actor;
 use crate::node::command::Reply;
 use crate::node::{MessageView, NodeError};
+use crate::phone::PhoneNumber;
 use crate::wire::{Fixed, Text};
 
 /// The store's meta entries naming the messages a linked device has not yet handed to
@@ -30,13 +31,19 @@ pub const MAX_HANDED: usize = 4_096;
 /// Most handed messages waiting for the first device's answer at once.
 const HANDING_WINDOW: usize = 16;
 
-/// The messages a linked device still has to hand over.
+/// The store's meta entries naming the 1:1 conversations a linked device's person read
+/// while it had no stream to its first device: `account.read/<the friend's number>`.
+pub const READ_PREFIX: &str = "account.read/";
+
+/// The messages a linked device still has to hand over, and the reads to pass on.
 #[derive(Default)]
 pub(crate) struct Handing {
     /// Message id → whether it is on its way (waiting for the first device's answer).
     waiting: HashMap<MsgId, bool>,
     /// A hand-over is due after the next flush.
     due: bool,
+    /// Friend's number → whether the read of that conversation is on its way.
+    reads: HashMap<PhoneNumber, bool>,
 }
 
 impl Handing {
@@ -51,8 +58,21 @@ impl Handing {
                 Some((MsgId(id), false))
             })
             .collect();
-        Ok(Self { waiting, due: false })
+        let reads = store
+            .meta_values::<()>(READ_PREFIX)?
+            .into_iter()
+            .filter_map(|(name, ())| Some((name.strip_prefix(READ_PREFIX)?.parse().ok()?, false)))
+            .collect();
+        Ok(Self {
+            waiting,
+            due: false,
+            reads,
+        })
     }
+}
+
+fn read_name(phone: &PhoneNumber) -> String {
+    format!("{READ_PREFIX}{phone}")
 }
 
 fn handed_name(id: &MsgId) -> String {
@@ -139,8 +159,62 @@ impl Actor {
         }
     }
 
+    /// On a linked device with no stream to its first device: its person reads the 1:1
+    /// conversation with `query` here (the read receipts go to the friend from here), and
+    /// the first device marks it read too once every noted message is handed to it.
+    pub(super) fn read_without_first(&mut self, query: &str, reply: Reply<usize>) {
+        let read = self.resolve_contact(query).and_then(|contact| {
+            let count = self.cmd_read(contact.phone.as_str())?;
+            self.store.set_meta_value(&read_name(&contact.phone), &())?;
+            self.links.handing.reads.insert(contact.phone, false);
+            Ok(count)
+        });
+        self.durability.wrote();
+        self.durability.after_flush(Box::new(move |_: &mut Actor| {
+            let _ = reply.send(read);
+        }));
+    }
+
+    /// Passes the reads made while the first device was away on to it, once nothing is
+    /// left to hand (so what it marks read includes what was handed).
+    fn pass_reads_on(&mut self) {
+        let due: Vec<PhoneNumber> = self
+            .links
+            .handing
+            .reads
+            .iter()
+            .filter(|(_, on)| !**on)
+            .map(|(phone, _)| phone.clone())
+            .collect();
+        for phone in due {
+            let Ok(contact) = Text::new(phone.as_str()) else {
+                self.read_passed_on(&phone);
+                continue;
+            };
+            self.links.handing.reads.insert(phone.clone(), true);
+            self.forward(Forward::Act {
+                action: Action::Read { contact },
+                then: Box::new(move |actor: &mut Actor, done| match done {
+                    Ok(_) => actor.read_passed_on(&phone),
+                    Err(_) => {
+                        actor.links.handing.reads.insert(phone, false);
+                    }
+                }),
+            });
+        }
+    }
+
+    fn read_passed_on(&mut self, phone: &PhoneNumber) {
+        self.links.handing.reads.remove(phone);
+        if let Err(e) = self.store.remove_meta_value(&read_name(phone)) {
+            self.failed("store.forget_read", &e);
+        }
+        self.durability.wrote_lazily();
+    }
+
     /// Hands noted messages to the first device, keeping at most [`HANDING_WINDOW`] on
-    /// their way (called when the stream to it starts and as answers come).
+    /// their way (called when the stream to it starts and as answers come); then passes
+    /// the reads made meanwhile on.
     pub(super) fn hand_to_first(&mut self) {
         self.links.handing.due = false;
         if self.links.forwards.is_none() {
@@ -169,6 +243,9 @@ impl Actor {
                 message,
                 then: Box::new(move |actor: &mut Actor, answer| actor.hand_answered(id, answer)),
             });
+        }
+        if self.links.handing.waiting.is_empty() {
+            self.pass_reads_on();
         }
     }
 
