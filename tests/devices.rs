@@ -220,6 +220,22 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
     assert!(messages(&friend.node, &first.phone, 10)
         .await
         .contains(&"폰 없이".to_owned()));
+    // Typing on the laptop meanwhile reaches the friend from the laptop.
+    let mut at_friend = friend.node.events();
+    assert!(second.node.typing(&friend.phone, true).await.unwrap());
+    tokio::time::timeout(DEADLINE, async {
+        while let Some(event) = at_friend.next().await {
+            if let Event::Typing {
+                phone, active: true, ..
+            } = event
+            {
+                assert_eq!(phone, first.phone);
+                return;
+            }
+        }
+    })
+    .await
+    .expect("the laptop's typing never reached the friend");
     // Reading on the laptop meanwhile: the friend sees its message read at once, and the
     // phone marks the conversation read once it is back.
     assert!(second.node.mark_read(&friend.phone).await.unwrap() >= 1);

@@ -60,6 +60,10 @@ impl Actor {
                     let _ = reply.send(Err(e));
                 }
             },
+            // With no stream to the first device, typing goes to the friend from here.
+            Command::Typing { query, active, reply } if !self.links.first_up => {
+                let _ = reply.send(self.cmd_typing(&query, active));
+            }
             // With no stream to the first device, a read is made here and passed on later.
             Command::Read { query, reply } if !self.links.first_up => self.read_without_first(&query, reply),
             Command::Browse(HistoryCommand::MarkRead { conversation, reply }) if !self.links.first_up => {

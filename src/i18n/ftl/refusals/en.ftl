@@ -142,4 +142,4 @@ err-linked-device = This device is linked to your account: 1:1 text messages, re
 err-history-too-large = The history of that window is more than a new device takes: link again with fewer days (chingu link --history-days N).
 err-revoked-device = This device was removed from the account: it gets nothing more from the account's first device.
 err-not-a-device = That peer is not a device of this account.
-err-first-device-unreachable = Your first device cannot be reached now: nothing was sent or changed. A linked device shows typing and changes contacts through your first device (texts and reads go from here meanwhile), so start it (or check its network) and try again.
+err-first-device-unreachable = Your first device cannot be reached now: nothing was sent or changed. A linked device changes contacts through your first device (texts, reads and typing go from here meanwhile), so start it (or check its network) and try again.
