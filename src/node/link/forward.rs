@@ -64,11 +64,11 @@ impl Actor {
             Command::Typing { query, active, reply } if !self.links.first_up => {
                 let _ = reply.send(self.cmd_typing(&query, active));
             }
-            // With no stream to the first device, a read is made here and passed on later.
-            Command::Read { query, reply } if !self.links.first_up => self.read_without_first(&query, reply),
-            Command::Browse(HistoryCommand::MarkRead { conversation, reply }) if !self.links.first_up => {
+            Command::Read { query, reply } => self.read_for_account(&query, reply),
+            // A linked device has 1:1 conversations only.
+            Command::Browse(HistoryCommand::MarkRead { conversation, reply }) => {
                 match self.conversation_named(&conversation).map(|row| row.kind) {
-                    Ok(ConversationKind::Direct { phone }) => self.read_without_first(phone.as_str(), reply),
+                    Ok(ConversationKind::Direct { phone }) => self.read_for_account(phone.as_str(), reply),
                     Ok(_) => {
                         let _ = reply.send(Err(linked_device()));
                     }
@@ -76,20 +76,6 @@ impl Actor {
                         let _ = reply.send(Err(e));
                     }
                 }
-            }
-            Command::Read { query, reply } => {
-                let action = contact_text(&query).map(|contact| Action::Read { contact });
-                self.act(action, counted(reply));
-            }
-            Command::Browse(HistoryCommand::MarkRead { conversation, reply }) => {
-                // A linked device has 1:1 conversations only.
-                let action = self.conversation_named(&conversation).and_then(|row| match row.kind {
-                    ConversationKind::Direct { phone } => Ok(Action::Read {
-                        contact: contact_text(phone.as_str())?,
-                    }),
-                    _ => Err(linked_device()),
-                });
-                self.act(action, counted(reply));
             }
             Command::Typing { query, active, reply } => {
                 let action = contact_text(&query).map(|contact| Action::Typing { contact, active });
@@ -138,6 +124,16 @@ impl Actor {
             other => return Some(other),
         }
         None
+    }
+
+    /// Reads the 1:1 conversation with `query`: through the first device, or here (passed
+    /// on later) while there is no stream to it.
+    fn read_for_account(&mut self, query: &str, reply: Reply<usize>) {
+        if !self.links.first_up {
+            return self.read_without_first(query, reply);
+        }
+        let action = contact_text(query).map(|contact| Action::Read { contact });
+        self.act(action, counted(reply));
     }
 
     /// Sends an action on a contact this device knows, named by its number (a name may

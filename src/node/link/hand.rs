@@ -44,6 +44,9 @@ pub(crate) struct Handing {
     due: bool,
     /// Friend's number → whether the read of that conversation is on its way.
     reads: HashMap<PhoneNumber, bool>,
+    /// The account's number (a linked device's own texts name it as their sender; none
+    /// on a device linked before it was kept).
+    account_phone: Option<PhoneNumber>,
 }
 
 impl Handing {
@@ -63,12 +66,26 @@ impl Handing {
             .into_iter()
             .filter_map(|(name, ())| Some((name.strip_prefix(READ_PREFIX)?.parse().ok()?, false)))
             .collect();
+        let account_phone = store
+            .meta_value::<String>(super::ACCOUNT_PHONE_META)?
+            .and_then(|phone| phone.parse().ok());
         Ok(Self {
             waiting,
             due: false,
             reads,
+            account_phone,
         })
     }
+}
+
+/// The keys of `notes` not on their way, at most `limit` of them.
+fn idle<K: Clone>(notes: &HashMap<K, bool>, limit: usize) -> Vec<K> {
+    notes
+        .iter()
+        .filter(|(_, on_way)| !**on_way)
+        .map(|(key, _)| key.clone())
+        .take(limit)
+        .collect()
 }
 
 fn read_name(phone: &PhoneNumber) -> String {
@@ -136,13 +153,7 @@ impl Actor {
             let _ = reply.send(Err(super::sync::first_unreachable()));
             return;
         }
-        let account = self
-            .store
-            .meta_value::<String>(super::ACCOUNT_PHONE_META)
-            .ok()
-            .flatten()
-            .and_then(|phone| phone.parse().ok());
-        match (self.resolve_contact(query), account) {
+        match (self.resolve_contact(query), self.links.handing.account_phone.clone()) {
             (Ok(contact), Some(account)) => {
                 let queued = self.queue_message_from(&contact, Body::Text { text }, MsgId::generate(), account);
                 if let Some(id) = self.answer_queued(queued, &contact, reply) {
@@ -178,15 +189,7 @@ impl Actor {
     /// Passes the reads made while the first device was away on to it, once nothing is
     /// left to hand (so what it marks read includes what was handed).
     fn pass_reads_on(&mut self) {
-        let due: Vec<PhoneNumber> = self
-            .links
-            .handing
-            .reads
-            .iter()
-            .filter(|(_, on)| !**on)
-            .map(|(phone, _)| phone.clone())
-            .collect();
-        for phone in due {
+        for phone in idle(&self.links.handing.reads, usize::MAX) {
             let Ok(contact) = Text::new(phone.as_str()) else {
                 self.read_passed_on(&phone);
                 continue;
@@ -206,8 +209,13 @@ impl Actor {
 
     fn read_passed_on(&mut self, phone: &PhoneNumber) {
         self.links.handing.reads.remove(phone);
-        if let Err(e) = self.store.remove_meta_value(&read_name(phone)) {
-            self.failed("store.forget_read", &e);
+        self.forget_note(&read_name(phone));
+    }
+
+    /// Removes the `meta` note `name` (written with the next flush).
+    fn forget_note(&mut self, name: &str) {
+        if let Err(e) = self.store.remove_meta_value(name) {
+            self.failed("store.forget_note", &e);
         }
         self.durability.wrote_lazily();
     }
@@ -221,16 +229,7 @@ impl Actor {
             return;
         }
         let on_way = self.links.handing.waiting.values().filter(|on| **on).count();
-        let next: Vec<MsgId> = self
-            .links
-            .handing
-            .waiting
-            .iter()
-            .filter(|(_, on)| !**on)
-            .map(|(id, _)| *id)
-            .take(HANDING_WINDOW.saturating_sub(on_way))
-            .collect();
-        for id in next {
+        for id in idle(&self.links.handing.waiting, HANDING_WINDOW.saturating_sub(on_way)) {
             let Some((contact, sent, message)) = self.handed_message(&id) else {
                 // Never stored (or gone since): nothing to hand.
                 self.handed(&id);
@@ -288,10 +287,7 @@ impl Actor {
 
     fn handed(&mut self, id: &MsgId) {
         self.links.handing.waiting.remove(id);
-        if let Err(e) = self.store.remove_meta_value(&handed_name(id)) {
-            self.failed("store.forget_handed", &e);
-        }
-        self.durability.wrote_lazily();
+        self.forget_note(&handed_name(id));
     }
 
     /// On the first device: a linked device hands over a message that went between it and

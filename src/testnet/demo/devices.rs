@@ -144,7 +144,8 @@ impl Demo {
     async fn phone_off(&mut self, observe: &mut impl FnMut(Step), laptop: &NodeHandle) -> Result<(), DemoError> {
         let (minji, yuki) = (Who::Minji, Who::Yuki);
         let at_yuki = self.node(yuki);
-        // Yuki's copy of 민지's record says where the laptop listens.
+        // Yuki's copy of 민지's record says where the laptop listens (a lookup is asked
+        // again until the phone's republished record is found: no event tells).
         within("the laptop in Yuki's view of 민지", async {
             while at_yuki.lookup_contact(minji.name()).await?.devices.is_empty() {
                 tokio::time::sleep(Duration::from_millis(100)).await;
@@ -168,7 +169,10 @@ impl Demo {
         let back = Instant::now();
         self.net.restart_node(minji.index()).await?;
         let phone = self.node(minji);
+        let mut on_phone = phone.events();
         within("both messages on the phone, back", async {
+            // Looked at again with each of its events (what came before the subscription
+            // is in its history).
             loop {
                 let held = phone.history(yuki.name(), 50, None).await?;
                 if [&message.id, &answer.id]
@@ -177,7 +181,7 @@ impl Demo {
                 {
                     return Ok(());
                 }
-                tokio::time::sleep(Duration::from_millis(20)).await;
+                on_phone.next().await.ok_or(NodeError::Stopped { panic: None })?;
             }
         })
         .await?;
