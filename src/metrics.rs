@@ -351,6 +351,12 @@ fn snapshot_registry(status: &Status) -> Registry {
         "rendezvous records published",
         d.records_published,
     );
+    counter(
+        discovery,
+        "publications_failed",
+        "rendezvous publications no DHT node took",
+        d.publications_failed,
+    );
 
     let mailbox = registry.sub_registry_with_prefix("mailbox");
     if let Some(served) = &status.mailbox {

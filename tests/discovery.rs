@@ -232,3 +232,39 @@ async fn an_invite_no_dht_node_would_store_is_refused_not_handed_out() {
     assert!(refused.to_string().contains("nobody could use it"), "{refused}");
     net.shutdown().await;
 }
+
+/// A node whose record no DHT node took (it was alone) publishes it again after a short
+/// back-off, not at the 12-hour republication: once a DHT node joins it, a third node
+/// finds it by its number.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_nobody_took_is_published_again_once_a_dht_node_can_take_it() {
+    use common::lone::{start, status_until};
+    let dir = tempfile::tempdir().unwrap();
+    let listen = ["/ip4/127.0.0.1/tcp/0"];
+    let alone = start(dir.path(), 1, mode(Discoverable::Everyone), &listen, &[], None).await;
+    let failed = status_until(&alone.node, "a publication nobody took", |s| {
+        s.discovery.publications_failed >= 1
+    })
+    .await;
+    assert_eq!(failed.discovery.records_published, 0);
+    let alone_addr = alone.addr.clone().unwrap();
+    let storer = start(
+        dir.path(),
+        2,
+        Config::default(),
+        &listen,
+        &[&alone_addr],
+        Some(chingu::config::Role::Bootstrap),
+    )
+    .await;
+    published(&alone.node, 1).await;
+    let storer_addr = storer.addr.clone().unwrap();
+    let mut client = Config::default();
+    client.network.dht_mode = chingu::config::DhtMode::Client;
+    let finder = start(dir.path(), 3, client, &listen, &[&storer_addr], None).await;
+    finder.node.add_contact(&alone.phone, "alone").await.unwrap();
+    lookup_until(&finder.node, &alone.phone, "found").await;
+    for node in [&alone.node, &storer.node, &finder.node] {
+        node.shutdown().await.unwrap();
+    }
+}

@@ -12,7 +12,8 @@ use tokio::sync::oneshot;
 
 use super::actor::Actor;
 use super::behaviour::DHT_RECORD_TTL;
-use super::NodeError;
+use super::discovery::Published;
+use super::{Cause, NodeError};
 use crate::model::now_ms;
 use crate::phone::PhoneNumber;
 use crate::ratelimit::{KeyedLimiter, Rate};
@@ -51,6 +52,30 @@ pub(crate) enum PutDone {
         contact: Option<PhoneNumber>,
         then: Option<super::discovery::AfterPut>,
     },
+}
+
+/// Why a put stored nothing.
+enum PutFailed {
+    /// This node would not put the value (not newer than what it holds, or kad refused
+    /// it): putting it again changes nothing.
+    Refused(Cause),
+    /// No DHT node took it in time: worth another try.
+    Unreached(Cause),
+}
+
+impl PutFailed {
+    fn into_source(self) -> Cause {
+        match self {
+            Self::Refused(e) | Self::Unreached(e) => e,
+        }
+    }
+
+    fn outcome(&self) -> Published {
+        match self {
+            Self::Refused(_) => Published::Refused,
+            Self::Unreached(_) => Published::Unreached,
+        }
+    }
 }
 
 struct PendingGet {
@@ -142,15 +167,7 @@ impl Actor {
         let existing = kad.store_mut().get(&record_key).map(|r| r.value.clone());
         let merged = match storage::validate_put(&key, &value, existing.as_deref(), now_ms() / 1000) {
             Ok(merged) => merged,
-            Err(e) => {
-                return self.put_finished(
-                    done,
-                    Err(NodeError::Dht {
-                        op: "put",
-                        source: e.into(),
-                    }),
-                )
-            }
+            Err(e) => return self.put_finished(done, Err(PutFailed::Refused(e.into()))),
         };
         let mut record = Record::new(record_key, merged);
         record.expires = Some(Instant::now() + DHT_RECORD_TTL);
@@ -158,22 +175,29 @@ impl Actor {
             Ok(id) => {
                 self.dht.puts.insert(id, done);
             }
-            Err(e) => self.put_finished(
-                done,
-                Err(NodeError::Dht {
-                    op: "put",
-                    source: format!("{e:?}").into(),
-                }),
-            ),
+            Err(e) => self.put_finished(done, Err(PutFailed::Refused(format!("{e:?}").into()))),
         }
     }
 
-    fn put_finished(&mut self, done: PutDone, result: Result<(), NodeError>) {
+    fn put_finished(&mut self, done: PutDone, result: Result<(), PutFailed>) {
         match done {
             PutDone::Reply(reply) => {
-                let _ = reply.send(result);
+                let _ = reply.send(result.map_err(|failed| NodeError::Dht {
+                    op: "put",
+                    source: failed.into_source(),
+                }));
             }
-            PutDone::Publish { contact, then } => self.on_publish_done(result.is_ok(), contact, then),
+            PutDone::Publish { contact, then } => {
+                let outcome = match result {
+                    Ok(()) => Published::Stored,
+                    Err(failed) => {
+                        let outcome = failed.outcome();
+                        tracing::debug!(error = %failed.into_source(), ?outcome, "a record publication failed");
+                        outcome
+                    }
+                };
+                self.on_publish_done(outcome, contact, then)
+            }
         }
     }
 
@@ -213,10 +237,7 @@ impl Actor {
             kad::Event::OutboundQueryProgressed { id, result, step, .. } => match result {
                 QueryResult::PutRecord(result) => {
                     if let Some(done) = self.dht.puts.remove(&id) {
-                        let result = result.map(|_| ()).map_err(|e| NodeError::Dht {
-                            op: "put",
-                            source: e.into(),
-                        });
+                        let result = result.map(|_| ()).map_err(|e| PutFailed::Unreached(e.into()));
                         self.put_finished(done, result);
                     }
                 }

@@ -34,7 +34,8 @@ use crate::rendezvous::{
 };
 use crate::wire::{List, Text};
 pub(super) use publish::AfterPut;
-use publish::Put;
+pub(in crate::node) use publish::Published;
+use publish::{PublishRetry, Put};
 
 mod publish;
 
@@ -92,6 +93,9 @@ pub struct DiscoveryStats {
     pub kdf_ms_total: f64,
     /// Records published.
     pub records_published: u64,
+    /// Publications no DHT node took (each failed round is retried after a back-off).
+    #[serde(default)]
+    pub publications_failed: u64,
     /// Hellos sent to friends just found.
     #[serde(default)]
     pub hellos_sent: u64,
@@ -120,6 +124,8 @@ pub(crate) struct Discovery {
     previous_identities: Vec<[u8; 32]>,
     publish_due_ms: u64,
     publish_dirty: bool,
+    /// When to publish again after a round DHT nodes did not take.
+    retry: PublishRetry,
     put_queue: VecDeque<Put>,
     puts_in_flight: usize,
     /// Mutual-record publications in flight per contact.
@@ -157,6 +163,7 @@ impl Discovery {
             previous_identities,
             publish_due_ms: 0,
             publish_dirty: true,
+            retry: PublishRetry::default(),
             put_queue: VecDeque::new(),
             puts_in_flight: 0,
             publishing: HashMap::new(),
@@ -302,6 +309,7 @@ impl Actor {
         if joined && (self.discovery.publish_dirty || now >= self.discovery.publish_due_ms) {
             self.discovery.publish_dirty = false;
             self.discovery.publish_due_ms = now + REPUBLISH_SECS * 1000;
+            self.discovery.retry.round_started();
             self.publish_all();
         }
     }

@@ -11,6 +11,61 @@ pub(in crate::node) type AfterPut = Box<dyn FnOnce(&mut Actor, bool) + Send>;
 /// which addresses to publish (SPEC.md §12.3).
 pub(in crate::node) const ADDRESS_SETTLE_MS: u64 = 3_000;
 
+/// The first wait before publishing again after DHT nodes could not be reached; it doubles
+/// with each round in a row that failed, up to [`PUBLISH_RETRY_MAX_MS`].
+pub(in crate::node) const PUBLISH_RETRY_MS: u64 = 5_000;
+/// The longest wait before publishing again after a failed round.
+pub(in crate::node) const PUBLISH_RETRY_MAX_MS: u64 = 300_000;
+
+/// How one publication ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(in crate::node) enum Published {
+    /// A DHT node stored it.
+    Stored,
+    /// This node would not put it (nothing newer to say): trying again changes nothing.
+    Refused,
+    /// No DHT node took it in time (none known, none answered): try again soon.
+    Unreached,
+}
+
+/// When to publish again after a round of publications some DHT nodes did not take:
+/// sans-IO, the time in and the next due time out. A round gets one retry however many of
+/// its puts failed; the wait doubles with each failed round in a row and starts over once
+/// a put is stored. Without it a record nobody took would wait for the 12-hour
+/// republication (a put can fail for reasons that pass within seconds: a node just
+/// started, a request sent over a connection that was closing).
+#[derive(Debug, Default)]
+pub(in crate::node) struct PublishRetry {
+    failed_rounds: u32,
+    retry_due: bool,
+}
+
+impl PublishRetry {
+    /// A round of publications starts (what it publishes is worked out afresh).
+    pub(in crate::node) fn round_started(&mut self) {
+        self.retry_due = false;
+    }
+
+    /// A DHT node stored a record: the next failure waits the shortest time again.
+    pub(in crate::node) fn stored(&mut self) {
+        self.failed_rounds = 0;
+    }
+
+    /// No DHT node took a record: when to publish again, unless this round already has a
+    /// retry due.
+    pub(in crate::node) fn unreached(&mut self, now_ms: u64) -> Option<u64> {
+        if self.retry_due {
+            return None;
+        }
+        self.retry_due = true;
+        let wait = PUBLISH_RETRY_MS
+            .saturating_mul(1 << self.failed_rounds.min(10))
+            .min(PUBLISH_RETRY_MAX_MS);
+        self.failed_rounds = self.failed_rounds.saturating_add(1);
+        Some(now_ms + wait)
+    }
+}
+
 /// A record publication waiting for a slot. It is sealed when it starts, so that it
 /// carries the addresses of that moment.
 pub(super) struct Put {
@@ -292,7 +347,7 @@ impl Actor {
             };
             let body = body.get_or_insert_with(|| self.record_body());
             let Some(value) = self.seal_put(&put, body) else {
-                self.publication_settled(put.contact, put.then, false);
+                self.publication_settled(put.contact, put.then, Published::Refused);
                 continue;
             };
             self.discovery.puts_in_flight += 1;
@@ -304,24 +359,45 @@ impl Actor {
         }
     }
 
-    /// A publication finished (whatever the outcome: the next republish retries).
-    pub(in crate::node) fn on_publish_done(&mut self, ok: bool, contact: Option<PhoneNumber>, then: Option<AfterPut>) {
+    /// A publication finished: counted if stored; if no DHT node took it, the node
+    /// publishes again after a back-off (SPEC.md §12.3).
+    pub(in crate::node) fn on_publish_done(
+        &mut self,
+        outcome: Published,
+        contact: Option<PhoneNumber>,
+        then: Option<AfterPut>,
+    ) {
         self.discovery.puts_in_flight = self.discovery.puts_in_flight.saturating_sub(1);
-        if ok {
-            self.discovery.stats.records_published += 1;
-            self.emit(Event::RecordPublished {
-                total: self.discovery.stats.records_published,
-            });
+        match outcome {
+            Published::Stored => {
+                self.discovery.retry.stored();
+                self.discovery.stats.records_published += 1;
+                self.emit(Event::RecordPublished {
+                    total: self.discovery.stats.records_published,
+                });
+            }
+            Published::Unreached => {
+                self.discovery.stats.publications_failed += 1;
+                if let Some(due) = self.discovery.retry.unreached(now_ms()) {
+                    self.discovery.publish_due_ms = self.discovery.publish_due_ms.min(due);
+                }
+            }
+            Published::Refused => {}
         }
-        self.publication_settled(contact, then, ok);
+        self.publication_settled(contact, then, outcome);
         self.pump_puts();
     }
 
-    /// A publication is over (`stored`: a DHT node took it): its continuation runs, and if
-    /// it was the last one counted for `contact`, a hello waiting for it goes out.
-    pub(super) fn publication_settled(&mut self, contact: Option<PhoneNumber>, then: Option<AfterPut>, stored: bool) {
+    /// A publication is over: its continuation runs (told whether a DHT node took it), and
+    /// if it was the last one counted for `contact`, a hello waiting for it goes out.
+    pub(super) fn publication_settled(
+        &mut self,
+        contact: Option<PhoneNumber>,
+        then: Option<AfterPut>,
+        outcome: Published,
+    ) {
         if let Some(then) = then {
-            then(self, stored);
+            then(self, outcome == Published::Stored);
         }
         let Some(phone) = contact else { return };
         if let Some(count) = self.discovery.publishing.get_mut(&phone) {
@@ -333,5 +409,37 @@ impl Actor {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_round_is_retried_once_with_a_wait_that_doubles_and_starts_over_once_stored() {
+        let mut retry = PublishRetry::default();
+        retry.round_started();
+        assert_eq!(retry.unreached(1_000), Some(1_000 + PUBLISH_RETRY_MS));
+        assert_eq!(retry.unreached(1_001), None, "one retry per round");
+        retry.round_started();
+        assert_eq!(retry.unreached(10_000), Some(10_000 + 2 * PUBLISH_RETRY_MS));
+        retry.round_started();
+        assert_eq!(retry.unreached(30_000), Some(30_000 + 4 * PUBLISH_RETRY_MS));
+        retry.round_started();
+        retry.stored();
+        assert_eq!(retry.unreached(60_000), Some(60_000 + PUBLISH_RETRY_MS));
+    }
+
+    #[test]
+    fn the_wait_stops_growing_at_its_cap() {
+        let mut retry = PublishRetry::default();
+        let mut last = 0;
+        for round in 0..100u64 {
+            retry.round_started();
+            let now = round * 1_000_000;
+            last = retry.unreached(now).unwrap() - now;
+        }
+        assert_eq!(last, PUBLISH_RETRY_MAX_MS);
     }
 }
