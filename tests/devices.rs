@@ -247,6 +247,9 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
             .then_some(())
     })
     .await;
+    // The friend reads the laptop's text meanwhile: its receipt is for the phone, which
+    // does not know the text yet (it may come before the laptop hands the text over).
+    assert!(friend.node.mark_read(&first.phone).await.unwrap() >= 1);
     // The first device starts again on new ports: it dials the laptop where the laptop
     // said it listens, the laptop keeps up again and hands it both messages.
     let first = lone::restart(dir.path(), 1, &[LOOPBACK], &[friend.addr.as_ref().unwrap()]).await;
@@ -256,11 +259,27 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
         (handed && unread(&first.node).await == 0).then_some(())
     })
     .await;
+    // The phone sends the handed text again as its own; the friend, who read it, answers
+    // the duplicate with its read receipt, so the phone shows it read whichever came first.
+    eventually(
+        &first.node,
+        "the friend's read of the laptop's text on the phone",
+        || async {
+            let page = first.node.history_page(&friend.phone, 100, None, None).await.ok()?;
+            let sent = page.messages.iter().find(|m| m.text == "폰 없이")?;
+            (sent.state == chingu::model::MessageState::Read).then_some(())
+        },
+    )
+    .await;
+    first.node.send(&friend.phone, "다시 안녕").await.unwrap();
+    assert!(messages(&friend.node, &first.phone, 11)
+        .await
+        .contains(&"다시 안녕".to_owned()));
     friend.node.send(&first.phone, "이사 후").await.unwrap();
-    assert!(messages(&second.node, &friend.phone, 11)
+    assert!(messages(&second.node, &friend.phone, 12)
         .await
         .contains(&"이사 후".to_owned()));
-    let on_first = messages(&first.node, &friend.phone, 11).await;
+    let on_first = messages(&first.node, &friend.phone, 12).await;
     for text in ["폰 꺼짐", "폰 없이"] {
         assert_eq!(
             on_first.iter().filter(|m| *m == text).count(),
@@ -294,7 +313,7 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
     // laptop hears of it when it is back.
     let read_by_friend = |node: NodeHandle, phone: String| async move {
         let page = node.history_page(&phone, 100, None, None).await.ok()?;
-        let hello = page.messages.iter().find(|m| m.text == "안녕 0")?;
+        let hello = page.messages.iter().find(|m| m.text == "다시 안녕")?;
         (hello.state == chingu::model::MessageState::Read).then_some(())
     };
     friend.node.mark_read(&first.phone).await.unwrap();
@@ -308,7 +327,7 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
     })
     .await;
     friend.node.send(&first.phone, "둘 다 이사").await.unwrap();
-    assert!(messages(&second.node, &friend.phone, 12)
+    assert!(messages(&second.node, &friend.phone, 13)
         .await
         .contains(&"둘 다 이사".to_owned()));
     eventually(&second.node, "Bo gone from the laptop", || async {
@@ -327,10 +346,10 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
     for i in 0..2 {
         friend.node.send(&first.phone, &format!("읽어 {i}")).await.unwrap();
     }
-    let on_laptop = messages(&second.node, &friend.phone, 14).await;
+    let on_laptop = messages(&second.node, &friend.phone, 15).await;
     // The text the laptop sent while the phone was off is one message everywhere (the
     // phone sent it again as its own; the friend kept one copy).
-    let on_friend = messages(&friend.node, &first.phone, 14).await;
+    let on_friend = messages(&friend.node, &first.phone, 15).await;
     for held in [&on_laptop, &on_friend] {
         assert_eq!(held.iter().filter(|m| *m == "폰 없이").count(), 1, "{held:?}");
     }

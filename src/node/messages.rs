@@ -560,20 +560,26 @@ impl Actor {
     pub(super) fn cmd_read(&mut self, query: &str) -> Result<usize, NodeError> {
         let contact = self.resolve_contact(query).map_err(|e| self.maybe_a_group(query, e))?;
         let ids = self.mark_conversation_read(&ConvId::direct(&contact.phone))?;
-        let pinned = contact.pinned.is_some();
-        if self.config.settings.messaging.receipts && pinned {
-            for chunk in ids.chunks(crate::dm::wire::MAX_RECEIPT_IDS) {
-                let list = chunk.iter().map(|id| Fixed(id.0)).collect::<Vec<_>>();
-                self.queue_ephemeral(
-                    &contact.phone,
-                    DmPayload::Receipt {
-                        ids: List::new(list).expect("chunked to the limit"),
-                        state: ReceiptState::Read,
-                    },
-                );
-            }
-        }
+        self.send_read_receipts(&contact, &ids);
         Ok(ids.len())
+    }
+
+    /// Tells `contact` that these of its messages were read (if receipts are enabled and
+    /// the friend is pinned).
+    pub(super) fn send_read_receipts(&mut self, contact: &Contact, ids: &[MsgId]) {
+        if !self.config.settings.messaging.receipts || contact.pinned.is_none() {
+            return;
+        }
+        for chunk in ids.chunks(crate::dm::wire::MAX_RECEIPT_IDS) {
+            let list = chunk.iter().map(|id| Fixed(id.0)).collect::<Vec<_>>();
+            self.queue_ephemeral(
+                &contact.phone,
+                DmPayload::Receipt {
+                    ids: List::new(list).expect("chunked to the limit"),
+                    state: ReceiptState::Read,
+                },
+            );
+        }
     }
 
     /// Marks the received messages of a conversation (the newest [`MAX_HISTORY_LIMIT`])

@@ -396,6 +396,19 @@ impl Actor {
         (speaks_for(pinned, identity) && contact.state != ContactState::Conflict).then_some(contact)
     }
 
+    /// A friend sent a message we have again: if it was read here, its read receipt goes
+    /// again (the first went to a device of the friend's account that did not know the
+    /// message yet, or was lost; SPEC.md §6.4).
+    fn answer_duplicate(&mut self, contact: &Contact, id: &MsgId) {
+        let read = matches!(
+            self.store.message(id),
+            Ok(Some(m)) if m.direction == Direction::Incoming && m.sender == contact.phone && m.state == MessageState::Seen
+        );
+        if read {
+            self.send_read_receipts(contact, &[*id]);
+        }
+    }
+
     /// Stores an incoming message (deduplicated by id). Returns `Stored` for new and
     /// duplicate messages alike: the sender may stop retrying either way.
     #[allow(clippy::too_many_arguments)]
@@ -413,6 +426,7 @@ impl Actor {
         match self.store.has_message(&id) {
             Ok(true) => {
                 self.dm.stats.duplicates += 1;
+                self.answer_duplicate(contact, &id);
                 return Outcome::Stored;
             }
             Ok(false) => {}
