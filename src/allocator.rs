@@ -4,7 +4,8 @@
 //! allocations then fragment. Measured with the 100-node, 30-minute soak: RSS 918 MiB at
 //! 1,000 s instead of 1,341 (two arenas alone) and 1,327 (glibc's defaults), rising +18
 //! MiB/min from there to 1,600 s instead of +30 and +39 — lower, not flat — with no more
-//! CPU per message.
+//! CPU per message. mimalloc and jemalloc as the global allocator did no better in the
+//! 41-node soak (mimalloc held twice the memory), so the binary keeps glibc.
 //! An embedding program keeps its own allocator settings: only the `chingu` command
 //! calls [`tune`].
 
