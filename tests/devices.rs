@@ -13,6 +13,7 @@ use chingu::account::{AccountError, LinkCode};
 use chingu::config::Config;
 use chingu::home::Home;
 use chingu::identity::Identity;
+use chingu::model::MessageState;
 use chingu::node::link::join::{join, join_with_cuts, JoinPrompt, Joined};
 use chingu::node::{Event, NodeError};
 use chingu::NodeHandle;
@@ -206,14 +207,7 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
     assert!(messages(&second.node, &friend.phone, 9)
         .await
         .contains(&"폰 꺼짐".to_owned()));
-    eventually(&friend.node, "the message to the laptop delivered", || async {
-        let page = friend.node.history_page(&first.phone, 100, None, None).await.ok()?;
-        page.messages
-            .iter()
-            .any(|m| m.text == "폰 꺼짐" && m.state == chingu::model::MessageState::Delivered)
-            .then_some(())
-    })
-    .await;
+    in_state(&friend.node, &first.phone, "폰 꺼짐", MessageState::Delivered).await;
     // And a text written on the laptop meanwhile goes to the friend from the laptop (the
     // friend's node takes it from a device n1's record lists).
     second.node.send(&friend.phone, "폰 없이").await.unwrap();
@@ -239,14 +233,7 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
     // Reading on the laptop meanwhile: the friend sees its message read at once, and the
     // phone marks the conversation read once it is back.
     assert!(second.node.mark_read(&friend.phone).await.unwrap() >= 1);
-    eventually(&friend.node, "the laptop's read at the friend", || async {
-        let page = friend.node.history_page(&first.phone, 100, None, None).await.ok()?;
-        page.messages
-            .iter()
-            .any(|m| m.text == "폰 꺼짐" && m.state == chingu::model::MessageState::Read)
-            .then_some(())
-    })
-    .await;
+    in_state(&friend.node, &first.phone, "폰 꺼짐", MessageState::Read).await;
     // The friend reads the laptop's text meanwhile: its receipt is for the phone, which
     // does not know the text yet (it may come before the laptop hands the text over).
     assert!(friend.node.mark_read(&first.phone).await.unwrap() >= 1);
@@ -261,16 +248,7 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
     .await;
     // The phone sends the handed text again as its own; the friend, who read it, answers
     // the duplicate with its read receipt, so the phone shows it read whichever came first.
-    eventually(
-        &first.node,
-        "the friend's read of the laptop's text on the phone",
-        || async {
-            let page = first.node.history_page(&friend.phone, 100, None, None).await.ok()?;
-            let sent = page.messages.iter().find(|m| m.text == "폰 없이")?;
-            (sent.state == chingu::model::MessageState::Read).then_some(())
-        },
-    )
-    .await;
+    in_state(&first.node, &friend.phone, "폰 없이", MessageState::Read).await;
     first.node.send(&friend.phone, "다시 안녕").await.unwrap();
     assert!(messages(&friend.node, &first.phone, 11)
         .await
@@ -314,7 +292,7 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
     let read_by_friend = |node: NodeHandle, phone: String| async move {
         let page = node.history_page(&phone, 100, None, None).await.ok()?;
         let hello = page.messages.iter().find(|m| m.text == "다시 안녕")?;
-        (hello.state == chingu::model::MessageState::Read).then_some(())
+        (hello.state == MessageState::Read).then_some(())
     };
     friend.node.mark_read(&first.phone).await.unwrap();
     eventually(&first.node, "the friend's read marks on the phone", || {
@@ -364,7 +342,7 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
         page.messages
             .iter()
             .filter(|m| m.text.starts_with("읽어"))
-            .all(|m| m.state == chingu::model::MessageState::Read)
+            .all(|m| m.state == MessageState::Read)
             .then_some(())
     })
     .await;
@@ -446,6 +424,22 @@ where
     })
     .await
     .unwrap_or_else(|_| panic!("{what}: not there in time"))
+}
+
+/// Waits until `node`'s conversation with `contact` holds a message `text` in `state`.
+async fn in_state(node: &NodeHandle, contact: &str, text: &str, state: MessageState) {
+    eventually(
+        node,
+        &format!("{text:?} {state:?} on {contact}'s conversation"),
+        || async {
+            let page = node.history_page(contact, 100, None, None).await.ok()?;
+            page.messages
+                .iter()
+                .any(|m| m.text == text && m.state == state)
+                .then_some(())
+        },
+    )
+    .await
 }
 
 /// The contact `name` names on `node`, if any.

@@ -427,9 +427,7 @@ impl Actor {
         if let Err(e) = self.store.apply(batch) {
             return tracing::error!(error = %e, "cannot record a deposit");
         }
-        let ids: Vec<MsgId> = changed.iter().map(|m| m.id).collect();
-        self.note_state_changes(&ids);
-        self.announce_states(changed);
+        self.announce_direct_states(changed);
     }
 
     /// Handles a request to our mailbox service.

@@ -601,7 +601,7 @@ impl Actor {
         conv.unread = 0;
         self.store.apply(batch)?;
         self.update_conversation(conv);
-        self.note_state_changes(&ids);
+        self.note_state_changes(ids.iter().copied());
         // Linked devices hear of it once the row is written too (at the turn's end).
         if self.linked_devices_listen() {
             let read = ids.clone();

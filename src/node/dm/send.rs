@@ -415,8 +415,13 @@ impl Actor {
             return tracing::error!(error = %e, "cannot record delivery");
         }
         self.dm.stats.outbox = self.dm.outbox.len() as u64;
-        let ids: Vec<MsgId> = changed.iter().map(|m| m.id).collect();
-        self.note_state_changes(&ids);
+        self.announce_direct_states(changed);
+    }
+
+    /// [`Actor::announce_states`] for 1:1 messages, which a first device also notes for
+    /// its linked devices that are off.
+    pub(in crate::node) fn announce_direct_states(&mut self, changed: Vec<StoredMessage>) {
+        self.note_state_changes(changed.iter().map(|m| m.id));
         self.announce_states(changed);
     }
 

@@ -377,15 +377,19 @@ impl Actor {
     /// On a first device with linked devices: notes that the states of these 1:1
     /// messages changed now, so a linked device that is off hears of it when it is back
     /// (protocol/devices.md §6).
-    pub(in crate::node) fn note_state_changes(&mut self, ids: &[crate::model::MsgId]) {
-        if ids.is_empty() || self.is_linked_device() || self.links.list.list.devices.len() < 2 {
+    pub(in crate::node) fn note_state_changes(&mut self, ids: impl IntoIterator<Item = crate::model::MsgId>) {
+        if self.is_linked_device() || self.links.list.list.devices.len() < 2 {
+            return;
+        }
+        let ids: Vec<_> = ids.into_iter().collect();
+        if ids.is_empty() {
             return;
         }
         let kept = match self.links.state_changes {
             Some(kept) => kept,
             None => self.store.state_changes_kept().unwrap_or(0),
         };
-        if let Err(e) = self.store.note_state_changes(now_ms(), ids) {
+        if let Err(e) = self.store.note_state_changes(now_ms(), &ids) {
             return self.failed("store.note_state_changes", &e);
         }
         let mut kept = kept + ids.len();

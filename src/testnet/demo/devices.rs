@@ -68,12 +68,15 @@ impl Demo {
             Ok(())
         })
         .await?;
-        let mut at_yuki = self.node(Who::Yuki).events();
-        let sent_at = Instant::now();
-        let sent = laptop.send(Who::Yuki.name(), LAPTOP_LINE).await?;
-        let arrived = wait_received(&mut at_yuki, &sent, sent_at)
-            .await
-            .ok_or(DemoError::Timeout("the laptop's message at Yuki's"))?;
+        let yuki = self.node(Who::Yuki);
+        let (_, arrived) = send_and_wait(
+            &laptop,
+            Who::Yuki.name(),
+            LAPTOP_LINE,
+            &yuki,
+            "the laptop's message at Yuki's",
+        )
+        .await?;
         let devices = laptop.devices().await?.devices.len();
         let mut messages = 0;
         for conversation in laptop.conversations().await? {
@@ -100,12 +103,15 @@ impl Demo {
         });
         // Yuki answers; 민지 reads it on the laptop, and her phone marks it read and
         // tells Yuki.
-        let mut on_laptop = laptop.events();
-        let reply = self.node(Who::Yuki).send(Who::Minji.name(), YUKI_REPLY).await?;
-        wait_received(&mut on_laptop, &reply, Instant::now())
-            .await
-            .ok_or(DemoError::Timeout("Yuki's reply on the laptop"))?;
-        let mut at_yuki = self.node(Who::Yuki).events();
+        let (reply, _) = send_and_wait(
+            &yuki,
+            Who::Minji.name(),
+            YUKI_REPLY,
+            &laptop,
+            "Yuki's reply on the laptop",
+        )
+        .await?;
+        let mut at_yuki = yuki.events();
         let read_at = Instant::now();
         laptop.mark_read(Who::Yuki.name()).await?;
         within("Yuki's reply read", async {
@@ -154,18 +160,22 @@ impl Demo {
         })
         .await?;
         self.net.stop_node(minji.index()).await?;
-        let mut on_laptop = laptop.events();
-        let sent_at = Instant::now();
-        let message = at_yuki.send(minji.name(), WHILE_PHONE_OFF).await?;
-        let received = wait_received(&mut on_laptop, &message, sent_at)
-            .await
-            .ok_or(DemoError::Timeout("Yuki's message on the laptop, the phone off"))?;
-        let mut yuki_events = at_yuki.events();
-        let answered_at = Instant::now();
-        let answer = laptop.send(yuki.name(), LAPTOP_ANSWER).await?;
-        let answered = wait_received(&mut yuki_events, &answer, answered_at)
-            .await
-            .ok_or(DemoError::Timeout("the laptop's answer at Yuki's, the phone off"))?;
+        let (message, received) = send_and_wait(
+            &at_yuki,
+            minji.name(),
+            WHILE_PHONE_OFF,
+            laptop,
+            "Yuki's message on the laptop, the phone off",
+        )
+        .await?;
+        let (answer, answered) = send_and_wait(
+            laptop,
+            yuki.name(),
+            LAPTOP_ANSWER,
+            &at_yuki,
+            "the laptop's answer at Yuki's, the phone off",
+        )
+        .await?;
         let back = Instant::now();
         self.net.restart_node(minji.index()).await?;
         let phone = self.node(minji);

@@ -25,7 +25,7 @@ use crate::Event;
 
 use super::{Owner, TestNet, TestNetError, TestNetOptions};
 use report::{Path, Report, Tally};
-use wait::{wait_received, within};
+use wait::{send_and_wait, wait_received, within};
 
 /// Longest wait for any one thing the demo waits on (a lookup, a delivery…).
 pub const STEP_DEADLINE: Duration = Duration::from_secs(30);

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 
 use super::{DemoError, STEP_DEADLINE};
-use crate::node::{EventStream, MessageView, NodeError};
+use crate::node::{EventStream, MessageView, NodeError, NodeHandle};
 use crate::Event;
 
 /// Runs `work` with the step deadline.
@@ -34,4 +34,22 @@ pub(super) async fn wait_received(events: &mut EventStream, sent: &MessageView, 
         None
     };
     tokio::time::timeout(STEP_DEADLINE, arrived).await.ok().flatten()
+}
+
+/// `from` sends `text` to `contact`; waits (until the step deadline) for `to`, the
+/// recipient's node, to receive it. Returns the message and the time from the send.
+pub(super) async fn send_and_wait(
+    from: &NodeHandle,
+    contact: &str,
+    text: &str,
+    to: &NodeHandle,
+    what: &'static str,
+) -> Result<(MessageView, Duration), DemoError> {
+    let mut events = to.events();
+    let sent_at = Instant::now();
+    let sent = from.send(contact, text).await?;
+    let latency = wait_received(&mut events, &sent, sent_at)
+        .await
+        .ok_or(DemoError::Timeout(what))?;
+    Ok((sent, latency))
 }
