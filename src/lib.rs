@@ -9,8 +9,9 @@
 //! ```text
 //! cli · api (JSON-RPC server + client)          people, bots and scripts
 //!         │  NodeHandle (commands) / events
-//! node    the actor: owns the Swarm and the Store; one event loop
-//!         │
+//! node    the actor: owns the Swarm and the Store; one event loop that sleeps
+//!         │ until the next command, network event, flush or engine deadline (each
+//!         │ engine's `poll_timeout`: no fixed tick)
 //! protocols: each = wire types + a pure state machine (+ thin libp2p glue)
 //!         │
 //! wire (envelope, codec, limits)               store (the only module touching sled)

@@ -143,14 +143,21 @@ async fn a_group_talks_and_a_removed_member_reads_nothing_after() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_back_from_offline_gets_what_it_missed_by_history_sync() {
-    let mut net = net(2, false).await;
+    // Carol stays: what Alice sends while Bob is away goes out to her at once, so Bob
+    // can only get it from someone's history (a lone member's messages would wait for
+    // him and go out when he subscribes again).
+    let mut net = net(3, false).await;
     befriend(&net, 0, 1).await;
+    befriend(&net, 0, 2).await;
     let alice = net.nodes[0].node().clone();
     let mut bob_events = net.nodes[1].node().events();
-    let group = alice.group_create("study", &["n1"], None).await.unwrap();
+    let mut carol_events = net.nodes[2].node().events();
+    let group = alice.group_create("study", &["n1", "n2"], None).await.unwrap();
     group_changed(&mut bob_events, "joined").await;
+    group_changed(&mut carol_events, "joined").await;
     alice.group_send(&group.group_id, "before").await.unwrap();
     wait_history(net.nodes[1].node(), &group.group_id, 1).await;
+    wait_history(net.nodes[2].node(), &group.group_id, 1).await;
 
     net.stop_node(1).await.unwrap();
     for i in 0..5 {

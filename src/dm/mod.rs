@@ -2,6 +2,7 @@
 //! sans-IO retry schedule. The Noise sessions it runs on are in [`crate::session`]; the
 //! node glue (outbox, acknowledgements, receipts) is in `node::dm`.
 
+pub mod outbox;
 pub mod wire;
 
 /// The stream protocol name.

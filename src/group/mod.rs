@@ -24,6 +24,7 @@ pub mod meetup;
 pub mod message;
 pub mod sender_key;
 pub mod sync;
+pub mod sync_schedule;
 
 #[cfg(test)]
 mod scenarios;

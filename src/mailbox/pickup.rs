@@ -1,10 +1,14 @@
-//! When a recipient picks up from its mailboxes (`protocol/mailbox.md` §8.4, §8.6): the
-//! periodic schedule, the push watch held at each mailbox, and notices.
+//! When a recipient registers with and picks up from its mailboxes (`protocol/mailbox.md`
+//! §8.4, §8.6): the registrations and their renewal, the periodic schedule, the push
+//! watch held at each mailbox, and notices.
 //!
-//! Sans-IO: the node feeds it its mailboxes, pickups started and finished, watch answers,
-//! closed connections, notices and time, and asks whether a pickup is due or a watch
-//! should be sent. Without a live watch a mailbox is picked up every `every_ms` (15 s);
-//! with one, every `watched_every_ms` (4 min), since the mailbox tells us of deposits. A
+//! Sans-IO: the node feeds it its mailboxes and their registrations, registrations and
+//! pickups started and finished, watch answers, closed connections, notices and time, and
+//! asks whether a registration or pickup is due or a watch should be sent, and
+//! ([`PickupSchedule::poll_timeout`]) when it next must ask. A registration is renewed
+//! [`RENEW_BEFORE_MS`] before it ends; a failed one is tried again after a back-off that
+//! doubles. Without a live watch a mailbox is picked up every `every_ms` (15 s); with
+//! one, every `watched_every_ms` (4 min), since the mailbox tells us of deposits. A
 //! notice starts a pickup at once within [`NOTICE_PICKUP_RATE`]; one that finds a pickup
 //! running or the rate spent is kept (one per mailbox) and served as soon as possible.
 
@@ -20,12 +24,17 @@ pub const PICKUP_EVERY_MS: u64 = 15_000;
 pub const WATCHED_PICKUP_EVERY_MS: u64 = 240_000;
 /// A mailbox that did not know `watch` (it answered `malformed`) is asked again after 1 h.
 pub const WATCH_RETRY_MS: u64 = 3_600_000;
+/// A registration is renewed this long before it ends (a day).
+pub const RENEW_BEFORE_MS: u64 = 24 * 3_600_000;
 /// Pickups started by notices, per mailbox: a burst of 10, then one each 2 s (the
 /// mailbox allows 60, then 2 a second, challenges per peer).
 pub const NOTICE_PICKUP_RATE: Rate = Rate {
     burst: 10,
     per_minute: 30,
 };
+/// A notice kept because the rate was spent is looked at again this much later (the
+/// rate's interval).
+const NOTICE_RETRY_MS: u64 = 60_000 / NOTICE_PICKUP_RATE.per_minute as u64;
 
 /// Why a notice was refused (`mbox.notice.resp` `refused`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,7 +94,14 @@ struct Slot<C> {
     last_ms: Option<u64>,
     cause: Cause,
     pending: bool,
+    /// A kept notice is looked at again then (the rate did not allow it earlier).
+    pending_retry_ms: u64,
     watch: Watch<C>,
+    /// Until when the mailbox holds our registration (0: it holds none).
+    registered_until_ms: u64,
+    /// Registrations failed in a row, and when to try again.
+    register_failures: u32,
+    register_retry_ms: u64,
 }
 
 /// The pickup schedule of every mailbox we use.
@@ -120,9 +136,74 @@ impl<P: Clone + Eq + Hash, C: Copy + Eq> PickupSchedule<P, C> {
                 last_ms: None,
                 cause: Cause::Periodic,
                 pending: false,
+                pending_retry_ms: 0,
                 watch: Watch::None,
+                registered_until_ms: 0,
+                register_failures: 0,
+                register_retry_ms: 0,
             });
         }
+    }
+
+    /// `p` holds our registration until `until_ms` (0: none, or no longer).
+    pub fn registered_until(&mut self, p: &P, until_ms: u64) {
+        if let Some(b) = self.boxes.get_mut(p) {
+            b.registered_until_ms = until_ms;
+        }
+    }
+
+    /// Whether `p` should be asked to register us now (none held, or it ends within
+    /// [`RENEW_BEFORE_MS`]; not while a failed one backs off).
+    pub fn register_due(&self, p: &P, now_ms: u64) -> bool {
+        self.boxes
+            .get(p)
+            .is_some_and(|b| !b.busy && now_ms >= renew_at(b) && now_ms >= b.register_retry_ms)
+    }
+
+    /// `p` registered us (the caller also says until when).
+    pub fn register_succeeded(&mut self, p: &P) {
+        if let Some(b) = self.boxes.get_mut(p) {
+            b.register_failures = 0;
+            b.register_retry_ms = 0;
+        }
+    }
+
+    /// Registering with `p` failed at `now_ms` (refused or unanswered): tried again after
+    /// 1 s, doubling to 5 min.
+    pub fn register_failed(&mut self, p: &P, now_ms: u64, jitter: u32) {
+        if let Some(b) = self.boxes.get_mut(p) {
+            b.register_failures = b.register_failures.saturating_add(1);
+            b.register_retry_ms = now_ms + crate::dm::retry_delay_ms(b.register_failures, jitter);
+        }
+    }
+
+    /// When a registration or pickup next falls due (ms); mailboxes busy with one are
+    /// left out (their answer or failure comes first).
+    pub fn poll_timeout(&self) -> Option<u64> {
+        let every_ms = self.every_ms;
+        let watched_every_ms = self.watched_every_ms;
+        let next = |b: &Slot<C>| {
+            let pickup = match (b.last_ms, b.watch) {
+                (None, _) => 0,
+                (Some(last), Watch::Live { expires_ms, .. }) => {
+                    (last + watched_every_ms).min(expires_ms.max(last + every_ms))
+                }
+                (Some(last), _) => last + every_ms,
+            };
+            let pickup = if b.pending {
+                pickup.min(b.pending_retry_ms)
+            } else {
+                pickup
+            };
+            // A registration that falls due first is what happens next, once its back-off allows.
+            let renew = renew_at(b);
+            if pickup < renew {
+                pickup
+            } else {
+                renew.max(b.register_retry_ms)
+            }
+        };
+        self.boxes.values().filter(|b| !b.busy).map(next).min()
     }
 
     /// Whether a registration or pickup with `p` is running.
@@ -171,7 +252,16 @@ impl<P: Clone + Eq + Hash, C: Copy + Eq> PickupSchedule<P, C> {
         if b.last_ms.is_none_or(|last| now_ms >= last + every) {
             return Some(Cause::Periodic);
         }
-        (b.pending && self.notices.allow(p, now_ms)).then_some(Cause::Notice)
+        if !b.pending || now_ms < b.pending_retry_ms {
+            return None;
+        }
+        if self.notices.allow(p, now_ms) {
+            return Some(Cause::Notice);
+        }
+        if let Some(b) = self.boxes.get_mut(p) {
+            b.pending_retry_ms = now_ms + NOTICE_RETRY_MS;
+        }
+        None
     }
 
     /// Whether the pickup from `p` running now should send `watch` (after its challenge,
@@ -237,9 +327,17 @@ impl<P: Clone + Eq + Hash, C: Copy + Eq> PickupSchedule<P, C> {
         if !b.busy && self.notices.allow(from, now_ms) {
             return Ok(Noticed::PickUp);
         }
-        b.pending = true;
+        if !b.pending {
+            b.pending = true;
+            b.pending_retry_ms = now_ms;
+        }
         Ok(Noticed::Later)
     }
+}
+
+/// When `b`'s registration must be renewed (0: now, there is none).
+fn renew_at<C>(b: &Slot<C>) -> u64 {
+    b.registered_until_ms.saturating_sub(RENEW_BEFORE_MS)
 }
 
 #[cfg(test)]
@@ -253,6 +351,7 @@ mod tests {
     fn watched() -> S {
         let mut s = S::new(PICKUP_EVERY_MS, WATCHED_PICKUP_EVERY_MS, true);
         s.keep(&[1]);
+        s.registered_until(&1, 7 * 24 * 3_600_000);
         assert_eq!(s.due(&1, 0), Some(Cause::Periodic), "a new mailbox is due at once");
         s.started(&1, Cause::Periodic, 0);
         assert_eq!(s.due(&1, 0), None, "busy");
@@ -389,5 +488,67 @@ mod tests {
         s.release(&1);
         s.started(&1, Cause::Periodic, WATCH_RETRY_MS + PICKUP_EVERY_MS + 20);
         assert!(s.should_watch(&1, WATCH_RETRY_MS + PICKUP_EVERY_MS + 20));
+    }
+
+    #[test]
+    fn the_schedule_says_when_to_wake_and_backs_off_failed_registrations() {
+        let mut s = S::new(PICKUP_EVERY_MS, WATCHED_PICKUP_EVERY_MS, true);
+        assert_eq!(s.poll_timeout(), None, "no mailbox: nothing to do");
+        s.keep(&[1]);
+        assert_eq!(s.poll_timeout(), Some(0), "unregistered: register at once");
+        assert!(s.register_due(&1, 0));
+        s.hold(&1);
+        assert_eq!(s.poll_timeout(), None, "busy: the answer comes first");
+        s.register_failed(&1, 100, 0);
+        s.release(&1);
+        assert_eq!(s.poll_timeout(), Some(1_100), "failed: again after 1 s");
+        assert!(!s.register_due(&1, 1_099));
+        s.hold(&1);
+        s.register_failed(&1, 1_100, 0);
+        s.release(&1);
+        assert_eq!(s.poll_timeout(), Some(3_100), "then 2 s");
+
+        // Registered for a week at 3,100: a pickup at once, then every 15 s.
+        let week = 7 * 24 * 3_600_000;
+        s.register_succeeded(&1);
+        s.registered_until(&1, 3_100 + week);
+        assert!(!s.register_due(&1, 3_100));
+        assert_eq!(s.poll_timeout(), Some(0), "never picked up");
+        s.started(&1, Cause::Periodic, 3_100);
+        s.release(&1);
+        assert_eq!(s.poll_timeout(), Some(3_100 + PICKUP_EVERY_MS));
+        // A live watch for 10 min: the long interval, but no later than the watch's end.
+        s.started(&1, Cause::Periodic, 20_000);
+        assert!(s.should_watch(&1, 20_000));
+        s.watching(&1, 7, 600_000, 20_000);
+        s.release(&1);
+        assert_eq!(s.poll_timeout(), Some(20_000 + WATCHED_PICKUP_EVERY_MS));
+        s.started(&1, Cause::Periodic, 400_000);
+        s.release(&1);
+        assert_eq!(s.poll_timeout(), Some(620_000), "the watch ends before the next 4 min");
+        // Near the registration's end the renewal comes first.
+        let renew = 3_100 + week - RENEW_BEFORE_MS;
+        s.started(&1, Cause::Periodic, renew - 1_000);
+        s.release(&1);
+        assert_eq!(s.poll_timeout(), Some(renew));
+        assert!(s.register_due(&1, renew));
+    }
+
+    #[test]
+    fn a_notice_kept_over_the_rate_wakes_the_node_when_the_rate_allows() {
+        let mut s = watched();
+        let mut now = 1_000;
+        for _ in 0..NOTICE_PICKUP_RATE.burst {
+            assert_eq!(s.notice(&1, true, now), Ok(Noticed::PickUp));
+            s.started(&1, Cause::Notice, now);
+            s.release(&1);
+            now += 1;
+        }
+        assert_eq!(s.notice(&1, true, now), Ok(Noticed::Later), "the burst is spent");
+        assert_eq!(s.poll_timeout(), Some(now), "looked at at once");
+        assert_eq!(s.due(&1, now), None, "not allowed yet");
+        let retry = s.poll_timeout().expect("a retry is armed");
+        assert_eq!(retry, now + NOTICE_RETRY_MS, "not a busy loop: the rate's interval");
+        assert_eq!(s.due(&1, retry), Some(Cause::Notice));
     }
 }

@@ -29,14 +29,10 @@ use crate::rendezvous::InviteCode;
 use crate::session::PrekeyRing;
 use crate::store::{Profile, Store};
 
-/// How often timers (retries, republishing, housekeeping) run.
-const TICK: Duration = Duration::from_millis(500);
 /// Commands handled in one loop turn before the turn's writes are flushed together.
 const MAX_COMMANDS_PER_TURN: usize = 256;
-/// How often prekey rotation is checked (and old sessions and cached peers pruned).
-const PREKEY_CHECK: Duration = Duration::from_secs(3600);
 /// `meta` name of the prekey ring.
-const PREKEYS: &str = "prekeys";
+pub(super) const PREKEYS: &str = "prekeys";
 /// `meta` name of the live invites this node issued.
 pub(super) const INVITES: &str = "invites";
 
@@ -70,7 +66,8 @@ pub(crate) struct Actor {
     pub(super) nat: Nat,
     pub(super) internal_tx: mpsc::UnboundedSender<Internal>,
     internal_rx: mpsc::UnboundedReceiver<Internal>,
-    last_prekey_check: Instant,
+    /// When the hourly upkeep (prekeys, sessions, caches) is next due (ms).
+    pub(super) next_upkeep_ms: u64,
     pub(super) started: Instant,
     rejected: BTreeMap<String, u64>,
     failures: BTreeMap<String, u64>,
@@ -149,7 +146,7 @@ impl Actor {
             nat,
             internal_tx,
             internal_rx,
-            last_prekey_check: Instant::now(),
+            next_upkeep_ms: now_ms() + super::deadlines::UPKEEP_EVERY_MS,
             swarm,
             store,
             profile,
@@ -258,8 +255,6 @@ impl Actor {
         self.start_files();
         self.start_links();
         self.start_reindex();
-        let mut tick = tokio::time::interval(TICK);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut shutdown_reply = None;
         loop {
             let wake = self.next_wake();
@@ -286,12 +281,7 @@ impl Actor {
                 Some(internal) = self.internal_rx.recv() => self.on_internal(internal),
                 Some(event) = self.files.events.recv() => self.on_file_event(event),
                 Some(event) = self.links.events.recv() => self.on_link_event(event),
-                _ = tick.tick() => self.on_tick(),
-                _ = tokio::time::sleep_until(wake) => {
-                    self.discovery_tick();
-                    self.deliver_due_papers();
-                    self.pump_files();
-                }
+                _ = tokio::time::sleep_until(wake) => self.on_deadline(),
             }
             self.end_turn();
             self.write_groups();
@@ -302,23 +292,6 @@ impl Actor {
         if let Some(reply) = shutdown_reply {
             let _ = reply.send(result);
         }
-    }
-
-    /// When an engine next has something to do between ticks (discovery's lookups start
-    /// when due, not at the next tick; a rolling paper is delivered on its date; a file
-    /// fetch is retried when its wait is over).
-    fn next_wake(&self) -> tokio::time::Instant {
-        let now = now_ms();
-        let due = [
-            self.discovery_deadline_ms(),
-            self.paper_deadline_ms(),
-            self.files.deadline_ms(),
-        ]
-        .into_iter()
-        .flatten()
-        .min();
-        let wait = due.map_or(PREKEY_CHECK, |at| Duration::from_millis(at.saturating_sub(now)));
-        tokio::time::Instant::now() + wait
     }
 
     /// Writes what was changed and kept in memory until the flush.
@@ -345,42 +318,6 @@ impl Actor {
             .await
             .map_err(|source| NodeError::Task { what: "flush", source })??;
         Ok(())
-    }
-
-    fn on_tick(&mut self) {
-        self.dht.on_tick();
-        if self.last_prekey_check.elapsed() >= PREKEY_CHECK {
-            self.last_prekey_check = Instant::now();
-            self.rotate_prekeys();
-            self.prune_sessions();
-            self.nat.prune(now_ms());
-            match self.store.prune_peers() {
-                Ok(0) => {}
-                Ok(_) => self.durability.wrote_lazily(),
-                Err(e) => tracing::warn!(error = %e, "cannot prune the peer-address cache"),
-            }
-        }
-        self.nat_tick();
-        self.discovery_tick();
-        self.mailbox_tick();
-        self.group_tick();
-        self.pump_outbox();
-    }
-
-    /// Rotates the prekey when due and forgets expired ones; a new prekey is republished.
-    fn rotate_prekeys(&mut self) {
-        let now = now_ms() / 1000;
-        let rotated = self.prekeys.rotate_if_due(now, &mut rand::rngs::OsRng).unwrap_or(false);
-        let expired = self.prekeys.expire(now);
-        if rotated || expired > 0 {
-            if let Err(e) = self.store.set_meta_value(PREKEYS, &self.prekeys) {
-                tracing::error!(error = %e, "cannot save prekeys");
-            }
-            self.durability.wrote();
-        }
-        if rotated {
-            self.discovery.republish_soon();
-        }
     }
 
     /// Whether the node had nobody to bootstrap from (the first node of a network).
@@ -620,6 +557,7 @@ impl Actor {
                 }
                 self.peers.remove(&peer_id);
                 self.mailboxes.forget_node(&peer_id);
+                self.groups_connection_lost();
                 self.emit(Event::PeerDisconnected {
                     peer_id: peer_id.to_string(),
                 });
@@ -747,6 +685,9 @@ impl Actor {
             BehaviourEvent::Gossipsub(super::gossip::Event::ShutOut { peer_id }) => {
                 self.reject(Some(peer_id), "gossip", "foreign_topic")
             }
+            BehaviourEvent::Gossipsub(super::gossip::Event::Gossipsub(libp2p::gossipsub::Event::Subscribed {
+                ..
+            })) => self.member_subscribed(),
             BehaviourEvent::GroupSync(event) => self.on_group_sync_event(event),
             BehaviourEvent::Meetup(event) => self.on_meetup_event(event),
             BehaviourEvent::Vouchers(event) => self.on_voucher_event(event),

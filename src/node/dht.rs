@@ -33,6 +33,8 @@ const PROTOCOL: &str = "kad";
 const PEER_ROUTE_EVERY_MS: u64 = 30_000;
 /// Peers whose addresses may be asked for at once (more wait for the next turn).
 const MAX_PEER_ROUTES: usize = 256;
+/// How often idle peers are forgotten by the put limiter.
+const HOUSEKEEPING_MS: u64 = 60_000;
 
 /// Who waits for a get.
 pub(crate) enum GetDone {
@@ -96,7 +98,8 @@ pub(crate) struct Dht {
     /// When each peer's addresses were last asked for.
     routed_at: HashMap<PeerId, u64>,
     put_limiter: KeyedLimiter<PeerId>,
-    last_housekeeping: Instant,
+    /// When idle peers are next forgotten by the put limiter (ms).
+    next_housekeeping_ms: u64,
 }
 
 impl Default for Dht {
@@ -107,16 +110,22 @@ impl Default for Dht {
             peer_routes: HashMap::new(),
             routed_at: HashMap::new(),
             put_limiter: KeyedLimiter::new(PUT_RATE, MAX_RATE_LIMITED_PEERS),
-            last_housekeeping: Instant::now(),
+            next_housekeeping_ms: now_ms() + HOUSEKEEPING_MS,
         }
     }
 }
 
 impl Dht {
-    pub(crate) fn on_tick(&mut self) {
-        if self.last_housekeeping.elapsed().as_secs() >= 60 {
-            self.last_housekeeping = Instant::now();
-            self.put_limiter.forget_idle(now_ms());
+    /// When [`Dht::housekeep`] is next due (ms).
+    pub(crate) fn deadline_ms(&self) -> u64 {
+        self.next_housekeeping_ms
+    }
+
+    /// Forgets peers idle in the put limiter, once a minute.
+    pub(crate) fn housekeep(&mut self, now: u64) {
+        if now >= self.next_housekeeping_ms {
+            self.next_housekeeping_ms = now + HOUSEKEEPING_MS;
+            self.put_limiter.forget_idle(now);
         }
     }
 }

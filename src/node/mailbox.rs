@@ -10,6 +10,7 @@ use libp2p::identity::ed25519;
 use libp2p::request_response::{self, OutboundRequestId, ResponseChannel};
 use libp2p::swarm::ConnectionId;
 use libp2p::{Multiaddr, PeerId};
+use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
 use super::actor::Actor;
@@ -23,14 +24,13 @@ use crate::mailbox::wire::{
 use crate::model::{now_ms, MessageState, MsgId};
 use crate::phone::PhoneNumber;
 use crate::session::{HandshakePayload, Sealed};
-use crate::store::OutboxEntry;
 use crate::wire::{Bytes, Fixed, List};
 
 /// How many mailboxes a node uses.
 pub const MAILBOXES_PER_NODE: usize = 2;
-/// Registration lifetime asked for (7 days); renewed when less than a day is left.
+/// Registration lifetime asked for (7 days); renewed when less than a day is left
+/// ([`crate::mailbox::pickup::RENEW_BEFORE_MS`]).
 const REGISTRATION_SECS: u64 = 7 * 24 * 3600;
-const RENEW_BEFORE_SECS: u64 = 24 * 3600;
 /// How often a mailbox service drops expired items.
 const EXPIRE_EVERY_MS: u64 = 60_000;
 /// Deposits in flight per mailbox (more would exceed libp2p's concurrent-stream cap);
@@ -72,6 +72,9 @@ pub(crate) struct Mailboxes {
     /// Notices we sent as a mailbox: (recipient, tag).
     pub(super) notices: HashMap<OutboundRequestId, (PeerId, [u8; 32])>,
     next_expire_ms: u64,
+    /// Our mailboxes are to be chosen again and looked at at the next turn (a mailbox
+    /// node seen or gone, a registration lost).
+    review_soon: bool,
     /// Items opened from our mailboxes.
     pub(super) picked_up: u64,
     /// Deposits waiting for a slot, per mailbox: (addresses, request, message ids).
@@ -114,6 +117,7 @@ impl Mailboxes {
             schedule,
             notices: HashMap::new(),
             next_expire_ms: 0,
+            review_soon: true,
             picked_up: 0,
             deposit_queue: HashMap::new(),
             deposits_in_flight: HashMap::new(),
@@ -134,10 +138,22 @@ impl Mailboxes {
     /// Notes a peer that serves mailboxes.
     pub(crate) fn saw_mailbox_node(&mut self, peer: PeerId, addrs: Vec<Multiaddr>) {
         self.candidates.insert(peer, addrs);
+        self.review_soon = true;
     }
 
     pub(crate) fn forget_node(&mut self, peer: &PeerId) {
-        self.candidates.remove(peer);
+        self.review_soon |= self.candidates.remove(peer).is_some();
+    }
+
+    /// When mailbox work next falls due (ms): a registration, a pickup, the expiry of
+    /// what this node holds as a mailbox, or a review asked for.
+    pub(crate) fn deadline_ms(&self) -> Option<u64> {
+        let expire = self.service.as_ref().map(|_| self.next_expire_ms);
+        let review = self.review_soon.then_some(0);
+        [expire, review, self.schedule.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 }
 
@@ -147,7 +163,7 @@ impl Actor {
         tag_keypair(self.config.identity.ed25519(), &peer.to_bytes())
     }
 
-    /// Periodic mailbox work: choose, register, pick up, expire.
+    /// Mailbox work that fell due: choose, register, pick up, expire.
     pub(super) fn mailbox_tick(&mut self) {
         let now = now_ms();
         if let Some(service) = self.mailboxes.service.as_mut() {
@@ -160,18 +176,20 @@ impl Actor {
                 }
             }
         }
+        self.mailboxes.review_soon = false;
         self.choose_mailboxes();
         let mine: Vec<(MyMailbox, PeerId)> = (self.mailboxes.mine.iter())
             .filter_map(|m| Some((m.clone(), m.peer_id.parse().ok()?)))
             .collect();
         let peers: Vec<PeerId> = mine.iter().map(|(_, p)| *p).collect();
-        self.mailboxes.schedule.keep(&peers);
+        let schedule = &mut self.mailboxes.schedule;
+        schedule.keep(&peers);
+        for (mailbox, peer) in &mine {
+            schedule.registered_until(peer, mailbox.registered_until.saturating_mul(1000));
+        }
         for (mailbox, peer) in &mine {
             let peer = *peer;
-            if self.mailboxes.schedule.busy(&peer) {
-                continue;
-            }
-            if mailbox.registered_until < now / 1000 + RENEW_BEFORE_SECS {
+            if self.mailboxes.schedule.register_due(&peer, now) {
                 self.register_with(peer, mailbox);
             } else if let Some(cause) = self.mailboxes.schedule.due(&peer, now) {
                 self.start_pickup(peer, cause);
@@ -403,14 +421,9 @@ impl Actor {
         let mut batch = self.store.batch();
         let mut changed = Vec::new();
         for id in ids {
-            let Some(entry) = self.dm.outbox.get_mut(id) else {
+            let Some(entry) = self.dm.outbox.deposited(id, now) else {
                 continue;
             };
-            if entry.mailbox_ms != 0 {
-                continue;
-            }
-            entry.mailbox_ms = now;
-            let entry: OutboxEntry = entry.clone();
             batch.put_outbox(&entry);
             self.dm.stats.deposited += 1;
             if let Some(mut message) = self.outgoing_message(id) {
@@ -514,6 +527,9 @@ impl Actor {
                 if let Some(m) = self.mailboxes.mine.iter_mut().find(|m| m.peer_id == peer.to_string()) {
                     m.registered_until = expires;
                 }
+                let schedule = &mut self.mailboxes.schedule;
+                schedule.register_succeeded(&peer);
+                schedule.registered_until(&peer, expires.saturating_mul(1000));
                 self.save_my_mailboxes();
                 self.start_pickup(peer, Cause::Periodic);
             }
@@ -571,6 +587,7 @@ impl Actor {
                         if let Some(m) = self.mailboxes.mine.iter_mut().find(|m| m.peer_id == peer.to_string()) {
                             m.registered_until = 0;
                         }
+                        self.mailboxes.schedule.registered_until(peer, 0);
                     }
                 }
                 self.mbox_failed(what);
@@ -582,13 +599,16 @@ impl Actor {
         }
     }
 
-    /// A mailbox request failed; frees the mailbox for the next tick.
+    /// A mailbox request failed; frees the mailbox for its next turn (a registration
+    /// backs off).
     fn mbox_failed(&mut self, what: MboxInFlight) {
         match what {
-            MboxInFlight::Register { peer }
-            | MboxInFlight::Challenge { peer }
-            | MboxInFlight::Fetch { peer, .. }
-            | MboxInFlight::Ack { peer, .. } => {
+            MboxInFlight::Register { peer } => {
+                let schedule = &mut self.mailboxes.schedule;
+                schedule.register_failed(&peer, now_ms(), rand::rngs::OsRng.next_u32());
+                schedule.release(&peer);
+            }
+            MboxInFlight::Challenge { peer } | MboxInFlight::Fetch { peer, .. } | MboxInFlight::Ack { peer, .. } => {
                 self.mailboxes.schedule.release(&peer);
             }
             MboxInFlight::Watch { peer, .. } => {

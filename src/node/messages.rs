@@ -10,7 +10,7 @@ use crate::dm::wire::{DmPayload, ReceiptState};
 use crate::model::{
     Body, Contact, ConvId, Conversation, ConversationKind, Direction, MessageState, MsgId, StoredMessage,
 };
-use crate::store::{OutboxTarget, Store};
+use crate::store::Store;
 use crate::wire::{Fixed, List};
 
 /// Most messages one `history` call returns.
@@ -494,9 +494,6 @@ impl Actor {
         match queued {
             Ok(message) => {
                 let view = MessageView::new(&message, "").titled(&contact.name);
-                let OutboxTarget::Direct { phone } = self.dm.outbox[&message.id].target.clone() else {
-                    unreachable!("1:1 messages go to one friend")
-                };
                 // The answer waits for the flush that makes the message durable; the
                 // transmission does not: it starts at the end of this loop turn (with
                 // everything else queued in the turn, in one request) and overlaps the
@@ -505,7 +502,7 @@ impl Actor {
                 self.durability.after_flush(Box::new(move |_: &mut Actor| {
                     let _ = reply.send(Ok(view));
                 }));
-                self.dm.pump_soon.insert(phone);
+                self.dm.pump_soon.insert(contact.phone.clone());
                 Some(message.id)
             }
             Err(e) => {

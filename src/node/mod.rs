@@ -28,6 +28,7 @@ mod command;
 mod config;
 pub mod contacts;
 pub mod content;
+mod deadlines;
 mod dht;
 mod discovery;
 mod dm;

@@ -124,10 +124,7 @@ impl Actor {
             self.dm.routes.remove(phone);
             return false;
         }
-        let target = direct(phone);
-        for entry in self.dm.outbox.values_mut().filter(|e| e.target == target) {
-            entry.next_attempt_ms = 0;
-        }
+        self.dm.outbox.friend_due(phone, now_ms(), false);
         let ephemeral: Vec<DmPayload> = self.dm.ephemeral.remove(phone).unwrap_or_default();
         let (typing, rest): (Vec<_>, Vec<_>) = ephemeral
             .into_iter()

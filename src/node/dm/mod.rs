@@ -12,17 +12,16 @@
 //! - messages from someone who is not a contact are kept as requests and not
 //!   acknowledged.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use libp2p::request_response::{self, OutboundRequestId, ResponseChannel};
 use libp2p::{Multiaddr, PeerId};
-use rand::RngCore;
 use serde::Serialize;
 
 use super::actor::Actor;
 use super::event::Event;
 use crate::content::body::WireBody;
-use crate::dm::retry_delay_ms;
+use crate::dm::outbox::Outbox;
 use crate::dm::wire::{Ack, DmPayload, DmRequest, DmResponse, Outcome, ReceiptState};
 use crate::model::{
     now_ms, Body, Contact, ContactState, ConvId, Conversation, Direction, Hlc, MessageState, MsgId, StoredMessage,
@@ -138,8 +137,8 @@ pub(crate) struct Dm {
     guard_dirty: bool,
     /// When the guard was last written (ms).
     guard_written_ms: u64,
-    /// Mirror of the outbox's direct entries.
-    pub(super) outbox: BTreeMap<MsgId, OutboxEntry>,
+    /// The outbox's direct entries and their retries.
+    pub(super) outbox: Outbox,
     /// Requests in flight per friend.
     in_flight_to: HashMap<PhoneNumber, usize>,
     /// Friends with a handshake in flight (nothing else is sent to them meanwhile).
@@ -219,12 +218,7 @@ impl Dm {
             .meta_value::<Vec<Fixed<32>>>(GUARD)?
             .map(ReplayGuard::from)
             .unwrap_or_default();
-        let outbox = store
-            .outbox()?
-            .into_iter()
-            .filter(|e| matches!(e.target, OutboxTarget::Direct { .. }))
-            .map(|e| (e.id, e))
-            .collect::<BTreeMap<_, _>>();
+        let outbox = Outbox::load(store.outbox()?);
         let mut dm = Self {
             sessions,
             outbound,
@@ -290,6 +284,7 @@ impl Dm {
         if contact.blocked {
             self.blocked_phones.insert(contact.phone.clone());
         }
+        self.try_after_change(contact);
     }
 
     /// Forgets a removed contact's identity and block.
@@ -305,6 +300,15 @@ impl Dm {
         }
         self.blocked_phones.remove(&contact.phone);
         self.friend_cache.clear();
+    }
+
+    /// A contact changed (found, moved, unblocked, re-pinned): what already waits for it
+    /// is tried at the end of the turn (its retries may have been taken while it could
+    /// not be sent to).
+    fn try_after_change(&mut self, contact: &Contact) {
+        if self.outbox.has_due(&contact.phone, now_ms()) {
+            self.pump_soon.insert(contact.phone.clone());
+        }
     }
 
     /// Whether `identity` is pinned for a contact.
@@ -486,11 +490,6 @@ impl Actor {
 fn message_payload(message: &StoredMessage) -> Option<Vec<u8>> {
     let body = WireBody::from_body(&message.body).ok()?;
     Some(DmPayload::message(message.id, message.hlc, message.sent_ms, &body).to_bytes())
-}
-
-/// The outbox target of the friend `phone`.
-fn direct(phone: &PhoneNumber) -> OutboxTarget {
-    OutboxTarget::Direct { phone: phone.clone() }
 }
 
 fn refused(reason: &str) -> DmResponse {

@@ -130,21 +130,14 @@ impl Actor {
         if contact.pinned.as_ref().is_some_and(|p| p.identity_pk == *identity) {
             self.back_to_first_device(&contact.phone);
         }
-        let target = direct(&contact.phone);
-        for entry in self.dm.outbox.values_mut().filter(|e| e.target == target) {
-            entry.next_attempt_ms = 0;
-        }
+        self.dm.outbox.friend_due(&contact.phone, now_ms(), false);
         self.pump_friend(&contact.phone);
     }
 
     /// The pinned key of `phone` changed: its waiting messages are sealed and deposited
     /// for the new key (a mailbox copy for the old one never reaches it) and sent now.
     pub(in crate::node) fn key_switched(&mut self, phone: &PhoneNumber) {
-        let target = direct(phone);
-        for entry in self.dm.outbox.values_mut().filter(|e| e.target == target) {
-            entry.next_attempt_ms = 0;
-            entry.mailbox_ms = 0;
-        }
+        self.dm.outbox.friend_due(phone, now_ms(), true);
         self.dm.friend_cache.clear();
         self.dm.pump_soon.insert(phone.clone());
     }

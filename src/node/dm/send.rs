@@ -79,7 +79,7 @@ impl Actor {
         if self.dm.unacked.len() < MAX_UNACKED_CACHED {
             self.dm.unacked.insert(message.id, message.clone());
         }
-        self.dm.outbox.insert(entry.id, entry);
+        self.dm.outbox.insert(entry);
         self.dm.stats.queued += 1;
         self.dm.stats.outbox = self.dm.outbox.len() as u64;
         Ok(message)
@@ -119,23 +119,9 @@ impl Actor {
         true
     }
 
-    /// Starts deliveries that are due, for every friend without a request in flight.
-    pub(in crate::node) fn pump_outbox(&mut self) {
-        let now = now_ms();
-        let mut due: Vec<PhoneNumber> = self
-            .dm
-            .outbox
-            .values()
-            .filter(|e| e.next_attempt_ms <= now)
-            .filter_map(|e| match &e.target {
-                OutboxTarget::Direct { phone } => Some(phone.clone()),
-                OutboxTarget::Group { .. } => None,
-            })
-            .collect();
-        due.extend(self.dm.ephemeral.keys().cloned());
-        due.sort();
-        due.dedup();
-        for phone in due {
+    /// Tries every friend whose retry fell due (the outbox's deadline passed).
+    pub(in crate::node) fn pump_due_friends(&mut self) {
+        for phone in self.dm.outbox.take_due(now_ms()) {
             self.pump_friend(&phone);
         }
     }
@@ -168,14 +154,13 @@ impl Actor {
         }
         if !self.learn_addrs(peer, addrs) && !self.swarm.is_connected(&peer) {
             // Every address the friend published is unusable or backing off: no dial now;
-            // what is due goes to the friend's mailboxes (and retries later).
-            let due = self
-                .dm
-                .outbox
-                .values()
-                .any(|e| e.next_attempt_ms <= now && e.target == direct(phone));
-            if due && self.requests_to(phone) == 0 {
+            // what is due goes to the friend's mailboxes (and retries later), receipts
+            // wait for the friend's next try.
+            let idle = self.requests_to(phone) == 0;
+            if idle && self.dm.outbox.has_due(phone, now) {
                 self.delivery_failed(phone, true);
+            } else if idle && self.dm.ephemeral.contains_key(phone) {
+                self.dm.outbox.retry_friend(phone, now, &mut rand::rngs::OsRng);
             }
             return;
         }
@@ -191,11 +176,7 @@ impl Actor {
             }
             _ if self.requests_to(phone) > 0 => {}
             _ => {
-                let has_work = self
-                    .dm
-                    .outbox
-                    .values()
-                    .any(|e| e.next_attempt_ms <= now && e.target == direct(phone))
+                let has_work = self.dm.outbox.has_due(phone, now)
                     || self
                         .dm
                         .ephemeral
@@ -211,13 +192,19 @@ impl Actor {
     pub(super) fn start_handshake(&mut self, contact: &Contact, to: &devices::SendTo) {
         let payload = match self.handshake_payload(Some(contact), !contact.phone.is_pseudonym()) {
             Ok(p) => p,
-            Err(e) => return tracing::error!(error = %e, "cannot build a handshake payload"),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot build a handshake payload");
+                return self.delivery_failed(&contact.phone, false);
+            }
         };
         let local = self.local_keys();
         let (initiator, msg1) = match Initiator::new(&local, &to.noise, &to.identity, &payload, &mut rand::rngs::OsRng)
         {
             Ok(x) => x,
-            Err(e) => return tracing::error!(error = %e, "cannot start a handshake"),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot start a handshake");
+                return self.delivery_failed(&contact.phone, false);
+            }
         };
         let request = DmRequest::Hello {
             msg1: Bytes::new(msg1).expect("message 1 is within its bound"),
@@ -255,15 +242,7 @@ impl Actor {
         let (peer, identity) = (to.peer, to.identity);
         let now = now_ms();
         let phone = contact.phone.clone();
-        let target = direct(&phone);
-        let due: Vec<MsgId> = self
-            .dm
-            .outbox
-            .values()
-            .filter(|e| e.target == target && e.next_attempt_ms <= now)
-            .map(|e| e.id)
-            .take(FRAMES_PER_REQUEST)
-            .collect();
+        let due = self.dm.outbox.due(&phone, now, FRAMES_PER_REQUEST);
         // Frames are added while the request stays within the envelope.
         let mut budget = REQUEST_BUDGET;
         let mut payloads: Vec<(Option<MsgId>, Vec<u8>)> = Vec::new();
@@ -331,12 +310,8 @@ impl Actor {
                 }
             }
         }
-        for id in messages.iter().flatten() {
-            if let Some(entry) = self.dm.outbox.get_mut(id) {
-                entry.attempts += 1;
-                entry.next_attempt_ms = now + retry_delay_ms(entry.attempts, rand::rngs::OsRng.next_u32());
-            }
-        }
+        let sent: Vec<MsgId> = messages.iter().flatten().copied().collect();
+        self.dm.outbox.attempted(&sent, now, &mut rand::rngs::OsRng);
         let request = DmRequest::Frames {
             frames: List::new(frames).expect("at most MAX_FRAMES_PER_REQUEST frames"),
         };
@@ -509,6 +484,7 @@ impl Actor {
                             }
                         }
                         self.settle_outgoing(&stored, MessageState::Delivered);
+                        self.dm.outbox.friend_settled(&phone);
                         if rejected {
                             self.drop_session(&sid);
                         }
@@ -525,7 +501,10 @@ impl Actor {
                         // `busy` (rate limit) or the like: the session is fine; the
                         // messages wait for their retry time, the rest for the next request.
                         tracing::debug!(%reason, "frames refused");
-                        self.requeue_ephemeral(&phone, ephemeral);
+                        if !ephemeral.is_empty() {
+                            self.requeue_ephemeral(&phone, ephemeral);
+                            self.dm.outbox.retry_friend(&phone, now_ms(), &mut rand::rngs::OsRng);
+                        }
                     }
                     Ok(DmResponse::Welcome { .. }) | Err(_) => {
                         self.reject(Some(peer), "dm", "bad_response");
@@ -537,11 +516,8 @@ impl Actor {
 
     /// Makes `messages` due again at once (their request was refused, not lost).
     pub(super) fn retry_now(&mut self, messages: &[Option<MsgId>]) {
-        for id in messages.iter().flatten() {
-            if let Some(entry) = self.dm.outbox.get_mut(id) {
-                entry.next_attempt_ms = 0;
-            }
-        }
+        let ids: Vec<MsgId> = messages.iter().flatten().copied().collect();
+        self.dm.outbox.retry_now(&ids, now_ms());
     }
 
     /// A request to `peer` failed (unreachable, timeout, stream error).
@@ -576,12 +552,7 @@ impl Actor {
         if matches!(error, request_response::OutboundFailure::ConnectionClosed) && self.swarm.is_connected(&peer) {
             // The connection it went on gave way to another (a relayed one closed once a
             // hole punch gave a direct path): nothing failed, it goes again at once.
-            let now = now_ms();
-            for id in carried.iter().flatten() {
-                if let Some(entry) = self.dm.outbox.get_mut(id) {
-                    entry.next_attempt_ms = entry.next_attempt_ms.min(now);
-                }
-            }
+            self.retry_now(&carried);
             return self.pump_friend(&phone);
         }
         let unreachable = matches!(
@@ -597,26 +568,14 @@ impl Actor {
         if unreachable && self.try_other_device(phone) {
             return;
         }
-        let now = now_ms();
-        let target = direct(phone);
-        let mut to_deposit = Vec::new();
-        let mut failures = 1;
-        for entry in self.dm.outbox.values_mut().filter(|e| e.target == target) {
-            if entry.next_attempt_ms <= now {
-                entry.attempts += 1;
-                entry.next_attempt_ms = now + retry_delay_ms(entry.attempts, rand::rngs::OsRng.next_u32());
-            }
-            failures = failures.max(entry.attempts);
-            if unreachable && entry.mailbox_ms == 0 {
-                to_deposit.push(entry.id);
-            }
-        }
+        let backed = self.dm.outbox.back_off(phone, now_ms(), &mut rand::rngs::OsRng);
         let ephemeral = self.dm.ephemeral.remove(phone).unwrap_or_default();
+        self.dm.outbox.friend_settled(phone);
         if unreachable {
-            self.deposit_for(phone, &to_deposit, ephemeral);
+            self.deposit_for(phone, &backed.undeposited, ephemeral);
             // The addresses in the friend's record may be stale (it moved, or published
             // before its relays accepted it): its record is looked up again, backing off.
-            self.look_up_again(phone, failures);
+            self.look_up_again(phone, backed.failures);
         }
     }
 
@@ -624,10 +583,7 @@ impl Actor {
     /// there at once.
     pub(in crate::node) fn friend_moved(&mut self, phone: &PhoneNumber) {
         self.back_to_first_device(phone);
-        let target = direct(phone);
-        for entry in self.dm.outbox.values_mut().filter(|e| e.target == target) {
-            entry.next_attempt_ms = 0;
-        }
+        self.dm.outbox.friend_due(phone, now_ms(), false);
         self.pump_friend(phone);
     }
 

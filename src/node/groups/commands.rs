@@ -417,7 +417,7 @@ impl Actor {
         if let Some(buffer) = self.groups.pending.get_mut(&id) {
             buffer.drop_epoch(epoch);
         }
-        self.groups.activity.retain(|(e, _), _| e != epoch);
+        self.groups.sync_schedule.forget_epoch(epoch);
         if let Err(e) = self.store.remove_group_envelopes(epoch.as_bytes()) {
             tracing::error!(error = %e, "cannot forget a group epoch");
         }

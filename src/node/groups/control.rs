@@ -103,13 +103,13 @@ impl Actor {
         let now = now_ms();
         let due: Vec<[u8; 16]> = match only {
             Some(id) => vec![id],
-            None => self
-                .groups
-                .controls
-                .values()
-                .filter(|c| c.next_attempt_ms <= now)
-                .map(|c| c.id)
-                .collect(),
+            None => {
+                // The deadline passed: what is due goes, and the next retry is armed.
+                let controls = self.groups.controls.values();
+                self.groups.timers.controls_ms =
+                    controls.clone().map(|c| c.next_attempt_ms).filter(|at| *at > now).min();
+                controls.filter(|c| c.next_attempt_ms <= now).map(|c| c.id).collect()
+            }
         };
         for id in due {
             let Some(entry) = self.groups.controls.get_mut(&id) else {
@@ -117,6 +117,7 @@ impl Actor {
             };
             entry.attempts += 1;
             entry.next_attempt_ms = now + control_retry_ms(entry.attempts);
+            self.groups.timers.control_at(entry.next_attempt_ms);
             let phone = entry.phone.clone();
             let Ok(data) = Bytes::new(entry.data.clone()) else {
                 continue;
@@ -396,6 +397,9 @@ impl Actor {
         commit: Commit,
         share: Option<EpochSecretShare>,
     ) -> Result<(), &'static str> {
+        // Members may come or go, a meetup may close: connections and meetups are
+        // looked at again.
+        self.groups.timers.look_now(now_ms());
         if let Some(share) = &share {
             share.open(&commit).map_err(|e| e.reason())?;
         }
@@ -454,14 +458,8 @@ impl Actor {
         match ring.add(&dist) {
             Ok(true) => {
                 self.mark_dirty(group);
-                self.groups.activity.insert(
-                    (dist.epoch, dist.key.key_id),
-                    SenderActivity {
-                        last_message_ms: now_ms().saturating_sub(TAIL_SYNC_AFTER_MS),
-                        key_ms: now_ms(),
-                        ..SenderActivity::default()
-                    },
-                );
+                let arrived = (dist.epoch, dist.key.key_id);
+                self.groups.sync_schedule.key_arrived(arrived, now_ms(), false);
                 let waiting = self
                     .groups
                     .pending

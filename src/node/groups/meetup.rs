@@ -5,7 +5,8 @@ use super::*;
 
 impl Actor {
     /// Meetups past their expiry (or closed) stop: their keys and topics are forgotten,
-    /// their history stays. Joins that got no welcome in time fail.
+    /// their history stays. Joins that got no welcome in time fail. The next meetup's end
+    /// or join's wait is armed.
     pub(super) fn expire_meetups(&mut self, now: u64) {
         let over: Vec<GroupId> = self
             .groups
@@ -41,6 +42,12 @@ impl Actor {
                 }));
             }
         }
+        let groups = &self.groups;
+        let ends = (groups.records.values())
+            .filter(|r| r.meetup && !r.removed)
+            .filter_map(|r| r.log.state().meetup_expires());
+        let waits = groups.joining.values().map(|(until, _)| *until);
+        self.groups.timers.meetups_ms = ends.chain(waits).min();
     }
 
     /// Marks a meetup so that its history is deleted when it ends (at once if it has).
@@ -165,9 +172,10 @@ impl Actor {
                 })));
             }
         };
-        self.groups
-            .joining
-            .insert(creator.identity_pk, (now_ms() + JOIN_WAIT_MS, Some(reply)));
+        let until = now_ms() + JOIN_WAIT_MS;
+        self.groups.joining.insert(creator.identity_pk, (until, Some(reply)));
+        let timers = &mut self.groups.timers;
+        timers.meetups_ms = Some(timers.meetups_ms.map_or(until, |at| at.min(until)));
         self.send_join(JoinInFlight {
             creator: creator.identity_pk,
             peer,

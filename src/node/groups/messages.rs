@@ -86,8 +86,8 @@ impl Actor {
         Ok(MessageView::new(&stored, "").titled(&title))
     }
 
-    /// Publishes what waited for its flush; what finds no peer yet is tried again on the
-    /// next tick (members find it by history sync meanwhile).
+    /// Publishes what waited for its flush; what finds no peer yet is tried again when a
+    /// member subscribes or its back-off ends (members find it by history sync meanwhile).
     pub(in crate::node) fn publish_unpublished(&mut self) {
         let waiting = std::mem::take(&mut self.groups.unpublished);
         let mut published = Vec::new();
@@ -102,6 +102,8 @@ impl Actor {
                 }
             }
         }
+        let waiting = !self.groups.unpublished.is_empty();
+        self.groups.timers.published(waiting, now_ms());
         let mut changed = Vec::new();
         for id in published {
             if let Ok(Some(m)) = self.store.set_message_state(&id, MessageState::Sent) {
@@ -206,9 +208,7 @@ impl Actor {
         }
         self.groups.ring_dirty.insert(group);
         let now = now_ms();
-        let activity = self.groups.activity.entry((message.epoch, message.key_id)).or_default();
-        activity.last_message_ms = now;
-        activity.heard = true;
+        self.groups.sync_schedule.message((message.epoch, message.key_id), now);
         if let Err(e) = self.store.put_group_envelope(
             message.epoch.as_bytes(),
             message.key_id.as_bytes(),
@@ -303,29 +303,32 @@ impl Actor {
         Ok(())
     }
 
-    /// Tail sync: senders that went quiet recently are asked for everything from their
-    /// first missing message (holes a lost gap request left, and what came after).
-    pub(in crate::node) fn group_tick(&mut self) {
-        let now = now_ms();
-        let quiet: Vec<(Fixed<32>, Fixed<8>, u64)> = self
-            .groups
-            .activity
-            .iter()
-            .filter(|(_, a)| {
-                let quiet_for = now.saturating_sub(a.last_message_ms);
-                let tail =
-                    (TAIL_SYNC_AFTER_MS..=TAIL_SYNC_WINDOW_MS).contains(&quiet_for) && a.asked_ms < a.last_message_ms;
-                let key_age = now.saturating_sub(a.key_ms);
-                let unheard = !a.heard
-                    && a.key_ms > 0
-                    && key_age <= TAIL_SYNC_WINDOW_MS
-                    && now.saturating_sub(a.asked_ms) >= (key_age / 2).max(TAIL_SYNC_AFTER_MS);
-                tail || unheard || now.saturating_sub(a.asked_ms) >= POLL_SYNC_MS
-            })
-            .map(|((e, k), a)| (*e, *k, a.last_message_ms))
-            .take(SYNCS_PER_TICK)
-            .collect();
-        for (epoch, key_id, _) in quiet {
+    /// When the groups next have something to do (ms): a sync, a control retry, a
+    /// publication to try again, members to connect, a meetup to end.
+    pub(in crate::node) fn group_deadline_ms(&self) -> Option<u64> {
+        let syncs = self.groups.sync_schedule.poll_timeout();
+        syncs.into_iter().chain(self.groups.timers.deadline_ms()).min()
+    }
+
+    /// A peer's last connection closed: if it was a fellow member, another is dialled.
+    pub(in crate::node) fn groups_connection_lost(&mut self) {
+        if !self.groups.records.is_empty() {
+            self.groups.timers.members_ms = Some(now_ms());
+        }
+    }
+
+    /// A fellow member subscribed to a group's topic: what found no peer goes now.
+    pub(in crate::node) fn member_subscribed(&mut self) {
+        if !self.groups.unpublished.is_empty() {
+            self.publish_unpublished();
+        }
+    }
+
+    /// Does the groups' work that fell due at `now`. Syncs: senders that went quiet are
+    /// asked for everything from their first missing message (holes a lost gap request
+    /// left, and what came after), new keys until a message is heard, every key polled.
+    pub(in crate::node) fn on_group_deadline(&mut self, now: u64) {
+        for (epoch, key_id) in self.groups.sync_schedule.take_due(now) {
             let found = self.groups.records.iter().find_map(|(id, r)| {
                 r.rings
                     .get(&epoch)
@@ -333,21 +336,27 @@ impl Actor {
                     .map(|k| (*id, k.first_missing(), *k.sender()))
             });
             match found {
-                Some((_, _, sender)) if sender == self.me() => {
-                    self.groups.activity.remove(&(epoch, key_id));
+                Some((group, next, sender)) if sender != self.me() => {
+                    self.request_sync(group, epoch, key_id, next, None)
                 }
-                Some((group, next, _)) => self.request_sync(group, epoch, key_id, next, None),
-                None => {
-                    self.groups.activity.remove(&(epoch, key_id));
-                }
+                _ => self.groups.sync_schedule.forget(&(epoch, key_id)),
             }
         }
-        if !self.groups.unpublished.is_empty() {
+        let timers = &self.groups.timers;
+        let (unpublished, controls) = (timers.unpublished_ms, timers.controls_ms);
+        let (members, meetups) = (timers.members_ms, timers.meetups_ms);
+        if GroupTimers::due(unpublished, now) {
             self.publish_unpublished();
         }
-        self.pump_control(None);
-        self.connect_members();
-        self.expire_meetups(now);
+        if GroupTimers::due(controls, now) {
+            self.pump_control(None);
+        }
+        if GroupTimers::due(members, now) {
+            self.connect_members();
+        }
+        if GroupTimers::due(meetups, now) {
+            self.expire_meetups(now);
+        }
     }
 
     /// Dials fellow members of every active group until [`MEMBER_CONNECTIONS`] of them
@@ -357,6 +366,7 @@ impl Actor {
         let me = self.me();
         let now = now_ms();
         let mut dials = Vec::new();
+        let mut missing_any = false;
         for record in self.groups.records.values().filter(|r| !r.removed) {
             let peers: Vec<(PeerId, [u8; 32])> = record
                 .log
@@ -368,6 +378,7 @@ impl Actor {
                 .collect();
             let connected = peers.iter().filter(|(p, _)| self.swarm.is_connected(p)).count();
             let missing = MEMBER_CONNECTIONS.min(peers.len()).saturating_sub(connected);
+            missing_any |= missing > 0;
             let offset = rand::rngs::OsRng.next_u32() as usize % peers.len().max(1);
             dials.extend(
                 peers
@@ -403,5 +414,8 @@ impl Actor {
             let _ = self.swarm.dial(opts);
         }
         self.groups.dialed.retain(|_, at| now.saturating_sub(*at) < REDIAL_MS);
+        // Members still missing are looked at again once a redial is allowed (sooner if
+        // members or connections change).
+        self.groups.timers.members_ms = missing_any.then_some(now + REDIAL_MS);
     }
 }

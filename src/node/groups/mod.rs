@@ -33,6 +33,7 @@ use super::refusal::Refusal;
 use super::{Event, NodeError};
 use crate::content::body::{BodyError, WireBody};
 use crate::dm::wire::DmPayload;
+use crate::group::sync_schedule::SyncSchedule;
 use crate::group::{
     Commit, EpochKeys, EpochSecret, EpochSecretShare, GroupControl, GroupError, GroupId, GroupLog, GroupMessage,
     GroupPlain, GroupState, LogChange, LogError, Member, Op, PendingBuffer, SenderKey, SenderKeyDistribution,
@@ -55,6 +56,9 @@ mod meetup;
 mod messages;
 mod record;
 mod sync;
+mod timers;
+
+use timers::GroupTimers;
 
 use record::GroupRecord;
 
@@ -71,15 +75,6 @@ const MAX_ORPHAN_GROUPS: usize = 64;
 const CONTROL_RETRY_MS: u64 = 2_000;
 /// Longest wait between retries of a control message (ms).
 const CONTROL_RETRY_CAP_MS: u64 = 60_000;
-/// A sender quiet this long after its last message is asked whether more came (ms).
-const TAIL_SYNC_AFTER_MS: u64 = 1_000;
-/// Senders quiet longer than this are not asked any more (ms).
-const TAIL_SYNC_WINDOW_MS: u64 = 120_000;
-/// Every sender of a current epoch is asked this often whether it sent anything we did
-/// not get (the fallback when gossipsub delivered nothing that would reveal a gap) (ms).
-const POLL_SYNC_MS: u64 = 30_000;
-/// Tail and poll sync requests started per tick, together.
-const SYNCS_PER_TICK: usize = 32;
 /// Sequence numbers asked per sync request.
 const SYNC_SPAN: u64 = 255;
 /// Least time between two writes of a group's receive state (ms).
@@ -339,23 +334,6 @@ struct ControlEntry {
     next_attempt_ms: u64,
 }
 
-/// Tracking of one sender key's traffic, for tail sync.
-#[derive(Default, Clone, Copy)]
-struct SenderActivity {
-    last_message_ms: u64,
-    asked_ms: u64,
-    /// When the sender's key arrived (0: its messages came first).
-    key_ms: u64,
-    /// A message from this key arrived. Until one does, the sender is asked again at
-    /// doubling intervals (1, 2, 4 … s after its key, for [`TAIL_SYNC_WINDOW_MS`]): a
-    /// new member's first message can miss a member whose gossip mesh does not hold the
-    /// newcomer yet, and nothing else would fetch it before the next poll.
-    heard: bool,
-    /// The sender (who keeps all its messages) is asked next: the last sync went to
-    /// another member (syncs alternate), or that member's answer left a hole.
-    ask_sender_next: bool,
-}
-
 /// A meetup join request on its way to the creator, kept to ask again on a new connection.
 struct JoinInFlight {
     /// The creator's identity key.
@@ -375,7 +353,9 @@ pub(crate) struct Groups {
     orphans: HashMap<GroupId, Vec<GroupControl>>,
     controls: BTreeMap<[u8; 16], ControlEntry>,
     syncs: HashMap<OutboundRequestId, (GroupId, SyncRequest)>,
-    activity: HashMap<(Fixed<32>, Fixed<8>), SenderActivity>,
+    /// When each sender key is next asked about in a sync.
+    sync_schedule: SyncSchedule,
+    timers: timers::GroupTimers,
     /// When each member was last dialed (ms).
     dialed: HashMap<PeerId, u64>,
     /// Joins we asked for, by the creator's identity: until when we accept its welcome,
@@ -410,6 +390,7 @@ impl Groups {
     pub(crate) fn load(store: &crate::store::Store) -> Result<Self, crate::store::StoreError> {
         let records: Vec<GroupRecord> = store.groups()?;
         let controls: Vec<ControlEntry> = store.group_controls()?;
+        let first_control_ms = controls.iter().map(|c| c.next_attempt_ms).min();
         let invitations: Vec<Invitation> = store.group_invitations()?;
         Ok(Self {
             records: records.into_iter().map(|r| (r.id(), r)).collect(),
@@ -418,7 +399,9 @@ impl Groups {
             orphans: HashMap::new(),
             controls: controls.into_iter().map(|c| (c.id, c)).collect(),
             syncs: HashMap::new(),
-            activity: HashMap::new(),
+            sync_schedule: SyncSchedule::default(),
+            // Control messages read back are offered again at once.
+            timers: GroupTimers::starting(first_control_ms),
             dialed: HashMap::new(),
             joining: HashMap::new(),
             joins_in_flight: HashMap::new(),
@@ -734,13 +717,8 @@ impl Actor {
             let record = &self.groups.records[&id];
             for ring in record.rings.values() {
                 for key in ring.keys() {
-                    self.groups.activity.insert(
-                        (*ring.epoch(), *key.key_id()),
-                        SenderActivity {
-                            last_message_ms: now.saturating_sub(TAIL_SYNC_AFTER_MS),
-                            ..SenderActivity::default()
-                        },
-                    );
+                    let loaded = (*ring.epoch(), *key.key_id());
+                    self.groups.sync_schedule.key_arrived(loaded, now, true);
                 }
             }
         }
@@ -760,6 +738,8 @@ impl Actor {
         }
         let _ = gossip.set_topic_params(topic.clone(), super::behaviour::topic_score_params());
         self.groups.topics.insert(topic.hash(), (id, *epoch));
+        // A new epoch may have new members to connect to, or end a meetup.
+        self.groups.timers.look_now(now_ms());
     }
 
     fn unsubscribe_epoch(&mut self, id: GroupId, epoch: &Fixed<32>) {

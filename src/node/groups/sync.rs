@@ -38,8 +38,7 @@ impl Actor {
         // The sender first, then by turns someone else picked at random and the sender
         // again: a sender whose gossip reaches nobody is still heard from at every second
         // poll, and one that is away does not stop others from serving what they hold.
-        let activity = self.groups.activity.get(&(epoch, key_id)).copied().unwrap_or_default();
-        let pick = if activity.asked_ms == 0 || activity.ask_sender_next || candidates.len() < 2 {
+        let pick = if self.groups.sync_schedule.ask_sender(&(epoch, key_id)) || candidates.len() < 2 {
             0
         } else {
             1 + (rand::rngs::OsRng.next_u32() as usize % (candidates.len() - 1))
@@ -56,9 +55,7 @@ impl Actor {
         tracing::debug!(%peer, from, to, sender = pick == 0, "asking for a group sync");
         let id = self.swarm.behaviour_mut().group_sync.send_request(&peer, bytes);
         self.groups.syncs.insert(id, (group, request));
-        let activity = self.groups.activity.entry((epoch, key_id)).or_default();
-        activity.asked_ms = now_ms();
-        activity.ask_sender_next = pick != 0;
+        self.groups.sync_schedule.asked((epoch, key_id), now_ms(), pick == 0);
     }
 
     /// The peer of the member whose sender key `request` asks about.
@@ -69,13 +66,11 @@ impl Actor {
         PeerId::from_bytes(member.peer_id.as_ref()).ok()
     }
 
-    /// After a sync that failed or left a hole: ask again at the next tick, the sender
-    /// first if someone else was asked.
+    /// After a sync that failed or left a hole: ask again at once, the sender first if
+    /// someone else was asked.
     pub(super) fn retry_sync_soon(&mut self, request: &SyncRequest, ask_sender_next: bool) {
-        if let Some(a) = self.groups.activity.get_mut(&(request.epoch, request.key_id)) {
-            a.asked_ms = a.asked_ms.min(a.last_message_ms.saturating_sub(1)).max(1);
-            a.ask_sender_next = ask_sender_next;
-        }
+        let key = (request.epoch, request.key_id);
+        self.groups.sync_schedule.retry_soon(key, now_ms(), ask_sender_next);
     }
 
     /// Whether the receive chain of `key_id` still has a hole below its highest message.

@@ -498,7 +498,20 @@ impl Actor {
         self.run_nat_effects();
     }
 
-    /// Runs the state machines' timeouts that are due (from the actor's tick).
+    /// When the state machines next have a timeout (ms).
+    pub(super) fn nat_deadline_ms(&self) -> Option<u64> {
+        let nat = &self.nat;
+        [
+            nat.reachability.poll_timeout(),
+            nat.relays.poll_timeout(),
+            nat.paths.poll_timeout(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// Runs the state machines' timeouts that are due (when the actor wakes for them).
     pub(super) fn nat_tick(&mut self) {
         let now = now_ms();
         let nat = &mut self.nat;
