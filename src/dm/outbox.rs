@@ -13,10 +13,10 @@
 //! an event starts: a handshake's answer, an acknowledgement, a found record, a friend
 //! heard from. A friend with nothing due but receipts waiting (they are in no outbox)
 //! is woken by [`Outbox::retry_friend`]'s own back-off. Nothing here scans the whole
-//! outbox: each friend has an ordered set of its entries (oldest first: message ids are
+//! outbox: each friend has an ordered map of its entries (oldest first: message ids are
 //! UUIDv7), and the armed times are one ordered set.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rand::RngCore;
 
@@ -34,11 +34,12 @@ pub struct BackedOff {
     pub undeposited: Vec<MsgId>,
 }
 
-/// The direct entries of the outbox, indexed by friend and by retry time.
+/// The direct entries of the outbox, by friend (oldest first) and by retry time.
 #[derive(Debug, Default)]
 pub struct Outbox {
-    entries: HashMap<MsgId, OutboxEntry>,
-    by_friend: HashMap<PhoneNumber, BTreeSet<MsgId>>,
+    friends: HashMap<PhoneNumber, BTreeMap<MsgId, OutboxEntry>>,
+    /// Whose message each id is.
+    owner: HashMap<MsgId, PhoneNumber>,
     /// Retry times not reached yet (or reached and not taken), one per entry at most.
     armed: BTreeSet<(u64, MsgId)>,
     /// Friends to try again at a time of their own, with their failed tries in a row.
@@ -59,42 +60,39 @@ impl Outbox {
 
     /// Messages waiting.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.owner.len()
     }
 
     /// Whether no message waits.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.owner.is_empty()
     }
 
     /// The entry of message `id`.
     pub fn get(&self, id: &MsgId) -> Option<&OutboxEntry> {
-        self.entries.get(id)
+        self.friends.get(self.owner.get(id)?)?.get(id)
     }
 
     /// Adds a direct entry (an entry to a group is ignored), armed at its retry time.
     pub fn insert(&mut self, entry: OutboxEntry) {
-        let OutboxTarget::Direct { phone } = &entry.target else {
+        let Some(phone) = friend_of(&entry).cloned() else {
             return;
         };
         self.remove(&entry.id);
-        self.by_friend.entry(phone.clone()).or_default().insert(entry.id);
         self.armed.insert((entry.next_attempt_ms, entry.id));
-        self.entries.insert(entry.id, entry);
+        self.owner.insert(entry.id, phone.clone());
+        self.friends.entry(phone).or_default().insert(entry.id, entry);
     }
 
     /// Takes message `id` out (acknowledged, or gone).
     pub fn remove(&mut self, id: &MsgId) -> Option<OutboxEntry> {
-        let entry = self.entries.remove(id)?;
-        self.armed.remove(&(entry.next_attempt_ms, entry.id));
-        if let Some(phone) = friend_of(&entry) {
-            if let Some(ids) = self.by_friend.get_mut(phone) {
-                ids.remove(id);
-                if ids.is_empty() {
-                    self.by_friend.remove(phone);
-                }
-            }
+        let phone = self.owner.remove(id)?;
+        let entries = self.friends.get_mut(&phone)?;
+        let entry = entries.remove(id)?;
+        if entries.is_empty() {
+            self.friends.remove(&phone);
         }
+        self.armed.remove(&(entry.next_attempt_ms, entry.id));
         Some(entry)
     }
 
@@ -116,7 +114,10 @@ impl Outbox {
     /// unless acknowledged first.
     pub fn attempted(&mut self, ids: &[MsgId], now: u64, rng: &mut impl RngCore) {
         for id in ids {
-            self.reschedule(id, |entry| {
+            let Some(phone) = self.owner.get(id).cloned() else {
+                continue;
+            };
+            self.reschedule(&phone, id, |entry| {
                 entry.attempts += 1;
                 entry.next_attempt_ms = now + super::retry_delay_ms(entry.attempts, rng.next_u32());
             });
@@ -127,7 +128,12 @@ impl Outbox {
     /// that closed, not lost); the caller tries their friend now.
     pub fn retry_now(&mut self, ids: &[MsgId], now: u64) {
         for id in ids {
-            self.reschedule(id, |entry| entry.next_attempt_ms = entry.next_attempt_ms.min(now));
+            let Some(phone) = self.owner.get(id).cloned() else {
+                continue;
+            };
+            self.reschedule(&phone, id, |entry| {
+                entry.next_attempt_ms = entry.next_attempt_ms.min(now)
+            });
         }
     }
 
@@ -135,8 +141,8 @@ impl Outbox {
     /// has a new key); `redeposit`: each goes to the friend's mailboxes again too (a
     /// copy sealed to an old key never reaches the new one). The caller tries the friend.
     pub fn friend_due(&mut self, phone: &PhoneNumber, now: u64, redeposit: bool) {
-        for id in self.friend_ids(phone) {
-            self.reschedule(&id, |entry| {
+        for id in self.friend_ids(phone, |_| true) {
+            self.reschedule(phone, &id, |entry| {
                 entry.next_attempt_ms = entry.next_attempt_ms.min(now);
                 if redeposit {
                     entry.mailbox_ms = 0;
@@ -148,21 +154,20 @@ impl Outbox {
     /// `phone` could not be reached at `now`: its due messages back off (one attempt
     /// more each) and are armed again.
     pub fn back_off(&mut self, phone: &PhoneNumber, now: u64, rng: &mut impl RngCore) -> BackedOff {
+        for id in self.friend_ids(phone, |e| e.next_attempt_ms <= now) {
+            self.reschedule(phone, &id, |entry| {
+                entry.attempts += 1;
+                entry.next_attempt_ms = now + super::retry_delay_ms(entry.attempts, rng.next_u32());
+            });
+        }
         let mut found = BackedOff {
             failures: 1,
             undeposited: Vec::new(),
         };
-        for id in self.friend_ids(phone) {
-            self.reschedule(&id, |entry| {
-                if entry.next_attempt_ms <= now {
-                    entry.attempts += 1;
-                    entry.next_attempt_ms = now + super::retry_delay_ms(entry.attempts, rng.next_u32());
-                }
-            });
-            let entry = &self.entries[&id];
+        for entry in self.friend_entries(phone) {
             found.failures = found.failures.max(entry.attempts);
             if entry.mailbox_ms == 0 {
-                found.undeposited.push(id);
+                found.undeposited.push(entry.id);
             }
         }
         found
@@ -171,7 +176,7 @@ impl Outbox {
     /// Message `id` was handed to a mailbox at `now`: the entry as it is now, to be
     /// saved, unless it was handed over before (or is gone).
     pub fn deposited(&mut self, id: &MsgId, now: u64) -> Option<OutboxEntry> {
-        let entry = self.entries.get_mut(id)?;
+        let entry = self.friends.get_mut(self.owner.get(id)?)?.get_mut(id)?;
         if entry.mailbox_ms != 0 {
             return None;
         }
@@ -213,7 +218,7 @@ impl Outbox {
                 break;
             }
             self.armed.pop_first();
-            if let Some(phone) = self.entries.get(&id).and_then(friend_of) {
+            if let Some(phone) = self.owner.get(&id) {
                 friends.push(phone.clone());
             }
         }
@@ -229,23 +234,20 @@ impl Outbox {
         friends
     }
 
-    fn friend_ids(&self, phone: &PhoneNumber) -> Vec<MsgId> {
-        self.by_friend
-            .get(phone)
-            .map(|ids| ids.iter().copied().collect())
-            .unwrap_or_default()
+    /// The ids of `phone`'s entries that `keep` selects.
+    fn friend_ids(&self, phone: &PhoneNumber, keep: impl Fn(&OutboxEntry) -> bool) -> Vec<MsgId> {
+        self.friend_entries(phone).filter(|e| keep(e)).map(|e| e.id).collect()
     }
 
-    fn friend_entries<'a>(&'a self, phone: &PhoneNumber) -> impl Iterator<Item = &'a OutboxEntry> + 'a {
-        let ids = self.by_friend.get(phone).into_iter().flatten();
-        ids.filter_map(|id| self.entries.get(id))
+    fn friend_entries(&self, phone: &PhoneNumber) -> impl Iterator<Item = &OutboxEntry> {
+        self.friends.get(phone).into_iter().flat_map(|entries| entries.values())
     }
 
-    /// Changes entry `id` and arms it at its new retry time (one already passed fires
-    /// at the next [`Outbox::take_due`]: a try more than needed is harmless, a retry
-    /// never armed would wait for an event that may not come).
-    fn reschedule(&mut self, id: &MsgId, change: impl FnOnce(&mut OutboxEntry)) {
-        let Some(entry) = self.entries.get_mut(id) else {
+    /// Changes `phone`'s entry `id` and arms it at its new retry time (one already passed
+    /// fires at the next [`Outbox::take_due`]: a try more than needed is harmless, a
+    /// retry never armed would wait for an event that may not come).
+    fn reschedule(&mut self, phone: &PhoneNumber, id: &MsgId, change: impl FnOnce(&mut OutboxEntry)) {
+        let Some(entry) = self.friends.get_mut(phone).and_then(|entries| entries.get_mut(id)) else {
             return;
         };
         self.armed.remove(&(entry.next_attempt_ms, *id));

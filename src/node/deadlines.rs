@@ -16,7 +16,8 @@ impl Actor {
     /// When an engine next has something to do: a discovery lookup or publication, a
     /// rolling paper's date, a file fetch's or a 1:1 message's retry, a NAT machine's
     /// timer, a mailbox registration or pickup, a group sync, control retry or meetup's
-    /// end, the DHT's and the node's upkeep.
+    /// end, a lazy write (the replay guard's, groups' receive state: the turn's end writes
+    /// them), the DHT's and the node's upkeep.
     pub(super) fn next_wake(&self) -> tokio::time::Instant {
         let now = now_ms();
         let due = [
@@ -27,6 +28,8 @@ impl Actor {
             self.nat_deadline_ms(),
             self.mailboxes.deadline_ms(),
             self.group_deadline_ms(),
+            self.guard_deadline_ms(),
+            self.ring_write_deadline_ms(),
             Some(self.dht.deadline_ms()),
         ]
         .into_iter()

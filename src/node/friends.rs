@@ -217,6 +217,8 @@ impl Actor {
     /// A lookup just pinned `phone`: greet it once our own record for it is in the DHT,
     /// so that the check its node makes finds it.
     pub(super) fn friend_found(&mut self, phone: &PhoneNumber) {
+        // What waited for the friend's record goes at the end of the turn.
+        self.dm.pump_soon.insert(phone.clone());
         if self.discovery.publishing_for(phone) {
             self.discovery.hello_waiting.insert(phone.clone());
         } else {
@@ -376,6 +378,8 @@ impl Actor {
             } else {
                 self.publish_for_contact(&number.phone, Urgency::Interactive);
                 self.lookup_now(number.phone.clone(), None);
+                // What was queued before the block goes again.
+                self.dm.pump_soon.insert(number.phone.clone());
             }
         }
         let contact = self.contact(&contact.phone)?;

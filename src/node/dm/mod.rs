@@ -284,7 +284,6 @@ impl Dm {
         if contact.blocked {
             self.blocked_phones.insert(contact.phone.clone());
         }
-        self.try_after_change(contact);
     }
 
     /// Forgets a removed contact's identity and block.
@@ -300,15 +299,6 @@ impl Dm {
         }
         self.blocked_phones.remove(&contact.phone);
         self.friend_cache.clear();
-    }
-
-    /// A contact changed (found, moved, unblocked, re-pinned): what already waits for it
-    /// is tried at the end of the turn (its retries may have been taken while it could
-    /// not be sent to).
-    fn try_after_change(&mut self, contact: &Contact) {
-        if self.outbox.has_due(&contact.phone, now_ms()) {
-            self.pump_soon.insert(contact.phone.clone());
-        }
     }
 
     /// Whether `identity` is pinned for a contact.

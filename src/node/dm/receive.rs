@@ -142,6 +142,11 @@ impl Actor {
         self.dm.pump_soon.insert(phone.clone());
     }
 
+    /// When the replay guard's lazy write is due (ms), if strangers' handshakes changed it.
+    pub(in crate::node) fn guard_deadline_ms(&self) -> Option<u64> {
+        self.dm.guard_dirty.then_some(self.dm.guard_written_ms + GUARD_LAZY_MS)
+    }
+
     /// Writes the replay guard if strangers' handshakes changed it and it was last written
     /// [`GUARD_LAZY_MS`] ago or more (or `now` regardless, before the last flush).
     pub(in crate::node) fn write_guard_lazily(&mut self, now: bool) {

@@ -635,6 +635,12 @@ impl Actor {
         self.durability.wrote();
     }
 
+    /// When receive state waiting for its write is due to be written (ms).
+    pub(super) fn ring_write_deadline_ms(&self) -> Option<u64> {
+        let waiting = !self.groups.ring_dirty.is_empty();
+        waiting.then_some(self.groups.last_ring_write_ms + RING_WRITE_MS)
+    }
+
     /// Writes this turn's changed group records (called before each flush).
     pub(super) fn write_groups(&mut self) {
         let now = now_ms();
