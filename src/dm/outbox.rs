@@ -17,6 +17,7 @@
 //! UUIDv7), and the armed times are one ordered set.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use rand::RngCore;
 
@@ -37,9 +38,10 @@ pub struct BackedOff {
 /// The direct entries of the outbox, by friend (oldest first) and by retry time.
 #[derive(Debug, Default)]
 pub struct Outbox {
-    friends: HashMap<PhoneNumber, BTreeMap<MsgId, OutboxEntry>>,
-    /// Whose message each id is.
-    owner: HashMap<MsgId, PhoneNumber>,
+    friends: HashMap<Arc<PhoneNumber>, BTreeMap<MsgId, OutboxEntry>>,
+    /// Whose message each id is (the friend's key shared, not a copy of the number per
+    /// message).
+    owner: HashMap<MsgId, Arc<PhoneNumber>>,
     /// Retry times not reached yet (or reached and not taken), one per entry at most.
     armed: BTreeSet<(u64, MsgId)>,
     /// Friends to try again at a time of their own, with their failed tries in a row.
@@ -70,27 +72,31 @@ impl Outbox {
 
     /// The entry of message `id`.
     pub fn get(&self, id: &MsgId) -> Option<&OutboxEntry> {
-        self.friends.get(self.owner.get(id)?)?.get(id)
+        self.friends.get(self.owner.get(id)?.as_ref())?.get(id)
     }
 
     /// Adds a direct entry (an entry to a group is ignored), armed at its retry time.
     pub fn insert(&mut self, entry: OutboxEntry) {
-        let Some(phone) = friend_of(&entry).cloned() else {
+        let Some(phone) = friend_of(&entry) else {
             return;
+        };
+        let friend = match self.friends.get_key_value(phone) {
+            Some((friend, _)) => Arc::clone(friend),
+            None => Arc::new(phone.clone()),
         };
         self.remove(&entry.id);
         self.armed.insert((entry.next_attempt_ms, entry.id));
-        self.owner.insert(entry.id, phone.clone());
-        self.friends.entry(phone).or_default().insert(entry.id, entry);
+        self.owner.insert(entry.id, Arc::clone(&friend));
+        self.friends.entry(friend).or_default().insert(entry.id, entry);
     }
 
     /// Takes message `id` out (acknowledged, or gone).
     pub fn remove(&mut self, id: &MsgId) -> Option<OutboxEntry> {
         let phone = self.owner.remove(id)?;
-        let entries = self.friends.get_mut(&phone)?;
+        let entries = self.friends.get_mut(phone.as_ref())?;
         let entry = entries.remove(id)?;
         if entries.is_empty() {
-            self.friends.remove(&phone);
+            self.friends.remove(phone.as_ref());
         }
         self.armed.remove(&(entry.next_attempt_ms, entry.id));
         Some(entry)
@@ -176,7 +182,7 @@ impl Outbox {
     /// Message `id` was handed to a mailbox at `now`: the entry as it is now, to be
     /// saved, unless it was handed over before (or is gone).
     pub fn deposited(&mut self, id: &MsgId, now: u64) -> Option<OutboxEntry> {
-        let entry = self.friends.get_mut(self.owner.get(id)?)?.get_mut(id)?;
+        let entry = self.friends.get_mut(self.owner.get(id)?.as_ref())?.get_mut(id)?;
         if entry.mailbox_ms != 0 {
             return None;
         }
@@ -219,7 +225,7 @@ impl Outbox {
             }
             self.armed.pop_first();
             if let Some(phone) = self.owner.get(&id) {
-                friends.push(phone.clone());
+                friends.push(PhoneNumber::clone(phone));
             }
         }
         while let Some((at, phone)) = self.friend_wakes.first().cloned() {
