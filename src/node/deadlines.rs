@@ -43,13 +43,13 @@ impl Actor {
         let now = now_ms();
         self.upkeep(now);
         self.dht.housekeep(now);
-        self.discovery_tick();
+        self.run_due_discovery();
         self.deliver_due_papers();
         self.pump_files();
         self.pump_due_friends();
-        self.nat_tick();
+        self.run_nat_timeouts();
         if self.mailboxes.deadline_ms().is_some_and(|at| at <= now) {
-            self.mailbox_tick();
+            self.run_due_mailbox_work();
         }
         self.on_group_deadline(now);
     }

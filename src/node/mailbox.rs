@@ -164,7 +164,7 @@ impl Actor {
     }
 
     /// Mailbox work that fell due: choose, register, pick up, expire.
-    pub(super) fn mailbox_tick(&mut self) {
+    pub(super) fn run_due_mailbox_work(&mut self) {
         let now = now_ms();
         if let Some(service) = self.mailboxes.service.as_mut() {
             if now >= self.mailboxes.next_expire_ms {

@@ -292,8 +292,8 @@ pub(super) fn peer_keys(candidate: Candidate) -> Option<PeerKeys> {
 }
 
 impl Actor {
-    /// Periodic work: republish when due, start due lookups, expire invites.
-    pub(super) fn discovery_tick(&mut self) {
+    /// Discovery work that fell due: republish, start lookups, expire invites.
+    pub(super) fn run_due_discovery(&mut self) {
         let now = now_ms();
         self.pump_lookups(now);
         if now >= self.discovery.next_invite_check_ms {

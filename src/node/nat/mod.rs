@@ -512,7 +512,7 @@ impl Actor {
     }
 
     /// Runs the state machines' timeouts that are due (when the actor wakes for them).
-    pub(super) fn nat_tick(&mut self) {
+    pub(super) fn run_nat_timeouts(&mut self) {
         let now = now_ms();
         let nat = &mut self.nat;
         if nat.reachability.poll_timeout().is_some_and(|at| at <= now) {
