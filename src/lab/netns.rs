@@ -26,6 +26,8 @@ use super::LabError;
 pub const PREFIX: &str = "chl-";
 /// Where the runs' lock files live.
 const LOCK_DIR: &str = "/run/chingu-lab";
+/// The extension of a lock file not yet moved into place (`<id>.unplaced`).
+const UNPLACED_EXTENSION: &str = "unplaced";
 /// Where `ip netns` keeps its namespaces.
 const NETNS_DIR: &str = "/run/netns";
 /// Prefix of a run's directory in the temporary directory.
@@ -184,13 +186,18 @@ impl Run {
         std::fs::create_dir_all(LOCK_DIR).map_err(LabError::io(format!("creating {LOCK_DIR}")))?;
         let id = hex::encode(rand::random::<[u8; 3]>());
         let lock_path = lock_path(&id);
+        // The lock is taken on a file of another name and only then moved into place: a
+        // lock file another run's `clean_stale` can see is always held (seen unheld
+        // between its creation and its lock, it was taken for a crashed run's and
+        // removed under the live run).
+        let unplaced = lock_path.with_extension(UNPLACED_EXTENSION);
         let file = OpenOptions::new()
             .create_new(true)
             .write(true)
-            .open(&lock_path)
-            .map_err(LabError::io(format!("creating {}", lock_path.display())))?;
+            .open(&unplaced)
+            .map_err(LabError::io(format!("creating {}", unplaced.display())))?;
         let mut lock = Flock::lock(file, FlockArg::LockExclusiveNonblock).map_err(|(_, e)| LabError::Io {
-            what: format!("locking {}", lock_path.display()),
+            what: format!("locking {}", unplaced.display()),
             source: e.into(),
         })?;
         let dir = std::env::temp_dir().join(format!("{DIR_PREFIX}{id}"));
@@ -203,7 +210,8 @@ impl Run {
         };
         let text = serde_json::to_string(&info).expect("serialisable");
         lock.write_all(text.as_bytes())
-            .map_err(LabError::io(format!("writing {}", lock_path.display())))?;
+            .map_err(LabError::io(format!("writing {}", unplaced.display())))?;
+        std::fs::rename(&unplaced, &lock_path).map_err(LabError::io(format!("placing {}", lock_path.display())))?;
         Ok(Self {
             info,
             _lock: lock,
@@ -373,6 +381,15 @@ pub fn clean_stale() -> Vec<String> {
         let _ = std::fs::remove_dir_all(dir);
         let _ = std::fs::remove_file(lock_path(&run.id));
         cleaned.push(run.id);
+    }
+    // Lock files a run never placed: left by a crash during its start (one being placed
+    // now is held).
+    for entry in std::fs::read_dir(LOCK_DIR).into_iter().flatten().flatten() {
+        let path = entry.path();
+        let unheld = File::open(&path).is_ok_and(|f| Flock::lock(f, FlockArg::LockSharedNonblock).is_ok());
+        if path.extension().is_some_and(|e| e == UNPLACED_EXTENSION) && unheld {
+            let _ = std::fs::remove_file(path);
+        }
     }
     cleaned
 }
