@@ -84,12 +84,14 @@ pub struct SyncSchedule {
 
 impl SyncSchedule {
     /// Sender keys tracked.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.keys.len()
     }
 
     /// Whether no key is tracked.
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
 
