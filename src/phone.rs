@@ -262,7 +262,7 @@ pub fn normalize(input: &str, default_region: &Region) -> Result<PhoneNumber, Ph
     }
     let primary = match after_idd(&digits, default_region) {
         Some(rest) => parse_international(rest),
-        None => validated(phonenumber::parse(Some(default_region.0), &digits)),
+        None => validated(phonenumber::parse(Some(default_region.0), &digits), None),
     };
     // "00" is the ITU-recommended international prefix; accept it even where the region's
     // own prefix differs (KR 001/002…, JP 010, US 011), but only when the region's reading
@@ -587,18 +587,37 @@ fn after_idd<'a>(digits: &'a str, region: &Region) -> Option<&'a str> {
 /// Never pass a default region here: phonenumber 0.3 would strip that region's trunk
 /// prefix from the foreign national number ("+39 06…" with KR loses Rome's 0).
 fn parse_international(digits: &str) -> Result<PhoneNumber, PhoneError> {
-    validated(phonenumber::parse(None, format!("+{digits}")))
+    let text = format!("+{digits}");
+    validated(phonenumber::parse(None, &text), Some(&text))
 }
 
-/// Keeps parsed numbers that libphonenumber considers valid and that fit E.164's
-/// [`MAX_E164_DIGITS`] (libphonenumber allows a few longer ones, e.g. in Germany).
-fn validated(parsed: Result<phonenumber::PhoneNumber, phonenumber::ParseError>) -> Result<PhoneNumber, PhoneError> {
+/// Keeps parsed numbers that libphonenumber considers valid, that fit E.164's
+/// [`MAX_E164_DIGITS`] (libphonenumber allows a few longer ones, e.g. in Germany) and
+/// whose E.164 string reads back as the same valid number. The last check matters because
+/// libphonenumber's trunk-prefix stripping is not idempotent: `+7 888 030 000 000` parses
+/// as the valid `+78030000000`, which on its own is not valid; a key that [`FromStr`]
+/// would refuse must never be produced. `read_without_region` is the text when it was
+/// parsed without a default region: if the key is that text, it was just read back.
+fn validated(
+    parsed: Result<phonenumber::PhoneNumber, phonenumber::ParseError>,
+    read_without_region: Option<&str>,
+) -> Result<PhoneNumber, PhoneError> {
     let parsed = parsed.map_err(|_| PhoneError::NotANumber)?;
     let key = e164(&parsed);
-    if parsed.is_valid() && is_e164_shape(&key) {
+    let reads_back = |key: &str| read_without_region == Some(key) || reads_back_as_itself(key);
+    if parsed.is_valid() && is_e164_shape(&key) && reads_back(&key) {
         Ok(PhoneNumber(key))
     } else {
         Err(PhoneError::InvalidForRegion)
+    }
+}
+
+/// Whether an E.164 string parses (without a default region) as a valid number whose
+/// E.164 string is itself.
+fn reads_back_as_itself(key: &str) -> bool {
+    match phonenumber::parse(None, key) {
+        Ok(again) => again.is_valid() && e164(&again) == key,
+        Err(_) => false,
     }
 }
 
