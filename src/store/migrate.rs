@@ -2,9 +2,10 @@
 //!
 //! sled fixes a database's segment size and compression when it creates it. Schemas 1
 //! and 2 were written in the old layout (uncompressed, 64 KiB segments, CBOR message
-//! values; schema 2 added per-gram search postings); schema 3 moved to the current layout
-//! (compressed, 512 KiB segments, compact message values) and kept the postings; schema 4
-//! replaced them by one search signature per message. A database of schema 1 or 2, or of
+//! values; schema 2 added per-gram search postings); schema 3 moved to a compressed
+//! layout (512 KiB segments, compact message values) and kept the postings; schema 4
+//! replaced them by one search signature per message; new databases (and rebuilds) are
+//! now uncompressed in 512 KiB segments, and compressed ones are opened as they are. A database of schema 1 or 2, or of
 //! schema 3 with its postings (tens of keys per message: deleting them in place would
 //! take longer than copying the rest), is **rebuilt** — every tree copied into a new
 //! database next to it (`<db>.rebuild`), message values re-encoded where the layout was
@@ -30,10 +31,19 @@ pub(super) struct Layout {
     pub compressed: bool,
 }
 
-/// Schema 3 and later: compressed pages in 512 KiB segments. Small segments (64 KiB)
-/// leave most of the log as garbage between cleanings and make sled split large pages
-/// into blob files; compression takes the repeated key prefixes and field layouts out.
+/// What every new database gets: uncompressed pages in 512 KiB segments. Small segments
+/// (64 KiB) leave most of the log as garbage between cleanings and make sled split large
+/// pages into blob files. Not compressed: sled 0.34 compresses each log write on its own
+/// with a new zstd context: 23 % more instructions per message for a store half the size
+/// (BENCHMARKS.md, "Per-message cost").
 pub(super) const CURRENT: Layout = Layout {
+    segment_bytes: 512 << 10,
+    compressed: false,
+};
+
+/// How schema 3 and 4 databases were created until the layout above replaced it:
+/// zstd-compressed pages in 512 KiB segments. Such a database is opened as it is.
+pub(super) const COMPRESSED: Layout = Layout {
     segment_bytes: 512 << 10,
     compressed: true,
 };
@@ -268,7 +278,10 @@ mod tests {
         let found = store.search("message 299", None, 10, None).unwrap().messages;
         assert_eq!(found, [messages[299].clone()], "searchable");
         let conf = String::from_utf8_lossy(&std::fs::read(db.join("conf")).unwrap()).into_owned();
-        assert!(conf.contains("use_compression: true"), "{conf}");
+        assert!(
+            conf.contains("use_compression: false"),
+            "rebuilt in today's layout: {conf}"
+        );
         assert!(!rebuild_path(db).exists() && !aside_path(db).exists(), "no leftovers");
     }
 
@@ -289,10 +302,24 @@ mod tests {
         assert_migrated(&db, &messages);
     }
 
+    /// An empty database in the [`COMPRESSED`] layout, as schemas 3 and 4 created them.
+    fn compressed_database(dir: &Path) {
+        let db = sled::Config::new()
+            .path(dir)
+            .segment_size(COMPRESSED.segment_bytes)
+            .use_compression(true)
+            .compression_factor(COMPRESSION_LEVEL)
+            .flush_every_ms(None)
+            .open()
+            .unwrap();
+        db.flush().unwrap();
+    }
+
     #[test]
     fn a_schema3_database_is_rebuilt_without_its_postings() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("db");
+        compressed_database(&db);
         let messages: Vec<StoredMessage> = (0..300).map(message).collect();
         {
             let store = Store::open(&db, StoreOptions::default()).unwrap();
@@ -312,6 +339,39 @@ mod tests {
             store.flush().unwrap();
         }
         assert_migrated(&db, &messages);
+    }
+
+    #[test]
+    fn a_compressed_schema4_database_is_opened_as_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("db");
+        compressed_database(&db);
+        let messages: Vec<StoredMessage> = (0..300).map(message).collect();
+        {
+            let store = Store::open(&db, StoreOptions::default()).unwrap();
+            store.set_profile(&owner_profile()).unwrap();
+            let mut batch = store.batch();
+            for m in &messages {
+                batch.put_message(m);
+            }
+            store.apply(batch).unwrap();
+            store.flush().unwrap();
+        }
+        let store = Store::open(&db, StoreOptions::default()).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        assert_eq!(store.last_messages(&messages[0].conv, 1_000, None).unwrap(), messages);
+        let conf = String::from_utf8_lossy(&std::fs::read(db.join("conf")).unwrap()).into_owned();
+        assert!(conf.contains("use_compression: true"), "kept as it was: {conf}");
+        assert!(!rebuild_path(&db).exists() && !aside_path(&db).exists(), "not rebuilt");
+    }
+
+    #[test]
+    fn a_new_database_is_uncompressed() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("db");
+        drop(Store::open(&db, StoreOptions::default()).unwrap());
+        let conf = String::from_utf8_lossy(&std::fs::read(db.join("conf")).unwrap()).into_owned();
+        assert!(conf.contains("use_compression: false"), "{conf}");
     }
 
     #[test]

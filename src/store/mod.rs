@@ -212,26 +212,38 @@ impl Store {
                 message,
             })
         };
-        let store = match Self::open_layout(dir, &options, migrate::CURRENT)? {
-            Ok(store) if store.holds_postings()? => {
-                Self::rebuild(store, dir, &options, migrate::CURRENT)?;
-                reopen()?
-            }
-            Ok(store) => store,
-            Err(_) => {
-                // A database of schema 1 or 2, in the old layout: rebuild it.
-                let old =
-                    Self::open_layout(dir, &options, migrate::OLD_LAYOUT)?.map_err(|message| StoreError::Open {
-                        path: dir.to_owned(),
-                        message,
-                    })?;
+        let store = match Self::open_in_its_layout(dir, &options)? {
+            // A database of schema 1 or 2, in the old layout: rebuild it.
+            (old, migrate::OLD_LAYOUT) => {
                 Self::rebuild(old, dir, &options, migrate::OLD_LAYOUT)?;
                 reopen()?
             }
+            (store, layout) if store.holds_postings()? => {
+                Self::rebuild(store, dir, &options, layout)?;
+                reopen()?
+            }
+            (store, _) => store,
         };
         permissions::make_private(dir)?;
         store.migrate()?;
         Ok(store)
+    }
+
+    /// Opens `dir` in the layout it was created in — the current one (a new database too),
+    /// the compressed one of schemas 3 and 4, or the old one of schemas 1 and 2 — and
+    /// says which.
+    fn open_in_its_layout(dir: &Path, options: &StoreOptions) -> Result<(Self, migrate::Layout), StoreError> {
+        let mut refusal = String::new();
+        for layout in [migrate::CURRENT, migrate::COMPRESSED, migrate::OLD_LAYOUT] {
+            match Self::open_layout(dir, options, layout)? {
+                Ok(store) => return Ok((store, layout)),
+                Err(message) => refusal = message,
+            }
+        }
+        Err(StoreError::Open {
+            path: dir.to_owned(),
+            message: refusal,
+        })
     }
 
     /// Opens `dir` in `layout`; the inner error when its files have another layout.
