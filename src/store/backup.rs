@@ -92,7 +92,12 @@ impl Store {
         if left_out(tree, key) {
             return Ok(());
         }
-        self.backed_up(tree).insert(key, value)?;
+        match tree {
+            BackedUpTree::Contacts => self.put_contact_entry(key, value)?,
+            _ => {
+                self.backed_up(tree).insert(key, value)?;
+            }
+        }
         Ok(())
     }
 

@@ -173,6 +173,8 @@ impl Store {
         keep: &std::collections::HashSet<Vec<u8>>,
     ) -> Result<Vec<crate::model::Contact>, StoreError> {
         let mut gone = Vec::new();
+        let mut cache = self.contact_cache();
+        cache.0.clear();
         for item in self.contacts.iter() {
             let (key, value) = item?;
             if !keep.contains(key.as_ref()) {
@@ -206,9 +208,7 @@ impl Store {
         for entry in entries {
             let (tree, key, value) = (entry.tree, entry.key.as_ref(), entry.value.as_ref());
             match (BackedUpTree::from_byte(tree), key.first()) {
-                (Some(BackedUpTree::Contacts), _) => {
-                    self.contacts.insert(key, value)?;
-                }
+                (Some(BackedUpTree::Contacts), _) => self.put_contact_entry(key, value)?,
                 (Some(BackedUpTree::History), Some(b'c')) if key.len() == 17 => {
                     batch.insert(key, value.to_vec());
                 }
