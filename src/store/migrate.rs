@@ -315,15 +315,21 @@ mod tests {
         db.flush().unwrap();
     }
 
+    /// A store opened on a new [`compressed_database`], with the owner's profile, and the
+    /// 300 messages the migration tests write.
+    fn compressed_store(db: &Path) -> (Store, Vec<StoredMessage>) {
+        compressed_database(db);
+        let store = Store::open(db, StoreOptions::default()).unwrap();
+        store.set_profile(&owner_profile()).unwrap();
+        (store, (0..300).map(message).collect())
+    }
+
     #[test]
     fn a_schema3_database_is_rebuilt_without_its_postings() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("db");
-        compressed_database(&db);
-        let messages: Vec<StoredMessage> = (0..300).map(message).collect();
-        {
-            let store = Store::open(&db, StoreOptions::default()).unwrap();
-            store.set_profile(&owner_profile()).unwrap();
+        let messages = {
+            let (store, messages) = compressed_store(&db);
             store.put_contact(&yuki()).unwrap();
             let mut batch = store.batch();
             for m in &messages {
@@ -337,7 +343,8 @@ mod tests {
             }
             store.meta.insert(keys::SCHEMA, &3u32.to_be_bytes()).unwrap();
             store.flush().unwrap();
-        }
+            messages
+        };
         assert_migrated(&db, &messages);
     }
 
@@ -345,18 +352,16 @@ mod tests {
     fn a_compressed_schema4_database_is_opened_as_it_is() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("db");
-        compressed_database(&db);
-        let messages: Vec<StoredMessage> = (0..300).map(message).collect();
-        {
-            let store = Store::open(&db, StoreOptions::default()).unwrap();
-            store.set_profile(&owner_profile()).unwrap();
+        let messages = {
+            let (store, messages) = compressed_store(&db);
             let mut batch = store.batch();
             for m in &messages {
                 batch.put_message(m);
             }
             store.apply(batch).unwrap();
             store.flush().unwrap();
-        }
+            messages
+        };
         let store = Store::open(&db, StoreOptions::default()).unwrap();
         assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
         assert_eq!(store.last_messages(&messages[0].conv, 1_000, None).unwrap(), messages);
