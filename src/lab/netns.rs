@@ -386,8 +386,10 @@ pub fn clean_stale() -> Vec<String> {
     // now is held).
     for entry in std::fs::read_dir(LOCK_DIR).into_iter().flatten().flatten() {
         let path = entry.path();
-        let unheld = File::open(&path).is_ok_and(|f| Flock::lock(f, FlockArg::LockSharedNonblock).is_ok());
-        if path.extension().is_some_and(|e| e == UNPLACED_EXTENSION) && unheld {
+        if path.extension().is_none_or(|e| e != UNPLACED_EXTENSION) {
+            continue;
+        }
+        if File::open(&path).is_ok_and(|f| Flock::lock(f, FlockArg::LockSharedNonblock).is_ok()) {
             let _ = std::fs::remove_file(path);
         }
     }

@@ -44,7 +44,6 @@ impl Store {
     /// Inserts or replaces a contact.
     pub fn put_contact(&self, contact: &Contact) -> Result<(), StoreError> {
         let mut cache = self.contact_cache();
-        cache.0.remove(&contact.phone);
         put(&self.contacts, contact.phone.as_str().as_bytes(), contact)?;
         cache.remember(&contact.phone, Some(contact.clone()));
         Ok(())
