@@ -1,5 +1,5 @@
 //! Attacks on the group protocols from the network: history-sync requests from someone
-//! who is not a member (garbage, unknown epoch), meetup joins with a wrong code, with
+//! who is not a member (garbage, unknown epoch, heads out of order), meetup joins with a wrong code, with
 //! someone else's identity, and guessing past the rate limit; a stranger speaking
 //! gossipsub to a member (it learns no topic and receives nothing), a member of one group
 //! subscribing to another group's topic (shut out of gossip), and a member flooding a
@@ -17,9 +17,9 @@ use libp2p::swarm::SwarmEvent;
 use libp2p::{Multiaddr, PeerId};
 use tokio::sync::mpsc;
 
-use chingu::group::{GroupId, JoinRequest, JoinResponse, Member, SyncRequest, SyncResponse};
+use chingu::group::{GroupId, Head, HeadsRequest, JoinRequest, JoinResponse, Member, SyncRequest, SyncResponse};
 use chingu::node::groups::{GROUP_SYNC_PROTOCOL, MEETUP_PROTOCOL};
-use chingu::wire::{Fixed, Text};
+use chingu::wire::{Fixed, List, Text};
 use chingu::NodeHandle;
 use common::net::{befriend, group_changed, group_of_three, net, still_serves, wait_event, wait_history, DEADLINE};
 use common::rogue::{ask_raw, framed, gossip_rogue, rogue};
@@ -81,6 +81,27 @@ async fn history_sync_from_a_non_member_is_refused_and_counted() {
         "nothing handed out"
     );
     assert_eq!(rejected(&alice, "group_sync.unknown_epoch").await, 1);
+    // The same guess as a heads request; heads out of order are refused before any lookup.
+    let head = |n: u8| Head {
+        key_id: Fixed([n; 8]),
+        next: 0,
+    };
+    let heads = HeadsRequest {
+        group: GroupId(Fixed(id)),
+        epoch: Fixed([1; 32]),
+        heads: List::new(vec![head(2)]).unwrap(),
+        mac: Fixed([3; 32]),
+    };
+    let bytes = framed(&chingu::wire::encode(&heads).unwrap());
+    assert!(empty(ask_raw(&mut mallory, peer, &addr, bytes).await));
+    assert_eq!(rejected(&alice, "group_sync.unknown_epoch").await, 2);
+    let unsorted = HeadsRequest {
+        heads: List::new(vec![head(5), head(2)]).unwrap(),
+        ..heads
+    };
+    let bytes = framed(&chingu::wire::encode(&unsorted).unwrap());
+    assert!(empty(ask_raw(&mut mallory, peer, &addr, bytes).await));
+    assert_eq!(rejected(&alice, "group_sync.unsorted").await, 1);
     assert_eq!(alice.group_history(&group.group_id, 10, None).await.unwrap().len(), 1);
     still_serves(&mut net, 0).await;
     net.shutdown().await;

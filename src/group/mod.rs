@@ -43,7 +43,7 @@ pub use message::{GroupError, GroupMessage, GroupPlain, PendingBuffer, MAX_GROUP
 pub use sender_key::{
     Received, SenderKey, SenderKeyDistribution, SenderKeyPub, SenderKeyRing, SenderKeyState, MAX_SKIP,
 };
-pub use sync::{SyncError, SyncRequest, SyncResponse, MAX_SYNC_MESSAGES};
+pub use sync::{Head, HeadsRequest, SyncAsk, SyncError, SyncRequest, SyncResponse, MAX_HEADS, MAX_SYNC_MESSAGES};
 
 use hmac::{Hmac, Mac};
 use libp2p_identity::ed25519;

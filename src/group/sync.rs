@@ -23,6 +23,10 @@ use crate::wire::{Bytes, Fixed, List, WireMessage, MAX_BODY_BYTES};
 pub const MAX_SYNC_MESSAGES: usize = 256;
 /// Label starting the bytes the request MAC covers.
 pub const SYNC_MAC_LABEL: &[u8] = b"chingu/group/v1/sync-req";
+/// Label starting the bytes the heads request MAC covers.
+pub const HEADS_MAC_LABEL: &[u8] = b"chingu/group/v1/sync-heads";
+/// Most sender keys one heads request may name: one per member.
+pub const MAX_HEADS: usize = super::log::MAX_MEMBERS;
 /// Bytes [`SyncResponse::pack`] reserves for the response's own CBOR framing.
 const RESPONSE_FRAMING: usize = 16;
 /// Upper bound of the CBOR header of one item (a byte string of at most 64 KiB).
@@ -48,6 +52,12 @@ pub enum SyncError {
     /// The MAC does not verify: the requester does not hold this epoch's secret.
     #[error("bad request MAC")]
     BadMac,
+    /// A heads request names no sender key.
+    #[error("no heads")]
+    NoHeads,
+    /// A heads request's keys are not in strictly ascending order.
+    #[error("heads not in ascending order of key id")]
+    Unsorted,
     /// A response item is malformed or outside the request: the answering member
     /// misbehaves; drop the whole response.
     #[error("response item {index} invalid: {reason}")]
@@ -66,6 +76,8 @@ impl SyncError {
             SyncError::Inverted { .. } => "inverted",
             SyncError::TooMany { .. } => "too_many",
             SyncError::BadMac => "bad_mac",
+            SyncError::NoHeads => "no_heads",
+            SyncError::Unsorted => "unsorted",
             SyncError::BadItem { .. } => "bad_item",
         }
     }
@@ -155,12 +167,112 @@ impl SyncRequest {
         mac.update(&self.mac_bytes());
         mac.verify_slice(self.mac.as_ref()).map_err(|_| SyncError::BadMac)
     }
+}
 
+/// One sender key of a [`HeadsRequest`] and the first of its sequence numbers the
+/// requester lacks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Head {
+    /// The sender key.
+    pub key_id: Fixed<8>,
+    /// First sequence number wanted (every later one is wanted too).
+    pub next: u64,
+}
+
+/// "Send me what you hold of epoch `epoch` past these heads": the tail and poll syncs of
+/// a whole group in one request instead of one per sender key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeadsRequest {
+    /// The group.
+    pub group: GroupId,
+    /// The epoch (commit hash).
+    pub epoch: Fixed<32>,
+    /// Every sender key asked about, in ascending order of key id, each once.
+    pub heads: List<Head, MAX_HEADS>,
+    /// HMAC-SHA256 under the epoch's sync key over [`HeadsRequest::mac_bytes`].
+    pub mac: Fixed<32>,
+}
+
+impl WireMessage for HeadsRequest {
+    const KIND: &'static str = "group.sync.heads";
+}
+
+impl HeadsRequest {
+    /// A request about `heads` (any order; sorted here, each key once), authenticated
+    /// with the epoch's keys; at most [`MAX_HEADS`] of them.
+    pub fn new(keys: &EpochKeys, group: GroupId, epoch: Fixed<32>, mut heads: Vec<Head>) -> Result<Self, SyncError> {
+        heads.sort_by_key(|h| h.key_id);
+        heads.dedup_by_key(|h| h.key_id);
+        let count = heads.len();
+        let heads = List::new(heads).map_err(|_| SyncError::TooMany { count: count as u64 })?;
+        let mut request = HeadsRequest {
+            group,
+            epoch,
+            heads,
+            mac: Fixed([0; 32]),
+        };
+        request.validate()?;
+        let mut mac = sync_mac(keys);
+        mac.update(&request.mac_bytes());
+        request.mac = Fixed(mac.finalize().into_bytes().into());
+        Ok(request)
+    }
+
+    /// `label || group || epoch || u32be(count) || (key_id || u64be(next))…`.
+    pub fn mac_bytes(&self) -> Vec<u8> {
+        let count = u32::try_from(self.heads.len()).unwrap_or(u32::MAX);
+        let transcript = Transcript::new(HEADS_MAC_LABEL)
+            .fixed(self.group.as_bytes())
+            .fixed(self.epoch.as_ref())
+            .fixed(&count.to_be_bytes());
+        self.heads
+            .iter()
+            .fold(transcript, |t, head| t.fixed(head.key_id.as_ref()).u64(head.next))
+            .into_bytes()
+    }
+
+    /// Checks the heads: at least one, in strictly ascending order of key id.
+    pub fn validate(&self) -> Result<(), SyncError> {
+        if self.heads.is_empty() {
+            return Err(SyncError::NoHeads);
+        }
+        if self.heads.windows(2).any(|pair| pair[0].key_id >= pair[1].key_id) {
+            return Err(SyncError::Unsorted);
+        }
+        Ok(())
+    }
+
+    /// What the answering member checks: the heads, then the MAC (in constant time)
+    /// under the keys of the epoch the request names.
+    pub fn verify(&self, keys: &EpochKeys) -> Result<(), SyncError> {
+        self.validate()?;
+        let mut mac = sync_mac(keys);
+        mac.update(&self.mac_bytes());
+        mac.verify_slice(self.mac.as_ref()).map_err(|_| SyncError::BadMac)
+    }
+}
+
+/// What a sync asked for, so that its answer can be checked against it.
+pub trait SyncAsk {
     /// Whether a message is one this request asked for.
-    pub fn covers(&self, message: &GroupMessage) -> bool {
+    fn covers(&self, message: &GroupMessage) -> bool;
+}
+
+impl SyncAsk for SyncRequest {
+    fn covers(&self, message: &GroupMessage) -> bool {
         message.epoch == self.epoch
             && message.key_id == self.key_id
             && (self.from_seq..=self.to_seq).contains(&message.seq)
+    }
+}
+
+impl SyncAsk for HeadsRequest {
+    fn covers(&self, message: &GroupMessage) -> bool {
+        message.epoch == self.epoch
+            && self
+                .heads
+                .binary_search_by_key(&message.key_id, |h| h.key_id)
+                .is_ok_and(|at| message.seq >= self.heads[at].next)
     }
 }
 
@@ -199,7 +311,7 @@ impl SyncResponse {
 
     /// Decodes every item and checks it is one the request asked for. Decrypt them with
     /// the epoch's ring as usual (replays and forgeries fail there).
-    pub fn open(&self, request: &SyncRequest) -> Result<Vec<GroupMessage>, SyncError> {
+    pub fn open(&self, request: &impl SyncAsk) -> Result<Vec<GroupMessage>, SyncError> {
         self.messages
             .iter()
             .enumerate()
@@ -267,6 +379,78 @@ mod tests {
             ..req
         };
         assert_eq!(single.validate(), Ok(()));
+    }
+
+    #[test]
+    fn heads_requests_are_sorted_authenticated_and_checked() {
+        let k = keys(1);
+        let group = GroupId(Fixed([1; 16]));
+        let head = |n: u8, next| Head {
+            key_id: Fixed([n; 8]),
+            next,
+        };
+        let req = HeadsRequest::new(&k, group, Fixed([2; 32]), vec![head(9, 4), head(3, 0), head(9, 7)]).unwrap();
+        assert_eq!(&req.heads[..], &[head(3, 0), head(9, 4)], "sorted, each key once");
+        assert_eq!(req.verify(&k), Ok(()));
+        assert_eq!(req.verify(&keys(2)), Err(SyncError::BadMac));
+        let decoded: HeadsRequest = wire::decode(&wire::encode(&req).unwrap()).unwrap();
+        assert_eq!(decoded, req);
+        let mut tampered = req.clone();
+        tampered.heads = List::new(vec![head(3, 1), head(9, 4)]).unwrap();
+        assert_eq!(tampered.verify(&k), Err(SyncError::BadMac));
+        let unsorted = HeadsRequest {
+            heads: List::new(vec![head(9, 4), head(3, 0)]).unwrap(),
+            ..req.clone()
+        };
+        assert_eq!(unsorted.verify(&k).unwrap_err().reason(), "unsorted");
+        let empty = HeadsRequest::new(&k, group, Fixed([2; 32]), Vec::new()).unwrap_err();
+        assert_eq!(empty.reason(), "no_heads");
+        let many: Vec<Head> = (0..=MAX_HEADS as u32)
+            .map(|n| Head {
+                key_id: Fixed([n.to_be_bytes(), [0; 4]].concat().try_into().unwrap()),
+                next: 0,
+            })
+            .collect();
+        let too_many = HeadsRequest::new(&k, group, Fixed([2; 32]), many).unwrap_err();
+        assert_eq!(
+            too_many,
+            SyncError::TooMany {
+                count: MAX_HEADS as u64 + 1
+            }
+        );
+
+        // An answer may carry any listed key from its head on, and nothing else.
+        let mut sender = SenderKey::from_parts(Fixed([2; 32]), [4; 32], 0, [5; 32]);
+        let messages: Vec<GroupMessage> = (0..3).map(|i| sender.encrypt(&plain(i, b"hi")).unwrap()).collect();
+        let listed = HeadsRequest::new(
+            &k,
+            group,
+            Fixed([2; 32]),
+            vec![
+                head(3, 0),
+                Head {
+                    key_id: *sender.key_id(),
+                    next: messages[1].seq,
+                },
+            ],
+        )
+        .unwrap();
+        assert!(!listed.covers(&messages[0]), "below the head");
+        assert!(listed.covers(&messages[1]) && listed.covers(&messages[2]));
+        let other_epoch = HeadsRequest {
+            epoch: Fixed([3; 32]),
+            ..listed.clone()
+        };
+        assert!(!other_epoch.covers(&messages[2]));
+        assert!(!req.covers(&messages[2]), "a key not listed");
+        let answer = SyncResponse::pack(messages.iter().map(|m| m.encode().unwrap()));
+        assert_eq!(
+            answer.open(&listed),
+            Err(SyncError::BadItem {
+                index: 0,
+                reason: "outside_request"
+            })
+        );
     }
 
     #[test]

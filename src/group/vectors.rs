@@ -8,7 +8,7 @@ use super::epoch::EpochKeys;
 use super::log::{Commit, GroupState, Member, Op, GENESIS_PREV};
 use super::message::{GroupMessage, GroupPlain};
 use super::sender_key::{aead_key, chain_step, SenderKey, SenderKeyDistribution, SenderKeyState};
-use super::sync::SyncRequest;
+use super::sync::{Head, HeadsRequest, SyncRequest};
 use super::{keypair_from_seed, public_bytes, EpochSecret, GroupId, JoinRequest, MeetupCode};
 use crate::wire::{self, Bytes, Fixed, Text};
 
@@ -88,6 +88,14 @@ fn compute(v: &Value) -> Value {
         }
         "sync_request" => {
             let req = sync_request(v);
+            json!({
+                "mac_bytes": hex::encode(req.mac_bytes()),
+                "mac": hex::encode(req.mac),
+                "envelope": hex::encode(wire::encode(&req).unwrap()),
+            })
+        }
+        "sync_heads" => {
+            let req = heads_request(v);
             json!({
                 "mac_bytes": hex::encode(req.mac_bytes()),
                 "mac": hex::encode(req.mac),
@@ -224,6 +232,21 @@ fn sync_request(v: &Value) -> SyncRequest {
     .unwrap()
 }
 
+fn heads_request(v: &Value) -> HeadsRequest {
+    let group = GroupId(Fixed(fixed(&v["group"])));
+    let keys = EpochKeys::derive(&group, &EpochSecret::from_bytes(fixed(&v["epoch_secret"])));
+    let heads = v["heads"]
+        .as_array()
+        .expect("heads")
+        .iter()
+        .map(|h| Head {
+            key_id: Fixed(fixed(&h["key_id"])),
+            next: num(&h["next"]),
+        })
+        .collect();
+    HeadsRequest::new(&keys, group, Fixed(fixed(&v["epoch"])), heads).unwrap()
+}
+
 /// Decodes the encoded outputs of a vector and checks they give back its inputs.
 fn check_decoding(v: &Value) {
     match v["name"].as_str().unwrap() {
@@ -278,6 +301,13 @@ fn check_decoding(v: &Value) {
             let keys = EpochKeys::derive(&group, &EpochSecret::from_bytes(fixed(&v["epoch_secret"])));
             assert_eq!(req.verify(&keys), Ok(()));
         }
+        "sync_heads" => {
+            let req: HeadsRequest = wire::decode(&bytes(&v["envelope"])).unwrap();
+            assert_eq!(req, heads_request(v));
+            let group = GroupId(Fixed(fixed(&v["group"])));
+            let keys = EpochKeys::derive(&group, &EpochSecret::from_bytes(fixed(&v["epoch_secret"])));
+            assert_eq!(req.verify(&keys), Ok(()));
+        }
         "meetup_join_request" => {
             let request: JoinRequest = wire::decode(&bytes(&v["envelope"])).unwrap();
             assert_eq!(request, join_request(v));
@@ -298,7 +328,7 @@ fn check_decoding(v: &Value) {
 fn vectors_match_both_ways() {
     let file: Value = serde_json::from_str(FILE).unwrap();
     let vectors = file["vectors"].as_array().unwrap();
-    assert_eq!(vectors.len(), 9);
+    assert_eq!(vectors.len(), 10);
     for v in vectors {
         let computed = compute(v);
         for (field, expected) in computed.as_object().unwrap() {
@@ -324,6 +354,8 @@ fn inputs() -> Vec<Value> {
                "chain_key": h(0x55, 32), "iteration": 0, "signing_seed": h(0x77, 32)}),
         json!({"name": "sync_request", "group": h(0x33, 16), "epoch_secret": h(0x44, 32), "epoch": h(0x66, 32),
                "key_id": h(0x99, 8), "from_seq": 10, "to_seq": 42}),
+        json!({"name": "sync_heads", "group": h(0x33, 16), "epoch_secret": h(0x44, 32), "epoch": h(0x66, 32),
+               "heads": [{"key_id": h(0x99, 8), "next": 43}, {"key_id": h(0x9a, 8), "next": 0}]}),
         json!({"name": "meetup_code", "random": "8f3a5c7e19b2d460"}),
         json!({"name": "meetup_genesis_commit", "creator_seed": h(0x11, 32), "noise_pk": h(0x22, 32), "phone": "",
                "member_name": "Minji", "group": h(0x34, 16), "group_name": "Chicken tonight",
@@ -345,7 +377,8 @@ fn print_vectors() {
             message keys of a fixed chain key. group_message: one group.msg for a fixed sender key, \
             its body the 1:1 protocol's WireBody of `text` ({\"text\": {\"text\": …}}). \
             sender_key_distribution: a distribution signed by a fixed identity. sync_request: an \
-            authenticated history-sync request. meetup_code: a code from 8 fixed random bytes. \
+            authenticated history-sync request. sync_heads: an authenticated heads request (keys in \
+            ascending order, as the inputs list them). meetup_code: a code from 8 fixed random bytes. \
             meetup_genesis_commit: a meetup's genesis (an expiry, the creator's entry without a number). \
             meetup_join_request: a joiner's meetup.join.req (its entry without a number, the proof for a \
             fixed code_auth_key).",

@@ -190,6 +190,7 @@ pub const KNOWN_KINDS: &[&str] = &[
     "mbox.notice.resp",
     "group.msg",
     "group.sync.req",
+    "group.sync.heads",
     "group.sync.resp",
     "meetup.join.req",
     "meetup.join.resp",

@@ -458,8 +458,10 @@ impl Actor {
         match ring.add(&dist) {
             Ok(true) => {
                 self.mark_dirty(group);
-                let arrived = (dist.epoch, dist.key.key_id);
-                self.groups.sync_schedule.key_arrived(arrived, now_ms(), false);
+                if dist.sender != self.me() {
+                    let arrived = (dist.epoch, dist.key.key_id);
+                    self.groups.sync_schedule.key_arrived(arrived, now_ms(), false);
+                }
                 let waiting = self
                     .groups
                     .pending

@@ -1,5 +1,5 @@
 //! Group messages (SPEC.md §7.4): encrypting and publishing ours, accepting members'
-//! from gossipsub (checked, decrypted, stored, shown), tail sync, and keeping connections
+//! from gossipsub (checked, decrypted, stored, shown), the sync deadlines, and keeping connections
 //! to fellow members.
 
 use super::*;
@@ -201,13 +201,12 @@ impl Actor {
         // Only the sender's entry is needed (cloning the whole state per message is costly).
         let sender = record.log.state().member(&received.sender).cloned();
         let title = record.log.state().name().to_owned();
-        if let Some(next) = expected {
-            if received.seq > next {
-                self.request_sync(group, message.epoch, message.key_id, next, Some(received.seq - 1));
-            }
+        let now = now_ms();
+        if expected.is_some_and(|next| received.seq > next) {
+            // Perhaps only overtaken on another gossip path: asked about after a grace.
+            self.groups.sync_schedule.gap((message.epoch, message.key_id), now);
         }
         self.groups.ring_dirty.insert(group);
-        let now = now_ms();
         self.groups.sync_schedule.message((message.epoch, message.key_id), now);
         if let Err(e) = self.store.put_group_envelope(
             message.epoch.as_bytes(),
@@ -289,7 +288,7 @@ impl Actor {
         }
         // Shown at once and flushed lazily: nobody is told it is stored, and if a crash
         // loses it, the receive ring on disk (written after it) does not count it either,
-        // so the next tail sync fetches it again.
+        // so the next heads sync fetches it again.
         self.durability.wrote_lazily();
         if action {
             if let Some(changed) = changed {
@@ -324,22 +323,35 @@ impl Actor {
         }
     }
 
-    /// Does the groups' work that fell due at `now`. Syncs: senders that went quiet are
-    /// asked for everything from their first missing message (holes a lost gap request
-    /// left, and what came after), new keys until a message is heard, every key polled.
+    /// Does the groups' work that fell due at `now`. Syncs: an epoch's heads (a second
+    /// after the first message not yet asked about, new keys until a message is heard,
+    /// every epoch polled), and holes in a sender's messages that outlived their grace.
     pub(in crate::node) fn on_group_deadline(&mut self, now: u64) {
-        for (epoch, key_id) in self.groups.sync_schedule.take_due(now) {
-            let found = self.groups.records.iter().find_map(|(id, r)| {
-                r.rings
-                    .get(&epoch)
-                    .and_then(|ring| ring.key(&key_id))
-                    .map(|k| (*id, k.first_missing(), *k.sender()))
-            });
-            match found {
-                Some((group, next, sender)) if sender != self.me() => {
-                    self.request_sync(group, epoch, key_id, next, None)
+        for due in self.groups.sync_schedule.take_due(now) {
+            match due {
+                Due::Heads(epoch) => {
+                    let group = self.groups.records.iter().find(|(_, r)| r.rings.contains_key(&epoch));
+                    match group.map(|(id, _)| *id) {
+                        Some(group) => self.request_heads(group, epoch),
+                        None => self.groups.sync_schedule.forget_epoch(&epoch),
+                    }
                 }
-                _ => self.groups.sync_schedule.forget(&(epoch, key_id)),
+                Due::Key((epoch, key_id)) => {
+                    let found = self.groups.records.iter().find_map(|(id, r)| {
+                        r.rings
+                            .get(&epoch)
+                            .and_then(|ring| ring.key(&key_id))
+                            .map(|k| (*id, k.first_missing(), k.next(), *k.sender()))
+                    });
+                    match found {
+                        Some((group, missing, next, sender)) if sender != self.me() => {
+                            if missing < next {
+                                self.request_sync(group, epoch, key_id, missing, Some(next - 1));
+                            }
+                        }
+                        _ => self.groups.sync_schedule.forget(&(epoch, key_id), now),
+                    }
+                }
             }
         }
         let timers = &self.groups.timers;

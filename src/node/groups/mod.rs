@@ -15,7 +15,7 @@
 //! after the sender key that encrypted it is durable.
 //!
 //! Here: the state, views and helpers. `commands` (the handle's group commands),
-//! `control` (control messages), `messages` (group messages, tail sync, member
+//! `control` (control messages), `messages` (group messages, sync deadlines, member
 //! connections), `meetup` (flash meetups), `sync` (history sync).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -33,7 +33,7 @@ use super::refusal::Refusal;
 use super::{Event, NodeError};
 use crate::content::body::{BodyError, WireBody};
 use crate::dm::wire::DmPayload;
-use crate::group::sync_schedule::SyncSchedule;
+use crate::group::sync_schedule::{Due, SyncSchedule};
 use crate::group::{
     Commit, EpochKeys, EpochSecret, EpochSecretShare, GroupControl, GroupError, GroupId, GroupLog, GroupMessage,
     GroupPlain, GroupState, LogChange, LogError, Member, Op, PendingBuffer, SenderKey, SenderKeyDistribution,
@@ -48,6 +48,7 @@ use crate::ratelimit::{KeyedLimiter, Rate};
 use crate::rendezvous::{CodeSecret, Epoch, RendezvousKeys};
 use crate::store::StoreError;
 use crate::wire::{Bytes, Fixed, List, Text};
+use sync::AskedSync;
 
 mod commands;
 mod control;
@@ -352,8 +353,8 @@ pub(crate) struct Groups {
     /// Commits and distributions waiting for what they build on.
     orphans: HashMap<GroupId, Vec<GroupControl>>,
     controls: BTreeMap<[u8; 16], ControlEntry>,
-    syncs: HashMap<OutboundRequestId, (GroupId, SyncRequest)>,
-    /// When each sender key is next asked about in a sync.
+    syncs: HashMap<OutboundRequestId, (GroupId, AskedSync)>,
+    /// When each epoch and sender key is next asked about in a sync.
     sync_schedule: SyncSchedule,
     timers: timers::GroupTimers,
     /// When each member was last dialed (ms).

@@ -1,9 +1,66 @@
-//! Group history sync (protocol/group.md): asking a sender (or another member) for the
-//! messages a member missed, and answering such requests from fellow members.
+//! Group history sync (protocol/group.md §7): asking a fellow member for everything of
+//! an epoch past our heads, asking a sender (or another member) for a hole in its
+//! messages, and answering both kinds of request from fellow members.
 
 use super::*;
+use crate::group::{Head, HeadsRequest, SyncAsk, MAX_HEADS, MAX_SYNC_MESSAGES};
+use crate::wire::{Envelope, WireMessage, MAX_BODY_BYTES};
+
+/// A sync we asked and wait on.
+pub(in crate::node) enum AskedSync {
+    /// One sender key's range.
+    Range(SyncRequest),
+    /// Every sender key of an epoch past our heads.
+    Heads(HeadsRequest),
+}
 
 impl Actor {
+    /// Asks a fellow member picked at random for what it holds of `epoch` past our heads
+    /// (the next sequence number of every other member's key).
+    pub(super) fn request_heads(&mut self, group: GroupId, epoch: Fixed<32>) {
+        self.groups.sync_schedule.asked_heads(epoch, now_ms());
+        let me = self.me();
+        let Some(record) = self.groups.records.get(&group) else {
+            return;
+        };
+        let (Some(secret), Some(ring)) = (record.secrets.get(&epoch), record.rings.get(&epoch)) else {
+            return;
+        };
+        let heads: Vec<Head> = ring
+            .keys()
+            .filter(|k| *k.sender() != me)
+            .map(|k| Head {
+                key_id: *k.key_id(),
+                next: k.next(),
+            })
+            .take(MAX_HEADS)
+            .collect();
+        if heads.is_empty() {
+            return;
+        }
+        let Ok(request) = HeadsRequest::new(&EpochKeys::derive(&group, secret), group, epoch, heads) else {
+            return;
+        };
+        let candidates: Vec<PeerId> = record
+            .log
+            .state()
+            .members()
+            .iter()
+            .filter(|m| m.identity_pk != me)
+            .filter_map(|m| PeerId::from_bytes(m.peer_id.as_ref()).ok())
+            .collect();
+        if candidates.is_empty() {
+            return;
+        }
+        let peer = candidates[rand::rngs::OsRng.next_u32() as usize % candidates.len()];
+        let Ok(bytes) = crate::wire::encode(&request) else {
+            return;
+        };
+        tracing::debug!(%peer, keys = request.heads.len(), "asking for a group's heads");
+        let id = self.swarm.behaviour_mut().group_sync.send_request(&peer, bytes);
+        self.groups.syncs.insert(id, (group, AskedSync::Heads(request)));
+    }
+
     /// Asks the sender of `key_id` (or, failing that, another member) for `from..=to`.
     pub(super) fn request_sync(
         &mut self,
@@ -54,7 +111,7 @@ impl Actor {
         };
         tracing::debug!(%peer, from, to, sender = pick == 0, "asking for a group sync");
         let id = self.swarm.behaviour_mut().group_sync.send_request(&peer, bytes);
-        self.groups.syncs.insert(id, (group, request));
+        self.groups.syncs.insert(id, (group, AskedSync::Range(request)));
         self.groups.sync_schedule.asked((epoch, key_id), now_ms(), pick == 0);
     }
 
@@ -93,9 +150,15 @@ impl Actor {
                 }
             },
             request_response::Event::OutboundFailure { peer, request_id, .. } => {
-                if let Some((group, request)) = self.groups.syncs.remove(&request_id) {
-                    let asked_sender = self.sync_sender_peer(&group, &request) == Some(peer);
-                    self.retry_sync_soon(&request, !asked_sender);
+                match self.groups.syncs.remove(&request_id) {
+                    Some((group, AskedSync::Range(request))) => {
+                        let asked_sender = self.sync_sender_peer(&group, &request) == Some(peer);
+                        self.retry_sync_soon(&request, !asked_sender);
+                    }
+                    Some((_, AskedSync::Heads(request))) => {
+                        self.groups.sync_schedule.ask_heads_again(request.epoch, now_ms());
+                    }
+                    None => {}
                 }
             }
             request_response::Event::InboundFailure { peer, error, .. } => {
@@ -127,16 +190,38 @@ impl Actor {
         if bytes == crate::node::codec::OVERSIZED {
             return Err("oversized");
         }
-        let request: SyncRequest = crate::wire::decode(bytes).map_err(|e| e.reason())?;
+        let envelope = Envelope::parse(bytes).map_err(|e| e.reason())?;
+        if envelope.kind.as_str() == HeadsRequest::KIND {
+            let request: HeadsRequest = envelope.open().map_err(|e| e.reason())?;
+            request.validate().map_err(|e| e.reason())?;
+            request
+                .verify(&self.sync_keys(&request.group, &request.epoch)?)
+                .map_err(|e| e.reason())?;
+            let (mut stored, mut bytes) = (Vec::new(), 0);
+            for head in request.heads.iter() {
+                if stored.len() >= MAX_SYNC_MESSAGES || bytes >= MAX_BODY_BYTES {
+                    break;
+                }
+                let room = (MAX_SYNC_MESSAGES - stored.len()) as u64;
+                let found = self
+                    .store
+                    .group_envelopes(
+                        request.epoch.as_bytes(),
+                        head.key_id.as_bytes(),
+                        head.next,
+                        head.next.saturating_add(room - 1),
+                    )
+                    .map_err(|_| "store")?;
+                bytes += found.iter().map(Vec::len).sum::<usize>();
+                stored.extend(found);
+            }
+            self.groups.stats.syncs_served += 1;
+            return Ok(SyncResponse::pack(stored));
+        }
+        let request: SyncRequest = envelope.open().map_err(|e| e.reason())?;
         request.validate().map_err(|e| e.reason())?;
-        let secret = self
-            .groups
-            .records
-            .get(&request.group)
-            .and_then(|r| r.secrets.get(&request.epoch))
-            .ok_or("unknown_epoch")?;
         request
-            .verify(&EpochKeys::derive(&request.group, secret))
+            .verify(&self.sync_keys(&request.group, &request.epoch)?)
             .map_err(|e| e.reason())?;
         let stored = self
             .store
@@ -151,21 +236,47 @@ impl Actor {
         Ok(SyncResponse::pack(stored))
     }
 
+    /// The keys of an epoch we hold the secret of, for checking a sync request's MAC.
+    fn sync_keys(&self, group: &GroupId, epoch: &Fixed<32>) -> Result<EpochKeys, &'static str> {
+        let secret = self
+            .groups
+            .records
+            .get(group)
+            .and_then(|r| r.secrets.get(epoch))
+            .ok_or("unknown_epoch")?;
+        Ok(EpochKeys::derive(group, secret))
+    }
+
     pub(super) fn on_sync_response(&mut self, peer: PeerId, id: OutboundRequestId, bytes: &[u8]) {
-        let Some((group, request)) = self.groups.syncs.remove(&id) else {
+        let Some((group, asked)) = self.groups.syncs.remove(&id) else {
             return;
         };
         let response: SyncResponse = match crate::wire::decode(bytes) {
             Ok(r) => r,
             Err(e) => return self.reject(Some(peer), "group_sync", e.reason()),
         };
-        let messages = match response.open(&request) {
+        match asked {
+            AskedSync::Range(request) => self.on_range_response(peer, group, request, &response),
+            AskedSync::Heads(request) => self.on_heads_response(peer, group, request, &response),
+        }
+    }
+
+    /// Checks an answer against what was asked and takes in its messages; the sequence
+    /// numbers it brought, or `None` if it was refused.
+    fn accept_synced(
+        &mut self,
+        peer: PeerId,
+        group: GroupId,
+        asked: &impl SyncAsk,
+        response: &SyncResponse,
+    ) -> Option<Vec<u64>> {
+        let messages = match response.open(asked) {
             Ok(m) => m,
-            Err(e) => return self.reject(Some(peer), "group_sync", e.reason()),
+            Err(e) => {
+                self.reject(Some(peer), "group_sync", e.reason());
+                return None;
+            }
         };
-        tracing::debug!(%peer, from = request.from_seq, got = messages.len(), "a group sync answered");
-        let full = messages.len() as u64 == request.to_seq - request.from_seq + 1;
-        let last = messages.last().map(|m| m.seq);
         for (message, envelope) in messages.iter().zip(response.messages.iter()) {
             // Items were checked against the request; one that is still bad is counted
             // against the peer that served it (duplicates and unknown keys are not).
@@ -173,8 +284,17 @@ impl Actor {
                 self.reject(Some(peer), "group_sync", reason);
             }
         }
+        Some(messages.iter().map(|m| m.seq).collect())
+    }
+
+    fn on_range_response(&mut self, peer: PeerId, group: GroupId, request: SyncRequest, response: &SyncResponse) {
+        let Some(seqs) = self.accept_synced(peer, group, &request, response) else {
+            return;
+        };
+        tracing::debug!(%peer, from = request.from_seq, got = seqs.len(), "a group sync answered");
+        let full = seqs.len() as u64 == request.to_seq - request.from_seq + 1;
         if full {
-            if let Some(last) = last {
+            if let Some(last) = seqs.last() {
                 self.request_sync(group, request.epoch, request.key_id, last + 1, None);
             }
         } else if self.has_hole(&group, &request.epoch, &request.key_id)
@@ -182,6 +302,25 @@ impl Actor {
         {
             // Someone else lacked part of it: the sender, who keeps all its messages, next.
             self.retry_sync_soon(&request, true);
+        }
+    }
+
+    /// A heads answer: what it brought is taken in (and the epoch asked again soon, as
+    /// more may wait); a hole it leaves below a sender's newest message is asked about of
+    /// the sender after the gap's grace.
+    fn on_heads_response(&mut self, peer: PeerId, group: GroupId, request: HeadsRequest, response: &SyncResponse) {
+        let Some(seqs) = self.accept_synced(peer, group, &request, response) else {
+            return;
+        };
+        tracing::debug!(%peer, got = seqs.len(), "a group's heads answered");
+        let now = now_ms();
+        if !seqs.is_empty() {
+            self.groups.sync_schedule.ask_heads_again(request.epoch, now);
+        }
+        for head in request.heads.iter() {
+            if self.has_hole(&group, &request.epoch, &head.key_id) {
+                self.groups.sync_schedule.gap((request.epoch, head.key_id), now);
+            }
         }
     }
 }

@@ -8,6 +8,8 @@
 //! Reports `sent`, `expected_deliveries`, `delivered` (distinct (member, message) pairs
 //! stored, from the members' histories), `lost`, `duplicates` (arrivals reported twice
 //! plus stored twice), `repaired` (messages the members fetched by history sync),
+//! `syncs_served` (history-sync requests the members answered, the group's formation
+//! included),
 //! `deliveries_per_s` (from the first send to the last arrival), `p50_ms`, `p99_ms`
 //! (from the `group_send` call to each member's `message_received` event), and the
 //! `usage` (CPU and memory of the process) from the first send to the last arrival.
@@ -206,13 +208,14 @@ async fn summarise(
     } else {
         counted
     };
-    let mut repaired = 0;
+    let (mut repaired, mut syncs_served) = (0, 0);
     for handle in handles {
         if let Ok(status) = handle.status().await {
             repaired += status.groups.repaired;
+            syncs_served += status.groups.syncs_served;
         }
     }
-    Ok(report(
+    let mut map = report(
         handles.len(),
         sent.len() + errors,
         delivered,
@@ -221,7 +224,9 @@ async fn summarise(
         started,
         &arrivals,
         &sent,
-    ))
+    );
+    map.insert("syncs_served".into(), json!(syncs_served));
+    Ok(map)
 }
 
 /// The report shared by `group` and `group-raw`; latencies run from each message's send
