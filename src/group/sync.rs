@@ -104,8 +104,18 @@ impl WireMessage for SyncRequest {
     const KIND: &'static str = "group.sync.req";
 }
 
-fn sync_mac(keys: &EpochKeys) -> Hmac<Sha256> {
-    hmac_sha256(keys.sync_key())
+/// The MAC under the epoch's sync key over a request's `mac_bytes`.
+fn sync_mac(keys: &EpochKeys, bytes: &[u8]) -> Fixed<32> {
+    let mut mac = hmac_sha256(keys.sync_key());
+    mac.update(bytes);
+    Fixed(mac.finalize().into_bytes().into())
+}
+
+/// Checks a request's MAC over its `mac_bytes`, in constant time.
+fn check_sync_mac(keys: &EpochKeys, bytes: &[u8], mac: &Fixed<32>) -> Result<(), SyncError> {
+    let mut expected: Hmac<Sha256> = hmac_sha256(keys.sync_key());
+    expected.update(bytes);
+    expected.verify_slice(mac.as_ref()).map_err(|_| SyncError::BadMac)
 }
 
 impl SyncRequest {
@@ -127,9 +137,7 @@ impl SyncRequest {
             mac: Fixed([0; 32]),
         };
         request.validate()?;
-        let mut mac = sync_mac(keys);
-        mac.update(&request.mac_bytes());
-        request.mac = Fixed(mac.finalize().into_bytes().into());
+        request.mac = sync_mac(keys, &request.mac_bytes());
         Ok(request)
     }
 
@@ -163,9 +171,7 @@ impl SyncRequest {
     /// under the keys of the epoch the request names.
     pub fn verify(&self, keys: &EpochKeys) -> Result<(), SyncError> {
         self.validate()?;
-        let mut mac = sync_mac(keys);
-        mac.update(&self.mac_bytes());
-        mac.verify_slice(self.mac.as_ref()).map_err(|_| SyncError::BadMac)
+        check_sync_mac(keys, &self.mac_bytes(), &self.mac)
     }
 }
 
@@ -212,9 +218,7 @@ impl HeadsRequest {
             mac: Fixed([0; 32]),
         };
         request.validate()?;
-        let mut mac = sync_mac(keys);
-        mac.update(&request.mac_bytes());
-        request.mac = Fixed(mac.finalize().into_bytes().into());
+        request.mac = sync_mac(keys, &request.mac_bytes());
         Ok(request)
     }
 
@@ -246,9 +250,7 @@ impl HeadsRequest {
     /// under the keys of the epoch the request names.
     pub fn verify(&self, keys: &EpochKeys) -> Result<(), SyncError> {
         self.validate()?;
-        let mut mac = sync_mac(keys);
-        mac.update(&self.mac_bytes());
-        mac.verify_slice(self.mac.as_ref()).map_err(|_| SyncError::BadMac)
+        check_sync_mac(keys, &self.mac_bytes(), &self.mac)
     }
 }
 
