@@ -5,7 +5,8 @@
 //! message received, each gap in a sender's sequence numbers, each sync asked and each
 //! one that failed or left a hole, with the time; `poll_timeout` says when a sync next
 //! falls due and `take_due` hands over what to ask then:
-//! - **heads** (one request for a whole epoch, every sender key in it): [`TAIL_SYNC_AFTER_MS`]
+//! - **heads** (one request for a whole epoch, every sender key in it, by turns to the
+//!   sender of the newest message heard and to a random member): [`TAIL_SYNC_AFTER_MS`]
 //!   after the first message heard since the epoch was last asked — throttled, not pushed
 //!   back by later messages, so a busy group asks once a second and a quiet one once per
 //!   burst — at once when a key arrives or a heads sync failed a second ago, and
@@ -87,6 +88,10 @@ struct EpochActivity {
     tail_ms: Option<u64>,
     /// New keys none of whose messages was heard yet, by arrival time.
     unheard: BTreeSet<(u64, Fixed<8>)>,
+    /// The key of the newest message heard: its sender holds what may follow it.
+    newest_key: Option<Fixed<8>>,
+    /// The last heads request went to that sender (the next goes to a random member).
+    asked_newest: bool,
 }
 
 impl EpochActivity {
@@ -160,6 +165,7 @@ impl SyncSchedule {
         activity.heard = true;
         let key_ms = activity.key_ms;
         let epoch = self.epoch_mut(epoch_id);
+        epoch.newest_key = Some(key_id);
         let removed = first_heard && epoch.unheard.remove(&(key_ms, key_id));
         if removed || epoch.tail_ms.is_none() {
             epoch.tail_ms.get_or_insert(now + TAIL_SYNC_AFTER_MS);
@@ -205,11 +211,24 @@ impl SyncSchedule {
         self.arm(Due::Key(key), now);
     }
 
-    /// The heads of `epoch` were asked at `now`.
-    pub fn asked_heads(&mut self, epoch: Fixed<32>, now: u64) {
+    /// Whom the next heads request of `epoch` goes to: by turns the sender of the newest
+    /// message heard (`Some` of its key; it holds whatever followed, even what gossip
+    /// brought nobody) and a member picked at random (`None`).
+    pub fn heads_to_newest_sender(&self, epoch: &Fixed<32>) -> Option<Fixed<8>> {
+        let activity = self.epochs.get(epoch)?;
+        if activity.asked_newest {
+            None
+        } else {
+            activity.newest_key
+        }
+    }
+
+    /// The heads of `epoch` were asked at `now`, of the newest message's sender or not.
+    pub fn asked_heads(&mut self, epoch: Fixed<32>, now: u64, of_newest_sender: bool) {
         let activity = self.epoch_mut(epoch);
         activity.asked_ms = now;
         activity.tail_ms = None;
+        activity.asked_newest = of_newest_sender;
         self.arm(Due::Heads(epoch), now);
     }
 
@@ -327,7 +346,7 @@ mod tests {
         let due = s.take_due(now);
         for item in &due {
             match *item {
-                Due::Heads(epoch) => s.asked_heads(epoch, now),
+                Due::Heads(epoch) => s.asked_heads(epoch, now, false),
                 Due::Key(key) => s.asked(key, now, true),
             }
         }
@@ -404,6 +423,24 @@ mod tests {
         assert_eq!(s.poll_timeout(), Some(POLL_SYNC_MS), "nothing more on its own");
         s.gap(key(9), 2_000);
         assert_eq!(s.poll_timeout(), Some(POLL_SYNC_MS), "an unknown key's gap is ignored");
+    }
+
+    #[test]
+    fn heads_go_by_turns_to_the_newest_messages_sender_and_to_a_random_member() {
+        let mut s = SyncSchedule::default();
+        s.key_arrived(key(1), 0, true);
+        assert_eq!(s.heads_to_newest_sender(&EPOCH), None, "nothing heard: a random member");
+        s.message(key(1), 100);
+        s.message(key(2), 200);
+        assert_eq!(s.heads_to_newest_sender(&EPOCH), Some(key(2).1));
+        s.asked_heads(EPOCH, 1_200, true);
+        assert_eq!(s.heads_to_newest_sender(&EPOCH), None, "then someone else");
+        s.asked_heads(EPOCH, 2_200, false);
+        assert_eq!(
+            s.heads_to_newest_sender(&EPOCH),
+            Some(key(2).1),
+            "then the sender again"
+        );
     }
 
     #[test]

@@ -15,17 +15,36 @@ pub(in crate::node) enum AskedSync {
 }
 
 impl Actor {
-    /// Asks a fellow member picked at random for what it holds of `epoch` past our heads
-    /// (the next sequence number of every other member's key).
+    /// Asks a fellow member for what it holds of `epoch` past our heads (the next sequence
+    /// number of every other member's key): by turns the sender of the newest message
+    /// heard and a member picked at random.
     pub(super) fn request_heads(&mut self, group: GroupId, epoch: Fixed<32>) {
-        self.groups.sync_schedule.asked_heads(epoch, now_ms());
+        let now = now_ms();
         let me = self.me();
+        let newest = self.groups.sync_schedule.heads_to_newest_sender(&epoch);
         let Some(record) = self.groups.records.get(&group) else {
-            return;
+            return self.groups.sync_schedule.asked_heads(epoch, now, false);
         };
         let (Some(secret), Some(ring)) = (record.secrets.get(&epoch), record.rings.get(&epoch)) else {
-            return;
+            return self.groups.sync_schedule.asked_heads(epoch, now, false);
         };
+        let state = record.log.state();
+        let peer_of = |m: &Member| PeerId::from_bytes(m.peer_id.as_ref()).ok();
+        let newest_sender = newest
+            .and_then(|key_id| ring.key(&key_id))
+            .and_then(|k| state.member(k.sender()))
+            .filter(|m| m.identity_pk != me)
+            .and_then(peer_of);
+        let others: Vec<PeerId> = state
+            .members()
+            .iter()
+            .filter(|m| m.identity_pk != me)
+            .filter_map(peer_of)
+            .collect();
+        let random = (!others.is_empty()).then(|| others[rand::rngs::OsRng.next_u32() as usize % others.len()]);
+        self.groups
+            .sync_schedule
+            .asked_heads(epoch, now, newest_sender.is_some());
         let heads: Vec<Head> = ring
             .keys()
             .filter(|k| *k.sender() != me)
@@ -35,24 +54,12 @@ impl Actor {
             })
             .take(MAX_HEADS)
             .collect();
-        if heads.is_empty() {
+        let Some(peer) = newest_sender.or(random).filter(|_| !heads.is_empty()) else {
             return;
-        }
+        };
         let Ok(request) = HeadsRequest::new(&EpochKeys::derive(&group, secret), group, epoch, heads) else {
             return;
         };
-        let candidates: Vec<PeerId> = record
-            .log
-            .state()
-            .members()
-            .iter()
-            .filter(|m| m.identity_pk != me)
-            .filter_map(|m| PeerId::from_bytes(m.peer_id.as_ref()).ok())
-            .collect();
-        if candidates.is_empty() {
-            return;
-        }
-        let peer = candidates[rand::rngs::OsRng.next_u32() as usize % candidates.len()];
         let Ok(bytes) = crate::wire::encode(&request) else {
             return;
         };
