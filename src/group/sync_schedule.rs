@@ -65,22 +65,16 @@ struct KeyActivity {
     key_ms: u64,
     /// A message from this key arrived.
     heard: bool,
-    /// A gap showed or a sync failed: its hole is asked about then.
+    /// A gap showed or a sync failed: its hole is asked about then (the key is due on
+    /// its own only for this).
     hole_ms: Option<u64>,
     /// The sender itself (who keeps all its messages) is asked next: the last sync went
     /// to another member, or that member's answer left a hole.
     ask_sender_next: bool,
 }
 
-impl KeyActivity {
-    /// When the key is next due on its own, if it is: only for a hole.
-    fn next_due(&self) -> Option<u64> {
-        self.hole_ms
-    }
-}
-
 /// What is known of one epoch's traffic.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default)]
 struct EpochActivity {
     /// When its heads were last asked (0: never).
     asked_ms: u64,
@@ -270,8 +264,9 @@ impl SyncSchedule {
         self.armed.first().map(|(at, _)| (*at).max(self.paced_until_ms))
     }
 
-    /// The syncs due at `now` (at most [`SYNCS_PER_ROUND`]), each armed again at its next
-    /// due time as if asked now.
+    /// The syncs due at `now` (at most [`SYNCS_PER_ROUND`]), each counted as asked now: an
+    /// epoch is armed again for its next poll (or first-message turn), a key's hole is
+    /// handed over (asked again only if the node reports it still open).
     pub fn take_due(&mut self, now: u64) -> Vec<Due> {
         if now < self.paced_until_ms {
             return Vec::new();
@@ -283,21 +278,18 @@ impl SyncSchedule {
             }
             self.armed.pop_first();
             self.armed_at.remove(&item);
-            let next = match item {
-                Due::Heads(epoch) => self.epochs.get(&epoch).map(|activity| {
-                    let mut asked = activity.clone();
-                    (asked.asked_ms, asked.tail_ms) = (now, None);
-                    asked.next_due(now)
-                }),
-                Due::Key(key) => self.keys.get(&key).and_then(|activity| {
-                    let mut asked = *activity;
-                    (asked.asked_ms, asked.hole_ms) = (now, None);
-                    asked.next_due()
-                }),
-            };
-            if let Some(next) = next {
-                self.armed_at.insert(item, next);
-                self.armed.insert((next, item));
+            match item {
+                Due::Heads(epoch) => {
+                    if let Some(activity) = self.epochs.get_mut(&epoch) {
+                        (activity.asked_ms, activity.tail_ms) = (now, None);
+                    }
+                    self.arm(item, now);
+                }
+                Due::Key(key) => {
+                    if let Some(activity) = self.keys.get_mut(&key) {
+                        activity.hole_ms = None;
+                    }
+                }
             }
             due.push(item);
         }
@@ -316,7 +308,7 @@ impl SyncSchedule {
         self.disarm(&item);
         let next = match item {
             Due::Heads(epoch) => self.epochs.get(&epoch).map(|a| a.next_due(now)),
-            Due::Key(key) => self.keys.get(&key).and_then(KeyActivity::next_due),
+            Due::Key(key) => self.keys.get(&key).and_then(|a| a.hole_ms),
         };
         if let Some(next) = next {
             self.armed_at.insert(item, next);

@@ -35,13 +35,15 @@ impl Actor {
             .and_then(|k| state.member(k.sender()))
             .filter(|m| m.identity_pk != me)
             .and_then(peer_of);
-        let others: Vec<PeerId> = state
-            .members()
-            .iter()
-            .filter(|m| m.identity_pk != me)
-            .filter_map(peer_of)
-            .collect();
-        let random = (!others.is_empty()).then(|| others[rand::rngs::OsRng.next_u32() as usize % others.len()]);
+        let peer = newest_sender.or_else(|| {
+            let others: Vec<PeerId> = state
+                .members()
+                .iter()
+                .filter(|m| m.identity_pk != me)
+                .filter_map(peer_of)
+                .collect();
+            (!others.is_empty()).then(|| others[rand::rngs::OsRng.next_u32() as usize % others.len()])
+        });
         self.groups
             .sync_schedule
             .asked_heads(epoch, now, newest_sender.is_some());
@@ -54,7 +56,7 @@ impl Actor {
             })
             .take(MAX_HEADS)
             .collect();
-        let Some(peer) = newest_sender.or(random).filter(|_| !heads.is_empty()) else {
+        let Some(peer) = peer.filter(|_| !heads.is_empty()) else {
             return;
         };
         let Ok(request) = HeadsRequest::new(&EpochKeys::derive(&group, secret), group, epoch, heads) else {
@@ -204,9 +206,9 @@ impl Actor {
             request
                 .verify(&self.sync_keys(&request.group, &request.epoch)?)
                 .map_err(|e| e.reason())?;
-            let (mut stored, mut bytes) = (Vec::new(), 0);
+            let (mut stored, mut stored_bytes) = (Vec::new(), 0);
             for head in request.heads.iter() {
-                if stored.len() >= MAX_SYNC_MESSAGES || bytes >= MAX_BODY_BYTES {
+                if stored.len() >= MAX_SYNC_MESSAGES || stored_bytes >= MAX_BODY_BYTES {
                     break;
                 }
                 let room = (MAX_SYNC_MESSAGES - stored.len()) as u64;
@@ -219,7 +221,7 @@ impl Actor {
                         head.next.saturating_add(room - 1),
                     )
                     .map_err(|_| "store")?;
-                bytes += found.iter().map(Vec::len).sum::<usize>();
+                stored_bytes += found.iter().map(Vec::len).sum::<usize>();
                 stored.extend(found);
             }
             self.groups.stats.syncs_served += 1;
