@@ -67,8 +67,8 @@ impl Entry {
 /// A group's membership log: the final checkpoint, the non-final canonical chain above it
 /// and the competitors of its commits. Persist it after every insert that returned `Ok`
 /// other than `Duplicate` (it serialises as the checkpoint state plus the kept commits).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(try_from = "LogRepr", into = "LogRepr")]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "LogRepr")]
 pub struct GroupLog {
     /// State at the final checkpoint.
     root: GroupState,
@@ -81,18 +81,27 @@ pub struct GroupLog {
 }
 
 /// The persisted form of a [`GroupLog`]; the rest is recomputed on load.
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct LogRepr {
     root: GroupState,
     commits: Vec<Commit>,
 }
 
-impl From<GroupLog> for LogRepr {
-    fn from(log: GroupLog) -> Self {
-        LogRepr {
-            root: log.root,
-            commits: log.entries.into_values().map(|e| e.commit).collect(),
+/// [`LogRepr`] borrowed from a live log: serialising a log (a group's record is written
+/// every second while messages arrive) clones none of its members or commits.
+#[derive(Serialize)]
+struct LogReprRef<'a> {
+    root: &'a GroupState,
+    commits: Vec<&'a Commit>,
+}
+
+impl Serialize for GroupLog {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        LogReprRef {
+            root: &self.root,
+            commits: self.entries.values().map(|e| &e.commit).collect(),
         }
+        .serialize(serializer)
     }
 }
 

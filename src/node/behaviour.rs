@@ -85,6 +85,9 @@ pub const MESH_N_LOW: usize = 3;
 pub const MESH_N_HIGH: usize = 6;
 /// Outbound peers kept in a mesh (D_out; below D_lo and at most D/2).
 pub const MESH_OUTBOUND_MIN: usize = 1;
+/// Non-mesh peers a heartbeat's gossip (IHAVE) goes to, whatever the group's size
+/// (D_lazy; libp2p's default is 6, or a quarter of the non-mesh peers if more).
+pub const GOSSIP_LAZY: usize = 3;
 /// Connections of one peer that may each hold a reservation on our relay service.
 pub const RELAY_RESERVATIONS_PER_PEER: usize = 2;
 /// Peers whose identify addresses are cached for dialling them by peer id.
@@ -117,6 +120,12 @@ pub(super) fn gossipsub_behaviour() -> Result<gossipsub::Behaviour, Box<dyn std:
         .mesh_n_low(MESH_N_LOW)
         .mesh_n_high(MESH_N_HIGH)
         .mesh_outbound_min(MESH_OUTBOUND_MIN)
+        // libp2p's default gossips each heartbeat to a quarter of the topic's non-mesh
+        // peers (at least 6): 24 peers a heartbeat in a 100-member group, whose IHAVEs and
+        // the IWANTs they draw kept both cores busy. A fixed 3 (BENCHMARKS.md, "A
+        // 100-member group"): at 10 msg/s, p99 2.2–4.0 s became 117–1,148 ms (median 221).
+        .gossip_factor(0.0)
+        .gossip_lazy(GOSSIP_LAZY)
         .build()?;
     let mut behaviour = gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Anonymous, config)?;
     // Scoring's IP-colocation penalty (more than 10 peers on one address) would greylist

@@ -645,26 +645,30 @@ impl Actor {
     /// Writes this turn's changed group records (called before each flush).
     pub(super) fn write_groups(&mut self) {
         let now = now_ms();
-        if now.saturating_sub(self.groups.last_ring_write_ms) >= RING_WRITE_MS {
+        let rings = if now.saturating_sub(self.groups.last_ring_write_ms) >= RING_WRITE_MS {
             self.groups.last_ring_write_ms = now;
-            let rings = std::mem::take(&mut self.groups.ring_dirty);
-            self.groups.dirty.extend(rings);
-        }
-        self.write_dirty_groups();
+            std::mem::take(&mut self.groups.ring_dirty)
+        } else {
+            HashSet::new()
+        };
+        self.write_dirty_groups(rings);
     }
 
     /// Writes every changed group now, receive state included (before the last flush).
     pub(super) fn write_all_groups(&mut self) {
         let rings = std::mem::take(&mut self.groups.ring_dirty);
-        self.groups.dirty.extend(rings);
-        self.write_dirty_groups();
+        self.write_dirty_groups(rings);
     }
 
-    fn write_dirty_groups(&mut self) {
+    /// Writes the groups changed this turn and those of `rings` (receive state only; no
+    /// member changed there, so gossip's member set is not rebuilt for them).
+    fn write_dirty_groups(&mut self, rings: HashSet<GroupId>) {
         if !self.groups.dirty.is_empty() {
             self.update_gossip_members();
         }
-        for id in std::mem::take(&mut self.groups.dirty) {
+        let mut dirty = std::mem::take(&mut self.groups.dirty);
+        dirty.extend(rings);
+        for id in dirty {
             if let Some(record) = self.groups.records.get(&id) {
                 if let Err(e) = self.store.put_group(id.as_bytes(), record) {
                     tracing::error!(error = %e, "cannot save a group");

@@ -211,6 +211,9 @@ impl Actor {
                 if stored.len() >= MAX_SYNC_MESSAGES || stored_bytes >= MAX_BODY_BYTES {
                     break;
                 }
+                if self.holds_nothing_past(&request.group, &request.epoch, head) {
+                    continue;
+                }
                 let room = (MAX_SYNC_MESSAGES - stored.len()) as u64;
                 let found = self
                     .store
@@ -243,6 +246,25 @@ impl Actor {
             .map_err(|_| "store")?;
         self.groups.stats.syncs_served += 1;
         Ok(SyncResponse::pack(stored))
+    }
+
+    /// Whether every message we could hold of `head`'s key comes before `head.next`: the
+    /// key is ours or in our ring, and our chain has not gone past it. Every envelope we
+    /// store was decrypted with that chain, so the store has nothing to look up (a heads
+    /// request names every sender key; most are up to date). After a crash the ring may
+    /// lag the stored envelopes by up to [`RING_WRITE_MS`] of messages; other members
+    /// still serve those.
+    fn holds_nothing_past(&self, group: &GroupId, epoch: &Fixed<32>, head: &Head) -> bool {
+        let Some(record) = self.groups.records.get(group) else {
+            return false;
+        };
+        let own = record
+            .own
+            .get(epoch)
+            .filter(|k| *k.key_id() == head.key_id)
+            .map(|k| k.iteration());
+        let held = own.or_else(|| record.rings.get(epoch)?.key(&head.key_id).map(|k| k.next()));
+        held.is_some_and(|next| head.next >= next)
     }
 
     /// The keys of an epoch we hold the secret of, for checking a sync request's MAC.
