@@ -64,6 +64,19 @@ impl GroupRecord {
         *self.log.state().group()
     }
 
+    /// The sequence number past every message of `key_id` in `epoch` we sent or received
+    /// (every envelope we store was encrypted or decrypted with that chain), if the key
+    /// is ours or in our ring. After a crash the ring may lag the stored envelopes by up
+    /// to [`RING_WRITE_MS`] of messages.
+    pub(super) fn next_held(&self, epoch: &Fixed<32>, key_id: &Fixed<8>) -> Option<u64> {
+        let own = self
+            .own
+            .get(epoch)
+            .filter(|k| k.key_id() == key_id)
+            .map(|k| k.iteration());
+        own.or_else(|| self.rings.get(epoch)?.key(key_id).map(|k| k.next()))
+    }
+
     pub(super) fn current_epoch(&self) -> Option<&Fixed<32>> {
         self.epochs.last()
     }

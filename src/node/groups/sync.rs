@@ -206,12 +206,16 @@ impl Actor {
             request
                 .verify(&self.sync_keys(&request.group, &request.epoch)?)
                 .map_err(|e| e.reason())?;
+            let record = self.groups.records.get(&request.group);
             let (mut stored, mut stored_bytes) = (Vec::new(), 0);
             for head in request.heads.iter() {
                 if stored.len() >= MAX_SYNC_MESSAGES || stored_bytes >= MAX_BODY_BYTES {
                     break;
                 }
-                if self.holds_nothing_past(&request.group, &request.epoch, head) {
+                // Most heads are up to date: no store lookup for a key whose chain we
+                // hold nothing past (other members serve what a crash left unrecorded).
+                let next_held = record.and_then(|r| r.next_held(&request.epoch, &head.key_id));
+                if next_held.is_some_and(|next| head.next >= next) {
                     continue;
                 }
                 let room = (MAX_SYNC_MESSAGES - stored.len()) as u64;
@@ -246,25 +250,6 @@ impl Actor {
             .map_err(|_| "store")?;
         self.groups.stats.syncs_served += 1;
         Ok(SyncResponse::pack(stored))
-    }
-
-    /// Whether every message we could hold of `head`'s key comes before `head.next`: the
-    /// key is ours or in our ring, and our chain has not gone past it. Every envelope we
-    /// store was decrypted with that chain, so the store has nothing to look up (a heads
-    /// request names every sender key; most are up to date). After a crash the ring may
-    /// lag the stored envelopes by up to [`RING_WRITE_MS`] of messages; other members
-    /// still serve those.
-    fn holds_nothing_past(&self, group: &GroupId, epoch: &Fixed<32>, head: &Head) -> bool {
-        let Some(record) = self.groups.records.get(group) else {
-            return false;
-        };
-        let own = record
-            .own
-            .get(epoch)
-            .filter(|k| *k.key_id() == head.key_id)
-            .map(|k| k.iteration());
-        let held = own.or_else(|| record.rings.get(epoch)?.key(&head.key_id).map(|k| k.next()));
-        held.is_some_and(|next| head.next >= next)
     }
 
     /// The keys of an epoch we hold the secret of, for checking a sync request's MAC.
