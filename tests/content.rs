@@ -18,7 +18,7 @@ async fn changed(
     check: impl Fn(&MessageView) -> bool,
 ) -> MessageView {
     wait_event(events, |e| match e {
-        Event::MessageChanged { message } if message.id == id && check(message) => Some(message.clone()),
+        Event::MessageChanged { message } if message.id == id && check(message) => Some(MessageView::clone(message)),
         _ => None,
     })
     .await
@@ -27,7 +27,7 @@ async fn changed(
 /// Waits for the next message received.
 async fn received(events: &mut chingu::node::EventStream) -> MessageView {
     wait_event(events, |e| match e {
-        Event::MessageReceived { message } => Some(message.clone()),
+        Event::MessageReceived { message } => Some(MessageView::clone(message)),
         _ => None,
     })
     .await
@@ -363,7 +363,10 @@ async fn a_sticker_shows_at_once_and_its_pack_is_fetched_from_the_sender() {
         _ => None,
     })
     .await;
-    assert_eq!(installed, pack, "the same pack, checked against its author's signature");
+    assert_eq!(
+        *installed, pack,
+        "the same pack, checked against its author's signature"
+    );
     // Reported, not asserted (SPEC: no timing assertions in tests).
     eprintln!(
         "sticker pack fetched and installed {:?} after the send began",

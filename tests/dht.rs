@@ -13,7 +13,7 @@ use libp2p::{noise, tcp, yamux, StreamProtocol, Swarm};
 use chingu::node::behaviour::KAD_PROTOCOL;
 use chingu::rendezvous::RecordError;
 use chingu::testnet::scenarios::{self, ScenarioOptions};
-use chingu::testnet::{TestNet, TestNetOptions, READY_PEERS};
+use chingu::testnet::{FdPlan, TestNet, TestNetOptions, READY_PEERS};
 use chingu::Event;
 use chingu::NodeError;
 use common::net::still_serves;
@@ -36,6 +36,34 @@ async fn ten_nodes_bootstrap_and_share_records() {
     };
     let report = scenarios::run(&mut net, readiness, None, &options).await.unwrap();
     assert_eq!(report.kad_put_get.ok, 10, "{:?}", report.kad_put_get);
+    assert_eq!(report.kad_put_get.failed, 0);
+    net.shutdown().await;
+}
+
+/// Large-net mode at a small size, what nets of hundreds of nodes run: idle connections
+/// closed after 3 s, nodes joining eight at a time, full k-buckets not probed (peers are
+/// inserted by the node while there is room). Every node still joins, and every record
+/// put is read back by another node.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_net_in_large_mode_joins_and_shares_records() {
+    const NODES: usize = 30;
+    let mut options = TestNetOptions::new(NODES);
+    options.plan = Some(FdPlan {
+        max_connections: 64,
+        large: true,
+    });
+    let mut net = TestNet::start(options, |_| {}).await.unwrap();
+    let readiness = net.wait_ready(Duration::from_secs(120), |_| {}).await;
+    assert_eq!(
+        readiness.ready, NODES,
+        "every node has {READY_PEERS} peers in its routing table"
+    );
+    let options = ScenarioOptions {
+        messages: 0,
+        ..ScenarioOptions::default()
+    };
+    let report = scenarios::run(&mut net, readiness, None, &options).await.unwrap();
+    assert_eq!(report.kad_put_get.ok, NODES, "{:?}", report.kad_put_get);
     assert_eq!(report.kad_put_get.failed, 0);
     net.shutdown().await;
 }

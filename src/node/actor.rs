@@ -606,7 +606,7 @@ impl Actor {
                             .as_ref()
                             .is_none_or(|seen| super::nat::addrs::reachable_from(addr, seen))
                         {
-                            self.swarm.behaviour_mut().kad.add_address(&peer_id, addr.clone());
+                            self.offer_dht_address(peer_id, addr.clone());
                         }
                     }
                 } else {

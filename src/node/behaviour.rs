@@ -272,6 +272,11 @@ impl Behaviour {
             .set_periodic_bootstrap_interval(config.dht_refresh)
             .disjoint_query_paths(true)
             .set_replication_factor(NonZeroUsize::new(20).expect("non-zero"));
+        if !config.probe_full_buckets {
+            // Connected peers are then offered as `RoutablePeer` events, and inserted while
+            // there is room (`Actor::offer_dht_address`), like the addresses identify finds.
+            kad_config.set_kbucket_inserts(kad::BucketInserts::Manual);
+        }
         let store = MemoryStore::with_config(
             peer_id,
             MemoryStoreConfig {

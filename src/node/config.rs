@@ -60,6 +60,12 @@ pub struct NodeConfig {
     pub role: Option<Role>,
     /// How often the DHT routing table is refreshed; `None`: only when it runs low.
     pub dht_refresh: Option<Duration>,
+    /// Whether a peer that finds its k-bucket full has the bucket's oldest entry dialled
+    /// to check it is still alive (Kademlia's rule, libp2p's default). Without, a full
+    /// bucket keeps its entries and newcomers wait for room. Large test nets turn it off:
+    /// their 3 s idle timeout leaves the oldest entry disconnected nearly always, so every
+    /// new peer of a full bucket would cost one more connection.
+    pub probe_full_buckets: bool,
     /// The full configuration file (protocol settings).
     pub settings: Config,
     /// Where to record libp2p's metrics (`chingu run --metrics`); `None` records nothing.
@@ -97,6 +103,7 @@ impl NodeConfig {
             announce: Vec::new(),
             role: None,
             dht_refresh: None,
+            probe_full_buckets: true,
             settings: Config::default(),
             metrics: None,
         };

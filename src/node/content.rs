@@ -360,7 +360,9 @@ impl Actor {
     pub(super) fn announce_change(&mut self, changed: StoredMessage, title: String) {
         let view = self.view_of(&changed).titled(&title);
         self.durability.after_flush(Box::new(move |actor: &mut Actor| {
-            actor.emit(Event::MessageChanged { message: view });
+            actor.emit(Event::MessageChanged {
+                message: Box::new(view),
+            });
         }));
     }
 

@@ -164,6 +164,22 @@ impl Actor {
         }
     }
 
+    /// Offers a DHT server's address to the routing table. With `probe_full_buckets` off
+    /// a new peer is inserted only while its bucket has room (libp2p would dial the
+    /// bucket's oldest entry to see whether it is still alive); a peer already in the
+    /// table always gets the address.
+    pub(super) fn offer_dht_address(&mut self, peer: PeerId, address: libp2p::Multiaddr) {
+        let probe = self.config.probe_full_buckets;
+        let kad = &mut self.swarm.behaviour_mut().kad;
+        let welcome = probe
+            || kad.kbucket(peer).is_some_and(|bucket| {
+                bucket.num_entries() < kad::K_VALUE.get() || bucket.iter().any(|e| *e.node.key.preimage() == peer)
+            });
+        if welcome {
+            kad.add_address(&peer, address);
+        }
+    }
+
     pub(super) fn dht_record_count(&mut self) -> usize {
         self.swarm.behaviour_mut().kad.store_mut().records().count()
     }
@@ -243,6 +259,7 @@ impl Actor {
                 self.reject(None, PROTOCOL, "provider_records_unsupported");
             }
             kad::Event::RoutingUpdated { .. } => self.check_routing_waiters(),
+            kad::Event::RoutablePeer { peer, address } => self.offer_dht_address(peer, address),
             kad::Event::OutboundQueryProgressed { id, result, step, .. } => match result {
                 QueryResult::PutRecord(result) => {
                     if let Some(done) = self.dht.puts.remove(&id) {

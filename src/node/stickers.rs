@@ -222,7 +222,7 @@ impl Actor {
             (Some(reply), outcome) => {
                 let _ = reply.send(outcome);
             }
-            (None, Ok(pack)) => self.emit(Event::StickersInstalled { pack }),
+            (None, Ok(pack)) => self.emit(Event::StickersInstalled { pack: Box::new(pack) }),
             (None, Err(_)) => self.reject(None, "stickers", "bad_pack"),
         }
     }

@@ -90,6 +90,10 @@ pub struct TestNetOptions {
     pub settings: Config,
     /// Per-node settings (index, base settings), for scenarios that mix modes.
     pub node_settings: Option<fn(usize, &Config) -> Config>,
+    /// How the net fits in the process's descriptors; `None`: planned from the process's
+    /// limit ([`FdPlan::for_process`]). Tests give a large plan to a small net to run
+    /// large-net mode where it is quick.
+    pub plan: Option<FdPlan>,
 }
 
 impl TestNetOptions {
@@ -100,6 +104,7 @@ impl TestNetOptions {
             seed: 1,
             settings: Config::default(),
             node_settings: None,
+            plan: None,
         }
     }
 }
@@ -160,9 +165,10 @@ pub struct Readiness {
 /// How the net fits in the process's file descriptors: every connection between two
 /// nodes of the net takes one descriptor at each end, so a full mesh of N nodes needs
 /// N·(N−1) of them. When that does not fit, each node gets a connection cap, idle
-/// connections are closed after 3 s, nodes join a few at a time, and they refresh their
+/// connections are closed after 3 s, nodes join a few at a time, they refresh their
 /// routing tables every 30 min instead of 5 (the refreshes of hundreds of nodes sharing
-/// two cores would otherwise take most of the machine).
+/// two cores would otherwise take most of the machine), and a full k-bucket is not probed
+/// (`NodeConfig::probe_full_buckets`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FdPlan {
     /// Most established connections per node.
@@ -240,7 +246,7 @@ impl TestNet {
             root,
             nodes: Vec::with_capacity(options.nodes),
             rng: rand::rngs::StdRng::seed_from_u64(options.seed),
-            plan: FdPlan::for_process(options.nodes),
+            plan: options.plan.unwrap_or_else(|| FdPlan::for_process(options.nodes)),
             options,
             started_at: Instant::now(),
         };
@@ -384,6 +390,7 @@ impl TestNet {
         };
         if plan.large {
             config.dht_refresh = Some(LARGE_NET_DHT_REFRESH);
+            config.probe_full_buckets = false;
         }
         // Every node of the net listens on loopback, reachable by all the others: no
         // AutoNAT probes (and no dial-backs) are needed to know it, which keeps large nets

@@ -70,7 +70,7 @@ fn chat_with_many_messages() -> (App, String) {
     let conv = ConvId::direct(&PhoneNumber::canonical(MINJI).expect("E.164")).to_string();
     for i in 0..MESSAGES {
         app.update(Input::Event(Event::MessageReceived {
-            message: message(i, &conv),
+            message: Box::new(message(i, &conv)),
         }));
     }
     assert_eq!(
@@ -115,7 +115,7 @@ fn streaming(c: &mut Criterion) {
             |mut app| {
                 for message in &burst {
                     app.update(Input::Event(Event::MessageReceived {
-                        message: message.clone(),
+                        message: Box::new(message.clone()),
                     }));
                 }
                 app

@@ -122,7 +122,7 @@ pub async fn still_serves(net: &mut TestNet, victim: usize) {
 /// Waits for a `group_changed` event with `change` on `events`.
 pub async fn group_changed(events: &mut chingu::node::EventStream, change: &str) -> chingu::node::GroupView {
     wait_event(events, |e| match e {
-        Event::GroupChanged { group, change: c } if c == change => Some(group.clone()),
+        Event::GroupChanged { group, change: c } if c == change => Some(chingu::node::GroupView::clone(group)),
         _ => None,
     })
     .await

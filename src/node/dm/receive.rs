@@ -500,7 +500,9 @@ impl Actor {
         let mut view = crate::node::messages::MessageView::new(&message, &name).titled(&name);
         view.muted = contact.muted;
         self.durability.after_flush(Box::new(move |actor: &mut Actor| {
-            actor.emit(Event::MessageReceived { message: view });
+            actor.emit(Event::MessageReceived {
+                message: Box::new(view),
+            });
         }));
         Outcome::Stored
     }

@@ -483,7 +483,10 @@ impl Actor {
         let change = change.to_owned();
         self.ensure_conversation(id);
         self.durability.after_flush(Box::new(move |actor: &mut Actor| {
-            actor.emit(Event::GroupChanged { group: view, change });
+            actor.emit(Event::GroupChanged {
+                group: Box::new(view),
+                change,
+            });
         }));
     }
 

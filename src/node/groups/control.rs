@@ -262,7 +262,7 @@ impl Actor {
                 self.groups.invitations.insert(id, invitation);
                 self.durability.after_flush(Box::new(move |actor: &mut Actor| {
                     actor.emit(Event::GroupChanged {
-                        group: view,
+                        group: Box::new(view),
                         change: "invited".into(),
                     });
                 }));

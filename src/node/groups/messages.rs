@@ -297,7 +297,7 @@ impl Actor {
             return Ok(());
         }
         self.emit(Event::MessageReceived {
-            message: MessageView::new(&stored, sender.name.as_str()).titled(&title),
+            message: Box::new(MessageView::new(&stored, sender.name.as_str()).titled(&title)),
         });
         Ok(())
     }

@@ -43,7 +43,7 @@ impl Actor {
         }
         for (id, new) in written {
             if let Ok(Some(message)) = self.store.message(&id) {
-                let message = self.view_of(&message);
+                let message = Box::new(self.view_of(&message));
                 self.emit(if new {
                     Event::MessageReceived { message }
                 } else {

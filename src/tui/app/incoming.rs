@@ -267,7 +267,7 @@ impl App {
                 let phone = message.sender.clone();
                 self.typing.remove(&phone);
                 if let Some(chat) = self.chat.as_mut().filter(|c| c.conv_id == message.conv) {
-                    chat.push(message);
+                    chat.push(*message);
                     effects.extend(self.mark_read());
                 }
                 effects
@@ -280,7 +280,7 @@ impl App {
                     .and_then(|chat| chat.messages.iter_mut().rev().find(|m| m.id == message.id))
                 {
                     let state = held.state;
-                    *held = message;
+                    *held = *message;
                     held.state = state;
                 }
                 Vec::new()

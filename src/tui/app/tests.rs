@@ -72,7 +72,7 @@ fn incoming_messages_append_mark_read_once_at_a_time_and_count_elsewhere() {
     open_minji(&mut app, page(0..3, MINJI));
     // The first read is still in flight: further messages do not pile up read calls.
     let effects = app.update(Input::Event(Event::MessageReceived {
-        message: message(10, MINJI, true, "new"),
+        message: Box::new(message(10, MINJI, true, "new")),
     }));
     assert!(methods(&effects).is_empty());
     assert_eq!(app.chat.as_ref().unwrap().messages.len(), 4);
@@ -81,7 +81,7 @@ fn incoming_messages_append_mark_read_once_at_a_time_and_count_elsewhere() {
 
     // A message from Yuki, whose conversation the list does not know yet, asks for the list.
     let effects = app.update(Input::Event(Event::MessageReceived {
-        message: message(11, YUKI, true, "こんにちは"),
+        message: Box::new(message(11, YUKI, true, "こんにちは")),
     }));
     assert_eq!(methods(&effects), ["conversations.list"]);
     app.update(ok(
@@ -93,7 +93,7 @@ fn incoming_messages_append_mark_read_once_at_a_time_and_count_elsewhere() {
     ));
     // The next one is counted locally and moves the conversation up.
     app.update(Input::Event(Event::MessageReceived {
-        message: message(12, YUKI, true, "また"),
+        message: Box::new(message(12, YUKI, true, "また")),
     }));
     let entries = app.entries();
     assert_eq!(entries[0].title, "ゆき");
@@ -125,7 +125,9 @@ fn sending_clears_the_composer_and_failures_put_the_draft_back() {
     };
     app.update(ok(request.clone(), serde_json::to_value(&sent).unwrap()));
     // The same message arriving as an event is not shown twice.
-    app.update(Input::Event(Event::MessageReceived { message: sent.clone() }));
+    app.update(Input::Event(Event::MessageReceived {
+        message: Box::new(sent.clone()),
+    }));
     let chat = app.chat.as_ref().unwrap();
     assert_eq!(chat.messages.len(), 3);
 
@@ -207,7 +209,7 @@ fn scrolling_back_fetches_older_pages_until_the_start() {
     assert!(chat.scroll > 0);
     // New messages while scrolled up are counted, and End of scrolling follows again.
     app.update(Input::Event(Event::MessageReceived {
-        message: message(5000, MINJI, true, "new"),
+        message: Box::new(message(5000, MINJI, true, "new")),
     }));
     assert_eq!(app.chat.as_ref().unwrap().unseen, 1);
     for _ in 0..PAGE {
@@ -223,7 +225,7 @@ fn the_window_stays_bounded_while_thousands_stream_in() {
     open_minji(&mut app, json!([]));
     for i in 0..(MAX_WINDOW as u32 + 500) {
         app.update(Input::Event(Event::MessageReceived {
-            message: message(i, MINJI, true, "flood"),
+            message: Box::new(message(i, MINJI, true, "flood")),
         }));
     }
     let chat = app.chat.as_ref().unwrap();
@@ -381,7 +383,9 @@ fn groups_show_in_the_list_and_use_the_group_methods() {
     // A group message arrives in the open group conversation.
     let mut incoming = message(7, YUKI, true, "やあ");
     incoming.conv = GROUP.into();
-    app.update(Input::Event(Event::MessageReceived { message: incoming }));
+    app.update(Input::Event(Event::MessageReceived {
+        message: Box::new(incoming),
+    }));
     assert_eq!(app.chat.as_ref().unwrap().messages.len(), 1);
 }
 

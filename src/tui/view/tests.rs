@@ -61,10 +61,10 @@ fn conversation() -> App {
     messages[3].state = MessageState::Delivered;
     open_minji(&mut app, serde_json::to_value(messages).unwrap());
     app.update(Input::Event(Event::MessageReceived {
-        message: MessageView {
+        message: Box::new(MessageView {
             conv: conv_id(YUKI),
             ..message(9, YUKI, true, "こんにちは")
-        },
+        }),
     }));
     app.update(Input::Event(Event::Typing {
         phone: MINJI.into(),
