@@ -13,8 +13,9 @@
 //! an event starts: a handshake's answer, an acknowledgement, a found record, a friend
 //! heard from. A friend with nothing due but receipts waiting (they are in no outbox)
 //! is woken by [`Outbox::retry_friend`]'s own back-off. Nothing here scans the whole
-//! outbox: each friend has an ordered map of its entries (oldest first: message ids are
-//! UUIDv7), and the armed times are one ordered set.
+//! outbox, nor a friend's messages that are not due: each friend has an ordered map of
+//! its entries (oldest first: message ids are UUIDv7) and an ordered set of their retry
+//! times, and the armed times are one ordered set.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -35,10 +36,28 @@ pub struct BackedOff {
     pub undeposited: Vec<MsgId>,
 }
 
+/// One friend's entries, oldest first, and their retry times in order.
+#[derive(Debug, Default)]
+struct FriendQueue {
+    entries: BTreeMap<MsgId, OutboxEntry>,
+    /// `(next_attempt_ms, id)` of every entry, armed or not: what is due comes first.
+    retries: BTreeSet<(u64, MsgId)>,
+}
+
+impl FriendQueue {
+    /// The ids of the entries due at `now`, soonest retry first.
+    fn due_ids(&self, now: u64) -> impl Iterator<Item = MsgId> + '_ {
+        self.retries
+            .iter()
+            .take_while(move |(at, _)| *at <= now)
+            .map(|(_, id)| *id)
+    }
+}
+
 /// The direct entries of the outbox, by friend (oldest first) and by retry time.
 #[derive(Debug, Default)]
 pub struct Outbox {
-    friends: HashMap<Arc<PhoneNumber>, BTreeMap<MsgId, OutboxEntry>>,
+    friends: HashMap<Arc<PhoneNumber>, FriendQueue>,
     /// Whose message each id is (the friend's key shared, not a copy of the number per
     /// message).
     owner: HashMap<MsgId, Arc<PhoneNumber>>,
@@ -72,7 +91,7 @@ impl Outbox {
 
     /// The entry of message `id`.
     pub fn get(&self, id: &MsgId) -> Option<&OutboxEntry> {
-        self.friends.get(self.owner.get(id)?.as_ref())?.get(id)
+        self.friends.get(self.owner.get(id)?.as_ref())?.entries.get(id)
     }
 
     /// Adds a direct entry (an entry to a group is ignored), armed at its retry time.
@@ -87,33 +106,43 @@ impl Outbox {
         self.remove(&entry.id);
         self.armed.insert((entry.next_attempt_ms, entry.id));
         self.owner.insert(entry.id, Arc::clone(&friend));
-        self.friends.entry(friend).or_default().insert(entry.id, entry);
+        let queue = self.friends.entry(friend).or_default();
+        queue.retries.insert((entry.next_attempt_ms, entry.id));
+        queue.entries.insert(entry.id, entry);
     }
 
     /// Takes message `id` out (acknowledged, or gone).
     pub fn remove(&mut self, id: &MsgId) -> Option<OutboxEntry> {
         let phone = self.owner.remove(id)?;
-        let entries = self.friends.get_mut(phone.as_ref())?;
-        let entry = entries.remove(id)?;
-        if entries.is_empty() {
+        let queue = self.friends.get_mut(phone.as_ref())?;
+        let entry = queue.entries.remove(id)?;
+        queue.retries.remove(&(entry.next_attempt_ms, entry.id));
+        if queue.entries.is_empty() {
             self.friends.remove(phone.as_ref());
         }
         self.armed.remove(&(entry.next_attempt_ms, entry.id));
         Some(entry)
     }
 
-    /// Up to `limit` of `phone`'s messages due at `now`, oldest first.
+    /// Up to `limit` of `phone`'s messages due at `now`, oldest first. Costs what is due,
+    /// not what waits: messages in flight or backing off are not looked at.
     pub fn due(&self, phone: &PhoneNumber, now: u64, limit: usize) -> Vec<MsgId> {
-        self.friend_entries(phone)
-            .filter(|e| e.next_attempt_ms <= now)
-            .map(|e| e.id)
-            .take(limit)
-            .collect()
+        let mut ids: Vec<MsgId> = self
+            .friends
+            .get(phone)
+            .map(|q| q.due_ids(now).collect())
+            .unwrap_or_default();
+        if ids.len() > limit {
+            ids.select_nth_unstable(limit);
+            ids.truncate(limit);
+        }
+        ids.sort_unstable();
+        ids
     }
 
     /// Whether any of `phone`'s messages is due at `now`.
     pub fn has_due(&self, phone: &PhoneNumber, now: u64) -> bool {
-        self.friend_entries(phone).any(|e| e.next_attempt_ms <= now)
+        self.friends.get(phone).is_some_and(|q| q.due_ids(now).next().is_some())
     }
 
     /// `ids` went out in a request at `now`: each is tried again after its back-off
@@ -147,7 +176,8 @@ impl Outbox {
     /// has a new key); `redeposit`: each goes to the friend's mailboxes again too (a
     /// copy sealed to an old key never reaches the new one). The caller tries the friend.
     pub fn friend_due(&mut self, phone: &PhoneNumber, now: u64, redeposit: bool) {
-        for id in self.friend_ids(phone, |_| true) {
+        let ids: Vec<MsgId> = self.friend_entries(phone).map(|e| e.id).collect();
+        for id in ids {
             self.reschedule(phone, &id, |entry| {
                 entry.next_attempt_ms = entry.next_attempt_ms.min(now);
                 if redeposit {
@@ -160,7 +190,12 @@ impl Outbox {
     /// `phone` could not be reached at `now`: its due messages back off (one attempt
     /// more each) and are armed again.
     pub fn back_off(&mut self, phone: &PhoneNumber, now: u64, rng: &mut impl RngCore) -> BackedOff {
-        for id in self.friend_ids(phone, |e| e.next_attempt_ms <= now) {
+        let due: Vec<MsgId> = self
+            .friends
+            .get(phone)
+            .map(|q| q.due_ids(now).collect())
+            .unwrap_or_default();
+        for id in due {
             self.reschedule(phone, &id, |entry| {
                 entry.attempts += 1;
                 entry.next_attempt_ms = now + super::retry_delay_ms(entry.attempts, rng.next_u32());
@@ -182,7 +217,11 @@ impl Outbox {
     /// Message `id` was handed to a mailbox at `now`: the entry as it is now, to be
     /// saved, unless it was handed over before (or is gone).
     pub fn deposited(&mut self, id: &MsgId, now: u64) -> Option<OutboxEntry> {
-        let entry = self.friends.get_mut(self.owner.get(id)?.as_ref())?.get_mut(id)?;
+        let entry = self
+            .friends
+            .get_mut(self.owner.get(id)?.as_ref())?
+            .entries
+            .get_mut(id)?;
         if entry.mailbox_ms != 0 {
             return None;
         }
@@ -240,25 +279,28 @@ impl Outbox {
         friends
     }
 
-    /// The ids of `phone`'s entries that `keep` selects.
-    fn friend_ids(&self, phone: &PhoneNumber, keep: impl Fn(&OutboxEntry) -> bool) -> Vec<MsgId> {
-        self.friend_entries(phone).filter(|e| keep(e)).map(|e| e.id).collect()
-    }
-
     fn friend_entries(&self, phone: &PhoneNumber) -> impl Iterator<Item = &OutboxEntry> {
-        self.friends.get(phone).into_iter().flat_map(|entries| entries.values())
+        self.friends
+            .get(phone)
+            .into_iter()
+            .flat_map(|queue| queue.entries.values())
     }
 
     /// Changes `phone`'s entry `id` and arms it at its new retry time (one already passed
     /// fires at the next [`Outbox::take_due`]: a try more than needed is harmless, a
     /// retry never armed would wait for an event that may not come).
     fn reschedule(&mut self, phone: &PhoneNumber, id: &MsgId, change: impl FnOnce(&mut OutboxEntry)) {
-        let Some(entry) = self.friends.get_mut(phone).and_then(|entries| entries.get_mut(id)) else {
+        let Some(queue) = self.friends.get_mut(phone) else {
+            return;
+        };
+        let Some(entry) = queue.entries.get_mut(id) else {
             return;
         };
         self.armed.remove(&(entry.next_attempt_ms, *id));
+        queue.retries.remove(&(entry.next_attempt_ms, *id));
         change(entry);
         self.armed.insert((entry.next_attempt_ms, *id));
+        queue.retries.insert((entry.next_attempt_ms, *id));
     }
 }
 
@@ -347,6 +389,63 @@ mod tests {
             ..entry(&alice, 0)
         });
         assert_eq!(outbox.len(), 6, "group entries are not the 1:1 outbox's");
+    }
+
+    #[test]
+    fn only_what_is_due_is_handed_out_oldest_first_whatever_its_retry_order() {
+        let alice = phone("+821012345678");
+        // Ten messages, the oldest retried last: retry order is the reverse of age.
+        let queued: Vec<OutboxEntry> = (0..10u64).map(|i| entry(&alice, 10_000 - i * 1_000)).collect();
+        let mut outbox = Outbox::load(queued.clone());
+        assert!(!outbox.has_due(&alice, 999), "none due before the first retry time");
+        assert!(outbox.due(&alice, 999, 8).is_empty());
+        // At 4,000 the four youngest are due; the request takes the three oldest of them.
+        assert!(outbox.has_due(&alice, 4_000));
+        let due_ids: Vec<MsgId> = queued[6..].iter().map(|e| e.id).collect();
+        assert_eq!(outbox.due(&alice, 4_000, 3), due_ids[..3]);
+        assert_eq!(outbox.due(&alice, 4_000, 64), due_ids);
+        outbox.attempted(&due_ids, 4_000, &mut no_jitter());
+        assert!(
+            !outbox.has_due(&alice, 4_999),
+            "in flight: nothing due until the back-off ends"
+        );
+        let next: Vec<MsgId> = queued[5..].iter().map(|e| e.id).collect();
+        assert_eq!(
+            outbox.due(&alice, 5_000, 64),
+            next,
+            "…then again, with one more fallen due"
+        );
+        outbox.remove(&next[0]);
+        assert_eq!(outbox.due(&alice, 5_000, 1), next[1..2], "an acknowledged one is gone");
+    }
+
+    proptest::proptest! {
+        /// The engine's answers match a plain filter over every entry, whatever happened.
+        #[test]
+        fn due_matches_a_scan_of_every_entry(ops in proptest::collection::vec((0u8..4, 0usize..12, 0u64..5_000), 1..60)) {
+            let alice = phone("+821012345678");
+            let queued: Vec<OutboxEntry> = (0..12u64).map(|i| entry(&alice, (i * 937) % 5_000)).collect();
+            let mut outbox = Outbox::load(queued.clone());
+            for (op, index, now) in ops {
+                let id = queued[index].id;
+                match op {
+                    0 => outbox.attempted(&[id], now, &mut no_jitter()),
+                    1 => outbox.retry_now(&[id], now),
+                    2 => { outbox.remove(&id); }
+                    _ => { outbox.back_off(&alice, now, &mut no_jitter()); }
+                }
+                let mut scan: Vec<MsgId> = queued
+                    .iter()
+                    .filter_map(|e| outbox.get(&e.id))
+                    .filter(|e| e.next_attempt_ms <= now)
+                    .map(|e| e.id)
+                    .collect();
+                scan.sort();
+                proptest::prop_assert_eq!(outbox.has_due(&alice, now), !scan.is_empty());
+                scan.truncate(5);
+                proptest::prop_assert_eq!(outbox.due(&alice, now, 5), scan);
+            }
+        }
     }
 
     #[test]
