@@ -453,6 +453,8 @@ impl Actor {
                 routing.insert(*entry.node.key.preimage());
             }
         }
+        let mesh: std::collections::HashSet<PeerId> =
+            self.swarm.behaviour().gossipsub.all_mesh_peers().copied().collect();
         let connected: Vec<PeerId> = self.swarm.connected_peers().copied().collect();
         connected
             .into_iter()
@@ -483,6 +485,7 @@ impl Actor {
                             .then(|| gossip.peer_score(&peer))
                             .flatten()
                     },
+                    gossip_mesh: mesh.contains(&peer),
                 }
             })
             .collect()

@@ -300,6 +300,10 @@ pub struct PeerInfo {
     /// Its gossipsub peer score (invalid group messages it forwarded push it below 0;
     /// `None` if we speak no gossipsub with it: it is not a fellow member of a group).
     pub gossip_score: Option<f64>,
+    /// Whether it is in one of our gossipsub meshes (the peers group messages are pushed to
+    /// at once; the other fellow members only hear of them by gossip or history sync).
+    #[serde(default)]
+    pub gossip_mesh: bool,
 }
 
 /// A stream of [`Event`]s. A subscriber that falls behind by more than

@@ -11,8 +11,10 @@
 //! `syncs_served` (history-sync requests the members answered, the group's formation
 //! included),
 //! `deliveries_per_s` (from the first send to the last arrival), `p50_ms`, `p99_ms`
-//! (from the `group_send` call to each member's `message_received` event), and the
-//! `usage` (CPU and memory of the process) from the first send to the last arrival.
+//! (from the `group_send` call to each member's `message_received` event), the
+//! `usage` (CPU and memory of the process) from the first send to the last arrival, and
+//! `gossip`: the members' gossipsub state when the first message goes out and every
+//! [`GOSSIP_SAMPLE_EVERY`] while messages are sent (see [`gossip_state`]).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -33,6 +35,8 @@ pub(super) const DELIVERY_DEADLINE: Duration = Duration::from_secs(180);
 pub(super) const SETUP_DEADLINE: Duration = Duration::from_secs(120);
 /// Sends in flight at once.
 const SEND_CONCURRENCY: usize = 64;
+/// How often the members' gossipsub state is sampled while messages are sent.
+const GOSSIP_SAMPLE_EVERY: Duration = Duration::from_secs(10);
 
 /// Members 1‥G (node 0 stays out: it is the mailbox), the group formed by node 1.
 async fn form_group(
@@ -87,12 +91,27 @@ pub async fn run(
     let expected = messages * (group_size - 1);
     let sending = AtomicBool::new(true);
     let collector = collect(streams, &group, expected, &sending);
+    let (done, mut sent_all) = tokio::sync::watch::channel(false);
     let sender = async {
         let result = send_all(&handles, &group, 0..messages, rate).await;
         sending.store(false, Ordering::Relaxed);
+        let _ = done.send(true);
         result
     };
-    let ((sent, errors), (arrivals, arrival_duplicates)) = tokio::join!(sender, collector);
+    let sampler = async {
+        let mut samples = Vec::new();
+        let mut every = tokio::time::interval(GOSSIP_SAMPLE_EVERY);
+        loop {
+            tokio::select! {
+                _ = every.tick() => {}
+                _ = sent_all.changed() => return samples,
+            }
+            let mut sample = gossip_state(&handles).await;
+            sample.insert("at_s".into(), json!(started.elapsed().as_secs()));
+            samples.push(sample);
+        }
+    };
+    let ((sent, errors), (arrivals, arrival_duplicates), gossip) = tokio::join!(sender, collector, sampler);
     let usage = meter.finish();
     let mut map = summarise(
         &handles,
@@ -106,7 +125,89 @@ pub async fn run(
     )
     .await?;
     map.insert("usage".into(), json!(usage));
+    map.insert("gossip".into(), json!(gossip));
     Ok(map)
+}
+
+/// The members' gossipsub state at one moment: how many fellow members each has in its
+/// mesh (`mesh`, and `without_mesh`: members with none), into how many parts the meshes
+/// split the group (`mesh_parts`: 1 when a message pushed along mesh links reaches every
+/// member; more, and the others hear of it only by gossip or history sync), how many
+/// fellow members each speaks gossipsub with (`gossip_peers`), and the scores they give
+/// each other — gossipsub stops gossiping with a peer below −10, publishing to it below
+/// −50 and reading it below −80.
+async fn gossip_state(handles: &[NodeHandle]) -> Map<String, Value> {
+    let (mut mesh, mut gossiping, mut scores) = (Vec::new(), Vec::new(), Vec::new());
+    let index: HashMap<String, usize> = handles
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.peer_id().to_string(), i))
+        .collect();
+    let mut parts = Parts::new(handles.len());
+    for (member, handle) in handles.iter().enumerate() {
+        let Ok(peers) = handle.peers().await else {
+            continue;
+        };
+        for peer in peers.iter().filter(|p| p.gossip_mesh) {
+            if let Some(&other) = index.get(&peer.peer_id) {
+                parts.join(member, other);
+            }
+        }
+        mesh.push(peers.iter().filter(|p| p.gossip_mesh).count());
+        gossiping.push(peers.iter().filter(|p| p.gossip_score.is_some()).count());
+        scores.extend(peers.iter().filter_map(|p| p.gossip_score));
+    }
+    let below = |threshold: f64| scores.iter().filter(|&&s| s < threshold).count();
+    let mut map = Map::new();
+    map.insert("mesh_parts".into(), json!(parts.count()));
+    map.insert("without_mesh".into(), json!(mesh.iter().filter(|&&n| n == 0).count()));
+    map.insert("mesh".into(), spread(&mut mesh));
+    map.insert("gossip_peers".into(), spread(&mut gossiping));
+    map.insert(
+        "score_min".into(),
+        json!(scores.iter().copied().reduce(f64::min).map(round)),
+    );
+    map.insert("scores_below_0".into(), json!(below(0.0)));
+    map.insert("scores_below_gossip".into(), json!(below(-10.0)));
+    map.insert("scores_below_publish".into(), json!(below(-50.0)));
+    map.insert("scores_graylisted".into(), json!(below(-80.0)));
+    map
+}
+
+/// Members joined into parts by mesh links (union–find).
+struct Parts(Vec<usize>);
+
+impl Parts {
+    fn new(members: usize) -> Self {
+        Self((0..members).collect())
+    }
+
+    fn root(&mut self, mut member: usize) -> usize {
+        while self.0[member] != member {
+            self.0[member] = self.0[self.0[member]];
+            member = self.0[member];
+        }
+        member
+    }
+
+    fn join(&mut self, a: usize, b: usize) {
+        let (a, b) = (self.root(a), self.root(b));
+        self.0[a] = b;
+    }
+
+    fn count(&mut self) -> usize {
+        (0..self.0.len()).filter(|&m| self.root(m) == m).count()
+    }
+}
+
+/// The least, median and most of `counts`.
+fn spread(counts: &mut [usize]) -> Value {
+    counts.sort_unstable();
+    json!({
+        "min": counts.first(),
+        "p50": counts.get(counts.len() / 2),
+        "max": counts.last(),
+    })
 }
 
 /// `--scenario group-churn`: as `group`, but every fourth member but the creator goes
