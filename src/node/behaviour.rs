@@ -77,12 +77,18 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 pub const MAX_CONCURRENT_STREAMS: usize = 64;
 /// Most messages gossipsub accepts in one RPC (its default is 5,000).
 pub const MAX_GOSSIP_MESSAGES_PER_RPC: usize = 256;
-/// Gossipsub mesh degree of a group topic (D; libp2p's default is 6).
-pub const MESH_N: usize = 4;
+/// Gossipsub mesh degree of a group topic (D; libp2p's default is 6). Every member
+/// forwards each message to its mesh peers but the one it came from, so a group's
+/// traffic grows with D − 1. With D = 3 (D_lo 2, D_hi 4) and lazy flushes once a second,
+/// a 100-member group at 10 msg/s cost the test net 134–155 CPU s instead of 138–181
+/// and kept p99 at 73–168 ms in 4 runs of 4 (75–463 ms, 1 of 6 within 250 ms, before);
+/// BENCHMARKS.md, "A 100-member group". Only fellow members are in a mesh, and what a
+/// mesh misses, IHAVE gossip and history sync bring.
+pub const MESH_N: usize = 3;
 /// Fewest mesh peers before the heartbeat grafts more (D_lo).
-pub const MESH_N_LOW: usize = 3;
+pub const MESH_N_LOW: usize = 2;
 /// Most mesh peers before the heartbeat prunes some (D_hi).
-pub const MESH_N_HIGH: usize = 6;
+pub const MESH_N_HIGH: usize = 4;
 /// Outbound peers kept in a mesh (D_out; below D_lo and at most D/2).
 pub const MESH_OUTBOUND_MIN: usize = 1;
 /// Non-mesh peers a heartbeat's gossip (IHAVE) goes to, whatever the group's size

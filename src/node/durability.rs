@@ -24,8 +24,12 @@ pub(crate) type Deferred = Box<dyn FnOnce(&mut Actor) + Send>;
 /// Delay before retrying a failed flush.
 const RETRY_FLUSH_AFTER: Duration = Duration::from_millis(200);
 
-/// Longest a write registered with [`Durability::wrote_lazily`] waits for a flush.
-const LAZY_FLUSH_AFTER: Duration = Duration::from_millis(250);
+/// Longest a write registered with [`Durability::wrote_lazily`] waits for a flush: as
+/// often as a group's receive state is written. Every node of a 100-member group at 10
+/// msg/s receiving and flushing 4 times a second took about a tenth of the test net's CPU
+/// (BENCHMARKS.md, "A 100-member group"); a crash loses at most this much of what history
+/// sync fetches again.
+const LAZY_FLUSH_AFTER: Duration = Duration::from_secs(1);
 
 /// Most flushes running at once. Two is enough for a write arriving mid-flush not to wait
 /// for that flush; more only adds disk syncs under load.
