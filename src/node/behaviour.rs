@@ -80,8 +80,8 @@ pub const MAX_GOSSIP_MESSAGES_PER_RPC: usize = 256;
 /// Gossipsub mesh degree of a group topic (D; libp2p's default is 6). Every member
 /// forwards each message to its mesh peers but the one it came from, so a group's
 /// traffic grows with D − 1. With D = 3 (D_lo 2, D_hi 4) and lazy flushes once a second,
-/// a 100-member group at 10 msg/s cost the test net 134–155 CPU s instead of 138–181
-/// and kept p99 at 73–168 ms in 4 runs of 4 (75–463 ms, 1 of 6 within 250 ms, before);
+/// a 100-member group at 10 msg/s cost the test net 134–157 CPU s instead of 138–181
+/// and kept p99 at 73–168 ms in 6 runs of 6 (75–463 ms, 1 of 6 within 250 ms, before);
 /// BENCHMARKS.md, "A 100-member group". Only fellow members are in a mesh, and what a
 /// mesh misses, IHAVE gossip and history sync bring.
 pub const MESH_N: usize = 3;

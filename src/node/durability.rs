@@ -25,10 +25,10 @@ pub(crate) type Deferred = Box<dyn FnOnce(&mut Actor) + Send>;
 const RETRY_FLUSH_AFTER: Duration = Duration::from_millis(200);
 
 /// Longest a write registered with [`Durability::wrote_lazily`] waits for a flush: as
-/// often as a group's receive state is written. Every node of a 100-member group at 10
-/// msg/s receiving and flushing 4 times a second took about a tenth of the test net's CPU
-/// (BENCHMARKS.md, "A 100-member group"); a crash loses at most this much of what history
-/// sync fetches again.
+/// often as a group's receive state is written. With 250 ms, the members of a 100-member
+/// group at 10 msg/s each flushed 4 times a second, and sled's I/O threads alone took 5 %
+/// of the test net's CPU (`perf`; BENCHMARKS.md, "A 100-member group"); a crash loses at
+/// most this much of what history sync fetches again.
 const LAZY_FLUSH_AFTER: Duration = Duration::from_secs(1);
 
 /// Most flushes running at once. Two is enough for a write arriving mid-flush not to wait

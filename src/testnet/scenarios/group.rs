@@ -135,7 +135,7 @@ pub async fn run(
 /// member; more, and the others hear of it only by gossip or history sync), how many
 /// fellow members each speaks gossipsub with (`gossip_peers`), and the scores they give
 /// each other — gossipsub stops gossiping with a peer below −10, publishing to it below
-/// −50 and reading it below −80.
+/// −50 and reading it below −80 (its default thresholds, which the nodes use).
 async fn gossip_state(handles: &[NodeHandle]) -> Map<String, Value> {
     let (mut mesh, mut gossiping, mut scores) = (Vec::new(), Vec::new(), Vec::new());
     let index: HashMap<String, usize> = handles
@@ -158,6 +158,8 @@ async fn gossip_state(handles: &[NodeHandle]) -> Map<String, Value> {
         scores.extend(peers.iter().filter_map(|p| p.gossip_score));
     }
     let below = |threshold: f64| scores.iter().filter(|&&s| s < threshold).count();
+    // The nodes score with gossipsub's default thresholds (`node::behaviour`).
+    let thresholds = libp2p::gossipsub::PeerScoreThresholds::default();
     let mut map = Map::new();
     map.insert("mesh_parts".into(), json!(parts.count()));
     map.insert("without_mesh".into(), json!(mesh.iter().filter(|&&n| n == 0).count()));
@@ -168,9 +170,12 @@ async fn gossip_state(handles: &[NodeHandle]) -> Map<String, Value> {
         json!(scores.iter().copied().reduce(f64::min).map(round)),
     );
     map.insert("scores_below_0".into(), json!(below(0.0)));
-    map.insert("scores_below_gossip".into(), json!(below(-10.0)));
-    map.insert("scores_below_publish".into(), json!(below(-50.0)));
-    map.insert("scores_graylisted".into(), json!(below(-80.0)));
+    map.insert("scores_below_gossip".into(), json!(below(thresholds.gossip_threshold)));
+    map.insert(
+        "scores_below_publish".into(),
+        json!(below(thresholds.publish_threshold)),
+    );
+    map.insert("scores_graylisted".into(), json!(below(thresholds.graylist_threshold)));
     map
 }
 
@@ -485,4 +490,24 @@ pub(super) async fn stored(handles: &[NodeHandle], group: &str, limit: usize) ->
         delivered += ids.len();
     }
     (delivered, duplicates)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Parts;
+
+    #[test]
+    fn mesh_links_join_members_into_parts() {
+        let mut parts = Parts::new(6);
+        assert_eq!(parts.count(), 6, "no links: every member alone");
+        for (a, b) in [(0, 1), (2, 1), (3, 4), (1, 0)] {
+            parts.join(a, b);
+        }
+        assert_eq!(parts.count(), 3, "{{0, 1, 2}}, {{3, 4}}, {{5}}");
+        parts.join(4, 2);
+        parts.join(5, 5);
+        assert_eq!(parts.count(), 2);
+        parts.join(0, 5);
+        assert_eq!(parts.count(), 1);
+    }
 }
