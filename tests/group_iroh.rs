@@ -16,10 +16,7 @@ async fn iroh_gossip_members_on_loopback_get_every_message_once() {
     };
     let report = common::net::scenario_report(2, Scenario::GroupIroh, &options).await;
     assert_eq!(report["scenario"], "group-iroh");
-    assert_eq!(report["expected_deliveries"], 120, "{report:#}");
-    assert_eq!(report["delivered"], 120, "{report:#}");
-    assert_eq!(report["lost"], 0, "{report:#}");
-    assert_eq!(report["duplicates"], 0, "{report:#}");
+    common::net::assert_every_message_once(&report, 120);
     assert!(report["p99_ms"].as_f64().unwrap() > 0.0, "{report:#}");
     for key in ["wall_s", "cpu_s", "cpu_cores", "rss_start_bytes", "rss_peak_bytes"] {
         assert!(report["usage"][key].is_number(), "no usage.{key}: {report:#}");

@@ -15,10 +15,7 @@ async fn a_small_group_gets_every_message_and_the_report_shows_its_meshes() {
         ..ScenarioOptions::default()
     };
     let report = common::net::scenario_report(7, Scenario::Group, &options).await;
-    assert_eq!(report["expected_deliveries"], 150, "{report:#}");
-    assert_eq!(report["delivered"], 150, "{report:#}");
-    assert_eq!(report["lost"], 0, "{report:#}");
-    assert_eq!(report["duplicates"], 0, "{report:#}");
+    common::net::assert_every_message_once(&report, 150);
 
     let samples = report["gossip"].as_array().expect("gossip samples");
     let first = samples.first().unwrap_or_else(|| panic!("no sample: {report:#}"));

@@ -183,6 +183,14 @@ pub async fn group_of_three(name: &str) -> (TestNet, chingu::node::GroupView) {
     (net, group)
 }
 
+/// Checks a group scenario's report: `expected` deliveries, each made once.
+pub fn assert_every_message_once(report: &serde_json::Value, expected: u64) {
+    assert_eq!(report["expected_deliveries"], expected, "{report:#}");
+    assert_eq!(report["delivered"], expected, "{report:#}");
+    assert_eq!(report["lost"], 0, "{report:#}");
+    assert_eq!(report["duplicates"], 0, "{report:#}");
+}
+
 /// Runs `scenario` on a fresh test net of `nodes` nodes (with the scenario's own node
 /// settings) and returns its JSON report.
 pub async fn scenario_report(

@@ -148,14 +148,21 @@ async fn gossip_state(handles: &[NodeHandle]) -> Map<String, Value> {
         let Ok(peers) = handle.peers().await else {
             continue;
         };
-        for peer in peers.iter().filter(|p| p.gossip_mesh) {
-            if let Some(&other) = index.get(&peer.peer_id) {
-                parts.join(member, other);
+        let (mut in_mesh, mut gossiping_with) = (0, 0);
+        for peer in &peers {
+            if peer.gossip_mesh {
+                in_mesh += 1;
+                if let Some(&other) = index.get(&peer.peer_id) {
+                    parts.join(member, other);
+                }
+            }
+            if let Some(score) = peer.gossip_score {
+                gossiping_with += 1;
+                scores.push(score);
             }
         }
-        mesh.push(peers.iter().filter(|p| p.gossip_mesh).count());
-        gossiping.push(peers.iter().filter(|p| p.gossip_score.is_some()).count());
-        scores.extend(peers.iter().filter_map(|p| p.gossip_score));
+        mesh.push(in_mesh);
+        gossiping.push(gossiping_with);
     }
     let below = |threshold: f64| scores.iter().filter(|&&s| s < threshold).count();
     // The nodes score with gossipsub's default thresholds (`node::behaviour`).
