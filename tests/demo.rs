@@ -45,6 +45,8 @@ fn the_demo_delivers_every_message_on_every_path() {
     assert!(stdout.contains("sealed on the mailbox"), "{stdout}");
     // With her phone off, 민지's laptop takes Yuki's message and answers; the phone,
     // back, gets both from the laptop.
+    // Her laptop writes in the group through her phone.
+    assert!(stdout.contains("from her laptop to 서울 여행"), "{stdout}");
     assert!(stdout.contains("phone goes off"), "{stdout}");
     assert!(stdout.contains("has both from the laptop"), "{stdout}");
     assert!(!stdout.contains("NOT delivered"), "{stdout}");

@@ -117,6 +117,24 @@ async fn messages(node: &NodeHandle, contact: &str, count: usize) -> Vec<String>
     .await
 }
 
+/// Makes the home of the device that joined and starts it (node 2).
+async fn start_linked(dir: &Path, joined: Joined, identity: Identity) -> LoneNode {
+    let home = Home::at(dir.join("node-2"));
+    home.init_linked(joined.home(identity), Default::default(), false)
+        .unwrap();
+    lone::restart(dir, 2, &[LOOPBACK], &[]).await
+}
+
+/// Links a laptop to `first`'s account (both people say yes) and starts it.
+async fn linked_laptop(dir: &Path, first: &LoneNode) -> LoneNode {
+    let code = offer(&first.node).await;
+    let answered = answer_on(&first.node, true);
+    let identity = Identity::generate();
+    let (joined, _) = join_with(&code, &identity, true).await;
+    answered.await.unwrap();
+    start_linked(dir, joined.unwrap(), identity).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
     let dir = tempfile::tempdir().unwrap();
@@ -155,10 +173,7 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
     // The first device stored the list; the new device's home holds it and starts.
     let on_first = first.node.devices().await.unwrap();
     assert_eq!((on_first.version, on_first.devices.len()), (2, 2));
-    let home = Home::at(dir.path().join("node-2"));
-    home.init_linked(joined.home(identity), Default::default(), false)
-        .unwrap();
-    let second = lone::restart(dir.path(), 2, &[LOOPBACK], &[]).await;
+    let second = start_linked(dir.path(), joined, identity).await;
     let on_second = second.node.devices().await.unwrap();
     assert_eq!(on_second.account, on_first.account);
     let me = on_second.devices.iter().find(|d| d.this_device).unwrap();
@@ -346,15 +361,9 @@ async fn a_new_device_joins_once_both_people_confirm_and_both_list_it() {
             .then_some(())
     })
     .await;
-    // Groups are the first device's for now: the laptop says so.
+    // Meetups are made on the first device: the laptop says so.
     assert_eq!(
-        refusal_reason(
-            second
-                .node
-                .group_create("모임", &[&friend.phone], None)
-                .await
-                .unwrap_err()
-        ),
+        refusal_reason(second.node.meetup_create("번개", 600).await.unwrap_err()),
         "linked_device"
     );
     // Only the first device links and removes.
@@ -566,10 +575,119 @@ async fn a_link_cut_while_its_history_streams_resumes_without_asking_again() {
     let distinct: std::collections::HashSet<&[u8]> = keys.iter().copied().collect();
     assert_eq!((keys.len(), distinct.len()), (400, 400));
     assert_eq!(first.node.devices().await.unwrap().devices.len(), 2);
-    let home = Home::at(dir.path().join("node-2"));
-    home.init_linked(joined.home(identity), Default::default(), false)
-        .unwrap();
-    let laptop = lone::restart(dir.path(), 2, &[LOOPBACK], &[]).await;
+    let laptop = start_linked(dir.path(), joined, identity).await;
     let page = laptop.node.history_page(&friend.phone, 500, None, None).await.unwrap();
     assert_eq!(page.messages.len(), 400);
+}
+
+/// Waits until `node`'s group `group` holds a message `text`; returns the group's page.
+async fn group_text(node: &NodeHandle, group: &str, text: &str) -> Vec<chingu::node::MessageView> {
+    eventually(node, &format!("{text:?} in {group}"), || async {
+        let page = node.group_history(group, 100, None).await.ok()?;
+        page.iter().any(|m| m.text == text).then_some(page)
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_linked_device_shows_the_accounts_groups_and_writes_to_them_through_the_first_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let (first, friend) = first_device_with_friend(dir.path()).await;
+    let group = first.node.group_create("등산", &[&friend.phone], None).await.unwrap();
+    first.node.group_send("등산", "before the laptop").await.unwrap();
+    group_text(&friend.node, "등산", "before the laptop").await;
+    let laptop = linked_laptop(dir.path(), &first).await;
+
+    // The group shows on the laptop as on the first device, with the history linked.
+    let groups = eventually(&laptop.node, "the group on the laptop", || async {
+        let groups = laptop.node.groups().await.ok()?;
+        (!groups.is_empty()).then_some(groups)
+    })
+    .await;
+    assert_eq!(groups, first.node.groups().await.unwrap());
+    assert_eq!(
+        (groups[0].group_id.as_str(), groups[0].members),
+        (group.group_id.as_str(), 2)
+    );
+    let members = laptop.node.group_members("등산").await.unwrap();
+    assert_eq!(members, first.node.group_members("등산").await.unwrap());
+    assert!(members.iter().any(|m| m.me && m.phone == first.phone));
+    group_text(&laptop.node, "등산", "before the laptop").await;
+
+    // A member's message reaches the laptop through the first device, named as in the
+    // group.
+    friend.node.group_send("등산", "from the friend").await.unwrap();
+    let page = group_text(&laptop.node, "등산", "from the friend").await;
+    let on_first = group_text(&first.node, "등산", "from the friend").await;
+    let name = |page: &[chingu::node::MessageView]| {
+        let message = page.iter().find(|m| m.text == "from the friend").unwrap();
+        message.sender_name.clone()
+    };
+    assert_eq!(name(&page), name(&on_first));
+    assert!(!name(&page).is_empty());
+
+    // The laptop writes to the group: the first device posts it as the person's member.
+    let sent = laptop.node.group_send(&group.group_id, "노트북에서").await.unwrap();
+    assert_eq!(sent.text, "노트북에서");
+    for node in [&friend.node, &first.node, &laptop.node] {
+        group_text(node, "등산", "노트북에서").await;
+    }
+    // Groups count people: the friend's group still has two members.
+    assert_eq!(friend.node.group_members("등산").await.unwrap().len(), 2);
+
+    // Reading the group on the laptop reads it on the first device.
+    let conversation = |node: NodeHandle| async move {
+        let rows = node.conversations().await.unwrap();
+        rows.into_iter().find(|c| c.title == "등산").unwrap()
+    };
+    assert!(conversation(first.node.clone()).await.unread > 0);
+    assert!(laptop.node.group_read("등산").await.unwrap() > 0);
+    assert_eq!(conversation(first.node.clone()).await.unread, 0);
+    eventually(&laptop.node, "the group read on the laptop", || async {
+        (conversation(laptop.node.clone()).await.unread == 0).then_some(())
+    })
+    .await;
+
+    // A change of the group reaches the laptop.
+    first.node.group_rename("등산", "설악산").await.unwrap();
+    eventually(&laptop.node, "the new name on the laptop", || async {
+        let groups = laptop.node.groups().await.ok()?;
+        (groups.first()?.name == "설악산").then_some(())
+    })
+    .await;
+    // The laptop makes a group and renames it through the first device: the friend is
+    // in it with the person's member, and each answer is the laptop's copy.
+    let made = laptop
+        .node
+        .group_create("새 모임", &[&friend.phone], None)
+        .await
+        .unwrap();
+    assert_eq!((made.name.as_str(), made.members, made.is_admin), ("새 모임", 2, true));
+    let renamed = laptop.node.group_rename(&made.group_id, "새 모임 2").await.unwrap();
+    assert_eq!(
+        (renamed.group_id.as_str(), renamed.name.as_str()),
+        (made.group_id.as_str(), "새 모임 2")
+    );
+    eventually(&friend.node, "the laptop's group at the friend", || async {
+        let groups = friend.node.groups().await.ok()?;
+        groups
+            .iter()
+            .any(|g| g.group_id == made.group_id && g.name == "새 모임 2" && g.members == 2)
+            .then_some(())
+    })
+    .await;
+    let on_first = first.node.groups().await.unwrap();
+    assert!(on_first.iter().any(|g| g.group_id == made.group_id));
+
+    // The laptop keeps the copies: started again with the first device away, it still
+    // shows the group and its history, and says a text cannot go now.
+    first.node.shutdown().await.unwrap();
+    laptop.node.shutdown().await.unwrap();
+    let laptop = lone::restart(dir.path(), 2, &[LOOPBACK], &[]).await;
+    let groups = laptop.node.groups().await.unwrap();
+    assert_eq!(groups.len(), 2);
+    assert!(groups.iter().any(|g| g.name == "설악산"));
+    group_text(&laptop.node, "설악산", "노트북에서").await;
+    let refused = laptop.node.group_send("설악산", "anyone?").await.unwrap_err();
+    assert_eq!(refusal_reason(refused), "first_device_unreachable");
 }

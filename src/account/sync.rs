@@ -106,6 +106,71 @@ pub enum SyncMessage {
         /// The message, as the frame carried it.
         message: HandedMessage,
     },
+    /// First → linked device: one of the account's groups as it is now, its members in
+    /// frames of at most [`MAX_COPY_MEMBERS`] (sent when the stream starts, and after each
+    /// change of the group).
+    Group(GroupCopy),
+    /// Linked → first device: send this text to a group as the account (answered like
+    /// `send`).
+    SendGroup {
+        /// Numbers this request's answer.
+        request: u64,
+        /// The group, as the linked device's person named it (name or id in hex).
+        group: Text<MAX_CONTACT_QUERY>,
+        /// The text.
+        text: Text<MAX_TEXT_BYTES>,
+    },
+}
+
+/// Most members one `group` frame carries.
+pub const MAX_COPY_MEMBERS: usize = 256;
+
+/// One of the account's groups or meetups as the first device shows it, for a linked
+/// device (`protocol/devices.md` §6): never its keys. A group of more than
+/// [`MAX_COPY_MEMBERS`] members takes several frames, `from` saying where each one's
+/// members start; the linked device takes the group once it has `count` of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupCopy {
+    /// The group id.
+    pub id: Fixed<16>,
+    /// Its name.
+    pub name: Text<{ crate::group::log::MAX_NAME_BYTES }>,
+    /// A meetup (else a group).
+    pub meetup: bool,
+    /// The membership epoch.
+    pub epoch: u64,
+    /// The account's person is an admin.
+    pub admin: bool,
+    /// The account's person is still a member.
+    pub active: bool,
+    /// Closed by an admin, or expired.
+    pub closed: bool,
+    /// When a meetup expires (ms).
+    pub expires_ms: Option<u64>,
+    /// How many members the group has.
+    pub count: u64,
+    /// The index of this frame's first member.
+    pub from: u64,
+    /// Members `from`, `from + 1`, …
+    pub members: List<MemberCopy, MAX_COPY_MEMBERS>,
+}
+
+/// A member as the first device shows it (a meetup's members show a number only when
+/// they are the account's contacts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberCopy {
+    /// The member's name in the group.
+    pub name: Text<{ crate::group::log::MAX_NAME_BYTES }>,
+    /// The number (E.164, or a meetup member's pseudonym), or empty.
+    pub phone: Text<32>,
+    /// In a meetup, the member's short safety fingerprint; else empty.
+    pub fingerprint: Text<16>,
+    /// The member's peer id (base58).
+    pub peer_id: Text<64>,
+    /// An admin.
+    pub admin: bool,
+    /// The account's person.
+    pub me: bool,
 }
 
 /// A friend's 1:1 message as a linked device hands it to the first device: the fields
@@ -176,6 +241,52 @@ pub enum Action {
         /// Mute (true) or unmute.
         muted: bool,
     },
+    /// Mark a group's conversation read (name or id in hex).
+    ReadGroup {
+        /// The group.
+        group: Text<MAX_CONTACT_QUERY>,
+    },
+    /// Create a group under this id (the linked device chooses it, to find the group's
+    /// copy when the first device answers), with these contacts.
+    CreateGroup {
+        /// The new group's id.
+        id: Fixed<16>,
+        /// Its name.
+        name: Text<{ crate::group::log::MAX_NAME_BYTES }>,
+        /// The contacts to add, as typed.
+        members: List<Text<MAX_CONTACT_QUERY>, MAX_CREATE_MEMBERS>,
+    },
+    /// Change a group (name or id in hex) as one of its members.
+    ChangeGroup {
+        /// The group.
+        group: Text<MAX_CONTACT_QUERY>,
+        /// What to change.
+        change: GroupChange,
+    },
+}
+
+/// Most contacts a linked device names when it creates a group.
+pub const MAX_CREATE_MEMBERS: usize = 256;
+
+/// A change of a group a linked device's person makes (members named by name, number or
+/// peer id; contacts as typed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupChange {
+    /// Add a contact.
+    Invite(Text<MAX_CONTACT_QUERY>),
+    /// Remove a member.
+    Remove(Text<MAX_CONTACT_QUERY>),
+    /// Make a member an admin.
+    AdminAdd(Text<MAX_CONTACT_QUERY>),
+    /// Make an admin a member only.
+    AdminRemove(Text<MAX_CONTACT_QUERY>),
+    /// Rename the group.
+    Rename(Text<{ crate::group::log::MAX_NAME_BYTES }>),
+    /// Leave it.
+    Leave,
+    /// Close it for everyone (an admin).
+    Close,
 }
 
 /// Most addresses a linked device names in its hello.

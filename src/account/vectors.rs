@@ -244,6 +244,88 @@ fn sync_messages(list: &SignedDeviceList) -> Value {
                 },
             },
         ),
+        (
+            "act_read_group",
+            SyncMessage::Act {
+                request: 9,
+                action: Action::ReadGroup {
+                    group: text("등산 모임"),
+                },
+            },
+        ),
+        (
+            "act_create_group",
+            SyncMessage::Act {
+                request: 11,
+                action: Action::CreateGroup {
+                    id: crate::wire::Fixed([8; 16]),
+                    name: text("새 모임"),
+                    members: List::new(vec![text("Yuki"), text("+821055556666")]).unwrap(),
+                },
+            },
+        ),
+        (
+            "act_change_group",
+            SyncMessage::Act {
+                request: 12,
+                action: Action::ChangeGroup {
+                    group: text("08080808080808080808080808080808"),
+                    change: super::sync::GroupChange::Invite(text("Bo")),
+                },
+            },
+        ),
+        (
+            "act_leave_group",
+            SyncMessage::Act {
+                request: 13,
+                action: Action::ChangeGroup {
+                    group: text("새 모임"),
+                    change: super::sync::GroupChange::Leave,
+                },
+            },
+        ),
+        (
+            "send_group",
+            SyncMessage::SendGroup {
+                request: 10,
+                group: text("07070707070707070707070707070707"),
+                text: text("토요일 9시"),
+            },
+        ),
+        (
+            "group",
+            SyncMessage::Group(super::sync::GroupCopy {
+                id: crate::wire::Fixed([7; 16]),
+                name: text("등산 모임"),
+                meetup: false,
+                epoch: 2,
+                admin: true,
+                active: true,
+                closed: false,
+                expires_ms: None,
+                count: 2,
+                from: 0,
+                members: List::new(vec![
+                    super::sync::MemberCopy {
+                        name: text("Minji"),
+                        phone: text("+821012345678"),
+                        fingerprint: text(""),
+                        peer_id: text("12D3KooWDpJ7As7BWAwRMfu1VU2WCqNjvq387JEYKDBj4kx6nXTN"),
+                        admin: true,
+                        me: true,
+                    },
+                    super::sync::MemberCopy {
+                        name: text("Yuki"),
+                        phone: text("+819012345678"),
+                        fingerprint: text(""),
+                        peer_id: text("12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo"),
+                        admin: false,
+                        me: false,
+                    },
+                ])
+                .unwrap(),
+            }),
+        ),
         ("done", SyncMessage::Done { request: 2, count: 3 }),
         (
             "hand",

@@ -231,13 +231,15 @@ fn describe(step: &Step) -> String {
             who,
             device,
             to,
+            reader,
             text,
             latency,
         } => tr!(
             "demo-sent-from-device",
             name = who.name(),
             device = *device,
-            friend = to.name(),
+            to = *to,
+            reader = reader.name(),
             text = *text,
             ms = latency.as_millis() as u64
         ),

@@ -81,7 +81,7 @@ async fn ask_yes(prompt: String) -> bool {
 
 #[derive(Debug, Args)]
 pub struct LinkArgs {
-    /// Days of 1:1 history the new device gets (0: none)
+    /// Days of history the new device gets (0: none)
     #[arg(long, value_name = "DAYS", default_value_t = chingu::account::history::DEFAULT_HISTORY_DAYS)]
     history_days: u32,
 }

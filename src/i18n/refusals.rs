@@ -124,6 +124,7 @@ pub const REASONS: &[(&str, Say)] = &[
         tr!("err-ambiguous-group", group = detail(e, "group"))
     }),
     ("group_needs_name", |_| tr!("err-group-needs-name")),
+    ("group_exists", |e| tr!("err-group-exists", group = detail(e, "group"))),
     ("text_too_long", |e| {
         tr!("err-text-too-long", what = detail(e, "what"), max = detail(e, "max"))
     }),

@@ -1,5 +1,5 @@
 //! What of the database a device of the same account gets (SPEC.md §8.5,
-//! `protocol/devices.md` §5–6): the window of 1:1 history a new device is linked with, or
+//! `protocol/devices.md` §5–6): the window of history a new device is linked with, or
 //! that a linked device missed, a changed message's entries or contacts for a linked
 //! device, and writing what a linked device got.
 //! The trees are numbered as in a backup ([`BackedUpTree`]).
@@ -9,7 +9,7 @@ use super::{keys, BackedUpTree, Store, StoreError};
 /// One database entry a device gets: its tree, key and value.
 pub type DeviceEntry = (BackedUpTree, sled::IVec, sled::IVec);
 
-/// Which messages of the 1:1 conversations a device gets.
+/// Which messages of the conversations a device gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Window {
     /// Those written from this time on (their HLC's milliseconds): a new device's history.
@@ -29,10 +29,10 @@ const CHANGED_PREFIX: &str = "account.changed/";
 pub const MAX_STATE_CHANGES: usize = 4_096;
 
 impl Store {
-    /// What a device of the account gets (SPEC.md §8.5): every contact, the 1:1
-    /// conversations in the order of their ids, and their messages in `window` with their
-    /// id-index entries — no outbox, search signatures, files or groups (a group's keys
-    /// are never copied: a device joins groups as the person's member later). With
+    /// What a device of the account gets (SPEC.md §8.5): every contact, the
+    /// conversations (1:1, groups and meetups) in the order of their ids, and their
+    /// messages in `window` with their id-index entries — no outbox, search signatures,
+    /// files or group records (a group's keys are never copied). With
     /// `after` (a message key), only what comes after that message in this order, besides
     /// the contacts: what a cut link run had not brought yet. Read while the node runs: a
     /// message written meanwhile may be in it or not, never half. `None` once the keys
@@ -67,7 +67,7 @@ impl Store {
         for item in self.history.scan_prefix(keys::conversations()) {
             let (key, row) = item?;
             let conversation = super::decode::<crate::model::Conversation>(&row, "conversation")?;
-            if !is_direct(&conversation) || after_conv.is_some_and(|c| conversation.id.0.as_slice() < c) {
+            if after_conv.is_some_and(|c| conversation.id.0.as_slice() < c) {
                 continue;
             }
             if !keep(&mut entries, (BackedUpTree::History, key, row)) {
@@ -107,8 +107,8 @@ impl Store {
     }
 
     /// The entries of messages a linked device gets when they change: each one's
-    /// conversation row (once per conversation), index entry and message — those of 1:1
-    /// conversations that are stored.
+    /// conversation row (once per conversation), index entry and message — those that
+    /// are stored in a conversation that is.
     pub fn message_entries(&self, ids: &[crate::model::MsgId]) -> Result<Vec<DeviceEntry>, StoreError> {
         let mut rows: std::collections::HashMap<crate::model::ConvId, bool> = std::collections::HashMap::new();
         let mut entries = Vec::new();
@@ -120,23 +120,20 @@ impl Store {
             let Some((conv, hlc, _)) = keys::parse_index_value(&location) else {
                 continue;
             };
-            let direct = match rows.get(&conv) {
-                Some(direct) => *direct,
+            let stored = match rows.get(&conv) {
+                Some(stored) => *stored,
                 None => {
                     let row_key = keys::conversation(&conv);
                     let row = self.history.get(row_key)?;
-                    let direct = match &row {
-                        Some(row) => is_direct(&super::decode(row, "conversation")?),
-                        None => false,
-                    };
-                    if let (true, Some(row)) = (direct, row) {
+                    let stored = row.is_some();
+                    if let Some(row) = row {
                         entries.push((BackedUpTree::History, row_key.as_slice().into(), row));
                     }
-                    rows.insert(conv, direct);
-                    direct
+                    rows.insert(conv, stored);
+                    stored
                 }
             };
-            if !direct {
+            if !stored {
                 continue;
             }
             let message = keys::message(&conv, hlc, id);
@@ -317,11 +314,6 @@ impl Store {
         self.synced_ms()?;
         self.flush()
     }
-}
-
-/// Whether `conversation` is a 1:1 one (the only kind a device copies).
-fn is_direct(conversation: &crate::model::Conversation) -> bool {
-    matches!(conversation.kind, crate::model::ConversationKind::Direct { .. })
 }
 
 #[cfg(test)]

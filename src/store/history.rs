@@ -402,7 +402,7 @@ mod tests {
     }
 
     #[test]
-    fn a_new_device_gets_contacts_and_the_window_of_1_1_history_only() {
+    fn a_new_device_gets_contacts_and_the_window_of_every_conversations_history() {
         use crate::model::{Contact, ContactSource, Conversation};
         use crate::store::BackedUpTree;
         let dir = tempfile::tempdir().unwrap();
@@ -424,7 +424,8 @@ mod tests {
         });
         batch.put_message(&old);
         batch.put_message(&new);
-        batch.put_message(&message(group, at(5_000), "in a group"));
+        let in_group = message(group, at(5_000), "in a group");
+        batch.put_message(&in_group);
         store.apply(batch).unwrap();
 
         assert_eq!(
@@ -439,8 +440,8 @@ mod tests {
             .unwrap()
             .unwrap();
         let contacts = copied.iter().filter(|(t, _, _)| *t == BackedUpTree::Contacts).count();
-        // The contact; the direct conversation's row, its new message and that one's index.
-        assert_eq!((contacts, copied.len()), (1, 4));
+        // The contact; each conversation's row, its new message and that one's index.
+        assert_eq!((contacts, copied.len()), (1, 7));
         let other = tempfile::tempdir().unwrap();
         let copy = Store::open(other.path(), StoreOptions::default()).unwrap();
         for (tree, key, value) in &copied {
@@ -448,7 +449,11 @@ mod tests {
         }
         assert_eq!(copy.message(&new.id).unwrap().map(|m| m.body), Some(new.body));
         assert_eq!(copy.message(&old.id).unwrap(), None);
-        assert_eq!(copy.conversations().unwrap().len(), 1);
+        assert_eq!(
+            copy.message(&in_group.id).unwrap().map(|m| m.body),
+            Some(in_group.body.clone())
+        );
+        assert_eq!(copy.conversations().unwrap().len(), 2);
         assert_eq!(copy.contacts().unwrap().len(), 1);
         // A linked device that has what was stored until 8,000 gets the late message.
         let missed = store
@@ -461,18 +466,27 @@ mod tests {
             messages[0].1.as_ref(),
             keys::message(&direct, old.hlc, &old.id).as_slice()
         );
-        // A cut link run that holds `old` gets what follows it: `new`.
+        // A cut link run that holds `old` gets what follows it: `new`, then the group's.
         let after = keys::message(&direct, old.hlc, &old.id);
         let rest = store
             .device_history(crate::store::Window::WrittenSince(0), Some(after.as_slice()), u64::MAX)
             .unwrap()
             .unwrap();
-        let messages: Vec<_> = rest.iter().filter(|(_, key, _)| key.first() == Some(&b'm')).collect();
-        assert_eq!(messages.len(), 1);
+        let messages: Vec<&[u8]> = rest
+            .iter()
+            .filter(|(_, key, _)| key.first() == Some(&b'm'))
+            .map(|(_, key, _)| key.as_ref())
+            .collect();
         assert_eq!(
-            messages[0].1.as_ref(),
-            keys::message(&direct, new.hlc, &new.id).as_slice()
+            messages,
+            [
+                keys::message(&direct, new.hlc, &new.id).as_slice(),
+                keys::message(&group, in_group.hlc, &in_group.id).as_slice()
+            ]
         );
+        // A message that changed comes with its conversation's row, whatever its kind.
+        let changed = store.message_entries(&[in_group.id, new.id]).unwrap();
+        assert_eq!(changed.len(), 6);
     }
 
     #[test]

@@ -86,7 +86,7 @@ impl Actor {
 
     /// The members as shown to the owner. In a meetup nobody's number is shown but the
     /// owner's and those of the owner's contacts; every member has a short fingerprint.
-    pub(super) fn member_views(&mut self, id: &GroupId) -> Result<Vec<MemberView>, NodeError> {
+    pub(in crate::node) fn member_views(&mut self, id: &GroupId) -> Result<Vec<MemberView>, NodeError> {
         let record = self.record(id)?;
         let (meetup, state) = (record.meetup, record.log.state().clone());
         let me = self.me();
@@ -158,6 +158,21 @@ impl Actor {
         members: &[String],
         meetup_secs: Option<u64>,
     ) -> Result<GroupView, NodeError> {
+        self.create_group(GroupId::generate(&mut rand::rngs::OsRng), name, members, meetup_secs)
+    }
+
+    /// Creates group `id` (new: a linked device's person chose it, to find the group).
+    pub(in crate::node) fn create_group(
+        &mut self,
+        id: GroupId,
+        name: &str,
+        members: &[String],
+        meetup_secs: Option<u64>,
+    ) -> Result<GroupView, NodeError> {
+        if self.groups.records.contains_key(&id) {
+            let refusal = Refusal::invalid("group_exists", "a group with this id exists already");
+            return Err(refusal.with("group", group_hex(&id)).into());
+        }
         crate::text::check_name(name.trim())?;
         let name = text(name.trim(), "group name")?;
         if name.as_str().is_empty() {
@@ -176,7 +191,6 @@ impl Actor {
         }
         let now = now_ms();
         let expires = meetup_secs.map(|s| now + s.saturating_mul(1000));
-        let id = GroupId::generate(&mut rand::rngs::OsRng);
         let secret = EpochSecret::generate(&mut rand::rngs::OsRng);
         let (commit, state) = Commit::genesis(
             self.config.identity.ed25519(),
@@ -206,7 +220,7 @@ impl Actor {
         Ok(self.record(&id)?.view(&self.me()))
     }
 
-    pub(super) fn cmd_group_change(&mut self, id: GroupId, change: Change) -> Result<GroupView, NodeError> {
+    pub(in crate::node) fn cmd_group_change(&mut self, id: GroupId, change: Change) -> Result<GroupView, NodeError> {
         let record = self.record(&id)?;
         if record.removed {
             let refusal = Refusal::invalid("not_a_member", "you are no longer a member of this group");
@@ -482,7 +496,9 @@ impl Actor {
         let view = record.view(&self.me());
         let change = change.to_owned();
         self.ensure_conversation(id);
+        let id = *id;
         self.durability.after_flush(Box::new(move |actor: &mut Actor| {
+            actor.note_group_to_devices(&id);
             actor.emit(Event::GroupChanged {
                 group: Box::new(view),
                 change,

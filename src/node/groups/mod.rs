@@ -476,6 +476,40 @@ pub(super) fn member_number(member: &Member) -> Option<PhoneNumber> {
     }
 }
 
+/// The one group among `groups` (id, name) that `query` names: by its id in hex, or by
+/// its name when no other group has it.
+pub(in crate::node) fn find_group<'a>(
+    query: &str,
+    groups: impl Iterator<Item = (GroupId, &'a str)>,
+) -> Result<GroupId, NodeError> {
+    let groups: Vec<(GroupId, &str)> = groups.collect();
+    if let Ok(bytes) = hex::decode(query) {
+        if let Ok(id) = <[u8; 16]>::try_from(bytes.as_slice()) {
+            if let Some((id, _)) = groups.iter().find(|(g, _)| *g.as_bytes() == id) {
+                return Ok(*id);
+            }
+        }
+    }
+    let mut found = groups.iter().filter(|(_, name)| *name == query).map(|(id, _)| *id);
+    match (found.next(), found.next()) {
+        (Some(id), None) => Ok(id),
+        (Some(_), Some(_)) => Err(Refusal::invalid(
+            "ambiguous_group",
+            format!(
+                "more than one group is called {}; use its id",
+                crate::text::quote(query)
+            ),
+        )
+        .with("group", query)
+        .into()),
+        _ => Err(
+            Refusal::not_found("no_such_group", format!("no group {}", crate::text::quote(query)))
+                .with("group", query)
+                .into(),
+        ),
+    }
+}
+
 /// Meetup fingerprints kept (each costs 5,200 SHA-512 rounds).
 const MAX_FINGERPRINTS: usize = 4_096;
 
@@ -589,38 +623,26 @@ impl Actor {
             })
     }
 
-    pub(super) fn group_id_for(&self, query: &str) -> Result<GroupId, NodeError> {
-        if let Ok(bytes) = hex::decode(query) {
-            if let Ok(id) = <[u8; 16]>::try_from(bytes.as_slice()) {
-                let id = GroupId(Fixed(id));
-                if self.groups.records.contains_key(&id) {
-                    return Ok(id);
-                }
-            }
+    /// Every group's id (a first device's copies for its linked devices).
+    pub(in crate::node) fn group_ids(&self) -> Vec<GroupId> {
+        self.groups.records.keys().copied().collect()
+    }
+
+    /// Group `id` as shown now, if this node has it.
+    pub(in crate::node) fn shown_group(&self, id: &GroupId) -> Option<GroupView> {
+        self.groups.records.get(id).map(|r| r.view(&self.me()))
+    }
+
+    /// The group `query` names (its name, or its id in hex); on a linked device, among the
+    /// copies of its account's groups.
+    pub(in crate::node) fn group_id_for(&self, query: &str) -> Result<GroupId, NodeError> {
+        if self.is_linked_device() {
+            return self.links.groups.id_for(query);
         }
-        let mut found = self
-            .groups
-            .records
-            .values()
-            .filter(|r| r.log.state().name() == query)
-            .map(|r| r.id());
-        match (found.next(), found.next()) {
-            (Some(id), None) => Ok(id),
-            (Some(_), Some(_)) => Err(Refusal::invalid(
-                "ambiguous_group",
-                format!(
-                    "more than one group is called {}; use its id",
-                    crate::text::quote(query)
-                ),
-            )
-            .with("group", query)
-            .into()),
-            _ => Err(
-                Refusal::not_found("no_such_group", format!("no group {}", crate::text::quote(query)))
-                    .with("group", query)
-                    .into(),
-            ),
-        }
+        find_group(
+            query,
+            self.groups.records.values().map(|r| (r.id(), r.log.state().name())),
+        )
     }
 
     fn record(&self, id: &GroupId) -> Result<&GroupRecord, NodeError> {

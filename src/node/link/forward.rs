@@ -12,7 +12,8 @@ use tokio::sync::mpsc;
 use super::sync::{self, Forward, Then};
 use crate::account::sync::{Action, MAX_CONTACT_QUERY};
 use crate::account::AccountError;
-use crate::model::ConversationKind;
+use crate::group::GroupId;
+use crate::model::{ConvId, ConversationKind};
 use crate::node::actor::Actor;
 use crate::node::command::{Command, HistoryCommand, PeopleCommand, Reply};
 use crate::node::contacts::ContactView;
@@ -21,7 +22,7 @@ use crate::node::NodeError;
 use crate::wire::Text;
 
 /// `value` as a bounded text of the protocol, or a refusal naming what is too long.
-fn bounded<const N: usize>(value: &str, what: &'static str) -> Result<Text<N>, NodeError> {
+pub(super) fn bounded<const N: usize>(value: &str, what: &'static str) -> Result<Text<N>, NodeError> {
     Text::new(value).map_err(|_| {
         Refusal::invalid("too_long", format!("the {what} is over its limit of {N} bytes"))
             .with("max", N.to_string())
@@ -33,7 +34,7 @@ fn bounded<const N: usize>(value: &str, what: &'static str) -> Result<Text<N>, N
 pub(in crate::node) fn linked_device() -> NodeError {
     Refusal::invalid(
         "linked_device",
-        "this device is linked to an account: its 1:1 texts, reads and contacts go through the account's first device; groups, files and other kinds are sent from the first device for now",
+        "this device is linked to an account: its texts, reads, contacts and groups go through the account's first device; meetups, group invitations, files and invites are done on the first device",
     )
     .into()
 }
@@ -65,18 +66,18 @@ impl Actor {
                 let _ = reply.send(self.cmd_typing(&query, active));
             }
             Command::Read { query, reply } => self.read_for_account(&query, reply),
-            // A linked device has 1:1 conversations only.
             Command::Browse(HistoryCommand::MarkRead { conversation, reply }) => {
                 match self.conversation_named(&conversation).map(|row| row.kind) {
                     Ok(ConversationKind::Direct { phone }) => self.read_for_account(phone.as_str(), reply),
-                    Ok(_) => {
-                        let _ = reply.send(Err(linked_device()));
+                    Ok(ConversationKind::Group { group_id } | ConversationKind::Meetup { group_id }) => {
+                        self.read_group_for_account(&hex::encode(group_id), reply)
                     }
                     Err(e) => {
                         let _ = reply.send(Err(e));
                     }
                 }
             }
+            Command::Group(command) => self.group_command_on_linked(command),
             Command::Typing { query, active, reply } => {
                 let action = contact_text(&query).map(|contact| Action::Typing { contact, active });
                 self.act(
@@ -156,7 +157,7 @@ impl Actor {
     }
 
     /// Sends `action` to the first device; `then` gets its answer (or the refusal).
-    fn act(&mut self, action: Result<Action, NodeError>, then: Then) {
+    pub(super) fn act(&mut self, action: Result<Action, NodeError>, then: Then) {
         match action {
             Ok(action) => self.forward(Forward::Act { action, then }),
             Err(e) => then(self, Err(e)),
@@ -178,7 +179,7 @@ impl Actor {
             None => (forward, sync::first_unreachable()),
         };
         match refusal {
-            (Forward::Send { reply, .. }, refusal) => {
+            (Forward::Send { reply, .. } | Forward::SendGroup { reply, .. }, refusal) => {
                 let _ = reply.send(Err(refusal));
             }
             (Forward::Act { then, .. } | Forward::Hand { then, .. }, refusal) => then(self, Err(refusal)),
@@ -200,6 +201,19 @@ impl Actor {
             Action::Rename { contact: c, name } => self.cmd_rename(&contact(c), name.as_str()).map(|_| 0),
             Action::Block { contact: c, blocked } => self.cmd_block(&contact(c), *blocked).map(|_| 0),
             Action::Mute { contact: c, muted } => self.cmd_mute(&contact(c), *muted).map(|_| 0),
+            Action::ReadGroup { group } => self
+                .group_id_for(group.as_str())
+                .and_then(|id| self.mark_conversation_read(&ConvId::group(*id.as_bytes())))
+                .map(|ids| ids.len() as u64),
+            Action::CreateGroup { id, name, members } => {
+                let members: Vec<String> = members.iter().map(|m| m.as_str().to_owned()).collect();
+                self.create_group(GroupId(*id), name.as_str(), &members, None)
+                    .map(|_| 0)
+            }
+            Action::ChangeGroup { group, change } => self
+                .group_id_for(group.as_str())
+                .and_then(|id| self.cmd_group_change(id, super::groups::change_of(change.clone())))
+                .map(|_| 0),
         };
         self.durability.after_flush(Box::new(move |_: &mut Actor| {
             let _ = reply.send(done);
@@ -220,7 +234,7 @@ impl Actor {
 }
 
 /// Answers `reply` with what the first device's action counted.
-fn counted(reply: Reply<usize>) -> Then {
+pub(super) fn counted(reply: Reply<usize>) -> Then {
     Box::new(move |_: &mut Actor, counted: Result<u64, NodeError>| {
         let _ = reply.send(counted.map(|n| n as usize));
     })

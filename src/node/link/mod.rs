@@ -2,7 +2,8 @@
 //! link offer `chingu link` opens, the glue that runs [`crate::account::link`] over
 //! `/chingu/link/1` ([`admit`] on the existing device, [`join`] on the new one), and the
 //! sync between a first device and its linked devices over `/chingu/device-sync/1`
-//! ([`sync`]).
+//! ([`sync`], served by [`serve`]), and the account's groups on linked devices
+//! ([`groups`]).
 //!
 //! One offer at a time. An incoming link stream is admitted only while an offer is open
 //! and no other run holds it; every failed run counts (`link.<reason>` in `rejected`) and
@@ -11,10 +12,12 @@
 
 mod admit;
 mod forward;
+mod groups;
 mod hand;
 mod io;
 pub mod join;
 mod keep_up;
+mod serve;
 mod sync;
 mod views;
 
@@ -105,6 +108,15 @@ pub(crate) enum LinkEvent {
         text: String,
         reply: Reply<crate::node::MessageView>,
     },
+    /// A linked device's person sent a text to a group: post it as this (first) device's
+    /// member.
+    SendGroupFor {
+        group: String,
+        text: String,
+        reply: Reply<crate::node::MessageView>,
+    },
+    /// The first device sent one of the account's groups (linked device).
+    GroupCopied(Box<groups::WholeGroup>),
     /// A linked device's person did something else the account does (first device).
     ActFor {
         action: crate::account::sync::Action,
@@ -181,10 +193,14 @@ pub(crate) struct Links {
     notes: broadcast::Sender<DeviceNote>,
     /// A linked device's first device, and what to wake when a connection to it comes up.
     first: Option<(PeerId, std::sync::Arc<tokio::sync::Notify>)>,
+    /// The task following it.
+    follower: Option<AbortOnDrop>,
     /// Messages a linked device has to hand to its first device.
     handing: hand::Handing,
     /// A linked device's stream to its first device is up.
     first_up: bool,
+    /// A linked device's copies of its account's groups.
+    pub(in crate::node) groups: groups::GroupCopies,
     /// How many state changes a first device keeps noted (counted at the first note).
     state_changes: Option<usize>,
     events_tx: mpsc::UnboundedSender<LinkEvent>,
@@ -243,8 +259,10 @@ impl Links {
             forwards: None,
             notes: broadcast::channel(MAX_NOTES).0,
             first: None,
+            follower: None,
             handing: hand::Handing::load(store)?,
             first_up: false,
+            groups: groups::GroupCopies::load(store)?,
             state_changes: None,
             events_tx,
             events,
@@ -344,7 +362,9 @@ impl Actor {
                 forwards: forwarded,
                 connected,
             };
-            tokio::spawn(sync::follow(self.links.control.clone(), following));
+            // Ends with the node: it holds the store.
+            let task = tokio::spawn(sync::follow(self.links.control.clone(), following));
+            self.links.follower = Some(AbortOnDrop(task));
         } else {
             // Linked devices that moved while this one was away are dialled where they said
             // they listen; they then sync over that connection.
@@ -625,58 +645,18 @@ impl Actor {
                     actor.emit(Event::DeviceLinked { name, peer_id });
                 }));
             }
-            LinkEvent::SyncIncoming(peer, stream) => match served_device(&self.links.list, &peer) {
-                Ok(_) => {
-                    let serving = sync::Serving {
-                        peer,
-                        store: self.store.clone(),
-                        events: self.subscribe_events(),
-                        notes: self.links.notes.subscribe(),
-                        actor: self.links.events_tx.clone(),
-                        opening: sync::Opening {
-                            addrs: self.link_addrs(),
-                            list: self.links.list.clone(),
-                        },
-                    };
-                    let task = tokio::spawn(sync::serve(stream, serving));
-                    if let Some(old) = self.links.syncing.insert(peer, task.abort_handle()) {
-                        old.abort();
-                    }
-                }
-                Err(error) => {
-                    self.reject(Some(peer), "device_sync", error.reason());
-                    self.links.refuse_later(sync::refuse(stream, error));
-                }
-            },
+            LinkEvent::SyncIncoming(peer, stream) => self.serve_linked_device(peer, stream),
             LinkEvent::Synced(entries) => self.apply_synced(entries),
-            LinkEvent::DeviceAddrs { peer, addrs } => {
-                if served_device(&self.links.list, &peer).is_err() {
-                    return;
-                }
-                let mut known: std::collections::BTreeMap<String, Vec<String>> = self
-                    .store
-                    .meta_value(DEVICE_ADDRS_META)
-                    .ok()
-                    .flatten()
-                    .unwrap_or_default();
-                // Only current devices are kept (at most MAX_DEVICES − 1).
-                known.retain(|p, _| p.parse().is_ok_and(|p| served_device(&self.links.list, &p).is_ok()));
-                if known.get(&peer.to_string()) == Some(&addrs) {
-                    return;
-                }
-                known.insert(peer.to_string(), addrs);
-                // The record gives friends where the account's devices listen.
-                self.discovery.republish_soon();
-                match self.store.set_meta_value(DEVICE_ADDRS_META, &known) {
-                    Ok(()) => self.durability.wrote_lazily(),
-                    Err(e) => tracing::warn!(error = %e, "cannot keep a linked device's addresses"),
-                }
-            }
+            LinkEvent::DeviceAddrs { peer, addrs } => self.keep_device_addrs(peer, addrs),
             LinkEvent::SendFor { contact, text, reply } => self.on_command(crate::node::command::Command::Send {
                 query: contact,
                 text,
                 reply,
             }),
+            LinkEvent::SendGroupFor { group, text, reply } => {
+                self.post_group(&group, crate::model::Body::Text { text }, reply)
+            }
+            LinkEvent::GroupCopied(whole) => self.take_group_copy(*whole),
             LinkEvent::ActFor { action, reply } => self.act_for_device(action, reply),
             LinkEvent::HandFor {
                 contact,

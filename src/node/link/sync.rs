@@ -5,7 +5,9 @@
 //! since when, hands what arrives to its actor, and dials again after a growing pause
 //! when the stream ends — until the first device says it was removed. A 1:1 text its
 //! person writes goes to the first device on the same stream, which sends it as its own
-//! (friends take messages from the key they pinned only).
+//! (friends take messages from the key they pinned only); so does a text to a group,
+//! which the first device posts as its own member's, and the first device sends every
+//! group as it shows it (never its keys) when the stream starts and after each change.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -18,12 +20,12 @@ use super::io::{as_wire, blocking, history_since, read_value, write_value};
 use super::{AbortOnDrop, LinkEvent, STEP_TIMEOUT};
 use crate::account::history::{self, HistoryEntry};
 use crate::account::sync::{
-    Action, HandedMessage, SyncMessage, MAX_CONTACT_KEY, MAX_CONTACT_KEYS, MAX_CONTACT_QUERY, MAX_SYNC_FRAME,
-    SYNC_PROTOCOL,
+    Action, GroupCopy, HandedMessage, SyncMessage, MAX_CONTACT_KEY, MAX_CONTACT_KEYS, MAX_CONTACT_QUERY,
+    MAX_SYNC_FRAME, SYNC_PROTOCOL,
 };
 use crate::account::{AccountError, SignedDeviceList};
 use crate::content::body::MAX_TEXT_BYTES;
-use crate::model::{now_ms, MsgId};
+use crate::model::MsgId;
 use crate::node::command::Reply;
 use crate::node::refusal::Refusal;
 use crate::node::Event;
@@ -40,8 +42,6 @@ pub(crate) fn protocol() -> StreamProtocol {
 /// The first pause before a linked device dials again, and the longest.
 const FIRST_PAUSE: Duration = Duration::from_secs(1);
 const LONGEST_PAUSE: Duration = Duration::from_secs(60);
-/// How far back a first device sends again after its event stream lagged (ms).
-const LAG_MARGIN_MS: u64 = 60_000;
 
 type Reader = futures::io::ReadHalf<libp2p::Stream>;
 type Writer = futures::io::WriteHalf<libp2p::Stream>;
@@ -51,6 +51,12 @@ pub(crate) enum Forward {
     /// A 1:1 text.
     Send {
         contact: Text<MAX_CONTACT_QUERY>,
+        text: Text<MAX_TEXT_BYTES>,
+        reply: Reply<MessageView>,
+    },
+    /// A text to a group.
+    SendGroup {
+        group: Text<MAX_CONTACT_QUERY>,
         text: Text<MAX_TEXT_BYTES>,
         reply: Reply<MessageView>,
     },
@@ -82,6 +88,8 @@ pub(crate) enum DeviceNote {
     Read(Vec<MsgId>),
     /// The device list changed (stored).
     List(SignedDeviceList),
+    /// A group changed: its copy's frames.
+    Group(Vec<GroupCopy>),
 }
 
 /// What a first device says when a linked device's stream starts.
@@ -90,6 +98,8 @@ pub(super) struct Opening {
     pub(super) addrs: Vec<libp2p::Multiaddr>,
     /// The account's device list.
     pub(super) list: SignedDeviceList,
+    /// The account's groups' copies (frames).
+    pub(super) groups: Vec<GroupCopy>,
 }
 
 async fn write(stream: &mut Writer, message: &SyncMessage) -> Result<(), AccountError> {
@@ -156,13 +166,21 @@ async fn tell(stream: &mut Writer, store: &Store, peer: &PeerId, note: DeviceNot
             write(stream, &SyncMessage::Devices(list)).await?;
             return Ok(still);
         }
+        DeviceNote::Group(frames) => send_groups(stream, frames).await?,
     }
     Ok(true)
 }
 
-/// Every contact, the 1:1 messages this (first) device stored from `since_ms` on and
-/// those whose state changed since (the stream's start, and after it lagged behind its
-/// own events or notes).
+/// Writes group copies' frames.
+async fn send_groups(stream: &mut Writer, frames: Vec<GroupCopy>) -> Result<(), AccountError> {
+    for frame in frames {
+        write(stream, &SyncMessage::Group(frame)).await?;
+    }
+    Ok(())
+}
+
+/// Every contact, the messages this (first) device stored from `since_ms` on and those
+/// whose state changed since (the stream's start).
 async fn catch_up(stream: &mut Writer, store: &Store, since_ms: u64) -> Result<(), AccountError> {
     send_entries(
         stream,
@@ -177,13 +195,13 @@ async fn catch_up(stream: &mut Writer, store: &Store, since_ms: u64) -> Result<(
     send_contact_keys(stream, store).await
 }
 
-/// The entries of 1:1 messages (their conversations' rows, index entries, messages).
+/// The entries of messages (their conversations' rows, index entries, messages).
 async fn message_entries(store: &Store, ids: Vec<MsgId>) -> Result<Vec<(u8, Vec<u8>, Vec<u8>)>, AccountError> {
     let store = store.clone();
     Ok(as_wire(blocking(move || store.message_entries(&ids)).await?))
 }
 
-/// The entries of the 1:1 message `id` names (none for another kind, or a bad id).
+/// The entries of the message `id` names (none for a bad id).
 async fn entries_of(store: &Store, id: &str) -> Result<Vec<(u8, Vec<u8>, Vec<u8>)>, AccountError> {
     match id.parse::<MsgId>() {
         Ok(id) => message_entries(store, vec![id]).await,
@@ -256,6 +274,9 @@ async fn serve_on(stream: libp2p::Stream, serving: Serving) -> Result<(), Accoun
     write(&mut writer, &SyncMessage::Here(List::truncating(here))).await?;
     write(&mut writer, &SyncMessage::Devices(opening.list)).await?;
     catch_up(&mut writer, store, since_ms).await?;
+    send_groups(&mut writer, opening.groups).await?;
+    // Behind its own events or notes, the server ends the stream: the device dials again
+    // after a second and catches up from what it has.
     let mut owed = futures::stream::FuturesUnordered::<Owed>::new();
     loop {
         tokio::select! {
@@ -264,10 +285,7 @@ async fn serve_on(stream: libp2p::Stream, serving: Serving) -> Result<(), Accoun
                     Ok(Event::MessageReceived { message } | Event::MessageChanged { message }) => message.id,
                     Ok(Event::MessageState { id, .. }) => id,
                     Ok(_) => continue,
-                    Err(broadcast::error::RecvError::Lagged(_)) => {
-                        catch_up(&mut writer, store, now_ms().saturating_sub(LAG_MARGIN_MS)).await?;
-                        continue;
-                    }
+                    Err(broadcast::error::RecvError::Lagged(_)) => return Err(AccountError::Handshake("the server fell behind its node's events".into())),
                     Err(broadcast::error::RecvError::Closed) => return Ok(()),
                 };
                 send_entries(&mut writer, entries_of(store, &id).await?).await?;
@@ -278,9 +296,7 @@ async fn serve_on(stream: libp2p::Stream, serving: Serving) -> Result<(), Accoun
                         return Ok(());
                     }
                 }
-                Err(broadcast::error::RecvError::Lagged(_)) => {
-                    catch_up(&mut writer, store, now_ms().saturating_sub(LAG_MARGIN_MS)).await?;
-                }
+                Err(broadcast::error::RecvError::Lagged(_)) => return Err(AccountError::Handshake("the server fell behind its node's notes".into())),
                 Err(broadcast::error::RecvError::Closed) => return Ok(()),
             },
             message = incoming.recv() => match message {
@@ -288,6 +304,18 @@ async fn serve_on(stream: libp2p::Stream, serving: Serving) -> Result<(), Accoun
                     let (reply, answer) = oneshot::channel();
                     let send = LinkEvent::SendFor {
                         contact: contact.into_string(),
+                        text: text.into_string(),
+                        reply,
+                    };
+                    if actor.send(send).is_err() {
+                        return Ok(());
+                    }
+                    owed.push(Box::pin(async move { (request, Answer::Sent(answer.await)) }));
+                }
+                Some(Ok(SyncMessage::SendGroup { request, group, text })) => {
+                    let (reply, answer) = oneshot::channel();
+                    let send = LinkEvent::SendGroupFor {
+                        group: group.into_string(),
                         text: text.into_string(),
                         reply,
                     };
@@ -461,7 +489,7 @@ enum Waiting {
 impl From<Forward> for Waiting {
     fn from(forward: Forward) -> Self {
         match forward {
-            Forward::Send { reply, .. } => Self::Send(reply),
+            Forward::Send { reply, .. } | Forward::SendGroup { reply, .. } => Self::Send(reply),
             Forward::Act { then, .. } | Forward::Hand { then, .. } => Self::Act(then),
         }
     }
@@ -511,8 +539,10 @@ impl FollowOn<'_> {
         write(&mut writer, &hello).await?;
         // Sends and actions waiting for the first device's answer, each until its deadline.
         let mut waiting: HashMap<u64, (tokio::time::Instant, Waiting)> = HashMap::new();
-        // The account's contacts named so far by `contact_keys` frames.
+        // The account's contacts named so far by `contact_keys` frames, and the group
+        // whose copy's frames are arriving.
         let mut contact_keys = std::collections::HashSet::new();
+        let mut group: Option<super::groups::WholeGroup> = None;
         let mut next_request = 0u64;
         let ended = loop {
             let next_deadline = waiting.values().map(|(deadline, _)| *deadline).min();
@@ -532,7 +562,7 @@ impl FollowOn<'_> {
                         Some(Err(e)) => break Err(e),
                         None => break Ok(()),
                     };
-                    if let Err(e) = self.take(message, &mut waiting, &mut contact_keys) {
+                    if let Err(e) = self.take(message, &mut waiting, &mut contact_keys, &mut group) {
                         break Err(e);
                     }
                 }
@@ -542,6 +572,9 @@ impl FollowOn<'_> {
                     let message = match &forward {
                         Forward::Send { contact, text, .. } => {
                             SyncMessage::Send { request, contact: contact.clone(), text: text.clone() }
+                        }
+                        Forward::SendGroup { group, text, .. } => {
+                            SyncMessage::SendGroup { request, group: group.clone(), text: text.clone() }
                         }
                         Forward::Act { action, .. } => SyncMessage::Act { request, action: action.clone() },
                         Forward::Hand { contact, sent, message, .. } => SyncMessage::Hand {
@@ -571,6 +604,7 @@ impl FollowOn<'_> {
         message: SyncMessage,
         waiting: &mut HashMap<u64, (tokio::time::Instant, Waiting)>,
         contact_keys: &mut std::collections::HashSet<Vec<u8>>,
+        group: &mut Option<super::groups::WholeGroup>,
     ) -> Result<(), AccountError> {
         let events = self.events;
         let gone = || AccountError::Handshake("the node stopped".into());
@@ -622,9 +656,17 @@ impl FollowOn<'_> {
                     answer(left, refused_by_first(reason.as_str()), events);
                 }
             }
+            SyncMessage::Group(frame) => {
+                if let Some(whole) = super::groups::assemble(group, frame)? {
+                    events
+                        .send(LinkEvent::GroupCopied(Box::new(whole)))
+                        .map_err(|_| gone())?;
+                }
+            }
             SyncMessage::Refused(reason) => return Err(AccountError::from_reason(reason.as_str())),
             SyncMessage::Hello { .. }
             | SyncMessage::Send { .. }
+            | SyncMessage::SendGroup { .. }
             | SyncMessage::Act { .. }
             | SyncMessage::Hand { .. } => {
                 return Err(AccountError::Malformed("a device-sync message for the other side"))

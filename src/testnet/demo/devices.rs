@@ -1,8 +1,8 @@
 //! The tour's last part: 민지 links her laptop to her account (SPEC.md §8.5). Her node
 //! shows a link code, the laptop joins with it once both screens' numbers are confirmed
 //! (answered at once, as two people would after comparing them), and the laptop's own
-//! node then lists her devices and shows the 1:1 history it got, writes to Yuki and reads
-//! Yuki's answer — both through her phone. Then her phone goes off: Yuki's next message
+//! node then lists her devices and shows the history it got, writes to Yuki and in the
+//! group and reads Yuki's answer — all through her phone. Then her phone goes off: Yuki's next message
 //! reaches the laptop, her answer goes from it, and the phone, back, gets both from the
 //! laptop (protocol/devices.md §7).
 
@@ -17,6 +17,8 @@ use crate::{Node, NodeConfig};
 pub const LAPTOP: &str = "laptop";
 /// What 민지 writes from it.
 const LAPTOP_LINE: &str = "노트북으로 보내요 💻";
+/// What 민지 writes in the group from it.
+const LAPTOP_GROUP_LINE: &str = "노트북에서도 단톡방 ✌️";
 /// What Yuki answers (민지 reads it on the laptop).
 const YUKI_REPLY: &str = "届いたよ！";
 /// What Yuki writes while 민지's phone is off, and her answer from the laptop.
@@ -97,9 +99,26 @@ impl Demo {
         observe(Step::SentFromDevice {
             who: Who::Minji,
             device: LAPTOP,
-            to: Who::Yuki,
+            to: Who::Yuki.name(),
+            reader: Who::Yuki,
             text: LAPTOP_LINE,
             latency: arrived,
+        });
+        // In the group too: the laptop shows it (its phone sent the group's copy) and
+        // writes in it through the phone, which posts it as her member's.
+        let mut at_yuki = yuki.events();
+        let sent_at = Instant::now();
+        let sent = laptop.group_send(GROUP_NAME, LAPTOP_GROUP_LINE).await?;
+        let latency = wait_received(&mut at_yuki, &sent, sent_at)
+            .await
+            .ok_or(DemoError::Timeout("the laptop's group line at Yuki's"))?;
+        observe(Step::SentFromDevice {
+            who: Who::Minji,
+            device: LAPTOP,
+            to: GROUP_NAME,
+            reader: Who::Yuki,
+            text: LAPTOP_GROUP_LINE,
+            latency,
         });
         // Yuki answers; 민지 reads it on the laptop, and her phone marks it read and
         // tells Yuki.

@@ -317,11 +317,13 @@ pub enum Step {
         who: Who,
         /// From which device.
         device: &'static str,
-        /// To whom.
-        to: Who,
+        /// To whom: a friend's name, or a group's.
+        to: &'static str,
+        /// Who has it, `latency` after the send.
+        reader: Who,
         /// What.
         text: &'static str,
-        /// From the send to the friend's node having it.
+        /// From the send to the reader's node having it.
         latency: Duration,
     },
     /// A person read a friend's message on a linked device: the first device marked it
