@@ -680,7 +680,8 @@ async fn a_linked_device_shows_the_accounts_groups_and_writes_to_them_through_th
     assert!(on_first.iter().any(|g| g.group_id == made.group_id));
 
     // The laptop keeps the copies: started again with the first device away, it still
-    // shows the group and its history, and says a text cannot go now.
+    // shows the group and its history, and keeps a text written now, queued.
+    let first_addr = first.addr.clone().unwrap().to_string();
     first.node.shutdown().await.unwrap();
     laptop.node.shutdown().await.unwrap();
     let laptop = lone::restart(dir.path(), 2, &[LOOPBACK], &[]).await;
@@ -688,6 +689,20 @@ async fn a_linked_device_shows_the_accounts_groups_and_writes_to_them_through_th
     assert_eq!(groups.len(), 2);
     assert!(groups.iter().any(|g| g.name == "설악산"));
     group_text(&laptop.node, "설악산", "노트북에서").await;
-    let refused = laptop.node.group_send("설악산", "anyone?").await.unwrap_err();
-    assert_eq!(refusal_reason(refused), "first_device_unreachable");
+    let kept = laptop.node.group_send("설악산", "anyone?").await.unwrap();
+    assert_eq!(kept.state, MessageState::Queued);
+    // The first device comes back (where it listened): the laptop hands the text over,
+    // the first device posts it under the same id, and the friend gets it.
+    let listen = first_addr.split("/p2p/").next().unwrap();
+    let first = lone::restart(dir.path(), 1, &[listen], &[]).await;
+    for node in [&friend.node, &first.node] {
+        let page = group_text(node, "설악산", "anyone?").await;
+        assert!(page.iter().any(|m| m.id == kept.id));
+    }
+    eventually(&laptop.node, "the handed text sent", || async {
+        let page = laptop.node.group_history("설악산", 100, None).await.ok()?;
+        let copies: Vec<_> = page.iter().filter(|m| m.text == "anyone?").collect();
+        (copies.len() == 1 && copies[0].state != MessageState::Queued).then_some(())
+    })
+    .await;
 }

@@ -110,6 +110,18 @@ pub enum SyncMessage {
     /// frames of at most [`MAX_COPY_MEMBERS`] (sent when the stream starts, and after each
     /// change of the group).
     Group(GroupCopy),
+    /// Linked → first device: a text its person wrote to a group while the first device
+    /// could not be reached, stored there as queued; the first device posts it as its own
+    /// member's under the same id. Answered `done` (`count` 1 once it is on disk, 0 when
+    /// the group is not there or closed).
+    HandGroup {
+        /// Numbers this request's answer.
+        request: u64,
+        /// The group.
+        group: Fixed<16>,
+        /// The message (its `hlc` and `sent_ms` as the linked device stored it).
+        message: HandedMessage,
+    },
     /// Linked → first device: send this text to a group as the account (answered like
     /// `send`).
     SendGroup {

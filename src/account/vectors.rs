@@ -346,6 +346,23 @@ fn sync_messages(list: &SignedDeviceList) -> Value {
                 },
             },
         ),
+        (
+            "hand_group",
+            SyncMessage::HandGroup {
+                request: 14,
+                group: crate::wire::Fixed([7; 16]),
+                message: super::sync::HandedMessage {
+                    id: crate::wire::Fixed([0x02; 16]),
+                    hlc: 1_764_892_920_000 << 16,
+                    sent_ms: 1_764_892_920_000,
+                    body: crate::content::body::WireBody::from_body(&crate::model::Body::Text {
+                        text: "anyone?".into(),
+                    })
+                    .unwrap()
+                    .encode(),
+                },
+            },
+        ),
     ];
     messages
         .iter()

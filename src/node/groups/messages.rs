@@ -23,6 +23,17 @@ impl Actor {
     /// A reaction, edit or delete changes its target here before it is encrypted (so a
     /// refused one advances no key).
     pub(in crate::node) fn queue_group_message(&mut self, query: &str, body: Body) -> Result<MessageView, NodeError> {
+        self.queue_group_message_as(query, body, MsgId::generate())
+    }
+
+    /// [`Actor::queue_group_message`] under the id `message` (a text a linked device's
+    /// person wrote while this device was away).
+    pub(in crate::node) fn queue_group_message_as(
+        &mut self,
+        query: &str,
+        body: Body,
+        message: MsgId,
+    ) -> Result<MessageView, NodeError> {
         let id = self.group_id_for(query)?;
         let now = now_ms();
         let record = self.record(&id)?;
@@ -50,7 +61,7 @@ impl Actor {
             unread: 0,
             preview: String::new(),
         });
-        let mut stored = self.new_outgoing(&mut conv, MsgId::generate(), body, now, self.own_phone()?);
+        let mut stored = self.new_outgoing(&mut conv, message, body, now, self.own_phone()?);
         if crate::content::paper::is_paper_body(&stored.body) {
             let me = self.my_member(false)?;
             self.check_paper_body(id.as_bytes(), &me, &stored)

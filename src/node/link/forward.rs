@@ -182,7 +182,9 @@ impl Actor {
             (Forward::Send { reply, .. } | Forward::SendGroup { reply, .. }, refusal) => {
                 let _ = reply.send(Err(refusal));
             }
-            (Forward::Act { then, .. } | Forward::Hand { then, .. }, refusal) => then(self, Err(refusal)),
+            (Forward::Act { then, .. } | Forward::Hand { then, .. } | Forward::HandGroup { then, .. }, refusal) => {
+                then(self, Err(refusal))
+            }
         }
     }
 

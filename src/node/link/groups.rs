@@ -12,8 +12,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::sync::Forward;
-use crate::account::sync::{Action, GroupChange, GroupCopy, MemberCopy, MAX_COPY_MEMBERS, MAX_CREATE_MEMBERS};
+use crate::account::sync::{
+    Action, GroupChange, GroupCopy, HandedMessage, MemberCopy, MAX_COPY_MEMBERS, MAX_CREATE_MEMBERS,
+};
 use crate::account::AccountError;
+use crate::content::body::WireBody;
 use crate::group::GroupId;
 use crate::model::{ConvId, Direction, MsgId};
 use crate::node::actor::Actor;
@@ -31,8 +34,8 @@ pub const MAX_GROUP_COPIES: usize = 4_096;
 
 /// A group as the first device shows it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Copied {
-    view: GroupView,
+pub(super) struct Copied {
+    pub(super) view: GroupView,
     members: Vec<MemberView>,
 }
 
@@ -294,7 +297,7 @@ impl Actor {
                 let _ = reply.send(Ok(views));
             }
             GroupCommand::Members { group, reply } => {
-                let members = self.copy_named(&group).map(|c| c.members.clone());
+                let members = self.copy_named(&group).map(|(_, c)| c.members.clone());
                 let _ = reply.send(members);
             }
             GroupCommand::History {
@@ -305,8 +308,11 @@ impl Actor {
             } => {
                 let _ = reply.send(self.copied_group_history(&group, limit, before));
             }
+            GroupCommand::Send { group, text, reply } if !self.links.first_up => {
+                self.send_group_without_first(&group, text, reply)
+            }
             GroupCommand::Send { group, text, reply } => {
-                let bounded = self.copy_named(&group).and_then(|c| {
+                let bounded = self.copy_named(&group).and_then(|(_, c)| {
                     Ok((
                         super::forward::bounded(&c.view.group_id, "group")?,
                         super::forward::bounded(&text, "text")?,
@@ -341,14 +347,15 @@ impl Actor {
                 self.act(action, view_of_copy(id, reply));
             }
             GroupCommand::Change { group, change, reply } => {
-                let action = self.copy_named(&group).and_then(|copy| {
-                    Ok(Action::ChangeGroup {
+                let action = self.copy_named(&group).and_then(|(id, copy)| {
+                    let change = Action::ChangeGroup {
                         group: super::forward::bounded(&copy.view.group_id, "group")?,
                         change: wire_change(change)?,
-                    })
+                    };
+                    Ok((id, change))
                 });
-                match self.links.groups.id_for(&group) {
-                    Ok(id) => self.act(action, view_of_copy(id, reply)),
+                match action {
+                    Ok((id, action)) => self.act(Ok(action), view_of_copy(id, reply)),
                     Err(e) => {
                         let _ = reply.send(Err(e));
                     }
@@ -369,18 +376,43 @@ impl Actor {
         }
     }
 
+    /// On the first device: a linked device hands over a text its person wrote to a group
+    /// while this device was away; it is posted as this device's member's under the same
+    /// id. The answer (1: kept, 0: not taken — no such group here, closed, or the text is
+    /// malformed) goes once it is on disk.
+    pub(super) fn take_handed_group(&mut self, group: [u8; 16], message: HandedMessage, reply: Reply<u64>) {
+        let id = MsgId(message.id.0);
+        let answer = match (self.store.has_message(&id), WireBody::decode(&message.body)) {
+            (Ok(true), _) => Ok(1),
+            (Err(e), _) => Err(e.into()),
+            (Ok(false), Err(_)) => Ok(0),
+            (Ok(false), Ok(body)) => match self.queue_group_message_as(&hex::encode(group), body, id) {
+                Ok(_) => Ok(1),
+                Err(e) => {
+                    tracing::debug!(error = %e, "a handed group text is not posted");
+                    Ok(0)
+                }
+            },
+        };
+        self.durability.after_flush(Box::new(move |actor: &mut Actor| {
+            actor.publish_unpublished();
+            let _ = reply.send(answer);
+        }));
+    }
+
     /// Marks a group's conversation read through the first device (a linked device).
     pub(super) fn read_group_for_account(&mut self, group: &str, reply: Reply<usize>) {
         let action = self
             .copy_named(group)
-            .and_then(|c| super::forward::bounded(&c.view.group_id, "group"))
+            .and_then(|(_, c)| super::forward::bounded(&c.view.group_id, "group"))
             .map(|group| Action::ReadGroup { group });
         self.act(action, super::forward::counted(reply));
     }
 
-    fn copy_named(&self, query: &str) -> Result<&Copied, NodeError> {
+    /// The copied group `query` names, and its id.
+    pub(super) fn copy_named(&self, query: &str) -> Result<(GroupId, &Copied), NodeError> {
         let id = self.links.groups.id_for(query)?;
-        Ok(self.links.groups.get(&id).expect("found among the copies"))
+        Ok((id, self.links.groups.get(&id).expect("found among the copies")))
     }
 
     /// A page of a copied group's history, senders named as its members are.
@@ -390,8 +422,7 @@ impl Actor {
         limit: usize,
         before: Option<String>,
     ) -> Result<Vec<MessageView>, NodeError> {
-        let copy = self.copy_named(query)?;
-        let id = self.links.groups.id_for(query)?;
+        let (id, copy) = self.copy_named(query)?;
         let before = before
             .map(|b| b.parse::<MsgId>().map_err(NodeError::from))
             .transpose()?;

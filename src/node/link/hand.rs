@@ -2,7 +2,8 @@
 //! first device cannot be reached (`protocol/devices.md` §7), and how the linked device
 //! hands them to the first device: a friend's message that reached it (the friend's node
 //! could not reach the first device), and a text its person sent while it had no stream
-//! to the first device. The linked device notes each in `meta` with the message (a
+//! to the first device — to a friend (sent from here too) or to a group (kept here
+//! until the first device, the person's member, posts it). The linked device notes each in `meta` with the message (a
 //! friend's before the acknowledgement); it hands the noted ones over
 //! `/chingu/device-sync/1` whenever its stream to the first device is up, a few at a
 //! time, and forgets each once the first device has it on disk. The first device takes a
@@ -12,12 +13,14 @@
 use std::collections::HashMap;
 
 use super::sync::Forward;
-use crate::account::sync::{Action, HandedMessage, MAX_CONTACT_KEY};
+use crate::account::sync::{Action, HandedMessage};
 use crate::content::body::WireBody;
+use crate::content::body::MAX_TEXT_BYTES;
 use crate::dm::wire::{DmPayload, Outcome};
-use crate::model::{now_ms, Body, Contact, ConversationKind, Direction, MsgId};
+use crate::model::{now_ms, Body, Contact, ConvId, Conversation, ConversationKind, Direction, MsgId};
 use crate::node::actor::Actor;
 use crate::node::command::Reply;
+use crate::node::refusal::Refusal;
 use crate::node::{MessageView, NodeError};
 use crate::phone::PhoneNumber;
 use crate::wire::{Fixed, Text};
@@ -133,7 +136,7 @@ impl Actor {
 
     /// Notes `id` to be handed to the first device (written with the next flush, after
     /// which a hand-over starts).
-    fn note_handed(&mut self, id: MsgId) {
+    pub(super) fn note_handed(&mut self, id: MsgId) {
         self.links.handing.waiting.insert(id, false);
         if let Err(e) = self.store.set_meta_value(&handed_name(&id), &()) {
             self.failed("store.note_handed", &e);
@@ -166,6 +169,56 @@ impl Actor {
             // A device linked before it kept the account's number.
             (_, None) => {
                 let _ = reply.send(Err(super::sync::first_unreachable()));
+            }
+        }
+    }
+
+    /// On a linked device with no stream to its first device: its person's text to a
+    /// group is stored here, queued, and handed to the first device — the person's member
+    /// — once the two meet again, which posts it under the same id.
+    pub(super) fn send_group_without_first(&mut self, query: &str, text: String, reply: Reply<MessageView>) {
+        let queued = (|| {
+            let (id, copy) = self.copy_named(query)?;
+            let (view, group_id) = (copy.view.clone(), *id.as_bytes());
+            if !view.active || view.closed {
+                let refusal = Refusal::invalid("group_closed", "this group is closed or you are no longer in it");
+                return Err(refusal.with("group", view.name.as_str()).into());
+            }
+            let account = self.links.handing.account_phone.clone();
+            let account = account
+                .filter(|_| self.links.handing.waiting.len() < MAX_HANDED)
+                .ok_or_else(super::sync::first_unreachable)?;
+            let text = super::forward::bounded::<MAX_TEXT_BYTES>(&text, "text")?.into_string();
+            let conv_id = ConvId::group(group_id);
+            let mut conv = self.conversation_row(&conv_id)?.unwrap_or_else(|| Conversation {
+                id: conv_id,
+                kind: match view.kind.as_str() {
+                    "meetup" => ConversationKind::Meetup { group_id },
+                    _ => ConversationKind::Group { group_id },
+                },
+                title: view.name.clone(),
+                last_hlc: 0,
+                unread: 0,
+                preview: String::new(),
+            });
+            let stored = self.new_outgoing(&mut conv, MsgId::generate(), Body::Text { text }, now_ms(), account);
+            let mut batch = self.store.batch();
+            batch.put_message(&stored);
+            self.store.apply(batch)?;
+            self.update_conversation(conv);
+            Ok::<_, NodeError>(MessageView::new(&stored, "").titled(&view.name))
+        })();
+        match queued {
+            Ok(view) => {
+                if let Ok(id) = view.id.parse() {
+                    self.note_handed(id);
+                }
+                self.durability.after_flush(Box::new(move |_: &mut Actor| {
+                    let _ = reply.send(Ok(view));
+                }));
+            }
+            Err(e) => {
+                let _ = reply.send(Err(e));
             }
         }
     }
@@ -230,42 +283,44 @@ impl Actor {
         }
         let on_way = self.links.handing.waiting.values().filter(|on| **on).count();
         for id in idle(&self.links.handing.waiting, HANDING_WINDOW.saturating_sub(on_way)) {
-            let Some((contact, sent, message)) = self.handed_message(&id) else {
+            let then: super::sync::Then = Box::new(move |actor: &mut Actor, answer| actor.hand_answered(id, answer));
+            let Some(forward) = self.handing_of(&id, then) else {
                 // Never stored (or gone since): nothing to hand.
                 self.handed(&id);
                 continue;
             };
             self.links.handing.waiting.insert(id, true);
-            self.forward(Forward::Hand {
-                contact,
-                sent,
-                message,
-                then: Box::new(move |actor: &mut Actor, answer| actor.hand_answered(id, answer)),
-            });
+            self.forward(forward);
         }
         if self.links.handing.waiting.is_empty() {
             self.pass_reads_on();
         }
     }
 
-    /// The stored message `id` as handed: the friend's number, whether the account sent
-    /// it, its fields.
-    fn handed_message(&self, id: &MsgId) -> Option<(Text<MAX_CONTACT_KEY>, bool, HandedMessage)> {
+    /// The stored message `id` as it is handed over, `then` getting the answer: a 1:1 one
+    /// with the friend's number and whether the account sent it, or the person's text to
+    /// a group.
+    fn handing_of(&self, id: &MsgId, then: super::sync::Then) -> Option<Forward> {
         let message = self.store.message(id).ok()??;
-        let ConversationKind::Direct { phone } = self.conversation_row(&message.conv).ok()??.kind else {
-            return None;
-        };
         let handed = HandedMessage {
             id: Fixed(id.0),
             hlc: message.hlc,
             sent_ms: message.sent_ms,
             body: WireBody::from_body(&message.body).ok()?.encode(),
         };
-        Some((
-            Text::new(phone.as_str()).ok()?,
-            message.direction == Direction::Outgoing,
-            handed,
-        ))
+        Some(match self.conversation_row(&message.conv).ok()??.kind {
+            ConversationKind::Direct { phone } => Forward::Hand {
+                contact: Text::new(phone.as_str()).ok()?,
+                sent: message.direction == Direction::Outgoing,
+                message: handed,
+                then,
+            },
+            ConversationKind::Group { group_id } | ConversationKind::Meetup { group_id } => Forward::HandGroup {
+                group: Fixed(group_id),
+                message: handed,
+                then,
+            },
+        })
     }
 
     /// The first device answered a hand-over: taken (or refused for good: it does not

@@ -115,6 +115,13 @@ pub(crate) enum LinkEvent {
         text: String,
         reply: Reply<crate::node::MessageView>,
     },
+    /// A linked device hands over a group text its person wrote while this (first)
+    /// device was away: post it as this device's member's.
+    HandGroupFor {
+        group: [u8; 16],
+        message: crate::account::sync::HandedMessage,
+        reply: Reply<u64>,
+    },
     /// The first device sent one of the account's groups (linked device).
     GroupCopied(Box<groups::WholeGroup>),
     /// A linked device's person did something else the account does (first device).
@@ -657,6 +664,7 @@ impl Actor {
                 self.post_group(&group, crate::model::Body::Text { text }, reply)
             }
             LinkEvent::GroupCopied(whole) => self.take_group_copy(*whole),
+            LinkEvent::HandGroupFor { group, message, reply } => self.take_handed_group(group, message, reply),
             LinkEvent::ActFor { action, reply } => self.act_for_device(action, reply),
             LinkEvent::HandFor {
                 contact,

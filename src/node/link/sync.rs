@@ -71,6 +71,12 @@ pub(crate) enum Forward {
         message: HandedMessage,
         then: Then,
     },
+    /// A group text this device's person wrote while the first device was away.
+    HandGroup {
+        group: crate::wire::Fixed<16>,
+        message: HandedMessage,
+        then: Then,
+    },
 }
 
 /// What a linked device does with the first device's answer to an action.
@@ -331,6 +337,13 @@ async fn serve_on(stream: libp2p::Stream, serving: Serving) -> Result<(), Accoun
                     }
                     owed.push(Box::pin(async move { (request, Answer::Done(answer.await)) }));
                 }
+                Some(Ok(SyncMessage::HandGroup { request, group, message })) => {
+                    let (reply, answer) = oneshot::channel();
+                    if actor.send(LinkEvent::HandGroupFor { group: *group.as_bytes(), message, reply }).is_err() {
+                        return Ok(());
+                    }
+                    owed.push(Box::pin(async move { (request, Answer::Done(answer.await)) }));
+                }
                 Some(Ok(SyncMessage::Hand { request, contact, sent, message })) => {
                     let (reply, answer) = oneshot::channel();
                     let hand = LinkEvent::HandFor { contact: contact.into_string(), sent, message, reply };
@@ -490,7 +503,7 @@ impl From<Forward> for Waiting {
     fn from(forward: Forward) -> Self {
         match forward {
             Forward::Send { reply, .. } | Forward::SendGroup { reply, .. } => Self::Send(reply),
-            Forward::Act { then, .. } | Forward::Hand { then, .. } => Self::Act(then),
+            Forward::Act { then, .. } | Forward::Hand { then, .. } | Forward::HandGroup { then, .. } => Self::Act(then),
         }
     }
 }
@@ -583,6 +596,11 @@ impl FollowOn<'_> {
                             sent: *sent,
                             message: message.clone(),
                         },
+                        Forward::HandGroup { group, message, .. } => SyncMessage::HandGroup {
+                            request,
+                            group: *group,
+                            message: message.clone(),
+                        },
                     };
                     if let Err(e) = write(&mut writer, &message).await {
                         unreachable_first(forward, self.events);
@@ -667,6 +685,7 @@ impl FollowOn<'_> {
             SyncMessage::Hello { .. }
             | SyncMessage::Send { .. }
             | SyncMessage::SendGroup { .. }
+            | SyncMessage::HandGroup { .. }
             | SyncMessage::Act { .. }
             | SyncMessage::Hand { .. } => {
                 return Err(AccountError::Malformed("a device-sync message for the other side"))
