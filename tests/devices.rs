@@ -625,6 +625,25 @@ async fn a_linked_device_shows_the_accounts_groups_and_writes_to_them_through_th
     };
     assert_eq!(name(&page), name(&on_first));
     assert!(!name(&page).is_empty());
+    // A file a member sends reaches the laptop too: fetched from the first device.
+    let bytes: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let path = dir.path().join("map.bin");
+    std::fs::write(&path, &bytes).unwrap();
+    let file = friend
+        .node
+        .send_file(&group.group_id, &path)
+        .await
+        .unwrap()
+        .file
+        .unwrap();
+    eventually(&laptop.node, "the file on the laptop", || async {
+        let files = laptop.node.files().await.ok()?;
+        files.iter().any(|f| f.id == file.id && f.state == "here").then_some(())
+    })
+    .await;
+    let saved = dir.path().join("map-on-laptop.bin");
+    laptop.node.save_file(&file.id, &saved).await.unwrap();
+    assert!(std::fs::read(&saved).unwrap() == bytes, "the laptop's copy is the file");
 
     // The laptop writes to the group: the first device posts it as the person's member.
     let sent = laptop.node.group_send(&group.group_id, "노트북에서").await.unwrap();

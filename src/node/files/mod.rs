@@ -368,6 +368,20 @@ impl Actor {
         batch.put_file(&entry);
     }
 
+    /// Fetches a file a linked device of this account asked for, if not yet fetching it.
+    fn want_for_device(&mut self, mut entry: FileEntry) {
+        if entry.wanted {
+            return;
+        }
+        entry.wanted = true;
+        if let Err(e) = self.store.put_file(&entry) {
+            return self.failed("store.put_file", &e);
+        }
+        self.durability.wrote_lazily();
+        self.want_file(&entry);
+        self.pump_files();
+    }
+
     fn want_file(&mut self, entry: &FileEntry) {
         let holders: Vec<PeerId> = entry
             .holders
@@ -551,6 +565,12 @@ impl Actor {
         };
         let root = Root(request.root.0);
         let allowed = match self.store.file(&root.0) {
+            // A linked device asks for a file this device has not fetched yet: it is
+            // fetched here now, and the device asked to come back.
+            Ok(Some(entry)) if !entry.here && self.is_linked_device_peer(&peer) => {
+                self.want_for_device(entry);
+                return Decision::Busy(Vec::new());
+            }
             Ok(Some(entry)) => entry.here && entry.file.size == request.size && self.may_fetch(peer, &entry),
             _ => false,
         };
@@ -564,9 +584,12 @@ impl Actor {
         }
     }
 
-    /// Whether `peer` is in a conversation that named the file: the friend of a 1:1
-    /// conversation, or a member of a group.
+    /// Whether `peer` is in a conversation that named the file — the friend of a 1:1
+    /// conversation, or a member of a group — or a linked device of this account.
     fn may_fetch(&mut self, peer: PeerId, entry: &FileEntry) -> bool {
+        if self.is_linked_device_peer(&peer) {
+            return true;
+        }
         entry.convs.iter().any(|conv| match self.conversation_row(conv) {
             Ok(Some(row)) => match row.kind {
                 ConversationKind::Direct { phone } => matches!(

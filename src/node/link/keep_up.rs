@@ -1,6 +1,7 @@
 //! What a linked device's actor does with what its first device sends over
 //! `/chingu/device-sync/1` (`protocol/devices.md` §6): writes messages, conversation rows
-//! and contacts and tells its apps, forgets the contacts the account no longer has, keeps
+//! and contacts and tells its apps, fetches the files new messages name from the first
+//! device, forgets the contacts the account no longer has, keeps
 //! the device list and where the first device listens, and stops following once the
 //! list no longer names it.
 
@@ -11,7 +12,7 @@ use libp2p::Multiaddr;
 use super::{FIRST_ADDRS_META, LIST_META};
 use crate::account::history::HistoryEntry;
 use crate::account::{AccountError, SignedDeviceList};
-use crate::model::Contact;
+use crate::model::{Body, Contact};
 use crate::node::actor::Actor;
 use crate::node::command::Reply;
 use crate::node::{Event, MessageView, NodeError};
@@ -40,6 +41,20 @@ impl Actor {
         for contact in contacts {
             self.dm.contact_changed(&contact);
             self.contact_updated(&contact, contact.state.as_str());
+        }
+        // Files and sticker packs the new messages name are fetched from the first device
+        // (it holds what it fetched or sent) as on any node.
+        let first = self.links.first.as_ref().map(|(peer, _)| *peer);
+        let mut files = self.store.batch();
+        for (id, _) in written.iter().filter(|(_, new)| *new) {
+            if let Ok(Some(message)) = self.store.message(id) {
+                if matches!(message.body, Body::File { .. } | Body::Sticker { .. }) {
+                    self.note_file(&mut files, &message, first);
+                }
+            }
+        }
+        if let Err(e) = self.store.apply(files) {
+            self.failed("store.note_file", &e);
         }
         for (id, new) in written {
             if let Ok(Some(message)) = self.store.message(&id) {

@@ -435,6 +435,12 @@ impl Actor {
         self.links.list.list.account.as_bytes() == &self.config.identity.public_key()
     }
 
+    /// Whether `peer` is a current linked device of this (first) device's account: it may
+    /// fetch any file the account holds.
+    pub(in crate::node) fn is_linked_device_peer(&self, peer: &PeerId) -> bool {
+        self.is_account_device() && served_device(&self.links.list, peer).is_ok()
+    }
+
     /// A device that joined another device's account (`init --link`).
     pub(super) fn is_linked_device(&self) -> bool {
         !self.is_account_device()
