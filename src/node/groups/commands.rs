@@ -126,10 +126,29 @@ impl Actor {
         limit: usize,
         before: Option<String>,
     ) -> Result<Vec<MessageView>, NodeError> {
+        let state = self.record(id)?.log.state();
+        self.group_page(id, limit, before, state.name(), |sender| {
+            state
+                .members()
+                .iter()
+                .find(|mb| member_number(mb).as_ref() == Some(sender))
+                .map(|mb| mb.name.as_str())
+        })
+    }
+
+    /// The last `limit` messages of group `id` before `before`, titled `title`, each
+    /// incoming one with the name `member_name` gives its sender's number.
+    pub(in crate::node) fn group_page<'a>(
+        &self,
+        id: &GroupId,
+        limit: usize,
+        before: Option<String>,
+        title: &str,
+        member_name: impl Fn(&PhoneNumber) -> Option<&'a str>,
+    ) -> Result<Vec<MessageView>, NodeError> {
         let before = before
             .map(|b| b.parse::<MsgId>().map_err(NodeError::from))
             .transpose()?;
-        let state = self.record(id)?.log.state();
         let messages = self.store.last_messages(
             &ConvId::group(*id.as_bytes()),
             limit.clamp(1, crate::node::messages::MAX_HISTORY_LIMIT),
@@ -140,14 +159,9 @@ impl Actor {
             .map(|m| {
                 let name = match m.direction {
                     Direction::Outgoing => "",
-                    Direction::Incoming => state
-                        .members()
-                        .iter()
-                        .find(|mb| member_number(mb).as_ref() == Some(&m.sender))
-                        .map(|mb| mb.name.as_str())
-                        .unwrap_or(""),
+                    Direction::Incoming => member_name(&m.sender).unwrap_or(""),
                 };
-                MessageView::new(m, name).titled(state.name())
+                MessageView::new(m, name).titled(title)
             })
             .collect())
     }

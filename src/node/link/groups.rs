@@ -18,7 +18,7 @@ use crate::account::sync::{
 use crate::account::AccountError;
 use crate::content::body::WireBody;
 use crate::group::GroupId;
-use crate::model::{ConvId, Direction, MsgId};
+use crate::model::MsgId;
 use crate::node::actor::Actor;
 use crate::node::command::Reply;
 use crate::node::groups::{find_group, AdminAction, Change, GroupCommand, GroupView, MemberView};
@@ -423,29 +423,12 @@ impl Actor {
         before: Option<String>,
     ) -> Result<Vec<MessageView>, NodeError> {
         let (id, copy) = self.copy_named(query)?;
-        let before = before
-            .map(|b| b.parse::<MsgId>().map_err(NodeError::from))
-            .transpose()?;
-        let messages = self.store.last_messages(
-            &ConvId::group(*id.as_bytes()),
-            limit.clamp(1, crate::node::messages::MAX_HISTORY_LIMIT),
-            before.as_ref(),
-        )?;
-        Ok(messages
-            .iter()
-            .map(|m| {
-                let name = match m.direction {
-                    Direction::Outgoing => "",
-                    Direction::Incoming => copy
-                        .members
-                        .iter()
-                        .find(|member| member.phone == m.sender.as_str())
-                        .map(|member| member.name.as_str())
-                        .unwrap_or(""),
-                };
-                MessageView::new(m, name).titled(&copy.view.name)
-            })
-            .collect())
+        self.group_page(&id, limit, before, &copy.view.name, |sender| {
+            copy.members
+                .iter()
+                .find(|member| member.phone == sender.as_str())
+                .map(|member| member.name.as_str())
+        })
     }
 }
 

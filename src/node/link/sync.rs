@@ -307,50 +307,37 @@ async fn serve_on(stream: libp2p::Stream, serving: Serving) -> Result<(), Accoun
             },
             message = incoming.recv() => match message {
                 Some(Ok(SyncMessage::Send { request, contact, text })) => {
-                    let (reply, answer) = oneshot::channel();
-                    let send = LinkEvent::SendFor {
-                        contact: contact.into_string(),
-                        text: text.into_string(),
-                        reply,
-                    };
-                    if actor.send(send).is_err() {
+                    let (contact, text) = (contact.into_string(), text.into_string());
+                    let send = |reply| LinkEvent::SendFor { contact, text, reply };
+                    if !owe(&actor, &mut owed, request, send, Answer::Sent) {
                         return Ok(());
                     }
-                    owed.push(Box::pin(async move { (request, Answer::Sent(answer.await)) }));
                 }
                 Some(Ok(SyncMessage::SendGroup { request, group, text })) => {
-                    let (reply, answer) = oneshot::channel();
-                    let send = LinkEvent::SendGroupFor {
-                        group: group.into_string(),
-                        text: text.into_string(),
-                        reply,
-                    };
-                    if actor.send(send).is_err() {
+                    let (group, text) = (group.into_string(), text.into_string());
+                    let send = |reply| LinkEvent::SendGroupFor { group, text, reply };
+                    if !owe(&actor, &mut owed, request, send, Answer::Sent) {
                         return Ok(());
                     }
-                    owed.push(Box::pin(async move { (request, Answer::Sent(answer.await)) }));
                 }
                 Some(Ok(SyncMessage::Act { request, action })) => {
-                    let (reply, answer) = oneshot::channel();
-                    if actor.send(LinkEvent::ActFor { action, reply }).is_err() {
+                    let act = |reply| LinkEvent::ActFor { action, reply };
+                    if !owe(&actor, &mut owed, request, act, Answer::Done) {
                         return Ok(());
                     }
-                    owed.push(Box::pin(async move { (request, Answer::Done(answer.await)) }));
                 }
                 Some(Ok(SyncMessage::HandGroup { request, group, message })) => {
-                    let (reply, answer) = oneshot::channel();
-                    if actor.send(LinkEvent::HandGroupFor { group: *group.as_bytes(), message, reply }).is_err() {
+                    let hand = |reply| LinkEvent::HandGroupFor { group: *group.as_bytes(), message, reply };
+                    if !owe(&actor, &mut owed, request, hand, Answer::Done) {
                         return Ok(());
                     }
-                    owed.push(Box::pin(async move { (request, Answer::Done(answer.await)) }));
                 }
                 Some(Ok(SyncMessage::Hand { request, contact, sent, message })) => {
-                    let (reply, answer) = oneshot::channel();
-                    let hand = LinkEvent::HandFor { contact: contact.into_string(), sent, message, reply };
-                    if actor.send(hand).is_err() {
+                    let contact = contact.into_string();
+                    let hand = |reply| LinkEvent::HandFor { contact, sent, message, reply };
+                    if !owe(&actor, &mut owed, request, hand, Answer::Done) {
                         return Ok(());
                     }
-                    owed.push(Box::pin(async move { (request, Answer::Done(answer.await)) }));
                 }
                 Some(Ok(_)) => return Err(AccountError::Malformed("a device-sync message for the other side")),
                 Some(Err(e)) => return Err(e),
@@ -387,6 +374,23 @@ async fn serve_on(stream: libp2p::Stream, serving: Serving) -> Result<(), Accoun
             }
         }
     }
+}
+
+/// Hands the actor what `make` makes of a reply channel, and owes the linked device the
+/// answer to `request` (as `answer` wraps it); false once the actor is gone.
+fn owe<T: Send + 'static>(
+    actor: &mpsc::UnboundedSender<LinkEvent>,
+    owed: &mut futures::stream::FuturesUnordered<Owed>,
+    request: u64,
+    make: impl FnOnce(Reply<T>) -> LinkEvent,
+    answer: fn(Result<Result<T, NodeError>, oneshot::error::RecvError>) -> Answer,
+) -> bool {
+    let (reply, answered) = oneshot::channel();
+    if actor.send(make(reply)).is_err() {
+        return false;
+    }
+    owed.push(Box::pin(async move { (request, answer(answered.await)) }));
+    true
 }
 
 fn not_sent(request: u64, reason: &str) -> SyncMessage {
