@@ -710,6 +710,9 @@ async fn a_linked_device_shows_the_accounts_groups_and_writes_to_them_through_th
     group_text(&laptop.node, "설악산", "노트북에서").await;
     let kept = laptop.node.group_send("설악산", "anyone?").await.unwrap();
     assert_eq!(kept.state, MessageState::Queued);
+    // So is a change of a contact: made here, passed on later.
+    let renamed = laptop.node.rename_contact(&friend.phone, "산악회 총무").await.unwrap();
+    assert_eq!(renamed.name, "산악회 총무");
     // The first device comes back (where it listened): the laptop hands the text over,
     // the first device posts it under the same id, and the friend gets it.
     let listen = first_addr.split("/p2p/").next().unwrap();
@@ -718,6 +721,11 @@ async fn a_linked_device_shows_the_accounts_groups_and_writes_to_them_through_th
         let page = group_text(node, "설악산", "anyone?").await;
         assert!(page.iter().any(|m| m.id == kept.id));
     }
+    eventually(&first.node, "the laptop's rename on the first device", || async {
+        let contact = contact(&first.node, "산악회 총무").await?;
+        (contact.phone == friend.phone).then_some(())
+    })
+    .await;
     eventually(&laptop.node, "the handed text sent", || async {
         let page = laptop.node.group_history("설악산", 100, None).await.ok()?;
         let copies: Vec<_> = page.iter().filter(|m| m.text == "anyone?").collect();

@@ -283,7 +283,7 @@ impl Actor {
         name: String,
         to: Option<String>,
     ) -> Result<ContactView, NodeError> {
-        let own = self.own_phone()?;
+        let own = self.account_phone()?;
         crate::text::check_name(&name)?;
         let phone = normalize(input, self.region()).map_err(|e| invalid_phone(input, self.region(), e))?;
         if phone == own {

@@ -156,9 +156,13 @@ impl Actor {
         }
     }
 
-    /// Sends `action` to the first device; `then` gets its answer (or the refusal).
+    /// Sends `action` to the first device; `then` gets its answer (or the refusal). With
+    /// no stream to it, a change of a contact is made here and passed on later.
     pub(super) fn act(&mut self, action: Result<Action, NodeError>, then: Then) {
         match action {
+            Ok(action) if !self.links.first_up && self.links.forwards.is_some() && changes_a_contact(&action) => {
+                self.change_contact_without_first(action, then)
+            }
             Ok(action) => self.forward(Forward::Act { action, then }),
             Err(e) => then(self, Err(e)),
         }
@@ -192,8 +196,16 @@ impl Actor {
     /// answer goes once what changed is on disk, after the notes that carry it to the
     /// linked devices.
     pub(super) fn act_for_device(&mut self, action: Action, reply: Reply<u64>) {
+        let done = self.carry_out(&action);
+        self.durability.after_flush(Box::new(move |_: &mut Actor| {
+            let _ = reply.send(done);
+        }));
+    }
+
+    /// Does `action` as this device's person; what it counts.
+    pub(super) fn carry_out(&mut self, action: &Action) -> Result<u64, NodeError> {
         let contact = |text: &Text<MAX_CONTACT_QUERY>| text.as_str().to_owned();
-        let done = match &action {
+        match action {
             Action::Read { contact: c } => self.cmd_read(&contact(c)).map(|n| n as u64),
             Action::Typing { contact: c, active } => self.cmd_typing(&contact(c), *active).map(|_| 0),
             Action::AddContact { number, name, to } => self
@@ -216,10 +228,7 @@ impl Actor {
                 .group_id_for(group.as_str())
                 .and_then(|id| self.cmd_group_change(id, super::groups::change_of(change.clone())))
                 .map(|_| 0),
-        };
-        self.durability.after_flush(Box::new(move |_: &mut Actor| {
-            let _ = reply.send(done);
-        }));
+        }
     }
 
     /// Whether any linked device is being served (notes for them are made only then).
@@ -233,6 +242,19 @@ impl Actor {
             let _ = self.links.notes.send(note());
         }
     }
+}
+
+/// Whether `action` changes the address book (a linked device makes such a change itself
+/// while its first device is away).
+fn changes_a_contact(action: &Action) -> bool {
+    matches!(
+        action,
+        Action::AddContact { .. }
+            | Action::RemoveContact { .. }
+            | Action::Rename { .. }
+            | Action::Block { .. }
+            | Action::Mute { .. }
+    )
 }
 
 /// Answers `reply` with what the first device's action counted.

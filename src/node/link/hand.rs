@@ -38,7 +38,14 @@ const HANDING_WINDOW: usize = 16;
 /// while it had no stream to its first device: `account.read/<the friend's number>`.
 pub const READ_PREFIX: &str = "account.read/";
 
-/// The messages a linked device still has to hand over, and the reads to pass on.
+/// The store's meta entries holding the contact changes a linked device's person made
+/// while it had no stream to its first device, in order: `account.acts/<16 hex digits>`.
+pub const ACTS_PREFIX: &str = "account.acts/";
+/// Most such changes kept (more are refused `first_device_unreachable`).
+pub const MAX_ACTS: usize = 1_024;
+
+/// The messages a linked device still has to hand over, and the reads and contact
+/// changes to pass on.
 #[derive(Default)]
 pub(crate) struct Handing {
     /// Message id → whether it is on its way (waiting for the first device's answer).
@@ -47,6 +54,8 @@ pub(crate) struct Handing {
     due: bool,
     /// Friend's number → whether the read of that conversation is on its way.
     reads: HashMap<PhoneNumber, bool>,
+    /// Contact changes by number in order → the change, and whether it is on its way.
+    acts: std::collections::BTreeMap<u64, (Action, bool)>,
     /// The account's number (a linked device's own texts name it as their sender; none
     /// on a device linked before it was kept).
     account_phone: Option<PhoneNumber>,
@@ -72,10 +81,19 @@ impl Handing {
         let account_phone = store
             .meta_value::<String>(super::ACCOUNT_PHONE_META)?
             .and_then(|phone| phone.parse().ok());
+        let acts = store
+            .meta_values::<Action>(ACTS_PREFIX)?
+            .into_iter()
+            .filter_map(|(name, action)| {
+                let seq = u64::from_str_radix(name.strip_prefix(ACTS_PREFIX)?, 16).ok()?;
+                Some((seq, (action, false)))
+            })
+            .collect();
         Ok(Self {
             waiting,
             due: false,
             reads,
+            acts,
             account_phone,
         })
     }
@@ -89,6 +107,10 @@ fn idle<K: Clone>(notes: &HashMap<K, bool>, limit: usize) -> Vec<K> {
         .map(|(key, _)| key.clone())
         .take(limit)
         .collect()
+}
+
+fn act_name(seq: u64) -> String {
+    format!("{ACTS_PREFIX}{seq:016x}")
 }
 
 fn read_name(phone: &PhoneNumber) -> String {
@@ -294,7 +316,80 @@ impl Actor {
         }
         if self.links.handing.waiting.is_empty() {
             self.pass_reads_on();
+            self.pass_acts_on();
         }
+    }
+
+    /// The number the account has: a linked device's own texts and its checks of numbers
+    /// use it (the first device's is its own).
+    pub(in crate::node) fn account_phone(&self) -> Result<PhoneNumber, NodeError> {
+        match self.is_linked_device() {
+            true => self
+                .links
+                .handing
+                .account_phone
+                .clone()
+                .ok_or_else(super::sync::first_unreachable),
+            false => self.own_phone(),
+        }
+    }
+
+    /// On a linked device with no stream to its first device: its person's change of a
+    /// contact is made here (the first device's answer is this device's), noted, and
+    /// passed on to the first device, in order, once the two meet again.
+    pub(super) fn change_contact_without_first(&mut self, action: Action, then: super::sync::Then) {
+        if self.links.handing.acts.len() >= MAX_ACTS {
+            return then(self, Err(super::sync::first_unreachable()));
+        }
+        let done = self.carry_out(&action);
+        if done.is_ok() {
+            let seq = self.links.handing.acts.keys().next_back().map_or(0, |last| last + 1);
+            match self.store.set_meta_value(&act_name(seq), &action) {
+                Ok(()) => {
+                    self.links.handing.acts.insert(seq, (action, false));
+                }
+                Err(e) => self.failed("store.note_act", &e),
+            }
+        }
+        self.durability.wrote();
+        self.durability
+            .after_flush(Box::new(move |actor: &mut Actor| then(actor, done)));
+    }
+
+    /// Passes the contact changes made while the first device was away on to it, one at
+    /// a time and in order, once nothing is left to hand.
+    fn pass_acts_on(&mut self) {
+        let acts = &mut self.links.handing.acts;
+        let Some((&seq, (action, on_way))) = acts.iter_mut().next() else {
+            return;
+        };
+        if std::mem::replace(on_way, true) {
+            return;
+        }
+        let action = action.clone();
+        self.forward(Forward::Act {
+            action,
+            then: Box::new(move |actor: &mut Actor, done| actor.act_passed_on(seq, done)),
+        });
+    }
+
+    /// The first device answered a contact change passed on: done, or refused for good
+    /// (its address book decides; what it has comes back) — forgotten here, and the next
+    /// one goes; not reached — passed on again with the next stream.
+    fn act_passed_on(&mut self, seq: u64, done: Result<u64, NodeError>) {
+        let unreached = matches!(&done, Err(NodeError::Refused(r)) if r.reason == "first_device_unreachable");
+        if unreached {
+            if let Some((_, on_way)) = self.links.handing.acts.get_mut(&seq) {
+                *on_way = false;
+            }
+            return;
+        }
+        if let Err(e) = done {
+            tracing::debug!(error = %e, "the first device refused a contact change made here");
+        }
+        self.links.handing.acts.remove(&seq);
+        self.forget_note(&act_name(seq));
+        self.pass_acts_on();
     }
 
     /// The stored message `id` as it is handed over, `then` getting the answer: a 1:1 one
