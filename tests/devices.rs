@@ -625,6 +625,26 @@ async fn a_linked_device_shows_the_accounts_groups_and_writes_to_them_through_th
     };
     assert_eq!(name(&page), name(&on_first));
     assert!(!name(&page).is_empty());
+    // A reply and a reaction from the laptop are composed by the first device.
+    let friends = page.iter().find(|m| m.text == "from the friend").unwrap().id.clone();
+    let reply = chingu::node::Compose::Reply {
+        message: friends.clone(),
+        text: "좋아요".into(),
+    };
+    let replied = laptop.node.compose(reply).await.unwrap();
+    assert_eq!(replied.reply_to.as_deref(), Some(friends.as_str()));
+    group_text(&friend.node, "등산", "좋아요").await;
+    let react = chingu::node::Compose::React {
+        message: friends.clone(),
+        emoji: "👍".into(),
+    };
+    laptop.node.compose(react).await.unwrap();
+    eventually(&friend.node, "the laptop's reaction at the friend", || async {
+        let page = friend.node.group_history("등산", 100, None).await.ok()?;
+        let reacted = page.iter().find(|m| m.id == friends)?;
+        (!reacted.reactions.is_empty()).then_some(())
+    })
+    .await;
     // A file a member sends reaches the laptop too: fetched from the first device.
     let bytes: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 251) as u8).collect();
     let path = dir.path().join("map.bin");

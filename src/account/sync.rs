@@ -122,6 +122,16 @@ pub enum SyncMessage {
         /// The message (its `hlc` and `sent_ms` as the linked device stored it).
         message: HandedMessage,
     },
+    /// Linked → first device: compose this (a reply, reaction, edit, delete, forward,
+    /// card, sticker or paper note, as `messages.compose` takes it) and send it as the
+    /// account (answered like `send`). Its texts are bounded by the frame and checked by
+    /// the first device as its own person's.
+    Compose {
+        /// Numbers this request's answer.
+        request: u64,
+        /// What to compose.
+        compose: crate::node::Compose,
+    },
     /// Linked → first device: send this text to a group as the account (answered like
     /// `send`).
     SendGroup {

@@ -285,6 +285,16 @@ fn sync_messages(list: &SignedDeviceList) -> Value {
             },
         ),
         (
+            "compose",
+            SyncMessage::Compose {
+                request: 15,
+                compose: crate::node::Compose::React {
+                    message: "01010101010101010101010101010101".into(),
+                    emoji: "👍".into(),
+                },
+            },
+        ),
+        (
             "send_group",
             SyncMessage::SendGroup {
                 request: 10,

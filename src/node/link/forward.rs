@@ -34,7 +34,7 @@ pub(super) fn bounded<const N: usize>(value: &str, what: &'static str) -> Result
 pub(in crate::node) fn linked_device() -> NodeError {
     Refusal::invalid(
         "linked_device",
-        "this device is linked to an account: its texts, reads, contacts and groups go through the account's first device; meetups, group invitations, files and invites are done on the first device",
+        "this device is linked to an account: its texts, reads, contacts and groups go through the account's first device; meetups, group invitations, files, vouchers and invites are done on the first device",
     )
     .into()
 }
@@ -78,6 +78,12 @@ impl Actor {
                 }
             }
             Command::Group(command) => self.group_command_on_linked(command),
+            // Replies, reactions, edits, deletes, forwards, cards, stickers and notes are
+            // composed by the first device, as its person's.
+            Command::Compose { reply, .. } if !self.links.first_up => {
+                let _ = reply.send(Err(sync::first_unreachable()));
+            }
+            Command::Compose { compose, reply } => self.forward(Forward::Compose { compose, reply }),
             Command::Typing { query, active, reply } => {
                 let action = contact_text(&query).map(|contact| Action::Typing { contact, active });
                 self.act(
@@ -183,7 +189,10 @@ impl Actor {
             None => (forward, sync::first_unreachable()),
         };
         match refusal {
-            (Forward::Send { reply, .. } | Forward::SendGroup { reply, .. }, refusal) => {
+            (
+                Forward::Send { reply, .. } | Forward::SendGroup { reply, .. } | Forward::Compose { reply, .. },
+                refusal,
+            ) => {
                 let _ = reply.send(Err(refusal));
             }
             (Forward::Act { then, .. } | Forward::Hand { then, .. } | Forward::HandGroup { then, .. }, refusal) => {

@@ -122,6 +122,11 @@ pub(crate) enum LinkEvent {
         message: crate::account::sync::HandedMessage,
         reply: Reply<u64>,
     },
+    /// A linked device's person composed something: send it as this (first) device's.
+    ComposeFor {
+        compose: crate::node::Compose,
+        reply: Reply<crate::node::MessageView>,
+    },
     /// The first device sent one of the account's groups (linked device).
     GroupCopied(Box<groups::WholeGroup>),
     /// A linked device's person did something else the account does (first device).
@@ -670,6 +675,7 @@ impl Actor {
                 self.post_group(&group, crate::model::Body::Text { text }, reply)
             }
             LinkEvent::GroupCopied(whole) => self.take_group_copy(*whole),
+            LinkEvent::ComposeFor { compose, reply } => self.cmd_compose(compose, reply),
             LinkEvent::HandGroupFor { group, message, reply } => self.take_handed_group(group, message, reply),
             LinkEvent::ActFor { action, reply } => self.act_for_device(action, reply),
             LinkEvent::HandFor {

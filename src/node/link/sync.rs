@@ -54,6 +54,11 @@ pub(crate) enum Forward {
         text: Text<MAX_TEXT_BYTES>,
         reply: Reply<MessageView>,
     },
+    /// Anything else its person writes (`messages.compose`).
+    Compose {
+        compose: crate::node::Compose,
+        reply: Reply<MessageView>,
+    },
     /// A text to a group.
     SendGroup {
         group: Text<MAX_CONTACT_QUERY>,
@@ -313,6 +318,12 @@ async fn serve_on(stream: libp2p::Stream, serving: Serving) -> Result<(), Accoun
                         return Ok(());
                     }
                 }
+                Some(Ok(SyncMessage::Compose { request, compose })) => {
+                    let compose = |reply| LinkEvent::ComposeFor { compose, reply };
+                    if !owe(&actor, &mut owed, request, compose, Answer::Sent) {
+                        return Ok(());
+                    }
+                }
                 Some(Ok(SyncMessage::SendGroup { request, group, text })) => {
                     let (group, text) = (group.into_string(), text.into_string());
                     let send = |reply| LinkEvent::SendGroupFor { group, text, reply };
@@ -506,7 +517,9 @@ enum Waiting {
 impl From<Forward> for Waiting {
     fn from(forward: Forward) -> Self {
         match forward {
-            Forward::Send { reply, .. } | Forward::SendGroup { reply, .. } => Self::Send(reply),
+            Forward::Send { reply, .. } | Forward::SendGroup { reply, .. } | Forward::Compose { reply, .. } => {
+                Self::Send(reply)
+            }
             Forward::Act { then, .. } | Forward::Hand { then, .. } | Forward::HandGroup { then, .. } => Self::Act(then),
         }
     }
@@ -589,6 +602,9 @@ impl FollowOn<'_> {
                     let message = match &forward {
                         Forward::Send { contact, text, .. } => {
                             SyncMessage::Send { request, contact: contact.clone(), text: text.clone() }
+                        }
+                        Forward::Compose { compose, .. } => {
+                            SyncMessage::Compose { request, compose: compose.clone() }
                         }
                         Forward::SendGroup { group, text, .. } => {
                             SyncMessage::SendGroup { request, group: group.clone(), text: text.clone() }
@@ -689,6 +705,7 @@ impl FollowOn<'_> {
             SyncMessage::Hello { .. }
             | SyncMessage::Send { .. }
             | SyncMessage::SendGroup { .. }
+            | SyncMessage::Compose { .. }
             | SyncMessage::HandGroup { .. }
             | SyncMessage::Act { .. }
             | SyncMessage::Hand { .. } => {
