@@ -664,6 +664,28 @@ async fn a_linked_device_shows_the_accounts_groups_and_writes_to_them_through_th
     let saved = dir.path().join("map-on-laptop.bin");
     laptop.node.save_file(&file.id, &saved).await.unwrap();
     assert!(std::fs::read(&saved).unwrap() == bytes, "the laptop's copy is the file");
+    // A file sent from the laptop goes as the first device's message; the first device
+    // fetches it from the laptop and serves it to the friend.
+    let photo: Vec<u8> = bytes.iter().rev().copied().collect();
+    std::fs::write(&path, &photo).unwrap();
+    let sent = laptop
+        .node
+        .send_file(&group.group_id, &path)
+        .await
+        .unwrap()
+        .file
+        .unwrap();
+    eventually(&friend.node, "the laptop's file at the friend", || async {
+        let files = friend.node.files().await.ok()?;
+        files.iter().any(|f| f.id == sent.id && f.state == "here").then_some(())
+    })
+    .await;
+    let at_friend = dir.path().join("from-laptop.bin");
+    friend.node.save_file(&sent.id, &at_friend).await.unwrap();
+    assert!(
+        std::fs::read(&at_friend).unwrap() == photo,
+        "the friend's copy is the file"
+    );
 
     // The laptop writes to the group: the first device posts it as the person's member.
     let sent = laptop.node.group_send(&group.group_id, "노트북에서").await.unwrap();

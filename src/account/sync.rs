@@ -132,6 +132,18 @@ pub enum SyncMessage {
         /// What to compose.
         compose: crate::node::Compose,
     },
+    /// Linked → first device: send this file message (a `file` body, sealed on the
+    /// linked device, which holds the content) to a contact or group as the account; the
+    /// first device fetches the content from the linked device to serve it (answered like
+    /// `send`).
+    SendFile {
+        /// Numbers this request's answer.
+        request: u64,
+        /// The contact (number) or group (id in hex).
+        to: Text<MAX_CONTACT_QUERY>,
+        /// The body, as a message carries it.
+        body: Bytes<MAX_BODY>,
+    },
     /// Linked → first device: send this text to a group as the account (answered like
     /// `send`).
     SendGroup {

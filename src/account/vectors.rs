@@ -295,6 +295,25 @@ fn sync_messages(list: &SignedDeviceList) -> Value {
             },
         ),
         (
+            "send_file",
+            SyncMessage::SendFile {
+                request: 16,
+                to: text("+819012345678"),
+                body: crate::content::body::WireBody::from_body(&crate::model::Body::File {
+                    file: crate::model::FileRef {
+                        root: [0x33; 32],
+                        size: 100_000,
+                        key: [0x44; 32],
+                        name: "map.bin".into(),
+                        mime: "application/octet-stream".into(),
+                        preview: Vec::new(),
+                    },
+                })
+                .unwrap()
+                .encode(),
+            },
+        ),
+        (
             "send_group",
             SyncMessage::SendGroup {
                 request: 10,

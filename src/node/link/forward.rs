@@ -34,7 +34,7 @@ pub(super) fn bounded<const N: usize>(value: &str, what: &'static str) -> Result
 pub(in crate::node) fn linked_device() -> NodeError {
     Refusal::invalid(
         "linked_device",
-        "this device is linked to an account: its texts, reads, contacts and groups go through the account's first device; meetups, group invitations, files, vouchers and invites are done on the first device",
+        "this device is linked to an account: its texts, reads, contacts and groups go through the account's first device; meetups, group invitations, vouchers and invites are done on the first device",
     )
     .into()
 }
@@ -175,7 +175,7 @@ impl Actor {
     }
 
     /// Hands `forward` to the task following the first device, or refuses it at once.
-    pub(super) fn forward(&mut self, forward: Forward) {
+    pub(in crate::node) fn forward(&mut self, forward: Forward) {
         let refusal = match &self.links.forwards {
             Some(forwards) => match forwards.try_send(forward) {
                 Ok(()) => return,
@@ -190,7 +190,10 @@ impl Actor {
         };
         match refusal {
             (
-                Forward::Send { reply, .. } | Forward::SendGroup { reply, .. } | Forward::Compose { reply, .. },
+                Forward::Send { reply, .. }
+                | Forward::SendGroup { reply, .. }
+                | Forward::Compose { reply, .. }
+                | Forward::SendFile { reply, .. },
                 refusal,
             ) => {
                 let _ = reply.send(Err(refusal));

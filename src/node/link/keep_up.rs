@@ -12,7 +12,7 @@ use libp2p::Multiaddr;
 use super::{FIRST_ADDRS_META, LIST_META};
 use crate::account::history::HistoryEntry;
 use crate::account::{AccountError, SignedDeviceList};
-use crate::model::{Body, Contact};
+use crate::model::{Body, Contact, MsgId};
 use crate::node::actor::Actor;
 use crate::node::command::Reply;
 use crate::node::{Event, MessageView, NodeError};
@@ -45,17 +45,7 @@ impl Actor {
         // Files and sticker packs the new messages name are fetched from the first device
         // (it holds what it fetched or sent) as on any node.
         let first = self.links.first.as_ref().map(|(peer, _)| *peer);
-        let mut files = self.store.batch();
-        for (id, _) in written.iter().filter(|(_, new)| *new) {
-            if let Ok(Some(message)) = self.store.message(id) {
-                if matches!(message.body, Body::File { .. } | Body::Sticker { .. }) {
-                    self.note_file(&mut files, &message, first);
-                }
-            }
-        }
-        if let Err(e) = self.store.apply(files) {
-            self.failed("store.note_file", &e);
-        }
+        self.note_copied_files(written.iter().filter(|(_, new)| *new).map(|(id, _)| id), first);
         for (id, new) in written {
             if let Ok(Some(message)) = self.store.message(&id) {
                 let message = Box::new(self.view_of(&message));
@@ -68,18 +58,36 @@ impl Actor {
         }
     }
 
-    /// Writes a text the first device sent for this device's person, and answers its
-    /// caller with it.
+    /// Notes the files and sticker packs the messages `ids` name, `holder` holding them.
+    fn note_copied_files<'a>(&mut self, ids: impl Iterator<Item = &'a MsgId>, holder: Option<libp2p::PeerId>) {
+        let mut files = self.store.batch();
+        for id in ids {
+            if let Ok(Some(message)) = self.store.message(id) {
+                if matches!(message.body, Body::File { .. } | Body::Sticker { .. }) {
+                    self.note_file(&mut files, &message, holder);
+                }
+            }
+        }
+        if let Err(e) = self.store.apply(files) {
+            self.failed("store.note_file", &e);
+        }
+    }
+
+    /// Writes a message the first device sent for this device's person, and answers its
+    /// caller with it (a file's entry learns its message).
     pub(super) fn sent_through(&mut self, entries: Vec<HistoryEntry>, reply: Reply<MessageView>) {
         let answer = match self.store.apply_device_entries(&entries) {
-            Ok((written, _)) => written
-                .first()
-                .and_then(|(id, _)| self.store.message(id).ok().flatten())
-                .map(|message| self.view_of(&message))
-                .ok_or_else(|| NodeError::Internal {
-                    what: "forwarded_send",
-                    source: "the first device's answer held no message".into(),
-                }),
+            Ok((written, _)) => {
+                self.note_copied_files(written.iter().map(|(id, _)| id), None);
+                written
+                    .first()
+                    .and_then(|(id, _)| self.store.message(id).ok().flatten())
+                    .map(|message| self.view_of(&message))
+                    .ok_or_else(|| NodeError::Internal {
+                        what: "forwarded_send",
+                        source: "the first device's answer held no message".into(),
+                    })
+            }
             Err(e) => Err(e.into()),
         };
         self.durability.wrote();

@@ -23,6 +23,7 @@ mod views;
 
 pub(in crate::node) use forward::linked_device;
 pub(crate) use sync::DeviceNote;
+pub(in crate::node) use sync::Forward;
 pub use views::{DeviceView, DevicesView, LinkOfferView};
 
 use std::time::Duration;
@@ -122,6 +123,14 @@ pub(crate) enum LinkEvent {
         message: crate::account::sync::HandedMessage,
         reply: Reply<u64>,
     },
+    /// A linked device's person sends a file it sealed: send its message as this (first)
+    /// device's, fetching the content from `peer`.
+    SendFileFor {
+        peer: PeerId,
+        to: String,
+        body: Vec<u8>,
+        reply: Reply<crate::node::MessageView>,
+    },
     /// A linked device's person composed something: send it as this (first) device's.
     ComposeFor {
         compose: crate::node::Compose,
@@ -220,6 +229,11 @@ pub(crate) struct Links {
 }
 
 impl Links {
+    /// Whether `peer` is this linked device's first device.
+    pub(crate) fn is_first_device(&self, peer: &PeerId) -> bool {
+        self.first.as_ref().is_some_and(|(first, _)| first == peer)
+    }
+
     /// The account's device list.
     pub(crate) fn device_list(&self) -> &SignedDeviceList {
         &self.list
@@ -676,6 +690,7 @@ impl Actor {
             }
             LinkEvent::GroupCopied(whole) => self.take_group_copy(*whole),
             LinkEvent::ComposeFor { compose, reply } => self.cmd_compose(compose, reply),
+            LinkEvent::SendFileFor { peer, to, body, reply } => self.send_file_for_device(peer, &to, &body, reply),
             LinkEvent::HandGroupFor { group, message, reply } => self.take_handed_group(group, message, reply),
             LinkEvent::ActFor { action, reply } => self.act_for_device(action, reply),
             LinkEvent::HandFor {

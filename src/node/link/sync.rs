@@ -54,6 +54,12 @@ pub(crate) enum Forward {
         text: Text<MAX_TEXT_BYTES>,
         reply: Reply<MessageView>,
     },
+    /// A file its person sends (sealed here).
+    SendFile {
+        to: Text<MAX_CONTACT_QUERY>,
+        body: Bytes<{ crate::content::body::MAX_BODY }>,
+        reply: Reply<MessageView>,
+    },
     /// Anything else its person writes (`messages.compose`).
     Compose {
         compose: crate::node::Compose,
@@ -318,6 +324,12 @@ async fn serve_on(stream: libp2p::Stream, serving: Serving) -> Result<(), Accoun
                         return Ok(());
                     }
                 }
+                Some(Ok(SyncMessage::SendFile { request, to, body })) => {
+                    let send = |reply| LinkEvent::SendFileFor { peer, to: to.into_string(), body: body.into_vec(), reply };
+                    if !owe(&actor, &mut owed, request, send, Answer::Sent) {
+                        return Ok(());
+                    }
+                }
                 Some(Ok(SyncMessage::Compose { request, compose })) => {
                     let compose = |reply| LinkEvent::ComposeFor { compose, reply };
                     if !owe(&actor, &mut owed, request, compose, Answer::Sent) {
@@ -517,9 +529,10 @@ enum Waiting {
 impl From<Forward> for Waiting {
     fn from(forward: Forward) -> Self {
         match forward {
-            Forward::Send { reply, .. } | Forward::SendGroup { reply, .. } | Forward::Compose { reply, .. } => {
-                Self::Send(reply)
-            }
+            Forward::Send { reply, .. }
+            | Forward::SendGroup { reply, .. }
+            | Forward::Compose { reply, .. }
+            | Forward::SendFile { reply, .. } => Self::Send(reply),
             Forward::Act { then, .. } | Forward::Hand { then, .. } | Forward::HandGroup { then, .. } => Self::Act(then),
         }
     }
@@ -602,6 +615,9 @@ impl FollowOn<'_> {
                     let message = match &forward {
                         Forward::Send { contact, text, .. } => {
                             SyncMessage::Send { request, contact: contact.clone(), text: text.clone() }
+                        }
+                        Forward::SendFile { to, body, .. } => {
+                            SyncMessage::SendFile { request, to: to.clone(), body: body.clone() }
                         }
                         Forward::Compose { compose, .. } => {
                             SyncMessage::Compose { request, compose: compose.clone() }
@@ -706,6 +722,7 @@ impl FollowOn<'_> {
             | SyncMessage::Send { .. }
             | SyncMessage::SendGroup { .. }
             | SyncMessage::Compose { .. }
+            | SyncMessage::SendFile { .. }
             | SyncMessage::HandGroup { .. }
             | SyncMessage::Act { .. }
             | SyncMessage::Hand { .. } => {
