@@ -596,7 +596,33 @@ async fn a_linked_device_shows_the_accounts_groups_and_writes_to_them_through_th
     let group = first.node.group_create("등산", &[&friend.phone], None).await.unwrap();
     first.node.group_send("등산", "before the laptop").await.unwrap();
     group_text(&friend.node, "등산", "before the laptop").await;
+    // A file from before the link: the laptop fetches it from the first device too.
+    let earlier_path = dir.path().join("earlier.bin");
+    std::fs::write(&earlier_path, vec![7u8; 50_000]).unwrap();
+    let earlier = friend
+        .node
+        .send_file(&group.group_id, &earlier_path)
+        .await
+        .unwrap()
+        .file
+        .unwrap();
+    eventually(&first.node, "the earlier file on the first device", || async {
+        let files = first.node.files().await.ok()?;
+        files
+            .iter()
+            .any(|f| f.id == earlier.id && f.state == "here")
+            .then_some(())
+    })
+    .await;
     let laptop = linked_laptop(dir.path(), &first).await;
+    eventually(&laptop.node, "the earlier file on the laptop", || async {
+        let files = laptop.node.files().await.ok()?;
+        files
+            .iter()
+            .any(|f| f.id == earlier.id && f.state == "here")
+            .then_some(())
+    })
+    .await;
 
     // The group shows on the laptop as on the first device, with the history linked.
     let groups = eventually(&laptop.node, "the group on the laptop", || async {

@@ -27,6 +27,9 @@ const SYNCED_META: &str = "account.synced_ms";
 const CHANGED_PREFIX: &str = "account.changed/";
 /// Most such entries kept (the oldest are forgotten first).
 pub const MAX_STATE_CHANGES: usize = 4_096;
+/// The meta value marking a new device whose linked history's files are not noted yet
+/// (cleared once they are).
+pub const LINK_FILES: &str = "account.link_files";
 
 impl Store {
     /// What a device of the account gets (SPEC.md §8.5): every contact, the
@@ -243,6 +246,23 @@ impl Store {
         Ok((written, left_out))
     }
 
+    /// The messages that name a file or a sticker pack (a new device's linked history, at
+    /// its first start).
+    pub fn messages_naming_files(&self) -> Result<Vec<crate::model::MsgId>, StoreError> {
+        let mut ids = Vec::new();
+        for item in self.history.scan_prefix(b"m") {
+            let (key, value) = item?;
+            let message = super::message_codec::decode(&key, &value)?;
+            if matches!(
+                message.body,
+                crate::model::Body::File { .. } | crate::model::Body::Sticker { .. }
+            ) {
+                ids.push(message.id);
+            }
+        }
+        Ok(ids)
+    }
+
     /// The newest `stored_ms` among the messages a linked device got from its first
     /// device (the first device's clock; 0 with none): where it asks to go on from.
     pub fn synced_ms(&self) -> Result<u64, StoreError> {
@@ -308,9 +328,11 @@ impl Store {
     }
 
     /// Completes the database of a new device after its history was written: the search
-    /// signatures are written in the background at its first start.
+    /// signatures are written in the background at its first start, and the files its
+    /// messages name are noted then ([`LINK_FILES`]).
     pub fn finish_device_copy(&self, now_ms: u64) -> Result<(), StoreError> {
         self.set_meta_value(super::UNINDEXED, &now_ms)?;
+        self.set_meta_value(LINK_FILES, &now_ms)?;
         self.synced_ms()?;
         self.flush()
     }

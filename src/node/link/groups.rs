@@ -33,7 +33,7 @@ const COPIES_PREFIX: &str = "account.groups/";
 pub const MAX_GROUP_COPIES: usize = 4_096;
 
 /// A group as the first device shows it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(super) struct Copied {
     pub(super) view: GroupView,
     members: Vec<MemberView>,
@@ -269,6 +269,10 @@ impl Actor {
         let key = *whole.head.id.as_bytes();
         let copy = copied(whole);
         let copies = &mut self.links.groups.0;
+        // Every stream starts with every group: one that did not change is not news.
+        if copies.get(&key) == Some(&copy) {
+            return;
+        }
         if !copies.contains_key(&key) && copies.len() >= MAX_GROUP_COPIES {
             return self.reject(None, "device_sync", "too_many_groups");
         }

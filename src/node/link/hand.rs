@@ -1,14 +1,14 @@
-//! 1:1 messages that go between a linked device and friends directly while the account's
-//! first device cannot be reached (`protocol/devices.md` §7), and how the linked device
-//! hands them to the first device: a friend's message that reached it (the friend's node
-//! could not reach the first device), and a text its person sent while it had no stream
-//! to the first device — to a friend (sent from here too) or to a group (kept here
-//! until the first device, the person's member, posts it). The linked device notes each in `meta` with the message (a
-//! friend's before the acknowledgement); it hands the noted ones over
-//! `/chingu/device-sync/1` whenever its stream to the first device is up, a few at a
-//! time, and forgets each once the first device has it on disk. The first device takes a
-//! friend's as if the friend had sent it there, and keeps and sends its person's as its
-//! own (its linked devices then hear of either as of any).
+//! What a linked device does while the account's first device cannot be reached
+//! (`protocol/devices.md` §7), and how it passes it on. 1:1 messages go between it and
+//! friends directly: a friend's message that reached it (the friend's node could not
+//! reach the first device), and a text its person sent. A text to a group is kept here
+//! until the first device, the person's member, posts it. The linked device notes each
+//! in `meta` with the message (a friend's before the acknowledgement); it hands the noted
+//! ones over `/chingu/device-sync/1` whenever its stream to the first device is up, a few
+//! at a time, and forgets each once the first device has it on disk. The first device
+//! takes a friend's as if the friend had sent it there, and keeps and sends its person's
+//! as its own (its linked devices then hear of either as of any). Reads and contact
+//! changes made meanwhile are made here and passed on after the messages.
 
 use std::collections::HashMap;
 
@@ -54,7 +54,7 @@ pub(crate) struct Handing {
     due: bool,
     /// Friend's number → whether the read of that conversation is on its way.
     reads: HashMap<PhoneNumber, bool>,
-    /// Contact changes by number in order → the change, and whether it is on its way.
+    /// Contact changes by sequence number → the change, and whether it is on its way.
     acts: std::collections::BTreeMap<u64, (Action, bool)>,
     /// The account's number (a linked device's own texts name it as their sender; none
     /// on a device linked before it was kept).

@@ -58,6 +58,31 @@ impl Actor {
         }
     }
 
+    /// At a new device's first start: the files its linked history names are found off
+    /// the actor, then noted with the first device as their holder.
+    pub(super) fn note_link_history_files(&mut self) {
+        if !matches!(self.store.meta_value::<u64>(crate::store::LINK_FILES), Ok(Some(_))) {
+            return;
+        }
+        let (store, events) = (self.store.clone(), self.links.events_tx.clone());
+        tokio::task::spawn_blocking(move || match store.messages_naming_files() {
+            Ok(ids) => {
+                let _ = events.send(super::LinkEvent::HistoryFiles(ids));
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot read the linked history's files"),
+        });
+    }
+
+    /// Notes the files the linked history names (found by [`Self::note_link_history_files`]).
+    pub(super) fn take_history_files(&mut self, ids: Vec<MsgId>) {
+        let first = self.links.first.as_ref().map(|(peer, _)| *peer);
+        self.note_copied_files(ids.iter(), first);
+        if let Err(e) = self.store.remove_meta_value(crate::store::LINK_FILES) {
+            self.failed("store.link_files", &e);
+        }
+        self.durability.wrote();
+    }
+
     /// Notes the files and sticker packs the messages `ids` name, `holder` holding them.
     fn note_copied_files<'a>(&mut self, ids: impl Iterator<Item = &'a MsgId>, holder: Option<libp2p::PeerId>) {
         let mut files = self.store.batch();

@@ -136,6 +136,8 @@ pub(crate) enum LinkEvent {
         compose: crate::node::Compose,
         reply: Reply<crate::node::MessageView>,
     },
+    /// The messages of the linked history that name files (a new device's first start).
+    HistoryFiles(Vec<crate::model::MsgId>),
     /// The first device sent one of the account's groups (linked device).
     GroupCopied(Box<groups::WholeGroup>),
     /// A linked device's person did something else the account does (first device).
@@ -391,6 +393,7 @@ impl Actor {
             // Ends with the node: it holds the store.
             let task = tokio::spawn(sync::follow(self.links.control.clone(), following));
             self.links.follower = Some(AbortOnDrop(task));
+            self.note_link_history_files();
         } else {
             // Linked devices that moved while this one was away are dialled where they said
             // they listen; they then sync over that connection.
@@ -689,6 +692,7 @@ impl Actor {
                 self.post_group(&group, crate::model::Body::Text { text }, reply)
             }
             LinkEvent::GroupCopied(whole) => self.take_group_copy(*whole),
+            LinkEvent::HistoryFiles(ids) => self.take_history_files(ids),
             LinkEvent::ComposeFor { compose, reply } => self.cmd_compose(compose, reply),
             LinkEvent::SendFileFor { peer, to, body, reply } => self.send_file_for_device(peer, &to, &body, reply),
             LinkEvent::HandGroupFor { group, message, reply } => self.take_handed_group(group, message, reply),
