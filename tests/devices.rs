@@ -589,6 +589,15 @@ async fn group_text(node: &NodeHandle, group: &str, text: &str) -> Vec<chingu::n
     .await
 }
 
+/// Waits until `node` has the whole file `id`.
+async fn file_here(node: &NodeHandle, id: &str, what: &str) {
+    eventually(node, what, || async {
+        let files = node.files().await.ok()?;
+        files.iter().any(|f| f.id == id && f.state == "here").then_some(())
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_linked_device_shows_the_accounts_groups_and_writes_to_them_through_the_first_device() {
     let dir = tempfile::tempdir().unwrap();
@@ -606,23 +615,9 @@ async fn a_linked_device_shows_the_accounts_groups_and_writes_to_them_through_th
         .unwrap()
         .file
         .unwrap();
-    eventually(&first.node, "the earlier file on the first device", || async {
-        let files = first.node.files().await.ok()?;
-        files
-            .iter()
-            .any(|f| f.id == earlier.id && f.state == "here")
-            .then_some(())
-    })
-    .await;
+    file_here(&first.node, &earlier.id, "the earlier file on the first device").await;
     let laptop = linked_laptop(dir.path(), &first).await;
-    eventually(&laptop.node, "the earlier file on the laptop", || async {
-        let files = laptop.node.files().await.ok()?;
-        files
-            .iter()
-            .any(|f| f.id == earlier.id && f.state == "here")
-            .then_some(())
-    })
-    .await;
+    file_here(&laptop.node, &earlier.id, "the earlier file on the laptop").await;
 
     // The group shows on the laptop as on the first device, with the history linked.
     let groups = eventually(&laptop.node, "the group on the laptop", || async {
@@ -682,11 +677,7 @@ async fn a_linked_device_shows_the_accounts_groups_and_writes_to_them_through_th
         .unwrap()
         .file
         .unwrap();
-    eventually(&laptop.node, "the file on the laptop", || async {
-        let files = laptop.node.files().await.ok()?;
-        files.iter().any(|f| f.id == file.id && f.state == "here").then_some(())
-    })
-    .await;
+    file_here(&laptop.node, &file.id, "the file on the laptop").await;
     let saved = dir.path().join("map-on-laptop.bin");
     laptop.node.save_file(&file.id, &saved).await.unwrap();
     assert!(std::fs::read(&saved).unwrap() == bytes, "the laptop's copy is the file");
@@ -701,11 +692,7 @@ async fn a_linked_device_shows_the_accounts_groups_and_writes_to_them_through_th
         .unwrap()
         .file
         .unwrap();
-    eventually(&friend.node, "the laptop's file at the friend", || async {
-        let files = friend.node.files().await.ok()?;
-        files.iter().any(|f| f.id == sent.id && f.state == "here").then_some(())
-    })
-    .await;
+    file_here(&friend.node, &sent.id, "the laptop's file at the friend").await;
     let at_friend = dir.path().join("from-laptop.bin");
     friend.node.save_file(&sent.id, &at_friend).await.unwrap();
     assert!(

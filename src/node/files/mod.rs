@@ -3,6 +3,7 @@
 //! deciding on fetches others ask of us ([`crate::files::serve`]), and running the
 //! fetches [`crate::files::fetch`] asks for. Bytes move in [`transfer`]'s tasks.
 
+mod devices;
 pub(crate) mod transfer;
 
 use std::collections::HashMap;
@@ -28,7 +29,7 @@ use crate::files::serve::{Admission, Uploads};
 use crate::files::throttle::Throttle;
 use crate::files::wire::FileRequest;
 use crate::files::{media, parts, FileError, Root};
-use crate::model::{now_ms, Body, ConvId, ConversationKind, Direction, FileRef, MsgId, StoredMessage};
+use crate::model::{now_ms, Body, ConversationKind, Direction, FileRef, StoredMessage};
 use crate::store::{Batch, FileEntry};
 use transfer::{Decision, FileEvent};
 
@@ -370,99 +371,7 @@ impl Actor {
         batch.put_file(&entry);
     }
 
-    /// On a linked device: the message of a file sealed here goes to the first device,
-    /// which sends it as its own and fetches the content from here.
-    fn send_file_through_first(&mut self, to: Destination, body: Body, reply: Reply<MessageView>) {
-        let (to, conv) = match to {
-            Destination::Contact(contact) => (contact.phone.to_string(), ConvId::direct(&contact.phone)),
-            Destination::Group(group) => {
-                let id = hex::decode(&group).ok().and_then(|id| <[u8; 16]>::try_from(id).ok());
-                (group, ConvId::group(id.unwrap_or_default()))
-            }
-            Destination::Conversation(conv) => (conv.to_string(), conv),
-        };
-        // Kept here, whole, before the first device comes to fetch it (its message's id
-        // is the first device's, filled in when the message comes back).
-        if let Body::File { file } = &body {
-            let entry = FileEntry {
-                file: FileRef {
-                    preview: Vec::new(),
-                    ..file.clone()
-                },
-                convs: vec![conv],
-                holders: Vec::new(),
-                here: true,
-                outgoing: true,
-                wanted: false,
-                message: MsgId([0; 16]),
-                added_ms: now_ms(),
-            };
-            if let Err(e) = self.store.put_file(&entry) {
-                self.failed("store.put_file", &e);
-            }
-        }
-        let encoded = crate::content::body::WireBody::from_body(&body).map(|wire| wire.encode());
-        match (crate::wire::Text::new(to), encoded) {
-            (Ok(to), Ok(body)) => self.forward(crate::node::link::Forward::SendFile { to, body, reply }),
-            _ => {
-                let _ = reply.send(Err(crate::content::body::BodyError::NotSendable.into()));
-            }
-        }
-    }
-
-    /// On the first device: a linked device's person sends a file it sealed; its message
-    /// goes as this device's own, and the content is fetched from `peer` (whatever its
-    /// size) to serve it — friends who ask meanwhile are asked to come back.
-    pub(in crate::node) fn send_file_for_device(
-        &mut self,
-        peer: PeerId,
-        to: &str,
-        body: &[u8],
-        reply: Reply<MessageView>,
-    ) {
-        let file = match crate::content::body::WireBody::decode(body) {
-            Ok(Body::File { file }) => file,
-            _ => {
-                let _ = reply.send(Err(crate::content::body::BodyError::NotSendable.into()));
-                return;
-            }
-        };
-        let destination = match self.destination(to) {
-            Ok(destination) => destination,
-            Err(e) => {
-                let _ = reply.send(Err(e));
-                return;
-            }
-        };
-        let root = file.root;
-        self.post(destination, Body::File { file }, reply);
-        if let Ok(Some(mut entry)) = self.store.file(&root) {
-            entry.add_holder(peer.to_bytes());
-            self.fetch_now(entry);
-        }
-    }
-
-    /// Fetches a file a linked device of this account asked for, if not yet fetching it.
-    fn want_for_device(&mut self, entry: FileEntry) {
-        if !entry.wanted {
-            self.fetch_now(entry);
-        }
-    }
-
-    /// Keeps `entry` and, unless its file is here, fetches it from its holders now.
-    fn fetch_now(&mut self, mut entry: FileEntry) {
-        entry.wanted = !entry.here;
-        if let Err(e) = self.store.put_file(&entry) {
-            return self.failed("store.put_file", &e);
-        }
-        self.durability.wrote_lazily();
-        if entry.wanted {
-            self.want_file(&entry);
-            self.pump_files();
-        }
-    }
-
-    fn want_file(&mut self, entry: &FileEntry) {
+    pub(super) fn want_file(&mut self, entry: &FileEntry) {
         let holders: Vec<PeerId> = entry
             .holders
             .iter()
