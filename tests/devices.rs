@@ -589,6 +589,17 @@ async fn group_text(node: &NodeHandle, group: &str, text: &str) -> Vec<chingu::n
     .await
 }
 
+/// `from` sends `bytes` as a file to `group`; `to` gets it whole, and its saved copy is
+/// the same bytes.
+async fn file_crosses(dir: &Path, from: &NodeHandle, group: &str, bytes: &[u8], to: &NodeHandle) {
+    let (path, saved) = (dir.join("sent.bin"), dir.join("saved.bin"));
+    std::fs::write(&path, bytes).unwrap();
+    let file = from.send_file(group, &path).await.unwrap().file.unwrap();
+    file_here(to, &file.id, "a file sent to the group").await;
+    to.save_file(&file.id, &saved).await.unwrap();
+    assert!(std::fs::read(&saved).unwrap() == bytes, "the saved copy is the file");
+}
+
 /// Waits until `node` has the whole file `id`.
 async fn file_here(node: &NodeHandle, id: &str, what: &str) {
     eventually(node, what, || async {
@@ -666,39 +677,13 @@ async fn a_linked_device_shows_the_accounts_groups_and_writes_to_them_through_th
         (!reacted.reactions.is_empty()).then_some(())
     })
     .await;
-    // A file a member sends reaches the laptop too: fetched from the first device.
+    // A file a member sends reaches the laptop too: fetched from the first device. One
+    // sent from the laptop goes as the first device's message; the first device fetches
+    // it from the laptop and serves it to the friend.
     let bytes: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 251) as u8).collect();
-    let path = dir.path().join("map.bin");
-    std::fs::write(&path, &bytes).unwrap();
-    let file = friend
-        .node
-        .send_file(&group.group_id, &path)
-        .await
-        .unwrap()
-        .file
-        .unwrap();
-    file_here(&laptop.node, &file.id, "the file on the laptop").await;
-    let saved = dir.path().join("map-on-laptop.bin");
-    laptop.node.save_file(&file.id, &saved).await.unwrap();
-    assert!(std::fs::read(&saved).unwrap() == bytes, "the laptop's copy is the file");
-    // A file sent from the laptop goes as the first device's message; the first device
-    // fetches it from the laptop and serves it to the friend.
+    file_crosses(dir.path(), &friend.node, &group.group_id, &bytes, &laptop.node).await;
     let photo: Vec<u8> = bytes.iter().rev().copied().collect();
-    std::fs::write(&path, &photo).unwrap();
-    let sent = laptop
-        .node
-        .send_file(&group.group_id, &path)
-        .await
-        .unwrap()
-        .file
-        .unwrap();
-    file_here(&friend.node, &sent.id, "the laptop's file at the friend").await;
-    let at_friend = dir.path().join("from-laptop.bin");
-    friend.node.save_file(&sent.id, &at_friend).await.unwrap();
-    assert!(
-        std::fs::read(&at_friend).unwrap() == photo,
-        "the friend's copy is the file"
-    );
+    file_crosses(dir.path(), &laptop.node, &group.group_id, &photo, &friend.node).await;
 
     // The laptop writes to the group: the first device posts it as the person's member.
     let sent = laptop.node.group_send(&group.group_id, "노트북에서").await.unwrap();
