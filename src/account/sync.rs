@@ -130,7 +130,7 @@ pub enum SyncMessage {
         /// Numbers this request's answer.
         request: u64,
         /// What to compose.
-        compose: crate::node::Compose,
+        compose: crate::content::compose::Compose,
     },
     /// Linked → first device: send this file message (a `file` body, sealed on the
     /// linked device, which holds the content) to a contact or group as the account; the

@@ -288,7 +288,7 @@ fn sync_messages(list: &SignedDeviceList) -> Value {
             "compose",
             SyncMessage::Compose {
                 request: 15,
-                compose: crate::node::Compose::React {
+                compose: crate::content::compose::Compose::React {
                     message: "01010101010101010101010101010101".into(),
                     emoji: "👍".into(),
                 },

@@ -3,6 +3,7 @@
 //! deletes — in 1:1 chats and groups alike.
 //!
 //! - [`body`]: the wire form of every body kind, with its caps;
+//! - [`compose`]: what a person asks to compose (the API's request);
 //! - [`annotate`]: what an action does to its target (pure rules, tested without a node);
 //! - [`paper`]: rolling papers — what a note signs, which notes a paper keeps, delivery.
 //!
@@ -11,6 +12,7 @@
 
 pub mod annotate;
 pub mod body;
+pub mod compose;
 pub mod paper;
 pub mod sticker;
 pub mod voucher;
