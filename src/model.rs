@@ -354,6 +354,21 @@ impl Conversation {
             preview: String::new(),
         }
     }
+
+    /// An empty conversation of the group or meetup `group_id`, titled `title`.
+    pub fn group(group_id: [u8; 16], meetup: bool, title: &str) -> Self {
+        Self {
+            id: ConvId::group(group_id),
+            kind: match meetup {
+                true => ConversationKind::Meetup { group_id },
+                false => ConversationKind::Group { group_id },
+            },
+            title: title.to_owned(),
+            last_hlc: 0,
+            unread: 0,
+            preview: String::new(),
+        }
+    }
 }
 
 /// Who sent a message, seen from this node.

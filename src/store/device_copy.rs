@@ -248,19 +248,16 @@ impl Store {
 
     /// The messages that name a file or a sticker pack (a new device's linked history, at
     /// its first start).
-    pub fn messages_naming_files(&self) -> Result<Vec<crate::model::MsgId>, StoreError> {
-        let mut ids = Vec::new();
+    pub fn messages_naming_files(&self) -> Result<Vec<crate::model::StoredMessage>, StoreError> {
+        let mut messages = Vec::new();
         for item in self.history.scan_prefix(b"m") {
             let (key, value) = item?;
             let message = super::message_codec::decode(&key, &value)?;
-            if matches!(
-                message.body,
-                crate::model::Body::File { .. } | crate::model::Body::Sticker { .. }
-            ) {
-                ids.push(message.id);
+            if names_a_file(&message) {
+                messages.push(message);
             }
         }
-        Ok(ids)
+        Ok(messages)
     }
 
     /// The newest `stored_ms` among the messages a linked device got from its first
@@ -336,6 +333,14 @@ impl Store {
         self.synced_ms()?;
         self.flush()
     }
+}
+
+/// Whether `message` names a file or a sticker pack (whose content a device fetches).
+pub fn names_a_file(message: &crate::model::StoredMessage) -> bool {
+    matches!(
+        message.body,
+        crate::model::Body::File { .. } | crate::model::Body::Sticker { .. }
+    )
 }
 
 #[cfg(test)]

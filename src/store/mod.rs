@@ -50,7 +50,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 pub use backup::BackedUpTree;
-pub use device_copy::{DeviceEntry, Window, LINK_FILES, MAX_STATE_CHANGES};
+pub use device_copy::{names_a_file, DeviceEntry, Window, LINK_FILES, MAX_STATE_CHANGES};
 pub use files::{FileEntry, PackEntry};
 pub use history::{Batch, OutboxEntry, OutboxTarget};
 pub use mailbox::{MailboxItem, Registration};

@@ -477,25 +477,9 @@ impl Actor {
         };
         let conv_id = ConvId::group(*id.as_bytes());
         let title = record.log.state().name().to_owned();
-        let kind = if record.meetup {
-            ConversationKind::Meetup {
-                group_id: *id.as_bytes(),
-            }
-        } else {
-            ConversationKind::Group {
-                group_id: *id.as_bytes(),
-            }
-        };
         let mut conv = match self.conversation_row(&conv_id) {
             Ok(Some(c)) => c,
-            _ => Conversation {
-                id: conv_id,
-                kind,
-                title: title.clone(),
-                last_hlc: 0,
-                unread: 0,
-                preview: String::new(),
-            },
+            _ => Conversation::group(*id.as_bytes(), record.meetup, &title),
         };
         if conv.title != title || conv.last_hlc == 0 {
             conv.title = title;

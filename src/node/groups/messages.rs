@@ -51,16 +51,9 @@ impl Actor {
             max: MAX_GROUP_BODY,
         })?;
         let conv_id = ConvId::group(*id.as_bytes());
-        let mut conv = self.conversation_row(&conv_id)?.unwrap_or_else(|| Conversation {
-            id: conv_id,
-            kind: ConversationKind::Group {
-                group_id: *id.as_bytes(),
-            },
-            title: String::new(),
-            last_hlc: 0,
-            unread: 0,
-            preview: String::new(),
-        });
+        let mut conv = self
+            .conversation_row(&conv_id)?
+            .unwrap_or_else(|| Conversation::group(*id.as_bytes(), record.meetup, ""));
         let mut stored = self.new_outgoing(&mut conv, message, body, now, self.own_phone()?);
         if crate::content::paper::is_paper_body(&stored.body) {
             let me = self.my_member(false)?;

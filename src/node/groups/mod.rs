@@ -40,8 +40,8 @@ use crate::group::{
     SenderKeyRing, SyncRequest, SyncResponse, Verdict, MAX_GROUP_BODY, MAX_GROUP_MESSAGE,
 };
 use crate::model::{
-    now_ms, Body, Contact, ContactSource, ContactState, ConvId, Conversation, ConversationKind, Direction, Hlc,
-    MessageState, MsgId, PeerKeys, StoredMessage,
+    now_ms, Body, Contact, ContactSource, ContactState, ConvId, Conversation, Direction, Hlc, MessageState, MsgId,
+    PeerKeys, StoredMessage,
 };
 use crate::phone::PhoneNumber;
 use crate::ratelimit::{KeyedLimiter, Rate};

@@ -69,7 +69,7 @@ pub(crate) enum LinkEvent {
         reply: Reply<crate::node::MessageView>,
     },
     /// The messages of the linked history that name files (a new device's first start).
-    HistoryFiles(Vec<crate::model::MsgId>),
+    HistoryFiles(Vec<crate::model::StoredMessage>),
     /// The first device sent one of the account's groups (linked device).
     GroupCopied(Box<groups::WholeGroup>),
     /// A linked device's person did something else the account does (first device).

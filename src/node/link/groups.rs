@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::sync::Forward;
 use crate::account::sync::{
-    Action, GroupChange, GroupCopy, HandedMessage, MemberCopy, MAX_COPY_MEMBERS, MAX_CREATE_MEMBERS,
+    Action, GroupChange, GroupCopy, HandedMessage, MemberCopy, MAX_CONTACT_QUERY, MAX_COPY_MEMBERS, MAX_CREATE_MEMBERS,
 };
 use crate::account::AccountError;
 use crate::content::body::WireBody;
@@ -316,12 +316,9 @@ impl Actor {
                 self.send_group_without_first(&group, text, reply)
             }
             GroupCommand::Send { group, text, reply } => {
-                let bounded = self.copy_named(&group).and_then(|(_, c)| {
-                    Ok((
-                        super::forward::bounded(&c.view.group_id, "group")?,
-                        super::forward::bounded(&text, "text")?,
-                    ))
-                });
+                let bounded = self
+                    .copied_group_ref(&group)
+                    .and_then(|(_, group)| Ok((group, super::forward::bounded(&text, "text")?)));
                 match bounded {
                     Ok((group, text)) => self.forward(Forward::SendGroup { group, text, reply }),
                     Err(e) => {
@@ -351,12 +348,9 @@ impl Actor {
                 self.act(action, view_of_copy(id, reply));
             }
             GroupCommand::Change { group, change, reply } => {
-                let action = self.copy_named(&group).and_then(|(id, copy)| {
-                    let change = Action::ChangeGroup {
-                        group: super::forward::bounded(&copy.view.group_id, "group")?,
-                        change: wire_change(change)?,
-                    };
-                    Ok((id, change))
+                let action = self.copied_group_ref(&group).and_then(|(id, group)| {
+                    let change = wire_change(change)?;
+                    Ok((id, Action::ChangeGroup { group, change }))
                 });
                 match action {
                     Ok((id, action)) => self.act(Ok(action), view_of_copy(id, reply)),
@@ -407,9 +401,8 @@ impl Actor {
     /// Marks a group's conversation read through the first device (a linked device).
     pub(super) fn read_group_for_account(&mut self, group: &str, reply: Reply<usize>) {
         let action = self
-            .copy_named(group)
-            .and_then(|(_, c)| super::forward::bounded(&c.view.group_id, "group"))
-            .map(|group| Action::ReadGroup { group });
+            .copied_group_ref(group)
+            .map(|(_, group)| Action::ReadGroup { group });
         self.act(action, super::forward::counted(reply));
     }
 
@@ -417,6 +410,12 @@ impl Actor {
     pub(super) fn copy_named(&self, query: &str) -> Result<(GroupId, &Copied), NodeError> {
         let id = self.links.groups.id_for(query)?;
         Ok((id, self.links.groups.get(&id).expect("found among the copies")))
+    }
+
+    /// The copied group `query` names: its id, and the id as the first device is told it.
+    fn copied_group_ref(&self, query: &str) -> Result<(GroupId, Text<MAX_CONTACT_QUERY>), NodeError> {
+        let id = self.links.groups.id_for(query)?;
+        Ok((id, Text::new(hex::encode(id.as_bytes())).expect("32 hex digits fit")))
     }
 
     /// A page of a copied group's history, senders named as its members are.

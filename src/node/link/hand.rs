@@ -212,17 +212,9 @@ impl Actor {
                 .ok_or_else(super::sync::first_unreachable)?;
             let text = super::forward::bounded::<MAX_TEXT_BYTES>(&text, "text")?.into_string();
             let conv_id = ConvId::group(group_id);
-            let mut conv = self.conversation_row(&conv_id)?.unwrap_or_else(|| Conversation {
-                id: conv_id,
-                kind: match view.kind.as_str() {
-                    "meetup" => ConversationKind::Meetup { group_id },
-                    _ => ConversationKind::Group { group_id },
-                },
-                title: view.name.clone(),
-                last_hlc: 0,
-                unread: 0,
-                preview: String::new(),
-            });
+            let mut conv = self
+                .conversation_row(&conv_id)?
+                .unwrap_or_else(|| Conversation::group(group_id, view.kind == "meetup", &view.name));
             let stored = self.new_outgoing(&mut conv, MsgId::generate(), Body::Text { text }, now_ms(), account);
             let mut batch = self.store.batch();
             batch.put_message(&stored);

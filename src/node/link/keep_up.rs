@@ -12,10 +12,11 @@ use libp2p::Multiaddr;
 use super::{FIRST_ADDRS_META, LIST_META};
 use crate::account::history::HistoryEntry;
 use crate::account::{AccountError, SignedDeviceList};
-use crate::model::{Body, Contact, MsgId};
+use crate::model::{Contact, StoredMessage};
 use crate::node::actor::Actor;
 use crate::node::command::Reply;
 use crate::node::{Event, MessageView, NodeError};
+use crate::store::names_a_file;
 use crate::store::BackedUpTree;
 
 impl Actor {
@@ -42,19 +43,21 @@ impl Actor {
             self.dm.contact_changed(&contact);
             self.contact_updated(&contact, contact.state.as_str());
         }
+        let messages: Vec<(StoredMessage, bool)> = written
+            .into_iter()
+            .filter_map(|(id, new)| Some((self.store.message(&id).ok()??, new)))
+            .collect();
         // Files and sticker packs the new messages name are fetched from the first device
         // (it holds what it fetched or sent) as on any node.
         let first = self.links.first.as_ref().map(|(peer, _)| *peer);
-        self.note_copied_files(written.iter().filter(|(_, new)| *new).map(|(id, _)| id), first);
-        for (id, new) in written {
-            if let Ok(Some(message)) = self.store.message(&id) {
-                let message = Box::new(self.view_of(&message));
-                self.emit(if new {
-                    Event::MessageReceived { message }
-                } else {
-                    Event::MessageChanged { message }
-                });
-            }
+        self.note_copied_files(messages.iter().filter(|(_, new)| *new).map(|(m, _)| m), first);
+        for (message, new) in messages {
+            let message = Box::new(self.view_of(&message));
+            self.emit(if new {
+                Event::MessageReceived { message }
+            } else {
+                Event::MessageChanged { message }
+            });
         }
     }
 
@@ -74,24 +77,25 @@ impl Actor {
     }
 
     /// Notes the files the linked history names (found by [`Self::note_link_history_files`]).
-    pub(super) fn take_history_files(&mut self, ids: Vec<MsgId>) {
+    pub(super) fn take_history_files(&mut self, messages: Vec<StoredMessage>) {
         let first = self.links.first.as_ref().map(|(peer, _)| *peer);
-        self.note_copied_files(ids.iter(), first);
+        self.note_copied_files(messages.iter(), first);
         if let Err(e) = self.store.remove_meta_value(crate::store::LINK_FILES) {
             self.failed("store.link_files", &e);
         }
         self.durability.wrote();
     }
 
-    /// Notes the files and sticker packs the messages `ids` name, `holder` holding them.
-    fn note_copied_files<'a>(&mut self, ids: impl Iterator<Item = &'a MsgId>, holder: Option<libp2p::PeerId>) {
+    /// Notes the files and sticker packs `messages` name, `holder` holding them (a gift's
+    /// voucher is the first device's to keep).
+    fn note_copied_files<'a>(
+        &mut self,
+        messages: impl Iterator<Item = &'a StoredMessage>,
+        holder: Option<libp2p::PeerId>,
+    ) {
         let mut files = self.store.batch();
-        for id in ids {
-            if let Ok(Some(message)) = self.store.message(id) {
-                if matches!(message.body, Body::File { .. } | Body::Sticker { .. }) {
-                    self.note_file(&mut files, &message, holder);
-                }
-            }
+        for message in messages.filter(|m| names_a_file(m)) {
+            self.note_file(&mut files, message, holder);
         }
         if let Err(e) = self.store.apply(files) {
             self.failed("store.note_file", &e);
@@ -103,11 +107,14 @@ impl Actor {
     pub(super) fn sent_through(&mut self, entries: Vec<HistoryEntry>, reply: Reply<MessageView>) {
         let answer = match self.store.apply_device_entries(&entries) {
             Ok((written, _)) => {
-                self.note_copied_files(written.iter().map(|(id, _)| id), None);
-                written
+                let messages: Vec<StoredMessage> = written
+                    .iter()
+                    .filter_map(|(id, _)| self.store.message(id).ok()?)
+                    .collect();
+                self.note_copied_files(messages.iter(), None);
+                messages
                     .first()
-                    .and_then(|(id, _)| self.store.message(id).ok().flatten())
-                    .map(|message| self.view_of(&message))
+                    .map(|message| self.view_of(message))
                     .ok_or_else(|| NodeError::Internal {
                         what: "forwarded_send",
                         source: "the first device's answer held no message".into(),
