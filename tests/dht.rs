@@ -13,6 +13,7 @@ use libp2p::{noise, tcp, yamux, StreamProtocol, Swarm};
 use chingu::node::behaviour::KAD_PROTOCOL;
 use chingu::rendezvous::RecordError;
 use chingu::testnet::scenarios::{self, ScenarioOptions};
+use chingu::testnet::spread::{self, SpreadOptions};
 use chingu::testnet::{FdPlan, TestNet, TestNetOptions, READY_PEERS};
 use chingu::Event;
 use chingu::NodeError;
@@ -67,6 +68,35 @@ async fn a_net_in_large_mode_joins_and_shares_records() {
     assert_eq!(report.kad_put_get.ok, NODES, "{:?}", report.kad_put_get);
     assert_eq!(report.kad_put_get.failed, 0);
     net.shutdown().await;
+}
+
+/// A net spread over three worker processes (what nets too large for one process's
+/// descriptors run as): nodes of later workers bootstrap from nodes of earlier ones, all
+/// get ready, and each worker's records are read back through the one DHT of all 36.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_net_spread_over_worker_processes_is_one_dht() {
+    const NODES: usize = 36;
+    let options = SpreadOptions {
+        program: common::bin(),
+        nodes: NODES,
+        workers: 3,
+        seed: 1,
+        keep_up: Duration::ZERO,
+    };
+    let mut seen = Vec::new();
+    let report = spread::run(options, |progress| seen.push(progress.started))
+        .await
+        .unwrap();
+    assert_eq!(report.ready, NODES, "every node of every worker is ready");
+    assert_eq!(seen.last(), Some(&NODES), "every start was passed on");
+    assert_eq!(report.kad_put_get.ok, NODES, "{:?}", report.kad_put_get);
+    assert_eq!(report.kad_put_get.failed, 0);
+    assert_eq!(report.figures["workers"], 3);
+    assert_eq!(report.figures["joined"], NODES, "every first bootstrap finished");
+    let idle = |figure: &str| report.figures[figure].as_u64().unwrap();
+    assert!(idle("idle_rss_bytes") > 0 && report.rss_bytes >= idle("idle_rss_bytes"));
+    assert!(idle("idle_heap_bytes") > 0, "glibc says how much heap is in use");
+    assert!(idle("trimmed_rss_bytes") > 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

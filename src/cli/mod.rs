@@ -157,6 +157,10 @@ enum Command {
     /// Start a local test net of many nodes in this process
     #[cfg(feature = "testnet")]
     Testnet(testnet::TestnetArgs),
+    /// One worker process of a spread test net (started by `chingu testnet`)
+    #[cfg(feature = "testnet")]
+    #[command(hide = true)]
+    TestnetWorker(testnet::WorkerArgs),
     /// Real nodes on emulated networks behind NATs (network namespaces; needs root)
     #[cfg(feature = "testnet")]
     #[command(subcommand)]
@@ -259,6 +263,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Apps(command) => apps::run(&home, command, json),
         #[cfg(feature = "testnet")]
         Command::Testnet(args) => testnet::run(args, json).await,
+        #[cfg(feature = "testnet")]
+        Command::TestnetWorker(args) => testnet::run_worker(args).await,
         #[cfg(feature = "testnet")]
         Command::Lab(command) => lab::run(command, json).await,
         #[cfg(feature = "testnet")]

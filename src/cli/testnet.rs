@@ -1,5 +1,6 @@
-//! `chingu testnet`: many nodes in this process, readiness, the DHT check, a scenario,
-//! and a JSON report (the macro benchmark).
+//! `chingu testnet`: many nodes in this process (or spread over worker processes when
+//! they do not fit in its descriptors), readiness, the DHT check, a scenario, and a JSON
+//! report (the macro benchmark); `chingu testnet-worker` is one such worker.
 
 use std::io::Write;
 use std::time::Duration;
@@ -8,7 +9,8 @@ use clap::Args;
 
 use super::output::errln;
 use chingu::testnet::scenarios::{self, Scenario, ScenarioOptions};
-use chingu::testnet::{Progress, TestNet, TestNetOptions};
+use chingu::testnet::spread::{self, worker, SpreadOptions};
+use chingu::testnet::{ready_deadline, Progress, TestNet, TestNetError, TestNetOptions};
 use chingu::tr;
 
 #[derive(Debug, Args)]
@@ -49,6 +51,11 @@ pub struct TestnetArgs {
     /// Users run as separate processes (chaos)
     #[arg(long, default_value_t = 6)]
     processes: usize,
+    /// Worker processes the nodes are spread over (start-up and the DHT check only; a
+    /// scenario runs in one process) [default: 1 while a full mesh of the nodes fits in
+    /// this process's descriptors, else one per 72 nodes, at most 14]
+    #[arg(long)]
+    workers: Option<usize>,
     /// Mean seconds between two kills (chaos)
     #[arg(long, default_value_t = 3.0, value_name = "SECS")]
     kill_every: f64,
@@ -75,12 +82,77 @@ fn show(progress: Progress) {
     let _ = err.flush();
 }
 
+/// `chingu testnet-worker`: one worker of a spread test net (started by `chingu testnet`,
+/// spoken to on stdin and stdout).
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// The directory holding every node's home
+    #[arg(long)]
+    root: std::path::PathBuf,
+    /// Number of its first node
+    #[arg(long)]
+    first: usize,
+    /// How many nodes it runs
+    #[arg(long)]
+    count: usize,
+    /// Nodes in the whole net
+    #[arg(long)]
+    nodes: usize,
+    /// Workers in the whole net
+    #[arg(long)]
+    workers: usize,
+    /// Seed of its random choices
+    #[arg(long)]
+    seed: u64,
+}
+
+/// Runs one worker until the coordinator stops it or is gone.
+pub async fn run_worker(args: WorkerArgs) -> anyhow::Result<()> {
+    super::output::init_logging(super::output::LogFormat::Text);
+    worker::run(worker::Slice {
+        root: args.root,
+        first: args.first,
+        count: args.count,
+        total: args.nodes,
+        workers: args.workers,
+        seed: args.seed,
+    })
+    .await?;
+    Ok(())
+}
+
 /// Starts the net, runs the checks and the scenario, and prints the report: pretty JSON,
 /// or with `--json` one line of JSON.
 pub async fn run(args: TestnetArgs, json: bool) -> anyhow::Result<()> {
     super::output::init_logging(args.log_format);
     if let Some(scenario) = args.scenario {
         scenario.check_available()?;
+    }
+    let workers = match (args.workers, args.scenario) {
+        (Some(workers), _) => workers.max(1),
+        (None, None) => spread::workers_for(args.nodes.max(1)),
+        (None, Some(_)) => 1,
+    };
+    if workers > 1 {
+        if args.scenario.is_some() {
+            return Err(TestNetError::Spread {
+                reason: "a scenario runs in one process (--workers 1)".into(),
+            }
+            .into());
+        }
+        let options = SpreadOptions {
+            program: std::env::current_exe()?,
+            nodes: args.nodes.max(1),
+            workers,
+            seed: args.seed,
+            keep_up: Duration::from_secs(args.duration),
+        };
+        if args.duration > 0 {
+            errln!("{}", tr!("testnet-keeping-up", secs = args.duration));
+        }
+        let report = spread::run(options, show).await?;
+        errln!();
+        return print_report(&report, json);
     }
     let seed_day = args.scenario == Some(Scenario::SeedDay);
     // Scenarios for which `--duration` is how long their traffic runs.
@@ -89,9 +161,7 @@ pub async fn run(args: TestnetArgs, json: bool) -> anyhow::Result<()> {
     options.seed = args.seed;
     options.node_settings = args.scenario.and_then(|s| s.node_settings());
     let mut net = TestNet::start(options, show).await?;
-    let readiness = net
-        .wait_ready(Duration::from_secs(60 + args.nodes as u64 / 5), show)
-        .await;
+    let readiness = net.wait_ready(ready_deadline(args.nodes), show).await;
     errln!();
     let scenario_options = ScenarioOptions {
         messages: args.messages,
@@ -115,10 +185,14 @@ pub async fn run(args: TestnetArgs, json: bool) -> anyhow::Result<()> {
         }
     }
     net.shutdown().await;
+    print_report(&report, json)
+}
+
+fn print_report(report: &scenarios::Report, json: bool) -> anyhow::Result<()> {
     if json {
-        super::output::print_json_line(&report)?;
+        super::output::print_json_line(report)?;
     } else {
-        super::output::print_json(&report)?;
+        super::output::print_json(report)?;
     }
     Ok(())
 }

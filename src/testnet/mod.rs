@@ -1,11 +1,14 @@
 //! A local test net: N real chingu nodes in one process on 127.0.0.1 (ephemeral ports,
 //! temporary homes, synthetic phone numbers), bootstrapped into one DHT. It is both the
 //! playground behind `chingu testnet` and the macro benchmark of every capability:
-//! scenarios (in [`scenarios`]) drive the nodes and report figures as JSON.
+//! scenarios (in [`scenarios`]) drive the nodes and report figures as JSON. Nets too large
+//! for one process's descriptors run as several worker processes ([`spread`]), each a
+//! `TestNet` holding a slice of the nodes.
 
 pub mod demo;
 pub mod resources;
 pub mod scenarios;
+pub mod spread;
 pub mod stats;
 
 use std::path::{Path, PathBuf};
@@ -37,12 +40,24 @@ const JOINING_AT_ONCE: usize = 8;
 /// Idle connections are closed after this in a large net, so connections opened while
 /// bootstrapping do not pile up; small nets keep them (they all fit).
 const LARGE_NET_IDLE_TIMEOUT: Duration = Duration::from_secs(3);
+/// Idle timeout of a large net with [`ROOMY_BUDGET`] descriptors per node or more (a
+/// worker's slice of a spread net): Kademlia lookups then reuse the connections of
+/// earlier ones, about half as many handshakes.
+const ROOMY_NET_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Descriptors per node from which a large net keeps idle connections longer (a 200-node
+/// net at a 10 s idle timeout peaked at 82 per node).
+const ROOMY_BUDGET: u64 = 100;
 /// Idle timeout of a small net.
 const SMALL_NET_IDLE_TIMEOUT: Duration = Duration::from_secs(3600);
 /// Routing-table refresh period of a large net's nodes (a node's own default is 5 min).
 /// A refresh dials a few hundred peers; 500 nodes sharing two cores refreshing every
 /// 5 min would need more handshakes a second than the machine can do.
 const LARGE_NET_DHT_REFRESH: Duration = Duration::from_secs(1800);
+/// How long a net of `nodes` gets to be ready: a minute plus a second per five nodes.
+pub fn ready_deadline(nodes: usize) -> Duration {
+    Duration::from_secs(60 + nodes as u64 / 5)
+}
+
 /// Longest wait for an earlier node's first peers before starting the next one.
 const JOIN_WAIT: Duration = Duration::from_secs(10);
 
@@ -64,6 +79,13 @@ pub enum TestNetError {
         index: usize,
         /// Why.
         source: HomeError,
+    },
+    /// A spread net's coordinator and workers did not get along (a worker ended early,
+    /// or said something unreadable).
+    #[error("spread test net: {reason}")]
+    Spread {
+        /// What went wrong.
+        reason: String,
     },
     /// The temporary directory could not be created.
     #[error("cannot create the test net directory: {0}")]
@@ -94,6 +116,8 @@ pub struct TestNetOptions {
     /// limit ([`FdPlan::for_process`]). Tests give a large plan to a small net to run
     /// large-net mode where it is quick.
     pub plan: Option<FdPlan>,
+    /// Nodes bootstrapping at once in a large net.
+    pub joining_at_once: usize,
 }
 
 impl TestNetOptions {
@@ -105,6 +129,7 @@ impl TestNetOptions {
             settings: Config::default(),
             node_settings: None,
             plan: None,
+            joining_at_once: JOINING_AT_ONCE,
         }
     }
 }
@@ -168,38 +193,59 @@ pub struct Readiness {
 /// connections are closed after 3 s, nodes join a few at a time, they refresh their
 /// routing tables every 30 min instead of 5 (the refreshes of hundreds of nodes sharing
 /// two cores would otherwise take most of the machine), and a full k-bucket is not probed
-/// (`NodeConfig::probe_full_buckets`).
+/// (`NodeConfig::probe_full_buckets`). Idle connections are kept longer where the
+/// descriptors allow ([`ROOMY_BUDGET`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FdPlan {
     /// Most established connections per node.
     pub max_connections: u32,
     /// Whether the full mesh does not fit (large-net mode).
     pub large: bool,
+    /// How long an idle connection is kept.
+    pub idle_timeout: Duration,
 }
 
 impl FdPlan {
     /// Plans for `nodes` nodes under a descriptor limit of `limit`.
     pub fn new(nodes: usize, limit: u64) -> Self {
-        let nodes = nodes.max(1) as u64;
-        let budget = limit.saturating_sub(FDS_RESERVED + nodes * FDS_PER_NODE) / nodes;
+        Self::slice(nodes, nodes, limit)
+    }
+
+    /// Plans for `here` nodes of a net of `total` under a descriptor limit of `limit` (a
+    /// node may connect to any of the `total`, in this process or not).
+    pub fn slice(here: usize, total: usize, limit: u64) -> Self {
+        let here = here.max(1) as u64;
+        let budget = limit.saturating_sub(FDS_RESERVED + here * FDS_PER_NODE) / here;
         let fits = budget.clamp(MIN_CONNECTIONS, 512);
-        let large = fits < nodes - 1;
+        // A slice of a spread net is always large: its nodes' connections held for an hour
+        // took 26 MB per node (500 nodes in 14 workers of 36, BENCHMARKS.md).
+        let large = here < total as u64 || fits < (total.max(1) as u64) - 1;
         // A cap below what a node's bootstrap needs makes Kademlia drop peers it cannot
         // dial and bootstrap again, feeding on itself: large nets rely on closing idle
         // connections and staggered joins instead, with the cap only as a backstop.
         let max_connections = if large { (fits * 4).min(512) } else { fits } as u32;
-        Self { max_connections, large }
+        let idle_timeout = match (large, budget >= ROOMY_BUDGET) {
+            (false, _) => SMALL_NET_IDLE_TIMEOUT,
+            (true, true) => ROOMY_NET_IDLE_TIMEOUT,
+            (true, false) => LARGE_NET_IDLE_TIMEOUT,
+        };
+        Self {
+            max_connections,
+            large,
+            idle_timeout,
+        }
     }
 
-    /// Plans for this process: raises the soft descriptor limit to the hard one first.
-    pub fn for_process(nodes: usize) -> Self {
+    /// Plans for `here` nodes of a net of `total` in this process: raises the soft
+    /// descriptor limit to the hard one first.
+    pub fn for_process(here: usize, total: usize) -> Self {
         use nix::sys::resource::{getrlimit, setrlimit, Resource};
         let limit = match getrlimit(Resource::RLIMIT_NOFILE) {
             Ok((soft, hard)) if soft < hard && setrlimit(Resource::RLIMIT_NOFILE, hard, hard).is_ok() => hard,
             Ok((soft, _)) => soft,
             Err(_) => 1024,
         };
-        Self::new(nodes, limit)
+        Self::slice(here, total, limit)
     }
 }
 
@@ -209,6 +255,11 @@ pub struct TestNet {
     root: PathBuf,
     /// The nodes, index 0 first (node 0 is everyone's bootstrap).
     pub nodes: Vec<TestNode>,
+    /// Number of the first node (its home, phone and name): 0 unless the net is a worker's
+    /// slice of a spread one.
+    first: usize,
+    /// Nodes of the net running in other processes, to bootstrap from.
+    elsewhere: Vec<Multiaddr>,
     options: TestNetOptions,
     plan: FdPlan,
     started_at: Instant,
@@ -235,31 +286,40 @@ impl TestNet {
         Self::start_in(None, root.to_owned(), options, progress).await
     }
 
+    /// A net with no node yet whose nodes are numbered from `first` and live in `root`: a
+    /// worker's slice of a spread net, grown with [`TestNet::join_next`].
+    pub fn slice_at(root: &Path, options: TestNetOptions, first: usize) -> Self {
+        let mut net = Self::empty(None, root.to_owned(), options);
+        net.first = first;
+        net
+    }
+
+    fn empty(dir: Option<tempfile::TempDir>, root: PathBuf, options: TestNetOptions) -> Self {
+        Self {
+            _dir: dir,
+            root,
+            nodes: Vec::with_capacity(options.nodes),
+            first: 0,
+            elsewhere: Vec::new(),
+            rng: rand::rngs::StdRng::seed_from_u64(options.seed),
+            plan: options
+                .plan
+                .unwrap_or_else(|| FdPlan::for_process(options.nodes, options.nodes)),
+            options,
+            started_at: Instant::now(),
+        }
+    }
+
     async fn start_in(
         dir: Option<tempfile::TempDir>,
         root: PathBuf,
         options: TestNetOptions,
         mut progress: impl FnMut(Progress),
     ) -> Result<Self, TestNetError> {
-        let mut net = Self {
-            _dir: dir,
-            root,
-            nodes: Vec::with_capacity(options.nodes),
-            rng: rand::rngs::StdRng::seed_from_u64(options.seed),
-            plan: options.plan.unwrap_or_else(|| FdPlan::for_process(options.nodes)),
-            options,
-            started_at: Instant::now(),
-        };
+        let mut net = Self::empty(dir, root, options);
         let total = net.options.nodes;
         for index in 0..total {
-            if net.plan.large && index >= JOINING_AT_ONCE {
-                // Let the node that started JOINING_AT_ONCE ago find its first peers before
-                // another starts (bounded by a deadline: a slow joiner never stalls the net).
-                // Its full Kademlia bootstrap goes on in the background.
-                let earlier = net.nodes[index - JOINING_AT_ONCE].node().clone();
-                let _ = tokio::time::timeout(JOIN_WAIT, earlier.wait_routing_table(READY_PEERS)).await;
-            }
-            net.add_node().await?;
+            net.join_next().await?;
             if index % 10 == 9 || index + 1 == total {
                 progress(Progress {
                     started: index + 1,
@@ -269,6 +329,31 @@ impl TestNet {
             }
         }
         Ok(net)
+    }
+
+    /// Starts one more node with the net's settings. In a large net, first lets the node
+    /// that started `joining_at_once` ago find its first peers (bounded by a deadline: a
+    /// slow joiner never stalls the net); its full Kademlia bootstrap goes on in the
+    /// background. Returns its index.
+    pub async fn join_next(&mut self) -> Result<usize, TestNetError> {
+        let at_once = self.options.joining_at_once.max(1);
+        let index = self.nodes.len();
+        if self.plan.large && index >= at_once {
+            let earlier = self.nodes[index - at_once].node().clone();
+            let _ = tokio::time::timeout(JOIN_WAIT, earlier.wait_routing_table(READY_PEERS)).await;
+        }
+        self.add_node().await
+    }
+
+    /// Learns a node of the net that runs in another process (`addr` with `/p2p/`), to
+    /// bootstrap later nodes from.
+    pub fn learn_elsewhere(&mut self, addr: Multiaddr) {
+        self.elsewhere.push(addr);
+    }
+
+    /// Whether a node started now would have a node to bootstrap from.
+    pub fn knows_a_node(&self) -> bool {
+        !self.nodes.is_empty() || !self.elsewhere.is_empty()
     }
 
     /// How the net fits in the process's file descriptors.
@@ -312,10 +397,10 @@ impl TestNet {
     /// synthetic number, bootstrapping from node 0 and a random earlier node. Returns its
     /// index.
     pub async fn add_node_with(&mut self, settings: Config) -> Result<usize, TestNetError> {
-        let index = self.nodes.len();
+        let number = self.first + self.nodes.len();
         let owner = Owner {
-            phone: synthetic(index as u32),
-            name: format!("node {index}"),
+            phone: synthetic(number as u32),
+            name: format!("node {number}"),
             region: settings.region.clone(),
         };
         self.add_node_as(settings, owner).await
@@ -326,9 +411,10 @@ impl TestNet {
     /// owner types without a country code are read in that region).
     pub async fn add_node_as(&mut self, mut settings: Config, owner: Owner) -> Result<usize, TestNetError> {
         let index = self.nodes.len();
+        let number = self.first + index;
         let Owner { phone, name, region } = owner;
         settings.region = region.clone();
-        let home = Home::at(self.root.join(format!("node-{index:04}")));
+        let home = Home::at(self.root.join(format!("node-{number:04}")));
         let report = home
             .init(&InitOptions {
                 phone: phone.clone(),
@@ -336,30 +422,16 @@ impl TestNet {
                 region,
                 force: false,
             })
-            .map_err(|source| TestNetError::Home { index, source })?;
-        let mut bootstrap = Vec::new();
-        if let Some(first) = self.nodes.first() {
-            // Small nets bootstrap from node 0 (plus one random node). Large nets spread the
-            // load: node 0's connection cap would otherwise turn most joiners away.
-            let large = self.plan.large && self.nodes.len() > JOINING_AT_ONCE;
-            if !large {
-                bootstrap.push(first.addr.clone());
-            }
-            while bootstrap.len() < 2 {
-                let other = self.rng.gen_range(0..self.nodes.len());
-                let addr = self.nodes[other].addr.clone();
-                if (other != 0 || large) && !bootstrap.contains(&addr) {
-                    bootstrap.push(addr);
-                } else if self.nodes.len() == 1 {
-                    break;
-                }
-            }
-        }
+            .map_err(|source| TestNetError::Home { index: number, source })?;
+        let bootstrap = self.bootstrap_addrs();
         if let Err(e) = settings.save(&home.config_path()) {
-            return Err(TestNetError::Home { index, source: e });
+            return Err(TestNetError::Home {
+                index: number,
+                source: e,
+            });
         }
-        let handle = Self::start_node(self.plan, &home, bootstrap, index, Some(report.store)).await?;
-        let addr = listen_addr(&handle, index).await?;
+        let handle = Self::start_node(self.plan, &home, bootstrap, number, Some(report.store)).await?;
+        let addr = listen_addr(&handle, number).await?;
         self.nodes.push(TestNode {
             handle: Some(handle),
             phone,
@@ -367,6 +439,30 @@ impl TestNet {
             addr,
         });
         Ok(index)
+    }
+
+    /// Where a new node bootstraps: small nets from the first node plus one random node;
+    /// large nets from two random nodes, spreading the load (the first node's connection
+    /// cap would otherwise turn most joiners away).
+    fn bootstrap_addrs(&mut self) -> Vec<Multiaddr> {
+        let known: Vec<&Multiaddr> = self.nodes.iter().map(|n| &n.addr).chain(&self.elsewhere).collect();
+        let mut bootstrap = Vec::new();
+        let Some(first) = known.first() else {
+            return bootstrap;
+        };
+        let large = self.plan.large && known.len() > JOINING_AT_ONCE;
+        if !large {
+            bootstrap.push((*first).clone());
+        }
+        while bootstrap.len() < 2 {
+            let other = self.rng.gen_range(0..known.len());
+            if (other != 0 || large) && !bootstrap.contains(known[other]) {
+                bootstrap.push(known[other].clone());
+            } else if known.len() == 1 {
+                break;
+            }
+        }
+        bootstrap
     }
 
     async fn start_node(
@@ -383,11 +479,7 @@ impl TestNet {
         config.mdns = false;
         config.store.cache_bytes = TESTNET_CACHE_BYTES;
         config.max_connections = plan.max_connections;
-        config.idle_timeout = if plan.large {
-            LARGE_NET_IDLE_TIMEOUT
-        } else {
-            SMALL_NET_IDLE_TIMEOUT
-        };
+        config.idle_timeout = plan.idle_timeout;
         if plan.large {
             config.dht_refresh = Some(LARGE_NET_DHT_REFRESH);
             config.probe_full_buckets = false;
@@ -563,5 +655,10 @@ mod tests {
         let plan = FdPlan::new(500, 20_000);
         assert!(plan.large && (120..160).contains(&plan.max_connections), "{plan:?}");
         assert_eq!(FdPlan::new(2000, 1024).max_connections, 4 * MIN_CONNECTIONS as u32);
+        assert_eq!(plan.idle_timeout, LARGE_NET_IDLE_TIMEOUT, "500 nodes in one process");
+        let slice = FdPlan::slice(125, 500, 20_000);
+        assert!(slice.large, "a quarter of 500 nodes still cannot reach all 500");
+        assert_eq!(slice.idle_timeout, ROOMY_NET_IDLE_TIMEOUT, "{slice:?}");
+        assert_eq!(small.idle_timeout, SMALL_NET_IDLE_TIMEOUT);
     }
 }

@@ -65,6 +65,25 @@ fn record(identity: &ed25519::Keypair, noise_pk: [u8; 32], now: u64) -> Result<(
 
 /// Runs the check over every running node.
 pub async fn put_get(net: &mut TestNet) -> Result<PutGetReport, TestNetError> {
+    let concurrency = check_concurrency(net.nodes.len(), 1);
+    Ok(report(&pair_outcomes(net, concurrency).await?))
+}
+
+/// Pairs checked at once in a net of `nodes` whose check runs in `processes` processes:
+/// one at a time (latency, not queueing behind other pairs), except in large nets, where
+/// one at a time would take most of an hour.
+pub fn check_concurrency(nodes: usize, processes: usize) -> usize {
+    if nodes > LARGE_CHECK_FROM {
+        LARGE_CHECK_CONCURRENCY.div_ceil(processes.max(1))
+    } else {
+        1
+    }
+}
+
+/// Each running node puts a record another random running node of `net` gets,
+/// `concurrency` pairs at once: the put and get times of each pair, `None` where either
+/// failed.
+pub async fn pair_outcomes(net: &mut TestNet, concurrency: usize) -> Result<Vec<Option<(f64, f64)>>, TestNetError> {
     let now = crate::model::now_ms() / 1000;
     let running: Vec<usize> = (0..net.nodes.len())
         .filter(|&i| net.nodes[i].handle.is_some())
@@ -89,7 +108,7 @@ pub async fn put_get(net: &mut TestNet) -> Result<PutGetReport, TestNetError> {
         pairs.push((net.nodes[i].node().clone(), net.nodes[j].node().clone(), record));
     }
 
-    let outcomes: Vec<Option<(f64, f64)>> = stream::iter(pairs)
+    Ok(stream::iter(pairs)
         .map(|(putter, getter, (key, value))| async move {
             let start = Instant::now();
             putter.dht_put(key.clone(), value).await.ok()?;
@@ -99,25 +118,22 @@ pub async fn put_get(net: &mut TestNet) -> Result<PutGetReport, TestNetError> {
             let get_ms = start.elapsed().as_secs_f64() * 1000.0;
             (!values.is_empty()).then_some((put_ms, get_ms))
         })
-        // One pair at a time (latency, not queueing behind other pairs), except in large
-        // nets, where one at a time would take most of an hour.
-        .buffered(if running.len() > LARGE_CHECK_FROM {
-            LARGE_CHECK_CONCURRENCY
-        } else {
-            1
-        })
+        .buffered(concurrency.max(1))
         .collect()
-        .await;
+        .await)
+}
 
+/// The check's report from its pairs' outcomes.
+pub fn report(outcomes: &[Option<(f64, f64)>]) -> PutGetReport {
     let ok: Vec<(f64, f64)> = outcomes.iter().flatten().copied().collect();
     let total: Vec<f64> = ok.iter().map(|(p, g)| p + g).collect();
     let summary = Summary::of(&total);
-    Ok(PutGetReport {
+    PutGetReport {
         ok: ok.len(),
         failed: outcomes.len() - ok.len(),
         p50_ms: summary.p50_ms,
         p99_ms: summary.p99_ms,
         put: Summary::of(&ok.iter().map(|(p, _)| *p).collect::<Vec<_>>()),
         get: Summary::of(&ok.iter().map(|(_, g)| *g).collect::<Vec<_>>()),
-    })
+    }
 }

@@ -5,7 +5,7 @@
 pub mod attacks;
 mod chaos;
 mod compare;
-mod dht;
+pub(in crate::testnet) mod dht;
 mod discovery;
 mod dm;
 mod group;
@@ -26,7 +26,7 @@ use super::resources::peak_rss_bytes;
 use super::{PutGetReport, Readiness, TestNet, TestNetError};
 
 /// How long the DHT check waits for nodes to finish their first bootstrap.
-const JOIN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
+pub(in crate::testnet) const JOIN_DEADLINE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// A capability to exercise after start-up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -1,0 +1,89 @@
+//! What a spread net's coordinator and its workers say to each other: one JSON object a
+//! line, on the worker's stdin and stdout.
+
+use serde::{Deserialize, Serialize};
+
+/// From the coordinator to a worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ToWorker {
+    /// A node started in another worker (its address with `/p2p/`): one to bootstrap from.
+    Node {
+        /// Where it listens.
+        addr: String,
+    },
+    /// Every worker's nodes are ready: run the DHT check, this many pairs at once.
+    Check {
+        /// Pairs at once in this worker.
+        concurrency: usize,
+    },
+    /// The net is idle: say how much memory is in use, then hand the free memory back to
+    /// the system.
+    Measure,
+    /// Shut the nodes down and end.
+    Stop,
+}
+
+/// From a worker to the coordinator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FromWorker {
+    /// One of its nodes started.
+    Started {
+        /// The node's number in the whole net.
+        number: usize,
+        /// Where it listens, with `/p2p/`.
+        addr: String,
+    },
+    /// Its readiness wait ended: this many of its nodes are ready.
+    Ready {
+        /// Its ready nodes.
+        ready: usize,
+    },
+    /// Its wait for every node's first Kademlia bootstrap ended: this many finished theirs.
+    Joined {
+        /// Its nodes whose first bootstrap finished.
+        joined: usize,
+    },
+    /// Its part of the DHT check: each pair's put and get times (ms), `None` where it failed.
+    Checked {
+        /// One entry per pair.
+        pairs: Vec<Option<(f64, f64)>>,
+    },
+    /// Its heap in use (allocated and not freed, bytes), its free memory now handed back.
+    Measured {
+        /// Bytes in use (`None` where the C library does not say).
+        heap_bytes: Option<u64>,
+    },
+}
+
+/// One line of JSON (without the newline).
+pub fn line<T: Serialize>(message: &T) -> String {
+    serde_json::to_string(message).expect("wire messages serialise")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_one_line_each_and_read_back() {
+        let started = FromWorker::Started {
+            number: 7,
+            addr: "/ip4/127.0.0.1/tcp/4001/p2p/12D3KooW".into(),
+        };
+        assert_eq!(
+            line(&started),
+            r#"{"kind":"started","number":7,"addr":"/ip4/127.0.0.1/tcp/4001/p2p/12D3KooW"}"#
+        );
+        let checked = FromWorker::Checked {
+            pairs: vec![Some((1.5, 2.0)), None],
+        };
+        assert_eq!(serde_json::from_str::<FromWorker>(&line(&checked)).unwrap(), checked);
+        assert_eq!(line(&ToWorker::Stop), r#"{"kind":"stop"}"#);
+        assert_eq!(
+            serde_json::from_str::<ToWorker>(r#"{"kind":"check","concurrency":2}"#).unwrap(),
+            ToWorker::Check { concurrency: 2 }
+        );
+    }
+}
