@@ -24,7 +24,7 @@ use tokio::sync::mpsc;
 
 use super::resources::Process;
 use super::scenarios::{dht, Report};
-use super::{FdPlan, Progress, TestNetError, ROOMY_NET_IDLE_TIMEOUT};
+use super::{FdPlan, Progress, TestNetError};
 use wire::{line, FromWorker, ToWorker};
 
 /// Nodes per worker when the count of workers is not given. Each worker's nodes have room
@@ -188,25 +188,29 @@ pub async fn run(options: SpreadOptions, mut progress: impl FnMut(Progress)) -> 
             _ = tokio::signal::ctrl_c() => {}
         }
     }
-    // Idle: every connection of the check has timed out.
-    tokio::time::sleep(2 * ROOMY_NET_IDLE_TIMEOUT).await;
-    let sum = |workers: &[Worker], measure: fn(Process) -> Option<u64>| {
-        workers.iter().filter_map(|w| measure(w.process)).sum::<u64>()
-    };
-    let idle_rss_bytes = sum(&workers, Process::rss_bytes);
-    let rss_bytes = sum(&workers, Process::peak_rss_bytes);
-    let cpu_s: f64 = workers.iter().filter_map(|w| w.process.cpu_seconds()).sum();
     for worker in &mut workers {
         worker.tell(&ToWorker::Measure).await?;
     }
-    let mut heap_bytes = 0;
+    let (mut idle_rss_bytes, mut heap_bytes) = (0, 0);
     for _ in 0..count {
         match next(&mut rx).await? {
-            (_, FromWorker::Measured { heap_bytes: theirs }) => heap_bytes += theirs.unwrap_or_default(),
+            (
+                _,
+                FromWorker::Measured {
+                    rss_bytes,
+                    heap_bytes: theirs,
+                },
+            ) => {
+                idle_rss_bytes += rss_bytes;
+                heap_bytes += theirs.unwrap_or_default();
+            }
             (k, other) => return Err(spread_error(format!("worker {k} said {other:?} when measured"))),
         }
     }
-    let trimmed_rss_bytes = sum(&workers, Process::rss_bytes);
+    let sum = |measure: fn(Process) -> Option<u64>| workers.iter().filter_map(|w| measure(w.process)).sum::<u64>();
+    let trimmed_rss_bytes = sum(Process::rss_bytes);
+    let rss_bytes = sum(Process::peak_rss_bytes);
+    let cpu_s: f64 = workers.iter().filter_map(|w| w.process.cpu_seconds()).sum();
     stop(workers).await;
 
     let per_node = |bytes: u64| bytes / total as u64;

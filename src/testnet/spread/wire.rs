@@ -17,8 +17,8 @@ pub enum ToWorker {
         /// Pairs at once in this worker.
         concurrency: usize,
     },
-    /// The net is idle: say how much memory is in use, then hand the free memory back to
-    /// the system.
+    /// Once the check's connections have timed out, say how much memory is resident and
+    /// in use, then hand the free memory back to the system.
     Measure,
     /// Shut the nodes down and end.
     Stop,
@@ -50,9 +50,11 @@ pub enum FromWorker {
         /// One entry per pair.
         pairs: Vec<Option<(f64, f64)>>,
     },
-    /// Its heap in use (allocated and not freed, bytes), its free memory now handed back.
+    /// Its memory once idle; its free memory is now handed back.
     Measured {
-        /// Bytes in use (`None` where the C library does not say).
+        /// Resident bytes (before handing back).
+        rss_bytes: u64,
+        /// Heap in use (allocated and not freed, bytes).
         heap_bytes: Option<u64>,
     },
 }

@@ -90,9 +90,12 @@ async fn serve(
                 say(&FromWorker::Checked { pairs })?;
             }
             ToWorker::Measure => {
+                // Idle: the check's connections close after this worker's idle timeout.
+                tokio::time::sleep(2 * net.plan().idle_timeout).await;
+                let rss_bytes = resources::rss_bytes();
                 let heap_bytes = resources::heap_bytes();
                 resources::return_free_memory();
-                say(&FromWorker::Measured { heap_bytes })?;
+                say(&FromWorker::Measured { rss_bytes, heap_bytes })?;
             }
             message => {
                 if !learn(net, message)? {
