@@ -191,25 +191,25 @@ pub async fn run(options: SpreadOptions, mut progress: impl FnMut(Progress)) -> 
     for worker in &mut workers {
         worker.tell(&ToWorker::Measure).await?;
     }
-    let (mut idle_rss_bytes, mut heap_bytes) = (0, 0);
+    let (mut idle_rss_bytes, mut rss_bytes, mut heap_bytes) = (0, 0, 0);
     for _ in 0..count {
         match next(&mut rx).await? {
             (
                 _,
                 FromWorker::Measured {
-                    rss_bytes,
+                    rss_bytes: idle,
+                    peak_rss_bytes,
                     heap_bytes: theirs,
                 },
             ) => {
-                idle_rss_bytes += rss_bytes;
+                idle_rss_bytes += idle;
+                rss_bytes += peak_rss_bytes;
                 heap_bytes += theirs.unwrap_or_default();
             }
             (k, other) => return Err(spread_error(format!("worker {k} said {other:?} when measured"))),
         }
     }
-    let sum = |measure: fn(Process) -> Option<u64>| workers.iter().filter_map(|w| measure(w.process)).sum::<u64>();
-    let trimmed_rss_bytes = sum(Process::rss_bytes);
-    let rss_bytes = sum(Process::peak_rss_bytes);
+    let trimmed_rss_bytes: u64 = workers.iter().filter_map(|w| w.process.rss_bytes()).sum();
     let cpu_s: f64 = workers.iter().filter_map(|w| w.process.cpu_seconds()).sum();
     stop(workers).await;
 

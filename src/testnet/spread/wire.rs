@@ -54,6 +54,9 @@ pub enum FromWorker {
     Measured {
         /// Resident bytes (before handing back).
         rss_bytes: u64,
+        /// Peak resident bytes, read at the same moment (the kernel's high-water mark can
+        /// trail a resident size that handing back later lowers).
+        peak_rss_bytes: u64,
         /// Heap in use (allocated and not freed, bytes).
         heap_bytes: Option<u64>,
     },

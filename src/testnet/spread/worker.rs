@@ -92,10 +92,14 @@ async fn serve(
             ToWorker::Measure => {
                 // Idle: the check's connections close after this worker's idle timeout.
                 tokio::time::sleep(2 * net.plan().idle_timeout).await;
-                let rss_bytes = resources::rss_bytes();
+                let (rss_bytes, peak_rss_bytes) = (resources::rss_bytes(), resources::peak_rss_bytes());
                 let heap_bytes = resources::heap_bytes();
                 resources::return_free_memory();
-                say(&FromWorker::Measured { rss_bytes, heap_bytes })?;
+                say(&FromWorker::Measured {
+                    rss_bytes,
+                    peak_rss_bytes,
+                    heap_bytes,
+                })?;
             }
             message => {
                 if !learn(net, message)? {
