@@ -396,6 +396,12 @@ fn snapshot_registry(status: &Status) -> Registry {
         "peers in the Kademlia routing table",
         status.routing_table_size as u64,
     );
+    counter(
+        &mut registry,
+        "dht_rejoins",
+        "bootstraps started again because the routing table was thin",
+        status.dht_rejoins,
+    );
     gauge(
         &mut registry,
         "dht_records",
@@ -685,6 +691,7 @@ mod tests {
             },
             connected_peers: 3,
             routing_table_size: 7,
+            dht_rejoins: 1,
             dht_records: 2,
             uptime_s: 60,
             rejected: [("dm.bad_frame".to_owned(), 4), ("mailbox.rate_limited".to_owned(), 1)].into(),
@@ -731,6 +738,7 @@ mod tests {
             "chingu_mailbox_watches 3",
             "chingu_connected_peers 3",
             "chingu_routing_table_peers 7",
+            "chingu_dht_rejoins_total 1",
             r#"chingu_reachability{state="private"} 1"#,
             r#"chingu_reachability{state="public"} 0"#,
             "chingu_hole_punch_attempts_total 2",

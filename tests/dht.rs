@@ -10,6 +10,7 @@ use libp2p::kad::{self, store::MemoryStore, Quorum, Record, RecordKey};
 use libp2p::swarm::SwarmEvent;
 use libp2p::{noise, tcp, yamux, StreamProtocol, Swarm};
 
+use chingu::config::Config;
 use chingu::node::behaviour::KAD_PROTOCOL;
 use chingu::rendezvous::RecordError;
 use chingu::testnet::scenarios::{self, ScenarioOptions};
@@ -17,6 +18,7 @@ use chingu::testnet::spread::{self, SpreadOptions};
 use chingu::testnet::{FdPlan, TestNet, TestNetOptions, READY_PEERS};
 use chingu::Event;
 use chingu::NodeError;
+use common::lone;
 use common::net::still_serves;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -97,6 +99,7 @@ async fn a_net_spread_over_worker_processes_is_one_dht() {
     assert!(idle("idle_rss_bytes") > 0 && report.rss_bytes >= idle("idle_rss_bytes"));
     assert!(idle("idle_heap_bytes") > 0, "glibc says how much heap is in use");
     assert!(idle("trimmed_rss_bytes") > 0);
+    assert!(idle("trimmed_pss_bytes") > 0 && idle("trimmed_pss_bytes") <= idle("trimmed_rss_bytes"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -196,4 +199,31 @@ async fn garbage_put_by_a_remote_peer_is_refused_counted_and_not_stored() {
     assert_eq!(status.rejected.get("kad.malformed"), Some(&1), "{:?}", status.rejected);
     assert_eq!(status.dht_records, 0, "nothing unvalidated is stored");
     net.shutdown().await;
+}
+
+/// A node whose bootstrap peer is down when it starts joins once the peer is back: its
+/// thin routing table is tried again, backing off (SPEC.md §5.5): within seconds, not at
+/// Kademlia's next refresh (5 min; never, once failed dials have emptied the table).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_whose_bootstrap_peer_was_down_joins_once_the_peer_is_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let loopback = "/ip4/127.0.0.1/tcp/0";
+    let first = lone::start(dir.path(), 0, Config::default(), &[loopback], &[], None).await;
+    let addr = first.addr.clone().expect("listens");
+    first.node.shutdown().await.unwrap();
+
+    let late = lone::start(dir.path(), 1, Config::default(), &[loopback], &[&addr], None).await;
+    let tried = lone::status_until(&late.node, "a first try again", |s| s.dht_rejoins >= 1).await;
+    assert_eq!(tried.connected_peers, 0, "nobody to ask while the peer is down");
+
+    // Back at the same address.
+    let listen = addr.to_string();
+    let listen = listen.split("/p2p/").next().unwrap();
+    let _first = lone::restart(dir.path(), 0, &[listen], &[]).await;
+    let joined = lone::status_until(&late.node, "joined", |s| {
+        s.connected_peers >= 1 && s.routing_table_size >= 1
+    })
+    .await;
+    assert!(joined.dht_rejoins >= 2, "joined by a later try: {}", joined.dht_rejoins);
+    late.node.shutdown().await.unwrap();
 }

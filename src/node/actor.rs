@@ -223,18 +223,7 @@ impl Actor {
     /// Adds the configured bootstrap peers (and, without any, remembered peers) to the
     /// routing table and dials them.
     pub(crate) fn bootstrap(&mut self) {
-        let mut addrs = self.config.bootstrap.clone();
-        if addrs.is_empty() {
-            let cached = self.store.cached_peers().unwrap_or_default();
-            for peer in cached.iter().take(8) {
-                if let Some(addr) = peer.addrs.first().and_then(|a| a.parse::<Multiaddr>().ok()) {
-                    if let Ok(peer_id) = peer.peer_id.parse::<PeerId>() {
-                        addrs.push(addr.with_p2p(peer_id).unwrap_or_else(|a| a));
-                    }
-                }
-            }
-        }
-        for addr in addrs {
+        for addr in self.bootstrap_addrs() {
             if let Some(peer) = peer_of(&addr) {
                 if peer == *self.swarm.local_peer_id() {
                     continue;
@@ -246,6 +235,24 @@ impl Actor {
                 tracing::warn!(%addr, error = %e, "cannot dial bootstrap peer");
             }
         }
+    }
+
+    /// Where the node bootstraps from: the configured bootstrap peers, else up to 8 cached
+    /// peers of earlier runs.
+    pub(super) fn bootstrap_addrs(&self) -> Vec<Multiaddr> {
+        if !self.config.bootstrap.is_empty() {
+            return self.config.bootstrap.clone();
+        }
+        let cached = self.store.cached_peers().unwrap_or_default();
+        let mut addrs = Vec::new();
+        for peer in cached.iter().take(8) {
+            if let Some(addr) = peer.addrs.first().and_then(|a| a.parse::<Multiaddr>().ok()) {
+                if let Ok(peer_id) = peer.peer_id.parse::<PeerId>() {
+                    addrs.push(addr.with_p2p(peer_id).unwrap_or_else(|a| a));
+                }
+            }
+        }
+        addrs
     }
 
     /// The event loop. Ends on `Shutdown` or when every handle is gone; flushes the store
@@ -375,7 +382,7 @@ impl Actor {
         }
     }
 
-    fn routing_table_size(&mut self) -> usize {
+    pub(super) fn routing_table_size(&mut self) -> usize {
         self.swarm.behaviour_mut().kad.kbuckets().map(|b| b.num_entries()).sum()
     }
 
@@ -432,6 +439,7 @@ impl Actor {
             nat: self.nat_status(),
             connected_peers: self.swarm.connected_peers().count(),
             routing_table_size,
+            dht_rejoins: self.dht.rejoin.tries(),
             dht_records: self.dht_record_count(),
             uptime_s: self.started.elapsed().as_secs(),
             rejected: self.rejected.clone(),

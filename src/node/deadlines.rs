@@ -17,7 +17,7 @@ impl Actor {
     /// rolling paper's date, a file fetch's or a 1:1 message's retry, a NAT machine's
     /// timer, a mailbox registration or pickup, a group sync, control retry or meetup's
     /// end, a lazy write (the replay guard's, groups' receive state: the turn's end writes
-    /// them), the DHT's and the node's upkeep.
+    /// them), the DHT's upkeep and thin-table check, and the node's upkeep.
     pub(super) fn next_wake(&self) -> tokio::time::Instant {
         let now = now_ms();
         let due = [
@@ -43,6 +43,7 @@ impl Actor {
         let now = now_ms();
         self.upkeep(now);
         self.dht.housekeep(now);
+        self.rejoin_when_thin(now);
         self.run_due_discovery();
         self.deliver_due_papers();
         self.pump_files();

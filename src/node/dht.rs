@@ -13,6 +13,7 @@ use tokio::sync::oneshot;
 use super::actor::Actor;
 use super::behaviour::DHT_RECORD_TTL;
 use super::discovery::Published;
+use super::rejoin::Rejoin;
 use super::{Cause, NodeError};
 use crate::model::now_ms;
 use crate::phone::PhoneNumber;
@@ -100,6 +101,8 @@ pub(crate) struct Dht {
     put_limiter: KeyedLimiter<PeerId>,
     /// When idle peers are next forgotten by the put limiter (ms).
     next_housekeeping_ms: u64,
+    /// When to bootstrap again while the routing table is thin.
+    pub(crate) rejoin: Rejoin,
 }
 
 impl Default for Dht {
@@ -111,14 +114,15 @@ impl Default for Dht {
             routed_at: HashMap::new(),
             put_limiter: KeyedLimiter::new(PUT_RATE, MAX_RATE_LIMITED_PEERS),
             next_housekeeping_ms: now_ms() + HOUSEKEEPING_MS,
+            rejoin: Rejoin::new(now_ms()),
         }
     }
 }
 
 impl Dht {
-    /// When [`Dht::housekeep`] is next due (ms).
+    /// When [`Dht::housekeep`] or the thin-table check is next due (ms).
     pub(crate) fn deadline_ms(&self) -> u64 {
-        self.next_housekeeping_ms
+        self.next_housekeeping_ms.min(self.rejoin.poll_timeout())
     }
 
     /// Forgets peers idle in the put limiter, once a minute.
@@ -131,6 +135,29 @@ impl Dht {
 }
 
 impl Actor {
+    /// Bootstraps again when [`Rejoin`] says the thin routing table is due another try:
+    /// the bootstrap addresses go back into the table first (a table that emptied has
+    /// nobody else to ask).
+    pub(super) fn rejoin_when_thin(&mut self, now: u64) {
+        if now < self.dht.rejoin.poll_timeout() {
+            return;
+        }
+        let peers = self.routing_table_size();
+        if !self.dht.rejoin.poll(now, peers) {
+            return;
+        }
+        tracing::info!(peers, "routing table thin: bootstrapping again");
+        let local = *self.swarm.local_peer_id();
+        for addr in self.bootstrap_addrs() {
+            if let Some(peer) = super::actor::peer_of(&addr).filter(|peer| *peer != local) {
+                self.swarm.behaviour_mut().kad.add_address(&peer, addr);
+            }
+        }
+        if let Err(e) = self.swarm.behaviour_mut().kad.bootstrap() {
+            tracing::debug!(error = %e, "kad bootstrap not started");
+        }
+    }
+
     /// Asks the DHT where `peer` is (a fellow group member with no record of its own):
     /// a public one is a DHT server whose addresses its neighbours know. At most once per
     /// [`PEER_ROUTE_EVERY_MS`] per peer; what is found is tried for `phone` at once.
@@ -275,11 +302,13 @@ impl Actor {
                     };
                     self.on_peer_routed(id, peers);
                 }
-                QueryResult::Bootstrap(result)
-                    if matches!(result, Ok(kad::BootstrapOk { num_remaining: 0, .. }) | Err(_)) && !self.joined =>
-                {
-                    self.joined = true;
-                    self.check_routing_waiters();
+                QueryResult::Bootstrap(Ok(kad::BootstrapOk { num_remaining: 0, .. }) | Err(_)) => {
+                    let peers = self.routing_table_size();
+                    self.dht.rejoin.bootstrap_ended(now_ms(), peers);
+                    if !self.joined {
+                        self.joined = true;
+                        self.check_routing_waiters();
+                    }
                 }
                 _ => {}
             },

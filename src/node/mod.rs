@@ -49,6 +49,7 @@ pub mod metrics;
 pub mod nat;
 mod paper;
 pub mod refusal;
+mod rejoin;
 mod stickers;
 mod strangers;
 pub mod vouchers;

@@ -36,9 +36,14 @@ pub fn cpu_seconds() -> f64 {
 
 /// A field of `/proc/<pid>/status` (`/proc/self/status` for `None`) given in kB, in bytes.
 fn status_bytes(pid: Option<u32>, field: &str) -> Option<u64> {
+    proc_bytes(pid, "status", field)
+}
+
+/// A `field: N kB` line of `/proc/<pid>/<file>` (this process: `None`), in bytes.
+fn proc_bytes(pid: Option<u32>, file: &str, field: &str) -> Option<u64> {
     let path = match pid {
-        Some(pid) => format!("/proc/{pid}/status"),
-        None => "/proc/self/status".to_owned(),
+        Some(pid) => format!("/proc/{pid}/{file}"),
+        None => format!("/proc/self/{file}"),
     };
     let status = std::fs::read_to_string(path).ok()?;
     let line = status.lines().find(|l| l.starts_with(field))?;
@@ -57,6 +62,13 @@ impl Process {
     /// Its resident memory now (`VmRSS`), in bytes; `None` once it is gone.
     pub fn rss_bytes(self) -> Option<u64> {
         status_bytes(Some(self.pid), "VmRSS:")
+    }
+
+    /// Its proportional share of memory now (`Pss` of `smaps_rollup`), in bytes: pages it
+    /// shares with other processes (the binary's code, with the other workers of a spread
+    /// net) count divided among them, so the sum over processes is what the machine holds.
+    pub fn pss_bytes(self) -> Option<u64> {
+        proc_bytes(Some(self.pid), "smaps_rollup", "Pss:")
     }
 
     /// Its peak resident memory (`VmHWM`) since it started or since the last

@@ -210,6 +210,7 @@ pub async fn run(options: SpreadOptions, mut progress: impl FnMut(Progress)) -> 
         }
     }
     let trimmed_rss_bytes: u64 = workers.iter().filter_map(|w| w.process.rss_bytes()).sum();
+    let trimmed_pss_bytes: u64 = workers.iter().filter_map(|w| w.process.pss_bytes()).sum();
     let cpu_s: f64 = workers.iter().filter_map(|w| w.process.cpu_seconds()).sum();
     stop(workers).await;
 
@@ -225,6 +226,8 @@ pub async fn run(options: SpreadOptions, mut progress: impl FnMut(Progress)) -> 
     figures.insert("idle_heap_per_node_bytes".into(), per_node(heap_bytes).into());
     figures.insert("trimmed_rss_bytes".into(), trimmed_rss_bytes.into());
     figures.insert("trimmed_rss_per_node_bytes".into(), per_node(trimmed_rss_bytes).into());
+    figures.insert("trimmed_pss_bytes".into(), trimmed_pss_bytes.into());
+    figures.insert("trimmed_pss_per_node_bytes".into(), per_node(trimmed_pss_bytes).into());
     Ok(Report {
         nodes: total,
         ready,
