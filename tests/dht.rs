@@ -95,6 +95,7 @@ async fn a_net_spread_over_worker_processes_is_one_dht() {
     assert_eq!(report.kad_put_get.failed, 0);
     assert_eq!(report.figures["workers"], 3);
     assert_eq!(report.figures["joined"], NODES, "every first bootstrap finished");
+    assert!(report.figures["dht_rejoins"].is_u64(), "counted");
     let idle = |figure: &str| report.figures[figure].as_u64().unwrap();
     assert!(idle("idle_rss_bytes") > 0 && report.rss_bytes >= idle("idle_rss_bytes"));
     assert!(idle("idle_heap_bytes") > 0, "glibc says how much heap is in use");

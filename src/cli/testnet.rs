@@ -53,7 +53,7 @@ pub struct TestnetArgs {
     processes: usize,
     /// Worker processes the nodes are spread over (start-up and the DHT check only; a
     /// scenario runs in one process) [default: 1 while a full mesh of the nodes fits in
-    /// this process's descriptors, else one per 72 nodes, at most 14]
+    /// this process's descriptors, else one per 36 nodes, at most 14]
     #[arg(long)]
     workers: Option<usize>,
     /// Mean seconds between two kills (chaos)

@@ -146,7 +146,7 @@ impl Actor {
         if !self.dht.rejoin.poll(now, peers) {
             return;
         }
-        tracing::info!(peers, "routing table thin: bootstrapping again");
+        tracing::debug!(peers, "routing table thin: bootstrapping again");
         let local = *self.swarm.local_peer_id();
         for addr in self.bootstrap_addrs() {
             if let Some(peer) = super::actor::peer_of(&addr).filter(|peer| *peer != local) {

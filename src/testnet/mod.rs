@@ -378,6 +378,18 @@ impl TestNet {
             .count()
     }
 
+    /// Bootstraps the running nodes started again because their routing tables were thin
+    /// (`node.status.dht_rejoins`, summed).
+    pub async fn dht_rejoins(&self) -> u64 {
+        let statuses = self
+            .nodes
+            .iter()
+            .filter_map(|n| n.handle.clone())
+            .map(|h| async move { h.status().await });
+        let statuses = futures::future::join_all(statuses).await;
+        statuses.into_iter().flatten().map(|status| status.dht_rejoins).sum()
+    }
+
     /// The directory holding every node's home.
     pub fn root(&self) -> &Path {
         &self.root

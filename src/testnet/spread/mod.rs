@@ -29,9 +29,10 @@ use wire::{line, FromWorker, ToWorker};
 
 /// Nodes per worker when the count of workers is not given. Each worker's nodes have room
 /// to keep idle connections for 10 s (`ROOMY_BUDGET` descriptors each) from 150 nodes
-/// down, and smaller slices, joining more nodes at once in all, came up sooner still
+/// down, and smaller slices, joining more nodes at once in all, came up sooner still: 500
+/// nodes in 14 workers of 36 were ready in half the time of 7 workers of 72
 /// (BENCHMARKS.md, "Spread over worker processes").
-pub const NODES_PER_WORKER: usize = 72;
+pub const NODES_PER_WORKER: usize = 36;
 /// Most workers when their count is not given (the most measured: 1,000 nodes in 14).
 pub const MAX_WORKERS: usize = 14;
 /// How long workers get to shut their nodes down before they are killed.
@@ -191,7 +192,7 @@ pub async fn run(options: SpreadOptions, mut progress: impl FnMut(Progress)) -> 
     for worker in &mut workers {
         worker.tell(&ToWorker::Measure).await?;
     }
-    let (mut idle_rss_bytes, mut rss_bytes, mut heap_bytes) = (0, 0, 0);
+    let (mut idle_rss_bytes, mut rss_bytes, mut heap_bytes, mut rejoins) = (0, 0, 0, 0);
     for _ in 0..count {
         match next(&mut rx).await? {
             (
@@ -200,8 +201,10 @@ pub async fn run(options: SpreadOptions, mut progress: impl FnMut(Progress)) -> 
                     rss_bytes: idle,
                     peak_rss_bytes,
                     heap_bytes: theirs,
+                    dht_rejoins,
                 },
             ) => {
+                rejoins += dht_rejoins;
                 idle_rss_bytes += idle;
                 rss_bytes += peak_rss_bytes;
                 heap_bytes += theirs.unwrap_or_default();
@@ -219,6 +222,7 @@ pub async fn run(options: SpreadOptions, mut progress: impl FnMut(Progress)) -> 
     figures.insert("workers".into(), count.into());
     figures.insert("joined".into(), joined.into());
     figures.insert("joined_ms".into(), joined_ms.into());
+    figures.insert("dht_rejoins".into(), rejoins.into());
     figures.insert("workers_cpu_s".into(), super::stats::round(cpu_s).into());
     figures.insert("idle_rss_bytes".into(), idle_rss_bytes.into());
     figures.insert("idle_rss_per_node_bytes".into(), per_node(idle_rss_bytes).into());

@@ -59,6 +59,8 @@ pub enum FromWorker {
         peak_rss_bytes: u64,
         /// Heap in use (allocated and not freed, bytes).
         heap_bytes: Option<u64>,
+        /// Bootstraps its nodes started again because their routing tables were thin.
+        dht_rejoins: u64,
     },
 }
 
@@ -85,6 +87,13 @@ mod tests {
             pairs: vec![Some((1.5, 2.0)), None],
         };
         assert_eq!(serde_json::from_str::<FromWorker>(&line(&checked)).unwrap(), checked);
+        let measured = FromWorker::Measured {
+            rss_bytes: 3 << 20,
+            peak_rss_bytes: 4 << 20,
+            heap_bytes: None,
+            dht_rejoins: 2,
+        };
+        assert_eq!(serde_json::from_str::<FromWorker>(&line(&measured)).unwrap(), measured);
         assert_eq!(line(&ToWorker::Stop), r#"{"kind":"stop"}"#);
         assert_eq!(
             serde_json::from_str::<ToWorker>(r#"{"kind":"check","concurrency":2}"#).unwrap(),

@@ -99,6 +99,7 @@ async fn serve(
                     rss_bytes,
                     peak_rss_bytes,
                     heap_bytes,
+                    dht_rejoins: net.dht_rejoins().await,
                 })?;
             }
             message => {
