@@ -399,7 +399,7 @@ fn snapshot_registry(status: &Status) -> Registry {
     counter(
         &mut registry,
         "dht_rejoins",
-        "bootstraps started again because the routing table was thin",
+        "tries to bootstrap again because the routing table was thin",
         status.dht_rejoins,
     );
     gauge(

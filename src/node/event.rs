@@ -238,7 +238,7 @@ pub struct Status {
     pub connected_peers: usize,
     /// Peers in the Kademlia routing table.
     pub routing_table_size: usize,
-    /// Bootstraps started again because the routing table was thin (SPEC.md §5.5).
+    /// Tries to bootstrap again because the routing table was thin (SPEC.md §5.5).
     #[serde(default)]
     pub dht_rejoins: u64,
     /// Records held for the DHT.

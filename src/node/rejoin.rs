@@ -26,7 +26,7 @@ pub(crate) struct Rejoin {
     due_ms: u64,
     /// The wait after the next try.
     backoff_ms: u64,
-    /// Bootstraps started because the table was thin.
+    /// Tries to bootstrap again because the table was thin.
     tries: u64,
 }
 
@@ -45,7 +45,8 @@ impl Rejoin {
         self.due_ms
     }
 
-    /// Bootstraps started because the table was thin (`node.status`: `dht_rejoins`).
+    /// Tries to bootstrap again because the table was thin (`node.status`: `dht_rejoins`;
+    /// a node with no bootstrap address and an empty table tries, and starts nothing).
     pub(crate) fn tries(&self) -> u64 {
         self.tries
     }

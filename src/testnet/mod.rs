@@ -378,8 +378,8 @@ impl TestNet {
             .count()
     }
 
-    /// Bootstraps the running nodes started again because their routing tables were thin
-    /// (`node.status.dht_rejoins`, summed).
+    /// Tries of the running nodes to bootstrap again because their routing tables were
+    /// thin (`node.status.dht_rejoins`, summed).
     pub async fn dht_rejoins(&self) -> u64 {
         let statuses = self
             .nodes

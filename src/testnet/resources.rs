@@ -45,8 +45,8 @@ fn proc_bytes(pid: Option<u32>, file: &str, field: &str) -> Option<u64> {
         Some(pid) => format!("/proc/{pid}/{file}"),
         None => format!("/proc/self/{file}"),
     };
-    let status = std::fs::read_to_string(path).ok()?;
-    let line = status.lines().find(|l| l.starts_with(field))?;
+    let text = std::fs::read_to_string(path).ok()?;
+    let line = text.lines().find(|l| l.starts_with(field))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
 }

@@ -31,7 +31,7 @@ use wire::{line, FromWorker, ToWorker};
 /// to keep idle connections for 10 s (`ROOMY_BUDGET` descriptors each) from 150 nodes
 /// down, and smaller slices, joining more nodes at once in all, came up sooner still: 500
 /// nodes in 14 workers of 36 were ready in half the time of 7 workers of 72
-/// (BENCHMARKS.md, "Spread over worker processes").
+/// (BENCHMARKS.md, "Thin routing tables bootstrapped again, 36 nodes per worker").
 pub const NODES_PER_WORKER: usize = 36;
 /// Most workers when their count is not given (the most measured: 1,000 nodes in 14).
 pub const MAX_WORKERS: usize = 14;

@@ -59,7 +59,7 @@ pub enum FromWorker {
         peak_rss_bytes: u64,
         /// Heap in use (allocated and not freed, bytes).
         heap_bytes: Option<u64>,
-        /// Bootstraps its nodes started again because their routing tables were thin.
+        /// Tries of its nodes to bootstrap again because their routing tables were thin.
         dht_rejoins: u64,
     },
 }
