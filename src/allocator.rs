@@ -7,7 +7,20 @@
 //! CPU per message. mimalloc and jemalloc as the global allocator did no better in the
 //! 41-node soak (mimalloc held twice the memory), so the binary keeps glibc.
 //! An embedding program keeps its own allocator settings: only the `chingu` command
-//! calls [`tune`].
+//! calls [`tune`]. [`return_free_memory`] hands freed memory back on demand (a KDF thread
+//! going idle, a test net measuring its idle memory).
+
+/// Hands the allocator's free memory back to the system (glibc `malloc_trim`: free pages
+/// in every arena, not only at the top of the main one); does nothing where the C library
+/// has no such call. Freed memory otherwise stays resident.
+pub fn return_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim has no preconditions; it only walks the allocator's own free
+    // lists and releases free pages.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
 
 /// Sets the two options, unless the environment sets them (`MALLOC_ARENA_MAX`,
 /// `MALLOC_MMAP_THRESHOLD_`): call it first thing in `main`, before any thread starts.

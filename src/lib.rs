@@ -15,7 +15,7 @@
 //! protocols: each = wire types + a pure state machine (+ thin libp2p glue)
 //!         │
 //! wire (envelope, codec, limits)               store (the only module touching sled)
-//! identity · home · config · phone              testnet (N nodes in one process)
+//! identity · home · config · phone              testnet (N nodes, one process or several)
 //!                                               lab (processes on emulated NATs)
 //! ```
 //!
@@ -23,7 +23,8 @@
 //! - [`node::Node`] and [`node::NodeHandle`]: the library API embedders use.
 //! - [`wire`]: the envelope every message travels in (SPEC.md §3).
 //! - [`store::Store`]: what a node keeps on disk and when it is durable.
-//! - [`testnet`]: many nodes in one process, the macro benchmark.
+//! - [`testnet`]: many nodes in one process (or spread over worker processes), the macro
+//!   benchmark.
 //! - [`lab`]: real node processes behind emulated NATs, in network namespaces.
 
 pub mod account;

@@ -223,12 +223,8 @@ impl Actor {
     /// Adds the configured bootstrap peers (and, without any, remembered peers) to the
     /// routing table and dials them.
     pub(crate) fn bootstrap(&mut self) {
-        for addr in self.bootstrap_addrs() {
+        for addr in self.bootstrap_addrs_into_table() {
             if let Some(peer) = peer_of(&addr) {
-                if peer == *self.swarm.local_peer_id() {
-                    continue;
-                }
-                self.swarm.behaviour_mut().kad.add_address(&peer, addr.clone());
                 self.bootstrap_peers.push(peer);
             }
             if let Err(e) = self.swarm.dial(addr.clone()) {
@@ -237,19 +233,26 @@ impl Actor {
         }
     }
 
-    /// Where the node bootstraps from: the configured bootstrap peers, else up to 8 cached
-    /// peers of earlier runs.
-    pub(super) fn bootstrap_addrs(&self) -> Vec<Multiaddr> {
-        if !self.config.bootstrap.is_empty() {
-            return self.config.bootstrap.clone();
-        }
-        let cached = self.store.cached_peers().unwrap_or_default();
-        let mut addrs = Vec::new();
-        for peer in cached.iter().take(8) {
-            if let Some(addr) = peer.addrs.first().and_then(|a| a.parse::<Multiaddr>().ok()) {
-                if let Ok(peer_id) = peer.peer_id.parse::<PeerId>() {
-                    addrs.push(addr.with_p2p(peer_id).unwrap_or_else(|a| a));
+    /// Where the node bootstraps from — the configured bootstrap peers, else up to 8 cached
+    /// peers of earlier runs — less its own address: those naming their peer are put into
+    /// the routing table. Returns them all.
+    pub(super) fn bootstrap_addrs_into_table(&mut self) -> Vec<Multiaddr> {
+        let mut addrs = self.config.bootstrap.clone();
+        if addrs.is_empty() {
+            let cached = self.store.cached_peers().unwrap_or_default();
+            for peer in cached.iter().take(8) {
+                if let Some(addr) = peer.addrs.first().and_then(|a| a.parse::<Multiaddr>().ok()) {
+                    if let Ok(peer_id) = peer.peer_id.parse::<PeerId>() {
+                        addrs.push(addr.with_p2p(peer_id).unwrap_or_else(|a| a));
+                    }
                 }
+            }
+        }
+        let local = *self.swarm.local_peer_id();
+        addrs.retain(|addr| peer_of(addr) != Some(local));
+        for addr in &addrs {
+            if let Some(peer) = peer_of(addr) {
+                self.swarm.behaviour_mut().kad.add_address(&peer, addr.clone());
             }
         }
         addrs

@@ -147,12 +147,7 @@ impl Actor {
             return;
         }
         tracing::debug!(peers, "routing table thin: bootstrapping again");
-        let local = *self.swarm.local_peer_id();
-        for addr in self.bootstrap_addrs() {
-            if let Some(peer) = super::actor::peer_of(&addr).filter(|peer| *peer != local) {
-                self.swarm.behaviour_mut().kad.add_address(&peer, addr);
-            }
-        }
+        self.bootstrap_addrs_into_table();
         if let Err(e) = self.swarm.behaviour_mut().kad.bootstrap() {
             tracing::debug!(error = %e, "kad bootstrap not started");
         }

@@ -172,15 +172,9 @@ thread_local! {
 pub fn release_working_memory() {
     let held = MEMORY.with_borrow_mut(|memory| std::mem::take(memory).capacity() > 0);
     // glibc keeps a freed block this large in the thread's arena; trimming returns it.
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
     if held {
-        // SAFETY: malloc_trim only walks the allocator's own free lists.
-        unsafe {
-            libc::malloc_trim(0);
-        }
+        crate::allocator::return_free_memory();
     }
-    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-    let _ = held;
 }
 
 /// The public argon2 salt of `epoch`: SHA-256(`"chingu/rdv/v1/salt"` || u32be(epoch))[0..16].

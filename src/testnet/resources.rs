@@ -143,18 +143,6 @@ pub fn heap_bytes() -> Option<u64> {
     }
 }
 
-/// Hands the allocator's free memory back to the system (glibc `malloc_trim`: free pages
-/// in every arena, not only at the top of the main one); does nothing where the C library
-/// has no such call. Freed memory otherwise stays resident: a net's RSS once idle is its
-/// peak whatever it still uses.
-pub fn return_free_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim has no preconditions; it only releases free memory.
-    unsafe {
-        nix::libc::malloc_trim(0);
-    }
-}
-
 /// Resident memory of this process now (`VmRSS`), in bytes.
 pub fn rss_bytes() -> u64 {
     status_bytes(None, "VmRSS:").unwrap_or_default()

@@ -94,7 +94,8 @@ async fn serve(
                 tokio::time::sleep(2 * net.plan().idle_timeout).await;
                 let (rss_bytes, peak_rss_bytes) = (resources::rss_bytes(), resources::peak_rss_bytes());
                 let heap_bytes = resources::heap_bytes();
-                resources::return_free_memory();
+                // Freed memory otherwise stays resident: an idle net's RSS is its peak.
+                crate::allocator::return_free_memory();
                 say(&FromWorker::Measured {
                     rss_bytes,
                     peak_rss_bytes,
