@@ -7,8 +7,6 @@
 //!
 //! Attacks are bounded in bytes and connections so that the tests fit a 2-core CI run.
 
-mod common;
-
 use std::io::{BufRead, BufReader, ErrorKind, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
@@ -18,8 +16,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use common::api::{metrics_url, rss_kib, scrape, ws_url, RawWs, DEADLINE};
-use common::{chingu, eventually, init_home, Daemon};
+use crate::common::api::{metrics_url, rss_kib, scrape, ws_url, RawWs, DEADLINE};
+use crate::common::{chingu, eventually, init_home, Daemon};
 
 /// Honest clients run during each attack.
 const HONEST: usize = 40;

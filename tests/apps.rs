@@ -3,8 +3,6 @@
 //! closing open connections, garbage, disconnects), the loopback rule, `/metrics`, and the
 //! Python echo bot in `examples/bot.py` answering a real friend.
 
-mod common;
-
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -15,8 +13,8 @@ use tungstenite::client::IntoClientRequest;
 use tungstenite::stream::MaybeTlsStream;
 use tungstenite::{Message, WebSocket};
 
-use common::api::{metric, printed_url, ws_url};
-use common::{chingu, eventually, found, http_get, init_home, Daemon};
+use crate::common::api::{metric, printed_url, ws_url};
+use crate::common::{chingu, eventually, found, http_get, init_home, Daemon};
 
 const DEADLINE: Duration = Duration::from_secs(60);
 

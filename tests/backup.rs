@@ -4,15 +4,13 @@
 //! still arrives, and the group works again under fresh sender keys. A damaged,
 //! truncated or wrongly unlocked archive restores nothing.
 
-mod common;
-
 use std::path::Path;
 
+use crate::common::net::{befriend, group_changed, group_of_three, net, wait_event, wait_history, DEADLINE};
 use chingu::backup::{restore, ArchiveError, BackupError, BackupSecret, RecoveryCode, RestoreOptions};
 use chingu::home::Home;
 use chingu::node::backup::BackupKey;
 use chingu::Event;
-use common::net::{befriend, group_changed, group_of_three, net, wait_event, wait_history, DEADLINE};
 use zeroize::Zeroizing;
 
 const PASSPHRASE: &str = "장미꽃 한 송이 at dawn";

@@ -6,9 +6,7 @@
 //! decrypt (a reused nonce or a lost key would). The scenario waits on events and reads
 //! histories with deadlines; nothing here depends on timing.
 
-use common::{count, testnet_report};
-
-mod common;
+use crate::common::{count, testnet_report};
 
 #[test]
 fn users_killed_at_random_lose_and_duplicate_nothing() {

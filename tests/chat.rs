@@ -4,14 +4,12 @@
 //! was however it ends (q, SIGTERM, SIGINT, SIGHUP, a panic). Every wait polls the screen
 //! or the other node with a deadline.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::tmux::{shell_quote, Tmux};
-use common::{bin, chingu, init_home, ok, two_friends, Daemon};
+use crate::common::tmux::{shell_quote, Tmux};
+use crate::common::{bin, chingu, init_home, ok, two_friends, Daemon};
 
 const DEADLINE: Duration = Duration::from_secs(60);
 

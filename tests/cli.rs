@@ -5,11 +5,10 @@
 //! pipe ending output commands normally. One test starts a node of its own: its refusals
 //! in Korean and Japanese; another answers as a stand-in node with the API's own errors.
 
-mod common;
-
+use crate::common;
 use std::os::unix::fs::PermissionsExt;
 
-use common::{chingu, closed_pipe, init_home, ok, Daemon};
+use crate::common::{chingu, closed_pipe, init_home, ok, Daemon};
 
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()

@@ -4,12 +4,11 @@
 //! request, and replies, reactions, edits, cards and deletes. Every wait polls a command
 //! with a deadline.
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{eventually, found, init_home, ok, Daemon};
+use crate::common::{eventually, found, init_home, ok, Daemon};
 
 const DEADLINE: Duration = Duration::from_secs(60);
 

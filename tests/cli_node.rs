@@ -5,8 +5,6 @@
 //! history paging past 1,000, the inbox, and large and messy address books (an operator's
 //! phone-less node: `tests/cli_operator.rs`). Every wait has a deadline.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -15,7 +13,7 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::Signal;
 use serde_json::Value;
 
-use common::{chingu, closed_pipe, eventually, found, init_home, json, ok, run, Daemon, Lines};
+use crate::common::{chingu, closed_pipe, eventually, found, init_home, json, ok, run, Daemon, Lines};
 
 const DEADLINE: Duration = Duration::from_secs(60);
 

@@ -4,14 +4,12 @@
 //! bootstrap peers are unreachable), two people find each other through it, and its logs
 //! come as JSON lines without terminal codes. Every wait has a deadline.
 
-mod common;
-
 use std::time::Duration;
 
 use nix::sys::signal::Signal;
 use serde_json::Value;
 
-use common::{chingu, eventually, found, http_get, init_home, json, metrics_base, ok, run, Daemon, Lines};
+use crate::common::{chingu, eventually, found, http_get, init_home, json, metrics_base, ok, run, Daemon, Lines};
 
 const DEADLINE: Duration = Duration::from_secs(60);
 

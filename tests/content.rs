@@ -2,13 +2,12 @@
 //! edits, deletes, forwards and cards in 1:1 chats and groups; an edit forged by a
 //! tampered node refused by the recipient. Every wait is on an event, with a deadline.
 
-mod common;
-
+use crate::common;
+use crate::common::net::{befriend, group_of_three, net, wait_event, wait_history, wait_states};
 use chingu::model::{Direction, MessageState};
 use chingu::node::{Compose, MessageView};
 use chingu::store::{Store, StoreOptions};
 use chingu::Event;
-use common::net::{befriend, group_of_three, net, wait_event, wait_history, wait_states};
 
 /// Waits for a `MessageChanged` of message `id` that passes `check` (earlier changes,
 /// such as our own reaction shown here, are passed over).

@@ -1,14 +1,12 @@
 //! The daemon as a process: control socket, status, a second daemon, garbage on the
 //! socket, clean shutdown on SIGTERM, and recovery from a crash's stale socket.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
-use common::{chingu, init_home, Daemon};
+use crate::common::{chingu, init_home, Daemon};
 use nix::sys::signal::Signal;
 
 #[test]

@@ -1,12 +1,10 @@
 //! `chingu demo` end to end: the real binary runs the whole scripted tour on its own
 //! local net (with a deadline) and reports every message delivered on every path.
 
-mod common;
-
 use std::time::Duration;
 
-use common::bin;
-use common::tmux::{shell_quote, Tmux};
+use crate::common::bin;
+use crate::common::tmux::{shell_quote, Tmux};
 
 /// The demo takes seconds; this is the deadline, not an expectation.
 const DEADLINE: Duration = Duration::from_secs(120);

@@ -2,13 +2,13 @@
 //! `/chingu/link/1` only after both people confirm the same string; wrong codes, a "no"
 //! on either side and a used offer change nothing and are counted.
 
-mod common;
-
 use std::path::Path;
 
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
+use crate::common::lone::{self, LoneNode};
+use crate::common::net::DEADLINE;
 use chingu::account::{AccountError, LinkCode};
 use chingu::config::Config;
 use chingu::home::Home;
@@ -17,8 +17,6 @@ use chingu::model::MessageState;
 use chingu::node::link::join::{join, join_with_cuts, JoinPrompt, Joined};
 use chingu::node::{Event, NodeError};
 use chingu::NodeHandle;
-use common::lone::{self, LoneNode};
-use common::net::DEADLINE;
 
 const LOOPBACK: &str = "/ip4/127.0.0.1/tcp/0";
 

@@ -1,8 +1,7 @@
 //! Real nodes on loopback form one DHT: ten nodes bootstrap from each other and a
 //! rendezvous record put by one node is read by another.
 
-mod common;
-
+use crate::common;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -10,6 +9,8 @@ use libp2p::kad::{self, store::MemoryStore, Quorum, Record, RecordKey};
 use libp2p::swarm::SwarmEvent;
 use libp2p::{noise, tcp, yamux, StreamProtocol, Swarm};
 
+use crate::common::lone;
+use crate::common::net::still_serves;
 use chingu::config::Config;
 use chingu::node::behaviour::KAD_PROTOCOL;
 use chingu::rendezvous::RecordError;
@@ -18,8 +19,6 @@ use chingu::testnet::spread::{self, SpreadOptions};
 use chingu::testnet::{FdPlan, TestNet, TestNetOptions, READY_PEERS};
 use chingu::Event;
 use chingu::NodeError;
-use common::lone;
-use common::net::still_serves;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_nodes_bootstrap_and_share_records() {

@@ -2,11 +2,10 @@
 //! three discoverability modes, a forged record under a victim's number, invite codes and
 //! address-book import. Every wait is on an event or a finished lookup, with a deadline.
 
+use crate::common;
 use std::time::Duration;
 
 use futures::StreamExt;
-
-mod common;
 
 use chingu::config::{Config, Discoverable};
 use chingu::testnet::{TestNet, TestNetOptions};

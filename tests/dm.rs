@@ -2,11 +2,9 @@
 //! receipts, offline delivery through a mailbox, restarts, messages from strangers, and
 //! garbage on the wire. Every wait is on an event or a state, with a deadline.
 
-mod common;
-
+use crate::common::net::{befriend, found, net, wait_event, wait_states, DEADLINE};
 use chingu::model::MessageState;
 use chingu::Event;
-use common::net::{befriend, found, net, wait_event, wait_states, DEADLINE};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn friends_exchange_messages_once_each_with_receipts() {

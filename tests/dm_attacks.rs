@@ -3,14 +3,14 @@
 //! messages from strangers, and a flood of sessions from fresh identities. Each is refused with a typed reason, counted in the node's
 //! status, and the node keeps serving.
 
-mod common;
-
 use std::time::Duration;
 
 use futures::StreamExt;
 use libp2p::identity::ed25519;
 use libp2p::{Multiaddr, PeerId};
 
+use crate::common::net::{befriend, never, still_serves, wait_states};
+use crate::common::rogue::{ask_raw, framed, rogue, Rogue};
 use chingu::config::{Config, Discoverable};
 use chingu::dm::wire::{DmRequest, DmResponse};
 use chingu::dm::DM_PROTOCOL;
@@ -21,8 +21,6 @@ use chingu::testnet::scenarios::attacks::{hello_request, opening, session_flood}
 use chingu::testnet::{TestNet, TestNetOptions};
 use chingu::wire::{Bytes, Fixed, List};
 use chingu::{Event, NodeHandle};
-use common::net::{befriend, never, still_serves, wait_states};
-use common::rogue::{ask_raw, framed, rogue, Rogue};
 
 const DEADLINE: Duration = Duration::from_secs(60);
 /// Long enough for a sender to retry an unacknowledged message a few times (its first

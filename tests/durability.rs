@@ -4,8 +4,6 @@
 //! `contacts lookup`, `send --json`, `watch --json`, `history --json` (with and without a
 //! running node) and `read`.
 
-mod common;
-
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -13,7 +11,7 @@ use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{chingu, found, init_home, ok, Daemon};
+use crate::common::{chingu, found, init_home, ok, Daemon};
 use rand::Rng;
 
 const DEADLINE: Duration = Duration::from_secs(90);

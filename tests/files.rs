@@ -4,12 +4,11 @@
 //! fetch from each other; a holder that sends data failing verification is refused and
 //! penalised. Every wait is on an event, with a deadline.
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 
+use crate::common::net::{befriend, net, settings, wait_event, DEADLINE};
 use chingu::Event;
-use common::net::{befriend, net, settings, wait_event, DEADLINE};
 
 /// Writes `len` bytes of varied content to `path`.
 fn write_sample(path: &Path, len: usize) -> Vec<u8> {

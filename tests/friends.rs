@@ -5,17 +5,16 @@
 //! and one person with several numbers. Every wait is on an event or a state, with a
 //! deadline; durations are printed, never asserted.
 
-mod common;
-
+use crate::common;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 
+use crate::common::net::{befriend, net, wait_event, wait_states, DEADLINE};
 use chingu::contacts::import::{checked_persons, PersonInput};
 use chingu::model::MessageState;
 use chingu::text::{NameError, MAX_NAME_CHARS};
 use chingu::{Event, NodeError};
-use common::net::{befriend, net, wait_event, wait_states, DEADLINE};
 
 /// Waits until `node` reports `contact` (its number) in one of `states`.
 async fn state_of(events: &mut chingu::node::EventStream, phone: &str, states: &[&str]) -> String {

@@ -3,16 +3,16 @@
 //! that was offline, and a welcome from a stranger refused. Every wait is on an event or
 //! a state, with a deadline.
 
-mod common;
-
 use std::collections::HashSet;
 use std::time::Duration;
 
+use crate::common::net::{
+    befriend, found, group_changed, group_of_three, net, never, settings, wait_history, DEADLINE,
+};
 use chingu::config::Discoverable;
 use chingu::rendezvous::{CodeSecret, Epoch, RendezvousValue};
 use chingu::testnet::{TestNet, TestNetOptions};
 use chingu::{Event, NodeError, NodeHandle};
-use common::net::{befriend, found, group_changed, group_of_three, net, never, settings, wait_history, DEADLINE};
 
 /// How long a check that a message did *not* arrive waits after it reached the others.
 const QUIET_WINDOW: Duration = Duration::from_secs(5);

@@ -6,8 +6,6 @@
 //! group's topic with garbage. Each is refused with a typed reason, counted in the node's
 //! status, and the node keeps serving.
 
-mod common;
-
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -17,12 +15,14 @@ use libp2p::swarm::SwarmEvent;
 use libp2p::{Multiaddr, PeerId};
 use tokio::sync::mpsc;
 
+use crate::common::net::{
+    befriend, group_changed, group_of_three, net, still_serves, wait_event, wait_history, DEADLINE,
+};
+use crate::common::rogue::{ask_raw, framed, gossip_rogue, rogue};
 use chingu::group::{GroupId, Head, HeadsRequest, JoinRequest, JoinResponse, Member, SyncRequest, SyncResponse};
 use chingu::node::groups::{GROUP_SYNC_PROTOCOL, MEETUP_PROTOCOL};
 use chingu::wire::{Fixed, List, Text};
 use chingu::NodeHandle;
-use common::net::{befriend, group_changed, group_of_three, net, still_serves, wait_event, wait_history, DEADLINE};
-use common::rogue::{ask_raw, framed, gossip_rogue, rogue};
 
 async fn rejected(node: &NodeHandle, key: &str) -> u64 {
     node.status().await.unwrap().rejected.get(key).copied().unwrap_or(0)

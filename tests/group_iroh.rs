@@ -2,9 +2,8 @@
 //! on loopback deliver every message once, and the report has its CPU and memory.
 #![cfg(feature = "iroh-baseline")]
 
+use crate::common;
 use chingu::testnet::scenarios::{Scenario, ScenarioOptions};
-
-mod common;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn iroh_gossip_members_on_loopback_get_every_message_once() {

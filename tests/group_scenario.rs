@@ -2,9 +2,8 @@
 //! once, and the report shows the members' gossipsub meshes as they stand when sending
 //! starts.
 
+use crate::common;
 use chingu::testnet::scenarios::{Scenario, ScenarioOptions};
-
-mod common;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_small_group_gets_every_message_and_the_report_shows_its_meshes() {

@@ -3,8 +3,7 @@
 //! crashed). Each test skips, saying why, only where this machine cannot create network
 //! namespaces (found out by trying); everywhere else it runs.
 
-mod common;
-
+use crate::common;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;

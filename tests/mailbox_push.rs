@@ -5,21 +5,19 @@
 //! node that is not our mailbox, or for a box we do not watch, are refused and counted.
 //! Every wait is on an event or a state, with a deadline.
 
-mod common;
-
 use std::path::Path;
 
 use libp2p::identity::ed25519;
 
+use crate::common::lone::{befriend, start, start_configured, status_until, LoneNode};
+use crate::common::net::{wait_event, wait_states, DEADLINE};
+use crate::common::rogue::{ask_raw, framed, rogue};
 use chingu::config::{Config, Discoverable, ReachabilityMode, Role};
 use chingu::mailbox::wire::{MboxNotice, MboxNoticeResponse};
 use chingu::mailbox::MAILBOX_NOTICE_PROTOCOL;
 use chingu::model::MessageState;
 use chingu::wire::Fixed;
 use chingu::Event;
-use common::lone::{befriend, start, start_configured, status_until, LoneNode};
-use common::net::{wait_event, wait_states, DEADLINE};
-use common::rogue::{ask_raw, framed, rogue};
 
 /// Far longer than any wait here: only a notice makes these nodes pick up in time.
 const SLOW_PICKUP_SECS: u64 = 600;
@@ -150,7 +148,7 @@ async fn notices_from_strangers_or_for_unwatched_boxes_are_refused_and_counted()
 /// The latency figure of `protocol/mailbox.md` §8.6, measured by hand (not a check):
 /// send → received for `ROUNDS` messages one after another, with push and without (the
 /// 15-s schedule alone). Run with
-/// `cargo test --test mailbox_push -- --ignored --nocapture push_latency`.
+/// `cargo test --test integration mailbox_push::push_latency -- --ignored --nocapture`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore]
 async fn push_latency_by_hand() {

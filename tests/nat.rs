@@ -6,21 +6,20 @@
 //! (Real NATs are the lab's: `chingu lab`.) Every wait is on an event or a state, with a
 //! deadline.
 
-mod common;
-
+use crate::common;
 use std::path::Path;
 
 use futures::StreamExt;
 use libp2p::swarm::SwarmEvent;
 use libp2p::{noise, tcp, yamux, Multiaddr, PeerId};
 
+use crate::common::lone::{befriend, restart, start, status_until, LoneNode};
+use crate::common::net::{wait_event, wait_states, DEADLINE};
 use chingu::config::{Config, Discoverable, ReachabilityMode, Role};
 use chingu::home::{Home, InitOptions};
 use chingu::model::MessageState;
 use chingu::node::Status;
 use chingu::{Event, NodeHandle};
-use common::lone::{befriend, restart, start, status_until, LoneNode};
-use common::net::{wait_event, wait_states, DEADLINE};
 
 /// A relay (`--role relay`) with `relay` settings.
 async fn relay(dir: &Path, settings: Config) -> LoneNode {

@@ -6,9 +6,7 @@
 //! relay, and the relay still serves a new circuit afterwards. The scenario waits on events
 //! with deadlines; nothing here depends on timing.
 
-use common::{count as number, testnet_report};
-
-mod common;
+use crate::common::{count as number, testnet_report};
 
 #[test]
 fn a_loaded_relay_enforces_its_caps_and_keeps_serving() {

@@ -2,13 +2,12 @@
 //! one group of three, four seconds of mixed traffic with an absence and an
 //! introduction. Nothing is lost or duplicated and the report has every field.
 
+use crate::common;
 use std::time::Duration;
 
 use serde_json::Value;
 
 use chingu::testnet::scenarios::{Scenario, ScenarioOptions};
-
-mod common;
 
 /// Every field of the seed-day report, by path.
 const FIELDS: &[&str] = &[

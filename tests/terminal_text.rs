@@ -3,16 +3,14 @@
 //! control characters and direction overrides removed; names have a length limit; errors
 //! never echo a huge input back. Real daemons on loopback, the real binary.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use crate::common::{chingu, found, init_home, ok, Daemon};
 use chingu::model::{Contact, ContactSource};
 use chingu::store::{Store, StoreOptions};
-use common::{chingu, found, init_home, ok, Daemon};
 
 const DEADLINE: Duration = Duration::from_secs(60);
 

@@ -579,15 +579,15 @@ impl TestNet {
     }
 
     /// Waits (until `deadline` from now) for every running node's routing table to hold
-    /// min(N−1, [`READY_PEERS`]) peers.
+    /// min(N−1, [`READY_PEERS`]) peers, N the running nodes (a stopped node is no peer to
+    /// count on: with it counted, the others would wait out the deadline).
     pub async fn wait_ready(&self, deadline: Duration, mut progress: impl FnMut(Progress)) -> Readiness {
-        let total = self.nodes.len();
+        let running: Vec<NodeHandle> = self.nodes.iter().filter_map(|n| n.handle.clone()).collect();
+        let total = running.len();
         let min = total.saturating_sub(1).min(READY_PEERS);
         let until = tokio::time::Instant::now() + deadline;
-        let mut waits: FuturesUnordered<_> = self
-            .nodes
-            .iter()
-            .filter_map(|n| n.handle.clone())
+        let mut waits: FuturesUnordered<_> = running
+            .into_iter()
             .map(|h| async move { tokio::time::timeout_at(until, h.wait_routing_table(min)).await })
             .collect();
         let mut ready = 0;
