@@ -378,6 +378,31 @@ impl TestNet {
             .count()
     }
 
+    /// Waits (until `deadline` from now) for every running node to hold no connection, as
+    /// a quiet net does once its idle connections timed out; woken by the nodes' events.
+    /// Returns how many nodes are still connected.
+    pub async fn wait_unconnected(&self, deadline: Duration) -> usize {
+        let until = tokio::time::Instant::now() + deadline;
+        let waits = self.nodes.iter().filter_map(|n| n.handle.clone()).map(|h| async move {
+            let mut events = h.events();
+            loop {
+                match h.status().await {
+                    Ok(status) if status.connected_peers == 0 => return false,
+                    Ok(_) => {}
+                    Err(_) => return true,
+                }
+                if !matches!(tokio::time::timeout_at(until, events.next()).await, Ok(Some(_))) {
+                    return true;
+                }
+            }
+        });
+        futures::future::join_all(waits)
+            .await
+            .into_iter()
+            .filter(|connected| *connected)
+            .count()
+    }
+
     /// Tries of the running nodes to bootstrap again because their routing tables were
     /// thin (`node.status.dht_rejoins`, summed).
     pub async fn dht_rejoins(&self) -> u64 {
