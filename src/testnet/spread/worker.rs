@@ -91,7 +91,8 @@ async fn serve(
             }
             ToWorker::Measure => {
                 // Idle: the check's connections close after this worker's idle timeout.
-                net.wait_unconnected(2 * net.plan().idle_timeout).await;
+                let connected = net.wait_unconnected(2 * net.plan().idle_timeout).await;
+                tracing::debug!(connected, "measuring the idle net");
                 let (rss_bytes, peak_rss_bytes) = (resources::rss_bytes(), resources::peak_rss_bytes());
                 let heap_bytes = resources::heap_bytes();
                 // Freed memory otherwise stays resident: an idle net's RSS is its peak.
