@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::home::{Home, HomeError, InitOptions};
-use crate::node::{Node, NodeConfig, NodeError, NodeHandle};
+use crate::node::{Event, Node, NodeConfig, NodeError, NodeHandle};
 use crate::phone::{synthetic, PhoneNumber, Region};
 use stats::Summary;
 
@@ -361,29 +361,41 @@ impl TestNet {
         self.plan
     }
 
+    /// Handles of the nodes that run (a stopped node has none).
+    fn running_handles(&self) -> impl Iterator<Item = NodeHandle> + '_ {
+        self.nodes.iter().filter_map(|n| n.handle.clone())
+    }
+
+    /// How many running nodes pass `check`, all checked at once.
+    async fn count_running<F, Fut>(&self, check: F) -> usize
+    where
+        F: Fn(NodeHandle) -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        futures::future::join_all(self.running_handles().map(check))
+            .await
+            .into_iter()
+            .filter(|passed| *passed)
+            .count()
+    }
+
     /// Waits (until `deadline` from now) for every running node to finish its first
     /// bootstrap, so measurements that follow see the DHT rather than the start-up
     /// storm. Returns how many joined in time.
     pub async fn wait_joined(&self, deadline: Duration) -> usize {
         let until = tokio::time::Instant::now() + deadline;
-        let waits = self
-            .nodes
-            .iter()
-            .filter_map(|n| n.handle.clone())
-            .map(|h| async move { matches!(tokio::time::timeout_at(until, h.wait_joined()).await, Ok(Ok(()))) });
-        futures::future::join_all(waits)
-            .await
-            .into_iter()
-            .filter(|joined| *joined)
-            .count()
+        self.count_running(
+            |h| async move { matches!(tokio::time::timeout_at(until, h.wait_joined()).await, Ok(Ok(()))) },
+        )
+        .await
     }
 
     /// Waits (until `deadline` from now) for every running node to hold no connection, as
-    /// a quiet net does once its idle connections timed out; woken by the nodes' events.
-    /// Returns how many nodes are still connected.
+    /// a quiet net does once its idle connections timed out; a node is asked again each
+    /// time one of its peers disconnects. Returns how many nodes are still connected.
     pub async fn wait_unconnected(&self, deadline: Duration) -> usize {
         let until = tokio::time::Instant::now() + deadline;
-        let waits = self.nodes.iter().filter_map(|n| n.handle.clone()).map(|h| async move {
+        self.count_running(|h| async move {
             let mut events = h.events();
             loop {
                 match h.status().await {
@@ -391,27 +403,27 @@ impl TestNet {
                     Ok(_) => {}
                     Err(_) => return true,
                 }
-                if !matches!(tokio::time::timeout_at(until, events.next()).await, Ok(Some(_))) {
+                // The next disconnect, or missed events (one may have been a disconnect).
+                let disconnect = async {
+                    while let Some(event) = events.next().await {
+                        if matches!(event, Event::PeerDisconnected { .. } | Event::Lagged { .. }) {
+                            return true;
+                        }
+                    }
+                    false
+                };
+                if !matches!(tokio::time::timeout_at(until, disconnect).await, Ok(true)) {
                     return true;
                 }
             }
-        });
-        futures::future::join_all(waits)
-            .await
-            .into_iter()
-            .filter(|connected| *connected)
-            .count()
+        })
+        .await
     }
 
     /// Tries of the running nodes to bootstrap again because their routing tables were
     /// thin (`node.status.dht_rejoins`, summed).
     pub async fn dht_rejoins(&self) -> u64 {
-        let statuses = self
-            .nodes
-            .iter()
-            .filter_map(|n| n.handle.clone())
-            .map(|h| async move { h.status().await });
-        let statuses = futures::future::join_all(statuses).await;
+        let statuses = futures::future::join_all(self.running_handles().map(|h| async move { h.status().await })).await;
         statuses.into_iter().flatten().map(|status| status.dht_rejoins).sum()
     }
 
@@ -607,7 +619,7 @@ impl TestNet {
     /// min(N−1, [`READY_PEERS`]) peers, N the running nodes (a stopped node is no peer to
     /// count on: with it counted, the others would wait out the deadline).
     pub async fn wait_ready(&self, deadline: Duration, mut progress: impl FnMut(Progress)) -> Readiness {
-        let running: Vec<NodeHandle> = self.nodes.iter().filter_map(|n| n.handle.clone()).collect();
+        let running: Vec<NodeHandle> = self.running_handles().collect();
         let total = running.len();
         let min = total.saturating_sub(1).min(READY_PEERS);
         let until = tokio::time::Instant::now() + deadline;

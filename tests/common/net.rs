@@ -106,8 +106,13 @@ pub async fn never(
 /// and gets a message delivered to it (a 1:1 handshake, a frame and its acknowledgement).
 pub async fn still_serves(net: &mut TestNet, victim: usize) {
     net.add_node_with(settings(false)).await.unwrap();
-    net.wait_ready(DEADLINE, |_| {}).await;
-    net.wait_joined(DEADLINE).await;
+    let running = net.nodes.iter().filter(|n| n.handle.is_some()).count();
+    assert_eq!(
+        net.wait_ready(DEADLINE, |_| {}).await.ready,
+        running,
+        "every running node ready"
+    );
+    assert_eq!(net.wait_joined(DEADLINE).await, running, "every running node joined");
     let fresh = net.nodes.len() - 1;
     befriend(net, victim, fresh).await;
     let sender = net.nodes[fresh].node().clone();
